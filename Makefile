@@ -1,0 +1,48 @@
+# Fangpin: `make demo` runs the app on SQLite with demo data; `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium chromium-driver postgresql
+DEMO_DIR := instance/demo
+
+.PHONY: setup system-packages venv demo test lint bench clean
+
+setup: system-packages venv
+
+# Debian packages (fonts, PDF tools, Chromium, PostgreSQL); skipped when already installed.
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: setup
+	@if [ ! -f $(DEMO_DIR)/fangpin.db ]; then \
+		FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin db upgrade && \
+		FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin demo; \
+	fi
+	FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin serve --host 127.0.0.1 --port 5000
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) bench/engine_steps.py
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache

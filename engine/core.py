@@ -1,0 +1,269 @@
+"""The engine object and its one way of changing an instance: lock → load → act → step → save.
+
+Every use case (completing a task, delivering a message, firing timers, cancelling) runs inside
+``Engine.open_instance``. It takes the instance's lock with a single ``UPDATE … RETURNING`` (a row
+lock on PostgreSQL, the write lock on SQLite), restores the workflow from the cached spec, lets the
+caller act, runs the engine, and writes state, task mirror and audit rows as bulk statements. It
+flushes; the caller's boundary commits once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from engine import audit, runtime
+from engine.assignment import Actor
+from engine.calendar import WorkingCalendar
+from engine.clock import Clock, using_clock
+from engine.errors import Conflict, EngineError, NotFound
+from engine.forms import FormValidator
+from engine.models import CalendarOverride, InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
+from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine
+from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day
+from engine.serialization import dump_state, load_specs, load_state, to_plain_json
+
+
+@dataclass(frozen=True)
+class LoadedVersion:
+    """A deployed version with its specs restored; shared by every instance of it in this process."""
+
+    id: int
+    key: str
+    version: int
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    forms: dict[str, Any]
+    start_role: str | None
+
+
+class VersionCache:
+    """Restoring specs costs milliseconds; versions are immutable, so each is restored once."""
+
+    def __init__(self) -> None:
+        self._versions: dict[int, LoadedVersion] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, version_id: int) -> LoadedVersion:
+        loaded = self._versions.get(version_id)
+        if loaded is None:
+            row = session.get(ProcessVersion, version_id)
+            if row is None:
+                raise NotFound(f"process version {version_id}")
+            spec, subprocess_specs = load_specs(row.specs)
+            loaded = LoadedVersion(row.id, row.key, row.version, spec, subprocess_specs, row.forms, row.start_role)
+            with self._lock:
+                self._versions.setdefault(version_id, loaded)
+        return loaded
+
+
+def load_calendar(session: Session) -> WorkingCalendar:
+    rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_working_day)).all()
+    return WorkingCalendar({day: working for day, working in rows})
+
+
+class Engine:
+    """Configuration shared by every use case: clock, sandbox, forms, roles, version cache."""
+
+    def __init__(self, *, forms_dir: Path, roles: Collection[str], clock: Clock | None = None,
+                 functions: Mapping[str, Callable] | None = None,
+                 formats: Mapping[str, Callable[[Any], bool]] | None = None,
+                 supervisor_roles: Collection[str] = ("admin",),
+                 cpu_seconds: float = DEFAULT_CPU_SECONDS) -> None:
+        self.forms_dir = Path(forms_dir)
+        self.roles = frozenset(roles)
+        self.clock = clock or Clock()
+        self.script_engine = sandboxed_script_engine({**ENGINE_FUNCTIONS, **(functions or {})}, cpu_seconds)
+        self.forms = FormValidator(formats)
+        self.supervisor_roles = frozenset(supervisor_roles)
+        self.versions = VersionCache()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @contextmanager
+    def running(self, session: Session) -> Iterator[None]:
+        """Scripts inside see this engine's clock and the database's working-day calendar."""
+        with using_clock(self.clock), calendar_source(lambda: load_calendar(session)):
+            yield
+
+    def new_workflow(self, version: LoadedVersion) -> BpmnWorkflow:
+        return BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
+
+    @contextmanager
+    def open_instance(self, session: Session, instance_id: int) -> Iterator[Step]:
+        """Lock and load a running instance, hand it to the caller, then step and save it."""
+        locked = session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id, ProcessInstance.status == InstanceStatus.RUNNING)
+            .values(revision=ProcessInstance.revision + 1)
+            .returning(ProcessInstance.version_id, ProcessInstance.state, ProcessInstance.place_code,
+                       ProcessInstance.place_path, ProcessInstance.process_key)
+        ).one_or_none()
+        if locked is None:
+            exists = session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance_id)).first()
+            if exists is None:
+                raise NotFound(f"instance {instance_id}")
+            raise Conflict("流程实例已结束")
+        version = self.versions.get(session, locked.version_id)
+        with self.running(session):
+            workflow = load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
+            step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path)
+            step.run_engine()
+            yield step
+            step.save()
+
+
+@dataclass
+class Step:
+    """One transaction's worth of change to one instance."""
+
+    engine: Engine
+    session: Session
+    instance_id: int
+    version: LoadedVersion
+    workflow: BpmnWorkflow
+    place_code: str
+    place_path: str
+    events: list[audit.Event] = field(default_factory=list)
+    error: str | None = None
+    cancelled: bool = False
+    completed_by: dict[str, str] = field(default_factory=dict)  # task id -> username
+    ready_before: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.ready_before = set(runtime.ready_human_tasks(self.workflow))
+
+    def record(self, type_: str, actor: str | None, task_id: str | None = None, **detail: Any) -> None:
+        self.events.append(audit.Event(type_, self.engine.now(), actor, self.instance_id, task_id, detail))
+
+    def run_engine(self) -> None:
+        """Fire due timers and run every automatic task until only people, timers or messages remain."""
+        if self.error is not None:
+            return
+        try:
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps(did_complete_task=self._observe)
+        except (SpiffWorkflowException, EngineError) as exc:
+            self._fail(exc)
+
+    def _observe(self, task: SpiffTask) -> None:
+        if runtime.fired_timer(task):
+            self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
+
+    def _fail(self, exc: Exception) -> None:
+        self.error = f"{type(exc).__name__}: {exc}"
+        self.record("error", "system", message=self.error)
+
+    def ready_task(self, task_id: str) -> SpiffTask:
+        """The live Spiff task behind a task row; Conflict when it is no longer waiting for a person."""
+        task = runtime.ready_human_tasks(self.workflow).get(task_id)
+        if task is None or self.error is not None:
+            raise Conflict("任务已被处理或已撤销")
+        return task
+
+    def complete(self, task_id: str, actor: Actor, data: dict[str, Any]) -> None:
+        task = self.ready_task(task_id)
+        form = runtime.form_name(task)
+        self.engine.forms.validate(self.version.forms.get(form) if form else None, data)
+        before = to_plain_json({k: task.data.get(k) for k in data})
+        task.data.update(data)
+        self.record("task_completed", actor.username, task_id, element=runtime.bpmn_id(task),
+                    name=runtime.task_name(task), before=before, after=data)
+        self.completed_by[task_id] = actor.username
+        try:
+            task.run()
+        except (SpiffWorkflowException, EngineError) as exc:
+            self._fail(exc)
+        self.run_engine()
+
+    def save(self) -> None:
+        ready_after = runtime.ready_human_tasks(self.workflow) if self.error is None else {}
+        self._sync_task_rows(ready_after)
+        waiting = runtime.waiting_for(self.workflow)
+        status = self._status()
+        values = {
+            "state": dump_state(self.workflow),
+            "status": status,
+            "data": to_plain_json(runtime.final_data(self.workflow)),
+            "waiting": waiting.items if status == InstanceStatus.RUNNING else [],
+            "wake_at": waiting.wake_at if status == InstanceStatus.RUNNING else None,
+            "error": self.error,
+            "ended_at": self.engine.now() if status != InstanceStatus.RUNNING else None,
+        }
+        self.session.execute(update(ProcessInstance).where(ProcessInstance.id == self.instance_id).values(**values))
+        if status == InstanceStatus.COMPLETED:
+            self.record("instance_completed", "system", **runtime.end_reached(self.workflow))
+        audit.append(self.session, self.events)
+
+    def _status(self) -> InstanceStatus:
+        if self.cancelled:
+            return InstanceStatus.CANCELLED
+        if self.error is not None:
+            return InstanceStatus.ERROR
+        if self.workflow.is_completed():
+            return InstanceStatus.COMPLETED
+        return InstanceStatus.RUNNING
+
+    def _sync_task_rows(self, ready_after: dict[str, SpiffTask]) -> None:
+        now = self.engine.now()
+        gone = self.ready_before - ready_after.keys()
+        done = [t for t in gone if t in self.completed_by]
+        withdrawn = [t for t in gone if t not in self.completed_by]
+        for task_id in done:
+            self.session.execute(
+                update(Task).where(Task.id == task_id)
+                .values(state=TaskState.COMPLETED, completed_at=now, completed_by=self.completed_by[task_id])
+            )
+        if withdrawn:
+            self.session.execute(
+                update(Task).where(Task.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
+            )
+        new_rows = [self._task_row(task, now) for task_id, task in ready_after.items()
+                    if task_id not in self.ready_before]
+        if new_rows:
+            self.session.execute(insert(Task), new_rows)
+
+    def _task_row(self, task: SpiffTask, now: datetime) -> dict[str, Any]:
+        return {
+            "id": str(task.id), "instance_id": self.instance_id, "process_key": self.version.key,
+            "bpmn_id": runtime.bpmn_id(task), "name": runtime.task_name(task), "role": runtime.lane(task),
+            "place_code": self.place_code, "place_path": self.place_path, "form": runtime.form_name(task),
+            "state": TaskState.READY, "due_at": self._due_at(task), "created_at": now,
+        }
+
+    def _due_at(self, task: SpiffTask) -> datetime | None:
+        expression = runtime.due_expression(task)
+        if not expression:
+            return None
+        try:
+            value = self.engine.script_engine.evaluate(task, expression)
+            return _as_deadline(value)
+        except (SpiffWorkflowException, EngineError, ValueError, TypeError) as exc:
+            self.record("warning", "system", str(task.id), message=f"due date not computed: {exc}")
+            return None
+
+
+def _as_deadline(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return end_of_day(value)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else end_of_day(parsed)
+    raise TypeError(f"a due date must be a date or an ISO string, not {type(value).__name__}")

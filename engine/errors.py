@@ -1,0 +1,68 @@
+"""The engine's own exceptions; the web layer maps each to an HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    code = "engine_error"
+
+
+class NotFound(EngineError):
+    """The object does not exist, or the actor may not see it (the two are never told apart)."""
+
+    code = "not_found"
+
+
+class Forbidden(EngineError):
+    """The actor sees the object but its role may not do this."""
+
+    code = "forbidden"
+
+
+class Conflict(EngineError):
+    """The state changed under the request: task already completed or claimed, stale instance."""
+
+    code = "conflict"
+
+
+class ScriptError(EngineError):
+    """A process script or expression failed to compile or run inside the sandbox."""
+
+    code = "script_error"
+
+
+class InvalidData(EngineError):
+    """Submitted data breaks the rules; ``fields`` says which field and why (in Chinese)."""
+
+    code = "invalid_data"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+@dataclass(frozen=True)
+class DeployProblem:
+    """One reason a process model was refused: which file, which line, what is wrong."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class DeployError(EngineError):
+    """A process model was refused; nothing was stored."""
+
+    code = "invalid_process_model"
+
+    def __init__(self, problems: list[DeployProblem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems

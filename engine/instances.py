@@ -1,0 +1,81 @@
+"""Use cases on whole instances: start, deliver a message, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from engine.core import Engine, Step
+from engine.errors import Conflict, Forbidden, InvalidData, NotFound
+from engine.models import InstanceStatus, ProcessInstance
+from engine.serialization import check_data_keys, dump_state
+from engine.versions import latest_version
+
+
+def start_instance(engine: Engine, session: Session, key: str, place_code: str, place_path: str,
+                   actor: Actor, data: dict[str, Any], business_key: str | None = None) -> int:
+    """Start the latest version of ``key`` at a place; the actor must see the place and hold the start lane."""
+    if not actor.sees(place_path):
+        raise NotFound(f"place {place_code}")
+    row = latest_version(session, key)
+    version = engine.versions.get(session, row.id)
+    if version.start_role is not None and version.start_role != actor.role:
+        raise Forbidden(f"只有“{version.start_role}”角色可以发起此流程")
+    if not isinstance(data, dict):
+        raise InvalidData("data 应为对象", {"data": "应为对象"})
+    check_data_keys(data)
+    with engine.running(session):
+        workflow = engine.new_workflow(version)
+        for task in workflow.get_tasks(state=SpiffState.READY):
+            task.data.update(data)
+        instance_id = session.execute(insert(ProcessInstance).values(
+            version_id=version.id, process_key=version.key, place_code=place_code, place_path=place_path,
+            business_key=business_key, status=InstanceStatus.RUNNING, state=dump_state(workflow), revision=0,
+            data={}, waiting=[], created_at=engine.now(), created_by=actor.username,
+        ).returning(ProcessInstance.id)).scalar_one()
+        step = Step(engine, session, instance_id, version, workflow, place_code, place_path)
+        step.record("instance_started", actor.username, key=key, version=version.version,
+                    place=place_code, data=data)
+        step.run_engine()
+        step.save()
+    return instance_id
+
+
+def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not actor.sees(instance.place_path):
+        raise NotFound(f"instance {instance_id}")
+    return instance
+
+
+def send_message(engine: Engine, session: Session, instance_id: int, actor: Actor,
+                 name: str, payload: dict[str, Any]) -> None:
+    """Deliver a BPMN message (e.g. an objection during a public notice); Conflict if nobody waits for it."""
+    visible_instance(session, instance_id, actor)
+    if not isinstance(payload, dict):
+        raise InvalidData("payload 应为对象", {"payload": "应为对象"})
+    check_data_keys(payload)
+    with engine.open_instance(session, instance_id) as step:
+        step.record("message_received", actor.username, name=name, payload=payload)
+        try:
+            step.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+        except WorkflowException as exc:
+            raise Conflict(f"流程当前不在等待消息“{name}”") from exc
+        step.run_engine()
+
+
+def cancel_instance(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: str) -> None:
+    instance = visible_instance(session, instance_id, actor)
+    if actor.role not in engine.supervisor_roles and instance.created_by != actor.username:
+        raise Forbidden("无权撤销此流程")
+    with engine.open_instance(session, instance_id) as step:
+        step.workflow.cancel()
+        step.cancelled = True
+        step.record("instance_cancelled", actor.username, reason=reason)

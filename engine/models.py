@@ -1,0 +1,148 @@
+"""The engine's tables: process versions, instances, the task mirror, the audit log, calendar overrides."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator):
+    """Stored as naive UTC (SQLite keeps no offset), always handed back timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the engine and the domain (one metadata, one migration history)."""
+
+
+class InstanceStatus(enum.StrEnum):
+    RUNNING = "running"  # waiting for people, messages or timers
+    COMPLETED = "completed"  # reached an end event
+    ERROR = "error"  # a script or expression failed; details in ``error``
+    CANCELLED = "cancelled"  # stopped by a user
+
+
+class TaskState(enum.StrEnum):
+    READY = "ready"  # in somebody's inbox
+    COMPLETED = "completed"  # done by a user
+    CANCELLED = "cancelled"  # withdrawn by the process (boundary timer, cancel) before anyone did it
+
+
+class ProcessVersion(Base):
+    __tablename__ = "process_versions"
+    __table_args__ = (Index("ix_process_versions_key_version", "key", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    files: Mapped[dict[str, str]] = mapped_column(JSON)  # file name -> BPMN/DMN text
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)  # form file name -> JSON Schema
+    specs: Mapped[str] = mapped_column(Text)  # serialized process specs (engine.serialization)
+    start_role: Mapped[str | None] = mapped_column(String(40))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deployed_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instances"
+    __table_args__ = (
+        Index("ix_process_instances_scope", "place_path", "status"),
+        Index("ix_process_instances_wake", "status", "wake_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    place_code: Mapped[str] = mapped_column(String(20))
+    place_path: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING)
+    state: Mapped[str] = mapped_column(Text)  # Spiff JSON without the spec
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every step: the lock
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # latest task data, plain JSON
+    waiting: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    wake_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # earliest pending timer
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Task(Base):
+    """A mirror of each READY human task, so inboxes never deserialize a workflow."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_inbox", "state", "role", "place_path"),
+        Index("ix_tasks_instance", "instance_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # Spiff's task UUID
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(40))
+    place_code: Mapped[str] = mapped_column(String(20))
+    place_path: Mapped[str] = mapped_column(String(255))
+    form: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default=TaskState.READY)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class AuditEvent(Base):
+    """Append-only; each row's hash covers its content and the previous row's hash."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # sequence in the chain
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str | None] = mapped_column(String(80))
+    type: Mapped[str] = mapped_column(String(40))
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The single row every appender locks: last sequence number and hash of the chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CalendarOverride(Base):
+    """A holiday or make-up workday that wins over chinese-calendar and the weekday rule."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")

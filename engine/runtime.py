@@ -1,0 +1,125 @@
+"""What the engine reads off a live SpiffWorkflow: human tasks, what it waits for, how it ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState as SpiffState
+
+from engine.deploy import DUE_DATE_PROPERTY, FORM_PROPERTY
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, SpiffTask]:
+    """READY tasks that wait for a person, keyed by their id as stored in the task table."""
+    return {str(t.id): t for t in workflow.get_tasks(state=SpiffState.READY, manual=True)}
+
+
+def bpmn_id(task: SpiffTask) -> str:
+    """The BPMN element id; children of a multi-instance task report their parent's."""
+    spec = task.task_spec
+    while spec.bpmn_id is None and task.parent is not None:
+        task = task.parent
+        spec = task.task_spec
+    return spec.bpmn_id or spec.name
+
+
+def task_name(task: SpiffTask) -> str:
+    spec = task.task_spec
+    return spec.bpmn_name or (task.parent.task_spec.bpmn_name if task.parent else None) or bpmn_id(task)
+
+
+def task_property(task: SpiffTask, name: str) -> str | None:
+    for candidate in (task, task.parent):
+        if candidate is None:
+            continue
+        value = getattr(candidate.task_spec, "extensions", {}).get("properties", {}).get(name)
+        if value:
+            return value
+    return None
+
+
+def form_name(task: SpiffTask) -> str | None:
+    return task_property(task, FORM_PROPERTY)
+
+
+def due_expression(task: SpiffTask) -> str | None:
+    return task_property(task, DUE_DATE_PROPERTY)
+
+
+def lane(task: SpiffTask) -> str | None:
+    return task.task_spec.lane or (task.parent.task_spec.lane if task.parent else None)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a running instance waits for besides people; ``wake_at`` is its earliest timer."""
+
+    items: list[dict[str, Any]]
+    wake_at: datetime | None
+
+
+def _definitions(definition: Any) -> list[Any]:
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition]
+
+
+def _timer_due(task: SpiffTask, definition: TimerEventDefinition) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    if value.upper().startswith("P"):
+        return None
+    return TimerEventDefinition.get_datetime(value)
+
+
+def waiting_for(workflow: BpmnWorkflow) -> Waiting:
+    items: list[dict[str, Any]] = []
+    wake_at: datetime | None = None
+    for task in workflow.event_manager.tasks.values():
+        if not task.has_state(SpiffState.WAITING):
+            continue
+        for definition in _definitions(task.task_spec.event_definition):
+            if isinstance(definition, TimerEventDefinition):
+                due = _timer_due(task, definition)
+                items.append({"type": "timer", "until": due.isoformat() if due else None, "task": bpmn_id(task)})
+                if due is not None and (wake_at is None or due < wake_at):
+                    wake_at = due
+            elif isinstance(definition, MessageEventDefinition):
+                items.append({"type": "message", "name": definition.name, "task": bpmn_id(task)})
+    return Waiting(items, wake_at)
+
+
+def fired_timer(task: SpiffTask) -> bool:
+    """Whether this completed catching task (or event-based gateway) was triggered by a timer."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        seen = task.internal_data.get("seen_events", [])
+        return any(isinstance(event.event_definition, TimerEventDefinition) for event in seen)
+    return isinstance(definition, TimerEventDefinition)
+
+
+def final_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The newest task data: what the instance knows now (end event data once it has ended)."""
+    last = workflow.last_task
+    return dict(last.data) if last is not None else {}
+
+
+def end_reached(workflow: BpmnWorkflow) -> dict[str, str]:
+    """The BPMN end event a completed instance finished at (its id and name)."""
+    ends = [t for t in workflow.get_tasks(state=SpiffState.COMPLETED)
+            if isinstance(t.task_spec, EndEvent)]
+    if not ends:
+        return {}
+    last = max(ends, key=lambda t: t.last_state_change)
+    return {"end": last.task_spec.bpmn_id, "end_name": last.task_spec.bpmn_name or ""}

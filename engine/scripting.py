@@ -1,0 +1,75 @@
+"""Whitelisted functions that every BPMN expression may call, and the context they read.
+
+Domain packages add their own through ``Engine(functions=...)``. Functions here read time from the
+engine's clock and working days from the calendar of the current step, which is loaded lazily:
+only steps that compute a deadline pay for reading the override table.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
+
+from engine import clock
+from engine.calendar import WorkingCalendar, as_date
+
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+_calendar_source: contextvars.ContextVar[Callable[[], WorkingCalendar]] = contextvars.ContextVar(
+    "fangpin_calendar", default=WorkingCalendar
+)
+
+
+@contextmanager
+def calendar_source(load: Callable[[], WorkingCalendar]) -> Iterator[None]:
+    """Within the block, working-day functions use the calendar ``load`` returns (called at most once)."""
+    cached: list[WorkingCalendar] = []
+
+    def once() -> WorkingCalendar:
+        if not cached:
+            cached.append(load())
+        return cached[0]
+
+    token = _calendar_source.set(once)
+    try:
+        yield
+    finally:
+        _calendar_source.reset(token)
+
+
+def current_calendar() -> WorkingCalendar:
+    return _calendar_source.get()()
+
+
+def today() -> date:
+    """Today's date in China Standard Time, by the engine's clock."""
+    return clock.now().astimezone(CHINA_TZ).date()
+
+
+def now() -> datetime:
+    return clock.now()
+
+
+def add_working_days(start: date | datetime | str, n: int) -> date:
+    """The date ``n`` working days after ``start`` (holidays and make-up workdays respected)."""
+    return current_calendar().add_working_days(start, n)
+
+
+def end_of_day(day: date | datetime | str) -> datetime:
+    """The moment a deadline on ``day`` passes: midnight after it, China Standard Time."""
+    return datetime.combine(as_date(day) + timedelta(days=1), time(0), CHINA_TZ)
+
+
+def working_deadline(start: date | datetime | str, n: int) -> str:
+    """ISO time at which ``n`` working days after ``start`` have run out; for timer expressions."""
+    return end_of_day(add_working_days(start, n)).isoformat()
+
+
+ENGINE_FUNCTIONS: dict[str, Callable] = {
+    "today": today,
+    "now": now,
+    "add_working_days": add_working_days,
+    "working_deadline": working_deadline,
+}

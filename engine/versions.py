@@ -1,0 +1,79 @@
+"""Storing checked process models as immutable, content-addressed versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.assignment import Actor
+from engine.core import Engine
+from engine.deploy import SourceFile, compile_model
+from engine.errors import NotFound
+from engine.models import ProcessVersion
+
+
+@dataclass(frozen=True)
+class Deployment:
+    version: ProcessVersion
+    created: bool  # False: the same content was already deployed, nothing changed
+
+
+def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor) -> Deployment:
+    """Check and store the files as the next version of their process; a no-op if unchanged."""
+    model = compile_model(files, engine.forms_dir, engine.roles)
+    existing = session.execute(select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)).scalar()
+    if existing is not None:
+        return Deployment(existing, created=False)
+    latest = session.execute(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == model.key))
+    version = ProcessVersion(
+        key=model.key, version=(latest.scalar() or 0) + 1, name=model.name, sha256=model.sha256,
+        files=model.files, forms=model.forms, specs=model.specs, start_role=model.start_role,
+        deployed_at=engine.now(), deployed_by=actor.username,
+    )
+    session.add(version)
+    session.flush()
+    audit.append(session, [audit.Event("process_deployed", engine.now(), actor.username, detail={
+        "key": model.key, "version": version.version, "sha256": model.sha256, "files": sorted(model.files),
+    })])
+    return Deployment(version, created=True)
+
+
+def latest_version(session: Session, key: str) -> ProcessVersion:
+    row = session.execute(
+        select(ProcessVersion).where(ProcessVersion.key == key).order_by(ProcessVersion.version.desc()).limit(1)
+    ).scalar()
+    if row is None:
+        raise NotFound(f"process {key}")
+    return row
+
+
+def get_version(session: Session, key: str, version: int | None = None) -> ProcessVersion:
+    if version is None:
+        return latest_version(session, key)
+    row = session.execute(
+        select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == version)
+    ).scalar()
+    if row is None:
+        raise NotFound(f"process {key} version {version}")
+    return row
+
+
+def latest_versions(session: Session) -> list[ProcessVersion]:
+    """The newest version of every process key."""
+    newest = (select(ProcessVersion.key, func.max(ProcessVersion.version).label("version"))
+              .group_by(ProcessVersion.key).subquery())
+    return list(session.execute(
+        select(ProcessVersion).join(newest, (ProcessVersion.key == newest.c.key)
+                                    & (ProcessVersion.version == newest.c.version))
+        .order_by(ProcessVersion.key)
+    ).scalars())
+
+
+def all_versions(session: Session) -> list[ProcessVersion]:
+    return list(session.execute(
+        select(ProcessVersion).order_by(ProcessVersion.key, ProcessVersion.version)
+    ).scalars())

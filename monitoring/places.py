@@ -1,0 +1,77 @@
+"""Writes and lookups on the place tree and users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from engine.errors import InvalidData, NotFound
+from monitoring.models import LEVEL_ORDER, Place, PlaceLevel, Role, User
+
+DEPARTMENTS = {
+    "hrss": "人社", "police": "公安", "finance": "财政", "education": "教育", "market": "市场监管",
+    "housing": "住建", "pboc": "人民银行", "civil": "民政", "medical_insurance": "医保", "health": "卫健",
+    "water": "水利", "agriculture": "农牧",
+}
+
+
+def add_place(session: Session, code: str, name: str, parent_code: str | None = None,
+              level: str | None = None) -> Place:
+    if not code.isdigit() or len(code) > 12:
+        raise InvalidData("行政区划代码无效", {"code": "应为不超过12位的数字"})
+    if session.get(Place, code) is not None:
+        raise InvalidData("行政区划代码已存在", {"code": f"{code} 已存在"})
+    parent = None
+    if parent_code is not None:
+        parent = session.get(Place, parent_code)
+        if parent is None:
+            raise InvalidData("上级区划不存在", {"parent": f"{parent_code} 不存在"})
+    level = level or _level_below(parent)
+    if level not in {lv.value for lv in PlaceLevel}:
+        raise InvalidData("层级无效", {"level": "应为 region/league/county/township/village"})
+    path = f"{parent.path if parent else '/'}{code}/"
+    place = Place(code=code, name=name, level=level, parent_code=parent_code, path=path)
+    session.add(place)
+    session.flush()
+    return place
+
+
+def _level_below(parent: Place | None) -> str:
+    if parent is None:
+        return PlaceLevel.REGION
+    index = LEVEL_ORDER.index(PlaceLevel(parent.level))
+    return LEVEL_ORDER[min(index + 1, len(LEVEL_ORDER) - 1)]
+
+
+def get_place(session: Session, code: str) -> Place:
+    place = session.get(Place, code)
+    if place is None:
+        raise NotFound(f"place {code}")
+    return place
+
+
+def add_user(session: Session, username: str, role: str, place_code: str, password: str,
+             department: str | None = None) -> User:
+    fields = {}
+    if role not in {r.value for r in Role}:
+        fields["role"] = "应为 " + "/".join(r.value for r in Role)
+    if role == Role.DEPARTMENT and department not in DEPARTMENTS:
+        fields["department"] = "部门用户须指定部门代码: " + "/".join(DEPARTMENTS)
+    if len(password) < 8:
+        fields["password"] = "密码至少8位"
+    if session.execute(select(User.id).where(User.username == username)).first():
+        fields["username"] = f"用户名 {username} 已存在"
+    if session.get(Place, place_code) is None:
+        fields["place"] = f"区划 {place_code} 不存在"
+    if fields:
+        raise InvalidData("用户信息有误", fields)
+    user = User(username=username, role=role, place_code=place_code, department=department)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    return Actor(username=user.username, role=user.role, place_path=get_place(session, user.place_code).path)

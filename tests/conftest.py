@@ -1,0 +1,140 @@
+"""Fixtures: an app on a fresh SQLite file or a fresh PostgreSQL database, a frozen clock, factories."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+import monitoring.models  # noqa: F401  (registers tables)
+from engine.assignment import Actor
+from engine.clock import FrozenClock
+from engine.models import Base
+from monitoring import places
+from tests import postgres
+from web.app import create_app
+from web.extensions import db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CST = timezone(timedelta(hours=8))
+START = datetime(2026, 3, 2, 9, 0, tzinfo=CST)  # a Monday
+PASSWORD = "secret-pass-1"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.ThrowawayPostgres | None]:
+    if not postgres.available():
+        pytest.fail("PostgreSQL server binaries are missing; .ci/run installs them")
+    server = postgres.ThrowawayPostgres()
+    admin_url = server.start()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE fangpin_template"))
+    admin.dispose()
+    schema = create_engine(server.url("fangpin_template"))
+    Base.metadata.create_all(schema)
+    schema.dispose()
+    server.admin_url = admin_url
+    yield server
+    server.stop()
+
+
+def _postgres_database(server: postgres.ThrowawayPostgres) -> str:
+    name = f"fangpin_test_{next(_counter)}"
+    admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE fangpin_template"))
+    admin.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fangpin.db'}"
+    return _postgres_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app(database_url, clock, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "FORMS_DIR": str(FIXTURES / "forms"),
+        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+    }, clock=clock)
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            Base.metadata.create_all(db.engine)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def engine(app):
+    return app.extensions["fangpin_engine"]
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def tree(session) -> dict[str, places.Place]:
+    """Region → county → two townships → a village under each (and a second village in the first)."""
+    spec = [
+        ("150000000000", "自治区", None, "region"),
+        ("150223000000", "达茂旗", "150000000000", "county"),
+        ("150223100000", "百灵庙镇", "150223000000", "township"),
+        ("150223200000", "查干哈达苏木", "150223000000", "township"),
+        ("150223100201", "艾力嘎查", "150223100000", "village"),
+        ("150223100202", "新宝力格嘎查", "150223100000", "village"),
+        ("150223200201", "巴音敖包嘎查", "150223200000", "village"),
+    ]
+    result = {code: places.add_place(session, code, name, parent, level) for code, name, parent, level in spec}
+    session.commit()
+    return result
+
+
+@pytest.fixture
+def create_user(session, tree):
+    def create(username: str, role: str, place_code: str, department: str | None = None) -> Actor:
+        user = places.add_user(session, username, role, place_code, PASSWORD, department)
+        session.commit()
+        return places.actor_for(session, user)
+
+    return create
+
+
+@pytest.fixture
+def actors(create_user) -> dict[str, Actor]:
+    return {
+        "village": create_user("cun", "village", "150223100201"),
+        "village2": create_user("cun2", "village", "150223100202"),
+        "village_other": create_user("cun3", "village", "150223200201"),
+        "township": create_user("zhen", "township", "150223100000"),
+        "township_other": create_user("sumu", "township", "150223200000"),
+        "county": create_user("qi", "county", "150223000000"),
+        "designer": create_user("sheji", "designer", "150000000000"),
+        "admin": create_user("guanli", "admin", "150000000000"),
+    }
+
+
+def fixture_files(*names: str):
+    from engine.deploy import SourceFile
+
+    return [SourceFile(name, (FIXTURES / "processes" / name).read_bytes()) for name in names]

@@ -1,0 +1,52 @@
+"""An API client that logs in as a user and speaks JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES, PASSWORD
+
+
+class ApiClient:
+    def __init__(self, client, username: str | None = None) -> None:
+        self.client = client
+        self.headers = {}
+        if username:
+            response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+            assert response.status_code == 200, response.json
+            self.headers = {"Authorization": f"Bearer {response.json['token']}"}
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(f"/api/v1{url}", headers=self.headers, **kwargs)
+
+    def post(self, url: str, json=None, **kwargs):
+        return self.client.post(f"/api/v1{url}", json=json, headers=self.headers, **kwargs)
+
+    def task(self, instance_id: int, bpmn_id: str) -> dict:
+        """The open task of ``instance_id`` at ``bpmn_id`` in this user's inbox."""
+        inbox = self.get("/tasks").json
+        matches = [t for t in inbox if t["instance_id"] == instance_id and t["bpmn_id"] == bpmn_id]
+        assert len(matches) == 1, inbox
+        return matches[0]
+
+    def complete(self, instance_id: int, bpmn_id: str, data: dict, status: int = 200) -> dict:
+        task = self.task(instance_id, bpmn_id)
+        response = self.post(f"/tasks/{task['id']}/complete", json={"data": data})
+        assert response.status_code == status, response.json
+        return response.json
+
+
+@pytest.fixture
+def api(app, actors):
+    client = app.test_client()
+    return lambda username=None: ApiClient(client, username)
+
+
+@pytest.fixture
+def deployed(api):
+    designer = api("sheji")
+    with open(FIXTURES / "processes" / "approval.bpmn", "rb") as f:
+        response = designer.client.post("/api/v1/process-models", data=f.read(),
+                                        headers={**designer.headers, "Content-Type": "application/xml"})
+    assert response.status_code == 201, response.json
+    return response.json

@@ -1,0 +1,195 @@
+"""All routes of ``/api/v1`` (api.md). Each handler parses, calls one use case, commits, answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+
+from engine import instances, queries, tasks, versions
+from engine.deploy import SourceFile
+from engine.errors import Forbidden
+from monitoring.models import Role
+from monitoring.places import get_place
+from web.api import errors, views
+from web.api.auth import authenticate, current_actor, issue_token, token_required
+from web.api.errors import ApiError
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+errors.register(api)
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "请求体应为 JSON 对象")
+    return body
+
+
+def _field(body: dict[str, Any], name: str, kind: type, required: bool = True) -> Any:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ApiError(400, "bad_request", f"字段 {name} 缺失或类型错误", {name: "缺失或类型错误"})
+    return value
+
+
+@api.post("/auth/token")
+def token():
+    body = _json_body()
+    user = authenticate(str(body.get("username", "")), str(body.get("password", "")))
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
+    return jsonify({"token": issue_token(user),
+                    "user": {"username": user.username, "role": user.role, "place": user.place_code}})
+
+
+@api.get("/process-models")
+@token_required
+def process_models():
+    return jsonify([views.process_model(v) for v in versions.latest_versions(db.session)])
+
+
+@api.post("/process-models")
+@token_required
+def deploy_process_model():
+    if g.user.role not in (Role.DESIGNER, Role.ADMIN):
+        raise Forbidden("只有流程设计员或管理员可以部署流程")
+    if request.files:
+        files = [SourceFile(f.filename or "upload.bpmn", f.read()) for f in request.files.getlist("file")]
+    elif request.mimetype in ("application/xml", "text/xml"):
+        files = [SourceFile(request.args.get("filename", "upload.bpmn"), request.get_data())]
+    else:
+        raise ApiError(400, "bad_request", "请上传 BPMN XML (application/xml) 或 multipart 的 file 部分")
+    with unit_of_work() as session:
+        deployment = versions.deploy(engine(), session, files, current_actor())
+        body = views.process_model(deployment.version)
+    return jsonify(body), 201 if deployment.created else 200
+
+
+@api.get("/process-models/<key>")
+@token_required
+def process_model(key: str):
+    version = versions.get_version(db.session, key, request.args.get("version", type=int))
+    return jsonify({**views.process_model(version), "files": version.files,
+                    "bpmn": next(iter(version.files.values()))})
+
+
+@api.post("/instances")
+@token_required
+def start_instance():
+    body = _json_body()
+    key = _field(body, "process", str)
+    place = get_place(db.session, _field(body, "place", str))
+    data = _field(body, "data", dict, required=False) or {}
+    with unit_of_work() as session:
+        instance_id = instances.start_instance(engine(), session, key, place.code, place.path, current_actor(), data)
+    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor()))), 201
+
+
+@api.get("/instances")
+@token_required
+def list_instances():
+    rows = queries.visible_instances(db.session, current_actor(), request.args.get("process"),
+                                     request.args.get("status"))
+    numbers = {v.id: v.version for v in versions.all_versions(db.session)}
+    return jsonify([views.instance_summary(r, numbers[r.version_id]) for r in rows])
+
+
+@api.get("/instances/<int:instance_id>")
+@token_required
+def get_instance(instance_id: int):
+    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+
+
+@api.post("/instances/<int:instance_id>/messages")
+@token_required
+def send_message(instance_id: int):
+    body = _json_body()
+    name = _field(body, "name", str)
+    payload = _field(body, "payload", dict, required=False) or {}
+    with unit_of_work() as session:
+        instances.send_message(engine(), session, instance_id, current_actor(), name, payload)
+    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+
+
+@api.post("/instances/<int:instance_id>/cancel")
+@token_required
+def cancel_instance(instance_id: int):
+    reason = str((request.get_json(silent=True) or {}).get("reason", ""))
+    with unit_of_work() as session:
+        instances.cancel_instance(engine(), session, instance_id, current_actor(), reason)
+    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+
+
+@api.get("/instances/<int:instance_id>/documents")
+@token_required
+def instance_documents(instance_id: int):
+    instances.visible_instance(db.session, instance_id, current_actor())
+    return jsonify([])
+
+
+@api.get("/tasks")
+@token_required
+def inbox():
+    return jsonify([views.task(t) for t in queries.inbox(db.session, current_actor())])
+
+
+@api.get("/tasks/<task_id>")
+@token_required
+def get_task(task_id: str):
+    row = tasks.visible_task(db.session, task_id, current_actor())
+    version_id = instances.visible_instance(db.session, row.instance_id, current_actor()).version_id
+    forms = engine().versions.get(db.session, version_id).forms
+    return jsonify({**views.task(row), "form": forms.get(row.form) if row.form else None})
+
+
+@api.post("/tasks/<task_id>/claim")
+@token_required
+def claim(task_id: str):
+    with unit_of_work() as session:
+        row = tasks.claim_task(engine(), session, task_id, current_actor())
+        body = views.task(row)
+    return jsonify(body)
+
+
+@api.post("/tasks/<task_id>/unclaim")
+@token_required
+def unclaim(task_id: str):
+    with unit_of_work() as session:
+        row = tasks.unclaim_task(engine(), session, task_id, current_actor())
+        body = views.task(row)
+    return jsonify(body)
+
+
+@api.post("/tasks/<task_id>/complete")
+@token_required
+def complete(task_id: str):
+    data = _field(_json_body(), "data", dict, required=False) or {}
+    with unit_of_work() as session:
+        instance_id = tasks.complete_task(engine(), session, task_id, current_actor(), data)
+    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+
+
+@api.post("/tasks/complete")
+@token_required
+def complete_batch():
+    body = _json_body()
+    task_ids = _field(body, "task_ids", list)
+    if not all(isinstance(t, str) for t in task_ids):
+        raise ApiError(400, "bad_request", "task_ids 应为字符串列表", {"task_ids": "应为字符串列表"})
+    data = _field(body, "data", dict, required=False) or {}
+    with unit_of_work() as session:
+        instance_ids = tasks.complete_tasks(engine(), session, task_ids, current_actor(), data)
+    return jsonify({"instances": [
+        views.instance(db.session, instances.visible_instance(db.session, i, current_actor())) for i in instance_ids
+    ]})
+
+
+@api.get("/documents/<int:document_id>")
+@token_required
+def get_document(document_id: int):
+    raise ApiError(404, "not_found", "未找到或无权查看")

@@ -1,0 +1,55 @@
+"""JSON shapes of api.md, built from rows (never from a deserialized workflow)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import queries
+from engine.models import ProcessInstance, ProcessVersion, Task
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def process_model(version: ProcessVersion) -> dict[str, Any]:
+    return {"key": version.key, "name": version.name, "version": version.version, "sha256": version.sha256,
+            "deployed_at": iso(version.deployed_at)}
+
+
+def task(row: Task) -> dict[str, Any]:
+    return {
+        "id": row.id, "instance_id": row.instance_id, "process": row.process_key, "bpmn_id": row.bpmn_id,
+        "name": row.name, "role": row.role, "place": row.place_code, "state": row.state,
+        "due_at": iso(row.due_at), "claimed_by": row.claimed_by, "created_at": iso(row.created_at),
+        "completed_at": iso(row.completed_at), "completed_by": row.completed_by,
+    }
+
+
+def instance_summary(row: ProcessInstance, version: int) -> dict[str, Any]:
+    return {
+        "id": row.id, "process": row.process_key, "version": version, "place": row.place_code,
+        "business_key": row.business_key, "status": row.status, "created_at": iso(row.created_at),
+        "ended_at": iso(row.ended_at), "waiting": [_waiting(w) for w in row.waiting or []],
+    }
+
+
+def _waiting(item: dict[str, Any]) -> dict[str, Any]:
+    if item["type"] == "timer":
+        return {"type": "timer", "until": item["until"]}
+    return {"type": "message", "name": item["name"]}
+
+
+def instance(session: Session, row: ProcessInstance) -> dict[str, Any]:
+    body = instance_summary(row, queries.version_number(session, row.version_id))
+    body.update({
+        "data": row.data,
+        "error": row.error,
+        "tasks": [task(t) for t in queries.open_tasks(session, row.id)],
+        "events": [{"at": iso(e.at), "user": e.actor, "type": e.type, "task": e.task_id, "detail": e.detail}
+                   for e in queries.timeline(session, row.id)],
+    })
+    return body

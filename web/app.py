@@ -1,0 +1,48 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine as SqlEngine
+
+from engine.clock import Clock
+from engine.core import Engine
+from monitoring.models import Role
+from web import config
+from web.extensions import db
+
+
+def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(config.from_environment())
+    app.config.update(overrides or {})
+    app.json.ensure_ascii = False
+    db.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+    app.extensions["fangpin_engine"] = Engine(
+        forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock,
+        supervisor_roles=(Role.ADMIN, Role.COUNTY),
+    )
+    from web.api.blueprint import api
+
+    app.register_blueprint(api)
+    return app
+
+
+def _tune_sqlite(engine: SqlEngine) -> None:
+    """WAL so readers never wait for the writer; a busy timeout so writers queue instead of failing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,50 @@
+"""``fangpin serve``: waitress serving the app, and a background thread that fires due timers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from waitress import serve
+
+from engine import timers
+from web.boundary import engine, unit_of_work
+
+log = logging.getLogger("fangpin.timers")
+
+
+class TimerScheduler(threading.Thread):
+    """Sweeps due timers every ``interval`` seconds; safe beside other sweepers (see engine.timers)."""
+
+    def __init__(self, app: Flask, interval: float) -> None:
+        super().__init__(name="fangpin-timers", daemon=True)
+        self.app = app
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.sweep()
+
+    def sweep(self) -> int:
+        with self.app.app_context():
+            try:
+                fired = timers.run_due_timers(engine(), unit_of_work)
+            except Exception:  # keep the scheduler alive; the next sweep retries
+                log.exception("timer sweep failed")
+                return 0
+        if fired:
+            log.info("%d timers fired", fired)
+        return fired
+
+
+def run(app: Flask, host: str, port: int, threads: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    scheduler = TimerScheduler(app, app.config["TIMER_INTERVAL"])
+    scheduler.start()
+    print(f"Fangpin 已启动: http://{host}:{port}/", flush=True)
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="fangpin")
+    finally:
+        scheduler.stopped.set()
