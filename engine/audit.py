@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -38,7 +38,7 @@ class Event:
 def _digest(prev_hash: str, seq: int, at: datetime, actor: str | None, type_: str,
             instance_id: int | None, task_id: str | None, detail: Any) -> str:
     body = json.dumps(
-        [prev_hash, seq, at.isoformat(), actor, type_, instance_id, task_id, detail],
+        [prev_hash, seq, at.astimezone(timezone.utc).isoformat(), actor, type_, instance_id, task_id, detail],
         ensure_ascii=False, sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -18,7 +18,7 @@ def test_village_township_county_with_notice_and_objection(api, deployed, clock)
     assert [t["bpmn_id"] for t in instance["tasks"]] == ["visit"]
 
     after_visit = cun.complete(instance["id"], "visit", {"eligible": True, "income": 4200})
-    notice_until = [w for w in after_visit["waiting"] if w["type"] == "timer"][0]["until"]
+    notice_until = next(w for w in after_visit["waiting"] if w["type"] == "timer")["until"]
     assert {"type": "message", "name": "objection"} in after_visit["waiting"]
     assert notice_until.startswith("2026-03-07T01:00:00")  # 5 × 24 h after 09:00 CST
 
@@ -30,7 +30,7 @@ def test_village_township_county_with_notice_and_objection(api, deployed, clock)
     assert objection.json["data"]["objection"]["content"] == "收入不实"
 
     again = cun.complete(instance["id"], "visit", {"eligible": True, "income": 4100})
-    second_until = [w for w in again["waiting"] if w["type"] == "timer"][0]["until"]
+    second_until = next(w for w in again["waiting"] if w["type"] == "timer")["until"]
     assert second_until > notice_until  # the notice period starts again
 
     assert zhen.get("/tasks").json == []

@@ -1,0 +1,144 @@
+"""End to end with the installed ``fangpin`` command and ``fangpin serve`` on loopback, nothing else.
+
+Set up with the CLI, run a three-lane approval with a 5-day notice and an objection over HTTP,
+and travel in time with ``fangpin timers run --now``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+FANGPIN = str(Path(sys.executable).parent / "fangpin")
+VILLAGE = "150223100201"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path / "instance"),
+            "FANGPIN_FORMS_DIR": str(FIXTURES / "forms"), "FANGPIN_SECRET_KEY": "e2e-secret"}
+
+
+def cli(env, *args: str, expect: int = 0) -> subprocess.CompletedProcess:
+    result = subprocess.run([FANGPIN, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == expect, (args, result.stdout, result.stderr)
+    return result
+
+
+@contextmanager
+def running_server(env):
+    """``fangpin serve`` in a subprocess; yields the API base URL once the port accepts connections."""
+    port = _free_port()
+    log_path = Path(env["FANGPIN_INSTANCE_DIR"]) / "serve.log"
+    log = log_path.open("w")
+    process = subprocess.Popen([FANGPIN, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    deadline = datetime.now() + timedelta(seconds=30)
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if datetime.now() > deadline:
+                process.kill()
+                pytest.fail(f"fangpin serve did not start: {log_path.read_text()}")
+            try:
+                process.wait(timeout=0.1)
+                pytest.fail(f"fangpin serve exited: {log_path.read_text()}")
+            except subprocess.TimeoutExpired:
+                pass
+    try:
+        yield f"http://127.0.0.1:{port}/api/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
+    request = urllib.request.Request(f"{base}{path}", method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def login(base: str, username: str) -> str:
+    status, body = call(base, "POST", "/auth/token", body={"username": username, "password": "password-123"})
+    assert status == 200, body
+    return body["token"]
+
+
+def complete(base: str, token: str, instance_id: int, bpmn_id: str, data: dict) -> dict:
+    status, inbox = call(base, "GET", "/tasks", token)
+    task = next(t for t in inbox if t["instance_id"] == instance_id and t["bpmn_id"] == bpmn_id)
+    status, body = call(base, "POST", f"/tasks/{task['id']}/complete", token, {"data": data})
+    assert status == 200, body
+    return body
+
+
+def test_three_lane_approval_with_notice_and_objection_over_cli_and_http(env):
+    cli(env, "db", "upgrade")
+    cli(env, "db", "upgrade")  # idempotent
+    for args in (["150000000000", "自治区", "--level", "region"],
+                 ["150223000000", "达茂旗", "--parent", "150000000000", "--level", "county"],
+                 ["150223100000", "百灵庙镇", "--parent", "150223000000"],
+                 [VILLAGE, "艾力嘎查", "--parent", "150223100000"]):
+        cli(env, "places", "add", *args)
+    for user, role, place in (("cun", "village", VILLAGE), ("zhen", "township", "150223100000"),
+                              ("qi", "county", "150223000000")):
+        cli(env, "users", "add", user, "--role", role, "--place", place, "--password", "password-123")
+    cli(env, "users", "add", "x", "--role", "village", "--place", "999", "--password", "password-123", expect=1)
+    cli(env, "places", "add", "1502", "x", "--level", "planet", expect=2)
+    deployed = cli(env, "processes", "deploy", str(FIXTURES / "processes" / "approval.bpmn"))
+    assert "approval v1" in deployed.stdout
+    assert "approval\tv1" in cli(env, "processes", "list").stdout
+    bad = Path(env["FANGPIN_INSTANCE_DIR"]) / "bad.bpmn"
+    bad.write_text((FIXTURES / "processes" / "approval.bpmn").read_text().replace('"P5D"', '"P5X"'))
+    refused = cli(env, "processes", "deploy", str(bad), expect=1)
+    assert "bad.bpmn:" in refused.stderr and "P5X" in refused.stderr
+
+    started_at = datetime.now(UTC)
+    with running_server(env) as base:
+        cun, zhen, qi = (login(base, u) for u in ("cun", "zhen", "qi"))
+        status, instance = call(base, "POST", "/instances", cun, {"process": "approval", "place": VILLAGE,
+                                                                 "data": {"applicant": "王某"}})
+        assert status == 201, instance
+        complete(base, cun, instance["id"], "visit", {"eligible": True, "income": 4000})
+        status, objected = call(base, "POST", f"/instances/{instance['id']}/messages", cun,
+                                {"name": "objection", "payload": {"content": "收入不实"}})
+        assert status == 200 and objected["tasks"][0]["bpmn_id"] == "visit"
+        complete(base, cun, instance["id"], "visit", {"eligible": True, "income": 3900})
+
+        early = (started_at + timedelta(days=4)).isoformat()
+        assert cli(env, "timers", "run", "--now", early).stdout.startswith("0 ")
+        late = (started_at + timedelta(days=5, hours=1)).isoformat()
+        assert cli(env, "timers", "run", "--now", late).stdout.startswith("1 ")
+        assert cli(env, "timers", "run", "--now", late).stdout.startswith("0 ")
+
+        complete(base, zhen, instance["id"], "review", {"approved": True})
+        final = complete(base, qi, instance["id"], "approve", {"approved": True})
+        assert final["status"] == "completed"
+        assert "审计链完整" in cli(env, "audit", "verify").stdout

@@ -1,0 +1,66 @@
+"""Two people complete the same task at the same moment: exactly one succeeds, the other gets 409."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from engine.models import AuditEvent, Task, TaskState
+
+VILLAGE = "150223100201"
+
+
+def race(app, headers, url, body, runners=2):
+    barrier = threading.Barrier(runners)
+    statuses = []
+
+    def run():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post(url, json=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=run) for _ in range(runners)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(statuses)
+
+
+def test_two_users_completing_one_task_one_wins_one_gets_409(app, api, deployed, session):
+    cun = api("cun")
+    for _ in range(3):
+        instance = cun.post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}}).json
+        task = cun.task(instance["id"], "visit")
+        statuses = race(app, cun.headers, f"/api/v1/tasks/{task['id']}/complete",
+                        {"data": {"eligible": False, "income": 9000}})
+        assert statuses == [200, 409]
+        session.rollback()
+        completions = session.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.instance_id == instance["id"], AuditEvent.type == "task_completed")).scalar()
+        assert completions == 1
+        assert session.get(Task, task["id"]).state == TaskState.COMPLETED
+
+
+def test_two_cadres_claiming_one_task_one_wins(app, api, deployed, create_user):
+    create_user("cun_b", "village", VILLAGE)
+    first, second = api("cun"), api("cun_b")
+    instance = first.post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}}).json
+    task = first.task(instance["id"], "visit")
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def claim(name, user):
+        client = app.test_client()
+        barrier.wait()
+        results[name] = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=user.headers)
+
+    threads = [threading.Thread(target=claim, args=pair) for pair in (("a", first), ("b", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in results.values()) == [200, 409]
+    winner = next(r.json["claimed_by"] for r in results.values() if r.status_code == 200)
+    loser = second if winner == "cun" else first
+    refused = loser.post(f"/tasks/{task['id']}/complete", json={"data": {"eligible": False, "income": 1}})
+    assert refused.status_code == 409
