@@ -1,8 +1,11 @@
 """The append-only, hash-chained event log.
 
-Each row's hash covers its content and the previous row's hash, so altering, inserting or
-deleting a row breaks the chain from there on. Appenders serialize on the single ``audit_head``
-row (an UPDATE takes its lock on both databases), taken last in the transaction to keep it short.
+Every instance has its own chain: each event's hash covers its content and the previous event of
+the same instance, and the instance row keeps the chain's last hash. A step already holds the
+instance lock, so it extends the chain with one bulk INSERT and the hash rides along in the UPDATE
+of the instance; there is no global serialization point between workers. Events that belong to
+no instance (deployments) form the global chain, whose head is the single ``audit_head`` row.
+Altering, deleting or inserting a row breaks its chain at that row.
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from engine.models import AuditEvent, AuditHead
+from engine.models import AuditEvent, AuditHead, ProcessInstance
 from engine.serialization import to_plain_json
 
 GENESIS = "0" * 64
+# Core tables, not ORM entities: appends are bulk statements without identity-map bookkeeping
+EVENTS, HEAD, INSTANCES = AuditEvent.__table__, AuditHead.__table__, ProcessInstance.__table__
 
 
 @dataclass
@@ -35,68 +41,90 @@ class Event:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def _digest(prev_hash: str, seq: int, at: datetime, actor: str | None, type_: str,
-            instance_id: int | None, task_id: str | None, detail: Any) -> str:
+def digest(prev_hash: str, at: datetime, actor: str | None, type_: str, instance_id: int | None,
+           task_id: str | None, detail: Any) -> str:
     body = json.dumps(
-        [prev_hash, seq, at.astimezone(timezone.utc).isoformat(), actor, type_, instance_id, task_id, detail],
+        [prev_hash, at.astimezone(UTC).isoformat(), actor, type_, instance_id, task_id, detail],
         ensure_ascii=False, sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(session: Session, events: Iterable[Event]) -> None:
-    """Append events to the chain inside the caller's transaction (which commits them)."""
-    events = list(events)
-    if not events:
-        return
-    head = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(events))
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one_or_none()
-    if head is None:  # first event ever: create the head row
-        session.execute(insert(AuditHead).values(id=1, seq=len(events), hash=GENESIS))
-        last_seq, prev = len(events), GENESIS
-    else:
-        last_seq, prev = head.seq, head.hash
+def chain_rows(prev_hash: str, events: Iterable[Event]) -> tuple[list[dict[str, Any]], str]:
+    """The rows that extend a chain ending in ``prev_hash``, and the chain's new last hash."""
     rows = []
-    for seq, event in enumerate(events, start=last_seq - len(events) + 1):
+    for event in events:
         detail = to_plain_json(event.detail)
-        digest = _digest(prev, seq, event.at, event.actor, event.type, event.instance_id, event.task_id, detail)
-        rows.append({"id": seq, "at": event.at, "actor": event.actor, "type": event.type,
-                     "instance_id": event.instance_id, "task_id": event.task_id,
-                     "detail": detail, "prev_hash": prev, "hash": digest})
-        prev = digest
-    session.execute(insert(AuditEvent), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+        hashed = digest(prev_hash, event.at, event.actor, event.type, event.instance_id, event.task_id, detail)
+        rows.append({"at": event.at, "actor": event.actor, "type": event.type, "instance_id": event.instance_id,
+                     "task_id": event.task_id, "detail": detail, "prev_hash": prev_hash, "hash": hashed})
+        prev_hash = hashed
+    return rows, prev_hash
+
+
+def insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(insert(EVENTS), rows)
+
+
+def append_global(session: Session, events: list[Event]) -> None:
+    """Extend the global chain (events of no instance); the head row's UPDATE is the lock."""
+    connection = session.connection()
+    head = connection.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=HEAD.c.hash)
+                              .returning(HEAD.c.hash)).scalar()
+    if head is None:
+        connection.execute(insert(HEAD).values(id=1, seq=0, hash=GENESIS))
+        head = GENESIS
+    rows, last = chain_rows(head, events)
+    insert_rows(connection, rows)
+    connection.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=last, seq=HEAD.c.seq + len(rows)))
+
+
+def append_to_instance(session: Session, instance_id: int, events: list[Event]) -> None:
+    """Extend an instance's chain outside a step (claims): lock the row, append, store the new head."""
+    connection = session.connection()
+    head = connection.execute(update(INSTANCES).where(INSTANCES.c.id == instance_id)
+                              .values(revision=INSTANCES.c.revision + 1).returning(INSTANCES.c.audit_hash)).scalar()
+    rows, last = chain_rows(head, events)
+    insert_rows(connection, rows)
+    connection.execute(update(INSTANCES).where(INSTANCES.c.id == instance_id).values(audit_hash=last))
 
 
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
-    broken_at: int | None  # id of the first row whose hash or link does not hold
+    broken_at: int | None  # id of the first row whose hash or link does not hold (or after which rows are missing)
     reason: str | None = None
 
 
 def verify(session: Session, batch: int = 5000) -> ChainReport:
-    """Recompute the chain from the start; report the first broken link."""
-    prev, expected_seq, checked = GENESIS, 1, 0
-    last_id = 0
+    """Recompute every chain in row order; report the first row where a hash or a link does not hold."""
+    last: dict[int | None, tuple[str, int]] = {}  # chain -> (last hash, last row id)
+    checked, last_id = 0, 0
     while True:
-        rows = session.execute(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).scalars().all()
+        rows = session.execute(select(EVENTS).where(EVENTS.c.id > last_id).order_by(EVENTS.c.id).limit(batch)).all()
         if not rows:
             break
         for row in rows:
-            if row.id != expected_seq:
-                return ChainReport(checked, expected_seq, "missing row")
-            if row.prev_hash != prev:
-                return ChainReport(checked, row.id, "link to previous row does not match")
-            digest = _digest(prev, row.id, row.at, row.actor, row.type, row.instance_id, row.task_id, row.detail)
-            if digest != row.hash:
+            expected_prev = last.get(row.instance_id, (GENESIS, 0))[0]
+            if row.prev_hash != expected_prev:
+                return ChainReport(checked, row.id, "link to the previous event does not match (rows deleted?)")
+            if digest(row.prev_hash, row.at, row.actor, row.type, row.instance_id, row.task_id, row.detail) != row.hash:
                 return ChainReport(checked, row.id, "row content does not match its hash")
-            prev, expected_seq, checked, last_id = row.hash, expected_seq + 1, checked + 1, row.id
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return ChainReport(checked, checked + 1, "rows missing at the end of the chain")
+            last[row.instance_id] = (row.hash, row.id)
+            checked, last_id = checked + 1, row.id
+    return _check_heads(session, last, checked)
+
+
+def _check_heads(session: Session, last: dict[int | None, tuple[str, int]], checked: int) -> ChainReport:
+    """A chain whose stored head is not its last row has lost rows at its end."""
+    heads = dict(session.execute(select(INSTANCES.c.id, INSTANCES.c.audit_hash)).all())
+    global_head = session.execute(select(HEAD.c.hash).where(HEAD.c.id == 1)).scalar()
+    if global_head is not None:
+        heads[None] = global_head
+    for chain, head in heads.items():
+        seen_hash, seen_id = last.get(chain, (GENESIS, 0))
+        if head != seen_hash:
+            where = f"instance {chain}" if chain is not None else "the global chain"
+            return ChainReport(checked, seen_id, f"events missing after this row, at the end of {where}")
     return ChainReport(checked, None)

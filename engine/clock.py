@@ -46,7 +46,8 @@ def _aware(at: datetime) -> datetime:
     return at
 
 
-_active: contextvars.ContextVar[Clock] = contextvars.ContextVar("fangpin_clock", default=Clock())
+_REAL_CLOCK = Clock()
+_active: contextvars.ContextVar[Clock] = contextvars.ContextVar("fangpin_clock", default=_REAL_CLOCK)
 
 
 def current_clock() -> Clock:

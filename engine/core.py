@@ -35,6 +35,9 @@ from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine
 from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
 
+# The hot path writes through Core tables: no ORM identity-map bookkeeping per statement
+INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
+
 
 @dataclass(frozen=True)
 class LoadedVersion:
@@ -47,6 +50,15 @@ class LoadedVersion:
     subprocess_specs: dict[str, BpmnProcessSpec]
     forms: dict[str, Any]
     start_role: str | None
+    validators: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def validator(self, form: str | None, forms: FormValidator) -> Any:
+        """The compiled validator of one of this version's forms, built on first use."""
+        if form is None:
+            return None
+        if form not in self.validators:
+            self.validators[form] = forms.compile(self.forms[form])
+        return self.validators[form]
 
 
 class VersionCache:
@@ -106,21 +118,22 @@ class Engine:
     def open_instance(self, session: Session, instance_id: int) -> Iterator[Step]:
         """Lock and load a running instance, hand it to the caller, then step and save it."""
         locked = session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance_id, ProcessInstance.status == InstanceStatus.RUNNING)
-            .values(revision=ProcessInstance.revision + 1)
-            .returning(ProcessInstance.version_id, ProcessInstance.state, ProcessInstance.place_code,
-                       ProcessInstance.place_path, ProcessInstance.process_key)
+            update(INSTANCES)
+            .where(INSTANCES.c.id == instance_id, INSTANCES.c.status == InstanceStatus.RUNNING)
+            .values(revision=INSTANCES.c.revision + 1)
+            .returning(INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
+                       INSTANCES.c.audit_hash)
         ).one_or_none()
         if locked is None:
-            exists = session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance_id)).first()
+            exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
             if exists is None:
                 raise NotFound(f"instance {instance_id}")
             raise Conflict("流程实例已结束")
         version = self.versions.get(session, locked.version_id)
         with self.running(session):
             workflow = load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
-            step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path)
+            step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
+                        locked.audit_hash)
             step.run_engine()
             yield step
             step.save()
@@ -137,6 +150,7 @@ class Step:
     workflow: BpmnWorkflow
     place_code: str
     place_path: str
+    audit_hash: str
     events: list[audit.Event] = field(default_factory=list)
     error: str | None = None
     cancelled: bool = False
@@ -145,6 +159,7 @@ class Step:
 
     def __post_init__(self) -> None:
         self.ready_before = set(runtime.ready_human_tasks(self.workflow))
+        self.connection = self.session.connection()
 
     def record(self, type_: str, actor: str | None, task_id: str | None = None, **detail: Any) -> None:
         self.events.append(audit.Event(type_, self.engine.now(), actor, self.instance_id, task_id, detail))
@@ -169,15 +184,14 @@ class Step:
 
     def ready_task(self, task_id: str) -> SpiffTask:
         """The live Spiff task behind a task row; Conflict when it is no longer waiting for a person."""
-        task = runtime.ready_human_tasks(self.workflow).get(task_id)
+        task = runtime.human_task(self.workflow, task_id)
         if task is None or self.error is not None:
             raise Conflict("任务已被处理或已撤销")
         return task
 
     def complete(self, task_id: str, actor: Actor, data: dict[str, Any]) -> None:
         task = self.ready_task(task_id)
-        form = runtime.form_name(task)
-        self.engine.forms.validate(self.version.forms.get(form) if form else None, data)
+        self.engine.forms.validate(self.version.validator(runtime.form_name(task), self.engine.forms), data)
         before = to_plain_json({k: task.data.get(k) for k in data})
         task.data.update(data)
         self.record("task_completed", actor.username, task_id, element=runtime.bpmn_id(task),
@@ -203,10 +217,11 @@ class Step:
             "error": self.error,
             "ended_at": self.engine.now() if status != InstanceStatus.RUNNING else None,
         }
-        self.session.execute(update(ProcessInstance).where(ProcessInstance.id == self.instance_id).values(**values))
         if status == InstanceStatus.COMPLETED:
             self.record("instance_completed", "system", **runtime.end_reached(self.workflow))
-        audit.append(self.session, self.events)
+        rows, values["audit_hash"] = audit.chain_rows(self.audit_hash, self.events)
+        self.connection.execute(update(INSTANCES).where(INSTANCES.c.id == self.instance_id).values(**values))
+        audit.insert_rows(self.connection, rows)
 
     def _status(self) -> InstanceStatus:
         if self.cancelled:
@@ -223,18 +238,18 @@ class Step:
         done = [t for t in gone if t in self.completed_by]
         withdrawn = [t for t in gone if t not in self.completed_by]
         for task_id in done:
-            self.session.execute(
-                update(Task).where(Task.id == task_id)
+            self.connection.execute(
+                update(TASKS).where(TASKS.c.id == task_id)
                 .values(state=TaskState.COMPLETED, completed_at=now, completed_by=self.completed_by[task_id])
             )
         if withdrawn:
-            self.session.execute(
-                update(Task).where(Task.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
+            self.connection.execute(
+                update(TASKS).where(TASKS.c.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
             )
         new_rows = [self._task_row(task, now) for task_id, task in ready_after.items()
                     if task_id not in self.ready_before]
         if new_rows:
-            self.session.execute(insert(Task), new_rows)
+            self.connection.execute(insert(TASKS), new_rows)
 
     def _task_row(self, task: SpiffTask, now: datetime) -> dict[str, Any]:
         return {

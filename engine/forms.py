@@ -86,13 +86,16 @@ class FormValidator:
         for name, check in (formats or {}).items():
             self._checker.checks(name)(check)
 
-    def validate(self, schema: Mapping[str, Any] | None, data: Any) -> None:
+    def compile(self, schema: Mapping[str, Any]) -> Draft202012Validator:
+        """A reusable validator for ``schema`` (forms are immutable within a process version)."""
+        return Draft202012Validator(schema, format_checker=self._checker)
+
+    def validate(self, validator: Draft202012Validator | None, data: Any) -> None:
         """Raise ``InvalidData`` with one reason per field, or return if ``data`` is acceptable."""
         if not isinstance(data, dict):
             raise InvalidData("提交的数据应为对象", {"_form": "应为对象"})
-        if schema is None:
+        if validator is None:
             return
-        validator = Draft202012Validator(schema, format_checker=self._checker)
         fields: dict[str, str] = {}
         for error in _leaf_errors(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))):
             for path in _field_paths(error):

@@ -11,6 +11,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from engine import audit
 from engine.assignment import Actor
 from engine.core import Engine, Step
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
@@ -38,9 +39,9 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
         instance_id = session.execute(insert(ProcessInstance).values(
             version_id=version.id, process_key=version.key, place_code=place_code, place_path=place_path,
             business_key=business_key, status=InstanceStatus.RUNNING, state=dump_state(workflow), revision=0,
-            data={}, waiting=[], created_at=engine.now(), created_by=actor.username,
+            data={}, waiting=[], audit_hash=audit.GENESIS, created_at=engine.now(), created_by=actor.username,
         ).returning(ProcessInstance.id)).scalar_one()
-        step = Step(engine, session, instance_id, version, workflow, place_code, place_path)
+        step = Step(engine, session, instance_id, version, workflow, place_code, place_path, audit.GENESIS)
         step.record("instance_started", actor.username, key=key, version=version.version,
                     place=place_code, data=data)
         step.run_engine()

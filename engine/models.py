@@ -77,6 +77,7 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING)
     state: Mapped[str] = mapped_column(Text)  # Spiff JSON without the spec
     revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every step: the lock
+    audit_hash: Mapped[str] = mapped_column(String(64))  # last hash of this instance's audit chain
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # latest task data, plain JSON
     waiting: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     wake_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # earliest pending timer
@@ -113,11 +114,11 @@ class Task(Base):
 
 
 class AuditEvent(Base):
-    """Append-only; each row's hash covers its content and the previous row's hash."""
+    """Append-only; each row's hash covers its content and the previous event of the same chain."""
 
     __tablename__ = "audit_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # sequence in the chain
+    id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str | None] = mapped_column(String(80))
     type: Mapped[str] = mapped_column(String(40))
@@ -129,7 +130,7 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """The single row every appender locks: last sequence number and hash of the chain."""
+    """Head of the global chain (events of no instance): count and last hash; appenders lock it."""
 
     __tablename__ = "audit_head"
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from types import CodeType, FrameType, ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem
@@ -46,7 +46,7 @@ class ScriptTimeout(ScriptError):
 class _GuardedArithmetic(RestrictingNodeTransformer):
     """RestrictedPython's policy plus guards on ``*`` and ``**``, which can exhaust memory in one call."""
 
-    _GUARDS = {ast.Mult: "_mul_", ast.Pow: "_pow_"}
+    _GUARDS: ClassVar[dict[type, str]] = {ast.Mult: "_mul_", ast.Pow: "_pow_"}
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         node = self.node_contents_visit(node)
@@ -59,16 +59,16 @@ class _GuardedArithmetic(RestrictingNodeTransformer):
 
 def _guarded_mul(left: Any, right: Any) -> Any:
     for seq, count in ((left, right), (right, left)):
-        if isinstance(seq, str | bytes | list | tuple) and isinstance(count, int):
-            if len(seq) * count > MAX_SEQUENCE:
-                raise ScriptError(f"sequence longer than {MAX_SEQUENCE} items")
+        if isinstance(seq, str | bytes | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SEQUENCE:
+            raise ScriptError(f"sequence longer than {MAX_SEQUENCE} items")
     return left * right
 
 
 def _guarded_pow(base: Any, exponent: Any) -> Any:
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
-        if max(abs(base), 2).bit_length() * exponent > MAX_INT_BITS:
-            raise ScriptError("number too large")
+    too_big = isinstance(base, int) and isinstance(exponent, int) and exponent > 0 \
+        and max(abs(base), 2).bit_length() * exponent > MAX_INT_BITS
+    if too_big:
+        raise ScriptError("number too large")
     return base**exponent
 
 

@@ -87,7 +87,8 @@ def unclaim_task(engine: Engine, session: Session, task_id: str, actor: Actor) -
 
 
 def _record(engine: Engine, session: Session, type_: str, actor: Actor, task: Task) -> None:
-    audit.append(session, [audit.Event(type_, engine.now(), actor.username, task.instance_id, task.id)])
+    audit.append_to_instance(session, task.instance_id,
+                             [audit.Event(type_, engine.now(), actor.username, task.instance_id, task.id)])
 
 
 def _refreshed(session: Session, task_id: str) -> Task:

@@ -36,7 +36,7 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
     )
     session.add(version)
     session.flush()
-    audit.append(session, [audit.Event("process_deployed", engine.now(), actor.username, detail={
+    audit.append_global(session, [audit.Event("process_deployed", engine.now(), actor.username, detail={
         "key": model.key, "version": version.version, "sha256": model.sha256, "files": sorted(model.files),
     })])
     return Deployment(version, created=True)

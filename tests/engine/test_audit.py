@@ -2,35 +2,41 @@
 
 from sqlalchemy import delete, select, update
 
-from engine import audit
+from engine import audit, tasks
 from engine.assignment import SYSTEM
 from engine.instances import start_instance
 from engine.models import AuditEvent
+from engine.queries import inbox
 from engine.versions import deploy
 from tests.conftest import fixture_files
 
 
-def fill(engine, session, actors, n=3):
+def fill(engine, session, actors):
+    """Rows: 1 deployment (global chain); 2 start, 3 claim, 4 unclaim, 5 completion, 6 end (one instance)."""
     deploy(engine, session, fixture_files("approval.bpmn"), SYSTEM)
     village = actors["village"]
-    for _ in range(n):
-        start_instance(engine, session, "approval", "150223100201", village.place_path, village, {"k": 1})
+    start_instance(engine, session, "approval", "150223100201", village.place_path, village, {"k": 1})
+    task_id = inbox(session, village)[0].id
+    tasks.claim_task(engine, session, task_id, village)
+    tasks.unclaim_task(engine, session, task_id, village)
+    tasks.complete_task(engine, session, task_id, village, {"eligible": False, "income": 9000})
     session.commit()
+    types = session.execute(select(AuditEvent.type).order_by(AuditEvent.id)).scalars().all()
+    assert types == ["process_deployed", "instance_started", "task_claimed", "task_unclaimed", "task_completed",
+                     "instance_completed"]
 
 
 def test_an_untouched_chain_verifies(engine, session, actors):
     fill(engine, session, actors)
-    report = audit.verify(session)
-    assert report.broken_at is None
-    assert report.checked == 4  # one deployment, three starts
+    assert audit.verify(session) == audit.ChainReport(checked=6, broken_at=None)
 
 
 def test_an_altered_row_breaks_the_chain_at_that_row(engine, session, actors):
     fill(engine, session, actors)
-    session.execute(update(AuditEvent).where(AuditEvent.id == 3).values(detail={"k": 2}))
+    session.execute(update(AuditEvent).where(AuditEvent.id == 5).values(detail={"after": {"eligible": True}}))
     session.commit()
     report = audit.verify(session)
-    assert (report.broken_at, report.reason) == (3, "row content does not match its hash")
+    assert (report.broken_at, report.reason) == (5, "row content does not match its hash")
 
 
 def test_a_rewritten_actor_is_detected(engine, session, actors):
@@ -40,26 +46,29 @@ def test_a_rewritten_actor_is_detected(engine, session, actors):
     assert audit.verify(session).broken_at == 2
 
 
-def test_a_deleted_row_is_detected(engine, session, actors):
+def test_a_deleted_row_breaks_the_link_of_the_next(engine, session, actors):
     fill(engine, session, actors)
-    session.execute(delete(AuditEvent).where(AuditEvent.id == 2))
+    session.execute(delete(AuditEvent).where(AuditEvent.id == 3))
     session.commit()
-    assert audit.verify(session).broken_at == 2
+    report = audit.verify(session)
+    assert report.broken_at == 4
+    assert report.reason.startswith("link to the previous event does not match")
 
 
 def test_a_deleted_last_row_is_detected(engine, session, actors):
     fill(engine, session, actors)
-    session.execute(delete(AuditEvent).where(AuditEvent.id == 4))
+    session.execute(delete(AuditEvent).where(AuditEvent.id == 6))
     session.commit()
-    assert audit.verify(session).broken_at == 4
+    report = audit.verify(session)
+    assert report.broken_at == 5
+    assert "missing" in report.reason
 
 
 def test_a_recomputed_row_still_breaks_the_link_of_the_next(engine, session, actors):
     fill(engine, session, actors)
-    row = session.execute(select(AuditEvent).where(AuditEvent.id == 2)).scalar_one()
-    forged = audit._digest(row.prev_hash, row.id, row.at, "forger", row.type, row.instance_id, row.task_id,
-                           row.detail)
-    session.execute(update(AuditEvent).where(AuditEvent.id == 2).values(actor="forger", hash=forged))
+    row = session.execute(select(AuditEvent).where(AuditEvent.id == 3)).scalar_one()
+    forged = audit.digest(row.prev_hash, row.at, "forger", row.type, row.instance_id, row.task_id, row.detail)
+    session.execute(update(AuditEvent).where(AuditEvent.id == 3).values(actor="forger", hash=forged))
     session.commit()
     report = audit.verify(session)
-    assert (report.broken_at, report.reason) == (3, "link to previous row does not match")
+    assert report.broken_at == 4

@@ -32,9 +32,13 @@ def _field(body: dict[str, Any], name: str, kind: type, required: bool = True) -
     value = body.get(name)
     if value is None and not required:
         return None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ApiError(400, "bad_request", f"字段 {name} 缺失或类型错误", {name: "缺失或类型错误"})
     return value
+
+
+def _instance_body(instance_id: int) -> dict[str, Any]:
+    return views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor()))
 
 
 @api.post("/auth/token")
@@ -87,7 +91,7 @@ def start_instance():
     data = _field(body, "data", dict, required=False) or {}
     with unit_of_work() as session:
         instance_id = instances.start_instance(engine(), session, key, place.code, place.path, current_actor(), data)
-    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor()))), 201
+    return jsonify(_instance_body(instance_id)), 201
 
 
 @api.get("/instances")
@@ -102,7 +106,7 @@ def list_instances():
 @api.get("/instances/<int:instance_id>")
 @token_required
 def get_instance(instance_id: int):
-    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+    return jsonify(_instance_body(instance_id))
 
 
 @api.post("/instances/<int:instance_id>/messages")
@@ -113,7 +117,7 @@ def send_message(instance_id: int):
     payload = _field(body, "payload", dict, required=False) or {}
     with unit_of_work() as session:
         instances.send_message(engine(), session, instance_id, current_actor(), name, payload)
-    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+    return jsonify(_instance_body(instance_id))
 
 
 @api.post("/instances/<int:instance_id>/cancel")
@@ -122,7 +126,7 @@ def cancel_instance(instance_id: int):
     reason = str((request.get_json(silent=True) or {}).get("reason", ""))
     with unit_of_work() as session:
         instances.cancel_instance(engine(), session, instance_id, current_actor(), reason)
-    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+    return jsonify(_instance_body(instance_id))
 
 
 @api.get("/instances/<int:instance_id>/documents")
@@ -171,7 +175,7 @@ def complete(task_id: str):
     data = _field(_json_body(), "data", dict, required=False) or {}
     with unit_of_work() as session:
         instance_id = tasks.complete_task(engine(), session, task_id, current_actor(), data)
-    return jsonify(views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor())))
+    return jsonify(_instance_body(instance_id))
 
 
 @api.post("/tasks/complete")
@@ -184,9 +188,7 @@ def complete_batch():
     data = _field(body, "data", dict, required=False) or {}
     with unit_of_work() as session:
         instance_ids = tasks.complete_tasks(engine(), session, task_ids, current_actor(), data)
-    return jsonify({"instances": [
-        views.instance(db.session, instances.visible_instance(db.session, i, current_actor())) for i in instance_ids
-    ]})
+    return jsonify({"instances": [_instance_body(i) for i in instance_ids]})
 
 
 @api.get("/documents/<int:document_id>")
