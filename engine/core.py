@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from engine import audit, runtime
 from engine.assignment import Actor
-from engine.calendar import WorkingCalendar
+from engine.calendar_store import load_calendar
 from engine.clock import Clock, using_clock
 from engine.errors import Conflict, EngineError, NotFound
 from engine.forms import FormValidator
-from engine.models import CalendarOverride, InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
+from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine
 from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
@@ -79,11 +79,6 @@ class VersionCache:
             with self._lock:
                 self._versions.setdefault(version_id, loaded)
         return loaded
-
-
-def load_calendar(session: Session) -> WorkingCalendar:
-    rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_working_day)).all()
-    return WorkingCalendar({day: working for day, working in rows})
 
 
 class Engine:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from engine import audit, timers, versions
+from engine import audit, calendar_store, timers, versions
 from engine.assignment import SYSTEM
 from engine.clock import FrozenClock
 from engine.deploy import SourceFile
@@ -157,6 +157,46 @@ def timers_run(now: str | None) -> None:
         click.echo(f"{fired} 个定时器已触发")
 
     _run(app, action)
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """Holidays and make-up workdays that override chinese-calendar and the weekday rule."""
+
+
+@calendar_group.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["holiday", "workday"]))
+@click.option("--note", default="")
+def calendar_set(day: datetime, kind: str, note: str) -> None:
+    def action():
+        with unit_of_work() as session:
+            calendar_store.set_override(session, day.date(), kind == "workday", note)
+        click.echo(f"{day.date().isoformat()} {'调休上班' if kind == 'workday' else '放假'} {note}")
+
+    _run(_app(), action)
+
+
+@calendar_group.command("unset")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+def calendar_unset(day: datetime) -> None:
+    def action():
+        with unit_of_work() as session:
+            removed = calendar_store.remove_override(session, day.date())
+        click.echo(f"{day.date().isoformat()} {'已删除' if removed else '没有设置'}")
+
+    _run(_app(), action)
+
+
+@calendar_group.command("list")
+def calendar_list() -> None:
+    def action():
+        from web.extensions import db as database
+
+        for row in calendar_store.overrides(database.session):
+            click.echo(f"{row.day.isoformat()}\t{'workday' if row.is_working_day else 'holiday'}\t{row.note}")
+
+    _run(_app(), action)
 
 
 @main.group("audit")

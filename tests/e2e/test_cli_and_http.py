@@ -142,3 +142,14 @@ def test_three_lane_approval_with_notice_and_objection_over_cli_and_http(env):
         final = complete(base, qi, instance["id"], "approve", {"approved": True})
         assert final["status"] == "completed"
         assert "审计链完整" in cli(env, "audit", "verify").stdout
+
+
+def test_calendar_overrides_are_kept_by_the_cli(env):
+    cli(env, "db", "upgrade")
+    cli(env, "calendar", "set", "2027-02-08", "holiday", "--note", "春节")
+    cli(env, "calendar", "set", "2027-02-20", "workday", "--note", "春节调休")
+    assert cli(env, "calendar", "list").stdout.splitlines() == [
+        "2027-02-08\tholiday\t春节", "2027-02-20\tworkday\t春节调休"]
+    cli(env, "calendar", "unset", "2027-02-08")
+    assert cli(env, "calendar", "list").stdout.splitlines() == ["2027-02-20\tworkday\t春节调休"]
+    cli(env, "calendar", "set", "2027-13-01", "holiday", expect=2)
