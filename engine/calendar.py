@@ -8,11 +8,12 @@ enter 2027's State Council schedule the day it is published.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import chinese_calendar
 
 MAX_WORKING_DAYS = 3660
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 
 class WorkingCalendar:
@@ -44,10 +45,11 @@ class WorkingCalendar:
 
 
 def as_date(value: date | datetime | str) -> date:
+    """The calendar day in China: a timezone-aware moment is converted to China Standard Time first."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
-        return value.date()
+        return value.astimezone(CHINA_TZ).date() if value.tzinfo is not None else value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
     raise TypeError(f"not a date: {value!r}")

@@ -174,7 +174,8 @@ class Step:
             self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
 
     def _fail(self, exc: Exception) -> None:
-        self.error = f"{type(exc).__name__}: {exc}"
+        cause = exc.__cause__ or exc.__context__
+        self.error = f"{type(exc).__name__}: {exc}" + (f" ({type(cause).__name__}: {cause})" if cause else "")
         self.record("error", "system", message=self.error)
 
     def ready_task(self, task_id: str) -> SpiffTask:

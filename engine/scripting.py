@@ -10,12 +10,10 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from engine import clock
-from engine.calendar import WorkingCalendar, as_date
-
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+from engine.calendar import CHINA_TZ, WorkingCalendar, as_date
 
 _calendar_source: contextvars.ContextVar[Callable[[], WorkingCalendar]] = contextvars.ContextVar(
     "fangpin_calendar", default=WorkingCalendar

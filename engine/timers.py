@@ -23,7 +23,7 @@ SessionScope = Callable[[], AbstractContextManager[Session]]
 
 def _next_due(session: Session, now: datetime, skip: set[int]) -> int | None:
     query = (select(ProcessInstance.id)
-             .where(ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.wake_at <= now,
+             .where(ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.wake_at < now,
                     ProcessInstance.id.not_in(skip))
              .order_by(ProcessInstance.wake_at).limit(1))
     if session.get_bind().dialect.name == "postgresql":
@@ -34,7 +34,7 @@ def _next_due(session: Session, now: datetime, skip: set[int]) -> int | None:
 def advance_due(engine: Engine, session: Session, instance_id: int, now: datetime) -> int:
     """Advance one instance if its timer is still due; returns how many timers fired."""
     due = session.execute(select(ProcessInstance.wake_at).where(ProcessInstance.id == instance_id)).scalar()
-    if due is None or due > now:
+    if due is None or due >= now:  # Spiff fires a timer strictly after its time
         return 0
     with engine.open_instance(session, instance_id) as step:
         fired = sum(1 for event in step.events if event.type == "timer_fired")
