@@ -118,6 +118,7 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
 
     bpmn_docs = [d for d in documents if not d.is_dmn]
     for doc in bpmn_docs:
+        _check_flows(doc, checker)
         _check_lanes(doc, checker)
         _check_code(doc, checker)
         _check_timers(doc, checker)
@@ -175,6 +176,15 @@ def _problem_from_spiff(exc: ValidationException, file: str, documents: list[_Do
                      for node in doc.root.xpath(".//*[@id=$id]", id=exc.id)), None)
     message = str(exc.args[0]) if exc.args else str(exc)
     return DeployProblem(exc.file_name or file, int(line) if line else None, f"流程定义无效: {message}")
+
+
+def _check_flows(doc: _Document, checker: _Checker) -> None:
+    ids = set(doc.root.xpath("//@id"))
+    for flow in doc.root.xpath(".//bpmn:sequenceFlow", namespaces=NS):
+        for attribute, word in (("sourceRef", "起点"), ("targetRef", "终点")):
+            ref = flow.get(attribute) or ""
+            if ref not in ids:
+                checker.add(doc.name, flow, f"顺序流“{flow.get('id')}”的{word}“{ref}”不存在")
 
 
 def _check_lanes(doc: _Document, checker: _Checker) -> None:

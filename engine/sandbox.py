@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -43,10 +44,35 @@ class ScriptTimeout(ScriptError):
     """A script used more CPU time than its budget."""
 
 
+class _BudgetExceeded(BaseException):
+    """Raised inside the script: no handler a script may write (``except Exception``) catches it."""
+
+
 class _GuardedArithmetic(RestrictingNodeTransformer):
     """RestrictedPython's policy plus guards on ``*`` and ``**``, which can exhaust memory in one call."""
 
-    _GUARDS: ClassVar[dict[type, str]] = {ast.Mult: "_mul_", ast.Pow: "_pow_"}
+    _GUARDS: ClassVar[dict[type, str]] = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_",
+                                          ast.Mod: "_mod_"}
+
+    def visit_Import(self, node: ast.AST) -> None:
+        self.error(node, "import is not allowed in process scripts")
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        if node.finalbody:
+            self.error(node, "finally is not allowed in process scripts")
+        if any(handler.type is None for handler in node.handlers):
+            self.error(node, "a bare except is not allowed; name the exception")
+        return self.node_contents_visit(node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        spec = node.format_spec
+        if spec is not None and not all(isinstance(v, ast.Constant) for v in spec.values):
+            self.error(node, "computed format specifications are not allowed")
+        elif spec is not None and _HUGE_WIDTH.search("".join(str(v.value) for v in spec.values)):
+            self.error(node, "format width too large")
+        return self.node_contents_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         node = self.node_contents_visit(node)
@@ -54,7 +80,7 @@ class _GuardedArithmetic(RestrictingNodeTransformer):
         if guard is None:
             return node
         call = ast.Call(func=ast.Name(id=guard, ctx=ast.Load()), args=[node.left, node.right], keywords=[])
-        return ast.copy_location(call, node)
+        return ast.fix_missing_locations(ast.copy_location(call, node))
 
 
 def _guarded_mul(left: Any, right: Any) -> Any:
@@ -72,6 +98,39 @@ def _guarded_pow(base: Any, exponent: Any) -> Any:
     return base**exponent
 
 
+def _guarded_lshift(value: Any, shift: Any) -> Any:
+    if isinstance(value, int) and isinstance(shift, int) and value.bit_length() + shift > MAX_INT_BITS:
+        raise ScriptError("number too large")
+    return value << shift
+
+
+_HUGE_WIDTH = re.compile(r"\d{7,}")
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?([^a-zA-Z%]*)")
+
+
+def _guarded_mod(left: Any, right: Any) -> Any:
+    if isinstance(left, str | bytes):
+        text = left.decode("latin-1") if isinstance(left, bytes) else left
+        for flags in _PERCENT_SPEC.findall(text):
+            if "*" in flags or _HUGE_WIDTH.search(flags):
+                raise ScriptError("format width too large")
+    return left % right
+
+
+_PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+def _guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
+    value = safer_getattr(obj, name, *default)
+    if name in _PADDING and isinstance(obj, str | bytes):
+        def padded(width: int = 8, *args: Any) -> Any:
+            if isinstance(width, int) and width > MAX_SEQUENCE:
+                raise ScriptError(f"string longer than {MAX_SEQUENCE} characters")
+            return value(width, *args)
+        return padded
+    return value
+
+
 def _bounded_range(*args: int) -> range:
     result = range(*args)
     if len(result) > MAX_SEQUENCE:
@@ -81,7 +140,7 @@ def _bounded_range(*args: int) -> range:
 
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": _guarded_mul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": _guarded_pow,
+    "//=": operator.ifloordiv, "%=": _guarded_mod, "**=": _guarded_pow,
     "|=": operator.ior, "&=": operator.iand,
 }
 
@@ -139,8 +198,9 @@ class _CpuBudget:
         self.seconds = seconds
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Callable | None:
+        frame.f_trace_opcodes = True  # a loop on a single line emits no 'line' events
         if time.thread_time() > self.deadline:
-            raise ScriptTimeout(f"script exceeded its CPU time budget of {self.seconds:g} s")
+            raise _BudgetExceeded
         return self
 
 
@@ -158,7 +218,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             "__builtins__": SAFE_BUILTINS,
             "__name__": "fangpin_script",
             "__metaclass__": type,
-            "_getattr_": safer_getattr,
+            "_getattr_": _guarded_getattr,
             "_getitem_": default_guarded_getitem,
             "_getiter_": iter,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -167,6 +227,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             "_inplacevar_": _inplace_var,
             "_mul_": _guarded_mul,
             "_pow_": _guarded_pow,
+            "_lshift_": _guarded_lshift,
+            "_mod_": _guarded_mod,
+            **{name: value for name, value in SAFE_BUILTINS.items() if not name.startswith("_")},
             **self.globals,
         }
 
@@ -177,8 +240,12 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             return eval(code, namespace)
         except ScriptError:
             raise
+        except _BudgetExceeded:
+            raise ScriptTimeout(f"script exceeded its CPU time budget of {self.cpu_seconds:g} s") from None
         except RecursionError:
             raise ScriptError("script recursed too deeply") from None
+        except Exception as exc:  # one error type for everything a script does wrong
+            raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             sys.settrace(previous)
 
@@ -192,6 +259,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         self._run(compile_script(script), namespace)
         reserved = self._base.keys() | (external_context or {}).keys()
         result = {k: v for k, v in namespace.items() if k not in reserved and _is_data(v)}
+        result.update({k: v for k, v in context.items() if k in self._base})  # data named like a function
         context.clear()
         context.update(result)
         return True
