@@ -26,13 +26,14 @@ from sqlalchemy.orm import Session
 
 from engine import audit, runtime
 from engine.assignment import Actor
+from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
 from engine.clock import Clock, using_clock
-from engine.errors import Conflict, EngineError, NotFound
+from engine.errors import Conflict, EngineError, InvalidData, NotFound
 from engine.forms import FormValidator
 from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine
-from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day
+from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day, step_context
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
 
 # The hot path writes through Core tables: no ORM identity-map bookkeeping per statement
@@ -86,7 +87,7 @@ class Engine:
 
     def __init__(self, *, forms_dir: Path, roles: Collection[str], clock: Clock | None = None,
                  functions: Mapping[str, Callable] | None = None,
-                 formats: Mapping[str, Callable[[Any], bool]] | None = None,
+                 formats: Mapping[str, tuple[Callable[[Any], bool], str]] | None = None,
                  supervisor_roles: Collection[str] = ("admin",),
                  cpu_seconds: float = DEFAULT_CPU_SECONDS) -> None:
         self.forms_dir = Path(forms_dir)
@@ -100,17 +101,22 @@ class Engine:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def today(self) -> date:
+        """Today in China Standard Time by this engine's clock."""
+        return self.clock.now().astimezone(CHINA_TZ).date()
+
     @contextmanager
-    def running(self, session: Session) -> Iterator[None]:
-        """Scripts inside see this engine's clock and the database's working-day calendar."""
-        with using_clock(self.clock), calendar_source(lambda: load_calendar(session)):
+    def running(self, session: Session, username: str) -> Iterator[None]:
+        """Scripts inside see this engine's clock, the working-day calendar and the step's session."""
+        with using_clock(self.clock), calendar_source(lambda: load_calendar(session)), \
+                step_context(session, username):
             yield
 
     def new_workflow(self, version: LoadedVersion) -> BpmnWorkflow:
         return BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
 
     @contextmanager
-    def open_instance(self, session: Session, instance_id: int) -> Iterator[Step]:
+    def open_instance(self, session: Session, instance_id: int, username: str) -> Iterator[Step]:
         """Lock and load a running instance, hand it to the caller, then step and save it."""
         locked = session.execute(
             update(INSTANCES)
@@ -125,7 +131,7 @@ class Engine:
                 raise NotFound(f"instance {instance_id}")
             raise Conflict("流程实例已结束")
         version = self.versions.get(session, locked.version_id)
-        with self.running(session):
+        with self.running(session, username):
             workflow = load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
                         locked.audit_hash)
@@ -174,6 +180,9 @@ class Step:
             self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
 
     def _fail(self, exc: Exception) -> None:
+        refused = _invalid_data_in(exc)
+        if refused is not None:
+            raise refused  # bad data caught by a domain function: refuse the whole step (422), keep nothing
         cause = exc.__cause__ or exc.__context__
         self.error = f"{type(exc).__name__}: {exc}" + (f" ({type(cause).__name__}: {cause})" if cause else "")
         self.record("error", "system", message=self.error)
@@ -265,6 +274,17 @@ class Step:
         except (SpiffWorkflowException, EngineError, ValueError, TypeError) as exc:
             self.record("warning", "system", str(task.id), message=f"due date not computed: {exc}")
             return None
+
+
+def _invalid_data_in(exc: BaseException | None) -> InvalidData | None:
+    """Spiff wraps script errors; find an InvalidData raised by a domain function underneath."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, InvalidData):
+            return exc
+        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
 
 
 def _as_deadline(value: Any) -> datetime | None:

@@ -17,7 +17,7 @@ _TYPE_WORDS = {
 }
 
 
-def _reason(error: ValidationError) -> str:
+def _reason(error: ValidationError, format_words: Mapping[str, str]) -> str:
     v = error.validator_value
     match error.validator:
         case "required":
@@ -48,14 +48,14 @@ def _reason(error: ValidationError) -> str:
         case "pattern":
             return "格式不正确"
         case "format":
-            return _FORMAT_WORDS.get(v, "格式不正确")
+            return format_words.get(v, "格式不正确")
         case "additionalProperties":
             return "不允许的字段"
         case _:
             return "取值不正确"
 
 
-_FORMAT_WORDS = {"date": "日期格式应为 YYYY-MM-DD", "date-time": "时间格式不正确"}
+_FORMAT_WORDS = {"date": "日期格式应为 YYYY-MM-DD", "date-time": "时间格式不正确"}  # reasons per format
 
 
 def _field_paths(error: ValidationError) -> list[str]:
@@ -80,11 +80,14 @@ def _leaf_errors(errors: list[ValidationError]) -> list[ValidationError]:
 class FormValidator:
     """Checks submissions; applications add formats (e.g. a resident ID check digit) by name."""
 
-    def __init__(self, formats: Mapping[str, Callable[[Any], bool]] | None = None) -> None:
+    def __init__(self, formats: Mapping[str, tuple[Callable[[Any], bool], str]] | None = None) -> None:
+        """``formats``: name -> (check, the Chinese reason shown when a value fails it)."""
         self._checker = FormatChecker()
         self._checker.checks("date")(_is_iso_date)
-        for name, check in (formats or {}).items():
+        self._format_words = dict(_FORMAT_WORDS)
+        for name, (check, reason) in (formats or {}).items():
             self._checker.checks(name)(check)
+            self._format_words[name] = reason
 
     def compile(self, schema: Mapping[str, Any]) -> Draft202012Validator:
         """A reusable validator for ``schema`` (forms are immutable within a process version)."""
@@ -99,7 +102,7 @@ class FormValidator:
         fields: dict[str, str] = {}
         for error in _leaf_errors(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))):
             for path in _field_paths(error):
-                fields.setdefault(path, _reason(error))
+                fields.setdefault(path, _reason(error, self._format_words))
         if fields:
             raise InvalidData("表单填写有误", fields)
 

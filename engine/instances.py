@@ -32,7 +32,7 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
     if not isinstance(data, dict):
         raise InvalidData("data 应为对象", {"data": "应为对象"})
     check_data_keys(data)
-    with engine.running(session):
+    with engine.running(session, actor.username):
         workflow = engine.new_workflow(version)
         for task in workflow.get_tasks(state=SpiffState.READY):
             task.data.update(data)
@@ -63,7 +63,7 @@ def send_message(engine: Engine, session: Session, instance_id: int, actor: Acto
     if not isinstance(payload, dict):
         raise InvalidData("payload 应为对象", {"payload": "应为对象"})
     check_data_keys(payload)
-    with engine.open_instance(session, instance_id) as step:
+    with engine.open_instance(session, instance_id, actor.username) as step:
         step.record("message_received", actor.username, name=name, payload=payload)
         try:
             step.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
@@ -76,7 +76,7 @@ def cancel_instance(engine: Engine, session: Session, instance_id: int, actor: A
     instance = visible_instance(session, instance_id, actor)
     if actor.role not in engine.supervisor_roles and instance.created_by != actor.username:
         raise Forbidden("无权撤销此流程")
-    with engine.open_instance(session, instance_id) as step:
+    with engine.open_instance(session, instance_id, actor.username) as step:
         step.workflow.cancel()
         step.cancelled = True
         step.record("instance_cancelled", actor.username, reason=reason)

@@ -10,10 +10,42 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar import CHINA_TZ, WorkingCalendar, as_date
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a domain function called from BPMN may use: the step's transaction and who acts."""
+
+    session: Session
+    username: str
+
+
+_step: contextvars.ContextVar[StepContext] = contextvars.ContextVar("fangpin_step")
+
+
+@contextmanager
+def step_context(session: Session, username: str) -> Iterator[None]:
+    token = _step.set(StepContext(session, username))
+    try:
+        yield
+    finally:
+        _step.reset(token)
+
+
+def current_step() -> StepContext:
+    """The running step; domain functions write through its session so their effects share its commit."""
+    try:
+        return _step.get()
+    except LookupError:
+        raise RuntimeError("domain functions run only inside an engine step") from None
+
 
 _calendar_source: contextvars.ContextVar[Callable[[], WorkingCalendar]] = contextvars.ContextVar(
     "fangpin_calendar", default=WorkingCalendar

@@ -56,7 +56,7 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
     for task_id in task_ids:
         by_instance[_open_task(session, task_id, actor).instance_id].append(task_id)
     for instance_id in sorted(by_instance):
-        with engine.open_instance(session, instance_id) as step:
+        with engine.open_instance(session, instance_id, actor.username) as step:
             for task_id in by_instance[instance_id]:
                 step.complete(task_id, actor, dict(data))
     return [instance_id for instance_id in by_instance]

@@ -36,7 +36,7 @@ def advance_due(engine: Engine, session: Session, instance_id: int, now: datetim
     due = session.execute(select(ProcessInstance.wake_at).where(ProcessInstance.id == instance_id)).scalar()
     if due is None or due >= now:  # Spiff fires a timer strictly after its time
         return 0
-    with engine.open_instance(session, instance_id) as step:
+    with engine.open_instance(session, instance_id, "system") as step:
         fired = sum(1 for event in step.events if event.type == "timer_fired")
     return fired
 

@@ -1,14 +1,18 @@
-"""Places (the administrative tree) and the users bound to them."""
+"""The domain's tables: places and users, households and their members, measurements, thresholds,
+code lists, department data and comparison hits, notices and feedback to households."""
 
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.models import Base
+from engine.models import Base, UtcDateTime
 
 
 class PlaceLevel(enum.StrEnum):
@@ -60,3 +64,209 @@ class User(Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class MonitoringStatus(enum.StrEnum):
+    NOT_MONITORED = "not_monitored"  # never identified, or identification refused
+    MONITORED = "monitored"  # a monitoring object (type, risk types, since)
+    ELIMINATED = "eliminated"  # risk eliminated (method, date)
+
+
+class Household(Base):
+    """A rural household (农牧户); processes refer to it by id and never copy it."""
+
+    __tablename__ = "households"
+    __table_args__ = (Index("ix_households_scope", "place_path", "monitoring_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
+    place_path: Mapped[str] = mapped_column(String(255))  # the village's path, for scope queries
+    group_name: Mapped[str] = mapped_column(String(50), default="")  # 村民小组
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    bank_account: Mapped[str] = mapped_column(String(40), default="")
+    household_type: Mapped[str] = mapped_column(String(30))  # code list household_type
+    focus_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    monitoring_status: Mapped[str] = mapped_column(String(20), default=MonitoringStatus.NOT_MONITORED)
+    monitoring_type: Mapped[str | None] = mapped_column(String(30))  # code list monitoring_type
+    risk_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # at most five
+    monitored_since: Mapped[date | None] = mapped_column(Date)
+    elimination_method: Mapped[str | None] = mapped_column(String(30))
+    eliminated_on: Mapped[date | None] = mapped_column(Date)
+    authorization: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # annex 1: who signed, how, when
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    members: Mapped[list[Member]] = relationship(back_populates="household", order_by="Member.position",
+                                                 cascade="all, delete-orphan")
+    measurements: Mapped[list[Measurement]] = relationship(order_by="Measurement.year",
+                                                           cascade="all, delete-orphan")
+
+    @property
+    def head(self) -> Member | None:
+        return next((m for m in self.members if m.relation == "head"), self.members[0] if self.members else None)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(50))
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)  # one person, one household
+    relation: Mapped[str] = mapped_column(String(30))
+    sex: Mapped[str] = mapped_column(String(10), default="")
+    ethnicity: Mapped[str] = mapped_column(String(10), default="")
+    education: Mapped[str] = mapped_column(String(30), default="")
+    schooling: Mapped[str] = mapped_column(String(30), default="")
+    health: Mapped[list[str]] = mapped_column(JSON, default=list)  # combinable
+    disability: Mapped[str] = mapped_column(String(40), default="")
+    labour_skill: Mapped[str] = mapped_column(String(30), default="")
+    work: Mapped[str] = mapped_column(String(100), default="")
+    insurance: Mapped[str] = mapped_column(String(30), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+
+class Measurement(Base):
+    """One year's income and expenses of a household; per-capita net income is computed, never typed."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (UniqueConstraint("household_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    wage_income: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    business_income: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    property_income: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    transfer_income: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    business_expenses: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    claims_income: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)  # 理赔收入, recorded apart
+    education_expense: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    medical_expense: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    housing_expense: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    water_expense: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    property_loss: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0)
+    dropout: Mapped[bool] = mapped_column(Boolean, default=False)
+    uninsured_large_medical: Mapped[bool] = mapped_column(Boolean, default=False)
+    unsafe_house: Mapped[bool] = mapped_column(Boolean, default=False)
+    unsafe_water: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+
+
+class Threshold(Base):
+    """Income lines (per region and year) and expense warning standards (per county and year), with history.
+
+    A change adds a row; the newest row for (kind, place, year) is in force. Never a constant in code.
+    """
+
+    __tablename__ = "thresholds"
+    __table_args__ = (Index("ix_thresholds_lookup", "kind", "place_code", "year", "set_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # income_line | expense_warning
+    place_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    set_by: Mapped[str] = mapped_column(String(80))
+
+
+class CodeEntry(Base):
+    """One value of a code list (domain.md §10); seeded, editable by an administrator."""
+
+    __tablename__ = "code_entries"
+
+    list_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DepartmentUpload(Base):
+    """A department's data file for the comparison; the newest per county and dataset is used."""
+
+    __tablename__ = "department_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(40))
+    department: Mapped[str] = mapped_column(String(40))
+    county_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DepartmentRecord(Base):
+    __tablename__ = "department_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("department_uploads.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    excluded: Mapped[bool] = mapped_column(Boolean)  # False: listed but excepted (the only home)
+    evidence: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
+class ComparisonHit(Base):
+    """An exclusion found for a household member by a data comparison run, with its evidence row."""
+
+    __tablename__ = "comparison_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    member_name: Mapped[str] = mapped_column(String(50))
+    id_number: Mapped[str] = mapped_column(String(18))
+    exclusion: Mapped[str] = mapped_column(String(10))  # code list exclusion (E1…E8)
+    dataset: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(ForeignKey("department_records.id"))
+    compared_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Notice(Base):
+    """A public notice posted in a village: every household decided together shares one."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(40))  # identification_first | identification_second
+    village_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
+    place_path: Mapped[str] = mapped_column(String(255))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class NoticeEntry(Base):
+    __tablename__ = "notice_entries"
+    __table_args__ = (UniqueConstraint("notice_id", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+
+
+class HouseholdFeedback(Base):
+    """The reason told to a household when its case ends without inclusion (反馈原因)."""
+
+    __tablename__ = "household_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    step: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(80))

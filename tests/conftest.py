@@ -14,7 +14,7 @@ import monitoring.models  # noqa: F401  (registers tables)
 from engine.assignment import Actor
 from engine.clock import FrozenClock
 from engine.models import Base
-from monitoring import places
+from monitoring import codelists, places
 from tests import postgres
 from web.app import create_app
 from web.extensions import db
@@ -106,6 +106,7 @@ def tree(session) -> dict[str, places.Place]:
         ("150223200201", "巴音敖包嘎查", "150223200000", "village"),
     ]
     result = {code: places.add_place(session, code, name, parent, level) for code, name, parent, level in spec}
+    codelists.seed(session)
     session.commit()
     return result
 

@@ -10,7 +10,9 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from engine.clock import Clock
 from engine.core import Engine
+from monitoring.id_number import check_id_number
 from monitoring.models import Role
+from monitoring.process_functions import FUNCTIONS
 from web import config
 from web.extensions import db
 
@@ -25,12 +27,19 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         _tune_sqlite(db.engine)
     app.extensions["fangpin_engine"] = Engine(
         forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock,
-        supervisor_roles=(Role.ADMIN, Role.COUNTY),
+        supervisor_roles=(Role.ADMIN, Role.COUNTY), functions=FUNCTIONS, formats=FORMATS,
     )
+    from web.api import monitoring_routes  # noqa: F401  (adds the domain routes to the API blueprint)
     from web.api.blueprint import api
 
     app.register_blueprint(api)
     return app
+
+
+FORMATS = {
+    "resident-id": (lambda value: not isinstance(value, str) or check_id_number(value) is None,
+                    "身份证号无效（位数、出生日期或校验位错误）"),
+}
 
 
 def _tune_sqlite(engine: SqlEngine) -> None:

@@ -14,7 +14,7 @@ from engine.assignment import SYSTEM
 from engine.clock import FrozenClock
 from engine.deploy import SourceFile
 from engine.errors import DeployError, EngineError, InvalidData
-from monitoring import places
+from monitoring import codelists, places
 from web.app import create_app
 from web.boundary import engine, unit_of_work
 
@@ -68,9 +68,13 @@ def db_upgrade() -> None:
     """Create or migrate the schema (idempotent)."""
     from web.migrate import upgrade
 
-    app = _app()
-    _run(app, upgrade)
-    click.echo("数据库已是最新结构")
+    def action():
+        upgrade()
+        with unit_of_work() as session:
+            added = codelists.seed(session)
+        click.echo(f"数据库已是最新结构; 新增代码表条目 {added} 条")
+
+    _run(_app(), action)
 
 
 @main.group("places")

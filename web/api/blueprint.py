@@ -9,6 +9,7 @@ from flask import Blueprint, g, jsonify, request
 from engine import instances, queries, tasks, versions
 from engine.deploy import SourceFile
 from engine.errors import Forbidden
+from monitoring import cases
 from monitoring.models import Role
 from monitoring.places import get_place
 from web.api import errors, views
@@ -87,10 +88,15 @@ def process_model(key: str):
 def start_instance():
     body = _json_body()
     key = _field(body, "process", str)
-    place = get_place(db.session, _field(body, "place", str))
     data = _field(body, "data", dict, required=False) or {}
+    household_id = _field(body, "household_id", int, required=False)
     with unit_of_work() as session:
-        instance_id = instances.start_instance(engine(), session, key, place.code, place.path, current_actor(), data)
+        if household_id is not None:  # a household's case runs at the household's village
+            instance_id = cases.start_case(engine(), session, current_actor(), key, household_id, data)
+        else:
+            place = get_place(session, _field(body, "place", str))
+            instance_id = instances.start_instance(engine(), session, key, place.code, place.path, current_actor(),
+                                                   data)
     return jsonify(_instance_body(instance_id)), 201
 
 

@@ -1,0 +1,159 @@
+"""Households and members: creation with validation per field, measurements, scoped reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.assignment import Actor
+from engine.errors import Forbidden, InvalidData, NotFound
+from monitoring.codelists import labels
+from monitoring.codes import CODE_LISTS
+from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
+from monitoring.models import Household, Measurement, Member, Place, PlaceLevel, Role
+from monitoring.rules import GUARANTEE_FLAGS, INCOME_FIELDS, RIGID_EXPENSE_FIELDS
+
+HEAD = "head"
+MEMBER_TEXT_FIELDS = ("relation", "sex", "ethnicity", "education", "schooling", "disability", "labour_skill",
+                      "work", "insurance", "phone")
+MONEY_FIELDS = (*INCOME_FIELDS, "business_expenses", "claims_income", *RIGID_EXPENSE_FIELDS)
+SEX_CODES = {label: code for code, label in CODE_LISTS["sex"]}
+RECORDING_ROLES = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN}
+
+
+def visible_household(session: Session, household_id: int, actor: Actor) -> Household:
+    household = session.get(Household, household_id)
+    if household is None or not actor.sees(household.place_path):
+        raise NotFound(f"household {household_id}")
+    return household
+
+
+def create_household(session: Session, actor: Actor, data: dict[str, Any], at: datetime) -> Household:
+    """A new household in a village within the actor's scope; members' ID numbers checked digit by digit."""
+    if actor.role not in RECORDING_ROLES:
+        raise Forbidden("无权登记农户")
+    village = session.get(Place, str(data.get("village", "")))
+    if village is None or not actor.sees(village.path):
+        raise NotFound(f"place {data.get('village')}")
+    if village.level != PlaceLevel.VILLAGE:
+        raise InvalidData("农户须登记在嘎查村", {"village": "应为嘎查村代码"})
+    fields: dict[str, str] = {}
+    household_type = data.get("household_type", "ordinary")
+    if household_type not in labels(session, "household_type"):
+        fields["household_type"] = "户类型无效"
+    members = _members(session, data.get("members"), fields)
+    if fields:
+        raise InvalidData("农户信息有误", fields)
+    household = Household(
+        village_code=village.code, place_path=village.path, household_type=household_type,
+        group_name=str(data.get("group", "")), address=str(data.get("address", "")),
+        phone=str(data.get("phone", "")), bank_account=str(data.get("bank_account", "")),
+        focus_groups=list(data.get("focus_groups", [])), created_at=at, members=members,
+    )
+    session.add(household)
+    session.flush()
+    return household
+
+
+def _members(session: Session, raw: Any, fields: dict[str, str], household_id: int | None = None) -> list[Member]:
+    if not isinstance(raw, list) or not raw:
+        fields["members"] = "至少登记一名家庭成员"
+        return []
+    members, seen = [], {}
+    for index, item in enumerate(raw):
+        where = f"members.{index}"
+        if not isinstance(item, dict):
+            fields[where] = "应为对象"
+            continue
+        name = str(item.get("name", "")).strip()
+        if not name:
+            fields[f"{where}.name"] = "姓名必填"
+        who = f"成员“{name or index + 1}”"
+        id_number = normalize_id_number(str(item.get("id_number", "")))
+        problem = check_id_number(id_number)
+        if problem:
+            fields[f"{where}.id_number"] = f"{who}的身份证号{problem}"
+        elif id_number in seen:
+            fields[f"{where}.id_number"] = f"{who}的身份证号与第{seen[id_number] + 1}名成员重复"
+        else:
+            seen[id_number] = index
+            elsewhere = select(Member.id).where(Member.id_number == id_number, Member.household_id != household_id) \
+                if household_id else select(Member.id).where(Member.id_number == id_number)
+            if session.execute(elsewhere).first():
+                fields[f"{where}.id_number"] = f"{who}已登记在其他农户中"
+        member = Member(position=index, name=name, id_number=id_number,
+                        health=list(item.get("health", [])),
+                        **{f: str(item.get(f, "")) for f in MEMBER_TEXT_FIELDS})
+        if not problem and not member.sex:
+            member.sex = SEX_CODES[sex_from_id(id_number)]
+        members.append(member)
+    heads = [m for m in members if m.relation == HEAD]
+    if members and len(heads) != 1:
+        fields.setdefault("members", "须有且只有一名户主 (relation = head)")
+    return members
+
+
+def record_measurement(session: Session, household: Household, values: dict[str, Any], username: str,
+                       at: datetime) -> Measurement:
+    """Store a year's income and expenses into the household record (one row per year, updated in place)."""
+    fields: dict[str, str] = {}
+    try:
+        year = int(values.get("year") or at.year)
+    except (TypeError, ValueError):
+        year, fields["year"] = at.year, "年份无效"
+    amounts = {}
+    for name in MONEY_FIELDS:
+        try:
+            amounts[name] = Decimal(str(values.get(name) or 0))
+        except InvalidOperation:
+            fields[name] = "应为金额"
+            continue
+        if amounts[name] < 0:
+            fields[name] = "不能小于0"
+    if fields:
+        raise InvalidData("收支信息有误", fields)
+    row = next((m for m in household.measurements if m.year == year), None)
+    if row is None:
+        row = Measurement(household_id=household.id, year=year)
+        household.measurements.append(row)
+    for name, amount in amounts.items():
+        setattr(row, name, amount)
+    for flag in GUARANTEE_FLAGS:
+        setattr(row, flag, bool(values.get(flag, False)))
+    row.recorded_at, row.recorded_by = at, username
+    session.flush()
+    return row
+
+
+def replace_members(session: Session, household: Household, raw: list[dict[str, Any]]) -> None:
+    """Annex 7 data go into the household record itself: the members as collected replace the old list."""
+    fields: dict[str, str] = {}
+    members = _members(session, raw, fields, household.id)
+    if fields:
+        raise InvalidData("家庭成员信息有误", fields)
+    household.members.clear()
+    session.flush()  # delete before insert: the same ID numbers come back
+    household.members.extend(members)
+    session.flush()
+
+
+def search(session: Session, actor: Actor, village: str | None = None, status: str | None = None,
+           monitoring_type: str | None = None, q: str | None = None, limit: int = 500) -> list[Household]:
+    """Households in scope; ``q`` matches a member's name or the last digits of an ID number."""
+    query = (select(Household).where(Household.place_path.startswith(actor.place_path, autoescape=True))
+             .options(selectinload(Household.members)).order_by(Household.id).limit(limit))
+    if village:
+        query = query.where(Household.village_code == village)
+    if status:
+        query = query.where(Household.monitoring_status == status)
+    if monitoring_type:
+        query = query.where(Household.monitoring_type == monitoring_type)
+    if q:
+        matching = select(Member.household_id).where(or_(Member.name.contains(q, autoescape=True),
+                                                          Member.id_number.endswith(q, autoescape=True)))
+        query = query.where(Household.id.in_(matching))
+    return list(session.execute(query).scalars())

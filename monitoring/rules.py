@@ -1,0 +1,75 @@
+"""Eligibility rules of domain.md §2: per-capita income, the three types, three guarantees, expenses.
+
+Pure functions over plain values; the thresholds come from the database (``monitoring.thresholds``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from monitoring.models import Measurement
+
+INCOME_FIELDS = ("wage_income", "business_income", "property_income", "transfer_income")
+RIGID_EXPENSE_FIELDS = ("education_expense", "medical_expense", "housing_expense", "water_expense", "property_loss")
+GUARANTEE_FLAGS = {  # measurement flag -> the risk type it points to
+    "dropout": "schooling",
+    "uninsured_large_medical": "illness",
+    "unsafe_house": "housing",
+    "unsafe_water": "water",
+}
+CENT = Decimal("0.01")
+
+
+def net_income(m: Measurement) -> Decimal:
+    """家庭纯收入: the four income sources minus production costs (claims and rigid expenses apart)."""
+    return sum((Decimal(getattr(m, f) or 0) for f in INCOME_FIELDS), Decimal(0)) - Decimal(m.business_expenses or 0)
+
+
+def per_capita_income(m: Measurement, household_size: int) -> Decimal:
+    if household_size <= 0:
+        raise ValueError("a household has at least one member")
+    return (net_income(m) / household_size).quantize(CENT, ROUND_HALF_UP)
+
+
+def rigid_expenses(m: Measurement) -> Decimal:
+    """合规自付刚性支出: education, medical, housing, water and property loss; production costs never count."""
+    return sum((Decimal(getattr(m, f) or 0) for f in RIGID_EXPENSE_FIELDS), Decimal(0))
+
+
+def guarantee_problems(m: Measurement) -> list[str]:
+    """The three guarantees and safe water that are not met, as the flags that say so."""
+    return [flag for flag in GUARANTEE_FLAGS if getattr(m, flag)]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    per_capita_income: Decimal
+    income_line: Decimal
+    rigid_expenses: Decimal
+    expense_warning: Decimal | None
+    guarantee_problems: list[str]
+    suggested_type: str | None  # monitoring_type code, or None when no criterion is met
+
+    def as_dict(self) -> dict:
+        return {
+            "per_capita_income": float(self.per_capita_income), "income_line": float(self.income_line),
+            "rigid_expenses": float(self.rigid_expenses),
+            "expense_warning": float(self.expense_warning) if self.expense_warning is not None else None,
+            "guarantee_problems": self.guarantee_problems, "suggested_type": self.suggested_type,
+        }
+
+
+def assess(m: Measurement, household_size: int, household_type: str, income_line: Decimal,
+           expense_warning: Decimal | None) -> Assessment:
+    """Which monitoring-object type the criteria point to (§二(一)); the village and county still decide."""
+    income = per_capita_income(m, household_size)
+    expenses = rigid_expenses(m)
+    problems = guarantee_problems(m)
+    if income < income_line:
+        suggested = "unstable" if household_type == "poverty_alleviated" else "marginal"
+    elif (expense_warning is not None and expenses > expense_warning) or problems:
+        suggested = "sudden"
+    else:
+        suggested = None
+    return Assessment(income, income_line, expenses, expense_warning, problems, suggested)

@@ -1,0 +1,59 @@
+"""Income lines and expense warning standards: set with history, read as of now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidData
+from monitoring.models import Place, Threshold
+
+INCOME_LINE = "income_line"  # per region (or any ancestor) and year
+EXPENSE_WARNING = "expense_warning"  # per county and year
+
+
+def set_threshold(session: Session, kind: str, place_code: str, year: int, amount: Decimal | float | str,
+                  username: str, at: datetime, note: str = "") -> Threshold:
+    """Record a new value; earlier values stay as history."""
+    fields = {}
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        value = Decimal(-1)
+    if value <= 0:
+        fields["amount"] = "应为大于0的金额"
+    if not 2000 <= int(year) <= 2100:
+        fields["year"] = "年份无效"
+    if session.get(Place, place_code) is None:
+        fields["place"] = f"区划 {place_code} 不存在"
+    if fields:
+        raise InvalidData("标准设置有误", fields)
+    row = Threshold(kind=kind, place_code=place_code, year=int(year), amount=value, note=note, set_at=at,
+                    set_by=username)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def current(session: Session, kind: str, place_path: str, year: int) -> Decimal | None:
+    """The value in force for a place: set on the place itself or the nearest ancestor, newest first."""
+    codes = [code for code in place_path.strip("/").split("/") if code]
+    rows = session.execute(
+        select(Threshold.place_code, Threshold.amount)
+        .where(Threshold.kind == kind, Threshold.year == year, Threshold.place_code.in_(codes))
+        .order_by(Threshold.set_at.desc(), Threshold.id.desc())
+    ).all()
+    newest = {}
+    for code, amount in rows:
+        newest.setdefault(code, amount)
+    return next((newest[code] for code in reversed(codes) if code in newest), None)
+
+
+def history(session: Session, kind: str, place_code: str) -> list[Threshold]:
+    return list(session.execute(
+        select(Threshold).where(Threshold.kind == kind, Threshold.place_code == place_code)
+        .order_by(Threshold.year.desc(), Threshold.set_at.desc())
+    ).scalars())

@@ -1,0 +1,73 @@
+"""JSON shapes of the domain resources (households, uploads, notices, thresholds)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from monitoring import cases, comparison
+from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Notice, Threshold
+from monitoring.rules import net_income, per_capita_income
+from web.api.views import iso
+
+MEMBER_FIELDS = ("name", "id_number", "relation", "sex", "ethnicity", "education", "schooling", "health",
+                 "disability", "labour_skill", "work", "insurance", "phone")
+MEASUREMENT_FIELDS = ("year", "wage_income", "business_income", "property_income", "transfer_income",
+                      "business_expenses", "claims_income", "education_expense", "medical_expense",
+                      "housing_expense", "water_expense", "property_loss", "dropout", "uninsured_large_medical",
+                      "unsafe_house", "unsafe_water")
+
+
+def member(m: Member) -> dict[str, Any]:
+    return {"id": m.id, **{f: getattr(m, f) for f in MEMBER_FIELDS}}
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def measurement(m: Measurement, size: int) -> dict[str, Any]:
+    body = {f: _plain(getattr(m, f)) for f in MEASUREMENT_FIELDS}
+    body["net_income"] = float(net_income(m))
+    body["per_capita_income"] = float(per_capita_income(m, size)) if size else None
+    body["recorded_at"] = iso(m.recorded_at)
+    return body
+
+
+def household_summary(h: Household) -> dict[str, Any]:
+    head = h.head
+    return {
+        "id": h.id, "village": h.village_code, "group": h.group_name, "head": head.name if head else None,
+        "size": h.size, "household_type": h.household_type,
+        "monitoring": {"status": h.monitoring_status, "type": h.monitoring_type, "risk_types": h.risk_types,
+                       "since": iso(h.monitored_since), "elimination_method": h.elimination_method,
+                       "eliminated_on": iso(h.eliminated_on)},
+    }
+
+
+def household(session: Session, h: Household, feedback: list[HouseholdFeedback]) -> dict[str, Any]:
+    body = household_summary(h)
+    body.update({
+        "address": h.address, "phone": h.phone, "bank_account": h.bank_account, "focus_groups": h.focus_groups,
+        "authorization": h.authorization,
+        "members": [member(m) for m in h.members],
+        "measurements": [measurement(m, h.size) for m in h.measurements],
+        "cases": [{"id": c.id, "process": c.process_key, "status": c.status, "created_at": iso(c.created_at),
+                   "ended_at": iso(c.ended_at)} for c in cases.cases_of(session, h.id)],
+        "feedback": [{"step": f.step, "reason": f.reason, "at": iso(f.created_at), "by": f.created_by}
+                     for f in feedback],
+        "comparison_hits": [comparison.describe(session, hit) for hit in comparison.hits_for(session, h.id)],
+    })
+    return body
+
+
+def notice(n: Notice, household_ids: list[int]) -> dict[str, Any]:
+    return {"id": n.id, "stage": n.stage, "village": n.village_code, "starts_on": iso(n.starts_on),
+            "ends_on": iso(n.ends_on), "households": household_ids}
+
+
+def threshold(t: Threshold) -> dict[str, Any]:
+    return {"kind": t.kind, "place": t.place_code, "year": t.year, "amount": float(t.amount), "note": t.note,
+            "set_at": iso(t.set_at), "set_by": t.set_by}

@@ -1,0 +1,120 @@
+"""``/api/v1`` routes of the domain: households, department data, thresholds, code lists, notices."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from engine.errors import Forbidden, NotFound
+from monitoring import codelists, comparison, households, notices, thresholds
+from monitoring.models import DepartmentUpload, HouseholdFeedback, Role
+from monitoring.places import get_place
+from web.api import household_views as hv
+from web.api.auth import current_actor, token_required
+from web.api.blueprint import _field, _json_body, api
+from web.api.errors import ApiError
+from web.api.views import iso
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+
+THRESHOLD_ROLES = {thresholds.INCOME_LINE: {Role.REGION, Role.ADMIN},
+                   thresholds.EXPENSE_WARNING: {Role.COUNTY, Role.REGION, Role.ADMIN}}
+
+
+@api.post("/households")
+@token_required
+def create_household():
+    body = _json_body()
+    with unit_of_work() as session:
+        household = households.create_household(session, current_actor(), body, engine().now())
+        household_id = household.id
+    return jsonify(_household_body(household_id)), 201
+
+
+@api.get("/households")
+@token_required
+def list_households():
+    rows = households.search(db.session, current_actor(), request.args.get("village"), request.args.get("status"),
+                             request.args.get("type"), request.args.get("q"))
+    return jsonify([hv.household_summary(h) for h in rows])
+
+
+@api.get("/households/<int:household_id>")
+@token_required
+def get_household(household_id: int):
+    return jsonify(_household_body(household_id))
+
+
+def _household_body(household_id: int) -> dict:
+    household = households.visible_household(db.session, household_id, current_actor())
+    feedback = db.session.execute(select(HouseholdFeedback).where(HouseholdFeedback.household_id == household.id)
+                                  .order_by(HouseholdFeedback.id)).scalars().all()
+    return hv.household(db.session, household, list(feedback))
+
+
+@api.post("/department-data")
+@token_required
+def upload_department_data():
+    file = request.files.get("file")
+    dataset = request.form.get("dataset", "")
+    if file is None:
+        raise ApiError(400, "bad_request", "请以 multipart 上传 file 和 dataset", {"file": "必填"})
+    with unit_of_work() as session:
+        record = comparison.upload(session, g.user, current_actor(), dataset, file.filename or "upload",
+                                   file.read(), engine().now())
+        body = {"id": record.id, "dataset": record.dataset, "rows": record.row_count, "county": record.county_code,
+                "uploaded_at": iso(record.uploaded_at)}
+    return jsonify(body), 201
+
+
+@api.get("/department-data")
+@token_required
+def list_department_data():
+    county = comparison.county_of(db.session, current_actor().place_path) \
+        if g.user.role in (Role.DEPARTMENT, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE) else None
+    query = select(DepartmentUpload).order_by(DepartmentUpload.id.desc())
+    if county is not None:
+        query = query.where(DepartmentUpload.county_code == county.code)
+    return jsonify([{"id": u.id, "dataset": u.dataset, "department": u.department, "county": u.county_code,
+                     "filename": u.filename, "rows": u.row_count, "uploaded_by": u.uploaded_by,
+                     "uploaded_at": iso(u.uploaded_at)} for u in db.session.execute(query).scalars()])
+
+
+@api.post("/thresholds")
+@token_required
+def set_threshold():
+    body = _json_body()
+    kind = _field(body, "kind", str)
+    if kind not in THRESHOLD_ROLES:
+        raise ApiError(422, "invalid_data", "标准类型无效", {"kind": "应为 income_line 或 expense_warning"})
+    if g.user.role not in THRESHOLD_ROLES[kind]:
+        raise Forbidden("无权设置此标准")
+    place = get_place(db.session, _field(body, "place", str))
+    if not current_actor().sees(place.path):
+        raise NotFound(f"place {place.code}")
+    with unit_of_work() as session:
+        row = thresholds.set_threshold(session, kind, place.code, _field(body, "year", int), body.get("amount"),
+                                       g.user.username, engine().now(), str(body.get("note", "")))
+        result = hv.threshold(row)
+    return jsonify(result), 201
+
+
+@api.get("/thresholds")
+@token_required
+def list_thresholds():
+    kind = request.args.get("kind", thresholds.INCOME_LINE)
+    place = request.args.get("place", g.user.place_code)
+    return jsonify([hv.threshold(t) for t in thresholds.history(db.session, kind, place)])
+
+
+@api.get("/code-lists")
+@token_required
+def code_lists():
+    return jsonify(codelists.all_lists(db.session))
+
+
+@api.get("/notices")
+@token_required
+def open_notices():
+    rows = notices.open_notices(db.session, current_actor(), engine().today())
+    return jsonify([hv.notice(n, notices.households_on(db.session, n.id)) for n in rows])
