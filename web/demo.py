@@ -1,20 +1,25 @@
-"""``fangpin demo``: an Inner Mongolia-like administrative tree, a user per role per place, the processes."""
+"""``fangpin demo``: an Inner Mongolia-like banner with households, department data, processes and cases."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import versions
 from engine.assignment import SYSTEM
 from engine.deploy import SourceFile
 from engine.errors import InvalidData
-from monitoring import places
-from monitoring.models import Place, Role
+from monitoring import comparison, demo_data, households, places, thresholds
+from monitoring.models import Household, Place, Role, User
 from web.boundary import engine, unit_of_work
 from web.config import PROJECT_ROOT
 
 DEMO_PASSWORD = "fangpin2026"
+HOUSEHOLDS = 200
 
 # code, name, parent, level
 PLACES = [
@@ -28,26 +33,76 @@ PLACES = [
     ("150223200201", "巴音敖包嘎查", "150223200000", "village"),
     ("150223200202", "乌兰忽洞村", "150223200000", "village"),
 ]
+VILLAGES = [code for code, _, _, level in PLACES if level == "village"]
 LEVEL_ROLES = {"region": [Role.REGION, Role.ADMIN, Role.DESIGNER], "league": [Role.REGION],
                "county": [Role.COUNTY, Role.DEPARTMENT], "township": [Role.TOWNSHIP], "village": [Role.VILLAGE]}
-COUNTY_DEPARTMENTS = ["hrss", "police", "finance", "education", "market", "housing", "pboc"]
+DEPARTMENT_DATASETS = {"hrss": "formal_employees", "police": "vehicles", "finance": "payroll",
+                       "education": "schooling", "market": "company_registrations", "housing": "house_purchases",
+                       "pboc": "deposits"}
+INCOME_LINES = {2025: 8600, 2026: 8900}  # demo values; the real ones are set by the region every year
+EXPENSE_WARNING = 10000
 
 
 def build_demo() -> None:
     with unit_of_work() as session:
         if session.execute(select(Place.code).limit(1)).first() is not None:
             raise InvalidData("数据库不是空的, 演示数据未写入", {"database": "已有数据"})
-        users = []
-        for code, name, parent, level in PLACES:
-            places.add_place(session, code, name, parent, level)
-            for role in LEVEL_ROLES[level]:
-                departments = COUNTY_DEPARTMENTS if role == Role.DEPARTMENT else [None]
-                for department in departments:
-                    username = f"{role}_{department or code[-6:]}"
-                    places.add_user(session, username, role, code, DEMO_PASSWORD, department)
-                    users.append((username, role, name))
-        for path in sorted((PROJECT_ROOT / "processes").glob("*.bpmn")):
-            versions.deploy(engine(), session, [SourceFile(path.name, path.read_bytes())], SYSTEM)
-    click.echo(f"演示数据已写入。所有用户的密码: {DEMO_PASSWORD}")
+        users = _places_and_users(session)
+        _thresholds(session)
+        _households(session)
+        _deploy_processes(session)
+    with unit_of_work() as session:
+        data_dir = _department_data(session)
+    click.echo(f"演示数据已写入: {HOUSEHOLDS} 户农户, 部门比对数据在 {data_dir}")
+    click.echo(f"所有演示用户的密码: {DEMO_PASSWORD}")
     for username, role, place_name in users:
         click.echo(f"  {username:<24} {role:<11} {place_name}")
+
+
+def _places_and_users(session: Session) -> list[tuple[str, str, str]]:
+    users = []
+    for code, name, parent, level in PLACES:
+        places.add_place(session, code, name, parent, level)
+        for role in LEVEL_ROLES[level]:
+            for department in (list(DEPARTMENT_DATASETS) if role == Role.DEPARTMENT else [None]):
+                username = f"{role}_{department or code.rstrip('0')}"
+                places.add_user(session, username, role, code, DEMO_PASSWORD, department)
+                users.append((username, role, name))
+    return users
+
+
+def _thresholds(session: Session) -> None:
+    now = engine().now()
+    for year, amount in INCOME_LINES.items():
+        thresholds.set_threshold(session, thresholds.INCOME_LINE, "150000000000", year, amount, "region_15", now)
+    thresholds.set_threshold(session, thresholds.EXPENSE_WARNING, "150223000000", 2026, EXPENSE_WARNING,
+                             "county_150223", now)
+
+
+def _households(session: Session) -> None:
+    county = places.actor_for(session, session.execute(select(User).where(User.role == Role.COUNTY)).scalar_one())
+    now = engine().now()
+    for item in demo_data.households(VILLAGES, HOUSEHOLDS, year=engine().today().year):
+        household = households.create_household(session, county, item.payload, now)
+        households.record_measurement(session, household, item.measurement, "demo", now)
+
+
+def _department_data(session: Session) -> Path:
+    """One file per department, written to the instance folder and uploaded as that department."""
+    folder = Path(current_app.config["DOCUMENTS_DIR"]).parent / "department-data"
+    folder.mkdir(parents=True, exist_ok=True)
+    people = [m for h in session.execute(select(Household).order_by(Household.id)).scalars() for m in h.members]
+    for index, (department, dataset) in enumerate(DEPARTMENT_DATASETS.items()):
+        hits = [{"name": m.name, "id_number": m.id_number} for m in people[index * 7 + 3::53][:2]]
+        content = demo_data.department_file(dataset, hits, others=20, seed=index)
+        path = folder / f"{department}_{dataset}.csv"
+        path.write_bytes(content)
+        user = session.execute(select(User).where(User.department == department)).scalar_one()
+        comparison.upload(session, user, places.actor_for(session, user), dataset, path.name, content,
+                          engine().now())
+    return folder
+
+
+def _deploy_processes(session: Session) -> None:
+    for path in sorted((PROJECT_ROOT / "processes").glob("*.bpmn")):
+        versions.deploy(engine(), session, [SourceFile(path.name, path.read_bytes())], SYSTEM)
