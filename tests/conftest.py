@@ -66,12 +66,18 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def app(database_url, clock, tmp_path):
+def forms_dir() -> Path:
+    """Where deployed process models find their forms; process tests of ``processes/`` use ``forms/``."""
+    return FIXTURES / "forms"
+
+
+@pytest.fixture
+def app(database_url, clock, tmp_path, forms_dir):
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
-        "FORMS_DIR": str(FIXTURES / "forms"),
+        "FORMS_DIR": str(forms_dir),
         "DOCUMENTS_DIR": str(tmp_path / "documents"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
     }, clock=clock)

@@ -12,6 +12,7 @@ from engine.errors import Forbidden
 from monitoring import cases
 from monitoring.models import Role
 from monitoring.places import get_place
+from monitoring.prefill import prefill
 from web.api import errors, views
 from web.api.auth import authenticate, current_actor, issue_token, token_required
 from web.api.errors import ApiError
@@ -145,16 +146,18 @@ def instance_documents(instance_id: int):
 @api.get("/tasks")
 @token_required
 def inbox():
-    return jsonify([views.task(t) for t in queries.inbox(db.session, current_actor())])
+    now = engine().now()
+    return jsonify([views.task(t, now) for t in queries.inbox(db.session, current_actor())])
 
 
 @api.get("/tasks/<task_id>")
 @token_required
 def get_task(task_id: str):
     row = tasks.visible_task(db.session, task_id, current_actor())
-    version_id = instances.visible_instance(db.session, row.instance_id, current_actor()).version_id
-    forms = engine().versions.get(db.session, version_id).forms
-    return jsonify({**views.task(row), "form": forms.get(row.form) if row.form else None})
+    instance = instances.visible_instance(db.session, row.instance_id, current_actor())
+    form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
+    initial = prefill(db.session, row.form, form, instance.data or {}, engine().today())
+    return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial})
 
 
 @api.post("/tasks/<task_id>/claim")

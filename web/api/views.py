@@ -20,12 +20,14 @@ def process_model(version: ProcessVersion) -> dict[str, Any]:
             "deployed_at": iso(version.deployed_at)}
 
 
-def task(row: Task) -> dict[str, Any]:
+def task(row: Task, now: datetime | None = None) -> dict[str, Any]:
+    """A task row; ``overdue`` when it is still open after its due time (by the engine's clock)."""
+    overdue = bool(now and row.due_at and row.state == "ready" and row.due_at < now)
     return {
         "id": row.id, "instance_id": row.instance_id, "process": row.process_key, "bpmn_id": row.bpmn_id,
         "name": row.name, "role": row.role, "place": row.place_code, "state": row.state,
         "due_at": iso(row.due_at), "claimed_by": row.claimed_by, "created_at": iso(row.created_at),
-        "completed_at": iso(row.completed_at), "completed_by": row.completed_by,
+        "completed_at": iso(row.completed_at), "completed_by": row.completed_by, "overdue": overdue,
     }
 
 
