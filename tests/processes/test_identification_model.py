@@ -416,9 +416,9 @@ def test_the_happy_path_from_application_to_monitoring(model):
 
     assert case.end == "end_monitored"
     application = {**APPLY, "proxy_name": None}
-    visit = {"claims_income": 0, "education_expense": 0, "housing_expense": 0, "water_expense": 0,
-             "property_loss": 0, "dropout": False, "unsafe_house": False, "unsafe_water": False, "reason": None,
-             **VISIT}
+    left_empty = ["claims_income", "education_expense", "housing_expense", "water_expense", "property_loss",
+                  "dropout", "unsafe_house", "unsafe_water", "reason"]
+    visit = {**dict.fromkeys(left_empty), **VISIT}
     authorization = AUTHORIZE
     assert domain.calls == [
         ("record_application", (HOUSEHOLD, application)),
