@@ -17,6 +17,7 @@ from monitoring import comparison, demo_data, households, places, thresholds
 from monitoring.models import Household, Place, Role, User
 from web.boundary import engine, unit_of_work
 from web.config import PROJECT_ROOT
+from web.demo_cases import build_cases
 
 DEMO_PASSWORD = "fangpin2026"
 HOUSEHOLDS = 200
@@ -53,7 +54,9 @@ def build_demo() -> None:
         _deploy_processes(session)
     with unit_of_work() as session:
         data_dir = _department_data(session)
-    click.echo(f"演示数据已写入: {HOUSEHOLDS} 户农户, 部门比对数据在 {data_dir}")
+    with unit_of_work() as session:
+        case_count = build_cases(engine(), session)
+    click.echo(f"演示数据已写入: {HOUSEHOLDS} 户农户, {case_count} 个识别案件, 部门比对数据在 {data_dir}")
     click.echo(f"所有演示用户的密码: {DEMO_PASSWORD}")
     for username, role, place_name in users:
         click.echo(f"  {username:<24} {role:<11} {place_name}")
