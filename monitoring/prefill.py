@@ -16,14 +16,14 @@ from monitoring.households import MEMBER_TEXT_FIELDS, MONEY_FIELDS
 from monitoring.models import Household
 from monitoring.rules import GUARANTEE_FLAGS
 
+# The processes keep each step's answers in one dict named after the step (a few use a noun instead).
+ANSWER_KEYS = {"apply": "application", "authorize": "authorization", "comparison_review": "comparison"}
 
-def _from_case(properties: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """Form fields found in the case data, at the top level or inside a step's namespaced answers."""
-    values = {k: v for k, v in data.items() if k in properties}
-    for nested in data.values():
-        if isinstance(nested, dict):
-            values.update({k: v for k, v in nested.items() if k in properties and k not in values})
-    return values
+
+def _from_case(bpmn_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The step's own earlier answers (a re-verification after an objection starts from the last visit)."""
+    answers = data.get(ANSWER_KEYS.get(bpmn_id, bpmn_id))
+    return {k: v for k, v in answers.items() if v is not None} if isinstance(answers, dict) else {}
 
 
 def _visit(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
@@ -63,9 +63,9 @@ FROM_HOUSEHOLD: dict[str, Callable[[Household, dict[str, Any], date], dict[str, 
 }
 
 
-def prefill(session: Session, form_name: str | None, schema: dict[str, Any] | None, data: dict[str, Any],
-            today: date) -> dict[str, Any]:
-    """Initial values for a task's form: the household record first, the case's own answers over it."""
+def prefill(session: Session, bpmn_id: str, form_name: str | None, schema: dict[str, Any] | None,
+            data: dict[str, Any], today: date) -> dict[str, Any]:
+    """Initial values for a task's form: the household record first, the step's own earlier answers over it."""
     if not form_name or not schema:
         return {}
     properties = schema.get("properties", {})
@@ -73,5 +73,5 @@ def prefill(session: Session, form_name: str | None, schema: dict[str, Any] | No
     household = session.get(Household, data["household_id"]) if isinstance(data.get("household_id"), int) else None
     if household is not None and form_name in FROM_HOUSEHOLD:
         values.update(FROM_HOUSEHOLD[form_name](household, data, today))
-    values.update(_from_case(properties, data))
+    values.update(_from_case(bpmn_id, data))
     return {k: v for k, v in values.items() if k in properties and v is not None}

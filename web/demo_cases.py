@@ -73,7 +73,7 @@ def _step(engine: Engine, session: Session, instance_id: int, stop: str | None) 
         answers = {"approved": False, "reason": "家庭有稳定务工收入, 人均纯收入高于监测标准"}
     if task.bpmn_id == "comparison_review":
         answers["meeting_date"] = engine.today().isoformat()
-    data = {**prefill(session, task.form, schema, instance.data, engine.today()), **answers}
+    data = {**prefill(session, task.bpmn_id, task.form, schema, instance.data, engine.today()), **answers}
     tasks.complete_task(engine, session, task.id, actor, data)
     engine.clock.advance(timedelta(hours=3))
     return True

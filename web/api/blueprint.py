@@ -156,7 +156,7 @@ def get_task(task_id: str):
     row = tasks.visible_task(db.session, task_id, current_actor())
     instance = instances.visible_instance(db.session, row.instance_id, current_actor())
     form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
-    initial = prefill(db.session, row.form, form, instance.data or {}, engine().today())
+    initial = prefill(db.session, row.bpmn_id, row.form, form, instance.data or {}, engine().today())
     return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial})
 
 
