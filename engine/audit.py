@@ -73,11 +73,11 @@ def append_global(session: Session, events: list[Event]) -> None:
     head = connection.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=HEAD.c.hash)
                               .returning(HEAD.c.hash)).scalar()
     if head is None:
-        connection.execute(insert(HEAD).values(id=1, seq=0, hash=GENESIS))
+        connection.execute(insert(HEAD).values(id=1, hash=GENESIS))
         head = GENESIS
     rows, last = chain_rows(head, events)
     insert_rows(connection, rows)
-    connection.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=last, seq=HEAD.c.seq + len(rows)))
+    connection.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=last))
 
 
 def append_to_instance(session: Session, instance_id: int, events: list[Event]) -> None:

@@ -50,10 +50,6 @@ _REAL_CLOCK = Clock()
 _active: contextvars.ContextVar[Clock] = contextvars.ContextVar("fangpin_clock", default=_REAL_CLOCK)
 
 
-def current_clock() -> Clock:
-    return _active.get()
-
-
 def now() -> datetime:
     """The time according to the clock active in this context."""
     return _active.get().now()

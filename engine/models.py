@@ -53,9 +53,9 @@ class ProcessVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    files: Mapped[dict[str, str]] = mapped_column(JSON)  # file name -> BPMN/DMN text
+    files: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)  # file name -> BPMN/DMN text
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)  # form file name -> JSON Schema
-    specs: Mapped[str] = mapped_column(Text)  # serialized process specs (engine.serialization)
+    specs: Mapped[str] = mapped_column(Text, deferred=True)  # serialized specs (engine.serialization)
     start_role: Mapped[str | None] = mapped_column(String(40))
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(80))
@@ -75,7 +75,7 @@ class ProcessInstance(Base):
     place_path: Mapped[str] = mapped_column(String(255))
     business_key: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING)
-    state: Mapped[str] = mapped_column(Text)  # Spiff JSON without the spec
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # Spiff JSON without the spec; only steps read it
     revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every step: the lock
     audit_hash: Mapped[str] = mapped_column(String(64))  # last hash of this instance's audit chain
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # latest task data, plain JSON
@@ -130,12 +130,11 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """Head of the global chain (events of no instance): count and last hash; appenders lock it."""
+    """Last hash of the global chain (events of no instance); appenders lock this row."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
 
 

@@ -41,5 +41,7 @@ def timeline(session: Session, instance_id: int) -> list[AuditEvent]:
     ).scalars())
 
 
-def version_number(session: Session, version_id: int) -> int:
-    return session.execute(select(ProcessVersion.version).where(ProcessVersion.id == version_id)).scalar_one()
+def version_numbers(session: Session, version_ids: set[int]) -> dict[int, int]:
+    """Version id -> version number, without loading the versions' files and specs."""
+    rows = session.execute(select(ProcessVersion.id, ProcessVersion.version).where(ProcessVersion.id.in_(version_ids)))
+    return dict(rows.all())

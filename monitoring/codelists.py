@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.errors import InvalidData
 from monitoring.codes import CODE_LISTS
 from monitoring.models import CodeEntry
 
@@ -20,6 +23,30 @@ def seed(session: Session) -> int:
                 added += 1
     session.flush()
     return added
+
+
+def set_entry(session: Session, list_key: str, code: str, label: str, active: bool = True,
+              position: int | None = None) -> CodeEntry:
+    """An administrator renames, retires or adds a code; stored values keep their code, so nothing breaks."""
+    fields = {}
+    if list_key not in CODE_LISTS:
+        fields["list"] = "未知的代码表"
+    if not re.fullmatch(r"[a-z0-9_]{1,40}", code):
+        fields["code"] = "代码应为小写字母、数字或下划线, 不超过40位"
+    if not label.strip() or len(label) > 100:
+        fields["label"] = "名称必填, 不超过100字"
+    if fields:
+        raise InvalidData("代码表条目有误", fields)
+    entry = session.get(CodeEntry, (list_key, code))
+    if entry is None:
+        last = session.execute(select(func.max(CodeEntry.position)).where(CodeEntry.list_key == list_key)).scalar()
+        entry = CodeEntry(list_key=list_key, code=code, position=(last or 0) + 1)
+        session.add(entry)
+    entry.label, entry.active = label.strip(), bool(active)
+    if position is not None:
+        entry.position = int(position)
+    session.flush()
+    return entry
 
 
 def labels(session: Session, list_key: str) -> dict[str, str]:

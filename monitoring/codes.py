@@ -231,10 +231,13 @@ def label(list_key: str, code: str) -> str:
     raise KeyError(f"{list_key}: {code}")
 
 
-def check_selection(list_key: str, selected: Iterable[str]) -> str | None:
-    """None when ``selected`` is an acceptable value of a multi-select field, else the reason in Chinese."""
+def check_selection(list_key: str, selected: Iterable[str], known: Iterable[str] | None = None) -> str | None:
+    """None when ``selected`` is an acceptable value of a multi-select field, else the reason in Chinese.
+
+    ``known``: the codes in force (the administrator's list); the seeded list when not given.
+    """
     chosen = list(selected)
-    known = set(codes(list_key))
+    known = set(codes(list_key) if known is None else known)
     unknown = [code for code in chosen if code not in known]
     if unknown:
         return f"无效代码：{'、'.join(unknown)}"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring.codelists import labels
-from monitoring.codes import CODE_LISTS
+from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
 from monitoring.models import Household, Measurement, Member, Place, PlaceLevel, Role
 from monitoring.rules import GUARANTEE_FLAGS, INCOME_FIELDS, RIGID_EXPENSE_FIELDS
@@ -85,8 +85,13 @@ def _members(session: Session, raw: Any, fields: dict[str, str], household_id: i
                 if household_id else select(Member.id).where(Member.id_number == id_number)
             if session.execute(elsewhere).first():
                 fields[f"{where}.id_number"] = f"{who}已登记在其他农户中"
+        health = item.get("health", [])
+        health_problem = check_selection("health", health, labels(session, "health")) \
+            if isinstance(health, list) else "应为列表"
+        if health_problem:
+            fields[f"{where}.health"] = f"{who}的健康状况: {health_problem}"
         member = Member(position=index, name=name, id_number=id_number,
-                        health=list(item.get("health", [])),
+                        health=list(health) if isinstance(health, list) else [],
                         **{f: str(item.get(f, "")) for f in MEMBER_TEXT_FIELDS})
         if not problem and not member.sex:
             member.sex = SEX_CODES[sex_from_id(id_number)]

@@ -7,13 +7,10 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
+from monitoring.codes import CODE_LISTS
 from monitoring.models import LEVEL_ORDER, Place, PlaceLevel, Role, User
 
-DEPARTMENTS = {
-    "hrss": "人社", "police": "公安", "finance": "财政", "education": "教育", "market": "市场监管",
-    "housing": "住建", "pboc": "人民银行", "civil": "民政", "medical_insurance": "医保", "health": "卫健",
-    "water": "水利", "agriculture": "农牧",
-}
+DEPARTMENTS = dict(CODE_LISTS["department"])
 
 
 def add_place(session: Session, code: str, name: str, parent_code: str | None = None,

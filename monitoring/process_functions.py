@@ -15,10 +15,9 @@ from engine.errors import InvalidData
 from engine.scripting import current_step, today
 from monitoring import comparison, households, notices, thresholds
 from monitoring.codelists import labels
+from monitoring.codes import check_selection
 from monitoring.models import Household, HouseholdFeedback, MonitoringStatus
 from monitoring.rules import assess
-
-MAX_RISK_TYPES = 5
 
 
 def _household(household_id: Any) -> Household:
@@ -86,9 +85,10 @@ def mark_monitored(household_id: int, monitoring_type: str, risk_types: list[str
     fields = {}
     if monitoring_type not in labels(step.session, "monitoring_type"):
         fields["monitoring_type"] = "监测对象类型无效"
-    known_risks = labels(step.session, "risk_type")
-    if not risk_types or len(risk_types) > MAX_RISK_TYPES or any(r not in known_risks for r in risk_types):
-        fields["risk_types"] = f"风险类型应为1至{MAX_RISK_TYPES}项有效类型"
+    problem = "至少选择一项" if not risk_types else \
+        check_selection("risk_type", risk_types, labels(step.session, "risk_type"))
+    if problem:
+        fields["risk_types"] = problem
     if fields:
         raise InvalidData("录入信息有误", fields)
     household.monitoring_status = MonitoringStatus.MONITORED

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -17,30 +20,12 @@ from engine.errors import DeployError, EngineError, InvalidData
 from monitoring import codelists, places
 from web.app import create_app
 from web.boundary import engine, unit_of_work
+from web.extensions import db as database
 
 
 def _fail(message: str) -> None:
     click.echo(f"错误: {message}", err=True)
     sys.exit(1)
-
-
-def _run(app: Flask, action):
-    with app.app_context():
-        try:
-            return action()
-        except DeployError as exc:
-            for problem in exc.problems:
-                click.echo(f"{problem}", err=True)
-            _fail("流程模型未部署")
-        except InvalidData as exc:
-            _fail("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or str(exc))
-        except EngineError as exc:
-            _fail(str(exc) or exc.code)
-
-
-@click.group()
-def main() -> None:
-    """防贫动态监测和帮扶 workflow system."""
 
 
 def _app(now: str | None = None) -> Flask:
@@ -58,23 +43,47 @@ def _parse_now(value: str) -> datetime:
     return parsed
 
 
+def in_app(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command inside the app (on the clock of its ``--now``, if it has one); a refused
+    request becomes one line on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with _app(kwargs.get("now")).app_context():
+            try:
+                command(*args, **kwargs)
+            except DeployError as exc:
+                for problem in exc.problems:
+                    click.echo(str(problem), err=True)
+                _fail("流程模型未部署")
+            except InvalidData as exc:
+                _fail("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or str(exc))
+            except EngineError as exc:
+                _fail(str(exc) or exc.code)
+
+    return run
+
+
+@click.group()
+def main() -> None:
+    """防贫动态监测和帮扶 workflow system."""
+
+
 @main.group()
 def db() -> None:
     """Database schema."""
 
 
 @db.command("upgrade")
+@in_app
 def db_upgrade() -> None:
-    """Create or migrate the schema (idempotent)."""
+    """Create or migrate the schema (idempotent) and add missing code-list entries."""
     from web.migrate import upgrade
 
-    def action():
-        upgrade()
-        with unit_of_work() as session:
-            added = codelists.seed(session)
-        click.echo(f"数据库已是最新结构; 新增代码表条目 {added} 条")
-
-    _run(_app(), action)
+    upgrade()
+    with unit_of_work() as session:
+        added = codelists.seed(session)
+    click.echo(f"数据库已是最新结构; 新增代码表条目 {added} 条")
 
 
 @main.group("places")
@@ -87,13 +96,11 @@ def places_group() -> None:
 @click.argument("name")
 @click.option("--parent", default=None, help="上级区划代码")
 @click.option("--level", type=click.Choice(["region", "league", "county", "township", "village"]), default=None)
+@in_app
 def places_add(code: str, name: str, parent: str | None, level: str | None) -> None:
-    def action():
-        with unit_of_work() as session:
-            place = places.add_place(session, code, name, parent, level)
-            click.echo(f"{place.code} {place.name} ({place.level}) {place.path}")
-
-    _run(_app(), action)
+    with unit_of_work() as session:
+        place = places.add_place(session, code, name, parent, level)
+        click.echo(f"{place.code} {place.name} ({place.level}) {place.path}")
 
 
 @main.group("users")
@@ -107,13 +114,11 @@ def users_group() -> None:
 @click.option("--place", "place_code", required=True)
 @click.option("--password", required=True)
 @click.option("--department", default=None)
+@in_app
 def users_add(username: str, role: str, place_code: str, password: str, department: str | None) -> None:
-    def action():
-        with unit_of_work() as session:
-            user = places.add_user(session, username, role, place_code, password, department)
-            click.echo(f"{user.username} ({user.role} @ {user.place_code})")
-
-    _run(_app(), action)
+    with unit_of_work() as session:
+        user = places.add_user(session, username, role, place_code, password, department)
+        click.echo(f"{user.username} ({user.role} @ {user.place_code})")
 
 
 @main.group("processes")
@@ -123,26 +128,20 @@ def processes_group() -> None:
 
 @processes_group.command("deploy")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@in_app
 def processes_deploy(files: tuple[Path, ...]) -> None:
-    def action():
-        sources = [SourceFile(p.name, p.read_bytes()) for p in files]
-        with unit_of_work() as session:
-            result = versions.deploy(engine(), session, sources, SYSTEM)
-            state = "已部署新版本" if result.created else "内容未变, 未部署新版本"
-            click.echo(f"{result.version.key} v{result.version.version} {result.version.sha256[:12]} {state}")
-
-    _run(_app(), action)
+    sources = [SourceFile(p.name, p.read_bytes()) for p in files]
+    with unit_of_work() as session:
+        result = versions.deploy(engine(), session, sources, SYSTEM)
+        state = "已部署新版本" if result.created else "内容未变, 未部署新版本"
+        click.echo(f"{result.version.key} v{result.version.version} {result.version.sha256[:12]} {state}")
 
 
 @processes_group.command("list")
+@in_app
 def processes_list() -> None:
-    def action():
-        from web.extensions import db as database
-
-        for v in versions.all_versions(database.session):
-            click.echo(f"{v.key}\tv{v.version}\t{v.deployed_at.isoformat()}\t{v.sha256[:12]}\t{v.name}")
-
-    _run(_app(), action)
+    for v in versions.all_versions(database.session):
+        click.echo(f"{v.key}\tv{v.version}\t{v.deployed_at.isoformat()}\t{v.sha256[:12]}\t{v.name}")
 
 
 @main.group("timers")
@@ -152,15 +151,11 @@ def timers_group() -> None:
 
 @timers_group.command("run")
 @click.option("--now", default=None, help="当作现在的时间 (ISO 8601, 带时区)")
+@in_app
 def timers_run(now: str | None) -> None:
     """Advance every instance whose timers are due."""
-    app = _app(now)
-
-    def action():
-        fired = timers.run_due_timers(engine(), unit_of_work)
-        click.echo(f"{fired} 个定时器已触发")
-
-    _run(app, action)
+    fired = timers.run_due_timers(engine(), unit_of_work)
+    click.echo(f"{fired} 个定时器已触发")
 
 
 @main.group("calendar")
@@ -172,35 +167,27 @@ def calendar_group() -> None:
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.argument("kind", type=click.Choice(["holiday", "workday"]))
 @click.option("--note", default="")
+@in_app
 def calendar_set(day: datetime, kind: str, note: str) -> None:
-    def action():
-        with unit_of_work() as session:
-            calendar_store.set_override(session, day.date(), kind == "workday", note)
-        click.echo(f"{day.date().isoformat()} {'调休上班' if kind == 'workday' else '放假'} {note}")
-
-    _run(_app(), action)
+    with unit_of_work() as session:
+        calendar_store.set_override(session, day.date(), kind == "workday", note)
+    click.echo(f"{day.date().isoformat()} {'调休上班' if kind == 'workday' else '放假'} {note}")
 
 
 @calendar_group.command("unset")
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@in_app
 def calendar_unset(day: datetime) -> None:
-    def action():
-        with unit_of_work() as session:
-            removed = calendar_store.remove_override(session, day.date())
-        click.echo(f"{day.date().isoformat()} {'已删除' if removed else '没有设置'}")
-
-    _run(_app(), action)
+    with unit_of_work() as session:
+        removed = calendar_store.remove_override(session, day.date())
+    click.echo(f"{day.date().isoformat()} {'已删除' if removed else '没有设置'}")
 
 
 @calendar_group.command("list")
+@in_app
 def calendar_list() -> None:
-    def action():
-        from web.extensions import db as database
-
-        for row in calendar_store.overrides(database.session):
-            click.echo(f"{row.day.isoformat()}\t{'workday' if row.is_working_day else 'holiday'}\t{row.note}")
-
-    _run(_app(), action)
+    for row in calendar_store.overrides(database.session):
+        click.echo(f"{row.day.isoformat()}\t{'workday' if row.is_working_day else 'holiday'}\t{row.note}")
 
 
 @main.group("audit")
@@ -209,24 +196,21 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@in_app
 def audit_verify() -> None:
-    def action():
-        from web.extensions import db as database
-
-        report = audit.verify(database.session)
-        if report.broken_at is not None:
-            _fail(f"审计链在第 {report.broken_at} 条处断开: {report.reason} (已核对 {report.checked} 条)")
-        click.echo(f"审计链完整: {report.checked} 条")
-
-    _run(_app(), action)
+    report = audit.verify(database.session)
+    if report.broken_at is not None:
+        _fail(f"审计链在第 {report.broken_at} 条处断开: {report.reason} (已核对 {report.checked} 条)")
+    click.echo(f"审计链完整: {report.checked} 条")
 
 
 @main.command()
+@in_app
 def demo() -> None:
-    """Fill an empty database with demo places, users and processes."""
+    """Fill an empty database with demo places, users, households, department data, processes and cases."""
     from web.demo import build_demo
 
-    _run(_app(), build_demo)
+    build_demo()
 
 
 @main.command()

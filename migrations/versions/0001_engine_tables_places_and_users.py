@@ -34,7 +34,6 @@ def upgrade() -> None:
 
     op.create_table('audit_head',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )

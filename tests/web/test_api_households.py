@@ -100,3 +100,30 @@ def test_income_lines_keep_their_history(api):
     expense = {"kind": "expense_warning", "place": "150223000000", "year": 2026, "amount": 12000}
     assert region_less.post("/thresholds", json=expense).status_code == 201
     assert api("cun").get("/code-lists").json["monitoring_type"][0] == {"code": "unstable", "label": "脱贫不稳定户"}
+
+
+def test_an_administrator_edits_the_code_lists(api):
+    admin, county = api("guanli"), api("qi")
+    renamed = admin.client.put("/api/v1/code-lists/risk_type/other", headers=admin.headers,
+                               json={"label": "其他原因"})
+    assert renamed.status_code == 200 and renamed.json["label"] == "其他原因"
+    added = admin.client.put("/api/v1/code-lists/risk_type/epidemic", headers=admin.headers,
+                             json={"label": "因疫情"})
+    assert added.status_code == 200
+    retired = admin.client.put("/api/v1/code-lists/household_type/ordinary", headers=admin.headers,
+                               json={"label": "一般农(牧)户", "active": False})
+    assert retired.json["active"] is False
+    lists = county.get("/code-lists").json
+    assert lists["risk_type"][-1] == {"code": "epidemic", "label": "因疫情"}
+    assert {"code": "other", "label": "其他原因"} in lists["risk_type"]
+    assert [e["code"] for e in lists["household_type"]] == ["poverty_alleviated"]
+    assert county.client.put("/api/v1/code-lists/risk_type/x", headers=county.headers,
+                             json={"label": "x"}).status_code == 403
+    bad = admin.client.put("/api/v1/code-lists/nonsense/Bad-Code", headers=admin.headers, json={"label": ""})
+    assert set(bad.json["error"]["fields"]) == {"list", "code", "label"}
+
+
+def test_health_codes_are_checked_and_healthy_excludes_the_others(api):
+    member = {**person("萨仁", "15022319880101004"), "health": ["healthy", "chronic"]}
+    refused = api("cun").post("/households", json=household_body(member))
+    assert "不能与其他选项同时选择" in refused.json["error"]["fields"]["members.0.health"]

@@ -16,27 +16,12 @@ from monitoring.prefill import prefill
 from web.api import errors, views
 from web.api.auth import authenticate, current_actor, issue_token, token_required
 from web.api.errors import ApiError
+from web.api.parsing import field, json_body
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.register(api)
-
-
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "请求体应为 JSON 对象")
-    return body
-
-
-def _field(body: dict[str, Any], name: str, kind: type, required: bool = True) -> Any:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ApiError(400, "bad_request", f"字段 {name} 缺失或类型错误", {name: "缺失或类型错误"})
-    return value
 
 
 def _instance_body(instance_id: int) -> dict[str, Any]:
@@ -45,7 +30,7 @@ def _instance_body(instance_id: int) -> dict[str, Any]:
 
 @api.post("/auth/token")
 def token():
-    body = _json_body()
+    body = json_body()
     user = authenticate(str(body.get("username", "")), str(body.get("password", "")))
     if user is None:
         raise ApiError(401, "invalid_credentials", "用户名或密码错误")
@@ -87,15 +72,15 @@ def process_model(key: str):
 @api.post("/instances")
 @token_required
 def start_instance():
-    body = _json_body()
-    key = _field(body, "process", str)
-    data = _field(body, "data", dict, required=False) or {}
-    household_id = _field(body, "household_id", int, required=False)
+    body = json_body()
+    key = field(body, "process", str)
+    data = field(body, "data", dict, required=False) or {}
+    household_id = field(body, "household_id", int, required=False)
     with unit_of_work() as session:
         if household_id is not None:  # a household's case runs at the household's village
             instance_id = cases.start_case(engine(), session, current_actor(), key, household_id, data)
         else:
-            place = get_place(session, _field(body, "place", str))
+            place = get_place(session, field(body, "place", str))
             instance_id = instances.start_instance(engine(), session, key, place.code, place.path, current_actor(),
                                                    data)
     return jsonify(_instance_body(instance_id)), 201
@@ -106,8 +91,8 @@ def start_instance():
 def list_instances():
     rows = queries.visible_instances(db.session, current_actor(), request.args.get("process"),
                                      request.args.get("status"))
-    numbers = {v.id: v.version for v in versions.all_versions(db.session)}
-    return jsonify([views.instance_summary(r, numbers[r.version_id]) for r in rows])
+    numbers = queries.version_numbers(db.session, {row.version_id for row in rows})
+    return jsonify([views.instance_summary(row, numbers[row.version_id]) for row in rows])
 
 
 @api.get("/instances/<int:instance_id>")
@@ -119,9 +104,9 @@ def get_instance(instance_id: int):
 @api.post("/instances/<int:instance_id>/messages")
 @token_required
 def send_message(instance_id: int):
-    body = _json_body()
-    name = _field(body, "name", str)
-    payload = _field(body, "payload", dict, required=False) or {}
+    body = json_body()
+    name = field(body, "name", str)
+    payload = field(body, "payload", dict, required=False) or {}
     with unit_of_work() as session:
         instances.send_message(engine(), session, instance_id, current_actor(), name, payload)
     return jsonify(_instance_body(instance_id))
@@ -181,7 +166,7 @@ def unclaim(task_id: str):
 @api.post("/tasks/<task_id>/complete")
 @token_required
 def complete(task_id: str):
-    data = _field(_json_body(), "data", dict, required=False) or {}
+    data = field(json_body(), "data", dict, required=False) or {}
     with unit_of_work() as session:
         instance_id = tasks.complete_task(engine(), session, task_id, current_actor(), data)
     return jsonify(_instance_body(instance_id))
@@ -190,11 +175,11 @@ def complete(task_id: str):
 @api.post("/tasks/complete")
 @token_required
 def complete_batch():
-    body = _json_body()
-    task_ids = _field(body, "task_ids", list)
+    body = json_body()
+    task_ids = field(body, "task_ids", list)
     if not all(isinstance(t, str) for t in task_ids):
         raise ApiError(400, "bad_request", "task_ids 应为字符串列表", {"task_ids": "应为字符串列表"})
-    data = _field(body, "data", dict, required=False) or {}
+    data = field(body, "data", dict, required=False) or {}
     with unit_of_work() as session:
         instance_ids = tasks.complete_tasks(engine(), session, task_ids, current_actor(), data)
     return jsonify({"instances": [_instance_body(i) for i in instance_ids]})

@@ -11,8 +11,9 @@ from monitoring.models import DepartmentUpload, HouseholdFeedback, Role
 from monitoring.places import get_place
 from web.api import household_views as hv
 from web.api.auth import current_actor, token_required
-from web.api.blueprint import _field, _json_body, api
+from web.api.blueprint import api
 from web.api.errors import ApiError
+from web.api.parsing import field, json_body
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
 from web.extensions import db
@@ -24,7 +25,7 @@ THRESHOLD_ROLES = {thresholds.INCOME_LINE: {Role.REGION, Role.ADMIN},
 @api.post("/households")
 @token_required
 def create_household():
-    body = _json_body()
+    body = json_body()
     with unit_of_work() as session:
         household = households.create_household(session, current_actor(), body, engine().now())
         household_id = household.id
@@ -83,17 +84,17 @@ def list_department_data():
 @api.post("/thresholds")
 @token_required
 def set_threshold():
-    body = _json_body()
-    kind = _field(body, "kind", str)
+    body = json_body()
+    kind = field(body, "kind", str)
     if kind not in THRESHOLD_ROLES:
         raise ApiError(422, "invalid_data", "标准类型无效", {"kind": "应为 income_line 或 expense_warning"})
     if g.user.role not in THRESHOLD_ROLES[kind]:
         raise Forbidden("无权设置此标准")
-    place = get_place(db.session, _field(body, "place", str))
+    place = get_place(db.session, field(body, "place", str))
     if not current_actor().sees(place.path):
         raise NotFound(f"place {place.code}")
     with unit_of_work() as session:
-        row = thresholds.set_threshold(session, kind, place.code, _field(body, "year", int), body.get("amount"),
+        row = thresholds.set_threshold(session, kind, place.code, field(body, "year", int), body.get("amount"),
                                        g.user.username, engine().now(), str(body.get("note", "")))
         result = hv.threshold(row)
     return jsonify(result), 201
@@ -111,6 +112,19 @@ def list_thresholds():
 @token_required
 def code_lists():
     return jsonify(codelists.all_lists(db.session))
+
+
+@api.put("/code-lists/<list_key>/<code>")
+@token_required
+def set_code(list_key: str, code: str):
+    if g.user.role != Role.ADMIN:
+        raise Forbidden("只有管理员可以修改代码表")
+    body = json_body()
+    with unit_of_work() as session:
+        entry = codelists.set_entry(session, list_key, code, str(body.get("label", "")), body.get("active", True),
+                                    body.get("position"))
+        result = {"list": entry.list_key, "code": entry.code, "label": entry.label, "active": entry.active}
+    return jsonify(result)
 
 
 @api.get("/notices")

@@ -46,7 +46,7 @@ def _waiting(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def instance(session: Session, row: ProcessInstance) -> dict[str, Any]:
-    body = instance_summary(row, queries.version_number(session, row.version_id))
+    body = instance_summary(row, queries.version_numbers(session, {row.version_id})[row.version_id])
     body.update({
         "data": row.data,
         "error": row.error,
