@@ -146,3 +146,14 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_working_day: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class TaskDraft(Base):
+    """What a user typed into a task's form and saved without submitting; removed when the task completes."""
+
+    __tablename__ = "task_drafts"
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, InvalidData, NotFound
-from engine.models import Task, TaskState
+from engine.models import Task, TaskDraft, TaskState
 from engine.serialization import check_data_keys
 
 
@@ -59,6 +59,7 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
         with engine.open_instance(session, instance_id, actor.username) as step:
             for task_id in by_instance[instance_id]:
                 step.complete(task_id, actor, dict(data))
+    session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(task_ids)))  # of no more use to anyone
     return [instance_id for instance_id in by_instance]
 
 

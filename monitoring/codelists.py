@@ -49,10 +49,12 @@ def set_entry(session: Session, list_key: str, code: str, label: str, active: bo
     return entry
 
 
-def labels(session: Session, list_key: str) -> dict[str, str]:
-    rows = session.execute(select(CodeEntry.code, CodeEntry.label).where(
-        CodeEntry.list_key == list_key, CodeEntry.active.is_(True)).order_by(CodeEntry.position)).all()
-    return dict(rows)
+def labels(session: Session, list_key: str, include_retired: bool = False) -> dict[str, str]:
+    """Code -> label of the entries in force (and retired ones too, to show old records)."""
+    query = select(CodeEntry.code, CodeEntry.label).where(CodeEntry.list_key == list_key)
+    if not include_retired:
+        query = query.where(CodeEntry.active.is_(True))
+    return dict(session.execute(query.order_by(CodeEntry.position)).all())
 
 
 def all_lists(session: Session) -> dict[str, list[dict[str, str]]]:

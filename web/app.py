@@ -13,12 +13,12 @@ from engine.core import Engine
 from monitoring.id_number import check_id_number
 from monitoring.models import Role
 from monitoring.process_functions import FUNCTIONS
-from web import config
+from web import config, pages
 from web.extensions import db
 
 
 def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    app = Flask(__name__, instance_relative_config=False, template_folder=str(config.PROJECT_ROOT / "templates"))
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
     app.json.ensure_ascii = False
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     from web.api.blueprint import api
 
     app.register_blueprint(api)
+    pages.init_app(app)
     return app
 
 

@@ -36,4 +36,9 @@ def from_environment() -> dict:
         "PROCESSES_DIR": str(PROJECT_ROOT / "processes"),
         "TOKEN_MAX_AGE": 12 * 3600,
         "TIMER_INTERVAL": 30,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # valid as long as the session: a long visit form must not expire
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     }

@@ -1,0 +1,49 @@
+"""A browser-like client for the pages: logs in through the login form and posts with the CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+_TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+class PageClient:
+    def __init__(self, client, username: str | None = None) -> None:
+        self.client = client
+        self.token = ""
+        if username:
+            response = self.post("/login", {"username": username, "password": PASSWORD})
+            assert response.status_code == 302, response.text
+
+    def get(self, url: str, **kwargs):
+        response = self.client.get(url, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def post(self, url: str, data=None, **kwargs):
+        """Post a form with the session's CSRF token (read from the last page, or the login page)."""
+        if not self.token:
+            self.get("/login")
+        data = dict(data or {}) if not isinstance(data, list) else data
+        if isinstance(data, list):
+            data = [*data, ("csrf_token", self.token)]
+        else:
+            data.setdefault("csrf_token", self.token)
+        response = self.client.post(url, data=data, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def _remember_token(self, response) -> None:
+        match = _TOKEN.search(response.get_data(as_text=True)) if response.mimetype == "text/html" else None
+        if match:
+            self.token = match.group(1)
+
+
+@pytest.fixture
+def pages(app, actors):
+    """``pages("cun")`` is a fresh browser session logged in as cun."""
+    return lambda username=None: PageClient(app.test_client(), username)

@@ -1,0 +1,79 @@
+"""The browser application: blueprints of every area, CSRF, sessions, and error pages in Chinese."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Conflict, EngineError, Forbidden, InvalidData, NotFound
+from web import templating
+from web.auth import session as auth_session
+from web.extensions import csrf
+
+ERROR_TEXT = {
+    400: ("请求无效", "请求的内容不完整或格式不对。"),
+    403: ("无权操作", "您的角色无权进行此操作。"),
+    404: ("未找到", "页面不存在，或不在您的管辖范围内。"),
+    405: ("请求方式错误", "此页面不接受这种请求。"),
+    409: ("操作冲突", "数据已被他人修改或任务已被处理，请返回刷新后再试。"),
+    422: ("数据有误", "提交的数据有误。"),
+    500: ("系统错误", "系统出现错误，已记录。请稍后再试，或联系管理员。"),
+}
+_ENGINE_STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422}
+
+
+def init_app(app: Flask) -> None:
+    from web.admin.blueprint import admin
+    from web.api.blueprint import api
+    from web.auth.blueprint import auth
+    from web.cases.blueprint import cases
+    from web.dashboard.blueprint import dashboard
+    from web.households.blueprint import households
+    from web.inbox.blueprint import inbox
+    from web.notices.blueprint import notices
+
+    csrf.init_app(app)
+    csrf.exempt(api)  # the API authenticates with bearer tokens, which a foreign site cannot send
+    auth_session.init_app(app)
+    templating.init_app(app)
+    app.register_blueprint(auth)
+    areas = (inbox, households, cases, notices, dashboard, admin)
+    for blueprint in areas:
+        app.register_blueprint(blueprint)
+    auth_session.require_login(app, {blueprint.name for blueprint in areas})
+    app.add_url_rule("/", "home", lambda: redirect(url_for("inbox.index")))
+    _register_error_pages(app)
+
+
+def error_page(status: int, message: str | None = None):
+    title, text = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    return render_template("errors/error.html", status=status, title=title, text=message or text), status
+
+
+def _register_error_pages(app: Flask) -> None:
+    from web.api.errors import error_body
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if wants_json():
+            return error_body(exc.name.lower().replace(" ", "_"), exc.description or exc.name), exc.code
+        return error_page(exc.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_page(400, "页面已过期或来源不明（CSRF 校验失败），请返回刷新页面后重新提交。")
+
+    @app.errorhandler(EngineError)
+    def _engine(exc: EngineError):
+        status = next((s for cls, s in _ENGINE_STATUS.items() if isinstance(exc, cls)), 500)
+        return error_page(status, None if isinstance(exc, NotFound) else str(exc))
+
+    @app.errorhandler(500)
+    def _internal(exc: Exception):
+        if wants_json():
+            return error_body("internal_error", "系统错误"), 500
+        return error_page(500)

@@ -1,0 +1,92 @@
+"""Jinja filters and globals shared by every page: Chinese dates, durations, code-list labels, places."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Flask, g
+from flask_login import current_user
+
+from engine.calendar import CHINA_TZ
+from engine import versions
+from monitoring import codelists
+from monitoring.models import Place, Role
+from web.extensions import db
+
+ROLE_NAMES = {
+    Role.VILLAGE: "嘎查村干部", Role.TOWNSHIP: "苏木乡镇", Role.COUNTY: "旗县乡村振兴部门", Role.DEPARTMENT: "行业部门",
+    Role.REGION: "自治区/盟市", Role.DESIGNER: "流程设计员", Role.ADMIN: "系统管理员",
+}
+
+
+def cn_date(value: date | datetime | str | None) -> str:
+    """2026年3月2日 (a datetime is shown as its date in China)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(CHINA_TZ).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(CHINA_TZ)
+    return f"{cn_date(local)} {local:%H:%M}"
+
+
+def duration(value: timedelta) -> str:
+    """How long something has waited, in the largest sensible unit: 3天5小时, 2小时, 刚刚."""
+    minutes = int(value.total_seconds() // 60)
+    days, hours = divmod(minutes // 60, 24)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时"
+    return f"{minutes}分钟" if minutes > 0 else "刚刚"
+
+
+def label(code: str | None, list_key: str) -> str:
+    """The label of ``code`` in a code list, looked up once per request."""
+    if code is None:
+        return ""
+    cache = g.setdefault("code_labels", {})
+    if list_key not in cache:
+        cache[list_key] = codelists.labels(db.session, list_key, include_retired=True)
+    return cache[list_key].get(code, code)
+
+
+def place_name(code: str | None) -> str:
+    if not code:
+        return ""
+    cache = g.setdefault("place_names", {})
+    if code not in cache:
+        place = db.session.get(Place, code)
+        cache[code] = place.name if place else code
+    return cache[code]
+
+
+def process_name(key: str) -> str:
+    cache = g.setdefault("process_names", {})
+    if not cache:
+        cache.update({v.key: v.name for v in versions.latest_versions(db.session)})
+    return cache.get(key, key)
+
+
+def _navigation() -> dict[str, Any]:
+    if not current_user.is_authenticated:
+        return {}
+    user = current_user.user
+    return {"me": user, "my_role": ROLE_NAMES.get(user.role, user.role), "my_place": place_name(user.place_code),
+            "is_admin": user.role in (Role.ADMIN, Role.REGION, Role.COUNTY)}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, duration=duration, label=label,
+                                 place_name=place_name, process_name=process_name, role_name=lambda r: ROLE_NAMES.get(r, r))
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.context_processor(_navigation)
