@@ -5,9 +5,12 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium chromium-driver postgresql
 DEMO_DIR := instance/demo
 
-.PHONY: setup system-packages venv demo test lint bench clean
+VENDOR := web/static/vendor/bpmn-js
+BPMN_DIST := node_modules/bpmn-js/dist
 
-setup: system-packages venv
+.PHONY: setup system-packages venv assets demo test lint bench clean
+
+setup: system-packages venv assets
 
 # Debian packages (fonts, PDF tools, Chromium, PostgreSQL); skipped when already installed.
 system-packages:
@@ -27,6 +30,21 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# bpmn-js from npm (package-lock.json pins it), copied into the static folder: the browser needs no bundler.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $(VENDOR)/
+	cp -r $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(BPMN_DIST)/assets/bpmn-font $(VENDOR)/
+	touch $@
+
+assets: $(VENDOR)/.copied
+
 demo: setup
 	@if [ ! -f $(DEMO_DIR)/fangpin.db ]; then \
 		FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin db upgrade && \
@@ -45,4 +63,4 @@ bench: setup
 	$(PY) bench/engine_steps.py
 
 clean:
-	rm -rf $(VENV) instance test-artifacts .pytest_cache
+	rm -rf $(VENV) node_modules web/static/vendor instance test-artifacts .pytest_cache

@@ -12,15 +12,19 @@ _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 class PageClient:
-    def __init__(self, client, username: str | None = None) -> None:
-        self.client = client
+    """Each request runs in its own app context, as in production (the tests' context would share ``g``)."""
+
+    def __init__(self, app, username: str | None = None) -> None:
+        self.app = app
+        self.client = app.test_client()
         self.token = ""
         if username:
             response = self.post("/login", {"username": username, "password": PASSWORD})
             assert response.status_code == 302, response.text
 
     def get(self, url: str, **kwargs):
-        response = self.client.get(url, **kwargs)
+        with self.app.app_context():
+            response = self.client.get(url, **kwargs)
         self._remember_token(response)
         return response
 
@@ -33,7 +37,8 @@ class PageClient:
             data = [*data, ("csrf_token", self.token)]
         else:
             data.setdefault("csrf_token", self.token)
-        response = self.client.post(url, data=data, **kwargs)
+        with self.app.app_context():
+            response = self.client.post(url, data=data, **kwargs)
         self._remember_token(response)
         return response
 
@@ -46,4 +51,4 @@ class PageClient:
 @pytest.fixture
 def pages(app, actors):
     """``pages("cun")`` is a fresh browser session logged in as cun."""
-    return lambda username=None: PageClient(app.test_client(), username)
+    return lambda username=None: PageClient(app, username)

@@ -34,7 +34,8 @@ def test_the_session_cookie_is_httponly_and_samesite(pages):
 
 def test_a_form_without_the_csrf_token_is_refused(pages):
     browser = pages("cun")
-    response = browser.client.post("/logout", data={})
+    with browser.app.app_context():
+        response = browser.client.post("/logout", data={})
     assert response.status_code == 400
     assert "CSRF" in response.text
 
