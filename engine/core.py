@@ -61,6 +61,14 @@ class LoadedVersion:
             self.validators[form] = forms.compile(self.forms[form])
         return self.validators[form]
 
+    def step_property(self, bpmn_id: str, name: str) -> str | None:
+        """A ``spiffworkflow:property`` of a step, e.g. whether the step may be decided as a batch."""
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                if task_spec.bpmn_id == bpmn_id:
+                    return getattr(task_spec, "extensions", {}).get("properties", {}).get(name)
+        return None
+
 
 class VersionCache:
     """Restoring specs costs milliseconds; versions are immutable, so each is restored once."""

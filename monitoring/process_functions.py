@@ -49,7 +49,8 @@ def record_authorization(household_id: int, authorization: dict[str, Any]) -> No
     """Annex 1 signed (by the head, or by proxy with fingerprint); annex 7 members into the household record."""
     step = current_step()
     household = _household(household_id)
-    household.authorization = {k: authorization.get(k) for k in ("signed_by", "proxy_name", "fingerprint", "signed_on")}
+    household.authorization = {k: authorization.get(k) for k in ("signed_by", "proxy_name", "fingerprint", "signed_on",
+                                                                    "signed_scan")}
     household.authorization["recorded_by"] = step.username
     if authorization.get("members"):
         households.replace_members(step.session, household, authorization["members"])

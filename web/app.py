@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
 FORMATS = {
     "resident-id": (lambda value: not isinstance(value, str) or check_id_number(value) is None,
                     "身份证号无效（位数、出生日期或校验位错误）"),
+    "attachment": (lambda value: not isinstance(value, str) or value.isdigit(), "附件无效，请重新上传"),
 }
 
 

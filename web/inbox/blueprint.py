@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 
-from engine import tasks
-from monitoring import worklist
+from engine import drafts, tasks
+from engine.errors import InvalidData
+from monitoring import attachments, worklist
 from web.boundary import engine, unit_of_work
 from web.extensions import db
+from web.inbox import task_pages
+from web.inbox.schema_form import Submission
 
 inbox = Blueprint("inbox", __name__, url_prefix="/tasks")
 
@@ -43,3 +46,53 @@ def unclaim(task_id: str):
         tasks.unclaim_task(engine(), session, task_id, g.actor)
     flash("已退回待办，同岗位的人都可以办理", "success")
     return redirect(request.form.get("next") or url_for("inbox.index"))
+
+
+@inbox.route("/<task_id>", methods=["GET", "POST"])
+def task(task_id: str):
+    work = task_pages.open_work(db.session, task_id, g.actor)
+    if request.method == "GET" or not work.ready:
+        return task_pages.render(work, task_pages.initial_values(db.session, work, g.actor))
+    uploads, refused = task_pages.store_uploads(work, g.actor, request.files)
+    submission = Submission(work.schema or {}, request.form, uploads)
+    submission.errors.update(refused)
+    if request.form.get("action") == "draft":
+        with unit_of_work() as session:
+            drafts.save_draft(session, task_id, g.actor, submission.data, engine().now())
+        flash("草稿已保存，下次打开此任务时继续填写", "success")
+        return redirect(url_for("inbox.task", task_id=task_id))
+    if submission.errors:
+        errors = {**task_pages.form_errors(work, submission.data), **submission.errors}
+        return task_pages.render(work, submission.data, errors, submission.raw)
+    try:
+        with unit_of_work() as session:
+            tasks.complete_task(engine(), session, task_id, g.actor, submission.data)
+    except InvalidData as error:
+        return task_pages.render(work, submission.data, error.fields, submission.raw)
+    flash(f"已提交：{task_pages.subject(work)} · {work.task.name}", "success")
+    return redirect(url_for("inbox.index"))
+
+
+@inbox.route("/batch", methods=["GET", "POST"])
+def batch():
+    work = task_pages.open_batch(db.session, request.values.getlist("task"), g.actor)
+    if request.method == "GET":
+        return task_pages.render_batch(work, {})
+    submission = Submission(work.schema or {}, request.form)
+    if submission.errors:
+        errors = {**task_pages.form_errors(work.items[0], submission.data), **submission.errors}
+        return task_pages.render_batch(work, submission.data, errors, submission.raw)
+    try:
+        with unit_of_work() as session:
+            tasks.complete_tasks(engine(), session, [w.task.id for w in work.items], g.actor, submission.data)
+    except InvalidData as error:
+        return task_pages.render_batch(work, submission.data, error.fields, submission.raw)
+    flash(f"已为 {len(work.items)} 户一次提交：{work.step_name}", "success")
+    return redirect(url_for("inbox.index"))
+
+
+@inbox.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    stored = attachments.visible_attachment(db.session, attachment_id, g.actor)
+    return send_file(attachments.attachment_path(task_pages.documents_dir(), stored), mimetype=stored.content_type,
+                     download_name=stored.filename, max_age=0)

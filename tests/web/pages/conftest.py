@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from tests.conftest import PASSWORD
+from tests.web.test_identification import forms_dir, world  # noqa: F401  (the real forms; identification deployed)
 
 _TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -32,10 +34,10 @@ class PageClient:
         """Post a form with the session's CSRF token (read from the last page, or the login page)."""
         if not self.token:
             self.get("/login")
-        data = dict(data or {}) if not isinstance(data, list) else data
-        if isinstance(data, list):
-            data = [*data, ("csrf_token", self.token)]
+        if isinstance(data, list):  # repeated keys: a list of (name, value) pairs
+            data = MultiDict([*data, ("csrf_token", self.token)])
         else:
+            data = dict(data or {})
             data.setdefault("csrf_token", self.token)
         with self.app.app_context():
             response = self.client.post(url, data=data, **kwargs)

@@ -1,0 +1,145 @@
+"""What a task page needs: the task with its case and household, the form, its values, and uploads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, g, render_template
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from engine import drafts, instances, tasks
+from engine.assignment import Actor
+from engine.errors import Conflict, InvalidData
+from engine.models import ProcessInstance, Task, TaskState
+from monitoring import attachments, worklist
+from monitoring.models import Household
+from monitoring.prefill import prefill
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+from web.inbox.schema_form import ATTACHMENT_FORMAT, all_errors_placed, build_fields
+
+BATCH_PROPERTY = "batch"  # a step the process lets decide for several households at once
+
+
+@dataclass
+class Work:
+    """One task as its page shows it."""
+
+    task: Task
+    instance: ProcessInstance
+    household: Household | None
+    schema: dict[str, Any] | None
+
+    @property
+    def ready(self) -> bool:
+        return self.task.state == TaskState.READY
+
+
+@dataclass
+class BatchWork:
+    items: list[Work]
+    schema: dict[str, Any] | None
+    step_name: str
+    village_code: str
+
+
+def documents_dir() -> Path:
+    return Path(current_app.config["DOCUMENTS_DIR"])
+
+
+def open_work(session: Session, task_id: str, actor: Actor) -> Work:
+    """The task if it is the actor's to see (any state), else NotFound (the 404 page)."""
+    row = tasks.visible_task(session, task_id, actor)
+    instance = instances.visible_instance(session, row.instance_id, actor)
+    household_id = worklist.household_id_of(instance.business_key)
+    household = session.get(Household, household_id) if household_id is not None else None
+    schema = engine().versions.get(session, instance.version_id).forms.get(row.form) if row.form else None
+    return Work(row, instance, household, schema)
+
+
+def subject(work: Work) -> str:
+    head = work.household.head if work.household else None
+    return head.name if head else f"案件 #{work.instance.id}"
+
+
+def initial_values(session: Session, work: Work, actor: Actor) -> dict[str, Any]:
+    """The user's own draft if there is one, else what the system already knows."""
+    draft = drafts.load_draft(session, work.task.id, actor)
+    if draft is not None:
+        return draft.data
+    return prefill(session, work.task.bpmn_id, work.task.form, work.schema, work.instance.data or {},
+                   engine().today())
+
+
+def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = None,
+           raw: dict[str, str] | None = None) -> tuple[str, int]:
+    errors = errors or {}
+    fields = build_fields(work.schema or {}, values, errors, raw)
+    draft = drafts.load_draft(db.session, work.task.id, g.actor)
+    return render_template("inbox/task.html", work=work, fields=fields, draft=draft,
+                           other_errors=all_errors_placed(fields, errors), now=engine().now(),
+                           batchable=batchable(work)), 422 if errors else 200
+
+
+def batchable(work: Work) -> bool:
+    loaded = engine().versions.get(db.session, work.instance.version_id)
+    return loaded.step_property(work.task.bpmn_id, BATCH_PROPERTY) == "true"
+
+
+def form_errors(work: Work, data: dict[str, Any]) -> dict[str, str]:
+    """Every field's problem at once (the engine checks the same schema again when the task completes)."""
+    loaded = engine().versions.get(db.session, work.instance.version_id)
+    try:
+        engine().forms.validate(loaded.validator(work.task.form, engine().forms), data)
+    except InvalidData as error:
+        return error.fields
+    return {}
+
+
+def store_uploads(work: Work, actor: Actor,
+                  files: MultiDict[str, FileStorage]) -> tuple[dict[str, str], dict[str, str]]:
+    """Keep each chosen file in its own unit of work, so a form refused for another field keeps it.
+
+    Returns the stored attachment ids and the refusals, both by field.
+    """
+    uploads: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    for name, spec in (work.schema or {}).get("properties", {}).items():
+        storage = files.get(name)
+        if spec.get("format") != ATTACHMENT_FORMAT or storage is None or not storage.filename:
+            continue
+        try:
+            with unit_of_work() as session:
+                stored = attachments.store_attachment(session, documents_dir(), actor, work.instance.place_path,
+                                                      name, storage.filename, storage.read(), engine().now())
+                uploads[name] = str(stored.id)
+        except InvalidData as error:
+            refused.update(error.fields)
+    return uploads, refused
+
+
+def open_batch(session: Session, task_ids: list[str], actor: Actor) -> BatchWork:
+    """Several READY tasks of the same batchable step in one village, or a clear refusal."""
+    if len(task_ids) < 2:
+        raise InvalidData("请至少选择两户", {"task": "至少选择两户"})
+    items = [open_work(session, task_id, actor) for task_id in dict.fromkeys(task_ids)]
+    first = items[0]
+    if any(not w.ready for w in items):
+        raise Conflict("所选任务中有已办理的任务，请返回待办刷新")
+    if any(w.task.bpmn_id != first.task.bpmn_id or w.task.place_code != first.task.place_code for w in items):
+        raise InvalidData("只能批量办理同一嘎查村、同一步骤的任务", {"task": "步骤或嘎查村不一致"})
+    if not batchable(first):
+        raise InvalidData("此步骤须逐户办理", {"task": "此步骤不能批量办理"})
+    return BatchWork(items, first.schema, first.task.name, first.task.place_code)
+
+
+def render_batch(work: BatchWork, values: dict[str, Any], errors: dict[str, str] | None = None,
+                 raw: dict[str, str] | None = None) -> tuple[str, int]:
+    errors = errors or {}
+    fields = build_fields(work.schema or {}, values, errors, raw)
+    return render_template("inbox/batch.html", work=work, fields=fields,
+                           other_errors=all_errors_placed(fields, errors)), 422 if errors else 200
+
