@@ -7,70 +7,15 @@ and travel in time with ``fangpin timers run --now``.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import FIXTURES
+from tests.e2e.server import cli, running_server
 
-FANGPIN = str(Path(sys.executable).parent / "fangpin")
 VILLAGE = "150223100201"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def env(tmp_path):
-    return {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path / "instance"),
-            "FANGPIN_FORMS_DIR": str(FIXTURES / "forms"), "FANGPIN_SECRET_KEY": "e2e-secret"}
-
-
-def cli(env, *args: str, expect: int = 0) -> subprocess.CompletedProcess:
-    result = subprocess.run([FANGPIN, *args], env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == expect, (args, result.stdout, result.stderr)
-    return result
-
-
-@contextmanager
-def running_server(env):
-    """``fangpin serve`` in a subprocess; yields the API base URL once the port accepts connections."""
-    port = _free_port()
-    log_path = Path(env["FANGPIN_INSTANCE_DIR"]) / "serve.log"
-    log = log_path.open("w")
-    process = subprocess.Popen([FANGPIN, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
-    deadline = datetime.now() + timedelta(seconds=30)
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if datetime.now() > deadline:
-                process.kill()
-                pytest.fail(f"fangpin serve did not start: {log_path.read_text()}")
-            try:
-                process.wait(timeout=0.1)
-                pytest.fail(f"fangpin serve exited: {log_path.read_text()}")
-            except subprocess.TimeoutExpired:
-                pass
-    try:
-        yield f"http://127.0.0.1:{port}/api/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
 
 def call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
     request = urllib.request.Request(f"{base}{path}", method=method,
@@ -121,7 +66,8 @@ def test_three_lane_approval_with_notice_and_objection_over_cli_and_http(env):
     assert "bad.bpmn:" in refused.stderr and "P5X" in refused.stderr
 
     started_at = datetime.now(UTC)
-    with running_server(env) as base:
+    with running_server(env) as root:
+        base = f"{root}/api/v1"
         cun, zhen, qi = (login(base, u) for u in ("cun", "zhen", "qi"))
         status, instance = call(base, "POST", "/instances", cun, {"process": "approval", "place": VILLAGE,
                                                                  "data": {"applicant": "王某"}})
