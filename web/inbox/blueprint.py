@@ -76,8 +76,8 @@ def task(task_id: str):
 @inbox.route("/batch", methods=["GET", "POST"])
 def batch():
     work = task_pages.open_batch(db.session, request.values.getlist("task"), g.actor)
-    if request.method == "GET":
-        return task_pages.render_batch(work, {})
+    if request.method == "GET":  # what one household's form would start from (e.g. today's meeting date)
+        return task_pages.render_batch(work, task_pages.initial_values(db.session, work.items[0], g.actor))
     submission = Submission(work.schema or {}, request.form)
     if submission.errors:
         errors = {**task_pages.form_errors(work.items[0], submission.data), **submission.errors}

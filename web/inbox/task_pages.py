@@ -79,7 +79,7 @@ def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = N
     errors = errors or {}
     fields = build_fields(work.schema or {}, values, errors, raw)
     draft = drafts.load_draft(db.session, work.task.id, g.actor)
-    return render_template("inbox/task.html", work=work, fields=fields, draft=draft,
+    return render_template("inbox/task.html", work=work, fields=fields, draft=draft, has_errors=bool(errors),
                            other_errors=all_errors_placed(fields, errors), now=engine().now(),
                            batchable=batchable(work)), 422 if errors else 200
 
