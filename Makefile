@@ -50,6 +50,8 @@ demo: setup
 		FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin db upgrade && \
 		FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin demo; \
 	fi
+	@echo "打开 http://127.0.0.1:5000/ 登录 (密码 fangpin2026): village_150223100201 嘎查村干部," \
+		"township_1502231 苏木乡镇, county_150223 旗县, admin_15 管理员"
 	FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin serve --host 127.0.0.1 --port 5000
 
 test: setup

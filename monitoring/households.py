@@ -14,7 +14,7 @@ from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring.codelists import labels
 from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
-from monitoring.models import Household, Measurement, Member, Place, PlaceLevel, Role
+from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Place, PlaceLevel, Role
 from monitoring.rules import GUARANTEE_FLAGS, INCOME_FIELDS, RIGID_EXPENSE_FIELDS
 
 HEAD = "head"
@@ -162,3 +162,9 @@ def search(session: Session, actor: Actor, village: str | None = None, status: s
                                                           Member.id_number.endswith(q, autoescape=True)))
         query = query.where(Household.id.in_(matching))
     return list(session.execute(query).scalars())
+
+
+def feedback_of(session: Session, household_id: int) -> list[HouseholdFeedback]:
+    """What the household was told when its cases ended without inclusion, oldest first."""
+    return list(session.execute(select(HouseholdFeedback).where(HouseholdFeedback.household_id == household_id)
+                                .order_by(HouseholdFeedback.id)).scalars())

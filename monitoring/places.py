@@ -72,3 +72,10 @@ def add_user(session: Session, username: str, role: str, place_code: str, passwo
 
 def actor_for(session: Session, user: User) -> Actor:
     return Actor(username=user.username, role=user.role, place_path=get_place(session, user.place_code).path)
+
+
+def villages_in_scope(session: Session, actor: Actor) -> list[Place]:
+    """The villages a user may register households in and filter by: its own place and below."""
+    return list(session.execute(select(Place).where(
+        Place.level == PlaceLevel.VILLAGE, Place.path.startswith(actor.place_path, autoescape=True))
+        .order_by(Place.path)).scalars())

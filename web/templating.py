@@ -11,6 +11,7 @@ from flask_login import current_user
 from engine import versions
 from engine.calendar import CHINA_TZ
 from monitoring import codelists
+from monitoring.id_number import mask_id_number
 from monitoring.models import Place, Role
 from web.extensions import db
 
@@ -86,7 +87,7 @@ def _navigation() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, duration=duration, label=label,
-                                 place_name=place_name, process_name=process_name,
+                                 place_name=place_name, process_name=process_name, masked_id=mask_id_number,
                                  role_name=lambda role: ROLE_NAMES.get(role, role))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -18,7 +18,8 @@ PHONE = {"width": 375, "height": 812}
 def chromium() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
+                                             args=["--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                                                   "--lang=zh-CN"])
         try:
             yield browser
         finally:

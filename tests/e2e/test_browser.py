@@ -115,13 +115,17 @@ def test_identification_in_the_browser(demo, browser):
         through_authorization_by_api(root, household)
 
     cun = open_window(browser, root, CADRE, PASSWORD)
-    # 1. the application, recorded on the household's behalf
-    instance = api(root, CADRE, "POST", "/instances", {"process": "identification",
-                                                       "household_id": households[0]["id"],
-                                                       "data": {"channel": "self_declared"}})
-    cun.goto("/tasks/")
     screenshot(cun, "inbox-desktop")
-    cun.get_by_role("row").filter(has_text=HEADS[0]).get_by_role("link", name="办理").click()
+    # 1. the application, recorded on the household's behalf: find the household, register, fill step 1
+    cun.get_by_role("link", name="农牧户", exact=True).click()
+    cun.get_by_label("姓名或身份证号后几位").fill(HEADS[0])
+    cun.get_by_role("button", name="查找").click()
+    cun.get_by_role("link", name=HEADS[0], exact=True).click()
+    screenshot(cun, "household-before")
+    cun.get_by_label("发现渠道").select_option(label="农牧户自主申报")
+    cun.get_by_role("button", name="登记监测申请").click()
+    cun.wait_for_url("**/tasks/*")
+    instance_id = int(re.search(r"#(\d+) 识别监测对象", cun.content()).group(1))
     cun.locator('[id="f-way"]').select_option(label="12317热线")
     cun.locator('[id="f-applicant_name"]').fill(HEADS[0])
     cun.locator('[id="f-reason"]').fill("妻子患大病，医疗支出大")
@@ -174,7 +178,7 @@ def test_identification_in_the_browser(demo, browser):
         page.locator('[id="f-reply_reference"]').fill("达旗乡振字〔2026〕12号")))
 
     # 7. the case page: the second notice is what the case waits for
-    qi.goto(f"/cases/{instance['id']}")
+    qi.goto(f"/cases/{instance_id}")
     qi.wait_for_selector(".djs-container svg")
     screenshot(qi, "case-page")
     assert qi.locator('[data-element-id="county_review"]').first.evaluate("e => e.classList.contains('completed')")

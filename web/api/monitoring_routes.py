@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.errors import Forbidden, NotFound
 from monitoring import codelists, comparison, households, notices, thresholds
-from monitoring.models import DepartmentUpload, HouseholdFeedback, Role
+from monitoring.models import DepartmentUpload, Role
 from monitoring.places import get_place
 from web.api import household_views as hv
 from web.api.auth import current_actor, token_required
@@ -48,9 +48,7 @@ def get_household(household_id: int):
 
 def _household_body(household_id: int) -> dict:
     household = households.visible_household(db.session, household_id, current_actor())
-    feedback = db.session.execute(select(HouseholdFeedback).where(HouseholdFeedback.household_id == household.id)
-                                  .order_by(HouseholdFeedback.id)).scalars().all()
-    return hv.household(db.session, household, list(feedback))
+    return hv.household(db.session, household, households.feedback_of(db.session, household.id))
 
 
 @api.post("/department-data")

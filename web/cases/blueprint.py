@@ -2,11 +2,64 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+
+from engine import instances, versions
+from engine.errors import Forbidden
+from engine.models import InstanceStatus
+from web.boundary import engine, unit_of_work
+from web.cases import listing, page
+from web.cases.links import link_helpers
+from web.extensions import db
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
+cases.context_processor(link_helpers)
+
+MAX_REASON = 500
 
 
 @cases.get("/")
 def index():
-    return render_template("cases/index.html")
+    process, status = request.args.get("process") or None, request.args.get("status") or None
+    return render_template(
+        "cases/index.html", rows=listing.case_rows(db.session, g.actor, process, status), process=process,
+        status=status, statuses=listing.STATUSES, processes=[v.key for v in versions.latest_versions(db.session)],
+    )
+
+
+@cases.get("/<int:instance_id>")
+def detail(instance_id: int):
+    instance = instances.visible_instance(db.session, instance_id, g.actor)
+    return render_template("cases/detail.html", case=page.case_page(db.session, engine(), instance, g.actor),
+                           statuses=listing.STATUSES, now=engine().now(),
+                           may_cancel=_may_cancel() and instance.status == InstanceStatus.RUNNING)
+
+
+@cases.get("/<int:instance_id>/diagram.bpmn")
+def diagram(instance_id: int):
+    """The process model the instance runs, as deployed; the viewer relabels and highlights it."""
+    instance = instances.visible_instance(db.session, instance_id, g.actor)
+    response = Response(page.diagram_xml(db.session, instance), mimetype="application/xml")
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600  # a deployed version never changes
+    return response
+
+
+@cases.post("/<int:instance_id>/cancel")
+def cancel(instance_id: int):
+    instances.visible_instance(db.session, instance_id, g.actor)
+    if not _may_cancel():
+        raise Forbidden("只有旗县和系统管理员可以撤销案件")
+    reason = request.form.get("reason", "").strip()
+    if not reason or len(reason) > MAX_REASON or request.form.get("confirm") != "yes":
+        flash(f"请填写撤销原因（不超过{MAX_REASON}字）并勾选确认", "error")
+        return redirect(url_for("cases.detail", instance_id=instance_id, _anchor="cancel"))
+    with unit_of_work() as session:
+        instances.cancel_instance(engine(), session, instance_id, g.actor, reason)
+    flash("案件已撤销", "success")
+    return redirect(url_for("cases.detail", instance_id=instance_id))
+
+
+def _may_cancel() -> bool:
+    """The roles the engine lets cancel any case in their scope (its creator alone may not, on these pages)."""
+    return g.actor.role in engine().supervisor_roles

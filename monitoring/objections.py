@@ -1,0 +1,65 @@
+"""Recording an objection raised during a notice: it goes to the household's case as the message ``objection``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import instances
+from engine.assignment import Actor
+from engine.core import Engine
+from engine.errors import Conflict, InvalidData, NotFound
+from engine.models import InstanceStatus, ProcessInstance
+from monitoring import cases, notices
+from monitoring.models import Notice
+
+OBJECTION = "objection"
+LIMITS = {"by": 50, "content": 500}
+
+
+def _problems(by: str, content: str) -> dict[str, str]:
+    """Field -> what is wrong, in Chinese; empty when the objection may be sent."""
+    problems = {}
+    for name, value, title in (("by", by, "异议人"), ("content", content, "异议内容")):
+        if not value:
+            problems[name] = f"请填写{title}"
+        elif len(value) > LIMITS[name]:
+            problems[name] = f"{title}不能超过{LIMITS[name]}字"
+    return problems
+
+
+def record_objection(engine: Engine, session: Session, actor: Actor, notice_id: int, household_id: int,
+                     by: str, content: str, today: date) -> int:
+    """Deliver the objection to the household's case; Conflict once the notice or the case's wait is over."""
+    problems = _problems(by, content)
+    if problems:
+        raise InvalidData("异议填写不完整", problems)
+    notice = _notice_listing(session, actor, notice_id, household_id)
+    if notice.ends_on < today:
+        raise Conflict("公示期已结束，不能再登记异议")
+    instance_id = _case_awaiting_objection(session, actor, household_id)
+    instances.send_message(engine, session, instance_id, actor, OBJECTION, {"by": by, "content": content})
+    return instance_id
+
+
+def _notice_listing(session: Session, actor: Actor, notice_id: int, household_id: int) -> Notice:
+    """The notice, when the actor sees it and the household is on it."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or not actor.sees(notice.place_path) \
+            or household_id not in notices.households_on(session, notice_id):
+        raise NotFound(f"notice {notice_id} household {household_id}")
+    return notice
+
+
+def _case_awaiting_objection(session: Session, actor: Actor, household_id: int) -> int:
+    running = session.execute(select(ProcessInstance.id, ProcessInstance.waiting).where(
+        ProcessInstance.business_key == cases.business_key(household_id),
+        ProcessInstance.status == InstanceStatus.RUNNING,
+        ProcessInstance.place_path.startswith(actor.place_path, autoescape=True),
+    ).order_by(ProcessInstance.id)).all()
+    for instance_id, waiting in running:
+        if any(w.get("type") == "message" and w.get("name") == OBJECTION for w in waiting or []):
+            return instance_id
+    raise Conflict("该农户的案件已不在公示期，不能再登记异议")

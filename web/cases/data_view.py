@@ -1,0 +1,185 @@
+"""A case's data as readable tables.
+
+Field titles and choice labels come from the forms of the case's own process version, so a new process
+reads well without code; the words below cover what scripts add beside the forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from web.notices.words import stage_name
+from web.templating import cn_date, label
+
+GENERAL = "基本信息"
+WORDS = {
+    "channel": "发现渠道", "found_on": "发现日期", "applied_on": "申请日期", "verify_from": "核实期限起算日",
+    "rejected_step": "未通过的步骤", "rejection_reason": "不予纳入原因", "objections": "异议记录",
+    "exclusion_hits": "数据比对发现的情形",
+    "application": "农牧户申请", "visit": "走访排查", "authorization": "农牧户授权", "appraisal": "民主评议",
+    "notice": "公示", "township_review": "苏木乡镇审核", "comparison": "数据比对研判", "county_review": "旗县审定",
+    "entry": "录入系统", "visit_result": "走访测算结果",
+    "per_capita_income": "家庭人均纯收入(元)", "income_line": "监测收入标准(元)",
+    "rigid_expenses": "合规自付刚性支出(元)", "expense_warning": "刚性支出预警线(元)",
+    "guarantee_problems": "“三保障”和饮水安全问题", "suggested_type": "建议监测类型",
+    "notice_id": "公示编号", "starts_on": "公示开始", "ends_on": "公示截止", "stage": "公示阶段",
+    "received_on": "收到日期", "objection": "异议", "by": "异议人", "content": "异议内容",
+    "member": "家庭成员", "exclusion_label": "排除情形", "dataset_label": "比对数据", "row": "数据行号",
+    "evidence": "依据",
+}
+CODE_LISTS = {"channel": "channel", "suggested_type": "monitoring_type", "monitoring_type": "monitoring_type",
+              "risk_types": "risk_type"}
+STEP_VALUED = {"rejected_step"}  # values are BPMN step ids
+FIELD_VALUED = {"guarantee_problems"}  # values are names of form fields
+HIDDEN = {"household_id", "exclusion", "dataset"}  # shown elsewhere, or codes beside their labels
+_SECRET = re.compile(r"password|secret|token|^_", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    title: str
+    choices: dict[str, str] = field(default_factory=dict)
+    attachment: bool = False
+    parts: dict[str, FieldInfo] = field(default_factory=dict)  # of an object, or of an array's object items
+
+
+Vocabulary = dict[str, FieldInfo]
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[tuple[str, str]]
+    tables: list[Table]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What formatting a value needs besides the value: where its words come from."""
+
+    vocabulary: Vocabulary
+    everything: Vocabulary  # fields of all forms, for values that name fields
+    steps: dict[str, str]
+
+
+def sections(data: Mapping[str, Any], forms: Mapping[str, Any], step_names: dict[str, str]) -> list[Section]:
+    """Scalars under “基本信息”, then one section per nested record, in the data's order."""
+    vocabularies = [(schema.get("title", name), _fields(schema)) for name, schema in forms.items()]
+    everything = {key: info for _, vocabulary in reversed(vocabularies) for key, info in vocabulary.items()}
+    general = _Context(everything, everything, step_names)
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_records(v)}
+    found = [_section(GENERAL, scalars, general)] if _shown(scalars) else []
+    for key, value in data.items():
+        if _hidden(key) or key in scalars:
+            continue
+        if isinstance(value, dict):
+            title, vocabulary = _matching_form(key, value, vocabularies, everything)
+            found.append(_section(title, value, _Context(vocabulary, everything, step_names)))
+        else:
+            found.append(Section(WORDS.get(key, key), [], [_table(key, value, general)]))
+    return found
+
+
+def _fields(schema: Mapping[str, Any]) -> Vocabulary:
+    properties = schema.get("properties") or {}
+    return {key: _info(key, prop) for key, prop in properties.items() if isinstance(prop, dict)}
+
+
+def _info(key: str, prop: Mapping[str, Any]) -> FieldInfo:
+    items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+    choices = prop.get("oneOf") or items.get("oneOf") or []
+    return FieldInfo(prop.get("title") or WORDS.get(key, key),
+                     {c["const"]: c.get("title", c["const"]) for c in choices if isinstance(c, dict) and "const" in c},
+                     prop.get("format") == "attachment", _fields(items) or _fields(prop))
+
+
+def _matching_form(key: str, record: Mapping[str, Any], vocabularies: list[tuple[str, Vocabulary]],
+                   everything: Vocabulary) -> tuple[str, Vocabulary]:
+    """The form whose fields cover most of the record (its title when the word list has none)."""
+    keys = set(record)
+    title, vocabulary = max(vocabularies, key=lambda v: len(keys & v[1].keys()), default=("", {}))
+    if len(keys & vocabulary.keys()) * 2 <= len(keys):
+        return WORDS.get(key, key), everything
+    return WORDS.get(key, title), vocabulary
+
+
+def _section(title: str, record: Mapping[str, Any], context: _Context) -> Section:
+    rows, tables = [], []
+    for key, value in record.items():
+        if _hidden(key) or value is None:
+            continue
+        if _is_records(value):
+            tables.append(_table(key, value, context))
+        else:
+            rows.append((_title(key, context.vocabulary), _text(key, value, context)))
+    return Section(title, rows, tables)
+
+
+def _table(key: str, records: list[dict[str, Any]], context: _Context) -> Table:
+    info = context.vocabulary.get(key)
+    parts = info.parts if info else {}
+    keys = dict.fromkeys([*parts, *(k for r in records for k in r)])  # the form's order first
+    columns = [c for c in keys if not _hidden(c) and any(r.get(c) not in (None, "", []) for r in records)]
+    inner = _Context(parts or context.everything, context.everything, context.steps)
+    return Table(info.title if info else WORDS.get(key, key), [_title(c, parts) for c in columns],
+                 [[_text(c, r.get(c), inner) for c in columns] for r in records])
+
+
+def _text(key: str, value: Any, context: _Context) -> str:
+    info = context.vocabulary.get(key)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "；".join(f"{_title(k, context.vocabulary)}：{_text(k, v, context)}" for k, v in value.items()
+                        if not _hidden(k) and v is not None)
+    if isinstance(value, list):
+        return "、".join(_text(key, item, context) for item in value) or "无"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if info and info.attachment:
+        return "已上传"
+    return _word(key, str(value), info, context) if isinstance(value, str) else str(value)
+
+
+def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> str:
+    if info and value in info.choices:
+        return info.choices[value]
+    if key in CODE_LISTS:
+        return label(value, CODE_LISTS[key])
+    if key in STEP_VALUED:
+        return context.steps.get(value, value)
+    if key in FIELD_VALUED:
+        return _title(value, context.everything)
+    if key == "stage":
+        return stage_name(value)
+    return cn_date(value) if _ISO_DATE.fullmatch(value) else value
+
+
+def _title(key: str, vocabulary: Vocabulary) -> str:
+    info = vocabulary.get(key)
+    return info.title if info else WORDS.get(key, key)
+
+
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _hidden(key: str) -> bool:
+    return key in HIDDEN or bool(_SECRET.search(key))
+
+
+def _shown(record: Mapping[str, Any]) -> bool:
+    return any(not _hidden(k) and v is not None for k, v in record.items())

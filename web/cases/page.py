@@ -1,0 +1,59 @@
+"""What the case page shows: facts, progress, timeline and data of one visible instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import queries
+from engine.assignment import Actor
+from engine.core import Engine
+from engine.models import ProcessInstance, ProcessVersion, Task
+from monitoring.models import Household
+from monitoring.worklist import household_id_of
+from web.cases import data_view, timeline
+from web.cases.listing import households_by_id, place_names
+from web.cases.progress import Progress, element_names, progress
+
+
+@dataclass(frozen=True)
+class CasePage:
+    instance: ProcessInstance
+    household: Household | None
+    village: str
+    version: int
+    open_tasks: list[Task]
+    workable: set[str]  # ids of the open tasks the viewer may do
+    progress: Progress
+    timeline: list[timeline.Entry]
+    sections: list[data_view.Section]
+
+
+def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor: Actor) -> CasePage:
+    version = engine.versions.get(session, instance.version_id)
+    names = element_names(version)
+    events = queries.timeline(session, instance.id)
+    open_tasks = queries.open_tasks(session, instance.id)
+    task_names = dict(session.execute(select(Task.id, Task.name).where(Task.instance_id == instance.id)).all())
+    household_id = household_id_of(instance.business_key)
+    return CasePage(
+        instance=instance,
+        household=households_by_id(session, [household_id]).get(household_id) if household_id else None,
+        village=place_names(session, {instance.place_code}).get(instance.place_code, instance.place_code),
+        version=version.version,
+        open_tasks=open_tasks,
+        workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path)},
+        progress=progress(instance, open_tasks, events, names),
+        timeline=timeline.entries(events, names, task_names),
+        sections=data_view.sections(instance.data or {}, version.forms, names),
+    )
+
+
+def diagram_xml(session: Session, instance: ProcessInstance) -> str:
+    """The BPMN file of the instance's version that defines its process (a version may hold several files)."""
+    files = session.get(ProcessVersion, instance.version_id).files
+    bpmn = {name: text for name, text in sorted(files.items()) if name.endswith(".bpmn")}
+    marker = f'id="{instance.process_key}"'
+    return next((text for text in bpmn.values() if marker in text), next(iter(bpmn.values()), ""))

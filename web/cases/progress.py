@@ -1,0 +1,70 @@
+"""Where a case stands, from its rows alone: steps done, steps open, events awaited.
+
+The diagram highlights the same facts the page states in words, so the page is useful without JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.core import LoadedVersion
+from engine.models import AuditEvent, ProcessInstance, Task
+from monitoring.models import Role
+from web.templating import ROLE_NAMES
+
+LANE_NAMES = {**ROLE_NAMES, Role.VILLAGE: "嘎查村", Role.TOWNSHIP: "苏木乡镇", Role.COUNTY: "旗县"}
+MESSAGE_NAMES = {"objection": "异议"}
+# the BPMN element each kind of audit event says was passed
+_PASSED = {"task_completed": "element", "timer_fired": "element", "instance_completed": "end"}
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """A timer or message the case waits for, at the element ``step`` (named in Chinese)."""
+
+    kind: str  # "timer" | "message"
+    element: str
+    step: str
+    until: datetime | None = None
+    name: str = ""  # of the message
+    message: str = ""  # its name in Chinese
+
+
+@dataclass(frozen=True)
+class Progress:
+    completed: list[str]
+    active: list[str]
+    awaited: list[Awaited]
+
+    def highlights(self) -> dict[str, Any]:
+        """What case-diagram.js marks, by BPMN element id."""
+        return {"completed": self.completed, "active": self.active,
+                "waiting": [{"id": a.element, "type": a.kind} for a in self.awaited], "lanes": LANE_NAMES}
+
+
+def element_names(version: LoadedVersion) -> dict[str, str]:
+    """BPMN id -> name of every element of the version (its id when unnamed)."""
+    specs = (version.spec, *version.subprocess_specs.values())
+    return {ts.bpmn_id: ts.bpmn_name or ts.bpmn_id for spec in specs for ts in spec.task_specs.values()
+            if getattr(ts, "bpmn_id", None)}
+
+
+def progress(instance: ProcessInstance, open_tasks: list[Task], events: list[AuditEvent],
+             names: dict[str, str]) -> Progress:
+    active = [t.bpmn_id for t in open_tasks]
+    awaited = [_awaited(item, names) for item in instance.waiting or []]
+    current = set(active) | {a.element for a in awaited}
+    passed = [e.detail.get(_PASSED[e.type]) for e in events if e.type in _PASSED]
+    completed = [element for element in dict.fromkeys(passed) if element and element not in current]
+    return Progress(completed, active, awaited)
+
+
+def _awaited(item: dict[str, Any], names: dict[str, str]) -> Awaited:
+    step = names.get(item["task"], item["task"])
+    if item["type"] == "timer":
+        until = datetime.fromisoformat(item["until"]) if item.get("until") else None
+        return Awaited("timer", item["task"], step, until=until)
+    name = item["name"]
+    return Awaited("message", item["task"], step, name=name, message=MESSAGE_NAMES.get(name, name))

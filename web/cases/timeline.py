@@ -1,0 +1,60 @@
+"""The audit log of a case told in Chinese: who did what, when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.models import AuditEvent
+from web.cases.progress import MESSAGE_NAMES
+
+SYSTEM_USER = "system"
+INTERNAL = {"warning"}  # notes for administrators (a due date not computed), not steps of the case
+_TASK_EVENTS = {"task_completed": "完成", "task_claimed": "认领", "task_unclaimed": "退回待办"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    who: str
+    what: str
+    note: str = ""  # a reason, an objection: what the people involved wrote
+
+
+def entries(events: list[AuditEvent], element_names: dict[str, str], task_names: dict[str, str]) -> list[Entry]:
+    """Oldest first; ``task_names`` names the task rows claim events point to (they carry no name)."""
+    return [Entry(e.at, _who(e.actor), *_describe(e, element_names, task_names)) for e in events
+            if e.type not in INTERNAL]
+
+
+def _who(actor: str | None) -> str:
+    return actor if actor and actor != SYSTEM_USER else "系统"
+
+
+def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict[str, str]) -> tuple[str, str]:
+    detail = event.detail or {}
+    if event.type in _TASK_EVENTS:
+        name = detail.get("name") or task_names.get(event.task_id or "") or element_names.get(detail.get("element"))
+        return f"{_TASK_EVENTS[event.type]}“{name or '步骤'}”", ""
+    if event.type == "instance_started":
+        return f"发起案件（第{detail.get('version', '?')}版流程）", ""
+    if event.type == "timer_fired":
+        return f"时限届满：{element_names.get(detail.get('element'), '定时事件')}", ""
+    if event.type == "message_received":
+        return f"收到{MESSAGE_NAMES.get(detail.get('name'), '消息')}", _payload(detail.get("payload"))
+    if event.type == "instance_cancelled":
+        return "撤销案件", detail.get("reason") or ""
+    if event.type == "instance_completed":
+        return f"案件办结：{detail.get('end_name') or '流程结束'}", ""
+    if event.type == "error":
+        return "流程出错，已记录，请联系系统管理员", ""
+    return "系统记录", ""
+
+
+def _payload(payload: Any) -> str:
+    """An objection's payload ``{"by": ..., "content": ...}`` as one line."""
+    if not isinstance(payload, dict):
+        return ""
+    by, content = payload.get("by"), payload.get("content")
+    return "：".join(str(part) for part in (by, content) if part)

@@ -1,0 +1,72 @@
+"""What a household's page shows beyond its own row: measurements with computed incomes, feedback, cases
+with their timelines (told as the case page tells them). Plain SELECTs; no case's workflow state is loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import queries
+from engine.core import Engine
+from engine.models import InstanceStatus, ProcessInstance, Task
+from monitoring import cases, thresholds
+from monitoring.models import Household, Measurement, MonitoringStatus, Role, User
+from monitoring.rules import net_income, per_capita_income, rigid_expenses
+from web.cases import timeline
+from web.cases.progress import element_names
+
+# Monitoring status -> (text, badge class); the status is an enum of the domain, not a code list.
+STATUSES = {MonitoringStatus.NOT_MONITORED: ("未纳入监测", ""), MonitoringStatus.MONITORED: ("监测对象", "warn"),
+            MonitoringStatus.ELIMINATED: ("风险已消除", "ok")}
+
+
+@dataclass(frozen=True)
+class Year:
+    """One year's measurement with the figures the domain computes from it."""
+
+    row: Measurement
+    net_income: Decimal
+    per_capita_income: Decimal | None
+    rigid_expenses: Decimal
+    income_line: Decimal | None
+
+    @property
+    def below_line(self) -> bool:
+        return None not in (self.per_capita_income, self.income_line) and self.per_capita_income < self.income_line
+
+
+@dataclass(frozen=True)
+class Case:
+    instance: ProcessInstance
+    open_steps: list[str]
+    timeline: list[timeline.Entry]
+
+
+def years(session: Session, household: Household) -> list[Year]:
+    """Newest year first, each against the income line in force for the household's place."""
+    return [Year(m, net_income(m), per_capita_income(m, household.size) if household.size else None,
+                 rigid_expenses(m), thresholds.current(session, thresholds.INCOME_LINE, household.place_path, m.year))
+            for m in reversed(household.measurements)]
+
+
+def case_list(session: Session, engine: Engine, household_id: int) -> list[Case]:
+    """The household's cases, newest first, each with its open steps and its timeline as the case page tells it."""
+    result = []
+    for instance in reversed(cases.cases_of(session, household_id)):
+        names = element_names(engine.versions.get(session, instance.version_id))
+        task_names = dict(session.execute(select(Task.id, Task.name).where(Task.instance_id == instance.id)).all())
+        entries = timeline.entries(queries.timeline(session, instance.id), names, task_names)
+        result.append(Case(instance, [t.name for t in queries.open_tasks(session, instance.id)], entries))
+    return result
+
+
+def may_apply(user: User, household: Household, case_rows: list[Case]) -> bool:
+    """A village cadre records an application for a household of its village that is neither monitored nor
+    already in identification (the domain refuses both anyway; this only hides a form that cannot succeed)."""
+    running = any(c.instance.process_key == cases.IDENTIFICATION and c.instance.status == InstanceStatus.RUNNING
+                  for c in case_rows)
+    return (user.role == Role.VILLAGE and user.place_code == household.village_code and not running
+            and household.monitoring_status != MonitoringStatus.MONITORED)

@@ -1,0 +1,60 @@
+"""Open notices as the village wall shows them: who is on them, for how long, and whom to tell.
+
+A notice is public: households appear by head's name and village group only, never with ID numbers,
+phone numbers, bank accounts or health (domain.md §9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import chain
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from monitoring import notices
+from monitoring.models import Household, Notice, Place
+from web.cases.listing import households_by_id, place_names
+from web.notices.words import stage_name
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A household as a notice may show it."""
+
+    id: int
+    head: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Board:
+    notice: Notice
+    stage: str
+    village: str
+    township: str
+    days: int  # length of the period
+    days_left: int  # 0 on its last day
+    households: list[Listed]
+
+
+def open_boards(session: Session, actor: Actor, today: date) -> list[Board]:
+    """The actor's open notices, soonest to end first."""
+    rows = notices.open_notices(session, actor, today)
+    on_notice = {n.id: notices.households_on(session, n.id) for n in rows}
+    households = households_by_id(session, chain.from_iterable(on_notice.values()))
+    villages = {p.code: p for p in session.execute(
+        select(Place).where(Place.code.in_({n.village_code for n in rows}))).scalars()} if rows else {}
+    townships = place_names(session, {p.parent_code for p in villages.values() if p.parent_code})
+    return [_board(n, villages.get(n.village_code), townships,
+                   [households[i] for i in on_notice[n.id] if i in households], today) for n in rows]
+
+
+def _board(notice: Notice, village: Place | None, townships: dict[str, str], households: list[Household],
+           today: date) -> Board:
+    township = townships.get(village.parent_code or "", "") if village else ""
+    return Board(notice, stage_name(notice.stage), village.name if village else notice.village_code, township,
+                 (notice.ends_on - notice.starts_on).days, (notice.ends_on - today).days,
+                 [Listed(h.id, h.head.name if h.head else f"#{h.id}", h.group_name) for h in households])
