@@ -419,7 +419,7 @@ def test_the_happy_path_from_application_to_monitoring(model):
     left_empty = ["claims_income", "education_expense", "housing_expense", "water_expense", "property_loss",
                   "dropout", "unsafe_house", "unsafe_water", "reason"]
     visit = {**dict.fromkeys(left_empty), **VISIT}
-    authorization = AUTHORIZE
+    authorization = {**AUTHORIZE, "signed_scan": None}  # no scan uploaded
     assert domain.calls == [
         ("record_application", (HOUSEHOLD, application)),
         ("record_visit", (HOUSEHOLD, visit)),

@@ -1,0 +1,57 @@
+"""Who may use which part of the administration, and the places a manager may act on (own place and below)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from engine.errors import NotFound
+from monitoring.models import Place, Role
+from web.api.monitoring_routes import THRESHOLD_ROLES
+
+USER_MANAGERS = frozenset({Role.ADMIN, Role.COUNTY})  # a county keeps its own cadres' and departments' accounts
+PLACE_MANAGERS = frozenset({Role.ADMIN, Role.COUNTY})  # a county adds villages and townships when they are re-zoned
+CALENDAR_MANAGERS = frozenset({Role.ADMIN})  # holidays are national: one table for every place
+UPLOAD_ROLES = frozenset({Role.DEPARTMENT, Role.COUNTY, Role.REGION, Role.ADMIN})  # only departments upload
+THRESHOLD_MANAGERS = frozenset().union(*THRESHOLD_ROLES.values())
+
+
+@dataclass(frozen=True)
+class Section:
+    endpoint: str
+    title: str
+    text: str
+    roles: frozenset[str]
+
+
+SECTIONS = (
+    Section("admin.users", "用户管理", "账号、角色与所属区划；新建、停用、启用、重置密码。", USER_MANAGERS),
+    Section("admin.places", "行政区划", "逐级查看区划树，添加下级区划。", PLACE_MANAGERS),
+    Section("admin.thresholds", "监测标准", "收入监测线、刚性支出预警线，按年份设置并保留历史。", THRESHOLD_MANAGERS),
+    Section("admin.calendar", "节假日与调休", "法定节假日和调休上班日，用于按工作日计算办理期限。", CALENDAR_MANAGERS),
+    Section("admin.uploads", "部门比对数据", "行业部门上传比对数据；查看各部门的上传记录。", UPLOAD_ROLES),
+)
+
+
+def sections_for(role: str) -> list[Section]:
+    return [section for section in SECTIONS if role in section.roles]
+
+
+def place_in_scope(session: Session, actor: Actor, code: str) -> Place:
+    """The place if the actor sees it; one outside the actor's place answers 404 like one that does not exist."""
+    place = session.get(Place, code)
+    if place is None or not actor.sees(place.path):
+        raise NotFound(f"place {code}")
+    return place
+
+
+def places_in_scope(session: Session, actor: Actor, levels: tuple[str, ...] = ()) -> list[tuple[Place, int]]:
+    """The actor's place and everything below in tree order, each with its depth below the actor's place."""
+    query = select(Place).where(Place.path.startswith(actor.place_path, autoescape=True)).order_by(Place.path)
+    if levels:
+        query = query.where(Place.level.in_(levels))
+    base = actor.place_path.count("/")
+    return [(place, place.path.count("/") - base) for place in session.execute(query).scalars()]

@@ -1,0 +1,93 @@
+"""User accounts kept by a manager within the manager's place: create, deactivate, reactivate, new password.
+
+A manager grants only roles below its own trust (a county never makes an administrator), and a role is
+bound to a place of its level: a village cadre placed at a county would see the whole county.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from engine.errors import Forbidden, InvalidData, NotFound
+from monitoring import places
+from monitoring.models import Place, PlaceLevel, Role, User
+from web.admin.access import place_in_scope
+from web.admin.forms import reported_together, text
+from web.dashboard.overview import LEVEL_NAMES
+from web.templating import ROLE_NAMES
+
+GRANTABLE = {Role.ADMIN: tuple(Role), Role.COUNTY: (Role.VILLAGE, Role.TOWNSHIP, Role.DEPARTMENT, Role.COUNTY)}
+ROLE_LEVELS = {  # designers and administrators may sit at any level
+    Role.VILLAGE: (PlaceLevel.VILLAGE,), Role.TOWNSHIP: (PlaceLevel.TOWNSHIP,), Role.COUNTY: (PlaceLevel.COUNTY,),
+    Role.DEPARTMENT: (PlaceLevel.COUNTY,), Role.REGION: (PlaceLevel.REGION, PlaceLevel.LEAGUE),
+}
+MIN_PASSWORD = 8
+
+
+def grantable_roles(manager_role: str) -> tuple[str, ...]:
+    return GRANTABLE.get(manager_role, ())
+
+
+def users_in_scope(session: Session, actor: Actor, text: str = "") -> list[tuple[User, Place]]:
+    """Accounts at the actor's place and below, in tree order; ``text`` filters by user name."""
+    query = (select(User, Place).join(Place, Place.code == User.place_code)
+             .where(Place.path.startswith(actor.place_path, autoescape=True)).order_by(Place.path, User.username))
+    if text.strip():
+        query = query.where(User.username.contains(text.strip(), autoescape=True))
+    return [(user, place) for user, place in session.execute(query)]
+
+
+def managed_user(session: Session, manager: Actor, user_id: int) -> User:
+    """A user the manager may change: in scope (else 404) and of a role the manager could grant (else 403)."""
+    user = session.get(User, user_id)
+    if user is None or not manager.sees(places.get_place(session, user.place_code).path):
+        raise NotFound(f"user {user_id}")
+    if user.role not in grantable_roles(manager.role):
+        raise Forbidden("您无权管理此角色的用户")
+    return user
+
+
+def create_user(session: Session, manager: Actor, form: Mapping[str, str]) -> User:
+    """A new account from the form; every problem of every field reported at once."""
+    role, place_code = form.get("role", ""), form.get("place", "")
+    problems: dict[str, str] = {}
+    username = text(form.get("username"), "username", "用户名", 80, problems)
+    if username and any(ch.isspace() for ch in username):
+        problems["username"] = "用户名不能包含空格"
+    if role not in grantable_roles(manager.role):
+        problems["role"] = "请选择角色" if role not in set(Role) else "您无权创建此角色的用户"
+    department = (form.get("department") or None) if role == Role.DEPARTMENT else None
+    if role == Role.DEPARTMENT and department not in places.DEPARTMENTS:
+        problems["department"] = "行业部门用户须选择所属部门"
+    if not place_code:
+        problems["place"] = "请选择所属区划"
+    elif (level_problem := _level_problem(role, place_in_scope(session, manager, place_code))) is not None:
+        problems["place"] = level_problem
+    with reported_together(problems, "用户信息有误"):
+        user = places.add_user(session, username, role, place_code, form.get("password", ""), department)
+    return user
+
+
+def _level_problem(role: str, place: Place) -> str | None:
+    levels = ROLE_LEVELS.get(role)
+    if levels is None or place.level in levels:
+        return None
+    return f"{ROLE_NAMES[role]}的所属区划应为{'或'.join(LEVEL_NAMES[level] for level in levels)}"
+
+
+def set_active(manager: Actor, user: User, active: bool) -> None:
+    """Deactivating ends the user's open sessions and tokens at their next request (session.py checks it)."""
+    if user.username == manager.username and not active:
+        raise InvalidData("不能停用自己的账号")
+    user.active = active
+
+
+def reset_password(user: User, password: str) -> None:
+    """A new password also ends the user's open sessions: their fingerprint no longer matches."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidData("密码太短", {"password": f"密码至少{MIN_PASSWORD}位"})
+    user.set_password(password)
