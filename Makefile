@@ -63,6 +63,7 @@ lint: venv
 
 bench: setup
 	$(PY) bench/engine_steps.py
+	$(PY) bench/documents.py
 
 clean:
 	rm -rf $(VENV) node_modules web/static/vendor instance test-artifacts .pytest_cache

@@ -114,10 +114,10 @@ class Engine:
         return self.clock.now().astimezone(CHINA_TZ).date()
 
     @contextmanager
-    def running(self, session: Session, username: str) -> Iterator[None]:
+    def running(self, session: Session, username: str, instance_id: int | None = None) -> Iterator[None]:
         """Scripts inside see this engine's clock, the working-day calendar and the step's session."""
         with using_clock(self.clock), calendar_source(lambda: load_calendar(session)), \
-                step_context(session, username):
+                step_context(session, username, instance_id):
             yield
 
     def new_workflow(self, version: LoadedVersion) -> BpmnWorkflow:
@@ -139,7 +139,7 @@ class Engine:
                 raise NotFound(f"instance {instance_id}")
             raise Conflict("流程实例已结束")
         version = self.versions.get(session, locked.version_id)
-        with self.running(session, username):
+        with self.running(session, username, instance_id):
             workflow = load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
                         locked.audit_hash)

@@ -16,6 +16,7 @@ from engine.assignment import Actor
 from engine.core import Engine, Step
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance
+from engine.scripting import current_step
 from engine.serialization import check_data_keys, dump_state
 from engine.versions import latest_version
 
@@ -41,6 +42,7 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
             business_key=business_key, status=InstanceStatus.RUNNING, state=dump_state(workflow), revision=0,
             data={}, waiting=[], audit_hash=audit.GENESIS, created_at=engine.now(), created_by=actor.username,
         ).returning(ProcessInstance.id)).scalar_one()
+        current_step().instance_id = instance_id
         step = Step(engine, session, instance_id, version, workflow, place_code, place_path, audit.GENESIS)
         step.record("instance_started", actor.username, key=key, version=version.version,
                     place=place_code, data=data)

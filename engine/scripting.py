@@ -19,20 +19,21 @@ from engine import clock
 from engine.calendar import CHINA_TZ, WorkingCalendar, as_date
 
 
-@dataclass(frozen=True)
+@dataclass
 class StepContext:
-    """What a domain function called from BPMN may use: the step's transaction and who acts."""
+    """What a domain function called from BPMN may use: the step's transaction, who acts, on which case."""
 
     session: Session
     username: str
+    instance_id: int | None = None  # set once a new instance has its row
 
 
 _step: contextvars.ContextVar[StepContext] = contextvars.ContextVar("fangpin_step")
 
 
 @contextmanager
-def step_context(session: Session, username: str) -> Iterator[None]:
-    token = _step.set(StepContext(session, username))
+def step_context(session: Session, username: str, instance_id: int | None = None) -> Iterator[None]:
+    token = _step.set(StepContext(session, username, instance_id))
     try:
         yield
     finally:

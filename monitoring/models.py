@@ -285,3 +285,43 @@ class Attachment(Base):
     place_path: Mapped[str] = mapped_column(String(255))
     uploaded_by: Mapped[str] = mapped_column(String(80))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DocumentStatus(enum.StrEnum):
+    PENDING = "pending"  # asked for by a step or a user; rendered by the next sweep or the first download
+    READY = "ready"  # rendered; the stored bytes are served unchanged from now on
+
+
+class Document(Base):
+    """One version of a printed annex about one subject (a household, a notice, or nothing: a blank form)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_subject", "kind", "subject", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # monitoring.documents.annexes.ANNEXES key
+    subject: Mapped[str] = mapped_column(String(40))  # "household:12", "notice:3" or "blank"
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(100))
+    place_path: Mapped[str] = mapped_column(String(255))  # who may see it: this place and above
+    status: Mapped[str] = mapped_column(String(10), default=DocumentStatus.PENDING)
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the data it was rendered from
+    context_sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of the PDF bytes
+    size: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(80))
+    rendered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DocumentLink(Base):
+    """Which case, step and household a document belongs to (a batch notice belongs to several)."""
+
+    __tablename__ = "document_links"
+    __table_args__ = (UniqueConstraint("document_id", "instance_id", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    step: Mapped[str | None] = mapped_column(String(100))  # the BPMN step that produced it
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)

@@ -16,7 +16,9 @@ from engine.scripting import current_step, today
 from monitoring import comparison, households, notices, thresholds
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
-from monitoring.models import Household, HouseholdFeedback, MonitoringStatus
+from monitoring.documents import store
+from monitoring.documents.annexes import ANNEXES
+from monitoring.models import Household, HouseholdFeedback, MonitoringStatus, Notice
 from monitoring.rules import assess
 
 
@@ -99,10 +101,34 @@ def mark_monitored(household_id: int, monitoring_type: str, risk_types: list[str
     step.session.flush()
 
 
+def issue_documents(household_id: int, kinds: list[str], step: str) -> None:
+    """Ask for the household's annexes (e.g. 1 and 7 at the authorization); rendered after the step commits."""
+    context = current_step()
+    _household(household_id)
+    for kind in kinds:
+        if kind not in ANNEXES or ANNEXES[kind].subject != "household":
+            raise InvalidData("文书类型无效", {"kinds": f"{kind} 不是农户文书"})
+        store.request_document(context.session, kind, int(household_id), context.username, clock.now(),
+                               context.instance_id, step, int(household_id))
+
+
+def issue_notice_document(notice_id: int, household_id: int, step: str) -> None:
+    """Ask for the notice's annex; every household of a batch asks for the same one, so the batch prints once."""
+    context = current_step()
+    row = context.session.get(Notice, int(notice_id))
+    kind = store.NOTICE_ANNEXES.get(row.stage) if row is not None else None
+    if kind is None:
+        raise InvalidData("公示不存在或没有对应的文书", {"notice_id": str(notice_id)})
+    store.request_document(context.session, kind, row.id, context.username, clock.now(), context.instance_id, step,
+                           int(household_id))
+
+
 FUNCTIONS: dict[str, Callable] = {
     "record_application": record_application,
     "record_visit": record_visit,
     "record_authorization": record_authorization,
+    "issue_documents": issue_documents,
+    "issue_notice_document": issue_notice_document,
     "post_notice": post_notice,
     "compare_with_departments": compare_with_departments,
     "record_rejection": record_rejection,

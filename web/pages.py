@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     from web.auth.blueprint import auth
     from web.cases.blueprint import cases
     from web.dashboard.blueprint import dashboard
+    from web.documents.blueprint import documents
     from web.households.blueprint import households
     from web.inbox.blueprint import inbox
     from web.notices.blueprint import notices
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
     auth_session.init_app(app)
     templating.init_app(app)
     app.register_blueprint(auth)
-    areas = (inbox, households, cases, notices, dashboard, admin)
+    areas = (inbox, households, cases, notices, dashboard, admin, documents)
     for blueprint in areas:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})

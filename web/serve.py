@@ -10,6 +10,7 @@ from waitress import serve
 
 from engine import timers
 from web.boundary import engine, unit_of_work
+from web.documents import service as documents
 
 log = logging.getLogger("fangpin.timers")
 
@@ -28,14 +29,16 @@ class TimerScheduler(threading.Thread):
             self.sweep()
 
     def sweep(self) -> int:
+        """Fire due timers, then render the documents the steps asked for."""
         with self.app.app_context():
             try:
                 fired = timers.run_due_timers(engine(), unit_of_work)
             except Exception:  # keep the scheduler alive; the next sweep retries
                 log.exception("timer sweep failed")
-                return 0
-        if fired:
-            log.info("%d timers fired", fired)
+                fired = 0
+            rendered = documents.render_pending()
+        if fired or rendered:
+            log.info("%d timers fired, %d documents rendered", fired, rendered)
         return fired
 
 

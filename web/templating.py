@@ -11,6 +11,7 @@ from flask_login import current_user
 from engine import versions
 from engine.calendar import CHINA_TZ
 from monitoring import codelists
+from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_number
 from monitoring.models import Place, Role
 from web.extensions import db
@@ -92,3 +93,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_navigation)
+    app.jinja_env.globals["annexes"] = ANNEXES

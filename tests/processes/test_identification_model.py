@@ -116,8 +116,8 @@ class FakeDomain:
         self._notices = 0
 
     def functions(self) -> dict[str, Any]:
-        names = ["record_application", "record_visit", "record_authorization", "post_notice",
-                 "compare_with_departments", "record_rejection", "mark_monitored"]
+        names = ["record_application", "record_visit", "record_authorization", "issue_documents", "post_notice",
+                 "issue_notice_document", "compare_with_departments", "record_rejection", "mark_monitored"]
         return {name: self._recorded(name) for name in names}
 
     def _recorded(self, name: str) -> Any:
@@ -131,6 +131,12 @@ class FakeDomain:
 
     def called(self, name: str) -> list[tuple[Any, ...]]:
         return [args for called, args in self.calls if called == name]
+
+    def _issue_documents(self, household_id: int, kinds: list[str], step: str) -> None:
+        """Documents are asked for; the fake keeps only the call."""
+
+    def _issue_notice_document(self, notice_id: int, household_id: int, step: str) -> None:
+        """The notice's annex is asked for; the fake keeps only the call."""
 
     def _record_application(self, household_id: int, application: dict[str, Any]) -> str:
         return application["applied_on"]
@@ -424,9 +430,12 @@ def test_the_happy_path_from_application_to_monitoring(model):
         ("record_application", (HOUSEHOLD, application)),
         ("record_visit", (HOUSEHOLD, visit)),
         ("record_authorization", (HOUSEHOLD, authorization)),
+        ("issue_documents", (HOUSEHOLD, ["annex1", "annex7"], "authorize")),
         ("post_notice", (HOUSEHOLD, "identification_first", 5)),
+        ("issue_notice_document", (1, HOUSEHOLD, "appraisal")),
         ("compare_with_departments", (HOUSEHOLD,)),
         ("post_notice", (HOUSEHOLD, "identification_second", 5)),
+        ("issue_notice_document", (2, HOUSEHOLD, "county_review")),
         ("mark_monitored", (HOUSEHOLD, "marginal", ["illness", "labour_shortage"], "2026-03-31")),
     ]
     data = case.data

@@ -10,6 +10,8 @@ from engine import instances, queries, tasks, versions
 from engine.deploy import SourceFile
 from engine.errors import Forbidden
 from monitoring import cases
+from monitoring.documents import store
+from monitoring.documents.annexes import ANNEXES
 from monitoring.models import Role
 from monitoring.places import get_place
 from monitoring.prefill import prefill
@@ -18,6 +20,7 @@ from web.api.auth import authenticate, current_actor, issue_token, token_require
 from web.api.errors import ApiError
 from web.api.parsing import field, json_body
 from web.boundary import engine, unit_of_work
+from web.documents import service as documents
 from web.extensions import db
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -125,7 +128,7 @@ def cancel_instance(instance_id: int):
 @token_required
 def instance_documents(instance_id: int):
     instances.visible_instance(db.session, instance_id, current_actor())
-    return jsonify([])
+    return jsonify([documents.body(d) for d in store.documents_of_instance(db.session, instance_id)])
 
 
 @api.get("/tasks")
@@ -188,4 +191,19 @@ def complete_batch():
 @api.get("/documents/<int:document_id>")
 @token_required
 def get_document(document_id: int):
-    raise ApiError(404, "not_found", "未找到或无权查看")
+    """The PDF; ``?meta=1`` gives its record instead."""
+    document = documents.ready(store.visible_document(db.session, document_id, current_actor()).id)
+    return jsonify(documents.body(document)) if request.args.get("meta") else documents.send(document)
+
+
+@api.post("/documents")
+@token_required
+def print_document():
+    """Print an annex now from the data in the system: 201 for a new version, 200 if the data is unchanged."""
+    body = json_body()
+    kind = field(body, "kind", str)
+    if kind not in ANNEXES:
+        raise ApiError(422, "invalid_data", "文书类型无效", {"kind": "应为 " + "/".join(ANNEXES)})
+    subject_id = field(body, "subject_id", int, required=ANNEXES[kind].subject != "none")
+    document, created = documents.print_now(kind, subject_id, current_actor())
+    return jsonify(documents.body(document)), 201 if created else 200

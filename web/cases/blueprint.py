@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from engine import instances, versions
 from engine.errors import Forbidden
 from engine.models import InstanceStatus
+from monitoring.documents import store
 from web.boundary import engine, unit_of_work
 from web.cases import listing, page
 from web.cases.links import link_helpers
@@ -32,6 +33,7 @@ def detail(instance_id: int):
     instance = instances.visible_instance(db.session, instance_id, g.actor)
     return render_template("cases/detail.html", case=page.case_page(db.session, engine(), instance, g.actor),
                            statuses=listing.STATUSES, now=engine().now(),
+                           documents=store.documents_of_instance(db.session, instance.id),
                            may_cancel=_may_cancel() and instance.status == InstanceStatus.RUNNING)
 
 

@@ -12,6 +12,7 @@ from monitoring import cases, comparison
 from monitoring import households as domain
 from monitoring import places as domain_places
 from monitoring.codelists import labels
+from monitoring.documents import store
 from monitoring.models import Role
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
@@ -80,7 +81,7 @@ def detail(household_id: int):
         years=record.years(db.session, household), feedback=domain.feedback_of(db.session, household.id),
         hits=[comparison.describe(db.session, hit) for hit in comparison.hits_for(db.session, household.id)],
         cases=case_rows, may_apply=record.may_apply(g.user, household, case_rows),
-        channels=labels(db.session, "channel"),
+        channels=labels(db.session, "channel"), documents=store.documents_of_household(db.session, household.id),
     )
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.errors import Conflict, InvalidData
 from monitoring import objections
+from monitoring.documents import store
 from monitoring.models import Role
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
@@ -56,5 +57,5 @@ class Failed:
 def _page(failed: Failed | None = None, status: int = 200):
     return render_template(
         "notices/index.html", boards=board.open_boards(db.session, g.actor, engine().today()), hotline=HOTLINE,
-        may_object=g.user.role in OBJECTION_ROLES, failed=failed,
+        may_object=g.user.role in OBJECTION_ROLES, failed=failed, notice_annexes=store.NOTICE_ANNEXES,
     ), status

@@ -1,0 +1,351 @@
+"""The seven annexes of the policy (domain.md §9): which template prints each, and the data it shows.
+
+A context is plain JSON with dates already in Chinese form, built only from the subject's own data
+(never the time of printing), so the document store can hash it to tell new data from a reprint.
+Public notices (annexes 2, 3, 4, 6) are given no ID, phone, bank or health data at all: a template
+cannot leak what it was never handed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.calendar import CHINA_TZ
+from engine.errors import InvalidData, NotFound
+from engine.models import ProcessInstance
+from monitoring import thresholds
+from monitoring.cases import business_key
+from monitoring.codelists import labels
+from monitoring.models import Household, Measurement, Member, Notice, Place, PlaceLevel
+from monitoring.notices import households_on
+from monitoring.rules import INCOME_FIELDS, RIGID_EXPENSE_FIELDS, net_income, per_capita_income, rigid_expenses
+
+
+@dataclass(frozen=True)
+class Annex:
+    kind: str  # "annex1" … "annex7", "annex7_blank"
+    number: int  # 1..7
+    title: str
+    template: str
+    posted: bool  # a public notice: the privacy rule applies
+    subject: str  # "household" | "notice" | "none"
+    stage: str | None = None  # the notice stage a notice annex prints
+
+
+ANNEXES: dict[str, Annex] = {a.kind: a for a in (
+    Annex("annex1", 1, "承诺授权书", "annex1.html", False, "household"),
+    Annex("annex2", 2, "民主评议记录及拟新识别监测对象公示", "annex2.html", True, "notice", "identification_first"),
+    Annex("annex3", 3, "旗县审定监测对象名单公示", "annex3.html", True, "notice", "identification_second"),
+    Annex("annex4", 4, "风险消除初选名单公示", "annex4.html", True, "notice", "elimination_first"),
+    Annex("annex5", 5, "风险消除验收表", "annex5.html", False, "household"),
+    Annex("annex6", 6, "旗县审定风险消除名单公示", "annex6.html", True, "notice", "elimination_second"),
+    Annex("annex7", 7, "监测对象信息采集表", "annex7.html", False, "household"),
+    Annex("annex7_blank", 7, "监测对象信息采集表（空白）", "annex7.html", False, "none"),
+)}
+
+BLANK_MEMBER_ROWS = 6
+PLACE_LEVELS = tuple(level.value for level in (PlaceLevel.COUNTY, PlaceLevel.TOWNSHIP, PlaceLevel.VILLAGE))
+MEMBER_CODED = ("relation", "sex", "ethnicity", "education", "schooling", "labour_skill", "insurance")  # = list keys
+MEMBER_KEYS = ("name", "id_number", *MEMBER_CODED, "health", "disability", "work")
+HOUSEHOLD_KEYS = ("head_name", "head_id_number", "size", "group", "address", "phone", "bank_account",
+                  "household_type", "monitoring_type", "risk_types", "monitored_since")
+MONEY_KEYS = (*INCOME_FIELDS, "business_expenses", "net_income", "per_capita_income", "claims_income",
+              *RIGID_EXPENSE_FIELDS, "rigid_expenses")
+# Each flag of rules.GUARANTEE_FLAGS as the papers word it: (field, the problem, what is said when it is absent).
+GUARANTEES = {
+    "dropout": ("义务教育", "义务教育阶段有因经济困难辍学学生", "无因经济困难辍学"),
+    "uninsured_large_medical": ("基本医疗", "未参加基本医疗保险且医疗费用较大", "参加基本医疗保险或无大额医疗费用"),
+    "unsafe_house": ("住房安全", "唯一住房受损或为危房", "住房安全有保障"),
+    "unsafe_water": ("饮水安全", "饮水水质、水量、方便程度或保证率不达标", "饮水安全达标"),
+}
+ELIMINATION_CRITERIA = (  # §四(二)1, in the policy's words
+    "根据返贫致贫风险落实针对性帮扶措施",
+    "“三保障”及饮水安全持续巩固（参加基本医疗保险、义务教育阶段无因经济困难辍学学生、实现住房安全和饮水安全）",
+    "收入持续稳定，家庭人均纯收入稳定超出全区当年度收入监测底线",
+    "大额刚性支出问题得到稳定解决",
+)
+
+
+def cn_date(value: date | None) -> str:
+    """2026年3月2日 — how dates are written on Chinese government papers ("" when unknown)."""
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def _cn_iso(text: Any) -> str:
+    """A date kept in case data as ISO text, in Chinese form."""
+    try:
+        return cn_date(date.fromisoformat(str(text)))
+    except ValueError:
+        return ""
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(CHINA_TZ).date()
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+class _Labels:
+    """Code → label for the code lists a document needs, read once per document; retired codes keep their label."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._lists: dict[str, dict[str, str]] = {}
+
+    def __call__(self, list_key: str, code: str | None) -> str:
+        if not code:
+            return ""
+        if list_key not in self._lists:
+            self._lists[list_key] = labels(self._session, list_key, include_retired=True)
+        return self._lists[list_key].get(code, code)
+
+    def joined(self, list_key: str, codes: Iterable[str]) -> str:
+        return "、".join(self(list_key, code) for code in codes)
+
+
+def _places(session: Session, village_code: str) -> dict[str, str]:
+    """The names of the village, its township and its county."""
+    names: dict[str, str] = {}
+    place = session.get(Place, village_code)
+    while place is not None:
+        names[place.level] = place.name
+        place = session.get(Place, place.parent_code) if place.parent_code else None
+    return {level: names.get(level, "") for level in PLACE_LEVELS}
+
+
+def _bodies(places: dict[str, str]) -> dict[str, str]:
+    """The bodies that sign, seal and answer objections, named as on their seals."""
+    return {"village": f"{places['village']}村民委员会", "township": f"{places['township']}人民政府",
+            "county": f"{places['county']}乡村振兴局"}
+
+
+# ---- households (annexes 1, 5, 7) ---------------------------------------------------------------------------
+
+
+def _household(session: Session, household_id: int | None) -> Household:
+    household = session.get(Household, household_id) if household_id is not None else None
+    if household is None:
+        raise NotFound(f"household {household_id}")
+    return household
+
+
+def _member(member: Member, label: _Labels) -> dict[str, str]:
+    return {"name": member.name, "id_number": member.id_number,
+            **{field: label(field, getattr(member, field)) for field in MEMBER_CODED},
+            "health": label.joined("health", member.health), "disability": member.disability, "work": member.work}
+
+
+def _household_fields(household: Household, label: _Labels) -> dict[str, Any]:
+    head = household.head
+    return {
+        "head_name": head.name if head else "", "head_id_number": head.id_number if head else "",
+        "size": household.size, "group": household.group_name, "address": household.address,
+        "phone": household.phone or (head.phone if head else ""), "bank_account": household.bank_account,
+        "household_type": label("household_type", household.household_type),
+        "monitoring_type": label("monitoring_type", household.monitoring_type),
+        "risk_types": label.joined("risk_type", household.risk_types),
+        "monitored_since": cn_date(household.monitored_since),
+    }
+
+
+def _household_context(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
+    """What annexes 1, 5 and 7 all show: where the household lives, who it is, every member in full."""
+    places = _places(session, household.village_code)
+    return {"place": places, "bodies": _bodies(places), "household": _household_fields(household, label),
+            "members": [_member(m, label) for m in household.members]}
+
+
+def _latest(household: Household) -> Measurement | None:
+    return household.measurements[-1] if household.measurements else None
+
+
+def _guarantees(measurement: Measurement | None) -> list[dict[str, Any]]:
+    """The three guarantees and safe water as the latest visit saw them (problem None: not yet seen)."""
+    return [{"field": field, "question": problem, "problem": getattr(measurement, flag) if measurement else None,
+             "finding": (problem if getattr(measurement, flag) else fine) if measurement else "未采集"}
+            for flag, (field, problem, fine) in GUARANTEES.items()]
+
+
+def _income(measurement: Measurement, size: int) -> dict[str, Any]:
+    amounts = {name: _money(Decimal(getattr(measurement, name) or 0))
+               for name in (*INCOME_FIELDS, "business_expenses", "claims_income", *RIGID_EXPENSE_FIELDS)}
+    return {"year": measurement.year, **amounts, "net_income": _money(net_income(measurement)),
+            "per_capita_income": _money(per_capita_income(measurement, size)) if size else "",
+            "rigid_expenses": _money(rigid_expenses(measurement))}
+
+
+def _annex1(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
+    signed = household.authorization or {}
+    return {**_household_context(session, household, label), "authorization": {
+        "signed_by": signed.get("signed_by") or "", "proxy_name": signed.get("proxy_name") or "",
+        "fingerprint": bool(signed.get("fingerprint")), "signed_on": _cn_iso(signed.get("signed_on"))}}
+
+
+def _annex5(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
+    """The acceptance checklist: each criterion of §6 with what the record says; the verdict is the inspectors'."""
+    latest = _latest(household)
+    evidence = [
+        [f"风险类型：{label.joined('risk_type', household.risk_types) or '—'}", "已落实帮扶措施：—"],
+        [f"{g['field']}：{g['finding']}" for g in _guarantees(latest)],
+        [_income_finding(session, household, m) for m in household.measurements] or ["收入：未采集"],
+        [_expense_finding(session, household, latest)] if latest else ["刚性支出：未采集"],
+    ]
+    return {**_household_context(session, household, label),
+            "criteria": [{"standard": s, "evidence": e} for s, e in zip(ELIMINATION_CRITERIA, evidence, strict=True)]}
+
+
+def _income_finding(session: Session, household: Household, measurement: Measurement) -> str:
+    income = per_capita_income(measurement, household.size) if household.size else None
+    line = thresholds.current(session, thresholds.INCOME_LINE, household.place_path, measurement.year)
+    text = f"{measurement.year}年家庭人均纯收入{_money(income) if income is not None else '—'}元"
+    if line is None:
+        return text + "（当年收入监测底线未设置）"
+    verdict = "高于" if income is not None and income > line else "未超出"
+    return text + f"，收入监测底线{_money(line)}元，{verdict}底线"
+
+
+def _expense_finding(session: Session, household: Household, measurement: Measurement) -> str:
+    warning = thresholds.current(session, thresholds.EXPENSE_WARNING, household.place_path, measurement.year)
+    standard = f"支出预警标准{_money(warning)}元" if warning is not None else "支出预警标准未设置"
+    return f"{measurement.year}年合规自付刚性支出{_money(rigid_expenses(measurement))}元（{standard}）"
+
+
+def _annex7(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
+    latest = _latest(household)
+    collected = latest.recorded_at if latest else household.created_at
+    return {**_household_context(session, household, label), "guarantees": _guarantees(latest),
+            "income": _income(latest, household.size) if latest else dict.fromkeys(("year", *MONEY_KEYS), ""),
+            "measures": [], "collected_on": cn_date(_local_date(collected))}
+
+
+def _annex7_blank() -> dict[str, Any]:
+    """The same form with nothing filled in, for a visit made without a connection."""
+    places = dict.fromkeys(PLACE_LEVELS, "")
+    return {"place": places, "bodies": _bodies(places), "household": dict.fromkeys(HOUSEHOLD_KEYS, ""),
+            "members": [dict.fromkeys(MEMBER_KEYS, "") for _ in range(BLANK_MEMBER_ROWS)],
+            "guarantees": _guarantees(None), "income": dict.fromkeys(("year", *MONEY_KEYS), ""), "measures": [],
+            "collected_on": ""}
+
+
+HOUSEHOLD_ANNEXES = {"annex1": _annex1, "annex5": _annex5, "annex7": _annex7}
+
+
+# ---- notices (annexes 2, 3, 4, 6) ---------------------------------------------------------------------------
+
+
+def _notice(session: Session, kind: str, notice_id: int | None) -> Notice:
+    notice = session.get(Notice, notice_id) if notice_id is not None else None
+    if notice is None:
+        raise NotFound(f"notice {notice_id}")
+    if notice.stage != ANNEXES[kind].stage:
+        raise InvalidData("公示阶段与文书不符", {"kind": f"{ANNEXES[kind].title}不用于此阶段的公示"})
+    return notice
+
+
+def _case_data(session: Session, notice: Notice, household_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each household's case data: the case that posted this notice, else its latest case of the same process.
+
+    The stage names the process (``identification_first`` → ``identification``).
+    """
+    keys = {business_key(household_id): household_id for household_id in household_ids}
+    process = notice.stage.rsplit("_", 1)[0]
+    chosen: dict[int, tuple[bool, dict[str, Any]]] = {}
+    for key, process_key, data in session.execute(
+            select(ProcessInstance.business_key, ProcessInstance.process_key, ProcessInstance.data)
+            .where(ProcessInstance.business_key.in_(keys)).order_by(ProcessInstance.id)):
+        household_id, data = keys[key], data or {}
+        posted_it = (data.get("notice") or {}).get("notice_id") == notice.id
+        if posted_it or (process_key == process and not chosen.get(household_id, (False, None))[0]):
+            chosen[household_id] = (posted_it, data)
+    return {household_id: data for household_id, (_, data) in chosen.items()}
+
+
+def _type_code(stage: str, household: Household, data: dict[str, Any]) -> str | None:
+    """Type on the list: suggested by the visit at the first notice, as entered (or suggested) at the second."""
+    if not stage.startswith("identification"):
+        return household.monitoring_type
+    suggested = (data.get("visit_result") or {}).get("suggested_type")
+    if stage == "identification_second":
+        return (data.get("entry") or {}).get("monitoring_type") or suggested
+    return suggested
+
+
+def _notice_row(number: int, stage: str, household: Household, data: dict[str, Any],
+                label: _Labels) -> dict[str, Any]:
+    """One line of a posted list: the privacy rule's columns only, the reason as a risk type in general words."""
+    head = household.head
+    risks = (data.get("visit") or {}).get("risk_types") or household.risk_types
+    row = {"number": number, "name": head.name if head else "", "size": household.size,
+           "group": household.group_name, "type": label("monitoring_type", _type_code(stage, household, data)),
+           "risk": label("risk_type", risks[0] if risks else None)}
+    if stage.startswith("elimination"):
+        latest = _latest(household)
+        row.update(since=cn_date(household.monitored_since), measures="",  # no assistance-measures record yet
+                   income=_money(per_capita_income(latest, household.size)) if latest and household.size else "")
+    return row
+
+
+def _meeting(cases: list[dict[str, Any]], label: _Labels) -> dict[str, Any]:
+    """The appraisal meeting: one meeting decided every household of a notice, so the first record is it."""
+    record = next((data["appraisal"] for data in cases if data.get("appraisal")), {})
+    counts = [record.get(k) for k in ("attendees", "votes_for", "votes_against")]
+    abstained = counts[0] - counts[1] - counts[2] if all(isinstance(c, int) for c in counts) else None
+    return {"meeting": {
+        "date": _cn_iso(record.get("meeting_date")), "form": label("meeting_form", record.get("meeting_form")),
+        "attendees": counts[0], "votes_for": counts[1], "votes_against": counts[2],
+        "abstained": abstained if abstained is None or abstained >= 0 else None,
+        "approved": record.get("approved"), "reason": record.get("reason") or ""}}
+
+
+def _reply_references(cases: list[dict[str, Any]], label: _Labels) -> dict[str, Any]:
+    """The county's written replies (书面批复文号) behind the list, each once."""
+    references = [(data.get("county_review") or {}).get("reply_reference") for data in cases]
+    return {"reply_references": "、".join(dict.fromkeys(r for r in references if r))}
+
+
+NOTICE_EXTRAS = {"annex2": _meeting, "annex3": _reply_references, "annex6": _reply_references}
+
+
+def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[str, Any]:
+    """Shared by every posted list: period, issuing bodies, objection contacts and the rows."""
+    notice = _notice(session, kind, notice_id)
+    ids = households_on(session, notice.id)
+    loaded = {h.id: h for h in session.execute(select(Household).where(Household.id.in_(ids)).options(
+        selectinload(Household.members), selectinload(Household.measurements))).scalars()}
+    cases = _case_data(session, notice, ids)
+    label = _Labels(session)
+    places = _places(session, notice.village_code)
+    context = {
+        "place": places, "bodies": _bodies(places),
+        "notice": {"starts_on": cn_date(notice.starts_on), "ends_on": cn_date(notice.ends_on),
+                   "days": (notice.ends_on - notice.starts_on).days, "count": len(ids)},
+        "rows": [_notice_row(n, notice.stage, loaded[i], cases.get(i, {}), label) for n, i in enumerate(ids, 1)],
+    }
+    extra = NOTICE_EXTRAS.get(kind)
+    return {**context, **extra([cases[i] for i in ids if i in cases], label)} if extra else context
+
+
+def context_for(session: Session, kind: str, subject_id: int | None, today: date) -> dict[str, Any]:
+    """The data annex ``kind`` prints about its subject: a household id, a notice id, or None for a blank form.
+
+    ``today`` is accepted for the callers' sake but never printed: a document shows its data's own dates,
+    so printing the same data twice gives the same context.
+    """
+    annex = ANNEXES.get(kind)
+    if annex is None:
+        raise NotFound(f"annex {kind}")
+    if annex.subject == "notice":
+        return _notice_context(session, kind, subject_id)
+    if annex.subject == "none":
+        return _annex7_blank()
+    household = _household(session, subject_id)
+    return HOUSEHOLD_ANNEXES[kind](session, household, _Labels(session))

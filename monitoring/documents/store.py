@@ -1,0 +1,158 @@
+"""Documents as records: asked for by a step or a user, rendered once, then served byte for byte.
+
+A step only *asks* for a document (a cheap row, inside the step's transaction); rendering costs up
+to a second and must not hold the case's lock, so it happens after the commit — by the scheduler's
+sweep or by the first download. Every household of a batch decided in one transaction asks for the
+same pending notice, so the batch gets one document. When a document is rendered and its data is
+what the newest version already shows, the request folds into that version: a new version exists
+only when the data changed, and old versions are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from engine.errors import NotFound
+from monitoring.documents import render
+from monitoring.documents.annexes import ANNEXES, Annex, context_for
+from monitoring.models import Document, DocumentLink, DocumentStatus, Household, Notice
+
+NOTICE_ANNEXES = {a.stage: a.kind for a in ANNEXES.values() if a.stage}  # notice stage -> the annex it prints
+
+
+def subject_key(annex: Annex, subject_id: int | None) -> str:
+    return "blank" if annex.subject == "none" else f"{annex.subject}:{subject_id}"
+
+
+def _place_path(session: Session, annex: Annex, subject_id: int | None) -> str:
+    """A document is seen where its subject is seen; a blank form by everybody."""
+    model = {"household": Household, "notice": Notice}.get(annex.subject)
+    if model is None:
+        return "/"
+    row = session.get(model, subject_id)
+    if row is None:
+        raise NotFound(f"{annex.subject} {subject_id}")
+    return row.place_path
+
+
+def request_document(session: Session, kind: str, subject_id: int | None, username: str, at: datetime,
+                     instance_id: int | None = None, step: str | None = None,
+                     household_id: int | None = None) -> Document:
+    """The pending document of this subject (new if none is pending), linked to the case and household."""
+    annex = ANNEXES[kind]
+    key = subject_key(annex, subject_id)
+    document = session.execute(select(Document).where(
+        Document.kind == kind, Document.subject == key, Document.status == DocumentStatus.PENDING)).scalar()
+    if document is None:
+        newest = session.execute(select(func.max(Document.version)).where(
+            Document.kind == kind, Document.subject == key)).scalar() or 0
+        document = Document(kind=kind, subject=key, version=newest + 1, title=annex.title,
+                            place_path=_place_path(session, annex, subject_id), status=DocumentStatus.PENDING,
+                            created_at=at, created_by=username)
+        session.add(document)
+        session.flush()
+    if instance_id is not None or household_id is not None:
+        _link(session, document.id, instance_id, step, household_id)
+    return document
+
+
+def _link(session: Session, document_id: int, instance_id: int | None, step: str | None,
+          household_id: int | None) -> None:
+    exists = session.execute(select(DocumentLink.id).where(
+        DocumentLink.document_id == document_id, DocumentLink.instance_id.is_(None) if instance_id is None
+        else DocumentLink.instance_id == instance_id,
+        DocumentLink.household_id.is_(None) if household_id is None else DocumentLink.household_id == household_id,
+    )).first()
+    if exists is None:
+        session.add(DocumentLink(document_id=document_id, instance_id=instance_id, step=step,
+                                 household_id=household_id))
+        session.flush()
+
+
+def _digest(context: dict) -> str:
+    return hashlib.sha256(json.dumps(context, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def file_path(directory: Path, document: Document) -> Path:
+    return directory / "documents" / f"{document.sha256}.pdf"
+
+
+def render_document(session: Session, document: Document, directory: Path, today: date, at: datetime) -> Document:
+    """Render a pending document; returns the version that holds its data (itself, or the unchanged newest)."""
+    if document.status == DocumentStatus.READY:
+        return document
+    annex = ANNEXES[document.kind]
+    subject_id = None if document.subject == "blank" else int(document.subject.split(":", 1)[1])
+    context = context_for(session, document.kind, subject_id, today)
+    digest = _digest(context)
+    unchanged = session.execute(select(Document).where(
+        Document.kind == document.kind, Document.subject == document.subject,
+        Document.status == DocumentStatus.READY).order_by(Document.version.desc()).limit(1)).scalar()
+    if unchanged is not None and unchanged.context_sha256 == digest:
+        return _fold_into(session, document, unchanged)
+    content = render.render_pdf(annex.template, context)
+    document.context, document.context_sha256 = context, digest
+    document.sha256, document.size = hashlib.sha256(content).hexdigest(), len(content)
+    path = file_path(directory, document)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(content)
+        temporary.replace(path)
+    document.status, document.rendered_at = DocumentStatus.READY, at
+    session.flush()
+    return document
+
+
+def _fold_into(session: Session, pending: Document, kept: Document) -> Document:
+    """The data did not change: the request's links move to the version that already shows it."""
+    for link in session.execute(select(DocumentLink).where(DocumentLink.document_id == pending.id)).scalars():
+        _link(session, kept.id, link.instance_id, link.step, link.household_id)
+        session.delete(link)
+    session.flush()
+    session.delete(pending)
+    session.flush()
+    return kept
+
+
+def pending_ids(session: Session, limit: int = 20) -> list[int]:
+    return list(session.execute(select(Document.id).where(Document.status == DocumentStatus.PENDING)
+                                .order_by(Document.id).limit(limit)).scalars())
+
+
+def visible_document(session: Session, document_id: int, actor: Actor) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or not (actor.sees(document.place_path) or document.place_path == "/"):
+        raise NotFound(f"document {document_id}")
+    return document
+
+
+def documents_of_instance(session: Session, instance_id: int) -> list[Document]:
+    ids = select(DocumentLink.document_id).where(DocumentLink.instance_id == instance_id)
+    return list(session.execute(select(Document).where(Document.id.in_(ids))
+                                .order_by(Document.kind, Document.version)).scalars())
+
+
+def documents_of_household(session: Session, household_id: int) -> list[Document]:
+    ids = select(DocumentLink.document_id).where(DocumentLink.household_id == household_id)
+    return list(session.execute(select(Document).where(
+        Document.id.in_(ids) | (Document.subject == f"household:{household_id}"))
+        .order_by(Document.kind, Document.version)).scalars())
+
+
+def documents_of_notice(session: Session, notice_id: int) -> list[Document]:
+    return list(session.execute(select(Document).where(Document.subject == f"notice:{notice_id}")
+                                .order_by(Document.kind, Document.version)).scalars())
+
+
+def households_of(session: Session, document_id: int) -> list[int]:
+    return sorted({h for h in session.execute(select(DocumentLink.household_id).where(
+        DocumentLink.document_id == document_id)).scalars() if h is not None})
+

@@ -1,0 +1,33 @@
+"""Printing from the pages: open a stored document, or print an annex now from the data in the system."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, request, url_for
+
+from engine.errors import InvalidData
+from monitoring.documents import store
+from monitoring.documents.annexes import ANNEXES
+from web.documents import service
+from web.extensions import db
+
+documents = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+@documents.get("/<int:document_id>")
+def show(document_id: int):
+    """The PDF in the browser's viewer, to print; the bytes are the stored ones."""
+    document = service.ready(store.visible_document(db.session, document_id, g.actor).id)
+    return service.send(document, download=bool(request.args.get("download")))
+
+
+@documents.post("/print")
+def print_annex():
+    kind = request.form.get("kind", "")
+    if kind not in ANNEXES:
+        raise InvalidData("文书类型无效", {"kind": "未知的文书"})
+    subject = request.form.get("subject_id", "")
+    subject_id = int(subject) if subject.isdigit() else None
+    if subject_id is None and ANNEXES[kind].subject != "none":
+        raise InvalidData("缺少打印对象", {"subject_id": "必填"})
+    document, _ = service.print_now(kind, subject_id, g.actor)
+    return redirect(url_for("documents.show", document_id=document.id))

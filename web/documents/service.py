@@ -1,0 +1,73 @@
+"""Documents at the boundary: render what is pending (each in its own unit of work) and send stored bytes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, send_file, url_for
+
+from engine.assignment import Actor
+from monitoring.documents import store
+from monitoring.documents.annexes import ANNEXES
+from monitoring.models import Document, DocumentStatus
+from web.api.views import iso
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+
+log = logging.getLogger("fangpin.documents")
+
+
+def documents_dir() -> Path:
+    return Path(current_app.config["DOCUMENTS_DIR"])
+
+
+def ready(document_id: int) -> Document:
+    """The document rendered (rendering it now if nobody has yet); a pending request may fold into a kept version."""
+    with unit_of_work() as session:
+        document = session.get(Document, document_id)
+        if document.status == DocumentStatus.PENDING:
+            document = store.render_document(session, document, documents_dir(), engine().today(), engine().now())
+        document_id = document.id
+    return db.session.get(Document, document_id)
+
+
+def print_now(kind: str, subject_id: int | None, actor: Actor) -> tuple[Document, bool]:
+    """A user's print button: the newest version if the data is unchanged, else a new version. (document, new?)"""
+    with unit_of_work() as session:
+        pending = store.request_document(session, kind, subject_id, actor.username, engine().now())
+        store.visible_document(session, pending.id, actor)  # outside the user's place: 404, nothing kept
+        pending_id = pending.id
+    document = ready(pending_id)
+    return document, document.id == pending_id
+
+
+def render_pending() -> int:
+    """The scheduler's sweep: render every pending document; one failure does not stop the others."""
+    rendered = 0
+    for document_id in store.pending_ids(db.session):
+        try:
+            ready(document_id)
+            rendered += 1
+        except Exception:  # keep the sweep alive; the document stays pending and is retried
+            log.exception("rendering document %s failed", document_id)
+    return rendered
+
+
+def send(document: Document, download: bool = False) -> Response:
+    """The stored bytes, unchanged on every download."""
+    name = f"{document.title}-{document.id}-v{document.version}.pdf"
+    response = send_file(store.file_path(documents_dir(), document), mimetype="application/pdf",
+                         as_attachment=download, download_name=name, etag=document.sha256, max_age=0)
+    response.headers["X-Content-SHA256"] = document.sha256 or ""
+    return response
+
+
+def body(document: Document) -> dict[str, Any]:
+    """The JSON shape of a document in the API."""
+    return {"id": document.id, "kind": document.kind, "annex": ANNEXES[document.kind].number,
+            "title": document.title, "version": document.version, "subject": document.subject,
+            "status": document.status, "sha256": document.sha256, "size": document.size,
+            "households": store.households_of(db.session, document.id), "created_at": iso(document.created_at),
+            "rendered_at": iso(document.rendered_at), "url": url_for("api.get_document", document_id=document.id)}
