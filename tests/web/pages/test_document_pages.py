@@ -29,6 +29,7 @@ def test_the_case_page_lists_its_documents(api, world, pages):
     _, instance = authorized(api)
     page = pages("cun").get(f"/cases/{instance['id']}")
     assert "本案文书" in page.text and "承诺授权书" in page.text and "信息采集表" in page.text
+    assert "打印 附件7 信息采集表" in page.text
 
 
 def test_the_notice_page_prints_the_village_notice(api, world, pages):
