@@ -13,6 +13,7 @@ from engine.assignment import Actor
 from monitoring.models import User
 from monitoring.places import actor_for
 from web.api.errors import ApiError
+from web.auth.session import fingerprint
 from web.extensions import db
 
 
@@ -20,12 +21,8 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="fangpin-api-token")
 
 
-def _fingerprint(user: User) -> str:
-    return user.password_hash[-12:]
-
-
 def issue_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "pw": _fingerprint(user)})
+    return _serializer().dumps({"uid": user.id, "pw": fingerprint(user)})
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -41,7 +38,7 @@ def _user_from_token(token: str) -> User | None:
     except BadSignature:
         return None
     user = db.session.get(User, claims.get("uid"))
-    if user is None or not user.active or claims.get("pw") != _fingerprint(user):
+    if user is None or not user.active or claims.get("pw") != fingerprint(user):
         return None
     return user
 

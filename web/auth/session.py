@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, request, url_for
 from flask_login import UserMixin, current_user
@@ -29,6 +30,7 @@ class SessionUser(UserMixin):
 
 
 def fingerprint(user: User) -> str:
+    """Part of the password hash: sessions and API tokens carrying it die when the password changes."""
     return user.password_hash[-12:]
 
 
@@ -46,6 +48,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
     login_manager.session_protection = "strong"
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: an open redirect would let a phishing link borrow us."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return None
 
 
 def require_login(app: Flask, blueprints: set[str]) -> None:

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, send_
 from engine import drafts, tasks
 from engine.errors import InvalidData
 from monitoring import attachments, worklist
+from web.auth.session import local_path
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 from web.inbox import task_pages
@@ -37,7 +38,7 @@ def claim(task_id: str):
     with unit_of_work() as session:
         tasks.claim_task(engine(), session, task_id, g.actor)
     flash("已认领，其他人将看不到此任务", "success")
-    return redirect(request.form.get("next") or url_for("inbox.index"))
+    return redirect(local_path(request.form.get("next")) or url_for("inbox.index"))
 
 
 @inbox.post("/<task_id>/unclaim")
@@ -45,7 +46,7 @@ def unclaim(task_id: str):
     with unit_of_work() as session:
         tasks.unclaim_task(engine(), session, task_id, g.actor)
     flash("已退回待办，同岗位的人都可以办理", "success")
-    return redirect(request.form.get("next") or url_for("inbox.index"))
+    return redirect(local_path(request.form.get("next")) or url_for("inbox.index"))
 
 
 @inbox.route("/<task_id>", methods=["GET", "POST"])

@@ -180,3 +180,10 @@ def test_a_task_outside_ones_lane_or_place_is_not_found(api, world, pages, usern
     instance = start(api("cun"), new_household(api))
     url = open_task(api, api("cun"), instance["id"], "apply")
     assert pages(username).get(url).status_code == 404
+
+
+def test_claiming_never_redirects_off_the_site(api, world, pages):
+    instance = start(api("cun"), new_household(api))
+    url = open_task(api, api("cun"), instance["id"], "apply")
+    response = pages("cun").post(url + "/claim", {"next": "https://evil.example/phish"})
+    assert response.headers["Location"] == "/tasks/"
