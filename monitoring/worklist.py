@@ -56,14 +56,11 @@ def due_state(task: Task, now: datetime) -> str:
     return "due_soon" if task.due_at - now <= DUE_SOON else "on_time"
 
 
-def work_items(session: Session, actor: Actor, now: datetime) -> list[WorkItem]:
-    """The actor's READY tasks, unclaimed or claimed by the actor, oldest first."""
-    tasks = [t for t in queries.inbox(session, actor) if t.claimed_by in (None, actor.username)]
-    return _decorate(session, tasks, now)
-
-
-def claimed_by_others(session: Session, actor: Actor) -> int:
-    return sum(1 for t in queries.inbox(session, actor) if t.claimed_by not in (None, actor.username))
+def work_items(session: Session, actor: Actor, now: datetime) -> tuple[list[WorkItem], int]:
+    """The actor's READY tasks, unclaimed or claimed by the actor, oldest first; and how many colleagues hold."""
+    tasks = queries.inbox(session, actor)
+    mine = [t for t in tasks if t.claimed_by in (None, actor.username)]
+    return _decorate(session, mine, now), len(tasks) - len(mine)
 
 
 def _decorate(session: Session, tasks: list[Task], now: datetime) -> list[WorkItem]:

@@ -20,7 +20,7 @@ DUE_STATES = {"overdue": "已逾期", "due_soon": "两天内到期", "on_time": 
 
 @inbox.get("/")
 def index():
-    items = worklist.work_items(db.session, g.actor, engine().now())
+    items, claimed_by_others = worklist.work_items(db.session, g.actor, engine().now())
     filters = worklist.Filters(process=request.args.get("process") or None, step=request.args.get("step") or None,
                                village=request.args.get("village") or None, due=request.args.get("due") or None)
     shown = worklist.apply_filters(items, filters)
@@ -28,7 +28,7 @@ def index():
         "inbox/index.html", items=shown, total=len(items), filters=filters, due_states=DUE_STATES,
         steps=worklist.counts_per_step(items), processes=sorted({i.task.process_key for i in items}),
         villages=sorted({(i.village_code, i.village_name) for i in items}),
-        overdue=sum(1 for i in items if i.overdue), others=worklist.claimed_by_others(db.session, g.actor),
+        overdue=sum(1 for i in items if i.overdue), others=claimed_by_others,
         batchable=bool(filters.step and filters.village and len(shown) > 1),
     )
 
@@ -53,7 +53,7 @@ def unclaim(task_id: str):
 def task(task_id: str):
     work = task_pages.open_work(db.session, task_id, g.actor)
     if request.method == "GET" or not work.ready:
-        return task_pages.render(work, task_pages.initial_values(db.session, work, g.actor))
+        return task_pages.render(work, task_pages.initial_values(db.session, work))
     uploads, refused = task_pages.store_uploads(work, g.actor, request.files)
     submission = Submission(work.schema or {}, request.form, uploads)
     submission.errors.update(refused)
@@ -78,7 +78,7 @@ def task(task_id: str):
 def batch():
     work = task_pages.open_batch(db.session, request.values.getlist("task"), g.actor)
     if request.method == "GET":  # what one household's form would start from (e.g. today's meeting date)
-        return task_pages.render_batch(work, task_pages.initial_values(db.session, work.items[0], g.actor))
+        return task_pages.render_batch(work, task_pages.initial_values(db.session, work.items[0]))
     submission = Submission(work.schema or {}, request.form)
     if submission.errors:
         errors = {**task_pages.form_errors(work.items[0], submission.data), **submission.errors}

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, g, render_template
+from flask import current_app, render_template
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import drafts, instances, tasks
 from engine.assignment import Actor
 from engine.errors import Conflict, InvalidData
-from engine.models import ProcessInstance, Task, TaskState
+from engine.models import ProcessInstance, Task, TaskDraft, TaskState
 from monitoring import attachments, worklist
 from monitoring.models import Household
 from monitoring.prefill import prefill
@@ -32,6 +32,7 @@ class Work:
     instance: ProcessInstance
     household: Household | None
     schema: dict[str, Any] | None
+    draft: TaskDraft | None  # what this user saved of the form
 
     @property
     def ready(self) -> bool:
@@ -57,7 +58,7 @@ def open_work(session: Session, task_id: str, actor: Actor) -> Work:
     household_id = worklist.household_id_of(instance.business_key)
     household = session.get(Household, household_id) if household_id is not None else None
     schema = engine().versions.get(session, instance.version_id).forms.get(row.form) if row.form else None
-    return Work(row, instance, household, schema)
+    return Work(row, instance, household, schema, drafts.load_draft(session, task_id, actor))
 
 
 def subject(work: Work) -> str:
@@ -65,23 +66,26 @@ def subject(work: Work) -> str:
     return head.name if head else f"案件 #{work.instance.id}"
 
 
-def initial_values(session: Session, work: Work, actor: Actor) -> dict[str, Any]:
+def initial_values(session: Session, work: Work) -> dict[str, Any]:
     """The user's own draft if there is one, else what the system already knows."""
-    draft = drafts.load_draft(session, work.task.id, actor)
-    if draft is not None:
-        return draft.data
+    if work.draft is not None:
+        return work.draft.data
     return prefill(session, work.task.bpmn_id, work.task.form, work.schema, work.instance.data or {},
                    engine().today())
 
 
 def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = None,
            raw: dict[str, str] | None = None) -> tuple[str, int]:
+    return render_template("inbox/task.html", work=work, **_form(work.schema, values, errors, raw),
+                           now=engine().now(), batchable=batchable(work)), 422 if errors else 200
+
+
+def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[str, str] | None,
+          raw: dict[str, str] | None) -> dict[str, Any]:
+    """The form's fields with values and errors, and the errors no field shows."""
     errors = errors or {}
-    fields = build_fields(work.schema or {}, values, errors, raw)
-    draft = drafts.load_draft(db.session, work.task.id, g.actor)
-    return render_template("inbox/task.html", work=work, fields=fields, draft=draft, has_errors=bool(errors),
-                           other_errors=all_errors_placed(fields, errors), now=engine().now(),
-                           batchable=batchable(work)), 422 if errors else 200
+    fields = build_fields(schema or {}, values, errors, raw)
+    return {"fields": fields, "has_errors": bool(errors), "other_errors": all_errors_placed(fields, errors)}
 
 
 def batchable(work: Work) -> bool:
@@ -138,8 +142,6 @@ def open_batch(session: Session, task_ids: list[str], actor: Actor) -> BatchWork
 
 def render_batch(work: BatchWork, values: dict[str, Any], errors: dict[str, str] | None = None,
                  raw: dict[str, str] | None = None) -> tuple[str, int]:
-    errors = errors or {}
-    fields = build_fields(work.schema or {}, values, errors, raw)
-    return render_template("inbox/batch.html", work=work, fields=fields,
-                           other_errors=all_errors_placed(fields, errors)), 422 if errors else 200
+    return render_template("inbox/batch.html", work=work, **_form(work.schema, values, errors, raw)), \
+        422 if errors else 200
 
