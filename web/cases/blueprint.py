@@ -10,11 +10,9 @@ from engine.models import InstanceStatus
 from monitoring.documents import store
 from web.boundary import engine, unit_of_work
 from web.cases import listing, page
-from web.cases.links import link_helpers
 from web.extensions import db
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
-cases.context_processor(link_helpers)
 
 MAX_REASON = 500
 

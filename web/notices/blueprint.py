@@ -12,13 +12,11 @@ from monitoring.documents import store
 from monitoring.models import Role
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
-from web.cases.links import link_helpers
 from web.extensions import db
 from web.notices import board
 from web.notices.words import HOTLINE
 
 notices = Blueprint("notices", __name__, url_prefix="/notices")
-notices.context_processor(link_helpers)
 
 OBJECTION_ROLES = (Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY)
 
