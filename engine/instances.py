@@ -11,7 +11,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, queries
 from engine.assignment import Actor
 from engine.core import Engine, Step
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
@@ -52,10 +52,7 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not actor.sees(instance.place_path):
-        raise NotFound(f"instance {instance_id}")
-    return instance
+    return queries.in_scope(session, ProcessInstance, instance_id, actor)
 
 
 def send_message(engine: Engine, session: Session, instance_id: int, actor: Actor,

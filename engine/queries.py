@@ -1,12 +1,27 @@
-"""Read side: inboxes, instance lists and timelines. Plain SELECTs on rows; no workflow is ever loaded."""
+"""Read side: scope, inboxes, instance lists and timelines. Plain SELECTs on rows; no workflow is ever loaded."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.errors import NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
+
+T = TypeVar("T")
+
+
+def in_scope(session: Session, model: type[T], key: Any, actor: Actor,
+             path: Callable[[Any], str] = lambda row: row.place_path) -> T:
+    """The row if the actor sees its place; one outside answers NotFound, exactly like one that does not exist."""
+    row = session.get(model, key)
+    if row is None or not actor.sees(path(row)):
+        raise NotFound(f"{model.__name__} {key}")
+    return row
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from engine.errors import InvalidData, NotFound
+from engine.errors import InvalidData
+from engine.queries import in_scope
 from monitoring.models import Attachment
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -46,10 +47,7 @@ def store_attachment(session: Session, directory: Path, actor: Actor, place_path
 
 
 def visible_attachment(session: Session, attachment_id: int, actor: Actor) -> Attachment:
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or not actor.sees(attachment.place_path):
-        raise NotFound(f"attachment {attachment_id}")
-    return attachment
+    return in_scope(session, Attachment, attachment_id, actor)
 
 
 def attachment_path(directory: Path, attachment: Attachment) -> Path:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
+from engine.queries import in_scope
 from monitoring.codelists import labels
 from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
@@ -26,10 +27,7 @@ RECORDING_ROLES = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN}
 
 
 def visible_household(session: Session, household_id: int, actor: Actor) -> Household:
-    household = session.get(Household, household_id)
-    if household is None or not actor.sees(household.place_path):
-        raise NotFound(f"household {household_id}")
-    return household
+    return in_scope(session, Household, household_id, actor)
 
 
 def create_household(session: Session, actor: Actor, data: dict[str, Any], at: datetime) -> Household:

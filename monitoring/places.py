@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
+from engine.queries import in_scope
 from monitoring.codes import CODE_LISTS
 from monitoring.models import LEVEL_ORDER, Place, PlaceLevel, Role, User
 
@@ -46,6 +47,10 @@ def get_place(session: Session, code: str) -> Place:
     if place is None:
         raise NotFound(f"place {code}")
     return place
+
+
+def place_in_scope(session: Session, actor: Actor, code: str) -> Place:
+    return in_scope(session, Place, code, actor, path=lambda place: place.path)
 
 
 def add_user(session: Session, username: str, role: str, place_code: str, password: str,

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from engine.errors import NotFound
 from monitoring.models import Place, Role
 from web.api.monitoring_routes import THRESHOLD_ROLES
 
@@ -38,14 +37,6 @@ SECTIONS = (
 
 def sections_for(role: str) -> list[Section]:
     return [section for section in SECTIONS if role in section.roles]
-
-
-def place_in_scope(session: Session, actor: Actor, code: str) -> Place:
-    """The place if the actor sees it; one outside the actor's place answers 404 like one that does not exist."""
-    place = session.get(Place, code)
-    if place is None or not actor.sees(place.path):
-        raise NotFound(f"place {code}")
-    return place
 
 
 def places_in_scope(session: Session, actor: Actor, levels: tuple[str, ...] = ()) -> list[tuple[Place, int]]:

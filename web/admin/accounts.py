@@ -15,7 +15,6 @@ from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring import places
 from monitoring.models import Place, PlaceLevel, Role, User
-from web.admin.access import place_in_scope
 from web.admin.forms import reported_together, text
 from web.dashboard.overview import LEVEL_NAMES
 from web.templating import ROLE_NAMES
@@ -65,7 +64,7 @@ def create_user(session: Session, manager: Actor, form: Mapping[str, str]) -> Us
         problems["department"] = "行业部门用户须选择所属部门"
     if not place_code:
         problems["place"] = "请选择所属区划"
-    elif (level_problem := _level_problem(role, place_in_scope(session, manager, place_code))) is not None:
+    elif (level_problem := _level_problem(role, places.place_in_scope(session, manager, place_code))) is not None:
         problems["place"] = level_problem
     with reported_together(problems, "用户信息有误"):
         user = places.add_user(session, username, role, place_code, form.get("password", ""), department)

@@ -13,7 +13,7 @@ from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring import comparison
 from monitoring.department_files import DepartmentFileError
 from monitoring.models import Place
-from monitoring.places import DEPARTMENTS
+from monitoring.places import DEPARTMENTS, place_in_scope
 from web.admin import access, accounts, department_data, holidays, place_tree, standards
 from web.admin.access import CALENDAR_MANAGERS, PLACE_MANAGERS, THRESHOLD_MANAGERS, UPLOAD_ROLES, USER_MANAGERS
 from web.admin.forms import Outcome, submit
@@ -106,7 +106,7 @@ def reset_password(user_id: int):
 @admin.route("/places/", methods=["GET", "POST"])
 @roles_required(*PLACE_MANAGERS)
 def places():
-    place = access.place_in_scope(db.session, g.actor, request.args.get("at") or g.user.place_code)
+    place = place_in_scope(db.session, g.actor, request.args.get("at") or g.user.place_code)
     outcome: Outcome[str] = Outcome()
     if request.method == "POST":
         outcome = submit(lambda session: place_tree.add_child(session, place, request.form).name)

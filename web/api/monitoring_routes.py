@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from engine.errors import Forbidden, NotFound
+from engine.errors import Forbidden
 from monitoring import codelists, comparison, households, notices, thresholds
 from monitoring.models import DepartmentUpload, Role
-from monitoring.places import get_place
+from monitoring.places import place_in_scope
 from web.api import household_views as hv
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
@@ -88,9 +88,7 @@ def set_threshold():
         raise ApiError(422, "invalid_data", "标准类型无效", {"kind": "应为 income_line 或 expense_warning"})
     if g.user.role not in THRESHOLD_ROLES[kind]:
         raise Forbidden("无权设置此标准")
-    place = get_place(db.session, field(body, "place", str))
-    if not current_actor().sees(place.path):
-        raise NotFound(f"place {place.code}")
+    place = place_in_scope(db.session, current_actor(), field(body, "place", str))
     with unit_of_work() as session:
         row = thresholds.set_threshold(session, kind, place.code, field(body, "year", int), body.get("amount"),
                                        g.user.username, engine().now(), str(body.get("note", "")))
