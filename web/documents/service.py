@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, send_file, url_for
 
 from engine.assignment import Actor
+from engine.errors import InvalidData
 from monitoring.documents import store
 from monitoring.documents.annexes import ANNEXES
 from monitoring.models import Document, DocumentStatus
@@ -35,6 +36,10 @@ def ready(document_id: int) -> Document:
 
 def print_now(kind: str, subject_id: int | None, actor: Actor) -> tuple[Document, bool]:
     """A user's print button: the newest version if the data is unchanged, else a new version. (document, new?)"""
+    if kind not in ANNEXES:
+        raise InvalidData("文书类型无效", {"kind": "应为 " + "/".join(ANNEXES)})
+    if subject_id is None and ANNEXES[kind].subject != "none":
+        raise InvalidData("缺少打印对象", {"subject_id": "必填"})
     with unit_of_work() as session:
         pending = store.request_document(session, kind, subject_id, actor.username, engine().now())
         store.visible_document(session, pending.id, actor)  # outside the user's place: 404, nothing kept
