@@ -24,7 +24,6 @@ DUE_SOON = timedelta(days=2)
 class WorkItem:
     task: Task
     household: Household | None
-    village_code: str
     village_name: str
     waited: timedelta
     due_state: str  # "overdue" | "due_soon" | "on_time" | "no_due"
@@ -77,7 +76,7 @@ def _decorate(session: Session, tasks: list[Task], now: datetime) -> list[WorkIt
     items = []
     for task in tasks:
         household = households.get(household_id_of(keys.get(task.instance_id)))
-        items.append(WorkItem(task, household, task.place_code, names.get(task.place_code, task.place_code),
+        items.append(WorkItem(task, household, names.get(task.place_code, task.place_code),
                               now - task.created_at, due_state(task, now)))
     return items
 
@@ -86,7 +85,7 @@ def apply_filters(items: list[WorkItem], filters: Filters) -> list[WorkItem]:
     return [i for i in items
             if (not filters.process or i.task.process_key == filters.process)
             and (not filters.step or i.task.bpmn_id == filters.step)
-            and (not filters.village or i.village_code == filters.village)
+            and (not filters.village or i.task.place_code == filters.village)
             and (not filters.due or i.due_state == filters.due)]
 
 

@@ -9,6 +9,7 @@ from engine.errors import InvalidData
 from monitoring import attachments, worklist
 from web.auth.session import local_path
 from web.boundary import engine, unit_of_work
+from web.documents.service import documents_dir
 from web.extensions import db
 from web.inbox import task_pages
 from web.inbox.schema_form import Submission
@@ -27,7 +28,7 @@ def index():
     return render_template(
         "inbox/index.html", items=shown, total=len(items), filters=filters, due_states=DUE_STATES,
         steps=worklist.counts_per_step(items), processes=sorted({i.task.process_key for i in items}),
-        villages=sorted({(i.village_code, i.village_name) for i in items}),
+        villages=sorted({(i.task.place_code, i.village_name) for i in items}),
         overdue=sum(1 for i in items if i.overdue), others=claimed_by_others,
         batchable=bool(filters.step and filters.village and len(shown) > 1),
     )
@@ -95,5 +96,5 @@ def batch():
 @inbox.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
     stored = attachments.visible_attachment(db.session, attachment_id, g.actor)
-    return send_file(attachments.attachment_path(task_pages.documents_dir(), stored), mimetype=stored.content_type,
+    return send_file(attachments.attachment_path(documents_dir(), stored), mimetype=stored.content_type,
                      download_name=stored.filename, max_age=0)

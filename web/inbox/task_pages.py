@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -18,6 +17,7 @@ from monitoring import attachments, worklist
 from monitoring.models import Household
 from monitoring.prefill import prefill
 from web.boundary import engine, unit_of_work
+from web.documents.service import documents_dir
 from web.extensions import db
 from web.inbox.schema_form import ATTACHMENT_FORMAT, all_errors_placed, build_fields
 
@@ -41,14 +41,21 @@ class Work:
 
 @dataclass
 class BatchWork:
+    """Tasks of one step in one village (checked by ``open_batch``): the first speaks for all."""
+
     items: list[Work]
-    schema: dict[str, Any] | None
-    step_name: str
-    village_code: str
 
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        return self.items[0].schema
 
-def documents_dir() -> Path:
-    return Path(current_app.config["DOCUMENTS_DIR"])
+    @property
+    def step_name(self) -> str:
+        return self.items[0].task.name
+
+    @property
+    def village_code(self) -> str:
+        return self.items[0].task.place_code
 
 
 def open_work(session: Session, task_id: str, actor: Actor) -> Work:
@@ -137,7 +144,7 @@ def open_batch(session: Session, task_ids: list[str], actor: Actor) -> BatchWork
         raise InvalidData("只能批量办理同一嘎查村、同一步骤的任务", {"task": "步骤或嘎查村不一致"})
     if not batchable(first):
         raise InvalidData("此步骤须逐户办理", {"task": "此步骤不能批量办理"})
-    return BatchWork(items, first.schema, first.task.name, first.task.place_code)
+    return BatchWork(items)
 
 
 def render_batch(work: BatchWork, values: dict[str, Any], errors: dict[str, str] | None = None,
