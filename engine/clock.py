@@ -40,6 +40,19 @@ class FrozenClock(Clock):
         return self._at
 
 
+class RunningClock(Clock):
+    """A clock set to ``start`` that runs on at the speed of ``source`` (the real clock): a training or
+    acceptance server lives on a date of its choosing, and its timers still fire as time passes."""
+
+    def __init__(self, start: datetime, source: Clock | None = None) -> None:
+        self._source = source or Clock()
+        self._offset = _aware(start) - self._source.now()
+        self._zone = start.tzinfo
+
+    def now(self) -> datetime:
+        return (self._source.now() + self._offset).astimezone(self._zone)
+
+
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("clock times must be timezone-aware")

@@ -18,6 +18,7 @@ from web.extensions import db
 
 
 def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
+    """The app on the environment's configuration; ``clock`` (e.g. ``--now``) wins over ``FANGPIN_CLOCK``."""
     app = Flask(__name__, instance_relative_config=False, template_folder=str(config.PROJECT_ROOT / "templates"))
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
@@ -26,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     with app.app_context():
         _tune_sqlite(db.engine)
     app.extensions["fangpin_engine"] = Engine(
-        forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock,
+        forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
         supervisor_roles=(Role.ADMIN, Role.COUNTY), functions=FUNCTIONS, formats=FORMATS,
     )
     from web.api import monitoring_routes  # noqa: F401  (adds the domain routes to the API blueprint)

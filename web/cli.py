@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask
@@ -20,27 +20,29 @@ from engine.errors import DeployError, EngineError, InvalidData
 from monitoring import codelists, places
 from web.app import create_app
 from web.boundary import engine, unit_of_work
+from web.config import ConfigError, parse_time
 from web.extensions import db as database
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"错误: {message}", err=True)
     sys.exit(1)
 
 
 def _app(now: str | None = None) -> Flask:
+    """The app on the environment's configuration; a variable it cannot use is one line and exit status 1."""
     clock = FrozenClock(_parse_now(now)) if now else None
-    return create_app(clock=clock)
+    try:
+        return create_app(clock=clock)
+    except ConfigError as exc:
+        _fail(str(exc))
 
 
 def _parse_now(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("应为 ISO 8601 时间, 例如 2026-12-01T09:00:00+08:00", param_hint="--now") from None
-    if parsed.tzinfo is None:
-        raise click.BadParameter("须带时区, 例如 +08:00", param_hint="--now")
-    return parsed
+        return parse_time(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
 
 
 def in_app(command: Callable[..., Any]) -> Callable[..., Any]:
