@@ -93,6 +93,11 @@ def end_of_day(day: date | datetime | str) -> datetime:
     return datetime.combine(as_date(day) + timedelta(days=1), time(0), CHINA_TZ)
 
 
+def day_ends(day: date | datetime | str) -> str:
+    """ISO time at which ``day`` has passed (China time); for timers such as the end of a public notice."""
+    return end_of_day(day).isoformat()
+
+
 def working_deadline(start: date | datetime | str, n: int) -> str:
     """ISO time at which ``n`` working days after ``start`` have run out; for timer expressions."""
     return end_of_day(add_working_days(start, n)).isoformat()
@@ -103,4 +108,5 @@ ENGINE_FUNCTIONS: dict[str, Callable] = {
     "now": now,
     "add_working_days": add_working_days,
     "working_deadline": working_deadline,
+    "day_ends": day_ends,
 }
