@@ -1,4 +1,9 @@
-"""Starting a household's case: the process runs at the household's village, keyed by the household."""
+"""Starting cases, and the household a case is about.
+
+A household's case is bound to its household when it starts: the business key ``household:<id>``,
+set only here and only through the household route. Every domain function and every prefill reads the
+household from that key, never from case data, which users write through task forms.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +19,53 @@ from engine.instances import start_instance
 from engine.models import InstanceStatus, ProcessInstance
 from monitoring.codelists import labels
 from monitoring.households import visible_household
-from monitoring.models import MonitoringStatus
+from monitoring.models import Household, MonitoringStatus
+from monitoring.places import place_in_scope
 
 IDENTIFICATION = "identification"
+# Processes that are always about one household: they start only through the household route.
+HOUSEHOLD_PROCESSES = frozenset({IDENTIFICATION})
+# What a user may give when starting a household's case; the system sets everything else (e.g. found_on).
+START_FIELDS = {IDENTIFICATION: frozenset({"channel"})}
 
 
 def business_key(household_id: int) -> str:
     return f"household:{household_id}"
 
 
+def household_id_of(business_key: str | None) -> int | None:
+    """The household a case is about, from its business key; None for cases of no household."""
+    prefix, _, value = (business_key or "").partition(":")
+    return int(value) if prefix == "household" and value.isdigit() else None
+
+
+def household_of(session: Session, instance: ProcessInstance) -> Household | None:
+    household_id = household_id_of(instance.business_key)
+    return session.get(Household, household_id) if household_id is not None else None
+
+
+def start(engine: Engine, session: Session, actor: Actor, process: str, data: dict[str, Any],
+          household_id: int | None = None, place_code: str | None = None) -> int:
+    """Start a case: a household's through its household, any other process at a place in the actor's scope."""
+    if household_id is not None:
+        return start_case(engine, session, actor, process, household_id, data)
+    if process in HOUSEHOLD_PROCESSES:
+        raise InvalidData("此流程针对一个农户，须指定农户", {"household_id": "必填：此流程须通过农户发起"})
+    if not place_code:
+        raise InvalidData("请指定区划", {"place": "必填"})
+    place = place_in_scope(session, actor, place_code)
+    return start_instance(engine, session, process, place.code, place.path, actor, data)
+
+
 def start_case(engine: Engine, session: Session, actor: Actor, process: str, household_id: int,
                data: dict[str, Any]) -> int:
     """Start ``process`` for a household; one open case per household and process."""
     household = visible_household(session, household_id, actor)
+    allowed = START_FIELDS.get(process)
+    if allowed is not None:
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise InvalidData("发起案件的数据有误", {name: "不能在发起时填写，由系统记录" for name in unknown})
     if process == IDENTIFICATION:
         _check_identification(session, household.monitoring_status, data)
     running = session.execute(select(ProcessInstance.id).where(
@@ -34,7 +73,7 @@ def start_case(engine: Engine, session: Session, actor: Actor, process: str, hou
         ProcessInstance.status == InstanceStatus.RUNNING)).first()
     if running is not None:
         raise Conflict(f"该农户已有进行中的案件 (#{running.id})")
-    start_data = {"found_on": engine.today().isoformat(), **data, "household_id": household.id}
+    start_data = {**data, "found_on": engine.today().isoformat()}
     return start_instance(engine, session, process, household.village_code, household.place_path, actor,
                           start_data, business_key=business_key(household.id))
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.calendar import CHINA_TZ
 from engine.errors import Forbidden, InvalidData
+from monitoring import thresholds
 from monitoring.codelists import labels
 from monitoring.department_files import DATASETS, parse_department_file
 from monitoring.models import (
@@ -84,6 +86,32 @@ def compare(session: Session, household: Household, at: datetime) -> list[Compar
     session.add_all(hits)
     session.flush()
     return hits
+
+
+DEFAULT_DATA_MAX_AGE_DAYS = 92  # one quarter: departments compare data quarterly (§六)
+
+
+def data_gaps(session: Session, place_path: str, at: datetime) -> list[dict[str, Any]]:
+    """Datasets the county has no upload of, or only one older than its setting (default one quarter).
+
+    A missing file is not "no hit": the county sees each gap at the comparison step and confirms it.
+    """
+    county = county_of(session, place_path)
+    year = at.astimezone(CHINA_TZ).year
+    setting = thresholds.current(session, thresholds.DATA_MAX_AGE, county.path, year)
+    max_age = timedelta(days=int(setting) if setting is not None else DEFAULT_DATA_MAX_AGE_DAYS)
+    newest = dict(session.execute(
+        select(DepartmentUpload.dataset, func.max(DepartmentUpload.uploaded_at))
+        .where(DepartmentUpload.county_code == county.code).group_by(DepartmentUpload.dataset)).all())
+    gaps = []
+    for key, dataset in DATASETS.items():
+        uploaded = newest.get(key)
+        if uploaded is not None and at - uploaded <= max_age:
+            continue
+        gaps.append({"dataset": key, "dataset_label": dataset.label,
+                     "uploaded_on": uploaded.astimezone(CHINA_TZ).date().isoformat() if uploaded else None,
+                     "problem": "stale" if uploaded else "missing", "max_age_days": max_age.days})
+    return gaps
 
 
 def describe(session: Session, hit: ComparisonHit) -> dict[str, Any]:

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from monitoring.households import MEMBER_TEXT_FIELDS, MONEY_FIELDS
 from monitoring.models import Household
 from monitoring.rules import GUARANTEE_FLAGS
@@ -63,14 +61,16 @@ FROM_HOUSEHOLD: dict[str, Callable[[Household, dict[str, Any], date], dict[str, 
 }
 
 
-def prefill(session: Session, bpmn_id: str, form_name: str | None, schema: dict[str, Any] | None,
+def prefill(household: Household | None, bpmn_id: str, form_name: str | None, schema: dict[str, Any] | None,
             data: dict[str, Any], today: date) -> dict[str, Any]:
-    """Initial values for a task's form: the household record first, the step's own earlier answers over it."""
+    """Initial values for a task's form: the household record first, the step's own earlier answers over it.
+
+    ``household`` is the case's own (``monitoring.cases.household_of``), never one named in case data.
+    """
     if not form_name or not schema:
         return {}
     properties = schema.get("properties", {})
     values: dict[str, Any] = {}
-    household = session.get(Household, data["household_id"]) if isinstance(data.get("household_id"), int) else None
     if household is not None and form_name in FROM_HOUSEHOLD:
         values.update(FROM_HOUSEHOLD[form_name](household, data, today))
     values.update(_from_case(bpmn_id, data))

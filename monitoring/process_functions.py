@@ -1,7 +1,9 @@
 """The domain functions BPMN may call (registered with the engine's sandbox as a whitelist).
 
 Each runs inside the engine step that calls it and writes through that step's session, so its
-effect commits or rolls back with the step. Arguments come from task data: plain JSON values.
+effect commits or rolls back with the step. Arguments come from task data: plain JSON values. The
+household is never an argument: it is the case's own (its business key), so no form answer and no
+script can point a step at another household.
 """
 
 from __future__ import annotations
@@ -10,84 +12,125 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from engine import clock
-from engine.errors import InvalidData
+from engine.errors import InvalidData, ScriptError
+from engine.models import ProcessInstance
 from engine.scripting import current_step, today
 from monitoring import comparison, households, notices, thresholds
+from monitoring.cases import household_id_of
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
 from monitoring.documents import store
 from monitoring.documents.annexes import ANNEXES
-from monitoring.models import Household, HouseholdFeedback, MonitoringStatus, Notice
-from monitoring.rules import assess
+from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice
+from monitoring.rules import Assessment, assess, type_problems
 
 
-def _household(household_id: Any) -> Household:
-    household = current_step().session.get(Household, int(household_id))
+def _household() -> Household:
+    """The household the running case is about."""
+    step = current_step()
+    key = step.session.execute(select(ProcessInstance.business_key)
+                               .where(ProcessInstance.id == step.instance_id)).scalar()
+    household_id = household_id_of(key)
+    household = step.session.get(Household, household_id) if household_id is not None else None
     if household is None:
-        raise InvalidData("农户不存在", {"household_id": f"农户 {household_id} 不存在"})
+        raise ScriptError("此流程不是农户案件，不能调用农户的办理函数")
     return household
 
 
-def record_application(household_id: int, application: dict[str, Any]) -> str:
-    """Check the application belongs to a known household; returns the application date for deadlines."""
-    _household(household_id)
+def record_application(application: dict[str, Any]) -> str:
+    """Check the case has its household; returns the application date the visit deadline counts from."""
+    _household()
     return str(application.get("applied_on") or today().isoformat())
 
 
-def record_visit(household_id: int, visit: dict[str, Any]) -> dict[str, Any]:
+def record_visit(visit: dict[str, Any]) -> dict[str, Any]:
     """Store what the visit measured into the household record; returns the criteria's verdict."""
     step = current_step()
-    household = _household(household_id)
+    household = _household()
     measurement = households.record_measurement(step.session, household, visit, step.username, clock.now())
-    line = thresholds.current(step.session, thresholds.INCOME_LINE, household.place_path, measurement.year)
+    return _assessment(household, measurement).as_dict()
+
+
+def _assessment(household: Household, measurement: Measurement) -> Assessment:
+    session = current_step().session
+    line = thresholds.current(session, thresholds.INCOME_LINE, household.place_path, measurement.year)
     if line is None:
         raise InvalidData("未设置监测收入标准", {"income_line": f"{measurement.year}年的监测收入标准尚未设置"})
-    warning = thresholds.current(step.session, thresholds.EXPENSE_WARNING, household.place_path, measurement.year)
-    return assess(measurement, household.size, household.household_type, line, warning).as_dict()
+    warning = thresholds.current(session, thresholds.EXPENSE_WARNING, household.place_path, measurement.year)
+    return assess(measurement, household.size, household.household_type, line, warning)
 
 
-def record_authorization(household_id: int, authorization: dict[str, Any]) -> None:
-    """Annex 1 signed (by the head, or by proxy with fingerprint); annex 7 members into the household record."""
+def record_authorization(authorization: dict[str, Any], members: list[dict[str, Any]]) -> None:
+    """Annex 1 signed (by the head, or by proxy with fingerprint); annex 7 members into the household record.
+
+    The members (with their ID numbers) go to the household record only; the case keeps none of them.
+    """
     step = current_step()
-    household = _household(household_id)
+    household = _household()
     household.authorization = {k: authorization.get(k) for k in ("signed_by", "proxy_name", "fingerprint", "signed_on",
                                                                     "signed_scan")}
     household.authorization["recorded_by"] = step.username
-    if authorization.get("members"):
-        households.replace_members(step.session, household, authorization["members"])
+    if members:
+        households.replace_members(step.session, household, members)
     step.session.flush()
 
 
-def post_notice(household_id: int, stage: str, days: int) -> dict[str, Any]:
+def post_notice(stage: str, days: int) -> dict[str, Any]:
+    """Put the household on its village's notice; the notice runs to the end of ``ends_on`` (China time)."""
     step = current_step()
-    notice = notices.post_notice(step.session, _household(household_id), stage, days, today(), step.username,
-                                 clock.now())
+    notice = notices.post_notice(step.session, _household(), stage, days, today(), step.username, clock.now())
     return {"notice_id": notice.id, "starts_on": notice.starts_on.isoformat(), "ends_on": notice.ends_on.isoformat()}
 
 
-def compare_with_departments(household_id: int) -> list[dict[str, Any]]:
+def compare_with_departments() -> dict[str, Any]:
+    """The comparison's hits, and the department data that is missing or too old to rely on."""
     step = current_step()
-    hits = comparison.compare(step.session, _household(household_id), clock.now())
-    return [comparison.describe(step.session, hit) for hit in hits]
+    household = _household()
+    hits = comparison.compare(step.session, household, clock.now())
+    return {"hits": [comparison.describe(step.session, hit) for hit in hits],
+            "data_gaps": comparison.data_gaps(step.session, household.place_path, clock.now())}
 
 
-def record_rejection(household_id: int, step_name: str, reason: str) -> None:
+def check_comparison_review(review: dict[str, Any], hits: list[Any], gaps: list[dict[str, Any]]) -> None:
+    """The county's judgement must answer what the comparison found: each hit struck or admitted as a
+    special case, and data that was missing or stale confirmed with how it was checked instead."""
+    fields = {}
+    decision = review.get("decision")
+    if hits and decision == "confirm":
+        fields["decision"] = "比对发现排除情形，须剔除或认定为特殊情况"
+    elif not hits and decision == "special_case":
+        fields["decision"] = "比对未发现排除情形，无需认定特殊情况，请选择确认"
+    if gaps and decision != "strike" and not str(review.get("gaps_reason") or "").strip():
+        missing = "、".join(str(gap.get("dataset_label")) for gap in gaps)
+        fields["gaps_reason"] = f"以下比对数据缺失或过期：{missing}；须说明如何核实"
+    if fields:
+        raise InvalidData("研判结论与比对结果不符", fields)
+
+
+def record_rejection(step_name: str, reason: str) -> None:
     """The case ends without inclusion: keep the reason the household is told (反馈原因)."""
     step = current_step()
-    step.session.add(HouseholdFeedback(household_id=_household(household_id).id, step=str(step_name)[:50],
+    step.session.add(HouseholdFeedback(household_id=_household().id, step=str(step_name)[:50],
                                        reason=str(reason or "")[:500], created_at=clock.now(),
                                        created_by=step.username))
     step.session.flush()
 
 
-def mark_monitored(household_id: int, monitoring_type: str, risk_types: list[str], since: Any) -> None:
-    """System entry (step 8): the household becomes a monitoring object."""
+def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type_reason: str | None = None) -> None:
+    """System entry (step 8): the household becomes a monitoring object of a type its record supports."""
     step = current_step()
-    household = _household(household_id)
+    household = _household()
     fields = {}
     if monitoring_type not in labels(step.session, "monitoring_type"):
         fields["monitoring_type"] = "监测对象类型无效"
+    else:
+        latest = household.measurements[-1] if household.measurements else None
+        suggested = _assessment(household, latest).suggested_type if latest is not None else None
+        fields.update(type_problems(monitoring_type, household.household_type, suggested, type_reason,
+                                    labels(step.session, "monitoring_type")))
     problem = "至少选择一项" if not risk_types else \
         check_selection("risk_type", risk_types, labels(step.session, "risk_type"))
     if problem:
@@ -101,26 +144,27 @@ def mark_monitored(household_id: int, monitoring_type: str, risk_types: list[str
     step.session.flush()
 
 
-def issue_documents(household_id: int, kinds: list[str], step: str) -> None:
+def issue_documents(kinds: list[str], step: str) -> None:
     """Ask for the household's annexes (e.g. 1 and 7 at the authorization); rendered after the step commits."""
     context = current_step()
-    _household(household_id)
+    household = _household()
     for kind in kinds:
         if kind not in ANNEXES or ANNEXES[kind].subject != "household":
             raise InvalidData("文书类型无效", {"kinds": f"{kind} 不是农户文书"})
-        store.request_document(context.session, kind, int(household_id), context.username, clock.now(),
-                               context.instance_id, step, int(household_id))
+        store.request_document(context.session, kind, household.id, context.username, clock.now(),
+                               context.instance_id, step, household.id)
 
 
-def issue_notice_document(notice_id: int, household_id: int, step: str) -> None:
+def issue_notice_document(notice_id: int, step: str) -> None:
     """Ask for the notice's annex; every household of a batch asks for the same one, so the batch prints once."""
     context = current_step()
+    household = _household()
     row = context.session.get(Notice, int(notice_id))
     kind = store.NOTICE_ANNEXES.get(row.stage) if row is not None else None
-    if kind is None:
-        raise InvalidData("公示不存在或没有对应的文书", {"notice_id": str(notice_id)})
+    if kind is None or household.id not in notices.households_on(context.session, row.id):
+        raise InvalidData("公示不存在或本户不在公示名单上", {"notice_id": str(notice_id)})
     store.request_document(context.session, kind, row.id, context.username, clock.now(), context.instance_id, step,
-                           int(household_id))
+                           household.id)
 
 
 FUNCTIONS: dict[str, Callable] = {
@@ -131,6 +175,7 @@ FUNCTIONS: dict[str, Callable] = {
     "issue_notice_document": issue_notice_document,
     "post_notice": post_notice,
     "compare_with_departments": compare_with_departments,
+    "check_comparison_review": check_comparison_review,
     "record_rejection": record_rejection,
     "mark_monitored": mark_monitored,
 }

@@ -73,3 +73,25 @@ def assess(m: Measurement, household_size: int, household_type: str, income_line
     else:
         suggested = None
     return Assessment(income, income_line, expenses, expense_warning, problems, suggested)
+
+
+# Which monitoring-object types a household of each type can be (§二): a former poor household is
+# 脱贫不稳定户 (or 突发严重困难户); a household that was never poor is 边缘易致贫户 (or 突发严重困难户).
+TYPES_FOR_HOUSEHOLD = {
+    "poverty_alleviated": frozenset({"unstable", "sudden"}),
+    "ordinary": frozenset({"marginal", "sudden"}),
+}
+
+
+def type_problems(monitoring_type: str, household_type: str, suggested: str | None, reason: str | None,
+                  type_labels: dict[str, str]) -> dict[str, str]:
+    """Why a chosen monitoring type cannot stand, by field: it must fit the household's type, and a type
+    other than the one the income and expense tests suggest needs a written reason."""
+    allowed = TYPES_FOR_HOUSEHOLD.get(household_type)
+    if allowed is not None and monitoring_type not in allowed:
+        names = "或".join(type_labels.get(code, code) for code in sorted(allowed))
+        return {"monitoring_type": f"该户不能认定为{type_labels.get(monitoring_type, monitoring_type)}，应为{names}"}
+    if monitoring_type != suggested and not (reason or "").strip():
+        shown = type_labels.get(suggested, suggested) if suggested else "不符合任何类型"
+        return {"type_reason": f"收支测算结果为“{shown}”，选择其他类型须填写理由"}
+    return {}

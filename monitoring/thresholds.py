@@ -13,6 +13,7 @@ from monitoring.models import Place, Threshold
 
 INCOME_LINE = "income_line"  # per region (or any ancestor) and year
 EXPENSE_WARNING = "expense_warning"  # per county and year
+DATA_MAX_AGE = "data_max_age"  # per county and year: days a department's data counts as current for comparison
 
 
 def set_threshold(session: Session, kind: str, place_code: str, year: int, amount: Decimal | float | str,

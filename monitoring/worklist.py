@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from engine import queries
 from engine.assignment import Actor
 from engine.models import ProcessInstance, Task
+from monitoring.cases import household_id_of
 from monitoring.models import Household, Place
 
 DUE_SOON = timedelta(days=2)
@@ -39,12 +40,6 @@ class Filters:
     step: str | None = None
     village: str | None = None
     due: str | None = None
-
-
-def household_id_of(business_key: str | None) -> int | None:
-    """Cases of a household carry ``household:<id>`` as business key (monitoring.cases)."""
-    prefix, _, value = (business_key or "").partition(":")
-    return int(value) if prefix == "household" and value.isdigit() else None
 
 
 def due_state(task: Task, now: datetime) -> str:

@@ -28,7 +28,7 @@ from engine.deploy import NS, CompiledModel, SourceFile, compile_model
 from engine.errors import InvalidData
 from engine.forms import FormValidator
 from engine.sandbox import sandboxed_script_engine
-from engine.scripting import ENGINE_FUNCTIONS, add_working_days, today
+from engine.scripting import ENGINE_FUNCTIONS, add_working_days, end_of_day, today
 from engine.serialization import dump_state, load_specs, load_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ MEMBERS = [
      "health": ["serious_illness", "chronic"], "labour_skill": "lost", "insurance": "resident_medical"},
     {"name": "巴雅尔", "id_number": resident_id("15022320100303003"), "relation": "son", "schooling": "grade_9"},
 ]
-AUTHORIZE = {"signed_by": "proxy", "proxy_name": "其其格之弟", "fingerprint": True, "signed_on": "2026-03-06",
+AUTHORIZE = {"approved": True, "signed_by": "proxy", "proxy_name": "其其格之弟", "fingerprint": True, "signed_on": "2026-03-06",
              "members": MEMBERS}
 APPRAISAL = {"meeting_date": "2026-03-10", "meeting_form": "representative_meeting", "attendees": 35,
              "votes_for": 33, "votes_against": 2, "approved": True}
@@ -110,14 +110,16 @@ def rejected(reason: str) -> dict[str, Any]:
 class FakeDomain:
     """Plausible stand-ins for the domain functions, recording every call the model makes."""
 
-    def __init__(self, hits: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, hits: list[dict[str, Any]] | None = None, gaps: list[dict[str, Any]] | None = None) -> None:
         self.hits = hits or []
+        self.gaps = gaps or []
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self._notices = 0
 
     def functions(self) -> dict[str, Any]:
         names = ["record_application", "record_visit", "record_authorization", "issue_documents", "post_notice",
-                 "issue_notice_document", "compare_with_departments", "record_rejection", "mark_monitored"]
+                 "issue_notice_document", "compare_with_departments", "check_comparison_review", "record_rejection",
+                 "mark_monitored"]
         return {name: self._recorded(name) for name in names}
 
     def _recorded(self, name: str) -> Any:
@@ -132,37 +134,40 @@ class FakeDomain:
     def called(self, name: str) -> list[tuple[Any, ...]]:
         return [args for called, args in self.calls if called == name]
 
-    def _issue_documents(self, household_id: int, kinds: list[str], step: str) -> None:
+    def _issue_documents(self, kinds: list[str], step: str) -> None:
         """Documents are asked for; the fake keeps only the call."""
 
-    def _issue_notice_document(self, notice_id: int, household_id: int, step: str) -> None:
+    def _issue_notice_document(self, notice_id: int, step: str) -> None:
         """The notice's annex is asked for; the fake keeps only the call."""
 
-    def _record_application(self, household_id: int, application: dict[str, Any]) -> str:
+    def _check_comparison_review(self, review: dict[str, Any], hits: list[Any], gaps: list[Any]) -> None:
+        """The domain checks the judgement against the findings (tests/web); the fake keeps only the call."""
+
+    def _record_application(self, application: dict[str, Any]) -> str:
         return application["applied_on"]
 
-    def _record_visit(self, household_id: int, visit: dict[str, Any]) -> dict[str, Any]:
+    def _record_visit(self, visit: dict[str, Any]) -> dict[str, Any]:
         income = sum(visit[k] for k in ("wage_income", "business_income", "property_income", "transfer_income"))
         per_capita = round((income - visit["business_expenses"]) / 3, 2)
         return {"per_capita_income": per_capita, "income_line": 8300.0,
                 "suggested_type": "marginal" if per_capita < 8300 else None}
 
-    def _record_authorization(self, household_id: int, authorization: dict[str, Any]) -> None:
+    def _record_authorization(self, authorization: dict[str, Any], members: list[dict[str, Any]]) -> None:
         return None
 
-    def _post_notice(self, household_id: int, stage: str, days: int) -> dict[str, Any]:
+    def _post_notice(self, stage: str, days: int) -> dict[str, Any]:
         self._notices += 1
         starts = today()
         return {"notice_id": self._notices, "starts_on": starts.isoformat(),
                 "ends_on": (starts + timedelta(days=days)).isoformat()}
 
-    def _compare_with_departments(self, household_id: int) -> list[dict[str, Any]]:
-        return list(self.hits)
+    def _compare_with_departments(self) -> dict[str, Any]:
+        return {"hits": list(self.hits), "data_gaps": list(self.gaps)}
 
-    def _record_rejection(self, household_id: int, step: str, reason: str) -> None:
+    def _record_rejection(self, step: str, reason: str) -> None:
         return None
 
-    def _mark_monitored(self, household_id: int, monitoring_type: str, risk_types: list[str], since: str) -> None:
+    def _mark_monitored(self, monitoring_type: str, risk_types: list[str], since: str, type_reason: str | None) -> None:
         return None
 
 
@@ -177,7 +182,7 @@ class Case:
         self.clock = FrozenClock(START)
         self.domain = domain
         for task in self.workflow.get_tasks(state=TaskState.READY):
-            task.data.update({"household_id": HOUSEHOLD, "found_on": FOUND_ON, **start})
+            task.data.update({"found_on": FOUND_ON, **start})
         self._step()
 
     def _step(self) -> None:
@@ -219,9 +224,13 @@ class Case:
         self.clock.advance(delta)
         self._step()
 
+    def notice_ends(self) -> datetime:
+        """When the posted notice has run out: the end of its last day, China time."""
+        return end_of_day(self.data["notice"]["ends_on"])
+
     def pass_notice(self) -> None:
-        """Five days and a minute: Spiff fires a timer strictly after its time."""
-        self.pass_time(timedelta(days=5, minutes=1))
+        """To a minute after the notice's last day: Spiff fires a timer strictly after its time."""
+        self.pass_time(self.notice_ends() + timedelta(minutes=1) - self.clock.now())
 
     @property
     def data(self) -> dict[str, Any]:
@@ -288,7 +297,7 @@ def test_every_user_task_has_a_lane_named_by_a_role_and_a_form_that_exists(model
 def test_every_element_is_named_in_chinese(xml):
     nodes = xml.xpath("//bpmn:process/*[not(self::bpmn:laneSet or self::bpmn:sequenceFlow or "
                       "self::bpmn:documentation)]", namespaces=NS)
-    assert len(nodes) == 35
+    assert len(nodes) == 36
     for node in nodes:
         assert CJK.search(node.get("name") or ""), node.get("id")
     for flow in xml.xpath("//bpmn:sequenceFlow[bpmn:conditionExpression]", namespaces=NS):
@@ -348,7 +357,9 @@ def test_each_form_is_a_draft_2020_12_schema_with_chinese_titles_and_closed_obje
     ("identification_visit.json", VISIT),
     ("identification_visit.json", {**VISIT, "risk_types": [], "approved": False, "reason": "人均纯收入高于监测标准"}),
     ("identification_authorize.json", AUTHORIZE),
-    ("identification_authorize.json", {"signed_by": "head", "signed_on": "2026-03-06", "members": MEMBERS[:1]}),
+    ("identification_authorize.json",
+     {"approved": True, "signed_by": "head", "signed_on": "2026-03-06", "members": MEMBERS[:1]}),
+    ("identification_authorize.json", {"approved": False, "reason": "户主不同意查询存款"}),
     ("identification_appraisal.json", APPRAISAL),
     ("review.json", TOWNSHIP),
     ("identification_comparison.json", COMPARISON_SPECIAL),
@@ -373,6 +384,8 @@ def test_the_forms_accept_what_a_cadre_submits(name, data):
     ("identification_visit.json", {**VISIT, "risk_types": ["illness", "illness"]}, "risk_types"),
     ("identification_visit.json", {**VISIT, "income": 1}, "income"),
     ("identification_authorize.json", {**AUTHORIZE, "fingerprint": False}, "fingerprint"),
+    ("identification_authorize.json", {"approved": False}, "reason"),
+    ("identification_authorize.json", {"approved": True, "signed_by": "head", "signed_on": "2026-03-06"}, "members"),
     ("identification_authorize.json", {**AUTHORIZE, "members": MEMBERS[1:]}, "members"),
     ("identification_authorize.json", {**AUTHORIZE, "members": [MEMBERS[0], {**MEMBERS[1], "relation": "head"}]},
      "members"),
@@ -410,9 +423,10 @@ def test_the_happy_path_from_application_to_monitoring(model):
 
     assert case.ready() == []
     assert case.waiting() == {("timer", None), ("message", "objection")}
-    case.pass_time(timedelta(days=5))
-    assert case.ready() == [], "the notice runs a full five days"
-    case.pass_time(timedelta(minutes=1))
+    assert case.data["notice"]["ends_on"] == "2026-03-07"
+    case.pass_time(case.notice_ends() - timedelta(minutes=1) - case.clock.now())
+    assert case.ready() == [], "the notice runs to the end of its last day, China time"
+    case.pass_time(timedelta(minutes=2))
     case.complete("township_review", TOWNSHIP)
     assert case.ready() == ["county_review"], "no department hit: straight to the county"
     case.complete("county_review", COUNTY)
@@ -425,18 +439,18 @@ def test_the_happy_path_from_application_to_monitoring(model):
     left_empty = ["claims_income", "education_expense", "housing_expense", "water_expense", "property_loss",
                   "dropout", "unsafe_house", "unsafe_water", "reason"]
     visit = {**dict.fromkeys(left_empty), **VISIT}
-    authorization = {**AUTHORIZE, "signed_scan": None}  # no scan uploaded
+    authorization = {**{k: v for k, v in AUTHORIZE.items() if k != "members"}, "signed_scan": None, "reason": None}
     assert domain.calls == [
-        ("record_application", (HOUSEHOLD, application)),
-        ("record_visit", (HOUSEHOLD, visit)),
-        ("record_authorization", (HOUSEHOLD, authorization)),
-        ("issue_documents", (HOUSEHOLD, ["annex1", "annex7"], "authorize")),
-        ("post_notice", (HOUSEHOLD, "identification_first", 5)),
-        ("issue_notice_document", (1, HOUSEHOLD, "appraisal")),
-        ("compare_with_departments", (HOUSEHOLD,)),
-        ("post_notice", (HOUSEHOLD, "identification_second", 5)),
-        ("issue_notice_document", (2, HOUSEHOLD, "county_review")),
-        ("mark_monitored", (HOUSEHOLD, "marginal", ["illness", "labour_shortage"], "2026-03-31")),
+        ("record_application", (application,)),
+        ("record_visit", (visit,)),
+        ("record_authorization", (authorization, MEMBERS)),
+        ("issue_documents", (["annex1", "annex7"], "authorize")),
+        ("post_notice", ("identification_first", 5)),
+        ("issue_notice_document", (1, "appraisal")),
+        ("compare_with_departments", ()),
+        ("post_notice", ("identification_second", 5)),
+        ("issue_notice_document", (2, "county_review")),
+        ("mark_monitored", ("marginal", ["illness", "labour_shortage"], "2026-03-31", None)),
     ]
     data = case.data
     assert data["applied_on"] == "2026-03-03"
@@ -444,12 +458,13 @@ def test_the_happy_path_from_application_to_monitoring(model):
     assert data["visit"] == visit
     assert data["visit_result"] == {"per_capita_income": 5000.0, "income_line": 8300.0, "suggested_type": "marginal"}
     assert data["authorization"] == authorization
+    assert "members" not in data, "ID numbers go to the household record, never into the case"
     assert data["appraisal"] == {**APPRAISAL, "reason": None}
     assert data["township_review"] == {**TOWNSHIP, "reason": None}
-    assert data["exclusion_hits"] == []
+    assert data["exclusion_hits"] == [] and data["data_gaps"] == []
     assert data["county_review"] == {**COUNTY, "reason": None}
-    assert data["entry"] == ENTRY
-    assert data["notice"] == {"notice_id": 2, "starts_on": "2026-03-07", "ends_on": "2026-03-12",
+    assert data["entry"] == {**ENTRY, "type_reason": None}
+    assert data["notice"] == {"notice_id": 2, "starts_on": "2026-03-08", "ends_on": "2026-03-13",
                               "stage": "identification_second"}
     assert data["rejected_step"] is None and data["objections"] == []
     flat = {"approved", "reason", "way", "visited_on", "members", "decision", "monitoring_type", "risk_types"}
@@ -478,6 +493,9 @@ REJECTIONS = [
     ("visit", lambda case: case.complete("apply", APPLY),
      lambda case: case.complete("visit", {**VISIT, "risk_types": [], "approved": False, "reason": "人均收入高于标准"}),
      "人均收入高于标准"),
+    ("authorize", through_visit,
+     lambda case: case.complete("authorize", {"approved": False, "reason": "户主不同意授权查询存款"}),
+     "户主不同意授权查询存款"),
     ("appraisal", through_authorize,
      lambda case: case.complete("appraisal", {**APPRAISAL, "votes_for": 10, "approved": False, "reason": "多数不同意"}),
      "多数不同意"),
@@ -502,7 +520,7 @@ def test_a_rejection_at_any_step_ends_with_the_reason_told_to_the_household(mode
     assert case.ready() == [step]
     reject(case)
     assert case.end == "end_rejected"
-    assert domain.called("record_rejection") == [(HOUSEHOLD, step, reason)]
+    assert domain.called("record_rejection") == [(step, reason)]
     assert domain.called("mark_monitored") == []
     assert case.data["rejected_step"] == step and case.data["rejection_reason"] == reason
 
@@ -516,7 +534,8 @@ def test_a_department_hit_goes_to_the_county_and_a_special_case_continues(model)
     assert runtime.lane(case.task("comparison_review")) == "county"
     assert case.data["exclusion_hits"] == hits
     case.complete("comparison_review", COMPARISON_SPECIAL)
-    assert case.data["comparison"] == {**COMPARISON_SPECIAL, "reason": None}
+    assert case.data["comparison"] == {**COMPARISON_SPECIAL, "reason": None, "gaps_reason": None}
+    assert domain.called("check_comparison_review") == [(case.data["comparison"], hits, [])]
     case.complete("county_review", COUNTY)
     case.pass_notice()
     case.complete("entry", ENTRY)
@@ -539,11 +558,12 @@ def test_an_objection_during_the_first_notice_sends_the_case_back_to_the_visit(m
     case.complete("visit", {**VISIT, "visited_on": "2026-03-05"})
     assert case.ready() == ["appraisal"], "the authorization letter is already signed"
     case.complete("appraisal", APPRAISAL)
-    assert [args[1] for args in domain.called("post_notice")] == ["identification_first", "identification_first"]
+    assert [args[0] for args in domain.called("post_notice")] == ["identification_first", "identification_first"]
 
-    case.pass_time(timedelta(days=4))
+    assert case.data["notice"]["starts_on"] == "2026-03-04"
+    case.pass_time(case.notice_ends() - timedelta(minutes=1) - case.clock.now())
     assert case.ready() == [], "the notice period starts again when it is posted again"
-    case.pass_time(timedelta(days=1, minutes=1))
+    case.pass_time(timedelta(minutes=2))
     assert case.ready() == ["township_review"]
     assert len(domain.called("record_visit")) == 2
     assert len(domain.called("record_authorization")) == 1
@@ -566,7 +586,7 @@ def test_an_objection_during_the_second_notice_also_goes_back_to_the_visit(model
     case.pass_notice()
     case.complete("entry", ENTRY)
     assert case.end == "end_monitored"
-    assert [args[1] for args in domain.called("post_notice")] == [
+    assert [args[0] for args in domain.called("post_notice")] == [
         "identification_first", "identification_second", "identification_first", "identification_second"]
 
 
@@ -581,4 +601,27 @@ def test_a_case_survives_serialization_between_steps(model):
     case.workflow = load_state(dump_state(case.workflow), spec, subprocess_specs, case.workflow.script_engine)
     case.pass_notice()
     assert case.ready() == ["township_review"]
-    assert case.data["authorization"]["members"] == MEMBERS
+    assert case.data["authorization"]["signed_by"] == "proxy"
+
+
+def test_missing_department_data_goes_to_the_county_which_confirms_it(model):
+    gaps = [{"dataset": "vehicles", "dataset_label": "车辆登记", "uploaded_on": None, "problem": "missing"}]
+    domain = FakeDomain(gaps=gaps)
+    case = Case(model, domain, channel="self_declared")
+    through_township(case)
+    assert case.ready() == ["comparison_review"], "no hit, but missing data is never taken for 'no hit'"
+    assert case.data["data_gaps"] == gaps
+    review = {"decision": "confirm", "gaps_reason": "已电话向公安局核实, 无车辆登记"}
+    case.complete("comparison_review", review)
+    assert domain.called("check_comparison_review") == [(case.data["comparison"], [], gaps)]
+    assert case.ready() == ["county_review"]
+
+
+def test_a_household_that_refuses_to_sign_keeps_no_members_in_the_case(model):
+    domain = FakeDomain()
+    case = Case(model, domain, channel="cadre_screening")
+    case.complete("visit", VISIT)
+    case.complete("authorize", {"approved": False, "reason": "不愿授权", "members": MEMBERS})
+    assert case.end == "end_rejected"
+    assert domain.called("record_authorization") == [] and domain.called("issue_documents") == []
+    assert "members" not in case.data

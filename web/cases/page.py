@@ -12,7 +12,7 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.models import ProcessInstance, ProcessVersion, Task
 from monitoring.models import Household
-from monitoring.worklist import household_id_of
+from monitoring.cases import household_id_of
 from web.cases import data_view, timeline
 from web.cases.listing import households_by_id, place_names
 from web.cases.progress import Progress, element_names, progress

@@ -13,7 +13,7 @@ from engine import drafts, instances, tasks
 from engine.assignment import Actor
 from engine.errors import Conflict, InvalidData
 from engine.models import ProcessInstance, Task, TaskDraft, TaskState
-from monitoring import attachments, worklist
+from monitoring import attachments, cases
 from monitoring.models import Household
 from monitoring.prefill import prefill
 from web.boundary import engine, unit_of_work
@@ -62,8 +62,7 @@ def open_work(session: Session, task_id: str, actor: Actor) -> Work:
     """The task if it is the actor's to see (any state), else NotFound (the 404 page)."""
     row = tasks.visible_task(session, task_id, actor)
     instance = instances.visible_instance(session, row.instance_id, actor)
-    household_id = worklist.household_id_of(instance.business_key)
-    household = session.get(Household, household_id) if household_id is not None else None
+    household = cases.household_of(session, instance)
     schema = engine().versions.get(session, instance.version_id).forms.get(row.form) if row.form else None
     return Work(row, instance, household, schema, drafts.load_draft(session, task_id, actor))
 
@@ -77,7 +76,7 @@ def initial_values(session: Session, work: Work) -> dict[str, Any]:
     """The user's own draft if there is one, else what the system already knows."""
     if work.draft is not None:
         return work.draft.data
-    return prefill(session, work.task.bpmn_id, work.task.form, work.schema, work.instance.data or {},
+    return prefill(work.household, work.task.bpmn_id, work.task.form, work.schema, work.instance.data or {},
                    engine().today())
 
 
