@@ -17,6 +17,17 @@ class NotFound(EngineError):
     code = "not_found"
 
 
+class NotDeployed(NotFound):
+    """No version of the process is deployed. Unlike other NotFounds it may say so: the list of deployed
+    models is open to every user, and "not found or not yours" would read like a permission problem."""
+
+    code = "process_not_deployed"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"流程“{key}”尚未部署")
+        self.key = key
+
+
 class Forbidden(EngineError):
     """The actor sees the object but its role may not do this."""
 

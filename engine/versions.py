@@ -12,7 +12,7 @@ from engine import audit
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.deploy import SourceFile, compile_model
-from engine.errors import NotFound
+from engine.errors import NotDeployed, NotFound
 from engine.models import ProcessVersion
 
 
@@ -47,7 +47,7 @@ def latest_version(session: Session, key: str) -> ProcessVersion:
         select(ProcessVersion).where(ProcessVersion.key == key).order_by(ProcessVersion.version.desc()).limit(1)
     ).scalar()
     if row is None:
-        raise NotFound(f"process {key}")
+        raise NotDeployed(key)
     return row
 
 

@@ -53,7 +53,7 @@ def error_page(status: int, message: str | None = None):
 
 
 def _register_error_pages(app: Flask) -> None:
-    from web.api.errors import error_body
+    from web.api.errors import error_body, told_reason
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -71,7 +71,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine(exc: EngineError):
         status = next((s for cls, s in _ENGINE_STATUS.items() if isinstance(exc, cls)), 500)
-        return error_page(status, None if isinstance(exc, NotFound) else str(exc))
+        return error_page(status, told_reason(exc))
 
     @app.errorhandler(500)
     def _internal(exc: Exception):

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, DeployError, EngineError, Forbidden, InvalidData, NotFound
+from engine.errors import Conflict, DeployError, EngineError, Forbidden, InvalidData, NotDeployed, NotFound
 
 _STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, DeployError: 422}
 
@@ -22,6 +22,13 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}}
 
 
+def told_reason(exc: EngineError) -> str | None:
+    """What the user is told about a refusal; None for what is not found, which never says whether it exists."""
+    if isinstance(exc, NotFound) and not isinstance(exc, NotDeployed):
+        return None
+    return str(exc)
+
+
 def register(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -30,7 +37,8 @@ def register(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(EngineError)
     def _engine_error(exc: EngineError):
         status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 500)
-        message = "未找到或无权查看" if isinstance(exc, NotFound) else str(exc)
+        reason = told_reason(exc)
+        message = "未找到或无权查看" if reason is None else reason
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidData):
             extra["fields"] = exc.fields

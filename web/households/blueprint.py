@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine import queries
-from engine.errors import Conflict, InvalidData
+from engine.errors import Conflict, InvalidData, NotDeployed
 from monitoring import cases, comparison
 from monitoring import households as domain
 from monitoring import places as domain_places
@@ -95,7 +95,7 @@ def apply(household_id: int):
                                            {"channel": request.form.get("channel", "")})
             first = next(iter(queries.open_tasks(session, instance_id)), None)
             task_id = first.id if first else None
-    except (Conflict, InvalidData) as exc:
+    except (Conflict, InvalidData, NotDeployed) as exc:
         flash(f"未能登记监测申请：{exc}", "error")
         return redirect(url_for("households.detail", household_id=household_id))
     flash("已登记监测申请，请继续办理", "success")
