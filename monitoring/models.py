@@ -4,6 +4,7 @@ code lists, department data and comparison hits, notices and feedback to househo
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -48,6 +49,11 @@ class Place(Base):
     path: Mapped[str] = mapped_column(String(255), unique=True)
 
 
+def new_session_version() -> str:
+    """A random session version; sessions and API tokens that carry an older one are void."""
+    return secrets.token_hex(16)
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -58,12 +64,54 @@ class User(Base):
     place_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
     department: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[str] = mapped_column(String(32), default=new_session_version)
 
     def set_password(self, password: str) -> None:
+        """A new password ends every session and token opened with the old one."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """Void all of this user's browser sessions and API tokens: they carry the version replaced here."""
+        self.session_version = new_session_version()
+
+
+class LoginSession(Base):
+    """One browser login. The cookie holds a random token and only its sha256 is kept, so logout ends exactly
+    this session, and a copy of the database opens none."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    session_version: Mapped[str] = mapped_column(String(32))  # the user's at login: valid while it still is
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LoginFailureKind(enum.StrEnum):
+    ACCOUNT = "account"  # keyed by the user name as typed, whether or not such a user exists
+    ADDRESS = "address"  # keyed by the client's address
+
+
+class LoginFailure(Base):
+    """A login attempt not known to have succeeded; recent ones lock further logins (web/auth/throttle.py).
+
+    Rows, not counters: concurrent attempts in several server processes only ever insert.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key", "kind", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class MonitoringStatus(enum.StrEnum):
