@@ -15,6 +15,7 @@ from monitoring.models import Role
 from monitoring.process_functions import FUNCTIONS
 from web import config, pages
 from web.extensions import db
+from web.routing import RowIdConverter
 
 
 def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     db.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)

@@ -17,7 +17,7 @@ from monitoring.prefill import prefill
 from web.api import errors, views
 from web.api.auth import authenticate, current_actor, issue_token, token_required
 from web.api.errors import ApiError
-from web.api.parsing import field, json_body
+from web.api.parsing import field, json_body, query_int
 from web.boundary import engine, unit_of_work
 from web.documents import service as documents
 from web.extensions import db
@@ -66,7 +66,7 @@ def deploy_process_model():
 @api.get("/process-models/<key>")
 @token_required
 def process_model(key: str):
-    version = versions.get_version(db.session, key, request.args.get("version", type=int))
+    version = versions.get_version(db.session, key, query_int("version"))
     return jsonify({**views.process_model(version), "files": version.files,
                     "bpmn": next(iter(version.files.values()))})
 
@@ -117,7 +117,7 @@ def send_message(instance_id: int):
 @api.post("/instances/<int:instance_id>/cancel")
 @token_required
 def cancel_instance(instance_id: int):
-    reason = str((request.get_json(silent=True) or {}).get("reason", ""))
+    reason = field(json_body(optional=True), "reason", str, required=False) or ""
     with unit_of_work() as session:
         instances.cancel_instance(engine(), session, instance_id, current_actor(), reason)
     return jsonify(_instance_body(instance_id))

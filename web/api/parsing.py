@@ -1,26 +1,107 @@
-"""Reading request bodies: a malformed request is a 400 naming the field, before any use case runs."""
+"""Reading requests: a malformed request is a 400 naming the field, before any use case runs.
+
+Every JSON body is read here, strictly: Python's json accepts ``NaN`` and ``Infinity`` (and turns ``1e999``
+into infinity), which no column can store, and recurses once per nesting level until it overflows the stack.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import request
 
+from engine.limits import fits_integer
 from web.api.errors import ApiError
 
+MAX_DEPTH = 64  # far beyond any form (members.0.health.0 is four levels), far below the recursion limit
 
-def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+
+class _NonFinite:
+    """Stands in for a ``NaN``/``Infinity`` literal until its path is known, so the 400 can name the field."""
+
+
+def _non_finite(_literal: str) -> _NonFinite:
+    return _NonFinite()
+
+
+def _finite_float(literal: str) -> float | _NonFinite:
+    value = float(literal)
+    return _NonFinite() if value in (float("inf"), float("-inf")) else value
+
+
+def _malformed(reason: str, fields: dict[str, str] | None = None) -> ApiError:
+    return ApiError(400, "bad_request", f"请求体不是有效的 JSON：{reason}", fields)
+
+
+def parse_json(raw: bytes) -> Any:
+    """The JSON value of ``raw``; a 400 for bad UTF-8, bad syntax, non-finite numbers or deep nesting."""
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_non_finite, parse_float=_finite_float)
+    except UnicodeDecodeError:
+        raise _malformed("应为 UTF-8 编码") from None
+    except RecursionError:
+        raise _malformed(f"嵌套超过{MAX_DEPTH}层") from None
+    except ValueError:  # syntax, or an integer longer than Python converts
+        raise _malformed("格式错误") from None
+    _check_values(value)
+    return value
+
+
+def _check_values(value: Any) -> None:
+    """Walk without recursion: refuse nesting deeper than MAX_DEPTH and name every non-finite number."""
+    stack: list[tuple[str, int, Any]] = [("", 1, value)]
+    fields: dict[str, str] = {}
+    while stack:
+        path, depth, item = stack.pop()
+        if isinstance(item, _NonFinite):
+            fields[path or "_body"] = "数字应为有限值，不接受 NaN 或 Infinity"
+        elif isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                raise _malformed(f"嵌套超过{MAX_DEPTH}层", {path or "_body": f"嵌套超过{MAX_DEPTH}层"})
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend((f"{path}.{key}" if path else str(key), depth + 1, child) for key, child in pairs)
+    if fields:
+        raise _malformed("数字应为有限值", fields)
+
+
+def json_body(optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object; ``optional``: an empty body reads as ``{}``."""
+    raw = request.get_data(cache=True)
+    if optional and not raw.strip():
+        return {}
+    if not request.is_json:
+        raise ApiError(400, "bad_request", "请求体应为 JSON 对象 (Content-Type: application/json)")
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "请求体应为 JSON 对象")
     return body
 
 
 def field(body: dict[str, Any], name: str, kind: type, required: bool = True) -> Any:
-    """``body[name]`` if it has type ``kind`` (a bool is not an int); None when optional and absent."""
+    """``body[name]`` if it has type ``kind`` (a bool is not an int); None when optional and absent.
+
+    An integer must fit the Integer columns it is meant for (ids, years, positions): 422 otherwise.
+    """
     value = body.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ApiError(400, "bad_request", f"字段 {name} 缺失或类型错误", {name: "缺失或类型错误"})
+    if kind is int and not fits_integer(value):
+        raise ApiError(422, "invalid_data", f"字段 {name} 超出范围", {name: "数值超出范围"})
+    return value
+
+
+def query_int(name: str) -> int | None:
+    """An integer query parameter, None when absent; 400 naming it when it is not one a row could hold."""
+    text = request.args.get(name)
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not fits_integer(value):
+        raise ApiError(400, "bad_request", f"参数 {name} 应为整数", {name: "应为整数"})
     return value
