@@ -1,15 +1,23 @@
-"""Validating task submissions against their JSON Schema form, with reasons per field in Chinese."""
+"""Validating task submissions against their JSON Schema form, with reasons per field in Chinese.
+
+Beyond the schema, every submission is held to what any stored answer must be: numbers finite (JSON
+Schema lets NaN through every bound), text free of control and bidi characters, and ``minLength``
+counting what a reader sees (a zero-width space is not an answer).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
 
 from engine.errors import InvalidData
+from engine.text import character_problem, trimmed
 
 _TYPE_WORDS = {
     "string": "文本", "number": "数字", "integer": "整数", "boolean": "是或否",
@@ -77,6 +85,30 @@ def _leaf_errors(errors: list[ValidationError]) -> list[ValidationError]:
     return result
 
 
+def _visible_min_length(validator: Validator, minimum: int, instance: Any, schema: Mapping[str, Any]
+                        ) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and len(trimmed(instance)) < minimum:
+        yield ValidationError(f"{instance!r} is too short")
+
+
+_SchemaValidator = validators.extend(Draft202012Validator, {"minLength": _visible_min_length})
+
+
+def _value_problems(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, reason) for each number that is not finite and each text holding a forbidden character."""
+    stack = [(path, data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield where or "_form", "应为有限的数字"
+        elif isinstance(value, str) and (problem := character_problem(value, multiline=True)):
+            yield where or "_form", problem
+        elif isinstance(value, dict):
+            stack.extend((f"{where}.{key}" if where else str(key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}.{index}" if where else str(index), item) for index, item in enumerate(value))
+
+
 class FormValidator:
     """Checks submissions; applications add formats (e.g. a resident ID check digit) by name."""
 
@@ -89,20 +121,22 @@ class FormValidator:
             self._checker.checks(name)(check)
             self._format_words[name] = reason
 
-    def compile(self, schema: Mapping[str, Any]) -> Draft202012Validator:
+    def compile(self, schema: Mapping[str, Any]) -> Validator:
         """A reusable validator for ``schema`` (forms are immutable within a process version)."""
-        return Draft202012Validator(schema, format_checker=self._checker)
+        return _SchemaValidator(schema, format_checker=self._checker)
 
-    def validate(self, validator: Draft202012Validator | None, data: Any) -> None:
-        """Raise ``InvalidData`` with one reason per field, or return if ``data`` is acceptable."""
+    def validate(self, validator: Validator | None, data: Any) -> None:
+        """Raise ``InvalidData`` with one reason per field, or return if ``data`` is acceptable.
+
+        Without a form any object is accepted, but still only finite numbers and clean text.
+        """
         if not isinstance(data, dict):
             raise InvalidData("提交的数据应为对象", {"_form": "应为对象"})
-        if validator is None:
-            return
-        fields: dict[str, str] = {}
-        for error in _leaf_errors(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))):
-            for path in _field_paths(error):
-                fields.setdefault(path, _reason(error, self._format_words))
+        fields = dict(_value_problems(data))
+        if validator is not None:
+            for error in _leaf_errors(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))):
+                for path in _field_paths(error):
+                    fields.setdefault(path, _reason(error, self._format_words))
         if fields:
             raise InvalidData("表单填写有误", fields)
 
