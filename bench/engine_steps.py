@@ -133,8 +133,10 @@ def raw_spiff_ms_per_completion(bpmn: str, instances: int) -> float:
 
 
 def http_completions_per_second(workdir: Path, bpmn: str, instances: int, clients: int) -> tuple[float, int]:
+    no_processes = workdir / "no-processes"  # the bench deploys its own model, not the shipped ones
+    no_processes.mkdir()
     env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(workdir / "http"), "FANGPIN_FORMS_DIR": str(workdir),
-           "FANGPIN_SECRET_KEY": "bench"}
+           "FANGPIN_PROCESSES_DIR": str(no_processes), "FANGPIN_SECRET_KEY": "bench"}
     fangpin = str(Path(sys.executable).parent / "fangpin")
 
     def cli(*args: str) -> None:

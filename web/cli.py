@@ -22,6 +22,7 @@ from web.app import create_app
 from web.boundary import engine, unit_of_work
 from web.config import ConfigError, parse_time
 from web.extensions import db as database
+from web.shipped_processes import deploy_shipped
 
 
 def _fail(message: str) -> NoReturn:
@@ -62,6 +63,8 @@ def in_app(command: Callable[..., Any]) -> Callable[..., Any]:
                 _fail("; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or str(exc))
             except EngineError as exc:
                 _fail(str(exc) or exc.code)
+            except ConfigError as exc:
+                _fail(str(exc))
 
     return run
 
@@ -79,13 +82,16 @@ def db() -> None:
 @db.command("upgrade")
 @in_app
 def db_upgrade() -> None:
-    """Create or migrate the schema (idempotent) and add missing code-list entries."""
+    """Create or migrate the schema, add missing code-list entries, deploy the shipped process models (idempotent)."""
     from web.migrate import upgrade
 
     upgrade()
     with unit_of_work() as session:
         added = codelists.seed(session)
     click.echo(f"数据库已是最新结构; 新增代码表条目 {added} 条")
+    with unit_of_work() as session:
+        for deployment in deploy_shipped(session):
+            click.echo(_deployed(deployment))
 
 
 @main.group("places")
@@ -134,9 +140,12 @@ def processes_group() -> None:
 def processes_deploy(files: tuple[Path, ...]) -> None:
     sources = [SourceFile(p.name, p.read_bytes()) for p in files]
     with unit_of_work() as session:
-        result = versions.deploy(engine(), session, sources, SYSTEM)
-        state = "已部署新版本" if result.created else "内容未变, 未部署新版本"
-        click.echo(f"{result.version.key} v{result.version.version} {result.version.sha256[:12]} {state}")
+        click.echo(_deployed(versions.deploy(engine(), session, sources, SYSTEM)))
+
+
+def _deployed(result: versions.Deployment) -> str:
+    state = "已部署新版本" if result.created else "内容未变, 未部署新版本"
+    return f"{result.version.key} v{result.version.version} {result.version.sha256[:12]} {state}"
 
 
 @processes_group.command("list")

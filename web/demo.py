@@ -9,15 +9,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import versions
-from engine.assignment import SYSTEM
-from engine.deploy import SourceFile
 from engine.errors import InvalidData
 from monitoring import comparison, demo_data, households, places, thresholds
 from monitoring.models import Household, Place, Role, User
 from web.boundary import engine, unit_of_work
-from web.config import PROJECT_ROOT
 from web.demo_cases import build_cases
+from web.shipped_processes import deploy_shipped
 
 DEMO_PASSWORD = "fangpin2026"
 HOUSEHOLDS = 200
@@ -51,7 +48,7 @@ def build_demo() -> None:
         users = _places_and_users(session)
         _thresholds(session)
         _households(session)
-        _deploy_processes(session)
+        deploy_shipped(session)
     with unit_of_work() as session:
         data_dir = _department_data(session)
     with unit_of_work() as session:
@@ -105,7 +102,3 @@ def _department_data(session: Session) -> Path:
                           engine().now())
     return folder
 
-
-def _deploy_processes(session: Session) -> None:
-    for path in sorted((PROJECT_ROOT / "processes").glob("*.bpmn")):
-        versions.deploy(engine(), session, [SourceFile(path.name, path.read_bytes())], SYSTEM)
