@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_login import current_user
 
 from engine import versions
@@ -78,6 +79,12 @@ def process_name(key: str) -> str:
     return cache.get(key, key)
 
 
+def static_file_exists(filename: str) -> bool:
+    """Whether a static file is installed: the bpmn-js files are built by ``make assets``, not committed."""
+    folder = current_app.static_folder
+    return folder is not None and (Path(folder) / filename).is_file()
+
+
 def _navigation() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {}
@@ -93,4 +100,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_navigation)
-    app.jinja_env.globals["annexes"] = ANNEXES
+    app.jinja_env.globals.update(annexes=ANNEXES, static_file_exists=static_file_exists)

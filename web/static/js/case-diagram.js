@@ -7,7 +7,18 @@
   const EVENT_KINDS = { "bpmn:TimerEventDefinition": "timer", "bpmn:MessageEventDefinition": "message" };
   const box = document.getElementById("case-diagram");
   const dataTag = document.getElementById("case-diagram-data");
-  if (!box || !dataTag || typeof window.BpmnJS === "undefined") return;
+  if (!box || !dataTag) return;
+
+  function fail() {
+    box.textContent = box.dataset.failed;
+    box.classList.add("failed");
+  }
+
+  // The viewer's file did not load (removed since the page was made, or blocked): say so, never an empty box.
+  if (typeof window.BpmnJS === "undefined") {
+    fail();
+    return;
+  }
   const state = JSON.parse(dataTag.textContent);
 
   // Lanes are named by role keys (village, township, county); people read them in Chinese.
@@ -74,8 +85,5 @@
     }
   }
 
-  show().catch(() => {
-    box.textContent = box.dataset.failed;
-    box.classList.add("failed");
-  });
+  show().catch(fail);
 })();
