@@ -6,15 +6,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, InvalidData, NotFound
-from engine.models import Task, TaskDraft, TaskState
+from engine.models import ProcessInstance, Task, TaskDraft, TaskState
 from engine.serialization import check_data_keys
+
+BATCH_PROPERTY = "batch"  # a step the process lets decide for several cases at once (one meeting, one notice)
 
 
 def visible_task(session: Session, task_id: str, actor: Actor) -> Task:
@@ -52,15 +54,31 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
     if not isinstance(data, dict):
         raise InvalidData("data 应为对象", {"data": "应为对象"})
     check_data_keys(data)
+    rows = [_open_task(session, task_id, actor) for task_id in task_ids]
+    if len(rows) > 1:
+        check_batch(engine, session, rows)
     by_instance: dict[int, list[str]] = defaultdict(list)
-    for task_id in task_ids:
-        by_instance[_open_task(session, task_id, actor).instance_id].append(task_id)
+    for row in rows:
+        by_instance[row.instance_id].append(row.id)
     for instance_id in sorted(by_instance):
         with engine.open_instance(session, instance_id, actor.username) as step:
             for task_id in by_instance[instance_id]:
                 step.complete(task_id, actor, dict(data))
     session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(task_ids)))  # of no more use to anyone
     return [instance_id for instance_id in by_instance]
+
+
+def check_batch(engine: Engine, session: Session, rows: Sequence[Task]) -> None:
+    """Several tasks decided at once must be the same step, at the same place, of a step its BPMN marks
+    batchable (``spiffworkflow:property name="batch" value="true"``); else InvalidData naming ``task_ids``."""
+    first = rows[0]
+    if any(row.bpmn_id != first.bpmn_id or row.place_code != first.place_code for row in rows):
+        raise InvalidData("只能批量办理同一地点、同一步骤的任务", {"task_ids": "步骤或地点不一致"})
+    versions = set(session.execute(select(ProcessInstance.version_id)
+                                   .where(ProcessInstance.id.in_({row.instance_id for row in rows}))).scalars())
+    if any(engine.versions.get(session, version).step_property(first.bpmn_id, BATCH_PROPERTY) != "true"
+           for version in versions):
+        raise InvalidData("此步骤须逐个办理", {"task_ids": "此步骤不能批量办理"})
 
 
 def claim_task(engine: Engine, session: Session, task_id: str, actor: Actor) -> Task:

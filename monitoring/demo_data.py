@@ -27,6 +27,8 @@ EVIDENCE = {
     "schooling": lambda r: {"学校": "呼和浩特某国际学校", "年学费": str(r.randint(30000, 80000))},
     "deposits": lambda r: {"存款余额": str(r.randint(300000, 900000))},
     "village_officials": lambda r: {"职务": "嘎查党支部书记", "补贴标准": "每月3000元"},
+    "large_growers": lambda r: {"经营类型": "肉羊养殖", "存栏": f"{r.randint(800, 3000)}只"},
+    "compensation": lambda r: {"项目": "旗县道路征地", "补偿金额": str(r.randint(300000, 2000000))},
 }
 
 

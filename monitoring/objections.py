@@ -1,8 +1,13 @@
-"""Recording an objection raised during a notice: it goes to the household's case as the message ``objection``."""
+"""Recording an objection raised during a notice: it goes to the household's case as the message ``objection``.
+
+Both ways in, the notice page (by notice and household) and the API's message route (by case), keep the same
+rules: who may record it, what it must say, and that the notice still runs (to the end of its last day).
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +17,7 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance
-from monitoring import cases, notices
+from monitoring import cases, notices, permissions
 from monitoring.models import Notice
 
 OBJECTION = "objection"
@@ -33,15 +38,45 @@ def _problems(by: str, content: str) -> dict[str, str]:
 def record_objection(engine: Engine, session: Session, actor: Actor, notice_id: int, household_id: int,
                      by: str, content: str, today: date) -> int:
     """Deliver the objection to the household's case; Conflict once the notice or the case's wait is over."""
-    problems = _problems(by, content)
-    if problems:
-        raise InvalidData("异议填写不完整", problems)
-    notice = _notice_listing(session, actor, notice_id, household_id)
-    if notice.ends_on < today:
-        raise Conflict("公示期已结束，不能再登记异议")
+    _check(actor, by, content)
+    _still_running(_notice_listing(session, actor, notice_id, household_id), today)
     instance_id = _case_awaiting_objection(session, actor, household_id)
     instances.send_message(engine, session, instance_id, actor, OBJECTION, {"by": by, "content": content})
     return instance_id
+
+
+def send_message(engine: Engine, session: Session, actor: Actor, instance_id: int, name: str,
+                 payload: dict[str, Any], today: date) -> None:
+    """A message to a case (the API): an objection keeps the objection's rules, other messages go to the engine."""
+    if name != OBJECTION:
+        instances.send_message(engine, session, instance_id, actor, name, payload)
+        return
+    instance = instances.visible_instance(session, instance_id, actor)
+    by, content = (value.strip() if isinstance(value := payload.get(key), str) else "" for key in ("by", "content"))
+    _check(actor, by, content)
+    household_id = cases.household_id_of(instance.business_key)
+    notice_id = (instance.data or {}).get("notice", {}).get("notice_id")
+    if household_id is None or not isinstance(notice_id, int) or not _awaits_objection(instance.waiting):
+        raise Conflict("该案件当前不在公示期，不能登记异议")
+    _still_running(_notice_listing(session, actor, notice_id, household_id), today)
+    instances.send_message(engine, session, instance_id, actor, OBJECTION, {"by": by, "content": content})
+
+
+def _check(actor: Actor, by: str, content: str) -> None:
+    permissions.require(actor.role, permissions.OBJECTION_RECORDERS, "只有嘎查村、苏木乡镇或旗县可以登记异议")
+    problems = _problems(by, content)
+    if problems:
+        raise InvalidData("异议填写不完整", problems)
+
+
+def _still_running(notice: Notice, today: date) -> None:
+    """A notice runs to the end of its last day (China time): objections until then, none after."""
+    if notice.ends_on < today:
+        raise Conflict("公示期已结束，不能再登记异议")
+
+
+def _awaits_objection(waiting: list[dict[str, Any]] | None) -> bool:
+    return any(w.get("type") == "message" and w.get("name") == OBJECTION for w in waiting or [])
 
 
 def _notice_listing(session: Session, actor: Actor, notice_id: int, household_id: int) -> Notice:
@@ -60,6 +95,6 @@ def _case_awaiting_objection(session: Session, actor: Actor, household_id: int) 
         ProcessInstance.place_path.startswith(actor.place_path, autoescape=True),
     ).order_by(ProcessInstance.id)).all()
     for instance_id, waiting in running:
-        if any(w.get("type") == "message" and w.get("name") == OBJECTION for w in waiting or []):
+        if _awaits_objection(waiting):
             return instance_id
     raise Conflict("该农户的案件已不在公示期，不能再登记异议")

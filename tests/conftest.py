@@ -80,6 +80,8 @@ def app(database_url, clock, tmp_path, forms_dir):
         "FORMS_DIR": str(forms_dir),
         "DOCUMENTS_DIR": str(tmp_path / "documents"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+        # tokens expire by the engine's clock; the scenarios travel months with one login
+        "TOKEN_MAX_AGE": 3 * 365 * 24 * 3600,
     }, clock=clock)
     with app.app_context():
         if database_url.startswith("sqlite"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -23,16 +24,23 @@ def render_html(template: str, context: dict[str, Any]) -> str:
     return _environment.get_template(template).render(**context)
 
 
+def template_file(url: str) -> Path:
+    """The file a document may read for ``url``: decoded first (``%2e%2e`` is ``..``), then resolved, and only
+    inside the template folder; ValueError for anything else."""
+    parts = urlsplit(url)
+    path = Path(unquote(parts.path)).resolve()
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost") or TEMPLATES not in path.parents:
+        raise ValueError(f"documents may not fetch {url}")
+    return path
+
+
 def _local_fetcher() -> Any:
     """WeasyPrint's fetcher for stylesheets and images: files of the template folder, nothing else."""
     from weasyprint.urls import URLFetcher
 
     class LocalFiles(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
-            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
-            if not url.startswith("file://") or TEMPLATES not in path.parents:
-                raise ValueError(f"documents may not fetch {url}")
-            return super().fetch(url, headers)
+            return super().fetch(template_file(url).as_uri(), headers)  # exactly the file that was checked
 
     return LocalFiles(allowed_protocols=("file",))
 

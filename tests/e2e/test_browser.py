@@ -75,7 +75,7 @@ def through_authorization_by_api(root: str, household: dict) -> None:
     """Households B and C reach the appraisal the quick way, to be appraised together with A."""
     instance = api(root, CADRE, "POST", "/instances", {"process": "identification", "household_id": household["id"],
                                                        "data": {"channel": "cadre_screening"}})
-    for step, answers in (("visit", VISIT), ("authorize", {})):
+    for step, answers in (("visit", VISIT), ("authorize", {"approved": True})):
         task = next(t for t in api(root, CADRE, "GET", "/tasks") if t["instance_id"] == instance["id"])
         assert task["bpmn_id"] == step
         prefill = api(root, CADRE, "GET", f"/tasks/{task['id']}")["prefill"]
@@ -142,6 +142,7 @@ def test_identification_in_the_browser(demo, browser):
 
     # 3. the authorization, first with a wrong check digit on the spouse's ID number
     cun.get_by_role("row").filter(has_text=HEADS[0]).get_by_role("link", name="办理").click()
+    cun.get_by_role("group", name=re.compile("同意签署")).get_by_label("是").check()
     spouse_id = cun.locator('[id="f-members.1.id_number"]')
     right = spouse_id.input_value()
     spouse_id.fill(right[:17] + ("0" if right[17] != "0" else "1"))

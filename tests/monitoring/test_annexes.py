@@ -19,7 +19,7 @@ from sqlalchemy import select
 from engine.errors import InvalidData, NotFound
 from monitoring import households, notices
 from monitoring.documents import annexes
-from monitoring.documents.render import render_pdf
+from monitoring.documents.render import TEMPLATES, render_pdf, template_file
 from monitoring.id_number import check_digit
 from monitoring.models import Household, Notice
 from tests.conftest import CST
@@ -230,3 +230,21 @@ def test_unknown_subjects_and_wrong_stages_are_refused(session, approved):
         annexes.context_for(session, "annex2", 9999, TODAY)
     with pytest.raises(InvalidData):
         annexes.context_for(session, "annex3", notice_of(session, "identification_first").id, TODAY)
+
+
+@pytest.mark.parametrize("url", [
+    "file://{root}/%2e%2e/%2e%2e/pyproject.toml",
+    "file://{root}/..%2f..%2fpyproject.toml",
+    "file://{root}/../../pyproject.toml",
+    "file://evil.example{root}/base.css",
+    "http://127.0.0.1/{root}/base.css",
+    "file:///etc/passwd",
+])
+def test_documents_read_no_file_outside_their_templates_however_the_url_is_encoded(url):
+    with pytest.raises(ValueError):
+        template_file(url.format(root=TEMPLATES))
+
+
+def test_documents_read_their_own_template_files():
+    assert template_file(f"file://{TEMPLATES}/base.html") == TEMPLATES / "base.html"
+    assert template_file(f"file://{TEMPLATES}/sub%20dir/../base.html") == TEMPLATES / "base.html"

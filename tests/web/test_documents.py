@@ -32,7 +32,7 @@ def authorized(api, household=None):
     household = household or new_household(api)
     instance = start(cun, household, "cadre_screening")
     cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
-    cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize"))
+    cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize", approved=True))
     return household, instance
 
 

@@ -7,11 +7,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from engine import timers
-from monitoring import thresholds
+from monitoring import comparison, thresholds
+from monitoring.department_files import DATASETS
 from monitoring.demo_data import department_file
 from monitoring.id_number import check_digit
+from monitoring.models import User
 from tests.conftest import CST
 from web.boundary import engine, unit_of_work
 
@@ -36,7 +39,17 @@ def world(api, session, create_user):
         thresholds.set_threshold(session, thresholds.INCOME_LINE, "150000000000", year, 8900, "test",
                                  datetime(2026, 1, 1, tzinfo=CST))
     create_user("gongan", "department", "150223000000", department="police")
+    upload_every_dataset(session, create_user, datetime(2026, 3, 1, tzinfo=CST))
     session.commit()
+
+
+def upload_every_dataset(session, create_user, at):
+    """Every department's data is in and current, with none of our households in it: a case's comparison
+    then turns on the hits a test uploads, never on missing data."""
+    for key, dataset in DATASETS.items():
+        actor = create_user(f"dept_{key}", "department", "150223000000", department=dataset.departments[0])
+        user = session.execute(select(User).where(User.username == actor.username)).scalar_one()
+        comparison.upload(session, user, actor, key, f"{key}.csv", department_file(key, [], others=2, seed=1), at)
 
 
 def person(name, first17, relation="head"):
@@ -70,7 +83,7 @@ def form_data(user, instance_id, bpmn_id, **answers):
     return {**prefill, **answers}
 
 
-def sweep(clock, days=5, minutes=1):
+def sweep(clock, days=6, minutes=0):
     clock.advance(timedelta(days=days, minutes=minutes))
     return timers.run_due_timers(engine(), unit_of_work)
 
@@ -89,7 +102,7 @@ def through_first_notice(api, clock, household, channel="self_declared"):
         cun.complete(instance["id"], "apply", form_data(cun, instance["id"], "apply", way="in_person",
                                                          applicant_name="巴特尔", reason="家人患病, 医疗支出大"))
     cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
-    cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize"))
+    cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize", approved=True))
     cun.complete(instance["id"], "appraisal", form_data(cun, instance["id"], "appraisal", **APPRAISAL))
     assert sweep(clock) == 1
     return instance
@@ -145,7 +158,7 @@ def test_an_objection_sends_the_household_back_to_verification_and_a_new_notice(
     household = new_household(api)
     instance = start(cun, household, "cadre_screening")
     cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
-    cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize"))
+    cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize", approved=True))
     cun.complete(instance["id"], "appraisal", form_data(cun, instance["id"], "appraisal", **APPRAISAL))
     clock.advance(timedelta(days=2))
     objected = cun.post(f"/instances/{instance['id']}/messages",
@@ -159,7 +172,7 @@ def test_an_objection_sends_the_household_back_to_verification_and_a_new_notice(
     assert [t["bpmn_id"] for t in after["tasks"]] == ["appraisal"]  # already authorized: not signed twice
     cun.complete(instance["id"], "appraisal", form_data(cun, instance["id"], "appraisal", **APPRAISAL))
     assert sweep(clock, days=3) == 0  # the notice starts again from the new posting
-    assert sweep(clock, days=2) == 1
+    assert sweep(clock, days=3) == 1
     assert api("zhen").task(instance["id"], "township_review")
 
 
@@ -221,7 +234,7 @@ def test_one_notice_for_the_households_a_village_decided_together(api, world, cl
     for _ in range(3):
         instance = start(cun, new_household(api), "cadre_screening")
         cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
-        cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize"))
+        cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize", approved=True))
         cases.append(instance["id"])
     task_ids = [cun.task(i, "appraisal")["id"] for i in cases]
     decision = {**APPRAISAL, "meeting_date": "2026-03-02"}
@@ -238,9 +251,9 @@ def test_a_wrong_id_number_in_the_authorization_form_names_the_field(api, world,
     cun = api("cun")
     instance = start(cun, new_household(api), "cadre_screening")
     cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
-    data = form_data(cun, instance["id"], "authorize")
+    data = form_data(cun, instance["id"], "authorize", approved=True)
     data["members"][0]["id_number"] = data["members"][0]["id_number"][:-1] + "0"
-    if data["members"][0]["id_number"] == form_data(cun, instance["id"], "authorize")["members"][0]["id_number"]:
+    if data["members"][0]["id_number"] == form_data(cun, instance["id"], "authorize", approved=True)["members"][0]["id_number"]:
         data["members"][0]["id_number"] = data["members"][0]["id_number"][:-1] + "1"
     refused = cun.complete(instance["id"], "authorize", data, status=422)
     assert "members.0.id_number" in refused["error"]["fields"]

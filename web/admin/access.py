@@ -1,4 +1,5 @@
-"""Who may use which part of the administration, and the places a manager may act on (own place and below)."""
+"""The administration's sections for each role (the roles come from ``monitoring.permissions``), and the places a
+manager may act on (own place and below)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from monitoring.models import Place, Role
-from web.api.monitoring_routes import THRESHOLD_ROLES
-
-USER_MANAGERS = frozenset({Role.ADMIN, Role.COUNTY})  # a county keeps its own cadres' and departments' accounts
-PLACE_MANAGERS = frozenset({Role.ADMIN, Role.COUNTY})  # a county adds villages and townships when they are re-zoned
-CALENDAR_MANAGERS = frozenset({Role.ADMIN})  # holidays are national: one table for every place
-UPLOAD_ROLES = frozenset({Role.DEPARTMENT, Role.COUNTY, Role.REGION, Role.ADMIN})  # only departments upload
-THRESHOLD_MANAGERS = frozenset().union(*THRESHOLD_ROLES.values())
+from monitoring.models import Place
+from monitoring.permissions import (
+    CALENDAR_MANAGERS,
+    PLACE_MANAGERS,
+    THRESHOLD_MANAGERS,
+    UPLOAD_ROLES,
+    USER_MANAGERS,
+)
 
 
 @dataclass(frozen=True)

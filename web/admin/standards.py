@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from engine.errors import Forbidden, NotFound
+from engine.errors import NotFound
 from monitoring import thresholds
-from monitoring.models import Place, PlaceLevel, Threshold
+from monitoring.models import Place, Threshold
+from monitoring.permissions import THRESHOLD_RULES, check_threshold_setting, require, threshold_kinds_for
 from web.admin.access import places_in_scope
 from web.admin.forms import parse_int, reported_together, text
-from web.api.monitoring_routes import THRESHOLD_ROLES
 
 
 @dataclass(frozen=True)
@@ -22,28 +22,33 @@ class Kind:
     key: str
     name: str
     text: str
-    levels: tuple[str, ...]  # where it is set: an income line per region or league, a warning line per county
+    unit: str
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """Where it is set (``monitoring.permissions``): an income line per region or league, the rest per county."""
+        return THRESHOLD_RULES[self.key].levels
 
 
 KINDS = {
     thresholds.INCOME_LINE: Kind(
-        thresholds.INCOME_LINE, "收入监测线（监测底线）", "家庭年人均纯收入低于此线的，列入监测范围；单位：元/人·年。",
-        (PlaceLevel.REGION, PlaceLevel.LEAGUE)),
+        thresholds.INCOME_LINE, "收入监测线（监测底线）", "家庭年人均纯收入低于此线的，列入监测范围。", "元/人·年"),
     thresholds.EXPENSE_WARNING: Kind(
-        thresholds.EXPENSE_WARNING, "刚性支出预警线", "家庭合规自付刚性支出超过此线的，予以预警；单位：元/年。",
-        (PlaceLevel.COUNTY,)),
+        thresholds.EXPENSE_WARNING, "刚性支出预警线", "家庭合规自付刚性支出超过此线的，予以预警。", "元/年"),
+    thresholds.DATA_MAX_AGE: Kind(
+        thresholds.DATA_MAX_AGE, "比对数据有效期",
+        "部门比对数据上传超过此天数的，数据比对时提示旗县确认（未设置时为一个季度，92天）。", "天"),
 }
 
 
 def kinds_for(role: str) -> list[Kind]:
-    return [KINDS[key] for key, roles in THRESHOLD_ROLES.items() if role in roles]
+    return [KINDS[key] for key in threshold_kinds_for(role)]
 
 
 def kind_for(role: str, key: str) -> Kind:
     if key not in KINDS:
         raise NotFound(f"threshold kind {key}")
-    if role not in THRESHOLD_ROLES[key]:
-        raise Forbidden("无权设置此标准")
+    require(role, THRESHOLD_RULES[key].roles, "无权设置此标准")
     return KINDS[key]
 
 
@@ -57,6 +62,7 @@ def set_line(session: Session, actor: Actor, kind: Kind, place: Place, form: Map
     problems: dict[str, str] = {}
     year = parse_int(form.get("year"), "year", "年份应为数字", problems)
     note = text(form.get("note"), "note", "说明", 200, problems, required=False)
+    check_threshold_setting(actor.role, kind.key, place)
     with reported_together(problems, "标准设置有误"):
         row = thresholds.set_threshold(session, kind.key, place.code, year or 0, (form.get("amount") or "").strip(),
                                        actor.username, at, note)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from engine.errors import Forbidden
-from monitoring import codelists, comparison, households, notices, thresholds
+from engine.errors import NotFound
+from monitoring import codelists, comparison, households, notices, permissions, thresholds
 from monitoring.models import DepartmentUpload, Role
-from monitoring.places import place_in_scope
+from monitoring.places import get_place, place_in_scope
 from web.api import household_views as hv
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
@@ -17,9 +17,6 @@ from web.api.parsing import field, json_body
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
 from web.extensions import db
-
-THRESHOLD_ROLES = {thresholds.INCOME_LINE: {Role.REGION, Role.ADMIN},
-                   thresholds.EXPENSE_WARNING: {Role.COUNTY, Role.REGION, Role.ADMIN}}
 
 
 @api.post("/households")
@@ -84,14 +81,11 @@ def list_department_data():
 def set_threshold():
     body = json_body()
     kind = field(body, "kind", str)
-    if kind not in THRESHOLD_ROLES:
-        raise ApiError(422, "invalid_data", "标准类型无效", {"kind": "应为 income_line 或 expense_warning"})
-    if g.user.role not in THRESHOLD_ROLES[kind]:
-        raise Forbidden("无权设置此标准")
     place = place_in_scope(db.session, current_actor(), field(body, "place", str))
+    permissions.check_threshold_setting(g.user.role, kind, place)
     with unit_of_work() as session:
         row = thresholds.set_threshold(session, kind, place.code, field(body, "year", int), body.get("amount"),
-                                       g.user.username, engine().now(), str(body.get("note", "")))
+                                       g.user.username, engine().now(), body.get("note", ""))
         result = hv.threshold(row)
     return jsonify(result), 201
 
@@ -100,8 +94,10 @@ def set_threshold():
 @token_required
 def list_thresholds():
     kind = request.args.get("kind", thresholds.INCOME_LINE)
-    place = request.args.get("place", g.user.place_code)
-    return jsonify([hv.threshold(t) for t in thresholds.history(db.session, kind, place)])
+    place = get_place(db.session, request.args.get("place", g.user.place_code))
+    if not permissions.may_read_thresholds(current_actor(), place):
+        raise NotFound(f"place {place.code}")
+    return jsonify([hv.threshold(t) for t in thresholds.history(db.session, kind, place.code)])
 
 
 @api.get("/code-lists")
@@ -113,12 +109,12 @@ def code_lists():
 @api.put("/code-lists/<list_key>/<code>")
 @token_required
 def set_code(list_key: str, code: str):
-    if g.user.role != Role.ADMIN:
-        raise Forbidden("只有管理员可以修改代码表")
+    permissions.require(g.user.role, permissions.CODE_LIST_EDITORS, "只有管理员可以修改代码表")
     body = json_body()
+    active = field(body, "active", bool, required=False)
+    position = field(body, "position", int, required=False)
     with unit_of_work() as session:
-        entry = codelists.set_entry(session, list_key, code, str(body.get("label", "")), body.get("active", True),
-                                    body.get("position"))
+        entry = codelists.set_entry(session, list_key, code, body.get("label", ""), active is not False, position)
         result = {"list": entry.list_key, "code": entry.code, "label": entry.label, "active": entry.active}
     return jsonify(result)
 

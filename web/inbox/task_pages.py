@@ -21,8 +21,6 @@ from web.documents.service import documents_dir
 from web.extensions import db
 from web.inbox.schema_form import ATTACHMENT_FORMAT, all_errors_placed, build_fields
 
-BATCH_PROPERTY = "batch"  # a step the process lets decide for several households at once
-
 
 @dataclass
 class Work:
@@ -96,7 +94,7 @@ def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[st
 
 def batchable(work: Work) -> bool:
     loaded = engine().versions.get(db.session, work.instance.version_id)
-    return loaded.step_property(work.task.bpmn_id, BATCH_PROPERTY) == "true"
+    return loaded.step_property(work.task.bpmn_id, tasks.BATCH_PROPERTY) == "true"
 
 
 def form_errors(work: Work, data: dict[str, Any]) -> dict[str, str]:
@@ -136,13 +134,9 @@ def open_batch(session: Session, task_ids: list[str], actor: Actor) -> BatchWork
     if len(task_ids) < 2:
         raise InvalidData("请至少选择两户", {"task": "至少选择两户"})
     items = [open_work(session, task_id, actor) for task_id in dict.fromkeys(task_ids)]
-    first = items[0]
     if any(not w.ready for w in items):
         raise Conflict("所选任务中有已办理的任务，请返回待办刷新")
-    if any(w.task.bpmn_id != first.task.bpmn_id or w.task.place_code != first.task.place_code for w in items):
-        raise InvalidData("只能批量办理同一嘎查村、同一步骤的任务", {"task": "步骤或嘎查村不一致"})
-    if not batchable(first):
-        raise InvalidData("此步骤须逐户办理", {"task": "此步骤不能批量办理"})
+    tasks.check_batch(engine(), session, [w.task for w in items])
     return BatchWork(items)
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.errors import Conflict, InvalidData
 from monitoring import objections
 from monitoring.documents import store
-from monitoring.models import Role
+from monitoring.permissions import OBJECTION_RECORDERS
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.extensions import db
@@ -18,7 +18,6 @@ from web.notices.words import HOTLINE
 
 notices = Blueprint("notices", __name__, url_prefix="/notices")
 
-OBJECTION_ROLES = (Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY)
 
 
 @notices.get("/")
@@ -27,7 +26,7 @@ def index():
 
 
 @notices.post("/<int:notice_id>/households/<int:household_id>/objection")
-@roles_required(*OBJECTION_ROLES)
+@roles_required(*OBJECTION_RECORDERS)
 def object_to(notice_id: int, household_id: int):
     answers = {name: request.form.get(name, "").strip() for name in ("by", "content")}
     try:
@@ -55,5 +54,5 @@ class Failed:
 def _page(failed: Failed | None = None, status: int = 200):
     return render_template(
         "notices/index.html", boards=board.open_boards(db.session, g.actor, engine().today()), hotline=HOTLINE,
-        may_object=g.user.role in OBJECTION_ROLES, failed=failed, notice_annexes=store.NOTICE_ANNEXES,
+        may_object=g.user.role in OBJECTION_RECORDERS, failed=failed, notice_annexes=store.NOTICE_ANNEXES,
     ), status

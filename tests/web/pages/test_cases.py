@@ -31,7 +31,7 @@ def case_at_appraisal(api) -> int:
     cun = api("cun")
     instance_id = case_at_visit(api)
     cun.complete(instance_id, "visit", form_data(cun, instance_id, "visit", **VISIT))
-    cun.complete(instance_id, "authorize", form_data(cun, instance_id, "authorize"))
+    cun.complete(instance_id, "authorize", form_data(cun, instance_id, "authorize", approved=True))
     return instance_id
 
 
@@ -66,15 +66,25 @@ def test_the_data_reads_as_labelled_tables_not_json(api, pages):
     assert "<h3>走访排查</h3>" in page.text and "工资性收入(元)" in page.text
     assert "<dd>干部排查</dd>" in page.text  # the channel by its code-list label
     assert "<dd>2026年3月2日</dd>" in page.text and "因病" in page.text
-    assert "家庭成员(信息采集表)" in page.text and "户主" in page.text  # the members as a table
     assert "wage_income" not in page.text and '"approved"' not in page.text
+
+
+def test_the_case_keeps_no_id_numbers_of_the_members(api, pages):
+    """The authorization writes the members to the household record; the case, seen by every level, has none."""
+    instance_id = case_at_appraisal(api)
+    instance = api("zhen").get(f"/instances/{instance_id}").json
+    household = api("cun").get(f"/households/{instance['business_key'].removeprefix('household:')}").json
+    ids = [m["id_number"] for m in household["members"]]
+    assert ids and "members" not in instance["data"]
+    for seen in (json.dumps(instance["data"], ensure_ascii=False), pages("zhen").get(f"/cases/{instance_id}").text):
+        assert not any(id_number in seen for id_number in ids)
 
 
 def test_during_a_notice_the_page_says_until_when_the_timer_waits(api, pages, clock):
     instance_id = case_on_first_notice(api)
     page = pages("zhen").get(f"/cases/{instance_id}")
     assert {"id": "first_notice", "type": "timer"} in highlights(page)["waiting"]
-    assert "等待时限" in page.text and "第一次公示期" in page.text and "2026年3月7日 09:00" in page.text
+    assert "等待时限" in page.text and "第一次公示期" in page.text and "2026年3月8日 00:00" in page.text
     assert "等待消息" in page.text and "异议" in page.text
     assert sweep(clock) == 1
     after = pages("zhen").get(f"/cases/{instance_id}")

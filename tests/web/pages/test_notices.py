@@ -21,7 +21,7 @@ def objection_url(api, household_id: int) -> str:
 
 
 def household_of(api, instance_id: int) -> dict:
-    household_id = api("cun").get(f"/instances/{instance_id}").json["data"]["household_id"]
+    household_id = int(api("cun").get(f"/instances/{instance_id}").json["business_key"].removeprefix("household:"))
     return api("cun").get(f"/households/{household_id}").json
 
 
@@ -63,16 +63,22 @@ def test_an_empty_objection_is_refused_in_chinese(api, pages):
     assert api("cun").get(f"/instances/{instance_id}").json["waiting"]
 
 
+def test_an_objection_late_on_the_notices_last_day_is_still_received(api, pages, clock):
+    instance_id = case_on_first_notice(api)  # posted 2 March 09:00, runs to the end of 7 March
+    url = objection_url(api, household_of(api, instance_id)["id"])
+    assert sweep(clock, days=5, minutes=14 * 60 + 55) == 0  # 7 March 23:55 China time: the last day still runs
+    late = pages("cun").post(url, OBJECTION)
+    assert late.status_code == 302, late.text
+    assert api("cun").task(instance_id, "visit")
+
+
 def test_no_objection_once_the_notice_is_over(api, pages, clock):
     instance_id = case_on_first_notice(api)
     url = objection_url(api, household_of(api, instance_id)["id"])
-    assert sweep(clock) == 1  # 7 March 09:01: the notice's last day, its timer has fired
-    last_day = pages("cun").post(url, OBJECTION)
-    assert last_day.status_code == 409 and "不在公示期" in last_day.text
-    clock.advance(timedelta(days=1))
-    assert "当前没有公示中的名单" in pages("cun").get("/notices/").text
+    assert sweep(clock, days=5, minutes=15 * 60 + 1) == 1  # 8 March 00:01: the notice ended at midnight
     ended = pages("cun").post(url, OBJECTION)
     assert ended.status_code == 409 and "公示期已结束" in ended.text
+    assert "当前没有公示中的名单" in pages("cun").get("/notices/").text
 
 
 def test_only_village_township_and_county_record_objections(api, pages):

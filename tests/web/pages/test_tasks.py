@@ -79,9 +79,9 @@ def test_a_wrong_id_number_in_the_members_is_shown_on_that_field(api, world, pag
     cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
     browser = pages("cun")
     url = open_task(api, cun, instance["id"], "authorize")
-    prefill = form_data(cun, instance["id"], "authorize")
+    prefill = form_data(cun, instance["id"], "authorize", approved=True)
     wrong = prefill["members"][1]["id_number"][:17] + ("0" if prefill["members"][1]["id_number"][17] != "0" else "1")
-    data = [("action", "submit"), ("signed_by", "head"), ("signed_on", "2026-03-02")]
+    data = [("action", "submit"), ("approved", "true"), ("signed_by", "head"), ("signed_on", "2026-03-02")]
     for index, member in enumerate(prefill["members"]):
         data += [(f"members.{index}.name", member["name"]), (f"members.{index}.relation", member["relation"]),
                  (f"members.{index}.id_number", wrong if index == 1 else member["id_number"])]
@@ -96,8 +96,8 @@ def test_a_signed_scan_is_uploaded_with_the_authorization_and_served_in_scope(ap
     household = new_household(api)
     instance = start(cun, household, "cadre_screening")
     cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
-    prefill = form_data(cun, instance["id"], "authorize")
-    data = {"action": "submit", "signed_by": "head", "signed_on": "2026-03-02",
+    prefill = form_data(cun, instance["id"], "authorize", approved=True)
+    data = {"action": "submit", "approved": "true", "signed_by": "head", "signed_on": "2026-03-02",
             "signed_scan": (io.BytesIO(PNG), "授权书.png")}
     for index, member in enumerate(prefill["members"]):
         data.update({f"members.{index}.name": member["name"], f"members.{index}.relation": member["relation"],
@@ -130,7 +130,7 @@ def appraisal_ready(api, count: int) -> list[int]:
     for _ in range(count):
         instance = start(cun, new_household(api), "cadre_screening")
         cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
-        cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize"))
+        cun.complete(instance["id"], "authorize", form_data(cun, instance["id"], "authorize", approved=True))
         ids.append(instance["id"])
     return ids
 
@@ -157,7 +157,7 @@ def test_a_step_that_is_decided_household_by_household_cannot_be_batched(api, wo
     first, second = (start(cun, new_household(api), "cadre_screening") for _ in range(2))
     tasks = [cun.task(i["id"], "visit")["id"] for i in (first, second)]
     page = pages("cun").get("/tasks/batch?" + "&".join(f"task={t}" for t in tasks))
-    assert page.status_code == 422 and "此步骤须逐户办理" in page.text
+    assert page.status_code == 422 and "此步骤须逐个办理" in page.text
 
 
 def test_claiming_hides_the_task_from_colleagues_until_it_is_released(api, world, pages, create_user):

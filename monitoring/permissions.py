@@ -1,0 +1,84 @@
+"""Who may do what: every role rule of the domain in one place, asked alike by the pages and the API.
+
+Two rules sit underneath and are not repeated here: what a user *sees* is its place and everything below
+(``engine.assignment.Actor.sees``; 404 outside), and who works on a task is the task's lane (the BPMN).
+Everything else a role may or may not do is decided by the constants and functions below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from engine.assignment import Actor
+from engine.errors import Forbidden, InvalidData
+from monitoring import thresholds
+from monitoring.models import Place, PlaceLevel, Role
+
+# --- cases ----------------------------------------------------------------------------------------------------
+# The county decides on a household's case: it may cancel one, and release a task a colleague claimed.
+# A village cadre who started a case may not drop it (a household's application is not the cadre's to end).
+CASE_SUPERVISORS = frozenset({Role.COUNTY, Role.ADMIN})
+# Objections to a notice are received where the notice says: the village, the township, the county (12317).
+OBJECTION_RECORDERS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})
+# Households are registered by the levels that visit them; an application (identification) is started in the
+# start event's lane of the BPMN (the village), which the engine checks.
+HOUSEHOLD_REGISTRARS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN})
+
+# --- process models and code lists ------------------------------------------------------------------------------
+MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})
+CODE_LIST_EDITORS = frozenset({Role.ADMIN})
+
+# --- administration ---------------------------------------------------------------------------------------------
+USER_MANAGERS = frozenset({Role.ADMIN, Role.COUNTY})  # a county keeps its own cadres' and departments' accounts
+PLACE_MANAGERS = frozenset({Role.ADMIN, Role.COUNTY})  # a county adds villages and townships when they are re-zoned
+CALENDAR_MANAGERS = frozenset({Role.ADMIN})  # holidays are national: one table for every place
+UPLOAD_ROLES = frozenset({Role.DEPARTMENT, Role.COUNTY, Role.REGION, Role.ADMIN})  # departments upload, others read
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """Who sets a standard, and at which level of place it is set (it then holds for every place below)."""
+
+    roles: frozenset[str]
+    levels: tuple[str, ...]
+
+
+THRESHOLD_RULES = {
+    # the region adjusts the income line once a year (a league may set its own above it)
+    thresholds.INCOME_LINE: ThresholdRule(frozenset({Role.REGION, Role.ADMIN}), (PlaceLevel.REGION, PlaceLevel.LEAGUE)),
+    # the warning standard for rigid expenses is set per county
+    thresholds.EXPENSE_WARNING: ThresholdRule(frozenset({Role.COUNTY, Role.REGION, Role.ADMIN}), (PlaceLevel.COUNTY,)),
+    # how old a department's data may be and still count in the comparison, per county
+    thresholds.DATA_MAX_AGE: ThresholdRule(frozenset({Role.COUNTY, Role.REGION, Role.ADMIN}), (PlaceLevel.COUNTY,)),
+}
+THRESHOLD_MANAGERS = frozenset().union(*(rule.roles for rule in THRESHOLD_RULES.values()))
+LEVEL_NAMES = {PlaceLevel.REGION: "自治区", PlaceLevel.LEAGUE: "盟市", PlaceLevel.COUNTY: "旗县",
+               PlaceLevel.TOWNSHIP: "苏木乡镇", PlaceLevel.VILLAGE: "嘎查村"}
+
+
+def require(role: str, allowed: Collection[str], message: str) -> None:
+    """Forbidden (403) unless ``role`` is one of ``allowed``."""
+    if role not in allowed:
+        raise Forbidden(message)
+
+
+def threshold_kinds_for(role: str) -> list[str]:
+    return [kind for kind, rule in THRESHOLD_RULES.items() if role in rule.roles]
+
+
+def check_threshold_setting(role: str, kind: str, place: Place) -> ThresholdRule:
+    """A standard is set by its roles, at its levels only (a village has no income line of its own)."""
+    rule = THRESHOLD_RULES.get(kind)
+    if rule is None:
+        raise InvalidData("标准类型无效", {"kind": "应为 " + "、".join(THRESHOLD_RULES)})
+    require(role, rule.roles, "无权设置此标准")
+    if place.level not in rule.levels:
+        levels = "或".join(LEVEL_NAMES[level] for level in rule.levels)
+        raise InvalidData("标准设置有误", {"place": f"此标准只能在{levels}一级设置"})
+    return rule
+
+
+def may_read_thresholds(actor: Actor, place: Place) -> bool:
+    """The standards of the actor's own place, of the places above it (those in force for it) and below it."""
+    return actor.sees(place.path) or actor.place_path.startswith(place.path)
