@@ -12,6 +12,7 @@ from engine.clock import Clock
 from engine.core import Engine
 from monitoring.id_number import check_id_number
 from monitoring.models import Role
+from monitoring.permissions import CASE_SUPERVISORS
 from monitoring.process_functions import FUNCTIONS
 from web import config, pages
 from web.extensions import db
@@ -30,7 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         _tune_sqlite(db.engine)
     app.extensions["fangpin_engine"] = Engine(
         forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
-        supervisor_roles=(Role.ADMIN, Role.COUNTY), functions=FUNCTIONS, formats=FORMATS,
+        supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS,
     )
     from web.api import monitoring_routes  # noqa: F401  (adds the domain routes to the API blueprint)
     from web.api.blueprint import api
@@ -48,7 +49,8 @@ FORMATS = {
 
 
 def _tune_sqlite(engine: SqlEngine) -> None:
-    """WAL so readers never wait for the writer; a busy timeout so writers queue instead of failing."""
+    """WAL so readers never wait for the writer; a busy timeout so writers queue instead of failing;
+    SAVEPOINTs that roll back only what a failed step wrote."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -60,3 +62,10 @@ def _tune_sqlite(engine: SqlEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(connection: Any, _name: str) -> None:
+        # pysqlite opens a transaction only before a write; a SAVEPOINT outside one would start its own,
+        # whose RELEASE commits. An engine step's SAVEPOINT must stay inside the request's transaction.
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")

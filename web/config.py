@@ -91,6 +91,17 @@ def _clock() -> Clock:
         raise ConfigError(f"FANGPIN_CLOCK: {exc}") from None
 
 
+_FLAGS = {"0": False, "false": False, "no": False, "off": False, "1": True, "true": True, "yes": True, "on": True}
+
+
+def _flag(name: str) -> bool:
+    """A yes/no variable, unset meaning no; a value that is neither stops the start rather than guess."""
+    value = (_variable(name) or "0").strip().lower()
+    if value not in _FLAGS:
+        raise ConfigError(f"{name}: 应为 1 或 0 (true/false, yes/no, on/off), 不是 {value!r}")
+    return _FLAGS[value]
+
+
 def from_environment() -> dict[str, Any]:
     """Flask settings from ``FANGPIN_*`` variables; ``ConfigError`` names a variable that cannot be used."""
     instance = _instance_dir()
@@ -105,6 +116,7 @@ def from_environment() -> dict[str, Any]:
         "TIMER_INTERVAL": 30,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("FANGPIN_SECURE_COOKIES"),  # set it when served over TLS
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # valid as long as the session: a long visit form must not expire
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,

@@ -8,10 +8,8 @@ from flask import Blueprint, g, jsonify, request
 
 from engine import instances, queries, tasks, versions
 from engine.deploy import SourceFile
-from engine.errors import Forbidden
-from monitoring import cases
+from monitoring import cases, objections, permissions
 from monitoring.documents import store
-from monitoring.models import Role
 from monitoring.places import get_place
 from monitoring.prefill import prefill
 from web.api import errors, views
@@ -49,8 +47,7 @@ def process_models():
 @api.post("/process-models")
 @token_required
 def deploy_process_model():
-    if g.user.role not in (Role.DESIGNER, Role.ADMIN):
-        raise Forbidden("只有流程设计员或管理员可以部署流程")
+    permissions.require(g.user.role, permissions.MODEL_DEPLOYERS, "只有流程设计员或管理员可以部署流程")
     if request.files:
         files = [SourceFile(f.filename or "upload.bpmn", f.read()) for f in request.files.getlist("file")]
     elif request.mimetype in ("application/xml", "text/xml"):
@@ -110,7 +107,7 @@ def send_message(instance_id: int):
     name = field(body, "name", str)
     payload = field(body, "payload", dict, required=False) or {}
     with unit_of_work() as session:
-        instances.send_message(engine(), session, instance_id, current_actor(), name, payload)
+        objections.send_message(engine(), session, current_actor(), instance_id, name, payload, engine().today())
     return jsonify(_instance_body(instance_id))
 
 
