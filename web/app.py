@@ -12,9 +12,11 @@ from engine.clock import Clock
 from engine.core import Engine
 from monitoring.id_number import check_id_number
 from monitoring.models import Role
+from monitoring.permissions import CASE_SUPERVISORS
 from monitoring.process_functions import FUNCTIONS
 from web import config, pages
 from web.extensions import db
+from web.routing import RowIdConverter
 
 
 def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -23,12 +25,13 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     db.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
     app.extensions["fangpin_engine"] = Engine(
         forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
-        supervisor_roles=(Role.ADMIN, Role.COUNTY), functions=FUNCTIONS, formats=FORMATS,
+        supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS,
     )
     from web.api import monitoring_routes  # noqa: F401  (adds the domain routes to the API blueprint)
     from web.api.blueprint import api
