@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -35,9 +35,11 @@ from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task,
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine
 from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day, step_context
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
+from engine.step_budget import StepLimits
 
 # The hot path writes through Core tables: no ORM identity-map bookkeeping per statement
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,13 @@ class VersionCache:
 
 
 class Engine:
-    """Configuration shared by every use case: clock, sandbox, forms, roles, version cache."""
+    """Configuration shared by every use case: clock, sandbox, forms, roles, version cache, step limits."""
 
     def __init__(self, *, forms_dir: Path, roles: Collection[str], clock: Clock | None = None,
                  functions: Mapping[str, Callable] | None = None,
                  formats: Mapping[str, tuple[Callable[[Any], bool], str]] | None = None,
                  supervisor_roles: Collection[str] = ("admin",),
-                 cpu_seconds: float = DEFAULT_CPU_SECONDS) -> None:
+                 cpu_seconds: float = DEFAULT_CPU_SECONDS, step_limits: StepLimits | None = None) -> None:
         self.forms_dir = Path(forms_dir)
         self.roles = frozenset(roles)
         self.clock = clock or Clock()
@@ -105,6 +107,7 @@ class Engine:
         self.forms = FormValidator(formats)
         self.supervisor_roles = frozenset(supervisor_roles)
         self.versions = VersionCache()
+        self.step_limits = step_limits or StepLimits()
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -142,7 +145,7 @@ class Engine:
         with self.running(session, username, instance_id):
             workflow = load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
-                        locked.audit_hash)
+                        locked.audit_hash, locked.state)
             step.run_engine()
             yield step
             step.save()
@@ -150,7 +153,14 @@ class Engine:
 
 @dataclass
 class Step:
-    """One transaction's worth of change to one instance."""
+    """One transaction's worth of change to one instance.
+
+    Everything that runs process code (Spiff's engine steps, a completed task, a caught message,
+    a cancellation) goes through ``attempt`` inside a SAVEPOINT taken when the step begins. If any of
+    it fails, the SAVEPOINT is rolled back, so nothing the step's domain functions wrote stays, and
+    the instance is saved as failed from its state before the step, with the error and its audit
+    event. Only bad data reported by a domain function (``InvalidData``) refuses the whole request.
+    """
 
     engine: Engine
     session: Session
@@ -160,6 +170,7 @@ class Step:
     place_code: str
     place_path: str
     audit_hash: str
+    state_before: str  # the stored state this step started from; kept if the step fails
     events: list[audit.Event] = field(default_factory=list)
     error: str | None = None
     cancelled: bool = False
@@ -169,21 +180,35 @@ class Step:
     def __post_init__(self) -> None:
         self.ready_before = set(runtime.ready_human_tasks(self.workflow))
         self.connection = self.session.connection()
+        self.budget = self.engine.step_limits.budget()
+        self.savepoint = self.session.begin_nested()
 
     def record(self, type_: str, actor: str | None, task_id: str | None = None, **detail: Any) -> None:
-        self.events.append(audit.Event(type_, self.engine.now(), actor, self.instance_id, task_id, detail))
+        self.events.append(self._event(type_, actor, task_id, **detail))
+
+    def _event(self, type_: str, actor: str | None, task_id: str | None = None, **detail: Any) -> audit.Event:
+        return audit.Event(type_, self.engine.now(), actor, self.instance_id, task_id, detail)
+
+    def attempt(self, action: Callable[[], T]) -> T | None:
+        """Run process code; any failure becomes this instance's error and ``None`` is returned."""
+        if self.error is not None:
+            return None
+        try:
+            return action()
+        except Exception as exc:  # whatever Spiff or a script raises fails the step, never the request
+            self._fail(exc)
+            return None
 
     def run_engine(self) -> None:
         """Fire due timers and run every automatic task until only people, timers or messages remain."""
-        if self.error is not None:
-            return
-        try:
-            self.workflow.refresh_timers()
-            self.workflow.do_engine_steps(did_complete_task=self._observe)
-        except (SpiffWorkflowException, EngineError) as exc:
-            self._fail(exc)
+        self.attempt(self._run_engine)
+
+    def _run_engine(self) -> None:
+        self.workflow.refresh_timers()
+        self.workflow.do_engine_steps(did_complete_task=self._observe)
 
     def _observe(self, task: SpiffTask) -> None:
+        self.budget.spend()
         if runtime.fired_timer(task):
             self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
 
@@ -191,8 +216,8 @@ class Step:
         refused = _invalid_data_in(exc)
         if refused is not None:
             raise refused  # bad data caught by a domain function: refuse the whole step (422), keep nothing
-        cause = exc.__cause__ or exc.__context__
-        self.error = f"{type(exc).__name__}: {exc}" + (f" ({type(cause).__name__}: {cause})" if cause else "")
+        self.savepoint.rollback()
+        self.error = describe_failure(exc)
         self.record("error", "system", message=self.error)
 
     def ready_task(self, task_id: str) -> SpiffTask:
@@ -210,42 +235,60 @@ class Step:
         self.record("task_completed", actor.username, task_id, element=runtime.bpmn_id(task),
                     name=runtime.task_name(task), before=before, after=data)
         self.completed_by[task_id] = actor.username
-        try:
-            task.run()
-        except (SpiffWorkflowException, EngineError) as exc:
-            self._fail(exc)
+        self.attempt(task.run)
         self.run_engine()
 
     def save(self) -> None:
-        ready_after = runtime.ready_human_tasks(self.workflow) if self.error is None else {}
-        self._sync_task_rows(ready_after)
+        """Write the instance: what the workflow now is, or, if the step failed, its state before and the error."""
+        outcome = self.attempt(self._outcome)
+        self.attempt(self.session.flush)  # domain writes reach the database inside the SAVEPOINT
+        if outcome is None or self.error is not None:
+            outcome = self._failed_outcome()
+        else:
+            self.savepoint.commit()
+            self.events.extend(outcome.events)
+        self._sync_task_rows(outcome.ready_after, outcome.new_rows)
+        rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, self.events)
+        self.connection.execute(update(INSTANCES).where(INSTANCES.c.id == self.instance_id).values(**outcome.values))
+        audit.insert_rows(self.connection, rows)
+
+    def _outcome(self) -> _Outcome:
+        """Everything saved about the workflow, computed before the SAVEPOINT is released: it may fail too."""
+        ready_after = runtime.ready_human_tasks(self.workflow)
+        now = self.engine.now()
+        events: list[audit.Event] = []
+        new_rows = [self._task_row(task, now, events) for task_id, task in ready_after.items()
+                    if task_id not in self.ready_before]
         waiting = runtime.waiting_for(self.workflow)
         status = self._status()
+        running = status == InstanceStatus.RUNNING
         values = {
             "state": dump_state(self.workflow),
             "status": status,
             "data": to_plain_json(runtime.final_data(self.workflow)),
-            "waiting": waiting.items if status == InstanceStatus.RUNNING else [],
-            "wake_at": waiting.wake_at if status == InstanceStatus.RUNNING else None,
-            "error": self.error,
-            "ended_at": self.engine.now() if status != InstanceStatus.RUNNING else None,
+            "waiting": waiting.items if running else [],
+            "wake_at": waiting.wake_at if running else None,
+            "error": None,
+            "ended_at": None if running else now,
         }
         if status == InstanceStatus.COMPLETED:
-            self.record("instance_completed", "system", **runtime.end_reached(self.workflow))
-        rows, values["audit_hash"] = audit.chain_rows(self.audit_hash, self.events)
-        self.connection.execute(update(INSTANCES).where(INSTANCES.c.id == self.instance_id).values(**values))
-        audit.insert_rows(self.connection, rows)
+            events.append(self._event("instance_completed", "system", **runtime.end_reached(self.workflow)))
+        return _Outcome(values, ready_after, new_rows, events)
+
+    def _failed_outcome(self) -> _Outcome:
+        status = InstanceStatus.CANCELLED if self.cancelled else InstanceStatus.ERROR
+        values = {"state": self.state_before, "status": status, "waiting": [], "wake_at": None,
+                  "error": self.error, "ended_at": self.engine.now()}
+        return _Outcome(values, {}, [], [])
 
     def _status(self) -> InstanceStatus:
         if self.cancelled:
             return InstanceStatus.CANCELLED
-        if self.error is not None:
-            return InstanceStatus.ERROR
         if self.workflow.is_completed():
             return InstanceStatus.COMPLETED
         return InstanceStatus.RUNNING
 
-    def _sync_task_rows(self, ready_after: dict[str, SpiffTask]) -> None:
+    def _sync_task_rows(self, ready_after: dict[str, SpiffTask], new_rows: list[dict[str, Any]]) -> None:
         now = self.engine.now()
         gone = self.ready_before - ready_after.keys()
         done = [t for t in gone if t in self.completed_by]
@@ -259,20 +302,18 @@ class Step:
             self.connection.execute(
                 update(TASKS).where(TASKS.c.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
             )
-        new_rows = [self._task_row(task, now) for task_id, task in ready_after.items()
-                    if task_id not in self.ready_before]
         if new_rows:
             self.connection.execute(insert(TASKS), new_rows)
 
-    def _task_row(self, task: SpiffTask, now: datetime) -> dict[str, Any]:
+    def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event]) -> dict[str, Any]:
         return {
             "id": str(task.id), "instance_id": self.instance_id, "process_key": self.version.key,
             "bpmn_id": runtime.bpmn_id(task), "name": runtime.task_name(task), "role": runtime.lane(task),
             "place_code": self.place_code, "place_path": self.place_path, "form": runtime.form_name(task),
-            "state": TaskState.READY, "due_at": self._due_at(task), "created_at": now,
+            "state": TaskState.READY, "due_at": self._due_at(task, events), "created_at": now,
         }
 
-    def _due_at(self, task: SpiffTask) -> datetime | None:
+    def _due_at(self, task: SpiffTask, events: list[audit.Event]) -> datetime | None:
         expression = runtime.due_expression(task)
         if not expression:
             return None
@@ -280,8 +321,28 @@ class Step:
             value = self.engine.script_engine.evaluate(task, expression)
             return _as_deadline(value)
         except (SpiffWorkflowException, EngineError, ValueError, TypeError) as exc:
-            self.record("warning", "system", str(task.id), message=f"due date not computed: {exc}")
+            events.append(self._event("warning", "system", str(task.id), message=f"due date not computed: {exc}"))
             return None
+
+
+@dataclass
+class _Outcome:
+    """What ``Step.save`` writes: the instance row's new values and the READY human tasks."""
+
+    values: dict[str, Any]
+    ready_after: dict[str, SpiffTask]
+    new_rows: list[dict[str, Any]]
+    events: list[audit.Event]  # recorded only once the outcome is saved
+
+
+MAX_ERROR_LENGTH = 2000
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The stored error: the exception and its cause, bounded so a huge message cannot bloat the row."""
+    cause = exc.__cause__ or exc.__context__
+    text = f"{type(exc).__name__}: {exc}" + (f" ({type(cause).__name__}: {cause})" if cause else "")
+    return text if len(text) <= MAX_ERROR_LENGTH else text[:MAX_ERROR_LENGTH - 1] + "…"
 
 
 def _invalid_data_in(exc: BaseException | None) -> InvalidData | None:
