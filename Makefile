@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium chromium-driver postgresql
 DEMO_DIR := instance/demo
+DEMO_PORT ?= 5000
 
 VENDOR := web/static/vendor/bpmn-js
 BPMN_DIST := node_modules/bpmn-js/dist
@@ -45,14 +46,18 @@ $(VENDOR)/.copied: node_modules/.installed
 
 assets: $(VENDOR)/.copied
 
+# The first run builds the demo database (removed again if that fails, so the next run starts over);
+# every run upgrades it, so a demo made before a pull gets the new migrations and process models.
 demo: setup
-	@if [ ! -f $(DEMO_DIR)/fangpin.db ]; then \
-		FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin db upgrade && \
-		FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin demo; \
+	@export FANGPIN_INSTANCE_DIR=$(DEMO_DIR); \
+	if [ -f $(DEMO_DIR)/fangpin.db ]; then \
+		$(VENV)/bin/fangpin db upgrade; \
+	else \
+		{ $(VENV)/bin/fangpin db upgrade && $(VENV)/bin/fangpin demo; } || { rm -f $(DEMO_DIR)/fangpin.db*; exit 1; }; \
 	fi
-	@echo "打开 http://127.0.0.1:5000/ 登录 (密码 fangpin2026): village_150223100201 嘎查村干部," \
+	@echo "打开 http://127.0.0.1:$(DEMO_PORT)/ 登录 (密码 fangpin2026): village_150223100201 嘎查村干部," \
 		"township_1502231 苏木乡镇, county_150223 旗县, admin_15 管理员"
-	FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin serve --host 127.0.0.1 --port 5000
+	FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin serve --host 127.0.0.1 --port $(DEMO_PORT)
 
 test: setup
 	$(VENV)/bin/ruff check .
