@@ -79,14 +79,16 @@ def _level_problem(role: str, place: Place) -> str | None:
 
 
 def set_active(manager: Actor, user: User, active: bool) -> None:
-    """Deactivating ends the user's open sessions and tokens at their next request (session.py checks it)."""
+    """Deactivating ends the user's open sessions and tokens for good: reactivating does not revive them."""
     if user.username == manager.username and not active:
         raise InvalidData("不能停用自己的账号")
     user.active = active
+    if not active:
+        user.end_sessions()
 
 
 def reset_password(user: User, password: str) -> None:
-    """A new password also ends the user's open sessions: their fingerprint no longer matches."""
+    """A new password also ends the user's open sessions and tokens (``User.set_password``)."""
     if len(password) < MIN_PASSWORD:
         raise InvalidData("密码太短", {"password": f"密码至少{MIN_PASSWORD}位"})
     user.set_password(password)

@@ -1,35 +1,44 @@
-"""Bearer tokens for the API: signed, expiring, and void once the user's password changes."""
+"""Bearer tokens for the API: signed, expiring by the engine's clock, and void once the user's session
+version changes (new password, reset, deactivation). The payload is readable, so it holds nothing secret."""
 
 from __future__ import annotations
 
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from flask import Response, current_app, g, jsonify, request
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from engine.assignment import Actor
 from monitoring.models import User
 from monitoring.places import actor_for
-from web.api.errors import ApiError
-from web.auth.session import fingerprint
+from web.api.errors import ApiError, error_body
+from web.auth.login import LoginResult
+from web.boundary import engine
 from web.extensions import db
 
 
+class _ClockSigner(TimestampSigner):
+    """Token times from the engine's clock, the one every other rule reads."""
+
+    def get_timestamp(self) -> int:
+        return int(engine().now().timestamp())
+
+
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="fangpin-api-token")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="fangpin-api-token", signer=_ClockSigner)
 
 
 def issue_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "pw": fingerprint(user)})
+    return _serializer().dumps({"uid": user.id, "sv": user.session_version})
 
 
-def authenticate(username: str, password: str) -> User | None:
-    user = db.session.execute(select(User).where(User.username == username, User.active.is_(True))).scalar()
-    if user is None or not user.check_password(password):
-        return None
-    return user
+def refused_login(result: LoginResult) -> tuple[Response, int, dict[str, str]]:
+    """401 for wrong credentials; 429 with ``Retry-After`` while the name or the address is locked."""
+    if result.retry_after:
+        body = error_body("too_many_attempts", result.message, retry_after=result.retry_after)
+        return jsonify(body), 429, {"Retry-After": str(result.retry_after)}
+    return jsonify(error_body("invalid_credentials", result.message)), 401, {}
 
 
 def _user_from_token(token: str) -> User | None:
@@ -37,8 +46,8 @@ def _user_from_token(token: str) -> User | None:
         claims = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
     except BadSignature:
         return None
-    user = db.session.get(User, claims.get("uid"))
-    if user is None or not user.active or claims.get("pw") != fingerprint(user):
+    user = db.session.get(User, claims.get("uid")) if isinstance(claims, dict) else None
+    if user is None or not user.active or claims.get("sv") != user.session_version:
         return None
     return user
 

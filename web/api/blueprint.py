@@ -13,9 +13,10 @@ from monitoring.documents import store
 from monitoring.places import get_place
 from monitoring.prefill import prefill
 from web.api import errors, views
-from web.api.auth import authenticate, current_actor, issue_token, token_required
+from web.api.auth import current_actor, issue_token, refused_login, token_required
 from web.api.errors import ApiError
 from web.api.parsing import field, json_body, query_int
+from web.auth.login import log_in
 from web.boundary import engine, unit_of_work
 from web.documents import service as documents
 from web.extensions import db
@@ -31,9 +32,10 @@ def _instance_body(instance_id: int) -> dict[str, Any]:
 @api.post("/auth/token")
 def token():
     body = json_body()
-    user = authenticate(str(body.get("username", "")), str(body.get("password", "")))
-    if user is None:
-        raise ApiError(401, "invalid_credentials", "用户名或密码错误")
+    result = log_in(str(body.get("username", "")), str(body.get("password", "")))
+    if result.user is None:
+        return refused_login(result)
+    user = result.user
     return jsonify({"token": issue_token(user),
                     "user": {"username": user.username, "role": user.role, "place": user.place_code}})
 

@@ -1,7 +1,7 @@
 """Browser sessions (Flask-Login): who is logged in, and the actor every page query is scoped by.
 
-The session remembers the user id and a fingerprint of the password hash, so changing a password
-or deactivating a user ends every open session of that user.
+The cookie carries only the random token of a server-side login record (login_sessions.py), so logging
+out, a new password or a deactivation ends the session wherever the cookie is replayed.
 """
 
 from __future__ import annotations
@@ -10,36 +10,47 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request, url_for
-from flask_login import UserMixin, current_user
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask_login import UserMixin, current_user, login_user, logout_user
 
 from engine.errors import Forbidden
-from monitoring.models import User
+from monitoring.models import LoginSession, User
 from monitoring.places import actor_for
+from web.auth import login_sessions
+from web.auth.login import client_address
+from web.boundary import engine, unit_of_work
 from web.extensions import db, login_manager
 
 
 class SessionUser(UserMixin):
-    """The logged-in user as Flask-Login sees it; ``user`` is the database row."""
+    """The logged-in user as Flask-Login sees it; ``user`` is the database row, ``record`` the login record."""
 
-    def __init__(self, user: User) -> None:
-        self.user = user
+    def __init__(self, user: User, token: str, record: LoginSession) -> None:
+        self.user, self.token, self.record = user, token, record
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{fingerprint(self.user)}"
+        return self.token
 
 
-def fingerprint(user: User) -> str:
-    """Part of the password hash: sessions and API tokens carrying it die when the password changes."""
-    return user.password_hash[-12:]
+def start_session(user: User) -> None:
+    """Open a login record for ``user`` and put its token in the session cookie."""
+    with unit_of_work() as session:
+        token, record = login_sessions.open_session(session, user, client_address(), engine().now(),
+                                                    current_app.permanent_session_lifetime)
+    login_user(SessionUser(user, token, record))
 
 
-def _load_user(session_id: str) -> SessionUser | None:
-    user_id, _, print_ = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or print_ != fingerprint(user):
-        return None
-    return SessionUser(user)
+def end_session() -> None:
+    """Logout: the login record goes (a replayed cookie finds nothing), then the cookie forgets the user."""
+    if current_user.is_authenticated:
+        with unit_of_work() as session:
+            login_sessions.end_session(session, current_user.token)
+    logout_user()
+
+
+def _load_user(token: str) -> SessionUser | None:
+    found = login_sessions.live_session(db.session, token, engine().now(), current_app.permanent_session_lifetime)
+    return SessionUser(found[1], token, found[0]) if found is not None else None
 
 
 def init_app(app: Flask) -> None:
@@ -66,6 +77,10 @@ def require_login(app: Flask, blueprints: set[str]) -> None:
             return None
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        now = engine().now()
+        if login_sessions.seen_long_ago(current_user.record, now):
+            with unit_of_work():
+                current_user.record.last_seen_at = now
         g.user = current_user.user
         g.actor = actor_for(db.session, g.user)
         return None
