@@ -1,293 +1,278 @@
 """Scripts and expressions from process designers run here, never in Spiff's plain ``exec``.
 
-Every script, gateway condition and timer expression is compiled with RestrictedPython (no
-imports, no underscore names, no attribute writes outside plain containers), sees only a
-whitelist of builtins plus the functions registered by the application, and runs under a
-CPU-time budget enforced by a per-thread trace function. Repetition and exponentiation are
-guarded against results that would exhaust memory in a single C call.
+Every script, gateway condition and timer expression is compiled with RestrictedPython
+(engine/sandbox_policy.py: deploy refuses what would fail) and runs in a worker process
+(engine/sandbox_worker.py) that the operating system bounds in CPU time and memory. A script that
+loops, or asks one built-in call for gigabytes or minutes, ends as ``ScriptTimeout``/``ScriptError``
+while this process, which serves every other request, only waits on a pipe without holding the GIL.
+The engine's functions a script calls run here, in the thread of the step that asked, so they see
+its session, clock and calendar. What scripts print is kept for the step: ``take_output()``.
 """
 
 from __future__ import annotations
 
-import ast
-import math
-import operator
-import re
+import atexit
+import contextvars
+import json
+import pickle
+import signal
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from functools import lru_cache, wraps
-from types import CodeType, FrameType, ModuleType
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any
 
-from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
-from RestrictedPython.Eval import default_guarded_getitem
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine import clock
+from engine import sandbox_wire as wire
 from engine.errors import EngineError, ScriptError
+from engine.sandbox_guards import MAX_SEQUENCE
+from engine.sandbox_policy import compile_expression, compile_script
+from engine.sandbox_worker import CLOCK, MAX_OUTPUT
+from engine.serialization import RESERVED_KEY
+
+__all__ = ["DEFAULT_CPU_SECONDS", "DEFAULT_MEMORY_MB", "MAX_SEQUENCE", "SandboxEnvironment", "ScriptTimeout",
+           "compile_expression", "compile_script", "sandboxed_script_engine", "take_output"]
 
 DEFAULT_CPU_SECONDS = 1.0
-MAX_SEQUENCE = 1_000_000
-MAX_INT_BITS = 100_000
+DEFAULT_MEMORY_MB = 256
+MAX_IDLE_WORKERS = 8
+# A worker that neither answers nor dies within this much wall time is killed; the kernel stops a busy
+# one (RLIMIT_CPU) long before, so this only catches a worker that hangs.
+_WALL_FACTOR, _WALL_GRACE = 4, 10.0
+_ROOT = Path(__file__).resolve().parent.parent
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from engine.sandbox_worker import main; main(sys.argv[2])"
+_KILLED_FOR_TIME = {-signal.SIGXCPU, -signal.SIGKILL}
 
 
 class ScriptTimeout(ScriptError):
     """A script used more CPU time than its budget."""
 
 
-class _BudgetExceeded(BaseException):
-    """Raised inside the script: no handler a script may write (``except Exception``) catches it."""
+# --- what scripts print
+
+_output: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("fangpin_script_output", default=None)
 
 
-class _GuardedArithmetic(RestrictingNodeTransformer):
-    """RestrictedPython's policy plus guards on ``*`` and ``**``, which can exhaust memory in one call."""
-
-    _GUARDS: ClassVar[dict[type, str]] = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_",
-                                          ast.Mod: "_mod_"}
-
-    def visit_Import(self, node: ast.AST) -> None:
-        self.error(node, "import is not allowed in process scripts")
-
-    visit_ImportFrom = visit_Import
-
-    def visit_Try(self, node: ast.Try) -> ast.AST:
-        if node.finalbody:
-            self.error(node, "finally is not allowed in process scripts")
-        if any(handler.type is None for handler in node.handlers):
-            self.error(node, "a bare except is not allowed; name the exception")
-        return self.node_contents_visit(node)
-
-    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
-        spec = node.format_spec
-        if spec is not None and not all(isinstance(v, ast.Constant) for v in spec.values):
-            self.error(node, "computed format specifications are not allowed")
-        elif spec is not None and _HUGE_WIDTH.search("".join(str(v.value) for v in spec.values)):
-            self.error(node, "format width too large")
-        return self.node_contents_visit(node)
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        node = self.node_contents_visit(node)
-        guard = self._GUARDS.get(type(node.op))
-        if guard is None:
-            return node
-        call = ast.Call(func=ast.Name(id=guard, ctx=ast.Load()), args=[node.left, node.right], keywords=[])
-        return ast.fix_missing_locations(ast.copy_location(call, node))
+def take_output() -> str:
+    """What scripts printed in this context since the last call, for the step's log; forgets it."""
+    parts = _output.get()
+    _output.set(None)
+    return "".join(parts or ())
 
 
-def _guarded_mul(left: Any, right: Any) -> Any:
-    for seq, count in ((left, right), (right, left)):
-        if isinstance(seq, str | bytes | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SEQUENCE:
-            raise ScriptError(f"sequence longer than {MAX_SEQUENCE} items")
-    return left * right
+def _keep_output(text: str) -> None:
+    if not text:
+        return
+    parts = _output.get()
+    if parts is None:
+        parts = []
+        _output.set(parts)
+    room = MAX_OUTPUT - sum(map(len, parts))
+    if room > 0:
+        parts.append(text if len(text) <= room else text[:room] + "\n…(output truncated)\n")
 
 
-def _guarded_pow(base: Any, exponent: Any) -> Any:
-    too_big = isinstance(base, int) and isinstance(exponent, int) and exponent > 0 \
-        and max(abs(base), 2).bit_length() * exponent > MAX_INT_BITS
-    if too_big:
-        raise ScriptError("number too large")
-    return base**exponent
+# --- worker processes
 
 
-def _guarded_lshift(value: Any, shift: Any) -> Any:
-    if isinstance(value, int) and isinstance(shift, int) and value.bit_length() + shift > MAX_INT_BITS:
-        raise ScriptError("number too large")
-    return value << shift
+class _Worker:
+    """One worker process and its pipe; used by one thread at a time."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        config = json.dumps({"memory_bytes": memory_bytes, "reserved_keys": [RESERVED_KEY]})
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, str(_ROOT), config],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={"LC_ALL": "C.UTF-8"}, cwd="/", close_fds=True)
+        self.reusable = True
+
+    def run(self, request: tuple[Any, ...], answer: Callable[[str, tuple, dict], tuple], wall_seconds: float) -> tuple:
+        """Send ``request``, answer the worker's calls with ``answer``, return its final message."""
+        self._send(request)
+        while True:
+            began = time.monotonic()
+            message = wire.receive(self.process.stdout.fileno(), began + wall_seconds, data_only=True)
+            wall_seconds -= time.monotonic() - began  # time spent answering calls is the server's, not the script's
+            if message[0] != "call":
+                self.reusable = not message[-1]
+                return message
+            _, name, args, kwargs = message
+            reply = answer(name, args, kwargs)
+            try:
+                self._send(reply)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                self._send(("raise", "TypeError", (f"{name}() returned a value scripts cannot use: {exc}",)))
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        try:
+            wire.send(self.process.stdin.fileno(), message)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise wire.WorkerGone("pipe closed") from exc
+
+    def exit_code(self) -> int | None:
+        """How a worker whose pipe closed ended (it is exiting); ``None`` if it did not, and is killed."""
+        try:
+            return self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return None
+
+    def close(self) -> None:
+        """End the worker: an idle one exits when its pipe closes; one still running is killed."""
+        if self.process.poll() is None and not self.reusable:
+            self.process.kill()
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
 
 
-_HUGE_WIDTH = re.compile(r"\d{7,}")
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?([^a-zA-Z%]*)")
+class _WorkerPool:
+    """Idle workers of one memory budget; a thread takes one per evaluation, or starts a new one."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        self.memory_bytes = memory_bytes
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> _Worker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.poll() is None:
+                    return worker
+                worker.reusable = False
+                worker.close()
+        return _Worker(self.memory_bytes)
+
+    def release(self, worker: _Worker) -> None:
+        if worker.reusable and worker.process.poll() is None:
+            with self._lock:
+                if len(self._idle) < MAX_IDLE_WORKERS:
+                    self._idle.append(worker)
+                    return
+        worker.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
 
 
-def _guarded_mod(left: Any, right: Any) -> Any:
-    if isinstance(left, str | bytes):
-        text = left.decode("latin-1") if isinstance(left, bytes) else left
-        for flags in _PERCENT_SPEC.findall(text):
-            if "*" in flags or _HUGE_WIDTH.search(flags):
-                raise ScriptError("format width too large")
-    return left % right
+_pools: dict[int, _WorkerPool] = {}
+_pools_lock = threading.Lock()
 
 
-_PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+def _pool(memory_mb: int) -> _WorkerPool:
+    with _pools_lock:
+        return _pools.setdefault(memory_mb, _WorkerPool(memory_mb * 1024**2))
 
 
-def _guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
-    value = safer_getattr(obj, name, *default)
-    if name in _PADDING and isinstance(obj, str | bytes):
-        def padded(width: int = 8, *args: Any) -> Any:
-            if isinstance(width, int) and width > MAX_SEQUENCE:
-                raise ScriptError(f"string longer than {MAX_SEQUENCE} characters")
-            return value(width, *args)
-        return padded
-    return value
+@atexit.register
+def _close_pools() -> None:
+    for pool in list(_pools.values()):
+        pool.close()
 
 
-def _bounded_range(*args: int) -> range:
-    result = range(*args)
-    if len(result) > MAX_SEQUENCE:
-        raise ScriptError(f"range longer than {MAX_SEQUENCE} items")
-    return result
-
-
-_INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": _guarded_mul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": _guarded_mod, "**=": _guarded_pow,
-    "|=": operator.ior, "&=": operator.iand,
-}
-
-
-def _inplace_var(op: str, target: Any, value: Any) -> Any:
-    try:
-        return _INPLACE[op](target, value)
-    except KeyError:
-        raise ScriptError(f"operator {op} is not allowed") from None
-
-
-def _safe_import(*_args: Any, **_kwargs: Any) -> None:
-    raise ScriptError("import is not allowed in process scripts")
-
-
-SAFE_BUILTINS: dict[str, Any] = {
-    "None": None, "True": True, "False": False,
-    "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "divmod": divmod,
-    "enumerate": enumerate, "filter": filter, "float": float, "int": int, "isinstance": isinstance,
-    "len": len, "list": list, "map": map, "max": max, "min": min, "range": _bounded_range,
-    "reversed": reversed, "round": round, "set": set, "sorted": sorted, "str": str, "sum": sum,
-    "tuple": tuple, "zip": zip,
-    "date": date, "datetime": datetime, "timedelta": timedelta, "Decimal": Decimal,
-    "ceil": math.ceil, "floor": math.floor,
-    "ValueError": ValueError, "KeyError": KeyError, "TypeError": TypeError, "Exception": Exception,
-    "__import__": _safe_import,
-}
-
-
-@lru_cache(maxsize=4096)
-def compile_expression(source: str) -> CodeType:
-    """Compile an expression under the sandbox policy; raises ``ScriptError`` naming the problem."""
-    return _compile(source, "eval")
-
-
-@lru_cache(maxsize=4096)
-def compile_script(source: str) -> CodeType:
-    """Compile a script (statements) under the sandbox policy."""
-    return _compile(source, "exec")
-
-
-def _compile(source: str, mode: str) -> CodeType:
-    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compiler(source.strip() if mode == "eval" else source, "<script>", policy=_GuardedArithmetic)
-    if result.errors:
-        raise ScriptError("; ".join(result.errors))
-    return result.code
-
-
-class _CpuBudget:
-    """A trace function that aborts the traced code once it has used ``seconds`` of CPU time."""
-
-    def __init__(self, seconds: float) -> None:
-        self.deadline = time.thread_time() + seconds
-        self.seconds = seconds
-
-    def __call__(self, frame: FrameType, event: str, arg: Any) -> Callable | None:
-        frame.f_trace_opcodes = True  # a loop on a single line emits no 'line' events
-        if time.thread_time() > self.deadline:
-            raise _BudgetExceeded
-        return self
+# --- the Spiff script environment
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Spiff script environment that evaluates everything through the RestrictedPython sandbox."""
+    """Spiff script environment that evaluates everything in a sandboxed worker process."""
 
     def __init__(self, functions: Mapping[str, Callable] | None = None,
-                 cpu_seconds: float = DEFAULT_CPU_SECONDS) -> None:
-        super().__init__({name: _untraced(function) for name, function in (functions or {}).items()})
+                 cpu_seconds: float = DEFAULT_CPU_SECONDS, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+        super().__init__(dict(functions or {}))
         self.cpu_seconds = cpu_seconds
-        self._base = self._build_globals()
-
-    def _build_globals(self) -> dict[str, Any]:
-        return {
-            "__builtins__": SAFE_BUILTINS,
-            "__name__": "fangpin_script",
-            "__metaclass__": type,
-            "_getattr_": _guarded_getattr,
-            "_getitem_": default_guarded_getitem,
-            "_getiter_": iter,
-            "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-            "_unpack_sequence_": guarded_unpack_sequence,
-            "_write_": full_write_guard,
-            "_inplacevar_": _inplace_var,
-            "_mul_": _guarded_mul,
-            "_pow_": _guarded_pow,
-            "_lshift_": _guarded_lshift,
-            "_mod_": _guarded_mod,
-            **{name: value for name, value in SAFE_BUILTINS.items() if not name.startswith("_")},
-            **self.globals,
-        }
-
-    def _run(self, code: CodeType, namespace: dict[str, Any]) -> Any:
-        previous = sys.gettrace()
-        sys.settrace(_CpuBudget(self.cpu_seconds))
-        try:
-            return eval(code, namespace)
-        except EngineError:
-            raise  # ScriptError, and InvalidData from a domain function (the step is refused, not failed)
-        except _BudgetExceeded:
-            raise ScriptTimeout(f"script exceeded its CPU time budget of {self.cpu_seconds:g} s") from None
-        except RecursionError:
-            raise ScriptError("script recursed too deeply") from None
-        except Exception as exc:  # one error type for everything a script does wrong
-            raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            sys.settrace(previous)
+        self.memory_mb = memory_mb
+        self._names = tuple(sorted(self.globals))
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        namespace = {**self._base, **(external_context or {}), **context}
-        namespace.update(self._base)  # data can never shadow a guard or a whitelisted function
-        return self._run(compile_expression(expression), namespace)
+        return self._run("eval", expression, context, external_context)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        namespace = {**(external_context or {}), **context, **self._base}
-        self._run(compile_script(script), namespace)
-        reserved = self._base.keys() | (external_context or {}).keys()
-        result = {k: v for k, v in namespace.items() if k not in reserved and _is_data(v)}
-        result.update({k: v for k, v in context.items() if k in self._base})  # data named like a function
+        variables = self._run("exec", script, context, external_context)
         context.clear()
-        context.update(result)
+        context.update(variables)
         return True
 
     def call_service(self, context: dict, **kwargs: Any) -> Any:
         raise ScriptError("service tasks are not available")
 
-
-def _untraced(function: Callable) -> Callable:
-    """Whitelisted functions are trusted code: run them without the budget's per-opcode tracing."""
-
-    @wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        budget = sys.gettrace()
-        sys.settrace(None)
+    def _run(self, mode: str, source: str, context: dict, external_context: dict | None) -> Any:
+        request = ("run", mode, source, context, external_context or {}, self._names, self.cpu_seconds)
+        failures: list[BaseException] = []
+        pool = _pool(self.memory_mb)
+        worker = pool.acquire()
         try:
-            return function(*args, **kwargs)
+            message = worker.run(request, lambda *call: self._answer(failures, *call),
+                                 _WALL_FACTOR * self.cpu_seconds + _WALL_GRACE)
+        except TimeoutError:
+            worker.reusable = False
+            raise self._timeout() from None
+        except wire.WorkerGone as exc:
+            worker.reusable = False
+            raise self._worker_died(worker, exc) from None
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise ScriptError(f"task data holds a value that scripts cannot be given: {exc}") from exc
         finally:
-            sys.settrace(budget)
+            pool.release(worker)
+        kind, *rest = message
+        if kind == "done":
+            value, output, _retire = rest
+            _keep_output(output)
+            return value
+        error, text, output, _retire = rest
+        _keep_output(output)
+        if error == "aborted" and failures:
+            failure = failures[0]
+            if isinstance(failure, EngineError):
+                raise failure  # e.g. InvalidData from a domain function: the step is refused, not failed
+            raise ScriptError(f"{type(failure).__name__}: {failure}") from failure
+        if error == "timeout":
+            raise self._timeout()
+        if error == "memory":
+            raise ScriptError(f"script exceeded its memory budget of {self.memory_mb} MB")
+        raise ScriptError(text)
 
-    return call
+    def _answer(self, failures: list[BaseException], name: str, args: tuple, kwargs: dict) -> tuple:
+        """Run what the worker asks for here, in the step's own thread and context."""
+        if name == CLOCK:
+            return ("ok", clock.now())
+        function = self.globals.get(name)
+        if function is None:
+            failures.append(ScriptError(f"{name} is not a function scripts may call"))
+            return ("abort",)
+        try:
+            return ("ok", function(*args, **kwargs))
+        except Exception as exc:
+            if type(exc).__module__ == "builtins":  # a script may catch these, as it could any built-in's
+                return ("raise", type(exc).__name__, tuple(a if isinstance(a, str | int | float) else str(a)
+                                                           for a in exc.args))
+            failures.append(exc)
+            return ("abort",)
 
+    def _timeout(self) -> ScriptTimeout:
+        return ScriptTimeout(f"script exceeded its CPU time budget of {self.cpu_seconds:g} s")
 
-def _is_data(value: Any) -> bool:
-    return not callable(value) and not isinstance(value, ModuleType)
+    def _worker_died(self, worker: _Worker, exc: Exception) -> ScriptError:
+        code = worker.exit_code()
+        if code in _KILLED_FOR_TIME:
+            return self._timeout()
+        return ScriptError(f"the script stopped its sandbox ({exc}; exit code {code}); it may have exceeded "
+                           f"its memory budget of {self.memory_mb} MB")
 
 
 def sandboxed_script_engine(functions: Mapping[str, Callable] | None = None,
-                            cpu_seconds: float = DEFAULT_CPU_SECONDS) -> PythonScriptEngine:
+                            cpu_seconds: float = DEFAULT_CPU_SECONDS,
+                            memory_mb: int = DEFAULT_MEMORY_MB) -> PythonScriptEngine:
     """A Spiff script engine whose every evaluation goes through the sandbox."""
-    return PythonScriptEngine(environment=SandboxEnvironment(functions, cpu_seconds))
+    return PythonScriptEngine(environment=SandboxEnvironment(functions, cpu_seconds, memory_mb))

@@ -1,20 +1,13 @@
 """The script sandbox: what process designers' code may and may not do (no database involved).
 
-Scripts that could hang or exhaust memory are run in a child process with an address-space
-limit and a wall-clock timeout, so a hole in the sandbox fails the test instead of taking the
-test run (or the machine) down with it.
+Time and memory bounds, and hostile scripts, are in test_sandbox_bounds.py.
 """
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
 import textwrap
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -25,7 +18,6 @@ from engine.calendar import WorkingCalendar
 from engine.clock import FrozenClock, using_clock
 from engine.errors import EngineError, ScriptError
 from engine.sandbox import (
-    MAX_SEQUENCE,
     SandboxEnvironment,
     ScriptTimeout,
     compile_expression,
@@ -34,11 +26,7 @@ from engine.sandbox import (
 )
 from engine.scripting import ENGINE_FUNCTIONS, calendar_source
 
-ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 0.2  # CPU seconds granted to scripts in these tests
-WALL_LIMIT = 15  # seconds a child process may run before the budget is declared broken
-CHILD_CPU_LIMIT = 4  # CPU seconds after which the kernel stops a child whose budget did not work
-CHILD_MEMORY = 512 * 1024**2  # address space a child may add on top of what its imports use
 
 
 def twice(value):
@@ -257,8 +245,16 @@ def test_a_script_cannot_create_or_read_files(env, tmp_path):
     "'{x.__class__}'.format_map({'x': 1})",
 ])
 def test_str_format_cannot_reach_attributes(env, source):
-    with pytest.raises((ScriptError, NotImplementedError), match="format"):
+    with pytest.raises(ScriptError, match="invalid attribute name"):
         env.evaluate(source, {"items": [1]})
+
+
+def test_str_format_fills_fields_items_and_widths(env):
+    data = {"household": {"name": "张三", "members": 3}}
+    assert env.evaluate("'{}户 {} 人'.format(household['name'], household['members'])", data) == "张三户 3 人"
+    assert env.evaluate("'{h[name]}: {h[members]:>3}'.format(h=household)", data) == "张三:   3"
+    assert env.evaluate("'{name}'.format_map(household)", data) == "张三"
+    assert env.evaluate("str.format('{:0{}}', 7, 3)", data) == "007"
 
 
 @pytest.mark.parametrize("script", [
@@ -280,160 +276,10 @@ def test_deep_recursion_is_a_script_error(env):
         env.execute("def f(n):\n    return f(n + 1)\nf(0)", {}, {})
 
 
-def test_a_script_leaves_the_previous_trace_function_in_place(env):
-    def tracer(frame, event, arg):
-        return None
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        env.execute("x = 1", {}, {})
-        with pytest.raises(ScriptError):
-            env.execute("import os", {}, {})
-        assert sys.gettrace() is tracer
-    finally:
-        sys.settrace(previous)
-
-
 def test_script_errors_are_engine_errors():
     assert issubclass(ScriptTimeout, ScriptError)
     assert issubclass(ScriptError, EngineError)
     assert ScriptError.code == "script_error"
-
-
-# ---------------------------------------------------------------------------------------------
-# CPU and memory budgets, each probed in a child process
-
-_CHILD = textwrap.dedent("""
-    import json, resource, sys
-    from engine.errors import ScriptError
-    from engine.sandbox import SandboxEnvironment
-
-    request = json.loads(sys.stdin.read())
-    env = SandboxEnvironment(cpu_seconds=request["cpu_seconds"])
-    with open("/proc/self/statm") as statm:
-        used = int(statm.read().split()[0]) * resource.getpagesize()
-    limit = used + request["extra_memory"]
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CPU, (request["cpu_limit"], request["cpu_limit"] + 1))
-    data = {}
-    try:
-        env.execute(request["script"], data, {})
-        outcome = {"error": None, "script_error": False, "data": sorted(data)}
-    except BaseException as exc:
-        outcome = {"error": type(exc).__name__, "script_error": isinstance(exc, ScriptError), "message": str(exc)}
-    print(json.dumps(outcome))
-""")
-
-
-def run_in_child(script: str, cpu_seconds: float = BUDGET) -> dict:
-    """Execute ``script`` in a fresh sandbox in a child process with bounded memory and CPU."""
-    request = json.dumps({"script": script, "cpu_seconds": cpu_seconds, "extra_memory": CHILD_MEMORY,
-                          "cpu_limit": CHILD_CPU_LIMIT})
-    try:
-        child = subprocess.run([sys.executable, "-c", _CHILD], input=request, capture_output=True, text=True,
-                               cwd=ROOT, timeout=WALL_LIMIT, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"script still running after {WALL_LIMIT} s; the CPU budget did not stop it: {script!r}")
-    if child.returncode == -signal.SIGXCPU:
-        pytest.fail(f"the CPU budget did not stop {script!r}; the child was killed by its CPU rlimit")
-    assert child.returncode == 0, f"child died (exit {child.returncode}): {child.stderr[-2000:]}"
-    return json.loads(child.stdout.strip().splitlines()[-1])
-
-
-@pytest.mark.parametrize("script", [
-    "while True:\n    pass",
-    "n = 0\nwhile True:\n    n += 1",
-    "def spin():\n    while True:\n        pass\nspin()",
-    "values = [1]\nfor v in values:\n    values.append(v)",
-    "total = sum(i * j for i in range(10**6) for j in range(10**6))",
-])
-def test_an_endless_loop_is_stopped_by_the_cpu_budget(script):
-    outcome = run_in_child(script)
-    assert outcome["error"] == "ScriptTimeout", outcome
-    assert outcome["script_error"] is True
-    assert f"{BUDGET:g} s" in outcome["message"]
-
-
-def test_an_endless_loop_on_a_single_line_is_stopped_by_the_cpu_budget():
-    outcome = run_in_child("while True: pass")
-    assert outcome["error"] == "ScriptTimeout", outcome
-
-
-@pytest.mark.parametrize("handler", ["except Exception:", "except:", "except (ValueError, Exception) as e:"])
-def test_a_script_cannot_catch_its_own_timeout_and_carry_on(handler):
-    script = textwrap.dedent(f"""
-        while True:
-            try:
-                while True:
-                    pass
-            {handler}
-                pass
-    """)
-    outcome = run_in_child(script)
-    assert outcome["script_error"] is True, outcome  # refused when compiled, or stopped by the budget
-
-
-def test_a_finally_block_cannot_outlive_the_cpu_budget():
-    script = textwrap.dedent("""
-        try:
-            while True:
-                pass
-        finally:
-            n = 0
-            while True:
-                n += 1
-    """)
-    outcome = run_in_child(script)
-    assert outcome["script_error"] is True, outcome  # refused when compiled, or stopped by the budget
-
-
-def test_the_sandbox_is_usable_again_after_a_timeout():
-    env = SandboxEnvironment(cpu_seconds=BUDGET)
-    with pytest.raises(ScriptTimeout):
-        env.execute("n = 0\nwhile n < 1000000000:\n    n += 1", {}, {})
-    data = {}
-    env.execute("m = sum(range(1000))", data, {})
-    assert data == {"m": 499500}
-
-
-@pytest.mark.parametrize("script", [
-    "s = 'x' * 10**10",
-    "s = 10**10 * 'x'",
-    "b = [0] * 10**9",
-    "t = (0,) * 10**9",
-    "s = 'x'\ns *= 10**10",
-    "n = 2 ** 10**8",
-    "n = 2\nn **= 10**8",
-    "values = list(range(10**9))",
-    "values = [i for i in range(10**9)]",
-])
-def test_one_operation_cannot_build_a_huge_value(script):
-    outcome = run_in_child(script)
-    assert outcome["script_error"] is True, outcome
-    assert outcome["error"] == "ScriptError", outcome
-
-
-@pytest.mark.parametrize("script", [
-    "n = 1 << 10000000000",
-    "s = 'x'.ljust(10000000000)",
-    "s = 'x'.center(10000000000)",
-    "s = '1'.zfill(10000000000)",
-    "s = '%10000000000d' % 1",
-    "s = f'{1:>10000000000}'",
-])
-def test_huge_values_are_refused_without_exhausting_memory(script):
-    outcome = run_in_child(script, cpu_seconds=2)
-    assert outcome["error"] != "MemoryError", f"the sandbox let {script!r} allocate until memory ran out"
-    assert outcome["script_error"] is True, outcome
-
-
-def test_the_memory_guards_allow_values_up_to_the_limit(env):
-    data = {}
-    env.execute(f"s = 'x' * {MAX_SEQUENCE}\nvalues = list(range({MAX_SEQUENCE}))\nn = 2 ** 1000", data, {})
-    assert len(data["s"]) == MAX_SEQUENCE
-    assert len(data["values"]) == MAX_SEQUENCE
-    assert data["n"] == 2**1000
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,289 @@
+"""The process that runs designers' scripts, bounded by the operating system.
+
+The server keeps a few of these (engine/sandbox.py) and sends each evaluation over a pipe. Here a
+script gets its CPU budget (an interval timer interrupts Python code; RLIMIT_CPU kills the process
+when one built-in call runs on past it) and its memory budget (RLIMIT_AS): a long C call or a huge
+allocation stops this process, never the server. The engine's functions and clock a script calls
+go back over the pipe and run in the server, inside the step that asked.
+"""
+
+from __future__ import annotations
+
+import builtins
+import decimal
+import json
+import math
+import os
+import reprlib
+import resource
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import partial
+from types import FrameType
+from typing import Any
+
+from engine import sandbox_wire as wire
+from engine.errors import ScriptError
+from engine.sandbox_data import DataCheck
+from engine.sandbox_guards import GUARDS, SAFE_BUILTINS
+from engine.sandbox_policy import compile_expression, compile_script
+from engine.sandbox_types import MAX_DECIMAL_EXPONENT, read_clock_from
+
+CLOCK = "engine clock"  # the call that reads the engine's clock; no function can be named so
+MAX_OUTPUT = 64 * 1024  # characters of printed text kept per evaluation
+_TICK = 0.01  # once the budget is spent, the timer fires again every 10 ms until the script has stopped
+_GRACE_SECONDS = 0.25  # CPU past the budget before the kernel (whole seconds) kills a built-in call that runs on
+_MISSING = object()
+
+
+class BudgetExceeded(BaseException):
+    """Raised into the script; no handler a script may write (``except Exception``) catches it."""
+
+
+class Aborted(BaseException):
+    """An engine function failed in the server, which raises that error itself; the script just stops."""
+
+
+class _Output:
+    """Printed text, kept up to ``MAX_OUTPUT`` characters."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.room = MAX_OUTPUT
+
+    def write(self, text: str) -> None:
+        if self.room <= 0:
+            return
+        kept = text[:self.room]
+        self.parts.append(kept if len(kept) == len(text) else kept + "\n…(output truncated)\n")
+        self.room -= len(text)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class _Printer:
+    """RestrictedPython's print collector: ``print`` writes to the evaluation's output, ``printed`` reads
+    what this scope printed."""
+
+    def __init__(self, output: _Output, _getattr_: Any = None) -> None:
+        self.output = output
+        self.own = _Output()
+
+    def _call_print(self, *objects: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None,
+                    flush: bool = False) -> None:
+        if file is not None:
+            raise ScriptError("print(file=...) is not available; printed text goes to the case's log")
+        text = (" " if sep is None else sep).join(map(str, objects)) + ("\n" if end is None else end)
+        self.own.write(text)
+        self.output.write(text)
+
+    def __call__(self) -> str:
+        return self.own.text
+
+
+class Worker:
+    """Runs one evaluation at a time for the server at the other end of the pipe."""
+
+    def __init__(self, read_fd: int, write_fd: int, memory_bytes: int, reserved_keys: list[str]) -> None:
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self.reserved_keys = reserved_keys
+        self.armed = self.in_call = self.expired = False
+        self.retire = False
+        self.bases: dict[tuple[str, ...], dict[str, Any]] = {}
+        self.retire_above = _limit_memory(memory_bytes)
+        signal.signal(signal.SIGPROF, self._on_tick)
+        context = decimal.getcontext()
+        context.Emax, context.Emin = MAX_DECIMAL_EXPONENT, -MAX_DECIMAL_EXPONENT
+        read_clock_from(partial(self.call, CLOCK, (), {}))
+
+    def serve(self) -> None:
+        while not self.retire:
+            try:
+                request = wire.receive(self.read_fd)
+            except wire.WorkerGone:
+                return
+            self._send(self.run(*request[1:]))
+
+    def run(self, mode: str, source: str, context: dict[str, Any], external: dict[str, Any],
+            functions: tuple[str, ...], cpu_seconds: float) -> tuple[Any, ...]:
+        """Evaluate (``mode`` "eval") or execute ("exec") ``source``; the message that answers the server."""
+        output = _Output()
+        try:
+            code = compile_expression(source) if mode == "eval" else compile_script(source)
+            base = self._base(functions)
+            namespace = {**external, **context, **base}
+            namespace.update(_namespace_readers(namespace, context, base))
+            namespace.update(_print_=partial(_Printer, output), _print=_Printer(output))
+            check = DataCheck(self.reserved_keys)
+            with self._budget(cpu_seconds):
+                value = eval(code, namespace)
+                if mode == "exec":
+                    value = _variables(namespace, context, external, base)
+                    check.check_variables(value)
+                else:
+                    check.check("the expression's value", value)
+            reply: tuple[Any, ...] = ("done", value)
+        except BudgetExceeded:
+            reply = ("error", "timeout", "")
+        except Aborted:
+            reply = ("error", "aborted", "")
+        except MemoryError:
+            self.retire = True
+            reply = ("error", "memory", "")
+        except RecursionError:
+            reply = ("error", "script", "script recursed too deeply")
+        except ScriptError as exc:
+            reply = ("error", "script", str(exc))
+        except Exception as exc:  # one error type for everything a script does wrong
+            reply = ("error", "script", _describe(exc))
+        self.retire = self.retire or _address_space() > self.retire_above
+        return (*reply, output.text, self.retire)
+
+    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run an engine function (or read the engine's clock) in the server and return its answer."""
+        if name != CLOCK:
+            DataCheck(self.reserved_keys).check(f"the arguments of {name}()", [list(args), kwargs])
+        self.in_call = True
+        try:
+            wire.send(self.write_fd, ("call", name, args, kwargs))
+            answer = wire.receive(self.read_fd)
+        finally:
+            self.in_call = False
+        if self.expired and self.armed:
+            raise BudgetExceeded
+        if answer[0] == "ok":
+            return answer[1]
+        if answer[0] == "raise":
+            raise _builtin_exception(answer[1])(*answer[2])
+        raise Aborted
+
+    def _base(self, functions: tuple[str, ...]) -> dict[str, Any]:
+        """Builtins, guards and the engine's functions: what no task data may shadow."""
+        base = self.bases.get(functions)
+        if base is None:
+            base = {
+                "__builtins__": SAFE_BUILTINS, "__name__": "fangpin_script", "__metaclass__": type,
+                **GUARDS,
+                **{name: value for name, value in SAFE_BUILTINS.items() if not name.startswith("_")},
+                **{name: self._remote(name) for name in functions},
+                "defined": None, "get": None,  # bound to each evaluation's namespace
+            }
+            self.bases[functions] = base
+        return base
+
+    def _remote(self, name: str) -> Callable[..., Any]:
+        def function(*args: Any, **kwargs: Any) -> Any:
+            return self.call(name, args, kwargs)
+
+        function.__name__ = function.__qualname__ = name
+        return function
+
+    @contextmanager
+    def _budget(self, seconds: float) -> Iterator[None]:
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        soft = math.ceil(time.process_time() + seconds + _GRACE_SECONDS)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+        self.expired = False
+        self.armed = True
+        signal.setitimer(signal.ITIMER_PROF, seconds, _TICK)
+        try:
+            yield
+        finally:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_PROF, 0)
+
+    def _on_tick(self, signum: int, frame: FrameType | None) -> None:
+        if not self.armed:
+            return
+        if self.in_call:  # the server is answering; interrupting the pipe would lose its answer
+            self.expired = True
+            return
+        raise BudgetExceeded
+
+    def _send(self, reply: tuple[Any, ...]) -> None:
+        try:
+            wire.send(self.write_fd, reply)
+        except MemoryError:
+            self.retire = True
+            wire.send(self.write_fd, ("error", "memory", "", "", True))
+
+
+def _namespace_readers(namespace: dict[str, Any], context: Mapping[str, Any],
+                       base: Mapping[str, Any]) -> dict[str, Callable[..., Any]]:
+    """``defined(name)`` and ``get(name, default)``: what ``locals()`` is used for, without the guards."""
+
+    def lookup(name: Any) -> Any:
+        if not isinstance(name, str) or name.startswith("_"):
+            return _MISSING
+        if name in base:  # task data named like a function is still data
+            return context.get(name, _MISSING)
+        return namespace.get(name, _MISSING)
+
+    def defined(name: str) -> bool:
+        return lookup(name) is not _MISSING
+
+    def get(name: str, default: Any = None) -> Any:
+        value = lookup(name)
+        return default if value is _MISSING else value
+
+    return {"defined": defined, "get": get}
+
+
+def _variables(namespace: Mapping[str, Any], context: Mapping[str, Any], external: Mapping[str, Any],
+               base: Mapping[str, Any]) -> dict[str, Any]:
+    """The task data a script leaves: its variables and the data it was given, without functions."""
+    reserved = base.keys() | external.keys()
+    result = {k: v for k, v in namespace.items() if k not in reserved and not k.startswith("_") and not callable(v)}
+    result.update({k: v for k, v in context.items() if k in base})
+    return result
+
+
+def _builtin_exception(name: str) -> type[Exception]:
+    candidate = getattr(builtins, name, None)
+    return candidate if isinstance(candidate, type) and issubclass(candidate, Exception) else RuntimeError
+
+
+def _describe(exc: Exception) -> str:
+    """``Type: message``, never longer than a few lines whatever the exception holds."""
+    try:
+        if isinstance(exc, decimal.DecimalException):  # its args are lists of signal classes
+            text = ", ".join(getattr(condition, "__name__", "") for args in exc.args for condition in args)
+        elif all(isinstance(arg, str | int | float | bool) for arg in exc.args):
+            text = str(exc)
+        else:
+            text = reprlib.repr(exc.args)
+    except Exception:
+        text = "(message cannot be shown)"
+    return f"{type(exc).__name__}: {text if len(text) <= 500 else text[:500] + '…'}"
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _limit_memory(memory_bytes: int) -> int:
+    """Cap this process's address space ``memory_bytes`` above what it uses now; the size to retire at."""
+    used = _address_space()
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    limit = used + memory_bytes if hard == resource.RLIM_INFINITY else min(used + memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return used + memory_bytes // 2
+
+
+def main(config: str) -> None:
+    """Entry point of ``python -c`` in engine/sandbox.py; ``config`` is JSON from the server."""
+    settings = json.loads(config)
+    write_fd = os.dup(1)
+    os.dup2(2, 1)  # a stray write to stdout goes to stderr, never into the pipe
+    Worker(0, write_fd, settings["memory_bytes"], settings["reserved_keys"]).serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
