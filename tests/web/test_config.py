@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from engine.clock import FrozenClock
+from tests.e2e.server import cli
 from web import config
 from web.app import create_app
 from web.cli import main
@@ -83,8 +86,6 @@ def test_fangpin_clock_starts_the_servers_clock_at_that_time_and_runs_on(workdir
 
 def test_an_explicit_clock_wins_over_fangpin_clock(workdir, monkeypatch):
     """``fangpin timers run --now`` travels in time even on a server configured with FANGPIN_CLOCK."""
-    from engine.clock import FrozenClock
-
     monkeypatch.setenv("FANGPIN_CLOCK", "2026-12-01T09:00:00+08:00")
     at = datetime(2027, 1, 4, 9, 0, tzinfo=CST)
     assert create_app(clock=FrozenClock(at)).extensions["fangpin_engine"].now() == at
@@ -96,3 +97,17 @@ def test_a_bad_fangpin_clock_stops_every_command_with_one_line_naming_it(workdir
     assert result.exit_code == 1
     assert "FANGPIN_CLOCK" in result.output and reason in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_commands_read_fangpin_clock(workdir):
+    """A model deployed by ``fangpin db upgrade`` on a training server carries the training server's time."""
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=CST)
+    env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(workdir / "instance"), "FANGPIN_CLOCK": start.isoformat()}
+    for name in ("FANGPIN_DATABASE_URL", "FANGPIN_FORMS_DIR", "FANGPIN_PROCESSES_DIR"):
+        env.pop(name, None)
+    real_before = datetime.now(UTC)
+    cli(env, "db", "upgrade")
+    real_elapsed = datetime.now(UTC) - real_before
+    (row,) = cli(env, "processes", "list").stdout.splitlines()
+    deployed_at = datetime.fromisoformat(row.split("\t")[2])
+    assert start <= deployed_at <= start + real_elapsed
