@@ -52,9 +52,9 @@ class DataCheck:
             if isinstance(item, _JSON_LEAVES) or type(item) in _REGISTERED_LEAVES:
                 continue
             if not isinstance(item, _CONTAINERS):
-                raise ScriptError(f"{what} holds a {type(item).__name__}, which task data cannot store")
+                raise ScriptError(f"{what}: holds a {type(item).__name__}, which task data cannot store")
             if depth >= MAX_DEPTH:
-                raise ScriptError(f"{what} is nested deeper than {MAX_DEPTH} levels")
+                raise ScriptError(f"{what}: nested deeper than {MAX_DEPTH} levels")
             if len(item) > self.remaining:
                 self._too_large(what)
             if isinstance(item, dict):
@@ -64,11 +64,11 @@ class DataCheck:
                 stack.extend((child, depth + 1) for child in item)
 
     def _too_large(self, what: str) -> None:
-        raise ScriptError(f"{what} makes task data too large (more than {self.max_size:,} values and characters)")
+        raise ScriptError(f"{what}: too large for task data (more than {self.max_size:,} values and characters)")
 
     def _check_keys(self, what: str, item: dict[Any, Any]) -> None:
         for key in item:
             if not isinstance(key, _KEYS):
-                raise ScriptError(f"{what} has a key of type {type(key).__name__}; task data keys are strings")
+                raise ScriptError(f"{what}: has a key of type {type(key).__name__}; task data keys are strings")
             if key in self.reserved_keys:
-                raise ScriptError(f"{what} uses the reserved key {key!r}")
+                raise ScriptError(f"{what}: uses the reserved key {key!r}")
