@@ -6,8 +6,10 @@ must be caught where it is typed, with a reason the cadre can act on.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
+from typing import Any
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -125,3 +127,18 @@ def _parse_birth(digits: str) -> date | None:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return None
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?:[0-9]{2})?(?![0-9])")
+
+
+def mask_id_numbers_in(value: Any) -> Any:
+    """The value with every ID (or disability certificate) number inside its strings masked, at any depth:
+    case data and its history are seen by every level, and ID numbers belong only to the steps that need them."""
+    if isinstance(value, str):
+        return _ID_IN_TEXT.sub(lambda match: mask_id_number(match.group()), value)
+    if isinstance(value, dict):
+        return {key: mask_id_numbers_in(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_id_numbers_in(item) for item in value]
+    return value

@@ -10,6 +10,7 @@ from monitoring.id_number import (
     check_id_number,
     disability_of,
     mask_id_number,
+    mask_id_numbers_in,
     normalize_id_number,
     sex_from_id,
 )
@@ -142,3 +143,12 @@ def test_a_disability_certificate_of_someone_else_is_refused():
     assert reason == "前18位应与本人身份证号一致"
     with pytest.raises(ValueError, match="残疾类别"):
         disability_of("11010519491231002X92")
+
+
+def test_id_numbers_are_masked_wherever_they_appear_in_case_data():
+    members = [{"name": "巴特尔", "id_number": "150203199001011232"},
+               {"name": "其木格", "note": "证号11010519491231002x42"}]
+    masked = mask_id_numbers_in({"after": {"members": members, "count": 2, "phone": "13900001234"}})
+    assert masked == {"after": {"members": [{"name": "巴特尔", "id_number": "1502**********1232"},
+                                            {"name": "其木格", "note": "证号1101************2X42"}],
+                                "count": 2, "phone": "13900001234"}}

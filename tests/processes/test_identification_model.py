@@ -90,8 +90,8 @@ MEMBERS = [
      "health": ["serious_illness", "chronic"], "labour_skill": "lost", "insurance": "resident_medical"},
     {"name": "巴雅尔", "id_number": resident_id("15022320100303003"), "relation": "son", "schooling": "grade_9"},
 ]
-AUTHORIZE = {"approved": True, "signed_by": "proxy", "proxy_name": "其其格之弟", "fingerprint": True, "signed_on": "2026-03-06",
-             "members": MEMBERS}
+AUTHORIZE = {"approved": True, "signed_by": "proxy", "proxy_name": "其其格之弟", "fingerprint": True,
+             "signed_on": "2026-03-06", "members": MEMBERS}
 APPRAISAL = {"meeting_date": "2026-03-10", "meeting_form": "representative_meeting", "attendees": 35,
              "votes_for": 33, "votes_against": 2, "approved": True}
 TOWNSHIP = {"approved": True, "opinion": "逐户审核, 情况属实"}

@@ -10,7 +10,6 @@ from engine import instances, queries, tasks, versions
 from engine.deploy import SourceFile
 from monitoring import cases, objections, permissions
 from monitoring.documents import store
-from monitoring.places import get_place
 from monitoring.prefill import prefill
 from web.api import errors, views
 from web.api.auth import current_actor, issue_token, refused_login, token_required
@@ -77,13 +76,9 @@ def start_instance():
     key = field(body, "process", str)
     data = field(body, "data", dict, required=False) or {}
     household_id = field(body, "household_id", int, required=False)
+    place = field(body, "place", str, required=False)
     with unit_of_work() as session:
-        if household_id is not None:  # a household's case runs at the household's village
-            instance_id = cases.start_case(engine(), session, current_actor(), key, household_id, data)
-        else:
-            place = get_place(session, field(body, "place", str))
-            instance_id = instances.start_instance(engine(), session, key, place.code, place.path, current_actor(),
-                                                   data)
+        instance_id = cases.start(engine(), session, current_actor(), key, data, household_id, place)
     return jsonify(_instance_body(instance_id)), 201
 
 
@@ -142,7 +137,8 @@ def get_task(task_id: str):
     row = tasks.visible_task(db.session, task_id, current_actor())
     instance = instances.visible_instance(db.session, row.instance_id, current_actor())
     form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
-    initial = prefill(db.session, row.bpmn_id, row.form, form, instance.data or {}, engine().today())
+    initial = prefill(cases.household_of(db.session, instance), row.bpmn_id, row.form, form, instance.data or {},
+                      engine().today())
     return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial})
 
 

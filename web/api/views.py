@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.models import ProcessInstance, ProcessVersion, Task
+from monitoring.id_number import mask_id_numbers_in
 
 
 def iso(value: datetime | None) -> str | None:
@@ -47,11 +48,11 @@ def _waiting(item: dict[str, Any]) -> dict[str, Any]:
 
 def instance(session: Session, row: ProcessInstance) -> dict[str, Any]:
     body = instance_summary(row, queries.version_numbers(session, {row.version_id})[row.version_id])
-    body.update({
-        "data": row.data,
+    body.update({  # every level that sees a case sees this: ID numbers only where a step needs them (its form)
+        "data": mask_id_numbers_in(row.data),
         "error": row.error,
         "tasks": [task(t) for t in queries.open_tasks(session, row.id)],
-        "events": [{"at": iso(e.at), "user": e.actor, "type": e.type, "task": e.task_id, "detail": e.detail}
-                   for e in queries.timeline(session, row.id)],
+        "events": [{"at": iso(e.at), "user": e.actor, "type": e.type, "task": e.task_id,
+                    "detail": mask_id_numbers_in(e.detail)} for e in queries.timeline(session, row.id)],
     })
     return body

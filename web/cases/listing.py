@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from engine import queries
 from engine.assignment import Actor
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
-from monitoring.models import Household, Place
 from monitoring.cases import household_id_of
+from monitoring.models import Household, Place
 
 STATUSES = {  # status -> (Chinese, badge class)
     InstanceStatus.RUNNING: ("办理中", "info"), InstanceStatus.COMPLETED: ("已办结", "ok"),

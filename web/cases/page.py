@@ -11,8 +11,9 @@ from engine import queries
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.models import ProcessInstance, ProcessVersion, Task
-from monitoring.models import Household
 from monitoring.cases import household_id_of
+from monitoring.id_number import mask_id_numbers_in
+from monitoring.models import Household
 from web.cases import data_view, timeline
 from web.cases.listing import households_by_id, place_names
 from web.cases.progress import Progress, element_names, progress
@@ -47,7 +48,7 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path)},
         progress=progress(instance, open_tasks, events, names),
         timeline=timeline.entries(events, names, task_names),
-        sections=data_view.sections(instance.data or {}, version.forms, names),
+        sections=data_view.sections(mask_id_numbers_in(instance.data or {}), version.forms, names),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.models import AuditEvent
+from monitoring.id_number import mask_id_numbers_in
 from web.cases.progress import MESSAGE_NAMES
 
 SYSTEM_USER = "system"
@@ -57,4 +58,4 @@ def _payload(payload: Any) -> str:
     if not isinstance(payload, dict):
         return ""
     by, content = payload.get("by"), payload.get("content")
-    return "：".join(str(part) for part in (by, content) if part)
+    return mask_id_numbers_in("：".join(str(part) for part in (by, content) if part))
