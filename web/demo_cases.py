@@ -25,12 +25,13 @@ VISIT = {"visitors": "嘎查两委、驻村工作队", "approved": True, "risk_t
 ANSWERS = {
     "apply": {"way": "in_person", "applicant_name": "户主本人", "reason": "家庭成员患病, 医疗支出大, 收入下降"},
     "visit": VISIT,
-    "authorize": {},
+    "authorize": {"approved": True},
     "appraisal": {"meeting_form": "representative_meeting", "attendees": 32, "votes_for": 30, "votes_against": 2,
                   "approved": True},
     "township_review": {"approved": True, "opinion": "经逐户审核, 情况属实"},
     "comparison_review": {"decision": "special_case", "meeting_date": None,
                           "meeting_reasons": "车辆为报废农用三轮车, 村民代表会议同意作为特殊情况纳入"},
+    "comparison_confirm": {"decision": "confirm"},
     "county_review": {"approved": True, "review_method": "joint", "reply_reference": "达茂乡振发〔2026〕8号"},
     "entry": {"risk_types": ["illness"]},
 }
@@ -62,7 +63,7 @@ def _step(engine: Engine, session: Session, instance_id: int, stop: str | None) 
     if not open_tasks:
         if stop in {w.get("task") for w in instance.waiting}:
             return False
-        engine.clock.advance(timedelta(days=5, minutes=5))
+        engine.clock.advance(timedelta(days=6))  # past the end of a notice's last day
         timers.run_due_timers(engine, unit_of_work)
         return True
     task = open_tasks[0]
@@ -72,11 +73,21 @@ def _step(engine: Engine, session: Session, instance_id: int, stop: str | None) 
     if stop == "rejected" and task.bpmn_id == "township_review":
         answers = {"approved": False, "reason": "家庭有稳定务工收入, 人均纯收入高于监测标准"}
     if task.bpmn_id == "comparison_review":
-        answers["meeting_date"] = engine.today().isoformat()
-    data = {**prefill(session, task.bpmn_id, task.form, schema, instance.data, engine.today()), **answers}
+        answers = _judgement(instance.data, engine.today().isoformat())
+    household = cases.household_of(session, instance)
+    data = {**prefill(household, task.bpmn_id, task.form, schema, instance.data, engine.today()), **answers}
     tasks.complete_task(engine, session, task.id, actor, data)
     engine.clock.advance(timedelta(hours=3))
     return True
+
+
+def _judgement(data: dict, today: str) -> dict:
+    """The county admits a hit as a special case, or confirms there is none; data not uploaded is checked by phone."""
+    answers = dict(ANSWERS["comparison_review"], meeting_date=today) if data.get("exclusion_hits") \
+        else dict(ANSWERS["comparison_confirm"])
+    if data.get("data_gaps"):
+        answers["gaps_reason"] = "未上传数据的部门已电话核实, 该户家庭成员无相关登记"
+    return answers
 
 
 def _flagged_household(session: Session) -> Household:
