@@ -102,6 +102,14 @@ def _flag(name: str) -> bool:
     return _FLAGS[value]
 
 
+def _count(name: str) -> int:
+    """A whole number ≥ 0, unset meaning 0."""
+    value = (_variable(name) or "0").strip()
+    if not value.isdigit():
+        raise ConfigError(f"{name}: 应为 0 或正整数, 不是 {value!r}")
+    return int(value)
+
+
 def from_environment() -> dict[str, Any]:
     """Flask settings from ``FANGPIN_*`` variables; ``ConfigError`` names a variable that cannot be used."""
     instance = _instance_dir()
@@ -117,6 +125,7 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("FANGPIN_SECURE_COOKIES"),  # set it when served over TLS
+        "TRUSTED_PROXIES": _count("FANGPIN_TRUSTED_PROXIES"),  # reverse proxies whose X-Forwarded-For is believed
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # valid as long as the session: a long visit form must not expire
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,

@@ -9,8 +9,11 @@ from sqlalchemy import select
 
 from monitoring.models import LoginFailure
 from tests.conftest import PASSWORD, START
+from web import config
 from web.app import create_app
+from web.auth.login import client_address
 from web.auth.throttle import ACCOUNT_LIMIT, lock_end
+from web.config import ConfigError
 from web.extensions import db
 
 HERE, THERE = "192.0.2.10", "198.51.100.20"
@@ -121,3 +124,39 @@ def test_the_lock_replayed_from_failures_doubles_up_to_the_longest():
     assert lock_end(failures[:5], ACCOUNT_LIMIT) - failures[4] == ACCOUNT_LIMIT.first_lock
     assert lock_end(failures[:10], ACCOUNT_LIMIT) - failures[9] == 2 * ACCOUNT_LIMIT.first_lock
     assert lock_end(failures, ACCOUNT_LIMIT) - failures[-1] == ACCOUNT_LIMIT.longest_lock
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "counted"), [
+    (0, "203.0.113.5", "10.0.0.1"),  # no proxy trusted: the header is anyone's to write
+    (1, "203.0.113.5", "203.0.113.5"),
+    (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # what the client put in front is not believed
+    (2, "6.6.6.6, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
+    (2, "203.0.113.5", "10.0.0.1"),  # fewer entries than proxies: not from our proxies
+])
+def test_the_counted_address_behind_trusted_proxies(app, proxies, forwarded, counted):
+    app.config["TRUSTED_PROXIES"] = proxies
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.0.0.1"}, headers={"X-Forwarded-For": forwarded}):
+        assert client_address() == counted
+
+
+def test_behind_a_proxy_one_clients_failures_do_not_lock_the_others(app, client):
+    app.config["TRUSTED_PROXIES"] = 1
+
+    def via_proxy(username: str, password: str, forwarded: str):
+        return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": forwarded})
+
+    assert {via_proxy(f"nobody{i}", "wrong-password", f"6.6.6.{i}, {HERE}").status_code for i in range(20)} == {401}
+    assert via_proxy("cun", PASSWORD, THERE).status_code == 200
+    assert via_proxy("cun2", PASSWORD, HERE).status_code == 429
+
+
+def test_the_trusted_proxies_setting_is_a_count(monkeypatch, tmp_path):
+    monkeypatch.setenv("FANGPIN_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("FANGPIN_TRUSTED_PROXIES", raising=False)
+    assert config.from_environment()["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("FANGPIN_TRUSTED_PROXIES", "2")
+    assert config.from_environment()["TRUSTED_PROXIES"] == 2
+    monkeypatch.setenv("FANGPIN_TRUSTED_PROXIES", "yes")
+    with pytest.raises(ConfigError, match="FANGPIN_TRUSTED_PROXIES"):
+        config.from_environment()

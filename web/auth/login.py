@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -37,7 +37,13 @@ def wait_text(seconds: int) -> str:
 
 
 def client_address() -> str:
-    """The address failures are counted against (the peer; a proxy in front must be trusted to set it)."""
+    """The address failures are counted against. Behind reverse proxies every peer is a proxy, so with
+    ``TRUSTED_PROXIES`` = n it is the address the outermost of them saw: the n-th of X-Forwarded-For from the
+    right (the entries left of it are whatever the client chose to send)."""
+    proxies = current_app.config["TRUSTED_PROXIES"]
+    forwarded = [a.strip() for a in ",".join(request.headers.getlist("X-Forwarded-For")).split(",") if a.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.remote_addr or ""
 
 
