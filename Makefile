@@ -69,6 +69,7 @@ lint: venv
 bench: setup
 	$(PY) bench/engine_steps.py
 	$(PY) bench/documents.py
+	$(PY) bench/login.py
 
 clean:
 	rm -rf $(VENV) node_modules web/static/vendor instance test-artifacts .pytest_cache
