@@ -132,6 +132,7 @@ def test_the_lock_replayed_from_failures_doubles_up_to_the_longest():
     (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # what the client put in front is not believed
     (2, "6.6.6.6, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
     (2, "203.0.113.5", "10.0.0.1"),  # fewer entries than proxies: not from our proxies
+    (1, "6.6.6.6, 203.0.113.5x" + "9" * 100, "10.0.0.1"),  # no address: not from our proxies either
 ])
 def test_the_counted_address_behind_trusted_proxies(app, proxies, forwarded, counted):
     app.config["TRUSTED_PROXIES"] = proxies

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -43,7 +44,10 @@ def client_address() -> str:
     proxies = current_app.config["TRUSTED_PROXIES"]
     forwarded = [a.strip() for a in ",".join(request.headers.getlist("X-Forwarded-For")).split(",") if a.strip()]
     if proxies and len(forwarded) >= proxies:
-        return forwarded[-proxies]
+        try:
+            return str(ipaddress.ip_address(forwarded[-proxies]))
+        except ValueError:  # not written by a proxy of ours: the peer it is
+            pass
     return request.remote_addr or ""
 
 
