@@ -22,7 +22,8 @@ class TextError(ValueError):
 
 
 def _invisible(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Cf"
+    """Trimmed away at the ends; bidi controls are not, so that they are refused rather than hidden."""
+    return char.isspace() or (unicodedata.category(char) == "Cf" and char not in BIDI_CONTROLS)
 
 
 def trimmed(text: str) -> str:

@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
+from engine.limits import string_length
+from engine.text import read_text
 from monitoring.codes import CODE_LISTS
 from monitoring.models import CodeEntry
 
@@ -33,8 +35,7 @@ def set_entry(session: Session, list_key: str, code: str, label: str, active: bo
         fields["list"] = "未知的代码表"
     if not re.fullmatch(r"[a-z0-9_]{1,40}", code):
         fields["code"] = "代码应为小写字母、数字或下划线, 不超过40位"
-    if not label.strip() or len(label) > 100:
-        fields["label"] = "名称必填, 不超过100字"
+    label = read_text(label, "label", fields, string_length(CodeEntry.label), label="名称")
     if fields:
         raise InvalidData("代码表条目有误", fields)
     entry = session.get(CodeEntry, (list_key, code))
@@ -42,7 +43,7 @@ def set_entry(session: Session, list_key: str, code: str, label: str, active: bo
         last = session.execute(select(func.max(CodeEntry.position)).where(CodeEntry.list_key == list_key)).scalar()
         entry = CodeEntry(list_key=list_key, code=code, position=(last or 0) + 1)
         session.add(entry)
-    entry.label, entry.active = label.strip(), bool(active)
+    entry.label, entry.active = label, bool(active)
     if position is not None:
         entry.position = int(position)
     session.flush()

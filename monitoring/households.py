@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -11,16 +10,23 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
+from engine.limits import string_length, to_decimal
 from engine.queries import in_scope
+from engine.text import read_text
 from monitoring.codelists import labels
 from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
 from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Place, PlaceLevel, Role
 from monitoring.rules import GUARANTEE_FLAGS, INCOME_FIELDS, RIGID_EXPENSE_FIELDS
+from monitoring.thresholds import YEARS
 
 HEAD = "head"
-MEMBER_TEXT_FIELDS = ("relation", "sex", "ethnicity", "education", "schooling", "disability", "labour_skill",
-                      "work", "insurance", "phone")
+MEMBER_CODE_FIELDS = ("relation", "sex", "ethnicity", "education", "schooling", "labour_skill", "insurance")
+MEMBER_FREE_TEXTS = ("disability", "work", "phone")
+MEMBER_TEXT_FIELDS = (*MEMBER_CODE_FIELDS, *MEMBER_FREE_TEXTS)
+HOUSEHOLD_TEXTS = {"group": Household.group_name, "address": Household.address, "phone": Household.phone,
+                   "bank_account": Household.bank_account}  # field -> column
+MAX_FOCUS_GROUPS, MAX_FOCUS_GROUP_LENGTH = 10, 50  # free labels kept in a JSON column
 MONEY_FIELDS = (*INCOME_FIELDS, "business_expenses", "claims_income", *RIGID_EXPENSE_FIELDS)
 SEX_CODES = {label: code for code, label in CODE_LISTS["sex"]}
 RECORDING_ROLES = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN}
@@ -31,30 +37,52 @@ def visible_household(session: Session, household_id: int, actor: Actor) -> Hous
 
 
 def create_household(session: Session, actor: Actor, data: dict[str, Any], at: datetime) -> Household:
-    """A new household in a village within the actor's scope; members' ID numbers checked digit by digit."""
+    """A new household in a village within the actor's scope; every field checked, members' ID numbers digit
+    by digit; a refusal names each field and stores nothing."""
     if actor.role not in RECORDING_ROLES:
         raise Forbidden("无权登记农户")
-    village = session.get(Place, str(data.get("village", "")))
+    village_code = data.get("village", "")
+    if not isinstance(village_code, str):
+        raise InvalidData("农户须登记在嘎查村", {"village": "应为嘎查村代码"})
+    village = session.get(Place, village_code)
     if village is None or not actor.sees(village.path):
-        raise NotFound(f"place {data.get('village')}")
+        raise NotFound(f"place {village_code}")
     if village.level != PlaceLevel.VILLAGE:
         raise InvalidData("农户须登记在嘎查村", {"village": "应为嘎查村代码"})
     fields: dict[str, str] = {}
     household_type = data.get("household_type", "ordinary")
-    if household_type not in labels(session, "household_type"):
+    if not isinstance(household_type, str) or household_type not in labels(session, "household_type"):
         fields["household_type"] = "户类型无效"
+    texts = {name: read_text(data.get(name), name, fields, string_length(column), required=False)
+             for name, column in HOUSEHOLD_TEXTS.items()}
+    focus_groups = _focus_groups(data.get("focus_groups", []), fields)
     members = _members(session, data.get("members"), fields)
     if fields:
         raise InvalidData("农户信息有误", fields)
     household = Household(
         village_code=village.code, place_path=village.path, household_type=household_type,
-        group_name=str(data.get("group", "")), address=str(data.get("address", "")),
-        phone=str(data.get("phone", "")), bank_account=str(data.get("bank_account", "")),
-        focus_groups=list(data.get("focus_groups", [])), created_at=at, members=members,
+        group_name=texts["group"], address=texts["address"], phone=texts["phone"],
+        bank_account=texts["bank_account"], focus_groups=focus_groups, created_at=at, members=members,
     )
     session.add(household)
     session.flush()
     return household
+
+
+def _focus_groups(raw: Any, fields: dict[str, str]) -> list[str]:
+    """Free labels (重点人群), each a short clean text, none twice."""
+    if not isinstance(raw, list) or len(raw) > MAX_FOCUS_GROUPS:
+        fields["focus_groups"] = f"应为不超过{MAX_FOCUS_GROUPS}项的文本列表"
+        return []
+    groups = [read_text(item, f"focus_groups.{index}", fields, MAX_FOCUS_GROUP_LENGTH)
+              for index, item in enumerate(raw)]
+    if len(set(groups)) != len(groups):
+        fields.setdefault("focus_groups", "不能重复")
+    return groups
+
+
+def _code_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(code, str) for code in value)
 
 
 def _members(session: Session, raw: Any, fields: dict[str, str], household_id: int | None = None) -> list[Member]:
@@ -62,17 +90,17 @@ def _members(session: Session, raw: Any, fields: dict[str, str], household_id: i
         fields["members"] = "至少登记一名家庭成员"
         return []
     members, seen = [], {}
+    codes = {key: labels(session, key) for key in (*MEMBER_CODE_FIELDS, "health")}
     for index, item in enumerate(raw):
         where = f"members.{index}"
         if not isinstance(item, dict):
             fields[where] = "应为对象"
             continue
-        name = str(item.get("name", "")).strip()
-        if not name:
-            fields[f"{where}.name"] = "姓名必填"
+        name = read_text(item.get("name"), f"{where}.name", fields, string_length(Member.name), label="姓名")
         who = f"成员“{name or index + 1}”"
-        id_number = normalize_id_number(str(item.get("id_number", "")))
-        problem = check_id_number(id_number)
+        raw_id = item.get("id_number", "")
+        id_number = normalize_id_number(raw_id) if isinstance(raw_id, str) else ""
+        problem = check_id_number(id_number) if isinstance(raw_id, str) else "应为文本"
         if problem:
             fields[f"{where}.id_number"] = f"{who}的身份证号{problem}"
         elif id_number in seen:
@@ -84,13 +112,14 @@ def _members(session: Session, raw: Any, fields: dict[str, str], household_id: i
             if session.execute(elsewhere).first():
                 fields[f"{where}.id_number"] = f"{who}已登记在其他农户中"
         health = item.get("health", [])
-        health_problem = check_selection("health", health, labels(session, "health")) \
-            if isinstance(health, list) else "应为列表"
+        health_problem = check_selection("health", health, codes["health"]) if _code_list(health) else "应为代码列表"
         if health_problem:
             fields[f"{where}.health"] = f"{who}的健康状况: {health_problem}"
+        values = {key: _member_code(item, key, codes[key], f"{where}.{key}", fields) for key in MEMBER_CODE_FIELDS}
+        values.update({key: read_text(item.get(key), f"{where}.{key}", fields, string_length(getattr(Member, key)),
+                                      required=False) for key in MEMBER_FREE_TEXTS})
         member = Member(position=index, name=name, id_number=id_number,
-                        health=list(health) if isinstance(health, list) else [],
-                        **{f: str(item.get(f, "")) for f in MEMBER_TEXT_FIELDS})
+                        health=list(health) if _code_list(health) else [], **values)
         if not problem and not member.sex:
             member.sex = SEX_CODES[sex_from_id(id_number)]
         members.append(member)
@@ -100,23 +129,30 @@ def _members(session: Session, raw: Any, fields: dict[str, str], household_id: i
     return members
 
 
+def _member_code(item: dict[str, Any], key: str, known: dict[str, str], where: str, fields: dict[str, str]) -> str:
+    """A code of the list in force; only the relation is required."""
+    value = item.get(key) or ""
+    if value == "" and key != "relation":
+        return ""
+    if not isinstance(value, str) or value not in known:
+        fields[where] = "必填" if value == "" else "应为代码表中的代码"
+        return ""
+    return value
+
+
 def record_measurement(session: Session, household: Household, values: dict[str, Any], username: str,
                        at: datetime) -> Measurement:
     """Store a year's income and expenses into the household record (one row per year, updated in place)."""
     fields: dict[str, str] = {}
-    try:
-        year = int(values.get("year") or at.year)
-    except (TypeError, ValueError):
+    year = values.get("year") or at.year
+    if isinstance(year, bool) or not isinstance(year, int) or year not in YEARS:
         year, fields["year"] = at.year, "年份无效"
     amounts = {}
     for name in MONEY_FIELDS:
         try:
-            amounts[name] = Decimal(str(values.get(name) or 0))
-        except InvalidOperation:
-            fields[name] = "应为金额"
-            continue
-        if amounts[name] < 0:
-            fields[name] = "不能小于0"
+            amounts[name] = to_decimal(values.get(name) or 0, getattr(Measurement, name))
+        except ValueError as exc:
+            fields[name] = str(exc)
     if fields:
         raise InvalidData("收支信息有误", fields)
     row = next((m for m in household.measurements if m.year == year), None)

@@ -7,27 +7,35 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
+from engine.limits import string_length
 from engine.queries import in_scope
+from engine.text import read_text
 from monitoring.codes import CODE_LISTS
 from monitoring.models import LEVEL_ORDER, Place, PlaceLevel, Role, User
 
 DEPARTMENTS = dict(CODE_LISTS["department"])
+MAX_CODE_DIGITS = 12  # national division codes
 
 
 def add_place(session: Session, code: str, name: str, parent_code: str | None = None,
               level: str | None = None) -> Place:
-    if not code.isdigit() or len(code) > 12:
-        raise InvalidData("行政区划代码无效", {"code": "应为不超过12位的数字"})
-    if session.get(Place, code) is not None:
-        raise InvalidData("行政区划代码已存在", {"code": f"{code} 已存在"})
+    """A place under ``parent_code``; every problem of code, name, parent and level reported at once."""
+    fields: dict[str, str] = {}
+    if not (isinstance(code, str) and code.isascii() and code.isdigit() and len(code) <= MAX_CODE_DIGITS):
+        fields["code"] = f"应为不超过{MAX_CODE_DIGITS}位的数字"
+    elif session.get(Place, code) is not None:
+        fields["code"] = f"{code} 已存在"
+    name = read_text(name, "name", fields, string_length(Place.name), label="名称")
     parent = None
     if parent_code is not None:
         parent = session.get(Place, parent_code)
         if parent is None:
-            raise InvalidData("上级区划不存在", {"parent": f"{parent_code} 不存在"})
+            fields["parent"] = f"{parent_code} 不存在"
     level = level or _level_below(parent)
     if level not in {lv.value for lv in PlaceLevel}:
-        raise InvalidData("层级无效", {"level": "应为 region/league/county/township/village"})
+        fields["level"] = "应为 region/league/county/township/village"
+    if fields:
+        raise InvalidData("区划信息有误", fields)
     path = f"{parent.path if parent else '/'}{code}/"
     place = Place(code=code, name=name, level=level, parent_code=parent_code, path=path)
     session.add(place)
@@ -55,14 +63,17 @@ def place_in_scope(session: Session, actor: Actor, code: str) -> Place:
 
 def add_user(session: Session, username: str, role: str, place_code: str, password: str,
              department: str | None = None) -> User:
-    fields = {}
+    fields: dict[str, str] = {}
+    username = read_text(username, "username", fields, string_length(User.username), label="用户名")
+    if any(char.isspace() for char in username):
+        fields["username"] = "用户名不能包含空格"
     if role not in {r.value for r in Role}:
         fields["role"] = "应为 " + "/".join(r.value for r in Role)
     if role == Role.DEPARTMENT and department not in DEPARTMENTS:
         fields["department"] = "部门用户须指定部门代码: " + "/".join(DEPARTMENTS)
     if len(password) < 8:
         fields["password"] = "密码至少8位"
-    if session.execute(select(User.id).where(User.username == username)).first():
+    if username and session.execute(select(User.id).where(User.username == username)).first():
         fields["username"] = f"用户名 {username} 已存在"
     if session.get(Place, place_code) is None:
         fields["place"] = f"区划 {place_code} 不存在"

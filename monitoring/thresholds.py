@@ -9,30 +9,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
+from engine.limits import string_length, to_decimal
+from engine.text import read_text
 from monitoring.models import Place, Threshold
 
 INCOME_LINE = "income_line"  # per region (or any ancestor) and year
 EXPENSE_WARNING = "expense_warning"  # per county and year
 DATA_MAX_AGE = "data_max_age"  # per county and year: days a department's data counts as current for comparison
+YEARS = range(2000, 2101)  # the years a threshold or a measurement may be for
 
 
 def set_threshold(session: Session, kind: str, place_code: str, year: int, amount: Decimal | float | str,
                   username: str, at: datetime, note: str = "") -> Threshold:
-    """Record a new value; earlier values stay as history."""
-    fields = {}
+    """Record a new value (a positive amount the column holds, rounded to cents); earlier values stay as history."""
+    fields: dict[str, str] = {}
     try:
-        value = Decimal(str(amount))
-    except ArithmeticError:
-        value = Decimal(-1)
-    if value <= 0:
-        fields["amount"] = "应为大于0的金额"
-    if not 2000 <= int(year) <= 2100:
+        value = to_decimal(amount, Threshold.amount, positive=True)
+    except ValueError as exc:
+        fields["amount"] = str(exc)
+    if isinstance(year, bool) or not isinstance(year, int) or year not in YEARS:
         fields["year"] = "年份无效"
-    if session.get(Place, place_code) is None:
+    note = read_text(note, "note", fields, string_length(Threshold.note), label="说明", required=False)
+    if not isinstance(place_code, str) or session.get(Place, place_code) is None:
         fields["place"] = f"区划 {place_code} 不存在"
     if fields:
         raise InvalidData("标准设置有误", fields)
-    row = Threshold(kind=kind, place_code=place_code, year=int(year), amount=value, note=note, set_at=at,
+    row = Threshold(kind=kind, place_code=place_code, year=year, amount=value, note=note, set_at=at,
                     set_by=username)
     session.add(row)
     session.flush()

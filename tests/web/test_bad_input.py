@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from monitoring.models import Household, Threshold
+from monitoring.models import Household, Member, Threshold
 from tests.web.test_api_households import household_body, person
 
 HUGE = 10**30
@@ -74,3 +74,95 @@ def test_a_cancel_with_a_malformed_body_is_400(api, deployed):
     assert raw_post(cun, url, "[" * 100_000).status_code == 400
     assert cun.post(url, json={"reason": ["x"]}).status_code == 400
     assert cun.get(f"/instances/{instance['id']}").json["status"] == "running"
+
+
+HEAD_FIRST17 = "15022319700101001"
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"focus_groups": 5}, "focus_groups"),
+    ({"focus_groups": ["独居老人", ["x"]]}, "focus_groups.1"),
+    ({"focus_groups": ["独居老人", "独居老人"]}, "focus_groups"),
+    ({"household_type": []}, "household_type"),
+    ({"household_type": {}}, "household_type"),
+    ({"group": ["3组"]}, "group"),
+    ({"address": "幸福路\x001号"}, "address"),
+    ({"phone": "1" * 31}, "phone"),
+    ({"bank_account": "\u202e6222"}, "bank_account"),
+    ({"village": ["150223100201"]}, "village"),
+])
+def test_wrong_household_fields_are_422_naming_the_field(api, session, extra, field):
+    response = api("cun").post("/households", json={**household_body(person("巴特尔", HEAD_FIRST17)), **extra})
+    assert response.status_code == 422, response.json
+    assert field in response.json["error"]["fields"]
+    assert count(session, Household) == 0
+
+
+@pytest.mark.parametrize(("member", "field", "reason"), [
+    ({"health": [[]]}, "members.0.health", "应为代码列表"),
+    ({"health": "healthy"}, "members.0.health", "应为代码列表"),
+    ({"name": "\u200b"}, "members.0.name", "姓名不能只有空白或不可见字符"),
+    ({"name": "巴特\x00尔"}, "members.0.name", "姓名不能包含换行或控制字符"),
+    ({"name": "巴特\x07尔"}, "members.0.name", "姓名不能包含换行或控制字符"),
+    ({"name": "\u202e尔特巴"}, "members.0.name", "姓名不能包含文字方向控制字符"),
+    ({"name": "巴\u2066特尔\u2069"}, "members.0.name", "姓名不能包含文字方向控制字符"),
+    ({"name": "巴" * 51}, "members.0.name", "姓名不能超过50个字"),
+    ({"name": ["巴特尔"]}, "members.0.name", "姓名应为文本"),
+    ({"id_number": 150223197001010017}, "members.0.id_number", None),
+    ({"work": "放牧" * 60}, "members.0.work", "不能超过100个字"),
+    ({"ethnicity": "99"}, "members.0.ethnicity", "应为代码表中的代码"),
+    ({"insurance": ["none"]}, "members.0.insurance", "应为代码表中的代码"),
+    ({"relation": "x" * 5000}, "members.0.relation", "应为代码表中的代码"),
+])
+def test_wrong_member_fields_are_422_naming_the_field(api, session, member, field, reason):
+    body = household_body({**person("巴特尔", HEAD_FIRST17), **member})
+    response = api("cun").post("/households", json=body)
+    assert response.status_code == 422, response.json
+    assert field in response.json["error"]["fields"]
+    if reason:
+        assert response.json["error"]["fields"][field].endswith(reason)
+    assert count(session, Household) == 0 and count(session, Member) == 0
+
+
+def test_a_clean_household_is_stored_trimmed_and_composed(api, session):
+    body = {**household_body({**person(" 巴特尔\u200b", HEAD_FIRST17), "work": " 放牧 "}), "group": "\ufeff3组",
+            "focus_groups": [" 独居老人 "]}
+    response = api("cun").post("/households", json=body)
+    assert response.status_code == 201, response.json
+    assert (response.json["head"], response.json["group"], response.json["focus_groups"]) == ("巴特尔", "3组",
+                                                                                               ["独居老人"])
+    assert response.json["members"][0]["work"] == "放牧"
+
+
+@pytest.mark.parametrize(("amount", "reason"), [("NaN", "应为金额"), ("sNaN", "应为金额"), ("Infinity", "应为金额"),
+                                                ("1e20", "不能大于9999999999.99"), (1e300, "不能大于9999999999.99"),
+                                                ("0.001", "应为大于0的金额"), (True, "应为金额"), ([8900], "应为金额")])
+def test_a_threshold_amount_is_a_finite_positive_decimal_the_column_holds(api, session, amount, reason):
+    body = {"kind": "income_line", "place": "150000000000", "year": 2026, "amount": amount}
+    response = api("guanli").post("/thresholds", json=body)
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {"amount": reason}
+    assert count(session, Threshold) == 0
+
+
+def test_a_threshold_note_must_be_clean_text(api, session):
+    body = {"kind": "income_line", "place": "150000000000", "year": 2026, "amount": 8900}
+    for note in (["年中调整"], "年中\x00调整", "调" * 201):
+        response = api("guanli").post("/thresholds", json={**body, "note": note})
+        assert response.status_code == 422 and set(response.json["error"]["fields"]) == {"note"}
+    assert count(session, Threshold) == 0
+
+
+def test_code_list_entries_are_checked_by_type_and_text(api):
+    admin = api("guanli")
+
+    def put(body):
+        return admin.client.put("/api/v1/code-lists/risk_type/epidemic", headers=admin.headers, json=body)
+
+    assert set(put({"label": "\u200b"}).json["error"]["fields"]) == {"label"}
+    assert set(put({"label": ["因疫情"]}).json["error"]["fields"]) == {"label"}
+    assert put({"label": "因疫情", "active": "no"}).status_code == 400
+    assert put({"label": "因疫情", "position": "x"}).status_code == 400
+    assert put({"label": "因疫情", "position": HUGE}).status_code == 422
+    assert "epidemic" not in [e["code"] for e in admin.get("/code-lists").json["risk_type"]]
+    assert put({"label": " 因疫情 ", "active": True, "position": 3}).json["label"] == "因疫情"

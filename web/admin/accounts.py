@@ -15,7 +15,7 @@ from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring import places
 from monitoring.models import Place, PlaceLevel, Role, User
-from web.admin.forms import reported_together, text
+from web.admin.forms import reported_together
 from web.dashboard.overview import LEVEL_NAMES
 from web.templating import ROLE_NAMES
 
@@ -54,9 +54,6 @@ def create_user(session: Session, manager: Actor, form: Mapping[str, str]) -> Us
     """A new account from the form; every problem of every field reported at once."""
     role, place_code = form.get("role", ""), form.get("place", "")
     problems: dict[str, str] = {}
-    username = text(form.get("username"), "username", "用户名", 80, problems)
-    if username and any(ch.isspace() for ch in username):
-        problems["username"] = "用户名不能包含空格"
     if role not in grantable_roles(manager.role):
         problems["role"] = "请选择角色" if role not in set(Role) else "您无权创建此角色的用户"
     department = (form.get("department") or None) if role == Role.DEPARTMENT else None
@@ -67,7 +64,8 @@ def create_user(session: Session, manager: Actor, form: Mapping[str, str]) -> Us
     elif (level_problem := _level_problem(role, places.place_in_scope(session, manager, place_code))) is not None:
         problems["place"] = level_problem
     with reported_together(problems, "用户信息有误"):
-        user = places.add_user(session, username, role, place_code, form.get("password", ""), department)
+        user = places.add_user(session, form.get("username", ""), role, place_code, form.get("password", ""),
+                               department)
     return user
 
 

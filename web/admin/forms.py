@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
+from engine.text import read_text
 from web.boundary import unit_of_work
 
 T = TypeVar("T")
@@ -75,10 +76,6 @@ def parse_date(value: str | None, field: str, problems: dict[str, str]) -> date 
 
 def text(value: str | None, field: str, label: str, limit: int, problems: dict[str, str],
          required: bool = True) -> str:
-    """The stripped text; a problem is noted when it is required and empty, or too long."""
-    stripped = (value or "").strip()
-    if required and not stripped:
-        problems[field] = f"{label}必填"
-    elif len(stripped) > limit:
-        problems[field] = f"{label}不超过{limit}个字"
-    return stripped
+    """The text as stored (``engine.text``: trimmed, no control characters); a problem is noted when it is
+    required and blank, too long, or holds characters no text may hold."""
+    return read_text(value, field, problems, limit, label=label, required=required)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, request, url_for
 
+from engine.limits import row_id
 from monitoring.documents import store
 from web.documents import service
 from web.extensions import db
@@ -20,7 +21,6 @@ def show(document_id: int):
 
 @documents.post("/print")
 def print_annex():
-    subject = request.form.get("subject_id", "")
-    document, _ = service.print_now(request.form.get("kind", ""), int(subject) if subject.isdigit() else None,
-                                    g.actor)
+    subject = row_id(request.form.get("subject_id", ""))
+    document, _ = service.print_now(request.form.get("kind", ""), subject, g.actor)
     return redirect(url_for("documents.show", document_id=document.id))
