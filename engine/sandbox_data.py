@@ -10,7 +10,7 @@ functions are held to the same rules, since they run in the server.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,10 +21,10 @@ from engine.errors import ScriptError
 MAX_DEPTH = 32
 MAX_SIZE = 1_000_000  # values plus characters, counted as JSON writes them (shared references each time)
 
-# JSON writes these and their subclasses itself; engine/serialization.py and Spiff register the rest
-# by exact type (tests/engine/test_sandbox_data.py checks each one round-trips through the serializer).
+# JSON writes str, int, float and None and their subclasses itself; engine/serialization.py and Spiff
+# register the other scalars by exact type (tests/engine/test_sandbox_data.py round-trips each one).
 _JSON_LEAVES = (str, int, float, type(None))
-_REGISTERED_LEAVES = frozenset({date, datetime, timedelta, Decimal, UUID})
+_SCALARS = frozenset({int, float, bool, type(None), date, datetime, timedelta, Decimal, UUID})
 _CONTAINERS = (list, tuple, set, dict)
 _KEYS = (str, int, float, type(None))  # what json.dumps accepts as an object key
 
@@ -43,25 +43,36 @@ class DataCheck:
 
     def check(self, what: str, value: Any) -> None:
         """Raise ``ScriptError`` saying what is wrong with ``value``, which ``what`` names for the designer."""
-        stack: list[tuple[Any, int]] = [(value, 0)]
+        stack: list[tuple[Iterable[Any], int]] = [((value,), -1)]  # values to count, their container's depth
         while stack:
-            item, depth = stack.pop()
-            self.remaining -= len(item) + 1 if isinstance(item, str) else 1
+            values, depth = stack.pop()
+            for item in values:
+                kind = type(item)
+                if kind is str:
+                    self.remaining -= len(item) + 1
+                elif kind in _SCALARS:
+                    self.remaining -= 1
+                else:
+                    self._enter(what, item, depth + 1, stack)
             if self.remaining < 0:
                 self._too_large(what)
-            if isinstance(item, _JSON_LEAVES) or type(item) in _REGISTERED_LEAVES:
-                continue
-            if not isinstance(item, _CONTAINERS):
-                raise ScriptError(f"{what}: holds a {type(item).__name__}, which task data cannot store")
-            if depth >= MAX_DEPTH:
-                raise ScriptError(f"{what}: nested deeper than {MAX_DEPTH} levels")
-            if len(item) > self.remaining:
-                self._too_large(what)
-            if isinstance(item, dict):
-                self._check_keys(what, item)
-                stack.extend((child, depth + 1) for child in item.values())
-            else:
-                stack.extend((child, depth + 1) for child in item)
+
+    def _enter(self, what: str, item: Any, depth: int, stack: list[tuple[Iterable[Any], int]]) -> None:
+        self.remaining -= 1
+        if isinstance(item, _JSON_LEAVES):  # a subclass, e.g. an IntEnum
+            self.remaining -= len(item) if isinstance(item, str) else 0
+            return
+        if not isinstance(item, _CONTAINERS):
+            raise ScriptError(f"{what}: holds a {type(item).__name__}, which task data cannot store")
+        if depth >= MAX_DEPTH:
+            raise ScriptError(f"{what}: nested deeper than {MAX_DEPTH} levels")
+        if len(item) > self.remaining:
+            self._too_large(what)
+        if isinstance(item, dict):
+            self._check_keys(what, item)
+            stack.append((item.values(), depth))
+        else:
+            stack.append((item, depth))
 
     def _too_large(self, what: str) -> None:
         raise ScriptError(f"{what}: too large for task data (more than {self.max_size:,} values and characters)")

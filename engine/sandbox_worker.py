@@ -14,12 +14,11 @@ import decimal
 import json
 import math
 import os
-import reprlib
 import resource
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from types import FrameType
@@ -28,7 +27,7 @@ from typing import Any
 from engine import sandbox_wire as wire
 from engine.errors import ScriptError
 from engine.sandbox_data import DataCheck
-from engine.sandbox_guards import GUARDS, SAFE_BUILTINS
+from engine.sandbox_namespace import base_globals, describe, namespace, variables_left
 from engine.sandbox_policy import compile_expression, compile_script
 from engine.sandbox_types import MAX_DECIMAL_EXPONENT, read_clock_from
 
@@ -36,7 +35,6 @@ CLOCK = "engine clock"  # the call that reads the engine's clock; no function ca
 MAX_OUTPUT = 64 * 1024  # characters of printed text kept per evaluation
 _TICK = 0.01  # once the budget is spent, the timer fires again every 10 ms until the script has stopped
 _GRACE_SECONDS = 0.25  # CPU past the budget before the kernel (whole seconds) kills a built-in call that runs on
-_MISSING = object()
 
 
 class BudgetExceeded(BaseException):
@@ -94,6 +92,7 @@ class Worker:
         self.reserved_keys = reserved_keys
         self.armed = self.in_call = self.expired = False
         self.retire = False
+        self.cpu_limit = 0
         self.bases: dict[tuple[str, ...], dict[str, Any]] = {}
         self.retire_above = _limit_memory(memory_bytes)
         signal.signal(signal.SIGPROF, self._on_tick)
@@ -116,14 +115,13 @@ class Worker:
         try:
             code = compile_expression(source) if mode == "eval" else compile_script(source)
             base = self._base(functions)
-            namespace = {**external, **context, **base}
-            namespace.update(_namespace_readers(namespace, context, base))
-            namespace.update(_print_=partial(_Printer, output), _print=_Printer(output))
+            names = namespace(base, context, external)
+            names.update(_print_=partial(_Printer, output), _print=_Printer(output))
             check = DataCheck(self.reserved_keys)
             with self._budget(cpu_seconds):
-                value = eval(code, namespace)
+                value = eval(code, names)
                 if mode == "exec":
-                    value = _variables(namespace, context, external, base)
+                    value = variables_left(names, context, external, base)
                     check.check_variables(value)
                 else:
                     check.check("the expression's value", value)
@@ -140,8 +138,8 @@ class Worker:
         except ScriptError as exc:
             reply = ("error", "script", str(exc))
         except Exception as exc:  # one error type for everything a script does wrong
-            reply = ("error", "script", _describe(exc))
-        self.retire = self.retire or _address_space() > self.retire_above
+            reply = ("error", "script", describe(exc))
+        self.retire = self.retire or _peak_resident() > self.retire_above
         return (*reply, output.text, self.retire)
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -163,17 +161,9 @@ class Worker:
         raise Aborted
 
     def _base(self, functions: tuple[str, ...]) -> dict[str, Any]:
-        """Builtins, guards and the engine's functions: what no task data may shadow."""
         base = self.bases.get(functions)
         if base is None:
-            base = {
-                "__builtins__": SAFE_BUILTINS, "__name__": "fangpin_script", "__metaclass__": type,
-                **GUARDS,
-                **{name: value for name, value in SAFE_BUILTINS.items() if not name.startswith("_")},
-                **{name: self._remote(name) for name in functions},
-                "defined": None, "get": None,  # bound to each evaluation's namespace
-            }
-            self.bases[functions] = base
+            base = self.bases[functions] = base_globals({name: self._remote(name) for name in functions})
         return base
 
     def _remote(self, name: str) -> Callable[..., Any]:
@@ -185,9 +175,7 @@ class Worker:
 
     @contextmanager
     def _budget(self, seconds: float) -> Iterator[None]:
-        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-        soft = math.ceil(time.process_time() + seconds + _GRACE_SECONDS)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+        self._limit_cpu(time.process_time() + seconds + _GRACE_SECONDS)
         self.expired = False
         self.armed = True
         signal.setitimer(signal.ITIMER_PROF, seconds, _TICK)
@@ -196,6 +184,15 @@ class Worker:
         finally:
             self.armed = False
             signal.setitimer(signal.ITIMER_PROF, 0)
+
+    def _limit_cpu(self, until: float) -> None:
+        """Have the kernel kill this process at the first whole CPU second after ``until``."""
+        soft = math.ceil(until)
+        if soft != self.cpu_limit:  # evaluations take milliseconds: the limit rarely needs moving
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+            resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard),
+                                                     hard))
+            self.cpu_limit = soft
 
     def _on_tick(self, signum: int, frame: FrameType | None) -> None:
         if not self.armed:
@@ -213,53 +210,9 @@ class Worker:
             wire.send(self.write_fd, ("error", "memory", "", "", True))
 
 
-def _namespace_readers(namespace: dict[str, Any], context: Mapping[str, Any],
-                       base: Mapping[str, Any]) -> dict[str, Callable[..., Any]]:
-    """``defined(name)`` and ``get(name, default)``: what ``locals()`` is used for, without the guards."""
-
-    def lookup(name: Any) -> Any:
-        if not isinstance(name, str) or name.startswith("_"):
-            return _MISSING
-        if name in base:  # task data named like a function is still data
-            return context.get(name, _MISSING)
-        return namespace.get(name, _MISSING)
-
-    def defined(name: str) -> bool:
-        return lookup(name) is not _MISSING
-
-    def get(name: str, default: Any = None) -> Any:
-        value = lookup(name)
-        return default if value is _MISSING else value
-
-    return {"defined": defined, "get": get}
-
-
-def _variables(namespace: Mapping[str, Any], context: Mapping[str, Any], external: Mapping[str, Any],
-               base: Mapping[str, Any]) -> dict[str, Any]:
-    """The task data a script leaves: its variables and the data it was given, without functions."""
-    reserved = base.keys() | external.keys()
-    result = {k: v for k, v in namespace.items() if k not in reserved and not k.startswith("_") and not callable(v)}
-    result.update({k: v for k, v in context.items() if k in base})
-    return result
-
-
 def _builtin_exception(name: str) -> type[Exception]:
     candidate = getattr(builtins, name, None)
     return candidate if isinstance(candidate, type) and issubclass(candidate, Exception) else RuntimeError
-
-
-def _describe(exc: Exception) -> str:
-    """``Type: message``, never longer than a few lines whatever the exception holds."""
-    try:
-        if isinstance(exc, decimal.DecimalException):  # its args are lists of signal classes
-            text = ", ".join(getattr(condition, "__name__", "") for args in exc.args for condition in args)
-        elif all(isinstance(arg, str | int | float | bool) for arg in exc.args):
-            text = str(exc)
-        else:
-            text = reprlib.repr(exc.args)
-    except Exception:
-        text = "(message cannot be shown)"
-    return f"{type(exc).__name__}: {text if len(text) <= 500 else text[:500] + '…'}"
 
 
 def _address_space() -> int:
@@ -267,14 +220,22 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
+def _peak_resident() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _limit_memory(memory_bytes: int) -> int:
-    """Cap this process's address space ``memory_bytes`` above what it uses now; the size to retire at."""
+    """Cap this process's address space ``memory_bytes`` above what it uses now.
+
+    Returns the peak resident size past which the worker retires after an evaluation, so the memory a
+    script made Python hold on to goes back to the system and the next script gets its whole budget.
+    """
     used = _address_space()
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     limit = used + memory_bytes if hard == resource.RLIM_INFINITY else min(used + memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return used + memory_bytes // 2
+    return _peak_resident() + memory_bytes // 4
 
 
 def main(config: str) -> None:
