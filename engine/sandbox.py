@@ -95,6 +95,7 @@ class _Worker:
 
     def run(self, request: tuple[Any, ...], answer: Callable[[str, tuple, dict], tuple], wall_seconds: float) -> tuple:
         """Send ``request``, answer the worker's calls with ``answer``, return its final message."""
+        self.reusable = False  # until the exchange is complete: one cut short leaves the worker out of step
         self._send(request)
         while True:
             began = time.monotonic()
@@ -237,10 +238,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             message = worker.run(request, lambda *call: self._answer(failures, *call),
                                  _WALL_FACTOR * self.cpu_seconds + _WALL_GRACE)
         except TimeoutError:
-            worker.reusable = False
             raise self._timeout() from None
         except wire.WorkerGone as exc:
-            worker.reusable = False
             raise self._worker_died(worker, exc) from None
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise ScriptError(f"task data holds a value that scripts cannot be given: {exc}") from exc

@@ -56,7 +56,16 @@ def busy_in_the_server() -> str:
     return "done"
 
 
-FUNCTIONS = {f.__name__: f for f in (whoami, refuse, not_a_case, parse_amount, ledger, a_lock, busy_in_the_server)}
+class Interrupted(BaseException):
+    """Stands for what ends a request thread mid-call, e.g. a KeyboardInterrupt in a development server."""
+
+
+def interrupt() -> None:
+    raise Interrupted
+
+
+FUNCTIONS = {f.__name__: f for f in (whoami, refuse, not_a_case, parse_amount, ledger, a_lock, busy_in_the_server,
+                                     interrupt)}
 
 
 @pytest.fixture
@@ -135,3 +144,12 @@ def test_a_function_may_itself_evaluate_an_expression(env):
 def test_a_name_that_is_not_registered_cannot_be_called(env):
     with pytest.raises(ScriptError, match="NameError: name 'open' is not defined"):
         env.evaluate("open('/etc/passwd')", {})
+
+
+def test_a_call_cut_short_in_the_server_never_leaves_a_worker_out_of_step(env):
+    for _ in range(3):
+        with pytest.raises(Interrupted):
+            env.execute("before = 1\ninterrupt()", {}, {})
+        data = {"n": 20}
+        env.execute("m = n + 1", data, {})
+        assert data == {"n": 20, "m": 21}
