@@ -55,10 +55,11 @@ def send_message(engine: Engine, session: Session, actor: Actor, instance_id: in
     by, content = (value.strip() if isinstance(value := payload.get(key), str) else "" for key in ("by", "content"))
     _check(actor, by, content)
     household_id = cases.household_id_of(instance.business_key)
-    notice_id = (instance.data or {}).get("notice", {}).get("notice_id")
-    if household_id is None or not isinstance(notice_id, int) or not _awaits_objection(instance.waiting):
-        raise Conflict("该案件当前不在公示期，不能登记异议")
-    _still_running(_notice_listing(session, actor, notice_id, household_id), today)
+    if household_id is not None:  # a household's case: the objection is to the notice it is on
+        notice_id = (instance.data or {}).get("notice", {}).get("notice_id")
+        if not isinstance(notice_id, int) or not _awaits_objection(instance.waiting):
+            raise Conflict("该案件当前不在公示期，不能登记异议")
+        _still_running(_notice_listing(session, actor, notice_id, household_id), today)
     instances.send_message(engine, session, instance_id, actor, OBJECTION, {"by": by, "content": content})
 
 

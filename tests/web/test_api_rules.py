@@ -90,7 +90,8 @@ def test_a_completed_task_cannot_be_completed_again(api, deployed):
 def test_a_message_nobody_waits_for_is_409(api, deployed):
     cun = api("cun")
     instance = start(cun)
-    response = cun.post(f"/instances/{instance['id']}/messages", json={"name": "objection", "payload": {}})
+    response = cun.post(f"/instances/{instance['id']}/messages",
+                        json={"name": "objection", "payload": {"by": "村民", "content": "有异议"}})
     assert response.status_code == 409
 
 
