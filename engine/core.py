@@ -67,8 +67,10 @@ class LoadedVersion:
         """A ``spiffworkflow:property`` of a step, e.g. whether the step may be decided as a batch."""
         for spec in (self.spec, *self.subprocess_specs.values()):
             for task_spec in spec.task_specs.values():
-                if task_spec.bpmn_id == bpmn_id:
-                    return getattr(task_spec, "extensions", {}).get("properties", {}).get(name)
+                # a multi-instance task shares its id with its child, which is the one carrying the extensions
+                value = getattr(task_spec, "extensions", {}).get("properties", {}).get(name)
+                if task_spec.bpmn_id == bpmn_id and value is not None:
+                    return value
         return None
 
 
@@ -180,7 +182,7 @@ class Step:
     def __post_init__(self) -> None:
         self.ready_before = set(runtime.ready_human_tasks(self.workflow))
         self.connection = self.session.connection()
-        self.budget = self.engine.step_limits.budget()
+        self.budget = self.engine.step_limits.budget(self.workflow)
         self.savepoint = self.session.begin_nested()
 
     def record(self, type_: str, actor: str | None, task_id: str | None = None, **detail: Any) -> None:
@@ -208,7 +210,7 @@ class Step:
         self.workflow.do_engine_steps(did_complete_task=self._observe)
 
     def _observe(self, task: SpiffTask) -> None:
-        self.budget.spend()
+        self.budget.spend(task.workflow)
         if runtime.fired_timer(task):
             self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
 
@@ -254,6 +256,7 @@ class Step:
 
     def _outcome(self) -> _Outcome:
         """Everything saved about the workflow, computed before the SAVEPOINT is released: it may fail too."""
+        self.budget.check_all_growth(self.workflow)  # e.g. a person's completion created a multi-instance's tasks
         ready_after = runtime.ready_human_tasks(self.workflow)
         now = self.engine.now()
         events: list[audit.Event] = []

@@ -1,9 +1,11 @@
 """Checking a set of BPMN/DMN files before it may become a process version.
 
 Everything a running instance would trip over later is refused now, with the file and line:
-ill-formed XML, XSD violations, Spiff's structural errors, lanes that name no role, forms that
-are missing or not JSON Schema, expressions that do not compile in the sandbox and timer
-literals that are not ISO 8601. Nothing is stored here; ``engine.versions`` does that.
+ill-formed XML, service tasks (nothing here can run them), XSD violations, Spiff's structural
+errors, lanes that name no role, forms that are missing or not JSON Schema, expressions that do
+not compile in the sandbox, timer literals that are not ISO 8601, and a model whose main process
+cannot be told (the designer names it, or a collaboration to run all its pools). Nothing is stored
+here; ``engine.versions`` does that.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -97,12 +101,19 @@ class _Checker:
         self.problems.append(DeployProblem(file, line, message))
 
 
-def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collection[str]) -> CompiledModel:
-    """Check the files and build the model, or raise ``DeployError`` listing every problem found."""
+def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collection[str],
+                  main: str | None = None) -> CompiledModel:
+    """Check the files and build the model, or raise ``DeployError`` listing every problem found.
+
+    ``main`` names the process (or collaboration) an instance runs, when the files hold several.
+    """
     if not files:
         raise DeployError([DeployProblem("", None, "没有上传任何BPMN文件")])
     checker = _Checker(forms_dir, roles)
     documents = [doc for doc in (_parse_xml(f, checker) for f in files) if doc is not None]
+    for doc in documents:
+        if not doc.is_dmn:
+            _check_service_tasks(doc, checker)
     _raise_if(checker)
 
     parser = SpiffBpmnParser(validator=BpmnValidator())
@@ -126,22 +137,26 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
         if doc.is_dmn:
             _check_dmn_code(doc, checker)
     forms = _load_forms(bpmn_docs, checker)
-    key = _main_process_id(parser, bpmn_docs, checker)
+    key, named = _main_process_id(parser, bpmn_docs, checker, main)
     _raise_if(checker)
 
     try:
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
+        if key in parser.collaborations:
+            spec, subprocess_specs = parser.get_collaboration(key)
+        else:
+            spec, subprocess_specs = parser.get_spec(key), parser.get_subprocess_specs(key)
     except ValidationException as exc:
         raise DeployError([_problem_from_spiff(exc, exc.file_name or "", documents)]) from None
     except SpiffWorkflowException as exc:
         raise DeployError([DeployProblem("", None, f"流程结构错误: {exc}")]) from None
+    _check_instantiable(spec, subprocess_specs, bpmn_docs, checker)
+    _raise_if(checker)
 
     sources = {f.name: f.content.decode("utf-8") for f in files}
     return CompiledModel(
         key=key,
-        name=spec.description or key,
-        sha256=_content_hash(sources, forms),
+        name=spec.description or _element_name(bpmn_docs, key) or key,
+        sha256=_content_hash(sources, forms, key if named else None),
         files=sources,
         forms=forms,
         specs=dump_specs(spec, subprocess_specs),
@@ -176,6 +191,13 @@ def _problem_from_spiff(exc: ValidationException, file: str, documents: list[_Do
                      for node in doc.root.xpath(".//*[@id=$id]", id=exc.id)), None)
     message = str(exc.args[0]) if exc.args else str(exc)
     return DeployProblem(exc.file_name or file, int(line) if line else None, f"流程定义无效: {message}")
+
+
+def _check_service_tasks(doc: _Document, checker: _Checker) -> None:
+    for task in doc.root.xpath(".//bpmn:serviceTask", namespaces=NS):
+        shown = task.get("name") or task.get("id")
+        checker.add(doc.name, task, f"服务任务“{shown}”无法执行: 本引擎不能运行服务任务 (serviceTask),"
+                                    " 请改用脚本任务调用已登记的函数")
 
 
 def _check_flows(doc: _Document, checker: _Checker) -> None:
@@ -263,22 +285,80 @@ def _load_forms(bpmn_docs: list[_Document], checker: _Checker) -> dict[str, Any]
     return forms
 
 
-def _main_process_id(parser: SpiffBpmnParser, bpmn_docs: list[_Document], checker: _Checker) -> str:
-    called = {node.get("calledElement") for doc in bpmn_docs
-              for node in doc.root.xpath(".//bpmn:callActivity", namespaces=NS)}
-    candidates = [pid for pid in parser.get_process_ids() if pid not in called]
-    if len(candidates) != 1:
-        file = bpmn_docs[0].name if bpmn_docs else ""
-        found = "、".join(candidates) or "无"
-        checker.problems.append(DeployProblem(file, None, f"需要恰好一个可执行的主流程 (isExecutable), 找到: {found}"))
-        return ""
-    return candidates[0]
+def _main_process_id(parser: SpiffBpmnParser, bpmn_docs: list[_Document], checker: _Checker,
+                     main: str | None) -> tuple[str, bool]:
+    """The process an instance runs, and whether only the designer's ``main`` could tell it.
+
+    Without ``main`` it is the one executable process that no other process calls.
+    """
+    executable = parser.get_process_ids()
+    collaborations = [cid for cid, pools in parser.collaborations.items() if any(p in executable for p in pools)]
+    called_by_others = {node.get("calledElement") for doc in bpmn_docs
+                        for process in doc.root.xpath(".//bpmn:process", namespaces=NS)
+                        for node in process.xpath(".//bpmn:callActivity", namespaces=NS)
+                        if node.get("calledElement") != process.get("id")}
+    candidates = [pid for pid in executable if pid not in called_by_others]
+    automatic = candidates[0] if len(candidates) == 1 else None
+    if main is not None:
+        if main in executable or main in collaborations:
+            return main, main != automatic
+        choices = "、".join(executable + collaborations) or "无"
+        _add_at_element(checker, bpmn_docs, None, f"指定的主流程“{main}”不存在或不可执行; 可选: {choices}")
+        return "", False
+    if automatic is not None:
+        return automatic, False
+    if candidates:
+        message = f"有多个可执行的流程 ({'、'.join(candidates)}), 无法确定主流程"
+    else:
+        message = "没有可作为主流程的可执行流程 (isExecutable=\"true\" 且不被其他流程调用); 可执行的流程: " \
+                  f"{'、'.join(executable) or '无'}"
+    how = "请指定主流程的ID (接口: ?main=流程ID 或表单字段 main; 命令行: --main 流程ID)"
+    pooled = [cid for cid in collaborations if sum(p in executable for p in parser.collaborations[cid]) > 1]
+    if pooled:
+        how += f", 或指定协作“{'、'.join(pooled)}”以同时运行其中各个泳池"
+    _add_at_element(checker, bpmn_docs, pooled[0] if pooled else None, f"{message}; {how}")
+    return "", False
 
 
-def _content_hash(sources: dict[str, str], forms: dict[str, Any]) -> str:
-    """Content address of a version: the set of file contents and the forms they use, not file names."""
-    digest = {
+def _check_instantiable(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec],
+                        bpmn_docs: list[_Document], checker: _Checker) -> None:
+    """Spiff lays out every path of a process when it starts it (or a call to it); a loop that no
+    gateway or event can leave makes that recurse without end, so such a model could never run."""
+    for name, each in {spec.name: spec, **subprocess_specs}.items():
+        if each is None:
+            continue
+        try:
+            BpmnWorkflow(each, subprocess_specs)
+        except RecursionError:
+            _add_at_element(checker, bpmn_docs, name, f"流程“{name}”无法启动: 其中有没有出口的循环"
+                                                      " (循环中没有可以离开的网关或事件)")
+
+
+def _add_at_element(checker: _Checker, bpmn_docs: list[_Document], element_id: str | None, message: str) -> None:
+    """A problem about the model as a whole, shown at the element it concerns or the first process."""
+    xpath = ".//*[@id=$id]" if element_id else ".//bpmn:process"
+    for doc in bpmn_docs:
+        nodes = doc.root.xpath(xpath, id=element_id or "", namespaces=NS)
+        if nodes:
+            checker.add(doc.name, nodes[0], message)
+            return
+    checker.add(bpmn_docs[0].name if bpmn_docs else "", None, message)
+
+
+def _element_name(bpmn_docs: list[_Document], element_id: str) -> str | None:
+    for doc in bpmn_docs:
+        for node in doc.root.xpath(".//*[@id=$id]", id=element_id):
+            return node.get("name")
+    return None
+
+
+def _content_hash(sources: dict[str, str], forms: dict[str, Any], named_main: str | None) -> str:
+    """Content address of a version: the set of file contents and the forms they use, not file names,
+    and the main process when the designer had to name it (the same files may run as another process)."""
+    digest: dict[str, Any] = {
         "files": sorted(hashlib.sha256(text.encode("utf-8")).hexdigest() for text in sources.values()),
         "forms": forms,
     }
+    if named_main is not None:
+        digest["main"] = named_main
     return hashlib.sha256(json.dumps(digest, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

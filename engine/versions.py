@@ -22,9 +22,13 @@ class Deployment:
     created: bool  # False: the same content was already deployed, nothing changed
 
 
-def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor) -> Deployment:
-    """Check and store the files as the next version of their process; a no-op if unchanged."""
-    model = compile_model(files, engine.forms_dir, engine.roles)
+def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor,
+           main: str | None = None) -> Deployment:
+    """Check and store the files as the next version of their process; a no-op if unchanged.
+
+    ``main`` names the process (or collaboration) to run when the files hold several.
+    """
+    model = compile_model(files, engine.forms_dir, engine.roles, main)
     existing = session.execute(select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)).scalar()
     if existing is not None:
         return Deployment(existing, created=False)

@@ -7,15 +7,17 @@ SQLite (pysqlite) and PostgreSQL, every step in its own committed transaction.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from engine.core import Engine
 from engine.errors import InvalidData
-from engine.models import CalendarOverride, InstanceStatus, TaskState
+from engine.models import CalendarOverride, InstanceStatus, ProcessInstance, TaskState
 from engine.scripting import current_step
+from engine.step_budget import StepLimits
 from monitoring.models import Role
 from tests.engine.steps import Steps
 
@@ -31,14 +33,19 @@ def note_holiday(day: str) -> str:
 
 
 @pytest.fixture
-def test_engine(app, clock, forms_dir) -> Engine:
-    return Engine(forms_dir=forms_dir, roles=[r.value for r in Role], clock=clock,
-                  functions={"note_holiday": note_holiday})
+def make_steps(app, clock, forms_dir, session, actors):
+    """Steps on an engine with the test's domain function and the given step limits."""
+    def make(limits: StepLimits | None = None) -> Steps:
+        engine = Engine(forms_dir=forms_dir, roles=[r.value for r in Role], clock=clock,
+                        functions={"note_holiday": note_holiday}, step_limits=limits)
+        return Steps(engine, session, actors["designer"])
+
+    return make
 
 
 @pytest.fixture
-def steps(test_engine, session, actors) -> Steps:
-    steps = Steps(test_engine, session, actors["designer"])
+def steps(make_steps) -> Steps:
+    steps = make_steps()
     steps.deploy("writes_then_fails.bpmn")
     return steps
 
@@ -95,3 +102,66 @@ def test_a_savepoint_taken_before_any_write_stays_inside_the_requests_transactio
     session.rollback()
 
     assert session.execute(select(CalendarOverride.day)).scalars().all() == []
+
+
+# --- exceptions that are not Spiff's own, and steps that would never end -----------------------------
+
+
+def test_a_type_error_raised_inside_spiff_becomes_the_instances_error(make_steps, actors):
+    steps = make_steps()
+    steps.deploy("copies.bpmn")
+
+    instance_id = steps.start(actors["village"], "copies", {"copies": "3"})  # Spiff: range("3")
+
+    instance = steps.instance(instance_id)
+    assert instance.status == InstanceStatus.ERROR
+    assert instance.error.startswith("TypeError:")
+    assert [e.type for e in steps.events(instance_id)] == ["instance_started", "error"]
+
+
+def assert_lock_free(steps: Steps, instance_id: int) -> None:
+    """Another connection can take the instance's row lock at once (PostgreSQL would otherwise wait)."""
+    with steps.session.get_bind().connect() as other:
+        if other.dialect.name == "postgresql":
+            other.execute(text("SET lock_timeout = '2s'"))
+        other.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                      .values(revision=ProcessInstance.revision + 1))
+        other.rollback()
+
+
+def test_a_process_that_calls_itself_forever_stops_at_the_task_limit_with_the_lock_released(make_steps, actors):
+    steps = make_steps(StepLimits(max_tasks=60))
+    assert steps.deploy("calls_itself.bpmn").key == "calls_itself"  # a process calling only itself is a main one
+
+    instance_id = steps.start(actors["village"], "calls_itself")
+
+    instance = steps.instance(instance_id)
+    assert instance.status == InstanceStatus.ERROR
+    assert "StepLimitExceeded" in instance.error and "超过 60 个" in instance.error
+    assert_lock_free(steps, instance_id)
+
+
+def test_a_step_that_runs_too_long_stops_at_the_time_limit(make_steps, actors):
+    ticks = itertools.count()  # one second passes each time the step looks at its watch
+    steps = make_steps(StepLimits(max_seconds=5, timer=lambda: float(next(ticks))))
+    steps.deploy("calls_itself.bpmn")
+
+    instance_id = steps.start(actors["village"], "calls_itself")
+
+    instance = steps.instance(instance_id)
+    assert instance.status == InstanceStatus.ERROR
+    assert "超过 5 秒" in instance.error
+    assert_lock_free(steps, instance_id)
+
+
+def test_a_multi_instance_task_may_not_create_more_tasks_than_a_step_may_run(make_steps, actors):
+    steps = make_steps(StepLimits(max_tasks=20))
+    steps.deploy("copies.bpmn")
+
+    within = steps.start(actors["village"], "copies", {"copies": 20})
+    beyond = steps.start(actors["village"], "copies", {"copies": 21})
+
+    assert len(steps.open_tasks(within)) == 20
+    instance = steps.instance(beyond)
+    assert (instance.status, steps.open_tasks(beyond)) == (InstanceStatus.ERROR, [])
+    assert "新建的任务超过 20 个" in instance.error
