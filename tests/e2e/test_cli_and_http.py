@@ -74,7 +74,7 @@ def test_three_lane_approval_with_notice_and_objection_over_cli_and_http(env):
         assert status == 201, instance
         complete(base, cun, instance["id"], "visit", {"eligible": True, "income": 4000})
         status, objected = call(base, "POST", f"/instances/{instance['id']}/messages", cun,
-                                {"name": "objection", "payload": {"content": "收入不实"}})
+                                {"name": "objection", "payload": {"by": "村民李某", "content": "收入不实"}})
         assert status == 200 and objected["tasks"][0]["bpmn_id"] == "visit"
         complete(base, cun, instance["id"], "visit", {"eligible": True, "income": 3900})
 
