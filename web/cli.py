@@ -135,12 +135,13 @@ def processes_group() -> None:
 
 
 @processes_group.command("deploy")
+@click.option("--main", default=None, metavar="ID", help="主流程 (或协作) 的ID, 文件中有多个可执行流程时指定")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @in_app
-def processes_deploy(files: tuple[Path, ...]) -> None:
+def processes_deploy(main: str | None, files: tuple[Path, ...]) -> None:
     sources = [SourceFile(p.name, p.read_bytes()) for p in files]
     with unit_of_work() as session:
-        click.echo(_deployed(versions.deploy(engine(), session, sources, SYSTEM)))
+        click.echo(_deployed(versions.deploy(engine(), session, sources, SYSTEM, main)))
 
 
 def _deployed(result: versions.Deployment) -> str:

@@ -55,8 +55,9 @@ def deploy_process_model():
         files = [SourceFile(request.args.get("filename", "upload.bpmn"), request.get_data())]
     else:
         raise ApiError(400, "bad_request", "请上传 BPMN XML (application/xml) 或 multipart 的 file 部分")
+    main = (request.args.get("main") or request.form.get("main") or "").strip() or None
     with unit_of_work() as session:
-        deployment = versions.deploy(engine(), session, files, current_actor())
+        deployment = versions.deploy(engine(), session, files, current_actor(), main)
         body = views.process_model(deployment.version)
     return jsonify(body), 201 if deployment.created else 200
 
