@@ -11,7 +11,10 @@ from tests.conftest import FIXTURES
 
 @pytest.fixture
 def env(tmp_path):
-    """Environment of the ``fangpin`` commands: the test fixtures' forms and processes, a fresh instance folder."""
+    """Environment of the ``fangpin`` commands: the test fixtures' forms, a fresh instance folder, and no shipped
+    processes (the fixture models include ones made to fail; each test deploys what it runs)."""
+    shipped = tmp_path / "processes"
+    shipped.mkdir()
     return {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path / "instance"),
-            "FANGPIN_FORMS_DIR": str(FIXTURES / "forms"), "FANGPIN_PROCESSES_DIR": str(FIXTURES / "processes"),
+            "FANGPIN_FORMS_DIR": str(FIXTURES / "forms"), "FANGPIN_PROCESSES_DIR": str(shipped),
             "FANGPIN_SECRET_KEY": "e2e-secret"}
