@@ -32,7 +32,7 @@ from engine.clock import Clock, using_clock
 from engine.errors import Conflict, EngineError, InvalidData, NotFound
 from engine.forms import FormValidator
 from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
-from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine
+from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine, take_output
 from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day, step_context
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
 from engine.step_budget import StepLimits
@@ -180,6 +180,7 @@ class Step:
     ready_before: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        take_output()  # printed before this step (e.g. by an earlier request on this thread) is not this step's
         self.ready_before = set(runtime.ready_human_tasks(self.workflow))
         self.connection = self.session.connection()
         self.budget = self.engine.step_limits.budget(self.workflow)
@@ -249,10 +250,19 @@ class Step:
         else:
             self.savepoint.commit()
             self.events.extend(outcome.events)
+        self._record_output()
         self._sync_task_rows(outcome.ready_after, outcome.new_rows)
         rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, self.events)
         self.connection.execute(update(INSTANCES).where(INSTANCES.c.id == self.instance_id).values(**outcome.values))
         audit.insert_rows(self.connection, rows)
+
+    def _record_output(self) -> None:
+        """What the step's scripts printed goes to the case's log, failed step or not: it is how designers debug."""
+        printed = take_output()
+        if len(printed) > MAX_OUTPUT_LENGTH:
+            printed = printed[:MAX_OUTPUT_LENGTH] + "\n…(输出过长, 已截断)"
+        if printed:
+            self.record("script_output", "system", text=printed)
 
     def _outcome(self) -> _Outcome:
         """Everything saved about the workflow, computed before the SAVEPOINT is released: it may fail too."""
@@ -339,6 +349,7 @@ class _Outcome:
 
 
 MAX_ERROR_LENGTH = 2000
+MAX_OUTPUT_LENGTH = 8000
 
 
 def describe_failure(exc: BaseException) -> str:

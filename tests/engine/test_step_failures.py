@@ -78,7 +78,9 @@ def test_a_failure_at_start_stores_the_instance_as_failed_without_the_write(step
     instance = steps.instance(instance_id)
     assert (instance.status, instance.ended_at is not None) == (InstanceStatus.ERROR, True)
     assert "ZeroDivisionError" in instance.error
-    assert [e.type for e in steps.events(instance_id)] == ["instance_started", "error"]
+    events = steps.events(instance_id)
+    assert [e.type for e in events] == ["instance_started", "error", "script_output"]
+    assert events[-1].detail == {"text": "divisor: 0\n"}  # what the script printed before it failed
 
 
 def test_bad_data_caught_by_a_domain_function_still_refuses_the_whole_step(steps, actors):
@@ -165,3 +167,23 @@ def test_a_multi_instance_task_may_not_create_more_tasks_than_a_step_may_run(mak
     instance = steps.instance(beyond)
     assert (instance.status, steps.open_tasks(beyond)) == (InstanceStatus.ERROR, [])
     assert "新建的任务超过 20 个" in instance.error
+
+
+# --- what scripts print -------------------------------------------------------------------------------
+
+
+def test_what_a_steps_scripts_print_is_kept_in_the_cases_log(steps, actors):
+    village = actors["village"]
+    instance_id = steps.start(village, "writes_then_fails", {"day": "2026-05-04", "divisor": 4})
+    steps.complete(village, instance_id, "amend", {"day": "2026-05-05", "divisor": 5})
+
+    printed = [e.detail["text"] for e in steps.events(instance_id) if e.type == "script_output"]
+    assert printed == ["divisor: 4\n", "divisor: 5\n"]  # one event per step, only that step's text
+
+
+def test_printed_text_kept_in_the_log_is_bounded(steps, actors):
+    instance_id = steps.start(actors["village"], "writes_then_fails", {"day": "2026-05-04", "divisor": "9" * 20_000})
+
+    [output] = [e.detail["text"] for e in steps.events(instance_id) if e.type == "script_output"]
+    assert output.startswith("divisor: 999") and output.endswith("(输出过长, 已截断)")
+    assert len(output) < 8_100

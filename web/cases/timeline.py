@@ -11,7 +11,7 @@ from monitoring.id_number import mask_id_numbers_in
 from web.cases.progress import MESSAGE_NAMES
 
 SYSTEM_USER = "system"
-INTERNAL = {"warning"}  # notes for administrators (a due date not computed), not steps of the case
+INTERNAL = {"warning", "script_output"}  # notes for administrators (a due date not computed, what scripts printed)
 _TASK_EVENTS = {"task_completed": "完成", "task_claimed": "认领", "task_unclaimed": "退回待办"}
 
 
