@@ -11,6 +11,9 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from engine import clock
+from engine.calendar import CHINA_TZ
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 
@@ -41,6 +44,11 @@ def check_digit(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
+def _today() -> date:
+    """Today in China by the engine's clock (a training server's FANGPIN_CLOCK included)."""
+    return clock.now().astimezone(CHINA_TZ).date()
+
+
 def check_id_number(value: str, today: date | None = None) -> str | None:
     """None when ``value`` is a valid resident ID number, else the reason in Chinese."""
     number = normalize_id_number(value)
@@ -55,7 +63,7 @@ def check_id_number(value: str, today: date | None = None) -> str | None:
     if number[:2] not in PROVINCE_CODES:
         return "地址码无效"
     born = _parse_birth(number[6:14])
-    if born is None or born < EARLIEST_BIRTH or born > (today or date.today()):
+    if born is None or born < EARLIEST_BIRTH or born > (today or _today()):
         return "出生日期无效"
     expected = check_digit(number[:17])
     if number[17] != expected:

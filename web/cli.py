@@ -14,7 +14,7 @@ from flask import Flask
 
 from engine import audit, calendar_store, timers, versions
 from engine.assignment import SYSTEM
-from engine.clock import FrozenClock
+from engine.clock import FrozenClock, using_clock
 from engine.deploy import SourceFile
 from engine.errors import DeployError, EngineError, InvalidData
 from monitoring import codelists, places
@@ -52,7 +52,7 @@ def in_app(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
-        with _app(kwargs.get("now")).app_context():
+        with _app(kwargs.get("now")).app_context(), using_clock(engine().clock):
             try:
                 command(*args, **kwargs)
             except DeployError as exc:
