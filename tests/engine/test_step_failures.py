@@ -8,7 +8,7 @@ SQLite (pysqlite) and PostgreSQL, every step in its own committed transaction.
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text, update
@@ -119,6 +119,21 @@ def test_a_type_error_raised_inside_spiff_becomes_the_instances_error(make_steps
     assert instance.status == InstanceStatus.ERROR
     assert instance.error.startswith("TypeError:")
     assert [e.type for e in steps.events(instance_id)] == ["instance_started", "error"]
+
+
+def test_a_timer_whose_step_fails_records_the_error_and_the_sweep_goes_on(make_steps, actors, clock):
+    steps = make_steps()
+    steps.deploy("copies_after_an_hour.bpmn")
+    failing = steps.start(actors["village"], "copies_after_an_hour", {"copies": "2"})
+    fine = steps.start(actors["village"], "copies_after_an_hour", {"copies": 2})
+
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert steps.run_timers() == 1  # the failing step broke off while its timer fired: no timer_fired kept
+
+    assert steps.instance(failing).status == InstanceStatus.ERROR
+    assert steps.instance(failing).error.startswith("TypeError:")
+    assert steps.open_tasks(fine) == [("sign", "village"), ("sign", "village")]
+    assert steps.run_timers() == 0  # nothing is left due: the failed instance is not retried forever
 
 
 def assert_lock_free(steps: Steps, instance_id: int) -> None:
