@@ -22,8 +22,12 @@ class TextError(ValueError):
 
 
 def _invisible(char: str) -> bool:
-    """Trimmed away at the ends; bidi controls are not, so that they are refused rather than hidden."""
-    return char.isspace() or (unicodedata.category(char) == "Cf" and char not in BIDI_CONTROLS)
+    """Trimmed away at the ends: blanks and format characters. Control and bidi characters are not (Python's
+    ``isspace`` counts ``\x1c``–``\x1f`` and ``\x85`` as blanks), so that they are refused rather than hidden."""
+    if char in " \t\n\r":
+        return True
+    category = unicodedata.category(char)
+    return category in ("Zs", "Zl", "Zp") or (category == "Cf" and char not in BIDI_CONTROLS)
 
 
 def trimmed(text: str) -> str:

@@ -16,7 +16,7 @@ from monitoring.permissions import CASE_SUPERVISORS
 from monitoring.process_functions import FUNCTIONS
 from web import config, pages
 from web.extensions import db
-from web.routing import RowIdConverter
+from web.routing import init_app as init_request_rules
 
 
 def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
@@ -25,7 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
     app.json.ensure_ascii = False
-    app.url_map.converters["int"] = RowIdConverter  # before any route is added
+    init_request_rules(app)  # before any route is added
     db.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)

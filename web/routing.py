@@ -1,12 +1,22 @@
-"""URL converters: an id in a path that no row can have is a 404, not a database overflow."""
+"""What a request may carry before any view runs, for every page and API route alike.
+
+An id in a path that no row can have is a 404, not a database overflow; a NUL character (``%00`` in a path,
+a query or a form) is a 400, since PostgreSQL can neither store nor compare text holding one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
 from engine.limits import INTEGER_MAX
+from web.api.errors import ApiError
+
+NUL = "\x00"
+NUL_REASON = "不能包含空字符 (NUL)"
 
 
 class RowIdConverter(IntegerConverter):
@@ -15,3 +25,31 @@ class RowIdConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", INTEGER_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Call before any blueprint is registered: routes read the converters when they are added."""
+    app.url_map.converters["int"] = RowIdConverter
+    app.before_request(_refuse_nul)
+
+
+def _field_with_nul() -> str | None:
+    if NUL in request.path:
+        return "_path"
+    for source in (request.args, request.form):
+        for key, value in source.items(multi=True):
+            if NUL in key or NUL in value:
+                return key
+    for key, upload in request.files.items(multi=True):
+        if NUL in (upload.filename or ""):
+            return key
+    return None
+
+
+def _refuse_nul() -> None:
+    where = _field_with_nul()
+    if where is None:
+        return
+    if request.blueprint == "api":
+        raise ApiError(400, "bad_request", f"请求{NUL_REASON}", {where.replace(NUL, ""): NUL_REASON})
+    raise BadRequest(f"请求{NUL_REASON}")

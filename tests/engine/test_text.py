@@ -14,6 +14,7 @@ from monitoring.models import Measurement, Member, Threshold
 @pytest.mark.parametrize(("value", "stored"), [
     ("  巴特尔 ", "巴特尔"),
     ("\ufeff巴特尔\u200b", "巴特尔"),  # a pasted BOM or a trailing zero-width space
+    ("\u3000巴特尔\r\n", "巴特尔"),  # an ideographic space, a pasted line end
     ("Cafe\u0301", "Café"),  # NFC: one code point, as a search types it
     ("敖\u200d登", "敖\u200d登"),  # format characters inside a name stay
 ])
@@ -31,6 +32,8 @@ def test_names_are_stored_trimmed_and_composed(value, stored):
     ("巴特\n尔", "姓名不能包含换行或控制字符"),
     ("巴特\x7f尔", "姓名不能包含换行或控制字符"),
     ("巴特\x85尔", "姓名不能包含换行或控制字符"),  # C1 control
+    ("巴特尔\x1f", "姓名不能包含换行或控制字符"),  # a blank to str.isspace, a control character all the same
+    ("\x0b巴特尔", "姓名不能包含换行或控制字符"),
     ("\u202e尔特巴", "姓名不能包含文字方向控制字符"),
     ("巴\u2067特尔", "姓名不能包含文字方向控制字符"),
     ("巴特\ud800尔", "姓名包含无效字符"),

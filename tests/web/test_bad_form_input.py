@@ -56,7 +56,7 @@ def test_an_income_beyond_the_column_is_422_naming_the_field(api, session, visit
     assert nothing_recorded(api, session, instance_id)
 
 
-@pytest.mark.parametrize(("answer", "reason"), [("\u200b", "不能为空"), ("村干部\x00张三", "不能包含控制字符"),
+@pytest.mark.parametrize(("answer", "reason"), [("\u200b", "不能为空"), ("村干部\x1b张三", "不能包含控制字符"),
                                                 ("\u202e三张", "不能包含文字方向控制字符")])
 def test_the_visitors_must_be_readable_text(api, session, visit, answer, reason):
     cun, instance_id, task_id, answers = visit

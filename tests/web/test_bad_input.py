@@ -102,7 +102,7 @@ def test_wrong_household_fields_are_422_naming_the_field(api, session, extra, fi
     ({"health": [[]]}, "members.0.health", "应为代码列表"),
     ({"health": "healthy"}, "members.0.health", "应为代码列表"),
     ({"name": "\u200b"}, "members.0.name", "姓名不能只有空白或不可见字符"),
-    ({"name": "巴特\x00尔"}, "members.0.name", "姓名不能包含换行或控制字符"),
+    ({"name": "巴特\x00尔"}, "members.0.name", "不能包含空字符 (NUL) 或无效的 Unicode 字符"),
     ({"name": "巴特\x07尔"}, "members.0.name", "姓名不能包含换行或控制字符"),
     ({"name": "\u202e尔特巴"}, "members.0.name", "姓名不能包含文字方向控制字符"),
     ({"name": "巴\u2066特尔\u2069"}, "members.0.name", "姓名不能包含文字方向控制字符"),
@@ -166,3 +166,18 @@ def test_code_list_entries_are_checked_by_type_and_text(api):
     assert put({"label": "因疫情", "position": HUGE}).status_code == 422
     assert "epidemic" not in [e["code"] for e in admin.get("/code-lists").json["risk_type"]]
     assert put({"label": " 因疫情 ", "active": True, "position": 3}).json["label"] == "因疫情"
+
+
+def test_nul_and_lone_surrogates_in_a_body_are_422_naming_the_field(api, deployed, session):
+    response = raw_post(api("cun"), "/instances", '{"process": "approval\\u0000", "place": "150223100201", '
+                                                  '"data": {"note": "\\ud800", "a\\u0000": 1}}')
+    assert response.status_code == 422
+    assert set(response.json["error"]["fields"]) == {"process", "data"}
+    assert count(session, Household) == 0
+
+
+@pytest.mark.parametrize("url", ["/households?q=%00", "/instances?status=%00", "/tasks/%00x", "/process-models/%00",
+                                 "/thresholds?place=150000000000%00"])
+def test_a_nul_in_a_path_or_a_query_is_400(api, url):
+    response = api("guanli").get(url)
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"

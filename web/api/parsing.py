@@ -35,7 +35,8 @@ def _malformed(reason: str, fields: dict[str, str] | None = None) -> ApiError:
 
 
 def parse_json(raw: bytes) -> Any:
-    """The JSON value of ``raw``; a 400 for bad UTF-8, bad syntax, non-finite numbers or deep nesting."""
+    """The JSON value of ``raw``; a 400 for bad UTF-8, bad syntax, non-finite numbers or deep nesting, a 422
+    naming each string that holds NUL or a lone surrogate."""
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_non_finite, parse_float=_finite_float)
     except UnicodeDecodeError:
@@ -48,21 +49,42 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
+def _unstorable(text: str) -> bool:
+    """NUL (PostgreSQL refuses it in text) or a lone surrogate from a ``\\ud800`` escape (not encodable)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _check_values(value: Any) -> None:
-    """Walk without recursion: refuse nesting deeper than MAX_DEPTH and name every non-finite number."""
+    """Walk without recursion: refuse nesting deeper than MAX_DEPTH, name every non-finite number and every
+    string (or key) no database can store."""
     stack: list[tuple[str, int, Any]] = [("", 1, value)]
-    fields: dict[str, str] = {}
+    non_finite: dict[str, str] = {}
+    unstorable: dict[str, str] = {}
     while stack:
         path, depth, item = stack.pop()
+        where = path or "_body"
         if isinstance(item, _NonFinite):
-            fields[path or "_body"] = "数字应为有限值，不接受 NaN 或 Infinity"
+            non_finite[where] = "数字应为有限值，不接受 NaN 或 Infinity"
+        elif isinstance(item, str) and _unstorable(item):
+            unstorable[where] = "不能包含空字符 (NUL) 或无效的 Unicode 字符"
         elif isinstance(item, dict | list):
             if depth > MAX_DEPTH:
-                raise _malformed(f"嵌套超过{MAX_DEPTH}层", {path or "_body": f"嵌套超过{MAX_DEPTH}层"})
+                raise _malformed(f"嵌套超过{MAX_DEPTH}层", {where: f"嵌套超过{MAX_DEPTH}层"})
+            if isinstance(item, dict) and any(_unstorable(key) for key in item):
+                unstorable[where] = "字段名不能包含空字符 (NUL) 或无效的 Unicode 字符"
+                continue
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             stack.extend((f"{path}.{key}" if path else str(key), depth + 1, child) for key, child in pairs)
-    if fields:
-        raise _malformed("数字应为有限值", fields)
+    if non_finite:  # not JSON at all
+        raise _malformed("数字应为有限值", non_finite)
+    if unstorable:  # JSON, but no database column can hold it
+        raise ApiError(422, "invalid_data", "含有无法保存的字符", unstorable)
 
 
 def json_body(optional: bool = False) -> dict[str, Any]:

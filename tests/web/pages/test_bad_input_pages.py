@@ -27,7 +27,7 @@ def field_error(path: str, reason: str) -> str:
 
 @pytest.mark.parametrize(("member", "path", "reason"), [
     ({"name": "\u200b"}, "members.0.name", "姓名不能只有空白或不可见字符"),
-    ({"name": "朝\x00鲁"}, "members.0.name", "姓名不能包含换行或控制字符"),
+    ({"name": "朝\x08鲁"}, "members.0.name", "姓名不能包含换行或控制字符"),
     ({"name": "\u202e鲁朝"}, "members.0.name", "姓名不能包含文字方向控制字符"),
     ({"name": "朝" * 51}, "members.0.name", "姓名不能超过50个字"),
     ({"work": "放\x1b牧"}, "members.0.work", "不能包含换行或控制字符"),
@@ -41,7 +41,7 @@ def test_the_registration_page_refuses_what_the_api_refuses(pages, session, memb
 
 
 @pytest.mark.parametrize(("name", "reason"), [("\u200b", "名称不能只有空白或不可见字符"),
-                                              ("乌兰\x00嘎查", "名称不能包含换行或控制字符"),
+                                              ("乌兰\x0b嘎查", "名称不能包含换行或控制字符"),
                                               ("\u202e查嘎兰乌", "名称不能包含文字方向控制字符"),
                                               ("乌" * 101, "名称不能超过100个字")])
 def test_a_place_name_must_be_readable_text(pages, session, name, reason):
@@ -57,7 +57,7 @@ def test_a_place_code_is_ascii_digits(pages, session):
 
 
 @pytest.mark.parametrize(("username", "reason"), [("\u202ebao", "用户名不能包含文字方向控制字符"),
-                                                  ("bao\x00", "用户名不能包含换行或控制字符"),
+                                                  ("bao\x1f", "用户名不能包含换行或控制字符"),
                                                   ("\u200b", "用户名不能只有空白或不可见字符"),
                                                   ("ba o", "用户名不能包含空格"), ("b" * 81, "用户名不能超过80个字")])
 def test_a_username_must_be_readable_text_without_spaces(pages, session, username, reason):
@@ -89,3 +89,11 @@ def test_an_income_typed_as_nan_or_beyond_the_column_is_refused_on_its_field(api
     assert response.status_code == 422
     assert field_error("wage_income", reason) in response.text
     assert count(session, Measurement) == 0
+
+
+def test_a_nul_in_a_query_or_a_form_is_a_400_page(pages, session):
+    cun = pages("cun")
+    assert cun.get("/households/?q=%00").status_code == 400
+    response = pages("guanli").post(f"/admin/places/?at={TOWNSHIP_OTHER}", {"code": "150223200202", "name": "乌兰\x00"})
+    assert response.status_code == 400 and "请求无效" in response.text
+    assert count(session, Place, Place.code == "150223200202") == 0
