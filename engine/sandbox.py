@@ -94,22 +94,30 @@ class _Worker:
         self.reusable = True
 
     def run(self, request: tuple[Any, ...], answer: Callable[[str, tuple, dict], tuple], wall_seconds: float) -> tuple:
-        """Send ``request``, answer the worker's calls with ``answer``, return its final message."""
+        """Send ``request``, answer the worker's calls with ``answer``, return its final message.
+
+        Each answer carries the CPU time this thread has spent answering so far, which the worker
+        charges to the script's budget; the wall-clock limit counts only the time spent waiting.
+        """
         self.reusable = False  # until the exchange is complete: one cut short leaves the worker out of step
         self._send(request)
+        server_seconds = 0.0
         while True:
             began = time.monotonic()
             message = wire.receive(self.process.stdout.fileno(), began + wall_seconds, data_only=True)
-            wall_seconds -= time.monotonic() - began  # time spent answering calls is the server's, not the script's
+            wall_seconds -= time.monotonic() - began
             if message[0] != "call":
                 self.reusable = not message[-1]
                 return message
             _, name, args, kwargs = message
+            answering = time.thread_time()
             reply = answer(name, args, kwargs)
+            server_seconds += time.thread_time() - answering
             try:
-                self._send(reply)
+                self._send((*reply, server_seconds))
             except (pickle.PicklingError, TypeError, AttributeError) as exc:
-                self._send(("raise", "TypeError", (f"{name}() returned a value scripts cannot use: {exc}",)))
+                self._send(("raise", "TypeError", (f"{name}() returned a value scripts cannot use: {exc}",),
+                            server_seconds))
 
     def _send(self, message: tuple[Any, ...]) -> None:
         try:
@@ -216,8 +224,13 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise ScriptError("service tasks are not available")
 
     def _evaluate_here(self, expression: str, context: dict, external: dict) -> Any:
-        """An expression whose cost is bounded by the data it reads (sandbox_inline.py), without a worker."""
+        """An expression whose cost is bounded by the data it reads (sandbox_inline.py), without a worker.
+
+        Only the engine's functions it calls can take long; their CPU time counts against the budget,
+        as it does for a script's calls.
+        """
         code = compile_expression(expression)
+        began = time.thread_time()
         try:
             value = eval(code, namespace(self._base, context, external))
         except EngineError:
@@ -226,6 +239,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             raise ScriptError("script recursed too deeply") from None
         except Exception as exc:
             raise ScriptError(describe(exc)) from exc
+        if time.thread_time() - began > self.cpu_seconds:
+            raise self._timeout()
         DataCheck([RESERVED_KEY]).check("the expression's value", value)
         return value
 

@@ -92,6 +92,7 @@ class Worker:
         self.reserved_keys = reserved_keys
         self.armed = self.in_call = self.expired = False
         self.retire = False
+        self.seconds = self.started = 0.0  # the running evaluation's budget and the CPU time it began at
         self.cpu_limit = 0
         self.bases: dict[tuple[str, ...], dict[str, Any]] = {}
         self.retire_above = _limit_memory(memory_bytes)
@@ -149,16 +150,24 @@ class Worker:
         self.in_call = True
         try:
             wire.send(self.write_fd, ("call", name, args, kwargs))
-            answer = wire.receive(self.read_fd)
+            kind, *answer, server_seconds = wire.receive(self.read_fd)
         finally:
             self.in_call = False
-        if self.expired and self.armed:
-            raise BudgetExceeded
-        if answer[0] == "ok":
-            return answer[1]
-        if answer[0] == "raise":
-            raise _builtin_exception(answer[1])(*answer[2])
+        if self.armed:
+            self._charge_server(server_seconds)
+        if kind == "ok":
+            return answer[0]
+        if kind == "raise":
+            raise _builtin_exception(answer[0])(*answer[1])
         raise Aborted
+
+    def _charge_server(self, server_seconds: float) -> None:
+        """The budget covers the CPU time the server spends on the script's calls too: what is left of it
+        after both is what the timer now allows."""
+        remaining = self.seconds - server_seconds - (time.process_time() - self.started)
+        if self.expired or remaining <= 0:
+            raise BudgetExceeded
+        signal.setitimer(signal.ITIMER_PROF, remaining, _TICK)
 
     def _base(self, functions: tuple[str, ...]) -> dict[str, Any]:
         base = self.bases.get(functions)
@@ -175,7 +184,8 @@ class Worker:
 
     @contextmanager
     def _budget(self, seconds: float) -> Iterator[None]:
-        self._limit_cpu(time.process_time() + seconds + _GRACE_SECONDS)
+        self.seconds, self.started = seconds, time.process_time()
+        self._limit_cpu(self.started + seconds + _GRACE_SECONDS)
         self.expired = False
         self.armed = True
         signal.setitimer(signal.ITIMER_PROF, seconds, _TICK)

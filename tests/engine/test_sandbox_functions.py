@@ -14,7 +14,7 @@ import time
 import pytest
 
 from engine.errors import InvalidData, ScriptError
-from engine.sandbox import SandboxEnvironment
+from engine.sandbox import SandboxEnvironment, ScriptTimeout
 
 BUDGET = 0.2
 _who: contextvars.ContextVar[str] = contextvars.ContextVar("who")
@@ -128,10 +128,21 @@ def test_a_value_a_script_cannot_be_given_is_an_error_inside_the_script(env):
     assert "a_lock() returned a value scripts cannot use" in data["problem"]
 
 
-def test_time_a_function_spends_in_the_server_is_not_the_script_s(env):
+def test_the_cpu_time_the_server_spends_on_a_script_s_calls_counts_against_its_budget(env):
+    _who.set("village")
+    with pytest.raises(ScriptTimeout, match=f"{BUDGET:g} s"):
+        env.execute("result = busy_in_the_server()\nafter = 1", {}, {})
+    with pytest.raises(ScriptTimeout):
+        env.execute("while True:\n    whoami()", {}, {})
+    with pytest.raises(ScriptTimeout):  # an expression the server evaluates itself
+        env.evaluate("busy_in_the_server() == 'done'", {})
+
+
+def test_many_quick_calls_fit_in_the_budget(env):
+    _who.set("village")
     data = {}
-    env.execute("result = busy_in_the_server()", data, {})
-    assert data == {"result": "done"}
+    env.execute("names = [whoami() for n in range(200)]", data, {})
+    assert data["names"] == ["village"] * 200
 
 
 def test_a_function_may_itself_evaluate_an_expression(env):
