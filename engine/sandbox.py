@@ -5,8 +5,10 @@ Every script, gateway condition and timer expression is compiled with Restricted
 (engine/sandbox_worker.py) that the operating system bounds in CPU time and memory. A script that
 loops, or asks one built-in call for gigabytes or minutes, ends as ``ScriptTimeout``/``ScriptError``
 while this process, which serves every other request, only waits on a pipe without holding the GIL.
-The engine's functions a script calls run here, in the thread of the step that asked, so they see
-its session, clock and calendar. What scripts print is kept for the step: ``take_output()``.
+Expressions that only read and compare data cost no more than that data and are evaluated here
+(engine/sandbox_inline.py). The engine's functions a script calls run here too, in the thread of the
+step that asked, so they see its session, clock and calendar. What scripts print is kept for the
+step: ``take_output()``.
 """
 
 from __future__ import annotations
@@ -260,6 +262,10 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             raise ScriptError(f"task data holds a value that scripts cannot be given: {exc}") from exc
         finally:
             pool.release(worker)
+        return self._outcome(message, failures)
+
+    def _outcome(self, message: tuple, failures: list[BaseException]) -> Any:
+        """The value a worker's final message stands for, or the error it reports."""
         kind, *rest = message
         if kind == "done":
             value, output, _retire = rest
