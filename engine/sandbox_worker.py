@@ -16,7 +16,6 @@ import math
 import os
 import resource
 import signal
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -254,7 +253,3 @@ def main(config: str) -> None:
     write_fd = os.dup(1)
     os.dup2(2, 1)  # a stray write to stdout goes to stderr, never into the pipe
     Worker(0, write_fd, settings["memory_bytes"], settings["reserved_keys"]).serve()
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])
