@@ -146,7 +146,7 @@ class Submission:
         """Rows in the order of their indices; a removed row leaves a gap, a blank row is dropped."""
         marker = f"{path}."
         indices = sorted({int(head) for key in self.form if key.startswith(marker)
-                          and (head := key[len(marker):].split(".", 1)[0]).isdigit()})
+                          and (head := key[len(marker):].split(".", 1)[0]).isdecimal()})  # "²".isdigit(), too
         rows: list[dict[str, Any]] = []
         for index in indices:
             row = self._object(schema, f"{path}.{index}.", f"{report}.{len(rows)}.")

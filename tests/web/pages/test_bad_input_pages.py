@@ -97,3 +97,10 @@ def test_a_nul_in_a_query_or_a_form_is_a_400_page(pages, session):
     response = pages("guanli").post(f"/admin/places/?at={TOWNSHIP_OTHER}", {"code": "150223200202", "name": "乌兰\x00"})
     assert response.status_code == 400 and "请求无效" in response.text
     assert count(session, Place, Place.code == "150223200202") == 0
+
+
+def test_a_row_index_that_is_no_number_is_ignored(pages, session):
+    row = [("members.².name", "朝鲁"), ("members.².relation", "head")]
+    response = pages("cun").post("/households/new", [("village", VILLAGE), ("household_type", "ordinary"), *row])
+    assert response.status_code == 422 and "至少登记一名家庭成员" in response.text
+    assert count(session, Household) == 0
