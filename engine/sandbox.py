@@ -258,7 +258,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             raise self._timeout() from None
         except wire.WorkerGone as exc:
             raise self._worker_died(worker, exc) from None
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             raise ScriptError(f"task data holds a value that scripts cannot be given: {exc}") from exc
         finally:
             pool.release(worker)

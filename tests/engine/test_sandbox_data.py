@@ -7,6 +7,7 @@ a ScriptError naming the variable (the engine records it as the instance's error
 
 from __future__ import annotations
 
+import threading
 from uuid import UUID
 
 import pytest
@@ -125,3 +126,19 @@ def test_the_check_counts_values_and_characters_as_json_would():
     with pytest.raises(ScriptError, match="b: too large for task data"):
         check.check("b", "x" * 11)
     assert MAX_SIZE >= 1_000_000
+
+
+def nested(levels: int) -> list:
+    value: list = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("value", [threading.Lock(), nested(5000)], ids=["a lock", "5000 nested lists"])
+def test_task_data_a_worker_cannot_be_given_is_a_script_error(env, value):
+    with pytest.raises(ScriptError, match="task data holds a value that scripts cannot be given"):
+        env.execute("n = 1", {"odd": value}, {})
+    data = {}
+    env.execute("n = 1", data, {})
+    assert data == {"n": 1}
