@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import insert
@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from engine import audit, queries
 from engine.assignment import Actor
-from engine.core import Engine, Step
-from engine.errors import Conflict, Forbidden, InvalidData, NotFound
+from engine.core import Engine, LoadedVersion, Step, describe_failure
+from engine.errors import Conflict, DeployError, DeployProblem, Forbidden, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance
 from engine.scripting import current_step
 from engine.serialization import check_data_keys, dump_state
@@ -33,7 +33,7 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
         raise InvalidData("data 应为对象", {"data": "应为对象"})
     check_data_keys(data)
     with engine.running(session, actor.username):
-        workflow = engine.new_workflow(version)
+        workflow = _new_workflow(engine, version)
         for task in workflow.get_tasks(state=SpiffState.READY):
             task.data.update(data)
         state = dump_state(workflow)
@@ -49,6 +49,15 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
         step.run_engine()
         step.save()
     return instance_id
+
+
+def _new_workflow(engine: Engine, version: LoadedVersion) -> BpmnWorkflow:
+    """Spiff lays out the whole process here; a version stored before deploy checked that (e.g. a loop
+    nothing can leave) cannot be started at all: the model is refused, and no instance is stored."""
+    try:
+        return engine.new_workflow(version)
+    except Exception as exc:  # whatever Spiff raises here, the request must not fail with a 500
+        raise DeployError([DeployProblem(version.key, None, f"流程无法启动: {describe_failure(exc)}")]) from exc
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

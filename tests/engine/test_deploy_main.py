@@ -101,24 +101,11 @@ def test_a_collaboration_named_as_main_runs_all_its_pools_each_in_its_lane(steps
 
 
 
-ENDLESS_LOOP = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://x">
-  <bpmn:process id="endless" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="ask"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f3</bpmn:incoming>
-      <bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:scriptTask id="note"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-      <bpmn:script>asked = True</bpmn:script></bpmn:scriptTask>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ask" />
-    <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="note" />
-    <bpmn:sequenceFlow id="f3" sourceRef="note" targetRef="ask" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+ENDLESS_LOOP = (FIXTURES / "processes" / "endless_loop.bpmn").read_text(encoding="utf-8")
 
 
 def test_a_loop_that_nothing_can_leave_is_refused_because_spiff_could_never_start_it():
-    [problem] = refusal([SourceFile("loop.bpmn", ENDLESS_LOOP.encode("utf-8"))])
+    [problem] = refusal(fixture_files("endless_loop.bpmn"))
 
-    assert (problem.file, problem.line) == ("loop.bpmn", line_of(ENDLESS_LOOP, '<bpmn:process id="endless"'))
+    assert (problem.file, problem.line) == ("endless_loop.bpmn", line_of(ENDLESS_LOOP, '<bpmn:process id="endless"'))
     assert "没有出口的循环" in problem.message

@@ -11,14 +11,17 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from sqlalchemy import select, text, update
 
 from engine.core import Engine
-from engine.errors import InvalidData
-from engine.models import CalendarOverride, InstanceStatus, ProcessInstance, TaskState
+from engine.errors import DeployError, InvalidData
+from engine.models import CalendarOverride, InstanceStatus, ProcessInstance, ProcessVersion, TaskState
 from engine.scripting import current_step
+from engine.serialization import dump_specs
 from engine.step_budget import StepLimits
 from monitoring.models import Role
+from tests.conftest import FIXTURES, START
 from tests.engine.steps import Steps
 
 
@@ -134,6 +137,23 @@ def test_a_timer_whose_step_fails_records_the_error_and_the_sweep_goes_on(make_s
     assert steps.instance(failing).error.startswith("TypeError:")
     assert steps.open_tasks(fine) == [("sign", "village"), ("sign", "village")]
     assert steps.run_timers() == 0  # nothing is left due: the failed instance is not retried forever
+
+
+def test_a_stored_version_spiff_cannot_lay_out_refuses_the_start_and_stores_nothing(make_steps, actors, session):
+    """Deploy now refuses a loop nothing can leave; a version stored before that check must not answer 500."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(FIXTURES / "processes" / "endless_loop.bpmn"))
+    session.add(ProcessVersion(key="endless", version=1, name="endless", sha256="0" * 64, files={}, forms={},
+                               specs=dump_specs(parser.get_spec("endless"), {}), start_role=None,
+                               deployed_at=START, deployed_by="sheji"))
+    session.commit()
+    steps = make_steps()
+
+    with pytest.raises(DeployError) as refused:
+        steps.start(actors["village"], "endless")
+
+    assert "流程无法启动" in str(refused.value) and "RecursionError" in str(refused.value)
+    assert session.execute(select(ProcessInstance.id)).all() == []
 
 
 def assert_lock_free(steps: Steps, instance_id: int) -> None:
