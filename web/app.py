@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine as SqlEngine
 
-from engine.clock import Clock
+from engine.clock import Clock, using_clock
 from engine.core import Engine
 from monitoring.id_number import check_id_number
 from monitoring.models import Role
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
         supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS,
     )
+    _requests_on_the_engines_clock(app)
     from web.api import monitoring_routes  # noqa: F401  (adds the domain routes to the API blueprint)
     from web.api.blueprint import api
 
@@ -46,6 +47,21 @@ FORMATS = {
                     "身份证号无效（位数、出生日期或校验位错误）"),
     "attachment": (lambda value: not isinstance(value, str) or value.isdigit(), "附件无效，请重新上传"),
 }
+
+
+def _requests_on_the_engines_clock(app: Flask) -> None:
+    """Every rule a request reaches reads the engine's clock (``engine.clock.now``), not only process steps."""
+
+    @app.before_request
+    def _enter() -> None:
+        g.clock_scope = using_clock(app.extensions["fangpin_engine"].clock)
+        g.clock_scope.__enter__()
+
+    @app.teardown_request
+    def _leave(_error: BaseException | None) -> None:
+        scope = g.pop("clock_scope", None)
+        if scope is not None:
+            scope.__exit__(None, None, None)
 
 
 def _tune_sqlite(engine: SqlEngine) -> None:
