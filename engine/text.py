@@ -6,11 +6,17 @@ control characters and bidi overrides make a list or a notice show something oth
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-LINE_CONTROLS = frozenset("\n\r\t")  # allowed in multi-line text only
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, LF and CR allowed
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone half of a pair: cannot be encoded, so never stored
+_ANY_FORBIDDEN = {multiline: re.compile("|".join(p.pattern for p in (_BIDI, control, _SURROGATE)))  # one scan
+                  for multiline, control in ((False, _CONTROL), (True, _CONTROL_BUT_LINES))}
 
 
 class TextError(ValueError):
@@ -23,7 +29,7 @@ class TextError(ValueError):
 
 def _invisible(char: str) -> bool:
     """Trimmed away at the ends: blanks and format characters. Control and bidi characters are not (Python's
-    ``isspace`` counts ``\x1c``–``\x1f`` and ``\x85`` as blanks), so that they are refused rather than hidden."""
+    ``isspace`` counts ``\\x1c``-``\\x1f`` and ``\\x85`` as blanks), so that they are refused rather than hidden."""
     if char in " \t\n\r":
         return True
     category = unicodedata.category(char)
@@ -43,15 +49,13 @@ def trimmed(text: str) -> str:
 
 def character_problem(text: str, multiline: bool = False) -> str | None:
     """Why ``text`` holds a character no stored text may hold, or None."""
-    for char in text:
-        if char in BIDI_CONTROLS:
-            return "不能包含文字方向控制字符"
-        category = unicodedata.category(char)
-        if category == "Cc" and not (multiline and char in LINE_CONTROLS):
-            return "不能包含换行或控制字符" if not multiline else "不能包含控制字符"
-        if category == "Cs":
-            return "包含无效字符"
-    return None
+    if not _ANY_FORBIDDEN[multiline].search(text):
+        return None
+    if _BIDI.search(text):
+        return "不能包含文字方向控制字符"
+    if (_CONTROL_BUT_LINES if multiline else _CONTROL).search(text):
+        return "不能包含控制字符" if multiline else "不能包含换行或控制字符"
+    return "包含无效字符"
 
 
 def clean_text(value: Any, max_length: int, *, label: str = "", required: bool = True,

@@ -27,6 +27,7 @@ MEMBER_TEXT_FIELDS = (*MEMBER_CODE_FIELDS, *MEMBER_FREE_TEXTS)
 HOUSEHOLD_TEXTS = {"group": Household.group_name, "address": Household.address, "phone": Household.phone,
                    "bank_account": Household.bank_account}  # field -> column
 MAX_FOCUS_GROUPS, MAX_FOCUS_GROUP_LENGTH = 10, 50  # free labels kept in a JSON column
+MAX_MEMBERS = 30  # as the authorization form (annex 7) allows
 MONEY_FIELDS = (*INCOME_FIELDS, "business_expenses", "claims_income", *RIGID_EXPENSE_FIELDS)
 SEX_CODES = {label: code for code, label in CODE_LISTS["sex"]}
 RECORDING_ROLES = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN}
@@ -88,6 +89,9 @@ def _code_list(value: Any) -> bool:
 def _members(session: Session, raw: Any, fields: dict[str, str], household_id: int | None = None) -> list[Member]:
     if not isinstance(raw, list) or not raw:
         fields["members"] = "至少登记一名家庭成员"
+        return []
+    if len(raw) > MAX_MEMBERS:
+        fields["members"] = f"至多登记{MAX_MEMBERS}名家庭成员"
         return []
     members, seen = [], {}
     codes = {key: labels(session, key) for key in (*MEMBER_CODE_FIELDS, "health")}

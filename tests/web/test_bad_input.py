@@ -90,6 +90,7 @@ HEAD_FIRST17 = "15022319700101001"
     ({"phone": "1" * 31}, "phone"),
     ({"bank_account": "\u202e6222"}, "bank_account"),
     ({"village": ["150223100201"]}, "village"),
+    ({"members": [{"name": str(n)} for n in range(31)]}, "members"),
 ])
 def test_wrong_household_fields_are_422_naming_the_field(api, session, extra, field):
     response = api("cun").post("/households", json={**household_body(person("巴特尔", HEAD_FIRST17)), **extra})

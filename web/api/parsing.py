@@ -7,6 +7,8 @@ into infinity), which no column can store, and recurses once per nesting level u
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from flask import request
@@ -21,13 +23,8 @@ class _NonFinite:
     """Stands in for a ``NaN``/``Infinity`` literal until its path is known, so the 400 can name the field."""
 
 
-def _non_finite(_literal: str) -> _NonFinite:
-    return _NonFinite()
-
-
-def _finite_float(literal: str) -> float | _NonFinite:
-    value = float(literal)
-    return _NonFinite() if value in (float("inf"), float("-inf")) else value
+# NUL and lone surrogates reach a string only through ``\\u`` escapes (raw control bytes are not JSON).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 def _malformed(reason: str, fields: dict[str, str] | None = None) -> ApiError:
@@ -36,17 +33,44 @@ def _malformed(reason: str, fields: dict[str, str] | None = None) -> ApiError:
 
 def parse_json(raw: bytes) -> Any:
     """The JSON value of ``raw``; a 400 for bad UTF-8, bad syntax, non-finite numbers or deep nesting, a 422
-    naming each string that holds NUL or a lone surrogate."""
+    naming each string that holds NUL or a lone surrogate.
+
+    The walk that names fields runs only when a cheap test says something is wrong: most bodies cost a
+    ``json.loads`` and one pass over their containers.
+    """
+    non_finite: list[str] = []
+
+    def constant(literal: str) -> _NonFinite:
+        non_finite.append(literal)
+        return _NonFinite()
+
+    def number(literal: str) -> float | _NonFinite:
+        value = float(literal)
+        return constant(literal) if math.isinf(value) else value
+
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_non_finite, parse_float=_finite_float)
+        value = json.loads(raw.decode("utf-8"), parse_constant=constant, parse_float=number)
     except UnicodeDecodeError:
         raise _malformed("应为 UTF-8 编码") from None
     except RecursionError:
         raise _malformed(f"嵌套超过{MAX_DEPTH}层") from None
     except ValueError:  # syntax, or an integer longer than Python converts
         raise _malformed("格式错误") from None
-    _check_values(value)
+    if non_finite or _SUSPECT_ESCAPE.search(raw) or _deeper_than(value, MAX_DEPTH):
+        _check_values(value)
     return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Level by level over containers only, without recursion or paths."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        containers = [item for item in level if isinstance(item, dict | list)]
+        if containers and depth > limit:
+            return True
+        level = [child for item in containers for child in (item.values() if isinstance(item, dict) else item)]
+    return False
 
 
 def _unstorable(text: str) -> bool:
