@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from engine.clock import Clock, using_clock
 from engine.core import Engine
+from engine.limits import row_id
 from monitoring.id_number import check_id_number
 from monitoring.models import Role
 from monitoring.permissions import CASE_SUPERVISORS
@@ -45,7 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
 FORMATS = {
     "resident-id": (lambda value: not isinstance(value, str) or check_id_number(value) is None,
                     "身份证号无效（位数、出生日期或校验位错误）"),
-    "attachment": (lambda value: not isinstance(value, str) or value.isdigit(), "附件无效，请重新上传"),
+    "attachment": (lambda value: not isinstance(value, str) or row_id(value) is not None, "附件无效，请重新上传"),
 }
 
 

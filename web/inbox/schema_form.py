@@ -13,6 +13,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from engine.limits import row_id
+
 ATTACHMENT_FORMAT = "attachment"  # a string holding the id of an uploaded file (signed scans)
 LONG_TEXT = 100  # maxLength above which a text field is a textarea
 
@@ -73,7 +75,9 @@ def build_fields(schema: dict[str, Any], values: dict[str, Any] | None, errors: 
         item = Field(path=path, kind=kind, title=sub.get("title", name), hint=sub.get("description", ""),
                      required=name in required, error=errors.get(path), value=value,
                      minimum=sub.get("minimum"), maximum=sub.get("maximum"))
-        if kind == "multi":
+        if kind == "file":  # an id we can link to, or nothing: a posted or saved value may be anything
+            item.value = value if isinstance(value, str) and row_id(value) is not None else None
+        elif kind == "multi":
             item.options = _options(sub.get("items", {}))
             item.value = value if isinstance(value, list) else []
         elif kind == "choice":
@@ -130,7 +134,11 @@ class Submission:
         if kind == "multi":
             return [v for v in self.form.getlist(path) if v] or None
         if kind == "file":
-            return self.uploaded.get(path) or self.form.get(path) or None
+            chosen = self.uploaded.get(path) or self.form.get(path) or None
+            if chosen is not None and row_id(chosen) is None:
+                self.errors[report] = "附件无效，请重新上传"
+                return None
+            return chosen
         text = self.form.get(path, "").strip()
         if text == "":
             return None

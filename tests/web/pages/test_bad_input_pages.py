@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from engine.models import TaskDraft
 from monitoring.id_number import check_digit
 from monitoring.models import Household, Measurement, Place, Threshold, User
 from tests.conftest import PASSWORD
 from tests.web.pages.test_households import form
 from tests.web.pages.test_tasks import open_task
-from tests.web.test_identification import VISIT, new_household, start
+from tests.web.test_identification import VISIT, form_data, new_household, start
 
 TOWNSHIP_OTHER, VILLAGE = "150223200000", "150223100201"
 HEAD = "15022319650101071"
@@ -104,3 +105,27 @@ def test_a_row_index_that_is_no_number_is_ignored(pages, session):
     response = pages("cun").post("/households/new", [("village", VILLAGE), ("household_type", "ordinary"), *row])
     assert response.status_code == 422 and "至少登记一名家庭成员" in response.text
     assert count(session, Household) == 0
+
+
+@pytest.fixture
+def authorization_task(api, world, clock):
+    """(client, the authorization task's page) of a case whose visit is done."""
+    cun = api("cun")
+    instance = start(cun, new_household(api), "cadre_screening")
+    cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", **VISIT))
+    return cun, open_task(api, cun, instance["id"], "authorize")
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "99999999999999999999999"])
+def test_an_attachment_that_is_no_upload_is_refused_and_the_form_still_opens(pages, session, clock,
+                                                                            authorization_task, value):
+    cun, url = authorization_task
+    browser = pages("cun")
+    refused = browser.post(url, {"action": "submit", "approved": "true", "signed_scan": value})
+    assert refused.status_code == 422 and field_error("signed_scan", "附件无效，请重新上传") in refused.text
+    session.add(TaskDraft(task_id=url.rsplit("/", 1)[1], username="cun", data={"signed_scan": value},
+                          saved_at=clock.now()))  # as a draft saved before this rule
+    session.commit()
+    assert browser.get(url).status_code == 200
+    through_api = cun.post(f"{url}/complete", json={"data": {"approved": True, "signed_scan": value}})
+    assert through_api.status_code == 422 and "signed_scan" in through_api.json["error"]["fields"]
