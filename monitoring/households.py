@@ -16,7 +16,8 @@ from engine.text import read_text
 from monitoring.codelists import labels
 from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
-from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Place, PlaceLevel, Role
+from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Place, PlaceLevel
+from monitoring.permissions import HOUSEHOLD_REGISTRARS
 from monitoring.rules import GUARANTEE_FLAGS, INCOME_FIELDS, RIGID_EXPENSE_FIELDS
 from monitoring.thresholds import YEARS
 
@@ -30,7 +31,6 @@ MAX_FOCUS_GROUPS, MAX_FOCUS_GROUP_LENGTH = 10, 50  # free labels kept in a JSON 
 MAX_MEMBERS = 30  # as the authorization form (annex 7) allows
 MONEY_FIELDS = (*INCOME_FIELDS, "business_expenses", "claims_income", *RIGID_EXPENSE_FIELDS)
 SEX_CODES = {label: code for code, label in CODE_LISTS["sex"]}
-RECORDING_ROLES = {Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN}
 
 
 def visible_household(session: Session, household_id: int, actor: Actor) -> Household:
@@ -40,7 +40,7 @@ def visible_household(session: Session, household_id: int, actor: Actor) -> Hous
 def create_household(session: Session, actor: Actor, data: dict[str, Any], at: datetime) -> Household:
     """A new household in a village within the actor's scope; every field checked, members' ID numbers digit
     by digit; a refusal names each field and stores nothing."""
-    if actor.role not in RECORDING_ROLES:
+    if actor.role not in HOUSEHOLD_REGISTRARS:
         raise Forbidden("无权登记农户")
     village_code = data.get("village", "")
     if not isinstance(village_code, str):

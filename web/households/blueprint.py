@@ -14,6 +14,7 @@ from monitoring import places as domain_places
 from monitoring.codelists import labels
 from monitoring.documents import store
 from monitoring.models import Role
+from monitoring.permissions import HOUSEHOLD_REGISTRARS
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.cases import listing
@@ -35,12 +36,12 @@ def index():
     return render_template(
         "households/index.html", households=rows[:LIST_LIMIT], capped=len(rows) > LIST_LIMIT, limit=LIST_LIMIT,
         args=args, villages=domain_places.villages_in_scope(db.session, g.actor), statuses=record.STATUSES,
-        types=labels(db.session, "monitoring_type"), may_register=g.user.role in domain.RECORDING_ROLES,
+        types=labels(db.session, "monitoring_type"), may_register=g.user.role in HOUSEHOLD_REGISTRARS,
     )
 
 
 @households.route("/new", methods=["GET", "POST"])
-@roles_required(*domain.RECORDING_ROLES)
+@roles_required(*HOUSEHOLD_REGISTRARS)
 def new():
     """A household does not log in: a cadre records it; refused data comes back at its fields, nothing lost."""
     villages = domain_places.villages_in_scope(db.session, g.actor)
