@@ -17,6 +17,7 @@ from engine.errors import Conflict, DeployError, DeployProblem, Forbidden, Inval
 from engine.models import InstanceStatus, ProcessInstance
 from engine.scripting import current_step
 from engine.serialization import check_data_keys, dump_state
+from engine.text import read_text
 from engine.versions import latest_version
 
 
@@ -81,10 +82,18 @@ def send_message(engine: Engine, session: Session, instance_id: int, actor: Acto
         step.run_engine()
 
 
-def cancel_instance(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: str) -> None:
+MAX_CANCEL_REASON = 500
+
+
+def cancel_instance(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: Any) -> None:
+    """End a case for good, with the reason kept in its audit record (the one text rule applies to it)."""
     visible_instance(session, instance_id, actor)
     if actor.role not in engine.supervisor_roles:
         raise Forbidden("只有旗县或管理员可以撤销案件")
+    problems: dict[str, str] = {}
+    reason = read_text(reason, "reason", problems, MAX_CANCEL_REASON, label="撤销原因", multiline=True)
+    if problems:
+        raise InvalidData("撤销原因有误", problems)
     with engine.open_instance(session, instance_id, actor.username) as step:
         step.attempt(step.workflow.cancel)
         step.cancelled = True

@@ -17,6 +17,7 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance
+from engine.text import read_text
 from monitoring import cases, notices, permissions
 from monitoring.models import Notice
 
@@ -24,21 +25,10 @@ OBJECTION = "objection"
 LIMITS = {"by": 50, "content": 500}
 
 
-def _problems(by: str, content: str) -> dict[str, str]:
-    """Field -> what is wrong, in Chinese; empty when the objection may be sent."""
-    problems = {}
-    for name, value, title in (("by", by, "异议人"), ("content", content, "异议内容")):
-        if not value:
-            problems[name] = f"请填写{title}"
-        elif len(value) > LIMITS[name]:
-            problems[name] = f"{title}不能超过{LIMITS[name]}字"
-    return problems
-
-
 def record_objection(engine: Engine, session: Session, actor: Actor, notice_id: int, household_id: int,
                      by: str, content: str, today: date) -> int:
     """Deliver the objection to the household's case; Conflict once the notice or the case's wait is over."""
-    _check(actor, by, content)
+    by, content = _checked(actor, by, content)
     _still_running(_notice_listing(session, actor, notice_id, household_id), today)
     instance_id = _case_awaiting_objection(session, actor, household_id)
     instances.send_message(engine, session, instance_id, actor, OBJECTION, {"by": by, "content": content})
@@ -52,8 +42,7 @@ def send_message(engine: Engine, session: Session, actor: Actor, instance_id: in
         instances.send_message(engine, session, instance_id, actor, name, payload)
         return
     instance = instances.visible_instance(session, instance_id, actor)
-    by, content = (value.strip() if isinstance(value := payload.get(key), str) else "" for key in ("by", "content"))
-    _check(actor, by, content)
+    by, content = _checked(actor, payload.get("by"), payload.get("content"))
     household_id = cases.household_id_of(instance.business_key)
     if household_id is not None:  # a household's case: the objection is to the notice it is on
         notice_id = (instance.data or {}).get("notice", {}).get("notice_id")
@@ -63,11 +52,15 @@ def send_message(engine: Engine, session: Session, actor: Actor, instance_id: in
     instances.send_message(engine, session, instance_id, actor, OBJECTION, {"by": by, "content": content})
 
 
-def _check(actor: Actor, by: str, content: str) -> None:
+def _checked(actor: Actor, by: Any, content: Any) -> tuple[str, str]:
+    """Who raised the objection and what it says, as stored (the one text rule); refused by field otherwise."""
     permissions.require(actor.role, permissions.OBJECTION_RECORDERS, "只有嘎查村、苏木乡镇或旗县可以登记异议")
-    problems = _problems(by, content)
+    problems: dict[str, str] = {}
+    by = read_text(by, "by", problems, LIMITS["by"], label="异议人")
+    content = read_text(content, "content", problems, LIMITS["content"], label="异议内容", multiline=True)
     if problems:
         raise InvalidData("异议填写不完整", problems)
+    return by, content
 
 
 def _still_running(notice: Notice, today: date) -> None:

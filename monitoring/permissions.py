@@ -67,16 +67,20 @@ def threshold_kinds_for(role: str) -> list[str]:
     return [kind for kind, rule in THRESHOLD_RULES.items() if role in rule.roles]
 
 
-def check_threshold_setting(role: str, kind: str, place: Place) -> ThresholdRule:
-    """A standard is set by its roles, at its levels only (a village has no income line of its own)."""
+def threshold_rule(role: str, kind: str) -> ThresholdRule:
+    """The rule of a kind of standard, if ``role`` may set it (422 for an unknown kind, 403 for another role)."""
     rule = THRESHOLD_RULES.get(kind)
     if rule is None:
         raise InvalidData("标准类型无效", {"kind": "应为 " + "、".join(THRESHOLD_RULES)})
     require(role, rule.roles, "无权设置此标准")
+    return rule
+
+
+def check_threshold_place(rule: ThresholdRule, place: Place) -> None:
+    """A standard is set at its levels only (a village has no income line of its own)."""
     if place.level not in rule.levels:
         levels = "或".join(LEVEL_NAMES[level] for level in rule.levels)
         raise InvalidData("标准设置有误", {"place": f"此标准只能在{levels}一级设置"})
-    return rule
 
 
 def may_read_thresholds(actor: Actor, place: Place) -> bool:

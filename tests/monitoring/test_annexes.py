@@ -135,7 +135,7 @@ def test_annex3_prints_the_county_list_with_its_written_reply(session, approved)
     assert "达茂旗审定监测对象名单公示" in text
     assert "批复文号：达旗乡振字〔2026〕12号" in text
     assert "巴特尔" in text and "边缘易致贫户" in text
-    assert "公示时间：2026年3月7日至2026年3月12日（共5天）" in text
+    assert "公示时间：2026年3月8日至2026年3月13日（共5天）" in text  # posted once the first notice's last day passed
     assert "达茂旗乡村振兴局（盖章）" in text
     assert_private(text)
 

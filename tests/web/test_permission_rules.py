@@ -150,3 +150,22 @@ def test_the_monitoring_type_must_fit_the_household_and_the_tests_or_give_a_reas
     done = qi.complete(instance["id"], "entry", {**entry, "monitoring_type": "sudden",
                                                  "type_reason": "妻子突发重病, 医疗支出远超收入"})
     assert done["status"] == "completed"
+
+
+@pytest.mark.parametrize(("reason", "why"), [
+    ("", "必填"), ("\u200b", "不可见"), ("重复\u202e登记", "方向"), ("长" * 501, "500"),
+])
+def test_a_cancel_reason_through_the_api_keeps_the_text_rule(api, reason, why):
+    instance = start(api("cun"), new_household(api), "cadre_screening")
+    refused = api("qi").post(f"/instances/{instance['id']}/cancel", json={"reason": reason})
+    assert refused.status_code == 422 and why in refused.json["error"]["fields"]["reason"]
+    assert api("qi").get(f"/instances/{instance['id']}").json["status"] == "running"
+
+
+def test_an_objection_of_invisible_characters_only_is_refused(api):
+    instance = at_appraisal(api, new_household(api))
+    cun = api("cun")
+    cun.complete(instance["id"], "appraisal", form_data(cun, instance["id"], "appraisal", **APPRAISAL))
+    response = cun.post(f"/instances/{instance['id']}/messages",
+                        json={"name": "objection", "payload": {"by": "\u200b", "content": "有车\u202e"}})
+    assert response.status_code == 422 and {"by", "content"} <= set(response.json["error"]["fields"])

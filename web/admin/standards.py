@@ -12,7 +12,7 @@ from engine.assignment import Actor
 from engine.errors import NotFound
 from monitoring import thresholds
 from monitoring.models import Place, Threshold
-from monitoring.permissions import THRESHOLD_RULES, check_threshold_setting, require, threshold_kinds_for
+from monitoring.permissions import THRESHOLD_RULES, check_threshold_place, require, threshold_kinds_for, threshold_rule
 from web.admin.access import places_in_scope
 from web.admin.forms import parse_int, reported_together, text
 
@@ -62,7 +62,7 @@ def set_line(session: Session, actor: Actor, kind: Kind, place: Place, form: Map
     problems: dict[str, str] = {}
     year = parse_int(form.get("year"), "year", "年份应为数字", problems)
     note = text(form.get("note"), "note", "说明", 200, problems, required=False)
-    check_threshold_setting(actor.role, kind.key, place)
+    check_threshold_place(threshold_rule(actor.role, kind.key), place)
     with reported_together(problems, "标准设置有误"):
         row = thresholds.set_threshold(session, kind.key, place.code, year or 0, (form.get("amount") or "").strip(),
                                        actor.username, at, note)

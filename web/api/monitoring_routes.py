@@ -81,8 +81,9 @@ def list_department_data():
 def set_threshold():
     body = json_body()
     kind = field(body, "kind", str)
+    rule = permissions.threshold_rule(g.user.role, kind)
     place = place_in_scope(db.session, current_actor(), field(body, "place", str))
-    permissions.check_threshold_setting(g.user.role, kind, place)
+    permissions.check_threshold_place(rule, place)
     with unit_of_work() as session:
         row = thresholds.set_threshold(session, kind, place.code, field(body, "year", int), body.get("amount"),
                                        g.user.username, engine().now(), body.get("note", ""))

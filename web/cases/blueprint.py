@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from engine import instances, versions
-from engine.errors import Forbidden
+from engine.errors import Forbidden, InvalidData
 from engine.models import InstanceStatus
 from monitoring.documents import store
 from web.boundary import engine, unit_of_work
@@ -13,8 +13,6 @@ from web.cases import listing, page
 from web.extensions import db
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
-
-MAX_REASON = 500
 
 
 @cases.get("/")
@@ -50,12 +48,14 @@ def cancel(instance_id: int):
     instances.visible_instance(db.session, instance_id, g.actor)
     if not _may_cancel():
         raise Forbidden("只有旗县和系统管理员可以撤销案件")
-    reason = request.form.get("reason", "").strip()
-    if not reason or len(reason) > MAX_REASON or request.form.get("confirm") != "yes":
-        flash(f"请填写撤销原因（不超过{MAX_REASON}字）并勾选确认", "error")
+    try:
+        if request.form.get("confirm") != "yes":
+            raise InvalidData("请勾选确认", {"confirm": "请勾选确认"})
+        with unit_of_work() as session:
+            instances.cancel_instance(engine(), session, instance_id, g.actor, request.form.get("reason", ""))
+    except InvalidData as exc:
+        flash(f"未能撤销：{'；'.join(exc.fields.values())}（撤销原因不超过{instances.MAX_CANCEL_REASON}字）", "error")
         return redirect(url_for("cases.detail", instance_id=instance_id, _anchor="cancel"))
-    with unit_of_work() as session:
-        instances.cancel_instance(engine(), session, instance_id, g.actor, reason)
     flash("案件已撤销", "success")
     return redirect(url_for("cases.detail", instance_id=instance_id))
 

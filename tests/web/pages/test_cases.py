@@ -122,7 +122,7 @@ def test_the_county_cancels_a_case_with_a_reason(api, pages):
     qi = pages("qi")
     assert "撤销原因" in qi.get(f"/cases/{instance_id}").text
     refused = qi.post(f"/cases/{instance_id}/cancel", {"reason": "", "confirm": "yes"})
-    assert refused.status_code == 302 and "请填写撤销原因" in qi.get(refused.headers["Location"]).text
+    assert refused.status_code == 302 and "撤销原因必填" in qi.get(refused.headers["Location"]).text
     assert api("qi").get(f"/instances/{instance_id}").json["status"] == "running"
     done = qi.post(f"/cases/{instance_id}/cancel", {"reason": "重复登记", "confirm": "yes"})
     assert done.status_code == 302

@@ -58,7 +58,7 @@ def test_an_empty_objection_is_refused_in_chinese(api, pages):
     instance_id = case_on_first_notice(api)
     refused = pages("cun").post(objection_url(api, household_of(api, instance_id)["id"]),
                                 {"by": "本村村民", "content": " "})
-    assert refused.status_code == 422 and "请填写异议内容" in refused.text
+    assert refused.status_code == 422 and "异议内容必填" in refused.text
     assert 'value="本村村民"' in refused.text  # what was typed is kept
     assert api("cun").get(f"/instances/{instance_id}").json["waiting"]
 
