@@ -34,9 +34,13 @@ PLACES = [
 VILLAGES = [code for code, _, _, level in PLACES if level == "village"]
 LEVEL_ROLES = {"region": [Role.REGION, Role.ADMIN, Role.DESIGNER], "league": [Role.REGION],
                "county": [Role.COUNTY, Role.DEPARTMENT], "township": [Role.TOWNSHIP], "village": [Role.VILLAGE]}
-DEPARTMENT_DATASETS = {"hrss": "formal_employees", "police": "vehicles", "finance": "payroll",
-                       "education": "schooling", "market": "company_registrations", "housing": "house_purchases",
-                       "pboc": "deposits"}
+# (department, dataset, whether some of our residents appear in it): every dataset of the comparison is
+# uploaded, so a case's comparison turns on its hits, not on missing data
+DEPARTMENT_FILES = [("hrss", "formal_employees", True), ("police", "vehicles", True), ("finance", "payroll", True),
+                    ("education", "schooling", True), ("market", "company_registrations", True),
+                    ("housing", "house_purchases", True), ("pboc", "deposits", True),
+                    ("agriculture", "large_growers", False), ("housing", "compensation", False),
+                    ("civil", "village_officials", False)]
 INCOME_LINES = {2025: 8600, 2026: 8900}  # demo values; the real ones are set by the region every year
 EXPENSE_WARNING = 10000
 
@@ -64,7 +68,8 @@ def _places_and_users(session: Session) -> list[tuple[str, str, str]]:
     for code, name, parent, level in PLACES:
         places.add_place(session, code, name, parent, level)
         for role in LEVEL_ROLES[level]:
-            for department in (list(DEPARTMENT_DATASETS) if role == Role.DEPARTMENT else [None]):
+            departments = dict.fromkeys(department for department, _, _ in DEPARTMENT_FILES)
+            for department in (list(departments) if role == Role.DEPARTMENT else [None]):
                 username = f"{role}_{department or code.rstrip('0')}"
                 places.add_user(session, username, role, code, DEMO_PASSWORD, department)
                 users.append((username, role, name))
@@ -88,12 +93,12 @@ def _households(session: Session) -> None:
 
 
 def _department_data(session: Session) -> Path:
-    """One file per department, written to the instance folder and uploaded as that department."""
+    """One file per dataset, written to the instance folder and uploaded as its department."""
     folder = Path(current_app.config["DOCUMENTS_DIR"]).parent / "department-data"
     folder.mkdir(parents=True, exist_ok=True)
     people = [m for h in session.execute(select(Household).order_by(Household.id)).scalars() for m in h.members]
-    for index, (department, dataset) in enumerate(DEPARTMENT_DATASETS.items()):
-        hits = [{"name": m.name, "id_number": m.id_number} for m in people[index * 7 + 3::53][:2]]
+    for index, (department, dataset, with_hits) in enumerate(DEPARTMENT_FILES):
+        hits = [{"name": m.name, "id_number": m.id_number} for m in people[index * 7 + 3::53][:2]] if with_hits else []
         content = demo_data.department_file(dataset, hits, others=20, seed=index)
         path = folder / f"{department}_{dataset}.csv"
         path.write_bytes(content)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from engine.models import ProcessInstance, Task, TaskState
 from monitoring import codelists
+from monitoring.department_files import DATASETS
 from monitoring.models import DepartmentUpload, Household, User
 from web.demo import build_demo
 
@@ -24,7 +25,7 @@ def test_the_demo_has_cases_standing_at_every_step(app, session):
     build_demo()
     count = session.execute(select(func.count()).select_from(Household)).scalar()
     assert count == 200
-    assert session.execute(select(func.count()).select_from(DepartmentUpload)).scalar() == 7
+    assert session.execute(select(func.count()).select_from(DepartmentUpload)).scalar() == len(DATASETS)
     assert session.execute(select(func.count()).select_from(User)).scalar() >= 15
     open_steps = set(session.execute(select(Task.bpmn_id).where(Task.state == TaskState.READY)).scalars())
     assert open_steps == {"apply", "visit", "authorize", "appraisal", "township_review", "comparison_review",
