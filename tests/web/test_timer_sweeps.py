@@ -60,4 +60,4 @@ def test_the_county_cancels_a_case_and_its_tasks_are_withdrawn(api, deployed):
     assert response.json["status"] == "cancelled"
     assert response.json["tasks"] == [] and cun.get("/tasks").json == []
     assert response.json["events"][-1]["type"] == "instance_cancelled"
-    assert qi.post(f"/instances/{instance['id']}/cancel", json={}).status_code == 409
+    assert qi.post(f"/instances/{instance['id']}/cancel", json={"reason": "再次撤销"}).status_code == 409
