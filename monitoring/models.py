@@ -24,6 +24,8 @@ class PlaceLevel(enum.StrEnum):
     VILLAGE = "village"  # 嘎查村
 
 
+LEVEL_NAMES = {PlaceLevel.REGION: "自治区", PlaceLevel.LEAGUE: "盟市", PlaceLevel.COUNTY: "旗县",
+               PlaceLevel.TOWNSHIP: "苏木乡镇", PlaceLevel.VILLAGE: "嘎查村"}
 LEVEL_ORDER = [PlaceLevel.REGION, PlaceLevel.LEAGUE, PlaceLevel.COUNTY, PlaceLevel.TOWNSHIP, PlaceLevel.VILLAGE]
 
 

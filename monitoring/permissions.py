@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData
 from monitoring import thresholds
-from monitoring.models import Place, PlaceLevel, Role
+from monitoring.models import LEVEL_NAMES, Place, PlaceLevel, Role
 
 # --- cases ----------------------------------------------------------------------------------------------------
 # The county decides on a household's case: it may cancel one, and release a task a colleague claimed.
@@ -53,8 +53,6 @@ THRESHOLD_RULES = {
     thresholds.DATA_MAX_AGE: ThresholdRule(frozenset({Role.COUNTY, Role.REGION, Role.ADMIN}), (PlaceLevel.COUNTY,)),
 }
 THRESHOLD_MANAGERS = frozenset().union(*(rule.roles for rule in THRESHOLD_RULES.values()))
-LEVEL_NAMES = {PlaceLevel.REGION: "自治区", PlaceLevel.LEAGUE: "盟市", PlaceLevel.COUNTY: "旗县",
-               PlaceLevel.TOWNSHIP: "苏木乡镇", PlaceLevel.VILLAGE: "嘎查村"}
 
 
 def require(role: str, allowed: Collection[str], message: str) -> None:

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring import places
-from monitoring.models import Place, PlaceLevel, Role, User
+from monitoring.models import LEVEL_NAMES, Place, PlaceLevel, Role, User
 from web.admin.forms import reported_together
-from web.dashboard.overview import LEVEL_NAMES
 from web.templating import ROLE_NAMES
 
 GRANTABLE = {Role.ADMIN: tuple(Role), Role.COUNTY: (Role.VILLAGE, Role.TOWNSHIP, Role.DEPARTMENT, Role.COUNTY)}

@@ -12,14 +12,13 @@ from engine import calendar_store
 from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring import comparison
 from monitoring.department_files import DepartmentFileError
-from monitoring.models import Place
+from monitoring.models import LEVEL_NAMES, Place
 from monitoring.places import DEPARTMENTS, place_in_scope
 from web.admin import access, accounts, department_data, holidays, place_tree, standards
 from web.admin.access import CALENDAR_MANAGERS, PLACE_MANAGERS, THRESHOLD_MANAGERS, UPLOAD_ROLES, USER_MANAGERS
 from web.admin.forms import Outcome, submit
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
-from web.dashboard.overview import LEVEL_NAMES
 from web.extensions import db
 from web.templating import ROLE_NAMES
 

@@ -10,11 +10,9 @@ from sqlalchemy.orm import Session
 from engine import versions
 from monitoring import statistics
 from monitoring.codelists import labels
-from monitoring.models import MonitoringStatus, Place, PlaceLevel
+from monitoring.models import LEVEL_NAMES, MonitoringStatus, Place
 from web.dashboard.charts import BarChart, bar_chart
 
-LEVEL_NAMES = {PlaceLevel.REGION: "自治区", PlaceLevel.LEAGUE: "盟市", PlaceLevel.COUNTY: "旗县",
-               PlaceLevel.TOWNSHIP: "苏木乡镇", PlaceLevel.VILLAGE: "嘎查村"}
 UNKNOWN = "未填写"
 
 
