@@ -12,7 +12,7 @@ from engine.assignment import Actor
 from engine.errors import NotFound
 from monitoring import thresholds
 from monitoring.models import Place, Threshold
-from monitoring.permissions import THRESHOLD_RULES, check_threshold_place, require, threshold_kinds_for, threshold_rule
+from monitoring.permissions import THRESHOLD_RULES, check_threshold_place, threshold_kinds_for, threshold_rule
 from web.admin.access import places_in_scope
 from web.admin.forms import parse_int, reported_together, text
 
@@ -48,7 +48,7 @@ def kinds_for(role: str) -> list[Kind]:
 def kind_for(role: str, key: str) -> Kind:
     if key not in KINDS:
         raise NotFound(f"threshold kind {key}")
-    require(role, THRESHOLD_RULES[key].roles, "无权设置此标准")
+    threshold_rule(role, key)
     return KINDS[key]
 
 
