@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,13 @@ def duration(value: timedelta) -> str:
     return f"{minutes}分钟" if minutes > 0 else "刚刚"
 
 
+def money(value: Decimal | float | int | None) -> str:
+    """An amount as people read money: 15,206.00 元 (nothing shown for no amount)."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,} 元"
+
+
 def label(code: str | None, list_key: str) -> str:
     """The label of ``code`` in a code list, looked up once per request."""
     if code is None:
@@ -94,7 +102,7 @@ def _navigation() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, duration=duration, label=label,
+    app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, duration=duration, label=label, money=money,
                                  place_name=place_name, process_name=process_name, masked_id=mask_id_number,
                                  role_name=lambda role: ROLE_NAMES.get(role, role))
     app.jinja_env.trim_blocks = True
