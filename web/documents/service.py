@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, send_file, url_for
+from flask import Response, current_app, url_for
 
 from engine.assignment import Actor
 from engine.errors import InvalidData
@@ -15,6 +15,7 @@ from monitoring.documents.annexes import ANNEXES
 from monitoring.models import Document, DocumentStatus
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
+from web.downloads import send_download
 from web.extensions import db
 
 log = logging.getLogger("fangpin.documents")
@@ -62,9 +63,10 @@ def render_pending() -> int:
 
 def send(document: Document, download: bool = False) -> Response:
     """The stored bytes, unchanged on every download."""
-    name = f"{document.title}-{document.id}-v{document.version}.pdf"
-    response = send_file(store.file_path(documents_dir(), document), mimetype="application/pdf",
-                         as_attachment=download, download_name=name, etag=document.sha256, max_age=0)
+    version = f"-{document.id}-v{document.version}"
+    response = send_download(store.file_path(documents_dir(), document), f"{document.title}{version}.pdf",
+                             f"annex{ANNEXES[document.kind].number}{version}", "application/pdf",
+                             inline=not download, etag=document.sha256)
     response.headers["X-Content-SHA256"] = document.sha256 or ""
     return response
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine import drafts, tasks
 from engine.errors import InvalidData
@@ -10,6 +10,7 @@ from monitoring import attachments, worklist
 from web.auth.session import local_path
 from web.boundary import engine, unit_of_work
 from web.documents.service import documents_dir
+from web.downloads import send_download
 from web.extensions import db
 from web.inbox import task_pages
 from web.inbox.schema_form import Submission
@@ -96,5 +97,5 @@ def batch():
 @inbox.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
     stored = attachments.visible_attachment(db.session, attachment_id, g.actor)
-    return send_file(attachments.attachment_path(documents_dir(), stored), mimetype=stored.content_type,
-                     download_name=stored.filename, max_age=0)
+    return send_download(attachments.attachment_path(documents_dir(), stored), stored.filename,
+                         f"attachment-{stored.id}", stored.content_type, inline=True)
