@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})
     app.add_url_rule("/", "home", lambda: redirect(url_for("inbox.index")))
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))  # browsers ask here
     _register_error_pages(app)
 
 

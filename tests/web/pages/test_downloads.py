@@ -63,3 +63,16 @@ def test_an_attachment_keeps_its_uploaded_name(app, api, actors, pages, session)
     assert served.status_code == 200 and served.data == PNG
     assert names(served.headers["Content-Disposition"]) == ("inline", f"attachment-{stored.id}.png", "授权书 扫描.png")
     served.close()
+
+
+def test_the_favicon_is_served_to_anyone_and_linked_from_every_page(pages):
+    browser = pages()
+    icon = browser.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.data[:4] == b"\0\0\1\0"  # an ICO file
+    icon.close()
+    login = browser.get("/login").text
+    svg_link = re.search(r'<link rel="icon" href="([^"]+\.svg)" type="image/svg\+xml">', login)
+    assert svg_link and '<link rel="icon" href="/favicon.ico"' in login
+    svg = browser.get(svg_link.group(1))
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"#b42318" in svg.data
+    svg.close()
