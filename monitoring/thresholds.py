@@ -43,16 +43,25 @@ def set_threshold(session: Session, kind: str, place_code: str, year: int, amoun
 
 def current(session: Session, kind: str, place_path: str, year: int) -> Decimal | None:
     """The value in force for a place: set on the place itself or the nearest ancestor, newest first."""
-    codes = [code for code in place_path.strip("/").split("/") if code]
+    return current_for(session, kind, {(place_path, year)})[(place_path, year)]
+
+
+def current_for(session: Session, kind: str, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], Decimal | None]:
+    """The values in force for several (place path, year) pairs, in one query (pages of many households)."""
+    codes_of = {path: [code for code in path.strip("/").split("/") if code] for path, _ in wanted}
+    all_codes = {code for codes in codes_of.values() for code in codes}
     rows = session.execute(
-        select(Threshold.place_code, Threshold.amount)
-        .where(Threshold.kind == kind, Threshold.year == year, Threshold.place_code.in_(codes))
+        select(Threshold.place_code, Threshold.year, Threshold.amount)
+        .where(Threshold.kind == kind, Threshold.year.in_({year for _, year in wanted}),
+               Threshold.place_code.in_(all_codes))
         .order_by(Threshold.set_at.desc(), Threshold.id.desc())
-    ).all()
-    newest = {}
-    for code, amount in rows:
-        newest.setdefault(code, amount)
-    return next((newest[code] for code in reversed(codes) if code in newest), None)
+    ).all() if wanted else []
+    newest: dict[tuple[str, int], Decimal] = {}
+    for code, year, amount in rows:
+        newest.setdefault((code, year), amount)
+    return {(path, year): next((newest[(code, year)] for code in reversed(codes_of[path]) if (code, year) in newest),
+                               None)
+            for path, year in wanted}
 
 
 def history(session: Session, kind: str, place_code: str) -> list[Threshold]:

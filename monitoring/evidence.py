@@ -1,0 +1,341 @@
+"""What a decision rests on, per household: the figures against their standards, the meeting's votes, objections
+and what came of them, comparison hits with their source rows, the notice and the documents so far.
+
+Read from the case's data column, the household's records, the thresholds, the audit log and the document links;
+never from the workflow state. Every value is already judged and free of ID numbers, phones and bank accounts, so
+the task page, the batch table and the API show the same thing at any level that may see the case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.calendar import CHINA_TZ
+from engine.models import AuditEvent, ProcessInstance
+from monitoring import thresholds
+from monitoring.cases import household_id_of
+from monitoring.documents.annexes import ANNEXES
+from monitoring.id_number import mask_id_numbers_in
+from monitoring.models import CodeEntry, Document, DocumentLink, Household, Measurement
+from monitoring.rules import Assessment, assess, type_problems
+
+# The three guarantees and safe water, as a reviewer reads a problem the visit found.
+GUARANTEE_LABELS = {
+    "dropout": "义务教育阶段因经济原因辍学",
+    "uninsured_large_medical": "未参加基本医保且医疗支出大",
+    "unsafe_house": "住房不安全",
+    "unsafe_water": "饮水不安全",
+}
+NO_TYPE = "不符合任何类型"
+_LISTS = ("monitoring_type", "household_type", "risk_type", "meeting_form")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An amount against its standard; ``alert`` when the criterion points to inclusion."""
+
+    amount: Decimal
+    standard: Decimal | None
+    judgement: str
+    alert: bool
+
+
+@dataclass(frozen=True)
+class Votes:
+    meeting_date: str | None
+    meeting_form: str
+    attendees: int | None
+    votes_for: int | None
+    votes_against: int | None
+    votes_abstain: int | None  # only when the meeting recorded it
+    result: str
+    approved: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Objection:
+    by: str
+    content: str
+    received_on: str | None
+    outcome: str
+    settled: bool  # the re-check has been done
+
+
+@dataclass(frozen=True)
+class NoticePeriod:
+    starts_on: date
+    ends_on: date
+    running: bool
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    id: int
+    number: int
+    title: str
+    ready: bool
+    on: date  # when it was asked for: tells two postings of one notice apart
+
+
+@dataclass(frozen=True)
+class Evidence:
+    instance_id: int
+    household_id: int | None
+    head_name: str | None
+    size: int
+    group_name: str
+    household_type: str
+    year: int | None = None
+    income: Figure | None = None
+    expenses: Figure | None = None
+    guarantee_problems: list[str] = field(default_factory=list)
+    risk_types: list[str] = field(default_factory=list)
+    suggested_type: str | None = None
+    suggested_reason: str | None = None
+    type_problem: str | None = None  # the type chosen at entry, when it cannot stand
+    votes: Votes | None = None
+    objections: list[Objection] = field(default_factory=list)
+    compared: bool = False  # the data comparison has run
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+    notice: NoticePeriod | None = None
+    documents: list[DocumentRef] = field(default_factory=list)
+
+    @property
+    def has_content(self) -> bool:
+        """Whether anything has been found or decided yet (a case's first step has nothing to show)."""
+        return bool(self.income or self.votes or self.objections or self.compared or self.documents)
+
+    @property
+    def open_objections(self) -> int:
+        return sum(1 for o in self.objections if not o.settled)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON: amounts as numbers (like the API's other amounts), dates as ISO strings."""
+        return _plain(dataclasses.asdict(self))
+
+
+def evidence_for(session: Session, instance: ProcessInstance, today: date) -> Evidence:
+    """The evidence of one case (the single task page and the API)."""
+    return evidence_for_batch(session, [instance], today)[instance.id]
+
+
+def evidence_for_batch(session: Session, instances: list[ProcessInstance], today: date) -> dict[int, Evidence]:
+    """The evidence of several cases by instance id, in a fixed number of queries whatever their number."""
+    if not instances:
+        return {}
+    loaded = _Loaded.load(session, instances)
+    return {instance.id: _evidence(instance, loaded, today) for instance in instances}
+
+
+@dataclass
+class _Loaded:
+    """Everything the cases' evidence reads, each kind of row in one query."""
+
+    households: dict[int, Household]
+    measurements: dict[tuple[int, int], Measurement]
+    income_lines: dict[tuple[str, int], Decimal | None]
+    expense_warnings: dict[tuple[str, int], Decimal | None]
+    labels: dict[str, dict[str, str]]
+    outcomes: dict[int, list[tuple[bool, str]]]  # per instance, each objection's re-check (in order)
+    documents: dict[int, list[DocumentRef]]
+
+    @classmethod
+    def load(cls, session: Session, instances: list[ProcessInstance]) -> _Loaded:
+        ids = [i.id for i in instances]
+        household_ids = {h for h in (household_id_of(i.business_key) for i in instances) if h is not None}
+        households = {h.id: h for h in session.execute(
+            select(Household).where(Household.id.in_(household_ids))
+            .options(selectinload(Household.members))).scalars()} if household_ids else {}
+        years = {(household_id_of(i.business_key), _visit(i).get("year")) for i in instances}
+        wanted = {(h, y) for h, y in years if h in households and isinstance(y, int)}
+        measurements = {(m.household_id, m.year): m for m in session.execute(
+            select(Measurement).where(Measurement.household_id.in_({h for h, _ in wanted}),
+                                      Measurement.year.in_({y for _, y in wanted}))).scalars()} if wanted else {}
+        places = {(households[h].place_path, y) for h, y in wanted}
+        return cls(
+            households=households, measurements=measurements,
+            income_lines=thresholds.current_for(session, thresholds.INCOME_LINE, places),
+            expense_warnings=thresholds.current_for(session, thresholds.EXPENSE_WARNING, places),
+            labels=_labels(session), outcomes=_recheck_outcomes(session, ids), documents=_documents(session, ids))
+
+
+def _visit(instance: ProcessInstance) -> dict[str, Any]:
+    visit = (instance.data or {}).get("visit")
+    return visit if isinstance(visit, dict) else {}
+
+
+def _labels(session: Session) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, code, label in session.execute(select(CodeEntry.list_key, CodeEntry.code, CodeEntry.label)
+                                            .where(CodeEntry.list_key.in_(_LISTS))):
+        found[key][code] = label
+    return found
+
+
+def _recheck_outcomes(session: Session, instance_ids: list[int]) -> dict[int, list[tuple[bool, str]]]:
+    """For each objection a case received, what the next completed step (the re-check) found, from the audit log."""
+    events = session.execute(
+        select(AuditEvent.instance_id, AuditEvent.type, AuditEvent.detail, AuditEvent.at)
+        .where(AuditEvent.instance_id.in_(instance_ids),
+               AuditEvent.type.in_(("message_received", "task_completed")))
+        .order_by(AuditEvent.id)).all()
+    outcomes: dict[int, list[tuple[bool, str]]] = defaultdict(list)
+    pending: dict[int, int] = defaultdict(int)
+    for instance_id, kind, detail, at in events:
+        if kind == "message_received" and (detail or {}).get("name") == "objection":
+            pending[instance_id] += 1
+        elif kind == "task_completed" and pending[instance_id]:
+            after = (detail or {}).get("after") or {}
+            on = str(after.get("visited_on") or at.astimezone(CHINA_TZ).date().isoformat())
+            if after.get("approved") is False:
+                text = f"{on} 重新核实：不符合纳入条件（{mask_id_numbers_in(str(after.get('reason') or ''))}）"
+            else:
+                text = f"{on} 重新核实：仍符合纳入条件，重新评议公示"
+            outcomes[instance_id].extend([(True, text)] * pending[instance_id])
+            pending[instance_id] = 0
+    return outcomes
+
+
+def _documents(session: Session, instance_ids: list[int]) -> dict[int, list[DocumentRef]]:
+    """The newest version of each document the cases produced so far."""
+    rows = session.execute(
+        select(DocumentLink.instance_id, Document).join(Document, Document.id == DocumentLink.document_id)
+        .where(DocumentLink.instance_id.in_(instance_ids)).order_by(Document.kind, Document.version)).all()
+    newest: dict[int, dict[tuple[str, str], Document]] = defaultdict(dict)
+    for instance_id, document in rows:
+        newest[instance_id][(document.kind, document.subject)] = document
+    return {instance_id: [DocumentRef(d.id, ANNEXES[d.kind].number, d.title, d.status == "ready",
+                                      d.created_at.astimezone(CHINA_TZ).date())
+                          for d in sorted(docs.values(), key=lambda d: (ANNEXES[d.kind].number, d.id))]
+            for instance_id, docs in newest.items()}
+
+
+def _evidence(instance: ProcessInstance, loaded: _Loaded, today: date) -> Evidence:
+    data = instance.data or {}
+    household = loaded.households.get(household_id_of(instance.business_key) or 0)
+    if household is None:
+        return Evidence(instance.id, None, None, 0, "", "")
+    labels = loaded.labels
+    household_type = labels["household_type"].get(household.household_type, household.household_type)
+    head = household.head
+    figures = _figures(instance, household, loaded)
+    hits = data.get("exclusion_hits")
+    return Evidence(
+        instance_id=instance.id, household_id=household.id, head_name=head.name if head else None,
+        size=household.size, group_name=household.group_name, household_type=household_type,
+        **figures,
+        risk_types=[labels["risk_type"].get(code, code) for code in _visit(instance).get("risk_types") or []],
+        votes=_votes(data.get("appraisal"), labels),
+        objections=_objections(data.get("objections"), loaded.outcomes.get(instance.id, [])),
+        compared=isinstance(hits, list), hits=mask_id_numbers_in(hits or []),
+        gaps=mask_id_numbers_in(data.get("data_gaps") or []),
+        notice=_notice(data.get("notice"), today), documents=loaded.documents.get(instance.id, []),
+    )
+
+
+def _figures(instance: ProcessInstance, household: Household, loaded: _Loaded) -> dict[str, Any]:
+    """Income and expenses against the year's standards, and the type they suggest (rules.assess decides)."""
+    year = _visit(instance).get("year")
+    measurement = loaded.measurements.get((household.id, year)) if isinstance(year, int) else None
+    line = loaded.income_lines.get((household.place_path, year))
+    if measurement is None or line is None or household.size == 0:
+        return {"year": year if isinstance(year, int) else None}
+    warning = loaded.expense_warnings.get((household.place_path, year))
+    result = assess(measurement, household.size, household.household_type, line, warning)
+    types = loaded.labels["monitoring_type"]
+    entry = (instance.data or {}).get("entry") or {}
+    problems = type_problems(entry["monitoring_type"], household.household_type, result.suggested_type,
+                             entry.get("type_reason"), types) if entry.get("monitoring_type") else {}
+    return {
+        "year": year, "income": _income(result), "expenses": _expenses(result),
+        "guarantee_problems": [GUARANTEE_LABELS[flag] for flag in result.guarantee_problems],
+        "suggested_type": types.get(result.suggested_type, result.suggested_type) if result.suggested_type
+        else NO_TYPE,
+        "suggested_reason": _reason(result, loaded.labels["household_type"].get(household.household_type, "")),
+        "type_problem": next(iter(problems.values()), None),
+    }
+
+
+def _income(result: Assessment) -> Figure:
+    amount, line = result.per_capita_income, result.income_line
+    judgement = "低于监测标准线" if amount < line else "等于监测标准线" if amount == line else "高于监测标准线"
+    return Figure(amount, line, judgement, amount < line)
+
+
+def _expenses(result: Assessment) -> Figure:
+    amount, warning = result.rigid_expenses, result.expense_warning
+    if warning is None:
+        return Figure(amount, None, "本年度未设置预警标准", False)
+    over = amount > warning
+    return Figure(amount, warning, "超过预警标准" if over else "未超过预警标准", over)
+
+
+def _reason(result: Assessment, household_type: str) -> str:
+    """Why the criteria point to the suggested type, in the words of §二 (the village and county still decide)."""
+    if result.per_capita_income < result.income_line:
+        return f"人均纯收入低于监测标准线，户类型为{household_type}"
+    found = []
+    if result.expense_warning is not None and result.rigid_expenses > result.expense_warning:
+        found.append("刚性支出超过预警标准")
+    if result.guarantee_problems:
+        found.append("三保障及饮水安全存在问题（" + "、".join(GUARANTEE_LABELS[f] for f in result.guarantee_problems)
+                     + "）")
+    if found:
+        return "人均纯收入不低于监测标准线，但" + "，".join(found)
+    expenses = "本年度未设置刚性支出预警标准" if result.expense_warning is None else "刚性支出未超过预警标准"
+    return f"人均纯收入不低于监测标准线，{expenses}，三保障及饮水安全无问题"
+
+
+def _votes(appraisal: Any, labels: dict[str, dict[str, str]]) -> Votes | None:
+    if not isinstance(appraisal, dict):
+        return None
+    approved = appraisal.get("approved") is True
+    return Votes(
+        meeting_date=appraisal.get("meeting_date"),
+        meeting_form=labels["meeting_form"].get(appraisal.get("meeting_form") or "", ""),
+        attendees=appraisal.get("attendees"), votes_for=appraisal.get("votes_for"),
+        votes_against=appraisal.get("votes_against"), votes_abstain=appraisal.get("votes_abstain"),
+        result="评议通过" if approved else "评议未通过", approved=approved,
+        reason=mask_id_numbers_in(appraisal.get("reason")) or None,
+    )
+
+
+def _objections(recorded: Any, outcomes: list[tuple[bool, str]]) -> list[Objection]:
+    """Each objection with who raised it and what it says (ID numbers masked), and what the re-check found."""
+    found = []
+    for n, item in enumerate(recorded if isinstance(recorded, list) else []):
+        said = item.get("objection") or {}
+        settled, outcome = outcomes[n] if n < len(outcomes) else (False, "待重新核实")
+        found.append(Objection(by=mask_id_numbers_in(str(said.get("by") or "")),
+                               content=mask_id_numbers_in(str(said.get("content") or "")),
+                               received_on=item.get("received_on"), outcome=outcome, settled=settled))
+    return found
+
+
+def _notice(notice: Any, today: date) -> NoticePeriod | None:
+    if not isinstance(notice, dict) or not notice.get("starts_on") or not notice.get("ends_on"):
+        return None
+    ends_on = date.fromisoformat(notice["ends_on"])
+    return NoticePeriod(date.fromisoformat(notice["starts_on"]), ends_on, today <= ends_on)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
