@@ -6,6 +6,9 @@ rules: who may record it, what it must say, and that the notice still runs (to t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,10 +22,52 @@ from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance
 from engine.text import read_text
 from monitoring import cases, notices, permissions
+from monitoring.id_number import mask_id_numbers_in
 from monitoring.models import Notice
 
 OBJECTION = "objection"
 LIMITS = {"by": 50, "content": 500}
+RECHECK_STEP = "visit"  # identification.bpmn: record_objection sends the case back to the visit
+# A phone number typed into who/what (mobile, or landline with area code): shown with its middle starred.
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9]|0[0-9]{2,3}-?)([0-9]{3,4})([0-9]{4})(?![0-9])")
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """The objection an open re-check answers, as the cadre reads it above the form."""
+
+    by: str  # who raised it, as recorded (a name and relation, e.g. 本村村民 王五), never an ID or phone number
+    content: str
+    received_on: date | None
+    earlier_visit_on: date | None  # the visit objected to: kept with the objection, not overwritten
+
+
+def recheck_of(bpmn_id: str, data: Mapping[str, Any]) -> Recheck | None:
+    """What an open task re-checks: the last objection, when the task is the step objections send the case back to.
+
+    Only for a task that is open now (a visit before any objection has no objection to show); the objection and
+    the visit it objected to are the case's own record (``objections`` in identification.bpmn).
+    """
+    recorded = data.get("objections")
+    if bpmn_id != RECHECK_STEP or not isinstance(recorded, list) or not recorded:
+        return None
+    last = recorded[-1] if isinstance(recorded[-1], dict) else {}
+    said = last.get("objection") if isinstance(last.get("objection"), dict) else {}
+    earlier = last.get("visit") if isinstance(last.get("visit"), dict) else {}
+    return Recheck(by=_shown(said.get("by")), content=_shown(said.get("content")),
+                   received_on=_date(last.get("received_on")), earlier_visit_on=_date(earlier.get("visited_on")))
+
+
+def _shown(text: Any) -> str:
+    """Text as recorded, with any ID or phone number a recorder typed into it masked."""
+    return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), mask_id_numbers_in(str(text or "")))
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def record_objection(engine: Engine, session: Session, actor: Actor, notice_id: int, household_id: int,

@@ -16,6 +16,7 @@ from monitoring import codelists
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_number
 from monitoring.models import Place, Role
+from monitoring.objections import recheck_of
 from web.extensions import db
 
 ROLE_NAMES = {
@@ -108,4 +109,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_navigation)
-    app.jinja_env.globals.update(annexes=ANNEXES, static_file_exists=static_file_exists)
+    app.jinja_env.globals.update(annexes=ANNEXES, static_file_exists=static_file_exists, recheck_of=recheck_of)
