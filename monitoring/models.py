@@ -61,6 +61,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str | None] = mapped_column(String(40))  # 姓名 shown on pages; None for older accounts
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     place_code: Mapped[str] = mapped_column(ForeignKey("places.code"))

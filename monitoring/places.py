@@ -10,6 +10,7 @@ from engine.errors import InvalidData, NotFound
 from engine.limits import string_length
 from engine.queries import in_scope
 from engine.text import read_text
+from monitoring import people
 from monitoring.codes import CODE_LISTS
 from monitoring.models import LEVEL_ORDER, Place, PlaceLevel, Role, User
 
@@ -62,8 +63,10 @@ def place_in_scope(session: Session, actor: Actor, code: str) -> Place:
 
 
 def add_user(session: Session, username: str, role: str, place_code: str, password: str,
-             department: str | None = None) -> User:
+             department: str | None = None, name: str | None = None, *, name_required: bool = False) -> User:
+    """An account; ``name`` (姓名) is what pages show of it (``monitoring.people``)."""
     fields: dict[str, str] = {}
+    name = people.read_name(name, fields, required=name_required)
     username = read_text(username, "username", fields, string_length(User.username), label="用户名")
     if any(char.isspace() for char in username):
         fields["username"] = "用户名不能包含空格"
@@ -79,7 +82,7 @@ def add_user(session: Session, username: str, role: str, place_code: str, passwo
         fields["place"] = f"区划 {place_code} 不存在"
     if fields:
         raise InvalidData("用户信息有误", fields)
-    user = User(username=username, role=role, place_code=place_code, department=department)
+    user = User(username=username, name=name, role=role, place_code=place_code, department=department)
     user.set_password(password)
     session.add(user)
     session.flush()

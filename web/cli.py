@@ -122,10 +122,12 @@ def users_group() -> None:
 @click.option("--place", "place_code", required=True)
 @click.option("--password", required=True)
 @click.option("--department", default=None)
+@click.option("--name", default=None, help="姓名, 页面上显示的是姓名而不是用户名")
 @in_app
-def users_add(username: str, role: str, place_code: str, password: str, department: str | None) -> None:
+def users_add(username: str, role: str, place_code: str, password: str, department: str | None,
+              name: str | None) -> None:
     with unit_of_work() as session:
-        user = places.add_user(session, username, role, place_code, password, department)
+        user = places.add_user(session, username, role, place_code, password, department, name)
         click.echo(f"{user.username} ({user.role} @ {user.place_code})")
 
 

@@ -41,6 +41,10 @@ DEPARTMENT_FILES = [("hrss", "formal_employees", True), ("police", "vehicles", T
                     ("housing", "house_purchases", True), ("pboc", "deposits", True),
                     ("agriculture", "large_growers", False), ("housing", "compensation", False),
                     ("civil", "village_officials", False)]
+# 姓名 of the demo's officials, handed out in order (pages show names, never login ids)
+STAFF_NAMES = ["乌云其木格", "王建国", "李卫东", "高娃", "张志强", "孟和", "刘海燕", "苏日娜", "赵永福", "陈晓梅",
+               "额尔敦", "杨立新", "吴桂兰", "那仁", "周文斌", "萨仁图雅", "马俊", "巴特尔", "郭丽娟", "宝音",
+               "韩秀英", "图门", "徐国庆", "阿拉坦"]
 INCOME_LINES = {2025: 8600, 2026: 8900}  # demo values; the real ones are set by the region every year
 EXPENSE_WARNING = 10000
 
@@ -65,13 +69,14 @@ def build_demo() -> None:
 
 def _places_and_users(session: Session) -> list[tuple[str, str, str]]:
     users = []
+    names = iter(STAFF_NAMES)
     for code, name, parent, level in PLACES:
         places.add_place(session, code, name, parent, level)
         for role in LEVEL_ROLES[level]:
             departments = dict.fromkeys(department for department, _, _ in DEPARTMENT_FILES)
             for department in (list(departments) if role == Role.DEPARTMENT else [None]):
                 username = f"{role}_{department or code.rstrip('0')}"
-                places.add_user(session, username, role, code, DEMO_PASSWORD, department)
+                places.add_user(session, username, role, code, DEMO_PASSWORD, department, next(names))
                 users.append((username, role, name))
     return users
 
@@ -89,7 +94,7 @@ def _households(session: Session) -> None:
     now = engine().now()
     for item in demo_data.households(VILLAGES, HOUSEHOLDS, year=engine().today().year):
         household = households.create_household(session, county, item.payload, now)
-        households.record_measurement(session, household, item.measurement, "demo", now)
+        households.record_measurement(session, household, item.measurement, county.username, now)
 
 
 def _department_data(session: Session) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -12,17 +13,13 @@ from flask_login import current_user
 
 from engine import versions
 from engine.calendar import CHINA_TZ
-from monitoring import codelists
+from monitoring import codelists, people
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_number
 from monitoring.models import Place, Role
 from monitoring.objections import recheck_of
+from monitoring.people import ROLE_NAMES
 from web.extensions import db
-
-ROLE_NAMES = {
-    Role.VILLAGE: "嘎查村干部", Role.TOWNSHIP: "苏木乡镇", Role.COUNTY: "旗县乡村振兴部门", Role.DEPARTMENT: "行业部门",
-    Role.REGION: "自治区/盟市", Role.DESIGNER: "流程设计员", Role.ADMIN: "系统管理员",
-}
 
 
 def cn_date(value: date | datetime | str | None) -> str:
@@ -81,6 +78,20 @@ def place_name(code: str | None) -> str:
     return cache[code]
 
 
+def remember_people(usernames: Iterable[str | None]) -> None:
+    """Load the labels of a page's people in one query, before its rows ask ``person`` one by one."""
+    cache = g.setdefault("people", {})
+    cache.update(people.labels(db.session, {u for u in usernames if u and u not in cache}))
+
+
+def person(username: str | None) -> str:
+    """张三（嘎查村干部） for a login id; pages never show the id itself (``monitoring.people``)."""
+    if not username:
+        return ""
+    remember_people([username])
+    return g.people[username]
+
+
 def process_name(key: str) -> str:
     cache = g.setdefault("process_names", {})
     if not cache:
@@ -104,8 +115,8 @@ def _navigation() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, duration=duration, label=label, money=money,
-                                 place_name=place_name, process_name=process_name, masked_id=mask_id_number,
-                                 role_name=lambda role: ROLE_NAMES.get(role, role))
+                                 place_name=place_name, person=person, process_name=process_name,
+                                 masked_id=mask_id_number, role_name=lambda role: ROLE_NAMES.get(role, role))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_navigation)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
-from monitoring import places
+from monitoring import people, places
 from monitoring.models import LEVEL_NAMES, Place, PlaceLevel, Role, User
-from web.admin.forms import reported_together
+from web.admin.forms import refuse_if, reported_together
 from web.templating import ROLE_NAMES
 
 GRANTABLE = {Role.ADMIN: tuple(Role), Role.COUNTY: (Role.VILLAGE, Role.TOWNSHIP, Role.DEPARTMENT, Role.COUNTY)}
@@ -31,11 +31,12 @@ def grantable_roles(manager_role: str) -> tuple[str, ...]:
 
 
 def users_in_scope(session: Session, actor: Actor, text: str = "") -> list[tuple[User, Place]]:
-    """Accounts at the actor's place and below, in tree order; ``text`` filters by user name."""
+    """Accounts at the actor's place and below, in tree order; ``text`` filters by login id or 姓名."""
     query = (select(User, Place).join(Place, Place.code == User.place_code)
              .where(Place.path.startswith(actor.place_path, autoescape=True)).order_by(Place.path, User.username))
     if text.strip():
-        query = query.where(User.username.contains(text.strip(), autoescape=True))
+        query = query.where(User.username.contains(text.strip(), autoescape=True)
+                            | User.name.contains(text.strip(), autoescape=True))
     return [(user, place) for user, place in session.execute(query)]
 
 
@@ -64,8 +65,16 @@ def create_user(session: Session, manager: Actor, form: Mapping[str, str]) -> Us
         problems["place"] = level_problem
     with reported_together(problems, "用户信息有误"):
         user = places.add_user(session, form.get("username", ""), role, place_code, form.get("password", ""),
-                               department)
+                               department, form.get("name", ""), name_required=True)
     return user
+
+
+def rename(user: User, name: str) -> None:
+    """A new 姓名; managers may not clear it, since pages would fall back to role and place."""
+    problems: dict[str, str] = {}
+    checked = people.read_name(name, problems, required=True)
+    refuse_if(problems, "姓名有误")
+    user.name = checked
 
 
 def _level_problem(role: str, place: Place) -> str | None:

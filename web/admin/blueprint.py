@@ -88,6 +88,17 @@ def set_active(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+@admin.post("/users/<int:user_id>/name")
+@roles_required(*USER_MANAGERS)
+def rename_user(user_id: int):
+    outcome = submit(lambda session: accounts.rename(accounts.managed_user(session, g.actor, user_id),
+                                                     request.form.get("name", "")))
+    if outcome.error is not None:
+        return _user_page(user_id, outcome)
+    flash("姓名已保存", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
 @admin.post("/users/<int:user_id>/password")
 @roles_required(*USER_MANAGERS)
 def reset_password(user_id: int):

@@ -11,6 +11,7 @@ from engine import queries
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.models import ProcessInstance, ProcessVersion, Task
+from monitoring import people
 from monitoring.cases import household_id_of
 from monitoring.id_number import mask_id_numbers_in
 from monitoring.models import Household
@@ -30,6 +31,7 @@ class CasePage:
     progress: Progress
     timeline: list[timeline.Entry]
     sections: list[data_view.Section]
+    people: dict[str, str]  # login id -> 张三（嘎查村干部）, for everyone the page names
 
 
 def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor: Actor) -> CasePage:
@@ -39,6 +41,8 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
     open_tasks = queries.open_tasks(session, instance.id)
     task_names = dict(session.execute(select(Task.id, Task.name).where(Task.instance_id == instance.id)).all())
     household_id = household_id_of(instance.business_key)
+    labels = people.labels(session, [instance.created_by, *(e.actor for e in events),
+                                     *(t.claimed_by for t in open_tasks)])
     return CasePage(
         instance=instance,
         household=households_by_id(session, [household_id]).get(household_id) if household_id else None,
@@ -47,8 +51,9 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         open_tasks=open_tasks,
         workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path)},
         progress=progress(instance, open_tasks, events, names),
-        timeline=timeline.entries(events, names, task_names),
+        timeline=timeline.entries(events, names, task_names, labels),
         sections=data_view.sections(mask_id_numbers_in(instance.data or {}), version.forms, names),
+        people=labels,
     )
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from engine.models import AuditEvent
 from monitoring.id_number import mask_id_numbers_in
+from monitoring.people import SYSTEM_NAME
 from web.cases.progress import MESSAGE_NAMES
 
-SYSTEM_USER = "system"
 INTERNAL = {"warning", "script_output"}  # notes for administrators (a due date not computed, what scripts printed)
 _TASK_EVENTS = {"task_completed": "完成", "task_claimed": "认领", "task_unclaimed": "退回待办"}
 
@@ -23,14 +23,12 @@ class Entry:
     note: str = ""  # a reason, an objection: what the people involved wrote
 
 
-def entries(events: list[AuditEvent], element_names: dict[str, str], task_names: dict[str, str]) -> list[Entry]:
-    """Oldest first; ``task_names`` names the task rows claim events point to (they carry no name)."""
-    return [Entry(e.at, _who(e.actor), *_describe(e, element_names, task_names)) for e in events
-            if e.type not in INTERNAL]
-
-
-def _who(actor: str | None) -> str:
-    return actor if actor and actor != SYSTEM_USER else "系统"
+def entries(events: list[AuditEvent], element_names: dict[str, str], task_names: dict[str, str],
+            people: dict[str, str]) -> list[Entry]:
+    """Oldest first; ``task_names`` names the task rows claim events point to (they carry no name);
+    ``people`` labels the actors (``monitoring.people.labels``)."""
+    return [Entry(e.at, people.get(e.actor or "", SYSTEM_NAME), *_describe(e, element_names, task_names))
+            for e in events if e.type not in INTERNAL]
 
 
 def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict[str, str]) -> tuple[str, str]:

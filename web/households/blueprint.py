@@ -21,6 +21,7 @@ from web.cases import listing
 from web.extensions import db
 from web.households import record, registration
 from web.inbox.schema_form import all_errors_placed, build_fields
+from web.templating import remember_people
 
 households = Blueprint("households", __name__, url_prefix="/households")
 
@@ -77,9 +78,12 @@ def detail(household_id: int):
     """The whole record in one page; another township's household is a 404, like one that does not exist."""
     household = domain.visible_household(db.session, household_id, g.actor)
     case_rows = record.case_list(db.session, engine(), household.id)
+    feedback = domain.feedback_of(db.session, household.id)
+    remember_people([*(m.recorded_by for m in household.measurements), *(f.created_by for f in feedback),
+                     *(c.instance.created_by for c in case_rows), (household.authorization or {}).get("recorded_by")])
     return render_template(
         "households/detail.html", h=household, statuses=record.STATUSES, case_statuses=listing.STATUSES,
-        years=record.years(db.session, household), feedback=domain.feedback_of(db.session, household.id),
+        years=record.years(db.session, household), feedback=feedback,
         hits=[comparison.describe(db.session, hit) for hit in comparison.hits_for(db.session, household.id)],
         cases=case_rows, may_apply=record.may_apply(g.user, household, case_rows),
         channels=labels(db.session, "channel"), documents=store.documents_of_household(db.session, household.id),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine import queries
 from engine.core import Engine
 from engine.models import InstanceStatus, ProcessInstance, Task
-from monitoring import cases, thresholds
+from monitoring import cases, people, thresholds
 from monitoring.models import Household, Measurement, MonitoringStatus, Role, User
 from monitoring.rules import net_income, per_capita_income, rigid_expenses
 from web.cases import timeline
@@ -54,13 +54,14 @@ def years(session: Session, household: Household) -> list[Year]:
 
 def case_list(session: Session, engine: Engine, household_id: int) -> list[Case]:
     """The household's cases, newest first, each with its open steps and its timeline as the case page tells it."""
-    result = []
+    found = []
     for instance in reversed(cases.cases_of(session, household_id)):
         names = element_names(engine.versions.get(session, instance.version_id))
         task_names = dict(session.execute(select(Task.id, Task.name).where(Task.instance_id == instance.id)).all())
-        entries = timeline.entries(queries.timeline(session, instance.id), names, task_names)
-        result.append(Case(instance, [t.name for t in queries.open_tasks(session, instance.id)], entries))
-    return result
+        found.append((instance, names, task_names, queries.timeline(session, instance.id)))
+    labels = people.labels(session, [e.actor for *_, events in found for e in events])
+    return [Case(instance, [t.name for t in queries.open_tasks(session, instance.id)],
+                 timeline.entries(events, names, task_names, labels)) for instance, names, task_names, events in found]
 
 
 def may_apply(user: User, household: Household, case_rows: list[Case]) -> bool:

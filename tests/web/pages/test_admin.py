@@ -34,7 +34,7 @@ def logs_in(pages, username: str, password: str = PASSWORD) -> bool:
     return pages().post("/login", {"username": username, "password": password}).status_code == 302
 
 
-NEW_USER = {"username": "bao", "role": "village", "place": VILLAGE, "password": PASSWORD}
+NEW_USER = {"name": "包海燕", "username": "bao", "role": "village", "place": VILLAGE, "password": PASSWORD}
 
 
 # --- who may open what ----------------------------------------------------------------------------------------
