@@ -14,6 +14,7 @@ from engine.assignment import Actor
 from engine.errors import Conflict, InvalidData
 from engine.models import ProcessInstance, Task, TaskDraft, TaskState
 from monitoring import attachments, cases
+from monitoring.evidence import evidence_for
 from monitoring.models import Household
 from monitoring.prefill import prefill
 from web.boundary import engine, unit_of_work
@@ -81,7 +82,8 @@ def initial_values(session: Session, work: Work) -> dict[str, Any]:
 def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = None,
            raw: dict[str, str] | None = None) -> tuple[str, int]:
     return render_template("inbox/task.html", work=work, **_form(work.schema, values, errors, raw),
-                           now=engine().now(), batchable=batchable(work)), 422 if errors else 200
+                           now=engine().now(), batchable=batchable(work),
+                           evidence=evidence_for(db.session, work.instance, engine().today())), 422 if errors else 200
 
 
 def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[str, str] | None,
