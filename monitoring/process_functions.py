@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.errors import InvalidData, ScriptError
-from engine.models import ProcessInstance
+from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
 from monitoring import comparison, households, notices, thresholds
 from monitoring.cases import household_id_of
@@ -26,6 +26,8 @@ from monitoring.documents import store
 from monitoring.documents.annexes import ANNEXES
 from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice
 from monitoring.rules import Assessment, assess, type_problems
+
+UNNAMED_STEP = "办理过程中"  # a step the case never had as a task: no code reaches the household either
 
 
 def _household() -> Household:
@@ -110,13 +112,22 @@ def check_comparison_review(review: dict[str, Any], hits: list[Any], gaps: list[
         raise InvalidData("研判结论与比对结果不符", fields)
 
 
-def record_rejection(step_name: str, reason: str) -> None:
-    """The case ends without inclusion: keep the reason the household is told (反馈原因)."""
+def record_rejection(step_id: str, reason: str) -> None:
+    """The case ends without inclusion: keep the reason the household is told (反馈原因), under the name the
+    deployed model gives the step that refused (走访排查), which is what the household and officials read."""
     step = current_step()
-    step.session.add(HouseholdFeedback(household_id=_household().id, step=str(step_name)[:50],
+    step.session.add(HouseholdFeedback(household_id=_household().id, step=_step_name(str(step_id))[:50],
                                        reason=str(reason or "")[:500], created_at=clock.now(),
                                        created_by=step.username))
     step.session.flush()
+
+
+def _step_name(step_id: str) -> str:
+    """The name of the case's user task ``step_id`` as deployed (its task row was made when it became ready)."""
+    step = current_step()
+    name = step.session.execute(select(Task.name).where(Task.instance_id == step.instance_id, Task.bpmn_id == step_id)
+                                .limit(1)).scalar()
+    return name or UNNAMED_STEP
 
 
 def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type_reason: str | None = None) -> None:
