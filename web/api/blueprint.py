@@ -10,6 +10,7 @@ from engine import instances, queries, tasks, versions
 from engine.deploy import SourceFile
 from monitoring import cases, objections, permissions
 from monitoring.documents import store
+from monitoring.evidence import evidence_for
 from monitoring.prefill import prefill
 from web.api import errors, views
 from web.api.auth import current_actor, issue_token, refused_login, token_required
@@ -140,7 +141,8 @@ def get_task(task_id: str):
     form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
     initial = prefill(cases.household_of(db.session, instance), row.bpmn_id, row.form, form, instance.data or {},
                       engine().today())
-    return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial})
+    evidence = evidence_for(db.session, instance, engine().today()).as_dict()
+    return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial, "evidence": evidence})
 
 
 @api.post("/tasks/<task_id>/claim")
