@@ -217,9 +217,9 @@ class Step:
 
     def _fail(self, exc: Exception) -> None:
         refused = _invalid_data_in(exc)
+        self.savepoint.rollback()  # nothing the step's code wrote stays, whatever the outcome
         if refused is not None:
             raise refused  # bad data caught by a domain function: refuse the whole step (422), keep nothing
-        self.savepoint.rollback()
         self.error = describe_failure(exc)
         self.record("error", "system", message=self.error)
 

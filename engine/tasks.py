@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, batch
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import ProcessInstance, Task, TaskDraft, TaskState
 from engine.serialization import check_data_keys
 
-BATCH_PROPERTY = "batch"  # a step the process lets decide for several cases at once (one meeting, one notice)
+BATCH_PROPERTY = batch.BATCH_PROPERTY
 
 
 def visible_task(session: Session, task_id: str, actor: Actor) -> Task:
@@ -42,10 +42,13 @@ def complete_task(engine: Engine, session: Session, task_id: str, actor: Actor, 
 
 
 def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], actor: Actor,
-                   data: dict[str, Any]) -> list[int]:
+                   data: dict[str, Any], per_task: Mapping[str, Any] | None = None) -> list[int]:
     """One decision for several tasks (e.g. one public notice for a village's households): all or nothing.
 
-    Instances are locked in id order so that two overlapping batches cannot deadlock.
+    ``data`` is what every task answers alike; ``per_task`` (task id → answers) what each answers on
+    its own, only the fields its form marks per case (``engine.batch``). Each task's merged data is
+    checked against its form before any instance steps, and every problem of every task is reported
+    at once. Instances are locked in id order so that two overlapping batches cannot deadlock.
     """
     if not task_ids:
         raise InvalidData("没有选择任务", {"task_ids": "至少选择一项"})
@@ -54,31 +57,74 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
     if not isinstance(data, dict):
         raise InvalidData("data 应为对象", {"data": "应为对象"})
     check_data_keys(data)
+    own = batch.own_answers(per_task, task_ids)
     rows = [_open_task(session, task_id, actor) for task_id in task_ids]
+    versions = _versions_of(session, rows)
     if len(rows) > 1:
-        check_batch(engine, session, rows)
+        check_batch(engine, session, rows, versions)
+    forms = {row.id: engine.versions.get(session, versions[row.instance_id]).forms.get(row.form) if row.form else None
+             for row in rows}
+    batch.check_own_keys(own, forms)
+    merged = {row.id: {**data, **own.get(row.id, {})} for row in rows}
+    names = batch.ErrorNames(per_task is not None, forms)
+    errors: dict[str, str] = {}
+    for row in rows:
+        validator = engine.versions.get(session, versions[row.instance_id]).validator(row.form, engine.forms)
+        try:
+            engine.forms.validate(validator, merged[row.id])
+        except InvalidData as error:
+            _add(errors, names.of(row.id, error.fields))
+    if errors:
+        raise InvalidData("表单填写有误", errors)
     by_instance: dict[int, list[str]] = defaultdict(list)
     for row in rows:
         by_instance[row.instance_id].append(row.id)
     for instance_id in sorted(by_instance):
-        with engine.open_instance(session, instance_id, actor.username) as step:
-            for task_id in by_instance[instance_id]:
-                step.complete(task_id, actor, dict(data))
+        task_id = by_instance[instance_id][0]
+        try:
+            with engine.open_instance(session, instance_id, actor.username) as step:
+                for task_id in by_instance[instance_id]:
+                    step.complete(task_id, actor, dict(merged[task_id]))
+        except InvalidData as error:  # a domain rule refused this case: the others are still checked
+            if per_task is None:
+                raise
+            _add(errors, names.of(task_id, error.fields))
+    if errors:
+        raise InvalidData("部分农户的填写有误，全部未提交", errors)
     session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(task_ids)))  # of no more use to anyone
     return [instance_id for instance_id in by_instance]
 
 
-def check_batch(engine: Engine, session: Session, rows: Sequence[Task]) -> None:
-    """Several tasks decided at once must be the same step, at the same place, of a step its BPMN marks
-    batchable (``spiffworkflow:property name="batch" value="true"``); else InvalidData naming ``task_ids``."""
+def _add(errors: dict[str, str], fields: Mapping[str, str]) -> None:
+    """The first reason per field: a shared field refused for every task is reported once."""
+    for path, reason in fields.items():
+        errors.setdefault(path, reason)
+
+
+def _versions_of(session: Session, rows: Sequence[Task]) -> dict[int, int]:
+    """instance id → its process version id."""
+    return dict(session.execute(select(ProcessInstance.id, ProcessInstance.version_id)
+                                .where(ProcessInstance.id.in_({row.instance_id for row in rows}))).all())
+
+
+def check_batch(engine: Engine, session: Session, rows: Sequence[Task],
+                versions: Mapping[int, int] | None = None) -> None:
+    """Several tasks decided at once must be the same step, of a step its BPMN marks batchable
+    (``spiffworkflow:property name="batch"``), within the reach its value gives (``engine.batch``);
+    else InvalidData naming ``task_ids``."""
     first = rows[0]
-    if any(row.bpmn_id != first.bpmn_id or row.place_code != first.place_code for row in rows):
-        raise InvalidData("只能批量办理同一地点、同一步骤的任务", {"task_ids": "步骤或地点不一致"})
-    versions = set(session.execute(select(ProcessInstance.version_id)
-                                   .where(ProcessInstance.id.in_({row.instance_id for row in rows}))).scalars())
-    if any(engine.versions.get(session, version).step_property(first.bpmn_id, BATCH_PROPERTY) != "true"
-           for version in versions):
-        raise InvalidData("此步骤须逐个办理", {"task_ids": "此步骤不能批量办理"})
+    if any(row.bpmn_id != first.bpmn_id for row in rows):
+        raise InvalidData("只能批量办理同一步骤的任务", {"task_ids": "步骤不一致"})
+    versions = versions if versions is not None else _versions_of(session, rows)
+    scopes = {engine.versions.get(session, version).step_property(first.bpmn_id, BATCH_PROPERTY)
+              for version in set(versions.values())}
+    batch.check_reach(scopes.pop() if len(scopes) == 1 else None, [row.place_path for row in rows])
+
+
+def batch_scope(engine: Engine, session: Session, task: Task, version_id: int) -> str | None:
+    """How far the task's step may be decided together with others (``engine.batch``), None if never."""
+    scope = engine.versions.get(session, version_id).step_property(task.bpmn_id, BATCH_PROPERTY)
+    return scope if scope in batch.BATCH_SCOPES else None
 
 
 def claim_task(engine: Engine, session: Session, task_id: str, actor: Actor) -> Task:
