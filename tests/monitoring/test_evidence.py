@@ -48,7 +48,8 @@ def at_county_review(api, clock, session):
     objected = cun.post(f"/instances/{instance['id']}/messages",
                         json={"name": "objection", "payload": {"by": OBJECTOR, "content": OBJECTION}})
     assert objected.status_code == 200, objected.json
-    cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", approved=True))
+    cun.complete(instance["id"], "visit", form_data(cun, instance["id"], "visit", approved=True,
+                                                     visited_on=clock.now().date().isoformat()))
     cun.complete(instance["id"], "appraisal", form_data(cun, instance["id"], "appraisal", **APPRAISAL))
     assert sweep(clock) == 1
     api("zhen").complete(instance["id"], "township_review", {"approved": True, "opinion": "逐户审核属实"})
