@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -30,6 +31,28 @@ def post_notice(session: Session, household: Household, stage: str, days: int, t
         session.add(NoticeEntry(notice_id=notice.id, household_id=household.id))
         session.flush()
     return notice
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a notice counts, as a reader counts them from the dates stated.
+
+    The posting day is not counted (民法典第二百零一条: 开始的当日不计入): a notice posted on 3 March for
+    5 days counts 4 to 8 March and comes down at the end of the 8th (``ends_on``), so "3月4日至3月8日（共5天）"
+    reads right to someone counting on their fingers.
+    """
+
+    posted_on: date
+    first_day: date
+    last_day: date
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+def period(notice: Notice) -> Period:
+    return Period(notice.starts_on, notice.starts_on + timedelta(days=1), notice.ends_on)
 
 
 def open_notices(session: Session, actor: Actor, today: date) -> list[Notice]:

@@ -24,7 +24,7 @@ from monitoring import thresholds
 from monitoring.cases import business_key
 from monitoring.codelists import labels
 from monitoring.models import Household, Measurement, Member, Notice, Place, PlaceLevel
-from monitoring.notices import households_on
+from monitoring.notices import households_on, period
 from monitoring.rules import INCOME_FIELDS, RIGID_EXPENSE_FIELDS, net_income, per_capita_income, rigid_expenses
 
 
@@ -324,10 +324,11 @@ def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[
     cases = _case_data(session, notice, ids)
     label = _Labels(session)
     places = _places(session, notice.village_code)
+    counted = period(notice)
     context = {
         "place": places, "bodies": _bodies(places),
         "notice": {"starts_on": cn_date(notice.starts_on), "ends_on": cn_date(notice.ends_on),
-                   "days": (notice.ends_on - notice.starts_on).days, "count": len(ids)},
+                   "first_day": cn_date(counted.first_day), "days": counted.days, "count": len(ids)},
         "rows": [_notice_row(n, notice.stage, loaded[i], cases.get(i, {}), label) for n, i in enumerate(ids, 1)],
     }
     extra = NOTICE_EXTRAS.get(kind)

@@ -125,7 +125,7 @@ def test_annex2_prints_the_meeting_and_the_first_notice_without_private_data(ses
     assert "艾力嘎查拟新识别监测对象民主评议及公示" in text
     assert "村民代表大会" in text and "同意33票，反对2票，弃权0票" in text
     assert "巴特尔" in text and "边缘易致贫户" in text and "因病" in text
-    assert "公示时间：2026年3月2日至2026年3月7日（共5天）" in text
+    assert "公示时间：2026年3月3日至2026年3月7日（共5天，2026年3月2日张贴当日不计入）" in text
     assert "12317" in text and "百灵庙镇人民政府" in text and "艾力嘎查村民委员会（盖章）" in text
     assert_private(text)
 
@@ -135,14 +135,15 @@ def test_annex3_prints_the_county_list_with_its_written_reply(session, approved)
     assert "达茂旗审定监测对象名单公示" in text
     assert "批复文号：达旗乡振字〔2026〕12号" in text
     assert "巴特尔" in text and "边缘易致贫户" in text
-    assert "公示时间：2026年3月8日至2026年3月13日（共5天）" in text  # posted once the first notice's last day passed
+    # posted once the first notice's last day passed
+    assert "公示时间：2026年3月9日至2026年3月13日（共5天，2026年3月8日张贴当日不计入）" in text
     assert "达茂旗乡村振兴局（盖章）" in text
     assert_private(text)
 
 
 @pytest.mark.parametrize(("kind", "stage", "title", "period"), [
-    ("annex4", "elimination_first", "艾力嘎查风险消除初选名单公示", "2026年6月1日至2026年6月6日"),
-    ("annex6", "elimination_second", "达茂旗审定风险消除名单公示", "2026年6月15日至2026年6月20日"),
+    ("annex4", "elimination_first", "艾力嘎查风险消除初选名单公示", "2026年6月2日至2026年6月6日（共5天"),
+    ("annex6", "elimination_second", "达茂旗审定风险消除名单公示", "2026年6月16日至2026年6月20日（共5天"),
 ])
 def test_elimination_notices_print_since_when_and_the_income(session, monitored, kind, stage, title, period):
     text = page_one_of(render(session, kind, notice_of(session, stage).id))

@@ -35,7 +35,7 @@ class Board:
     stage: str
     village: str
     township: str
-    days: int  # length of the period
+    period: notices.Period  # the days it counts, as the wall states them
     days_left: int  # 0 on its last day
     households: list[Listed]
 
@@ -56,5 +56,5 @@ def _board(notice: Notice, village: Place | None, townships: dict[str, str], hou
            today: date) -> Board:
     township = townships.get(village.parent_code or "", "") if village else ""
     return Board(notice, stage_name(notice.stage), village.name if village else notice.village_code, township,
-                 (notice.ends_on - notice.starts_on).days, (notice.ends_on - today).days,
+                 notices.period(notice), (notice.ends_on - today).days,
                  [Listed(h.id, h.head.name if h.head else f"#{h.id}", h.group_name) for h in households])

@@ -34,7 +34,7 @@ def test_an_open_notice_shows_period_days_left_and_no_private_data(api, pages, s
     page = pages("zhen").get("/notices/")
     assert page.status_code == 200
     assert "艾力嘎查 · 识别·第一次公示（嘎查村）" in page.text
-    assert "2026年3月2日 至 2026年3月7日（5天）" in page.text and "还剩 3 天" in page.text
+    assert "2026年3月3日至2026年3月7日（共5天，2026年3月2日张贴当日不计入）" in page.text and "还剩 3 天" in page.text
     assert "巴特尔" in page.text and "2组" in page.text
     assert "百灵庙镇" in page.text and "12317" in page.text
     for private in [m["id_number"] for m in household["members"]] + ["13900001234", "6228480010000000001"]:
