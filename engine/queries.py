@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
+from engine.paging import Key, Page, Window, page
+from engine.scope import within
 
 T = TypeVar("T")
 
@@ -24,24 +26,43 @@ def in_scope(session: Session, model: type[T], key: Any, actor: Actor,
     return row
 
 
+INBOX_ORDER = (Key(Task.created_at), Key(Task.id))  # oldest work first
+INSTANCE_ORDER = (Key(ProcessInstance.id, descending=True),)  # newest case first
+
+
+def inbox_query(actor: Actor) -> Select[tuple[Task]]:
+    """READY tasks in the actor's lane at its place or below (unordered: paging orders by INBOX_ORDER)."""
+    return select(Task).where(Task.state == TaskState.READY, within(Task.place_path, actor),
+                              (Task.role == actor.role) | Task.role.is_(None))
+
+
 def inbox(session: Session, actor: Actor) -> list[Task]:
-    """READY tasks in the actor's lane at its place or below, oldest first."""
-    return list(session.execute(
-        select(Task)
-        .where(Task.state == TaskState.READY, Task.place_path.startswith(actor.place_path, autoescape=True),
-               (Task.role == actor.role) | Task.role.is_(None))
-        .order_by(Task.created_at, Task.id)
-    ).scalars())
+    """The whole inbox, oldest first (for scripts and tests; pages and the API read ``inbox_page``)."""
+    return list(session.execute(inbox_query(actor).order_by(*(k.column for k in INBOX_ORDER))).scalars())
 
 
-def visible_instances(session: Session, actor: Actor, process: str | None = None,
-                      status: str | None = None, limit: int = 500) -> list[ProcessInstance]:
-    query = select(ProcessInstance).where(ProcessInstance.place_path.startswith(actor.place_path, autoescape=True))
+def inbox_page(session: Session, actor: Actor, window: Window) -> Page[Task]:
+    return page(session, inbox_query(actor), INBOX_ORDER, window)
+
+
+def instances_query(actor: Actor, process: str | None = None,
+                    status: str | None = None) -> Select[tuple[ProcessInstance]]:
+    query = select(ProcessInstance).where(within(ProcessInstance.place_path, actor))
     if process:
         query = query.where(ProcessInstance.process_key == process)
     if status:
         query = query.where(ProcessInstance.status == status)
-    return list(session.execute(query.order_by(ProcessInstance.id.desc()).limit(limit)).scalars())
+    return query
+
+
+def visible_instances(session: Session, actor: Actor, process: str | None = None,
+                      status: str | None = None, limit: int = 500) -> list[ProcessInstance]:
+    return page(session, instances_query(actor, process, status), INSTANCE_ORDER, Window(limit=limit)).rows
+
+
+def instances_page(session: Session, actor: Actor, window: Window, process: str | None = None,
+                   status: str | None = None) -> Page[ProcessInstance]:
+    return page(session, instances_query(actor, process, status), INSTANCE_ORDER, window)
 
 
 def open_tasks(session: Session, instance_id: int) -> list[Task]:

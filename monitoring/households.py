@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
 from engine.limits import string_length, to_decimal
+from engine.paging import Key, Page, Window, page
 from engine.queries import in_scope
+from engine.scope import within
 from engine.text import read_text
+from monitoring import department_access
 from monitoring.codelists import labels
 from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
@@ -34,7 +38,13 @@ SEX_CODES = {label: code for code, label in CODE_LISTS["sex"]}
 
 
 def visible_household(session: Session, household_id: int, actor: Actor) -> Household:
-    return in_scope(session, Household, household_id, actor)
+    """A household at the actor's place or below, or one a hit on a department's own data links it to; else 404."""
+    if actor.place_scope:
+        return in_scope(session, Household, household_id, actor)
+    household = session.get(Household, household_id)
+    if household is None or not department_access.is_linked(session, actor, household_id):
+        raise NotFound(f"Household {household_id}")
+    return household
 
 
 def create_household(session: Session, actor: Actor, data: dict[str, Any], at: datetime) -> Household:
@@ -184,22 +194,40 @@ def replace_members(session: Session, household: Household, raw: list[dict[str, 
     session.flush()
 
 
-def search(session: Session, actor: Actor, village: str | None = None, status: str | None = None,
-           monitoring_type: str | None = None, q: str | None = None, limit: int = 500) -> list[Household]:
-    """Households in scope; ``q`` matches a member's name or the last digits of an ID number."""
-    query = (select(Household).where(Household.place_path.startswith(actor.place_path, autoescape=True))
-             .options(selectinload(Household.members)).order_by(Household.id).limit(limit))
-    if village:
-        query = query.where(Household.village_code == village)
-    if status:
-        query = query.where(Household.monitoring_status == status)
-    if monitoring_type:
-        query = query.where(Household.monitoring_type == monitoring_type)
-    if q:
-        matching = select(Member.household_id).where(or_(Member.name.contains(q, autoescape=True),
-                                                          Member.id_number.endswith(q, autoescape=True)))
+HOUSEHOLD_ORDER = (Key(Household.id),)  # registration order: a new household joins the end of the list
+
+
+@dataclass(frozen=True)
+class Search:
+    """A household search as the list page and the API ask it; empty fields do not filter."""
+
+    village: str | None = None
+    status: str | None = None
+    monitoring_type: str | None = None
+    q: str | None = None
+
+
+def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple[Household]]:
+    """Households the actor sees; ``q`` matches a member's name or the last digits of an ID number."""
+    if actor.place_scope:
+        query = select(Household).where(within(Household.place_path, actor))
+    else:
+        query = select(Household).where(Household.id.in_(department_access.linked_household_ids(session, actor)))
+    if search.village:
+        query = query.where(Household.village_code == search.village)
+    if search.status:
+        query = query.where(Household.monitoring_status == search.status)
+    if search.monitoring_type:
+        query = query.where(Household.monitoring_type == search.monitoring_type)
+    if search.q:
+        matching = select(Member.household_id).where(or_(Member.name.contains(search.q, autoescape=True),
+                                                          Member.id_number.endswith(search.q, autoescape=True)))
         query = query.where(Household.id.in_(matching))
-    return list(session.execute(query).scalars())
+    return query.options(selectinload(Household.members))
+
+
+def search_page(session: Session, actor: Actor, search: Search, window: Window) -> Page[Household]:
+    return page(session, search_query(session, actor, search), HOUSEHOLD_ORDER, window)
 
 
 def feedback_of(session: Session, household_id: int) -> list[HouseholdFeedback]:

@@ -15,6 +15,23 @@ from engine.errors import Forbidden, InvalidData
 from monitoring import thresholds
 from monitoring.models import LEVEL_NAMES, Place, PlaceLevel, Role
 
+# --- what a role sees ------------------------------------------------------------------------------------------
+# A line department works on its own data: its place (the county) does not open the county's households, cases,
+# tasks or documents to it. It sees its uploads, the comparison hits on its data, and a household only through
+# such a hit, with ID numbers masked and no phones, bank accounts, health or case data (monitoring.department_access).
+OWN_DATA_ROLES = frozenset({Role.DEPARTMENT})
+
+
+def sees_by_place(role: str) -> bool:
+    """Whether a user's place opens every record at it and below to the user (``Actor.place_scope``)."""
+    return role not in OWN_DATA_ROLES
+
+
+def sees_full_record(actor: Actor) -> bool:
+    """Full ID numbers, phones, bank accounts, health and cases of a household: only for those whose place opens it."""
+    return actor.place_scope
+
+
 # --- cases ----------------------------------------------------------------------------------------------------
 # The county decides on a household's case: it may cancel one, and release a task a colleague claimed.
 # A village cadre who started a case may not drop it (a household's application is not the cadre's to end).

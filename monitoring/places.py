@@ -13,6 +13,7 @@ from engine.text import read_text
 from monitoring import people
 from monitoring.codes import CODE_LISTS
 from monitoring.models import LEVEL_ORDER, Place, PlaceLevel, Role, User
+from monitoring.permissions import sees_by_place
 
 DEPARTMENTS = dict(CODE_LISTS["department"])
 MAX_CODE_DIGITS = 12  # national division codes
@@ -90,7 +91,8 @@ def add_user(session: Session, username: str, role: str, place_code: str, passwo
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    return Actor(username=user.username, role=user.role, place_path=get_place(session, user.place_code).path)
+    return Actor(username=user.username, role=user.role, place_path=get_place(session, user.place_code).path,
+                 place_scope=sees_by_place(user.role))
 
 
 def villages_in_scope(session: Session, actor: Actor) -> list[Place]:

@@ -1,24 +1,28 @@
 """The inbox as people read it: each READY task with its household, village and how long it has waited.
 
-Three plain SELECTs (tasks, their instances, their households); no workflow is ever deserialized.
+Filters, counts and chips are SQL (WHERE, COUNT, GROUP BY) over the tasks table; only one page of tasks is
+loaded, with its instances and households in two more SELECTs. No workflow is ever deserialized.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import queries
 from engine.assignment import Actor
 from engine.models import ProcessInstance, Task
+from engine.paging import Page, Window, page, walk
+from engine.scope import below
 from monitoring.cases import household_id_of
-from monitoring.models import Household, Place
+from monitoring.models import Household, Place, PlaceLevel
 
 DUE_SOON = timedelta(days=2)
+DUE_STATES = ("overdue", "due_soon", "on_time", "no_due")
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class WorkItem:
     household: Household | None
     village_name: str
     waited: timedelta
-    due_state: str  # "overdue" | "due_soon" | "on_time" | "no_due"
+    due_state: str  # one of DUE_STATES
 
     @property
     def overdue(self) -> bool:
@@ -38,8 +42,24 @@ class WorkItem:
 class Filters:
     process: str | None = None
     step: str | None = None
-    village: str | None = None
-    due: str | None = None
+    village: str | None = None  # a place code: the tasks at it
+    township: str | None = None  # a place code: the tasks at it and below
+    due: str | None = None  # one of DUE_STATES
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One page of the actor's work, with what the chips and filters show, all counted by the database."""
+
+    page: Page[WorkItem]
+    total: int  # the actor's tasks, unfiltered
+    overdue: int
+    claimed_by_others: int
+    steps: list[tuple[str, str, int]]  # (bpmn id, step name, count) under the filters other than the step
+    processes: list[str]
+    villages: list[tuple[str, str]]  # (code, name) of the places the actor's tasks are at
+    townships: list[tuple[str, str]]  # (code, name) of the townships above those places
+    places_shown: list[str]  # the distinct places of the filtered tasks (for the batch choice)
 
 
 def due_state(task: Task, now: datetime) -> str:
@@ -50,14 +70,77 @@ def due_state(task: Task, now: datetime) -> str:
     return "due_soon" if task.due_at - now <= DUE_SOON else "on_time"
 
 
-def work_items(session: Session, actor: Actor, now: datetime) -> tuple[list[WorkItem], int]:
-    """The actor's READY tasks, unclaimed or claimed by the actor, oldest first; and how many colleagues hold."""
-    tasks = queries.inbox(session, actor)
-    mine = [t for t in tasks if t.claimed_by in (None, actor.username)]
-    return _decorate(session, mine, now), len(tasks) - len(mine)
+def _due_is(state: str, now: datetime) -> ColumnElement[bool]:
+    """``due_state`` as SQL."""
+    return {"overdue": Task.due_at < now,
+            "due_soon": and_(Task.due_at >= now, Task.due_at <= now + DUE_SOON),
+            "on_time": Task.due_at > now + DUE_SOON,
+            "no_due": Task.due_at.is_(None)}[state]
 
 
-def _decorate(session: Session, tasks: list[Task], now: datetime) -> list[WorkItem]:
+def mine(actor: Actor) -> Select[tuple[Task]]:
+    """The actor's READY tasks, unclaimed or claimed by the actor."""
+    return queries.inbox_query(actor).where(Task.claimed_by.is_(None) | (Task.claimed_by == actor.username))
+
+
+def filtered(session: Session, actor: Actor, filters: Filters, now: datetime, *,
+             with_step: bool = True) -> Select[tuple[Task]]:
+    query = mine(actor)
+    if filters.process:
+        query = query.where(Task.process_key == filters.process)
+    if filters.step and with_step:
+        query = query.where(Task.bpmn_id == filters.step)
+    if filters.village:
+        query = query.where(Task.place_code == filters.village)
+    if filters.township:
+        path = session.execute(select(Place.path).where(Place.code == filters.township)).scalar()
+        query = query.where(below(Task.place_path, path) if path else Task.place_code.is_(None))
+    if filters.due in DUE_STATES:
+        query = query.where(_due_is(filters.due, now))
+    return query
+
+
+def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, window: Window) -> Inbox:
+    """The page of work ``window`` asks for, oldest first, with the counts around it (a fixed few queries)."""
+    everything = mine(actor).subquery()
+    total, overdue = session.execute(select(func.count(), func.coalesce(func.sum(
+        case((everything.c.due_at < now, 1), else_=0)), 0)).select_from(everything)).one()
+    others = session.execute(select(func.count()).select_from(queries.inbox_query(actor).where(
+        Task.claimed_by.is_not(None), Task.claimed_by != actor.username).subquery())).scalar_one()
+    chips = filtered(session, actor, filters, now, with_step=False).subquery()
+    steps = [(row.bpmn_id, row.name, row.count) for row in session.execute(
+        select(chips.c.bpmn_id, func.min(chips.c.name).label("name"), func.count().label("count"))
+        .group_by(chips.c.bpmn_id).order_by(func.min(chips.c.created_at)))]
+    processes = list(session.execute(select(everything.c.process_key).distinct()
+                                     .order_by(everything.c.process_key)).scalars())
+    villages = [tuple(row) for row in session.execute(
+        select(Place.code, Place.name).where(Place.code.in_(select(everything.c.place_code)))
+        .order_by(Place.path))]
+    townships = [tuple(row) for row in session.execute(
+        select(Place.code, Place.name).where(Place.level == PlaceLevel.TOWNSHIP, Place.code.in_(
+            select(Place.parent_code).where(Place.code.in_(select(everything.c.place_code))))).order_by(Place.path))]
+    query = filtered(session, actor, filters, now)
+    shown = query.subquery()
+    places_shown = list(session.execute(select(shown.c.place_code).distinct()).scalars())
+    found = page(session, query, queries.INBOX_ORDER, window)
+    return Inbox(Page(decorate(session, found.rows, now), found.total, found.next_cursor), total, overdue, others,
+                 steps, processes, villages, townships, places_shown)
+
+
+def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
+    """Every filtered task in pages, for an export."""
+    for rows in walk(session, filtered(session, actor, filters, now), queries.INBOX_ORDER, cap):
+        yield decorate(session, rows, now)
+
+
+def one_parent(session: Session, place_codes: list[str]) -> bool:
+    """Whether the places are villages of one township (a batch of such a step may span them)."""
+    parents = set(session.execute(select(Place.parent_code).where(Place.code.in_(place_codes),
+                                                                  Place.level == PlaceLevel.VILLAGE)).scalars())
+    return len(parents) == 1
+
+
+def decorate(session: Session, tasks: list[Task], now: datetime) -> list[WorkItem]:
     instance_ids = {t.instance_id for t in tasks}
     keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
                                 .where(ProcessInstance.id.in_(instance_ids))).all()) if instance_ids else {}
@@ -74,18 +157,3 @@ def _decorate(session: Session, tasks: list[Task], now: datetime) -> list[WorkIt
         items.append(WorkItem(task, household, names.get(task.place_code, task.place_code),
                               now - task.created_at, due_state(task, now)))
     return items
-
-
-def apply_filters(items: list[WorkItem], filters: Filters) -> list[WorkItem]:
-    return [i for i in items
-            if (not filters.process or i.task.process_key == filters.process)
-            and (not filters.step or i.task.bpmn_id == filters.step)
-            and (not filters.village or i.task.place_code == filters.village)
-            and (not filters.due or i.due_state == filters.due)]
-
-
-def counts_per_step(items: list[WorkItem]) -> list[tuple[str, str, int]]:
-    """(bpmn id, step name, count) in the order steps first appear."""
-    names = {i.task.bpmn_id: i.task.name for i in items}
-    counter = Counter(i.task.bpmn_id for i in items)
-    return [(step, names[step], count) for step, count in counter.items()]

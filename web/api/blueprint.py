@@ -12,7 +12,7 @@ from monitoring import cases, objections, permissions
 from monitoring.documents import store
 from monitoring.evidence import evidence_for
 from monitoring.prefill import prefill
-from web.api import errors, views
+from web.api import errors, paging, views
 from web.api.auth import current_actor, issue_token, refused_login, token_required
 from web.api.errors import ApiError
 from web.api.parsing import field, json_body, query_int
@@ -87,10 +87,10 @@ def start_instance():
 @api.get("/instances")
 @token_required
 def list_instances():
-    rows = queries.visible_instances(db.session, current_actor(), request.args.get("process"),
-                                     request.args.get("status"))
-    numbers = queries.version_numbers(db.session, {row.version_id for row in rows})
-    return jsonify([views.instance_summary(row, numbers[row.version_id]) for row in rows])
+    found = queries.instances_page(db.session, current_actor(), paging.window(), request.args.get("process"),
+                                   request.args.get("status"))
+    numbers = queries.version_numbers(db.session, {row.version_id for row in found.rows})
+    return paging.paged(found, lambda row: views.instance_summary(row, numbers[row.version_id]))
 
 
 @api.get("/instances/<int:instance_id>")
@@ -129,8 +129,9 @@ def instance_documents(instance_id: int):
 @api.get("/tasks")
 @token_required
 def inbox():
+    """One page of the inbox, oldest first; the next page's address is in the ``Link`` header."""
     now = engine().now()
-    return jsonify([views.task(t, now) for t in queries.inbox(db.session, current_actor())])
+    return paging.paged(queries.inbox_page(db.session, current_actor(), paging.window()), lambda t: views.task(t, now))
 
 
 @api.get("/tasks/<task_id>")

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from monitoring import cases, comparison
+from monitoring.id_number import mask_id_number
 from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Notice, Threshold
 from monitoring.rules import net_income, per_capita_income
 from web.api.views import iso
+from web.households.listing import Hit
 
 MEMBER_FIELDS = ("name", "id_number", "relation", "sex", "ethnicity", "education", "schooling", "health",
                  "disability", "labour_skill", "work", "insurance", "phone")
@@ -61,6 +63,18 @@ def household(session: Session, h: Household, feedback: list[HouseholdFeedback])
         "comparison_hits": [comparison.describe(session, hit) for hit in comparison.hits_for(session, h.id)],
     })
     return body
+
+
+def linked_household(h: Household, hits: list[Hit]) -> dict[str, Any]:
+    """A household as a line department sees it through hits on its data: names, masked ID numbers, the hits."""
+    return {
+        "id": h.id, "village": h.village_code, "group": h.group_name, "head": h.head.name if h.head else None,
+        "members": [{"name": m.name, "relation": m.relation, "id_number": mask_id_number(m.id_number)}
+                    for m in h.members],
+        "comparison_hits": [{"member": x.hit.member_name, "id_number": x.masked_id, "dataset": x.hit.dataset,
+                             "dataset_label": x.dataset, "filename": x.upload.filename, "row": x.record.row_number,
+                             "evidence": x.record.evidence, "compared_at": iso(x.hit.compared_at)} for x in hits],
+    }
 
 
 def notice(n: Notice, household_ids: list[int]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from monitoring import codelists, comparison, households, notices, permissions, 
 from monitoring.models import DepartmentUpload, Role
 from monitoring.places import get_place, place_in_scope
 from web.api import household_views as hv
+from web.api import paging
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
@@ -17,6 +18,7 @@ from web.api.parsing import field, json_body
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
 from web.extensions import db
+from web.households import listing
 
 
 @api.post("/households")
@@ -32,9 +34,8 @@ def create_household():
 @api.get("/households")
 @token_required
 def list_households():
-    rows = households.search(db.session, current_actor(), request.args.get("village"), request.args.get("status"),
-                             request.args.get("type"), request.args.get("q"))
-    return jsonify([hv.household_summary(h) for h in rows])
+    found = households.search_page(db.session, current_actor(), listing.search_from(request.args), paging.window())
+    return paging.paged(found, hv.household_summary)
 
 
 @api.get("/households/<int:household_id>")
@@ -44,7 +45,10 @@ def get_household(household_id: int):
 
 
 def _household_body(household_id: int) -> dict:
-    household = households.visible_household(db.session, household_id, current_actor())
+    actor = current_actor()
+    household = households.visible_household(db.session, household_id, actor)
+    if not permissions.sees_full_record(actor):
+        return hv.linked_household(household, listing.hits_on_household(db.session, actor, household.id))
     return hv.household(db.session, household, households.feedback_of(db.session, household.id))
 
 

@@ -8,37 +8,53 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine import queries
 from engine.errors import Conflict, InvalidData, NotDeployed
-from monitoring import cases, comparison
+from engine.paging import read_window, walk
+from monitoring import cases, comparison, department_access
 from monitoring import households as domain
 from monitoring import places as domain_places
 from monitoring.codelists import labels
 from monitoring.documents import store
 from monitoring.models import Role
-from monitoring.permissions import HOUSEHOLD_REGISTRARS
+from monitoring.permissions import HOUSEHOLD_REGISTRARS, OWN_DATA_ROLES, sees_full_record
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
-from web.cases import listing
+from web.cases import listing as case_listing
+from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
-from web.households import record, registration
+from web.households import listing, record, registration
 from web.inbox.schema_form import all_errors_placed, build_fields
 from web.templating import remember_people
 
 households = Blueprint("households", __name__, url_prefix="/households")
 
-LIST_LIMIT = 200  # more is no list to read: the page asks to narrow the search instead
-
-
 @households.get("/")
 def index():
-    """Search within scope; capped rather than paged, since a cadre looks for one household, not a ledger."""
+    """Search within scope, a page at a time; ``?format=xlsx`` exports every match with the same columns."""
+    search = listing.search_from(request.args)
+    if wants_xlsx(request.args):
+        rows = walk(db.session, domain.search_query(db.session, g.actor, search), domain.HOUSEHOLD_ORDER,
+                    EXPORT_MAX_ROWS)
+        return xlsx_response("农牧户", "households", listing.household_columns(db.session), rows, engine().now())
+    found = domain.search_page(db.session, g.actor, search, read_window(request.args.get("after"),
+                                                                         request.args.get("limit")))
     args = {key: request.args.get(key, "").strip() for key in ("q", "village", "status", "type")}
-    rows = domain.search(db.session, g.actor, args["village"] or None, args["status"] or None, args["type"] or None,
-                         args["q"] or None, limit=LIST_LIMIT + 1)
     return render_template(
-        "households/index.html", households=rows[:LIST_LIMIT], capped=len(rows) > LIST_LIMIT, limit=LIST_LIMIT,
-        args=args, villages=domain_places.villages_in_scope(db.session, g.actor), statuses=record.STATUSES,
+        "households/index.html", page=found, households=found.rows, args=args,
+        villages=domain_places.villages_in_scope(db.session, g.actor), statuses=record.STATUSES,
         types=labels(db.session, "monitoring_type"), may_register=g.user.role in HOUSEHOLD_REGISTRARS,
+        department=department_access.department_of(db.session, g.actor) is not None,
     )
+
+
+@households.get("/hits")
+@roles_required(*OWN_DATA_ROLES)
+def hits():
+    """A line department's comparison hits: whom its data named, from which file and row."""
+    if wants_xlsx(request.args):
+        return xlsx_response("比对命中", "comparison-hits", listing.hit_columns(db.session),
+                             listing.all_hits(db.session, g.actor), engine().now())
+    found = listing.hits_page(db.session, g.actor, read_window(request.args.get("after"), request.args.get("limit")))
+    return render_template("households/hits.html", page=found)
 
 
 @households.route("/new", methods=["GET", "POST"])
@@ -77,12 +93,15 @@ def _registration_page(schema: dict[str, Any], values: dict[str, Any], errors: d
 def detail(household_id: int):
     """The whole record in one page; another township's household is a 404, like one that does not exist."""
     household = domain.visible_household(db.session, household_id, g.actor)
+    if not sees_full_record(g.actor):  # a department, through a hit on its data: that hit and no personal details
+        return render_template("households/linked.html", h=household,
+                               hits=listing.hits_on_household(db.session, g.actor, household.id))
     case_rows = record.case_list(db.session, engine(), household.id)
     feedback = domain.feedback_of(db.session, household.id)
     remember_people([*(m.recorded_by for m in household.measurements), *(f.created_by for f in feedback),
                      *(c.instance.created_by for c in case_rows), (household.authorization or {}).get("recorded_by")])
     return render_template(
-        "households/detail.html", h=household, statuses=record.STATUSES, case_statuses=listing.STATUSES,
+        "households/detail.html", h=household, statuses=record.STATUSES, case_statuses=case_listing.STATUSES,
         years=record.years(db.session, household), feedback=feedback,
         hits=[comparison.describe(db.session, hit) for hit in comparison.hits_for(db.session, household.id)],
         cases=case_rows, may_apply=record.may_apply(g.user, household, case_rows),

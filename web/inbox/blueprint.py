@@ -6,32 +6,37 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine import drafts, tasks
 from engine.errors import InvalidData
+from engine.paging import read_window
 from monitoring import attachments, worklist
 from web.auth.session import local_path
 from web.boundary import engine, unit_of_work
 from web.documents.service import documents_dir
 from web.downloads import send_download
+from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
-from web.inbox import task_pages
+from web.inbox import listing, task_pages
 from web.inbox.schema_form import Submission
 
 inbox = Blueprint("inbox", __name__, url_prefix="/tasks")
 
-DUE_STATES = {"overdue": "已逾期", "due_soon": "两天内到期", "on_time": "未到期", "no_due": "无期限"}
+
+def _filters() -> worklist.Filters:
+    keys = ("process", "step", "village", "township", "due")
+    return worklist.Filters(**{key: request.args.get(key) or None for key in keys})
 
 
 @inbox.get("/")
 def index():
-    items, claimed_by_others = worklist.work_items(db.session, g.actor, engine().now())
-    filters = worklist.Filters(process=request.args.get("process") or None, step=request.args.get("step") or None,
-                               village=request.args.get("village") or None, due=request.args.get("due") or None)
-    shown = worklist.apply_filters(items, filters)
+    """One page of my work; the chips count each step under the other filters; ``?format=xlsx`` exports all."""
+    filters, now = _filters(), engine().now()
+    if wants_xlsx(request.args):
+        return xlsx_response("待办任务", "tasks", listing.INBOX_COLUMNS,
+                             worklist.all_items(db.session, g.actor, filters, now, EXPORT_MAX_ROWS), now)
+    found = worklist.inbox(db.session, g.actor, filters, now,
+                           read_window(request.args.get("after"), request.args.get("limit")))
     return render_template(
-        "inbox/index.html", items=shown, total=len(items), filters=filters, due_states=DUE_STATES,
-        steps=worklist.counts_per_step(items), processes=sorted({i.task.process_key for i in items}),
-        villages=sorted({(i.task.place_code, i.village_name) for i in items}),
-        overdue=sum(1 for i in items if i.overdue), others=claimed_by_others,
-        batchable=bool(filters.step and filters.village and len(shown) > 1),
+        "inbox/index.html", items=found.page.rows, page=found.page, inbox=found, filters=filters,
+        due_states=listing.DUE_STATES, batchable=listing.batch_offered(db.session, engine(), found, filters),
     )
 
 

@@ -75,11 +75,16 @@ def test_the_list_is_scoped_and_filters_by_village_and_status(pages, two_househo
     assert "没有符合条件的农户" in qi.get("/households/?status=monitored").text
 
 
-def test_a_long_list_is_capped_with_a_message(pages, two_households, monkeypatch):
-    monkeypatch.setattr("web.households.blueprint.LIST_LIMIT", 1)
-    page = pages("qi").get("/households/")
-    assert listed(page) == [two_households[0].id]
-    assert "只列出前 1 户" in page.text
+def test_a_long_list_pages_with_its_total_and_a_next_link(pages, two_households):
+    qi = pages("qi")
+    first = qi.get("/households/?limit=1")
+    assert listed(first) == [two_households[0].id]
+    assert "共 2 户" in first.text
+    link = re.search(r'<a class="button" rel="next" href="([^"]+)">下一页</a>', first.text)
+    assert link is not None
+    second = qi.get(link.group(1).replace("&amp;", "&"))
+    assert listed(second) == [two_households[1].id]
+    assert 'rel="next"' not in second.text
 
 
 def test_a_household_of_another_township_is_not_found(pages, two_households):

@@ -1,0 +1,147 @@
+"""Keyset paging: a list is read one page at a time after an opaque cursor, never by OFFSET.
+
+A page ends with the ordering key of its last row; the next page starts strictly after it. Rows added or
+removed between two requests shift nothing: no row is shown twice or skipped, and the cost of a page does
+not grow with how far the reader has paged. The total is one ``COUNT`` over the same filters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from engine.errors import InvalidData
+
+T = TypeVar("T")
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+_TYPES = {"i": int, "s": str, "t": datetime.fromisoformat, "d": date.fromisoformat}
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a list's ordering; the last key must make the order total (an id)."""
+
+    column: InstrumentedAttribute[Any]
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a reader asks for: the page after ``after`` (None: the first page), at most ``limit`` rows."""
+
+    after: str | None = None  # a cursor of ``encode_cursor``
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    total: int  # -1 when not counted
+    next_cursor: str | None  # None on the last page
+
+
+def _tag(value: Any) -> list[Any]:
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"cannot page on {value!r}")
+    if isinstance(value, int):
+        return ["i", value]
+    if isinstance(value, str):
+        return ["s", value]
+    if isinstance(value, datetime):
+        return ["t", value.isoformat()]
+    if isinstance(value, date):
+        return ["d", value.isoformat()]
+    raise TypeError(f"cannot page on {type(value).__name__}")
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_tag(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> tuple[Any, ...]:
+    """The key values in ``cursor``; a cursor not made by ``encode_cursor`` for this list is refused by name."""
+    refused = InvalidData("翻页位置无效", {"after": "翻页位置无效，请从第一页重新查看"})
+    try:
+        items = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = tuple(_TYPES[tag](value) for tag, value in items)
+    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
+        raise refused from None
+    if len(values) != size or any(isinstance(v, datetime) and v.tzinfo is None for v in values):
+        raise refused
+    return values
+
+
+def read_window(after: str | None, limit: str | int | None) -> Window:
+    """A window from request parameters: ``limit`` 1…MAX_LIMIT (default DEFAULT_LIMIT), ``after`` a cursor."""
+    if limit in (None, ""):
+        size = DEFAULT_LIMIT
+    elif isinstance(limit, int) or (isinstance(limit, str) and limit.isascii() and limit.isdigit()):
+        size = int(limit)
+    else:
+        size = 0
+    if not 1 <= size <= MAX_LIMIT:
+        raise InvalidData("每页条数无效", {"limit": f"应为 1 到 {MAX_LIMIT} 的整数"})
+    return Window(after or None, size)
+
+
+def _after(keys: Sequence[Key], values: tuple[Any, ...]) -> Any:
+    """Rows strictly after ``values`` in the order of ``keys`` (a row value when all run one way)."""
+    if len({k.descending for k in keys}) == 1:
+        left = tuple_(*(k.column for k in keys))
+        right = tuple_(*(bindparam(None, v, type_=k.column.type) for k, v in zip(keys, values, strict=True)))
+        return left < right if keys[0].descending else left > right
+    clauses = []
+    for index, key in enumerate(keys):
+        equal = [k.column == v for k, v in zip(keys[:index], values[:index], strict=True)]
+        beyond = key.column < values[index] if key.descending else key.column > values[index]
+        clauses.append(and_(*equal, beyond))
+    return or_(*clauses)
+
+
+def count(session: Session, query: Select[Any]) -> int:
+    """How many rows ``query`` selects, counted by the database."""
+    return session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+
+
+def page(session: Session, query: Select[Any], keys: Sequence[Key], window: Window, *,
+         scalars: bool = True, with_total: bool = True) -> Page[Any]:
+    """One page of ``query`` in the order of ``keys``, after the window's cursor; ``scalars`` False when the query
+    selects more than the row (the row itself first)."""
+    after = decode_cursor(window.after, len(keys)) if window.after else None
+    total = count(session, query) if with_total else -1
+    ordered = query.order_by(*(k.column.desc() if k.descending else k.column for k in keys))
+    if after is not None:
+        ordered = ordered.where(_after(keys, after))
+    result = session.execute(ordered.limit(window.limit + 1))
+    rows = list(result.scalars() if scalars else result.all())
+    more = len(rows) > window.limit
+    rows = rows[:window.limit]
+    cursor = None
+    if more:
+        last = rows[-1] if scalars else rows[-1][0]
+        cursor = encode_cursor([getattr(last, k.column.key) for k in keys])
+    return Page(rows, total, cursor)
+
+
+def walk(session: Session, query: Select[Any], keys: Sequence[Key], cap: int, chunk: int = 500, *,
+         scalars: bool = True) -> Iterator[list[Any]]:
+    """The rows of ``query`` in pages of ``chunk``, at most ``cap`` rows in all (an export reads a list this way,
+    so it never holds more than one chunk of rows and their related rows at once)."""
+    cursor, left = None, cap
+    while left > 0:
+        current = page(session, query, keys, Window(cursor, min(chunk, left)), scalars=scalars, with_total=False)
+        if current.rows:
+            yield current.rows
+        left -= len(current.rows)
+        cursor = current.next_cursor
+        if cursor is None:
+            return

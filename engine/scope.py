@@ -1,0 +1,30 @@
+""""This place and below" as an index range on the materialized path, used by every scoped query.
+
+``path LIKE 'p%'`` cannot use a B-tree index (SQLite's LIKE ignores case; PostgreSQL's needs a pattern
+operator class), so a subtree is read as ``p <= path < p_next``, where ``p_next`` is ``p`` with its last
+character raised by one: every path that starts with ``p`` sorts inside that range and nothing else does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, false
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.assignment import Actor
+
+
+def upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix`` (paths end with ``/``)."""
+    if not prefix:
+        raise ValueError("an empty prefix has no upper bound")
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def below(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
+    """Rows whose path is ``prefix`` or lies under it."""
+    return and_(column >= prefix, column < upper_bound(prefix))
+
+
+def within(column: ColumnElement[str], actor: Actor) -> ColumnElement[bool]:
+    """Rows at the actor's place or below; nothing for an actor that sees no place's records."""
+    return below(column, actor.place_path) if actor.place_scope else false()
