@@ -27,7 +27,6 @@ class CaseRow:
     household: Household | None
     village: str
     steps: list[str]  # names of the open tasks
-    version: int
 
 
 def case_rows(session: Session, actor: Actor, process: str | None = None, status: str | None = None) -> list[CaseRow]:
@@ -35,9 +34,8 @@ def case_rows(session: Session, actor: Actor, process: str | None = None, status
     households = households_by_id(session, (household_id_of(i.business_key) for i in instances))
     steps = open_step_names(session, [i.id for i in instances])
     villages = place_names(session, {i.place_code for i in instances})
-    numbers = queries.version_numbers(session, {i.version_id for i in instances})
     return [CaseRow(i, households.get(household_id_of(i.business_key)), villages.get(i.place_code, i.place_code),
-                    steps.get(i.id, []), numbers.get(i.version_id, 0)) for i in instances]
+                    steps.get(i.id, [])) for i in instances]
 
 
 def households_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Household]:

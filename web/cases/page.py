@@ -25,7 +25,6 @@ class CasePage:
     instance: ProcessInstance
     household: Household | None
     village: str
-    version: int
     open_tasks: list[Task]
     workable: set[str]  # ids of the open tasks the viewer may do
     progress: Progress
@@ -47,7 +46,6 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         instance=instance,
         household=households_by_id(session, [household_id]).get(household_id) if household_id else None,
         village=place_names(session, {instance.place_code}).get(instance.place_code, instance.place_code),
-        version=version.version,
         open_tasks=open_tasks,
         workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path)},
         progress=progress(instance, open_tasks, events, names),

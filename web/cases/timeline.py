@@ -37,7 +37,7 @@ def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict
         name = detail.get("name") or task_names.get(event.task_id or "") or element_names.get(detail.get("element"))
         return f"{_TASK_EVENTS[event.type]}“{name or '步骤'}”", ""
     if event.type == "instance_started":
-        return f"发起案件（第{detail.get('version', '?')}版流程）", ""
+        return "发起案件", ""
     if event.type == "timer_fired":
         return f"时限届满：{element_names.get(detail.get('element'), '定时事件')}", ""
     if event.type == "message_received":
