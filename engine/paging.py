@@ -115,7 +115,7 @@ def count(session: Session, query: Select[Any]) -> int:
 def page(session: Session, query: Select[Any], keys: Sequence[Key], window: Window, *,
          scalars: bool = True, with_total: bool = True) -> Page[Any]:
     """One page of ``query`` in the order of ``keys``, after the window's cursor; ``scalars`` False when the query
-    selects more than the row (the row itself first)."""
+    selects several entities (each key is then read from the entity of its class)."""
     after = decode_cursor(window.after, len(keys)) if window.after else None
     total = count(session, query) if with_total else -1
     ordered = query.order_by(*(k.column.desc() if k.descending else k.column for k in keys))
@@ -125,11 +125,14 @@ def page(session: Session, query: Select[Any], keys: Sequence[Key], window: Wind
     rows = list(result.scalars() if scalars else result.all())
     more = len(rows) > window.limit
     rows = rows[:window.limit]
-    cursor = None
-    if more:
-        last = rows[-1] if scalars else rows[-1][0]
-        cursor = encode_cursor([getattr(last, k.column.key) for k in keys])
-    return Page(rows, total, cursor)
+    return Page(rows, total, encode_cursor(_key_values(rows[-1], keys, scalars)) if more else None)
+
+
+def _key_values(row: Any, keys: Sequence[Key], scalars: bool) -> list[Any]:
+    """The ordering key of a row (of a row of several entities: each key read from the entity of its class)."""
+    if scalars:
+        return [getattr(row, k.column.key) for k in keys]
+    return [getattr(next(e for e in row if isinstance(e, k.column.class_)), k.column.key) for k in keys]
 
 
 def walk(session: Session, query: Select[Any], keys: Sequence[Key], cap: int, chunk: int = 500, *,

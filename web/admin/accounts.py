@@ -6,16 +6,20 @@ bound to a place of its level: a village cadre placed at a county would see the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
+from engine.paging import Key, Page, Window, page, walk
+from engine.scope import within
 from monitoring import people, places
+from monitoring.codelists import labels
 from monitoring.models import LEVEL_NAMES, Place, PlaceLevel, Role, User
 from web.admin.forms import refuse_if, reported_together
+from web.exports import EXPORT_MAX_ROWS, Column
 from web.templating import ROLE_NAMES
 
 GRANTABLE = {Role.ADMIN: tuple(Role), Role.COUNTY: (Role.VILLAGE, Role.TOWNSHIP, Role.DEPARTMENT, Role.COUNTY)}
@@ -30,14 +34,36 @@ def grantable_roles(manager_role: str) -> tuple[str, ...]:
     return GRANTABLE.get(manager_role, ())
 
 
-def users_in_scope(session: Session, actor: Actor, text: str = "") -> list[tuple[User, Place]]:
-    """Accounts at the actor's place and below, in tree order; ``text`` filters by login id or 姓名."""
-    query = (select(User, Place).join(Place, Place.code == User.place_code)
-             .where(Place.path.startswith(actor.place_path, autoescape=True)).order_by(Place.path, User.username))
+USER_ORDER = (Key(Place.path), Key(User.username))  # tree order, then login id
+
+
+def users_query(actor: Actor, text: str = "") -> Select[tuple[User, Place]]:
+    """Accounts at the actor's place and below; ``text`` filters by login id or 姓名."""
+    query = select(User, Place).join(Place, Place.code == User.place_code).where(within(Place.path, actor))
     if text.strip():
         query = query.where(User.username.contains(text.strip(), autoescape=True)
                             | User.name.contains(text.strip(), autoescape=True))
-    return [(user, place) for user, place in session.execute(query)]
+    return query
+
+
+def users_page(session: Session, actor: Actor, text: str, window: Window) -> Page[tuple[User, Place]]:
+    return page(session, users_query(actor, text), USER_ORDER, window, scalars=False)
+
+
+def all_users(session: Session, actor: Actor, text: str) -> Iterator[list[tuple[User, Place]]]:
+    yield from walk(session, users_query(actor, text), USER_ORDER, EXPORT_MAX_ROWS, scalars=False)
+
+
+def user_columns(session: Session) -> list[Column[tuple[User, Place]]]:
+    departments = labels(session, "department", include_retired=True)
+    return [
+        Column("姓名", lambda row: row[0].name or ""),
+        Column("登录名", lambda row: row[0].username, width=20),
+        Column("角色", lambda row: ROLE_NAMES.get(row[0].role, row[0].role), width=18),
+        Column("所属区划", lambda row: row[1].name, width=16),
+        Column("部门", lambda row: departments.get(row[0].department or "", row[0].department or "")),
+        Column("状态", lambda row: "正常" if row[0].active else "已停用", width=8),
+    ]
 
 
 def managed_user(session: Session, manager: Actor, user_id: int) -> User:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import calendar_store
 from engine.errors import Forbidden, InvalidData, NotFound
+from engine.paging import read_window
 from monitoring import comparison
 from monitoring.department_files import DepartmentFileError
 from monitoring.models import LEVEL_NAMES, Place
@@ -19,6 +20,7 @@ from web.admin.access import CALENDAR_MANAGERS, PLACE_MANAGERS, THRESHOLD_MANAGE
 from web.admin.forms import Outcome, submit
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
+from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
 from web.templating import ROLE_NAMES
 
@@ -44,7 +46,12 @@ def index():
 @roles_required(*USER_MANAGERS)
 def users():
     text = request.args.get("q", "")
-    return render_template("admin/users.html", rows=accounts.users_in_scope(db.session, g.actor, text), q=text)
+    if wants_xlsx(request.args):
+        return xlsx_response("用户", "users", accounts.user_columns(db.session),
+                             accounts.all_users(db.session, g.actor, text), engine().now())
+    found = accounts.users_page(db.session, g.actor, text, read_window(request.args.get("after"),
+                                                                        request.args.get("limit")))
+    return render_template("admin/users.html", page=found, rows=found.rows, q=text)
 
 
 @admin.route("/users/new", methods=["GET", "POST"])
@@ -211,9 +218,14 @@ def uploads():
         if outcome.error is None:
             flash(outcome.result, "success")
             return redirect(url_for("admin.uploads"))
+    if request.method == "GET" and wants_xlsx(request.args):
+        return xlsx_response("部门比对数据上传记录", "uploads", department_data.upload_columns(db.session),
+                             department_data.all_uploads(db.session, g.actor), engine().now())
     problems = outcome.error.problems if isinstance(outcome.error, DepartmentFileError) else []
+    found = department_data.uploads_page(db.session, g.actor, read_window(request.args.get("after"),
+                                                                          request.args.get("limit")))
     return render_template(
-        "admin/uploads.html", rows=department_data.uploads_in_scope(db.session, g.actor),
+        "admin/uploads.html", page=found, rows=found.rows,
         datasets=department_data.datasets_of(g.user), values=request.form, problems=problems,
         errors={} if problems else outcome.errors,
     ), _status(outcome)

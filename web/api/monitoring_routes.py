@@ -6,9 +6,11 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from engine.errors import NotFound
-from monitoring import codelists, comparison, households, notices, permissions, thresholds
+from engine.paging import page
+from monitoring import codelists, comparison, department_access, households, notices, permissions, thresholds
 from monitoring.models import DepartmentUpload, Role
 from monitoring.places import get_place, place_in_scope
+from web.admin.department_data import UPLOAD_ORDER
 from web.api import household_views as hv
 from web.api import paging
 from web.api.auth import current_actor, token_required
@@ -70,14 +72,18 @@ def upload_department_data():
 @api.get("/department-data")
 @token_required
 def list_department_data():
-    county = comparison.county_of(db.session, current_actor().place_path) \
-        if g.user.role in (Role.DEPARTMENT, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE) else None
-    query = select(DepartmentUpload).order_by(DepartmentUpload.id.desc())
-    if county is not None:
-        query = query.where(DepartmentUpload.county_code == county.code)
-    return jsonify([{"id": u.id, "dataset": u.dataset, "department": u.department, "county": u.county_code,
-                     "filename": u.filename, "rows": u.row_count, "uploaded_by": u.uploaded_by,
-                     "uploaded_at": iso(u.uploaded_at)} for u in db.session.execute(query).scalars()])
+    """A department's own uploads; the uploads of the user's county for its cadres; every upload above."""
+    actor = current_actor()
+    if not permissions.sees_by_place(g.user.role):
+        query = department_access.own_uploads(db.session, actor)
+    else:
+        query = select(DepartmentUpload)
+        if g.user.role in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
+            query = query.where(DepartmentUpload.county_code == comparison.county_of(db.session, actor.place_path).code)
+    found = page(db.session, query, UPLOAD_ORDER, paging.window())
+    return paging.paged(found, lambda u: {
+        "id": u.id, "dataset": u.dataset, "department": u.department, "county": u.county_code, "filename": u.filename,
+        "rows": u.row_count, "uploaded_by": u.uploaded_by, "uploaded_at": iso(u.uploaded_at)})
 
 
 @api.post("/thresholds")
