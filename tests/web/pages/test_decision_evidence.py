@@ -3,6 +3,8 @@ approval, the re-check after an objection; the API's task carries the same evide
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 
 import pytest
@@ -23,8 +25,9 @@ pytestmark = pytest.mark.usefixtures("world")
 
 
 def text_of(page) -> str:
+    """What a reader sees: the page's text without its tags."""
     assert page.status_code == 200, page.text
-    return page.text
+    return html.unescape(re.sub(r"<[^>]+>", "", page.text))
 
 
 def test_the_township_review_shows_income_expenses_type_votes_and_documents(api, pages, clock, session):
