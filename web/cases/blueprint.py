@@ -7,9 +7,11 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from engine import instances, versions
 from engine.errors import InvalidData
 from engine.models import InstanceStatus
+from engine.paging import read_window
 from monitoring.documents import store
 from web.boundary import engine, unit_of_work
 from web.cases import listing, page
+from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
@@ -17,9 +19,15 @@ cases = Blueprint("cases", __name__, url_prefix="/cases")
 
 @cases.get("/")
 def index():
+    """One page of the cases in scope, newest first; ``?format=xlsx`` exports all with the same filters."""
     process, status = request.args.get("process") or None, request.args.get("status") or None
+    if wants_xlsx(request.args):
+        return xlsx_response("案件", "cases", listing.case_columns(),
+                             listing.all_cases(db.session, g.actor, process, status), engine().now())
+    found = listing.case_page(db.session, g.actor, read_window(request.args.get("after"), request.args.get("limit")),
+                              process, status)
     return render_template(
-        "cases/index.html", rows=listing.case_rows(db.session, g.actor, process, status), process=process,
+        "cases/index.html", page=found, rows=found.rows, process=process,
         status=status, statuses=listing.STATUSES, processes=[v.key for v in versions.latest_versions(db.session)],
     )
 

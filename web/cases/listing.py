@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -12,8 +12,12 @@ from sqlalchemy.orm import Session, selectinload
 from engine import queries
 from engine.assignment import Actor
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
+from engine.paging import Page, Window, walk
 from monitoring.cases import household_id_of
+from monitoring.id_number import mask_id_number
 from monitoring.models import Household, Place
+from web.exports import EXPORT_MAX_ROWS, Column
+from web.templating import process_name
 
 STATUSES = {  # status -> (Chinese, badge class)
     InstanceStatus.RUNNING: ("办理中", "info"), InstanceStatus.COMPLETED: ("已办结", "ok"),
@@ -29,13 +33,41 @@ class CaseRow:
     steps: list[str]  # names of the open tasks
 
 
-def case_rows(session: Session, actor: Actor, process: str | None = None, status: str | None = None) -> list[CaseRow]:
-    instances = queries.visible_instances(session, actor, process, status)
+def rows_of(session: Session, instances: list[ProcessInstance]) -> list[CaseRow]:
+    """Instances with their households, villages and open steps: three more SELECTs, whatever the count."""
     households = households_by_id(session, (household_id_of(i.business_key) for i in instances))
     steps = open_step_names(session, [i.id for i in instances])
     villages = place_names(session, {i.place_code for i in instances})
     return [CaseRow(i, households.get(household_id_of(i.business_key)), villages.get(i.place_code, i.place_code),
                     steps.get(i.id, [])) for i in instances]
+
+
+def case_page(session: Session, actor: Actor, window: Window, process: str | None = None,
+              status: str | None = None) -> Page[CaseRow]:
+    """One page of the visible cases, newest first."""
+    found = queries.instances_page(session, actor, window, process, status)
+    return Page(rows_of(session, found.rows), found.total, found.next_cursor)
+
+
+def all_cases(session: Session, actor: Actor, process: str | None, status: str | None) -> Iterator[list[CaseRow]]:
+    for instances in walk(session, queries.instances_query(actor, process, status), queries.INSTANCE_ORDER,
+                          EXPORT_MAX_ROWS):
+        yield rows_of(session, instances)
+
+
+def case_columns() -> list[Column[CaseRow]]:
+    return [
+        Column("案件号", lambda r: r.instance.id, "int", width=8),
+        Column("户主", lambda r: r.household.head.name if r.household and r.household.head else "", width=12),
+        Column("身份证号", lambda r: mask_id_number(r.household.head.id_number) if r.household and r.household.head
+               else "", width=22),
+        Column("嘎查村", lambda r: r.village, width=16),
+        Column("流程", lambda r: process_name(r.instance.process_key), width=16),
+        Column("状态", lambda r: STATUSES[r.instance.status][0] if r.instance.status in STATUSES else ""),
+        Column("当前步骤", lambda r: "、".join(r.steps), width=20),
+        Column("发起日期", lambda r: r.instance.created_at, "date"),
+        Column("结束日期", lambda r: r.instance.ended_at, "date"),
+    ]
 
 
 def households_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Household]:
