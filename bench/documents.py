@@ -33,8 +33,8 @@ def notice_context(households: int) -> dict:
     """Annex 2 of a village that decided ``households`` households at one meeting."""
     rows = [{"number": n, "name": f"村民{n:03d}", "size": n % 6 + 1, "group": f"{n % 9 + 1}组",
              "type": TYPES[n % 3], "risk": RISKS[n % len(RISKS)]} for n in range(1, households + 1)]
-    meeting = {"date": "2026年3月2日", "form": "村民代表大会", "attendees": 35, "votes_for": 33, "votes_against": 2,
-               "abstained": 0, "approved": True, "reason": ""}
+    meeting = {"date": "2026年3月2日", "form": "村民代表大会", "attendees": 35, "approved": True, "reason": "",
+               "votes": [{"tally": "同意33票，反对2票，弃权0票", "approved": True}] * households}
     return {"place": PLACE, "bodies": BODIES, "rows": rows, "meeting": meeting,
             "notice": {"starts_on": "2026年3月2日", "ends_on": "2026年3月7日", "days": 5, "count": households}}
 

@@ -18,7 +18,7 @@ from engine import clock
 from engine.errors import InvalidData, ScriptError
 from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
-from monitoring import comparison, households, notices, thresholds
+from monitoring import comparison, households, notices, thresholds, votes
 from monitoring.cases import household_id_of
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
@@ -112,6 +112,14 @@ def check_comparison_review(review: dict[str, Any], hits: list[Any], gaps: list[
         raise InvalidData("研判结论与比对结果不符", fields)
 
 
+def check_votes(appraisal: dict[str, Any], majority: str = votes.DEFAULT_MAJORITY) -> None:
+    """The meeting's votes for this household must add up and give the result recorded (``monitoring.votes``);
+    ``majority`` is the process's rule: ``attendees`` (default) or ``cast``."""
+    problems = votes.vote_problems(appraisal, majority)
+    if problems:
+        raise InvalidData("表决票数与评议结果不符", problems)
+
+
 def record_rejection(step_id: str, reason: str) -> None:
     """The case ends without inclusion: keep the reason the household is told (反馈原因), under the name the
     deployed model gives the step that refused (走访排查), which is what the household and officials read."""
@@ -187,6 +195,7 @@ FUNCTIONS: dict[str, Callable] = {
     "post_notice": post_notice,
     "compare_with_departments": compare_with_departments,
     "check_comparison_review": check_comparison_review,
+    "check_votes": check_votes,
     "record_rejection": record_rejection,
     "mark_monitored": mark_monitored,
 }

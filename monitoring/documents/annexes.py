@@ -295,15 +295,25 @@ def _notice_row(number: int, stage: str, household: Household, data: dict[str, A
 
 
 def _meeting(cases: list[dict[str, Any]], label: _Labels) -> dict[str, Any]:
-    """The appraisal meeting: one meeting decided every household of a notice, so the first record is it."""
+    """The appraisal meeting: its date, form and attendees are the batch's, the votes each household's own."""
     record = next((data["appraisal"] for data in cases if data.get("appraisal")), {})
-    counts = [record.get(k) for k in ("attendees", "votes_for", "votes_against")]
-    abstained = counts[0] - counts[1] - counts[2] if all(isinstance(c, int) for c in counts) else None
     return {"meeting": {
         "date": _cn_iso(record.get("meeting_date")), "form": label("meeting_form", record.get("meeting_form")),
-        "attendees": counts[0], "votes_for": counts[1], "votes_against": counts[2],
-        "abstained": abstained if abstained is None or abstained >= 0 else None,
-        "approved": record.get("approved"), "reason": record.get("reason") or ""}}
+        "attendees": record.get("attendees"), "approved": record.get("approved"), "reason": record.get("reason") or "",
+        "votes": [_votes(data.get("appraisal") or {}) for data in cases]}}
+
+
+def _votes(record: dict[str, Any]) -> dict[str, Any]:
+    """One household's tally as printed; a case recorded before abstentions were asked counts the rest of
+    those present as abstaining."""
+    counts = [record.get(k) for k in ("attendees", "votes_for", "votes_against", "votes_abstain")]
+    if not all(isinstance(c, int) for c in counts[1:3]):
+        return {"tally": "", "approved": record.get("approved")}
+    abstained = counts[3]
+    if not isinstance(abstained, int) and isinstance(counts[0], int) and counts[0] >= counts[1] + counts[2]:
+        abstained = counts[0] - counts[1] - counts[2]
+    tally = f"同意{counts[1]}票，反对{counts[2]}票" + (f"，弃权{abstained}票" if isinstance(abstained, int) else "")
+    return {"tally": tally, "approved": record.get("approved")}
 
 
 def _reply_references(cases: list[dict[str, Any]], label: _Labels) -> dict[str, Any]:
@@ -332,7 +342,7 @@ def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[
         "rows": [_notice_row(n, notice.stage, loaded[i], cases.get(i, {}), label) for n, i in enumerate(ids, 1)],
     }
     extra = NOTICE_EXTRAS.get(kind)
-    return {**context, **extra([cases[i] for i in ids if i in cases], label)} if extra else context
+    return {**context, **extra([cases.get(i, {}) for i in ids], label)} if extra else context
 
 
 def context_for(session: Session, kind: str, subject_id: int | None, today: date) -> dict[str, Any]:

@@ -119,15 +119,15 @@ class FakeDomain:
     def functions(self) -> dict[str, Any]:
         names = ["record_application", "record_visit", "record_authorization", "issue_documents", "post_notice",
                  "issue_notice_document", "compare_with_departments", "check_comparison_review", "record_rejection",
-                 "mark_monitored"]
+                 "mark_monitored", "check_votes"]
         return {name: self._recorded(name) for name in names}
 
     def _recorded(self, name: str) -> Any:
         implementation = getattr(self, "_" + name)
 
-        def call(*args: Any) -> Any:
-            self.calls.append((name, args))
-            return implementation(*args)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, (*args, *kwargs.values())))
+            return implementation(*args, **kwargs)
 
         return call
 
@@ -142,6 +142,9 @@ class FakeDomain:
 
     def _check_comparison_review(self, review: dict[str, Any], hits: list[Any], gaps: list[Any]) -> None:
         """The domain checks the judgement against the findings (tests/web); the fake keeps only the call."""
+
+    def _check_votes(self, appraisal: dict[str, Any], majority: str) -> None:
+        """The domain checks the votes against the result (tests/web); the fake keeps only the call."""
 
     def _record_application(self, application: dict[str, Any]) -> str:
         return application["applied_on"]
@@ -445,6 +448,7 @@ def test_the_happy_path_from_application_to_monitoring(model):
         ("record_visit", (visit,)),
         ("record_authorization", (authorization, MEMBERS)),
         ("issue_documents", (["annex1", "annex7"], "authorize")),
+        ("check_votes", ({**APPRAISAL, "votes_abstain": None, "reason": None}, "attendees")),
         ("post_notice", ("identification_first", 5)),
         ("issue_notice_document", (1, "appraisal")),
         ("compare_with_departments", ()),
@@ -459,10 +463,10 @@ def test_the_happy_path_from_application_to_monitoring(model):
     assert data["visit_result"] == {"per_capita_income": 5000.0, "income_line": 8300.0, "suggested_type": "marginal"}
     assert data["authorization"] == authorization
     assert "members" not in data, "ID numbers go to the household record, never into the case"
-    assert data["appraisal"] == {**APPRAISAL, "reason": None}
+    assert data["appraisal"] == {**APPRAISAL, "votes_abstain": None, "reason": None}
     assert data["township_review"] == {**TOWNSHIP, "reason": None}
     assert data["exclusion_hits"] == [] and data["data_gaps"] == []
-    assert data["county_review"] == {**COUNTY, "reason": None}
+    assert data["county_review"] == {**COUNTY, "reason": None, "opinion": None}
     assert data["entry"] == {**ENTRY, "type_reason": None}
     assert data["notice"] == {"notice_id": 2, "starts_on": "2026-03-08", "ends_on": "2026-03-13",
                               "stage": "identification_second"}

@@ -181,8 +181,9 @@ def complete_batch():
     if not all(isinstance(t, str) for t in task_ids):
         raise ApiError(400, "bad_request", "task_ids 应为字符串列表", {"task_ids": "应为字符串列表"})
     data = field(body, "data", dict, required=False) or {}
+    per_task = field(body, "per_task", dict, required=False)  # task id -> its own answers, checked by the engine
     with unit_of_work() as session:
-        instance_ids = tasks.complete_tasks(engine(), session, task_ids, current_actor(), data)
+        instance_ids = tasks.complete_tasks(engine(), session, task_ids, current_actor(), data, per_task)
     return jsonify({"instances": [_instance_body(i) for i in instance_ids]})
 
 
