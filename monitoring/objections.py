@@ -54,12 +54,12 @@ def recheck_of(bpmn_id: str, data: Mapping[str, Any]) -> Recheck | None:
     last = recorded[-1] if isinstance(recorded[-1], dict) else {}
     said = last.get("objection") if isinstance(last.get("objection"), dict) else {}
     earlier = last.get("visit") if isinstance(last.get("visit"), dict) else {}
-    return Recheck(by=_shown(said.get("by")), content=_shown(said.get("content")),
+    return Recheck(by=shown_text(said.get("by")), content=shown_text(said.get("content")),
                    received_on=_date(last.get("received_on")), earlier_visit_on=_date(earlier.get("visited_on")))
 
 
-def _shown(text: Any) -> str:
-    """Text as recorded, with any ID or phone number a recorder typed into it masked."""
+def shown_text(text: Any) -> str:
+    """An objection's text as recorded, with any ID or phone number a recorder typed into it masked."""
     return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), mask_id_numbers_in(str(text or "")))
 
 

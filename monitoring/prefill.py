@@ -2,6 +2,9 @@
 
 "Data entered once is reused by every later step" (domain.md §8): the form of a step starts from
 the case's data (a re-verification starts from the last visit) and from the household record.
+What says when a step took place, and its verdict, are never carried over from an earlier time: a re-check
+after an objection is a new visit on its own day with its own result, and a reused date or "符合" would be
+submitted unseen.
 """
 
 from __future__ import annotations
@@ -16,17 +19,25 @@ from monitoring.rules import GUARANTEE_FLAGS
 
 # The processes keep each step's answers in one dict named after the step (a few use a noun instead).
 ANSWER_KEYS = {"apply": "application", "authorize": "authorization", "comparison_review": "comparison"}
+# Answers that belong to one time a step is done: when, and what was decided.
+DATES = ("applied_on", "visited_on", "signed_on", "meeting_date", "entry_date")
+VERDICTS = ("approved", "decision", "reason")
 
 
 def _from_case(bpmn_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The step's own earlier answers (a re-verification after an objection starts from the last visit)."""
+    """The step's own earlier answers (a re-verification after an objection starts from the last visit's figures)."""
     answers = data.get(ANSWER_KEYS.get(bpmn_id, bpmn_id))
-    return {k: v for k, v in answers.items() if v is not None} if isinstance(answers, dict) else {}
+    if not isinstance(answers, dict):
+        return {}
+    return {k: v for k, v in answers.items() if v is not None and k not in DATES and k not in VERDICTS}
 
 
 def _visit(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
+    """The first visit is usually recorded on the day; a re-check's date is typed, never the first visit's."""
     latest = household.measurements[-1] if household.measurements else None
-    values: dict[str, Any] = {"visited_on": today.isoformat(), "year": today.year}
+    values: dict[str, Any] = {"year": today.year}
+    if "visit" not in data:
+        values["visited_on"] = today.isoformat()
     if latest is not None:
         values.update({name: float(getattr(latest, name)) for name in MONEY_FIELDS})
         values.update({flag: getattr(latest, flag) for flag in GUARANTEE_FLAGS})
@@ -41,10 +52,14 @@ def _authorize(household: Household, data: dict[str, Any], today: date) -> dict[
 
 
 def _entry(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
+    """The type the visit's figures suggest and the risk types the visit recorded (the last visit, after a re-check)."""
     suggested = (data.get("visit_result") or {}).get("suggested_type")
+    risk_types = (data.get("visit") or {}).get("risk_types")
     values: dict[str, Any] = {"entry_date": today.isoformat()}
     if suggested:
         values["monitoring_type"] = suggested
+    if risk_types:
+        values["risk_types"] = list(risk_types)
     return values
 
 

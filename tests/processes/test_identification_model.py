@@ -550,6 +550,7 @@ def test_an_objection_during_the_first_notice_sends_the_case_back_to_the_visit(m
     domain = FakeDomain()
     case = Case(model, domain, channel="self_declared")
     through_appraisal(case)
+    first_visit = case.data["visit"]
     case.pass_time(timedelta(days=2))
     case.object({"by": "村民李某", "content": "家中有大额存款"})
 
@@ -558,7 +559,8 @@ def test_an_objection_during_the_first_notice_sends_the_case_back_to_the_visit(m
     assert case.due("visit") == add_working_days("2026-03-04", 5), "re-verification has its own five working days"
     assert case.data["objection"] == {"by": "村民李某", "content": "家中有大额存款"}
     assert case.data["objections"] == [{"stage": "identification_first", "notice_id": 1, "received_on": "2026-03-04",
-                                        "objection": {"by": "村民李某", "content": "家中有大额存款"}}]
+                                        "objection": {"by": "村民李某", "content": "家中有大额存款"},
+                                        "visit": first_visit}]
     case.complete("visit", {**VISIT, "visited_on": "2026-03-05"})
     assert case.ready() == ["appraisal"], "the authorization letter is already signed"
     case.complete("appraisal", APPRAISAL)

@@ -167,7 +167,8 @@ def test_an_objection_sends_the_household_back_to_verification_and_a_new_notice(
     assert [t["bpmn_id"] for t in objected.json["tasks"]] == ["visit"]
     again = form_data(cun, instance["id"], "visit")
     assert again["wage_income"] == 6000  # the re-verification starts from what the first visit found
-    cun.complete(instance["id"], "visit", {**again, "approved": True, "risk_types": ["illness"]})
+    cun.complete(instance["id"], "visit", {**again, "visited_on": "2026-03-04", "approved": True,
+                                           "risk_types": ["illness"]})
     after = api("cun").get(f"/instances/{instance['id']}").json
     assert [t["bpmn_id"] for t in after["tasks"]] == ["appraisal"]  # already authorized: not signed twice
     cun.complete(instance["id"], "appraisal", form_data(cun, instance["id"], "appraisal", **APPRAISAL))
