@@ -160,7 +160,7 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
     if key in CODE_LISTS:
         return label(value, CODE_LISTS[key])
     if key in STEP_VALUED:
-        return context.steps.get(value, value)
+        return context.steps.get(value, "—")
     if key in FIELD_VALUED:
         return _title(value, context.everything)
     if key == "stage":

@@ -6,16 +6,21 @@ The diagram highlights the same facts the page states in words, so the page is u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from engine.calendar import CHINA_TZ
 from engine.core import LoadedVersion
 from engine.models import AuditEvent, ProcessInstance, Task
 from monitoring.models import Role
-from web.templating import ROLE_NAMES
+from web.templating import ROLE_NAMES, cn_date, cn_datetime
 
 LANE_NAMES = {**ROLE_NAMES, Role.VILLAGE: "嘎查村", Role.TOWNSHIP: "苏木乡镇", Role.COUNTY: "旗县"}
 MESSAGE_NAMES = {"objection": "异议"}
+# what a case awaiting a message is doing, in the reader's words (an objection is only awaited during a notice)
+MESSAGE_WAITS = {"objection": "公示中，可提出异议"}
+OTHER_MESSAGE_WAIT = "等待外部消息"
+UNNAMED_WAIT = "等待中"
 # the BPMN element each kind of audit event says was passed
 _PASSED = {"task_completed": "element", "timer_fired": "element", "instance_completed": "end"}
 
@@ -29,7 +34,17 @@ class Awaited:
     step: str
     until: datetime | None = None
     name: str = ""  # of the message
-    message: str = ""  # its name in Chinese
+    message: str = ""  # what the case is doing while it waits for it, in Chinese
+
+    @property
+    def until_text(self) -> str:
+        """至2026年3月7日 for a wait that ends at midnight (the end of the 7th), else with the time."""
+        if self.until is None:
+            return ""
+        local = self.until.astimezone(CHINA_TZ)
+        if local.time() == time(0):
+            return f"至{cn_date(local.date() - timedelta(days=1))}"
+        return f"至{cn_datetime(local)}"
 
 
 @dataclass(frozen=True)
@@ -45,10 +60,10 @@ class Progress:
 
 
 def element_names(version: LoadedVersion) -> dict[str, str]:
-    """BPMN id -> name of every element of the version (its id when unnamed)."""
+    """BPMN id -> name of every named element of the version (an id is no word for a reader)."""
     specs = (version.spec, *version.subprocess_specs.values())
-    return {ts.bpmn_id: ts.bpmn_name or ts.bpmn_id for spec in specs for ts in spec.task_specs.values()
-            if getattr(ts, "bpmn_id", None)}
+    return {ts.bpmn_id: ts.bpmn_name for spec in specs for ts in spec.task_specs.values()
+            if getattr(ts, "bpmn_id", None) and ts.bpmn_name}
 
 
 def progress(instance: ProcessInstance, open_tasks: list[Task], events: list[AuditEvent],
@@ -62,9 +77,9 @@ def progress(instance: ProcessInstance, open_tasks: list[Task], events: list[Aud
 
 
 def _awaited(item: dict[str, Any], names: dict[str, str]) -> Awaited:
-    step = names.get(item["task"], item["task"])
+    step = names.get(item["task"], UNNAMED_WAIT)
     if item["type"] == "timer":
         until = datetime.fromisoformat(item["until"]) if item.get("until") else None
         return Awaited("timer", item["task"], step, until=until)
     name = item["name"]
-    return Awaited("message", item["task"], step, name=name, message=MESSAGE_NAMES.get(name, name))
+    return Awaited("message", item["task"], step, name=name, message=MESSAGE_WAITS.get(name, OTHER_MESSAGE_WAIT))

@@ -39,7 +39,7 @@ def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict
     if event.type == "instance_started":
         return "发起案件", ""
     if event.type == "timer_fired":
-        return f"时限届满：{element_names.get(detail.get('element'), '定时事件')}", ""
+        return _elapsed(element_names.get(detail.get("element"))), ""
     if event.type == "message_received":
         return f"收到{MESSAGE_NAMES.get(detail.get('name'), '消息')}", _payload(detail.get("payload"))
     if event.type == "instance_cancelled":
@@ -49,6 +49,13 @@ def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict
     if event.type == "error":
         return "流程出错，已记录，请联系系统管理员", ""
     return "系统记录", ""
+
+
+def _elapsed(name: str | None) -> str:
+    """第一次公示期届满; a catch event named for its end (公示期满) as it is."""
+    if not name:
+        return "期限届满"
+    return name if name.endswith("满") else f"{name}届满"
 
 
 def _payload(payload: Any) -> str:

@@ -84,12 +84,13 @@ def test_during_a_notice_the_page_says_until_when_the_timer_waits(api, pages, cl
     instance_id = case_on_first_notice(api)
     page = pages("zhen").get(f"/cases/{instance_id}")
     assert {"id": "first_notice", "type": "timer"} in highlights(page)["waiting"]
-    assert "等待时限" in page.text and "第一次公示期" in page.text and "2026年3月8日 00:00" in page.text
-    assert "等待消息" in page.text and "异议" in page.text
+    assert "<b>第一次公示期</b><time" in page.text and ">至2026年3月7日</time>" in page.text  # to the end of the 7th
+    assert "<b>第一次公示期</b>：公示中，可提出异议" in page.text
+    assert "等待消息" not in page.text and "等待时限" not in page.text
     assert sweep(clock) == 1
     after = pages("zhen").get(f"/cases/{instance_id}")
     assert highlights(after)["active"] == ["township_review"]
-    assert "时限届满" in after.text and highlights(after)["waiting"] == []
+    assert "<b>系统</b> 第一次公示期届满" in after.text and highlights(after)["waiting"] == []
 
 
 def test_the_diagram_route_serves_the_deployed_bpmn(api, pages):

@@ -163,9 +163,10 @@ def test_the_record_shows_members_a_measurement_and_a_case_timeline(pages, two_h
     assert "2026年" in page and "8,200.00" in page and "4,100.00" in page  # net and per-capita net income
     assert "低于监测标准 8,900.00" in page
     assert "识别监测对象 #" in page and "办理中" in page
-    assert "cun 于 2026年3月2日 09:00 发起（农牧户自主申报）" in page
+    assert "嘎查村干部（艾力嘎查）于 2026年3月2日 09:00 发起（农牧户自主申报）" in page
     timeline = re.findall(r"<li><time[^>]*>([^<]*)</time><b>([^<]*)</b>([^<]*)</li>", page)
-    assert [(at, who) for at, who, _ in timeline] == [("2026年3月2日 09:00", "cun"), ("2026年3月2日 10:00", "cun")]
+    cadre = "嘎查村干部（艾力嘎查）"  # no 姓名 recorded: role and place, never the login id
+    assert [(at, who) for at, who, _ in timeline] == [("2026年3月2日 09:00", cadre), ("2026年3月2日 10:00", cadre)]
     assert "发起案件" in timeline[0][2] and "认领" in timeline[1][2] and "农牧户申请" in timeline[1][2]
     assert "当前步骤：<b>农牧户申请</b>" in page
     assert re.search(r'href="/cases/\d+"', page)
