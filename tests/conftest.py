@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
-import monitoring.models  # noqa: F401  (registers tables)
+import monitoring.models  # registers tables
+import web.auth.login
 from engine.assignment import Actor
 from engine.clock import FrozenClock
 from engine.models import Base
@@ -24,39 +28,66 @@ CST = timezone(timedelta(hours=8))
 START = datetime(2026, 3, 2, 9, 0, tzinfo=CST)  # a Monday
 PASSWORD = "secret-pass-1"
 _counter = itertools.count()
+# Real scrypt at a test-sized cost: the production cost (n=2**15, about 0.2 s a hash by design) was most of the
+# suite's time, as every test's users are hashed and every login checks one.
+TEST_PASSWORD_HASH = "scrypt:256:8:1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_sized_password_hashes() -> Iterator[None]:
+    """Passwords stored in tests are hashed and checked for real, only cheaper (the hash names its own cost)."""
+    cheap = partial(generate_password_hash, method=TEST_PASSWORD_HASH)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(monitoring.models, "generate_password_hash", cheap)
+        patch.setattr(web.auth.login, "generate_password_hash", cheap)
+        web.auth.login._unknown_user_hash.cache_clear()
+        yield
+        web.auth.login._unknown_user_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[postgres.ThrowawayPostgres | None]:
+def postgres_server() -> Iterator[postgres.ThrowawayPostgres]:
+    """One server per test process (each xdist worker starts its own), with the schema in a template database."""
     if not postgres.available():
         pytest.fail("PostgreSQL server binaries are missing; .ci/run installs them")
     server = postgres.ThrowawayPostgres()
-    admin_url = server.start()
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    server.admin_url = server.start()
+    server.admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+    with server.admin.connect() as conn:
         conn.execute(text("CREATE DATABASE fangpin_template"))
-    admin.dispose()
     schema = create_engine(server.url("fangpin_template"))
     Base.metadata.create_all(schema)
     schema.dispose()
-    server.admin_url = admin_url
     yield server
+    server.admin.dispose()
     server.stop()
 
 
 def _postgres_database(server: postgres.ThrowawayPostgres) -> str:
     name = f"fangpin_test_{next(_counter)}"
-    admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with server.admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} TEMPLATE fangpin_template"))
-    admin.dispose()
     return server.url(name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """The schema, built once per test process: each test copies the file, a thousand times cheaper than
+    ``create_all``, and still gets a database of its own."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "fangpin.db"
+    schema = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(schema)
+    schema.dispose()
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> str:
+    """A fresh database of this test's own, with every table and no row."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'fangpin.db'}"
+        path = tmp_path / "fangpin.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     return _postgres_database(request.getfixturevalue("postgres_server"))
 
 
@@ -84,8 +115,6 @@ def app(database_url, clock, tmp_path, forms_dir):
         "TOKEN_MAX_AGE": 3 * 365 * 24 * 3600,
     }, clock=clock)
     with app.app_context():
-        if database_url.startswith("sqlite"):
-            Base.metadata.create_all(db.engine)
         yield app
         db.session.remove()
         db.engine.dispose()

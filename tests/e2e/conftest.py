@@ -1,12 +1,15 @@
-"""An instance folder of its own for each end-to-end test."""
+"""An instance folder of its own for each end-to-end test; one Chromium for all the browser tests of a process."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser
 
 from tests.conftest import FIXTURES
+from tests.e2e.browser import chromium
 
 
 @pytest.fixture
@@ -18,3 +21,11 @@ def env(tmp_path):
     return {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path / "instance"),
             "FANGPIN_FORMS_DIR": str(FIXTURES / "forms"), "FANGPIN_PROCESSES_DIR": str(shipped),
             "FANGPIN_SECRET_KEY": "e2e-secret"}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Chromium, started once per test process (each xdist worker its own): a start costs seconds, and every
+    test still opens windows of its own (``browser.new_page``, ``open_window``), with their own cookies."""
+    with chromium() as instance:
+        yield instance

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitoring.id_number import check_digit
-from tests.e2e.browser import chromium, open_window, screenshot
+from tests.e2e.browser import open_window, screenshot
 from tests.e2e.server import cli, running_server
 
 PASSWORD = "fangpin2026"  # the demo's password (web/demo.py)
@@ -38,12 +38,6 @@ def demo(tmp_path_factory):
     cli(env, "demo")
     with running_server(env) as root:
         yield root, env
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def api(root: str, username: str, method: str, path: str, body: dict | None = None) -> dict:

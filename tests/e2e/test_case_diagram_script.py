@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
-
-from tests.e2e.browser import chromium
 
 SCRIPT = Path(__file__).resolve().parents[2] / "web" / "static" / "js" / "case-diagram.js"
 FAILED = "流程图无法显示，请参阅上方的当前步骤和下方的办理记录。"
@@ -15,12 +12,6 @@ FAILED = "流程图无法显示，请参阅上方的当前步骤和下方的办�
 BOX = f"""<div id="case-diagram" class="diagram" data-xml="/cases/1/diagram.bpmn" data-failed="{FAILED}"></div>
 <script type="application/json" id="case-diagram-data">{{"completed": [], "active": [], "waiting": [], "lanes": {{}}}}
 </script>"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 def test_when_the_viewer_file_did_not_load_the_box_says_so(browser):

@@ -1,0 +1,31 @@
+"""The shared fixtures keep what the suite relies on while they save time: a database of each test's own with the
+whole schema and no row, and passwords hashed and checked for real (only at a test-sized cost)."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, func, inspect, select
+
+from engine.models import Base
+from monitoring.models import User
+from tests.conftest import PASSWORD, TEST_PASSWORD_HASH
+
+
+def test_each_test_gets_a_database_with_every_table_and_no_row(database_url):
+    engine = create_engine(database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) >= set(Base.metadata.tables)
+        with engine.connect() as connection:
+            counts = {name: connection.execute(select(func.count()).select_from(table)).scalar()
+                      for name, table in Base.metadata.tables.items()}
+        assert set(counts.values()) == {0}, counts
+    finally:
+        engine.dispose()
+
+
+def test_passwords_are_hashed_with_scrypt_and_checked_for_real(session, create_user):
+    create_user("cun", "village", "150223100201")
+    user = session.execute(select(User).where(User.username == "cun")).scalar_one()
+    assert user.password_hash.startswith(f"{TEST_PASSWORD_HASH}$")
+    assert PASSWORD not in user.password_hash
+    assert user.check_password(PASSWORD)
+    assert not user.check_password(PASSWORD + "x")
