@@ -13,6 +13,7 @@ from engine import queries
 from engine.assignment import Actor
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.paging import Page, Window, walk
+from monitoring import case_outcomes
 from monitoring.cases import household_id_of
 from monitoring.id_number import mask_id_number
 from monitoring.models import Household, Place
@@ -31,15 +32,17 @@ class CaseRow:
     household: Household | None
     village: str
     steps: list[str]  # names of the open tasks
+    outcome: str | None  # how an ended case ended (monitoring.case_outcomes)
 
 
 def rows_of(session: Session, instances: list[ProcessInstance]) -> list[CaseRow]:
-    """Instances with their households, villages and open steps: three more SELECTs, whatever the count."""
+    """Instances with their households, villages, open steps and outcomes: a few more SELECTs, whatever the count."""
     households = households_by_id(session, (household_id_of(i.business_key) for i in instances))
     steps = open_step_names(session, [i.id for i in instances])
     villages = place_names(session, {i.place_code for i in instances})
+    ended = case_outcomes.outcomes(session, instances)
     return [CaseRow(i, households.get(household_id_of(i.business_key)), villages.get(i.place_code, i.place_code),
-                    steps.get(i.id, [])) for i in instances]
+                    steps.get(i.id, []), ended.get(i.id)) for i in instances]
 
 
 def case_page(session: Session, actor: Actor, window: Window, process: str | None = None,

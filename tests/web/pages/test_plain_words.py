@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.web.pages.test_cases import case_on_first_notice
-from tests.web.test_identification import new_household, through_first_notice
+from tests.web.test_identification import form_data, new_household, sweep, through_first_notice
 
 pytestmark = pytest.mark.usefixtures("world")
 
@@ -30,3 +30,29 @@ def test_case_pages_show_no_hash_and_no_version_number(api, pages):
     assert "附件2" in page  # the notice's document is listed
     for text in (page, listing):
         assert "SHA-256" not in text and not re.search(r"第\s*\d+\s*版", text)
+
+
+def outcome_of(listing: str, instance_id: int) -> str:
+    row = re.search(rf'<tr data-instance="{instance_id}">(.*?)</tr>', listing, re.DOTALL).group(1)
+    return re.search(r'<td data-label="状态">(.*?)</td>', row, re.DOTALL).group(1)
+
+
+def test_the_case_list_says_how_each_case_ended(api, pages, clock):
+    included = through_first_notice(api, clock, new_household(api))["id"]
+    api("zhen").complete(included, "township_review", {"approved": True, "opinion": "逐户审核属实"})
+    qi = api("qi")
+    qi.complete(included, "county_review", {"approved": True, "review_method": "joint",
+                                            "reply_reference": "达旗乡振字〔2026〕12号"})
+    sweep(clock)
+    qi.complete(included, "entry", form_data(qi, included, "entry", risk_types=["illness"]))
+    refused = through_first_notice(api, clock, new_household(api))["id"]
+    api("zhen").complete(refused, "township_review",
+                         {"approved": False, "reason": "家庭有稳定务工收入，人均纯收入高于监测线"})
+    cancelled = through_first_notice(api, clock, new_household(api))["id"]
+    assert pages("qi").post(f"/cases/{cancelled}/cancel", {"reason": "重复登记", "confirm": "yes"}).status_code == 302
+
+    listing = pages("qi").get("/cases/").text
+    assert "纳入监测（边缘易致贫户）" in outcome_of(listing, included)
+    assert "未纳入，原因：家庭有稳定务工收入，人均纯收入高于监测线" in outcome_of(listing, refused)
+    assert "已撤销，原因：重复登记" in outcome_of(listing, cancelled)
+    assert "已办结" not in listing.split("<tbody>")[1]
