@@ -14,7 +14,7 @@ from web.documents.service import documents_dir
 from web.downloads import send_download
 from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
-from web.inbox import listing, task_pages
+from web.inbox import batch_page, listing, task_pages
 from web.inbox.schema_form import Submission
 
 inbox = Blueprint("inbox", __name__, url_prefix="/tasks")
@@ -83,19 +83,20 @@ def task(task_id: str):
 
 @inbox.route("/batch", methods=["GET", "POST"])
 def batch():
-    work = task_pages.open_batch(db.session, request.values.getlist("task"), g.actor)
-    if request.method == "GET":  # what one household's form would start from (e.g. today's meeting date)
-        return task_pages.render_batch(work, task_pages.initial_values(db.session, work.items[0]))
-    submission = Submission(work.schema or {}, request.form)
-    if submission.errors:
-        errors = {**task_pages.form_errors(work.items[0], submission.data), **submission.errors}
-        return task_pages.render_batch(work, submission.data, errors, submission.raw)
+    work = batch_page.open_batch(db.session, request.values.getlist("task"), g.actor)
+    if request.method == "GET":
+        return batch_page.render_batch(work, batch_page.initial_answers(work))
+    answers = batch_page.read_answers(work, request.form)
+    if answers.errors:
+        answers.errors = batch_page.all_problems(work, answers)
+        return batch_page.render_batch(work, answers)
     try:
         with unit_of_work() as session:
-            tasks.complete_tasks(engine(), session, [w.task.id for w in work.items], g.actor, submission.data)
+            tasks.complete_tasks(engine(), session, work.task_ids, g.actor, answers.shared, answers.own)
     except InvalidData as error:
-        return task_pages.render_batch(work, submission.data, error.fields, submission.raw)
-    flash(f"已为 {len(work.items)} 户一次提交：{work.step_name}", "success")
+        answers.errors = error.fields
+        return batch_page.render_batch(work, answers)
+    flash(f"已为 {len(work.items)} 户一次提交：{work.step_name}{batch_page.outcome(answers)}", "success")
     return redirect(url_for("inbox.index"))
 
 

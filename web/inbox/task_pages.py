@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import drafts, instances, tasks
 from engine.assignment import Actor
-from engine.errors import Conflict, InvalidData
+from engine.errors import InvalidData
 from engine.models import ProcessInstance, Task, TaskDraft, TaskState
 from monitoring import attachments, cases
 from monitoring.evidence import evidence_for
@@ -36,25 +36,6 @@ class Work:
     @property
     def ready(self) -> bool:
         return self.task.state == TaskState.READY
-
-
-@dataclass
-class BatchWork:
-    """Tasks of one step in one village (checked by ``open_batch``): the first speaks for all."""
-
-    items: list[Work]
-
-    @property
-    def schema(self) -> dict[str, Any] | None:
-        return self.items[0].schema
-
-    @property
-    def step_name(self) -> str:
-        return self.items[0].task.name
-
-    @property
-    def village_code(self) -> str:
-        return self.items[0].task.place_code
 
 
 def open_work(session: Session, task_id: str, actor: Actor) -> Work:
@@ -95,8 +76,7 @@ def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[st
 
 
 def batchable(work: Work) -> bool:
-    loaded = engine().versions.get(db.session, work.instance.version_id)
-    return loaded.step_property(work.task.bpmn_id, tasks.BATCH_PROPERTY) == "true"
+    return tasks.batch_scope(engine(), db.session, work.task, work.instance.version_id) is not None
 
 
 def form_errors(work: Work, data: dict[str, Any]) -> dict[str, str]:
@@ -129,21 +109,3 @@ def store_uploads(work: Work, actor: Actor,
         except InvalidData as error:
             refused.update(error.fields)
     return uploads, refused
-
-
-def open_batch(session: Session, task_ids: list[str], actor: Actor) -> BatchWork:
-    """Several READY tasks of the same batchable step in one village, or a clear refusal."""
-    if len(task_ids) < 2:
-        raise InvalidData("请至少选择两户", {"task": "至少选择两户"})
-    items = [open_work(session, task_id, actor) for task_id in dict.fromkeys(task_ids)]
-    if any(not w.ready for w in items):
-        raise Conflict("所选任务中有已办理的任务，请返回待办刷新")
-    tasks.check_batch(engine(), session, [w.task for w in items])
-    return BatchWork(items)
-
-
-def render_batch(work: BatchWork, values: dict[str, Any], errors: dict[str, str] | None = None,
-                 raw: dict[str, str] | None = None) -> tuple[str, int]:
-    return render_template("inbox/batch.html", work=work, **_form(work.schema, values, errors, raw)), \
-        422 if errors else 200
-

@@ -142,10 +142,11 @@ def test_three_households_appraised_at_one_meeting_share_one_notice(api, world, 
     task_ids = re.findall(r'name="task" value="([0-9a-f-]+)"', inbox.text)
     assert len(task_ids) == 3 and "批量办理选中的农户" in inbox.text
     page = browser.get("/tasks/batch?" + "&".join(f"task={t}" for t in task_ids))
-    assert page.status_code == 200 and page.text.count("巴特尔") == 3
-    fields = {"meeting_date": "2026-03-02", "meeting_form": "representative_meeting", "attendees": "35",
-              "votes_for": "33", "votes_against": "2", "approved": "true"}
-    done = browser.post("/tasks/batch", [*(("task", t) for t in task_ids), *fields.items()])
+    assert page.status_code == 200 and all(f'id="household-{t}"' in page.text for t in task_ids)
+    fields = {"meeting_date": "2026-03-02", "meeting_form": "representative_meeting", "attendees": "35"}
+    votes = {"votes_for": "33", "votes_against": "2", "approved": "true"}  # each household's own
+    done = browser.post("/tasks/batch", [*(("task", t) for t in task_ids), *fields.items(),
+                                         *((f"per_task.{t}.{k}", v) for t in task_ids for k, v in votes.items())])
     assert done.status_code == 302, done.text
     assert session.execute(select(func.count()).select_from(Notice)).scalar() == 1
     for instance_id in ids:
