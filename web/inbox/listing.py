@@ -13,6 +13,7 @@ from web.exports import Column
 from web.templating import process_name
 
 DUE_STATES = {"overdue": "已逾期", "due_soon": "两天内到期", "on_time": "未到期", "no_due": "无期限"}
+BATCH_AT_ONE_PLACE = "true"  # the batch property of a step decided for one place's households at once
 BATCH_ACROSS_TOWNSHIP = "parent"  # the batch property of a step decided for the villages of one township at once
 
 
@@ -31,12 +32,13 @@ INBOX_COLUMNS: list[Column[worklist.WorkItem]] = [
 
 
 def batch_offered(session: Session, engine: Engine, found: worklist.Inbox, filters: worklist.Filters) -> bool:
-    """A chosen step is enough to batch when its tasks are at one place, or, for a step its BPMN lets span the
-    villages of one township (``batch="parent"``), when they lie in one township (what ``check_batch`` allows)."""
+    """Choosing a step is enough to batch when its BPMN lets it be decided together and its tasks are at one place,
+    or, for a step that may span the villages of one township (``batch="parent"``), lie in one township."""
     if not filters.step or found.page.total < 2 or not found.page.rows:
         return False
-    if len(found.places_shown) == 1:
-        return True
     instance = session.get(ProcessInstance, found.page.rows[0].task.instance_id)
     scope = engine.versions.get(session, instance.version_id).step_property(filters.step, tasks.BATCH_PROPERTY)
-    return scope == BATCH_ACROSS_TOWNSHIP and worklist.one_parent(session, found.places_shown)
+    if scope not in (BATCH_AT_ONE_PLACE, BATCH_ACROSS_TOWNSHIP):
+        return False
+    return len(found.places_shown) == 1 or (scope == BATCH_ACROSS_TOWNSHIP
+                                            and worklist.one_parent(session, found.places_shown))

@@ -8,14 +8,13 @@ import re
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
 
 from monitoring import comparison
 from monitoring.demo_data import department_file
 from monitoring.id_number import mask_id_number
 from monitoring.models import Household
 from tests.conftest import CST
-from tests.web.test_identification import forms_dir, new_household, start, world  # noqa: F401  (fixtures)
+from tests.web.test_identification import new_household, start
 
 POLICE, POLICE_COLLEAGUE, HOUSING = "gongan", "dept_vehicles", "dept_house_purchases"
 
