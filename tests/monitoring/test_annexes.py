@@ -56,9 +56,9 @@ def render(session, kind: str, subject_id: int | None, name: str | None = None) 
     path = ARTIFACTS / (name or kind)
     for old in ARTIFACTS.glob(f"{path.name}-*.png"):
         if re.fullmatch(rf"{path.name}-\d+\.png", old.name):
-            old.unlink()
+            old.unlink(missing_ok=True)  # the other database's run of this test may be here too (pytest -n)
     path.with_suffix(".pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", path.with_suffix(".pdf"), path], check=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-", path], input=pdf, check=True)  # never a half-written file
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
