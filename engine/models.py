@@ -27,6 +27,13 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+# A materialized place path ("/15/1502/150223/"). "This place and below" is read as a range on it
+# (engine.scope), which holds only if paths compare character by character: SQLite's default BINARY
+# collation does; on PostgreSQL the column is collated "C", since a language collation such as en_US
+# ignores the slashes and would sort a subtree outside its range.
+PlacePath = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
 class Base(DeclarativeBase):
     """Declarative base shared by the engine and the domain (one metadata, one migration history)."""
 
@@ -72,7 +79,7 @@ class ProcessInstance(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
     process_key: Mapped[str] = mapped_column(String(100))
     place_code: Mapped[str] = mapped_column(String(20))
-    place_path: Mapped[str] = mapped_column(String(255))
+    place_path: Mapped[str] = mapped_column(PlacePath)
     business_key: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING)
     state: Mapped[str] = mapped_column(Text, deferred=True)  # Spiff JSON without the spec; only steps read it
@@ -93,6 +100,7 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_inbox", "state", "role", "place_path"),
+        Index("ix_tasks_inbox_order", "state", "role", "created_at", "id"),  # a wide inbox read oldest first
         Index("ix_tasks_instance", "instance_id", "state"),
     )
 
@@ -103,7 +111,7 @@ class Task(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(40))
     place_code: Mapped[str] = mapped_column(String(20))
-    place_path: Mapped[str] = mapped_column(String(255))
+    place_path: Mapped[str] = mapped_column(PlacePath)
     form: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20), default=TaskState.READY)
     claimed_by: Mapped[str | None] = mapped_column(String(80))

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.models import Base, UtcDateTime
+from engine.models import Base, PlacePath, UtcDateTime
 
 
 class PlaceLevel(enum.StrEnum):
@@ -48,7 +48,7 @@ class Place(Base):
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(20))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("places.code"))
-    path: Mapped[str] = mapped_column(String(255), unique=True)
+    path: Mapped[str] = mapped_column(PlacePath, unique=True)
 
 
 def new_session_version() -> str:
@@ -58,6 +58,7 @@ def new_session_version() -> str:
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_place", "place_code", "username"),)  # the admin's list, in tree order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -127,11 +128,12 @@ class Household(Base):
     """A rural household (农牧户); processes refer to it by id and never copy it."""
 
     __tablename__ = "households"
-    __table_args__ = (Index("ix_households_scope", "place_path", "monitoring_status"),)
+    __table_args__ = (Index("ix_households_scope", "place_path", "monitoring_status"),
+                      Index("ix_households_village", "village_code", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
-    place_path: Mapped[str] = mapped_column(String(255))  # the village's path, for scope queries
+    place_path: Mapped[str] = mapped_column(PlacePath)  # the village's path, for scope queries
     group_name: Mapped[str] = mapped_column(String(50), default="")  # 村民小组
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
@@ -247,6 +249,8 @@ class DepartmentUpload(Base):
     """A department's data file for the comparison; the newest per county and dataset is used."""
 
     __tablename__ = "department_uploads"
+    __table_args__ = (Index("ix_department_uploads_latest", "county_code", "dataset", "id"),
+                      Index("ix_department_uploads_department", "department", "county_code", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset: Mapped[str] = mapped_column(String(40))
@@ -282,7 +286,7 @@ class ComparisonHit(Base):
     id_number: Mapped[str] = mapped_column(String(18))
     exclusion: Mapped[str] = mapped_column(String(10))  # code list exclusion (E1…E8)
     dataset: Mapped[str] = mapped_column(String(40))
-    record_id: Mapped[int] = mapped_column(ForeignKey("department_records.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("department_records.id"), index=True)
     compared_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -290,11 +294,12 @@ class Notice(Base):
     """A public notice posted in a village: every household decided together shares one."""
 
     __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_scope", "place_path", "ends_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stage: Mapped[str] = mapped_column(String(40))  # identification_first | identification_second
     village_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
-    place_path: Mapped[str] = mapped_column(String(255))
+    place_path: Mapped[str] = mapped_column(PlacePath)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -333,7 +338,7 @@ class Attachment(Base):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
-    place_path: Mapped[str] = mapped_column(String(255))
+    place_path: Mapped[str] = mapped_column(PlacePath)
     uploaded_by: Mapped[str] = mapped_column(String(80))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -354,7 +359,7 @@ class Document(Base):
     subject: Mapped[str] = mapped_column(String(40))  # "household:12", "notice:3" or "blank"
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(100))
-    place_path: Mapped[str] = mapped_column(String(255))  # who may see it: this place and above
+    place_path: Mapped[str] = mapped_column(PlacePath)  # who may see it: this place and above
     status: Mapped[str] = mapped_column(String(10), default=DocumentStatus.PENDING)
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the data it was rendered from
     context_sha256: Mapped[str | None] = mapped_column(String(64))
