@@ -67,7 +67,11 @@ class Objection:
     content: str
     received_on: str | None
     outcome: str
-    settled: bool  # the re-check has been done
+    rechecked_on: str | None  # None until the re-check is done
+
+    @property
+    def settled(self) -> bool:
+        return self.rechecked_on is not None
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ class _Loaded:
     income_lines: dict[tuple[str, int], Decimal | None]
     expense_warnings: dict[tuple[str, int], Decimal | None]
     labels: dict[str, dict[str, str]]
-    outcomes: dict[int, list[tuple[bool, str]]]  # per instance, each objection's re-check (in order)
+    outcomes: dict[int, list[tuple[str, str]]]  # per instance, each objection's re-check: date and finding
     documents: dict[int, list[DocumentRef]]
 
     @classmethod
@@ -182,14 +186,14 @@ def _labels(session: Session) -> dict[str, dict[str, str]]:
     return found
 
 
-def _recheck_outcomes(session: Session, instance_ids: list[int]) -> dict[int, list[tuple[bool, str]]]:
+def _recheck_outcomes(session: Session, instance_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """For each objection a case received, what the next completed step (the re-check) found, from the audit log."""
     events = session.execute(
         select(AuditEvent.instance_id, AuditEvent.type, AuditEvent.detail, AuditEvent.at)
         .where(AuditEvent.instance_id.in_(instance_ids),
                AuditEvent.type.in_(("message_received", "task_completed")))
         .order_by(AuditEvent.id)).all()
-    outcomes: dict[int, list[tuple[bool, str]]] = defaultdict(list)
+    outcomes: dict[int, list[tuple[str, str]]] = defaultdict(list)
     pending: dict[int, int] = defaultdict(int)
     for instance_id, kind, detail, at in events:
         if kind == "message_received" and (detail or {}).get("name") == "objection":
@@ -198,10 +202,10 @@ def _recheck_outcomes(session: Session, instance_ids: list[int]) -> dict[int, li
             after = (detail or {}).get("after") or {}
             on = str(after.get("visited_on") or at.astimezone(CHINA_TZ).date().isoformat())
             if after.get("approved") is False:
-                text = f"{on} 重新核实：不符合纳入条件（{mask_id_numbers_in(str(after.get('reason') or ''))}）"
+                text = f"重新核实：不符合纳入条件（{mask_id_numbers_in(str(after.get('reason') or ''))}）"
             else:
-                text = f"{on} 重新核实：仍符合纳入条件，重新评议公示"
-            outcomes[instance_id].extend([(True, text)] * pending[instance_id])
+                text = "重新核实：仍符合纳入条件，重新评议公示"
+            outcomes[instance_id].extend([(on, text)] * pending[instance_id])
             pending[instance_id] = 0
     return outcomes
 
@@ -310,15 +314,15 @@ def _votes(appraisal: Any, labels: dict[str, dict[str, str]]) -> Votes | None:
     )
 
 
-def _objections(recorded: Any, outcomes: list[tuple[bool, str]]) -> list[Objection]:
+def _objections(recorded: Any, outcomes: list[tuple[str, str]]) -> list[Objection]:
     """Each objection with who raised it and what it says (ID numbers masked), and what the re-check found."""
     found = []
     for n, item in enumerate(recorded if isinstance(recorded, list) else []):
         said = item.get("objection") or {}
-        settled, outcome = outcomes[n] if n < len(outcomes) else (False, "待重新核实")
+        rechecked_on, outcome = outcomes[n] if n < len(outcomes) else (None, "待重新核实")
         found.append(Objection(by=mask_id_numbers_in(str(said.get("by") or "")),
                                content=mask_id_numbers_in(str(said.get("content") or "")),
-                               received_on=item.get("received_on"), outcome=outcome, settled=settled))
+                               received_on=item.get("received_on"), outcome=outcome, rechecked_on=rechecked_on))
     return found
 
 

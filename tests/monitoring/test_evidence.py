@@ -82,7 +82,8 @@ def test_the_evidence_at_the_county_approval(api, world, clock, session):
     [objection] = evidence.objections
     assert objection.by == OBJECTOR
     assert objection.content == "家中新买了小轿车，号码 1502**********1234 的人常开"  # never a whole ID number
-    assert objection.settled and "重新核实：仍符合纳入条件" in objection.outcome
+    assert objection.settled and objection.outcome == "重新核实：仍符合纳入条件，重新评议公示"
+    assert objection.rechecked_on == objection.received_on == "2026-03-04"  # re-checked the day it came
 
     [hit] = evidence.hits
     assert (hit["member"], hit["exclusion_label"], hit["dataset_label"]) == \
