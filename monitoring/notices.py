@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.scope import within
 from monitoring.models import Household, Notice, NoticeEntry
 
 MIN_NOTICE_DAYS = 5
@@ -57,7 +58,7 @@ def period(notice: Notice) -> Period:
 
 def open_notices(session: Session, actor: Actor, today: date) -> list[Notice]:
     return list(session.execute(
-        select(Notice).where(Notice.place_path.startswith(actor.place_path, autoescape=True), Notice.ends_on >= today)
+        select(Notice).where(within(Notice.place_path, actor), Notice.ends_on >= today)
         .order_by(Notice.ends_on)
     ).scalars())
 

@@ -20,6 +20,7 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance
+from engine.scope import within
 from engine.text import read_text
 from monitoring import cases, notices, permissions
 from monitoring.id_number import mask_id_numbers_in
@@ -131,7 +132,7 @@ def _case_awaiting_objection(session: Session, actor: Actor, household_id: int) 
     running = session.execute(select(ProcessInstance.id, ProcessInstance.waiting).where(
         ProcessInstance.business_key == cases.business_key(household_id),
         ProcessInstance.status == InstanceStatus.RUNNING,
-        ProcessInstance.place_path.startswith(actor.place_path, autoescape=True),
+        within(ProcessInstance.place_path, actor),
     ).order_by(ProcessInstance.id)).all()
     for instance_id, waiting in running:
         if _awaits_objection(waiting):

@@ -9,6 +9,7 @@ from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
 from engine.limits import string_length
 from engine.queries import in_scope
+from engine.scope import within
 from engine.text import read_text
 from monitoring import people
 from monitoring.codes import CODE_LISTS
@@ -98,5 +99,5 @@ def actor_for(session: Session, user: User) -> Actor:
 def villages_in_scope(session: Session, actor: Actor) -> list[Place]:
     """The villages a user may register households in and filter by: its own place and below."""
     return list(session.execute(select(Place).where(
-        Place.level == PlaceLevel.VILLAGE, Place.path.startswith(actor.place_path, autoescape=True))
+        Place.level == PlaceLevel.VILLAGE, within(Place.path, actor))
         .order_by(Place.path)).scalars())

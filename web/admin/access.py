@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.scope import within
 from monitoring.models import Place
 from monitoring.permissions import (
     CALENDAR_MANAGERS,
@@ -42,7 +43,7 @@ def sections_for(role: str) -> list[Section]:
 
 def places_in_scope(session: Session, actor: Actor, levels: tuple[str, ...] = ()) -> list[tuple[Place, int]]:
     """The actor's place and everything below in tree order, each with its depth below the actor's place."""
-    query = select(Place).where(Place.path.startswith(actor.place_path, autoescape=True)).order_by(Place.path)
+    query = select(Place).where(within(Place.path, actor)).order_by(Place.path)
     if levels:
         query = query.where(Place.level.in_(levels))
     base = actor.place_path.count("/")
