@@ -66,7 +66,7 @@ def test_votes_that_cannot_be_are_shown_in_that_households_row_and_nothing_is_de
     page = pages("cun").post("/tasks/batch", posted)
     assert page.status_code == 422
     bad_row = row_of(page.text, task_ids[1])
-    assert reason in bad_row and 'has-error' in bad_row
+    assert reason in bad_row and "with-errors" in bad_row
     assert f'id="e-per_task.{task_ids[1]}.{field}"' in bad_row
     assert reason not in row_of(page.text, task_ids[0])
     assert 'value="16"' in row_of(page.text, task_ids[0]), "what was entered stays"
