@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.paging import Key, Page, Window, page
 from engine.scope import within
 from monitoring.models import Household, Notice, NoticeEntry
 
@@ -56,13 +57,28 @@ def period(notice: Notice) -> Period:
     return Period(notice.starts_on, notice.starts_on + timedelta(days=1), notice.ends_on)
 
 
-def open_notices(session: Session, actor: Actor, today: date) -> list[Notice]:
-    return list(session.execute(
-        select(Notice).where(within(Notice.place_path, actor), Notice.ends_on >= today)
-        .order_by(Notice.ends_on)
-    ).scalars())
+NOTICE_ORDER = (Key(Notice.ends_on), Key(Notice.id))  # the soonest to end first
+
+
+def open_notices_query(actor: Actor, today: date) -> Select[tuple[Notice]]:
+    return select(Notice).where(within(Notice.place_path, actor), Notice.ends_on >= today)
+
+
+def open_notices(session: Session, actor: Actor, today: date, window: Window) -> Page[Notice]:
+    """One page of the actor's open notices."""
+    return page(session, open_notices_query(actor, today), NOTICE_ORDER, window)
 
 
 def households_on(session: Session, notice_id: int) -> list[int]:
-    return list(session.execute(select(NoticeEntry.household_id).where(NoticeEntry.notice_id == notice_id)
-                                .order_by(NoticeEntry.id)).scalars())
+    return households_on_notices(session, [notice_id]).get(notice_id, [])
+
+
+def households_on_notices(session: Session, notice_ids: list[int]) -> dict[int, list[int]]:
+    """Each notice's households in the order they were put on it, for a page of notices in one query."""
+    on: dict[int, list[int]] = {notice_id: [] for notice_id in notice_ids}
+    if notice_ids:
+        for notice_id, household_id in session.execute(
+                select(NoticeEntry.notice_id, NoticeEntry.household_id)
+                .where(NoticeEntry.notice_id.in_(notice_ids)).order_by(NoticeEntry.id)):
+            on[notice_id].append(household_id)
+    return on

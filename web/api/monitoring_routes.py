@@ -133,5 +133,6 @@ def set_code(list_key: str, code: str):
 @api.get("/notices")
 @token_required
 def open_notices():
-    rows = notices.open_notices(db.session, current_actor(), engine().today())
-    return jsonify([hv.notice(n, notices.households_on(db.session, n.id)) for n in rows])
+    found = notices.open_notices(db.session, current_actor(), engine().today(), paging.window())
+    on_notice = notices.households_on_notices(db.session, [n.id for n in found.rows])
+    return paging.paged(found, lambda n: hv.notice(n, on_notice[n.id]))

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import Conflict, InvalidData
+from engine.paging import read_window
 from monitoring import objections
 from monitoring.documents import store
 from monitoring.permissions import OBJECTION_RECORDERS
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
+from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
 from web.notices import board
 from web.notices.words import HOTLINE
@@ -22,6 +24,10 @@ notices = Blueprint("notices", __name__, url_prefix="/notices")
 
 @notices.get("/")
 def index():
+    """The open notices a page at a time; ``?format=xlsx`` exports them (names and village groups only)."""
+    if wants_xlsx(request.args):
+        return xlsx_response("公示", "notices", board.board_columns(),
+                             board.all_boards(db.session, g.actor, engine().today()), engine().now())
     return _page()
 
 
@@ -52,7 +58,9 @@ class Failed:
 
 
 def _page(failed: Failed | None = None, status: int = 200):
+    found = board.boards_page(db.session, g.actor, engine().today(),
+                              read_window(request.args.get("after"), request.args.get("limit")))
     return render_template(
-        "notices/index.html", boards=board.open_boards(db.session, g.actor, engine().today()), hotline=HOTLINE,
+        "notices/index.html", page=found, boards=found.rows, hotline=HOTLINE,
         may_object=g.user.role in OBJECTION_RECORDERS, failed=failed, notice_annexes=store.NOTICE_ANNEXES,
     ), status

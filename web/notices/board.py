@@ -6,6 +6,7 @@ phone numbers, bank accounts or health (domain.md §9).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -14,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.paging import Page, Window, walk
 from monitoring import notices
 from monitoring.models import Household, Notice, Place
 from web.cases.listing import households_by_id, place_names
+from web.exports import EXPORT_MAX_ROWS, Column
 from web.notices.words import stage_name
 
 
@@ -40,10 +43,35 @@ class Board:
     households: list[Listed]
 
 
-def open_boards(session: Session, actor: Actor, today: date) -> list[Board]:
-    """The actor's open notices, soonest to end first."""
-    rows = notices.open_notices(session, actor, today)
-    on_notice = {n.id: notices.households_on(session, n.id) for n in rows}
+def boards_page(session: Session, actor: Actor, today: date, window: Window) -> Page[Board]:
+    """A page of the actor's open notices, soonest to end first."""
+    found = notices.open_notices(session, actor, today, window)
+    return Page(boards(session, found.rows, today), found.total, found.next_cursor)
+
+
+def all_boards(session: Session, actor: Actor, today: date) -> Iterator[list[Board]]:
+    for rows in walk(session, notices.open_notices_query(actor, today), notices.NOTICE_ORDER, EXPORT_MAX_ROWS):
+        yield boards(session, rows, today)
+
+
+def board_columns() -> list[Column[Board]]:
+    """One row per notice: the names it shows (never ID numbers, as on the wall)."""
+    return [
+        Column("嘎查村", lambda b: b.village, width=16),
+        Column("苏木乡镇", lambda b: b.township, width=16),
+        Column("公示", lambda b: b.stage, width=20),
+        Column("公示开始", lambda b: b.notice.starts_on, "date"),
+        Column("公示结束", lambda b: b.notice.ends_on, "date"),
+        Column("剩余天数", lambda b: b.days_left, "int", width=10),
+        Column("户数", lambda b: len(b.households), "int", width=8),
+        Column("户主（村民小组）", lambda b: "、".join(f"{h.head}（{h.group}）" if h.group else h.head
+                                                for h in b.households), width=40),
+    ]
+
+
+def boards(session: Session, rows: list[Notice], today: date) -> list[Board]:
+    """Notices with their villages, townships and households, in four queries whatever their number."""
+    on_notice = notices.households_on_notices(session, [n.id for n in rows])
     households = households_by_id(session, chain.from_iterable(on_notice.values()))
     villages = {p.code: p for p in session.execute(
         select(Place).where(Place.code.in_({n.village_code for n in rows}))).scalars()} if rows else {}

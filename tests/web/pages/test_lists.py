@@ -111,7 +111,7 @@ def test_every_list_page_exports(pages, session, actors, clock):
     register(session, actors, clock, 2)
     qi = pages("qi")
     for url, title in (("/households/", "户主"), ("/cases/", "案件号"), ("/tasks/", "农牧户"),
-                       ("/admin/users/", "姓名"), ("/admin/uploads/", "数据集")):
+                       ("/notices/", "嘎查村"), ("/admin/users/", "姓名"), ("/admin/uploads/", "数据集")):
         response = qi.get(f"{url}?format=xlsx")
         assert response.status_code == 200, url
         assert load_workbook(io.BytesIO(response.data)).active["A1"].value == title, url
