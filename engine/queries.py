@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
@@ -45,9 +45,10 @@ def inbox_page(session: Session, actor: Actor, window: Window) -> Page[Task]:
     return page(session, inbox_query(actor), INBOX_ORDER, window)
 
 
-def instances_query(actor: Actor, process: str | None = None,
-                    status: str | None = None) -> Select[tuple[ProcessInstance]]:
-    query = select(ProcessInstance).where(within(ProcessInstance.place_path, actor))
+def instances_query(actor: Actor, process: str | None = None, status: str | None = None,
+                    where: Sequence[Any] = ()) -> Select[tuple[ProcessInstance]]:
+    """Instances in the actor's scope; ``where`` adds a caller's conditions (a report's count, by the domain)."""
+    query = select(ProcessInstance).where(within(ProcessInstance.place_path, actor), *where)
     if process:
         query = query.where(ProcessInstance.process_key == process)
     if status:
@@ -61,8 +62,8 @@ def visible_instances(session: Session, actor: Actor, process: str | None = None
 
 
 def instances_page(session: Session, actor: Actor, window: Window, process: str | None = None,
-                   status: str | None = None) -> Page[ProcessInstance]:
-    return page(session, instances_query(actor, process, status), INSTANCE_ORDER, window)
+                   status: str | None = None, where: Sequence[Any] = ()) -> Page[ProcessInstance]:
+    return page(session, instances_query(actor, process, status, where), INSTANCE_ORDER, window)
 
 
 def open_tasks(session: Session, instance_id: int) -> list[Task]:

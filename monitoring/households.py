@@ -205,6 +205,7 @@ class Search:
     status: str | None = None
     monitoring_type: str | None = None
     q: str | None = None
+    where: tuple[Any, ...] = ()  # a report's conditions (monitoring.statistics), e.g. identified in a quarter
 
 
 def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple[Household]]:
@@ -219,6 +220,7 @@ def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple
         query = query.where(Household.monitoring_status == search.status)
     if search.monitoring_type:
         query = query.where(Household.monitoring_type == search.monitoring_type)
+    query = query.where(*search.where)
     if search.q:
         matching = select(Member.household_id).where(or_(Member.name.contains(search.q, autoescape=True),
                                                           Member.id_number.endswith(search.q, autoescape=True)))

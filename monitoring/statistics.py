@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from monitoring.models import Household, MonitoringStatus, Place
+from monitoring.quarters import Quarter
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,104 @@ def _per_area(session: Session, place: Place, model: type, path_column: Instrume
     children = [row for row in rows if row[0] != place.code]
     return [row for row in rows if row[0] != place.code or not children or any(row[2:])]
 
+
+
+# The quarterly bulletin (季度通报): what happened within one quarter. Each count is defined once, as a condition
+# on its rows; the count (GROUP BY) and the list behind it (the case or household list) apply the same one, so a
+# number and the list it links to can never disagree.
+
+CASE_COUNTS = {  # count -> what the case list shows for it
+    "started": "新发起案件",
+    "rejected": "不予纳入",
+    "reached": "到达步骤",
+    "late": "逾期办理",
+}
+HOUSEHOLD_COUNTS = {"identified": "新纳入监测", "eliminated": "风险消除"}
+
+
+def _task_in(quarter: Quarter, now: datetime, count: str) -> Any:
+    """A task that came to its step within the quarter ("reached"), and one of those not done by its due time."""
+    reached = and_(Task.created_at >= quarter.starts_at, Task.created_at < quarter.ends_at)
+    if count == "reached":
+        return reached
+    done_late = and_(Task.completed_at.is_not(None), Task.completed_at > Task.due_at)
+    still_late = and_(Task.state == TaskState.READY, Task.due_at < now)
+    return and_(reached, Task.due_at.is_not(None), or_(done_late, still_late))
+
+
+def case_condition(count: str, quarter: Quarter, now: datetime, step: str | None = None) -> Any:
+    """The cases a bulletin count counts: started in the quarter, ended in it without inclusion, or with a task
+    at ``step`` (any step when None) that reached it in the quarter (``late``: and was not done in time)."""
+    if count == "started":
+        return and_(ProcessInstance.created_at >= quarter.starts_at, ProcessInstance.created_at < quarter.ends_at)
+    if count == "rejected":
+        return and_(ProcessInstance.status == InstanceStatus.COMPLETED, ProcessInstance.ended_at >= quarter.starts_at,
+                    ProcessInstance.ended_at < quarter.ends_at,
+                    ProcessInstance.data["rejected_step"].as_string().is_not(None))
+    tasks = select(Task.instance_id).where(_task_in(quarter, now, count))
+    return ProcessInstance.id.in_(tasks.where(Task.bpmn_id == step) if step else tasks)
+
+
+def household_condition(count: str, quarter: Quarter) -> Any:
+    """Households that became monitoring objects (``identified``) or had their risk eliminated in the quarter."""
+    day = Household.monitored_since if count == "identified" else Household.eliminated_on
+    return and_(day >= quarter.first_day, day <= quarter.last_day)
+
+
+@dataclass(frozen=True)
+class QuarterRow:
+    """One area's line of the bulletin (the user's own place sums its areas)."""
+
+    code: str
+    name: str
+    started: int
+    identified: int
+    rejected: int
+    eliminated: int
+    late: int
+
+
+def quarter_by_area(session: Session, place: Place, quarter: Quarter, now: datetime) -> list[QuarterRow]:
+    """Every count of the quarter per child place: one GROUP BY per count, zeros included."""
+    columns = {
+        "started": _per_area(session, place, ProcessInstance, ProcessInstance.place_path,
+                             case_condition("started", quarter, now), func.count(ProcessInstance.id)),
+        "identified": _per_area(session, place, Household, Household.place_path,
+                                household_condition("identified", quarter), func.count(Household.id)),
+        "rejected": _per_area(session, place, ProcessInstance, ProcessInstance.place_path,
+                              case_condition("rejected", quarter, now), func.count(ProcessInstance.id)),
+        "eliminated": _per_area(session, place, Household, Household.place_path,
+                                household_condition("eliminated", quarter), func.count(Household.id)),
+        "late": _per_area(session, place, ProcessInstance, ProcessInstance.place_path,
+                          case_condition("late", quarter, now), func.count(ProcessInstance.id)),
+    }
+    names: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for key, rows in columns.items():
+        for code, name, number in rows:
+            names[code] = name
+            counts.setdefault(code, {})[key] = number
+    return [QuarterRow(code, names[code], **{key: counts[code].get(key, 0) for key in columns})
+            for code in sorted(names)]
+
+
+def identified_by_type(session: Session, place_path: str, quarter: Quarter) -> dict[str | None, int]:
+    """Households that became monitoring objects in the quarter, by monitoring type."""
+    rows = session.execute(select(Household.monitoring_type, func.count())
+                           .where(_in(place_path, Household.place_path), household_condition("identified", quarter))
+                           .group_by(Household.monitoring_type))
+    return dict(rows.all())
+
+
+def cases_by_step_in(session: Session, place_path: str, quarter: Quarter, now: datetime,
+                     process_key: str) -> dict[str, tuple[int, int]]:
+    """Per step of a process: the place's cases that reached it in the quarter, and of those the ones not done in
+    time (a county's step of a village's case counts for the village)."""
+    late = case((_task_in(quarter, now, "late"), Task.instance_id))
+    rows = session.execute(
+        select(Task.bpmn_id, func.count(distinct(Task.instance_id)), func.count(distinct(late)))
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+        .where(_in(place_path, ProcessInstance.place_path), Task.process_key == process_key,
+               _task_in(quarter, now, "reached"))
+        .group_by(Task.bpmn_id))
+    return {step: (reached, overdue) for step, reached, overdue in rows}

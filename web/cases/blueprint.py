@@ -11,6 +11,7 @@ from engine.paging import read_window
 from monitoring.documents import store
 from web.boundary import engine, unit_of_work
 from web.cases import listing, page
+from web.dashboard import filters
 from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
 
@@ -21,13 +22,14 @@ cases = Blueprint("cases", __name__, url_prefix="/cases")
 def index():
     """One page of the cases in scope, newest first; ``?format=xlsx`` exports all with the same filters."""
     process, status = request.args.get("process") or None, request.args.get("status") or None
+    where = filters.case_conditions(request.args, engine().now())  # a bulletin number's cases
     if wants_xlsx(request.args):
         return xlsx_response("案件", "cases", listing.case_columns(),
-                             listing.all_cases(db.session, g.actor, process, status), engine().now())
+                             listing.all_cases(db.session, g.actor, process, status, where), engine().now())
     found = listing.case_page(db.session, g.actor, read_window(request.args.get("after"), request.args.get("limit")),
-                              process, status)
+                              process, status, where)
     return render_template(
-        "cases/index.html", page=found, rows=found.rows, process=process,
+        "cases/index.html", page=found, rows=found.rows, process=process, counted=filters.described(request.args),
         status=status, statuses=listing.STATUSES, processes=[v.key for v in versions.latest_versions(db.session)],
     )
 

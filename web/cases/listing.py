@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -46,14 +47,15 @@ def rows_of(session: Session, instances: list[ProcessInstance]) -> list[CaseRow]
 
 
 def case_page(session: Session, actor: Actor, window: Window, process: str | None = None,
-              status: str | None = None) -> Page[CaseRow]:
-    """One page of the visible cases, newest first."""
-    found = queries.instances_page(session, actor, window, process, status)
+              status: str | None = None, where: Sequence[Any] = ()) -> Page[CaseRow]:
+    """One page of the visible cases, newest first (``where``: a bulletin number's condition)."""
+    found = queries.instances_page(session, actor, window, process, status, where)
     return Page(rows_of(session, found.rows), found.total, found.next_cursor)
 
 
-def all_cases(session: Session, actor: Actor, process: str | None, status: str | None) -> Iterator[list[CaseRow]]:
-    for instances in walk(session, queries.instances_query(actor, process, status), queries.INSTANCE_ORDER,
+def all_cases(session: Session, actor: Actor, process: str | None, status: str | None,
+              where: Sequence[Any] = ()) -> Iterator[list[CaseRow]]:
+    for instances in walk(session, queries.instances_query(actor, process, status, where), queries.INSTANCE_ORDER,
                           EXPORT_MAX_ROWS):
         yield rows_of(session, instances)
 

@@ -1,12 +1,13 @@
-"""The dashboard of the user's place: monitoring objects, cases by step, overdue tasks."""
+"""The dashboard of the user's place: monitoring objects, cases by step, overdue tasks; the quarterly bulletin."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 
 from monitoring.models import Role
 from monitoring.places import get_place
 from web.boundary import engine
+from web.dashboard.bulletin import AREA_COLUMNS, CHOOSER_QUARTERS, bulletin, quarter_asked
 from web.dashboard.overview import overview
 from web.extensions import db
 
@@ -18,3 +19,12 @@ def index():
     summary = overview(db.session, get_place(db.session, g.user.place_code), engine().now())
     return render_template("dashboard/index.html", o=summary, charts=summary.charts(), now=engine().now(),
                            uploads_link=g.user.role == Role.DEPARTMENT)
+
+
+@dashboard.get("/bulletin")
+def quarterly():
+    """季度通报: ``?quarter=2026Q4`` (by default the current quarter), printable on A4."""
+    quarter = quarter_asked(request.args, engine().today())
+    found = bulletin(db.session, engine(), get_place(db.session, g.user.place_code), quarter, engine().now())
+    return render_template("dashboard/bulletin.html", b=found, columns=AREA_COLUMNS,
+                           quarters=max(quarter, quarter_asked({}, engine().today())).recent(CHOOSER_QUARTERS))

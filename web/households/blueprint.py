@@ -19,6 +19,7 @@ from monitoring.permissions import HOUSEHOLD_REGISTRARS, OWN_DATA_ROLES, sees_fu
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.cases import listing as case_listing
+from web.dashboard import filters
 from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
 from web.households import listing, record, registration
@@ -39,7 +40,7 @@ def index():
                                                                          request.args.get("limit")))
     args = {key: request.args.get(key, "").strip() for key in ("q", "village", "status", "type")}
     return render_template(
-        "households/index.html", page=found, households=found.rows, args=args,
+        "households/index.html", page=found, households=found.rows, args=args, counted=filters.described(request.args),
         villages=domain_places.villages_in_scope(db.session, g.actor), statuses=record.STATUSES,
         types=labels(db.session, "monitoring_type"), may_register=g.user.role in HOUSEHOLD_REGISTRARS,
         department=department_access.department_of(db.session, g.actor) is not None,

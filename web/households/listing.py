@@ -16,6 +16,7 @@ from monitoring.households import Search
 from monitoring.id_number import mask_id_number
 from monitoring.models import ComparisonHit, DepartmentRecord, DepartmentUpload, Household, Place
 from web.cases.listing import households_by_id
+from web.dashboard import filters
 from web.exports import EXPORT_MAX_ROWS, Column
 from web.households.record import STATUSES
 
@@ -23,7 +24,8 @@ from web.households.record import STATUSES
 def search_from(args: Mapping[str, str]) -> Search:
     """The search a list request asks (the page's and the API's parameters are the same)."""
     values = {key: (args.get(key) or "").strip() or None for key in ("village", "status", "type", "q")}
-    return Search(values["village"], values["status"], values["type"], values["q"])
+    return Search(values["village"], values["status"], values["type"], values["q"],
+                  tuple(filters.household_conditions(args)))
 
 
 HIT_ORDER = (Key(ComparisonHit.id, descending=True),)  # the newest comparison first
