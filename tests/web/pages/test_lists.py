@@ -201,3 +201,16 @@ def test_a_list_pages_queries_do_not_grow_with_the_list(app, pages, session, act
     with statements() as large:
         assert browser.get("/households/").status_code == 200
     assert len(large) == len(small), (len(small), len(large))
+
+
+def test_the_inbox_pages_queries_do_not_grow_with_the_inbox(api, pages, work):
+    browser = pages("cun")
+    browser.get("/tasks/")
+    with statements() as small:
+        assert browser.get("/tasks/?step=visit").status_code == 200
+    for _ in range(4):
+        start(api("cun"), new_household(api), "cadre_screening")
+    with statements() as large:
+        page = browser.get("/tasks/?step=visit")
+    assert re.search(r"走访排查 <b>6</b>", page.text)
+    assert len(large) == len(small), (len(small), len(large))
