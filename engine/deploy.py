@@ -29,6 +29,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
 from engine.errors import DeployError, DeployProblem, ScriptError
 from engine.sandbox import compile_expression, compile_script
 from engine.serialization import dump_specs
@@ -133,6 +134,7 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
         _check_lanes(doc, checker)
         _check_code(doc, checker)
         _check_timers(doc, checker)
+        _check_batch_scopes(doc, checker)
     for doc in documents:
         if doc.is_dmn:
             _check_dmn_code(doc, checker)
@@ -247,6 +249,15 @@ def _check_timers(doc: _Document, checker: _Checker) -> None:
                 parse(str(literal))
             except Exception:  # Spiff raises bare Exception for a bad duration
                 checker.add(doc.name, node, f"定时器值“{literal}”不是有效的ISO 8601{_TIMER_WORDS[kind]}")
+
+
+def _check_batch_scopes(doc: _Document, checker: _Checker) -> None:
+    """A batch reach the engine does not know would leave the step silently one case at a time."""
+    for node in doc.root.xpath(f".//spiffworkflow:property[@name='{BATCH_PROPERTY}']", namespaces=NS):
+        value = node.get("value") or ""
+        if value not in BATCH_SCOPES:
+            checker.add(doc.name, node, f"批量办理范围“{value}”无效; 可用: {'、'.join(BATCH_SCOPES)}"
+                                        " (true: 同一地点, parent: 同一上级地区下的各地点)")
 
 
 _TIMER_WORDS = {"timeDuration": "时长", "timeDate": "日期时间", "timeCycle": "循环周期"}

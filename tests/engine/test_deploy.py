@@ -141,6 +141,9 @@ BROKEN: dict[str, Callable[[], Broken]] = {
         replaced("eligible == True", "eligible == = True"), "eligible == = True", ("无法编译", "SyntaxError")),
     "bad ISO 8601 duration": lambda: Broken(
         replaced('"P5D"', '"P5X"'), '"P5X"', ("P5X", "ISO 8601")),
+    "batch reach the engine does not know": lambda: Broken(
+        replaced('name="batch" value="true"', 'name="batch" value="township"'), 'value="township"',
+        ("批量办理范围", "township", "parent")),
     "timer expression that does not compile": lambda: Broken(
         replaced('"P5D"', "working_deadline(today(), "), "<bpmn:timeDuration>", ("定时器表达式无法编译",)),
 }
