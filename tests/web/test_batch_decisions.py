@@ -7,6 +7,7 @@ import pytest
 
 from monitoring.cases import household_id_of
 from monitoring.documents import annexes
+from tests.monitoring.test_annexes import page_one_of, render
 from tests.web.test_identification import (  # noqa: F401  (fixtures)
     APPRAISAL,
     VISIT,
@@ -129,6 +130,9 @@ def test_a_village_meeting_of_five_puts_four_on_one_notice_and_tells_the_fifth_w
     assert printed == {"巴特尔": "同意12票，反对8票，弃权0票", "乌云": "同意13票，反对7票，弃权0票",
                        "娜仁": "同意15票，反对5票，弃权0票", "图雅": "同意16票，反对4票，弃权0票"}
     assert context["meeting"]["attendees"] == 20
+    printed_text = page_one_of(render(session, "annex2", notices[0]["id"], "annex2-own-votes"))
+    assert "参会人数20人" in printed_text and "；3.娜仁：同意15票，反对5票，弃权0票，通过；" in printed_text
+    assert "苏和" not in printed_text  # not approved: not on the notice
 
 
 def test_every_household_with_impossible_votes_is_named_and_nothing_is_decided(api):
