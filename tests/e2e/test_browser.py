@@ -151,9 +151,9 @@ def test_identification_in_the_browser(demo, browser):
     def appraisal(page):
         page.locator('[id="f-meeting_form"]').select_option(index=1)
         page.locator('[id="f-attendees"]').fill("35")
-        page.locator('[id="f-votes_for"]').fill("33")
-        page.locator('[id="f-votes_against"]').fill("2")
-        page.get_by_role("group", name=re.compile("评议通过")).get_by_label("是").check()
+        for name, votes in (("votes_for", "33"), ("votes_against", "2")):  # each household's own, approved by default
+            for field in page.locator(f'input[name$=".{name}"]').all():
+                field.fill(votes)
 
     decide_batch(cun, "appraisal", HEADS, appraisal)
 
@@ -163,12 +163,10 @@ def test_identification_in_the_browser(demo, browser):
 
     # 6. the township reviews, the county approves: each in a window of its own
     zhen = open_window(browser, root, TOWNSHIP, PASSWORD)
-    decide_batch(zhen, "township_review", HEADS, lambda page: (
-        page.get_by_role("group", name="审核通过").get_by_label("是").check(),
-        page.locator('[id="f-opinion"]').fill("逐户审核属实")))
+    decide_batch(zhen, "township_review", HEADS, lambda page: [
+        field.fill("逐户审核属实") for field in page.locator('textarea[name$=".opinion"]').all()])
     qi = open_window(browser, root, COUNTY, PASSWORD)
     decide_batch(qi, "county_review", HEADS, lambda page: (
-        page.get_by_role("group", name="审定通过").get_by_label("是").check(),
         page.locator('[id="f-review_method"]').select_option(index=1),
         page.locator('[id="f-reply_reference"]').fill("达旗乡振字〔2026〕12号")))
 

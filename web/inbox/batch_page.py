@@ -88,12 +88,11 @@ def _schemas(work: BatchWork) -> tuple[dict[str, Any], dict[str, Any]]:
 def initial_answers(work: BatchWork) -> Answers:
     """Shared answers from the first household's form (e.g. today's meeting date); each household approved."""
     shared_schema, own_schema = _schemas(work)
-    first = initial_values(db.session, work.items[0])
-    own = {}
-    for w in work.items:
-        values = initial_values(db.session, w)
-        own[w.task.id] = {**{k: v for k, v in DEFAULT_OWN.items() if k in own_schema["properties"]},
-                          **{k: v for k, v in values.items() if k in own_schema["properties"]}}
+    values = {w.task.id: initial_values(db.session, w) for w in work.items}
+    defaults = {k: v for k, v in DEFAULT_OWN.items() if k in own_schema["properties"]}
+    own = {task_id: {**defaults, **{k: v for k, v in known.items() if k in own_schema["properties"] and v is not None}}
+           for task_id, known in values.items()}
+    first = values[work.task_ids[0]]
     return Answers({k: v for k, v in first.items() if k in shared_schema["properties"]}, own)
 
 
