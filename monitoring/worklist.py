@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import queries
@@ -101,30 +102,34 @@ def filtered(session: Session, actor: Actor, filters: Filters, now: datetime, *,
 
 
 def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, window: Window) -> Inbox:
-    """The page of work ``window`` asks for, oldest first, with the counts around it (a fixed few queries)."""
-    everything = mine(actor).subquery()
-    total, overdue = session.execute(select(func.count(), func.coalesce(func.sum(
-        case((everything.c.due_at < now, 1), else_=0)), 0)).select_from(everything)).one()
-    others = session.execute(select(func.count()).select_from(queries.inbox_query(actor).where(
-        Task.claimed_by.is_not(None), Task.claimed_by != actor.username).subquery())).scalar_one()
-    chips = filtered(session, actor, filters, now, with_step=False).subquery()
-    steps = [(row.bpmn_id, row.name, row.count) for row in session.execute(
-        select(chips.c.bpmn_id, func.min(chips.c.name).label("name"), func.count().label("count"))
-        .group_by(chips.c.bpmn_id).order_by(func.min(chips.c.created_at)))]
-    processes = list(session.execute(select(everything.c.process_key).distinct()
-                                     .order_by(everything.c.process_key)).scalars())
+    """The page of work ``window`` asks for, oldest first, with the counts around it: four scans of the actor's
+    READY tasks (counts; processes and places; chips per step and place; the page) and two of places."""
+    lane = queries.inbox_query(actor).subquery()
+    is_mine = or_(lane.c.claimed_by.is_(None), lane.c.claimed_by == actor.username)
+    total, overdue, others = session.execute(select(
+        func.coalesce(func.sum(case((is_mine, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(is_mine, lane.c.due_at < now), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((is_mine, 0), else_=1)), 0)).select_from(lane)).one()
+    spread = session.execute(select(lane.c.process_key, lane.c.place_code).where(is_mine).distinct()).all()
+    codes = {code for _, code in spread}
     villages = [tuple(row) for row in session.execute(
-        select(Place.code, Place.name).where(Place.code.in_(select(everything.c.place_code)))
-        .order_by(Place.path))]
+        select(Place.code, Place.name).where(Place.code.in_(codes)).order_by(Place.path))] if codes else []
     townships = [tuple(row) for row in session.execute(
         select(Place.code, Place.name).where(Place.level == PlaceLevel.TOWNSHIP, Place.code.in_(
-            select(Place.parent_code).where(Place.code.in_(select(everything.c.place_code))))).order_by(Place.path))]
-    query = filtered(session, actor, filters, now)
-    shown = query.subquery()
-    places_shown = list(session.execute(select(shown.c.place_code).distinct()).scalars())
-    found = page(session, query, queries.INBOX_ORDER, window)
-    return Inbox(Page(decorate(session, found.rows, now), found.total, found.next_cursor), total, overdue, others,
-                 steps, processes, villages, townships, places_shown)
+            select(Place.parent_code).where(Place.code.in_(codes)))).order_by(Place.path))] if codes else []
+    chips = filtered(session, actor, filters, now, with_step=False).subquery()
+    per_place = session.execute(
+        select(chips.c.bpmn_id, chips.c.place_code, func.min(chips.c.name), func.count(), func.min(chips.c.created_at))
+        .group_by(chips.c.bpmn_id, chips.c.place_code)).all()
+    steps: dict[str, list[Any]] = {}
+    for bpmn_id, _, name, count, _ in sorted(per_place, key=lambda row: row[4]):  # in order of first arrival
+        steps.setdefault(bpmn_id, [bpmn_id, name, 0])[2] += count
+    shown = [row for row in per_place if not filters.step or row[0] == filters.step]
+    found = page(session, filtered(session, actor, filters, now), queries.INBOX_ORDER, window, with_total=False)
+    return Inbox(Page(decorate(session, found.rows, now), sum(row[3] for row in shown), found.next_cursor),
+                 total, overdue, others, [tuple(step) for step in steps.values()],
+                 sorted({process for process, _ in spread}), villages, townships,
+                 sorted({row[1] for row in shown}))
 
 
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
