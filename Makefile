@@ -71,6 +71,7 @@ bench: setup
 	$(PY) bench/engine_steps.py
 	$(PY) bench/documents.py
 	$(PY) bench/login.py
+	$(PY) bench/lists.py
 
 clean:
 	rm -rf $(VENV) node_modules web/static/vendor instance test-artifacts .pytest_cache
