@@ -54,9 +54,9 @@ def listed(browser, url: str, kind: str) -> set[int]:
 
 def link(html: str, row: str, column: int) -> str:
     """The address behind the number in ``column`` of the area table's row named ``row``."""
-    cells = re.search(rf"<td[^>]*>{row}</td>(.*?)</tr>", html, re.S) or re.search(rf"<th>{row}</th>(.*?)</tr>", html,
-                                                                                   re.S)
-    assert cells, html
+    areas = re.search(r'<table class="[^"]*areas[^"]*">(.*?)</table>', html, re.S).group(1)
+    cells = re.search(rf"<t[dh][^>]*>{row}</t[dh]>(.*?)</tr>", areas, re.S)
+    assert cells, areas
     hrefs = re.findall(r'<t[dh][^>]*>(?:<a href="([^"]*)">)?\d+', cells.group(1))
     return hrefs[column].replace("&amp;", "&")
 
