@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Select, TypeDecorator, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.errors import InvalidData
@@ -67,15 +67,23 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> tuple[Any, ...]:
-    """The key values in ``cursor``; a cursor not made by ``encode_cursor`` for this list is refused by name."""
+def _python_type(key: Key) -> type:
+    column_type = key.column.type
+    return (column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type).python_type
+
+
+def decode_cursor(cursor: str, keys: Sequence[Key]) -> tuple[Any, ...]:
+    """The key values in ``cursor``; a cursor not made by ``encode_cursor`` for this list (another list's, an
+    edited one) is refused by name, before any value reaches the database."""
     refused = InvalidData("翻页位置无效", {"after": "翻页位置无效，请从第一页重新查看"})
     try:
         items = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         values = tuple(_TYPES[tag](value) for tag, value in items)
     except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
         raise refused from None
-    if len(values) != size or any(isinstance(v, datetime) and v.tzinfo is None for v in values):
+    if len(values) != len(keys) or any(isinstance(v, datetime) and v.tzinfo is None for v in values):
+        raise refused
+    if not all(type(v) is _python_type(k) for k, v in zip(keys, values, strict=True)):
         raise refused
     return values
 
@@ -116,7 +124,7 @@ def page(session: Session, query: Select[Any], keys: Sequence[Key], window: Wind
          scalars: bool = True, with_total: bool = True) -> Page[Any]:
     """One page of ``query`` in the order of ``keys``, after the window's cursor; ``scalars`` False when the query
     selects several entities (each key is then read from the entity of its class)."""
-    after = decode_cursor(window.after, len(keys)) if window.after else None
+    after = decode_cursor(window.after, keys) if window.after else None
     total = count(session, query) if with_total else -1
     ordered = query.order_by(*(k.column.desc() if k.descending else k.column for k in keys))
     if after is not None:

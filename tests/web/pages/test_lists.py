@@ -81,7 +81,8 @@ def test_the_household_list_pages_by_50_with_rows_added_between_pages(pages, ses
 def test_a_bad_cursor_or_limit_is_refused_by_name(api, pages, tree, actors):
     qi = api("qi")
     for query, field in (("after=bm90LWEtY3Vyc29y", "after"), ("limit=0", "limit"), ("limit=201", "limit"),
-                         ("limit=%C2%B2", "limit"), (f"after={encode_cursor(['x', 1])}", "after")):
+                         ("limit=%C2%B2", "limit"), (f"after={encode_cursor(['x', 1])}", "after"),
+                         (f"after={encode_cursor(['x'])}", "after")):
         response = qi.get(f"/households?{query}")
         assert response.status_code == 422, query
         assert field in response.json["error"]["fields"], query
