@@ -14,6 +14,7 @@ from sqlalchemy import String, and_, case, column, distinct, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
+from engine.scope import below
 from monitoring.models import Household, MonitoringStatus, Place
 from monitoring.quarters import Quarter
 
@@ -53,7 +54,7 @@ class BulletinRow:
 
 
 def _in(place_path: str, path_column: InstrumentedAttribute) -> Any:
-    return path_column.startswith(place_path, autoescape=True)
+    return below(path_column, place_path)
 
 
 def households_by_status(session: Session, place_path: str) -> dict[str, int]:

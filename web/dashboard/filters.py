@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.errors import InvalidData
 from engine.models import ProcessInstance
+from engine.scope import below
 from monitoring import statistics
 from monitoring.models import Household, Place
 from monitoring.quarters import Quarter
@@ -66,4 +67,4 @@ def _within(args: Mapping[str, str], path_column: Any) -> list[Any]:
     place = db.session.get(Place, code)
     if place is None:
         raise InvalidData("区划不存在", {"place": f"没有代码为 {code} 的区划"})
-    return [path_column.startswith(place.path, autoescape=True)]
+    return [below(path_column, place.path)]
