@@ -150,8 +150,8 @@ def render_batch(work: BatchWork, answers: Answers) -> tuple[str, int]:
     other = all_errors_placed(shared_fields, {k: v for k, v in errors.items() if k not in mine})
     evidence = evidence_for_batch(db.session, [w.instance for w in work.items], engine().today())
     return render_template("inbox/batch.html", work=work, shared_fields=shared_fields, rows=rows,
-                           other_errors=other, has_errors=bool(errors),
-                           evidence=evidence), 422 if errors else 200
+                           other_errors=other, has_errors=bool(errors), evidence=evidence,
+                           approves_each="approved" in own_schema["properties"]), 422 if errors else 200
 
 
 def outcome(answers: Answers) -> str:
