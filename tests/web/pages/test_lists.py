@@ -16,7 +16,7 @@ from sqlalchemy import event
 from engine.paging import encode_cursor
 from monitoring import households
 from monitoring.id_number import check_digit, mask_id_number
-from tests.web.test_identification import VISIT, form_data, new_household, start
+from tests.web.test_identification import APPRAISAL, VISIT, form_data, new_household, start, sweep
 from web.extensions import db
 
 VILLAGE, VILLAGE_2 = "150223100201", "150223100202"
@@ -215,3 +215,17 @@ def test_the_inbox_pages_queries_do_not_grow_with_the_inbox(api, pages, work):
         page = browser.get("/tasks/?step=visit")
     assert re.search(r"走访排查 <b>6</b>", page.text)
     assert len(large) == len(small), (len(small), len(large))
+
+
+def test_a_township_reviews_the_villages_of_one_township_in_one_batch_by_its_chip(api, pages, world, clock):
+    """township_review may span the villages of one township (batch="parent"): the chip alone offers it."""
+    for cadre, village in (("cun", VILLAGE), ("cun2", VILLAGE_2)):
+        user = api(cadre)
+        instance = start(user, new_household(api, village=village), "cadre_screening")
+        user.complete(instance["id"], "visit", form_data(user, instance["id"], "visit", **VISIT))
+        user.complete(instance["id"], "authorize", form_data(user, instance["id"], "authorize", approved=True))
+        user.complete(instance["id"], "appraisal", form_data(user, instance["id"], "appraisal", **APPRAISAL))
+    assert sweep(clock) == 2
+    page = pages("zhen").get("/tasks/?step=township_review").text
+    assert page.count('name="task"') == 2 and 'id="batch-submit"' in page
+    assert "艾力嘎查" in page and "新宝力格嘎查" in page
