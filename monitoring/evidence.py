@@ -25,6 +25,7 @@ from monitoring.cases import household_id_of
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_numbers_in
 from monitoring.models import CodeEntry, Document, DocumentLink, Household, Measurement
+from monitoring.objections import shown_text
 from monitoring.rules import Assessment, assess, type_problems
 
 # The three guarantees and safe water, as a reviewer reads a problem the visit found.
@@ -315,13 +316,12 @@ def _votes(appraisal: Any, labels: dict[str, dict[str, str]]) -> Votes | None:
 
 
 def _objections(recorded: Any, outcomes: list[tuple[str, str]]) -> list[Objection]:
-    """Each objection with who raised it and what it says (ID numbers masked), and what the re-check found."""
+    """Each objection with who raised it and what it says (ID and phone numbers masked), and what the re-check found."""
     found = []
     for n, item in enumerate(recorded if isinstance(recorded, list) else []):
         said = item.get("objection") or {}
         rechecked_on, outcome = outcomes[n] if n < len(outcomes) else (None, "待重新核实")
-        found.append(Objection(by=mask_id_numbers_in(str(said.get("by") or "")),
-                               content=mask_id_numbers_in(str(said.get("content") or "")),
+        found.append(Objection(by=shown_text(said.get("by")), content=shown_text(said.get("content")),
                                received_on=item.get("received_on"), outcome=outcome, rechecked_on=rechecked_on))
     return found
 

@@ -140,6 +140,21 @@ def _parse_birth(digits: str) -> date | None:
 _ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?:[0-9]{2})?(?![0-9])")
 
 
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9]|0[0-9]{2,3}-?)([0-9]{3,4})([0-9]{4})(?![0-9])")
+
+
+def mask_personal_numbers_in(value: Any) -> Any:
+    """The value with ID numbers and phone numbers inside its strings masked, at any depth: what reviewers read of
+    free text a recorder typed (an objection, a reason) or of case data, where neither number helps a decision."""
+    if isinstance(value, str):
+        return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), mask_id_numbers_in(value))
+    if isinstance(value, dict):
+        return {key: mask_personal_numbers_in(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_personal_numbers_in(item) for item in value]
+    return value
+
+
 def mask_id_numbers_in(value: Any) -> Any:
     """The value with every ID (or disability certificate) number inside its strings masked, at any depth:
     case data and its history are seen by every level, and ID numbers belong only to the steps that need them."""

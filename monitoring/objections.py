@@ -6,7 +6,6 @@ rules: who may record it, what it must say, and that the notice still runs (to t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,16 +22,13 @@ from engine.models import InstanceStatus, ProcessInstance
 from engine.scope import within
 from engine.text import read_text
 from monitoring import cases, notices, permissions
-from monitoring.id_number import mask_id_numbers_in
+from monitoring.id_number import mask_personal_numbers_in
 from monitoring.models import Notice
 
 OBJECTION = "objection"
 LIMITS = {"by": 50, "content": 500}
 RECHECK_STEP = "visit"  # identification.bpmn: record_objection sends the case back to the visit
 # A phone number typed into who/what (mobile, or landline with area code): shown with its middle starred.
-_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9]|0[0-9]{2,3}-?)([0-9]{3,4})([0-9]{4})(?![0-9])")
-
-
 @dataclass(frozen=True)
 class Recheck:
     """The objection an open re-check answers, as the cadre reads it above the form."""
@@ -61,7 +57,7 @@ def recheck_of(bpmn_id: str, data: Mapping[str, Any]) -> Recheck | None:
 
 def shown_text(text: Any) -> str:
     """An objection's text as recorded, with any ID or phone number a recorder typed into it masked."""
-    return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), mask_id_numbers_in(str(text or "")))
+    return mask_personal_numbers_in(str(text or ""))
 
 
 def _date(value: Any) -> date | None:

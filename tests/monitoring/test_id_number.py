@@ -11,6 +11,7 @@ from monitoring.id_number import (
     disability_of,
     mask_id_number,
     mask_id_numbers_in,
+    mask_personal_numbers_in,
     normalize_id_number,
     sex_from_id,
 )
@@ -152,3 +153,9 @@ def test_id_numbers_are_masked_wherever_they_appear_in_case_data():
     assert masked == {"after": {"members": [{"name": "巴特尔", "id_number": "1502**********1232"},
                                             {"name": "其木格", "note": "证号1101************2X42"}],
                                 "count": 2, "phone": "13900001234"}}
+
+
+def test_free_text_shown_to_reviewers_has_id_and_phone_numbers_masked():
+    text = "王五13812345678，座机0471-6612345，证号150203199001011232，收入15206元，日期20260302"
+    assert mask_personal_numbers_in({"by": [text]}) == {
+        "by": ["王五138****5678，座机0471-****2345，证号1502**********1232，收入15206元，日期20260302"]}

@@ -13,7 +13,7 @@ from engine.core import Engine
 from engine.models import ProcessInstance, ProcessVersion, Task
 from monitoring import people
 from monitoring.cases import household_id_of
-from monitoring.id_number import mask_id_numbers_in
+from monitoring.id_number import mask_personal_numbers_in
 from monitoring.models import Household
 from web.cases import data_view, timeline
 from web.cases.listing import households_by_id, place_names
@@ -50,7 +50,7 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path)},
         progress=progress(instance, open_tasks, events, names),
         timeline=timeline.entries(events, names, task_names, labels),
-        sections=data_view.sections(mask_id_numbers_in(instance.data or {}), version.forms, names),
+        sections=data_view.sections(mask_personal_numbers_in(instance.data or {}), version.forms, names),
         people=labels,
     )
 

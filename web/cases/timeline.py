@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.models import AuditEvent
-from monitoring.id_number import mask_id_numbers_in
+from monitoring.objections import shown_text
 from monitoring.people import SYSTEM_NAME
 from web.cases.progress import MESSAGE_NAMES
 
@@ -63,4 +63,4 @@ def _payload(payload: Any) -> str:
     if not isinstance(payload, dict):
         return ""
     by, content = payload.get("by"), payload.get("content")
-    return mask_id_numbers_in("：".join(str(part) for part in (by, content) if part))
+    return shown_text("：".join(str(part) for part in (by, content) if part))

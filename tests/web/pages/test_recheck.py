@@ -39,7 +39,7 @@ def test_the_recheck_shows_the_objection_and_starts_without_a_visit_date(api, wo
     start = page.index("公示期间收到异议")
     assert start < page.index('<form method="post" enctype')  # above the form
     block = page[start:page.index("</section>", start)]
-    assert "王五（本村村民，户主之兄）138****5678" in block and "13812345678" not in block
+    assert "王五（本村村民，户主之兄）138****5678" in block and "13812345678" not in page
     assert "其子在旗里开饭店" in block and "150223198001011234" not in block and "1502**********1234" in block
     assert "2026年3月4日" in block  # received two days into the notice
     assert "2026年3月2日首次走访的记录随异议保存在案件中" in block
@@ -84,3 +84,11 @@ def test_entry_starts_from_the_risk_types_the_visit_recorded(api, world, clock):
     entry = form_data(qi, instance["id"], "entry")
     assert entry["risk_types"] == ["illness", "schooling"] and entry["monitoring_type"] == "marginal"
     assert qi.complete(instance["id"], "entry", entry)["status"] == "completed"  # nothing typed again
+
+
+def test_the_objectors_phone_is_masked_wherever_the_objection_is_shown(api, world, pages, clock):
+    instance = objected(api, clock)
+    case_page = pages("zhen").get(f"/cases/{instance['id']}").text
+    assert "138****5678" in case_page and "13812345678" not in case_page  # the timeline
+    evidence = api("cun").get(f"/tasks/{api('cun').task(instance['id'], 'visit')['id']}").json["evidence"]
+    assert evidence["objections"][0]["by"].endswith("138****5678")
