@@ -32,7 +32,7 @@ def _open_task(session: Session, task_id: str, actor: Actor) -> Task:
     if task.state != TaskState.READY:
         raise Conflict("任务已被处理或已撤销")
     if task.claimed_by not in (None, actor.username):
-        raise Conflict(f"任务已由 {task.claimed_by} 认领")
+        raise Conflict("任务已由他人认领")
     return task
 
 
@@ -145,7 +145,7 @@ def unclaim_task(engine: Engine, session: Session, task_id: str, actor: Actor) -
     if task.claimed_by is None:
         return task
     if task.claimed_by != actor.username and actor.role not in engine.supervisor_roles:
-        raise Conflict(f"任务由 {task.claimed_by} 认领, 只有本人可以退回")
+        raise Conflict("任务由他人认领，只有认领人可以退回")
     session.execute(update(Task).where(Task.id == task_id).values(claimed_by=None))
     _record(engine, session, "task_unclaimed", actor, task)
     return _refreshed(session, task_id)

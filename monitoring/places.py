@@ -79,7 +79,7 @@ def add_user(session: Session, username: str, role: str, place_code: str, passwo
     if len(password) < 8:
         fields["password"] = "密码至少8位"
     if username and session.execute(select(User.id).where(User.username == username)).first():
-        fields["username"] = f"用户名 {username} 已存在"
+        fields["username"] = "该登录名已被使用"
     if session.get(Place, place_code) is None:
         fields["place"] = f"区划 {place_code} 不存在"
     if fields:

@@ -67,7 +67,7 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_page(400, "页面已过期或来源不明（CSRF 校验失败），请返回刷新页面后重新提交。")
+        return error_page(400, "页面已过期或来源不明，请返回刷新页面后重新提交。")
 
     @app.errorhandler(EngineError)
     def _engine(exc: EngineError):

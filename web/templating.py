@@ -92,11 +92,14 @@ def person(username: str | None) -> str:
     return g.people[username]
 
 
+UNDEPLOYED_PROCESS = "未部署的流程"  # a key with no deployed version; never shown as the key itself
+
+
 def process_name(key: str) -> str:
     cache = g.setdefault("process_names", {})
     if not cache:
         cache.update({v.key: v.name for v in versions.latest_versions(db.session)})
-    return cache.get(key, key)
+    return cache.get(key, UNDEPLOYED_PROCESS)
 
 
 def static_file_exists(filename: str) -> bool:

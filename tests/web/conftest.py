@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FIXTURES, PASSWORD
+from tests.web import page_scanner
 
 
 class ApiClient:
@@ -34,6 +35,13 @@ class ApiClient:
         response = self.post(f"/tasks/{task['id']}/complete", json={"data": data})
         assert response.status_code == status, response.json
         return response.json
+
+
+@pytest.fixture(autouse=True)
+def pages_are_scanned(request):
+    """Every HTML page a web test renders is checked for login ids, codes and English (``page_scanner``)."""
+    if "app" in request.fixturenames:
+        page_scanner.install(request.getfixturevalue("app"))
 
 
 @pytest.fixture

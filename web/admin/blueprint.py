@@ -22,7 +22,7 @@ from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
-from web.templating import ROLE_NAMES
+from web.templating import ROLE_NAMES, cn_date
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -59,7 +59,7 @@ def users():
 def new_user():
     outcome: Outcome[str] = Outcome()
     if request.method == "POST":
-        outcome = submit(lambda session: accounts.create_user(session, g.actor, request.form).username)
+        outcome = submit(lambda session: accounts.create_user(session, g.actor, request.form).name)
         if outcome.error is None:
             flash(f"已创建用户 {outcome.result}", "success")
             return redirect(url_for("admin.users"))
@@ -202,7 +202,7 @@ def remove_day(day: str):
         raise NotFound(f"day {day}") from None
     with unit_of_work() as session:
         removed = calendar_store.remove_override(session, when)
-    flash(f"已删除 {when.isoformat()} 的设置" if removed else f"{when.isoformat()} 没有设置", "success")
+    flash(f"已删除 {cn_date(when)} 的设置" if removed else f"{cn_date(when)} 没有设置", "success")
     return redirect(url_for("admin.calendar"))
 
 

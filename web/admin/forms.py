@@ -70,7 +70,7 @@ def parse_date(value: str | None, field: str, problems: dict[str, str]) -> date 
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
-        problems[field] = "请填写有效日期，如 2026-10-01"
+        problems[field] = "请填写有效日期（年-月-日）"
         return None
 
 

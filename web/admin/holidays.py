@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine import calendar_store
 from engine.models import CalendarOverride
 from web.admin.forms import parse_date, refuse_if, text
+from web.templating import cn_date
 
 KINDS = {"holiday": "放假", "workday": "调休上班"}
 WEEKDAYS = "一二三四五六日"
@@ -20,7 +21,7 @@ def weekday(day: date) -> str:
 
 
 def describe(row: CalendarOverride) -> str:
-    return f"{row.day.isoformat()}（{weekday(row.day)}）{KINDS['workday' if row.is_working_day else 'holiday']}"
+    return f"{cn_date(row.day)}（{weekday(row.day)}）{KINDS['workday' if row.is_working_day else 'holiday']}"
 
 
 def set_day(session: Session, form: Mapping[str, str]) -> CalendarOverride:

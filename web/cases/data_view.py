@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from web.notices.words import stage_name
-from web.templating import cn_date, label
+from web.templating import cn_date, label, money
 
 GENERAL = "基本信息"
 WORDS = {
@@ -147,6 +147,8 @@ def _text(key: str, value: Any, context: _Context) -> str:
                         if not _hidden(k) and v is not None)
     if isinstance(value, list):
         return "、".join(_text(key, item, context) for item in value) or "无"
+    if isinstance(value, int | float) and _is_amount(key, context.vocabulary):
+        return money(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if info and info.attachment:
@@ -166,6 +168,11 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
     if key == "stage":
         return stage_name(value)
     return cn_date(value) if _ISO_DATE.fullmatch(value) else value
+
+
+def _is_amount(key: str, vocabulary: Vocabulary) -> bool:
+    """A field whose title is in yuan (工资性收入(元)) holds money."""
+    return _title(key, vocabulary).endswith(("(元)", "（元）"))
 
 
 def _title(key: str, vocabulary: Vocabulary) -> str:

@@ -24,7 +24,7 @@ from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
 from web.households import listing, record, registration
 from web.inbox.schema_form import all_errors_placed, build_fields
-from web.templating import remember_people
+from web.templating import UNDEPLOYED_PROCESS, remember_people
 
 households = Blueprint("households", __name__, url_prefix="/households")
 
@@ -120,7 +120,10 @@ def apply(household_id: int):
                                            {"channel": request.form.get("channel", "")})
             first = next(iter(queries.open_tasks(session, instance_id)), None)
             task_id = first.id if first else None
-    except (Conflict, InvalidData, NotDeployed) as exc:
+    except NotDeployed:  # the engine's message names the process by its key, which is no word for a cadre
+        flash(f"未能登记监测申请：{UNDEPLOYED_PROCESS}，请联系流程设计员部署识别流程", "error")
+        return redirect(url_for("households.detail", household_id=household_id))
+    except (Conflict, InvalidData) as exc:
         flash(f"未能登记监测申请：{exc}", "error")
         return redirect(url_for("households.detail", household_id=household_id))
     flash("已登记监测申请，请继续办理", "success")

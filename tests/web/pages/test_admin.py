@@ -83,7 +83,7 @@ def test_wrong_fields_are_shown_in_chinese_and_the_form_keeps_the_values(pages, 
 
 def test_a_taken_name_a_department_user_without_department_and_a_role_at_the_wrong_level_are_refused(pages):
     admin = pages("guanli")
-    assert "用户名 cun 已存在" in admin.post("/admin/users/new", {**NEW_USER, "username": "cun"}).text
+    assert "该登录名已被使用" in admin.post("/admin/users/new", {**NEW_USER, "username": "cun"}).text
     department = admin.post("/admin/users/new", {**NEW_USER, "role": "department", "place": COUNTY})
     assert "行业部门用户须选择所属部门" in department.text
     wrong_level = admin.post("/admin/users/new", {**NEW_USER, "place": COUNTY})

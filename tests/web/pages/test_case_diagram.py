@@ -10,7 +10,7 @@ from tests.web.test_identification import forms_dir, world  # noqa: F401  (fixtu
 pytestmark = pytest.mark.usefixtures("world")
 
 VIEWER = "vendor/bpmn-js/bpmn-navigated-viewer.production.min.js"
-MISSING = "流程图组件（bpmn-js）未安装"
+MISSING = "流程图组件未安装"
 
 
 def static_folder(app, tmp_path, with_viewer: bool):
@@ -25,7 +25,7 @@ def static_folder(app, tmp_path, with_viewer: bool):
 def test_without_bpmn_js_the_page_says_the_diagram_cannot_be_drawn(app, api, pages, tmp_path):
     static_folder(app, tmp_path, with_viewer=False)
     page = pages("cun").get(f"/cases/{case_at_visit(api)}").text
-    assert MISSING in page and "make assets" in page
+    assert MISSING in page and "请联系系统管理员安装流程图组件" in page
     assert 'id="case-diagram"' not in page and VIEWER not in page
     assert "走访排查" in page  # the current step is still there in words
 

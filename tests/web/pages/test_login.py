@@ -37,7 +37,7 @@ def test_a_form_without_the_csrf_token_is_refused(pages):
     with browser.app.app_context():
         response = browser.client.post("/logout", data={})
     assert response.status_code == 400
-    assert "CSRF" in response.text
+    assert "页面已过期或来源不明" in response.text
 
 
 def test_an_open_redirect_after_login_is_not_followed(pages):

@@ -42,4 +42,4 @@ def test_the_application_page_says_the_process_is_not_deployed(pages, session, a
     cun = pages("cun")
     refused = cun.post(f"/households/{here}/cases", {"channel": "self_declared"})
     assert refused.status_code == 302 and refused.headers["Location"] == f"/households/{here}"
-    assert NOT_DEPLOYED in cun.get(refused.headers["Location"]).text
+    assert "未能登记监测申请：未部署的流程，请联系流程设计员部署识别流程" in cun.get(refused.headers["Location"]).text

@@ -56,3 +56,12 @@ def test_the_case_list_says_how_each_case_ended(api, pages, clock):
     assert "未纳入，原因：家庭有稳定务工收入，人均纯收入高于监测线" in outcome_of(listing, refused)
     assert "已撤销，原因：重复登记" in outcome_of(listing, cancelled)
     assert "已办结" not in listing.split("<tbody>")[1]
+
+
+def test_amounts_read_as_money_on_the_case_and_household_pages(api, pages, clock):
+    household = new_household(api)
+    instance_id = through_first_notice(api, clock, household)["id"]
+    case = pages("zhen").get(f"/cases/{instance_id}").text
+    assert "<dt>工资性收入(元)</dt><dd>6,000.00 元</dd>" in case
+    record = pages("zhen").get(f"/households/{household['id']}").text
+    assert '<td data-label="人均纯收入" class="num"><b>4,100.00 元</b>' in record
