@@ -15,6 +15,7 @@ from engine import versions
 from engine.calendar import CHINA_TZ
 from monitoring import codelists, people
 from monitoring.documents.annexes import ANNEXES
+from monitoring.household_labels import tell_apart
 from monitoring.id_number import mask_id_number
 from monitoring.models import Place, Role
 from monitoring.objections import recheck_of
@@ -123,4 +124,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_navigation)
-    app.jinja_env.globals.update(annexes=ANNEXES, static_file_exists=static_file_exists, recheck_of=recheck_of)
+    app.jinja_env.globals.update(annexes=ANNEXES, static_file_exists=static_file_exists, recheck_of=recheck_of,
+                                 tell_apart=tell_apart)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.web.pages.test_cases import case_on_first_notice
-from tests.web.test_identification import form_data, new_household, sweep, through_first_notice
+from tests.web.test_identification import form_data, new_household, person, start, sweep, through_first_notice
 
 pytestmark = pytest.mark.usefixtures("world")
 
@@ -65,3 +65,16 @@ def test_amounts_read_as_money_on_the_case_and_household_pages(api, pages, clock
     assert "<dt>工资性收入(元)</dt><dd>6,000.00 元</dd>" in case
     record = pages("zhen").get(f"/households/{household['id']}").text
     assert '<td data-label="人均纯收入" class="num"><b>4,100.00 元</b>' in record
+
+
+def test_households_whose_heads_share_a_name_are_told_apart_in_the_inbox(api, pages):
+    twins = [new_household(api), new_household(api)]  # both headed by 巴特尔, in 2组
+    other = api("cun").post("/households", json={"village": "150223100201", "household_type": "ordinary",
+                                                 "group": "3组", "members": [person("其其格", "15022319800101777")]})
+    for household in (*twins, other.json):
+        start(api("cun"), household)
+    inbox = pages("cun").get("/tasks/").text
+    for household in twins:
+        tail = household["members"][0]["id_number"][-4:]
+        assert f'<span class="muted small twin">2组 · 身份证尾号{tail}</span>' in inbox
+    assert inbox.count('class="muted small twin"') == 2  # 其其格 is the only one of her name
