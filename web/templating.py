@@ -42,8 +42,12 @@ def cn_datetime(value: datetime | None) -> str:
 
 
 def duration(value: timedelta) -> str:
-    """How long something has waited, in the largest sensible unit: 3天5小时, 2小时, 刚刚."""
-    minutes = int(value.total_seconds() // 60)
+    """How long something has waited, in the largest sensible unit: 3天5小时, 2小时, 刚刚.
+
+    Never negative: a row stamped later than the page's clock (``timers run --now`` ahead of a server on
+    another clock) has, as far as this page knows, only just happened.
+    """
+    minutes = max(int(value.total_seconds() // 60), 0)
     days, hours = divmod(minutes // 60, 24)
     if days:
         return f"{days}天{hours}小时" if hours else f"{days}天"

@@ -4,10 +4,12 @@ can count, no hashes or version numbers."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
-from tests.web.pages.test_cases import case_on_first_notice
+from tests.conftest import CST
+from tests.web.pages.test_cases import case_at_visit, case_on_first_notice
 from tests.web.test_identification import form_data, new_household, person, start, sweep, through_first_notice
 
 pytestmark = pytest.mark.usefixtures("world")
@@ -78,3 +80,16 @@ def test_households_whose_heads_share_a_name_are_told_apart_in_the_inbox(api, pa
         tail = household["members"][0]["id_number"][-4:]
         assert f'<span class="muted small twin">2组 · 身份证尾号{tail}</span>' in inbox
     assert inbox.count('class="muted small twin"') == 2  # 其其格 is the only one of her name
+
+
+def test_pages_follow_the_engines_clock_through_time_travel(api, pages, clock):
+    instance_id = case_on_first_notice(api)  # posted 2 March 2026 for 5 days: counted 3 to 7 March
+    waiting = case_at_visit(api)  # a task created 2 March 09:00
+    assert "还剩 5 天" in pages("zhen").get("/notices/").text
+    clock.set(datetime(2026, 3, 8, 10, 0, tzinfo=CST))  # past the notice, before any sweep has run
+    assert "当前没有公示中的名单" in pages("zhen").get("/notices/").text
+    case = pages("zhen").get(f"/cases/{instance_id}").text
+    assert "至2026年3月7日</time>，已届满，系统即将处理" in case and "还有" not in case
+    clock.set(datetime(2026, 3, 1, 9, 0, tzinfo=CST))  # a clock behind the data (e.g. a server behind --now)
+    for page in (pages("cun").get("/tasks/").text, pages("cun").get(f"/cases/{waiting}").text):
+        assert "刚刚" in page and not re.search(r"-\s*\d+\s*(天|小时|分钟)", page)
