@@ -171,8 +171,8 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
 
 
 def _is_amount(key: str, vocabulary: Vocabulary) -> bool:
-    """A field whose title is in yuan (工资性收入(元)) holds money."""
-    return _title(key, vocabulary).endswith(("(元)", "（元）"))
+    """A field whose title is in yuan (工资性收入(元), 医疗支出(合规自付,元)) holds money."""
+    return _title(key, vocabulary).endswith(("元)", "元）"))
 
 
 def _title(key: str, vocabulary: Vocabulary) -> str:
