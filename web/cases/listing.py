@@ -18,6 +18,7 @@ from monitoring import case_outcomes
 from monitoring.cases import household_id_of
 from monitoring.id_number import mask_id_number
 from monitoring.models import Household, Place
+from web.cases.progress import waiting_words
 from web.exports import EXPORT_MAX_ROWS, Column
 from web.templating import process_name
 
@@ -34,6 +35,7 @@ class CaseRow:
     village: str
     steps: list[str]  # names of the open tasks
     outcome: str | None  # how an ended case ended (monitoring.case_outcomes)
+    waiting: str  # what a case with no open task waits for (progress.waiting_words), else ""
 
 
 def rows_of(session: Session, instances: list[ProcessInstance]) -> list[CaseRow]:
@@ -43,7 +45,7 @@ def rows_of(session: Session, instances: list[ProcessInstance]) -> list[CaseRow]
     villages = place_names(session, {i.place_code for i in instances})
     ended = case_outcomes.outcomes(session, instances)
     return [CaseRow(i, households.get(household_id_of(i.business_key)), villages.get(i.place_code, i.place_code),
-                    steps.get(i.id, []), ended.get(i.id)) for i in instances]
+                    steps.get(i.id, []), ended.get(i.id), waiting_words(i.waiting or [])) for i in instances]
 
 
 def case_page(session: Session, actor: Actor, window: Window, process: str | None = None,

@@ -76,6 +76,16 @@ def progress(instance: ProcessInstance, open_tasks: list[Task], events: list[Aud
     return Progress(completed, active, awaited)
 
 
+def waiting_words(waiting: list[dict[str, Any]]) -> str:
+    """What a waiting case is doing, in one line for a list: 公示中，可提出异议，至2026年12月6日."""
+    if not waiting:
+        return ""
+    awaited = [_awaited(item, {}) for item in waiting]
+    doing = dict.fromkeys(a.message for a in awaited if a.kind == "message") or [UNNAMED_WAIT]
+    until = min((a for a in awaited if a.kind == "timer" and a.until), key=lambda a: a.until, default=None)
+    return "，".join([*doing, *([until.until_text] if until else [])])
+
+
 def _awaited(item: dict[str, Any], names: dict[str, str]) -> Awaited:
     step = names.get(item["task"], UNNAMED_WAIT)
     if item["type"] == "timer":

@@ -94,3 +94,9 @@ def test_pages_follow_the_engines_clock_through_time_travel(api, pages, clock):
     clock.set(datetime(2026, 3, 1, 9, 0, tzinfo=CST))  # a clock behind the data (e.g. a server behind --now)
     for page in (pages("cun").get("/tasks/").text, pages("cun").get(f"/cases/{waiting}").text):
         assert "刚刚" in page and not re.search(r"-\s*\d+\s*(天|小时|分钟)", page)
+
+
+def test_the_case_list_says_what_a_waiting_case_is_doing(api, pages):
+    instance_id = case_on_first_notice(api)
+    row = re.search(rf'<tr data-instance="{instance_id}">(.*?)</tr>', pages("zhen").get("/cases/").text, re.DOTALL)
+    assert '<span class="muted">公示中，可提出异议，至2026年3月7日</span>' in row.group(1)
