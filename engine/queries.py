@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from engine.errors import NotFound
+from engine.errors import InvalidData, NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.paging import Key, Page, Window, page
 from engine.scope import within
@@ -27,6 +27,7 @@ def in_scope(session: Session, model: type[T], key: Any, actor: Actor,
 
 
 INBOX_ORDER = (Key(Task.created_at), Key(Task.id))  # oldest work first
+INBOX_ORDERS = {"oldest": INBOX_ORDER, "newest": (Key(Task.created_at, descending=True), Key(Task.id, descending=True))}
 INSTANCE_ORDER = (Key(ProcessInstance.id, descending=True),)  # newest case first
 
 
@@ -41,8 +42,17 @@ def inbox(session: Session, actor: Actor) -> list[Task]:
     return list(session.execute(inbox_query(actor).order_by(*(k.column for k in INBOX_ORDER))).scalars())
 
 
-def inbox_page(session: Session, actor: Actor, window: Window) -> Page[Task]:
-    return page(session, inbox_query(actor), INBOX_ORDER, window)
+def inbox_order(order: str | None) -> tuple[Key, ...]:
+    """The inbox's ordering by its name in a request (``oldest`` when none is asked); an unknown one is refused."""
+    if order in (None, ""):
+        return INBOX_ORDER
+    if order not in INBOX_ORDERS:
+        raise InvalidData("排序方式无效", {"order": "应为 " + "、".join(INBOX_ORDERS)})
+    return INBOX_ORDERS[order]
+
+
+def inbox_page(session: Session, actor: Actor, window: Window, order: str | None = None) -> Page[Task]:
+    return page(session, inbox_query(actor), inbox_order(order), window)
 
 
 def instances_query(actor: Actor, process: str | None = None, status: str | None = None,

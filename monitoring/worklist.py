@@ -46,6 +46,7 @@ class Filters:
     village: str | None = None  # a place code: the tasks at it
     township: str | None = None  # a place code: the tasks at it and below
     due: str | None = None  # one of DUE_STATES
+    order: str | None = None  # a key of ``queries.INBOX_ORDERS``: oldest (the default) or newest first
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def filtered(session: Session, actor: Actor, filters: Filters, now: datetime, *,
 
 
 def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, window: Window) -> Inbox:
-    """The page of work ``window`` asks for, oldest first, with the counts around it: four scans of the actor's
+    """The page of work ``window`` asks for, in the filters' order, with the counts around it: four scans of the actor's
     READY tasks (counts; processes and places; chips per step and place; the page) and two of places."""
     lane = queries.inbox_query(actor).subquery()
     is_mine = or_(lane.c.claimed_by.is_(None), lane.c.claimed_by == actor.username)
@@ -125,7 +126,8 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     for bpmn_id, _, name, count, _ in sorted(per_place, key=lambda row: row[4]):  # in order of first arrival
         steps.setdefault(bpmn_id, [bpmn_id, name, 0])[2] += count
     shown = [row for row in per_place if not filters.step or row[0] == filters.step]
-    found = page(session, filtered(session, actor, filters, now), queries.INBOX_ORDER, window, with_total=False)
+    found = page(session, filtered(session, actor, filters, now), queries.inbox_order(filters.order), window,
+                 with_total=False)
     return Inbox(Page(decorate(session, found.rows, now), sum(row[3] for row in shown), found.next_cursor),
                  total, overdue, others, [tuple(step) for step in steps.values()],
                  sorted({process for process, _ in spread}), villages, townships,
@@ -134,7 +136,7 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
 
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
     """Every filtered task in pages, for an export."""
-    for rows in walk(session, filtered(session, actor, filters, now), queries.INBOX_ORDER, cap):
+    for rows in walk(session, filtered(session, actor, filters, now), queries.inbox_order(filters.order), cap):
         yield decorate(session, rows, now)
 
 

@@ -129,9 +129,10 @@ def instance_documents(instance_id: int):
 @api.get("/tasks")
 @token_required
 def inbox():
-    """One page of the inbox, oldest first; the next page's address is in the ``Link`` header."""
+    """One page of the inbox, oldest first (``?order=newest``: newest first); the next page is in ``Link``."""
     now = engine().now()
-    return paging.paged(queries.inbox_page(db.session, current_actor(), paging.window()), lambda t: views.task(t, now))
+    found = queries.inbox_page(db.session, current_actor(), paging.window(), request.args.get("order"))
+    return paging.paged(found, lambda t: views.task(t, now))
 
 
 @api.get("/tasks/<task_id>")

@@ -21,7 +21,7 @@ inbox = Blueprint("inbox", __name__, url_prefix="/tasks")
 
 
 def _filters() -> worklist.Filters:
-    keys = ("process", "step", "village", "township", "due")
+    keys = ("process", "step", "village", "township", "due", "order")
     return worklist.Filters(**{key: request.args.get(key) or None for key in keys})
 
 

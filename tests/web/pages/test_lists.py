@@ -165,6 +165,17 @@ def test_the_inbox_api_returns_one_page_with_a_link_to_the_next(api, work):
         ids += [t["id"] for t in response.json]
     assert len(ids) == len(set(ids)) == 5
     assert [t["id"] for t in cun.get("/tasks").json] == ids  # oldest first, as the pages read them
+    assert [t["id"] for t in cun.get("/tasks?order=newest").json] == ids[::-1]
+    refused = cun.get("/tasks?order=sideways")
+    assert refused.status_code == 422 and "order" in refused.json["error"]["fields"]
+
+
+def test_the_inbox_page_reads_newest_first_when_asked(pages, work):
+    browser = pages("cun")
+    oldest = re.findall(r'data-task="([^"]+)"', browser.get("/tasks/").text)
+    newest = re.findall(r'data-task="([^"]+)"', browser.get("/tasks/?order=newest").text)
+    assert len(oldest) == 4 and newest == oldest[::-1]
+    assert browser.get("/tasks/?order=sideways").status_code == 422
 
 
 def test_a_step_chip_is_enough_to_batch_one_villages_households(api, pages, work):
