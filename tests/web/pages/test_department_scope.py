@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from monitoring import comparison
 from monitoring.demo_data import department_file
@@ -105,3 +106,15 @@ def test_a_departments_upload_list_shows_its_own_uploads(api, pages, scene):
     assert "购房.csv" in pages("qi").get("/admin/uploads/").text
     assert {u["department"] for u in api(POLICE).get("/department-data").json} == {"police"}
     assert "housing" in {u["department"] for u in api("qi").get("/department-data").json}
+
+
+def test_the_hits_export_masks_id_numbers_as_the_page_does(pages, scene):
+    spouse = scene["car"]["members"][1]["id_number"]
+    response = pages(POLICE).get("/households/hits?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("户主", "命中成员", "身份证号")
+    assert [row[1:3] for row in rows[1:]] == [("其木格", mask_id_number(spouse))]
+    assert rows[1][rows[0].index("来源文件")] == "车辆.csv"
+    exported = pages(POLICE).get("/households/?format=xlsx")
+    assert [row[0] for row in load_workbook(io.BytesIO(exported.data)).active.iter_rows(min_row=2, values_only=True)] \
+        == ["巴特尔"]  # the household list's export holds the linked household only

@@ -240,3 +240,17 @@ def test_a_township_reviews_the_villages_of_one_township_in_one_batch_by_its_chi
     page = pages("zhen").get("/tasks/?step=township_review").text
     assert page.count('name="task"') == 2 and 'id="batch-submit"' in page
     assert "艾力嘎查" in page and "新宝力格嘎查" in page
+
+
+def test_the_case_lists_queries_do_not_grow_with_the_list(api, pages, world):
+    browser = pages("qi")
+    start(api("cun"), new_household(api))
+    browser.get("/cases/")
+    with statements() as small:
+        assert browser.get("/cases/").status_code == 200
+    for _ in range(5):
+        start(api("cun"), new_household(api))
+    with statements() as large:
+        page = browser.get("/cases/")
+    assert "共 6 件" in page.text
+    assert len(large) == len(small), (len(small), len(large))
