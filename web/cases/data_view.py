@@ -29,7 +29,9 @@ WORDS = {
     "received_on": "收到日期", "objection": "异议", "by": "异议人", "content": "异议内容",
     "member": "家庭成员", "exclusion_label": "排除情形", "dataset_label": "比对数据", "row": "数据行号",
     "evidence": "依据",
+    "data_gaps": "缺失或过期的比对数据", "uploaded_on": "最近上传", "problem": "情况", "max_age_days": "有效期(天)",
 }
+VALUE_WORDS = {"problem": {"missing": "未上传", "stale": "已过期"}}  # values scripts add, by field
 CODE_LISTS = {"channel": "channel", "suggested_type": "monitoring_type", "monitoring_type": "monitoring_type",
               "risk_types": "risk_type"}
 STEP_VALUED = {"rejected_step"}  # values are BPMN step ids
@@ -167,6 +169,8 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
         return _title(value, context.everything)
     if key == "stage":
         return stage_name(value)
+    if key in VALUE_WORDS:
+        return VALUE_WORDS[key].get(value, "—")
     return cn_date(value) if _ISO_DATE.fullmatch(value) else value
 
 

@@ -11,7 +11,7 @@ from engine import queries
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.models import ProcessInstance, ProcessVersion, Task
-from monitoring import people
+from monitoring import case_outcomes, people
 from monitoring.cases import household_id_of
 from monitoring.id_number import mask_personal_numbers_in
 from monitoring.models import Household
@@ -31,6 +31,7 @@ class CasePage:
     timeline: list[timeline.Entry]
     sections: list[data_view.Section]
     people: dict[str, str]  # login id -> 张三（嘎查村干部）, for everyone the page names
+    outcome: str | None  # how the case ended, once it has (monitoring.case_outcomes)
 
 
 def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor: Actor) -> CasePage:
@@ -52,6 +53,7 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         timeline=timeline.entries(events, names, task_names, labels),
         sections=data_view.sections(mask_personal_numbers_in(instance.data or {}), version.forms, names),
         people=labels,
+        outcome=case_outcomes.outcomes(session, [instance]).get(instance.id),
     )
 
 

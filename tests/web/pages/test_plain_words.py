@@ -58,6 +58,7 @@ def test_the_case_list_says_how_each_case_ended(api, pages, clock):
     assert "未纳入，原因：家庭有稳定务工收入，人均纯收入高于监测线" in outcome_of(listing, refused)
     assert "已撤销，原因：重复登记" in outcome_of(listing, cancelled)
     assert "已办结" not in listing.split("<tbody>")[1]
+    assert "案件已办结：纳入监测（边缘易致贫户）。" in pages("qi").get(f"/cases/{included}").text
 
 
 def test_amounts_read_as_money_on_the_case_and_household_pages(api, pages, clock):
