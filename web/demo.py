@@ -63,11 +63,11 @@ def build_demo() -> None:
         case_count = build_cases(engine(), session)
     click.echo(f"演示数据已写入: {HOUSEHOLDS} 户农户, {case_count} 个识别案件, 部门比对数据在 {data_dir}")
     click.echo(f"所有演示用户的密码: {DEMO_PASSWORD}")
-    for username, role, place_name in users:
-        click.echo(f"  {username:<24} {role:<11} {place_name}")
+    for username, name, role, place_name in users:
+        click.echo(f"  {username:<24} {name:<6} {role:<11} {place_name}")
 
 
-def _places_and_users(session: Session) -> list[tuple[str, str, str]]:
+def _places_and_users(session: Session) -> list[tuple[str, str, str, str]]:
     users = []
     names = iter(STAFF_NAMES)
     for code, name, parent, level in PLACES:
@@ -76,8 +76,8 @@ def _places_and_users(session: Session) -> list[tuple[str, str, str]]:
             departments = dict.fromkeys(department for department, _, _ in DEPARTMENT_FILES)
             for department in (list(departments) if role == Role.DEPARTMENT else [None]):
                 username = f"{role}_{department or code.rstrip('0')}"
-                places.add_user(session, username, role, code, DEMO_PASSWORD, department, next(names))
-                users.append((username, role, name))
+                user = places.add_user(session, username, role, code, DEMO_PASSWORD, department, next(names))
+                users.append((username, user.name, role, name))
     return users
 
 

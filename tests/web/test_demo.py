@@ -27,6 +27,7 @@ def test_the_demo_has_cases_standing_at_every_step(app, session):
     assert count == 200
     assert session.execute(select(func.count()).select_from(DepartmentUpload)).scalar() == len(DATASETS)
     assert session.execute(select(func.count()).select_from(User)).scalar() >= 15
+    assert None not in session.execute(select(User.name)).scalars().all()  # pages show every demo user by name
     open_steps = set(session.execute(select(Task.bpmn_id).where(Task.state == TaskState.READY)).scalars())
     assert open_steps == {"apply", "visit", "authorize", "appraisal", "township_review", "comparison_review",
                           "county_review", "entry"}
