@@ -127,7 +127,8 @@ def users_group() -> None:
 def users_add(username: str, role: str, place_code: str, password: str, department: str | None,
               name: str | None) -> None:
     with unit_of_work() as session:
-        user = places.add_user(session, username, role, place_code, password, department, name)
+        user = places.add_user(session, username, role, place_code, password, department, name,
+                               name_required=name is not None)
         click.echo(f"{user.username} ({user.role} @ {user.place_code})")
 
 
