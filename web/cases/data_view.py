@@ -25,7 +25,7 @@ WORDS = {
     "per_capita_income": "家庭人均纯收入(元)", "income_line": "监测收入标准(元)",
     "rigid_expenses": "合规自付刚性支出(元)", "expense_warning": "刚性支出预警线(元)",
     "guarantee_problems": "“三保障”和饮水安全问题", "suggested_type": "建议监测类型",
-    "notice_id": "公示编号", "starts_on": "公示开始", "ends_on": "公示截止", "stage": "公示阶段",
+    "notice_id": "公示编号", "starts_on": "张贴日期", "ends_on": "公示截止", "stage": "公示阶段",
     "received_on": "收到日期", "objection": "异议", "by": "异议人", "content": "异议内容",
     "member": "家庭成员", "exclusion_label": "排除情形", "dataset_label": "比对数据", "row": "数据行号",
     "evidence": "依据",

@@ -60,8 +60,10 @@ def board_columns() -> list[Column[Board]]:
         Column("嘎查村", lambda b: b.village, width=16),
         Column("苏木乡镇", lambda b: b.township, width=16),
         Column("公示", lambda b: b.stage, width=20),
-        Column("公示开始", lambda b: b.notice.starts_on, "date"),
-        Column("公示结束", lambda b: b.notice.ends_on, "date"),
+        Column("张贴日期", lambda b: b.period.posted_on, "date"),
+        Column("公示开始", lambda b: b.period.first_day, "date"),  # the posting day is not counted
+        Column("公示结束", lambda b: b.period.last_day, "date"),
+        Column("公示天数", lambda b: b.period.days, "int", width=10),
         Column("剩余天数", lambda b: b.days_left, "int", width=10),
         Column("户数", lambda b: len(b.households), "int", width=8),
         Column("户主（村民小组）", lambda b: "、".join(f"{h.head}（{h.group}）" if h.group else h.head

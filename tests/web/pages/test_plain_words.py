@@ -3,10 +3,12 @@ can count, no hashes or version numbers."""
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import CST
 from tests.web.pages.test_cases import case_at_visit, case_on_first_notice
@@ -101,3 +103,12 @@ def test_the_case_list_says_what_a_waiting_case_is_doing(api, pages):
     instance_id = case_on_first_notice(api)
     row = re.search(rf'<tr data-instance="{instance_id}">(.*?)</tr>', pages("zhen").get("/cases/").text, re.DOTALL)
     assert '<span class="muted">公示中，可提出异议，至2026年3月7日</span>' in row.group(1)
+
+
+def test_the_notice_export_states_the_same_period_as_the_page(api, pages):
+    case_on_first_notice(api)  # posted 2 March 2026 for 5 days
+    exported = pages("zhen").get("/notices/?format=xlsx")
+    title, row = list(load_workbook(io.BytesIO(exported.data)).active.iter_rows(max_row=2, values_only=True))
+    period = dict(zip(title, row, strict=True))
+    assert [period["张贴日期"].date(), period["公示开始"].date(), period["公示结束"].date(), period["公示天数"]] == \
+        [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 7), 5]
