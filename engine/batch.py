@@ -34,13 +34,22 @@ def parent_path(place_path: str) -> str:
     return place_path.rstrip("/").rsplit("/", 1)[0] + "/"
 
 
+def within_reach(scope: str | None, place_paths: Sequence[str]) -> bool:
+    """Whether cases at these places may be decided together in a step of this batch scope."""
+    if scope == SAME_PLACE:
+        return len(set(place_paths)) <= 1
+    if scope == SAME_PARENT:
+        return len({parent_path(p) for p in place_paths}) <= 1
+    return False
+
+
 def check_reach(scope: str | None, place_paths: Sequence[str]) -> None:
     """Refuse a batch its step does not allow, or one that reaches beyond the step's scope."""
     if scope not in BATCH_SCOPES:
         raise InvalidData("此步骤须逐个办理", {"task_ids": "此步骤不能批量办理"})
-    if scope == SAME_PLACE and len(set(place_paths)) > 1:
+    if scope == SAME_PLACE and not within_reach(scope, place_paths):
         raise InvalidData("只能批量办理同一地点、同一步骤的任务", {"task_ids": "步骤或地点不一致"})
-    if scope == SAME_PARENT and len({parent_path(p) for p in place_paths}) > 1:
+    if scope == SAME_PARENT and not within_reach(scope, place_paths):
         raise InvalidData("只能批量办理同一上级地区（如同一苏木乡镇）下、同一步骤的任务",
                           {"task_ids": "所选任务不属于同一上级地区"})
 

@@ -140,13 +140,6 @@ def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, c
         yield decorate(session, rows, now)
 
 
-def one_parent(session: Session, place_codes: list[str]) -> bool:
-    """Whether the places are villages of one township (a batch of such a step may span them)."""
-    parents = set(session.execute(select(Place.parent_code).where(Place.code.in_(place_codes),
-                                                                  Place.level == PlaceLevel.VILLAGE)).scalars())
-    return len(parents) == 1
-
-
 def decorate(session: Session, tasks: list[Task], now: datetime) -> list[WorkItem]:
     instance_ids = {t.instance_id for t in tasks}
     keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import tasks
+from engine import batch, tasks
 from engine.core import Engine
 from engine.models import ProcessInstance
 from monitoring import worklist
 from monitoring.id_number import mask_id_number
+from monitoring.models import Place
 from web.exports import Column
 from web.templating import process_name
 
 DUE_STATES = {"overdue": "已逾期", "due_soon": "两天内到期", "on_time": "未到期", "no_due": "无期限"}
-BATCH_AT_ONE_PLACE = "true"  # the batch property of a step decided for one place's households at once
-BATCH_ACROSS_TOWNSHIP = "parent"  # the batch property of a step decided for the villages of one township at once
 
 
 INBOX_COLUMNS: list[Column[worklist.WorkItem]] = [
@@ -32,13 +32,11 @@ INBOX_COLUMNS: list[Column[worklist.WorkItem]] = [
 
 
 def batch_offered(session: Session, engine: Engine, found: worklist.Inbox, filters: worklist.Filters) -> bool:
-    """Choosing a step is enough to batch when its BPMN lets it be decided together and its tasks are at one place,
-    or, for a step that may span the villages of one township (``batch="parent"``), lie in one township."""
+    """Choosing a step is enough to batch when its BPMN lets it be decided together and all its tasks shown lie
+    within the step's batch reach (``engine.batch``: one place, or the places under one parent)."""
     if not filters.step or found.page.total < 2 or not found.page.rows:
         return False
-    instance = session.get(ProcessInstance, found.page.rows[0].task.instance_id)
-    scope = engine.versions.get(session, instance.version_id).step_property(filters.step, tasks.BATCH_PROPERTY)
-    if scope not in (BATCH_AT_ONE_PLACE, BATCH_ACROSS_TOWNSHIP):
-        return False
-    return len(found.places_shown) == 1 or (scope == BATCH_ACROSS_TOWNSHIP
-                                            and worklist.one_parent(session, found.places_shown))
+    first = found.page.rows[0].task
+    scope = tasks.batch_scope(engine, session, first, session.get(ProcessInstance, first.instance_id).version_id)
+    paths = session.execute(select(Place.path).where(Place.code.in_(found.places_shown))).scalars().all()
+    return scope is not None and batch.within_reach(scope, paths)
