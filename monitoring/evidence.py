@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.calendar import CHINA_TZ
 from engine.models import AuditEvent, ProcessInstance
-from monitoring import thresholds
+from monitoring import notices, thresholds
 from monitoring.cases import household_id_of
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_numbers_in
@@ -77,8 +77,7 @@ class Objection:
 
 @dataclass(frozen=True)
 class NoticePeriod:
-    starts_on: date
-    ends_on: date
+    period: notices.Period  # the days stated as a reader counts them, as on the notice itself
     running: bool
 
 
@@ -330,7 +329,7 @@ def _notice(notice: Any, today: date) -> NoticePeriod | None:
     if not isinstance(notice, dict) or not notice.get("starts_on") or not notice.get("ends_on"):
         return None
     ends_on = date.fromisoformat(notice["ends_on"])
-    return NoticePeriod(date.fromisoformat(notice["starts_on"]), ends_on, today <= ends_on)
+    return NoticePeriod(notices.period_of(date.fromisoformat(notice["starts_on"]), ends_on), today <= ends_on)
 
 
 def _plain(value: Any) -> Any:

@@ -54,7 +54,11 @@ class Period:
 
 
 def period(notice: Notice) -> Period:
-    return Period(notice.starts_on, notice.starts_on + timedelta(days=1), notice.ends_on)
+    return period_of(notice.starts_on, notice.ends_on)
+
+
+def period_of(posted_on: date, ends_on: date) -> Period:
+    return Period(posted_on, posted_on + timedelta(days=1), ends_on)
 
 
 NOTICE_ORDER = (Key(Notice.ends_on), Key(Notice.id))  # the soonest to end first

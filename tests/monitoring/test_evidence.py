@@ -92,6 +92,8 @@ def test_the_evidence_at_the_county_approval(api, world, clock, session):
     assert evidence.compared and evidence.gaps == []
 
     assert evidence.notice is not None and not evidence.notice.running  # the second notice is still to come
+    period = evidence.notice.period  # the days the notice itself states: the posting day not counted
+    assert (period.first_day, period.days) == (period.posted_on + timedelta(days=1), 5)
     assert [(d.number, d.title) for d in evidence.documents] == [
         (1, "承诺授权书"), (2, "民主评议记录及拟新识别监测对象公示"), (2, "民主评议记录及拟新识别监测对象公示"),
         (7, "监测对象信息采集表")]  # the notice was posted again after the objection
