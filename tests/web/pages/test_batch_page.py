@@ -50,6 +50,12 @@ def test_the_page_draws_the_shared_fields_once_and_each_households_own_fields_an
     assert 'name="votes_for"' not in page.text
 
 
+def test_households_whose_heads_share_a_name_are_told_apart(api, pages):
+    cases = [at_appraisal(api, head="巴特尔") for _ in range(2)]
+    page = pages("cun").get(batch_url(task_ids_of(api, "cun", "appraisal", cases))).text
+    assert page.count("身份证尾号") == 2
+
+
 @pytest.mark.parametrize(("votes", "field", "reason"), [
     ({"votes_for": 15, "votes_against": 12, "approved": True}, "votes_for",
      "同意、反对、弃权票数之和（27）超过参会人数（20）"),
