@@ -34,6 +34,9 @@ class UtcDateTime(TypeDecorator):
 PlacePath = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
+DEPARTMENT_LENGTH = 40  # a department code a task is routed to (engine.routing checks values against it)
+
+
 class Base(DeclarativeBase):
     """Declarative base shared by the engine and the domain (one metadata, one migration history)."""
 
@@ -101,6 +104,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_inbox", "state", "role", "place_path"),
         Index("ix_tasks_inbox_order", "state", "role", "created_at", "id"),  # a wide inbox read oldest first
+        Index("ix_tasks_department", "state", "department", "role", "place_path"),  # a department's inbox
         Index("ix_tasks_instance", "instance_id", "state"),
     )
 
@@ -110,6 +114,7 @@ class Task(Base):
     bpmn_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(40))
+    department: Mapped[str | None] = mapped_column(String(DEPARTMENT_LENGTH))  # routed to this department only
     place_code: Mapped[str] = mapped_column(String(20))
     place_path: Mapped[str] = mapped_column(PlacePath)
     form: Mapped[str | None] = mapped_column(String(200))
