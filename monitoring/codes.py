@@ -196,8 +196,62 @@ CODE_LISTS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+# The sub-types of each assistance measure category, one code list per category (``measure_subtype_<category>``).
+MEASURE_SUBTYPES: dict[str, list[tuple[str, str]]] = {
+    "industry": [("household_industry_subsidy", "到户产业补贴"), ("specialty_industry", "特色产业项目"),
+                 ("industry_training", "产业技术培训"), ("market_matching", "产销对接"),
+                 ("consumption_aid", "消费帮扶"), ("other", "其他")],
+    "employment": [("migrant_work_subsidy", "外出务工补贴"), ("public_welfare_post", "公益岗位"),
+                   ("work_relief", "以工代赈"), ("skills_training", "技能培训"), ("job_placement", "稳岗就业"),
+                   ("other", "其他")],
+    "finance": [("micro_credit", "小额信贷贴息"), ("startup_loan", "创业担保贷款"), ("other", "其他")],
+    "public_welfare_post": [("rural_public_post", "乡村公益性岗位"), ("ecological_ranger", "生态护林（草）员"),
+                            ("other", "其他")],
+    "health": [("resident_medical_subsidy", "城乡居民基本医疗保险个人缴费补贴"), ("family_doctor", "家庭医生签约"),
+               ("serious_illness_treatment", "大病专项救治"), ("medical_aid", "医疗救助"),
+               ("chronic_disease_service", "慢病签约服务"), ("other", "其他")],
+    "compulsory_education": [("dropout_control", "控辍保学"), ("two_exemptions_one_subsidy", "两免一补"),
+                             ("boarding_subsidy", "寄宿生生活补助"), ("other", "其他")],
+    "other_education": [("rain_dew_plan", "雨露计划"), ("student_grant", "国家助学金"),
+                        ("student_loan", "生源地信用助学贷款"), ("other", "其他")],
+    "housing_security": [("dangerous_house_renovation", "农村危房改造"), ("seismic_retrofit", "农房抗震改造"),
+                         ("other", "其他")],
+    "water_security": [("supply_repair", "供水设施维修"), ("network_extension", "供水管网延伸"),
+                       ("water_quality", "水质提升"), ("other", "其他")],
+    "social_security": [("subsistence_allowance", "低保"), ("extreme_poverty_support", "特困供养"),
+                        ("disability_subsidy", "残疾人补贴"), ("temporary_assistance", "临时救助"),
+                        ("other", "其他")],
+    "social_assistance": [("paired_assistance", "结对帮扶"), ("enterprise_assistance", "企业帮扶"),
+                          ("volunteer_service", "志愿服务"), ("donation", "社会捐赠"), ("other", "其他")],
+    "relocation": [("resettlement", "易地搬迁"), ("follow_up_support", "搬迁后续扶持"), ("other", "其他")],
+    "living_conditions": [("production_facilities", "生产设施改善"), ("living_environment", "人居环境改善"),
+                          ("other", "其他")],
+    "infrastructure": [("roads", "道路建设"), ("power", "电力设施"), ("other", "其他")],
+}
+CODE_LISTS.update({f"measure_subtype_{category}": entries for category, entries in MEASURE_SUBTYPES.items()})
+
+
+def subtype_list(category: str) -> str:
+    """The code list that holds a category's sub-types."""
+    return f"measure_subtype_{category}"
+
+
+# 牵头部门 of each category (domain.md §5), offered first when a measure is planned; None: the county's
+# rural revitalization bureau leads it itself (社会帮扶, 搬迁, 基础设施).
+MEASURE_LEAD_DEPARTMENTS: dict[str, str | None] = {
+    "industry": "agriculture", "employment": "hrss", "finance": "pboc", "public_welfare_post": "hrss",
+    "health": "health", "compulsory_education": "education", "other_education": "education",
+    "housing_security": "housing", "water_security": "water", "social_security": "civil",
+    "social_assistance": None, "relocation": None, "living_conditions": "agriculture", "infrastructure": None,
+}
+
 # 开发式 measures: for households able to work; the others are protective.
 DEVELOPMENT_MEASURES = frozenset({"industry", "employment", "finance", "public_welfare_post"})
+# 兜底保障: the sub-types (category, sub-type) that keep a household without labour capacity.
+SAFETY_NET_SUBTYPES = frozenset({("social_security", "subsistence_allowance"),
+                                 ("social_security", "extreme_poverty_support")})
+# Labour skills of a member who can work (弱劳动力或半劳动力 too); 丧失劳动力 and 无劳动力 cannot.
+ABLE_TO_WORK_SKILLS = frozenset({"ordinary", "skilled", "weak"})
 
 # Lists whose field holds several codes, with the most a field may hold (None: no limit).
 MULTI_SELECT: dict[str, int | None] = {"risk_type": 5, "health": None, "insurance": None, "assistance_measure": None}

@@ -9,7 +9,10 @@ from monitoring.codes import (
     CODE_LISTS,
     DEVELOPMENT_MEASURES,
     EXCLUSION_DESCRIPTIONS,
+    MEASURE_LEAD_DEPARTMENTS,
+    MEASURE_SUBTYPES,
     MULTI_SELECT,
+    SAFETY_NET_SUBTYPES,
     check_selection,
     codes,
     label,
@@ -19,6 +22,7 @@ EXPECTED_LISTS = {
     "monitoring_type", "household_type", "risk_type", "disaster_kind", "assistance_measure", "elimination_method",
     "labour_skill", "education", "health", "schooling", "relation", "sex", "ethnicity", "insurance", "exclusion",
     "channel", "application_way", "meeting_form", "department",
+    *(f"measure_subtype_{category}" for category in MEASURE_SUBTYPES),
 }
 
 
@@ -60,6 +64,14 @@ def test_fourteen_measures_of_which_four_are_development_measures():
     assert {label("assistance_measure", code) for code in DEVELOPMENT_MEASURES} == {
         "产业帮扶", "就业帮扶", "金融帮扶", "公益岗位帮扶",
     }
+
+
+def test_every_measure_category_has_sub_types_and_a_lead_known_to_the_lists():
+    assert set(MEASURE_SUBTYPES) == set(codes("assistance_measure")) == set(MEASURE_LEAD_DEPARTMENTS)
+    assert set(MEASURE_LEAD_DEPARTMENTS.values()) - {None} <= set(codes("department"))
+    assert label("measure_subtype_health", "family_doctor") == "家庭医生签约"
+    assert label("measure_subtype_other_education", "rain_dew_plan") == "雨露计划"
+    assert {label(f"measure_subtype_{c}", s) for c, s in SAFETY_NET_SUBTYPES} == {"低保", "特困供养"}
 
 
 def test_lists_named_in_the_brief():
