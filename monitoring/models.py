@@ -381,3 +381,51 @@ class DocumentLink(Base):
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     step: Mapped[str | None] = mapped_column(String(100))  # the BPMN step that produced it
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+
+
+class MeasureStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    STOPPED = "stopped"  # a measure is never deleted: one that ends early is stopped, with its history
+
+
+class Measure(Base):
+    """One assistance measure (帮扶措施) of a household's plan; its lead department records what it did."""
+
+    __tablename__ = "measures"
+    __table_args__ = (Index("ix_measures_department", "department", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40))  # code list assistance_measure
+    subtype: Mapped[str] = mapped_column(String(40))  # code list measure_subtype_<category>
+    content: Mapped[str] = mapped_column(String(500))
+    department: Mapped[str | None] = mapped_column(String(40))  # code list department; None: the county itself
+    responsible: Mapped[str] = mapped_column(String(50))  # 帮扶责任人
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # where money moves
+    status: Mapped[str] = mapped_column(String(20), default=MeasureStatus.PLANNED)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(String(500), default="")  # what was done
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(80))
+
+    changes: Mapped[list[MeasureChange]] = relationship(order_by="MeasureChange.id", cascade="all, delete-orphan")
+
+
+class MeasureChange(Base):
+    """Each recording on a measure: who, when, the status before and after, and the reason when one is asked."""
+
+    __tablename__ = "measure_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    status_from: Mapped[str | None] = mapped_column(String(20))  # None when the measure was planned
+    status_to: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[str] = mapped_column(String(80))
