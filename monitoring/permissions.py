@@ -41,6 +41,9 @@ OBJECTION_RECORDERS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})
 # Households are registered by the levels that visit them; an application (identification) is started in the
 # start event's lane of the BPMN (the village), which the engine checks.
 HOUSEHOLD_REGISTRARS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.ADMIN})
+# After system entry the county holds the departmental consultation and records the assistance plan; each
+# measure's progress is recorded by its lead department alone (monitoring.measures).
+MEASURE_PLANNERS = frozenset({Role.COUNTY, Role.ADMIN})
 
 # --- process models and code lists ------------------------------------------------------------------------------
 MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})

@@ -35,7 +35,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS,
     )
     _requests_on_the_engines_clock(app)
-    from web.api import monitoring_routes, report_routes  # noqa: F401  (add the domain's routes to the API blueprint)
+    # add the domain's routes to the API blueprint
+    from web.api import measure_routes, monitoring_routes, report_routes  # noqa: F401
     from web.api.blueprint import api
 
     app.register_blueprint(api)

@@ -1,0 +1,249 @@
+"""A household's assistance plan (帮扶计划): the county plans measures, each measure's lead department records
+what it did. Pages and API call these functions; every refusal names its field and changes nothing.
+
+Status moves forward: planned → in progress → done, or stopped at any point before done. A done or stopped
+measure is closed: only the county (or an administrator) changes it again, giving a reason, which the history
+keeps. Done needs the day it was done and what was done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from engine.errors import Forbidden, InvalidData, NotFound
+from engine.limits import string_length, to_decimal
+from engine.paging import Key, Page, Window, page
+from engine.scope import below, within
+from engine.text import read_text
+from monitoring import department_access, households
+from monitoring.assistance_rules import PlanCheck, check_plan
+from monitoring.codelists import labels
+from monitoring.codes import MEASURE_LEAD_DEPARTMENTS, subtype_list
+from monitoring.models import Household, Measure, MeasureChange, MeasureStatus, MonitoringStatus
+from monitoring.permissions import MEASURE_PLANNERS
+
+CLOSED = frozenset({MeasureStatus.DONE, MeasureStatus.STOPPED})
+NEXT_STATUSES: dict[str, frozenset[str]] = {
+    MeasureStatus.PLANNED: frozenset({MeasureStatus.IN_PROGRESS, MeasureStatus.DONE, MeasureStatus.STOPPED}),
+    MeasureStatus.IN_PROGRESS: frozenset({MeasureStatus.DONE, MeasureStatus.STOPPED}),
+}
+STATUS_LABELS = {MeasureStatus.PLANNED: "计划中", MeasureStatus.IN_PROGRESS: "实施中", MeasureStatus.DONE: "已完成",
+                 MeasureStatus.STOPPED: "已终止"}
+PLAN_FIELDS = ("category", "subtype", "content", "department", "responsible", "start_on", "end_on", "amount")
+PROGRESS_FIELDS = ("status", "done_on", "result", "amount", "reason")
+MEASURE_ORDER = (Key(Measure.id),)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A measure as saved, with the household's plan checked after the save."""
+
+    measure: Measure
+    check: PlanCheck
+
+
+# --- who sees what -----------------------------------------------------------------------------------------------
+
+def _department_measures(session: Session, actor: Actor) -> Select[tuple[Measure]]:
+    """The measures a department leads in households of its county (nothing for an account without one)."""
+    department = department_access.department_of(session, actor)
+    return (select(Measure).join(Household, Household.id == Measure.household_id)
+            .where(Measure.department == department if department else false(),
+                   below(Household.place_path, actor.place_path)))
+
+
+def measures_in_view(session: Session, actor: Actor) -> Select[tuple[Measure]]:
+    """Every measure of the households the actor sees by place; a department's own measures otherwise."""
+    if not actor.place_scope:
+        return _department_measures(session, actor)
+    return select(Measure).join(Household, Household.id == Measure.household_id).where(
+        within(Household.place_path, actor))
+
+
+def measures_of(session: Session, actor: Actor, household_id: int) -> list[Measure]:
+    """A household's measures as the actor may read them: all of them in scope, a department's own otherwise."""
+    households.visible_household(session, household_id, actor)
+    if actor.place_scope:
+        query = select(Measure).where(Measure.household_id == household_id)
+    else:
+        query = _department_measures(session, actor).where(Measure.household_id == household_id)
+    return list(session.execute(query.order_by(Measure.id)).scalars())
+
+
+def visible_measure(session: Session, measure_id: int, actor: Actor) -> Measure:
+    """A measure of a household the actor sees by place, or one its department leads; else 404."""
+    if actor.place_scope:
+        measure = session.get(Measure, measure_id)
+        if measure is None:
+            raise NotFound(f"measure {measure_id}")
+        households.visible_household(session, measure.household_id, actor)
+        return measure
+    measure = session.execute(_department_measures(session, actor).where(Measure.id == measure_id)).scalar()
+    if measure is None:
+        raise NotFound(f"measure {measure_id}")
+    return measure
+
+
+def measures_page(session: Session, actor: Actor, status: str | None, window: Window) -> Page[Measure]:
+    """The list of measures (帮扶措施) in the actor's view, optionally of one status, oldest first."""
+    query = measures_in_view(session, actor)
+    if status:
+        query = query.where(Measure.status == status)
+    return page(session, query, MEASURE_ORDER, window)
+
+
+def plan_check(session: Session, household: Household) -> PlanCheck:
+    measures = session.execute(select(Measure).where(Measure.household_id == household.id)).scalars().all()
+    return check_plan(household, measures)
+
+
+# --- planning ----------------------------------------------------------------------------------------------------
+
+def _planning_household(session: Session, actor: Actor, household_id: int, category: Any) -> Household:
+    """The county plans for households in its scope; a department adds a measure of a category it leads for a
+    household of its county (api.md); any other role reads only."""
+    if actor.place_scope:
+        household = households.visible_household(session, household_id, actor)
+        if actor.role not in MEASURE_PLANNERS:
+            raise Forbidden("只有旗县乡村振兴部门可以制定帮扶计划")
+        return household
+    household = session.get(Household, household_id)
+    if household is None or not household.place_path.startswith(actor.place_path):
+        raise NotFound(f"Household {household_id}")
+    department = department_access.department_of(session, actor)
+    if department is None or MEASURE_LEAD_DEPARTMENTS.get(category) != department:
+        raise NotFound(f"Household {household_id}")
+    return household
+
+
+def _date(value: Any, field: str, fields: dict[str, str], label: str, required: bool) -> date | None:
+    """An ISO date (2026-12-01); the reason in ``fields[field]`` otherwise."""
+    if value is None or value == "":
+        if required:
+            fields[field] = f"{label}必填"
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    fields[field] = f"{label}应为日期，如 2026-12-01"
+    return None
+
+
+def _amount(value: Any, fields: dict[str, str]) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        return to_decimal(value, Measure.amount)
+    except ValueError as exc:
+        fields["amount"] = f"金额{exc}"
+        return None
+
+
+def plan_measure(session: Session, actor: Actor, household_id: int, data: dict[str, Any], at: datetime) -> Saved:
+    """A new measure in a monitored household's plan; the plan is checked after it and the warnings returned."""
+    household = _planning_household(session, actor, household_id, data.get("category"))
+    if household.monitoring_status != MonitoringStatus.MONITORED:
+        raise InvalidData("只有监测对象可以制定帮扶计划", {"household": "该户不是监测对象"})
+    fields: dict[str, str] = {}
+    category = data.get("category")
+    if not isinstance(category, str) or category not in labels(session, "assistance_measure"):
+        fields["category"] = "应为帮扶措施代码表中的代码"
+        category = None
+    subtype = data.get("subtype")
+    if category and (not isinstance(subtype, str) or subtype not in labels(session, subtype_list(category))):
+        fields["subtype"] = "应为该类帮扶措施的子类代码"
+    department = data.get("department") or None
+    if not actor.place_scope:
+        own = department_access.department_of(session, actor)
+        if department not in (None, own):
+            fields["department"] = "行业部门只能登记本部门牵头的措施"
+        department = own
+    elif department is not None and (not isinstance(department, str)
+                                     or department not in labels(session, "department")):
+        fields["department"] = "应为部门代码表中的代码"
+    content = read_text(data.get("content"), "content", fields, string_length(Measure.content),
+                        label="措施内容", multiline=True)
+    responsible = read_text(data.get("responsible"), "responsible", fields, string_length(Measure.responsible),
+                            label="帮扶责任人")
+    start_on = _date(data.get("start_on"), "start_on", fields, "开始日期", required=True)
+    end_on = _date(data.get("end_on"), "end_on", fields, "结束日期", required=False)
+    if start_on and household.monitored_since and start_on < household.monitored_since:
+        fields["start_on"] = f"开始日期不能早于识别纳入日期 {household.monitored_since.isoformat()}"
+    if start_on and end_on and end_on < start_on:
+        fields["end_on"] = "结束日期不能早于开始日期"
+    amount = _amount(data.get("amount"), fields)
+    if fields:
+        raise InvalidData("帮扶措施有误", fields)
+    measure = Measure(household_id=household.id, category=category, subtype=subtype, content=content,
+                      department=department, responsible=responsible, start_on=start_on, end_on=end_on,
+                      amount=amount, status=MeasureStatus.PLANNED, result="", created_at=at,
+                      created_by=actor.username, updated_at=at, updated_by=actor.username)
+    measure.changes.append(MeasureChange(status_from=None, status_to=MeasureStatus.PLANNED, note="",
+                                         changed_at=at, changed_by=actor.username))
+    session.add(measure)
+    session.flush()
+    return Saved(measure, plan_check(session, household))
+
+
+# --- progress ----------------------------------------------------------------------------------------------------
+
+def may_record_progress(session: Session, actor: Actor, measure: Measure) -> bool:
+    """The lead department records what it did, and only it; a measure the county leads itself, the county."""
+    if measure.department is None:
+        return actor.place_scope and actor.role in MEASURE_PLANNERS
+    return not actor.place_scope and department_access.department_of(session, actor) == measure.department
+
+
+def record_progress(session: Session, actor: Actor, measure_id: int, data: dict[str, Any], at: datetime,
+                    today: date) -> Saved:
+    """Status, day done, what was done and the amount of one measure, by those ``may_record_progress`` names
+    (or the county reopening a closed measure with a reason)."""
+    measure = visible_measure(session, measure_id, actor)
+    unknown = sorted(set(data) - set(PROGRESS_FIELDS))
+    if unknown:
+        raise InvalidData("只能登记措施的进展", {name: "不能在此修改" for name in unknown})
+    correcting = measure.status in CLOSED
+    if correcting:
+        if actor.role not in MEASURE_PLANNERS or not actor.place_scope:
+            raise Forbidden(f"措施{STATUS_LABELS[measure.status]}，只有旗县可以说明理由后更正")
+    elif not may_record_progress(session, actor, measure):
+        raise Forbidden("只有该措施的牵头部门可以登记进展")
+    fields: dict[str, str] = {}
+    status = data.get("status", measure.status)
+    if status not in STATUS_LABELS:
+        fields["status"] = "应为 planned、in_progress、done 或 stopped"
+    elif status != measure.status and not correcting and status not in NEXT_STATUSES[measure.status]:
+        fields["status"] = f"不能从{STATUS_LABELS[measure.status]}改为{STATUS_LABELS[status]}"
+    reason = read_text(data.get("reason"), "reason", fields, string_length(MeasureChange.note), label="更正理由",
+                       required=correcting)
+    done_on = _date(data["done_on"], "done_on", fields, "完成日期", required=False) if "done_on" in data \
+        else measure.done_on
+    result = read_text(data["result"], "result", fields, string_length(Measure.result), label="完成情况",
+                       required=False, multiline=True) if "result" in data else measure.result
+    amount = _amount(data["amount"], fields) if "amount" in data else measure.amount
+    if status == MeasureStatus.DONE:
+        if done_on is None and "done_on" not in fields:
+            fields["done_on"] = "完成时须填写完成日期"
+        if not result and "result" not in fields:
+            fields["result"] = "完成时须填写完成情况"
+    if done_on and done_on < measure.start_on:
+        fields["done_on"] = "完成日期不能早于开始日期"
+    elif done_on and done_on > today:
+        fields["done_on"] = "完成日期不能晚于今天"
+    if fields:
+        raise InvalidData("措施进展有误", fields)
+    if status != measure.status or correcting:
+        measure.changes.append(MeasureChange(status_from=measure.status, status_to=status, note=reason,
+                                             changed_at=at, changed_by=actor.username))
+    measure.status, measure.done_on, measure.result, measure.amount = status, done_on, result, amount
+    measure.updated_at, measure.updated_by = at, actor.username
+    session.flush()
+    return Saved(measure, plan_check(session, session.get(Household, measure.household_id)))

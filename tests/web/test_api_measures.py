@@ -1,0 +1,155 @@
+"""Assistance measures through the API: the county plans, the lead department alone records progress, others 404
+or read only; every bad field is named and nothing changes; the plan's warnings come back with each save."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from monitoring.id_number import check_digit
+from monitoring.models import Household, Measure, MeasureChange
+
+VILLAGE = "150223100201"
+
+
+def person(name, first17, relation="head", labour_skill="ordinary"):
+    return {"name": name, "id_number": first17 + check_digit(first17), "relation": relation,
+            "labour_skill": labour_skill}
+
+
+@pytest.fixture
+def household_id(api, session, create_user):
+    """A household monitored since 2026-02-10 for illness, able to work; a 卫健 and a 人社 user of the county."""
+    create_user("weijian", "department", "150223000000", department="health")
+    create_user("renshe", "department", "150223000000", department="hrss")
+    response = api("cun").post("/households", json={"village": VILLAGE, "household_type": "ordinary",
+                                                    "members": [person("巴特尔", "15022319700101001")]})
+    assert response.status_code == 201, response.json
+    household = session.get(Household, response.json["id"])
+    household.monitoring_status, household.monitored_since = "monitored", date(2026, 2, 10)
+    household.monitoring_type, household.risk_types = "marginal", ["illness"]
+    session.commit()
+    return household.id
+
+
+def family_doctor(**changes):
+    return {"category": "health", "subtype": "family_doctor", "content": "签约家庭医生，每季度随访",
+            "department": "health", "responsible": "王医生", "start_on": "2026-02-20", "end_on": "2026-12-31",
+            "amount": 120, **changes}
+
+
+def patch(client, measure_id, body):
+    return client.client.patch(f"/api/v1/measures/{measure_id}", json=body, headers=client.headers)
+
+
+def test_the_county_plans_a_measure_and_the_plan_comes_back_with_its_warnings(api, household_id):
+    qi = api("qi")
+    response = qi.post(f"/households/{household_id}/measures", json=family_doctor())
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert (body["category"], body["subtype"], body["status"], body["amount"]) == ("health", "family_doctor",
+                                                                                    "planned", 120.0)
+    assert [w["code"] for w in body["warnings"]] == ["no_development_measure"]  # able to work, only 健康帮扶
+    assert "开发式帮扶" in body["warnings"][0]["message"]
+    second = qi.post(f"/households/{household_id}/measures",
+                     json={**family_doctor(), "category": "employment", "subtype": "public_welfare_post",
+                           "department": "hrss", "content": "村保洁公益岗位"})
+    assert second.json["warnings"] == []
+    listed = api("zhen").get(f"/households/{household_id}/measures").json
+    assert [m["category"] for m in listed] == ["health", "employment"]
+    assert set(listed[0]) == {"id", "household_id", "category", "subtype", "content", "department", "responsible",
+                              "start_on", "end_on", "amount", "status", "done_on", "result"}
+
+
+def test_only_the_lead_department_records_progress_and_sees_its_own_measures(api, household_id, session):
+    qi = api("qi")
+    doctor = qi.post(f"/households/{household_id}/measures", json=family_doctor()).json["id"]
+    post = qi.post(f"/households/{household_id}/measures",
+                   json={**family_doctor(), "category": "employment", "subtype": "public_welfare_post",
+                         "department": "hrss", "content": "村保洁公益岗位"}).json["id"]
+    weijian, renshe, gongan = api("weijian"), api("renshe"), None
+    assert [m["id"] for m in weijian.get(f"/households/{household_id}/measures").json] == [doctor]
+    assert weijian.get(f"/households/{household_id}").status_code == 200  # the measure links it to the household
+    assert [m["id"] for m in weijian.get("/measures").json] == [doctor]
+    assert patch(renshe, doctor, {"status": "in_progress"}).status_code == 404  # another department's measure
+    assert patch(qi, doctor, {"status": "in_progress"}).status_code == 403  # the county plans, the department acts
+    assert patch(api("cun"), doctor, {"status": "in_progress"}).status_code == 403  # the village reads only
+    started = patch(weijian, doctor, {"status": "in_progress"})
+    assert started.status_code == 200 and started.json["status"] == "in_progress"
+    done = patch(weijian, doctor, {"status": "done", "done_on": "2026-03-01", "result": "已签约，完成首次随访"})
+    assert done.status_code == 200, done.json
+    assert patch(weijian, doctor, {"result": "改写"}).status_code == 403  # closed: only the county corrects
+    refused = patch(qi, doctor, {"status": "in_progress"})
+    assert refused.status_code == 422 and "reason" in refused.json["error"]["fields"]
+    reopened = patch(qi, doctor, {"status": "in_progress", "reason": "随访记录不全，重新开展"})
+    assert reopened.status_code == 200 and reopened.json["status"] == "in_progress"
+    history = session.execute(select(MeasureChange.status_from, MeasureChange.status_to, MeasureChange.note)
+                              .where(MeasureChange.measure_id == doctor).order_by(MeasureChange.id)).all()
+    assert history == [(None, "planned", ""), ("planned", "in_progress", ""), ("in_progress", "done", ""),
+                       ("done", "in_progress", "随访记录不全，重新开展")]
+    assert gongan is None and api("cun3").get(f"/households/{household_id}/measures").status_code == 404
+    assert [m["id"] for m in renshe.get("/measures").json] == [post]
+
+
+def test_a_department_adds_a_measure_of_a_category_it_leads_and_no_other(api, household_id):
+    weijian = api("weijian")
+    own = weijian.post(f"/households/{household_id}/measures", json=family_doctor(department=None))
+    assert own.status_code == 201 and own.json["department"] == "health"
+    other = weijian.post(f"/households/{household_id}/measures",
+                         json={**family_doctor(), "category": "employment", "subtype": "public_welfare_post"})
+    assert other.status_code == 404
+    assert api("cun").post(f"/households/{household_id}/measures", json=family_doctor()).status_code == 403
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"category": "charity"}, "category"),
+    ({"subtype": "rain_dew_plan"}, "subtype"),  # a sub-type of another category
+    ({"department": "nasa"}, "department"),
+    ({"start_on": "2026-02-01"}, "start_on"),  # before identification
+    ({"start_on": "2026-13-01"}, "start_on"),
+    ({"end_on": "2026-02-19"}, "end_on"),
+    ({"amount": -1}, "amount"),
+    ({"amount": 1e12}, "amount"),
+    ({"amount": "abc"}, "amount"),
+    ({"content": "帮" * 501}, "content"),
+    ({"responsible": " \u200b "}, "responsible"),
+])
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(api, household_id, session, changes, field):
+    response = api("qi").post(f"/households/{household_id}/measures", json=family_doctor(**changes))
+    assert response.status_code == 422, response.json
+    assert set(response.json["error"]["fields"]) == {field}
+    session.rollback()
+    assert session.execute(select(func.count()).select_from(Measure)).scalar() == 0
+
+
+def test_a_non_finite_amount_is_not_json(api, household_id):
+    qi = api("qi")
+    raw = '{"category": "health", "subtype": "family_doctor", "amount": NaN}'
+    response = qi.client.post(f"/api/v1/households/{household_id}/measures", data=raw,
+                              headers={**qi.headers, "Content-Type": "application/json"})
+    assert response.status_code == 400 and "amount" in response.json["error"]["fields"]
+
+
+def test_progress_that_cannot_be_is_refused_naming_the_field(api, household_id):
+    doctor = api("qi").post(f"/households/{household_id}/measures", json=family_doctor()).json["id"]
+    weijian = api("weijian")
+    cases = [({"status": "done"}, {"done_on", "result"}),
+             ({"status": "done", "done_on": "2026-02-19", "result": "完成"}, {"done_on"}),  # before the start
+             ({"status": "done", "done_on": "2026-03-05", "result": "完成"}, {"done_on"}),  # after today
+             ({"status": "finished"}, {"status"}),
+             ({"amount": float("-0.5")}, {"amount"}),
+             ({"content": "改计划"}, {"content"})]  # the plan is the county's
+    for body, fields in cases:
+        response = patch(weijian, doctor, body)
+        assert response.status_code == 422, (body, response.json)
+        assert set(response.json["error"]["fields"]) == fields, body
+    patch(weijian, doctor, {"status": "in_progress"})
+    back = patch(weijian, doctor, {"status": "planned"})
+    assert back.status_code == 422 and "不能从实施中改为计划中" in back.json["error"]["fields"]["status"]
+
+
+def test_only_a_monitored_household_gets_a_plan(api, household_id, session):
+    session.get(Household, household_id).monitoring_status = "not_monitored"
+    session.commit()
+    response = api("qi").post(f"/households/{household_id}/measures", json=family_doctor())
+    assert response.status_code == 422 and "household" in response.json["error"]["fields"]

@@ -1,0 +1,72 @@
+"""``/api/v1`` routes of assistance measures (api.md "Assistance measures"): the plan and each measure's progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from monitoring import measures
+from monitoring.assistance_rules import PlanCheck
+from monitoring.models import Measure
+from web.api import paging
+from web.api.auth import current_actor, token_required
+from web.api.blueprint import api
+from web.api.errors import ApiError
+from web.api.parsing import json_body
+from web.api.views import iso
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+
+
+def measure_body(m: Measure) -> dict[str, Any]:
+    return {"id": m.id, "household_id": m.household_id, "category": m.category, "subtype": m.subtype,
+            "content": m.content, "department": m.department, "responsible": m.responsible,
+            "start_on": iso(m.start_on), "end_on": iso(m.end_on),
+            "amount": float(m.amount) if m.amount is not None else None, "status": m.status,
+            "done_on": iso(m.done_on), "result": m.result}
+
+
+def _saved_body(saved: measures.Saved) -> dict[str, Any]:
+    return {**measure_body(saved.measure), **_check_body(saved.check)}
+
+
+def _check_body(check: PlanCheck) -> dict[str, Any]:
+    return {"warnings": [{"code": w.code, "message": w.message} for w in check.warnings],
+            "safety_net_household": check.safety_net_household}
+
+
+@api.get("/households/<int:household_id>/measures")
+@token_required
+def list_measures(household_id: int):
+    return jsonify([measure_body(m) for m in measures.measures_of(db.session, current_actor(), household_id)])
+
+
+@api.post("/households/<int:household_id>/measures")
+@token_required
+def plan_measure(household_id: int):
+    body = json_body()
+    with unit_of_work() as session:
+        body = _saved_body(measures.plan_measure(session, current_actor(), household_id, body, engine().now()))
+    return jsonify(body), 201
+
+
+@api.patch("/measures/<int:measure_id>")
+@token_required
+def record_progress(measure_id: int):
+    body = json_body()
+    with unit_of_work() as session:
+        saved = measures.record_progress(session, current_actor(), measure_id, body, engine().now(),
+                                         engine().today())
+        body = _saved_body(saved)
+    return jsonify(body)
+
+
+@api.get("/measures")
+@token_required
+def list_measures_in_view():
+    """The measures the caller sees (a line department: those it leads), optionally of one status."""
+    status = request.args.get("status") or None
+    if status is not None and status not in measures.STATUS_LABELS:
+        raise ApiError(422, "invalid_data", "状态无效", {"status": "应为 planned、in_progress、done 或 stopped"})
+    return paging.paged(measures.measures_page(db.session, current_actor(), status, paging.window()), measure_body)
