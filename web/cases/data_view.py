@@ -11,21 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitoring import processes
 from web.notices.words import stage_name
 from web.templating import cn_date, label, money
 
 GENERAL = "基本信息"
-WORDS = {
-    "channel": "发现渠道", "found_on": "发现日期", "applied_on": "申请日期", "verify_from": "核实期限起算日",
-    "rejected_step": "未通过的步骤", "rejection_reason": "不予纳入原因", "objections": "异议记录",
-    "exclusion_hits": "数据比对发现的情形",
-    "application": "农牧户申请", "visit": "走访排查", "authorization": "农牧户授权", "appraisal": "民主评议",
-    "notice": "公示", "township_review": "苏木乡镇审核", "comparison": "数据比对研判", "county_review": "旗县审定",
-    "entry": "录入系统", "visit_result": "走访测算结果",
+WORDS = {  # what scripts of any process add beside the forms; a process names its own records (processes.words)
+    "rejected_step": "未通过的步骤", "objections": "异议记录",
     "per_capita_income": "家庭人均纯收入(元)", "income_line": "监测收入标准(元)",
     "rigid_expenses": "合规自付刚性支出(元)", "expense_warning": "刚性支出预警线(元)",
     "guarantee_problems": "“三保障”和饮水安全问题", "suggested_type": "建议监测类型",
-    "notice_id": "公示编号", "starts_on": "张贴日期", "ends_on": "公示截止", "stage": "公示阶段",
+    "notice": "公示", "notice_id": "公示编号", "starts_on": "张贴日期", "ends_on": "公示截止", "stage": "公示阶段",
     "received_on": "收到日期", "objection": "异议", "by": "异议人", "content": "异议内容",
     "member": "家庭成员", "exclusion_label": "排除情形", "dataset_label": "比对数据", "row": "数据行号",
     "evidence": "依据",
@@ -73,47 +69,51 @@ class _Context:
     vocabulary: Vocabulary
     everything: Vocabulary  # fields of all forms, for values that name fields
     steps: dict[str, str]
+    words: Mapping[str, str]  # titles of what is not a form field: WORDS and the process's own
 
 
-def sections(data: Mapping[str, Any], forms: Mapping[str, Any], step_names: dict[str, str]) -> list[Section]:
-    """Scalars under “基本信息”, then one section per nested record, in the data's order."""
-    vocabularies = [(schema.get("title", name), _fields(schema)) for name, schema in forms.items()]
+def sections(data: Mapping[str, Any], forms: Mapping[str, Any], step_names: dict[str, str],
+             process_key: str) -> list[Section]:
+    """Scalars under “基本信息”, then one section per nested record, in the data's order; records are titled as
+    the case's process names them."""
+    words = {**WORDS, **processes.descriptor(process_key).words}
+    vocabularies = [(schema.get("title", name), _fields(schema, words)) for name, schema in forms.items()]
     everything = {key: info for _, vocabulary in reversed(vocabularies) for key, info in vocabulary.items()}
-    general = _Context(everything, everything, step_names)
+    general = _Context(everything, everything, step_names, words)
     scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_records(v)}
     found = [_section(GENERAL, scalars, general)] if _shown(scalars) else []
     for key, value in data.items():
         if _hidden(key) or key in scalars:
             continue
         if isinstance(value, dict):
-            title, vocabulary = _matching_form(key, value, vocabularies, everything)
-            found.append(_section(title, value, _Context(vocabulary, everything, step_names)))
+            title, vocabulary = _matching_form(key, value, vocabularies, everything, words)
+            found.append(_section(title, value, _Context(vocabulary, everything, step_names, words)))
         else:
-            found.append(Section(WORDS.get(key, key), [], [_table(key, value, general)]))
+            found.append(Section(words.get(key, key), [], [_table(key, value, general)]))
     return found
 
 
-def _fields(schema: Mapping[str, Any]) -> Vocabulary:
+def _fields(schema: Mapping[str, Any], words: Mapping[str, str]) -> Vocabulary:
     properties = schema.get("properties") or {}
-    return {key: _info(key, prop) for key, prop in properties.items() if isinstance(prop, dict)}
+    return {key: _info(key, prop, words) for key, prop in properties.items() if isinstance(prop, dict)}
 
 
-def _info(key: str, prop: Mapping[str, Any]) -> FieldInfo:
+def _info(key: str, prop: Mapping[str, Any], words: Mapping[str, str]) -> FieldInfo:
     items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
     choices = prop.get("oneOf") or items.get("oneOf") or []
-    return FieldInfo(prop.get("title") or WORDS.get(key, key),
+    return FieldInfo(prop.get("title") or words.get(key, key),
                      {c["const"]: c.get("title", c["const"]) for c in choices if isinstance(c, dict) and "const" in c},
-                     prop.get("format") == "attachment", _fields(items) or _fields(prop))
+                     prop.get("format") == "attachment", _fields(items, words) or _fields(prop, words))
 
 
 def _matching_form(key: str, record: Mapping[str, Any], vocabularies: list[tuple[str, Vocabulary]],
-                   everything: Vocabulary) -> tuple[str, Vocabulary]:
+                   everything: Vocabulary, words: Mapping[str, str]) -> tuple[str, Vocabulary]:
     """The form whose fields cover most of the record (its title when the word list has none)."""
     keys = set(record)
     title, vocabulary = max(vocabularies, key=lambda v: len(keys & v[1].keys()), default=("", {}))
     if len(keys & vocabulary.keys()) * 2 <= len(keys):
-        return WORDS.get(key, key), everything
-    return WORDS.get(key, title), vocabulary
+        return words.get(key, key), everything
+    return words.get(key, title), vocabulary
 
 
 def _section(title: str, record: Mapping[str, Any], context: _Context) -> Section:
@@ -124,7 +124,7 @@ def _section(title: str, record: Mapping[str, Any], context: _Context) -> Sectio
         if _is_records(value):
             tables.append(_table(key, value, context))
         else:
-            rows.append((_title(key, context.vocabulary), _text(key, value, context)))
+            rows.append((_title(key, context.vocabulary, context.words), _text(key, value, context)))
     return Section(title, rows, tables)
 
 
@@ -133,8 +133,9 @@ def _table(key: str, records: list[dict[str, Any]], context: _Context) -> Table:
     parts = info.parts if info else {}
     keys = dict.fromkeys([*parts, *(k for r in records for k in r)])  # the form's order first
     columns = [c for c in keys if not _hidden(c) and any(r.get(c) not in (None, "", []) for r in records)]
-    inner = _Context(parts or context.everything, context.everything, context.steps)
-    return Table(info.title if info else WORDS.get(key, key), [_title(c, parts) for c in columns],
+    inner = _Context(parts or context.everything, context.everything, context.steps, context.words)
+    return Table(info.title if info else context.words.get(key, key),
+                 [_title(c, parts, context.words) for c in columns],
                  [[_text(c, r.get(c), inner) for c in columns] for r in records])
 
 
@@ -145,11 +146,12 @@ def _text(key: str, value: Any, context: _Context) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dict):
-        return "；".join(f"{_title(k, context.vocabulary)}：{_text(k, v, context)}" for k, v in value.items()
+        return "；".join(f"{_title(k, context.vocabulary, context.words)}：{_text(k, v, context)}"
+                        for k, v in value.items()
                         if not _hidden(k) and v is not None)
     if isinstance(value, list):
         return "、".join(_text(key, item, context) for item in value) or "无"
-    if isinstance(value, int | float) and _is_amount(key, context.vocabulary):
+    if isinstance(value, int | float) and _is_amount(key, context):
         return money(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -166,7 +168,7 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
     if key in STEP_VALUED:
         return context.steps.get(value, "—")
     if key in FIELD_VALUED:
-        return _title(value, context.everything)
+        return _title(value, context.everything, context.words)
     if key == "stage":
         return stage_name(value)
     if key in VALUE_WORDS:
@@ -174,14 +176,14 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
     return cn_date(value) if _ISO_DATE.fullmatch(value) else value
 
 
-def _is_amount(key: str, vocabulary: Vocabulary) -> bool:
+def _is_amount(key: str, context: _Context) -> bool:
     """A field whose title is in yuan (工资性收入(元), 医疗支出(合规自付,元)) holds money."""
-    return _title(key, vocabulary).endswith(("元)", "元）"))
+    return _title(key, context.vocabulary, context.words).endswith(("元)", "元）"))
 
 
-def _title(key: str, vocabulary: Vocabulary) -> str:
+def _title(key: str, vocabulary: Vocabulary, words: Mapping[str, str]) -> str:
     info = vocabulary.get(key)
-    return info.title if info else WORDS.get(key, key)
+    return info.title if info else words.get(key, key)
 
 
 def _is_records(value: Any) -> bool:

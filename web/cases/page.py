@@ -48,10 +48,11 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         household=households_by_id(session, [household_id]).get(household_id) if household_id else None,
         village=place_names(session, {instance.place_code}).get(instance.place_code, instance.place_code),
         open_tasks=open_tasks,
-        workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path)},
+        workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path, t.department)},
         progress=progress(instance, open_tasks, events, names),
         timeline=timeline.entries(events, names, task_names, labels),
-        sections=data_view.sections(mask_personal_numbers_in(instance.data or {}), version.forms, names),
+        sections=data_view.sections(mask_personal_numbers_in(instance.data or {}), version.forms, names,
+                                    instance.process_key),
         people=labels,
         outcome=case_outcomes.outcomes(session, [instance]).get(instance.id),
     )

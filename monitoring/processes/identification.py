@@ -1,0 +1,71 @@
+"""识别 (domain.md §4): a household found at risk is visited, appraised, noticed twice and entered for monitoring."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from monitoring.households import MEMBER_TEXT_FIELDS, MONEY_FIELDS
+from monitoring.models import Household
+from monitoring.processes import Outcome, ProcessDescriptor, Step, Variables, today_field
+from monitoring.rules import GUARANTEE_FLAGS
+
+
+def _visit(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
+    """The first visit is usually recorded on the day; a re-check's date is typed, never the first visit's."""
+    latest = household.measurements[-1] if household.measurements else None
+    values: dict[str, Any] = {"year": today.year}
+    if "visit" not in data:
+        values["visited_on"] = today.isoformat()
+    if latest is not None:
+        values.update({name: float(getattr(latest, name)) for name in MONEY_FIELDS})
+        values.update({flag: getattr(latest, flag) for flag in GUARANTEE_FLAGS})
+    return values
+
+
+def _authorize(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
+    members = [{"name": m.name, "id_number": m.id_number, "health": m.health,
+                **{f: getattr(m, f) for f in MEMBER_TEXT_FIELDS if f != "phone" and getattr(m, f)}}
+               for m in household.members]
+    return {"signed_by": "head", "signed_on": today.isoformat(), "members": members}
+
+
+def _entry(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
+    """The type the visit's figures suggest and the risk types the visit recorded (the last visit, after a re-check)."""
+    suggested = (data.get("visit_result") or {}).get("suggested_type")
+    risk_types = (data.get("visit") or {}).get("risk_types")
+    values: dict[str, Any] = {"entry_date": today.isoformat()}
+    if suggested:
+        values["monitoring_type"] = suggested
+    if risk_types:
+        values["risk_types"] = list(risk_types)
+    return values
+
+
+DESCRIPTOR = ProcessDescriptor(
+    key="identification",
+    steps=(
+        Step("apply", "identification_apply.json", answers="application", prefill=today_field("applied_on")),
+        Step("visit", "identification_visit.json", prefill=_visit),
+        Step("authorize", "identification_authorize.json", answers="authorization", prefill=_authorize,
+             annexes=("annex1", "annex7")),
+        Step("appraisal", "identification_appraisal.json", prefill=today_field("meeting_date"),
+             notice="identification_first"),
+        Step("township_review"),
+        Step("comparison_review", "identification_comparison.json", answers="comparison"),
+        Step("county_review", "identification_county_review.json", notice="identification_second"),
+        Step("entry", "identification_entry.json", prefill=_entry),
+    ),
+    variables=Variables(measurement="visit", assessment="visit_result", meeting="appraisal", hits="exclusion_hits",
+                        gaps="data_gaps", decision="entry", reply="county_review"),
+    outcome=Outcome(reached="纳入监测", refused="未纳入", record="entry", field="monitoring_type",
+                    code_list="monitoring_type"),
+    recheck_step="visit",  # record_objection sends the case back to the visit
+    words={
+        "channel": "发现渠道", "found_on": "发现日期", "applied_on": "申请日期", "verify_from": "核实期限起算日",
+        "rejection_reason": "不予纳入原因", "exclusion_hits": "数据比对发现的情形",
+        "application": "农牧户申请", "visit": "走访排查", "authorization": "农牧户授权", "appraisal": "民主评议",
+        "township_review": "苏木乡镇审核", "comparison": "数据比对研判", "county_review": "旗县审定",
+        "entry": "录入系统", "visit_result": "走访测算结果",
+    },
+)
