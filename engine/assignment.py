@@ -1,4 +1,5 @@
-"""Who may see and act on what: lanes name roles, places form a tree of materialized paths."""
+"""Who may see and act on what: lanes name roles, places form a tree of materialized paths, and a
+task may be routed to a department (``engine.routing``)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,29 @@ class Actor:
     """The user on whose behalf the engine acts: one role, one place (by its materialized path).
 
     ``place_scope`` False is an actor whose place does not open its records to it (a line department at a
-    county): it sees no instance, task, document or household by place, only what the domain grants it.
+    county): it sees no instance, task, document or household by place, only what the domain grants it
+    and the tasks routed to its ``department`` (with their cases, to read).
     """
 
     username: str
     role: str
     place_path: str
     place_scope: bool = True
+    department: str | None = None
 
     def sees(self, place_path: str) -> bool:
         """A user sees its own place and everything below it."""
         return self.place_scope and place_path.startswith(self.place_path)
 
-    def may_work_on(self, role: str | None, place_path: str) -> bool:
-        """A READY task is this user's when its lane is the user's role (or it has no lane) in scope."""
-        return self.sees(place_path) and (role is None or role == self.role)
+    def may_work_on(self, role: str | None, place_path: str, department: str | None) -> bool:
+        """A task is this user's when its lane is the user's role (or it has no lane) and, if it is routed
+        to a department, that is the user's at the user's place or below, else the user sees its place.
+        ``engine.routing.assigned_to`` is the same rule in SQL."""
+        if role is not None and role != self.role:
+            return False
+        if department is None:
+            return self.sees(place_path)
+        return department == self.department and place_path.startswith(self.place_path)
 
 
 SYSTEM = Actor(username="system", role="system", place_path="/")

@@ -24,7 +24,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from engine import audit, runtime
+from engine import audit, routing, runtime
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
@@ -322,9 +322,23 @@ class Step:
         return {
             "id": str(task.id), "instance_id": self.instance_id, "process_key": self.version.key,
             "bpmn_id": runtime.bpmn_id(task), "name": runtime.task_name(task), "role": runtime.lane(task),
-            "place_code": self.place_code, "place_path": self.place_path, "form": runtime.form_name(task),
-            "state": TaskState.READY, "due_at": self._due_at(task, events), "created_at": now,
+            "department": self._department(task), "place_code": self.place_code, "place_path": self.place_path,
+            "form": runtime.form_name(task), "state": TaskState.READY, "due_at": self._due_at(task, events),
+            "created_at": now,
         }
+
+    def _department(self, task: SpiffTask) -> str | None:
+        """The department the task is routed to (``engine.routing``); a bad expression or value fails the step."""
+        expression = runtime.department_expression(task)
+        if not expression:
+            return None
+        step = runtime.task_name(task)
+        try:
+            value = self.engine.script_engine.evaluate(task, expression)
+        except Exception as exc:  # whatever the expression raises, the task must not go to nobody
+            message = f"任务“{step}”的部门表达式 {expression} 无法求值: {describe_failure(exc)}"
+            raise routing.RoutingError(message) from None  # the message already tells the cause
+        return routing.department_value(value, step)
 
     def _due_at(self, task: SpiffTask, events: list[audit.Event]) -> datetime | None:
         expression = runtime.due_expression(task)
@@ -353,8 +367,9 @@ MAX_OUTPUT_LENGTH = 8000
 
 
 def describe_failure(exc: BaseException) -> str:
-    """The stored error: the exception and its cause, bounded so a huge message cannot bloat the row."""
-    cause = exc.__cause__ or exc.__context__
+    """The stored error: the exception and its cause (unless raised ``from None``), bounded so a huge message
+    cannot bloat the row."""
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     text = f"{type(exc).__name__}: {exc}" + (f" ({type(cause).__name__}: {cause})" if cause else "")
     return text if len(text) <= MAX_ERROR_LENGTH else text[:MAX_ERROR_LENGTH - 1] + "…"
 

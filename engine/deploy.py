@@ -31,6 +31,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
 from engine.errors import DeployError, DeployProblem, ScriptError
+from engine.routing import DEPARTMENT_PROPERTY
 from engine.sandbox import compile_expression, compile_script
 from engine.serialization import dump_specs
 
@@ -57,6 +58,7 @@ _CODE_PATHS = [
     (".//bpmn:completionCondition", "eval"),
     (".//spiffworkflow:messagePayload", "eval"),
     (f".//spiffworkflow:property[@name='{DUE_DATE_PROPERTY}']/@value", "eval"),
+    (f".//spiffworkflow:property[@name='{DEPARTMENT_PROPERTY}']/@value", "eval"),
 ]
 _TIMER_PARSERS = {
     "timeDuration": TimerEventDefinition.parse_iso_duration,

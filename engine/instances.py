@@ -7,14 +7,15 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import audit, queries
 from engine.assignment import Actor
 from engine.core import Engine, LoadedVersion, Step, describe_failure
 from engine.errors import Conflict, DeployError, DeployProblem, Forbidden, InvalidData, NotFound
-from engine.models import InstanceStatus, ProcessInstance
+from engine.models import InstanceStatus, ProcessInstance, Task
+from engine.routing import in_lane, routed_to
 from engine.scripting import current_step
 from engine.serialization import check_data_keys, dump_state
 from engine.text import read_text
@@ -62,13 +63,30 @@ def _new_workflow(engine: Engine, version: LoadedVersion) -> BpmnWorkflow:
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
+    """An instance the actor may read: at a place it sees, or the case of a task routed to its department."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is not None and (actor.sees(instance.place_path) or _routed_here(session, instance_id, actor)):
+        return instance
+    raise NotFound(f"ProcessInstance {instance_id}")
+
+
+def _routed_here(session: Session, instance_id: int, actor: Actor) -> bool:
+    if actor.department is None:
+        return False
+    found = select(Task.id).where(Task.instance_id == instance_id, in_lane(actor), routed_to(actor)).limit(1)
+    return session.execute(found).first() is not None
+
+
+def instance_in_scope(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
+    """An instance the actor may act on beyond its own tasks (messages, cancelling): one at a place it sees.
+    A department reads the cases routed to it, and acts on them only by its tasks."""
     return queries.in_scope(session, ProcessInstance, instance_id, actor)
 
 
 def send_message(engine: Engine, session: Session, instance_id: int, actor: Actor,
                  name: str, payload: dict[str, Any]) -> None:
     """Deliver a BPMN message (e.g. an objection during a public notice); Conflict if nobody waits for it."""
-    visible_instance(session, instance_id, actor)
+    instance_in_scope(session, instance_id, actor)
     if not isinstance(payload, dict):
         raise InvalidData("payload 应为对象", {"payload": "应为对象"})
     check_data_keys(payload)
@@ -87,7 +105,7 @@ MAX_CANCEL_REASON = 500
 
 def cancel_instance(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: Any) -> None:
     """End a case for good, with the reason kept in its audit record (the one text rule applies to it)."""
-    visible_instance(session, instance_id, actor)
+    instance_in_scope(session, instance_id, actor)
     if actor.role not in engine.supervisor_roles:
         raise Forbidden("只有旗县或管理员可以撤销案件")
     problems: dict[str, str] = {}

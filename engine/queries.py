@@ -12,6 +12,7 @@ from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.paging import Key, Page, Window, page
+from engine.routing import assigned_to
 from engine.scope import within
 
 T = TypeVar("T")
@@ -32,9 +33,9 @@ INSTANCE_ORDER = (Key(ProcessInstance.id, descending=True),)  # newest case firs
 
 
 def inbox_query(actor: Actor) -> Select[tuple[Task]]:
-    """READY tasks in the actor's lane at its place or below (unordered: paging orders by INBOX_ORDER)."""
-    return select(Task).where(Task.state == TaskState.READY, within(Task.place_path, actor),
-                              (Task.role == actor.role) | Task.role.is_(None))
+    """READY tasks in the actor's lane at its place or below, or routed to its department there
+    (unordered: paging orders by INBOX_ORDER)."""
+    return select(Task).where(Task.state == TaskState.READY, assigned_to(actor))
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:

@@ -17,6 +17,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.deploy import DUE_DATE_PROPERTY, FORM_PROPERTY
+from engine.routing import DEPARTMENT_PROPERTY
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, SpiffTask]:
@@ -65,6 +66,10 @@ def form_name(task: SpiffTask) -> str | None:
 
 def due_expression(task: SpiffTask) -> str | None:
     return task_property(task, DUE_DATE_PROPERTY)
+
+
+def department_expression(task: SpiffTask) -> str | None:
+    return task_property(task, DEPARTMENT_PROPERTY)
 
 
 def lane(task: SpiffTask) -> str | None:

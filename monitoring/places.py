@@ -93,7 +93,7 @@ def add_user(session: Session, username: str, role: str, place_code: str, passwo
 
 def actor_for(session: Session, user: User) -> Actor:
     return Actor(username=user.username, role=user.role, place_path=get_place(session, user.place_code).path,
-                 place_scope=sees_by_place(user.role))
+                 place_scope=sees_by_place(user.role), department=user.department)
 
 
 def villages_in_scope(session: Session, actor: Actor) -> list[Place]:

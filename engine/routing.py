@@ -1,0 +1,58 @@
+"""Tasks routed to a department: who a READY task belongs to, as SQL, beside its lane and place.
+
+A user task may carry ``spiffworkflow:property name="department"`` whose value is an expression,
+evaluated in the task's data when the task becomes READY (a multi-instance child sees its own item),
+and stored on the task row. Such a task is a user's only when the user's department is that value,
+the lane is the user's role (or the task has none) and the task's place lies at or below the user's:
+a department's place need not open its records to it (``Actor.place_scope``) for its own work to reach
+it. A task without a department is assigned by lane and place alone, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, false, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.assignment import Actor
+from engine.errors import EngineError
+from engine.models import DEPARTMENT_LENGTH, Task
+from engine.scope import below, within
+
+DEPARTMENT_PROPERTY = "department"
+
+
+class RoutingError(EngineError):
+    """A task's department expression gave no usable department; the step fails like any other."""
+
+    code = "routing_failed"
+
+
+def department_value(value: Any, step: str) -> str:
+    """The department the expression of task ``step`` named: a short code without spaces, or ``RoutingError``."""
+    if not isinstance(value, str):
+        raise RoutingError(f"任务“{step}”的部门表达式结果应为部门代码 (字符串), 实际为 {type(value).__name__}")
+    if not value or len(value) > DEPARTMENT_LENGTH or not value.isprintable() or any(c.isspace() for c in value):
+        raise RoutingError(f"任务“{step}”的部门表达式结果“{value[:DEPARTMENT_LENGTH]}”不是有效的部门代码"
+                           f" (1 至 {DEPARTMENT_LENGTH} 个字符, 不含空白)")
+    return value
+
+
+def in_lane(actor: Actor) -> ColumnElement[bool]:
+    """The task's lane is the actor's role, or the task has no lane."""
+    return or_(Task.role == actor.role, Task.role.is_(None))
+
+
+def routed_to(actor: Actor) -> ColumnElement[bool]:
+    """Tasks routed to the actor's department at its place or below; none for an actor of no department."""
+    if actor.department is None:
+        return false()
+    return and_(Task.department == actor.department, below(Task.place_path, actor.place_path))
+
+
+def assigned_to(actor: Actor) -> ColumnElement[bool]:
+    """``Actor.may_work_on`` as SQL: in the actor's lane, and either routed to its department or,
+    routed to none, at a place the actor sees."""
+    by_place = and_(Task.department.is_(None), within(Task.place_path, actor)) if actor.place_scope else false()
+    return and_(in_lane(actor), or_(by_place, routed_to(actor)))
