@@ -1,0 +1,71 @@
+"""Department routing through the API and the inbox pages: two departments each see and complete only their own
+child task of ``department_routing.bpmn``; a third department and the county's cadre see none of them (404).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.web.pages.conftest import PageClient
+
+COUNTY = "150223000000"
+ITEMS = [{"department": "health", "measure": "医疗救助"}, {"department": "hrss", "measure": "就业帮扶"}]
+
+
+@pytest.fixture
+def case(api, create_user) -> int:
+    """A case over two measures, one for 卫健 and one for 人社, started by the county."""
+    for username, department in (("weijian", "health"), ("renshe", "hrss"), ("minzheng", "civil")):
+        create_user(username, "department", COUNTY, department)
+    designer = api("sheji")
+    model = (FIXTURES / "processes" / "department_routing.bpmn").read_bytes()
+    deployed = designer.client.post("/api/v1/process-models", data=model,
+                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    assert deployed.status_code == 201, deployed.json
+    started = api("qi").post("/instances", json={"process": "department_routing", "place": COUNTY,
+                                                   "data": {"items": ITEMS}})
+    assert started.status_code == 201, started.json
+    return started.json["id"]
+
+
+def test_each_department_sees_and_completes_only_its_own_task_through_the_api(api, case):
+    health, hrss, civil, county = api("weijian"), api("renshe"), api("minzheng"), api("qi")
+    [own] = health.get("/tasks").json
+    [theirs] = hrss.get("/tasks").json
+    assert own["instance_id"] == theirs["instance_id"] == case and own["id"] != theirs["id"]
+
+    assert health.get(f"/tasks/{own['id']}").status_code == 200
+    assert health.get(f"/instances/{case}").status_code == 200  # the case of its task, to read
+    for outsider in (health, civil, county):
+        assert outsider.get(f"/tasks/{theirs['id']}").status_code == 404
+        assert outsider.post(f"/tasks/{theirs['id']}/complete", json={"data": {}}).status_code == 404
+        assert outsider.post(f"/tasks/{theirs['id']}/claim").status_code == 404
+    assert civil.get("/tasks").json == [] and county.get("/tasks").json == []
+    assert civil.get(f"/instances/{case}").status_code == 404
+    assert health.post(f"/instances/{case}/cancel", json={"reason": "部门撤销"}).status_code == 404
+
+    assert health.post(f"/tasks/{own['id']}/complete", json={"data": {"result": "已办理"}}).status_code == 200
+    assert health.get("/tasks").json == [] and len(hrss.get("/tasks").json) == 1
+    hrss.complete(case, "act", {"result": "已推荐岗位"})
+    assert [t["bpmn_id"] for t in county.get("/tasks").json] == ["review"]  # the county's own lane
+
+
+def test_each_department_sees_and_completes_only_its_own_task_on_the_inbox_page(app, api, case):
+    own = api("weijian").get("/tasks").json[0]["id"]
+    theirs = api("renshe").get("/tasks").json[0]["id"]
+    health, civil, county = PageClient(app, "weijian"), PageClient(app, "minzheng"), PageClient(app, "qi")
+
+    inbox = health.get("/tasks/").get_data(as_text=True)
+    assert f"/tasks/{own}" in inbox and f"/tasks/{theirs}" not in inbox
+    for outsider in (civil, county):
+        listed = outsider.get("/tasks/").get_data(as_text=True)
+        assert f"/tasks/{own}" not in listed and f"/tasks/{theirs}" not in listed
+        assert outsider.get(f"/tasks/{own}").status_code == 404
+    assert health.get(f"/tasks/{theirs}").status_code == 404
+    assert health.post(f"/tasks/{theirs}", {"result": "代办"}).status_code == 404
+
+    assert health.get(f"/tasks/{own}").status_code == 200
+    assert health.post(f"/tasks/{own}", {"result": "已办理医疗救助"}).status_code == 302
+    assert f"/tasks/{own}" not in health.get("/tasks/").get_data(as_text=True)
+    assert api("weijian").get("/tasks").json == [] and len(api("renshe").get("/tasks").json) == 1
