@@ -16,8 +16,9 @@ from engine.assignment import Actor
 from engine.deploy import SourceFile
 from engine.errors import DeployError, NotFound
 from engine.models import InstanceStatus, Task, TaskState
+from engine.paging import Window
 from engine.versions import deploy
-from monitoring import places
+from monitoring import places, worklist
 from tests.conftest import FIXTURES
 from tests.engine.steps import Steps
 
@@ -126,7 +127,7 @@ def test_a_department_reads_the_case_of_its_task_but_no_other_case_and_cannot_ac
     assert instances.visible_instance(steps.session, routed, health).id == routed  # its done work stays readable
 
 
-def test_the_inbox_stays_one_query_and_counts_only_the_actors_tasks(steps, actors, departments, session):
+def test_the_inbox_stays_one_query_and_its_counts_are_only_the_actors_tasks(steps, actors, departments, session):
     started(steps, actors["county"])
     started(steps, actors["county"], [{"department": "health", "measure": "慢病签约"}])
 
@@ -136,6 +137,10 @@ def test_the_inbox_stays_one_query_and_counts_only_the_actors_tasks(steps, actor
     counted = session.execute(select(func.count()).select_from(queries.inbox_query(health).subquery())).scalar()
     assert counted == 2
     assert len(queries.inbox(session, departments["hrss"])) == 1
+    worklist_of = {name: worklist.inbox(session, actor, worklist.Filters(), steps.engine.now(), Window())
+                   for name, actor in (("health", health), ("county", actors["county"]))}
+    assert (worklist_of["health"].total, worklist_of["health"].steps) == (2, [("act", "部门落实措施", 2)])
+    assert (worklist_of["county"].total, worklist_of["county"].steps) == (0, [])
 
 
 # --- bad expressions -------------------------------------------------------------------------------------------
