@@ -76,6 +76,13 @@ def measures_of(session: Session, actor: Actor, household_id: int) -> list[Measu
     return list(session.execute(query.order_by(Measure.id)).scalars())
 
 
+def household_with_plan(session: Session, actor: Actor, household_id: int) -> Household:
+    """A household whose whole plan the actor reads: one it sees by place (a department sees its measures only)."""
+    if not actor.place_scope:
+        raise NotFound(f"Household {household_id}")
+    return households.visible_household(session, household_id, actor)
+
+
 def visible_measure(session: Session, measure_id: int, actor: Actor) -> Measure:
     """A measure of a household the actor sees by place, or one its department leads; else 404."""
     if actor.place_scope:
@@ -90,12 +97,16 @@ def visible_measure(session: Session, measure_id: int, actor: Actor) -> Measure:
     return measure
 
 
+def page_of(session: Session, query: Select[tuple[Measure]], window: Window) -> Page[Measure]:
+    return page(session, query, MEASURE_ORDER, window)
+
+
 def measures_page(session: Session, actor: Actor, status: str | None, window: Window) -> Page[Measure]:
     """The list of measures (帮扶措施) in the actor's view, optionally of one status, oldest first."""
     query = measures_in_view(session, actor)
     if status:
         query = query.where(Measure.status == status)
-    return page(session, query, MEASURE_ORDER, window)
+    return page_of(session, query, window)
 
 
 def plan_check(session: Session, household: Household) -> PlanCheck:
@@ -105,14 +116,20 @@ def plan_check(session: Session, household: Household) -> PlanCheck:
 
 # --- planning ----------------------------------------------------------------------------------------------------
 
+def plannable_household(session: Session, actor: Actor, household_id: int) -> Household:
+    """A household whose plan the actor keeps: the county's (or an administrator's) in scope; 403 for others who
+    see it, 404 for those who do not."""
+    household = households.visible_household(session, household_id, actor)
+    if not actor.place_scope or actor.role not in MEASURE_PLANNERS:
+        raise Forbidden("只有旗县乡村振兴部门可以制定帮扶计划")
+    return household
+
+
 def _planning_household(session: Session, actor: Actor, household_id: int, category: Any) -> Household:
     """The county plans for households in its scope; a department adds a measure of a category it leads for a
     household of its county (api.md); any other role reads only."""
     if actor.place_scope:
-        household = households.visible_household(session, household_id, actor)
-        if actor.role not in MEASURE_PLANNERS:
-            raise Forbidden("只有旗县乡村振兴部门可以制定帮扶计划")
-        return household
+        return plannable_household(session, actor, household_id)
     household = session.get(Household, household_id)
     if household is None or not household.place_path.startswith(actor.place_path):
         raise NotFound(f"Household {household_id}")
@@ -200,6 +217,19 @@ def may_record_progress(session: Session, actor: Actor, measure: Measure) -> boo
     if measure.department is None:
         return actor.place_scope and actor.role in MEASURE_PLANNERS
     return not actor.place_scope and department_access.department_of(session, actor) == measure.department
+
+
+def progress_form(session: Session, actor: Actor, measure: Measure) -> dict[str, Any] | None:
+    """What the actor may record on the measure's page: the statuses offered and whether a reason is needed;
+    None when it reads only."""
+    if measure.status in CLOSED:
+        if actor.place_scope and actor.role in MEASURE_PLANNERS:
+            return {"statuses": list(STATUS_LABELS), "reason": True}
+        return None
+    if not may_record_progress(session, actor, measure):
+        return None
+    return {"statuses": [measure.status, *sorted(NEXT_STATUSES[measure.status], key=list(STATUS_LABELS).index)],
+            "reason": False}
 
 
 def record_progress(session: Session, actor: Actor, measure_id: int, data: dict[str, Any], at: datetime,

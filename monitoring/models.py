@@ -414,6 +414,7 @@ class Measure(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(80))
 
+    household: Mapped[Household] = relationship()
     changes: Mapped[list[MeasureChange]] = relationship(order_by="MeasureChange.id", cascade="all, delete-orphan")
 
 

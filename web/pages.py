@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     from web.documents.blueprint import documents
     from web.households.blueprint import households
     from web.inbox.blueprint import inbox
+    from web.measures import blueprint as measure_pages
     from web.notices.blueprint import notices
 
     csrf.init_app(app)
@@ -39,12 +40,13 @@ def init_app(app: Flask) -> None:
     auth_session.init_app(app)
     templating.init_app(app)
     app.register_blueprint(auth)
-    areas = (inbox, households, cases, notices, dashboard, admin, documents)
+    areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures)
     for blueprint in areas:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})
     app.add_url_rule("/", "home", lambda: redirect(url_for("inbox.index")))
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))  # browsers ask here
+    measure_pages.init_app(app)
     _register_error_pages(app)
 
 
