@@ -19,6 +19,8 @@ from sqlalchemy import Select, TypeDecorator, and_, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.errors import InvalidData
+from engine.limits import fits_integer
+from engine.text import character_problem
 
 T = TypeVar("T")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -83,9 +85,17 @@ def decode_cursor(cursor: str, keys: Sequence[Key]) -> tuple[Any, ...]:
         raise refused from None
     if len(values) != len(keys) or any(isinstance(v, datetime) and v.tzinfo is None for v in values):
         raise refused
-    if not all(type(v) is _python_type(k) for k, v in zip(keys, values, strict=True)):
+    if not all(type(v) is _python_type(k) and _storable(v) for k, v in zip(keys, values, strict=True)):
         raise refused
     return values
+
+
+def _storable(value: Any) -> bool:
+    """Whether a row could hold ``value``: an edited cursor's 10**30 overflows SQLite's integers, its NUL or lone
+    surrogate fails PostgreSQL's text or the UTF-8 encoder — each a 500 instead of a refusal."""
+    if isinstance(value, int):
+        return fits_integer(value)
+    return not (isinstance(value, str) and character_problem(value))
 
 
 def read_window(after: str | None, limit: str | int | None) -> Window:

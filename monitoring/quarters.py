@@ -14,7 +14,7 @@ from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData
 
 NUMERALS = "一二三四"
-_CODE = re.compile(r"(\d{4})Q([1-4])")
+_CODE = re.compile(r"(\d{4})Q([1-4])", re.ASCII)  # not ２０２６Q1: a code reads the same in every address
 FIRST_YEAR = 2004  # the oldest year the working-day calendar knows; no bulletin looks further back
 
 

@@ -57,6 +57,14 @@ def _cell_value(value: Any, kind: str) -> Any:
     return str(value)
 
 
+def _text_safe(cell: WriteOnlyCell) -> WriteOnlyCell:
+    """openpyxl stores any text starting with ``=`` as a formula: a name typed as ``=HYPERLINK(…)`` would run
+    in the reader's Excel. Text from rows is always stored as text."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def workbook(title: str, columns: list[Column[T]], chunks: Iterable[list[T]]) -> bytes:
     """The sheet: a bold title row, then one row per item; a last row if the export was cut at EXPORT_MAX_ROWS."""
     book = Workbook(write_only=True)
@@ -75,7 +83,7 @@ def workbook(title: str, columns: list[Column[T]], chunks: Iterable[list[T]]) ->
         for item in chunk:
             row = []
             for column in columns:
-                cell = WriteOnlyCell(sheet, _cell_value(column.value(item), column.kind))
+                cell = _text_safe(WriteOnlyCell(sheet, _cell_value(column.value(item), column.kind)))
                 cell.number_format = FORMATS[column.kind]
                 row.append(cell)
             sheet.append(row)

@@ -1,0 +1,229 @@
+"""Adversarial review of issue 10: per-household batches, votes, keyset cursors, exports, department scope,
+the bulletin, download names and user names, each attacked the way a careless or hostile client would."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from engine.paging import encode_cursor
+from tests.conftest import PASSWORD
+from tests.web.pages.conftest import PageClient
+from tests.web.test_batch_decisions import (
+    HEADS,
+    MEETING,
+    VILLAGE,
+    VILLAGE_OTHER,
+    at_appraisal,
+    at_township_review,
+    batch,
+)
+from tests.web.test_identification import forms_dir, world  # noqa: F401  (fixtures)
+from web.downloads import content_disposition
+from web.exports import Column, workbook
+
+pytestmark = pytest.mark.usefixtures("world")
+VOTES = {"votes_for": 15, "votes_against": 5, "approved": True}
+
+
+@pytest.fixture
+def pages(app, actors):
+    return lambda username=None: PageClient(app, username)
+
+
+def open_tasks(user, instance_ids, bpmn_id="appraisal") -> list[str]:
+    return [user.task(i, bpmn_id)["id"] for i in instance_ids]
+
+
+# --- per_task ----------------------------------------------------------------------------------------------------
+
+def test_a_batch_naming_another_villages_task_is_not_found_and_decides_nothing(api):
+    cun = api("cun")
+    mine = at_appraisal(api)
+    theirs = at_appraisal(api, VILLAGE_OTHER)
+    their_task = api("cun3").task(theirs, "appraisal")["id"]
+    body = {"task_ids": [cun.task(mine, "appraisal")["id"], their_task], "data": {**MEETING, **VOTES}}
+    assert cun.post("/tasks/complete", json=body).status_code == 404
+    assert cun.task(mine, "appraisal") and api("cun3").task(theirs, "appraisal")
+
+
+def test_a_batch_mixing_steps_is_refused_on_task_ids(api, clock):
+    cun = api("cun")
+    reviewed = at_township_review(api, clock, [VILLAGE])[0]
+    at_visit = at_appraisal(api)
+    zhen = api("zhen")
+    body = {"task_ids": [zhen.task(reviewed, "township_review")["id"], cun.task(at_visit, "appraisal")["id"]],
+            "data": {"approved": True}}
+    response = zhen.post("/tasks/complete", json=body)
+    assert response.status_code == 404  # the appraisal is not the township's task at all
+    body["task_ids"][1] = zhen.task(reviewed, "township_review")["id"]
+    assert zhen.post("/tasks/complete", json=body).status_code == 422  # the same task twice
+
+
+def test_ten_thousand_task_ids_with_as_many_per_task_answers_are_refused_by_name(api):
+    cun = api("cun")
+    ids = [f"00000000-0000-0000-0000-{n:012d}" for n in range(10_000)]
+    body = {"task_ids": ids, "data": {}, "per_task": {i: {"votes_for": 1} for i in reversed(ids)}}
+    response = cun.post("/tasks/complete", json=body)
+    assert response.status_code in (404, 422), response.json
+
+
+@pytest.mark.parametrize("raw", [b'NaN', b'Infinity', b'-Infinity', b'1e309'])
+def test_non_finite_votes_in_per_task_are_a_400_naming_the_field(api, raw):
+    cun = api("cun")
+    cases = [at_appraisal(api, head=head) for head in HEADS[:2]]
+    first, second = open_tasks(cun, cases)
+    body = (b'{"task_ids":["%s","%s"],"data":{"meeting_date":"2026-03-02","meeting_form":"representative_meeting",'
+            b'"attendees":20},"per_task":{"%s":{"votes_for":%s,"votes_against":1,"approved":true},'
+            b'"%s":{"votes_for":15,"votes_against":1,"approved":true}}}'
+            % (first.encode(), second.encode(), first.encode(), raw, second.encode()))
+    response = cun.client.post("/api/v1/tasks/complete", data=body, headers=cun.headers,
+                               content_type="application/json")
+    assert response.status_code == 400
+    assert f"per_task.{first}.votes_for" in response.json["error"]["fields"]
+    assert all(cun.task(i, "appraisal") for i in cases)
+
+
+def test_strings_for_votes_and_deep_nesting_are_refused_per_household(api):
+    cun = api("cun")
+    cases = [at_appraisal(api, head=head) for head in HEADS[:2]]
+    response, task_ids = batch(cun, "appraisal", cases, MEETING,
+                               {0: {"votes_for": "15", "votes_against": 5, "approved": True},
+                                1: {"votes_for": 15, "votes_against": 5, "approved": True}})
+    assert response.status_code == 422
+    assert set(response.json["error"]["fields"]) == {f"per_task.{task_ids[0]}.votes_for"}
+    nested: dict = {"x": 1}
+    for _ in range(200):
+        nested = {"x": nested}
+    deep = cun.post("/tasks/complete", json={"task_ids": task_ids, "data": MEETING,
+                                              "per_task": {task_ids[0]: {"reason": nested}}})
+    assert deep.status_code == 400
+    assert all(cun.task(i, "appraisal") for i in cases)
+
+
+def test_a_stale_task_in_a_batch_is_a_conflict_and_the_rest_stays_open(api):
+    cun = api("cun")
+    cases = [at_appraisal(api, head=head) for head in HEADS[:2]]
+    task_ids = open_tasks(cun, cases)
+    assert cun.post(f"/tasks/{task_ids[0]}/complete", json={"data": {**MEETING, **VOTES}}).status_code == 200
+    response = cun.post("/tasks/complete", json={"task_ids": task_ids, "data": MEETING,
+                                                 "per_task": {t: VOTES for t in task_ids}})
+    assert response.status_code == 409
+    assert cun.task(cases[1], "appraisal")
+
+
+# --- votes at the boundaries --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("attendees", "votes", "approved", "status"), [
+    (21, {"votes_for": 11, "votes_against": 10}, True, 200),  # 22 > 21: an odd meeting passes on 11
+    (21, {"votes_for": 10, "votes_against": 11}, True, 422),
+    (20, {"votes_for": 10, "votes_against": 10, "votes_abstain": 0}, False, 200),  # exactly half fails
+    (20, {"votes_for": 11, "votes_against": 0}, True, 200),  # abstain omitted: the rest simply did not vote
+    (0, {"votes_for": 0, "votes_against": 0}, True, 422),  # nobody present passes nothing
+])
+def test_votes_at_the_boundaries(api, attendees, votes, approved, status):
+    cun = api("cun")
+    instance_id = at_appraisal(api)
+    data = {**MEETING, "attendees": attendees, **votes, "approved": approved}
+    if not approved:
+        data["reason"] = "未过半数"
+    response = cun.post(f"/tasks/{cun.task(instance_id, 'appraisal')['id']}/complete", json={"data": data})
+    assert response.status_code == status, response.json
+
+
+# --- cursors ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("values", [[10**30], [-(10**30)], ["x"], [1, 2], []])
+def test_a_forged_household_cursor_is_refused_on_after(api, values):
+    response = api("qi").get(f"/households?after={encode_cursor(values)}")
+    assert response.status_code == 422, response.json
+    assert "after" in response.json["error"]["fields"]
+
+
+@pytest.mark.parametrize("values", [["\x00", "a"], ["/15/", "\x00"], ["\ud800", "a"]])
+def test_a_cursor_with_a_string_no_database_holds_is_refused_on_after(pages, values):
+    try:
+        cursor = encode_cursor(values)
+    except UnicodeEncodeError:  # a lone surrogate cannot be encoded: forge its bytes by hand
+        cursor = base64.urlsafe_b64encode(b'[["s","\\ud800"],["s","a"]]').decode().rstrip("=")
+    response = pages("guanli").get(f"/admin/users/?after={cursor}")
+    assert response.status_code == 422
+
+
+def test_a_cursor_from_another_scope_reveals_nothing_outside_the_readers_scope(api):
+    at_appraisal(api)
+    theirs = at_appraisal(api, VILLAGE_OTHER)
+    listed = api("cun").get(f"/households?after={encode_cursor([0])}&limit=200").json
+    assert theirs not in [h["id"] for h in listed]
+    assert all(h["village"] == VILLAGE for h in listed)
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "1000000000", "1e3", "%20"])
+def test_a_limit_out_of_range_is_refused_on_limit(api, limit):
+    response = api("cun").get(f"/tasks?limit={limit}")
+    assert response.status_code == 422 and "limit" in response.json["error"]["fields"]
+
+
+# --- exports ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\",\"点此\")", "=1+1", "+1+1", "-1+1", "@SUM(A1)"])
+def test_text_that_looks_like_a_formula_stays_text_in_the_xlsx(text):
+    data = workbook("农牧户", [Column("户主姓名", lambda row: row)], [[text]])
+    cell = load_workbook(io.BytesIO(data))["农牧户"]["A2"]
+    assert cell.data_type == "s" and cell.value == text
+
+
+def test_a_village_cadre_exporting_with_another_villages_filter_gets_no_rows(api, pages):
+    at_appraisal(api)
+    at_appraisal(api, VILLAGE_OTHER)
+    response = pages("cun").get(f"/households/?format=xlsx&village={VILLAGE_OTHER}")
+    if response.status_code == 200:
+        rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=2, values_only=True))
+        assert rows == []
+    else:
+        assert response.status_code in (404, 422)
+
+
+# --- the bulletin -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("quarter", ["2026Q5", "0000Q1", "9999Q4", "2026Q0", "２０２６Q1"])
+def test_a_bulletin_of_a_quarter_that_cannot_be_is_refused(api, quarter):
+    response = api("qi").get(f"/reports/bulletin?quarter={quarter}")
+    assert response.status_code == 422 and "quarter" in response.json["error"]["fields"]
+
+
+def test_a_bulletin_of_a_place_outside_scope_is_not_found(api, pages):
+    assert api("zhen").get("/reports/bulletin?quarter=2026Q1&place=150223200000").status_code == 404
+    page = pages("zhen").get("/dashboard/bulletin?quarter=2026Q1&place=150223200000")  # the page reads no place
+    assert page.status_code == 200 and "百灵庙镇" in page.text and "巴音敖包嘎查" not in page.text
+    assert api("qi").get("/reports/bulletin?quarter=2026Q1&place=159999000000").status_code == 404
+
+
+# --- download names -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ['a"b.pdf', "a\r\nSet-Cookie: x=1.pdf", "附件" * 400 + ".pdf", "a;b=c.pdf"])
+def test_a_download_name_cannot_break_out_of_its_header(name):
+    value = content_disposition(name, 'x"\r\ny')
+    assert "\r" not in value and "\n" not in value
+    assert value.count('"') == 2 and ";" not in value.split("filename*=", 1)[1]
+
+
+# --- user names ---------------------------------------------------------------------------------------------------
+
+def test_a_name_with_markup_is_shown_as_text(pages, session):
+    admin = pages("guanli")
+    response = admin.post("/admin/users/new", {"name": "<i>王</i>", "username": "bao",
+                                               "role": "village", "place": VILLAGE, "password": PASSWORD})
+    assert response.status_code in (302, 422)
+    listing = admin.get("/admin/users/").text
+    assert "<i>王</i>" not in listing and "<i>王</i>" not in response.text
+
+
+@pytest.mark.parametrize("name", ["王" * 10_000, "   ", "\u3000\u3000"])
+def test_a_name_too_long_or_blank_is_refused_on_the_field(pages, name):
+    response = pages("guanli").post("/admin/users/new", {"name": name, "username": "bao", "role": "village",
+                                                         "place": VILLAGE, "password": PASSWORD})
+    assert response.status_code == 422 and "aria-invalid" in response.text.split('id="f-name"')[1].split(">")[0]
