@@ -61,8 +61,9 @@ def own_answers(per_task: Any, task_ids: Sequence[str]) -> dict[str, dict[str, A
     if not isinstance(per_task, dict):
         raise InvalidData("per_task 应为对象", {PER_TASK: "应为对象：任务编号 → 该户的填写内容"})
     fields: dict[str, str] = {}
+    batch = set(task_ids)  # a 40,000-task body checked against the list took 19 s of a worker
     for task_id, answers in per_task.items():
-        if task_id not in task_ids:
+        if task_id not in batch:
             fields[f"{PER_TASK}.{task_id}"] = "不是本批提交的任务"
         elif not isinstance(answers, dict):
             fields[f"{PER_TASK}.{task_id}"] = "应为对象"
