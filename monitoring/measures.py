@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, false, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
@@ -277,3 +277,20 @@ def record_progress(session: Session, actor: Actor, measure_id: int, data: dict[
     measure.updated_at, measure.updated_by = at, actor.username
     session.flush()
     return Saved(measure, plan_check(session, session.get(Household, measure.household_id)))
+
+
+# --- documents ---------------------------------------------------------------------------------------------------
+
+def received(household: Household) -> list[str]:
+    """The measures a household has received or is receiving, as the annexes print them
+    (健康帮扶·家庭医生签约（已完成）); planned and stopped ones are not assistance received."""
+    session = object_session(household)
+    if session is None:  # a household not stored has no measures
+        return []
+    rows = session.execute(select(Measure).where(Measure.household_id == household.id,
+                                                 Measure.status.in_((MeasureStatus.IN_PROGRESS, MeasureStatus.DONE)))
+                           .order_by(Measure.id)).scalars().all()
+    categories = labels(session, "assistance_measure", include_retired=True)
+    return [f"{categories.get(m.category, m.category)}·"
+            f"{labels(session, subtype_list(m.category), include_retired=True).get(m.subtype, m.subtype)}"
+            f"（{STATUS_LABELS[m.status]}）" for m in rows]

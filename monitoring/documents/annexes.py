@@ -23,6 +23,7 @@ from engine.models import ProcessInstance
 from monitoring import thresholds
 from monitoring.cases import business_key
 from monitoring.codelists import labels
+from monitoring.measures import received
 from monitoring.models import Household, Measurement, Member, Notice, Place, PlaceLevel
 from monitoring.notices import households_on, period
 from monitoring.rules import INCOME_FIELDS, RIGID_EXPENSE_FIELDS, net_income, per_capita_income, rigid_expenses
@@ -194,7 +195,8 @@ def _annex5(session: Session, household: Household, label: _Labels) -> dict[str,
     """The acceptance checklist: each criterion of §6 with what the record says; the verdict is the inspectors'."""
     latest = _latest(household)
     evidence = [
-        [f"风险类型：{label.joined('risk_type', household.risk_types) or '—'}", "已落实帮扶措施：—"],
+        [f"风险类型：{label.joined('risk_type', household.risk_types) or '—'}",
+         f"已落实帮扶措施：{'、'.join(received(household)) or '—'}"],
         [f"{g['field']}：{g['finding']}" for g in _guarantees(latest)],
         [_income_finding(session, household, m) for m in household.measurements] or ["收入：未采集"],
         [_expense_finding(session, household, latest)] if latest else ["刚性支出：未采集"],
@@ -224,7 +226,7 @@ def _annex7(session: Session, household: Household, label: _Labels) -> dict[str,
     collected = latest.recorded_at if latest else household.created_at
     return {**_household_context(session, household, label), "guarantees": _guarantees(latest),
             "income": _income(latest, household.size) if latest else dict.fromkeys(("year", *MONEY_KEYS), ""),
-            "measures": [], "collected_on": cn_date(_local_date(collected))}
+            "measures": received(household), "collected_on": cn_date(_local_date(collected))}
 
 
 def _annex7_blank() -> dict[str, Any]:
@@ -289,7 +291,7 @@ def _notice_row(number: int, stage: str, household: Household, data: dict[str, A
            "risk": label("risk_type", risks[0] if risks else None)}
     if stage.startswith("elimination"):
         latest = _latest(household)
-        row.update(since=cn_date(household.monitored_since), measures="",  # no assistance-measures record yet
+        row.update(since=cn_date(household.monitored_since), measures="、".join(received(household)),
                    income=_money(per_capita_income(latest, household.size)) if latest and household.size else "")
     return row
 
