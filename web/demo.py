@@ -14,6 +14,7 @@ from monitoring import comparison, demo_data, households, places, thresholds
 from monitoring.models import Household, Place, Role, User
 from web.boundary import engine, unit_of_work
 from web.demo_cases import build_cases
+from web.demo_measures import build_plans
 from web.shipped_processes import deploy_shipped
 
 DEMO_PASSWORD = "fangpin2026"
@@ -61,7 +62,10 @@ def build_demo() -> None:
         data_dir = _department_data(session)
     with unit_of_work() as session:
         case_count = build_cases(engine(), session)
-    click.echo(f"演示数据已写入: {HOUSEHOLDS} 户农户, {case_count} 个识别案件, 部门比对数据在 {data_dir}")
+    with unit_of_work() as session:
+        measure_count = build_plans(session)
+    click.echo(f"演示数据已写入: {HOUSEHOLDS} 户农户, {case_count} 个识别案件, {measure_count} 项帮扶措施, "
+               f"部门比对数据在 {data_dir}")
     click.echo(f"所有演示用户的密码: {DEMO_PASSWORD}")
     for username, name, role, place_name in users:
         click.echo(f"  {username:<24} {name:<6} {role:<11} {place_name}")

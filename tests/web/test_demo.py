@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from engine.models import ProcessInstance, Task, TaskState
 from monitoring import codelists
 from monitoring.department_files import DATASETS
-from monitoring.models import DepartmentUpload, Household, User
+from monitoring.models import DepartmentUpload, Household, Measure, User
 from web.demo import build_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +38,5 @@ def test_the_demo_has_cases_standing_at_every_step(app, session):
     monitored = session.execute(select(func.count()).select_from(Household)
                                 .where(Household.monitoring_status == "monitored")).scalar()
     assert monitored == 2
+    measures = dict(session.execute(select(Measure.status, func.count()).group_by(Measure.status)).all())
+    assert measures == {"done": 2, "in_progress": 2}  # each monitored household: a job done, its illness under way
