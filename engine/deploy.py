@@ -137,6 +137,7 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
         _check_code(doc, checker)
         _check_timers(doc, checker)
         _check_batch_scopes(doc, checker)
+        _check_departments(doc, checker)
     for doc in documents:
         if doc.is_dmn:
             _check_dmn_code(doc, checker)
@@ -260,6 +261,13 @@ def _check_batch_scopes(doc: _Document, checker: _Checker) -> None:
         if value not in BATCH_SCOPES:
             checker.add(doc.name, node, f"批量办理范围“{value}”无效; 可用: {'、'.join(BATCH_SCOPES)}"
                                         " (true: 同一地点, parent: 同一上级地区下的各地点)")
+
+
+def _check_departments(doc: _Document, checker: _Checker) -> None:
+    """A blank department expression would leave the task routed by lane and place, not where the designer meant."""
+    for node in doc.root.xpath(f".//spiffworkflow:property[@name='{DEPARTMENT_PROPERTY}']", namespaces=NS):
+        if not (node.get("value") or "").strip():
+            checker.add(doc.name, node, "部门表达式为空: 应为求得部门代码的表达式, 例如 item[\"department\"]")
 
 
 _TIMER_WORDS = {"timeDuration": "时长", "timeDate": "日期时间", "timeCycle": "循环周期"}

@@ -150,15 +150,16 @@ def model_with(expression: str) -> SourceFile:
     return SourceFile(FILE, MODEL.replace(EXPRESSION, f'value="{expression}"').encode("utf-8"))
 
 
-def test_a_department_expression_that_does_not_compile_is_refused_at_deploy_with_file_and_line(
-        engine, session, actors):
+@pytest.mark.parametrize(("expression", "why"), [("item[", "无法编译"), ("  ", "部门表达式为空")])
+def test_a_department_expression_that_does_not_compile_or_is_blank_is_refused_at_deploy_with_file_and_line(
+        engine, session, actors, expression, why):
     line = next(n for n, text in enumerate(MODEL.splitlines(), start=1) if EXPRESSION in text)
 
     with pytest.raises(DeployError) as refused:
-        deploy(engine, session, [model_with("item[")], actors["designer"])
+        deploy(engine, session, [model_with(expression)], actors["designer"])
 
     [problem] = refused.value.problems
-    assert (problem.file, problem.line) == (FILE, line) and "无法编译" in problem.message
+    assert (problem.file, problem.line) == (FILE, line) and why in problem.message
 
 
 @pytest.mark.parametrize(("expression", "why"), [
