@@ -13,6 +13,7 @@ from engine import batch as batch_rules
 from engine.paging import encode_cursor
 from tests.conftest import PASSWORD
 from tests.web.pages.conftest import PageClient
+from tests.web.pages.test_department_scope import POLICE, scene, upload  # noqa: F401  (fixture and its helper)
 from tests.web.test_batch_decisions import (
     HEADS,
     MEETING,
@@ -247,3 +248,26 @@ def test_checking_per_task_answers_grows_with_the_batch_not_its_square():
     CountedId.comparisons = 0
     assert batch_rules.own_answers({i: {"votes_for": 1} for i in reversed(ids)}, ids)
     assert CountedId.comparisons < 2 * len(ids)  # a list lookup per answer compared about 2,000,000 times
+
+
+# --- a line department --------------------------------------------------------------------------------------------
+
+@pytest.mark.usefixtures("scene")
+def test_a_department_reads_no_bulletin_on_the_page_as_in_the_api(api, pages):
+    assert api(POLICE).get("/reports/bulletin").status_code == 404
+    assert pages(POLICE).get("/dashboard/bulletin").status_code == 404  # was the county's counts
+
+
+def test_a_department_exports_no_case_task_or_notice_and_batches_nothing(api, pages, request):
+    hits, browser = request.getfixturevalue("scene"), pages(POLICE)
+    for url in ("/cases/?format=xlsx", "/tasks/?format=xlsx", "/notices/?format=xlsx"):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert list(load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=2, values_only=True)) == [], url
+    cases = (hits["cases"]["car"], hits["cases"]["plain"])
+    task_ids = [api("cun").get(f"/instances/{case}").json["tasks"][0]["id"] for case in cases]
+    assert browser.get("/tasks/batch?" + "&".join(f"task={t}" for t in task_ids)).status_code == 404
+    assert api(POLICE).post("/tasks/complete", {"task_ids": task_ids, "data": {}}).status_code == 404
+    plain = hits["plain"]["id"]
+    assert browser.get(f"/measures/household/{plain}/sheet").status_code == 404
+    assert api(POLICE).post("/documents", {"kind": "annex7", "subject_id": plain}).status_code == 404

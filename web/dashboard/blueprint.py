@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from monitoring.models import Role
-from monitoring.places import get_place
+from monitoring.places import get_place, place_in_scope
 from web.boundary import engine
 from web.dashboard.bulletin import AREA_COLUMNS, CHOOSER_QUARTERS, bulletin, quarter_asked
 from web.dashboard.overview import overview
@@ -25,6 +25,7 @@ def index():
 def quarterly():
     """季度通报: ``?quarter=2026Q4`` (by default the current quarter), printable on A4."""
     quarter = quarter_asked(request.args, engine().today())
-    found = bulletin(db.session, engine(), get_place(db.session, g.user.place_code), quarter, engine().now())
+    place = place_in_scope(db.session, g.actor, g.user.place_code)  # as the API: a department has no area to count
+    found = bulletin(db.session, engine(), place, quarter, engine().now())
     return render_template("dashboard/bulletin.html", b=found, columns=AREA_COLUMNS,
                            quarters=max(quarter, quarter_asked({}, engine().today())).recent(CHOOSER_QUARTERS))
