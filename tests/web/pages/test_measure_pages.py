@@ -64,5 +64,8 @@ def test_the_department_lists_exports_and_records_its_measures(pages, api, house
     assert done.status_code == 302
     page = weijian.get(f"/measures/{doctor}").get_data(as_text=True)
     assert "已签约并随访" in page and "计划中 → 已完成" in page and "登记落实情况" not in page
+    household_page = weijian.get(f"/households/{household_id}").get_data(as_text=True)  # linked by its measure
+    assert "已签约并随访" in household_page and "村保洁公益岗位" not in household_page
+    assert "hits-title" not in household_page and "添加帮扶措施" not in household_page
     assert pages("renshe").get(f"/measures/{doctor}").status_code == 404
     assert "已完成" in pages("qi").get(f"/households/{household_id}").get_data(as_text=True)
