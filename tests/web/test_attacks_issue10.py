@@ -256,6 +256,8 @@ def test_checking_per_task_answers_grows_with_the_batch_not_its_square():
 def test_a_department_reads_no_bulletin_on_the_page_as_in_the_api(api, pages):
     assert api(POLICE).get("/reports/bulletin").status_code == 404
     assert pages(POLICE).get("/dashboard/bulletin").status_code == 404  # was the county's counts
+    assert "/dashboard/bulletin" not in pages(POLICE).get("/dashboard/").text  # and no link leads there
+    assert "/dashboard/bulletin" in pages("qi").get("/dashboard/").text
 
 
 def test_a_department_exports_no_case_task_or_notice_and_batches_nothing(api, pages, request):
