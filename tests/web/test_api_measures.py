@@ -153,3 +153,16 @@ def test_only_a_monitored_household_gets_a_plan(api, household_id, session):
     session.commit()
     response = api("qi").post(f"/households/{household_id}/measures", json=family_doctor())
     assert response.status_code == 422 and "household" in response.json["error"]["fields"]
+
+
+def test_the_measures_list_pages_by_keyset(api, household_id):
+    qi = api("qi")
+    ids = [qi.post(f"/households/{household_id}/measures", json=family_doctor(content=f"随访{n}")).json["id"]
+           for n in range(3)]
+    first = qi.get("/measures?limit=2")
+    assert [m["id"] for m in first.json] == ids[:2] and first.headers["X-Total-Count"] == "3"
+    following = qi.get(first.headers["Link"].split(";")[0].strip("<>").removeprefix("/api/v1"))
+    assert [m["id"] for m in following.json] == ids[2:]
+    assert api("weijian").get("/measures?status=planned").headers["X-Total-Count"] == "3"
+    assert api("weijian").get("/measures?status=finished").status_code == 422
+    assert api("cun3").get("/measures").json == []  # another township's cadre
