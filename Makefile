@@ -59,10 +59,11 @@ demo: setup
 		"township_1502231 苏木乡镇, county_150223 旗县, admin_15 管理员"
 	FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin serve --host 127.0.0.1 --port $(DEMO_PORT)
 
-# On every core (pytest-xdist): each worker starts its own PostgreSQL and Chromium; a group (xdist_group) stays on one.
+# On every core (pytest-xdist): each worker starts its own PostgreSQL and Chromium; a group (xdist_group) stays on
+# one worker. The ten slowest tests are listed, so a new slow one shows in the CI log.
 test: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -n auto --dist loadgroup
+	$(PY) -m pytest -q -n auto --dist loadgroup --durations=10
 
 lint: venv
 	$(VENV)/bin/ruff check .

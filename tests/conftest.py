@@ -63,13 +63,6 @@ def postgres_server() -> Iterator[postgres.ThrowawayPostgres]:
     server.stop()
 
 
-def _postgres_database(server: postgres.ThrowawayPostgres) -> str:
-    name = f"fangpin_test_{next(_counter)}"
-    with server.admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE fangpin_template"))
-    return server.url(name)
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """The schema, built once per test process: each test copies the file, a thousand times cheaper than
@@ -82,13 +75,21 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    """A fresh database of this test's own, with every table and no row."""
+def database_url(request, tmp_path) -> Iterator[str]:
+    """A fresh database of this test's own, with every table and no row. A PostgreSQL one is dropped after the
+    test: each copy is some 13 MB, and hundreds of them cost minutes of disk writes and of removal at the end."""
     if request.param == "sqlite":
         path = tmp_path / "fangpin.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    return _postgres_database(request.getfixturevalue("postgres_server"))
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"fangpin_test_{next(_counter)}"
+    with server.admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE fangpin_template"))
+    yield server.url(name)
+    with server.admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))  # FORCE: connections a test left open
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ whole schema and no row, and passwords hashed and checked for real (only at a te
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, func, inspect, select
+import pytest
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from engine.models import Base
 from monitoring.models import User
@@ -20,6 +21,14 @@ def test_each_test_gets_a_database_with_every_table_and_no_row(database_url):
         assert set(counts.values()) == {0}, counts
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_postgresql_server_holds_only_the_running_tests_database(database_url, postgres_server):
+    """Earlier tests' databases were dropped when they ended (the tests above made some in this process)."""
+    with postgres_server.admin.connect() as connection:
+        names = connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'fangpin_test_%'"))
+        assert names.scalars().all() == [database_url.rsplit("/", 1)[1]]
 
 
 def test_passwords_are_hashed_with_scrypt_and_checked_for_real(session, create_user):
