@@ -248,7 +248,7 @@ def record_progress(session: Session, actor: Actor, measure_id: int, data: dict[
         raise Forbidden("只有该措施的牵头部门可以登记进展")
     fields: dict[str, str] = {}
     status = data.get("status", measure.status)
-    if status not in STATUS_LABELS:
+    if not isinstance(status, str) or status not in STATUS_LABELS:
         fields["status"] = "应为 planned、in_progress、done 或 stopped"
     elif status != measure.status and not correcting and status not in NEXT_STATUSES[measure.status]:
         fields["status"] = f"不能从{STATUS_LABELS[measure.status]}改为{STATUS_LABELS[status]}"

@@ -137,6 +137,8 @@ def test_progress_that_cannot_be_is_refused_naming_the_field(api, household_id):
              ({"status": "done", "done_on": "2026-02-19", "result": "完成"}, {"done_on"}),  # before the start
              ({"status": "done", "done_on": "2026-03-05", "result": "完成"}, {"done_on"}),  # after today
              ({"status": "finished"}, {"status"}),
+             ({"status": ["done"]}, {"status"}),
+             ({"result": "帮" * 501}, {"result"}),
              ({"amount": float("-0.5")}, {"amount"}),
              ({"content": "改计划"}, {"content"})]  # the plan is the county's
     for body, fields in cases:
@@ -166,3 +168,16 @@ def test_the_measures_list_pages_by_keyset(api, household_id):
     assert api("weijian").get("/measures?status=planned").headers["X-Total-Count"] == "3"
     assert api("weijian").get("/measures?status=finished").status_code == 422
     assert api("cun3").get("/measures").json == []  # another township's cadre
+
+
+def test_stopping_a_measure_keeps_it_and_the_plan_says_what_is_missing_now(api, household_id):
+    qi = api("qi")
+    qi.post(f"/households/{household_id}/measures", json=family_doctor())
+    job = qi.post(f"/households/{household_id}/measures",
+                  json={**family_doctor(), "category": "employment", "subtype": "public_welfare_post",
+                        "department": "hrss", "content": "村保洁公益岗位"}).json
+    assert job["warnings"] == []
+    stopped = patch(api("renshe"), job["id"], {"status": "stopped"})
+    assert stopped.status_code == 200 and stopped.json["status"] == "stopped"
+    assert [w["code"] for w in stopped.json["warnings"]] == ["no_development_measure"]
+    assert [m["status"] for m in qi.get(f"/households/{household_id}/measures").json] == ["planned", "stopped"]
