@@ -7,6 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
+from tests.web.pages.test_lists import statements
 from tests.web.test_api_measures import family_doctor, household_id  # noqa: F401  (a monitored household)
 
 
@@ -69,3 +70,15 @@ def test_the_department_lists_exports_and_records_its_measures(pages, api, house
     assert "hits-title" not in household_page and "添加帮扶措施" not in household_page
     assert pages("renshe").get(f"/measures/{doctor}").status_code == 404
     assert "已完成" in pages("qi").get(f"/households/{household_id}").get_data(as_text=True)
+
+
+def test_the_measures_list_reads_the_same_number_of_statements_however_long_it_is(pages, api, household_id):  # noqa: F811
+    weijian = pages("weijian")
+    plan(api, household_id)
+    with statements() as few:
+        assert weijian.get("/measures/").status_code == 200
+    for n in range(6):
+        plan(api, household_id, content=f"随访{n}")
+    with statements() as many:
+        assert "共 7 项" in weijian.get("/measures/").get_data(as_text=True)
+    assert len(many) == len(few)
