@@ -140,7 +140,9 @@ def _parse_birth(digits: str) -> date | None:
 _ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?:[0-9]{2})?(?![0-9])")
 
 
-_PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9]|0[0-9]{2,3}-?)([0-9]{3,4})([0-9]{4})(?![0-9])")
+_DIGIT, _GAP = "[0-9０-９]", "[-－ ]?"  # a recorder types 138-1234-5678, 138 1234 5678 or full-width digits too
+_PHONE_IN_TEXT = re.compile(rf"(?<!{_DIGIT})([1１][3-9３-９]{_DIGIT}|[0０]{_DIGIT}{{2,3}}{_GAP}){_GAP}"
+                            rf"({_DIGIT}{{3,4}}){_GAP}({_DIGIT}{{4}})(?!{_DIGIT})")
 
 
 def mask_personal_numbers_in(value: Any) -> Any:

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from engine import batch as batch_rules
 from engine.paging import encode_cursor
+from monitoring.id_number import mask_personal_numbers_in
 from tests.conftest import PASSWORD
 from tests.web.pages.conftest import PageClient
 from tests.web.pages.test_department_scope import POLICE, scene, upload  # noqa: F401  (fixture and its helper)
@@ -273,3 +274,14 @@ def test_a_department_exports_no_case_task_or_notice_and_batches_nothing(api, pa
     plain = hits["plain"]["id"]
     assert browser.get(f"/measures/household/{plain}/sheet").status_code == 404
     assert api(POLICE).post("/documents", {"kind": "annex7", "subject_id": plain}).status_code == 404
+
+
+# --- numbers in free text -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("电话138-1234-5678", "电话138****5678"), ("电话138 1234 5678", "电话138****5678"),
+    ("电话１３８１２３４５６７８", "电话１３８****５６７８"), ("座机0471-6612345", "座机0471-****2345"),
+    ("收入15206元，日期20260302，参会21人", "收入15206元，日期20260302，参会21人"),
+])
+def test_a_phone_number_typed_with_gaps_or_full_width_digits_is_masked_in_an_objection(typed, shown):
+    assert mask_personal_numbers_in(typed) == shown
