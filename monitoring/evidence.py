@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.calendar import CHINA_TZ
 from engine.models import AuditEvent, ProcessInstance
-from monitoring import notices, thresholds
+from monitoring import notices, processes, thresholds
 from monitoring.cases import household_id_of
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_numbers_in
@@ -170,12 +170,22 @@ class _Loaded:
             households=households, measurements=measurements,
             income_lines=thresholds.current_for(session, thresholds.INCOME_LINE, places),
             expense_warnings=thresholds.current_for(session, thresholds.EXPENSE_WARNING, places),
-            labels=_labels(session), outcomes=_recheck_outcomes(session, ids), documents=_documents(session, ids))
+            labels=_labels(session), outcomes=_recheck_outcomes(session, instances),
+            documents=_documents(session, ids))
+
+
+def _variables(instance: ProcessInstance) -> processes.Variables:
+    return processes.descriptor(instance.process_key).variables
+
+
+def _record(instance: ProcessInstance, key: str | None) -> dict[str, Any]:
+    """A record of the case's data by the key its process declares ({} when it keeps none)."""
+    record = (instance.data or {}).get(key) if key else None
+    return record if isinstance(record, dict) else {}
 
 
 def _visit(instance: ProcessInstance) -> dict[str, Any]:
-    visit = (instance.data or {}).get("visit")
-    return visit if isinstance(visit, dict) else {}
+    return _record(instance, _variables(instance).measurement)
 
 
 def _labels(session: Session) -> dict[str, dict[str, str]]:
@@ -186,11 +196,12 @@ def _labels(session: Session) -> dict[str, dict[str, str]]:
     return found
 
 
-def _recheck_outcomes(session: Session, instance_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+def _recheck_outcomes(session: Session, instances: list[ProcessInstance]) -> dict[int, list[tuple[str, str]]]:
     """For each objection a case received, what the next completed step (the re-check) found, from the audit log."""
+    measured_on = {i.id: _variables(i).measured_on or "" for i in instances}
     events = session.execute(
         select(AuditEvent.instance_id, AuditEvent.type, AuditEvent.detail, AuditEvent.at)
-        .where(AuditEvent.instance_id.in_(instance_ids),
+        .where(AuditEvent.instance_id.in_(measured_on),
                AuditEvent.type.in_(("message_received", "task_completed")))
         .order_by(AuditEvent.id)).all()
     outcomes: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -200,7 +211,7 @@ def _recheck_outcomes(session: Session, instance_ids: list[int]) -> dict[int, li
             pending[instance_id] += 1
         elif kind == "task_completed" and pending[instance_id]:
             after = (detail or {}).get("after") or {}
-            on = str(after.get("visited_on") or at.astimezone(CHINA_TZ).date().isoformat())
+            on = str(after.get(measured_on[instance_id]) or at.astimezone(CHINA_TZ).date().isoformat())
             if after.get("approved") is False:
                 text = f"重新核实：不符合纳入条件（{mask_id_numbers_in(str(after.get('reason') or ''))}）"
             else:
@@ -225,7 +236,7 @@ def _documents(session: Session, instance_ids: list[int]) -> dict[int, list[Docu
 
 
 def _evidence(instance: ProcessInstance, loaded: _Loaded, today: date) -> Evidence:
-    data = instance.data or {}
+    data, variables = instance.data or {}, _variables(instance)
     household = loaded.households.get(household_id_of(instance.business_key) or 0)
     if household is None:
         return Evidence(instance.id, None, None, 0, "", "")
@@ -233,17 +244,18 @@ def _evidence(instance: ProcessInstance, loaded: _Loaded, today: date) -> Eviden
     household_type = labels["household_type"].get(household.household_type, household.household_type)
     head = household.head
     figures = _figures(instance, household, loaded)
-    hits = data.get("exclusion_hits")
+    hits = data.get(variables.hits) if variables.hits else None
+    gaps = data.get(variables.gaps) if variables.gaps else None
     return Evidence(
         instance_id=instance.id, household_id=household.id, head_name=head.name if head else None,
         size=household.size, group_name=household.group_name, household_type=household_type,
         **figures,
         risk_types=[labels["risk_type"].get(code, code) for code in _visit(instance).get("risk_types") or []],
-        votes=_votes(data.get("appraisal"), labels),
-        objections=_objections(data.get("objections"), loaded.outcomes.get(instance.id, [])),
+        votes=_votes(data.get(variables.meeting) if variables.meeting else None, labels),
+        objections=_objections(data.get(variables.objections), loaded.outcomes.get(instance.id, [])),
         compared=isinstance(hits, list), hits=mask_id_numbers_in(hits or []),
-        gaps=mask_id_numbers_in(data.get("data_gaps") or []),
-        notice=_notice(data.get("notice"), today), documents=loaded.documents.get(instance.id, []),
+        gaps=mask_id_numbers_in(gaps or []),
+        notice=_notice(data.get(variables.notice), today), documents=loaded.documents.get(instance.id, []),
     )
 
 
@@ -257,7 +269,7 @@ def _figures(instance: ProcessInstance, household: Household, loaded: _Loaded) -
     warning = loaded.expense_warnings.get((household.place_path, year))
     result = assess(measurement, household.size, household.household_type, line, warning)
     types = loaded.labels["monitoring_type"]
-    entry = (instance.data or {}).get("entry") or {}
+    entry = _record(instance, _variables(instance).decision)
     problems = type_problems(entry["monitoring_type"], household.household_type, result.suggested_type,
                              entry.get("type_reason"), types) if entry.get("monitoring_type") else {}
     return {

@@ -21,13 +21,12 @@ from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance
 from engine.scope import within
 from engine.text import read_text
-from monitoring import cases, notices, permissions
+from monitoring import cases, notices, permissions, processes
 from monitoring.id_number import mask_personal_numbers_in
 from monitoring.models import Notice
 
 OBJECTION = "objection"
 LIMITS = {"by": 50, "content": 500}
-RECHECK_STEP = "visit"  # identification.bpmn: record_objection sends the case back to the visit
 # A phone number typed into who/what (mobile, or landline with area code): shown with its middle starred.
 @dataclass(frozen=True)
 class Recheck:
@@ -39,20 +38,23 @@ class Recheck:
     earlier_visit_on: date | None  # the visit objected to: kept with the objection, not overwritten
 
 
-def recheck_of(bpmn_id: str, data: Mapping[str, Any]) -> Recheck | None:
+def recheck_of(process_key: str, bpmn_id: str, data: Mapping[str, Any]) -> Recheck | None:
     """What an open task re-checks: the last objection, when the task is the step objections send the case back to.
 
     Only for a task that is open now (a visit before any objection has no objection to show); the objection and
-    the visit it objected to are the case's own record (``objections`` in identification.bpmn).
+    the record it objected to are the case's own, where its process declares them (``monitoring.processes``).
     """
-    recorded = data.get("objections")
-    if bpmn_id != RECHECK_STEP or not isinstance(recorded, list) or not recorded:
+    described = processes.descriptor(process_key)
+    variables = described.variables
+    recorded = data.get(variables.objections)
+    if bpmn_id != described.recheck_step or not isinstance(recorded, list) or not recorded:
         return None
     last = recorded[-1] if isinstance(recorded[-1], dict) else {}
     said = last.get("objection") if isinstance(last.get("objection"), dict) else {}
-    earlier = last.get("visit") if isinstance(last.get("visit"), dict) else {}
+    earlier = last.get(variables.measurement or "")
+    earlier_on = earlier.get(variables.measured_on or "") if isinstance(earlier, dict) else None
     return Recheck(by=shown_text(said.get("by")), content=shown_text(said.get("content")),
-                   received_on=_date(last.get("received_on")), earlier_visit_on=_date(earlier.get("visited_on")))
+                   received_on=_date(last.get("received_on")), earlier_visit_on=_date(earlier_on))
 
 
 def shown_text(text: Any) -> str:
@@ -87,7 +89,8 @@ def send_message(engine: Engine, session: Session, actor: Actor, instance_id: in
     by, content = _checked(actor, payload.get("by"), payload.get("content"))
     household_id = cases.household_id_of(instance.business_key)
     if household_id is not None:  # a household's case: the objection is to the notice it is on
-        notice_id = (instance.data or {}).get("notice", {}).get("notice_id")
+        on_notice = (instance.data or {}).get(processes.descriptor(instance.process_key).variables.notice)
+        notice_id = on_notice.get("notice_id") if isinstance(on_notice, dict) else None
         if not isinstance(notice_id, int) or not _awaits_objection(instance.waiting):
             raise Conflict("该案件当前不在公示期，不能登记异议")
         _still_running(_notice_listing(session, actor, notice_id, household_id), today)

@@ -16,17 +16,16 @@ from typing import Any
 from monitoring import processes
 from monitoring.models import Household
 
-# Answers that belong to one time a step is done: when, and what was decided.
-DATES = ("applied_on", "visited_on", "signed_on", "meeting_date", "entry_date")
-VERDICTS = ("approved", "decision", "reason")
+# Answers that belong to one time a step is done: what was decided (when it was done, each process declares).
+VERDICTS = frozenset({"approved", "decision", "reason"})
 
 
-def _from_case(answers_key: str, data: dict[str, Any]) -> dict[str, Any]:
+def _from_case(answers_key: str, dates: frozenset[str], data: dict[str, Any]) -> dict[str, Any]:
     """The step's own earlier answers (a re-verification after an objection starts from the last visit's figures)."""
     answers = data.get(answers_key)
     if not isinstance(answers, dict):
         return {}
-    return {k: v for k, v in answers.items() if v is not None and k not in DATES and k not in VERDICTS}
+    return {k: v for k, v in answers.items() if v is not None and k not in dates and k not in VERDICTS}
 
 
 def prefill(household: Household | None, bpmn_id: str, form_name: str | None, schema: dict[str, Any] | None,
@@ -38,9 +37,9 @@ def prefill(household: Household | None, bpmn_id: str, form_name: str | None, sc
     if not form_name or not schema:
         return {}
     properties = schema.get("properties", {})
-    step = processes.step_of_form(form_name)
+    described, step = processes.step_of_form(form_name) or (processes.NO_PROCESS, None)
     values: dict[str, Any] = {}
     if household is not None and step is not None and step.prefill is not None:
         values.update(step.prefill(household, data, today))
-    values.update(_from_case(step.answers_key if step else bpmn_id, data))
+    values.update(_from_case(step.answers_key if step else bpmn_id, described.dates, data))
     return {k: v for k, v in values.items() if k in properties and v is not None}

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData, NotFound
 from engine.models import ProcessInstance
-from monitoring import thresholds
+from monitoring import processes, thresholds
 from monitoring.cases import business_key
 from monitoring.codelists import labels
 from monitoring.measures import received
@@ -51,6 +51,7 @@ ANNEXES: dict[str, Annex] = {a.kind: a for a in (
     Annex("annex7_blank", 7, "监测对象信息采集表（空白）", "annex7.html", False, "none"),
 )}
 
+ELIMINATION_LISTS = frozenset({"annex4", "annex6"})  # lists of households leaving monitoring
 BLANK_MEMBER_ROWS = 6
 PLACE_LEVELS = tuple(level.value for level in (PlaceLevel.COUNTY, PlaceLevel.TOWNSHIP, PlaceLevel.VILLAGE))
 MEMBER_CODED = ("relation", "sex", "ethnicity", "education", "schooling", "labour_skill", "insurance")  # = list keys
@@ -253,56 +254,72 @@ def _notice(session: Session, kind: str, notice_id: int | None) -> Notice:
     return notice
 
 
-def _case_data(session: Session, notice: Notice, household_ids: list[int]) -> dict[int, dict[str, Any]]:
+def notice_cases(session: Session, notice: Notice, household_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Each household's case data: the case that posted this notice, else its latest case of the same process.
 
-    The stage names the process (``identification_first`` → ``identification``).
+    The process is the one that declares the notice's stage (``monitoring.processes``), never read out of the
+    stage's name; a stage no process declares has only the cases that posted it.
     """
     keys = {business_key(household_id): household_id for household_id in household_ids}
-    process = notice.stage.rsplit("_", 1)[0]
+    process = _process_of(notice.stage).key
     chosen: dict[int, tuple[bool, dict[str, Any]]] = {}
     for key, process_key, data in session.execute(
             select(ProcessInstance.business_key, ProcessInstance.process_key, ProcessInstance.data)
             .where(ProcessInstance.business_key.in_(keys)).order_by(ProcessInstance.id)):
         household_id, data = keys[key], data or {}
-        posted_it = (data.get("notice") or {}).get("notice_id") == notice.id
+        on_notice = data.get(processes.descriptor(process_key).variables.notice)
+        posted_it = isinstance(on_notice, dict) and on_notice.get("notice_id") == notice.id
         if posted_it or (process_key == process and not chosen.get(household_id, (False, None))[0]):
             chosen[household_id] = (posted_it, data)
     return {household_id: data for household_id, (_, data) in chosen.items()}
 
 
+def _process_of(stage: str) -> processes.ProcessDescriptor:
+    """The process that posts notices of ``stage`` (one that declares nothing when no process does)."""
+    return processes.of_stage(stage) or processes.NO_PROCESS
+
+
+def _record(data: dict[str, Any], key: str | None) -> dict[str, Any]:
+    """A record of the case data by its declared key ({} when the process keeps none)."""
+    record = data.get(key) if key else None
+    return record if isinstance(record, dict) else {}
+
+
 def _type_code(stage: str, household: Household, data: dict[str, Any]) -> str | None:
-    """Type on the list: suggested by the visit at the first notice, as entered (or suggested) at the second."""
-    if not stage.startswith("identification"):
+    """Type on the list: as the figures suggest at a process's first notice, as decided (or suggested) at its
+    last; the household's own type for a process that suggests none (a monitored household's)."""
+    described = _process_of(stage)
+    if described.variables.assessment is None:
         return household.monitoring_type
-    suggested = (data.get("visit_result") or {}).get("suggested_type")
-    if stage == "identification_second":
-        return (data.get("entry") or {}).get("monitoring_type") or suggested
+    suggested = _record(data, described.variables.assessment).get("suggested_type")
+    if stage == described.notice_stages[-1]:
+        return _record(data, described.variables.decision).get("monitoring_type") or suggested
     return suggested
 
 
-def _notice_row(number: int, stage: str, household: Household, data: dict[str, Any],
+def _notice_row(number: int, kind: str, stage: str, household: Household, data: dict[str, Any],
                 label: _Labels) -> dict[str, Any]:
     """One line of a posted list: the privacy rule's columns only, the reason as a risk type in general words."""
     head = household.head
-    risks = (data.get("visit") or {}).get("risk_types") or household.risk_types
+    risks = _record(data, _process_of(stage).variables.measurement).get("risk_types") or household.risk_types
     row = {"number": number, "name": head.name if head else "", "size": household.size,
            "group": household.group_name, "type": label("monitoring_type", _type_code(stage, household, data)),
            "risk": label("risk_type", risks[0] if risks else None)}
-    if stage.startswith("elimination"):
+    if kind in ELIMINATION_LISTS:
         latest = _latest(household)
         row.update(since=cn_date(household.monitored_since), measures="、".join(received(household)),
                    income=_money(per_capita_income(latest, household.size)) if latest and household.size else "")
     return row
 
 
-def _meeting(cases: list[dict[str, Any]], label: _Labels) -> dict[str, Any]:
+def _meeting(cases: list[dict[str, Any]], label: _Labels, variables: processes.Variables) -> dict[str, Any]:
     """The appraisal meeting: its date, form and attendees are the batch's, the votes each household's own."""
-    record = next((data["appraisal"] for data in cases if data.get("appraisal")), {})
+    meetings = [_record(data, variables.meeting) for data in cases]
+    record = next((meeting for meeting in meetings if meeting), {})
     return {"meeting": {
         "date": _cn_iso(record.get("meeting_date")), "form": label("meeting_form", record.get("meeting_form")),
         "attendees": record.get("attendees"), "approved": record.get("approved"), "reason": record.get("reason") or "",
-        "votes": [_votes(data.get("appraisal") or {}) for data in cases]}}
+        "votes": [_votes(meeting) for meeting in meetings]}}
 
 
 def _votes(record: dict[str, Any]) -> dict[str, Any]:
@@ -318,9 +335,9 @@ def _votes(record: dict[str, Any]) -> dict[str, Any]:
     return {"tally": tally, "approved": record.get("approved")}
 
 
-def _reply_references(cases: list[dict[str, Any]], label: _Labels) -> dict[str, Any]:
+def _reply_references(cases: list[dict[str, Any]], label: _Labels, variables: processes.Variables) -> dict[str, Any]:
     """The county's written replies (书面批复文号) behind the list, each once."""
-    references = [(data.get("county_review") or {}).get("reply_reference") for data in cases]
+    references = [_record(data, variables.reply).get("reply_reference") for data in cases]
     return {"reply_references": "、".join(dict.fromkeys(r for r in references if r))}
 
 
@@ -333,7 +350,7 @@ def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[
     ids = households_on(session, notice.id)
     loaded = {h.id: h for h in session.execute(select(Household).where(Household.id.in_(ids)).options(
         selectinload(Household.members), selectinload(Household.measurements))).scalars()}
-    cases = _case_data(session, notice, ids)
+    cases = notice_cases(session, notice, ids)
     label = _Labels(session)
     places = _places(session, notice.village_code)
     counted = period(notice)
@@ -341,10 +358,13 @@ def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[
         "place": places, "bodies": _bodies(places),
         "notice": {"starts_on": cn_date(notice.starts_on), "ends_on": cn_date(notice.ends_on),
                    "first_day": cn_date(counted.first_day), "days": counted.days, "count": len(ids)},
-        "rows": [_notice_row(n, notice.stage, loaded[i], cases.get(i, {}), label) for n, i in enumerate(ids, 1)],
+        "rows": [_notice_row(n, kind, notice.stage, loaded[i], cases.get(i, {}), label)
+                 for n, i in enumerate(ids, 1)],
     }
     extra = NOTICE_EXTRAS.get(kind)
-    return {**context, **extra([cases.get(i, {}) for i in ids], label)} if extra else context
+    if extra is None:
+        return context
+    return {**context, **extra([cases.get(i, {}) for i in ids], label, _process_of(notice.stage).variables)}
 
 
 def context_for(session: Session, kind: str, subject_id: int | None, today: date) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class Variables:
     """Which case-data key holds what the evidence and the notices read (None: the process keeps none)."""
 
     measurement: str | None = None  # the visit's record: its year, the risk types it found
+    measured_on: str | None = None  # the field of that record that says on which day it was taken
     assessment: str | None = None  # what the measured figures suggest (suggested_type)
     meeting: str | None = None  # the village meeting's record with this household's votes
     notice: str = "notice"  # the notice the case was last put on (notice_id, starts_on, ends_on)
@@ -72,6 +73,7 @@ class ProcessDescriptor:
     variables: Variables
     outcome: Outcome | None = None
     recheck_step: str | None = None  # the step an objection sends the case back to
+    dates: frozenset[str] = frozenset()  # answers that say when a step was done: a form never starts from them
     words: Mapping[str, str] = field(default_factory=dict)  # case-data keys its steps and scripts add, as titled
 
     def step(self, bpmn_id: str) -> Step | None:
@@ -96,9 +98,9 @@ def of_stage(stage: str) -> ProcessDescriptor | None:
     return next((d for d in REGISTRY.values() if stage in d.notice_stages), None)
 
 
-def step_of_form(form: str) -> Step | None:
-    """The step that shows the form file ``form`` (form files are named per process)."""
-    return next((s for d in REGISTRY.values() for s in d.steps if s.form == form), None)
+def step_of_form(form: str) -> tuple[ProcessDescriptor, Step] | None:
+    """The process and step that show the form file ``form`` (form files are named per process)."""
+    return next(((d, s) for d in REGISTRY.values() for s in d.steps if s.form == form), None)
 
 
 def today_field(name: str) -> Prefill:

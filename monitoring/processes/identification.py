@@ -56,11 +56,13 @@ DESCRIPTOR = ProcessDescriptor(
         Step("county_review", "identification_county_review.json", notice="identification_second"),
         Step("entry", "identification_entry.json", prefill=_entry),
     ),
-    variables=Variables(measurement="visit", assessment="visit_result", meeting="appraisal", hits="exclusion_hits",
-                        gaps="data_gaps", decision="entry", reply="county_review"),
+    variables=Variables(measurement="visit", measured_on="visited_on", assessment="visit_result",
+                        meeting="appraisal", hits="exclusion_hits", gaps="data_gaps", decision="entry",
+                        reply="county_review"),
     outcome=Outcome(reached="纳入监测", refused="未纳入", record="entry", field="monitoring_type",
                     code_list="monitoring_type"),
     recheck_step="visit",  # record_objection sends the case back to the visit
+    dates=frozenset({"applied_on", "visited_on", "signed_on", "meeting_date", "entry_date"}),
     words={
         "channel": "发现渠道", "found_on": "发现日期", "applied_on": "申请日期", "verify_from": "核实期限起算日",
         "rejection_reason": "不予纳入原因", "exclusion_hits": "数据比对发现的情形",
