@@ -126,6 +126,12 @@ def test_a_stale_task_in_a_batch_is_a_conflict_and_the_rest_stays_open(api):
     (20, {"votes_for": 10, "votes_against": 10, "votes_abstain": 0}, False, 200),  # exactly half fails
     (20, {"votes_for": 11, "votes_against": 0}, True, 200),  # abstain omitted: the rest simply did not vote
     (0, {"votes_for": 0, "votes_against": 0}, True, 422),  # nobody present passes nothing
+    (20, {"votes_for": True, "votes_against": 0}, True, 422),  # a boolean is no count
+    (20, {"votes_for": 15, "votes_against": 5, "votes_abstain": -1}, True, 422),
+    (-1, {"votes_for": 0, "votes_against": 0}, False, 422),
+    (10**12, {"votes_for": 10**12, "votes_against": 0}, True, 422),  # no meeting is that large
+    (20, {"votes_for": 15.0, "votes_against": 5}, True, 422),  # 15.0 is no count either
+    (20, {"votes_for": 3.0, "votes_against": 17}, True, 422),  # and slipped past the majority rule
 ])
 def test_votes_at_the_boundaries(api, attendees, votes, approved, status):
     cun = api("cun")
