@@ -22,6 +22,14 @@ Prefill = Callable[[Household, dict[str, Any], date], dict[str, Any]]
 
 
 @dataclass(frozen=True)
+class NoticeStage:
+    """A public notice a step posts: its stage (the key notices are kept under) and its name on the wall."""
+
+    stage: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Step:
     """A user task as the domain knows it (its BPMN id)."""
 
@@ -30,7 +38,7 @@ class Step:
     answers: str | None = None  # the case-data key its answers are kept under, when not the step's id
     prefill: Prefill | None = None  # what the household record puts into its form
     annexes: tuple[str, ...] = ()  # the household's annexes it issues
-    notice: str | None = None  # the notice stage it posts
+    notice: NoticeStage | None = None  # the notice it posts
 
     @property
     def answers_key(self) -> str:
@@ -81,7 +89,7 @@ class ProcessDescriptor:
 
     @property
     def notice_stages(self) -> tuple[str, ...]:
-        return tuple(s.notice for s in self.steps if s.notice)
+        return tuple(s.notice.stage for s in self.steps if s.notice)
 
 
 REGISTRY: dict[str, ProcessDescriptor] = {}
@@ -96,6 +104,12 @@ def descriptor(process_key: str | None) -> ProcessDescriptor:
 def of_stage(stage: str) -> ProcessDescriptor | None:
     """The process that posts notices of ``stage``, from the declared stages (never parsed out of the name)."""
     return next((d for d in REGISTRY.values() if stage in d.notice_stages), None)
+
+
+def stage_title(stage: str) -> str:
+    """How a notice of ``stage`` is named on the wall and on screen (its stage when no process declares it)."""
+    return next((s.notice.title for d in REGISTRY.values() for s in d.steps if s.notice and s.notice.stage == stage),
+                stage)
 
 
 def step_of_form(form: str) -> tuple[ProcessDescriptor, Step] | None:

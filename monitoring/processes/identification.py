@@ -7,7 +7,7 @@ from typing import Any
 
 from monitoring.households import MEMBER_TEXT_FIELDS, MONEY_FIELDS
 from monitoring.models import Household
-from monitoring.processes import Outcome, ProcessDescriptor, Step, Variables, today_field
+from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables, today_field
 from monitoring.rules import GUARANTEE_FLAGS
 
 
@@ -50,10 +50,11 @@ DESCRIPTOR = ProcessDescriptor(
         Step("authorize", "identification_authorize.json", answers="authorization", prefill=_authorize,
              annexes=("annex1", "annex7")),
         Step("appraisal", "identification_appraisal.json", prefill=today_field("meeting_date"),
-             notice="identification_first"),
+             notice=NoticeStage("identification_first", "识别·第一次公示（嘎查村）")),
         Step("township_review"),
         Step("comparison_review", "identification_comparison.json", answers="comparison"),
-        Step("county_review", "identification_county_review.json", notice="identification_second"),
+        Step("county_review", "identification_county_review.json",
+             notice=NoticeStage("identification_second", "识别·第二次公示（旗县）")),
         Step("entry", "identification_entry.json", prefill=_entry),
     ),
     variables=Variables(measurement="visit", measured_on="visited_on", assessment="visit_result",

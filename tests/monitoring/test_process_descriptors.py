@@ -17,9 +17,10 @@ from monitoring.documents.annexes import ANNEXES, notice_cases
 from monitoring.models import Household, Member
 from monitoring.objections import recheck_of
 from monitoring.prefill import prefill
-from monitoring.processes import Outcome, ProcessDescriptor, Step, Variables
+from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables
 from tests.conftest import CST, fixture_files
 from web.cases.data_view import sections
+from web.notices.words import stage_name
 
 VILLAGE = "150223100201"
 FORM = "adjustment_measure.json"
@@ -32,7 +33,7 @@ ADJUSTMENT = ProcessDescriptor(
     steps=(Step("remeasure", FORM, answers="measure",
                 prefill=lambda household, data, today: {"residents": household.size,
                                                         "measured_on": today.isoformat()}),
-           Step("publish", notice=STAGE)),
+           Step("publish", notice=NoticeStage(STAGE, "年度调整·嘎查村公示"))),
     variables=Variables(measurement="measure", measured_on="measured_on", notice="listing"),
     outcome=Outcome(reached="已调整", refused="未调整", record="adjusted", field="household_type",
                     code_list="household_type", reason="why_not"),
@@ -59,6 +60,8 @@ def test_identification_declares_its_notice_stages_and_annexes_that_exist():
 
 def test_a_stage_names_its_process_only_where_a_process_declares_it(registered):
     assert processes.of_stage(STAGE) is ADJUSTMENT
+    assert stage_name(STAGE) == "年度调整·嘎查村公示"
+    assert stage_name("identification_first") == "识别·第一次公示（嘎查村）"
     assert processes.of_stage("annual_adjustment_village") is None  # cutting the last part finds nothing
     assert processes.of_stage("elimination_first") is None  # printed by annex 4, posted by no process yet
 
