@@ -7,11 +7,14 @@ import base64
 import io
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
+from sqlalchemy import create_engine, select
 
 from engine import batch as batch_rules
 from engine.paging import encode_cursor
 from monitoring.id_number import mask_personal_numbers_in
+from monitoring.models import User
 from tests.conftest import PASSWORD
 from tests.web.pages.conftest import PageClient
 from tests.web.pages.test_department_scope import POLICE, scene, upload  # noqa: F401  (fixture and its helper)
@@ -25,6 +28,7 @@ from tests.web.test_batch_decisions import (
     batch,
 )
 from tests.web.test_identification import forms_dir, world  # noqa: F401  (fixtures)
+from web.cli import main as fangpin
 from web.downloads import content_disposition
 from web.exports import Column, workbook
 
@@ -291,3 +295,20 @@ def test_a_department_exports_no_case_task_or_notice_and_batches_nothing(api, pa
 ])
 def test_a_phone_number_typed_with_gaps_or_full_width_digits_is_masked_in_an_objection(typed, shown):
     assert mask_personal_numbers_in(typed) == shown
+
+
+@pytest.mark.parametrize(("name", "refused"), [("王" * 10_000, True), ("   ", True), ("<b>王</b>", False)])
+def test_the_cli_refuses_a_name_too_long_or_blank_and_keeps_markup_as_text(tmp_path, monkeypatch, name, refused):
+    env = {"FANGPIN_INSTANCE_DIR": str(tmp_path), "FANGPIN_DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}",
+           "FANGPIN_PROCESSES_DIR": str(tmp_path)}
+    for variable in ("FANGPIN_CLOCK", "FANGPIN_DOCUMENTS_DIR", "FANGPIN_SECRET_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    runner = CliRunner()
+    assert runner.invoke(fangpin, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(fangpin, ["places", "add", "150000000000", "自治区"], env=env).exit_code == 0
+    added = runner.invoke(fangpin, ["users", "add", "wang", "--role", "region", "--place", "150000000000",
+                                    "--password", PASSWORD, "--name", name], env=env)
+    assert (added.exit_code != 0) is refused, added.output
+    assert ("姓名" in added.output) is refused and "Traceback" not in added.output
+    with create_engine(env["FANGPIN_DATABASE_URL"]).connect() as connection:
+        assert connection.execute(select(User.name)).scalars().all() == ([] if refused else [name])
