@@ -22,6 +22,7 @@ from tests.web.test_batch_decisions import (
     HEADS,
     MEETING,
     VILLAGE,
+    VILLAGE2,
     VILLAGE_OTHER,
     at_appraisal,
     at_township_review,
@@ -312,3 +313,10 @@ def test_the_cli_refuses_a_name_too_long_or_blank_and_keeps_markup_as_text(tmp_p
     assert ("姓名" in added.output) is refused and "Traceback" not in added.output
     with create_engine(env["FANGPIN_DATABASE_URL"]).connect() as connection:
         assert connection.execute(select(User.name)).scalars().all() == ([] if refused else [name])
+
+
+def test_the_inbox_batch_hint_holds_for_a_township_review_too(api, pages, clock):
+    at_township_review(api, clock, [VILLAGE, VILLAGE2])
+    page = pages("zhen").get("/tasks/?step=township_review").text
+    hint = page.split('class="card row spread no-print batch-bar">')[1].split("</span>")[0]
+    assert "批量办理选中的农户" in page and "评议" not in hint  # it said 每个嘎查村一次评议 at the township's review
