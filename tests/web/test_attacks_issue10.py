@@ -320,3 +320,12 @@ def test_the_inbox_batch_hint_holds_for_a_township_review_too(api, pages, clock)
     page = pages("zhen").get("/tasks/?step=township_review").text
     hint = page.split('class="card row spread no-print batch-bar">')[1].split("</span>")[0]
     assert "批量办理选中的农户" in page and "评议" not in hint  # it said 每个嘎查村一次评议 at the township's review
+
+
+@pytest.mark.parametrize("url", ["/cases/?quarter=2026Q1&count=started&place=150223200000",
+                                 "/cases/?quarter=2026Q1&count=started&place=150223200000&format=xlsx",
+                                 "/households/?quarter=2026Q1&count=identified&place=150223200000",
+                                 "/cases/?quarter=2026Q1&count=started&place=159999000000"])
+def test_a_bulletin_link_naming_a_place_outside_scope_is_not_found(pages, url):
+    response = pages("zhen").get(url)  # the bulletin answers 404 there; its lists named the place over no rows
+    assert response.status_code == 404 and "查干哈达苏木" not in response.text

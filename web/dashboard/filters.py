@@ -12,11 +12,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask import g
+
 from engine.errors import InvalidData
 from engine.models import ProcessInstance
 from engine.scope import below
 from monitoring import statistics
-from monitoring.models import Household, Place
+from monitoring.models import Household
+from monitoring.places import place_in_scope
 from monitoring.quarters import Quarter
 from web.extensions import db
 
@@ -45,7 +48,8 @@ def described(args: Mapping[str, str]) -> str | None:
     if not args.get("quarter"):
         return None
     names = {**statistics.CASE_COUNTS, **statistics.HOUSEHOLD_COUNTS}
-    place = db.session.get(Place, args.get("place") or "")
+    code = (args.get("place") or "").strip()
+    place = place_in_scope(db.session, g.actor, code) if code else None
     parts = [Quarter.parse(args.get("quarter")).label, names.get(args.get("count") or "", "")]
     return " · ".join(p for p in [*parts, place.name if place else ""] if p)
 
@@ -64,7 +68,4 @@ def _within(args: Mapping[str, str], path_column: Any) -> list[Any]:
     code = (args.get("place") or "").strip()
     if not code:
         return []
-    place = db.session.get(Place, code)
-    if place is None:
-        raise InvalidData("区划不存在", {"place": f"没有代码为 {code} 的区划"})
-    return [below(path_column, place.path)]
+    return [below(path_column, place_in_scope(db.session, g.actor, code).path)]  # 404 outside, as the bulletin
