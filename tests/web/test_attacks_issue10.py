@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -329,3 +330,29 @@ def test_the_inbox_batch_hint_holds_for_a_township_review_too(api, pages, clock)
 def test_a_bulletin_link_naming_a_place_outside_scope_is_not_found(pages, url):
     response = pages("zhen").get(url)  # the bulletin answers 404 there; its lists named the place over no rows
     assert response.status_code == 404 and "查干哈达苏木" not in response.text
+
+
+# --- a batch across process versions ------------------------------------------------------------------------------
+
+def deploy_township_review_one_by_one(api) -> None:
+    """A second version of identification whose township review is decided one case at a time."""
+    model = (Path(__file__).resolve().parents[2] / "processes" / "identification.bpmn").read_text(encoding="utf-8")
+    batched = '<spiffworkflow:property name="batch" value="parent"/>\n          <spiffworkflow:property ' \
+              'name="formJsonSchemaFilename" value="review.json"/>'
+    assert model.count(batched) == 1
+    designer = api("sheji")
+    one_by_one = model.replace(batched, batched.split("\n")[1].strip()).encode()
+    response = designer.client.post("/api/v1/process-models", data=one_by_one,
+                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    assert response.status_code == 201, response.json
+
+
+def test_a_batch_over_two_versions_that_disagree_on_batching_is_refused(api, clock):
+    old = at_township_review(api, clock, [VILLAGE])
+    deploy_township_review_one_by_one(api)
+    new = at_township_review(api, clock, [VILLAGE])
+    zhen = api("zhen")
+    assert zhen.get(f"/instances/{old[0]}").json["version"] != zhen.get(f"/instances/{new[0]}").json["version"]
+    response, _ = batch(zhen, "township_review", [*old, *new], {"approved": True})
+    assert response.status_code == 422 and set(response.json["error"]["fields"]) == {"task_ids"}
+    assert zhen.task(old[0], "township_review") and zhen.task(new[0], "township_review")
