@@ -356,3 +356,10 @@ def test_a_batch_over_two_versions_that_disagree_on_batching_is_refused(api, clo
     response, _ = batch(zhen, "township_review", [*old, *new], {"approved": True})
     assert response.status_code == 422 and set(response.json["error"]["fields"]) == {"task_ids"}
     assert zhen.task(old[0], "township_review") and zhen.task(new[0], "township_review")
+
+
+def test_the_batch_page_counts_one_household_named_twice_once(api, pages):
+    cun = api("cun")
+    task_id = cun.task(at_appraisal(api), "appraisal")["id"]
+    response = pages("cun").get(f"/tasks/batch?task={task_id}&task={task_id}")
+    assert response.status_code == 422 and "至少选择两户" in response.text  # it opened a "batch" of one

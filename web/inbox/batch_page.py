@@ -62,9 +62,10 @@ class Answers:
 
 def open_batch(session: Session, task_ids: list[str], actor: Actor) -> BatchWork:
     """Several READY tasks of the same batchable step within its reach, or a clear refusal."""
+    task_ids = list(dict.fromkeys(task_ids))  # one household named twice is still one
     if len(task_ids) < 2:
         raise InvalidData("请至少选择两户", {"task": "至少选择两户"})
-    items = [open_work(session, task_id, actor) for task_id in dict.fromkeys(task_ids)]
+    items = [open_work(session, task_id, actor) for task_id in task_ids]
     if any(not w.ready for w in items):
         raise Conflict("所选任务中有已办理的任务，请返回待办刷新")
     tasks.check_batch(engine(), session, [w.task for w in items])
