@@ -77,7 +77,7 @@ def test_ten_thousand_task_ids_with_as_many_per_task_answers_are_refused_by_name
     ids = [f"00000000-0000-0000-0000-{n:012d}" for n in range(10_000)]
     body = {"task_ids": ids, "data": {}, "per_task": {i: {"votes_for": 1} for i in reversed(ids)}}
     response = cun.post("/tasks/complete", json=body)
-    assert response.status_code in (404, 422), response.json
+    assert response.status_code == 404, response.json  # the first unknown task, before any other work
 
 
 @pytest.mark.parametrize("raw", [b'NaN', b'Infinity', b'-Infinity', b'1e309'])
@@ -195,11 +195,9 @@ def test_a_village_cadre_exporting_with_another_villages_filter_gets_no_rows(api
     at_appraisal(api)
     at_appraisal(api, VILLAGE_OTHER)
     response = pages("cun").get(f"/households/?format=xlsx&village={VILLAGE_OTHER}")
-    if response.status_code == 200:
-        rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=2, values_only=True))
-        assert rows == []
-    else:
-        assert response.status_code in (404, 422)
+    assert response.status_code == 200  # the filter narrows the cadre's own village to nothing
+    assert list(load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=2, values_only=True)) == []
+    assert pages("cun").get(f"/households/?format=xlsx&village={VILLAGE}").status_code == 200
 
 
 # --- the bulletin -------------------------------------------------------------------------------------------------
