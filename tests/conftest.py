@@ -33,6 +33,16 @@ _counter = itertools.count()
 TEST_PASSWORD_HASH = "scrypt:256:8:1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n --dist loadgroup`` the tests that share a module-scoped fixture stay on one worker: the
+    fixture (a demo server, a batch of hostile scripts) is then built once, not once on each worker at once."""
+    for item in items:
+        shared = [name for name, defs in item._fixtureinfo.name2fixturedefs.items()
+                  if name in item.fixturenames and defs[-1].scope == "module"]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_sized_password_hashes() -> Iterator[None]:
     """Passwords stored in tests are hashed and checked for real, only cheaper (the hash names its own cost)."""

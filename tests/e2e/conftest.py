@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
 from tests.conftest import FIXTURES
 from tests.e2e.browser import chromium
-
-E2E = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``pytest -n --dist loadgroup`` an end-to-end module's tests stay on one worker: they share what its
-    module-scoped fixtures start (``fangpin demo`` and its server), which a second worker would build again."""
-    for item in items:
-        if item.path.parent == E2E:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 @pytest.fixture
