@@ -114,7 +114,10 @@ def forms_dir() -> Path:
 
 
 @pytest.fixture
-def app(database_url, clock, tmp_path, forms_dir):
+def app(database_url, clock, tmp_path, forms_dir, monkeypatch):
+    # the configuration read before the overrides keeps its instance folder (a secret_key file) in the test's own
+    # folder, not in the repository's instance/, which workers running side by side would share
+    monkeypatch.setenv("FANGPIN_INSTANCE_DIR", str(tmp_path / "instance"))
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,

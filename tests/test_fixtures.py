@@ -31,6 +31,11 @@ def test_a_postgresql_server_holds_only_the_running_tests_database(database_url,
         assert names.scalars().all() == [database_url.rsplit("/", 1)[1]]
 
 
+def test_the_app_keeps_its_instance_folder_in_the_tests_own(app, tmp_path):
+    """Nothing of a test's app lands in the repository's instance/, which tests running side by side would share."""
+    assert (tmp_path / "instance" / "secret_key").is_file()
+
+
 def test_passwords_are_hashed_with_scrypt_and_checked_for_real(session, create_user):
     create_user("cun", "village", "150223100201")
     user = session.execute(select(User).where(User.username == "cun")).scalar_one()
