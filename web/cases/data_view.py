@@ -178,12 +178,24 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
 
 def _is_amount(key: str, context: _Context) -> bool:
     """A field whose title is in yuan (工资性收入(元), 医疗支出(合规自付,元)) holds money."""
-    return _title(key, context.vocabulary, context.words).endswith(("元)", "元）"))
+    return _declared_title(key, context.vocabulary, context.words).endswith(("元)", "元）"))
+
+
+def _declared_title(key: str, vocabulary: Vocabulary, words: Mapping[str, str]) -> str:
+    info = vocabulary.get(key)
+    return info.title if info else words.get(key, key)
 
 
 def _title(key: str, vocabulary: Vocabulary, words: Mapping[str, str]) -> str:
-    info = vocabulary.get(key)
-    return info.title if info else words.get(key, key)
+    """The title as a reader reads it beside a value: Chinese punctuation, and no (元) where the amount already
+    says 元 (工资性收入(元) → 工资性收入; 医疗支出(合规自付,元) → 医疗支出（合规自付）)."""
+    title = _YUAN_UNIT.sub(lambda m: f"（{m.group(1)}）" if m.group(1) else "", _declared_title(key, vocabulary, words))
+    return _SPACED.sub(r"\1", title.translate(_FULL_WIDTH))
+
+
+_YUAN_UNIT = re.compile(r"[(（]([^()（）]*?)[,，]?\s*元[)）]$")
+_FULL_WIDTH = str.maketrans({"(": "（", ")": "）", ",": "，"})
+_SPACED = re.compile(r"\s*([（），])\s*")
 
 
 def _is_records(value: Any) -> bool:

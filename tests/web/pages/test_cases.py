@@ -63,7 +63,8 @@ def test_the_case_page_shows_the_active_step_and_what_is_done(api, pages):
 
 def test_the_data_reads_as_labelled_tables_not_json(api, pages):
     page = pages("cun").get(f"/cases/{case_at_appraisal(api)}")
-    assert "<h3>走访排查</h3>" in page.text and "工资性收入(元)" in page.text
+    assert "<h3>走访排查</h3>" in page.text and "工资性收入" in page.text
+    assert "(元)" not in page.text and "6,000.00 元" in page.text  # the amount says 元 once, not its title too
     assert "<dd>干部排查</dd>" in page.text  # the channel by its code-list label
     assert "<dd>2026年3月2日</dd>" in page.text and "因病" in page.text
     assert "wage_income" not in page.text and '"approved"' not in page.text

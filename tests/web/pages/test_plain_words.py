@@ -67,8 +67,8 @@ def test_amounts_read_as_money_on_the_case_and_household_pages(api, pages, clock
     household = new_household(api)
     instance_id = through_first_notice(api, clock, household)["id"]
     case = pages("zhen").get(f"/cases/{instance_id}").text
-    assert "<dt>工资性收入(元)</dt><dd>6,000.00 元</dd>" in case
-    assert "<dt>医疗支出(合规自付, 元)</dt><dd>30,000.00 元</dd>" in case
+    assert "<dt>工资性收入</dt><dd>6,000.00 元</dd>" in case  # 元 once, with the amount
+    assert "<dt>医疗支出（合规自付）</dt><dd>30,000.00 元</dd>" in case  # Chinese punctuation
     record = pages("zhen").get(f"/households/{household['id']}").text
     assert '<td data-label="人均纯收入" class="num"><b>4,100.00 元</b>' in record
 
