@@ -84,7 +84,7 @@ def test_the_second_process_data_reads_under_its_own_titles(monkeypatch):
     monkeypatch.setitem(processes.REGISTRY, ADJUSTMENT.key, ADJUSTMENT)
     shown = sections(data, forms, {}, ADJUSTMENT.key)
     assert [s.title for s in shown] == ["复核测算结果", "调整结果"]
-    assert ("家庭年纯收入(元)", "12,000.00 元") in shown[0].rows
+    assert ("家庭年纯收入", "12,000.00 元") in shown[0].rows
 
 
 def test_the_second_process_outcome_reads_as_it_declares(session, tree, registered):
