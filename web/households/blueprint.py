@@ -100,7 +100,8 @@ def detail(household_id: int):
     case_rows = record.case_list(db.session, engine(), household.id)
     feedback = domain.feedback_of(db.session, household.id)
     remember_people([*(m.recorded_by for m in household.measurements), *(f.created_by for f in feedback),
-                     *(c.instance.created_by for c in case_rows), (household.authorization or {}).get("recorded_by")])
+                     *(c.instance.created_by for c in case_rows),
+                     (household.authorization or {}).get("recorded_by")])
     return render_template(
         "households/detail.html", h=household, statuses=record.STATUSES, case_statuses=case_listing.STATUSES,
         years=record.years(db.session, household), feedback=feedback,
