@@ -32,11 +32,15 @@ class StepLimitExceeded(EngineError):
 
 @dataclass(frozen=True)
 class StepLimits:
-    """Limits per step; ``timer`` measures the seconds the step holds the instance lock (tests inject one)."""
+    """Limits per step; ``timer`` measures the CPU seconds the step's own thread spends (tests inject one).
+
+    CPU time, not wall time: a loaded server (or a slow database or sandbox worker, bounded on their own) must not
+    fail an honest step, while a process looping through automatic tasks burns this thread's CPU and is stopped.
+    """
 
     max_tasks: int = DEFAULT_MAX_TASKS
     max_seconds: float = DEFAULT_MAX_SECONDS
-    timer: Callable[[], float] = time.monotonic
+    timer: Callable[[], float] = time.thread_time
 
     def budget(self, workflow: BpmnWorkflow) -> StepBudget:
         """A fresh budget for a step that starts from ``workflow`` as it is now."""
