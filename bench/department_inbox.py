@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 import monitoring.models  # noqa: E402,F401  (registers the domain's tables)
 from engine import queries  # noqa: E402
@@ -62,17 +62,6 @@ def build(session: Session, task_count: int) -> None:
                      "created_at": NOW - timedelta(minutes=n), "due_at": NOW + timedelta(days=n % 7 - 3)})
     session.execute(insert(Task), rows)
     session.commit()
-
-
-def timed(runs: int, call) -> str:
-    call()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return f"p50 {statistics.median(times):7.1f} ms   p95 {times[int(len(times) * 0.95) - 1]:7.1f} ms"
 
 
 def plan(session: Session, actor: Actor) -> str:

@@ -14,7 +14,6 @@ Usage: python bench/lists.py [--households 100000] [--tasks 200000] [--export 10
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 import monitoring.models  # noqa: E402,F401  (registers the domain's tables)
 from engine.assignment import Actor  # noqa: E402
@@ -83,17 +83,6 @@ def build(session: Session, household_count: int, task_count: int) -> dict[str, 
          "due_at": NOW + timedelta(days=n % 7 - 3)} for n in range(task_count)])
     session.commit()
     return {"village": villages[0][1], "county": places[1]["path"]}
-
-
-def timed(runs: int, call) -> str:
-    call()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return f"p50 {statistics.median(times):7.1f} ms   p95 {times[int(len(times) * 0.95) - 1]:7.1f} ms"
 
 
 def main() -> None:
