@@ -164,9 +164,14 @@ def _amount(value: Any, fields: dict[str, str]) -> Any:
         return None
 
 
-def plan_measure(session: Session, actor: Actor, household_id: int, data: dict[str, Any], at: datetime) -> Saved:
-    """A new measure in a monitored household's plan; the plan is checked after it and the warnings returned."""
-    household = _planning_household(session, actor, household_id, data.get("category"))
+PLAN_LABELS = {"category": "措施类别", "subtype": "措施子类", "content": "措施内容", "department": "牵头部门",
+               "responsible": "帮扶责任人", "start_on": "开始日期", "end_on": "结束日期", "amount": "金额"}
+
+
+def _read_plan(session: Session, actor: Actor, household: Household, data: dict[str, Any],
+               done_on: date | None = None) -> dict[str, Any]:
+    """The plan fields of a measure, checked as one: a new measure and an edited one pass the same rules.
+    ``done_on`` is the day an edited measure was done, which its start may not follow."""
     if household.monitoring_status != MonitoringStatus.MONITORED:
         raise InvalidData("只有监测对象可以制定帮扶计划", {"household": "该户不是监测对象"})
     fields: dict[str, str] = {}
@@ -194,20 +199,90 @@ def plan_measure(session: Session, actor: Actor, household_id: int, data: dict[s
     end_on = _date(data.get("end_on"), "end_on", fields, "结束日期", required=False)
     if start_on and household.monitored_since and start_on < household.monitored_since:
         fields["start_on"] = f"开始日期不能早于识别纳入日期 {household.monitored_since.isoformat()}"
+    elif start_on and done_on and done_on < start_on:
+        fields["start_on"] = f"开始日期不能晚于完成日期 {done_on.isoformat()}"
     if start_on and end_on and end_on < start_on:
         fields["end_on"] = "结束日期不能早于开始日期"
     amount = _amount(data.get("amount"), fields)
     if fields:
         raise InvalidData("帮扶措施有误", fields)
-    measure = Measure(household_id=household.id, category=category, subtype=subtype, content=content,
-                      department=department, responsible=responsible, start_on=start_on, end_on=end_on,
-                      amount=amount, status=MeasureStatus.PLANNED, result="", created_at=at,
+    return {"category": category, "subtype": subtype, "content": content, "department": department,
+            "responsible": responsible, "start_on": start_on, "end_on": end_on, "amount": amount}
+
+
+def plan_measure(session: Session, actor: Actor, household_id: int, data: dict[str, Any], at: datetime) -> Saved:
+    """A new measure in a monitored household's plan; the plan is checked after it and the warnings returned."""
+    household = _planning_household(session, actor, household_id, data.get("category"))
+    plan = _read_plan(session, actor, household, data)
+    measure = Measure(household_id=household.id, **plan, status=MeasureStatus.PLANNED, result="", created_at=at,
                       created_by=actor.username, updated_at=at, updated_by=actor.username)
     measure.changes.append(MeasureChange(status_from=None, status_to=MeasureStatus.PLANNED, note="",
                                          changed_at=at, changed_by=actor.username))
     session.add(measure)
     session.flush()
     return Saved(measure, plan_check(session, household))
+
+
+def plan_of(measure: Measure) -> dict[str, Any]:
+    """A saved measure's plan fields as they are entered (dates as 2026-12-01), to edit them."""
+    return {"category": measure.category, "subtype": measure.subtype, "content": measure.content,
+            "department": measure.department, "responsible": measure.responsible,
+            "start_on": measure.start_on.isoformat(), "end_on": measure.end_on.isoformat() if measure.end_on else None,
+            "amount": measure.amount}
+
+
+def may_edit_plan(actor: Actor) -> bool:
+    """The county (or an administrator) in scope keeps the plan; departments record progress only."""
+    return actor.place_scope and actor.role in MEASURE_PLANNERS
+
+
+def edit_plan(session: Session, actor: Actor, measure_id: int, data: dict[str, Any], at: datetime) -> Saved:
+    """The county changes a saved measure's plan fields (those given; the others stay), checked as a new measure
+    is; a closed measure needs a reason. The history keeps who changed which fields, when, and why."""
+    measure = visible_measure(session, measure_id, actor)
+    plan_fields = [name for name in data if name in PLAN_FIELDS]
+    if not may_edit_plan(actor):
+        named = "、".join(f"{PLAN_LABELS[name]}（{name}）" for name in plan_fields) or "帮扶计划"
+        raise Forbidden(f"只有旗县乡村振兴部门可以修改{named}")
+    unknown = sorted(set(data) - set(PLAN_FIELDS) - {"reason"})
+    if unknown:
+        raise InvalidData("只能修改措施的计划内容", {name: "不能在此修改" for name in unknown})
+    household = session.get(Household, measure.household_id)
+    plan = _read_plan(session, actor, household, {**plan_of(measure), **data}, measure.done_on)
+    changed = [name for name in PLAN_FIELDS if plan[name] != getattr(measure, name)]
+    prefix = "修改计划：" + "、".join(PLAN_LABELS[name] for name in changed)
+    fields: dict[str, str] = {}
+    reason = read_text(data.get("reason"), "reason", fields, string_length(MeasureChange.note) - len(prefix) - 1,
+                       label="修改理由", required=measure.status in CLOSED and bool(changed))
+    if fields:
+        raise InvalidData("帮扶措施有误", fields)
+    if changed:
+        measure.changes.append(MeasureChange(status_from=measure.status, status_to=measure.status,
+                                             note=f"{prefix}；{reason}" if reason else prefix,
+                                             changed_at=at, changed_by=actor.username))
+        for name in changed:
+            setattr(measure, name, plan[name])
+        measure.updated_at, measure.updated_by = at, actor.username
+        session.flush()
+    return Saved(measure, plan_check(session, household))
+
+
+def update_measure(session: Session, actor: Actor, measure_id: int, data: dict[str, Any], at: datetime,
+                   today: date) -> Saved:
+    """One PATCH of a measure: plan fields are the county's (``edit_plan``), progress the lead department's
+    (``record_progress``). The amount is progress for whoever records progress, plan for the county otherwise."""
+    measure = visible_measure(session, measure_id, actor)
+    as_plan = {name for name in data if name in PLAN_FIELDS and name not in PROGRESS_FIELDS}
+    if may_edit_plan(actor) and "amount" in data and (as_plan or not may_record_progress(session, actor, measure)):
+        as_plan.add("amount")
+    if not as_plan:
+        return record_progress(session, actor, measure_id, data, at, today)
+    progress = {name: value for name, value in data.items() if name not in as_plan}
+    saved = edit_plan(session, actor, measure_id, {name: data[name] for name in as_plan | ({"reason"} & set(data))},
+                      at)
+    if set(progress) - {"reason"}:
+        return record_progress(session, actor, measure_id, progress, at, today)
+    return saved
 
 
 # --- progress ----------------------------------------------------------------------------------------------------

@@ -139,8 +139,7 @@ def test_progress_that_cannot_be_is_refused_naming_the_field(api, household_id):
              ({"status": "finished"}, {"status"}),
              ({"status": ["done"]}, {"status"}),
              ({"result": "帮" * 501}, {"result"}),
-             ({"amount": float("-0.5")}, {"amount"}),
-             ({"content": "改计划"}, {"content"})]  # the plan is the county's
+             ({"amount": float("-0.5")}, {"amount"})]
     for body, fields in cases:
         response = patch(weijian, doctor, body)
         assert response.status_code == 422, (body, response.json)
@@ -148,6 +147,77 @@ def test_progress_that_cannot_be_is_refused_naming_the_field(api, household_id):
     patch(weijian, doctor, {"status": "in_progress"})
     back = patch(weijian, doctor, {"status": "planned"})
     assert back.status_code == 422 and "不能从实施中改为计划中" in back.json["error"]["fields"]["status"]
+
+
+def test_the_county_edits_a_saved_plan_the_warnings_come_back_and_the_history_says_what_changed(
+        api, household_id, session):
+    qi = api("qi")
+    doctor = qi.post(f"/households/{household_id}/measures", json=family_doctor()).json["id"]
+    edited = patch(qi, doctor, {"category": "employment", "subtype": "public_welfare_post", "department": "hrss",
+                                "content": "村保洁公益岗位", "amount": 6000})
+    assert edited.status_code == 200, edited.json
+    body = edited.json
+    assert (body["category"], body["subtype"], body["department"], body["amount"], body["responsible"]) == (
+        "employment", "public_welfare_post", "hrss", 6000.0, "王医生")  # the fields not given stay
+    assert [w["code"] for w in body["warnings"]] == ["risk_without_measure"]  # illness has no measure now
+    assert [m["id"] for m in api("renshe").get("/measures").json] == [doctor]  # the new lead department's inbox
+    assert api("weijian").get("/measures").json == []
+    unchanged = patch(qi, doctor, {"content": "村保洁公益岗位"})
+    assert unchanged.status_code == 200
+    session.rollback()
+    history = session.execute(select(MeasureChange.status_from, MeasureChange.status_to, MeasureChange.note,
+                                     MeasureChange.changed_by)
+                              .where(MeasureChange.measure_id == doctor).order_by(MeasureChange.id)).all()
+    assert history == [(None, "planned", "", "qi"),
+                       ("planned", "planned", "修改计划：措施类别、措施子类、措施内容、牵头部门、金额", "qi")]
+
+
+def test_a_department_changes_progress_only_and_a_plan_field_is_refused_by_name(api, household_id, session):
+    doctor = api("qi").post(f"/households/{household_id}/measures", json=family_doctor()).json["id"]
+    weijian = api("weijian")
+    refused = patch(weijian, doctor, {"end_on": "2027-06-30", "amount": 200})
+    assert refused.status_code == 403 and "结束日期（end_on）" in refused.json["error"]["message"]
+    paid = patch(weijian, doctor, {"amount": 150})  # the amount paid is progress for the lead department
+    assert paid.status_code == 200 and paid.json["amount"] == 150.0 and paid.json["end_on"] == "2026-12-31"
+    assert patch(api("cun"), doctor, {"content": "改写"}).status_code == 403  # the village reads only
+    session.rollback()
+    assert session.get(Measure, doctor).content == "签约家庭医生，每季度随访"
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"subtype": "rain_dew_plan"}, "subtype"),  # a sub-type of another category
+    ({"category": "employment"}, "subtype"),  # family_doctor is not an employment sub-type
+    ({"department": "nasa"}, "department"),
+    ({"start_on": "2026-02-01"}, "start_on"),  # before identification
+    ({"end_on": "2026-02-19"}, "end_on"),  # before the start kept
+    ({"amount": "abc"}, "amount"),
+    ({"content": ""}, "content"),
+    ({"responsible": "帮" * 51}, "responsible"),
+    ({"household_id": 7}, "household_id"),
+])
+def test_a_bad_edit_is_refused_as_a_bad_new_measure_is_and_nothing_changes(api, household_id, session, changes,
+                                                                            field):
+    doctor = api("qi").post(f"/households/{household_id}/measures", json=family_doctor()).json["id"]
+    response = patch(api("qi"), doctor, changes)
+    assert response.status_code == 422, response.json
+    assert set(response.json["error"]["fields"]) == {field}
+    session.rollback()
+    assert session.get(Measure, doctor).updated_at == session.get(Measure, doctor).created_at
+    assert session.execute(select(func.count()).select_from(MeasureChange)).scalar() == 1
+
+
+def test_editing_the_plan_of_a_closed_measure_needs_a_reason_and_keeps_the_day_done(api, household_id, session):
+    qi = api("qi")
+    doctor = qi.post(f"/households/{household_id}/measures", json=family_doctor()).json["id"]
+    patch(api("weijian"), doctor, {"status": "done", "done_on": "2026-03-01", "result": "已签约"})
+    assert set(patch(qi, doctor, {"end_on": "2026-06-30"}).json["error"]["fields"]) == {"reason"}
+    late = patch(qi, doctor, {"start_on": "2026-03-02", "reason": "补录"})
+    assert late.status_code == 422 and set(late.json["error"]["fields"]) == {"start_on"}  # after the day done
+    fixed = patch(qi, doctor, {"end_on": "2026-06-30", "reason": "按实际服务期更正"})
+    assert fixed.status_code == 200 and (fixed.json["status"], fixed.json["end_on"]) == ("done", "2026-06-30")
+    session.rollback()
+    note = session.execute(select(MeasureChange.note).order_by(MeasureChange.id.desc()).limit(1)).scalar()
+    assert note == "修改计划：结束日期；按实际服务期更正"
 
 
 def test_only_a_monitored_household_gets_a_plan(api, household_id, session):

@@ -53,10 +53,11 @@ def plan_measure(household_id: int):
 
 @api.patch("/measures/<int:measure_id>")
 @token_required
-def record_progress(measure_id: int):
+def update_measure(measure_id: int):
+    """Progress by the lead department; plan fields (and progress) by the county, the plan checked again."""
     body = json_body()
     with unit_of_work() as session:
-        saved = measures.record_progress(session, current_actor(), measure_id, body, engine().now(),
+        saved = measures.update_measure(session, current_actor(), measure_id, body, engine().now(),
                                          engine().today())
         body = _saved_body(saved)
     return jsonify(body)
