@@ -430,3 +430,18 @@ class MeasureChange(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     changed_by: Mapped[str] = mapped_column(String(80))
+
+
+class MarkingWindow(Base):
+    """When elimination and natural changes may be marked at a place and below (default: a quarter's last month)."""
+
+    __tablename__ = "marking_windows"
+    __table_args__ = (Index("ix_marking_windows_place", "place_code", "opens_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
+    place_path: Mapped[str] = mapped_column(PlacePath)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)  # the last day marking is open
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -44,6 +44,9 @@ HOUSEHOLD_REGISTRARS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role
 # After system entry the county holds the departmental consultation and records the assistance plan; each
 # measure's progress is recorded by its lead department alone (monitoring.measures).
 MEASURE_PLANNERS = frozenset({Role.COUNTY, Role.ADMIN})
+# Risk elimination and natural changes are marked only inside a marking window, which a region or county sets
+# for itself and the places below it (monitoring.marking_windows).
+MARKING_WINDOW_SETTERS = frozenset({Role.REGION, Role.COUNTY})
 
 # --- process models and code lists ------------------------------------------------------------------------------
 MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})
