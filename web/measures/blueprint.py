@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
-from engine.errors import InvalidData
+from engine.errors import Forbidden, InvalidData
 from engine.paging import read_window, walk
 from monitoring import measures as domain
 from monitoring.codelists import labels
@@ -46,6 +46,18 @@ def _plan_page(household: Household, values: dict[str, str], errors: dict[str, s
         422 if errors else 200
 
 
+def _form_errors(exc: InvalidData) -> dict[str, str]:
+    """The refusal's fields as the form names them: category and sub-type are one choice (``kind``)."""
+    return {("kind" if name in ("category", "subtype") else name): why for name, why in exc.fields.items()}
+
+
+def _form_plan(values: dict[str, str]) -> dict[str, Any]:
+    """The plan fields of a posted form, the grouped choice split into category and sub-type."""
+    category, _, subtype = values["kind"].partition(".")
+    return {**{name: values[name] for name in PLAN_FORM_FIELDS if name != "kind"}, "category": category,
+            "subtype": subtype}
+
+
 @measures.route("/household/<int:household_id>/new", methods=["GET", "POST"])
 def plan(household_id: int):
     """The county adds a measure to the household's plan; the plan's warnings are shown after the save."""
@@ -53,14 +65,11 @@ def plan(household_id: int):
     if request.method == "GET":
         return _plan_page(household, {"start_on": engine().today().isoformat()})
     values = {name: request.form.get(name, "") for name in PLAN_FORM_FIELDS}
-    category, _, subtype = values["kind"].partition(".")
-    data = {**values, "category": category, "subtype": subtype}
     try:
         with unit_of_work() as session:
-            domain.plan_measure(session, g.actor, household_id, data, engine().now())
+            domain.plan_measure(session, g.actor, household_id, _form_plan(values), engine().now())
     except InvalidData as exc:
-        errors = {("kind" if name in ("category", "subtype") else name): why for name, why in exc.fields.items()}
-        return _plan_page(household, values, errors)
+        return _plan_page(household, values, _form_errors(exc))
     flash("已加入帮扶计划，计划的提醒见下方", "success")
     return redirect(url_for("households.detail", household_id=household_id, _anchor="plan"))
 
@@ -134,8 +143,42 @@ def detail(measure_id: int):
         measure = domain.visible_measure(db.session, measure_id, g.actor)
     remember_people([c.changed_by for c in measure.changes])
     return render_template("measures/detail.html", m=measure, values=values, errors=errors,
-                           statuses=domain.STATUS_LABELS, form=domain.progress_form(db.session, g.actor, measure)), \
+                           statuses=domain.STATUS_LABELS, form=domain.progress_form(db.session, g.actor, measure),
+                           may_edit=domain.may_edit_plan(g.actor)), \
         422 if errors else 200
+
+
+def _edit_page(measure: Measure, values: dict[str, str], errors: dict[str, str] | None = None):
+    return render_template("measures/edit.html", m=measure, values=values, errors=errors or {}, kinds=_kinds(),
+                           departments=labels(db.session, "department"), closed=measure.status in domain.CLOSED,
+                           statuses=domain.STATUS_LABELS), 422 if errors else 200
+
+
+@measures.route("/<int:measure_id>/edit", methods=["GET", "POST"])
+def edit(measure_id: int):
+    """The county changes a saved measure's plan; the plan is checked again and the change kept in its record."""
+    measure = domain.visible_measure(db.session, measure_id, g.actor)
+    if not domain.may_edit_plan(g.actor):
+        raise Forbidden("只有旗县乡村振兴部门可以修改帮扶计划")
+    if request.method == "GET":
+        plan = domain.plan_of(measure)
+        values = {"kind": f"{measure.category}.{measure.subtype}", "content": plan["content"],
+                  "department": plan["department"] or "", "responsible": plan["responsible"],
+                  "start_on": plan["start_on"], "end_on": plan["end_on"] or "",
+                  "amount": "" if plan["amount"] is None else str(plan["amount"]), "reason": ""}
+        return _edit_page(measure, values)
+    values = {name: request.form.get(name, "") for name in (*PLAN_FORM_FIELDS, "reason")}
+    data = _form_plan(values)
+    if values["reason"]:
+        data["reason"] = values["reason"]
+    try:
+        with unit_of_work() as session:
+            saved = domain.edit_plan(session, g.actor, measure_id, data, engine().now())
+            warnings = len(saved.check.warnings)
+    except InvalidData as exc:
+        return _edit_page(domain.visible_measure(db.session, measure_id, g.actor), values, _form_errors(exc))
+    flash(f"已修改帮扶计划，计划有{warnings}条提醒，见农户页面" if warnings else "已修改帮扶计划", "success")
+    return redirect(url_for("measures.detail", measure_id=measure_id))
 
 
 def init_app(app: Any) -> None:

@@ -82,3 +82,40 @@ def test_the_measures_list_reads_the_same_number_of_statements_however_long_it_i
     with statements() as many:
         assert "共 7 项" in weijian.get("/measures/").get_data(as_text=True)
     assert len(many) == len(few)
+
+
+def test_the_county_edits_a_measures_plan_on_its_page_and_the_record_says_what_changed(pages, api, household_id):  # noqa: F811
+    doctor = plan(api, household_id)
+    qi = pages("qi")
+    assert "修改计划" in qi.get(f"/measures/{doctor}").get_data(as_text=True)
+    form = qi.get(f"/measures/{doctor}/edit").get_data(as_text=True)
+    assert 'value="health.family_doctor" selected' in form and "签约家庭医生，每季度随访" in form
+    values = {"kind": "health.family_doctor", "content": "签约家庭医生，每月随访", "department": "health",
+              "responsible": "李医生", "start_on": "2026-02-20", "end_on": "2026-02-19", "amount": "120.00"}
+    refused = qi.post(f"/measures/{doctor}/edit", values)
+    assert refused.status_code == 422 and "结束日期不能早于开始日期" in refused.get_data(as_text=True)
+    wrong_kind = qi.post(f"/measures/{doctor}/edit", {**values, "kind": "employment.family_doctor",
+                                                       "end_on": ""})
+    assert wrong_kind.status_code == 422 and "应为该类帮扶措施的子类代码" in wrong_kind.get_data(as_text=True)
+    saved = qi.post(f"/measures/{doctor}/edit", {**values, "end_on": "2026-12-31"})
+    assert saved.status_code == 302
+    page = qi.get(f"/measures/{doctor}").get_data(as_text=True)
+    assert "每月随访" in page and "李医生" in page and "修改计划：措施内容、帮扶责任人" in page
+    weijian = pages("weijian")
+    assert "修改计划</a>" not in weijian.get(f"/measures/{doctor}").get_data(as_text=True)
+    assert weijian.get(f"/measures/{doctor}/edit").status_code == 403
+    assert weijian.post(f"/measures/{doctor}/edit", {**values, "content": "部门改写"}).status_code == 403
+    assert pages("renshe").get(f"/measures/{doctor}/edit").status_code == 404
+
+
+def test_editing_a_closed_measure_on_its_page_asks_for_a_reason(pages, api, household_id):  # noqa: F811
+    doctor = plan(api, household_id)
+    api("weijian").client.patch(f"/api/v1/measures/{doctor}", headers=api("weijian").headers,
+                                json={"status": "stopped"})
+    qi = pages("qi")
+    values = {"kind": "health.family_doctor", "content": "签约家庭医生，每季度随访", "department": "health",
+              "responsible": "王医生", "start_on": "2026-02-20", "end_on": "2026-06-30", "amount": "120"}
+    refused = qi.post(f"/measures/{doctor}/edit", values)
+    assert refused.status_code == 422 and "修改理由必填" in refused.get_data(as_text=True)
+    assert qi.post(f"/measures/{doctor}/edit", {**values, "reason": "服务期缩短"}).status_code == 302
+    assert "修改计划：结束日期；服务期缩短" in qi.get(f"/measures/{doctor}").get_data(as_text=True)
