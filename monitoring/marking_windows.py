@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import InvalidData
 from engine.paging import Key, Page, page
 from engine.paging import Window as PageWindow
-from engine.scope import within
+from engine.scope import below
 from monitoring import places
 from monitoring.models import MarkingWindow, PlaceLevel
 from monitoring.permissions import MARKING_WINDOW_SETTERS, require
@@ -92,16 +92,24 @@ def next_opening(session: Session, place_path: str, day: date) -> date | None:
 
 # --- setting windows ----------------------------------------------------------------------------------------------
 
-def windows_in_view(actor: Actor) -> Select[tuple[MarkingWindow]]:
-    return select(MarkingWindow).where(within(MarkingWindow.place_path, actor))
+def windows_page(session: Session, place_path: str, window: PageWindow) -> Page[MarkingWindow]:
+    """The explicit windows set at a place and below it, latest first."""
+    return page(session, select(MarkingWindow).where(below(MarkingWindow.place_path, place_path)), WINDOW_ORDER,
+                window)
 
 
-def windows_page(session: Session, actor: Actor, window: PageWindow) -> Page[MarkingWindow]:
-    """The explicit windows at the actor's place and below, latest first."""
-    return page(session, windows_in_view(actor), WINDOW_ORDER, window)
+def day_asked(value: str | None, today: date) -> date:
+    """The day a reader asks about (``on``), today when not given; 422 naming ``on`` when it is not an ISO date."""
+    if value is None:
+        return today
+    fields: dict[str, str] = {}
+    day = iso_date(value, "on", "查询日期", fields)
+    if day is None:
+        raise InvalidData("日期有误", fields)
+    return day
 
 
-def _iso_date(value: Any, field: str, label: str, fields: dict[str, str]) -> date | None:
+def iso_date(value: Any, field: str, label: str, fields: dict[str, str]) -> date | None:
     """A strict ISO date (2026-12-01): no times, no other separators; the reason in ``fields`` otherwise."""
     if isinstance(value, str) and len(value) == 10:
         try:
@@ -123,8 +131,8 @@ def add_window(session: Session, actor: Actor, data: dict[str, Any], at: datetim
     place = places.place_in_scope(session, actor, code)
     if place.level not in SETTING_LEVELS:
         fields["place"] = "标注窗口期只能在自治区、盟市或旗县一级设置"
-    opens_on = _iso_date(data.get("opens_on"), "opens_on", "开始日期", fields)
-    closes_on = _iso_date(data.get("closes_on"), "closes_on", "结束日期", fields)
+    opens_on = iso_date(data.get("opens_on"), "opens_on", "开始日期", fields)
+    closes_on = iso_date(data.get("closes_on"), "closes_on", "结束日期", fields)
     if opens_on and closes_on:
         if closes_on < opens_on:
             fields["closes_on"] = "结束日期不能早于开始日期"

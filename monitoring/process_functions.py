@@ -18,7 +18,7 @@ from engine import clock
 from engine.errors import InvalidData, ScriptError
 from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
-from monitoring import comparison, households, notices, thresholds, votes
+from monitoring import comparison, households, marking_windows, notices, thresholds, votes
 from monitoring.cases import household_id_of
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
@@ -186,6 +186,19 @@ def issue_notice_document(notice_id: int, step: str) -> None:
                            household.id)
 
 
+def marking_window_open() -> bool:
+    """Whether the case's household may be marked today (risk elimination waits at its marking step otherwise)."""
+    household = _household()
+    return marking_windows.window_for(current_step().session, household.place_path, today()) is not None
+
+
+def marking_window_opens_on() -> str | None:
+    """The first day from today on when the household may be marked (ISO); None while its county sets none ahead."""
+    household = _household()
+    day = marking_windows.next_opening(current_step().session, household.place_path, today())
+    return day.isoformat() if day is not None else None
+
+
 FUNCTIONS: dict[str, Callable] = {
     "record_application": record_application,
     "record_visit": record_visit,
@@ -198,4 +211,6 @@ FUNCTIONS: dict[str, Callable] = {
     "check_votes": check_votes,
     "record_rejection": record_rejection,
     "mark_monitored": mark_monitored,
+    "marking_window_open": marking_window_open,
+    "marking_window_opens_on": marking_window_opens_on,
 }

@@ -1,0 +1,57 @@
+"""``/api/v1/marking-windows`` (api.md "Risk elimination"): when elimination and natural changes may be marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, request
+
+from monitoring import marking_windows
+from monitoring.marking_windows import Window
+from monitoring.models import MarkingWindow
+from monitoring.places import place_in_scope
+from web.api import paging
+from web.api.auth import current_actor, token_required
+from web.api.blueprint import api
+from web.api.parsing import json_body
+from web.api.views import iso
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+
+
+def window_body(row: MarkingWindow) -> dict[str, Any]:
+    return {"id": row.id, "place": row.place_code, "opens_on": row.opens_on.isoformat(),
+            "closes_on": row.closes_on.isoformat(), "created_by": row.created_by, "created_at": iso(row.created_at)}
+
+
+def _applying_body(window: Window | None) -> dict[str, Any] | None:
+    if window is None:
+        return None
+    return {"place": window.place_code, "opens_on": window.opens_on.isoformat(),
+            "closes_on": window.closes_on.isoformat(), "default": window.default}
+
+
+@api.get("/marking-windows")
+@token_required
+def list_marking_windows():
+    """``?place=CODE&on=DATE`` (the caller's place and today by default): the window that applies there on that day
+    (None: marking is closed), the next day it opens, and one page of the windows set at the place and below."""
+    place = place_in_scope(db.session, current_actor(), request.args.get("place") or g.user.place_code)
+    day = marking_windows.day_asked(request.args.get("on"), engine().today())
+    found = marking_windows.windows_page(db.session, place.path, paging.window())
+    opening = marking_windows.next_opening(db.session, place.path, day)
+    return jsonify({"place": place.code, "on": day.isoformat(),
+                    "applies": _applying_body(marking_windows.window_for(db.session, place.path, day)),
+                    "next_opening": opening.isoformat() if opening else None,
+                    "windows": [window_body(row) for row in found.rows], "total": found.total,
+                    "next": found.next_cursor})
+
+
+@api.post("/marking-windows")
+@token_required
+def add_marking_window():
+    body = json_body()
+    with unit_of_work() as session:
+        row = marking_windows.add_window(session, current_actor(), body, engine().now())
+        answer = window_body(row)
+    return jsonify(answer), 201
