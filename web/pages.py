@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     from web.documents.blueprint import documents
     from web.households.blueprint import households
     from web.inbox.blueprint import inbox
+    from web.marking_window_pages import pages as marking_windows
     from web.measures import blueprint as measure_pages
     from web.notices.blueprint import notices
 
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
     auth_session.init_app(app)
     templating.init_app(app)
     app.register_blueprint(auth)
-    areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures)
+    areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures, marking_windows)
     for blueprint in areas:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})

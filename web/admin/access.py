@@ -13,6 +13,7 @@ from engine.scope import within
 from monitoring.models import Place
 from monitoring.permissions import (
     CALENDAR_MANAGERS,
+    MARKING_WINDOW_SETTERS,
     PLACE_MANAGERS,
     THRESHOLD_MANAGERS,
     UPLOAD_ROLES,
@@ -33,6 +34,8 @@ SECTIONS = (
     Section("admin.places", "行政区划", "逐级查看区划树，添加下级区划。", PLACE_MANAGERS),
     Section("admin.thresholds", "监测标准", "收入监测线、刚性支出预警线，按年份设置并保留历史。", THRESHOLD_MANAGERS),
     Section("admin.calendar", "节假日与调休", "法定节假日和调休上班日，用于按工作日计算办理期限。", CALENDAR_MANAGERS),
+    Section("marking_windows.index", "标注窗口期", "风险消除和自然变更的标注时间，默认为每季度最后一个月。",
+            MARKING_WINDOW_SETTERS),
     Section("admin.uploads", "部门比对数据", "行业部门上传比对数据；查看各部门的上传记录。", UPLOAD_ROLES),
 )
 
