@@ -26,7 +26,8 @@ errors.register(api)
 
 
 def _instance_body(instance_id: int) -> dict[str, Any]:
-    return views.instance(db.session, instances.visible_instance(db.session, instance_id, current_actor()))
+    actor = current_actor()
+    return views.instance(db.session, instances.visible_instance(db.session, instance_id, actor), actor)
 
 
 @api.post("/auth/token")
@@ -141,9 +142,12 @@ def get_task(task_id: str):
     row = tasks.visible_task(db.session, task_id, current_actor())
     instance = instances.visible_instance(db.session, row.instance_id, current_actor())
     form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
-    initial = prefill(cases.household_of(db.session, instance), row.bpmn_id, row.form, form, instance.data or {},
-                      engine().today())
-    evidence = evidence_for(db.session, instance, engine().today()).as_dict()
+    if permissions.sees_full_record(current_actor()):
+        initial = prefill(cases.household_of(db.session, instance), row.bpmn_id, row.form, form, instance.data or {},
+                          engine().today())
+        evidence = evidence_for(db.session, instance, engine().today()).as_dict()
+    else:  # a department on its routed task reads the case through department_access, not the household record
+        initial, evidence = {}, {}
     return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial, "evidence": evidence})
 
 

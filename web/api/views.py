@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import queries
+from engine.assignment import Actor
 from engine.models import ProcessInstance, ProcessVersion, Task
+from monitoring import department_access
+from monitoring.cases import household_of
 from monitoring.id_number import mask_id_numbers_in
 
 
@@ -46,13 +49,17 @@ def _waiting(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "message", "name": item["name"]}
 
 
-def instance(session: Session, row: ProcessInstance) -> dict[str, Any]:
+def instance(session: Session, row: ProcessInstance, actor: Actor) -> dict[str, Any]:
+    """A case as the actor reads it: its data and events through ``department_access`` (a department reading
+    the case of its routed task sees only what that work needs); ID numbers only where a step needs them."""
     body = instance_summary(row, queries.version_numbers(session, {row.version_id})[row.version_id])
-    body.update({  # every level that sees a case sees this: ID numbers only where a step needs them (its form)
-        "data": mask_id_numbers_in(row.data),
+    data = department_access.case_data(session, actor, household_of(session, row), row.data or {})
+    body.update({
+        "data": mask_id_numbers_in(data),
         "error": row.error,
         "tasks": [task(t) for t in queries.open_tasks(session, row.id)],
         "events": [{"at": iso(e.at), "user": e.actor, "type": e.type, "task": e.task_id,
-                    "detail": mask_id_numbers_in(e.detail)} for e in queries.timeline(session, row.id)],
+                    "detail": department_access.case_event_detail(actor, e.detail)}
+                   for e in queries.timeline(session, row.id)],
     })
     return body

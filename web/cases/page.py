@@ -11,10 +11,11 @@ from engine import queries
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.models import ProcessInstance, ProcessVersion, Task
-from monitoring import case_outcomes, people
+from monitoring import case_outcomes, department_access, people
 from monitoring.cases import household_id_of
 from monitoring.id_number import mask_personal_numbers_in
 from monitoring.models import Household
+from monitoring.permissions import sees_full_record
 from web.cases import data_view, timeline
 from web.cases.listing import households_by_id, place_names
 from web.cases.progress import Progress, element_names, progress
@@ -30,6 +31,7 @@ class CasePage:
     progress: Progress
     timeline: list[timeline.Entry]
     sections: list[data_view.Section]
+    department_view: dict | None  # what a department reading its routed task's case sees instead of the data
     people: dict[str, str]  # login id -> 张三（嘎查村干部）, for everyone the page names
     outcome: str | None  # how the case ended, once it has (monitoring.case_outcomes)
 
@@ -41,18 +43,22 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
     open_tasks = queries.open_tasks(session, instance.id)
     task_names = dict(session.execute(select(Task.id, Task.name).where(Task.instance_id == instance.id)).all())
     household_id = household_id_of(instance.business_key)
+    household = households_by_id(session, [household_id]).get(household_id) if household_id else None
+    data = department_access.case_data(session, actor, household, instance.data or {})
+    full = sees_full_record(actor)
     labels = people.labels(session, [instance.created_by, *(e.actor for e in events),
                                      *(t.claimed_by for t in open_tasks)])
     return CasePage(
         instance=instance,
-        household=households_by_id(session, [household_id]).get(household_id) if household_id else None,
+        household=household,
         village=place_names(session, {instance.place_code}).get(instance.place_code, instance.place_code),
         open_tasks=open_tasks,
         workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path, t.department)},
         progress=progress(instance, open_tasks, events, names),
         timeline=timeline.entries(events, names, task_names, labels),
-        sections=data_view.sections(mask_personal_numbers_in(instance.data or {}), version.forms, names,
-                                    instance.process_key),
+        sections=data_view.sections(mask_personal_numbers_in(data), version.forms, names, instance.process_key)
+        if full else [],
+        department_view=None if full else data,
         people=labels,
         outcome=case_outcomes.outcomes(session, [instance]).get(instance.id),
     )
