@@ -8,10 +8,8 @@ from flask import Blueprint, g, jsonify, request
 
 from engine import instances, queries, tasks, versions
 from engine.deploy import SourceFile
-from monitoring import cases, objections, permissions
+from monitoring import cases, objections, permissions, task_context
 from monitoring.documents import store
-from monitoring.evidence import evidence_for
-from monitoring.prefill import prefill
 from web.api import errors, paging, views
 from web.api.auth import current_actor, issue_token, refused_login, token_required
 from web.api.errors import ApiError
@@ -142,13 +140,11 @@ def get_task(task_id: str):
     row = tasks.visible_task(db.session, task_id, current_actor())
     instance = instances.visible_instance(db.session, row.instance_id, current_actor())
     form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
-    if permissions.sees_full_record(current_actor()):
-        initial = prefill(cases.household_of(db.session, instance), row.bpmn_id, row.form, form, instance.data or {},
-                          engine().today())
-        evidence = evidence_for(db.session, instance, engine().today()).as_dict()
-    else:  # a department on its routed task reads the case through department_access, not the household record
-        initial, evidence = {}, {}
-    return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial, "evidence": evidence})
+    actor, today = current_actor(), engine().today()
+    initial = task_context.starting_values(db.session, actor, instance, row.bpmn_id, row.form, form, today)
+    evidence = task_context.decision_evidence(db.session, actor, instance, today)
+    return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial,
+                    "evidence": evidence.as_dict() if evidence else {}})
 
 
 @api.post("/tasks/<task_id>/claim")

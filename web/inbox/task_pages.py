@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
+from flask import g, render_template
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -13,10 +13,8 @@ from engine import drafts, instances, tasks
 from engine.assignment import Actor
 from engine.errors import InvalidData
 from engine.models import ProcessInstance, Task, TaskDraft, TaskState
-from monitoring import attachments, cases
-from monitoring.evidence import evidence_for
+from monitoring import attachments, cases, task_context
 from monitoring.models import Household
-from monitoring.prefill import prefill
 from web.boundary import engine, unit_of_work
 from web.documents.service import documents_dir
 from web.extensions import db
@@ -56,15 +54,16 @@ def initial_values(session: Session, work: Work) -> dict[str, Any]:
     """The user's own draft if there is one, else what the system already knows."""
     if work.draft is not None:
         return work.draft.data
-    return prefill(work.household, work.task.bpmn_id, work.task.form, work.schema, work.instance.data or {},
-                   engine().today())
+    return task_context.starting_values(session, g.actor, work.instance, work.task.bpmn_id, work.task.form,
+                                          work.schema, engine().today())
 
 
 def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = None,
            raw: dict[str, str] | None = None) -> tuple[str, int]:
     return render_template("inbox/task.html", work=work, **_form(work.schema, values, errors, raw),
                            now=engine().now(), batchable=batchable(work),
-                           evidence=evidence_for(db.session, work.instance, engine().today())), 422 if errors else 200
+                           evidence=task_context.decision_evidence(db.session, g.actor, work.instance,
+                                                                    engine().today())), 422 if errors else 200
 
 
 def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[str, str] | None,
