@@ -27,7 +27,11 @@ class ApiClient:
         """The open task of ``instance_id`` at ``bpmn_id`` in this user's inbox."""
         inbox = self.get("/tasks").json
         matches = [t for t in inbox if t["instance_id"] == instance_id and t["bpmn_id"] == bpmn_id]
-        assert len(matches) == 1, inbox
+        if len(matches) != 1:  # say where the case stands instead: its status, what it waits for, its last events
+            case = self.get(f"/instances/{instance_id}").json
+            standing = {key: case.get(key) for key in ("status", "tasks", "waiting")} if case else None
+            pytest.fail(f"no open {bpmn_id} of case {instance_id} in the inbox {inbox}; the case: {standing}; "
+                        f"last events: {(case or {}).get('events', [])[-4:]}")
         return matches[0]
 
     def complete(self, instance_id: int, bpmn_id: str, data: dict, status: int = 200) -> dict:
