@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -32,6 +33,23 @@ def cn_date(value: date | datetime | str | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(CHINA_TZ).date()
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def source_row(fields: Mapping[str, Any] | None) -> str:
+    """A department's record as a reader reads it: 号牌号码：蒙K12345；登记日期：2024年5月3日 (ISO dates in Chinese)."""
+    return "；".join(f"{key}：{_as_read(value)}" for key, value in (fields or {}).items())
+
+
+def _as_read(value: Any) -> str:
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return cn_date(value)
+        except ValueError:  # 2024-13-45 is no date: shown as recorded
+            return value
+    return str(value)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def cn_datetime(value: datetime | None) -> str:
@@ -124,7 +142,8 @@ def _navigation() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, duration=duration, label=label, money=money,
                                  place_name=place_name, person=person, process_name=process_name,
-                                 masked_id=mask_id_number, role_name=lambda role: ROLE_NAMES.get(role, role))
+                                 masked_id=mask_id_number, source_row=source_row,
+                                 role_name=lambda role: ROLE_NAMES.get(role, role))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_navigation)
