@@ -445,3 +445,39 @@ class MarkingWindow(Base):
     closes_on: Mapped[date] = mapped_column(Date)  # the last day marking is open
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HouseholdStatusChange(Base):
+    """Each change of a household's monitoring status (纳入监测, 风险消除, 回退), kept so the way in, the way out
+    and every reversal stay readable after the household's own fields have moved on."""
+
+    __tablename__ = "household_status_changes"
+    __table_args__ = (Index("ix_household_status_changes_household", "household_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    monitoring_type: Mapped[str | None] = mapped_column(String(30))  # the household's type at the change
+    method: Mapped[str | None] = mapped_column(String(30))  # code list elimination_method, for an elimination
+    reason: Mapped[str] = mapped_column(String(500), default="")  # required for a reversal
+    instance_id: Mapped[int | None] = mapped_column(Integer)  # the case that made the change, if any
+    changed_on: Mapped[date] = mapped_column(Date)  # the day the change takes effect
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[str] = mapped_column(String(80))
+
+
+class MeasurementHistory(Base):
+    """Every measurement as it was recorded: the year's row in ``measurements`` is updated in place by a
+    re-measurement, so income stability (risk elimination) reads the dates and per-capita figures from here."""
+
+    __tablename__ = "measurement_history"
+    __table_args__ = (Index("ix_measurement_history_household", "household_id", "measured_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    year: Mapped[int] = mapped_column(Integer)  # the year whose income was measured
+    measured_on: Mapped[date] = mapped_column(Date)
+    per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # computed at recording, never typed
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(80))
