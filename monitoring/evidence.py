@@ -26,15 +26,8 @@ from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_numbers_in
 from monitoring.models import CodeEntry, Document, DocumentLink, Household, Measurement
 from monitoring.objections import shown_text
-from monitoring.rules import Assessment, assess, type_problems
+from monitoring.rules import GUARANTEE_LABELS, Assessment, assess, type_problems
 
-# The three guarantees and safe water, as a reviewer reads a problem the visit found.
-GUARANTEE_LABELS = {
-    "dropout": "义务教育阶段因经济原因辍学",
-    "uninsured_large_medical": "未参加基本医保且医疗支出大",
-    "unsafe_house": "住房不安全",
-    "unsafe_water": "饮水不安全",
-}
 NO_TYPE = "不符合任何类型"
 _LISTS = ("monitoring_type", "household_type", "risk_type", "meeting_form")
 

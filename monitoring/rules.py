@@ -18,6 +18,13 @@ GUARANTEE_FLAGS = {  # measurement flag -> the risk type it points to
     "unsafe_house": "housing",
     "unsafe_water": "water",
 }
+# The same flags as a reviewer reads the problem a measurement found.
+GUARANTEE_LABELS = {
+    "dropout": "义务教育阶段因经济原因辍学",
+    "uninsured_large_medical": "未参加基本医保且医疗支出大",
+    "unsafe_house": "住房不安全",
+    "unsafe_water": "饮水不安全",
+}
 CENT = Decimal("0.01")
 
 
