@@ -18,7 +18,7 @@ from engine import clock
 from engine.errors import InvalidData, ScriptError
 from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
-from monitoring import comparison, households, marking_windows, notices, thresholds, votes
+from monitoring import comparison, households, marking_windows, notices, status_history, thresholds, votes
 from monitoring.cases import household_id_of
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
@@ -156,11 +156,11 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
         fields["risk_types"] = problem
     if fields:
         raise InvalidData("录入信息有误", fields)
-    household.monitoring_status = MonitoringStatus.MONITORED
     household.monitoring_type = monitoring_type
     household.risk_types = list(risk_types)
     household.monitored_since = since if isinstance(since, date) else date.fromisoformat(str(since))
-    step.session.flush()
+    status_history.record_change(step.session, household, MonitoringStatus.MONITORED, clock.now(), step.username,
+                                 instance_id=step.instance_id, on=household.monitored_since)
 
 
 def issue_documents(kinds: list[str], step: str) -> None:

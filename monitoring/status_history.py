@@ -1,0 +1,53 @@
+"""A household's monitoring status and its history: every change goes through ``record_change``, so the
+household's fields and the row that explains them are written together and can never disagree."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.calendar import CHINA_TZ
+from engine.errors import Conflict
+from monitoring.models import Household, HouseholdStatusChange, MonitoringStatus
+
+REASON_MAX = 500
+STATUS_WORDS = {MonitoringStatus.NOT_MONITORED: "未纳入监测", MonitoringStatus.MONITORED: "监测对象",
+                MonitoringStatus.ELIMINATED: "风险消除"}
+
+
+def record_change(session: Session, household: Household, to_status: str, at: datetime, by: str, *,
+                  method: str | None = None, reason: str | None = None, instance_id: int | None = None,
+                  on: date | None = None) -> HouseholdStatusChange:
+    """Move the household to ``to_status`` and keep the change.
+
+    ``at`` is when it is recorded, ``on`` the day it takes effect (default: ``at``'s day in China). An
+    elimination keeps its method and day on the household; becoming monitored again clears them. The type,
+    risk types and ``monitored_since`` are the caller's (identification sets them, a reversal keeps them).
+    """
+    if to_status not in MonitoringStatus.__members__.values():
+        raise ValueError(f"unknown monitoring status {to_status!r}")
+    if to_status == household.monitoring_status:
+        raise Conflict(f"该农户已是“{STATUS_WORDS[to_status]}”，状态未变")
+    effective = on if on is not None else at.astimezone(CHINA_TZ).date()
+    change = HouseholdStatusChange(household_id=household.id, from_status=household.monitoring_status,
+                                   to_status=to_status, monitoring_type=household.monitoring_type, method=method,
+                                   reason=(reason or "")[:REASON_MAX], instance_id=instance_id, changed_on=effective,
+                                   changed_at=at, changed_by=by)
+    household.monitoring_status = to_status
+    if to_status == MonitoringStatus.ELIMINATED:
+        household.elimination_method = method
+        household.eliminated_on = effective
+    else:
+        household.elimination_method = None
+        household.eliminated_on = None
+    session.add(change)
+    session.flush()
+    return change
+
+
+def history(session: Session, household_id: int) -> list[HouseholdStatusChange]:
+    """The household's status changes, oldest first."""
+    return list(session.execute(select(HouseholdStatusChange).where(HouseholdStatusChange.household_id == household_id)
+                                .order_by(HouseholdStatusChange.id)).scalars())
