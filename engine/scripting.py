@@ -98,6 +98,11 @@ def day_ends(day: date | datetime | str) -> str:
     return end_of_day(day).isoformat()
 
 
+def day_starts(day: date | datetime | str) -> str:
+    """ISO time at which ``day`` begins (China time); for timers that wait until a day comes, e.g. a window opening."""
+    return datetime.combine(as_date(day), time(0), CHINA_TZ).isoformat()
+
+
 def working_deadline(start: date | datetime | str, n: int) -> str:
     """ISO time at which ``n`` working days after ``start`` have run out; for timer expressions."""
     return end_of_day(add_working_days(start, n)).isoformat()
@@ -109,4 +114,5 @@ ENGINE_FUNCTIONS: dict[str, Callable] = {
     "add_working_days": add_working_days,
     "working_deadline": working_deadline,
     "day_ends": day_ends,
+    "day_starts": day_starts,
 }

@@ -253,3 +253,10 @@ def test_a_calendar_source_is_not_seen_by_another_thread():
         thread.join()
         results["this"] = scripting.add_working_days(d("2026-02-28"), 1)
     assert results == {"other": d("2026-03-02"), "this": d("2026-03-03")}
+
+
+def test_day_starts_is_midnight_china_time_when_the_day_begins():
+    assert scripting.day_starts("2026-12-01") == "2026-12-01T00:00:00+08:00"
+    assert scripting.day_starts(d("2027-01-01")) == "2027-01-01T00:00:00+08:00"
+    began = datetime.fromisoformat(scripting.day_starts(datetime(2026, 11, 30, 17, 0, tzinfo=UTC)))
+    assert began.astimezone(UTC) == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 1 Dec 01:00 CST is 1 Dec there
