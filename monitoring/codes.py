@@ -57,7 +57,7 @@ CODE_LISTS: dict[str, list[tuple[str, str]]] = {
         ("infrastructure", "基础设施建设"),
     ],
     "elimination_method": [
-        ("by_assistance", "帮扶消除"),
+        ("assisted", "帮扶消除"),
         ("natural", "自然消除"),
     ],
     "labour_skill": [

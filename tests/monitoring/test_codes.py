@@ -83,7 +83,7 @@ def test_lists_named_in_the_brief():
     assert label("channel", "department_warning") == "部门筛查预警"
     assert label("application_way", "hotline_12317") == "12317热线"
     assert label("meeting_form", "extended_two_committees") == "村两委扩大会议"
-    assert codes("elimination_method") == ["by_assistance", "natural"]
+    assert codes("elimination_method") == ["assisted", "natural"]
     assert codes("relation")[:2] == ["head", "spouse"]
     assert label("relation", "sibling") == "兄弟姐妹"
     assert label("schooling", "postgraduate") == "硕士研究生及以上"
