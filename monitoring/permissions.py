@@ -47,6 +47,8 @@ MEASURE_PLANNERS = frozenset({Role.COUNTY, Role.ADMIN})
 # Risk elimination and natural changes are marked only inside a marking window, which a region or county sets
 # for itself and the places below it (monitoring.marking_windows).
 MARKING_WINDOW_SETTERS = frozenset({Role.REGION, Role.COUNTY})
+# The county, which approves an elimination, reverts one found unstable (风险消除回退, monitoring.elimination_reversal).
+ELIMINATION_REVERTERS = frozenset({Role.COUNTY})
 
 # --- process models and code lists ------------------------------------------------------------------------------
 MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import CHINA_TZ
 from engine.errors import Conflict
+from engine.limits import string_length
 from monitoring.models import Household, HouseholdStatusChange, MonitoringStatus
 
-REASON_MAX = 500
+REASON_MAX = string_length(HouseholdStatusChange.reason)
 STATUS_WORDS = {MonitoringStatus.NOT_MONITORED: "未纳入监测", MonitoringStatus.MONITORED: "监测对象",
                 MonitoringStatus.ELIMINATED: "风险消除"}
 
@@ -30,6 +31,11 @@ def record_change(session: Session, household: Household, to_status: str, at: da
         raise ValueError(f"unknown monitoring status {to_status!r}")
     if to_status == household.monitoring_status:
         raise Conflict(f"该农户已是“{STATUS_WORDS[to_status]}”，状态未变")
+    moved = session.execute(update(Household).where(Household.id == household.id,
+                                                    Household.monitoring_status == household.monitoring_status)
+                            .values(monitoring_status=to_status).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:  # another request changed it since this one read it: nothing is written twice
+        raise Conflict("该农户的监测状态刚被他人更改，请刷新后重试")
     effective = on if on is not None else at.astimezone(CHINA_TZ).date()
     change = HouseholdStatusChange(household_id=household.id, from_status=household.monitoring_status,
                                    to_status=to_status, monitoring_type=household.monitoring_type, method=method,

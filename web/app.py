@@ -36,7 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     )
     _requests_on_the_engines_clock(app)
     # add the domain's routes to the API blueprint
-    from web.api import marking_window_routes, measure_routes, monitoring_routes, report_routes  # noqa: F401
+    from web.api import marking_window_routes, measure_routes, monitoring_routes, report_routes, status_routes  # noqa: F401
     from web.api.blueprint import api
 
     app.register_blueprint(api)

@@ -7,9 +7,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitoring import cases, comparison
+from monitoring import cases, comparison, status_history
 from monitoring.id_number import mask_id_number
-from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Notice, Threshold
+from monitoring.models import (
+    Household,
+    HouseholdFeedback,
+    HouseholdStatusChange,
+    Measurement,
+    Member,
+    Notice,
+    Threshold,
+)
 from monitoring.rules import net_income, per_capita_income
 from web.api.views import iso
 from web.households.listing import Hit
@@ -49,6 +57,12 @@ def household_summary(h: Household) -> dict[str, Any]:
     }
 
 
+def status_change(c: HouseholdStatusChange) -> dict[str, Any]:
+    return {"from": c.from_status, "to": c.to_status, "monitoring_type": c.monitoring_type, "method": c.method,
+            "reason": c.reason, "instance_id": c.instance_id, "on": c.changed_on.isoformat(),
+            "at": iso(c.changed_at), "by": c.changed_by}
+
+
 def household(session: Session, h: Household, feedback: list[HouseholdFeedback]) -> dict[str, Any]:
     body = household_summary(h)
     body.update({
@@ -61,6 +75,7 @@ def household(session: Session, h: Household, feedback: list[HouseholdFeedback])
         "feedback": [{"step": f.step, "reason": f.reason, "at": iso(f.created_at), "by": f.created_by}
                      for f in feedback],
         "comparison_hits": [comparison.describe(session, hit) for hit in comparison.hits_for(session, h.id)],
+        "status_changes": [status_change(c) for c in status_history.history(session, h.id)],
     })
     return body
 

@@ -1,0 +1,43 @@
+"""风险消除回退: the county reverts an elimination found unstable; the household is a monitoring object again
+(its type and risk types as before) and its history keeps the elimination and the reversal with its reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.assignment import Actor
+from engine.errors import Conflict, Forbidden, InvalidData
+from engine.text import read_text
+from monitoring import status_history
+from monitoring.households import visible_household
+from monitoring.models import Household, MonitoringStatus
+from monitoring.permissions import ELIMINATION_REVERTERS
+
+FIELDS = frozenset({"reason"})
+
+
+def may_revert(actor: Actor, household: Household) -> bool:
+    """Whether the page offers the reversal: the county's, for an eliminated household it sees in full."""
+    return (actor.role in ELIMINATION_REVERTERS and actor.place_scope
+            and household.monitoring_status == MonitoringStatus.ELIMINATED)
+
+
+def revert_elimination(session: Session, actor: Actor, household_id: int, data: dict[str, Any],
+                       at: datetime) -> Household:
+    """Monitor the household again, with the reason; refused (nothing changed) unless the county reverts an
+    eliminated household in its scope."""
+    if actor.role not in ELIMINATION_REVERTERS or not actor.place_scope:
+        raise Forbidden("只有旗县可以回退风险消除")
+    household = visible_household(session, household_id, actor)
+    fields: dict[str, str] = {name: "不能填写此项" for name in sorted(set(data) - FIELDS)}
+    reason = read_text(data.get("reason"), "reason", fields, status_history.REASON_MAX, label="回退理由",
+                       multiline=True)
+    if fields:
+        raise InvalidData("回退信息有误", fields)
+    if household.monitoring_status != MonitoringStatus.ELIMINATED:
+        raise Conflict("该农户不是风险消除户，不能回退")
+    status_history.record_change(session, household, MonitoringStatus.MONITORED, at, actor.username, reason=reason)
+    return household
