@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
+from engine.calendar import CHINA_TZ
 from engine.errors import Forbidden, InvalidData, NotFound
 from engine.limits import string_length, to_decimal
 from engine.paging import Key, Page, Window, page
@@ -20,9 +21,9 @@ from monitoring import department_access
 from monitoring.codelists import labels
 from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
-from monitoring.models import Household, HouseholdFeedback, Measurement, Member, Place, PlaceLevel
+from monitoring.models import Household, HouseholdFeedback, Measurement, MeasurementHistory, Member, Place, PlaceLevel
 from monitoring.permissions import HOUSEHOLD_REGISTRARS
-from monitoring.rules import GUARANTEE_FLAGS, INCOME_FIELDS, RIGID_EXPENSE_FIELDS
+from monitoring.rules import GUARANTEE_FLAGS, INCOME_FIELDS, RIGID_EXPENSE_FIELDS, per_capita_income
 from monitoring.thresholds import YEARS
 
 HEAD = "head"
@@ -155,8 +156,10 @@ def _member_code(item: dict[str, Any], key: str, known: dict[str, str], where: s
 
 
 def record_measurement(session: Session, household: Household, values: dict[str, Any], username: str,
-                       at: datetime) -> Measurement:
-    """Store a year's income and expenses into the household record (one row per year, updated in place)."""
+                       at: datetime, measured_on: date | None = None) -> Measurement:
+    """Store a year's income and expenses into the household record (one row per year, updated in place), and
+    keep the measurement's day (``at``'s day in China unless given) and per-capita income in its history, which
+    a re-measurement of the same year does not overwrite."""
     fields: dict[str, str] = {}
     year = values.get("year") or at.year
     if isinstance(year, bool) or not isinstance(year, int) or year not in YEARS:
@@ -178,6 +181,10 @@ def record_measurement(session: Session, household: Household, values: dict[str,
     for flag in GUARANTEE_FLAGS:
         setattr(row, flag, bool(values.get(flag, False)))
     row.recorded_at, row.recorded_by = at, username
+    session.add(MeasurementHistory(household_id=household.id, year=year,
+                                   measured_on=measured_on or at.astimezone(CHINA_TZ).date(),
+                                   per_capita_income=per_capita_income(row, household.size), recorded_at=at,
+                                   recorded_by=username))
     session.flush()
     return row
 
