@@ -17,16 +17,12 @@ from engine.core import Engine
 from engine.errors import Conflict, InvalidData
 from engine.instances import start_instance
 from engine.models import InstanceStatus, ProcessInstance
-from monitoring.codelists import labels
+from monitoring import processes
 from monitoring.households import visible_household
-from monitoring.models import Household, MonitoringStatus
+from monitoring.models import Household
 from monitoring.places import place_in_scope
 
 IDENTIFICATION = "identification"
-# Processes that are always about one household: they start only through the household route.
-HOUSEHOLD_PROCESSES = frozenset({IDENTIFICATION})
-# What a user may give when starting a household's case; the system sets everything else (e.g. found_on).
-START_FIELDS = {IDENTIFICATION: frozenset({"channel"})}
 
 
 def business_key(household_id: int) -> str:
@@ -49,7 +45,7 @@ def start(engine: Engine, session: Session, actor: Actor, process: str, data: di
     """Start a case: a household's through its household, any other process at a place in the actor's scope."""
     if household_id is not None:
         return start_case(engine, session, actor, process, household_id, data)
-    if process in HOUSEHOLD_PROCESSES:
+    if processes.descriptor(process).household_case:
         raise InvalidData("此流程针对一个农户，须指定农户", {"household_id": "必填：此流程须通过农户发起"})
     if not place_code:
         raise InvalidData("请指定区划", {"place": "必填"})
@@ -59,15 +55,16 @@ def start(engine: Engine, session: Session, actor: Actor, process: str, data: di
 
 def start_case(engine: Engine, session: Session, actor: Actor, process: str, household_id: int,
                data: dict[str, Any]) -> int:
-    """Start ``process`` for a household; one open case per household and process."""
+    """Start ``process`` for a household under its process's start rules (``monitoring.processes``); one open case
+    per household and process."""
     household = visible_household(session, household_id, actor)
-    allowed = START_FIELDS.get(process)
-    if allowed is not None:
-        unknown = sorted(set(data) - allowed)
+    described = processes.descriptor(process)
+    if described.start_fields is not None:
+        unknown = sorted(set(data) - described.start_fields)
         if unknown:
             raise InvalidData("发起案件的数据有误", {name: "不能在发起时填写，由系统记录" for name in unknown})
-    if process == IDENTIFICATION:
-        _check_identification(session, household.monitoring_status, data)
+    if described.check_start is not None:
+        described.check_start(session, household, data, engine.today())
     running = session.execute(select(ProcessInstance.id).where(
         ProcessInstance.business_key == business_key(household.id), ProcessInstance.process_key == process,
         ProcessInstance.status == InstanceStatus.RUNNING)).first()
@@ -76,14 +73,6 @@ def start_case(engine: Engine, session: Session, actor: Actor, process: str, hou
     start_data = {**data, "found_on": engine.today().isoformat()}
     return start_instance(engine, session, process, household.village_code, household.place_path, actor,
                           start_data, business_key=business_key(household.id))
-
-
-def _check_identification(session: Session, status: str, data: dict[str, Any]) -> None:
-    channels = labels(session, "channel")
-    if data.get("channel") not in channels:
-        raise InvalidData("识别渠道无效", {"channel": "应为 " + "/".join(channels)})
-    if status == MonitoringStatus.MONITORED:
-        raise Conflict("该农户已是监测对象")
 
 
 def cases_of(session: Session, household_id: int) -> list[ProcessInstance]:

@@ -1,9 +1,10 @@
 """Each process described once for the domain, so that a new process adds a module here, not edits in five.
 
-The engine runs any BPMN model; what the domain makes of a case's data is declared per process: which key
-holds the visit or the meeting, what each step's form starts from, which annexes a step issues and which notice
-stages it posts, where an objection sends the case back to, how an ended case reads and what the case page calls
-each record. Prefill, the case data view, the annexes, the evidence, the outcomes and objections read it from here.
+The engine runs any BPMN model; what the domain makes of a case's data is declared per process: whether a case is
+about one household and what may start it, which key holds the visit or the meeting, what each step's form starts
+from, which annexes a step issues and which notice stages it posts, where an objection sends the case back to, how
+an ended case reads and what the case page calls each record. Starting a case, prefill, the case data view, the
+annexes, the evidence, the outcomes and objections read it from here.
 Every module of this package that defines ``DESCRIPTOR`` is registered under its key.
 """
 
@@ -16,9 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from monitoring.models import Household
 
 Prefill = Callable[[Household, dict[str, Any], date], dict[str, Any]]
+# Refuses a household's start that the process's rules forbid (InvalidData naming each rule, or Conflict), given
+# the start data the user sent and the engine's today.
+CheckStart = Callable[[Session, Household, dict[str, Any], date], None]
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,10 @@ class ProcessDescriptor:
     key: str  # the BPMN process id
     steps: tuple[Step, ...]
     variables: Variables
+    household_case: bool = False  # always about one household: it starts only through the household route
+    start_fields: frozenset[str] | None = None  # what a user may send at the start (None: anything); the system
+    # records the rest (found_on)
+    check_start: CheckStart | None = None  # the process's rules for starting a household's case
     outcome: Outcome | None = None
     recheck_step: str | None = None  # the step an objection sends the case back to
     dates: frozenset[str] = frozenset()  # answers that say when a step was done: a form never starts from them

@@ -5,10 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict, InvalidData
+from monitoring.codelists import labels
 from monitoring.households import MEMBER_TEXT_FIELDS, MONEY_FIELDS
-from monitoring.models import Household
+from monitoring.models import Household, MonitoringStatus
 from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables, today_field
 from monitoring.rules import GUARANTEE_FLAGS
+
+
+def _check_start(session: Session, household: Household, data: dict[str, Any], today: date) -> None:
+    """A case starts from a channel of the code list, and a household already monitored is not identified again."""
+    channels = labels(session, "channel")
+    if data.get("channel") not in channels:
+        raise InvalidData("识别渠道无效", {"channel": "应为 " + "/".join(channels)})
+    if household.monitoring_status == MonitoringStatus.MONITORED:
+        raise Conflict("该农户已是监测对象")
 
 
 def _visit(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
@@ -44,6 +57,9 @@ def _entry(household: Household, data: dict[str, Any], today: date) -> dict[str,
 
 DESCRIPTOR = ProcessDescriptor(
     key="identification",
+    household_case=True,
+    start_fields=frozenset({"channel"}),
+    check_start=_check_start,
     steps=(
         Step("apply", "identification_apply.json", answers="application", prefill=today_field("applied_on")),
         Step("visit", "identification_visit.json", prefill=_visit),
