@@ -4,7 +4,9 @@ Every use case (completing a task, delivering a message, firing timers, cancelli
 ``Engine.open_instance``. It takes the instance's lock with a single ``UPDATE … RETURNING`` (a row
 lock on PostgreSQL, the write lock on SQLite), restores the workflow from the cached spec, lets the
 caller act, runs the engine, and writes state, task mirror and audit rows as bulk statements. It
-flushes; the caller's boundary commits once.
+flushes; the caller's boundary commits once. ``Engine.create_instance`` stores and runs a new instance the
+same way; a step that asked for follow-up cases (``start_process``) starts them through it, in the same
+transaction, once its own workflow is written.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -29,16 +32,19 @@ from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
 from engine.clock import Clock, using_clock
-from engine.errors import Conflict, EngineError, InvalidData, NotFound
+from engine.errors import Conflict, DeployError, DeployProblem, EngineError, InvalidData, NotFound
 from engine.forms import FormValidator
 from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine, take_output
-from engine.scripting import ENGINE_FUNCTIONS, calendar_source, end_of_day, step_context
+from engine.scripting import ENGINE_FUNCTIONS, FollowUp, calendar_source, current_step, end_of_day, step_context
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
-from engine.step_budget import StepLimits
+from engine.step_budget import StepLimitExceeded, StepLimits
+from engine.versions import latest_version
 
 # The hot path writes through Core tables: no ORM identity-map bookkeeping per statement
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
+# A follow-up may start follow-ups of its own; a chain this deep is a model starting itself in a loop
+MAX_FOLLOW_UP_DEPTH = 5
 T = TypeVar("T")
 
 
@@ -126,7 +132,37 @@ class Engine:
             yield
 
     def new_workflow(self, version: LoadedVersion) -> BpmnWorkflow:
-        return BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
+        """Spiff lays out the whole process here; a version stored before deploy checked that (e.g. a loop
+        nothing can leave) cannot be started at all: the model is refused, and no instance is stored."""
+        try:
+            return BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
+        except Exception as exc:  # whatever Spiff raises here, the request must not fail with a 500
+            raise DeployError([DeployProblem(version.key, None, f"流程无法启动: {describe_failure(exc)}")]) from exc
+
+    def create_instance(self, session: Session, version: LoadedVersion, place_code: str, place_path: str,
+                        username: str, data: dict[str, Any], business_key: str | None,
+                        started_by: dict[str, Any] | None = None, depth: int = 0) -> Step:
+        """Store a new instance of ``version`` and run it until it waits; the caller has checked who may.
+        Returns its saved step (``error`` set if it failed). ``started_by`` names the case whose step started
+        it as a follow-up, ``depth`` how many follow-ups deep it is."""
+        with self.running(session, username):
+            workflow = self.new_workflow(version)
+            for task in workflow.get_tasks(state=SpiffState.READY):
+                task.data.update(data)
+            state = dump_state(workflow)
+            instance_id = session.execute(insert(ProcessInstance).values(
+                version_id=version.id, process_key=version.key, place_code=place_code, place_path=place_path,
+                business_key=business_key, status=InstanceStatus.RUNNING, state=state, revision=0,
+                data={}, waiting=[], audit_hash=audit.GENESIS, created_at=self.now(), created_by=username,
+            ).returning(ProcessInstance.id)).scalar_one()
+            current_step().instance_id = instance_id
+            step = Step(self, session, instance_id, version, workflow, place_code, place_path, audit.GENESIS, state,
+                        business_key, depth)
+            step.record("instance_started", username, key=version.key, version=version.version,
+                        place=place_code, data=data, **({"started_by": started_by} if started_by else {}))
+            step.run_engine()
+            step.save()
+        return step
 
     @contextmanager
     def open_instance(self, session: Session, instance_id: int, username: str) -> Iterator[Step]:
@@ -136,7 +172,7 @@ class Engine:
             .where(INSTANCES.c.id == instance_id, INSTANCES.c.status == InstanceStatus.RUNNING)
             .values(revision=INSTANCES.c.revision + 1)
             .returning(INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
-                       INSTANCES.c.audit_hash)
+                       INSTANCES.c.audit_hash, INSTANCES.c.business_key)
         ).one_or_none()
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
@@ -147,7 +183,7 @@ class Engine:
         with self.running(session, username, instance_id):
             workflow = load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
-                        locked.audit_hash, locked.state)
+                        locked.audit_hash, locked.state, locked.business_key)
             step.run_engine()
             yield step
             step.save()
@@ -162,6 +198,8 @@ class Step:
     it fails, the SAVEPOINT is rolled back, so nothing the step's domain functions wrote stays, and
     the instance is saved as failed from its state before the step, with the error and its audit
     event. Only bad data reported by a domain function (``InvalidData``) refuses the whole request.
+    Follow-up cases the step asked for start inside the same SAVEPOINT after the step's own rows are written:
+    one that cannot start fails the step the same way, and neither case keeps anything of it.
     """
 
     engine: Engine
@@ -173,6 +211,8 @@ class Step:
     place_path: str
     audit_hash: str
     state_before: str  # the stored state this step started from; kept if the step fails
+    business_key: str | None = None
+    depth: int = 0  # 0 for a case started by a person or run by a request; n for an n-th generation follow-up
     events: list[audit.Event] = field(default_factory=list)
     error: str | None = None
     cancelled: bool = False
@@ -184,6 +224,7 @@ class Step:
         self.ready_before = set(runtime.ready_human_tasks(self.workflow))
         self.connection = self.session.connection()
         self.budget = self.engine.step_limits.budget(self.workflow)
+        self.context = current_step()  # where the step's scripts leave their follow-up requests
         self.savepoint = self.session.begin_nested()
 
     def record(self, type_: str, actor: str | None, task_id: str | None = None, **detail: Any) -> None:
@@ -242,19 +283,52 @@ class Step:
         self.run_engine()
 
     def save(self) -> None:
-        """Write the instance: what the workflow now is, or, if the step failed, its state before and the error."""
+        """Write the instance: what the workflow now is, then start the follow-ups it asked for; or, if either
+        failed, its state before and the error."""
         outcome = self.attempt(self._outcome)
         self.attempt(self.session.flush)  # domain writes reach the database inside the SAVEPOINT
-        if outcome is None or self.error is not None:
-            outcome = self._failed_outcome()
-        else:
+        self._record_output()  # before a follow-up's step, which takes what was printed as its own
+        if outcome is not None and self.error is None and not self.context.follow_ups:
             self.savepoint.commit()
-            self.events.extend(outcome.events)
-        self._record_output()
+            self._write(outcome, [*self.events, *outcome.events])
+            return
+        if outcome is not None and self.error is None:
+            self.session.connection()  # emits the SAVEPOINT (lazy until the session is used) that undoes these rows
+            self._write(outcome, [*self.events, *outcome.events])
+            started = self.attempt(self._start_follow_ups)
+            if self.error is None:
+                self.savepoint.commit()
+                audit.append_to_instance(self.session, self.instance_id, started)
+                return
+        self._write(self._failed_outcome(), self.events)
+
+    def _write(self, outcome: _Outcome, events: list[audit.Event]) -> None:
         self._sync_task_rows(outcome.ready_after, outcome.new_rows)
-        rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, self.events)
+        rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, events)
         self.connection.execute(update(INSTANCES).where(INSTANCES.c.id == self.instance_id).values(**outcome.values))
         audit.insert_rows(self.connection, rows)
+
+    def _start_follow_ups(self) -> list[audit.Event]:
+        """Start each case the step asked for (``start_process``); the first that fails fails the step."""
+        requested, self.context.follow_ups = self.context.follow_ups, []
+        if requested and self.depth >= MAX_FOLLOW_UP_DEPTH:
+            raise StepLimitExceeded(f"后续流程层层发起已达 {MAX_FOLLOW_UP_DEPTH} 层, 流程可能在循环发起自身, 已停止")
+        return [self._start_follow_up(each) for each in requested]
+
+    def _start_follow_up(self, request: FollowUp) -> audit.Event:
+        try:
+            version = self.engine.versions.get(self.session, latest_version(self.session, request.key).id)
+            child = self.engine.create_instance(
+                self.session, version, self.place_code, self.place_path, self.context.username, request.data,
+                self.business_key, {"instance_id": self.instance_id, "key": self.version.key}, self.depth + 1)
+        except InvalidData:
+            raise  # the follow-up's domain rule refused: the whole request is refused
+        except Exception as exc:
+            raise FollowUpFailed(f"后续流程“{request.key}”未能启动: {describe_failure(exc)}") from None
+        if child.error is not None:
+            raise FollowUpFailed(f"后续流程“{request.key}”未能启动: {child.error}")
+        return self._event("follow_up_started", self.context.username, key=request.key,
+                           instance_id=child.instance_id, version=version.version)
 
     def _record_output(self) -> None:
         """What the step's scripts printed goes to the case's log, failed step or not: it is how designers debug."""
@@ -350,6 +424,12 @@ class Step:
         except (SpiffWorkflowException, EngineError, ValueError, TypeError) as exc:
             events.append(self._event("warning", "system", str(task.id), message=f"due date not computed: {exc}"))
             return None
+
+
+class FollowUpFailed(EngineError):
+    """A follow-up case could not start; the step that asked for it fails with this message."""
+
+    code = "follow_up_failed"
 
 
 @dataclass

@@ -4,8 +4,9 @@ Everything a running instance would trip over later is refused now, with the fil
 ill-formed XML, service tasks (nothing here can run them), XSD violations, Spiff's structural
 errors, lanes that name no role, forms that are missing or not JSON Schema, expressions that do
 not compile in the sandbox, timer literals that are not ISO 8601, and a model whose main process
-cannot be told (the designer names it, or a collaboration to run all its pools). Nothing is stored
-here; ``engine.versions`` does that.
+cannot be told (the designer names it, or a collaboration to run all its pools), and a follow-up case
+(``start_process``) whose process is not named by a string literal. Nothing is stored here;
+``engine.versions`` does that, and warns of follow-ups whose process is not deployed (yet).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
 from engine.errors import DeployError, DeployProblem, ScriptError
 from engine.routing import DEPARTMENT_PROPERTY
 from engine.sandbox import compile_expression, compile_script
+from engine.scripting import START_PROCESS
 from engine.serialization import dump_specs
 
 NS = {
@@ -84,6 +86,7 @@ class CompiledModel:
     forms: dict[str, Any]
     specs: str
     start_role: str | None
+    follow_ups: frozenset[str] = frozenset()  # the process keys its scripts start as follow-up cases
 
 
 @dataclass
@@ -98,6 +101,7 @@ class _Checker:
     forms_dir: Path
     roles: Collection[str]
     problems: list[DeployProblem] = field(default_factory=list)
+    follow_ups: set[str] = field(default_factory=set)
 
     def add(self, file: str, node: Any, message: str) -> None:
         line = getattr(node, "sourceline", None) if node is not None else None
@@ -166,6 +170,7 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
         forms=forms,
         specs=dump_specs(spec, subprocess_specs),
         start_role=spec.start.outputs[0].lane if spec.start.outputs else None,
+        follow_ups=frozenset(checker.follow_ups),
     )
 
 
@@ -233,6 +238,21 @@ def _check_code(doc: _Document, checker: _Checker) -> None:
                 (compile_script if mode == "exec" else compile_expression)(source)
             except ScriptError as exc:
                 checker.add(doc.name, element, f"表达式/脚本无法编译: {exc}")
+                continue
+            _check_follow_ups(doc, element, source, mode, checker)
+
+
+def _check_follow_ups(doc: _Document, element: Any, source: str, mode: str, checker: _Checker) -> None:
+    """The process a follow-up starts must be named literally, so that deploying can tell whether it exists."""
+    for node in ast.walk(ast.parse(source.strip() if mode == "eval" else source, mode=mode)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == START_PROCESS):
+            continue
+        named = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "key"), None)
+        if isinstance(named, ast.Constant) and isinstance(named.value, str) and named.value:
+            checker.follow_ups.add(named.value)
+        else:
+            checker.add(doc.name, element, f"{START_PROCESS} 的第一个参数应为流程标识的字符串常量,"
+                                           f" 例如 {START_PROCESS}(\"assistance\", {{…}})")
 
 
 def _check_timers(doc: _Document, checker: _Checker) -> None:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit, queries
+from engine import queries
 from engine.assignment import Actor
-from engine.core import Engine, LoadedVersion, Step, describe_failure
-from engine.errors import Conflict, DeployError, DeployProblem, Forbidden, InvalidData, NotFound
-from engine.models import InstanceStatus, ProcessInstance, Task
+from engine.core import Engine
+from engine.errors import Conflict, Forbidden, InvalidData, NotFound
+from engine.models import ProcessInstance, Task
 from engine.routing import in_lane, routed_to
-from engine.scripting import current_step
-from engine.serialization import check_data_keys, dump_state
+from engine.serialization import check_data_keys
 from engine.text import read_text
 from engine.versions import latest_version
 
@@ -34,32 +32,8 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
     if not isinstance(data, dict):
         raise InvalidData("data 应为对象", {"data": "应为对象"})
     check_data_keys(data)
-    with engine.running(session, actor.username):
-        workflow = _new_workflow(engine, version)
-        for task in workflow.get_tasks(state=SpiffState.READY):
-            task.data.update(data)
-        state = dump_state(workflow)
-        instance_id = session.execute(insert(ProcessInstance).values(
-            version_id=version.id, process_key=version.key, place_code=place_code, place_path=place_path,
-            business_key=business_key, status=InstanceStatus.RUNNING, state=state, revision=0,
-            data={}, waiting=[], audit_hash=audit.GENESIS, created_at=engine.now(), created_by=actor.username,
-        ).returning(ProcessInstance.id)).scalar_one()
-        current_step().instance_id = instance_id
-        step = Step(engine, session, instance_id, version, workflow, place_code, place_path, audit.GENESIS, state)
-        step.record("instance_started", actor.username, key=key, version=version.version,
-                    place=place_code, data=data)
-        step.run_engine()
-        step.save()
-    return instance_id
-
-
-def _new_workflow(engine: Engine, version: LoadedVersion) -> BpmnWorkflow:
-    """Spiff lays out the whole process here; a version stored before deploy checked that (e.g. a loop
-    nothing can leave) cannot be started at all: the model is refused, and no instance is stored."""
-    try:
-        return engine.new_workflow(version)
-    except Exception as exc:  # whatever Spiff raises here, the request must not fail with a 500
-        raise DeployError([DeployProblem(version.key, None, f"流程无法启动: {describe_failure(exc)}")]) from exc
+    return engine.create_instance(session, version, place_code, place_path, actor.username, data,
+                                  business_key).instance_id
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

@@ -10,13 +10,24 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.calendar import CHINA_TZ, WorkingCalendar, as_date
+from engine.errors import ScriptError
+from engine.serialization import RESERVED_KEY
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A case a step asked to start once its own workflow is saved (``start_process``)."""
+
+    key: str
+    data: dict[str, Any]
 
 
 @dataclass
@@ -26,6 +37,7 @@ class StepContext:
     session: Session
     username: str
     instance_id: int | None = None  # set once a new instance has its row
+    follow_ups: list[FollowUp] = field(default_factory=list)  # started by the engine when the step is saved
 
 
 _step: contextvars.ContextVar[StepContext] = contextvars.ContextVar("fangpin_step")
@@ -108,6 +120,30 @@ def working_deadline(start: date | datetime | str, n: int) -> str:
     return end_of_day(add_working_days(start, n)).isoformat()
 
 
+START_PROCESS = "start_process"
+MAX_FOLLOW_UPS_PER_STEP = 20
+
+
+def start_process(key: str, data: dict[str, Any] | None = None) -> None:
+    """Ask the engine to start the latest version of ``key`` for this case's business key and place, by this
+    step's user, in this step's transaction once the step is saved: if it cannot start, the step fails."""
+    if not isinstance(key, str) or not key:
+        raise ScriptError(f"{START_PROCESS} 的流程标识应为非空字符串")
+    data = {} if data is None else data
+    if not isinstance(data, dict) or _has_reserved_key(data):
+        raise ScriptError(f"{START_PROCESS} 的数据应为对象, 且不含系统保留字段名“{RESERVED_KEY}”")
+    requested = current_step().follow_ups
+    if len(requested) >= MAX_FOLLOW_UPS_PER_STEP:
+        raise ScriptError(f"一次处理最多发起 {MAX_FOLLOW_UPS_PER_STEP} 个后续流程")
+    requested.append(FollowUp(key, data))
+
+
+def _has_reserved_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return RESERVED_KEY in value or any(_has_reserved_key(v) for v in value.values())
+    return isinstance(value, list) and any(_has_reserved_key(v) for v in value)
+
+
 ENGINE_FUNCTIONS: dict[str, Callable] = {
     "today": today,
     "now": now,
@@ -115,4 +151,5 @@ ENGINE_FUNCTIONS: dict[str, Callable] = {
     "working_deadline": working_deadline,
     "day_ends": day_ends,
     "day_starts": day_starts,
+    START_PROCESS: start_process,
 }

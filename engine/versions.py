@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.assignment import Actor
-from engine.core import Engine
 from engine.deploy import SourceFile, compile_model
 from engine.errors import NotDeployed, NotFound
 from engine.models import ProcessVersion
+
+if TYPE_CHECKING:  # the engine starts follow-up cases from the latest version, so it imports this module
+    from engine.core import Engine
 
 
 @dataclass(frozen=True)
 class Deployment:
     version: ProcessVersion
     created: bool  # False: the same content was already deployed, nothing changed
+    warnings: tuple[str, ...] = ()  # what may fail later, e.g. a follow-up process not deployed yet
 
 
 def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor,
@@ -29,9 +33,10 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
     ``main`` names the process (or collaboration) to run when the files hold several.
     """
     model = compile_model(files, engine.forms_dir, engine.roles, main)
+    warnings = _follow_up_warnings(session, model.key, model.follow_ups)
     existing = session.execute(select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)).scalar()
     if existing is not None:
-        return Deployment(existing, created=False)
+        return Deployment(existing, created=False, warnings=warnings)
     latest = session.execute(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == model.key))
     version = ProcessVersion(
         key=model.key, version=(latest.scalar() or 0) + 1, name=model.name, sha256=model.sha256,
@@ -43,7 +48,14 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
     audit.append_global(session, [audit.Event("process_deployed", engine.now(), actor.username, detail={
         "key": model.key, "version": version.version, "sha256": model.sha256, "files": sorted(model.files),
     })])
-    return Deployment(version, created=True)
+    return Deployment(version, created=True, warnings=warnings)
+
+
+def _follow_up_warnings(session: Session, key: str, follow_ups: frozenset[str]) -> tuple[str, ...]:
+    """A follow-up process may be deployed after the model that starts it; until then its step would fail."""
+    deployed = set(session.execute(select(ProcessVersion.key).where(ProcessVersion.key.in_(follow_ups))).scalars())
+    return tuple(f"后续流程“{name}”尚未部署: 发起它的步骤将失败, 请先部署该流程"
+                 for name in sorted(follow_ups - deployed - {key}))
 
 
 def latest_version(session: Session, key: str) -> ProcessVersion:

@@ -149,7 +149,8 @@ def processes_deploy(main: str | None, files: tuple[Path, ...]) -> None:
 
 def _deployed(result: versions.Deployment) -> str:
     state = "已部署新版本" if result.created else "内容未变, 未部署新版本"
-    return f"{result.version.key} v{result.version.version} {result.version.sha256[:12]} {state}"
+    return "\n".join([f"{result.version.key} v{result.version.version} {result.version.sha256[:12]} {state}",
+                      *(f"警告: {warning}" for warning in result.warnings)])
 
 
 @processes_group.command("list")

@@ -58,7 +58,7 @@ def deploy_process_model():
     main = (request.args.get("main") or request.form.get("main") or "").strip() or None
     with unit_of_work() as session:
         deployment = versions.deploy(engine(), session, files, current_actor(), main)
-        body = views.process_model(deployment.version)
+        body = {**views.process_model(deployment.version), "warnings": list(deployment.warnings)}
     return jsonify(body), 201 if deployment.created else 200
 
 
