@@ -25,12 +25,17 @@ def may_revert(actor: Actor, household: Household) -> bool:
             and household.monitoring_status == MonitoringStatus.ELIMINATED)
 
 
+def check_reverter(actor: Actor) -> None:
+    """Only the county reverts (``permissions.ELIMINATION_REVERTERS``); asked before anything is looked up."""
+    if actor.role not in ELIMINATION_REVERTERS or not actor.place_scope:
+        raise Forbidden("只有旗县可以回退风险消除")
+
+
 def revert_elimination(session: Session, actor: Actor, household_id: int, data: dict[str, Any],
                        at: datetime) -> Household:
     """Monitor the household again, with the reason; refused (nothing changed) unless the county reverts an
     eliminated household in its scope."""
-    if actor.role not in ELIMINATION_REVERTERS or not actor.place_scope:
-        raise Forbidden("只有旗县可以回退风险消除")
+    check_reverter(actor)
     household = visible_household(session, household_id, actor)
     fields: dict[str, str] = {name: "不能填写此项" for name in sorted(set(data) - FIELDS)}
     reason = read_text(data.get("reason"), "reason", fields, status_history.REASON_MAX, label="回退理由",

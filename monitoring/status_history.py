@@ -57,3 +57,20 @@ def history(session: Session, household_id: int) -> list[HouseholdStatusChange]:
     """The household's status changes, oldest first."""
     return list(session.execute(select(HouseholdStatusChange).where(HouseholdStatusChange.household_id == household_id)
                                 .order_by(HouseholdStatusChange.id)).scalars())
+
+
+def is_reversal(change: HouseholdStatusChange) -> bool:
+    """An elimination undone by the county (风险消除回退), not a new identification: no case made it."""
+    return (change.from_status == MonitoringStatus.ELIMINATED and change.to_status == MonitoringStatus.MONITORED
+            and change.instance_id is None)
+
+
+def what_changed(change: HouseholdStatusChange, method_label: str = "") -> str:
+    """The change as officials name it: 纳入监测, 风险消除（帮扶消除）, 风险消除回退, 重新纳入监测."""
+    if is_reversal(change):
+        return "风险消除回退"
+    if change.to_status == MonitoringStatus.ELIMINATED:
+        return f"风险消除（{method_label}）" if method_label else "风险消除"
+    if change.to_status == MonitoringStatus.MONITORED:
+        return "纳入监测" if change.from_status == MonitoringStatus.NOT_MONITORED else "重新纳入监测"
+    return "退出监测"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from monitoring import households as domain
 from monitoring import places as domain_places
 from monitoring.codelists import labels
 from monitoring.documents import store
+from monitoring.elimination_reversal import check_reverter, may_revert, revert_elimination
 from monitoring.models import Role
 from monitoring.permissions import HOUSEHOLD_REGISTRARS, OWN_DATA_ROLES, sees_full_record
 from web.auth.session import roles_required
@@ -93,22 +95,42 @@ def _registration_page(schema: dict[str, Any], values: dict[str, Any], errors: d
 @households.get("/<int:household_id>")
 def detail(household_id: int):
     """The whole record in one page; another township's household is a 404, like one that does not exist."""
+    return _detail_page(household_id)
+
+
+def _detail_page(household_id: int, refused: Refusal | None = None) -> str | tuple[str, int]:
+    """The page; ``refused``: a form of it was refused, shown again at that form with what was typed (422)."""
     household = domain.visible_household(db.session, household_id, g.actor)
     if not sees_full_record(g.actor):  # a department, through a hit on its data: that hit and no personal details
         return render_template("households/linked.html", h=household,
                                hits=listing.hits_on_household(db.session, g.actor, household.id))
     case_rows = record.case_list(db.session, engine(), household.id)
     feedback = domain.feedback_of(db.session, household.id)
+    history = record.status_entries(db.session, household)
     remember_people([*(m.recorded_by for m in household.measurements), *(f.created_by for f in feedback),
-                     *(c.instance.created_by for c in case_rows),
+                     *(c.instance.created_by for c in case_rows), *(e.change.changed_by for e in history),
                      (household.authorization or {}).get("recorded_by")])
-    return render_template(
+    page = render_template(
         "households/detail.html", h=household, statuses=record.STATUSES, case_statuses=case_listing.STATUSES,
-        years=record.years(db.session, household), feedback=feedback,
+        years=record.years(db.session, household), feedback=feedback, history=history,
         hits=[comparison.describe(db.session, hit) for hit in comparison.hits_for(db.session, household.id)],
         cases=case_rows, may_apply=record.may_apply(g.user, household, case_rows),
         channels=labels(db.session, "channel"), documents=store.documents_of_household(db.session, household.id),
+        may_eliminate=record.may_start_elimination(db.session, engine(), g.user, household, case_rows),
+        methods=labels(db.session, "elimination_method"), may_revert=may_revert(g.actor, household),
+        refused=refused or Refusal(""),
     )
+    return (page, 422) if refused else page
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused form of the household page: which one, the value typed, the reason per field."""
+
+    form: str  # "elimination" | "reversal"
+    values: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    message: str = ""
 
 
 @households.post("/<int:household_id>/cases")
@@ -131,3 +153,46 @@ def apply(household_id: int):
     if task_id is None:  # nothing for a person to do first: the case page says what it waits for
         return redirect(url_for("cases.detail", instance_id=instance_id))
     return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@households.post("/<int:household_id>/elimination")
+def start_elimination(household_id: int):
+    """发起风险消除: the rules (monitored, window, month, measures, labour capacity) answer at the form, field by
+    field; started, the case's first step opens."""
+    method = request.form.get("method", "")
+    try:
+        with unit_of_work() as session:
+            instance_id = cases.start_case(engine(), session, g.actor, record.RISK_ELIMINATION, household_id,
+                                           {"method": method})
+            first = next(iter(queries.open_tasks(session, instance_id)), None)
+            task_id = first.id if first else None
+    except NotDeployed:
+        return _detail_page(household_id, Refusal("elimination", {"method": method},
+                                                  message=f"{UNDEPLOYED_PROCESS}，请联系流程设计员部署风险消除流程"))
+    except InvalidData as exc:
+        return _detail_page(household_id, Refusal("elimination", {"method": method}, exc.fields, str(exc)))
+    except Conflict as exc:
+        return _detail_page(household_id, Refusal("elimination", {"method": method}, message=str(exc)))
+    flash("已发起风险消除，请继续办理", "success")
+    if task_id is None:
+        return redirect(url_for("cases.detail", instance_id=instance_id))
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@households.post("/<int:household_id>/elimination-reversal")
+def revert(household_id: int):
+    """风险消除回退 with its reason and a ticked confirmation; the same rule as the API's."""
+    reason = request.form.get("reason", "")
+    try:
+        if request.form.get("confirm") != "yes":  # a refusal by role or scope (403, 404) comes before the tick
+            check_reverter(g.actor)
+            domain.visible_household(db.session, household_id, g.actor)
+            raise InvalidData("请勾选确认", {"confirm": "请勾选确认回退"})
+        with unit_of_work() as session:
+            revert_elimination(session, g.actor, household_id, {"reason": reason}, engine().now())
+    except InvalidData as exc:
+        return _detail_page(household_id, Refusal("reversal", {"reason": reason}, exc.fields, str(exc)))
+    except Conflict as exc:
+        return _detail_page(household_id, Refusal("reversal", {"reason": reason}, message=str(exc)))
+    flash("已回退风险消除，该户重新作为监测对象", "success")
+    return redirect(url_for("households.detail", household_id=household_id, _anchor="monitoring-title"))

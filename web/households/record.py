@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.core import Engine
+from engine.errors import NotDeployed
 from engine.models import InstanceStatus, ProcessInstance, Task
-from monitoring import cases, people, thresholds
-from monitoring.models import Household, Measurement, MonitoringStatus, Role, User
+from engine.versions import latest_version
+from monitoring import cases, people, status_history, thresholds
+from monitoring.codelists import labels
+from monitoring.models import Household, HouseholdStatusChange, Measurement, MonitoringStatus, Role, User
 from monitoring.rules import net_income, per_capita_income, rigid_expenses
 from web.cases import timeline
 from web.cases.progress import element_names
@@ -21,6 +24,7 @@ from web.cases.progress import element_names
 # Monitoring status -> (text, badge class); the status is an enum of the domain, not a code list.
 STATUSES = {MonitoringStatus.NOT_MONITORED: ("未纳入监测", ""), MonitoringStatus.MONITORED: ("监测对象", "warn"),
             MonitoringStatus.ELIMINATED: ("风险已消除", "ok")}
+RISK_ELIMINATION = "risk_elimination"  # the process 发起风险消除 starts (processes/risk_elimination.bpmn)
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,16 @@ class Year:
     @property
     def below_line(self) -> bool:
         return None not in (self.per_capita_income, self.income_line) and self.per_capita_income < self.income_line
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One change of the household's monitoring status as its page tells it: 风险消除（帮扶消除） 2026年9月."""
+
+    what: str
+    month: str
+    reason: str
+    change: HouseholdStatusChange
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,30 @@ def case_list(session: Session, engine: Engine, household_id: int) -> list[Case]
     labels = people.labels(session, [e.actor for *_, events in found for e in events])
     return [Case(instance, [t.name for t in queries.open_tasks(session, instance.id)],
                  timeline.entries(events, names, task_names, labels)) for instance, names, task_names, events in found]
+
+
+def status_entries(session: Session, household: Household) -> list[StatusEntry]:
+    """The household's way in and out of monitoring, oldest first (month of effect, as the national system keeps it)."""
+    methods = labels(session, "elimination_method", include_retired=True)
+    return [StatusEntry(status_history.what_changed(c, methods.get(c.method or "", c.method or "")),
+                        f"{c.changed_on.year}年{c.changed_on.month}月", c.reason, c)
+            for c in status_history.history(session, household.id)]
+
+
+def may_start_elimination(session: Session, engine: Engine, user: User, household: Household,
+                          case_rows: list[Case]) -> bool:
+    """Offer 发起风险消除 to the start lane's role (the deployed model's) for a monitored household with no
+    elimination open; the rules themselves are checked when it starts (monitoring.cases)."""
+    if household.monitoring_status != MonitoringStatus.MONITORED or any(
+            c.instance.process_key == RISK_ELIMINATION and c.instance.status == InstanceStatus.RUNNING
+            for c in case_rows):
+        return False
+    try:
+        row = latest_version(session, RISK_ELIMINATION)
+    except NotDeployed:
+        return False
+    start_role = engine.versions.get(session, row.id).start_role
+    return start_role is None or start_role == user.role
 
 
 def may_apply(user: User, household: Household, case_rows: list[Case]) -> bool:
