@@ -63,7 +63,8 @@ def test_a_stage_names_its_process_only_where_a_process_declares_it(registered):
     assert stage_name(STAGE) == "年度调整·嘎查村公示"
     assert stage_name("identification_first") == "识别·第一次公示（嘎查村）"
     assert processes.of_stage("annual_adjustment_village") is None  # cutting the last part finds nothing
-    assert processes.of_stage("elimination_first") is None  # printed by annex 4, posted by no process yet
+    assert processes.of_stage("elimination_first") is processes.descriptor("risk_elimination")
+    assert processes.of_stage("elimination") is None  # a stage is named in full, never by a prefix
 
 
 def test_the_second_process_prefills_its_form_from_the_household_and_its_own_earlier_answers(monkeypatch):

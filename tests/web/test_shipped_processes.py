@@ -14,6 +14,7 @@ from tests.e2e.server import cli
 from web.shipped_processes import deploy_shipped, models
 
 ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted(path.stem for path in (ROOT / "processes").glob("*.bpmn"))  # each file is named by its process
 
 DMN = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="{id}_defs" name="{id}" namespace="fangpin">
@@ -55,12 +56,13 @@ def forms_dir():
 def test_the_shipped_models_are_deployed_once_and_then_left_alone(app, session):
     first = deploy_shipped(session)
     session.commit()
-    assert [(d.version.key, d.version.version, d.created) for d in first] == [("identification", 1, True)]
-    assert first[0].version.deployed_by == "system"
+    assert "risk_elimination" in SHIPPED
+    assert [(d.version.key, d.version.version, d.created) for d in first] == [(key, 1, True) for key in SHIPPED]
+    assert {d.version.deployed_by for d in first} == {"system"}
     again = deploy_shipped(session)
     session.commit()
-    assert [(d.version.key, d.version.version, d.created) for d in again] == [("identification", 1, False)]
-    assert len(versions.all_versions(session)) == 1
+    assert [(d.version.key, d.version.version, d.created) for d in again] == [(key, 1, False) for key in SHIPPED]
+    assert len(versions.all_versions(session)) == len(SHIPPED)
 
 
 def test_a_process_another_file_calls_is_deployed_with_its_caller(tmp_path):
@@ -107,10 +109,11 @@ def installation(tmp_path: Path, **variables: str) -> dict[str, str]:
 def test_db_upgrade_deploys_the_shipped_models_and_a_second_run_changes_nothing(empty_database_url, tmp_path):
     env = installation(tmp_path, FANGPIN_DATABASE_URL=empty_database_url)
     first = cli(env, "db", "upgrade").stdout
-    assert "identification v1" in first and "已部署新版本" in first
+    assert all(f"{key} v1" in first for key in SHIPPED) and "已部署新版本" in first
     second = cli(env, "db", "upgrade").stdout
-    assert "identification v1" in second and "内容未变, 未部署新版本" in second
-    assert cli(env, "processes", "list").stdout.count("identification\t") == 1
+    assert all(f"{key} v1" in second for key in SHIPPED) and "内容未变, 未部署新版本" in second
+    listed = cli(env, "processes", "list").stdout
+    assert all(listed.count(f"{key}\t") == 1 for key in SHIPPED)
 
 
 def test_db_upgrade_names_a_missing_processes_folder(tmp_path):

@@ -1,0 +1,54 @@
+"""风险消除 (domain.md §6): a monitored household is verified, appraised, accepted, approved, noticed twice and
+marked eliminated — the way out mirrors the way in (怎么进怎么出)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from monitoring.households import MONEY_FIELDS
+from monitoring.models import Household
+from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables, today_field
+from monitoring.rules import GUARANTEE_FLAGS
+
+
+def _verification(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
+    """The check on site starts from the last measurement and the method the case was started for; the first
+    check is usually recorded on the day, a re-check's date is typed, never the first check's."""
+    latest = household.measurements[-1] if household.measurements else None
+    values: dict[str, Any] = {"year": today.year, "method": data.get("method")}
+    if "verification" not in data:
+        values["visited_on"] = today.isoformat()
+    if latest is not None:
+        values.update({name: float(getattr(latest, name)) for name in MONEY_FIELDS})
+        values.update({flag: getattr(latest, flag) for flag in GUARANTEE_FLAGS})
+    return values
+
+
+DESCRIPTOR = ProcessDescriptor(
+    key="risk_elimination",
+    steps=(
+        Step("verification", "risk_elimination_verification.json", prefill=_verification),
+        Step("appraisal", "risk_elimination_appraisal.json", prefill=today_field("meeting_date"),
+             notice=NoticeStage("elimination_first", "风险消除·初选名单公示（嘎查村）")),
+        Step("acceptance", "risk_elimination_acceptance.json", prefill=today_field("accepted_on"),
+             annexes=("annex5",)),
+        Step("county_review", "risk_elimination_county_review.json",
+             notice=NoticeStage("elimination_second", "风险消除·旗县审定名单公示")),
+        Step("marking", "risk_elimination_marking.json", prefill=today_field("marked_on"), annexes=("annex7",)),
+    ),
+    variables=Variables(measurement="verification", measured_on="visited_on", meeting="appraisal",
+                        decision="marking", reply="county_review"),
+    outcome=Outcome(reached="风险消除", refused="未消除（继续监测）", record="marking", field="method",
+                    code_list="elimination_method"),
+    recheck_step="verification",  # record_objection sends the case back to the check on site
+    dates=frozenset({"visited_on", "meeting_date", "accepted_on", "marked_on"}),
+    words={
+        "method": "风险消除方式", "found_on": "发起日期", "rejection_reason": "未消除原因",
+        "verification": "入户核查核实", "verification_result": "四项标准核实结果", "appraisal": "嘎查村评议",
+        "acceptance": "乡镇验收审核", "elimination_warnings": "审定提示", "county_review": "县级审定",
+        "marking": "系统标注", "marking_opens_on": "标注窗口期开启日期",
+        "stable": "收入稳定", "criteria": "四项标准", "unmet": "未达到的标准", "title": "标准", "met": "达到",
+        "measures": "享受的帮扶措施",
+    },
+)
