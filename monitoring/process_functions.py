@@ -18,12 +18,13 @@ from engine import clock
 from engine.errors import InvalidData, ScriptError
 from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
-from monitoring import comparison, households, marking_windows, notices, status_history, thresholds, votes
+from monitoring import comparison, elimination, households, marking_windows, notices, status_history, thresholds, votes
 from monitoring.cases import household_id_of
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
 from monitoring.documents import store
 from monitoring.documents.annexes import ANNEXES
+from monitoring.measures import received
 from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice
 from monitoring.rules import Assessment, assess, type_problems
 
@@ -199,6 +200,105 @@ def marking_window_opens_on() -> str | None:
     return day.isoformat() if day is not None else None
 
 
+# --- risk elimination (风险消除) -----------------------------------------------------------------------------------
+
+ACCEPTANCE_VERDICTS = {  # the acceptance checklist's four criteria (annex 5), as the township answers them
+    "measures_ok": "针对性帮扶措施落实", "guarantees_ok": "“三保障”和饮水安全巩固",
+    "income_ok": "人均纯收入稳定超过监测收入标准", "expenses_ok": "大额刚性支出问题解决",
+}
+MIN_INSPECTORS = 2
+
+
+def verify_elimination(verification: dict[str, Any], min_measurements: int = 2,
+                       months_apart: int = 6) -> dict[str, Any]:
+    """Store the year's measurement taken on site, then check the four criteria on the household's records
+    (``monitoring.elimination``); the model sets how stable income must be. A village that approves what the
+    records do not support is refused on the note of each criterion not met, with the evidence."""
+    step = current_step()
+    household = _household()
+    households.record_measurement(step.session, household, verification, step.username, clock.now(),
+                                  _day(verification.get("visited_on"), "visited_on"))
+    result = elimination.verify(step.session, household, str(verification.get("method")), today(),
+                                min_measurements=int(min_measurements), months_apart=int(months_apart))
+    if verification.get("approved") and result.unmet:
+        raise InvalidData("核查结果不符合风险消除条件，不能认定为符合",
+                          {f"{c.key}_note": f"{c.title}：{c.evidence}" for c in result.unmet})
+    return result.as_dict()
+
+
+def review_warnings(method: str, min_months: int = 6) -> list[str]:
+    """What the county must confirm with a reason before approving (e.g. monitored fewer than ``min_months``);
+    the model keeps them as ``elimination_warnings`` (a function's name is never task data's)."""
+    return elimination.warnings(_household(), str(method), today(), min_months=int(min_months))
+
+
+def check_acceptance(acceptance: dict[str, Any]) -> None:
+    """At least two inspectors sign the checklist; a pass needs the head's signature and every criterion met."""
+    fields = {}
+    names = {str(name).strip() for name in acceptance.get("inspectors") or [] if str(name).strip()}
+    if len(names) < MIN_INSPECTORS:
+        fields["inspectors"] = f"验收人员至少{MIN_INSPECTORS}人，现有{len(names)}人"
+    if acceptance.get("approved"):
+        if acceptance.get("head_signed") is not True:
+            fields["head_signed"] = "户主未在验收表上签字，验收不能通过"
+        for key, title in ACCEPTANCE_VERDICTS.items():
+            if acceptance.get(key) is not True:
+                fields[key] = f"{title}未达到，验收不能通过"
+    if fields:
+        raise InvalidData("验收信息与验收结论不符", fields)
+
+
+def check_elimination_review(county_review: dict[str, Any], warnings: list[str]) -> None:
+    """Before the county approves: a household with several risk types has its focused review written down, and
+    each warning computed before the review is confirmed with a reason."""
+    if not county_review.get("approved"):
+        return
+    fields = {}
+    household = _household()
+    if len(household.risk_types or []) >= 2 and not str(county_review.get("focused_review") or "").strip():
+        risks = labels(current_step().session, "risk_type", include_retired=True)
+        named = "、".join(risks.get(r, r) for r in household.risk_types)
+        fields["focused_review"] = f"该户有{len(household.risk_types)}项风险类型（{named}），须填写重点审核情况"
+    if warnings and not str(county_review.get("warnings_reason") or "").strip():
+        fields["warnings_reason"] = "须说明确认理由：" + "；".join(str(w) for w in warnings)
+    if fields:
+        raise InvalidData("县级审定信息不全", fields)
+
+
+def mark_eliminated(marking: dict[str, Any]) -> list[str]:
+    """System marking (step 5): the household leaves monitoring with its method and day, kept in its status
+    history; returns the measures it received, as the annexes print them."""
+    step = current_step()
+    household = _household()
+    method, day = str(marking.get("method")), today()
+    fields = {}
+    if marking.get("annex7_collected") is not True:
+        fields["annex7_collected"] = "标注前须再次采集监测对象信息采集表（附件7）"
+    fields.update(elimination.marking_problems(step.session, household, method, day))
+    marked_on = _day(marking.get("marked_on"), "marked_on")
+    window = marking_windows.window_for(step.session, household.place_path, day)
+    if marked_on > day:
+        fields["marked_on"] = "风险消除日期不能晚于今天"
+    elif window is not None and not window.contains(marked_on):
+        fields["marked_on"] = f"风险消除日期应在本次标注窗口期内（{window.opens_on}至{window.closes_on}）"
+    elif "monitored_since" in elimination.marking_problems(step.session, household, method, marked_on):
+        fields["marked_on"] = "风险消除日期不能与识别纳入监测在同一个月"
+    if fields:
+        raise InvalidData("不能标注风险消除", fields)
+    status_history.record_change(step.session, household, MonitoringStatus.ELIMINATED, clock.now(), step.username,
+                                 method=method, instance_id=step.instance_id, on=marked_on)
+    return received(household)
+
+
+def _day(value: Any, field: str) -> date:
+    """A date a form gave (ISO); the form checks its format, a script may not."""
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidData("日期无效", {field: "应为日期，如 2026-09-15"}) from None
+
+
+
 FUNCTIONS: dict[str, Callable] = {
     "record_application": record_application,
     "record_visit": record_visit,
@@ -213,4 +313,9 @@ FUNCTIONS: dict[str, Callable] = {
     "mark_monitored": mark_monitored,
     "marking_window_open": marking_window_open,
     "marking_window_opens_on": marking_window_opens_on,
+    "verify_elimination": verify_elimination,
+    "review_warnings": review_warnings,
+    "check_acceptance": check_acceptance,
+    "check_elimination_review": check_elimination_review,
+    "mark_eliminated": mark_eliminated,
 }

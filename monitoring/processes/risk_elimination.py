@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from monitoring import elimination
 from monitoring.households import MONEY_FIELDS
 from monitoring.models import Household
 from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables, today_field
@@ -27,6 +28,9 @@ def _verification(household: Household, data: dict[str, Any], today: date) -> di
 
 DESCRIPTOR = ProcessDescriptor(
     key="risk_elimination",
+    household_case=True,
+    start_fields=frozenset({"method"}),  # found_on is the system's
+    check_start=elimination.check_start,  # monitored, not identified this month, a measure done for 帮扶消除 …
     steps=(
         Step("verification", "risk_elimination_verification.json", prefill=_verification),
         Step("appraisal", "risk_elimination_appraisal.json", prefill=today_field("meeting_date"),
