@@ -1,4 +1,4 @@
-"""Use cases on human tasks: complete (one or a batch), claim, unclaim."""
+"""Use cases on human tasks: complete (one or a batch), claim, unclaim; and what a waiting task's step sees."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from engine import audit, batch
+from engine import audit, batch, runtime
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import ProcessInstance, Task, TaskDraft, TaskState
-from engine.serialization import check_data_keys
+from engine.serialization import check_data_keys, load_state, to_plain_json
 
 BATCH_PROPERTY = batch.BATCH_PROPERTY
 
@@ -25,6 +25,18 @@ def visible_task(session: Session, task_id: str, actor: Actor) -> Task:
     if task is None or not actor.may_work_on(task.role, task.place_path, task.department):
         raise NotFound(f"task {task_id}")
     return task
+
+
+def waiting_data(engine: Engine, session: Session, task: Task) -> dict[str, Any]:
+    """The data the task's step sees while it waits, e.g. a multi-instance child's own item, which the case's
+    data does not hold; read without locking the case. Empty once the task no longer waits."""
+    if task.state != TaskState.READY:
+        return {}
+    instance = session.get(ProcessInstance, task.instance_id)
+    version = engine.versions.get(session, instance.version_id)
+    workflow = load_state(instance.state, version.spec, version.subprocess_specs, engine.script_engine)
+    found = runtime.human_task(workflow, task.id)
+    return to_plain_json(found.data) if found is not None else {}
 
 
 def _open_task(session: Session, task_id: str, actor: Actor) -> Task:

@@ -311,7 +311,47 @@ def record_progress(session: Session, actor: Actor, measure_id: int, data: dict[
                     today: date) -> Saved:
     """Status, day done, what was done and the amount of one measure, by those ``may_record_progress`` names
     (or the county reopening a closed measure with a reason)."""
-    measure = visible_measure(session, measure_id, actor)
+    return _record_progress(session, actor, visible_measure(session, measure_id, actor), data, at, today)
+
+
+def record_case_progress(session: Session, actor: Actor, household: Household, measure_id: Any,
+                         data: dict[str, Any], at: datetime, today: date) -> Saved:
+    """What a department's task of the household's assistance case records: ``record_progress``'s rule, for a
+    measure of that household only. A measure closed meanwhile (e.g. through the measure's page) with the same
+    values again is the task catching up: nothing is recorded twice. Refusals are bad data (422), as the task's."""
+    measure = session.get(Measure, measure_id) if isinstance(measure_id, int) else None
+    if measure is None or measure.household_id != household.id:
+        raise InvalidData("措施不属于本户", {"measure_id": "不是本户帮扶计划中的措施"})
+    if measure.status in CLOSED and _unchanged(measure, data):
+        return Saved(measure, plan_check(session, household))
+    if measure.status in CLOSED:
+        closed = f"该措施已于{_closed_on(measure)}登记为{STATUS_LABELS[measure.status]}"
+        raise InvalidData("措施已办结", {"status": f"{closed}，如需更正请由旗县在措施页说明理由后修改"})
+    if not may_record_progress(session, actor, measure):
+        raise InvalidData("只有该措施的牵头部门可以登记进展", {"status": "本措施的牵头部门已调整，请由现牵头部门办理"})
+    return _record_progress(session, actor, measure, data, at, today)
+
+
+def _unchanged(measure: Measure, data: dict[str, Any]) -> bool:
+    """The submitted progress says what the measure already records (dates as 2026-12-01, amounts as numbers)."""
+    current = {"status": measure.status, "done_on": measure.done_on.isoformat() if measure.done_on else None,
+               "result": measure.result or None, "amount": measure.amount}
+    submitted = {name: data.get(name) or None for name in current}
+    if submitted["amount"] is not None and current["amount"] is not None:
+        try:
+            submitted["amount"] = to_decimal(submitted["amount"], Measure.amount)
+        except ValueError:
+            return False
+    return submitted == current
+
+
+def _closed_on(measure: Measure) -> str:
+    day = measure.done_on or measure.updated_at.date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _record_progress(session: Session, actor: Actor, measure: Measure, data: dict[str, Any], at: datetime,
+                     today: date) -> Saved:
     unknown = sorted(set(data) - set(PROGRESS_FIELDS))
     if unknown:
         raise InvalidData("只能登记措施的进展", {name: "不能在此修改" for name in unknown})
@@ -354,6 +394,36 @@ def record_progress(session: Session, actor: Actor, measure_id: int, data: dict[
     return Saved(measure, plan_check(session, session.get(Household, measure.household_id)))
 
 
+# --- the assistance case (部门会商, then each lead department's task) ---------------------------------------------
+
+def open_measures(session: Session, household: Household) -> list[Measure]:
+    """The measures still to carry out: planned or in progress, oldest first."""
+    return list(session.execute(select(Measure).where(Measure.household_id == household.id,
+                                                      Measure.status.notin_(CLOSED)).order_by(Measure.id)).scalars())
+
+
+def measure_title(session: Session, measure: Measure) -> str:
+    """健康帮扶·家庭医生签约, as the plan and the tasks name a measure."""
+    category = labels(session, "assistance_measure", include_retired=True).get(measure.category, measure.category)
+    subtype = labels(session, subtype_list(measure.category), include_retired=True).get(measure.subtype,
+                                                                                        measure.subtype)
+    return f"{category}·{subtype}"
+
+
+def plan_to_carry_out(session: Session, household: Household) -> dict[str, Any]:
+    """The county confirms the plan after the departmental consultation: the open measures go to their lead
+    departments (the county's own where none leads), with the plan's warnings as they stand. A plan without an
+    open measure is refused: there would be nothing to carry out."""
+    measures = open_measures(session, household)
+    if not measures:
+        raise InvalidData("该户尚未制定帮扶措施", {"measures": "请先在农户页添加帮扶措施，再确认帮扶计划"})
+    check = plan_check(session, household)
+    return {"measures": [{"measure_id": m.id, "department": m.department, "title": measure_title(session, m)}
+                         for m in measures],
+            "warnings": [{"code": w.code, "message": w.message} for w in check.warnings],
+            "safety_net_household": check.safety_net_household}
+
+
 # --- documents ---------------------------------------------------------------------------------------------------
 
 def received(household: Household) -> list[str]:
@@ -365,7 +435,4 @@ def received(household: Household) -> list[str]:
     rows = session.execute(select(Measure).where(Measure.household_id == household.id,
                                                  Measure.status.in_((MeasureStatus.IN_PROGRESS, MeasureStatus.DONE)))
                            .order_by(Measure.id)).scalars().all()
-    categories = labels(session, "assistance_measure", include_retired=True)
-    return [f"{categories.get(m.category, m.category)}·"
-            f"{labels(session, subtype_list(m.category), include_retired=True).get(m.subtype, m.subtype)}"
-            f"（{STATUS_LABELS[m.status]}）" for m in rows]
+    return [f"{measure_title(session, m)}（{STATUS_LABELS[m.status]}）" for m in rows]

@@ -24,8 +24,9 @@ from monitoring.codelists import labels
 from monitoring.codes import check_selection
 from monitoring.documents import store
 from monitoring.documents.annexes import ANNEXES
-from monitoring.measures import received
-from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice
+from monitoring.measures import plan_to_carry_out, received, record_case_progress
+from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice, User
+from monitoring.places import actor_for
 from monitoring.rules import Assessment, assess, type_problems
 
 UNNAMED_STEP = "办理过程中"  # a step the case never had as a task: no code reaches the household either
@@ -162,6 +163,25 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
     household.monitored_since = since if isinstance(since, date) else date.fromisoformat(str(since))
     status_history.record_change(step.session, household, MonitoringStatus.MONITORED, clock.now(), step.username,
                                  instance_id=step.instance_id, on=household.monitored_since)
+
+
+# --- assistance (帮扶: 部门会商, then each lead department's task) ---------------------------------------------------
+
+def confirm_plan(plan: dict[str, Any]) -> dict[str, Any]:
+    """The county confirms the household's plan at the departmental consultation (``plan``: its date, the
+    departments present, a note): the measures each lead department carries out, and the plan's warnings."""
+    return plan_to_carry_out(current_step().session, _household())
+
+
+def record_measure_progress(measure_id: int, progress: dict[str, Any]) -> None:
+    """A department's task records what it did on a measure of the case's household: the rule of
+    PATCH /api/v1/measures/{id}, acting as the task's user. A field left empty keeps what the measure records."""
+    step = current_step()
+    user = step.session.execute(select(User).where(User.username == step.username)).scalar_one()
+    given = {name: progress.get(name) for name in ("status", "done_on", "result", "amount")
+             if progress.get(name) is not None}
+    record_case_progress(step.session, actor_for(step.session, user), _household(), measure_id, given, clock.now(),
+                         today())
 
 
 def issue_documents(kinds: list[str], step: str) -> None:
@@ -309,6 +329,8 @@ FUNCTIONS: dict[str, Callable] = {
     "compare_with_departments": compare_with_departments,
     "check_comparison_review": check_comparison_review,
     "check_votes": check_votes,
+    "confirm_plan": confirm_plan,
+    "record_measure_progress": record_measure_progress,
     "record_rejection": record_rejection,
     "mark_monitored": mark_monitored,
     "marking_window_open": marking_window_open,

@@ -1,9 +1,13 @@
-"""What a task's page and the API show its user beside the form: the values the form starts from and the evidence
-the decision rests on — both read the household's record, so only for users whose place opens it; a department on a
-task routed to it decides on its own work and starts from an empty form."""
+"""What a task's page and the API show its user beside the form: the values the form starts from, the evidence the
+decision rests on and the household's assistance plan. The household's record is open only to users whose place
+opens it; a department on a task routed to it decides on its own work: it starts from that work's record (a step
+the process marks ``own_work``, e.g. the measure it carries out) and sees that work, nothing else of the household.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,20 +15,67 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.models import ProcessInstance
-from monitoring import cases
+from monitoring import cases, measures, processes
+from monitoring.assistance_rules import PlanCheck
 from monitoring.evidence import Evidence, evidence_for
+from monitoring.models import Measure, MonitoringStatus
 from monitoring.permissions import sees_full_record
 from monitoring.prefill import prefill
+from monitoring.processes import assistance
+
+TaskData = Callable[[], Mapping[str, Any]]  # the waiting task's own data (a multi-instance child's item), read lazily
+
+
+def _no_task_data() -> Mapping[str, Any]:
+    return {}
 
 
 def starting_values(session: Session, actor: Actor, instance: ProcessInstance, bpmn_id: str, form_name: str | None,
-                    schema: dict[str, Any] | None, today: date) -> dict[str, Any]:
+                    schema: dict[str, Any] | None, today: date, task_data: TaskData = _no_task_data) -> dict[str, Any]:
     """What the task's form starts from: what the system already knows of the household and the case."""
-    if not sees_full_record(actor):
+    own_work = _own_work(instance, bpmn_id)
+    if not sees_full_record(actor) and not own_work:
         return {}
-    return prefill(cases.household_of(session, instance), bpmn_id, form_name, schema, instance.data or {}, today)
+    data = {**(instance.data or {}), **(task_data() if own_work else {})}
+    return prefill(cases.household_of(session, instance), bpmn_id, form_name, schema, data, today)
 
 
 def decision_evidence(session: Session, actor: Actor, instance: ProcessInstance, today: date) -> Evidence | None:
     """What the decision rests on (``monitoring.evidence``), or None for a user who may not read the record."""
     return evidence_for(session, instance, today) if sees_full_record(actor) else None
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The assistance plan beside a task: the whole plan with its warnings at the consultation (to add measures
+    while the task is open), the one measure a carry-out task is about."""
+
+    household_id: int
+    measures: list[Measure]
+    check: PlanCheck | None  # None beside a department's task: the plan's warnings are the county's
+    may_add: bool
+    statuses: Mapping[str, str]
+
+
+def assistance_plan(session: Session, actor: Actor, instance: ProcessInstance, bpmn_id: str,
+                    task_data: TaskData = _no_task_data) -> PlanView | None:
+    """The plan the task works on, as the actor may read it; None for a task of no plan."""
+    if instance.process_key != assistance.DESCRIPTOR.key:
+        return None
+    household = cases.household_of(session, instance)
+    if household is None:
+        return None
+    if bpmn_id == assistance.PLAN_STEP and sees_full_record(actor):
+        return PlanView(household.id, measures.measures_of(session, actor, household.id),
+                        measures.plan_check(session, household),
+                        measures.may_edit_plan(actor) and household.monitoring_status == MonitoringStatus.MONITORED,
+                        measures.STATUS_LABELS)
+    if bpmn_id in assistance.CARRY_OUT_STEPS:
+        measure = assistance.carried_out(household, dict(task_data()))
+        return PlanView(household.id, [measure] if measure else [], None, False, measures.STATUS_LABELS)
+    return None
+
+
+def _own_work(instance: ProcessInstance, bpmn_id: str) -> bool:
+    step = processes.descriptor(instance.process_key).step(bpmn_id)
+    return step is not None and step.own_work

@@ -43,6 +43,8 @@ class Step:
     form: str | None = None  # the form file it shows
     answers: str | None = None  # the case-data key its answers are kept under, when not the step's id
     prefill: Prefill | None = None  # what the household record puts into its form
+    own_work: bool = False  # a department's own work (routed to it): its prefill reads only that work's record,
+    # so the department starts from it too, though the household's record is not open to it
     annexes: tuple[str, ...] = ()  # the household's annexes it issues
     notice: NoticeStage | None = None  # the notice it posts
 

@@ -52,8 +52,8 @@ def parent_case(steps: Steps, actors) -> int:
 
 
 def instance_counts(steps: Steps) -> dict[str, int]:
-    rows = steps.session.execute(select(ProcessInstance.process_key, func.count()).group_by(ProcessInstance.process_key))
-    return dict(rows.all())
+    key = ProcessInstance.process_key
+    return dict(steps.session.execute(select(key, func.count()).group_by(key)).all())
 
 
 def events(steps: Steps, instance_id: int) -> list[AuditEvent]:
@@ -179,5 +179,6 @@ def test_deploy_warns_while_the_follow_up_is_not_deployed(steps, actors):
     steps.deploy("follow_up_child.bpmn")
     again = steps.run(deploy, [SourceFile("follow_up_parent.bpmn", PARENT.encode())], actors["designer"])
 
-    assert before.created and before.warnings == ("后续流程“follow_up_child”尚未部署: 发起它的步骤将失败, 请先部署该流程",)
+    assert before.created
+    assert before.warnings == ("后续流程“follow_up_child”尚未部署: 发起它的步骤将失败, 请先部署该流程",)
     assert not again.created and again.warnings == ()

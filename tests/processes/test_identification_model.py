@@ -119,7 +119,7 @@ class FakeDomain:
     def functions(self) -> dict[str, Any]:
         names = ["record_application", "record_visit", "record_authorization", "issue_documents", "post_notice",
                  "issue_notice_document", "compare_with_departments", "check_comparison_review", "record_rejection",
-                 "mark_monitored", "check_votes"]
+                 "mark_monitored", "check_votes", "start_process"]
         return {name: self._recorded(name) for name in names}
 
     def _recorded(self, name: str) -> Any:
@@ -172,6 +172,9 @@ class FakeDomain:
 
     def _mark_monitored(self, monitoring_type: str, risk_types: list[str], since: str, type_reason: str | None) -> None:
         return None
+
+    def _start_process(self, key: str, data: dict[str, Any] | None = None) -> None:
+        """The engine starts the follow-up case (tests/engine/test_follow_ups.py); the fake keeps only the call."""
 
 
 class Case:
@@ -455,6 +458,7 @@ def test_the_happy_path_from_application_to_monitoring(model):
         ("post_notice", ("identification_second", 5)),
         ("issue_notice_document", (2, "county_review")),
         ("mark_monitored", ("marginal", ["illness", "labour_shortage"], "2026-03-31", None)),
+        ("start_process", ("assistance",)),  # the county's departmental consultation follows the entry
     ]
     data = case.data
     assert data["applied_on"] == "2026-03-03"
@@ -525,7 +529,7 @@ def test_a_rejection_at_any_step_ends_with_the_reason_told_to_the_household(mode
     reject(case)
     assert case.end == "end_rejected"
     assert domain.called("record_rejection") == [(step, reason)]
-    assert domain.called("mark_monitored") == []
+    assert domain.called("mark_monitored") == [] and domain.called("start_process") == []
     assert case.data["rejected_step"] == step and case.data["rejection_reason"] == reason
 
 

@@ -29,12 +29,13 @@ def forms_dir():
 
 @pytest.fixture
 def world(api, session, create_user):
-    """The identification process deployed, an income line of 8900 yuan for 2026, department users."""
+    """The identification process deployed with assistance, the case its entry starts, an income line of 8900 yuan
+    for 2026, department users."""
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", headers={**designer.headers,
-                                    "Content-Type": "application/xml"},
-                                    data=(ROOT / "processes" / "identification.bpmn").read_bytes())
-    assert response.status_code == 201, response.json
+    for name in ("assistance.bpmn", "identification.bpmn"):
+        response = designer.client.post("/api/v1/process-models", data=(ROOT / "processes" / name).read_bytes(),
+                                        headers={**designer.headers, "Content-Type": "application/xml"})
+        assert response.status_code == 201, response.json
     for year in (2026, 2027):
         thresholds.set_threshold(session, thresholds.INCOME_LINE, "150000000000", year, 8900, "test",
                                  datetime(2026, 1, 1, tzinfo=CST))

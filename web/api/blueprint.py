@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
@@ -141,10 +142,12 @@ def get_task(task_id: str):
     instance = instances.visible_instance(db.session, row.instance_id, current_actor())
     form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
     actor, today = current_actor(), engine().today()
-    initial = task_context.starting_values(db.session, actor, instance, row.bpmn_id, row.form, form, today)
+    waiting = functools.cache(lambda: tasks.waiting_data(engine(), db.session, row))
+    initial = task_context.starting_values(db.session, actor, instance, row.bpmn_id, row.form, form, today, waiting)
     evidence = task_context.decision_evidence(db.session, actor, instance, today)
+    plan = task_context.assistance_plan(db.session, actor, instance, row.bpmn_id, waiting)
     return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial,
-                    "evidence": evidence.as_dict() if evidence else {}})
+                    "evidence": evidence.as_dict() if evidence else {}, **({"plan": views.plan(plan)} if plan else {})})
 
 
 @api.post("/tasks/<task_id>/claim")

@@ -7,33 +7,18 @@ from typing import Any
 from flask import jsonify, request
 
 from monitoring import measures
-from monitoring.assistance_rules import PlanCheck
-from monitoring.models import Measure
 from web.api import paging
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
 from web.api.parsing import json_body
-from web.api.views import iso
+from web.api.views import measure_body, plan_check_body
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 
 
-def measure_body(m: Measure) -> dict[str, Any]:
-    return {"id": m.id, "household_id": m.household_id, "category": m.category, "subtype": m.subtype,
-            "content": m.content, "department": m.department, "responsible": m.responsible,
-            "start_on": iso(m.start_on), "end_on": iso(m.end_on),
-            "amount": float(m.amount) if m.amount is not None else None, "status": m.status,
-            "done_on": iso(m.done_on), "result": m.result}
-
-
 def _saved_body(saved: measures.Saved) -> dict[str, Any]:
-    return {**measure_body(saved.measure), **_check_body(saved.check)}
-
-
-def _check_body(check: PlanCheck) -> dict[str, Any]:
-    return {"warnings": [{"code": w.code, "message": w.message} for w in check.warnings],
-            "safety_net_household": check.safety_net_household}
+    return {**measure_body(saved.measure), **plan_check_body(saved.check)}
 
 
 @api.get("/households/<int:household_id>/measures")

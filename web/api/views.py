@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,12 +11,34 @@ from engine import queries
 from engine.assignment import Actor
 from engine.models import ProcessInstance, ProcessVersion, Task
 from monitoring import department_access
+from monitoring.assistance_rules import PlanCheck
 from monitoring.cases import household_of
 from monitoring.id_number import mask_id_numbers_in
+from monitoring.models import Measure
+from monitoring.task_context import PlanView
 
 
-def iso(value: datetime | None) -> str | None:
+def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def measure_body(m: Measure) -> dict[str, Any]:
+    return {"id": m.id, "household_id": m.household_id, "category": m.category, "subtype": m.subtype,
+            "content": m.content, "department": m.department, "responsible": m.responsible,
+            "start_on": iso(m.start_on), "end_on": iso(m.end_on),
+            "amount": float(m.amount) if m.amount is not None else None, "status": m.status,
+            "done_on": iso(m.done_on), "result": m.result}
+
+
+def plan_check_body(check: PlanCheck) -> dict[str, Any]:
+    return {"warnings": [{"code": w.code, "message": w.message} for w in check.warnings],
+            "safety_net_household": check.safety_net_household}
+
+
+def plan(view: PlanView) -> dict[str, Any]:
+    """The assistance plan beside a task (``monitoring.task_context``): its measures, and its warnings where shown."""
+    return {"household_id": view.household_id, "measures": [measure_body(m) for m in view.measures],
+            "may_add": view.may_add, **(plan_check_body(view.check) if view.check else {})}
 
 
 def process_model(version: ProcessVersion) -> dict[str, Any]:

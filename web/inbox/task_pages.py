@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, render_template
@@ -30,10 +31,17 @@ class Work:
     household: Household | None
     schema: dict[str, Any] | None
     draft: TaskDraft | None  # what this user saved of the form
+    _waiting: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def ready(self) -> bool:
         return self.task.state == TaskState.READY
+
+    def waiting_data(self) -> Mapping[str, Any]:
+        """The task's own data as its step sees it (a multi-instance child's item), read once per page."""
+        if self._waiting is None:
+            self._waiting = tasks.waiting_data(engine(), db.session, self.task)
+        return self._waiting
 
 
 def open_work(session: Session, task_id: str, actor: Actor) -> Work:
@@ -55,7 +63,7 @@ def initial_values(session: Session, work: Work) -> dict[str, Any]:
     if work.draft is not None:
         return work.draft.data
     return task_context.starting_values(session, g.actor, work.instance, work.task.bpmn_id, work.task.form,
-                                          work.schema, engine().today())
+                                          work.schema, engine().today(), work.waiting_data)
 
 
 def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = None,
@@ -63,7 +71,9 @@ def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = N
     return render_template("inbox/task.html", work=work, **_form(work.schema, values, errors, raw),
                            now=engine().now(), batchable=batchable(work),
                            evidence=task_context.decision_evidence(db.session, g.actor, work.instance,
-                                                                    engine().today())), 422 if errors else 200
+                                                                    engine().today()),
+                           plan=task_context.assistance_plan(db.session, g.actor, work.instance, work.task.bpmn_id,
+                                                             work.waiting_data)), 422 if errors else 200
 
 
 def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[str, str] | None,
