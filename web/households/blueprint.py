@@ -99,7 +99,7 @@ def detail(household_id: int):
 
 
 def _detail_page(household_id: int, refused: Refusal | None = None) -> str | tuple[str, int]:
-    """The page; ``refused``: a form of it was refused, shown again at that form with what was typed (422)."""
+    """The page; ``refused``: a form of it was refused, shown again at that form with what was typed."""
     household = domain.visible_household(db.session, household_id, g.actor)
     if not sees_full_record(g.actor):  # a department, through a hit on its data: that hit and no personal details
         return render_template("households/linked.html", h=household,
@@ -120,7 +120,7 @@ def _detail_page(household_id: int, refused: Refusal | None = None) -> str | tup
         methods=labels(db.session, "elimination_method"), may_revert=may_revert(g.actor, household),
         refused=refused or Refusal(""),
     )
-    return (page, 422) if refused else page
+    return (page, refused.status) if refused else page
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ class Refusal:
     values: dict[str, str] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    status: int = 422  # 409 when the household's state forbids it (a case already open, not eliminated)
 
 
 @households.post("/<int:household_id>/cases")
@@ -172,7 +173,7 @@ def start_elimination(household_id: int):
     except InvalidData as exc:
         return _detail_page(household_id, Refusal("elimination", {"method": method}, exc.fields, str(exc)))
     except Conflict as exc:
-        return _detail_page(household_id, Refusal("elimination", {"method": method}, message=str(exc)))
+        return _detail_page(household_id, Refusal("elimination", {"method": method}, message=str(exc), status=409))
     flash("已发起风险消除，请继续办理", "success")
     if task_id is None:
         return redirect(url_for("cases.detail", instance_id=instance_id))
@@ -193,6 +194,6 @@ def revert(household_id: int):
     except InvalidData as exc:
         return _detail_page(household_id, Refusal("reversal", {"reason": reason}, exc.fields, str(exc)))
     except Conflict as exc:
-        return _detail_page(household_id, Refusal("reversal", {"reason": reason}, message=str(exc)))
+        return _detail_page(household_id, Refusal("reversal", {"reason": reason}, message=str(exc), status=409))
     flash("已回退风险消除，该户重新作为监测对象", "success")
     return redirect(url_for("households.detail", household_id=household_id, _anchor="monitoring-title"))
