@@ -13,6 +13,7 @@ from engine import timers
 from monitoring import thresholds
 from tests.conftest import CST
 from tests.monitoring.test_annexes import page_one_of, render
+from tests.web.pages.conftest import PageClient
 from tests.web.test_batch_decisions import batch
 from tests.web.test_identification import (  # noqa: F401  (fixtures)
     APPRAISAL,
@@ -406,3 +407,25 @@ def test_a_township_rejection_keeps_the_household_monitored_and_tells_it_why(api
     assert record["monitoring"]["status"] == "monitored"
     assert [(f["step"], f["reason"]) for f in record["feedback"]] == [("乡镇验收审核", "务工收入不稳定，继续帮扶")]
     assert 5 in {d["annex"] for d in zhen.get(f"/instances/{case}/documents").json}
+
+
+# --- on the task page -----------------------------------------------------------------------------------------------
+
+def test_the_township_names_its_inspectors_one_a_line_on_the_task_page(api, clock, app):
+    (household,) = assisted(api, clock, "乌力吉")
+    at(clock, "2026-09-02")
+    case = begin(api, household)["id"]
+    through_first_notice(api, clock, case)
+    url = f"/tasks/{api('zhen').task(case, 'acceptance')['id']}"
+    browser = PageClient(app, "zhen")
+    assert "每行填写一人" in browser.get(url).text
+    answers = {"action": "submit", "accepted_on": "2026-09-08", "inspectors": "王镇长\r\n 刘干事 \r\n\r\n",
+               **dict.fromkeys(("head_signed", "measures_ok", "guarantees_ok", "income_ok", "expenses_ok", "approved"),
+                               "true")}
+    single = browser.post(url, {**answers, "inspectors": "王镇长"})
+    assert single.status_code == 422
+    assert '<div class="field-error" id="e-inspectors" role="alert">验收人员至少2人，现有1人</div>' in single.text
+    assert ">王镇长</textarea>" in single.text
+    done = browser.post(url, answers)
+    assert done.status_code == 302, done.text
+    assert api("zhen").get(f"/instances/{case}").json["data"]["acceptance"]["inspectors"] == ["王镇长", "刘干事"]

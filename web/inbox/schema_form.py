@@ -24,7 +24,7 @@ class Field:
     """One input as the template draws it."""
 
     path: str
-    kind: str  # text | textarea | date | integer | number | choice | multi | yesno | file | items
+    kind: str  # text | textarea | date | integer | number | choice | multi | lines | yesno | file | items
     title: str
     hint: str = ""
     required: bool = False
@@ -48,7 +48,9 @@ def _kind(schema: dict[str, Any]) -> str:
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items", {})
-        return "items" if items.get("type") == "object" else "multi"
+        if items.get("type") == "object":
+            return "items"
+        return "multi" if "oneOf" in items or "enum" in items else "lines"  # free texts: one a line
     if kind == "boolean":
         return "yesno"
     if kind in ("integer", "number"):
@@ -80,6 +82,8 @@ def build_fields(schema: dict[str, Any], values: dict[str, Any] | None, errors: 
         elif kind == "multi":
             item.options = _options(sub.get("items", {}))
             item.value = value if isinstance(value, list) else []
+        elif kind == "lines":
+            item.value = "\n".join(str(v) for v in value) if isinstance(value, list) else value
         elif kind == "choice":
             item.options = _options(sub)
         elif kind == "items":
@@ -133,6 +137,8 @@ class Submission:
             return self._rows(schema["items"], path, report)
         if kind == "multi":
             return [v for v in self.form.getlist(path) if v] or None
+        if kind == "lines":
+            return [line.strip() for line in self.form.get(path, "").splitlines() if line.strip()] or None
         if kind == "file":
             chosen = self.uploaded.get(path) or self.form.get(path) or None
             if chosen is not None and row_id(chosen) is None:
