@@ -188,7 +188,7 @@ def notice_text(session, kind, notice_id):
 
 # --- the way out --------------------------------------------------------------------------------------------------
 
-def test_a_village_batch_of_two_leaves_monitoring_by_assistance(api, clock, session):
+def test_a_village_batch_of_two_leaves_monitoring_by_assistance(api, clock, session, app):
     households = assisted(api, clock, "巴特尔", "乌云")
     at(clock, "2026-09-02")  # six months after the March measurement: income stable; September: a marking window
     cun, zhen, qi = api("cun"), api("zhen"), api("qi")
@@ -235,6 +235,8 @@ def test_a_village_batch_of_two_leaves_monitoring_by_assistance(api, clock, sess
         assert ended(api, case) == ["end_eliminated"]
         printed = {d["annex"] for d in qi.get(f"/instances/{case}/documents").json}
         assert {4, 5, 6, 7} <= printed
+    page = PageClient(app, "qi").get(f"/cases/{cases[0]}")  # scanned for codes and English like every page
+    assert page.status_code == 200 and "四项标准核实结果" in page.text and "系统标注" in page.text
 
 
 def test_natural_elimination_needs_no_measure_and_no_stable_income_but_both_notices(api, clock, session):

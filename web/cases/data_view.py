@@ -32,7 +32,7 @@ CODE_LISTS = {"channel": "channel", "suggested_type": "monitoring_type", "monito
               "risk_types": "risk_type"}
 STEP_VALUED = {"rejected_step"}  # values are BPMN step ids
 FIELD_VALUED = {"guarantee_problems"}  # values are names of form fields
-HIDDEN = {"household_id", "exclusion", "dataset"}  # shown elsewhere, or codes beside their labels
+HIDDEN = {"household_id", "exclusion", "dataset", "key", "unmet"}  # shown elsewhere, or codes beside their labels
 _SECRET = re.compile(r"password|secret|token|^_", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
