@@ -23,7 +23,7 @@ from monitoring.cases import household_id_of
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
 from monitoring.documents import store
-from monitoring.documents.annexes import ANNEXES
+from monitoring.documents.annexes import ANNEXES, cn_date
 from monitoring.measures import plan_to_carry_out, received, record_case_progress
 from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice, User
 from monitoring.places import actor_for
@@ -300,7 +300,8 @@ def mark_eliminated(marking: dict[str, Any]) -> list[str]:
     if marked_on > day:
         fields["marked_on"] = "风险消除日期不能晚于今天"
     elif window is not None and not window.contains(marked_on):
-        fields["marked_on"] = f"风险消除日期应在本次标注窗口期内（{window.opens_on}至{window.closes_on}）"
+        span = f"{cn_date(window.opens_on)}至{cn_date(window.closes_on)}"
+        fields["marked_on"] = f"风险消除日期应在本次标注窗口期内（{span}）"
     elif "monitored_since" in elimination.marking_problems(step.session, household, method, marked_on):
         fields["marked_on"] = "风险消除日期不能与识别纳入监测在同一个月"
     if fields:
@@ -316,7 +317,6 @@ def _day(value: Any, field: str) -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InvalidData("日期无效", {field: "应为日期，如 2026-09-15"}) from None
-
 
 
 FUNCTIONS: dict[str, Callable] = {

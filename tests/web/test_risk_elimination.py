@@ -82,8 +82,8 @@ def register(api, head, labour_skill="ordinary"):
     return response.json
 
 
-def identified(api, clock, *heads, labour_skill="ordinary"):
-    """Households found in March 2026, each monitored from 14 March as 突发严重困难户 for illness."""
+def identified(api, clock, *heads, labour_skill="ordinary", risk_types=("illness",)):
+    """Households found in March 2026, each monitored from 14 March as 突发严重困难户 (for illness)."""
     cun, zhen, qi = api("cun"), api("zhen"), api("qi")
     households = [register(api, head, labour_skill) for head in heads]
     cases = [start(cun, household, "cadre_screening")["id"] for household in households]
@@ -98,7 +98,7 @@ def identified(api, clock, *heads, labour_skill="ordinary"):
                                             "reply_reference": "达旗乡振字〔2026〕12号"})
     assert sweep(clock) == len(cases)
     for case in cases:
-        entry = form_data(qi, case, "entry", risk_types=["illness"])
+        entry = form_data(qi, case, "entry", risk_types=list(risk_types))
         assert entry["monitoring_type"] == "sudden"
         qi.complete(case, "entry", entry)
     assert all(monitoring(api, h)["since"] == "2026-03-14" for h in households)
@@ -240,7 +240,7 @@ def test_a_village_batch_of_two_leaves_monitoring_by_assistance(api, clock, sess
 
 
 def test_natural_elimination_needs_no_measure_and_no_stable_income_but_both_notices(api, clock, session):
-    (household,) = identified(api, clock, "苏和")
+    (household,) = identified(api, clock, "苏和", risk_types=("illness", "unstable_employment"))
     at(clock, "2026-06-01")  # under three months on, one measurement since: no matter for a natural elimination
     case = begin(api, household, method="natural")["id"]
     checked = verify(api, case, measures_note="子女已就业，赡养能力恢复，风险自然消除")
@@ -251,7 +251,11 @@ def test_natural_elimination_needs_no_measure_and_no_stable_income_but_both_noti
     zhen.complete(case, "acceptance", form_data(zhen, case, "acceptance", **ACCEPTED))
     qi = api("qi")
     assert qi.get(f"/instances/{case}").json["data"]["elimination_warnings"] == []
-    qi.complete(case, "county_review", APPROVED)
+    refused = qi.complete(case, "county_review", APPROVED, status=422)
+    assert refused["error"]["fields"] == {
+        "focused_review": "该户有2项风险类型（因病、因务工就业不稳），须填写重点审核情况"}
+    qi.complete(case, "county_review", {**APPROVED, "focused_review": "因病、务工两项风险逐项核实均已消除"})
+    assert qi.get(f"/instances/{case}").json["data"]["county_review"]["focused_review"]
     assert sweep(clock) == 1
     done = qi.complete(case, "marking", form_data(qi, case, "marking", annex7_collected=True))
     assert done["status"] == "completed" and done["data"]["marking"]["measures"] == []
@@ -336,7 +340,7 @@ def test_a_county_without_a_window_ahead_is_looked_at_daily_until_it_sets_one(ap
     assert qi.task(case, "marking")
 
 
-def test_marking_is_refused_without_annex_7_collected_again(api, clock):
+def test_marking_is_refused_without_annex_7_collected_again_or_on_a_day_outside_the_window(api, clock):
     (household,) = assisted(api, clock, "阿拉坦")
     at(clock, "2026-09-02")
     case = begin(api, household)["id"]
@@ -344,6 +348,10 @@ def test_marking_is_refused_without_annex_7_collected_again(api, clock):
     qi = api("qi")
     refused = qi.complete(case, "marking", form_data(qi, case, "marking", annex7_collected=False), status=422)
     assert refused["error"]["fields"] == {"annex7_collected": "标注前须再次采集监测对象信息采集表（附件7）"}
+    for marked_on, why in (("2026-09-15", "风险消除日期不能晚于今天"),
+                           ("2026-08-31", "风险消除日期应在本次标注窗口期内（2026年9月1日至2026年9月30日）")):
+        refused = qi.complete(case, "marking", {"annex7_collected": True, "marked_on": marked_on}, status=422)
+        assert refused["error"]["fields"] == {"marked_on": why}
     assert monitoring(api, household)["status"] == "monitored" and qi.task(case, "marking")
 
 
