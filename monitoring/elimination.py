@@ -82,8 +82,24 @@ def check_start(session: Session, household: Household, data: dict[str, Any], to
         fields["measures"] = "帮扶消除须至少有一项已完成的帮扶措施，该户尚无已完成的措施"
     if plan_check(session, household).safety_net_household:
         fields["labour_capacity"] = SAFETY_NET_REFUSAL
+    closed = _marking_closed(session, household, today)
+    if closed:
+        fields["marking_window"] = closed
     if fields:
         raise InvalidData("该农户现在不能发起风险消除", fields)
+
+
+def _marking_closed(session: Session, household: Household, today: date) -> str | None:
+    """Marking closed with no window open today and none set ahead: a case started now could never be marked.
+
+    Outside a window with one ahead (the default: every quarter's last month) the case starts and waits at its
+    marking step; only a place whose windows have all passed refuses the start (api.md's "window closed").
+    """
+    if marking_windows.window_for(session, household.place_path, today) is not None:
+        return None
+    if marking_windows.next_opening(session, household.place_path, today) is not None:
+        return None
+    return "标注窗口期已关闭，且本地尚未设置下一个窗口期，发起后无法标注；请旗县或盟市先设置窗口期"
 
 
 # --- the four criteria -------------------------------------------------------------------------------------------

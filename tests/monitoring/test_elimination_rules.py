@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from engine.errors import InvalidData
-from monitoring import elimination, households, thresholds
+from monitoring import elimination, households, marking_windows, thresholds
 from monitoring.id_number import check_digit
 from monitoring.models import Household, Measure, MeasurementHistory
 from tests.conftest import CST
@@ -122,6 +122,23 @@ def test_only_a_monitored_household_and_a_known_method(session, actors, engine, 
     for wrong in ("by_assistance", None, 1):
         assert refusal(session, household, engine.today(), method=wrong) == {
             "method": "消除方式应为assisted（帮扶消除）或natural（自然消除）"}
+
+
+def test_a_start_is_refused_only_when_marking_is_closed_with_no_window_ahead(session, actors, engine, clock):
+    """Outside a window with one ahead the case starts and waits at its marking step; a county whose windows have
+    all passed refuses the start (api.md: "marking window closed"), since such a case could never be marked."""
+    household = make_household(session, actors)
+    clock.set(at(date(2026, 11, 12)))  # outside the default window, December's ahead
+    elimination.check_start(session, household, {"method": "natural"}, engine.today())
+    marking_windows.add_window(session, actors["county"], {"place": COUNTY, "opens_on": "2026-11-01",
+                                                           "closes_on": "2026-11-10"}, clock.now())
+    session.commit()
+    assert refusal(session, household, engine.today(), method="natural") == {
+        "marking_window": "标注窗口期已关闭，且本地尚未设置下一个窗口期，发起后无法标注；请旗县或盟市先设置窗口期"}
+    marking_windows.add_window(session, actors["county"], {"place": COUNTY, "opens_on": "2027-03-01",
+                                                           "closes_on": "2027-03-31"}, clock.now())
+    session.commit()
+    elimination.check_start(session, household, {"method": "natural"}, engine.today())
 
 
 def test_every_broken_rule_is_named_at_once(session, actors, engine, clock):
