@@ -67,6 +67,9 @@ GUARANTEES = {
     "unsafe_house": ("住房安全", "唯一住房受损或为危房", "住房安全有保障"),
     "unsafe_water": ("饮水安全", "饮水水质、水量、方便程度或保证率不达标", "饮水安全达标"),
 }
+CRITERION_KEYS = ("measures", "guarantees", "income", "expenses")  # as monitoring.elimination names them
+VERIFICATION_RESULT = "verification_result"  # the case-data record of the four criteria checked on site
+MIN_INSPECTORS = 2  # signature lines printed even before the inspectors are named
 ELIMINATION_CRITERIA = (  # §四(二)1, in the policy's words
     "根据返贫致贫风险落实针对性帮扶措施",
     "“三保障”及饮水安全持续巩固（参加基本医疗保险、义务教育阶段无因经济困难辍学学生、实现住房安全和饮水安全）",
@@ -193,17 +196,69 @@ def _annex1(session: Session, household: Household, label: _Labels) -> dict[str,
 
 
 def _annex5(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
-    """The acceptance checklist: each criterion of §6 with what the record says; the verdict is the inspectors'."""
+    """The acceptance checklist: each criterion of §6 with its evidence — as the elimination case's check on site
+    found it when the household has one, else as the records show — the township's verdict on each, the income
+    after elimination by source, the inspectors and the head who sign."""
+    described, step = _issuing("annex5")
+    data = _latest_case_data(session, household.id, described.key)
+    found = _record(data, VERIFICATION_RESULT)
+    notes = _record(data, described.variables.measurement)
+    verdict = _record(data, step.answers_key)
+    checked = {c.get("key"): c for c in found.get("criteria") or [] if isinstance(c, dict)}
+    recorded = _recorded_evidence(session, household, label)
+    criteria = []
+    for key, standard, on_record in zip(CRITERION_KEYS, ELIMINATION_CRITERIA, recorded, strict=True):
+        evidence = [str(checked[key].get("evidence") or "")] if key in checked else on_record
+        note = notes.get(f"{key}_note")
+        criteria.append({"standard": standard, "evidence": [*evidence, *([f"核查说明：{note}"] if note else [])],
+                         "met": _flag(checked.get(key, {}), "met"), "accepted": _flag(verdict, f"{key}_ok")})
+    measurement = _measurement_of(household, found.get("year"))
+    inspectors = [str(name) for name in verdict.get("inspectors") or [] if isinstance(name, str) and name.strip()]
+    return {**_household_context(session, household, label), "criteria": criteria,
+            "method": label("elimination_method", found.get("method") or data.get("method")),
+            "income": _income(measurement, household.size) if measurement else None,
+            "acceptance": {"approved": _flag(verdict, "approved"),
+                           "opinion": str(verdict.get("opinion") or ""), "reason": str(verdict.get("reason") or ""),
+                           "accepted_on": _cn_iso(verdict.get("accepted_on")),
+                           "inspectors": inspectors + [""] * max(0, MIN_INSPECTORS - len(inspectors)),
+                           "head_signed": verdict.get("head_signed") is True}}
+
+
+def _flag(record: dict[str, Any], key: str) -> bool | None:
+    """A yes/no answer of a record; None when it was not given (the paper then leaves both boxes empty)."""
+    value = record.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def _recorded_evidence(session: Session, household: Household, label: _Labels) -> list[list[str]]:
+    """Each criterion's evidence as the household's records show it (no elimination case has checked it yet)."""
     latest = _latest(household)
-    evidence = [
+    return [
         [f"风险类型：{label.joined('risk_type', household.risk_types) or '—'}",
          f"已落实帮扶措施：{'、'.join(received(household)) or '—'}"],
         [f"{g['field']}：{g['finding']}" for g in _guarantees(latest)],
         [_income_finding(session, household, m) for m in household.measurements] or ["收入：未采集"],
         [_expense_finding(session, household, latest)] if latest else ["刚性支出：未采集"],
     ]
-    return {**_household_context(session, household, label),
-            "criteria": [{"standard": s, "evidence": e} for s, e in zip(ELIMINATION_CRITERIA, evidence, strict=True)]}
+
+
+def _measurement_of(household: Household, year: Any) -> Measurement | None:
+    """The year's measurement the check on site read, else the latest: the income after elimination."""
+    return next((m for m in household.measurements if m.year == year), None) or _latest(household)
+
+
+def _issuing(kind: str) -> tuple[processes.ProcessDescriptor, processes.Step]:
+    """The process and step that issue annex ``kind`` (ones that declare nothing when no process does)."""
+    return next(((d, s) for d in processes.REGISTRY.values() for s in d.steps if kind in s.annexes),
+                (processes.NO_PROCESS, processes.Step("")))
+
+
+def _latest_case_data(session: Session, household_id: int, process: str) -> dict[str, Any]:
+    """The data of the household's latest case of ``process`` ({} when it has none)."""
+    data = session.execute(select(ProcessInstance.data).where(
+        ProcessInstance.business_key == business_key(household_id), ProcessInstance.process_key == process)
+        .order_by(ProcessInstance.id.desc()).limit(1)).scalar() if process else None
+    return data if isinstance(data, dict) else {}
 
 
 def _income_finding(session: Session, household: Household, measurement: Measurement) -> str:
@@ -341,7 +396,7 @@ def _reply_references(cases: list[dict[str, Any]], label: _Labels, variables: pr
     return {"reply_references": "、".join(dict.fromkeys(r for r in references if r))}
 
 
-NOTICE_EXTRAS = {"annex2": _meeting, "annex3": _reply_references, "annex6": _reply_references}
+NOTICE_EXTRAS = {"annex2": _meeting, "annex3": _reply_references, "annex4": _meeting, "annex6": _reply_references}
 
 
 def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[str, Any]:
