@@ -92,6 +92,38 @@ def households(villages: list[str], count: int, year: int, seed: int = 2026) -> 
     return result
 
 
+def steady_households(village: str, count: int, year: int, seed: int, able_to_work: bool = True) -> list[DemoHousehold]:
+    """Households earning well above the income line (12,000–16,000 yuan a head) with no large expense yet: a
+    medical bill at identification makes them 突发严重困难户, and once it is paid they may leave monitoring.
+    ``able_to_work`` False: every member has lost labour capacity (整户无劳动能力)."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    result = []
+    skill = "ordinary" if able_to_work else "lost"
+    for _ in range(count):
+        head_born = date(1960, 1, 1) + timedelta(days=rng.randint(0, 365 * 25))
+        members = [_person(rng, village[:6], "head", head_born, False, used),
+                   _person(rng, village[:6], "spouse", head_born + timedelta(days=rng.randint(-900, 900)), True, used)]
+        if rng.random() < 0.6:
+            child_born = head_born + timedelta(days=rng.randint(365 * 22, 365 * 30))
+            members.append(_person(rng, village[:6], "son", child_born, False, used))
+        for member in members:
+            member.update(labour_skill=skill, health=["healthy"])
+        per_capita = rng.randint(12000, 16000)
+        wage = round(per_capita * len(members) * 0.6)
+        measurement = {
+            "year": year, "wage_income": wage, "business_income": per_capita * len(members) - wage + 2000,
+            "property_income": 0, "transfer_income": 0, "business_expenses": 2000, "medical_expense": 0,
+            "education_expense": 0, "unsafe_house": False, "unsafe_water": False,
+        }
+        result.append(DemoHousehold(village, {
+            "village": village, "household_type": "ordinary", "group": f"{rng.randint(1, 6)}组",
+            "address": f"{rng.randint(81, 160)}号", "phone": f"13{rng.randint(100000000, 999999999)}",
+            "members": members,
+        }, measurement))
+    return result
+
+
 def department_file(dataset: str, hit_people: list[dict[str, str]], others: int, seed: int) -> bytes:
     """A CSV as a department would send it: some of our residents (hits) among unrelated people."""
     rng = random.Random(seed)

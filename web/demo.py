@@ -6,15 +6,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
 from monitoring import comparison, demo_data, households, places, thresholds
-from monitoring.models import Household, Place, Role, User
+from monitoring.models import Household, Measure, Place, Role, User
 from web.boundary import engine, unit_of_work
 from web.demo_cases import build_cases
-from web.demo_measures import build_plans
+from web.demo_elimination import Eliminations, build_eliminations
+from web.demo_steps import travelling
 from web.shipped_processes import deploy_shipped
 
 DEMO_PASSWORD = "fangpin2026"
@@ -42,15 +43,18 @@ DEPARTMENT_FILES = [("hrss", "formal_employees", True), ("police", "vehicles", T
                     ("housing", "house_purchases", True), ("pboc", "deposits", True),
                     ("agriculture", "large_growers", False), ("housing", "compensation", False),
                     ("civil", "village_officials", False)]
+MEASURE_DEPARTMENTS = ["health"]  # lead departments of the demo's measures that send no data file (人社, 民政 do)
 # 姓名 of the demo's officials, handed out in order (pages show names, never login ids)
 STAFF_NAMES = ["乌云其木格", "王建国", "李卫东", "高娃", "张志强", "孟和", "刘海燕", "苏日娜", "赵永福", "陈晓梅",
                "额尔敦", "杨立新", "吴桂兰", "那仁", "周文斌", "萨仁图雅", "马俊", "巴特尔", "郭丽娟", "宝音",
                "韩秀英", "图门", "徐国庆", "阿拉坦"]
-INCOME_LINES = {2025: 8600, 2026: 8900}  # demo values; the real ones are set by the region every year
+INCOME_LINES = (8600, 8900)  # last year's and this year's (demo values; the region sets the real ones every year)
 EXPENSE_WARNING = 10000
+ELIMINATION_VILLAGE = "150223100201"  # 艾力嘎查, where most of the demo's cases are
 
 
-def build_demo() -> None:
+def build_demo() -> Eliminations:
+    """Build the demo and print what it holds; returns the households its risk eliminations show."""
     with unit_of_work() as session:
         if session.execute(select(Place.code).limit(1)).first() is not None:
             raise InvalidData("数据库不是空的, 演示数据未写入", {"database": "已有数据"})
@@ -60,15 +64,20 @@ def build_demo() -> None:
         deploy_shipped(session)
     with unit_of_work() as session:
         data_dir = _department_data(session)
+    with unit_of_work() as session, travelling(engine()) as travel:
+        case_count = build_cases(engine(), session, travel)
+        eliminations = build_eliminations(engine(), session, travel, ELIMINATION_VILLAGE)
     with unit_of_work() as session:
-        case_count = build_cases(engine(), session)
-    with unit_of_work() as session:
-        measure_count = build_plans(session)
-    click.echo(f"演示数据已写入: {HOUSEHOLDS} 户农户, {case_count} 个识别案件, {measure_count} 项帮扶措施, "
-               f"部门比对数据在 {data_dir}")
+        measure_count = session.execute(select(func.count()).select_from(Measure)).scalar_one()
+        household_count = session.execute(select(func.count()).select_from(Household)).scalar_one()
+    click.echo(f"演示数据已写入: {household_count} 户农户, {case_count} 个识别案件, "
+               f"{len(eliminations.cases)} 个风险消除案件, {measure_count} 项帮扶措施, 部门比对数据在 {data_dir}")
+    for line in eliminations.lines():
+        click.echo(line)
     click.echo(f"所有演示用户的密码: {DEMO_PASSWORD}")
     for username, name, role, place_name in users:
         click.echo(f"  {username:<24} {name:<6} {role:<11} {place_name}")
+    return eliminations
 
 
 def _places_and_users(session: Session) -> list[tuple[str, str, str, str]]:
@@ -77,7 +86,7 @@ def _places_and_users(session: Session) -> list[tuple[str, str, str, str]]:
     for code, name, parent, level in PLACES:
         places.add_place(session, code, name, parent, level)
         for role in LEVEL_ROLES[level]:
-            departments = dict.fromkeys(department for department, _, _ in DEPARTMENT_FILES)
+            departments = dict.fromkeys([*(department for department, _, _ in DEPARTMENT_FILES), *MEASURE_DEPARTMENTS])
             for department in (list(departments) if role == Role.DEPARTMENT else [None]):
                 username = f"{role}_{department or code.rstrip('0')}"
                 user = places.add_user(session, username, role, code, DEMO_PASSWORD, department, next(names))
@@ -86,11 +95,13 @@ def _places_and_users(session: Session) -> list[tuple[str, str, str, str]]:
 
 
 def _thresholds(session: Session) -> None:
-    now = engine().now()
-    for year, amount in INCOME_LINES.items():
-        thresholds.set_threshold(session, thresholds.INCOME_LINE, "150000000000", year, amount, "region_15", now)
-    thresholds.set_threshold(session, thresholds.EXPENSE_WARNING, "150223000000", 2026, EXPENSE_WARNING,
-                             "county_150223", now)
+    """Last year's too: the demo's eliminations go back to households identified then."""
+    now, year = engine().now(), engine().today().year
+    for offset, amount in enumerate(INCOME_LINES):
+        thresholds.set_threshold(session, thresholds.INCOME_LINE, "150000000000", year - 1 + offset, amount,
+                                 "region_15", now)
+        thresholds.set_threshold(session, thresholds.EXPENSE_WARNING, "150223000000", year - 1 + offset,
+                                 EXPENSE_WARNING, "county_150223", now)
 
 
 def _households(session: Session) -> None:

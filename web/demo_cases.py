@@ -1,25 +1,22 @@
 """Demo identification cases standing at every step, driven through the same use cases as the API.
 
-Each case starts on a clock set back up to three weeks and moved forward as it advances, so its
-notices have really run their five days; cases left inside a notice period finish it in real time.
+Each case starts on a clock set back up to three weeks and moved forward as it advances (``web.demo_steps``), so
+its notices have really run their five days; cases left inside a notice period finish it in real time.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import queries, tasks, timers
-from engine.assignment import Actor
-from engine.clock import FrozenClock
 from engine.core import Engine
-from engine.models import ProcessInstance
-from monitoring import cases, places
-from monitoring.models import DepartmentRecord, Household, Member, Place, User
-from monitoring.prefill import prefill
-from web.boundary import unit_of_work
+from monitoring import cases
+from monitoring.models import DepartmentRecord, Household, Member, MonitoringStatus
+from web.demo_measures import FAMILY_DOCTOR, PUBLIC_WELFARE_POST, assist
+from web.demo_steps import Asked, Travel, drive, user_actor
 
 VISIT = {"visitors": "嘎查两委、驻村工作队", "approved": True, "risk_types": ["illness"], "medical_expense": 28000}
 ANSWERS = {
@@ -33,12 +30,14 @@ ANSWERS = {
                           "meeting_reasons": "车辆为报废农用三轮车, 村民代表会议同意作为特殊情况纳入"},
     "comparison_confirm": {"decision": "confirm"},
     "county_review": {"approved": True, "review_method": "joint", "reply_reference": "达茂乡振发〔2026〕8号"},
-    "entry": {"risk_types": ["illness"]},
+    # the type the visit's figures suggest, said why: early in a year the record may hold a later year's figures
+    "entry": {"risk_types": ["illness"], "type_reason": "按入户核实时的收支测算认定"},
 }
+REJECTED = "rejected"  # a plan's stop: the township rejects the case
 # (channel, the step the case is left waiting at; None = run to the end). Cases left inside a notice
 # come last and start two days ago: the sweeps that move older cases along must not end their notice.
 PLAN = [
-    ("cadre_screening", None), ("self_declared", None), ("cadre_screening", "rejected"),
+    ("cadre_screening", None), ("self_declared", None), ("cadre_screening", REJECTED),
     ("self_declared", "entry"), ("social_supervision", "county_review"), ("cadre_screening", "township_review"),
     ("cadre_screening", "comparison_review"),
     ("self_declared", "apply"), ("cadre_screening", "visit"), ("department_warning", "visit"),
@@ -47,38 +46,18 @@ PLAN = [
 ]
 
 
-def _actor(session: Session, role: str, place_path: str) -> Actor:
-    """The demo user of ``role`` whose place lies on the case's path (village, its township, its county)."""
-    codes = [c for c in place_path.strip("/").split("/") if c]
-    user = session.execute(select(User).join(Place).where(User.role == role, Place.code.in_(codes))).scalars().first()
-    return places.actor_for(session, user)
+def identify(asked: Asked) -> dict[str, Any]:
+    """What the demo's officials answer at identification's steps: every case is found and approved."""
+    answers = dict(ANSWERS.get(asked.task.bpmn_id, {}))
+    if asked.task.bpmn_id == "comparison_review":
+        answers = _judgement(asked.instance.data, asked.today.isoformat())
+    return {**asked.starts, **answers}
 
 
-def _step(engine: Engine, session: Session, instance_id: int, stop: str | None) -> bool:
-    """Take one step of the case; False once it waits at ``stop`` or has ended."""
-    instance = session.get(ProcessInstance, instance_id)
-    open_tasks = queries.open_tasks(session, instance_id)
-    if instance.status != "running" or (open_tasks and open_tasks[0].bpmn_id == stop):
-        return False
-    if not open_tasks:
-        if stop in {w.get("task") for w in instance.waiting}:
-            return False
-        engine.clock.advance(timedelta(days=6))  # past the end of a notice's last day
-        timers.run_due_timers(engine, unit_of_work)
-        return True
-    task = open_tasks[0]
-    actor = _actor(session, task.role, instance.place_path)
-    schema = engine.versions.get(session, instance.version_id).forms.get(task.form)
-    answers = dict(ANSWERS.get(task.bpmn_id, {}))
-    if stop == "rejected" and task.bpmn_id == "township_review":
-        answers = {"approved": False, "reason": "家庭有稳定务工收入, 人均纯收入高于监测标准"}
-    if task.bpmn_id == "comparison_review":
-        answers = _judgement(instance.data, engine.today().isoformat())
-    household = cases.household_of(session, instance)
-    data = {**prefill(household, task.bpmn_id, task.form, schema, instance.data, engine.today()), **answers}
-    tasks.complete_task(engine, session, task.id, actor, data)
-    engine.clock.advance(timedelta(hours=3))
-    return True
+def _reject_at_township(asked: Asked) -> dict[str, Any]:
+    if asked.task.bpmn_id == "township_review":
+        return {**asked.starts, "approved": False, "reason": "家庭有稳定务工收入, 人均纯收入高于监测标准"}
+    return identify(asked)
 
 
 def _judgement(data: dict, today: str) -> dict:
@@ -90,6 +69,15 @@ def _judgement(data: dict, today: str) -> dict:
     return answers
 
 
+def start_identification(engine: Engine, session: Session, household: Household, channel: str) -> int:
+    """The village cadre records the case (发现渠道) for the household."""
+    village_user = user_actor(session, "village", household.place_path)
+    instance_id = cases.start_case(engine, session, village_user, cases.IDENTIFICATION, household.id,
+                                   {"channel": channel})
+    session.commit()
+    return instance_id
+
+
 def _flagged_household(session: Session) -> Household:
     """A household one of whose members appears in a department's data: its case meets the comparison."""
     flagged = select(Member.household_id).join(DepartmentRecord, DepartmentRecord.id_number == Member.id_number) \
@@ -97,24 +85,17 @@ def _flagged_household(session: Session) -> Household:
     return session.get(Household, session.execute(flagged).scalar_one())
 
 
-def build_cases(engine: Engine, session: Session) -> int:
-    """Start the planned cases on the first households of each village and drive each to its step."""
-    real_clock = engine.clock
-    try:
-        first = session.execute(select(Household).order_by(Household.id).limit(1)).scalar_one()
-        households = list(session.execute(select(Household).where(Household.village_code == first.village_code)
-                                          .order_by(Household.id)).scalars())  # one village to walk through
-        for index, (channel, stop) in enumerate(PLAN):
-            days_ago = {"first_notice": 2, "second_notice": 7}.get(stop, 21)
-            engine.clock = FrozenClock(real_clock.now() - timedelta(days=days_ago))
-            household = _flagged_household(session) if stop == "comparison_review" else households[index]
-            village_user = _actor(session, "village", household.place_path)
-            instance_id = cases.start_case(engine, session, village_user, cases.IDENTIFICATION, household.id,
-                                           {"channel": channel})
-            session.commit()
-            while _step(engine, session, instance_id, stop):
-                session.commit()
-            session.commit()
-    finally:
-        engine.clock = real_clock
+def build_cases(engine: Engine, session: Session, travel: Travel) -> int:
+    """Start the planned cases on the first households of one village and drive each to its step."""
+    first = session.execute(select(Household).order_by(Household.id).limit(1)).scalar_one()
+    households = list(session.execute(select(Household).where(Household.village_code == first.village_code)
+                                      .order_by(Household.id)).scalars())  # one village to walk through
+    for index, (channel, stop) in enumerate(PLAN):
+        travel.back_to(travel.now - timedelta(days={"first_notice": 2, "second_notice": 7}.get(stop, 21)))
+        household = _flagged_household(session) if stop == "comparison_review" else households[index]
+        instance_id = start_identification(engine, session, household, channel)
+        answers = _reject_at_township if stop == REJECTED else identify
+        drive(engine, session, travel, instance_id, answers, stop=[stop] if stop else ())
+        if household.monitoring_status == MonitoringStatus.MONITORED:  # the consultation follows, its work under way
+            assist(engine, session, travel, household, [PUBLIC_WELFARE_POST, FAMILY_DOCTOR])
     return len(PLAN)

@@ -1,68 +1,93 @@
-"""The demo's assistance plans: every monitored household gets a development measure, done by its department,
-and a measure for each of its risks, under way (the county's consultation after system entry)."""
+"""The demo's assistance (帮扶), through the household's assistance case: the county's consultation (部门会商) plans
+the measures on the household page's rule and confirms the plan; each lead department then records its measure in
+its own inbox — done, or under way (the task stays in that department's inbox)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.assignment import Actor
-from monitoring import measures, places
+from engine import queries, tasks
+from engine.core import Engine
+from engine.models import ProcessInstance
+from monitoring import cases, measures
 from monitoring.codes import MEASURE_LEAD_DEPARTMENTS
-from monitoring.models import Household, Measure, MonitoringStatus, Role, User
-from web.boundary import engine
-
-DEVELOPMENT = ("employment", "public_welfare_post", "村级保洁公益岗位，每月工资500元", 6000)
-# per risk type: category, sub-type, content (categories led by departments the demo has users for, or the county)
-FOR_RISK = {
-    "illness": ("social_assistance", "paired_assistance", "干部结对帮扶，协助办理大病医疗报销"),
-    "schooling": ("other_education", "rain_dew_plan", "雨露计划职业教育补助"),
-    "disability": ("social_security", "disability_subsidy", "残疾人两项补贴"),
-    "housing": ("housing_security", "dangerous_house_renovation", "农村危房改造"),
-}
+from monitoring.models import Household
+from monitoring.processes import assistance
+from web.demo_steps import Asked, Travel, complete, user_actor
 
 
-def build_plans(session: Session) -> int:
-    """Plan and record through the same functions as the pages; returns the number of measures."""
-    county = _actor(session, Role.COUNTY, None)
-    now, today = engine().now(), engine().today()
-    count = 0
-    monitored = session.execute(select(Household).where(Household.monitoring_status == MonitoringStatus.MONITORED)
-                                .order_by(Household.id)).scalars().all()
-    for household in monitored:
-        start = (household.monitored_since or today).isoformat()
-        category, subtype, content, amount = DEVELOPMENT
-        work = _plan(session, county, household, category, subtype, content, start, amount)
-        lead = _lead(session, county, work.department)
-        measures.record_progress(session, lead, work.id, {"status": "in_progress"}, now, today)
-        measures.record_progress(session, lead, work.id, {"status": "done", "done_on": today.isoformat(),
-                                                          "result": "已上岗，按月发放工资"}, now, today)
-        count += 1
-        for risk in household.risk_types:
-            if risk in FOR_RISK:
-                fitting = _plan(session, county, household, *FOR_RISK[risk], start, None)
-                measures.record_progress(session, _lead(session, county, fitting.department), fitting.id,
-                                         {"status": "in_progress"}, now, today)
-                count += 1
-    return count
+@dataclass(frozen=True)
+class Planned:
+    """A measure the consultation plans, and how far its lead department has got with it."""
+
+    category: str
+    subtype: str
+    content: str
+    amount: int | None
+    result: str  # what the department records as done (or done so far)
+    done: bool = False
+
+    @property
+    def department(self) -> str | None:
+        return MEASURE_LEAD_DEPARTMENTS[self.category]
+
+    def carried_out(self) -> Planned:
+        return replace(self, done=True)
 
 
-def _plan(session: Session, county: Actor, household: Household, category: str, subtype: str, content: str,
-          start: str, amount: int | None) -> Measure:
-    data = {"category": category, "subtype": subtype, "content": content, "responsible": "王建国",
-            "department": MEASURE_LEAD_DEPARTMENTS[category], "start_on": start,
-            "end_on": date(date.fromisoformat(start).year, 12, 31).isoformat(), "amount": amount}
-    return measures.plan_measure(session, county, household.id, data, engine().now()).measure
+# led by 人社, 卫健 and 民政, the departments the demo has users for
+PUBLIC_WELFARE_POST = Planned("employment", "public_welfare_post", "村级保洁公益岗位，每月工资500元", 6000,
+                              "已上岗，按月发放工资")
+FAMILY_DOCTOR = Planned("health", "family_doctor", "签约家庭医生，每季度随访，协助办理大病医疗报销", 120,
+                        "已签约家庭医生，完成随访，医疗费用已报销")
+SUBSISTENCE = Planned("social_security", "subsistence_allowance", "纳入农村低保，按月发放低保金", 4800,
+                      "已纳入农村低保，按月发放")
+FOR_RISK = {"illness": FAMILY_DOCTOR}  # the measure that fits each risk the demo's households have
 
 
-def _lead(session: Session, county: Actor, department: str | None) -> Actor:
-    return county if department is None else _actor(session, Role.DEPARTMENT, department)
+def assistance_case(session: Session, household: Household) -> ProcessInstance:
+    """The household's assistance case, started by its identification's entry."""
+    return session.execute(select(ProcessInstance).where(
+        ProcessInstance.business_key == cases.business_key(household.id),
+        ProcessInstance.process_key == assistance.DESCRIPTOR.key).order_by(ProcessInstance.id.desc())).scalars().first()
 
 
-def _actor(session: Session, role: str, department: str | None) -> Actor:
-    query = select(User).where(User.role == role)
-    if department is not None:
-        query = query.where(User.department == department)
-    return places.actor_for(session, session.execute(query.order_by(User.username).limit(1)).scalar_one())
+def assist(engine: Engine, session: Session, travel: Travel, household: Household, planned: Sequence[Planned]) -> int:
+    """Plan the measures at the consultation, confirm the plan and let each lead department record its measure once;
+    returns the number of measures."""
+    case = assistance_case(session, household)
+    county = user_actor(session, "county", household.place_path)
+    start_on = (household.monitored_since or travel.today).isoformat()
+    progress = {}
+    for item in planned:
+        data = {"category": item.category, "subtype": item.subtype, "content": item.content,
+                "department": item.department, "responsible": "王建国", "start_on": start_on,
+                "end_on": date(date.fromisoformat(start_on).year + 1, 12, 31).isoformat(), "amount": item.amount}
+        progress[measures.plan_measure(session, county, household.id, data, engine.now()).measure.id] = item
+    session.commit()
+    [plan] = queries.open_tasks(session, case.id)
+    departments = sorted({item.department for item in planned if item.department})
+    complete(engine, session, plan, lambda asked: {**asked.starts, "departments": departments,
+                                                   "note": "部门会商确定帮扶计划"})
+    session.commit()
+    for task in queries.open_tasks(session, case.id):
+        measure = assistance.carried_out(household, tasks.waiting_data(engine, session, task))
+        complete(engine, session, task, _progress(progress[measure.id]))
+        session.commit()
+    session.expire_all()
+    return len(planned)
+
+
+def _progress(item: Planned):
+    def answers(asked: Asked) -> dict[str, Any]:
+        if item.done:
+            return {**asked.starts, "status": "done", "done_on": asked.today.isoformat(), "result": item.result}
+        return {**asked.starts, "status": "in_progress", "result": item.result}
+    return answers
+
