@@ -25,6 +25,14 @@ def may_revert(actor: Actor, household: Household) -> bool:
             and household.monitoring_status == MonitoringStatus.ELIMINATED)
 
 
+def read_reversal(data: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The reason as stored, and what is wrong with the request per field (empty: nothing)."""
+    fields: dict[str, str] = {name: "不能填写此项" for name in sorted(set(data) - FIELDS)}
+    reason = read_text(data.get("reason"), "reason", fields, status_history.REASON_MAX, label="回退理由",
+                       multiline=True)
+    return reason, fields
+
+
 def check_reverter(actor: Actor) -> None:
     """Only the county reverts (``permissions.ELIMINATION_REVERTERS``); asked before anything is looked up."""
     if actor.role not in ELIMINATION_REVERTERS or not actor.place_scope:
@@ -37,9 +45,7 @@ def revert_elimination(session: Session, actor: Actor, household_id: int, data: 
     eliminated household in its scope."""
     check_reverter(actor)
     household = visible_household(session, household_id, actor)
-    fields: dict[str, str] = {name: "不能填写此项" for name in sorted(set(data) - FIELDS)}
-    reason = read_text(data.get("reason"), "reason", fields, status_history.REASON_MAX, label="回退理由",
-                       multiline=True)
+    reason, fields = read_reversal(data)
     if fields:
         raise InvalidData("回退信息有误", fields)
     if household.monitoring_status != MonitoringStatus.ELIMINATED:

@@ -15,7 +15,7 @@ from monitoring import households as domain
 from monitoring import places as domain_places
 from monitoring.codelists import labels
 from monitoring.documents import store
-from monitoring.elimination_reversal import check_reverter, may_revert, revert_elimination
+from monitoring.elimination_reversal import check_reverter, may_revert, read_reversal, revert_elimination
 from monitoring.models import Role
 from monitoring.permissions import HOUSEHOLD_REGISTRARS, OWN_DATA_ROLES, sees_full_record
 from web.auth.session import roles_required
@@ -188,7 +188,7 @@ def revert(household_id: int):
         if request.form.get("confirm") != "yes":  # a refusal by role or scope (403, 404) comes before the tick
             check_reverter(g.actor)
             domain.visible_household(db.session, household_id, g.actor)
-            raise InvalidData("请勾选确认", {"confirm": "请勾选确认回退"})
+            raise InvalidData("请勾选确认", {**read_reversal({"reason": reason})[1], "confirm": "请勾选确认回退"})
         with unit_of_work() as session:
             revert_elimination(session, g.actor, household_id, {"reason": reason}, engine().now())
     except InvalidData as exc:

@@ -46,12 +46,16 @@ def test_the_page_tells_each_change_with_its_month_method_and_reason(pages, hous
     ({"reason": "", "confirm": "yes"}, "回退理由", "回退理由必填"),
     ({"reason": "稳" * 501, "confirm": "yes"}, "回退理由", "回退理由不能超过500个字"),
     ({"reason": "收入不稳定"}, "确认", "请勾选确认回退"),
+    ({"reason": " "}, "回退理由", "回退理由必填"),  # reported with the missing tick, both at once
 ])
 def test_a_refused_reversal_shows_why_at_its_field_and_keeps_what_was_typed(pages, household_id, session, form,
                                                                             where, why):
     page = pages("qi").post(f"/households/{household_id}/elimination-reversal", form)
     assert page.status_code == 422
     assert f"<li>{where}：{why}</li>" in page.text
+    if where == "回退理由":  # and at the field itself
+        assert f'<div class="field-error" id="e-reversal-reason" role="alert">{why}</div>' in page.text
+    assert ("<li>确认：请勾选确认回退</li>" in page.text) == ("confirm" not in form)
     assert "<details class=\"toggle danger\" open>" in page.text
     assert form["reason"][:20] in page.text
     session.expire_all()
