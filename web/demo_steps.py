@@ -26,8 +26,9 @@ from monitoring import places, task_context
 from monitoring.models import Place, User
 from web.boundary import unit_of_work
 
-STEP_GAP = timedelta(hours=3)  # between two steps of one case
+STEP_GAP = timedelta(hours=1)  # between two steps of one case
 TIMER_SLACK = timedelta(seconds=1)  # a timer is due once the clock has passed its moment
+OFFICE_HOURS = (9, 18)  # officials act in the daytime: the timeline reads as a working day's
 
 
 
@@ -83,6 +84,17 @@ def day_at(day: date, hour: int = 9) -> datetime:
     return datetime.combine(day, time(hour), CHINA_TZ)
 
 
+def office_time(at: datetime) -> datetime:
+    """``at``, or the next opening of an office after it (9:00 that day, or the next day after 18:00)."""
+    local = at.astimezone(CHINA_TZ)
+    opens, closes = OFFICE_HOURS
+    if local.hour < opens:
+        return day_at(local.date(), opens)
+    if local.hour >= closes:
+        return day_at(local.date() + timedelta(days=1), opens)
+    return at
+
+
 def user_actor(session: Session, role: str, place_path: str, department: str | None = None) -> Actor:
     """The demo user of ``role`` (and ``department``) whose place lies on ``place_path`` (the case's village, its
     township or its county)."""
@@ -126,7 +138,7 @@ def _step(engine: Engine, session: Session, travel: Travel, instance_id: int, an
         if task.bpmn_id in hold:
             travel.forward_to(hold[task.bpmn_id])
         complete(engine, session, task, answers)
-        travel.forward_to(travel.clock.now() + STEP_GAP)
+        travel.forward_to(office_time(travel.clock.now() + STEP_GAP))
         return True
     if set(stop) & {w.get("task") for w in instance.waiting} or instance.wake_at is None:
         return False
@@ -137,4 +149,5 @@ def _step(engine: Engine, session: Session, travel: Travel, instance_id: int, an
     session.commit()
     timers.run_due_timers(engine, unit_of_work)
     session.expire_all()
+    travel.forward_to(office_time(travel.clock.now()))
     return True
