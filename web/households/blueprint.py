@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from engine import queries
 from engine.errors import Conflict, InvalidData, NotDeployed
@@ -139,11 +140,7 @@ class Refusal:
 def apply(household_id: int):
     """Start identification on the household's behalf and go straight to its first step (apply, or the visit)."""
     try:
-        with unit_of_work() as session:
-            instance_id = cases.start_case(engine(), session, g.actor, cases.IDENTIFICATION, household_id,
-                                           {"channel": request.form.get("channel", "")})
-            first = next(iter(queries.open_tasks(session, instance_id)), None)
-            task_id = first.id if first else None
+        instance_id, task_id = _start(cases.IDENTIFICATION, household_id, {"channel": request.form.get("channel", "")})
     except NotDeployed:  # the engine's message names the process by its key, which is no word for a cadre
         flash(f"未能登记监测申请：{UNDEPLOYED_PROCESS}，请联系流程设计员部署识别流程", "error")
         return redirect(url_for("households.detail", household_id=household_id))
@@ -151,7 +148,21 @@ def apply(household_id: int):
         flash(f"未能登记监测申请：{exc}", "error")
         return redirect(url_for("households.detail", household_id=household_id))
     flash("已登记监测申请，请继续办理", "success")
-    if task_id is None:  # nothing for a person to do first: the case page says what it waits for
+    return _first_step(instance_id, task_id)
+
+
+def _start(process: str, household_id: int, data: dict[str, Any]) -> tuple[int, str | None]:
+    """Start the household's case (``monitoring.cases``, the API's rule); its first open task, if any."""
+    with unit_of_work() as session:
+        instance_id = cases.start_case(engine(), session, g.actor, process, household_id, data)
+        first = next(iter(queries.open_tasks(session, instance_id)), None)
+        return instance_id, first.id if first else None
+
+
+def _first_step(instance_id: int, task_id: str | None) -> Response:
+    """A case just started opens at its first task; with nothing for a person to do, the case page says what
+    it waits for."""
+    if task_id is None:
         return redirect(url_for("cases.detail", instance_id=instance_id))
     return redirect(url_for("inbox.task", task_id=task_id))
 
@@ -162,11 +173,7 @@ def start_elimination(household_id: int):
     field; started, the case's first step opens."""
     method = request.form.get("method", "")
     try:
-        with unit_of_work() as session:
-            instance_id = cases.start_case(engine(), session, g.actor, record.RISK_ELIMINATION, household_id,
-                                           {"method": method})
-            first = next(iter(queries.open_tasks(session, instance_id)), None)
-            task_id = first.id if first else None
+        instance_id, task_id = _start(record.RISK_ELIMINATION, household_id, {"method": method})
     except NotDeployed:
         return _detail_page(household_id, Refusal("elimination", {"method": method},
                                                   message=f"{UNDEPLOYED_PROCESS}，请联系流程设计员部署风险消除流程"))
@@ -175,9 +182,7 @@ def start_elimination(household_id: int):
     except Conflict as exc:
         return _detail_page(household_id, Refusal("elimination", {"method": method}, message=str(exc), status=409))
     flash("已发起风险消除，请继续办理", "success")
-    if task_id is None:
-        return redirect(url_for("cases.detail", instance_id=instance_id))
-    return redirect(url_for("inbox.task", task_id=task_id))
+    return _first_step(instance_id, task_id)
 
 
 @households.post("/<int:household_id>/elimination-reversal")
