@@ -17,6 +17,7 @@ from engine.versions import latest_version
 from monitoring import cases, people, status_history, thresholds
 from monitoring.codelists import labels
 from monitoring.models import Household, HouseholdStatusChange, Measurement, MonitoringStatus, Role, User
+from monitoring.processes import risk_elimination
 from monitoring.rules import net_income, per_capita_income, rigid_expenses
 from web.cases import timeline
 from web.cases.progress import element_names
@@ -24,7 +25,7 @@ from web.cases.progress import element_names
 # Monitoring status -> (text, badge class); the status is an enum of the domain, not a code list.
 STATUSES = {MonitoringStatus.NOT_MONITORED: ("未纳入监测", ""), MonitoringStatus.MONITORED: ("监测对象", "warn"),
             MonitoringStatus.ELIMINATED: ("风险已消除", "ok")}
-RISK_ELIMINATION = "risk_elimination"  # the process 发起风险消除 starts (processes/risk_elimination.bpmn)
+RISK_ELIMINATION = risk_elimination.DESCRIPTOR.key  # the process 发起风险消除 starts
 
 
 @dataclass(frozen=True)
