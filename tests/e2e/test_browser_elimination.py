@@ -1,0 +1,101 @@
+"""The way out of monitoring in real browser windows on a phone (375 px), on the demo, against ``fangpin serve``.
+
+The demo and the server live on 10 December 2026 (FANGPIN_CLOCK), inside the fourth quarter's marking window, so the
+demo leaves one elimination at 系统标注. 卫健's user carries out its measure from its inbox and finds it done on the
+measure's page; the county marks the household eliminated and its page says 风险消除 with the method and the month.
+Screenshots of each page land in the test's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.e2e.browser import PHONE, open_window
+from tests.e2e.server import cli, running_server
+
+PASSWORD = "fangpin2026"  # the demo's password (web/demo.py)
+TODAY = "2026-12-10"
+CLOCK = f"{TODAY}T09:00:00+08:00"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """``fangpin demo`` on a fresh instance folder on the training clock, served on loopback; yields the root URL."""
+    env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path_factory.mktemp("elimination") / "instance"),
+           "FANGPIN_SECRET_KEY": "browser-secret", "FANGPIN_CLOCK": CLOCK}
+    env.pop("FANGPIN_FORMS_DIR", None)
+    cli(env, "db", "upgrade")
+    built = cli(env, "demo").stdout
+    assert re.search(r"系统标注\s+\S+（农户 #\d+）（今天在标注窗口期内）", built), built
+    with running_server(env) as root:
+        yield root
+
+
+def shot(page: Page, folder: Path, name: str) -> None:
+    """A full-page screenshot; the page fits the phone's width (no sideways scrolling)."""
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: the page is {width} px wide on a {PHONE['width']} px phone"
+
+
+def logout_fits_one_line(page: Page) -> None:
+    """退出 stays one word beside a long place, role and name (it broke into 退/出)."""
+    box = page.get_by_role("button", name="退出").bounding_box()
+    line = page.get_by_role("button", name="退出").evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+    assert box["height"] < 1.5 * line, f"退出 is {box['height']} px high, lines of {line} px"
+
+
+def test_a_department_carries_out_its_measure_from_its_inbox(demo, browser, tmp_path):
+    page = open_window(browser, demo, "department_health", PASSWORD, phone=True)
+    shot(page, tmp_path, "department-inbox")
+    logout_fits_one_line(page)
+    row = page.get_by_role("row").filter(has_text="落实帮扶措施").first
+    head = row.get_by_role("link").first.inner_text()
+    row.get_by_role("link", name="办理").click()
+    page.wait_for_url("**/tasks/*")
+    assert f"落实帮扶措施 · {head}" in page.locator("h1").inner_text()
+    measure = page.locator("#plan").get_by_role("link", name="健康帮扶").get_attribute("href")
+    shot(page, tmp_path, "department-task")
+
+    page.locator('[id="f-status"]').select_option(label="已完成")
+    page.locator('[id="f-done_on"]').fill(TODAY)
+    page.locator('[id="f-result"]').fill("已签约家庭医生，完成四次随访，大病医疗费用已报销")
+    page.get_by_role("button", name="提交").click()
+    assert f"已提交：{head} · 落实帮扶措施" in page.content()
+
+    page.goto(measure)
+    shot(page, tmp_path, "department-measure")
+    text = page.locator("main").inner_text()
+    assert "已完成" in text and "2026年12月10日" in text and "完成四次随访" in text
+    page.get_by_role("link", name="帮扶措施", exact=True).click()
+    page.get_by_role("link", name="已完成", exact=True).click()
+    shot(page, tmp_path, "department-measures-done")
+    assert page.get_by_role("link", name=re.compile("健康帮扶")).count() >= 1
+
+
+def test_the_county_marks_an_elimination_and_the_household_page_says_so(demo, browser, tmp_path):
+    page = open_window(browser, demo, "county_150223", PASSWORD, phone=True)
+    logout_fits_one_line(page)
+    page.get_by_role("link", name=re.compile(r"^系统标注 \d+$")).click()  # the step's chip
+    shot(page, tmp_path, "county-inbox-marking")
+    page.get_by_role("row").filter(has_text="系统标注").get_by_role("link", name="办理").click()
+    page.wait_for_url("**/tasks/*")
+    head = page.locator("h1").inner_text().split(" · ")[-1]
+    household = page.locator("main").get_by_role("link", name=head, exact=True).first.get_attribute("href")
+    assert page.locator('[id="f-marked_on"]').input_value() == TODAY
+    shot(page, tmp_path, "county-task-marking")
+
+    page.get_by_role("group", name=re.compile("附件7")).get_by_label("是").check()
+    page.get_by_role("button", name="提交").click()
+    assert "系统标注" in page.locator(".flash").first.inner_text()
+
+    page.goto(household)
+    shot(page, tmp_path, "county-household-eliminated")
+    status = page.locator("dt", has_text="风险消除").locator("xpath=following-sibling::dd[1]")
+    assert status.inner_text() == "帮扶消除 · 2026年12月"
+    assert "风险消除（帮扶消除）" in page.locator("main").inner_text()
