@@ -325,11 +325,11 @@ def test_a_county_without_a_window_ahead_is_looked_at_daily_until_it_sets_one(ap
     own = qi.post("/marking-windows", json={"place": COUNTY, "opens_on": "2026-09-01", "closes_on": "2026-09-30"})
     assert own.status_code == 201, own.json  # the county's own windows replace the quarterly default
     (household,) = assisted(api, clock, "朝鲁")
-    at(clock, "2026-10-08")
+    at(clock, "2026-09-20")  # inside the county's window: a start with no window ahead would be refused
     case = begin(api, household)["id"]
     through_second_notice(api, clock, case, warnings_reason="监测已满半年以上，收入稳定")
     assert qi.get(f"/instances/{case}").json["data"]["marking_opens_on"] is None
-    assert qi.get(f"/instances/{case}").json["waiting"] == [{"type": "timer", "until": "2026-10-20T16:00:00+00:00"}]
+    assert qi.get(f"/instances/{case}").json["waiting"] == [{"type": "timer", "until": "2026-10-02T16:00:00+00:00"}]
     at(clock, "2026-10-25")
     assert run_timers() == 1  # looked again, once for the days missed, and waits for tomorrow
     assert qi.get(f"/instances/{case}").json["waiting"] == [{"type": "timer", "until": "2026-10-25T16:00:00+00:00"}]
