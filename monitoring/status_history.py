@@ -15,7 +15,7 @@ from monitoring.models import Household, HouseholdStatusChange, MonitoringStatus
 
 REASON_MAX = string_length(HouseholdStatusChange.reason)
 STATUS_WORDS = {MonitoringStatus.NOT_MONITORED: "未纳入监测", MonitoringStatus.MONITORED: "监测对象",
-                MonitoringStatus.ELIMINATED: "风险消除"}
+                MonitoringStatus.ELIMINATED: "风险已消除"}
 
 
 def record_change(session: Session, household: Household, to_status: str, at: datetime, by: str, *,

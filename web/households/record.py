@@ -23,8 +23,8 @@ from web.cases import timeline
 from web.cases.progress import element_names
 
 # Monitoring status -> (text, badge class); the status is an enum of the domain, not a code list.
-STATUSES = {MonitoringStatus.NOT_MONITORED: ("未纳入监测", ""), MonitoringStatus.MONITORED: ("监测对象", "warn"),
-            MonitoringStatus.ELIMINATED: ("风险已消除", "ok")}
+STATUSES = {status: (status_history.STATUS_WORDS[status], tone) for status, tone in (
+    (MonitoringStatus.NOT_MONITORED, ""), (MonitoringStatus.MONITORED, "warn"), (MonitoringStatus.ELIMINATED, "ok"))}
 RISK_ELIMINATION = risk_elimination.DESCRIPTOR.key  # the process 发起风险消除 starts
 
 
