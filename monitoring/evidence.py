@@ -29,7 +29,7 @@ from monitoring.objections import shown_text
 from monitoring.rules import GUARANTEE_LABELS, Assessment, assess, type_problems
 
 NO_TYPE = "不符合任何类型"
-_LISTS = ("monitoring_type", "household_type", "risk_type", "meeting_form")
+_LISTS = ("monitoring_type", "household_type", "risk_type", "meeting_form", "elimination_method")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,15 @@ class Figure:
     standard: Decimal | None
     judgement: str
     alert: bool
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A criterion checked on site (e.g. risk elimination's four), met or not, with what the records show."""
+
+    title: str
+    met: bool
+    evidence: str
 
 
 @dataclass(frozen=True)
@@ -106,11 +115,13 @@ class Evidence:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     notice: NoticePeriod | None = None
     documents: list[DocumentRef] = field(default_factory=list)
+    method: str | None = None  # the way out the criteria were checked for (帮扶消除, 自然消除)
+    criteria: list[Criterion] = field(default_factory=list)
 
     @property
     def has_content(self) -> bool:
         """Whether anything has been found or decided yet (a case's first step has nothing to show)."""
-        return bool(self.income or self.votes or self.objections or self.compared or self.documents)
+        return bool(self.income or self.votes or self.objections or self.compared or self.documents or self.criteria)
 
     @property
     def open_objections(self) -> int:
@@ -243,13 +254,31 @@ def _evidence(instance: ProcessInstance, loaded: _Loaded, today: date) -> Eviden
         instance_id=instance.id, household_id=household.id, head_name=head.name if head else None,
         size=household.size, group_name=household.group_name, household_type=household_type,
         **figures,
-        risk_types=[labels["risk_type"].get(code, code) for code in _visit(instance).get("risk_types") or []],
+        risk_types=[labels["risk_type"].get(code, code) for code in _risk_types(instance, household)],
         votes=_votes(data.get(variables.meeting) if variables.meeting else None, labels),
         objections=_objections(data.get(variables.objections), loaded.outcomes.get(instance.id, [])),
         compared=isinstance(hits, list), hits=mask_id_numbers_in(hits or []),
         gaps=mask_id_numbers_in(gaps or []),
         notice=_notice(data.get(variables.notice), today), documents=loaded.documents.get(instance.id, []),
+        **_criteria(_record(instance, variables.criteria), labels),
     )
+
+
+def _risk_types(instance: ProcessInstance, household: Household) -> list[str]:
+    """The risks the visit found; a check that records none (before leaving monitoring) is about the household's."""
+    visit = _visit(instance)
+    return visit.get("risk_types", household.risk_types) or []
+
+
+def _criteria(checked: dict[str, Any], labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The method and the criteria as the check on site found them (``elimination.Verification.as_dict``)."""
+    rows = [c for c in checked.get("criteria") or [] if isinstance(c, dict)]
+    if not rows:
+        return {}
+    method = checked.get("method")
+    return {"method": labels["elimination_method"].get(method, method) if method else None,
+            "criteria": [Criterion(str(c.get("title", "")), bool(c.get("met")), str(c.get("evidence", "")))
+                         for c in rows]}
 
 
 def _figures(instance: ProcessInstance, household: Household, loaded: _Loaded) -> dict[str, Any]:

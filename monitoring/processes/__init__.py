@@ -67,6 +67,7 @@ class Variables:
     gaps: str | None = None  # department data that was missing or stale at the comparison
     decision: str | None = None  # the final step's record (e.g. the type entered)
     reply: str | None = None  # the record holding the county's written reply reference
+    criteria: str | None = None  # the criteria checked on site: the method, each criterion met or not and why
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ DESCRIPTOR = ProcessDescriptor(
         Step("marking", "risk_elimination_marking.json", prefill=today_field("marked_on"), annexes=("annex7",)),
     ),
     variables=Variables(measurement="verification", measured_on="visited_on", meeting="appraisal",
-                        decision="marking", reply="county_review"),
+                        decision="marking", reply="county_review", criteria="verification_result"),
     outcome=Outcome(reached="风险消除", refused="未消除（继续监测）", record="marking", field="method",
                     code_list="elimination_method"),
     recheck_step="verification",  # record_objection sends the case back to the check on site
