@@ -88,6 +88,7 @@ def test_the_county_marks_an_elimination_and_the_household_page_says_so(demo, br
     head = page.locator("h1").inner_text().split(" · ")[-1]
     household = page.locator("main").get_by_role("link", name=head, exact=True).first.get_attribute("href")
     assert page.locator('[id="f-marked_on"]').input_value() == TODAY
+    assert "入户核查核实（帮扶消除）" in page.locator(".evidence").inner_text()  # what is marked, and on what
     shot(page, tmp_path, "county-task-marking")
 
     page.get_by_role("group", name=re.compile("附件7")).get_by_label("是").check()
