@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import clock
+from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData, ScriptError
 from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
@@ -54,7 +55,8 @@ def record_visit(visit: dict[str, Any]) -> dict[str, Any]:
     """Store what the visit measured into the household record; returns the criteria's verdict."""
     step = current_step()
     household = _household()
-    measurement = households.record_measurement(step.session, household, visit, step.username, clock.now())
+    measurement = households.record_measurement(step.session, household, visit, step.username, clock.now(),
+                                                _visit_day(visit.get("visited_on"), "visited_on"))
     return _assessment(household, measurement).as_dict()
 
 
@@ -237,7 +239,7 @@ def verify_elimination(verification: dict[str, Any], min_measurements: int = 2,
     step = current_step()
     household = _household()
     households.record_measurement(step.session, household, verification, step.username, clock.now(),
-                                  _day(verification.get("visited_on"), "visited_on"))
+                                  _visit_day(verification.get("visited_on"), "visited_on"))
     result = elimination.verify(step.session, household, str(verification.get("method")), today(),
                                 min_measurements=int(min_measurements), months_apart=int(months_apart))
     if verification.get("approved") and result.unmet:
@@ -309,6 +311,21 @@ def mark_eliminated(marking: dict[str, Any]) -> list[str]:
     status_history.record_change(step.session, household, MonitoringStatus.ELIMINATED, clock.now(), step.username,
                                  method=method, instance_id=step.instance_id, on=marked_on)
     return received(household)
+
+
+def _visit_day(value: Any, field: str) -> date:
+    """The day a visit measured the household: within the case's life (from the day it started to today), so a
+    typed date can neither predate the case nor fake the months between measurements that income stability needs."""
+    day = _day(value, field) if value else today()
+    step = current_step()
+    started = step.session.execute(select(ProcessInstance.created_at)
+                                   .where(ProcessInstance.id == step.instance_id)).scalar()
+    first = started.astimezone(CHINA_TZ).date() if started is not None else day
+    if day > today():
+        raise InvalidData("走访日期有误", {field: "不能晚于今天"})
+    if day < first:
+        raise InvalidData("走访日期有误", {field: f"不能早于本案件发起之日（{cn_date(first)}）"})
+    return day
 
 
 def _day(value: Any, field: str) -> date:

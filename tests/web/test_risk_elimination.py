@@ -439,3 +439,16 @@ def test_the_township_names_its_inspectors_one_a_line_on_the_task_page(api, cloc
     done = browser.post(url, answers)
     assert done.status_code == 302, done.text
     assert api("zhen").get(f"/instances/{case}").json["data"]["acceptance"]["inspectors"] == ["王镇长", "刘干事"]
+
+
+def test_a_visit_day_outside_the_case_s_life_is_refused_so_stability_cannot_be_faked(api, clock):
+    (household,) = assisted(api, clock, "额尔敦")
+    at(clock, "2026-09-02")
+    case = begin(api, household)["id"]
+    cun = api("cun")
+    for day, why in (("2026-02-01", "不能早于本案件发起之日（2026年9月2日）"), ("2026-09-03", "不能晚于今天")):
+        refused = cun.complete(case, "verification", form_data(cun, case, "verification", **{**RECOVERED,
+                                                                                             "visited_on": day}),
+                               status=422)
+        assert refused["error"]["fields"] == {"visited_on": why}
+    assert cun.task(case, "verification")
