@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
+from engine.models import Task, TaskState
 from monitoring import comparison, demo_data, households, places, thresholds
 from monitoring.models import Household, Measure, Place, Role, User
 from web.boundary import engine, unit_of_work
 from web.demo_cases import build_cases
-from web.demo_elimination import Eliminations, build_eliminations
+from web.demo_elimination import Eliminations, build_eliminations, padded
 from web.demo_steps import travelling
 from web.shipped_processes import deploy_shipped
 
@@ -70,13 +71,17 @@ def build_demo() -> Eliminations:
     with unit_of_work() as session:
         measure_count = session.execute(select(func.count()).select_from(Measure)).scalar_one()
         household_count = session.execute(select(func.count()).select_from(Household)).scalar_one()
+        department_work = session.execute(select(User.username, func.count()).join(
+            Task, (Task.department == User.department) & (Task.role == User.role))
+            .where(Task.state == TaskState.READY).group_by(User.username).order_by(User.username)).all()
     click.echo(f"演示数据已写入: {household_count} 户农户, {case_count} 个识别案件, "
                f"{len(eliminations.cases)} 个风险消除案件, {measure_count} 项帮扶措施, 部门比对数据在 {data_dir}")
     for line in eliminations.lines():
         click.echo(line)
+    click.echo("部门待办（落实帮扶措施）: " + "，".join(f"{user} {count} 项" for user, count in department_work))
     click.echo(f"所有演示用户的密码: {DEMO_PASSWORD}")
     for username, name, role, place_name in users:
-        click.echo(f"  {username:<24} {name:<6} {role:<11} {place_name}")
+        click.echo(f"  {padded(username, 25)}{padded(name, 11)}{padded(role, 12)}{place_name}")
     return eliminations
 
 

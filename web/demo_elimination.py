@@ -9,6 +9,7 @@ Whether today's case stands at 系统标注 or waits for the window depends on t
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -91,10 +92,16 @@ class Eliminations:
 
     def lines(self) -> list[str]:
         shown = ["风险消除演示（艾力嘎查）:"]
-        shown += [f"  {s.title:<14} {s.head}（农户 #{s.household_id}）{s.detail}" for s in self.cases]
+        shown += [f"  {padded(s.title, 20)}{s.head}（农户 #{s.household_id}）{s.detail}" for s in self.cases]
         shown.append("发起风险消除会被拒绝的农户（页面和接口都会说明原因）:")
-        shown += [f"  {r.title:<14} {r.head}（农户 #{r.household_id}）：{r.detail}" for r in self.refusals]
+        shown += [f"  {padded(r.title, 20)}{r.head}（农户 #{r.household_id}）：{r.detail}" for r in self.refusals]
         return shown
+
+
+def padded(text: str, columns: int) -> str:
+    """``text`` filled with spaces to ``columns`` terminal columns (a Chinese character takes two)."""
+    width = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return text + " " * max(columns - width, 1)
 
 
 def _plans(today: date, opened: date) -> list[Plan]:

@@ -80,9 +80,10 @@ def assert_the_refusals_are_the_apis(app, session, refusals) -> None:
     assert statuses(session, "risk_elimination") == before
 
 
-def test_the_demo_has_cases_standing_at_every_step(app, session):
+def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
     """Built on 2 March 2026 (the engine's clock): inside the first quarter's marking window (March)."""
     demo = built(session)
+    printed = capsys.readouterr().out
 
     assert session.execute(select(func.count()).select_from(Household)).scalar() == 214
     assert session.execute(select(func.count()).select_from(DepartmentUpload)).scalar() == len(DATASETS)
@@ -100,6 +101,7 @@ def test_the_demo_has_cases_standing_at_every_step(app, session):
     assert departments == {"health", "hrss", "civil"}
     users = set(session.execute(select(User.department).where(User.role == "department")).scalars())
     assert departments <= users  # a department user to log in as for each department with work
+    assert "部门待办（落实帮扶措施）: department_civil 1 项，department_health 4 项，department_hrss 11 项" in printed
 
     # risk elimination: a case at each step today, the window open (March): the last one at 系统标注
     assert ready(session, "risk_elimination") == {"verification": 1, "appraisal": 2, "acceptance": 1,
@@ -114,6 +116,7 @@ def test_the_demo_has_cases_standing_at_every_step(app, session):
                                ).scalar_one()
     assert (reverted.from_status, reverted.to_status) == ("eliminated", "monitored")
     assert session.get(Household, reverted.household_id).monitoring_status == "monitored"
+    assert all(f"（农户 #{shown.household_id}）" in printed for shown in [*demo.cases, *demo.refusals])
     assert_the_refusals_are_the_apis(app, session, demo.refusals)
 
 
