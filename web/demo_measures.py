@@ -30,7 +30,8 @@ class Planned:
     subtype: str
     content: str
     amount: int | None
-    result: str  # what the department records as done (or done so far)
+    so_far: str  # what the department records while it is under way
+    result: str  # what it records once done
     done: bool = False
 
     @property
@@ -43,12 +44,11 @@ class Planned:
 
 # led by 人社, 卫健 and 民政, the departments the demo has users for
 PUBLIC_WELFARE_POST = Planned("employment", "public_welfare_post", "村级保洁公益岗位，每月工资500元", 6000,
-                              "已上岗，按月发放工资")
+                              "已上岗，按月发放工资", "已安排上岗，签订聘用协议，工资按月足额发放")
 FAMILY_DOCTOR = Planned("health", "family_doctor", "签约家庭医生，每季度随访，协助办理大病医疗报销", 120,
-                        "已签约家庭医生，完成随访，医疗费用已报销")
+                        "已签约家庭医生，按季度随访", "已签约家庭医生，完成随访，医疗费用已报销")
 SUBSISTENCE = Planned("social_security", "subsistence_allowance", "纳入农村低保，按月发放低保金", 4800,
-                      "已纳入农村低保，按月发放")
-FOR_RISK = {"illness": FAMILY_DOCTOR}  # the measure that fits each risk the demo's households have
+                      "已纳入农村低保，按月发放", "已纳入农村低保，全年按月发放")
 
 
 def assistance_case(session: Session, household: Household) -> ProcessInstance:
@@ -88,6 +88,6 @@ def _progress(item: Planned):
     def answers(asked: Asked) -> dict[str, Any]:
         if item.done:
             return {**asked.starts, "status": "done", "done_on": asked.today.isoformat(), "result": item.result}
-        return {**asked.starts, "status": "in_progress", "result": item.result}
+        return {**asked.starts, "status": "in_progress", "result": item.so_far}
     return answers
 
