@@ -10,7 +10,7 @@ Whether today's case stands at 系统标注 or waits for the window depends on t
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from engine.core import Engine
 from engine.errors import Conflict, InvalidData
 from engine.models import ProcessInstance
 from monitoring import cases, demo_data, elimination, elimination_reversal, households, marking_windows
+from monitoring.codelists import labels
 from monitoring.models import Household, MonitoringStatus, Place
 from monitoring.processes import risk_elimination
 from web.demo_cases import identify, start_identification
@@ -83,6 +84,7 @@ class Shown:
 class Refusal(Shown):
     rule: str = ""  # the field the start is refused on; "case" for a second open case (409)
     method: str = elimination.ASSISTED
+    method_name: str = ""  # as the page's 消除方式 offers it
 
 
 @dataclass
@@ -94,7 +96,8 @@ class Eliminations:
         shown = ["风险消除演示（艾力嘎查）:"]
         shown += [f"  {padded(s.title, 20)}{s.head}（农户 #{s.household_id}）{s.detail}" for s in self.cases]
         shown.append("发起风险消除会被拒绝的农户（页面和接口都会说明原因）:")
-        shown += [f"  {padded(r.title, 20)}{r.head}（农户 #{r.household_id}）：{r.detail}" for r in self.refusals]
+        shown += [f"  {padded(r.title, 20)}{r.head}（农户 #{r.household_id}）以{r.method_name}发起：{r.detail}"
+                  for r in self.refusals]
         return shown
 
 
@@ -251,14 +254,16 @@ def _refused(engine: Engine, session: Session, title: str, household: Household,
     """Try the start as the village cadre would: the rule's refusal is what the demo shows (a start the rules let
     through is a demo that no longer shows the rule, and stops the build)."""
     village = user_actor(session, "village", household.place_path)
+    shown = Refusal(title, household.id, household.head.name, rule=rule, method=method,
+                    method_name=labels(session, "elimination_method")[method])
     try:
         cases.start_case(engine, session, village, PROCESS, household.id, {"method": method})
     except InvalidData as refused:
         if rule in refused.fields:
-            return Refusal(title, household.id, household.head.name, refused.fields[rule], rule, method)
+            return replace(shown, detail=refused.fields[rule])
         raise
     except Conflict as refused:
         if rule == "case":
-            return Refusal(title, household.id, household.head.name, str(refused), rule, method)
+            return replace(shown, detail=str(refused))
         raise
     raise InvalidData("演示数据未写入：该户本应被拒绝发起风险消除", {rule: f"农户 #{household.id} 未被拒绝"})
