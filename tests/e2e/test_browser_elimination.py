@@ -54,7 +54,8 @@ def test_a_department_carries_out_its_measure_from_its_inbox(demo, browser, tmp_
     page = open_window(browser, demo, "department_health", PASSWORD, phone=True)
     shot(page, tmp_path, "department-inbox")
     logout_fits_one_line(page)
-    row = page.get_by_role("row").filter(has_text="落实帮扶措施").last  # the newest plan's, of no household the elimination demo names
+    # the newest plan's measure: no household the elimination demo names
+    row = page.get_by_role("row").filter(has_text="落实帮扶措施").last
     head = row.get_by_role("link").first.inner_text()
     row.get_by_role("link", name="办理").click()
     page.wait_for_url("**/tasks/*")
