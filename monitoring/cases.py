@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.core import Engine
-from engine.errors import Conflict, InvalidData
+from engine.errors import Conflict, EngineError, InvalidData
 from engine.instances import start_instance
 from engine.models import InstanceStatus, ProcessInstance
+from engine.versions import latest_version
 from monitoring import processes
 from monitoring.households import visible_household
 from monitoring.models import Household
@@ -73,6 +74,27 @@ def start_case(engine: Engine, session: Session, actor: Actor, process: str, hou
     start_data = {**data, "found_on": engine.today().isoformat()}
     return start_instance(engine, session, process, household.village_code, household.place_path, actor,
                           start_data, business_key=business_key(household.id))
+
+
+class CaseNotStarted(EngineError):
+    """A case the system starts after a user's act failed to start; the act is refused with it."""
+
+    code = "case_not_started"
+
+
+def start_after(engine: Engine, session: Session, actor: Actor, process: str, household: Household,
+                data: dict[str, Any]) -> int:
+    """Start a household's case because of what ``actor`` just did (e.g. planned a measure after the consultation),
+    in the act's transaction: bound to the household as ``start_case`` binds it and started by that user, but with
+    neither the start lane nor the process's start rules, nor the one open case per household: those decide what a
+    person may start at will, and the act was checked by its own rule, which starts one case per act. A case that
+    cannot start refuses the act."""
+    version = engine.versions.get(session, latest_version(session, process).id)
+    step = engine.create_instance(session, version, household.village_code, household.place_path, actor.username,
+                                  data, business_key(household.id))
+    if step.error is not None:
+        raise CaseNotStarted(f"流程“{process}”未能启动: {step.error}")
+    return step.instance_id
 
 
 def cases_of(session: Session, household_id: int) -> list[ProcessInstance]:

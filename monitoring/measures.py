@@ -210,9 +210,19 @@ def _read_plan(session: Session, actor: Actor, household: Household, data: dict[
             "responsible": responsible, "start_on": start_on, "end_on": end_on, "amount": amount}
 
 
+def lock_plan(session: Session, household: Household) -> None:
+    """Planning a measure and confirming the plan take the household's row lock first, so that a measure saved while
+    the county confirms is either in the confirmed plan or planned after it, never neither (a no-op on SQLite,
+    whose writers queue anyway)."""
+    session.execute(select(Household.id).where(Household.id == household.id).with_for_update())
+
+
 def plan_measure(session: Session, actor: Actor, household_id: int, data: dict[str, Any], at: datetime) -> Saved:
-    """A new measure in a monitored household's plan; the plan is checked after it and the warnings returned."""
+    """A new measure in a monitored household's plan; the plan is checked after it and the warnings returned.
+    Saving it is all this does: a user's measure goes through ``assistance_cases.plan_measure``, which also hands
+    it to its lead department."""
     household = _planning_household(session, actor, household_id, data.get("category"))
+    lock_plan(session, household)
     plan = _read_plan(session, actor, household, data)
     measure = Measure(household_id=household.id, **plan, status=MeasureStatus.PLANNED, result="", created_at=at,
                       created_by=actor.username, updated_at=at, updated_by=actor.username)
@@ -410,16 +420,21 @@ def measure_title(session: Session, measure: Measure) -> str:
     return f"{category}·{subtype}"
 
 
+def to_carry_out(session: Session, measure: Measure) -> dict[str, Any]:
+    """A measure as an assistance case hands it to its lead department (None: the county leads it)."""
+    return {"measure_id": measure.id, "department": measure.department, "title": measure_title(session, measure)}
+
+
 def plan_to_carry_out(session: Session, household: Household) -> dict[str, Any]:
     """The county confirms the plan after the departmental consultation: the open measures go to their lead
     departments (the county's own where none leads), with the plan's warnings as they stand. A plan without an
     open measure is refused: there would be nothing to carry out."""
+    lock_plan(session, household)
     measures = open_measures(session, household)
     if not measures:
         raise InvalidData("该户尚未制定帮扶措施", {"measures": "请先在农户页添加帮扶措施，再确认帮扶计划"})
     check = plan_check(session, household)
-    return {"measures": [{"measure_id": m.id, "department": m.department, "title": measure_title(session, m)}
-                         for m in measures],
+    return {"measures": [to_carry_out(session, m) for m in measures],
             "warnings": [{"code": w.code, "message": w.message} for w in check.warnings],
             "safety_net_household": check.safety_net_household}
 

@@ -41,6 +41,7 @@ def _progress(household: Household, data: dict[str, Any], today: date) -> dict[s
 DESCRIPTOR = ProcessDescriptor(
     key="assistance",
     household_case=True,
+    start_fields=frozenset(),  # a person starts a consultation; the measures a case carries out are the system's
     steps=(
         Step(PLAN_STEP, "assistance_plan.json", prefill=today_field("consulted_on")),
         *(Step(step, "assistance_progress.json", prefill=_progress, own_work=True) for step in sorted(CARRY_OUT_STEPS)),

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import jsonify, request
 
-from monitoring import measures
+from monitoring import assistance_cases, measures
 from web.api import paging
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
@@ -32,7 +32,7 @@ def list_measures(household_id: int):
 def plan_measure(household_id: int):
     body = json_body()
     with unit_of_work() as session:
-        body = _saved_body(measures.plan_measure(session, current_actor(), household_id, body, engine().now()))
+        body = _saved_body(assistance_cases.plan_measure(engine(), session, current_actor(), household_id, body))
     return jsonify(body), 201
 
 
@@ -42,9 +42,7 @@ def update_measure(measure_id: int):
     """Progress by the lead department; plan fields (and progress) by the county, the plan checked again."""
     body = json_body()
     with unit_of_work() as session:
-        saved = measures.update_measure(session, current_actor(), measure_id, body, engine().now(),
-                                         engine().today())
-        body = _saved_body(saved)
+        body = _saved_body(assistance_cases.update_measure(engine(), session, current_actor(), measure_id, body))
     return jsonify(body)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from engine.errors import Forbidden, InvalidData
 from engine.paging import read_window, walk
+from monitoring import assistance_cases
 from monitoring import measures as domain
 from monitoring.codelists import labels
 from monitoring.codes import MEASURE_LEAD_DEPARTMENTS, subtype_list
@@ -67,7 +68,7 @@ def plan(household_id: int):
     values = {name: request.form.get(name, "") for name in PLAN_FORM_FIELDS}
     try:
         with unit_of_work() as session:
-            domain.plan_measure(session, g.actor, household_id, _form_plan(values), engine().now())
+            assistance_cases.plan_measure(engine(), session, g.actor, household_id, _form_plan(values))
     except InvalidData as exc:
         return _plan_page(household, values, _form_errors(exc))
     flash("已加入帮扶计划，计划的提醒见下方", "success")
@@ -173,7 +174,7 @@ def edit(measure_id: int):
         data["reason"] = values["reason"]
     try:
         with unit_of_work() as session:
-            saved = domain.edit_plan(session, g.actor, measure_id, data, engine().now())
+            saved = assistance_cases.edit_plan(engine(), session, g.actor, measure_id, data)
             warnings = len(saved.check.warnings)
     except InvalidData as exc:
         return _edit_page(domain.visible_measure(db.session, measure_id, g.actor), values, _form_errors(exc))
