@@ -20,6 +20,7 @@ from web.demo_elimination import REVERSAL_REASON
 ROOT = Path(__file__).resolve().parents[2]
 VILLAGE_CADRE = "village_150223100201"
 OUTSIDE_A_WINDOW = datetime(2026, 11, 5, 10, 0, tzinfo=CST)  # the fourth quarter's window is December
+EARLY_IN_A_YEAR = datetime(2027, 1, 10, 10, 0, tzinfo=CST)  # the first quarter's is March
 
 
 @pytest.fixture
@@ -121,8 +122,12 @@ def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("clock", [FrozenClock(OUTSIDE_A_WINDOW)])
-def test_outside_a_marking_window_the_last_case_waits_for_it(app, session, clock):
+@pytest.mark.parametrize(("clock", "opens", "last_opened"), [
+    (FrozenClock(OUTSIDE_A_WINDOW), "2026-12-01", date(2026, 9, 1)),
+    # early in a year: its cases began last year, when the households' records held this year's figures already
+    (FrozenClock(EARLY_IN_A_YEAR), "2027-03-01", date(2026, 12, 1)),
+])
+def test_outside_a_marking_window_the_last_case_waits_for_it(app, session, clock, opens, last_opened):
     demo = built(session)
 
     assert ready(session, "risk_elimination") == {"verification": 1, "appraisal": 2, "acceptance": 1,
@@ -130,7 +135,8 @@ def test_outside_a_marking_window_the_last_case_waits_for_it(app, session, clock
     assert waiting(session, "risk_elimination") == ["first_notice", "second_notice", "window_opens"]
     [waits] = [i for i in session.execute(select(ProcessInstance).where(
         ProcessInstance.process_key == "risk_elimination")).scalars() if i.data.get("marking_opens_on")]
-    assert waits.data["marking_opens_on"] == "2026-12-01"
+    assert waits.data["marking_opens_on"] == opens
     assert [c.title for c in demo.cases][-4] == "等待标注窗口期"
-    assert eliminated(session) == {"assisted": date(2026, 9, 1), "natural": date(2026, 9, 1)}  # the last window
+    assert eliminated(session) == {"assisted": last_opened, "natural": last_opened}  # when the last window opened
+    assert statuses(session, "identification") == {"running": 13, "completed": 17}
     assert_the_refusals_are_the_apis(app, session, demo.refusals)
