@@ -7,6 +7,8 @@ department (the old one could no longer record it); outsiders get 404 and start 
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -213,3 +215,35 @@ def test_a_person_cannot_start_a_case_that_names_its_measures(api, clock, sessio
     assert refused.status_code == 422
     assert set(refused.json["error"]["fields"]) == {"measures"}
     assert instances(session) == before
+
+
+def test_a_measure_planned_while_the_county_confirms_the_plan_gets_one_task(app, api, clock, session, database_url):
+    """The county confirms the plan while 人社 plans a measure: either the plan hands it over or it starts its own
+    case, never neither nor both (the household's row lock orders the two; PostgreSQL runs them at once)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time")
+    household, since = identified(api, clock)
+    case_id = assistance_case(api, household)
+    add_measure(api, household, since)
+    qi, renshe = api("qi"), api("renshe")
+    plan = form_data(qi, case_id, "plan", departments=["health", "hrss"])
+    [plan_task] = [t for t in qi.get("/tasks").json if t["instance_id"] == case_id]
+    barrier, answers = threading.Barrier(2), {}
+
+    def run(name, url, headers, body):
+        client = app.test_client()
+        barrier.wait()
+        answers[name] = client.post(url, json=body, headers=headers)
+
+    threads = [threading.Thread(target=run, args=("confirm", f"/api/v1/tasks/{plan_task['id']}/complete",
+                                                  qi.headers, {"data": plan})),
+               threading.Thread(target=run, args=("measure", f"/api/v1/households/{household['id']}/measures",
+                                                  renshe.headers, {**public_welfare_post(since),
+                                                                   "responsible": "就业局 李明"}))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert (answers["confirm"].status_code, answers["measure"].status_code) == (200, 201), answers
+    assert len(tasks_for(renshe, answers["measure"].json["id"])) == 1
