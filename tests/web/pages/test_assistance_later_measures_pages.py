@@ -1,6 +1,7 @@
 """The household page's form and the measure's edit page go through the same rules as the API: a measure the county
-adds after the plan was confirmed is in its lead department's inbox at once, and the edit page refuses a new lead
-department while the measure's task waits, saying so at the field and changing nothing.
+adds after the plan was confirmed is in its lead department's inbox at once (its task and case pages read as any
+other's), and the edit page refuses a new lead department while the measure's task waits, saying so at the field and
+changing nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ def test_a_measure_added_on_the_household_page_after_the_plan_goes_to_its_depart
     assert saved.status_code == 302, saved.get_data(as_text=True)
     [allowance] = [m["id"] for m in api("qi").get(f"/households/{household_id}/measures").json
                    if m["subtype"] == "subsistence_allowance"]
-    assert len(tasks_for(api("minzheng"), allowance)) == 1
+    [task] = tasks_for(api("minzheng"), allowance)
+    minzheng = pages("minzheng")
+    assert "纳入农村低保" in minzheng.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    case = minzheng.get(f"/cases/{task['instance_id']}")
+    assert case.status_code == 200 and "落实帮扶措施" in case.get_data(as_text=True)
+    household = pages("qi").get(f"/households/{household_id}").get_data(as_text=True)
+    assert household.count(f'href="/cases/{task["instance_id"]}"') >= 1  # the later case beside the first
 
 
 @pytest.mark.usefixtures("departments")
