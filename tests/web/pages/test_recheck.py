@@ -59,6 +59,7 @@ def test_a_first_visit_shows_no_objection_and_starts_today(api, world, pages):
 
 def test_the_recheck_does_not_overwrite_the_first_visit(api, world, clock):
     instance = objected(api, clock)
+    clock.advance(timedelta(days=1))  # the re-check visit, the day after the objection (5 March)
     cun = api("cun")
     again = form_data(cun, instance["id"], "visit", visited_on="2026-03-05", wage_income=9000, approved=True)
     cun.complete(instance["id"], "visit", again)
