@@ -108,6 +108,8 @@ def test_the_commands_read_fangpin_clock(workdir):
     real_before = datetime.now(UTC)
     cli(env, "db", "upgrade")
     real_elapsed = datetime.now(UTC) - real_before
-    (row,) = cli(env, "processes", "list").stdout.splitlines()
-    deployed_at = datetime.fromisoformat(row.split("\t")[2])
-    assert start <= deployed_at <= start + real_elapsed
+    rows = cli(env, "processes", "list").stdout.splitlines()
+    assert {row.split("\t")[0] for row in rows} >= {"identification", "risk_elimination", "assistance"}
+    for row in rows:
+        deployed_at = datetime.fromisoformat(row.split("\t")[2])
+        assert start <= deployed_at <= start + real_elapsed
