@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine import tasks
@@ -35,7 +35,8 @@ PROCESS = assistance.DESCRIPTOR.key
 COUNTY_LEADS = "旗县乡村振兴部门"
 
 
-def _household_tasks(household_id: int, bpmn_ids: frozenset[str]) -> Any:
+def _household_tasks(household_id: int, bpmn_ids: frozenset[str]) -> Select[tuple[Task]]:
+    """The household's assistance tasks at these steps, in every state."""
     return select(Task).join(ProcessInstance, ProcessInstance.id == Task.instance_id).where(
         ProcessInstance.business_key == cases.business_key(household_id), Task.process_key == PROCESS,
         Task.bpmn_id.in_(bpmn_ids))
@@ -62,13 +63,15 @@ def plan_measure(engine: Engine, session: Session, actor: Actor, household_id: i
 
 
 def carry_out_task(engine: Engine, session: Session, measure: Measure) -> Task | None:
-    """The measure's 落实帮扶措施 waiting in an inbox, if any."""
+    """The measure's 落实帮扶措施 waiting in an inbox, if any (a task row does not say its measure: its item does)."""
     household = session.get(Household, measure.household_id)
     waiting = session.execute(_household_tasks(household.id, assistance.CARRY_OUT_STEPS)
                               .where(Task.state == TaskState.READY).order_by(Task.created_at)).scalars()
-    return next((task for task in waiting
-                 if getattr(assistance.carried_out(household, tasks.waiting_data(engine, session, task)), "id", None)
-                 == measure.id), None)
+    for task in waiting:
+        carried = assistance.carried_out(household, tasks.waiting_data(engine, session, task))
+        if carried is not None and carried.id == measure.id:
+            return task
+    return None
 
 
 def _keep_lead_while_carried_out(engine: Engine, session: Session, actor: Actor, measure_id: int,
