@@ -92,6 +92,8 @@ class ProcessDescriptor:
     start_fields: frozenset[str] | None = None  # what a user may send at the start (None: anything); the system
     # records the rest (found_on)
     check_start: CheckStart | None = None  # the process's rules for starting a household's case
+    one_open_case: bool = False  # a person's start is refused (409) while the household has this process open;
+    # the database holds it (engine: an exclusive instance), so two starts at once cannot both pass
     outcome: Outcome | None = None
     recheck_step: str | None = None  # the step an objection sends the case back to
     dates: frozenset[str] = frozenset()  # answers that say when a step was done: a form never starts from them

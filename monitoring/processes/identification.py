@@ -60,6 +60,7 @@ DESCRIPTOR = ProcessDescriptor(
     household_case=True,
     start_fields=frozenset({"channel"}),
     check_start=_check_start,
+    one_open_case=True,
     steps=(
         Step("apply", "identification_apply.json", answers="application", prefill=today_field("applied_on")),
         Step("visit", "identification_visit.json", prefill=_visit),

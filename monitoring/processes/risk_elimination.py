@@ -31,6 +31,7 @@ DESCRIPTOR = ProcessDescriptor(
     household_case=True,
     start_fields=frozenset({"method"}),  # found_on is the system's
     check_start=elimination.check_start,  # monitored, not identified this month, a measure done for 帮扶消除 …
+    one_open_case=True,
     steps=(
         Step("verification", "risk_elimination_verification.json", prefill=_verification),
         Step("appraisal", "risk_elimination_appraisal.json", prefill=today_field("meeting_date"),
