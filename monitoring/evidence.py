@@ -24,9 +24,12 @@ from monitoring import notices, processes, thresholds
 from monitoring.cases import household_id_of
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_numbers_in
+from monitoring.marking_windows import Window
 from monitoring.models import CodeEntry, Document, DocumentLink, Household, Measurement
 from monitoring.objections import shown_text
+from monitoring.process_functions import ACCEPTANCE_VERDICTS
 from monitoring.rules import GUARANTEE_LABELS, Assessment, assess, type_problems
+from monitoring.verification_reference import CheckReference
 
 NO_TYPE = "不符合任何类型"
 _LISTS = ("monitoring_type", "household_type", "risk_type", "meeting_form", "elimination_method")
@@ -62,6 +65,40 @@ class Votes:
     result: str
     approved: bool
     reason: str | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One of the acceptance checklist's criteria as the township answered it."""
+
+    title: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """The township's acceptance (乡镇验收审核) as it signed it."""
+
+    accepted_on: str | None
+    inspectors: list[str]
+    head_signed: bool
+    verdicts: list[Verdict]
+    approved: bool
+    opinion: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """The county's review (县级审定): its reply, the warnings it had to confirm and the reason it gave."""
+
+    approved: bool
+    reply_reference: str | None
+    opinion: str | None
+    reason: str | None
+    focused_review: str | None
+    warnings: list[str]
+    warnings_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -117,11 +154,18 @@ class Evidence:
     documents: list[DocumentRef] = field(default_factory=list)
     method: str | None = None  # the way out the criteria were checked for (帮扶消除, 自然消除)
     criteria: list[Criterion] = field(default_factory=list)
+    acceptance: Acceptance | None = None
+    review: Review | None = None
+    check_reference: CheckReference | None = None  # the four criteria on the records while the check waits
+    marking_window: Window | None = None  # the window a waiting marking falls in
+    marking_opens_on: date | None = None  # none open today: the day the next one opens
 
     @property
     def has_content(self) -> bool:
         """Whether anything has been found or decided yet (a case's first step has nothing to show)."""
-        return bool(self.income or self.votes or self.objections or self.compared or self.documents or self.criteria)
+        return bool(self.income or self.votes or self.objections or self.compared or self.documents or self.criteria
+                    or self.acceptance or self.review or self.check_reference or self.marking_window
+                    or self.marking_opens_on)
 
     @property
     def open_objections(self) -> int:
@@ -132,9 +176,15 @@ class Evidence:
         return _plain(dataclasses.asdict(self))
 
 
-def evidence_for(session: Session, instance: ProcessInstance, today: date) -> Evidence:
-    """The evidence of one case (the single task page and the API)."""
-    return evidence_for_batch(session, [instance], today)[instance.id]
+def evidence_for(session: Session, instance: ProcessInstance, today: date, waiting_step: str | None = None) -> Evidence:
+    """The evidence of one case (the single task page and the API); with the step that waits, also what that step
+    shows from the records (``processes.Step.reference``, e.g. the four criteria before the check on site)."""
+    found = evidence_for_batch(session, [instance], today)[instance.id]
+    step = processes.descriptor(instance.process_key).step(waiting_step) if waiting_step else None
+    if step is None or step.reference is None or found.household_id is None:
+        return found
+    household = session.get(Household, found.household_id)
+    return dataclasses.replace(found, **step.reference(session, household, dict(instance.data or {}), today))
 
 
 def evidence_for_batch(session: Session, instances: list[ProcessInstance], today: date) -> dict[int, Evidence]:
@@ -261,7 +311,37 @@ def _evidence(instance: ProcessInstance, loaded: _Loaded, today: date) -> Eviden
         gaps=mask_id_numbers_in(gaps or []),
         notice=_notice(data.get(variables.notice), today), documents=loaded.documents.get(instance.id, []),
         **_criteria(_record(instance, variables.criteria), labels),
+        acceptance=_acceptance(_record(instance, variables.acceptance)),
+        review=_review(_record(instance, variables.reply), data.get(variables.warnings) if variables.warnings
+                       else None),
     )
+
+
+def _text(value: Any) -> str | None:
+    """A free text as shown (ID and phone numbers masked), None when empty."""
+    return mask_id_numbers_in(str(value)).strip() or None if value not in (None, "") else None
+
+
+def _acceptance(record: dict[str, Any]) -> Acceptance | None:
+    """The township's acceptance record, each verdict titled as the step's check names it."""
+    if "approved" not in record:
+        return None
+    return Acceptance(
+        accepted_on=record.get("accepted_on"), inspectors=[str(n) for n in record.get("inspectors") or []],
+        head_signed=record.get("head_signed") is True,
+        verdicts=[Verdict(title, record.get(key) is True) for key, title in ACCEPTANCE_VERDICTS.items()],
+        approved=record.get("approved") is True, opinion=_text(record.get("opinion")),
+        reason=_text(record.get("reason")))
+
+
+def _review(record: dict[str, Any], warnings: Any) -> Review | None:
+    if "approved" not in record:
+        return None
+    return Review(approved=record.get("approved") is True, reply_reference=_text(record.get("reply_reference")),
+                  opinion=_text(record.get("opinion")), reason=_text(record.get("reason")),
+                  focused_review=_text(record.get("focused_review")),
+                  warnings=[str(w) for w in warnings] if isinstance(warnings, list) else [],
+                  warnings_reason=_text(record.get("warnings_reason")))
 
 
 def _risk_types(instance: ProcessInstance, household: Household) -> list[str]:

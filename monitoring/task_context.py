@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from engine.models import ProcessInstance
+from engine.models import ProcessInstance, Task, TaskState
 from monitoring import cases, measures, processes
 from monitoring.assistance_rules import PlanCheck
 from monitoring.evidence import Evidence, evidence_for
@@ -40,9 +40,13 @@ def starting_values(session: Session, actor: Actor, instance: ProcessInstance, b
     return prefill(cases.household_of(session, instance), bpmn_id, form_name, schema, data, today)
 
 
-def decision_evidence(session: Session, actor: Actor, instance: ProcessInstance, today: date) -> Evidence | None:
-    """What the decision rests on (``monitoring.evidence``), or None for a user who may not read the record."""
-    return evidence_for(session, instance, today) if sees_full_record(actor) else None
+def decision_evidence(session: Session, actor: Actor, instance: ProcessInstance, task: Task,
+                      today: date) -> Evidence | None:
+    """What the decision rests on (``monitoring.evidence``), with what a waiting task's step shows from the records
+    live; None for a user who may not read the record."""
+    if not sees_full_record(actor):
+        return None
+    return evidence_for(session, instance, today, task.bpmn_id if task.state == TaskState.READY else None)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ Prefill = Callable[[Household, dict[str, Any], date], dict[str, Any]]
 # Refuses a household's start that the process's rules forbid (InvalidData naming each rule, or Conflict), given
 # the start data the user sent and the engine's today.
 CheckStart = Callable[[Session, Household, dict[str, Any], date], None]
+# What a waiting step's page shows beside its form, read live from the records (e.g. the four criteria before the
+# check on site): Evidence fields by name, given the case's data and the engine's today.
+Reference = Callable[[Session, Household, dict[str, Any], date], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Step:
     # so the department starts from it too, though the household's record is not open to it
     annexes: tuple[str, ...] = ()  # the household's annexes it issues
     notice: NoticeStage | None = None  # the notice it posts
+    reference: Reference | None = None  # what its page shows from the records while it waits
 
     @property
     def answers_key(self) -> str:
@@ -67,6 +71,8 @@ class Variables:
     gaps: str | None = None  # department data that was missing or stale at the comparison
     decision: str | None = None  # the final step's record (e.g. the type entered)
     reply: str | None = None  # the record holding the county's written reply reference
+    acceptance: str | None = None  # the township's acceptance record: inspectors, signature, verdicts, opinion
+    warnings: str | None = None  # what the county had to confirm with a reason (the reason is in ``reply``)
     criteria: str | None = None  # the criteria checked on site: the method, each criterion met or not and why
 
 

@@ -144,7 +144,7 @@ def get_task(task_id: str):
     actor, today = current_actor(), engine().today()
     waiting = functools.cache(lambda: tasks.waiting_data(engine(), db.session, row))
     initial = task_context.starting_values(db.session, actor, instance, row.bpmn_id, row.form, form, today, waiting)
-    evidence = task_context.decision_evidence(db.session, actor, instance, today)
+    evidence = task_context.decision_evidence(db.session, actor, instance, row, today)
     plan = task_context.assistance_plan(db.session, actor, instance, row.bpmn_id, waiting)
     return jsonify({**views.task(row, engine().now()), "form": form, "prefill": initial,
                     "evidence": evidence.as_dict() if evidence else {}, **({"plan": views.plan(plan)} if plan else {})})

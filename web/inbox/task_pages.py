@@ -70,7 +70,7 @@ def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = N
            raw: dict[str, str] | None = None) -> tuple[str, int]:
     return render_template("inbox/task.html", work=work, **_form(work.schema, values, errors, raw),
                            now=engine().now(), batchable=batchable(work),
-                           evidence=task_context.decision_evidence(db.session, g.actor, work.instance,
+                           evidence=task_context.decision_evidence(db.session, g.actor, work.instance, work.task,
                                                                     engine().today()),
                            plan=task_context.assistance_plan(db.session, g.actor, work.instance, work.task.bpmn_id,
                                                              work.waiting_data)), 422 if errors else 200
