@@ -18,11 +18,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
-from monitoring import marking_windows, thresholds
+from monitoring import marking_windows, status_history, thresholds
 from monitoring.codelists import labels
 from monitoring.codes import subtype_list
 from monitoring.measures import plan_check
-from monitoring.models import Household, Measure, Measurement, MeasurementHistory, MeasureStatus, MonitoringStatus
+from monitoring.models import (
+    Household,
+    HouseholdStatusChange,
+    Measure,
+    Measurement,
+    MeasurementHistory,
+    MeasureStatus,
+    MonitoringStatus,
+)
 from monitoring.rules import GUARANTEE_LABELS, guarantee_problems, per_capita_income, rigid_expenses
 
 ASSISTED = "assisted"  # 帮扶消除
@@ -79,7 +87,7 @@ def check_start(session: Session, household: Household, data: dict[str, Any], to
     if same_month:
         fields["monitored_since"] = same_month
     if method == ASSISTED and not _done_measures(session, household):
-        fields["measures"] = "帮扶消除须至少有一项已完成的帮扶措施，该户尚无已完成的措施"
+        fields["measures"] = _no_done_measure(session, household)
     if plan_check(session, household).safety_net_household:
         fields["labour_capacity"] = SAFETY_NET_REFUSAL
     closed = _marking_closed(session, household, today)
@@ -104,14 +112,33 @@ def _marking_closed(session: Session, household: Household, today: date) -> str 
 
 # --- the four criteria -------------------------------------------------------------------------------------------
 
-def verify(session: Session, household: Household, method: str, today: date, *, min_measurements: int = 2,
-           months_apart: int = 6) -> Verification:
-    """The four criteria of domain.md §6 from today's year's measurement and the measurement history.
+def income_year(value: Any, today: date) -> int:
+    """The 收入年度 a check judges (today's year when not given): this year or the year before, never later.
+
+    Income is counted over the 12 months before the visit (domain.md §11), which reach at most into the year
+    before; so in January last year's figures are the ones that exist, and anything older no longer shows the
+    household's income now. 422 naming ``year`` otherwise.
+    """
+    if value is None:
+        return today.year
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidData("收入年度有误", {"year": "收入年度应为年份，如 2026"})
+    if value > today.year:
+        raise InvalidData("收入年度有误", {"year": f"收入年度不能晚于今年（{today.year}年）"})
+    if value < today.year - 1:
+        raise InvalidData("收入年度有误", {"year": f"收入年度只能是今年或上一年（{today.year - 1}年或{today.year}年）"})
+    return value
+
+
+def verify(session: Session, household: Household, method: str, today: date, *, year: int | None = None,
+           min_measurements: int = 2, months_apart: int = 6) -> Verification:
+    """The four criteria of domain.md §6 from the measurement of ``year`` (``income_year``'s rule; today's year when
+    not given) and the measurement history.
 
     Income is stable when at least ``min_measurements`` measurements above their year's line, each at least
     ``months_apart`` months after the one before, were taken since the last one at or below the line.
     """
-    year = today.year
+    year = income_year(year, today)
     measurement = next((m for m in household.measurements if m.year == year), None)
     line = thresholds.current(session, thresholds.INCOME_LINE, household.place_path, year)
     income = per_capita_income(measurement, household.size) if measurement is not None else None
@@ -134,7 +161,7 @@ def _measures_criterion(session: Session, household: Household, method: str) -> 
     risk_words = "、".join(risks.get(r, r) for r in household.risk_types) or "未登记"
     done = _done_measures(session, household)
     if not done:
-        return Criterion("measures", title, False, f"风险类型：{risk_words}；尚无已完成的帮扶措施")
+        return Criterion("measures", title, False, f"风险类型：{risk_words}；{_no_done_measure(session, household)}")
     names = "、".join(_measure_name(session, m) for m in done)
     return Criterion("measures", title, True, f"风险类型：{risk_words}；已完成帮扶措施{len(done)}项：{names}")
 
@@ -250,7 +277,7 @@ def _not_monitored(household: Household) -> str | None:
 
 def _wrong_method(session: Session, method: Any) -> str | None:
     methods = labels(session, "elimination_method")
-    if method in methods:
+    if isinstance(method, str) and method in methods:  # a list or object from JSON is no code (and unhashable)
         return None
     return "消除方式应为" + "或".join(f"{code}（{name}）" for code, name in methods.items())
 
@@ -263,9 +290,31 @@ def _identified_this_month(household: Household, today: date) -> str | None:
 
 
 def _done_measures(session: Session, household: Household) -> list[Measure]:
-    return list(session.execute(select(Measure).where(Measure.household_id == household.id,
-                                                      Measure.status == MeasureStatus.DONE)
-                                .order_by(Measure.id)).scalars())
+    """The measures done that an assisted elimination may rest on: after a 风险消除回退 only those done after its day,
+    since the measures before it were found not to have removed the risk."""
+    query = select(Measure).where(Measure.household_id == household.id, Measure.status == MeasureStatus.DONE)
+    reverted = reverted_on(session, household)
+    if reverted is not None:
+        query = query.where(Measure.done_on > reverted)
+    return list(session.execute(query.order_by(Measure.id)).scalars())
+
+
+def _no_done_measure(session: Session, household: Household) -> str:
+    reverted = reverted_on(session, household)
+    if reverted is None:
+        return "帮扶消除须至少有一项已完成的帮扶措施，该户尚无已完成的措施"
+    return (f"{_cn_date(reverted)}风险消除回退后，帮扶消除须至少有一项回退之后完成的帮扶措施，"
+            "该户尚无回退后完成的措施")
+
+
+def reverted_on(session: Session, household: Household) -> date | None:
+    """The day of the 风险消除回退 that made the household a monitoring object again, if that is how it came back
+    (None when it came in by identification)."""
+    last_entry = session.execute(select(HouseholdStatusChange).where(
+        HouseholdStatusChange.household_id == household.id,
+        HouseholdStatusChange.to_status == MonitoringStatus.MONITORED)
+        .order_by(HouseholdStatusChange.id.desc()).limit(1)).scalar()
+    return last_entry.changed_on if last_entry is not None and status_history.is_reversal(last_entry) else None
 
 
 def _measure_name(session: Session, measure: Measure) -> str:

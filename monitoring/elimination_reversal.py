@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.core import Engine
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.text import read_text
-from monitoring import status_history
+from monitoring import cases, status_history
 from monitoring.households import visible_household
 from monitoring.models import Household, MonitoringStatus
 from monitoring.permissions import ELIMINATION_REVERTERS
+from monitoring.processes import assistance
 
 FIELDS = frozenset({"reason"})
 
@@ -39,10 +40,12 @@ def check_reverter(actor: Actor) -> None:
         raise Forbidden("只有旗县可以回退风险消除")
 
 
-def revert_elimination(session: Session, actor: Actor, household_id: int, data: dict[str, Any],
-                       at: datetime) -> Household:
-    """Monitor the household again, with the reason; refused (nothing changed) unless the county reverts an
-    eliminated household in its scope."""
+def revert_elimination(engine: Engine, session: Session, actor: Actor, household_id: int,
+                       data: dict[str, Any]) -> Household:
+    """Monitor the household again, with the reason, and start its new assistance (部门会商 in the county's inbox) in
+    the same transaction: the measures before the reversal did not remove the risk, so an assisted elimination
+    now rests on measures done after it (``elimination.reverted_on``). Refused (nothing changed) unless the county
+    reverts an eliminated household in its scope."""
     check_reverter(actor)
     household = visible_household(session, household_id, actor)
     reason, fields = read_reversal(data)
@@ -50,5 +53,7 @@ def revert_elimination(session: Session, actor: Actor, household_id: int, data: 
         raise InvalidData("回退信息有误", fields)
     if household.monitoring_status != MonitoringStatus.ELIMINATED:
         raise Conflict("该农户不是风险消除户，不能回退")
-    status_history.record_change(session, household, MonitoringStatus.MONITORED, at, actor.username, reason=reason)
+    status_history.record_change(session, household, MonitoringStatus.MONITORED, engine.now(), actor.username,
+                                 reason=reason)
+    cases.start_after(engine, session, actor, assistance.DESCRIPTOR.key, household, {})
     return household

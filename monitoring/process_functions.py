@@ -238,9 +238,10 @@ def verify_elimination(verification: dict[str, Any], min_measurements: int = 2,
     records do not support is refused on the note of each criterion not met, with the evidence."""
     step = current_step()
     household = _household()
-    households.record_measurement(step.session, household, verification, step.username, clock.now(),
-                                  _visit_day(verification.get("visited_on"), "visited_on"))
-    result = elimination.verify(step.session, household, str(verification.get("method")), today(),
+    year = elimination.income_year(verification.get("year"), today())  # the year stored is the year judged
+    households.record_measurement(step.session, household, {**verification, "year": year}, step.username,
+                                  clock.now(), _visit_day(verification.get("visited_on"), "visited_on"))
+    result = elimination.verify(step.session, household, str(verification.get("method")), today(), year=year,
                                 min_measurements=int(min_measurements), months_apart=int(months_apart))
     if verification.get("approved") and result.unmet:
         raise InvalidData("核查结果不符合风险消除条件，不能认定为符合",

@@ -225,8 +225,7 @@ def _eliminated(engine: Engine, session: Session, travel: Travel, plan: Plan, ho
     if plan.title == "风险消除回退":
         travel.forward_to(travel.now)
         county = user_actor(session, "county", household.place_path)
-        elimination_reversal.revert_elimination(session, county, household.id, {"reason": REVERSAL_REASON},
-                                                engine.now())
+        elimination_reversal.revert_elimination(engine, session, county, household.id, {"reason": REVERSAL_REASON})
         session.commit()
         return Shown(plan.title, household.id, household.head.name, f"：{REVERSAL_REASON}，继续监测")
     title, detail = _where(session, plan, instance_id)

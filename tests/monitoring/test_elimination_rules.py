@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from engine.errors import InvalidData
-from monitoring import elimination, households, marking_windows, thresholds
+from monitoring import elimination, households, marking_windows, status_history, thresholds
 from monitoring.id_number import check_digit
 from monitoring.models import Household, Measure, MeasurementHistory
 from tests.conftest import CST
@@ -119,8 +119,10 @@ def test_only_a_monitored_household_and_a_known_method(session, actors, engine, 
     household.monitoring_status = "eliminated"
     assert set(refusal(session, household, engine.today(), method="natural")) == {"monitoring_status"}
     household.monitoring_status = "monitored"
-    for wrong in ("by_assistance", None, 1):
+    for wrong in ("by_assistance", None, 1, ["assisted"], {"code": "natural"}):  # JSON lists and objects too
         assert refusal(session, household, engine.today(), method=wrong) == {
+            "method": "消除方式应为assisted（帮扶消除）或natural（自然消除）"}
+        assert elimination.marking_problems(session, household, wrong, engine.today()) == {
             "method": "消除方式应为assisted（帮扶消除）或natural（自然消除）"}
 
 
@@ -139,6 +141,48 @@ def test_a_start_is_refused_only_when_marking_is_closed_with_no_window_ahead(ses
                                                            "closes_on": "2027-03-31"}, clock.now())
     session.commit()
     elimination.check_start(session, household, {"method": "natural"}, engine.today())
+
+
+def test_after_a_reversal_an_assisted_elimination_needs_a_measure_done_after_it(session, actors, engine, clock, lines):
+    """The measures before 风险消除回退 did not remove the risk: neither the start nor the check counts them."""
+    household = make_household(session, actors)
+    add_measure(session, household)  # done on 1 April
+    clock.set(at(date(2026, 9, 15)))
+    elimination.check_start(session, household, {"method": "assisted"}, engine.today())
+    status_history.record_change(session, household, "eliminated", clock.now(), "qi", method="assisted",
+                                 instance_id=1)
+    clock.set(at(date(2026, 10, 20)))
+    status_history.record_change(session, household, "monitored", clock.now(), "qi", reason="务工收入中断")
+    session.commit()
+    assert elimination.reverted_on(session, household) == date(2026, 10, 20)
+    why = "2026年10月20日风险消除回退后，帮扶消除须至少有一项回退之后完成的帮扶措施，该户尚无回退后完成的措施"
+    clock.set(at(date(2026, 11, 20)))
+    assert refusal(session, household, engine.today(), method="assisted") == {"measures": why}
+    assert criteria(elimination.verify(session, household, "assisted", engine.today()))["measures"] == (
+        False, f"风险类型：因病；{why}")
+    elimination.check_start(session, household, {"method": "natural"}, engine.today())  # natural needs none
+    later = add_measure(session, household, category="employment", subtype="public_welfare_post")
+    later.done_on = date(2026, 10, 20)  # on the reversal's day: still one of the measures it judged
+    session.commit()
+    assert set(refusal(session, household, engine.today(), method="assisted")) == {"measures"}
+    later.done_on = date(2026, 10, 21)
+    session.commit()
+    elimination.check_start(session, household, {"method": "assisted"}, engine.today())
+    assert criteria(elimination.verify(session, household, "assisted", engine.today()))["measures"] == (
+        True, "风险类型：因病；已完成帮扶措施1项：就业帮扶·公益岗位")
+
+
+def test_a_household_identified_again_after_elimination_keeps_its_measures(session, actors, engine, clock):
+    """Only a reversal asks for new measures: a household that came back by identification (a case) is judged on
+    its measures as any other."""
+    household = make_household(session, actors)
+    add_measure(session, household)
+    clock.set(at(date(2026, 9, 15)))
+    status_history.record_change(session, household, "eliminated", clock.now(), "qi", method="assisted",
+                                 instance_id=1)
+    status_history.record_change(session, household, "monitored", clock.now(), "qi", instance_id=2)
+    session.commit()
+    assert elimination.reverted_on(session, household) is None
 
 
 def test_every_broken_rule_is_named_at_once(session, actors, engine, clock):
@@ -262,6 +306,38 @@ def test_without_the_year_s_measurement_or_its_standards_nothing_is_met_but_meas
     unset = criteria(elimination.verify(session, household, "assisted", engine.today()))
     assert unset["income"] == (False, "2026年监测收入标准尚未设置，无法核实人均纯收入")
     assert unset["expenses"] == (False, "2026年刚性支出预警标准尚未设置，无法核实刚性支出")
+
+
+@pytest.mark.parametrize(("today", "year", "why"), [
+    (date(2026, 12, 10), 2027, "收入年度不能晚于今年（2026年）"),
+    (date(2026, 12, 10), 2024, "收入年度只能是今年或上一年（2025年或2026年）"),
+    (date(2027, 1, 10), 2025, "收入年度只能是今年或上一年（2026年或2027年）"),
+    (date(2026, 12, 10), "2026", "收入年度应为年份，如 2026"),
+    (date(2026, 12, 10), True, "收入年度应为年份，如 2026"),
+    (date(2026, 12, 10), [2026], "收入年度应为年份，如 2026"),
+])
+def test_the_income_year_is_this_year_or_the_one_before_never_later(today, year, why):
+    with pytest.raises(InvalidData) as raised:
+        elimination.income_year(year, today)
+    assert raised.value.fields == {"year": why}
+
+
+def test_in_january_last_year_s_figures_are_judged_on_last_year_s_line(session, actors, engine, clock, lines):
+    """Income is counted over the 12 months before the visit: in January that is last year's measurement."""
+    household = make_household(session, actors)
+    add_measure(session, household)
+    measure_on(session, household, date(2026, 3, 10))
+    measure_on(session, household, date(2026, 12, 20))
+    clock.set(at(date(2027, 1, 10)))
+    assert elimination.income_year(None, engine.today()) == 2027 and elimination.income_year(2026, engine.today())
+    judged = elimination.verify(session, household, "assisted", engine.today(), year=2026)
+    assert (judged.year, judged.per_capita_income, judged.income_line, judged.unmet) == (2026, 12000, 7000, ())
+    assert criteria(judged)["income"][1].startswith("2026年家庭人均纯收入12,000.00元，高于监测收入标准7,000.00元")
+    this_year = criteria(elimination.verify(session, household, "assisted", engine.today()))
+    assert this_year["income"] == (False, "2027年尚未测算收支，无法核实人均纯收入")
+    with pytest.raises(InvalidData) as raised:
+        elimination.verify(session, household, "assisted", engine.today(), year=2028)
+    assert raised.value.fields == {"year": "收入年度不能晚于今年（2027年）"}
 
 
 # --- marking ----------------------------------------------------------------------------------------------------

@@ -1,26 +1,47 @@
 """风险消除回退 through the API: the county monitors an eliminated household again with a reason, the history keeps
-both; anyone else, any other household and any bad reason is refused and changes nothing."""
+both, and its new assistance starts (部门会商 in the county's inbox) in the same transaction; anyone else, any other
+household and any bad reason is refused and changes nothing."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
+from engine.models import ProcessInstance
 from monitoring import places, status_history
 from monitoring.id_number import check_digit
 from monitoring.models import Household, MonitoringStatus
 from tests.conftest import CST
 from web.extensions import db
 
+ROOT = Path(__file__).resolve().parents[2]
 VILLAGE = "150223100201"
 ELIMINATED_AT = datetime(2026, 9, 29, 10, 0, tzinfo=CST)
 
 
-def add_eliminated(api, session, first17: str = "15022319700101001") -> int:
+@pytest.fixture
+def forms_dir():
+    return ROOT / "forms"
+
+
+def deploy_assistance(api) -> None:
+    """The reversal starts the household's new assistance (部门会商), so the process is deployed."""
+    designer = api("sheji")
+    model = (ROOT / "processes" / "assistance.bpmn").read_bytes()
+    response = designer.client.post("/api/v1/process-models", data=model,
+                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    assert response.status_code in (200, 201), response.json
+
+
+def add_eliminated(api, session, first17: str = "15022319700101001", *, deploy: bool = True) -> int:
     """A household identified in March (illness, marginal) and eliminated by assistance on 29 Sep."""
+    if deploy:
+        deploy_assistance(api)
     response = api("cun").post("/households", json={
         "village": VILLAGE, "household_type": "ordinary",
         "members": [{"name": "巴特尔", "id_number": first17 + check_digit(first17), "relation": "head"}]})
@@ -58,6 +79,30 @@ def test_the_county_monitors_an_eliminated_household_again_and_the_history_keeps
                        ("eliminated", "monitored", None, "复核发现务工收入中断，收入不稳定",
                         clock.now().date().isoformat(), "qi")]
     assert api("zhen").get(f"/households/{household_id}").json["status_changes"] == response.json["status_changes"]
+
+
+def test_the_reversal_starts_new_assistance_with_the_countys_consultation(api, household_id, session):
+    """The measures before the reversal did not remove the risk: the county plans new ones (部门会商) at once."""
+    qi = api("qi")
+    assert revert(qi, household_id, {"reason": "复核发现务工收入中断，收入不稳定"}).status_code == 200
+    [case] = [c for c in qi.get(f"/households/{household_id}").json["cases"] if c["process"] == "assistance"]
+    assert case["status"] == "running"
+    waiting = [(t["bpmn_id"], t["name"]) for t in qi.get("/tasks").json if t["instance_id"] == case["id"]]
+    assert waiting == [("plan", "部门会商·制定帮扶计划")]
+    started = session.get(ProcessInstance, case["id"])
+    assert (started.business_key, started.place_code, started.created_by) == (
+        f"household:{household_id}", VILLAGE, "qi")
+
+
+def test_a_reversal_whose_assistance_cannot_start_changes_nothing(api, session):
+    """One transaction: without the assistance process the household stays eliminated and no case is left."""
+    household_id = add_eliminated(api, session, deploy=False)
+    response = revert(api("qi"), household_id, {"reason": "收入不稳定"})
+    assert response.status_code == 404 and response.json["error"]["code"] == "process_not_deployed"
+    session.expire_all()
+    assert session.get(Household, household_id).monitoring_status == "eliminated"
+    assert len(status_history.history(session, household_id)) == 2
+    assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar() == 0
 
 
 def test_a_household_that_is_not_eliminated_is_not_reverted(api, household_id, session):

@@ -11,6 +11,7 @@ import pytest
 
 from engine import timers
 from monitoring import thresholds
+from monitoring.models import Household
 from tests.conftest import CST
 from tests.monitoring.test_annexes import page_one_of, render
 from tests.web.pages.conftest import PageClient
@@ -452,3 +453,23 @@ def test_a_visit_day_outside_the_case_s_life_is_refused_so_stability_cannot_be_f
                                status=422)
         assert refused["error"]["fields"] == {"visited_on": why}
     assert cun.task(case, "verification")
+
+
+def test_the_income_year_typed_is_the_year_judged_never_after_this_year(api, clock, session):
+    """Finding 7: December 2026 cannot store a 2027 measurement; in January 2027 last year's figures are the ones
+    that exist, and the check judges 2026 on them (its line, its measurement)."""
+    (household,) = assisted(api, clock, "巴雅尔")
+    at(clock, "2026-12-28")
+    case = begin(api, household)["id"]
+    cun = api("cun")
+    refused = cun.complete(case, "verification", form_data(cun, case, "verification", **{**RECOVERED, "year": 2027}),
+                           status=422)
+    assert refused["error"]["fields"] == {"year": "收入年度不能晚于今年（2026年）"}
+    session.expire_all()
+    assert [m.year for m in session.get(Household, household["id"]).measurements] == [2026]
+    at(clock, "2027-01-05")
+    verify(api, case, year=2026)
+    result = api("qi").get(f"/instances/{case}").json["data"]["verification_result"]
+    assert (result["year"], result["income_line"], result["unmet"]) == (2026, 8900.0, [])
+    session.expire_all()
+    assert [m.year for m in session.get(Household, household["id"]).measurements] == [2026]

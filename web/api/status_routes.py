@@ -20,6 +20,6 @@ def revert_household_elimination(household_id: int):
     """→ 200 the household, monitored again; 409 when it is not eliminated; 422 naming the reason's problem."""
     body = json_body()
     with unit_of_work() as session:
-        household = revert_elimination(session, current_actor(), household_id, body, engine().now())
+        household = revert_elimination(engine(), session, current_actor(), household_id, body)
         result = hv.household(session, household, households.feedback_of(session, household.id))
     return jsonify(result)

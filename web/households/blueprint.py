@@ -195,7 +195,7 @@ def revert(household_id: int):
             domain.visible_household(db.session, household_id, g.actor)
             raise InvalidData("请勾选确认", {**read_reversal({"reason": reason})[1], "confirm": "请勾选确认回退"})
         with unit_of_work() as session:
-            revert_elimination(session, g.actor, household_id, {"reason": reason}, engine().now())
+            revert_elimination(engine(), session, g.actor, household_id, {"reason": reason})
     except InvalidData as exc:
         return _detail_page(household_id, Refusal("reversal", {"reason": reason}, exc.fields, str(exc)))
     except Conflict as exc:

@@ -11,7 +11,7 @@ import pytest
 
 from monitoring import status_history
 from monitoring.models import Household, MonitoringStatus
-from tests.web.test_elimination_reversal import ELIMINATED_AT, add_eliminated
+from tests.web.test_elimination_reversal import ELIMINATED_AT, add_eliminated, forms_dir  # noqa: F401 (fixture)
 from tests.web.test_identification import person
 
 VILLAGE = "150223100201"
