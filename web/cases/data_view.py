@@ -29,7 +29,7 @@ WORDS = {  # what scripts of any process add beside the forms; a process names i
 }
 VALUE_WORDS = {"problem": {"missing": "未上传", "stale": "已过期"}}  # values scripts add, by field
 CODE_LISTS = {"channel": "channel", "suggested_type": "monitoring_type", "monitoring_type": "monitoring_type",
-              "risk_types": "risk_type"}
+              "risk_types": "risk_type", "department": "department"}
 STEP_VALUED = {"rejected_step"}  # values are BPMN step ids
 FIELD_VALUED = {"guarantee_problems"}  # values are names of form fields
 HIDDEN = {"household_id", "exclusion", "dataset", "key", "unmet"}  # shown elsewhere, or codes beside their labels
