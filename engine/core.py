@@ -25,14 +25,15 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit, routing, runtime
+from engine import audit, routing, runtime, subjects
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
 from engine.clock import Clock, using_clock
-from engine.errors import Conflict, DeployError, DeployProblem, EngineError, InvalidData, NotFound
+from engine.errors import AlreadyOpen, Conflict, DeployError, DeployProblem, EngineError, InvalidData, NotFound
 from engine.forms import FormValidator
 from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine, take_output
@@ -141,20 +142,28 @@ class Engine:
 
     def create_instance(self, session: Session, version: LoadedVersion, place_code: str, place_path: str,
                         username: str, data: dict[str, Any], business_key: str | None,
-                        started_by: dict[str, Any] | None = None, depth: int = 0) -> Step:
+                        started_by: dict[str, Any] | None = None, depth: int = 0, exclusive: bool = False) -> Step:
         """Store a new instance of ``version`` and run it until it waits; the caller has checked who may.
         Returns its saved step (``error`` set if it failed). ``started_by`` names the case whose step started
-        it as a follow-up, ``depth`` how many follow-ups deep it is."""
+        it as a follow-up, ``depth`` how many follow-ups deep it is. An ``exclusive`` instance is the only running
+        one of its process for its business key: ``AlreadyOpen`` when another runs, and nothing is written."""
         with self.running(session, username):
             workflow = self.new_workflow(version)
             for task in workflow.get_tasks(state=SpiffState.READY):
                 task.data.update(data)
             state = dump_state(workflow)
-            instance_id = session.execute(insert(ProcessInstance).values(
+            row = insert(ProcessInstance).values(
                 version_id=version.id, process_key=version.key, place_code=place_code, place_path=place_path,
-                business_key=business_key, status=InstanceStatus.RUNNING, state=state, revision=0,
-                data={}, waiting=[], audit_hash=audit.GENESIS, created_at=self.now(), created_by=username,
-            ).returning(ProcessInstance.id)).scalar_one()
+                business_key=business_key, status=InstanceStatus.RUNNING, exclusive=exclusive, state=state,
+                revision=0, data={}, waiting=[], audit_hash=audit.GENESIS, created_at=self.now(), created_by=username,
+            ).returning(ProcessInstance.id)
+            try:
+                with session.begin_nested():  # a refused row leaves the caller's transaction usable
+                    instance_id = session.execute(row).scalar_one()
+            except IntegrityError:
+                if not exclusive:
+                    raise
+                raise AlreadyOpen(_open_exclusive(session, version.key, business_key)) from None
             current_step().instance_id = instance_id
             step = Step(self, session, instance_id, version, workflow, place_code, place_path, audit.GENESIS, state,
                         business_key, depth)
@@ -396,7 +405,8 @@ class Step:
         return {
             "id": str(task.id), "instance_id": self.instance_id, "process_key": self.version.key,
             "bpmn_id": runtime.bpmn_id(task), "name": runtime.task_name(task), "role": runtime.lane(task),
-            "department": self._department(task), "place_code": self.place_code, "place_path": self.place_path,
+            "department": self._department(task), "subject": self._subject(task),
+            "place_code": self.place_code, "place_path": self.place_path,
             "form": runtime.form_name(task), "state": TaskState.READY, "due_at": self._due_at(task, events),
             "created_at": now,
         }
@@ -414,6 +424,19 @@ class Step:
             raise routing.RoutingError(message) from None  # the message already tells the cause
         return routing.department_value(value, step)
 
+    def _subject(self, task: SpiffTask) -> str | None:
+        """What the task is about (``engine.subjects``); a bad expression or value fails the step."""
+        expression = runtime.subject_expression(task)
+        if not expression:
+            return None
+        step = runtime.task_name(task)
+        try:
+            value = self.engine.script_engine.evaluate(task, expression)
+        except Exception as exc:  # a designer's mistake shows at once, not as tasks that name nothing
+            message = f"任务“{step}”的事项表达式 {expression} 无法求值: {describe_failure(exc)}"
+            raise subjects.SubjectError(message) from None
+        return subjects.subject_value(value, step)
+
     def _due_at(self, task: SpiffTask, events: list[audit.Event]) -> datetime | None:
         expression = runtime.due_expression(task)
         if not expression:
@@ -424,6 +447,13 @@ class Step:
         except (SpiffWorkflowException, EngineError, ValueError, TypeError) as exc:
             events.append(self._event("warning", "system", str(task.id), message=f"due date not computed: {exc}"))
             return None
+
+
+def _open_exclusive(session: Session, key: str, business_key: str | None) -> int | None:
+    """The running exclusive instance that holds ``business_key`` for ``key`` (committed by a concurrent request)."""
+    return session.execute(select(ProcessInstance.id).where(
+        ProcessInstance.process_key == key, ProcessInstance.business_key == business_key,
+        ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.exclusive.is_(True))).scalar()
 
 
 class FollowUpFailed(EngineError):

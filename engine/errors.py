@@ -40,6 +40,17 @@ class Conflict(EngineError):
     code = "conflict"
 
 
+class AlreadyOpen(Conflict):
+    """An exclusive instance was started while another of its process and business key runs (the database's
+    unique index refused it); ``instance_id`` is the one that runs."""
+
+    code = "already_open"
+
+    def __init__(self, instance_id: int | None) -> None:
+        super().__init__(f"已有进行中的案件 (#{instance_id})")
+        self.instance_id = instance_id
+
+
 class ScriptError(EngineError):
     """A process script or expression failed to compile or run inside the sandbox."""
 

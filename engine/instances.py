@@ -21,8 +21,10 @@ from engine.versions import latest_version
 
 
 def start_instance(engine: Engine, session: Session, key: str, place_code: str, place_path: str,
-                   actor: Actor, data: dict[str, Any], business_key: str | None = None) -> int:
-    """Start the latest version of ``key`` at a place; the actor must see the place and hold the start lane."""
+                   actor: Actor, data: dict[str, Any], business_key: str | None = None, exclusive: bool = False) -> int:
+    """Start the latest version of ``key`` at a place; the actor must see the place and hold the start lane.
+    An ``exclusive`` start is refused (``AlreadyOpen``) while another exclusive instance of ``key`` runs for
+    ``business_key``."""
     if not actor.sees(place_path):
         raise NotFound(f"place {place_code}")
     row = latest_version(session, key)
@@ -33,7 +35,7 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
         raise InvalidData("data 应为对象", {"data": "应为对象"})
     check_data_keys(data)
     return engine.create_instance(session, version, place_code, place_path, actor.username, data,
-                                  business_key).instance_id
+                                  business_key, exclusive=exclusive).instance_id
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

@@ -6,7 +6,20 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -35,6 +48,7 @@ PlacePath = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
 DEPARTMENT_LENGTH = 40  # a department code a task is routed to (engine.routing checks values against it)
+SUBJECT_LENGTH = 200  # what a task is about, as its inbox row names it (engine.subjects)
 
 
 class Base(DeclarativeBase):
@@ -71,11 +85,20 @@ class ProcessVersion(Base):
     deployed_by: Mapped[str | None] = mapped_column(String(80))
 
 
+# An exclusive instance is the one open case of its process for its business key: the database refuses a second
+# running one, whatever requests race. An ended instance (completed, cancelled, or failed: nothing can act on an
+# errored case, so it must not hold the key) leaves the index by its status; its flag stays, so an instance made to
+# run again would be checked again.
+OPEN_EXCLUSIVE = "status = 'running' AND exclusive"
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
     __table_args__ = (
         Index("ix_process_instances_scope", "place_path", "status"),
         Index("ix_process_instances_wake", "status", "wake_at"),
+        Index("ux_process_instances_open_case", "business_key", "process_key", unique=True,
+              sqlite_where=text(OPEN_EXCLUSIVE), postgresql_where=text(OPEN_EXCLUSIVE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +108,7 @@ class ProcessInstance(Base):
     place_path: Mapped[str] = mapped_column(PlacePath)
     business_key: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING)
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # one open per key
     state: Mapped[str] = mapped_column(Text, deferred=True)  # Spiff JSON without the spec; only steps read it
     revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped by every step: the lock
     audit_hash: Mapped[str] = mapped_column(String(64))  # last hash of this instance's audit chain
@@ -115,6 +139,7 @@ class Task(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(40))
     department: Mapped[str | None] = mapped_column(String(DEPARTMENT_LENGTH))  # routed to this department only
+    subject: Mapped[str | None] = mapped_column(String(SUBJECT_LENGTH))  # what it is about (engine.subjects)
     place_code: Mapped[str] = mapped_column(String(20))
     place_path: Mapped[str] = mapped_column(PlacePath)
     form: Mapped[str | None] = mapped_column(String(200))

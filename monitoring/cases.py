@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.core import Engine
-from engine.errors import Conflict, EngineError, InvalidData
+from engine.errors import AlreadyOpen, Conflict, EngineError, InvalidData
 from engine.instances import start_instance
-from engine.models import InstanceStatus, ProcessInstance
+from engine.models import ProcessInstance
 from engine.versions import latest_version
 from monitoring import processes
 from monitoring.households import visible_household
@@ -57,7 +57,7 @@ def start(engine: Engine, session: Session, actor: Actor, process: str, data: di
 def start_case(engine: Engine, session: Session, actor: Actor, process: str, household_id: int,
                data: dict[str, Any]) -> int:
     """Start ``process`` for a household under its process's start rules (``monitoring.processes``); one open case
-    per household and process."""
+    per household where the process says so, held by the database (an exclusive instance), not by a prior read."""
     household = visible_household(session, household_id, actor)
     described = processes.descriptor(process)
     if described.start_fields is not None:
@@ -66,14 +66,12 @@ def start_case(engine: Engine, session: Session, actor: Actor, process: str, hou
             raise InvalidData("发起案件的数据有误", {name: "不能在发起时填写，由系统记录" for name in unknown})
     if described.check_start is not None:
         described.check_start(session, household, data, engine.today())
-    running = session.execute(select(ProcessInstance.id).where(
-        ProcessInstance.business_key == business_key(household.id), ProcessInstance.process_key == process,
-        ProcessInstance.status == InstanceStatus.RUNNING)).first()
-    if running is not None:
-        raise Conflict(f"该农户已有进行中的案件 (#{running.id})")
     start_data = {**data, "found_on": engine.today().isoformat()}
-    return start_instance(engine, session, process, household.village_code, household.place_path, actor,
-                          start_data, business_key=business_key(household.id))
+    try:
+        return start_instance(engine, session, process, household.village_code, household.place_path, actor,
+                              start_data, business_key=business_key(household.id), exclusive=described.one_open_case)
+    except AlreadyOpen as open_case:
+        raise Conflict(f"该农户已有进行中的案件 (#{open_case.instance_id})") from None
 
 
 class CaseNotStarted(EngineError):
