@@ -313,6 +313,7 @@ class NoticeEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the case that put it there (None: unknown)
 
 
 class HouseholdFeedback(Base):

@@ -17,8 +17,9 @@ MIN_NOTICE_DAYS = 5
 
 
 def post_notice(session: Session, household: Household, stage: str, days: int, today: date, username: str,
-                at: datetime) -> Notice:
-    """Put the household on its village's notice of this stage posted today (created on first use)."""
+                at: datetime, instance_id: int | None = None) -> Notice:
+    """Put the household on its village's notice of this stage posted today (created on first use), remembering the
+    case that put it there: a household's later case must not speak for an earlier notice."""
     days = max(int(days), MIN_NOTICE_DAYS)
     notice = session.execute(select(Notice).where(
         Notice.stage == stage, Notice.village_code == household.village_code, Notice.starts_on == today)).scalar()
@@ -27,12 +28,32 @@ def post_notice(session: Session, household: Household, stage: str, days: int, t
                         starts_on=today, ends_on=today + timedelta(days=days), created_at=at, created_by=username)
         session.add(notice)
         session.flush()
-    exists = session.execute(select(NoticeEntry.id).where(NoticeEntry.notice_id == notice.id,
-                                                          NoticeEntry.household_id == household.id)).first()
-    if exists is None:
-        session.add(NoticeEntry(notice_id=notice.id, household_id=household.id))
-        session.flush()
+    entry = session.execute(select(NoticeEntry).where(NoticeEntry.notice_id == notice.id,
+                                                      NoticeEntry.household_id == household.id)).scalar()
+    if entry is None:
+        session.add(NoticeEntry(notice_id=notice.id, household_id=household.id, instance_id=instance_id))
+    elif instance_id is not None:
+        entry.instance_id = instance_id
+    session.flush()
     return notice
+
+
+def cases_on(session: Session, notice_id: int) -> dict[int, int]:
+    """Household id -> the case that put it on the notice (households put there before cases were kept: absent)."""
+    return dict(session.execute(select(NoticeEntry.household_id, NoticeEntry.instance_id).where(
+        NoticeEntry.notice_id == notice_id, NoticeEntry.instance_id.is_not(None))).all())
+
+
+def notices_of_cases(session: Session, instance_ids: list[int]) -> dict[int, list[Notice]]:
+    """Every notice each case put its household on, oldest first (a case posts one per stage, again after an
+    objection's re-check)."""
+    found: dict[int, list[Notice]] = {instance_id: [] for instance_id in instance_ids}
+    if instance_ids:
+        for instance_id, notice in session.execute(
+                select(NoticeEntry.instance_id, Notice).join(Notice, Notice.id == NoticeEntry.notice_id)
+                .where(NoticeEntry.instance_id.in_(instance_ids)).order_by(Notice.starts_on, Notice.id)):
+            found[instance_id].append(notice)
+    return found
 
 
 @dataclass(frozen=True)

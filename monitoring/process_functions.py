@@ -87,7 +87,8 @@ def record_authorization(authorization: dict[str, Any], members: list[dict[str, 
 def post_notice(stage: str, days: int) -> dict[str, Any]:
     """Put the household on its village's notice; the notice runs to the end of ``ends_on`` (China time)."""
     step = current_step()
-    notice = notices.post_notice(step.session, _household(), stage, days, today(), step.username, clock.now())
+    notice = notices.post_notice(step.session, _household(), stage, days, today(), step.username, clock.now(),
+                                 step.instance_id)
     return {"notice_id": notice.id, "starts_on": notice.starts_on.isoformat(), "ends_on": notice.ends_on.isoformat()}
 
 

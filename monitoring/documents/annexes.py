@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, selectinload
 from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData, NotFound
 from engine.models import ProcessInstance
-from monitoring import processes, thresholds
+from monitoring import elimination, processes, thresholds
 from monitoring.cases import business_key
 from monitoring.codelists import labels
 from monitoring.measures import received
 from monitoring.models import Household, Measurement, Member, Notice, Place, PlaceLevel
-from monitoring.notices import households_on, period
+from monitoring.notices import cases_on, households_on, period
 from monitoring.rules import INCOME_FIELDS, RIGID_EXPENSE_FIELDS, net_income, per_capita_income, rigid_expenses
 
 
@@ -38,6 +38,7 @@ class Annex:
     posted: bool  # a public notice: the privacy rule applies
     subject: str  # "household" | "notice" | "none"
     stage: str | None = None  # the notice stage a notice annex prints
+    per_case: bool = False  # prints the data of the case that asked for it (not the household's latest case)
 
 
 ANNEXES: dict[str, Annex] = {a.kind: a for a in (
@@ -45,7 +46,7 @@ ANNEXES: dict[str, Annex] = {a.kind: a for a in (
     Annex("annex2", 2, "民主评议记录及拟新识别监测对象公示", "annex2.html", True, "notice", "identification_first"),
     Annex("annex3", 3, "旗县审定监测对象名单公示", "annex3.html", True, "notice", "identification_second"),
     Annex("annex4", 4, "风险消除初选名单公示", "annex4.html", True, "notice", "elimination_first"),
-    Annex("annex5", 5, "风险消除验收表", "annex5.html", False, "household"),
+    Annex("annex5", 5, "风险消除验收表", "annex5.html", False, "household", per_case=True),
     Annex("annex6", 6, "旗县审定风险消除名单公示", "annex6.html", True, "notice", "elimination_second"),
     Annex("annex7", 7, "监测对象信息采集表", "annex7.html", False, "household"),
     Annex("annex7_blank", 7, "监测对象信息采集表（空白）", "annex7.html", False, "none"),
@@ -188,19 +189,20 @@ def _income(measurement: Measurement, size: int) -> dict[str, Any]:
             "rigid_expenses": _money(rigid_expenses(measurement))}
 
 
-def _annex1(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
+def _annex1(session: Session, household: Household, label: _Labels, instance_id: int | None) -> dict[str, Any]:
     signed = household.authorization or {}
     return {**_household_context(session, household, label), "authorization": {
         "signed_by": signed.get("signed_by") or "", "proxy_name": signed.get("proxy_name") or "",
         "fingerprint": bool(signed.get("fingerprint")), "signed_on": _cn_iso(signed.get("signed_on"))}}
 
 
-def _annex5(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
+def _annex5(session: Session, household: Household, label: _Labels, instance_id: int | None) -> dict[str, Any]:
     """The acceptance checklist: each criterion of §6 with its evidence — as the elimination case's check on site
-    found it when the household has one, else as the records show — the township's verdict on each, the income
-    after elimination by source, the inspectors and the head who sign."""
+    found it (the case that asked for the paper, else the household's latest) when the household has one, else as
+    the records show — the township's verdict on each, the income after elimination by source, the inspectors and
+    the head who sign."""
     described, step = _issuing("annex5")
-    data = _latest_case_data(session, household.id, described.key)
+    data = _case_data(session, household.id, described.key, instance_id)
     found = _record(data, VERIFICATION_RESULT)
     notes = _record(data, described.variables.measurement)
     verdict = _record(data, step.answers_key)
@@ -253,11 +255,14 @@ def _issuing(kind: str) -> tuple[processes.ProcessDescriptor, processes.Step]:
                 (processes.NO_PROCESS, processes.Step("")))
 
 
-def _latest_case_data(session: Session, household_id: int, process: str) -> dict[str, Any]:
-    """The data of the household's latest case of ``process`` ({} when it has none)."""
-    data = session.execute(select(ProcessInstance.data).where(
+def _case_data(session: Session, household_id: int, process: str, instance_id: int | None) -> dict[str, Any]:
+    """The data of the household's case ``instance_id`` of ``process``, or of its latest one when no case is named
+    ({} when it has none): a case's paper shows that case, whatever the household's later cases do."""
+    query = select(ProcessInstance.data).where(
         ProcessInstance.business_key == business_key(household_id), ProcessInstance.process_key == process)
-        .order_by(ProcessInstance.id.desc()).limit(1)).scalar() if process else None
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    data = session.execute(query.order_by(ProcessInstance.id.desc()).limit(1)).scalar() if process else None
     return data if isinstance(data, dict) else {}
 
 
@@ -277,7 +282,7 @@ def _expense_finding(session: Session, household: Household, measurement: Measur
     return f"{measurement.year}年合规自付刚性支出{_money(rigid_expenses(measurement))}元（{standard}）"
 
 
-def _annex7(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
+def _annex7(session: Session, household: Household, label: _Labels, instance_id: int | None) -> dict[str, Any]:
     latest = _latest(household)
     collected = latest.recorded_at if latest else household.created_at
     return {**_household_context(session, household, label), "guarantees": _guarantees(latest),
@@ -310,11 +315,24 @@ def _notice(session: Session, kind: str, notice_id: int | None) -> Notice:
 
 
 def notice_cases(session: Session, notice: Notice, household_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Each household's case data: the case that posted this notice, else its latest case of the same process.
+    """Each household's case data: the case that put it on this notice, whatever the household did since.
 
-    The process is the one that declares the notice's stage (``monitoring.processes``), never read out of the
-    stage's name; a stage no process declares has only the cases that posted it.
+    A household put on the notice before entries remembered their case reads the case whose current notice this
+    is, else its latest case of the process that declares the notice's stage (``monitoring.processes``).
     """
+    posted = cases_on(session, notice.id)
+    data_of = dict(session.execute(select(ProcessInstance.id, ProcessInstance.data)
+                                   .where(ProcessInstance.id.in_(set(posted.values())))).all()) if posted else {}
+    chosen = {household_id: data_of.get(posted[household_id]) or {} for household_id in household_ids
+              if household_id in posted}
+    unknown = [household_id for household_id in household_ids if household_id not in chosen]
+    return {**_cases_before_entries_knew(session, notice, unknown), **chosen}
+
+
+def _cases_before_entries_knew(session: Session, notice: Notice, household_ids: list[int]) -> dict[int, dict]:
+    """For entries without their case: the case whose current notice this is, else the latest of the process."""
+    if not household_ids:
+        return {}
     keys = {business_key(household_id): household_id for household_id in household_ids}
     process = _process_of(notice.stage).key
     chosen: dict[int, tuple[bool, dict[str, Any]]] = {}
@@ -363,18 +381,67 @@ def _notice_row(number: int, kind: str, stage: str, household: Household, data: 
     if kind in ELIMINATION_LISTS:
         latest = _latest(household)
         row.update(since=cn_date(household.monitored_since), measures="、".join(received(household)),
+                   method=label("elimination_method", _method(data)),
                    income=_money(per_capita_income(latest, household.size)) if latest and household.size else "")
     return row
 
 
+def _method(data: dict[str, Any]) -> str | None:
+    """How the case takes the household out of monitoring, as checked on site (else as it was started)."""
+    return _record(data, VERIFICATION_RESULT).get("method") or data.get("method")
+
+
+# What a list of households leaving monitoring may say of them, true for each way out (§四(二)1; 自然消除 asks
+# for no measure and no income stability); a case that names no way out is said to meet the standard, no more.
+STANDING = {
+    elimination.ASSISTED: "已落实针对性帮扶措施，“三保障”及饮水安全持续巩固，收入持续稳定，"
+                          "大额刚性支出问题得到稳定解决",
+    elimination.NATURAL: "未经帮扶、风险已自然消除，“三保障”及饮水安全有保障，家庭人均纯收入高于当年监测收入标准，"
+                         "大额刚性支出问题得到稳定解决",
+    None: "经核查达到风险消除标准",
+}
+
+
+def _standing(cases: list[dict[str, Any]], label: _Labels, variables: processes.Variables) -> dict[str, Any]:
+    """The sentence the list states about its households, per way out: the households eliminated naturally are
+    never said to have been assisted."""
+    counts: dict[str | None, int] = {}
+    for data in cases:
+        method = _method(data) if _method(data) in STANDING else None
+        counts[method] = counts.get(method, 0) + 1
+    if len(counts) == 1:
+        return {"standing": STANDING[next(iter(counts))]}
+    return {"standing": "，其中" + "；".join(
+        f"{label('elimination_method', method) if method else '其他'}的{count}户{STANDING[method]}"
+        for method, count in counts.items())}
+
+
 def _meeting(cases: list[dict[str, Any]], label: _Labels, variables: processes.Variables) -> dict[str, Any]:
-    """The appraisal meeting: its date, form and attendees are the batch's, the votes each household's own."""
-    meetings = [_record(data, variables.meeting) for data in cases]
-    record = next((meeting for meeting in meetings if meeting), {})
-    return {"meeting": {
-        "date": _cn_iso(record.get("meeting_date")), "form": label("meeting_form", record.get("meeting_form")),
-        "attendees": record.get("attendees"), "approved": record.get("approved"), "reason": record.get("reason") or "",
-        "votes": [_votes(meeting) for meeting in meetings]}}
+    """The appraisal meetings behind the list, each with its own date, form and attendees and the votes of the
+    households it decided (a notice gathers a village's households posted that day, who may have been appraised at
+    different meetings): the wall shows every meeting as it was held, never one meeting for all."""
+    held: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for number, data in enumerate(cases, 1):
+        record = _record(data, variables.meeting)
+        key = tuple(record.get(k) for k in ("meeting_date", "meeting_form", "attendees"))
+        meeting = held.setdefault(key, {
+            "date": _cn_iso(record.get("meeting_date")), "form": label("meeting_form", record.get("meeting_form")),
+            "attendees": record.get("attendees"), "numbers": [], "votes": [], "reasons": []})
+        meeting["numbers"].append(number)
+        meeting["votes"].append(_votes(record))
+        if record.get("reason"):
+            meeting["reasons"].append(str(record["reason"]))
+    meetings = [_decided(meeting) for meeting in held.values()]
+    return {"meetings": meetings, "meetings_held": "、".join(
+        (f"于{m['date']}" if m["date"] else "") + f"召开{m['form'] or '会议'}" for m in meetings)}
+
+
+def _decided(meeting: dict[str, Any]) -> dict[str, Any]:
+    """A meeting passed the households it approved all of; one that rejected all did not pass."""
+    outcomes = {votes["approved"] for votes in meeting["votes"]}
+    approved = True if outcomes == {True} else False if outcomes == {False} else None
+    return {**{k: v for k, v in meeting.items() if k != "reasons"}, "approved": approved,
+            "reason": "；".join(dict.fromkeys(meeting["reasons"]))}
 
 
 def _votes(record: dict[str, Any]) -> dict[str, Any]:
@@ -396,7 +463,8 @@ def _reply_references(cases: list[dict[str, Any]], label: _Labels, variables: pr
     return {"reply_references": "、".join(dict.fromkeys(r for r in references if r))}
 
 
-NOTICE_EXTRAS = {"annex2": _meeting, "annex3": _reply_references, "annex4": _meeting, "annex6": _reply_references}
+NOTICE_EXTRAS = {"annex2": (_meeting,), "annex3": (_reply_references,), "annex4": (_meeting, _standing),
+                 "annex6": (_reply_references,)}
 
 
 def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[str, Any]:
@@ -416,14 +484,16 @@ def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[
         "rows": [_notice_row(n, kind, notice.stage, loaded[i], cases.get(i, {}), label)
                  for n, i in enumerate(ids, 1)],
     }
-    extra = NOTICE_EXTRAS.get(kind)
-    if extra is None:
-        return context
-    return {**context, **extra([cases.get(i, {}) for i in ids], label, _process_of(notice.stage).variables)}
+    listed = [cases.get(i, {}) for i in ids]
+    for extra in NOTICE_EXTRAS.get(kind, ()):
+        context.update(extra(listed, label, _process_of(notice.stage).variables))
+    return context
 
 
-def context_for(session: Session, kind: str, subject_id: int | None, today: date) -> dict[str, Any]:
-    """The data annex ``kind`` prints about its subject: a household id, a notice id, or None for a blank form.
+def context_for(session: Session, kind: str, subject_id: int | None, today: date,
+                instance_id: int | None = None) -> dict[str, Any]:
+    """The data annex ``kind`` prints about its subject: a household id, a notice id, or None for a blank form;
+    an annex printed per case reads the case ``instance_id`` (its household's latest case when None).
 
     ``today`` is accepted for the callers' sake but never printed: a document shows its data's own dates,
     so printing the same data twice gives the same context.
@@ -436,4 +506,4 @@ def context_for(session: Session, kind: str, subject_id: int | None, today: date
     if annex.subject == "none":
         return _annex7_blank()
     household = _household(session, subject_id)
-    return HOUSEHOLD_ANNEXES[kind](session, household, _Labels(session))
+    return HOUSEHOLD_ANNEXES[kind](session, household, _Labels(session), instance_id if annex.per_case else None)

@@ -45,11 +45,17 @@ def _place_path(session: Session, annex: Annex, subject_id: int | None) -> str:
 def request_document(session: Session, kind: str, subject_id: int | None, username: str, at: datetime,
                      instance_id: int | None = None, step: str | None = None,
                      household_id: int | None = None) -> Document:
-    """The pending document of this subject (new if none is pending), linked to the case and household."""
+    """The pending document of this subject (new if none is pending), linked to the case and household; an annex
+    printed per case is pending per case, so that each case's paper shows its own case."""
     annex = ANNEXES[kind]
     key = subject_key(annex, subject_id)
-    document = session.execute(select(Document).where(
-        Document.kind == kind, Document.subject == key, Document.status == DocumentStatus.PENDING)).scalar()
+    pending = select(Document).where(
+        Document.kind == kind, Document.subject == key, Document.status == DocumentStatus.PENDING)
+    if annex.per_case:
+        of_cases = select(DocumentLink.document_id).where(
+            DocumentLink.instance_id.is_not(None) if instance_id is None else DocumentLink.instance_id == instance_id)
+        pending = pending.where(Document.id.not_in(of_cases) if instance_id is None else Document.id.in_(of_cases))
+    document = session.execute(pending.limit(1)).scalar()
     if document is None:
         newest = session.execute(select(func.max(Document.version)).where(
             Document.kind == kind, Document.subject == key)).scalar() or 0
@@ -90,7 +96,7 @@ def render_document(session: Session, document: Document, directory: Path, today
         return document
     annex = ANNEXES[document.kind]
     subject_id = None if document.subject == "blank" else int(document.subject.split(":", 1)[1])
-    context = context_for(session, document.kind, subject_id, today)
+    context = context_for(session, document.kind, subject_id, today, _case_of(session, document))
     digest = _digest(context)
     unchanged = session.execute(select(Document).where(
         Document.kind == document.kind, Document.subject == document.subject,
@@ -109,6 +115,15 @@ def render_document(session: Session, document: Document, directory: Path, today
     document.status, document.rendered_at = DocumentStatus.READY, at
     session.flush()
     return document
+
+
+def _case_of(session: Session, document: Document) -> int | None:
+    """The case that asked for a document printed per case (None: a user's print, which reads the latest case)."""
+    if not ANNEXES[document.kind].per_case:
+        return None
+    return session.execute(select(DocumentLink.instance_id).where(
+        DocumentLink.document_id == document.id, DocumentLink.instance_id.is_not(None))
+        .order_by(DocumentLink.id).limit(1)).scalar()
 
 
 def _fold_into(session: Session, pending: Document, kept: Document) -> Document:
