@@ -7,10 +7,12 @@ written reply. The posted ones (4, 6) name no ID, phone, bank account or health 
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from monitoring.models import Household
-from tests.monitoring.test_annexes import BANK, PHONE, assert_private, page_one_of, render
+from tests.monitoring.test_annexes import ARTIFACTS, BANK, PHONE, assert_private, page_one_of, render
 from tests.web.test_batch_decisions import batch
 from tests.web.test_documents import api_path, pdf_text
 from tests.web.test_identification import APPRAISAL, form_data, forms_dir, sweep, world  # noqa: F401  (fixtures)
@@ -21,6 +23,8 @@ from tests.web.test_risk_elimination import (  # noqa: F401  (fixtures)
     at,
     begin,
     elimination_world,
+    identified,
+    measure,
     verify,
 )
 
@@ -65,8 +69,8 @@ def test_annex4_prints_the_meeting_and_the_list_with_what_each_household_receive
     assert "对2户监测对象风险消除初选名单逐户评议表决" in text
     assert "1.巴特尔：同意30票，反对5票，弃权0票，通过；2.乌云：同意28票，反对6票，弃权1票，通过。" in text
     assert "评议通过，同意将下列监测对象列入风险消除初选名单并予以公示" in text
-    # head, size, group, type, date identified, measures received, per-capita income: (20000+3000+1200-2000)/2
-    assert "1巴特尔22组突发严重困难户2026年3月14日健康帮扶·家庭医生签约（已完成）11100.00" in text
+    # head, size, group, type, date identified, way out, measures received, per-capita income: (20000+3000+1200-2000)/2
+    assert "1巴特尔22组突发严重困难户2026年3月14日帮扶消除健康帮扶·家庭医生签约（已完成）11100.00" in text
     assert "公示时间：2026年9月3日至2026年9月7日（共5天，2026年9月2日张贴当日不计入）" in text
     assert_private(text)
 
@@ -129,3 +133,60 @@ def test_annex6_prints_the_county_list_with_its_reply_and_period(api, session, c
     assert "公示时间：2026年9月9日至2026年9月13日（共5天，2026年9月8日张贴当日不计入）" in text
     assert "达茂旗乡村振兴局（盖章）" in text and "艾力嘎查村民委员会（盖章）" in text
     assert_private(text)
+
+
+HEALTH_MEASURES = ("resident_medical_subsidy", "family_doctor", "serious_illness_treatment", "chronic_disease_service")
+LONG_MEASURES = "、".join(f"健康帮扶·{name}（已完成）" for name in (
+    "城乡居民基本医疗保险个人缴费补贴", "家庭医生签约", "大病专项救治", "慢病签约服务"))
+
+
+def on_the_page(session, kind: str, notice: int) -> str:
+    """What the printed pages show, without spaces and line breaks: pdftotext reads only what lies on the paper."""
+    render(session, kind, notice, f"{kind}-fits")  # kept under test-artifacts to look at
+    pdf = (ARTIFACTS / f"{kind}-fits").with_suffix(".pdf").read_bytes()
+    return "".join(subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True,
+                                  check=True).stdout.decode().split())
+
+
+@pytest.fixture
+def mixed_notice(api, clock):
+    """巴特尔 (帮扶消除, four health measures done) and 苏和 (自然消除), appraised on 2 September at two meetings."""
+    batu, suhe = identified(api, clock, "巴特尔", "苏和")
+    at(clock, "2026-04-01")
+    for subtype in HEALTH_MEASURES:
+        measure(api, batu, done_on="2026-04-01", subtype=subtype)
+    at(clock, "2026-09-02")
+    cases = [begin(api, batu)["id"], begin(api, suhe, method="natural")["id"]]
+    cun = api("cun")
+    for case, meeting in zip(cases, ({"meeting_form": "representative_meeting", "attendees": 35, "votes_for": 30,
+                                      "votes_against": 5},
+                                     {"meeting_form": "extended_two_committees", "attendees": 12, "votes_for": 11,
+                                      "votes_against": 1}), strict=True):
+        verify(api, case)
+        cun.complete(case, "appraisal", form_data(cun, case, "appraisal", **{**APPRAISAL, **meeting}))
+    return cases
+
+
+def test_annex4_prints_each_meeting_each_way_out_and_every_measure_within_the_page(api, session, mixed_notice):
+    text = on_the_page(session, "annex4", notice_id(api, "elimination_first"))
+    assert LONG_MEASURES in text, "the measures column runs off the paper"
+    assert text.count("会议日期2026年9月2日") == 2
+    assert "会议形式村民代表大会参会人数35人" in text
+    assert "对1户监测对象风险消除初选名单逐户评议表决评议结果1.巴特尔：同意30票" in text
+    assert "会议形式村两委扩大会议参会人数12人" in text and "2.苏和：同意11票，反对1票，弃权0票，通过。" in text
+    assert "于2026年9月2日召开村民代表大会、于2026年9月2日召开村两委扩大会议进行民主评议" in text
+    assert ("下列2户监测对象，其中帮扶消除的1户已落实针对性帮扶措施" in text
+            and "自然消除的1户未经帮扶、风险已自然消除" in text), "a natural elimination is never said to be assisted"
+    assert "消除方式" in text and "帮扶消除" in text
+
+
+def test_annex6_prints_every_measure_and_each_way_out_within_the_page(api, session, clock, mixed_notice):
+    sweep(clock)
+    zhen, qi = api("zhen"), api("qi")
+    for case in mixed_notice:
+        zhen.complete(case, "acceptance", form_data(zhen, case, "acceptance", **{**ACCEPTED,
+                                                                                  "accepted_on": "2026-09-08"}))
+        qi.complete(case, "county_review", {**APPROVED, "warnings_reason": "务工收入稳定，会商同意提前消除"})
+    text = on_the_page(session, "annex6", notice_id(api, "elimination_second"))
+    assert LONG_MEASURES in text, "the measures column runs off the paper"
+    assert "1巴特尔" in text and "帮扶消除" in text and "2苏和" in text and "自然消除" in text
