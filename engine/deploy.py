@@ -36,6 +36,7 @@ from engine.routing import DEPARTMENT_PROPERTY
 from engine.sandbox import compile_expression, compile_script
 from engine.scripting import START_PROCESS
 from engine.serialization import dump_specs
+from engine.subjects import SUBJECT_PROPERTY
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -61,6 +62,7 @@ _CODE_PATHS = [
     (".//spiffworkflow:messagePayload", "eval"),
     (f".//spiffworkflow:property[@name='{DUE_DATE_PROPERTY}']/@value", "eval"),
     (f".//spiffworkflow:property[@name='{DEPARTMENT_PROPERTY}']/@value", "eval"),
+    (f".//spiffworkflow:property[@name='{SUBJECT_PROPERTY}']/@value", "eval"),
 ]
 _TIMER_PARSERS = {
     "timeDuration": TimerEventDefinition.parse_iso_duration,
@@ -141,7 +143,7 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
         _check_code(doc, checker)
         _check_timers(doc, checker)
         _check_batch_scopes(doc, checker)
-        _check_departments(doc, checker)
+        _check_blank_expressions(doc, checker)
     for doc in documents:
         if doc.is_dmn:
             _check_dmn_code(doc, checker)
@@ -283,11 +285,19 @@ def _check_batch_scopes(doc: _Document, checker: _Checker) -> None:
                                         " (true: 同一地点, parent: 同一上级地区下的各地点)")
 
 
-def _check_departments(doc: _Document, checker: _Checker) -> None:
-    """A blank department expression would leave the task routed by lane and place, not where the designer meant."""
-    for node in doc.root.xpath(f".//spiffworkflow:property[@name='{DEPARTMENT_PROPERTY}']", namespaces=NS):
-        if not (node.get("value") or "").strip():
-            checker.add(doc.name, node, "部门表达式为空: 应为求得部门代码的表达式, 例如 item[\"department\"]")
+_BLANK_EXPRESSIONS = {  # task properties whose value is an expression, and what a blank one says
+    DEPARTMENT_PROPERTY: "部门表达式为空: 应为求得部门代码的表达式, 例如 item[\"department\"]",
+    SUBJECT_PROPERTY: "事项表达式为空: 应为求得任务事项文字的表达式, 例如 item[\"title\"]",
+}
+
+
+def _check_blank_expressions(doc: _Document, checker: _Checker) -> None:
+    """A blank department expression would leave the task routed by lane and place, not where the designer meant; a
+    blank subject would leave the rows unnamed that the designer meant to name."""
+    for name, message in _BLANK_EXPRESSIONS.items():
+        for node in doc.root.xpath(f".//spiffworkflow:property[@name='{name}']", namespaces=NS):
+            if not (node.get("value") or "").strip():
+                checker.add(doc.name, node, message)
 
 
 _TIMER_WORDS = {"timeDuration": "时长", "timeDate": "日期时间", "timeCycle": "循环周期"}

@@ -18,6 +18,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.deploy import DUE_DATE_PROPERTY, FORM_PROPERTY
 from engine.routing import DEPARTMENT_PROPERTY
+from engine.subjects import SUBJECT_PROPERTY
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, SpiffTask]:
@@ -70,6 +71,10 @@ def due_expression(task: SpiffTask) -> str | None:
 
 def department_expression(task: SpiffTask) -> str | None:
     return task_property(task, DEPARTMENT_PROPERTY)
+
+
+def subject_expression(task: SpiffTask) -> str | None:
+    return task_property(task, SUBJECT_PROPERTY)
 
 
 def lane(task: SpiffTask) -> str | None:

@@ -51,7 +51,7 @@ def task(row: Task, now: datetime | None = None) -> dict[str, Any]:
     overdue = bool(now and row.due_at and row.state == "ready" and row.due_at < now)
     return {
         "id": row.id, "instance_id": row.instance_id, "process": row.process_key, "bpmn_id": row.bpmn_id,
-        "name": row.name, "role": row.role, "place": row.place_code, "state": row.state,
+        "name": row.name, "subject": row.subject, "role": row.role, "place": row.place_code, "state": row.state,
         "due_at": iso(row.due_at), "claimed_by": row.claimed_by, "created_at": iso(row.created_at),
         "completed_at": iso(row.completed_at), "completed_by": row.completed_by, "overdue": overdue,
     }
