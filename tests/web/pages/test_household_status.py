@@ -131,6 +131,9 @@ def test_a_refused_start_shows_each_rule_at_the_form(pages, monitored_id, elimin
     assert "2026年3月识别纳入监测，不得当月识别、当月标注风险消除" in form
     assert "帮扶消除须至少有一项已完成的帮扶措施" in form
     assert re.search(r'<option value="assisted" selected>', form)  # the choice made is kept
+    # the browser lands at the form, not at the page's top (far above on a phone), the errors first in it
+    assert f'action="/households/{monitored_id}/elimination#eliminate"' in form
+    assert form.index('role="alert"') < form.index("<form")
     assert "<h2" in refused.text and len(status_history.history(session, monitored_id)) == 1
 
 
