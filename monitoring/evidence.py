@@ -25,7 +25,7 @@ from monitoring.cases import household_id_of
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_numbers_in
 from monitoring.marking_windows import Window
-from monitoring.models import CodeEntry, Document, DocumentLink, Household, Measurement
+from monitoring.models import CodeEntry, Document, DocumentLink, Household, Measurement, Notice
 from monitoring.objections import shown_text
 from monitoring.process_functions import ACCEPTANCE_VERDICTS
 from monitoring.rules import GUARANTEE_LABELS, Assessment, assess, type_problems
@@ -118,6 +118,7 @@ class Objection:
 class NoticePeriod:
     period: notices.Period  # the days stated as a reader counts them, as on the notice itself
     running: bool
+    title: str  # the notice as its stage names it (the village's first notice, the county's second)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ class Evidence:
     compared: bool = False  # the data comparison has run
     hits: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[dict[str, Any]] = field(default_factory=list)
-    notice: NoticePeriod | None = None
+    notice: NoticePeriod | None = None  # the notice the case is on now (or was last on)
+    notices: list[NoticePeriod] = field(default_factory=list)  # every notice the case posted, oldest first
     documents: list[DocumentRef] = field(default_factory=list)
     method: str | None = None  # the way out the criteria were checked for (帮扶消除, 自然消除)
     criteria: list[Criterion] = field(default_factory=list)
@@ -206,6 +208,7 @@ class _Loaded:
     labels: dict[str, dict[str, str]]
     outcomes: dict[int, list[tuple[str, str]]]  # per instance, each objection's re-check: date and finding
     documents: dict[int, list[DocumentRef]]
+    notices: dict[int, list[Notice]]  # per instance, the notices it put its household on
 
     @classmethod
     def load(cls, session: Session, instances: list[ProcessInstance]) -> _Loaded:
@@ -225,7 +228,7 @@ class _Loaded:
             income_lines=thresholds.current_for(session, thresholds.INCOME_LINE, places),
             expense_warnings=thresholds.current_for(session, thresholds.EXPENSE_WARNING, places),
             labels=_labels(session), outcomes=_recheck_outcomes(session, instances),
-            documents=_documents(session, ids))
+            documents=_documents(session, ids), notices=notices.notices_of_cases(session, ids))
 
 
 def _variables(instance: ProcessInstance) -> processes.Variables:
@@ -309,7 +312,8 @@ def _evidence(instance: ProcessInstance, loaded: _Loaded, today: date) -> Eviden
         objections=_objections(data.get(variables.objections), loaded.outcomes.get(instance.id, [])),
         compared=isinstance(hits, list), hits=mask_id_numbers_in(hits or []),
         gaps=mask_id_numbers_in(gaps or []),
-        notice=_notice(data.get(variables.notice), today), documents=loaded.documents.get(instance.id, []),
+        **_notices(data.get(variables.notice), loaded.notices.get(instance.id, []), today),
+        documents=loaded.documents.get(instance.id, []),
         **_criteria(_record(instance, variables.criteria), labels),
         acceptance=_acceptance(_record(instance, variables.acceptance)),
         review=_review(_record(instance, variables.reply), data.get(variables.warnings) if variables.warnings
@@ -439,11 +443,20 @@ def _objections(recorded: Any, outcomes: list[tuple[str, str]]) -> list[Objectio
     return found
 
 
+def _notices(current: Any, posted: list[Notice], today: date) -> dict[str, Any]:
+    """The case's current notice and every notice it posted, each named by its stage; a case whose notices were
+    posted before they remembered their case shows its current one alone."""
+    shown = [NoticePeriod(notices.period(n), today <= n.ends_on, processes.stage_title(n.stage)) for n in posted]
+    now = _notice(current, today)
+    return {"notice": now, "notices": shown or ([now] if now else [])}
+
+
 def _notice(notice: Any, today: date) -> NoticePeriod | None:
     if not isinstance(notice, dict) or not notice.get("starts_on") or not notice.get("ends_on"):
         return None
     ends_on = date.fromisoformat(notice["ends_on"])
-    return NoticePeriod(notices.period_of(date.fromisoformat(notice["starts_on"]), ends_on), today <= ends_on)
+    return NoticePeriod(notices.period_of(date.fromisoformat(notice["starts_on"]), ends_on), today <= ends_on,
+                        processes.stage_title(notice["stage"]) if notice.get("stage") else "公示")
 
 
 def _plain(value: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.models import ProcessInstance
+from monitoring.evidence import evidence_for
 from tests.web.test_documents import api_path, pdf_text
 from tests.web.test_elimination_rollback import eliminated_naturally
 from tests.web.test_identification import APPRAISAL, forms_dir, sweep, world  # noqa: F401  (fixtures)
@@ -68,3 +70,13 @@ def test_the_earlier_case_s_first_notice_prints_its_own_meeting_and_votes(api, r
     assert "同意33票，反对2票" in text and "2026年6月" in text
     assert "同意21票" not in text and "2026年9月2日" not in text
     assert "同意21票，反对14票" in printed(api, september, 4)
+
+
+def test_a_case_names_each_of_its_notices_by_stage_after_a_later_case_posts_its_own(api, session, clock,
+                                                                                    reverted_and_again):
+    june, september = reverted_and_again
+    shown = {case: evidence_for(session, session.get(ProcessInstance, case), clock.now().date()).notices
+             for case in (june, september)}
+    assert [(n.title, n.period.posted_on.isoformat(), n.running) for n in shown[june]] == [
+        ("风险消除·初选名单公示（嘎查村）", "2026-06-01", False), ("风险消除·旗县审定名单公示", "2026-06-07", False)]
+    assert [n.title for n in shown[september]] == ["风险消除·初选名单公示（嘎查村）"]
