@@ -24,15 +24,21 @@ CLOCK = f"{TODAY}T09:00:00+08:00"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """``fangpin demo`` on a fresh instance folder on the training clock, served on loopback; yields the root URL."""
+def built(tmp_path_factory) -> tuple[dict[str, str], str]:
+    """``fangpin demo`` on a fresh instance folder on the training clock: its environment and its summary."""
     env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path_factory.mktemp("elimination") / "instance"),
            "FANGPIN_SECRET_KEY": "browser-secret", "FANGPIN_CLOCK": CLOCK}
     env.pop("FANGPIN_FORMS_DIR", None)
     cli(env, "db", "upgrade")
-    built = cli(env, "demo").stdout
-    assert re.search(r"系统标注\s+\S+（农户 #\d+）（今天在标注窗口期内）", built), built
-    with running_server(env) as root:
+    summary = cli(env, "demo").stdout
+    assert re.search(r"系统标注\s+\S+（农户 #\d+）（今天在标注窗口期内）", summary), summary
+    return env, summary
+
+
+@pytest.fixture(scope="module")
+def demo(built):
+    """The demo served on loopback; yields the root URL."""
+    with running_server(built[0]) as root:
         yield root
 
 
@@ -56,6 +62,7 @@ def test_a_department_carries_out_its_measure_from_its_inbox(demo, browser, tmp_
     logout_fits_one_line(page)
     # the newest plan's measure: no household the elimination demo names
     row = page.get_by_role("row").filter(has_text="落实帮扶措施").last
+    assert "健康帮扶·" in row.inner_text()  # the row names its measure (卫健 has several, some of one household)
     head = row.get_by_role("link").first.inner_text()
     row.get_by_role("link", name="办理").click()
     page.wait_for_url("**/tasks/*")
@@ -77,6 +84,49 @@ def test_a_department_carries_out_its_measure_from_its_inbox(demo, browser, tmp_
     page.get_by_role("link", name="已完成", exact=True).click()
     shot(page, tmp_path, "department-measures-done")
     assert page.get_by_role("link", name=re.compile("健康帮扶")).count() >= 1
+
+
+def open_step(page: Page, step: str) -> str:
+    """The first task of ``step`` from the inbox's chip; its evidence card's text."""
+    page.goto("/tasks/")
+    page.get_by_role("link", name=re.compile(rf"^{step} \d+$")).click()
+    page.get_by_role("row").filter(has_text=step).first.get_by_role("link", name="办理").click()
+    page.wait_for_url("**/tasks/*")
+    return page.locator(".evidence").inner_text()
+
+
+def test_each_elimination_step_shows_what_its_official_decides_on(demo, browser, tmp_path):
+    village = open_window(browser, demo, "village_150223100201", PASSWORD, phone=True)
+    found = open_step(village, "入户核查核实")
+    assert "核查参考（帮扶消除，按系统记录计算）" in found
+    assert all(words in found for words in ("风险类型", "帮扶措施", "2026年收入标准", "历次测算",
+                                            "大额刚性支出问题稳定解决"))
+    shot(village, tmp_path, "village-task-verification")
+
+    county = open_window(browser, demo, "county_150223", PASSWORD, phone=True)
+    found = open_step(county, "县级审定公示")
+    assert all(words in found for words in ("乡镇验收审核", "验收人员", "户主签字", "验收通过",
+                                            "入户核查核实（帮扶消除）"))
+    shot(county, tmp_path, "county-task-review")
+    found = open_step(county, "系统标注")
+    assert "书面批复文号" in found and "2026年12月1日至2026年12月31日 的窗口期内标注" in found
+    shot(county, tmp_path, "county-task-marking-evidence")
+
+
+def test_a_refused_start_lands_at_its_form_with_the_reasons_on_screen(built, demo, browser, tmp_path):
+    household = re.search(r"无已完成的帮扶措施\s+\S+（农户 #(\d+)）", built[1]).group(1)
+    page = open_window(browser, demo, "village_150223100201", PASSWORD, phone=True)
+    page.goto(f"/households/{household}")
+    form = page.locator("#eliminate")
+    form.get_by_label("消除方式").select_option(label="帮扶消除")
+    form.get_by_role("button", name="发起风险消除").click()
+    page.wait_for_load_state()
+    alert = form.get_by_role("alert")
+    assert "帮扶消除须至少有一项已完成的帮扶措施" in alert.inner_text()
+    box = alert.bounding_box()
+    assert page.url.endswith("#eliminate") and 0 <= box["y"] < PHONE["height"], (page.url, box)
+    page.screenshot(path=str(tmp_path / "village-refused-start-screen.png"))  # what the phone shows: the reasons
+    shot(page, tmp_path, "village-refused-start")
 
 
 def test_the_county_marks_an_elimination_and_the_household_page_says_so(demo, browser, tmp_path):

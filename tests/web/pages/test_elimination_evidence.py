@@ -74,7 +74,7 @@ def test_the_check_on_site_shows_what_the_records_say_about_the_four_criteria_be
     page = text_of(pages("cun").get(f"/tasks/{task['id']}"))
     assert "核查参考（帮扶消除，按系统记录计算）" in page
     assert "健康帮扶·家庭医生签约 已完成 2026年4月1日完成" in page
-    assert "2026年收入标准8,900.00 元" in page and "高于标准8,900.00 元" in page
+    assert "2026年收入标准8,900.00 元" in page and "高于标准 8,900.00 元" in page
     assert "收入尚不稳定" in page and "超过预警标准" in page
     assert all(title in page for title in CRITERIA)
 
