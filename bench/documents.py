@@ -34,9 +34,12 @@ def notice_context(households: int) -> dict:
     rows = [{"number": n, "name": f"村民{n:03d}", "size": n % 6 + 1, "group": f"{n % 9 + 1}组",
              "type": TYPES[n % 3], "risk": RISKS[n % len(RISKS)]} for n in range(1, households + 1)]
     meeting = {"date": "2026年3月2日", "form": "村民代表大会", "attendees": 35, "approved": True, "reason": "",
+               "numbers": list(range(1, households + 1)),
                "votes": [{"tally": "同意33票，反对2票，弃权0票", "approved": True}] * households}
-    return {"place": PLACE, "bodies": BODIES, "rows": rows, "meeting": meeting,
-            "notice": {"starts_on": "2026年3月2日", "ends_on": "2026年3月7日", "days": 5, "count": households}}
+    return {"place": PLACE, "bodies": BODIES, "rows": rows, "meetings": [meeting],
+            "meetings_held": "于2026年3月2日召开村民代表大会",
+            "notice": {"starts_on": "2026年3月2日", "first_day": "2026年3月3日", "ends_on": "2026年3月7日", "days": 5,
+                       "count": households}}
 
 
 def letter_context() -> dict:

@@ -137,8 +137,10 @@ def _fold_into(session: Session, pending: Document, kept: Document) -> Document:
     return kept
 
 
-def pending_ids(session: Session, limit: int = 20) -> list[int]:
-    return list(session.execute(select(Document.id).where(Document.status == DocumentStatus.PENDING)
+def pending_ids(session: Session, after: int = 0, limit: int = 20) -> list[int]:
+    """The next pending documents after id ``after``, oldest first (a sweep pages past the ones that failed)."""
+    return list(session.execute(select(Document.id).where(Document.status == DocumentStatus.PENDING,
+                                                          Document.id > after)
                                 .order_by(Document.id).limit(limit)).scalars())
 
 

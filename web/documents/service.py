@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +51,28 @@ def print_now(kind: str, subject_id: int | None, actor: Actor) -> tuple[Document
     return document, document.id == pending_id
 
 
-def render_pending() -> int:
-    """The scheduler's sweep: render every pending document; one failure does not stop the others."""
-    rendered = 0
-    for document_id in store.pending_ids(db.session):
-        try:
-            ready(document_id)
-            rendered += 1
-        except Exception:  # keep the sweep alive; the document stays pending and is retried
-            log.exception("rendering document %s failed", document_id)
-    return rendered
+def render_pending(budget: float) -> Backlog:
+    """The scheduler's sweep: render pending documents, oldest first, until none waits or ``budget`` seconds have
+    passed (then the scheduler comes back at once); one failure does not stop the others and is retried next sweep."""
+    deadline = time.monotonic() + budget
+    rendered, after = 0, 0
+    while ids := store.pending_ids(db.session, after=after):
+        for document_id in ids:
+            if time.monotonic() >= deadline:
+                return Backlog(rendered, waiting=True)
+            try:
+                ready(document_id)
+                rendered += 1
+            except Exception:  # keep the sweep alive; the document stays pending and is retried
+                log.exception("rendering document %s failed", document_id)
+            after = document_id
+    return Backlog(rendered, waiting=False)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    rendered: int
+    waiting: bool  # documents still wait: the time was up before they were done
 
 
 def send(document: Document, download: bool = False) -> Response:
