@@ -13,19 +13,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine import audit
 from engine.assignment import Actor
-from engine.errors import InvalidData
+from engine.calendar import CHINA_TZ
+from engine.errors import Conflict, InvalidData, NotFound
+from engine.models import Task, TaskState
 from engine.paging import Key, Page, page
 from engine.paging import Window as PageWindow
 from engine.scope import below
 from monitoring import places
-from monitoring.models import MarkingWindow, PlaceLevel
+from monitoring.models import MarkingWindow, Place, PlaceLevel
 from monitoring.permissions import MARKING_WINDOW_SETTERS, require
 
 MAX_DAYS = 92  # a window is at most a quarter long
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a window may fall in: anything else is a typing slip
+FIELDS = frozenset({"place", "opens_on", "closes_on", "replace_default"})
+MARKING_STEP = ("risk_elimination", "marking")  # the task that marks inside a window (processes/risk_elimination.bpmn)
 SETTING_LEVELS = (PlaceLevel.REGION, PlaceLevel.LEAGUE, PlaceLevel.COUNTY)
 WINDOW_ORDER = (Key(MarkingWindow.opens_on, descending=True), Key(MarkingWindow.id, descending=True))
 
@@ -110,44 +116,114 @@ def day_asked(value: str | None, today: date) -> date:
 
 
 def iso_date(value: Any, field: str, label: str, fields: dict[str, str]) -> date | None:
-    """A strict ISO date (2026-12-01): no times, no other separators; the reason in ``fields`` otherwise."""
+    """A strict ISO date (2026-12-01) between 2000 and 2100: no times, no other separators, no year a typing slip
+    makes (0001, 9999); the reason in ``fields`` otherwise."""
     if isinstance(value, str) and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if FIRST_YEAR <= day.year <= LAST_YEAR:
+                return day
+            fields[field] = f"{label}应在{FIRST_YEAR}年至{LAST_YEAR}年之间"
+            return None
     fields[field] = f"{label}必填" if value in (None, "") else f"{label}应为日期，如 2026-12-01"
     return None
 
 
 def add_window(session: Session, actor: Actor, data: dict[str, Any], at: datetime) -> MarkingWindow:
-    """A new window at a region or county in the actor's scope (404 outside it); refused with the field's reason
-    when inverted, longer than a quarter or overlapping another window of the same place."""
+    """A new window at a region or county in the actor's scope (404 outside it), audited; refused with each field's
+    reason when a field is unknown, a date is outside 2000–2100, the window ends before today, is inverted, longer
+    than a quarter or overlaps another window of the same place, or when it would close today's marking where
+    cases wait at 系统标注 and ``replace_default`` does not confirm it."""
     require(actor.role, MARKING_WINDOW_SETTERS, "只有自治区、盟市或旗县可以设置标注窗口期")
-    code = data.get("place")
-    fields: dict[str, str] = {}
-    if not isinstance(code, str) or not code:
-        raise InvalidData("标注窗口期有误", {"place": "区划必填"})
-    place = places.place_in_scope(session, actor, code)
-    if place.level not in SETTING_LEVELS:
-        fields["place"] = "标注窗口期只能在自治区、盟市或旗县一级设置"
+    today = at.astimezone(CHINA_TZ).date()
+    fields: dict[str, str] = {name: "不能填写此项" for name in sorted(set(data) - FIELDS)}
+    place = _setting_place(session, actor, data.get("place"), fields)
     opens_on = iso_date(data.get("opens_on"), "opens_on", "开始日期", fields)
     closes_on = iso_date(data.get("closes_on"), "closes_on", "结束日期", fields)
+    confirmed = data.get("replace_default", False)
+    if not isinstance(confirmed, bool):
+        fields["replace_default"] = "应为 true 或 false"
     if opens_on and closes_on:
         if closes_on < opens_on:
             fields["closes_on"] = "结束日期不能早于开始日期"
+        elif closes_on < today:
+            fields["closes_on"] = f"结束日期不能早于今天（{today.isoformat()}）"
         elif (closes_on - opens_on) >= timedelta(days=MAX_DAYS):
             fields["closes_on"] = f"窗口期最长 {MAX_DAYS} 天"
-        else:
+        elif place is not None:
             clash = next((w for w in _explicit(session, place.code)
                           if w.opens_on <= closes_on and opens_on <= w.closes_on), None)
             if clash is not None:
                 fields["opens_on"] = (f"与已有窗口期 {clash.opens_on.isoformat()} 至 {clash.closes_on.isoformat()} "
                                       "重叠")
-    if fields:
+            elif confirmed is not True:
+                closing = _closes_marking_today(session, place, Window(opens_on, closes_on, place.code), today)
+                if closing:
+                    fields["replace_default"] = closing
+    if fields or place is None:
         raise InvalidData("标注窗口期有误", fields)
     row = MarkingWindow(place_code=place.code, place_path=place.path, opens_on=opens_on, closes_on=closes_on,
                         created_by=actor.username, created_at=at)
     session.add(row)
     session.flush()
+    _audit(session, "marking_window_added", row, actor, at)
     return row
+
+
+def delete_window(session: Session, actor: Actor, window_id: int, at: datetime) -> MarkingWindow:
+    """Remove a window set by mistake (an edit is a delete and a new window), audited with who and when; the same
+    setters in whose scope it lies (404 otherwise). A window that has ended stays: it decided the markings then."""
+    require(actor.role, MARKING_WINDOW_SETTERS, "只有自治区、盟市或旗县可以设置标注窗口期")
+    row = session.get(MarkingWindow, window_id)
+    if row is None or not actor.sees(row.place_path):
+        raise NotFound(f"MarkingWindow {window_id}")
+    if row.closes_on < at.astimezone(CHINA_TZ).date():
+        raise Conflict("该窗口期已结束，它决定了当时的标注，不能删除")
+    _audit(session, "marking_window_deleted", row, actor, at)
+    session.delete(row)
+    session.flush()
+    return row
+
+
+def _setting_place(session: Session, actor: Actor, code: Any, fields: dict[str, str]) -> Place | None:
+    """The region, league or county the window is set at (404 outside the actor's scope); None with the reason."""
+    if code in (None, ""):
+        fields["place"] = "区划必填"
+        return None
+    if not isinstance(code, str):
+        fields["place"] = "区划应为代码，如 150223000000"
+        return None
+    place = places.place_in_scope(session, actor, code)
+    if place.level not in SETTING_LEVELS:
+        fields["place"] = "标注窗口期只能在自治区、盟市或旗县一级设置"
+        return None
+    return place
+
+
+def _closes_marking_today(session: Session, place: Place, new: Window, today: date) -> str | None:
+    """Why the new window needs ``replace_default``: it is the place's first, so the windows that applied there
+    until now (the quarter's default, or a higher place's) no longer do, marking is open today and the new window
+    does not cover today, and cases wait at 系统标注 at the place or below."""
+    if _explicit(session, place.code) or new.contains(today):
+        return None
+    applying = window_for(session, place.path, today)
+    if applying is None:
+        return None
+    waiting = session.execute(select(func.count()).select_from(Task).where(
+        Task.process_key == MARKING_STEP[0], Task.bpmn_id == MARKING_STEP[1], Task.state == TaskState.READY,
+        below(Task.place_path, place.path))).scalar()
+    if not waiting:
+        return None
+    which = "季度默认窗口期" if applying.default else "上级设置的窗口期"
+    span = f"{applying.opens_on.isoformat()} 至 {applying.closes_on.isoformat()}"
+    return (f"本地设置窗口期后，{which}不再适用：正在开放的 {span} 今天即停止标注，现有{waiting}户在系统标注等待；"
+            "请确认替换后再保存")
+
+
+def _audit(session: Session, kind: str, row: MarkingWindow, actor: Actor, at: datetime) -> None:
+    audit.append_global(session, [audit.Event(kind, at, actor.username, detail={
+        "window": row.id, "place": row.place_code, "opens_on": row.opens_on.isoformat(),
+        "closes_on": row.closes_on.isoformat()})])

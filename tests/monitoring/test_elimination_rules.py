@@ -133,7 +133,7 @@ def test_a_start_is_refused_only_when_marking_is_closed_with_no_window_ahead(ses
     clock.set(at(date(2026, 11, 12)))  # outside the default window, December's ahead
     elimination.check_start(session, household, {"method": "natural"}, engine.today())
     marking_windows.add_window(session, actors["county"], {"place": COUNTY, "opens_on": "2026-11-01",
-                                                           "closes_on": "2026-11-10"}, clock.now())
+                                                           "closes_on": "2026-11-10"}, at(date(2026, 10, 30)))
     session.commit()
     assert refusal(session, household, engine.today(), method="natural") == {
         "marking_window": "标注窗口期已关闭，且本地尚未设置下一个窗口期，发起后无法标注；请旗县或盟市先设置窗口期"}

@@ -95,8 +95,9 @@ def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
     assert waiting(session, "identification") == ["first_notice", "second_notice"]
     assert statuses(session, "identification") == {"running": 13, "completed": 17}
 
-    # assistance: the consultation of this month's entry is the county's; the measures under way are the departments'
-    assert ready(session, "assistance") == {"plan": 1, "carry_out": 16}
+    # assistance: the consultations of this month's entry and of the reverted household are the county's; the
+    # measures under way are the departments'
+    assert ready(session, "assistance") == {"plan": 2, "carry_out": 16}
     departments = set(session.execute(select(Task.department).where(Task.state == TaskState.READY,
                                                                     Task.bpmn_id == "carry_out")).scalars())
     assert departments == {"health", "hrss", "civil"}
@@ -117,6 +118,10 @@ def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
                                ).scalar_one()
     assert (reverted.from_status, reverted.to_status) == ("eliminated", "monitored")
     assert session.get(Household, reverted.household_id).monitoring_status == "monitored"
+    consultations = session.execute(select(ProcessInstance.business_key)
+                                    .join(Task, Task.instance_id == ProcessInstance.id)
+                                    .where(Task.bpmn_id == "plan", Task.state == TaskState.READY)).scalars().all()
+    assert f"household:{reverted.household_id}" in consultations  # the reversal started its new assistance
     assert all(f"（农户 #{shown.household_id}）" in printed for shown in [*demo.cases, *demo.refusals])
     assert_the_refusals_are_the_apis(app, session, demo.refusals)
 

@@ -108,3 +108,39 @@ def test_a_place_outside_the_callers_scope_is_not_found(api, session):
     response = qi.post("/marking-windows", json={"place": "150222000000", "opens_on": "2026-12-01",
                                                  "closes_on": "2026-12-31"})
     assert response.status_code == 404
+
+
+def test_unknown_fields_a_place_that_is_no_code_and_years_out_of_range_are_refused(api):
+    qi = api("qi")
+    for body, fields in (
+        ({"opens_on": "2026-12-01", "closes_on": "2026-12-31", "place": COUNTY, "extra": 1}, {"extra": "不能填写此项"}),
+        ({"opens_on": "2026-12-01", "closes_on": "2026-12-31", "place": {"a": 1}},
+         {"place": "区划应为代码，如 150223000000"}),
+        ({"opens_on": "0001-01-01", "closes_on": "2026-12-31", "place": COUNTY},
+         {"opens_on": "开始日期应在2000年至2100年之间"}),
+        ({"opens_on": "2026-12-01", "closes_on": "9999-12-31", "place": COUNTY},
+         {"closes_on": "结束日期应在2000年至2100年之间"}),
+    ):
+        response = qi.post("/marking-windows", json=body)
+        assert (response.status_code, response.json["error"]["fields"]) == (422, fields)
+    assert qi.get("/marking-windows").json["total"] == 0
+
+
+def test_a_window_is_deleted_through_the_api_by_who_may_set_it(api, session, clock):
+    qi = api("qi")
+    added = qi.post("/marking-windows", json={"place": COUNTY, "opens_on": "2026-11-10", "closes_on": "2026-11-30"})
+    path = f"/api/v1/marking-windows/{added.json['id']}"
+    for username in ("cun", "zhen"):
+        client = api(username)
+        assert client.client.delete(path, headers=client.headers).status_code == 403
+    assert api().client.delete(path).status_code == 401
+    assert qi.client.delete(path + "0", headers=qi.headers).status_code == 404
+    deleted = qi.client.delete(path, headers=qi.headers)
+    assert deleted.status_code == 200 and deleted.json == added.json
+    assert qi.get("/marking-windows").json["total"] == 0
+    assert qi.client.delete(path, headers=qi.headers).status_code == 404
+    ended = qi.post("/marking-windows", json={"place": COUNTY, "opens_on": "2026-11-10", "closes_on": "2026-11-30"})
+    clock.set(datetime(2026, 12, 1, 9, tzinfo=CST))
+    refused = qi.client.delete(f"/api/v1/marking-windows/{ended.json['id']}", headers=qi.headers)
+    assert (refused.status_code, refused.json["error"]["message"]) == (
+        409, "该窗口期已结束，它决定了当时的标注，不能删除")

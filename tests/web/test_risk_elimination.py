@@ -473,3 +473,28 @@ def test_the_income_year_typed_is_the_year_judged_never_after_this_year(api, clo
     assert (result["year"], result["income_line"], result["unmet"]) == (2026, 8900.0, [])
     session.expire_all()
     assert [m.year for m in session.get(Household, household["id"]).measurements] == [2026]
+
+
+def test_a_window_that_ends_today_s_default_marking_needs_the_county_s_confirmation(api, clock, session):
+    """Finding 4: a county's first window replaces the quarterly default; while a case waits at 系统标注 inside it
+    the county sees that before saving (422 at replace_default), and only a confirmed window is stored."""
+    (household,) = assisted(api, clock, "图雅")
+    at(clock, "2026-09-02")
+    case = begin(api, household)["id"]
+    through_second_notice(api, clock, case, warnings_reason="务工收入稳定，会商同意")
+    qi = api("qi")
+    assert qi.task(case, "marking")
+    december = {"place": COUNTY, "opens_on": "2026-12-10", "closes_on": "2026-12-20"}
+    refused = qi.post("/marking-windows", json=december)
+    assert refused.status_code == 422, refused.json
+    assert refused.json["error"]["fields"] == {"replace_default": (
+        "本地设置窗口期后，季度默认窗口期不再适用：正在开放的 2026-09-01 至 2026-09-30 今天即停止标注，"
+        "现有1户在系统标注等待；请确认替换后再保存")}
+    assert qi.get("/marking-windows").json["total"] == 0
+    covering = qi.post("/marking-windows", json={**december, "opens_on": "2026-09-10", "closes_on": "2026-09-30"})
+    assert covering.status_code == 201, covering.json  # today stays open: nothing to confirm
+    assert qi.client.delete(f"/api/v1/marking-windows/{covering.json['id']}", headers=qi.headers).status_code == 200
+    confirmed = qi.post("/marking-windows", json={**december, "replace_default": True})
+    assert confirmed.status_code == 201, confirmed.json
+    marking = qi.complete(case, "marking", form_data(qi, case, "marking", annex7_collected=True), status=422)
+    assert set(marking["error"]["fields"]) == {"marking_window"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from flask import g, jsonify, request
@@ -20,8 +21,10 @@ from web.extensions import db
 
 
 def window_body(row: MarkingWindow) -> dict[str, Any]:
+    """The window as every answer gives it (the time in UTC, as read back from the database)."""
     return {"id": row.id, "place": row.place_code, "opens_on": row.opens_on.isoformat(),
-            "closes_on": row.closes_on.isoformat(), "created_by": row.created_by, "created_at": iso(row.created_at)}
+            "closes_on": row.closes_on.isoformat(), "created_by": row.created_by,
+            "created_at": iso(row.created_at.astimezone(UTC))}
 
 
 def _applying_body(window: Window | None) -> dict[str, Any] | None:
@@ -55,3 +58,14 @@ def add_marking_window():
         row = marking_windows.add_window(session, current_actor(), body, engine().now())
         answer = window_body(row)
     return jsonify(answer), 201
+
+
+@api.delete("/marking-windows/<int:window_id>")
+@token_required
+def delete_marking_window(window_id: int):
+    """→ 200 the window removed (an edit is a delete and a new window); 404 outside the caller's scope, 409 once it
+    has ended."""
+    with unit_of_work() as session:
+        row = marking_windows.delete_window(session, current_actor(), window_id, engine().now())
+        answer = window_body(row)
+    return jsonify(answer)

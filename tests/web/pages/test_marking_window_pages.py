@@ -42,3 +42,35 @@ def test_a_village_or_township_may_not_open_the_page(pages, username):
 
 def test_the_county_finds_the_page_in_its_administration(pages):
     assert "标注窗口期" in pages("qi").get("/admin/").text
+
+
+def test_the_page_says_what_a_local_window_replaces_and_deletes_one_after_confirmation(pages, session, clock):
+    qi = pages("qi")
+    page = qi.get("/marking-windows/")
+    assert "本地设置窗口期后，季度默认窗口期不再适用" in page.text
+    assert qi.post("/marking-windows/", {"place": COUNTY, "opens_on": "2026-11-10",
+                                         "closes_on": "2026-11-30"}).status_code == 302
+    row = session.execute(select(MarkingWindow)).scalar_one()
+    page = qi.get("/marking-windows/")
+    assert f'action="/marking-windows/{row.id}/delete"' in page.text and "我确认删除此窗口期" in page.text
+    unticked = qi.post(f"/marking-windows/{row.id}/delete", {}, follow_redirects=True)
+    assert "未删除：请勾选确认删除此窗口期" in unticked.text
+    assert session.execute(select(func.count()).select_from(MarkingWindow)).scalar() == 1
+    deleted = qi.post(f"/marking-windows/{row.id}/delete", {"confirm": "yes"}, follow_redirects=True)
+    assert "已删除标注窗口期：2026年11月10日 至 2026年11月30日" in deleted.text and "没有设置" in deleted.text
+    assert session.execute(select(func.count()).select_from(MarkingWindow)).scalar() == 0
+    assert pages("cun").post(f"/marking-windows/{row.id}/delete", {"confirm": "yes"}).status_code == 403
+
+
+def test_an_ended_window_offers_no_delete_and_refuses_one(pages, session, clock):
+    qi = pages("qi")
+    assert qi.post("/marking-windows/", {"place": COUNTY, "opens_on": "2026-11-10",
+                                         "closes_on": "2026-11-30"}).status_code == 302
+    row = session.execute(select(MarkingWindow)).scalar_one()
+    clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=CST))
+    qi = pages("qi")  # months later: a new login
+    page = qi.get("/marking-windows/")
+    assert "已结束" in page.text and f'action="/marking-windows/{row.id}/delete"' not in page.text
+    refused = qi.post(f"/marking-windows/{row.id}/delete", {"confirm": "yes"}, follow_redirects=True)
+    assert "未删除：该窗口期已结束，它决定了当时的标注，不能删除" in refused.text
+    assert session.execute(select(func.count()).select_from(MarkingWindow)).scalar() == 1
