@@ -7,6 +7,7 @@ import pytest
 
 from engine.models import ProcessInstance
 from monitoring.evidence import evidence_for
+from tests.web.pages.conftest import PageClient
 from tests.web.test_documents import api_path, pdf_text
 from tests.web.test_elimination_rollback import eliminated_naturally
 from tests.web.test_identification import APPRAISAL, forms_dir, sweep, world  # noqa: F401  (fixtures)
@@ -80,3 +81,11 @@ def test_a_case_names_each_of_its_notices_by_stage_after_a_later_case_posts_its_
     assert [(n.title, n.period.posted_on.isoformat(), n.running) for n in shown[june]] == [
         ("风险消除·初选名单公示（嘎查村）", "2026-06-01", False), ("风险消除·旗县审定名单公示", "2026-06-07", False)]
     assert [n.title for n in shown[september]] == ["风险消除·初选名单公示（嘎查村）"]
+
+
+def test_the_case_page_lists_each_notice_the_case_posted_by_stage(app, reverted_and_again):
+    june, _ = reverted_and_again
+    text = " ".join(PageClient(app, "qi").get(f"/cases/{june}").text.split())
+    first, second = text.find("风险消除·初选名单公示（嘎查村）"), text.find("风险消除·旗县审定名单公示")
+    assert 0 < first < second, "the village's first notice, then the county's"
+    assert "2026年6月2日至2026年6月6日（共5天）" in text and "2026年6月8日至2026年6月12日（共5天）" in text

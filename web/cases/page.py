@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,14 +12,18 @@ from engine import queries
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.models import ProcessInstance, ProcessVersion, Task
-from monitoring import case_outcomes, department_access, people
+from monitoring import case_outcomes, department_access, notices, people, processes
 from monitoring.cases import household_id_of
 from monitoring.id_number import mask_personal_numbers_in
-from monitoring.models import Household
+from monitoring.models import Household, Notice
 from monitoring.permissions import sees_full_record
 from web.cases import data_view, timeline
 from web.cases.listing import households_by_id, place_names
 from web.cases.progress import Progress, element_names, progress
+from web.notices.words import stage_name
+from web.templating import cn_date
+
+NOTICES = "公示"
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
     household = households_by_id(session, [household_id]).get(household_id) if household_id else None
     data = department_access.case_data(session, actor, household, instance.data or {})
     full = sees_full_record(actor)
+    posted = notices.notices_of_cases(session, [instance.id])[instance.id]
+    if posted:  # each notice the case posted is listed by its stage, not only the one the case data names last
+        data = {k: v for k, v in data.items() if k != processes.descriptor(instance.process_key).variables.notice}
     labels = people.labels(session, [instance.created_by, *(e.actor for e in events),
                                      *(t.claimed_by for t in open_tasks)])
     return CasePage(
@@ -56,12 +64,25 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path, t.department)},
         progress=progress(instance, open_tasks, events, names),
         timeline=timeline.entries(events, names, task_names, labels),
-        sections=data_view.sections(mask_personal_numbers_in(data), version.forms, names, instance.process_key)
-        if full else [],
+        sections=[*data_view.sections(mask_personal_numbers_in(data), version.forms, names, instance.process_key),
+                  *_notices_section(posted, engine.today())] if full else [],
         department_view=None if full else data,
         people=labels,
         outcome=case_outcomes.outcomes(session, [instance]).get(instance.id),
     )
+
+
+def _notices_section(posted: list[Notice], today: date) -> list[data_view.Section]:
+    """The notices the case put its household on, oldest first, each named by its stage with its period."""
+    if not posted:
+        return []
+    rows = []
+    for notice in posted:
+        days = notices.period(notice)
+        rows.append([stage_name(notice.stage), cn_date(notice.starts_on),
+                     f"{cn_date(days.first_day)}至{cn_date(days.last_day)}（共{days.days}天）",
+                     "公示中" if today <= notice.ends_on else "公示期满"])
+    return [data_view.Section(NOTICES, [], [data_view.Table(NOTICES, ["公示", "张贴日期", "公示期", "状态"], rows)])]
 
 
 def diagram_xml(session: Session, instance: ProcessInstance) -> str:
