@@ -45,7 +45,7 @@ def start(engine: Engine, session: Session, actor: Actor, process: str, data: di
           household_id: int | None = None, place_code: str | None = None) -> int:
     """Start a case: a household's through its household, any other process at a place in the actor's scope."""
     if household_id is not None:
-        return start_case(engine, session, actor, process, household_id, data)
+        return start_case(engine, session, actor, process, household_id, data, place_code)
     if processes.descriptor(process).household_case:
         raise InvalidData("此流程针对一个农户，须指定农户", {"household_id": "必填：此流程须通过农户发起"})
     if not place_code:
@@ -55,10 +55,14 @@ def start(engine: Engine, session: Session, actor: Actor, process: str, data: di
 
 
 def start_case(engine: Engine, session: Session, actor: Actor, process: str, household_id: int,
-               data: dict[str, Any]) -> int:
+               data: dict[str, Any], place_code: str | None = None) -> int:
     """Start ``process`` for a household under its process's start rules (``monitoring.processes``); one open case
-    per household where the process says so, held by the database (an exclusive instance), not by a prior read."""
+    per household where the process says so, held by the database (an exclusive instance), not by a prior read.
+    The household's village is the case's place: a ``place_code`` naming another is refused, never ignored."""
     household = visible_household(session, household_id, actor)
+    if place_code is not None and place_code != household.village_code:
+        raise InvalidData("案件区划由农户决定", {
+            "place": f"该农户属于 {household.village_code}，案件区划由农户决定：不填或填写该嘎查村"})
     described = processes.descriptor(process)
     if described.start_fields is not None:
         unknown = sorted(set(data) - described.start_fields)

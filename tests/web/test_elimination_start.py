@@ -139,3 +139,20 @@ def test_a_start_the_rules_allow_opens_one_case_a_second_is_409(api, session, ac
     second = start(api, household, method="natural")
     assert second.status_code == 409 and f"#{response.json['id']}" in second.json["error"]["message"]
     assert cases(session) == before
+
+
+def test_a_place_contradicting_the_household_s_village_is_refused_not_ignored(api, session, actors, clock, deployed):
+    """Finding 18: the household decides the case's place; naming another is a 422 at place, naming its own is fine."""
+    household = monitored_household(api, session)
+    clock.set(datetime(2026, 4, 1, 9, tzinfo=CST))
+    before = cases(session)
+    for place in ("150223100202", "150223000000"):
+        response = api("cun").post("/instances", json={"process": "risk_elimination", "household_id": household.id,
+                                                       "place": place, "data": {"method": "natural"}})
+        assert response.status_code == 422, response.json
+        assert response.json["error"]["fields"] == {
+            "place": f"该农户属于 {VILLAGE}，案件区划由农户决定：不填或填写该嘎查村"}
+    assert cases(session) == before
+    response = api("cun").post("/instances", json={"process": "risk_elimination", "household_id": household.id,
+                                                   "place": VILLAGE, "data": {"method": "natural"}})
+    assert response.status_code == 201 and response.json["place"] == VILLAGE, response.json
