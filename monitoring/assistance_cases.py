@@ -50,6 +50,15 @@ def plan_confirmed_before(session: Session, household: Household) -> bool:
     return TaskState.COMPLETED in states and TaskState.READY not in states
 
 
+def start_consultation(engine: Engine, session: Session, actor: Actor, household: Household) -> None:
+    """Ask the county for a new plan (部门会商) for a household monitored again, e.g. after 风险消除回退, by ``actor``
+    in the act's transaction; a consultation already open is that plan, so none is added."""
+    waiting = session.execute(_household_tasks(household.id, frozenset({assistance.PLAN_STEP}))
+                              .where(Task.state == TaskState.READY).limit(1)).first()
+    if waiting is None:
+        cases.start_after(engine, session, actor, PROCESS, household, {})
+
+
 def plan_measure(engine: Engine, session: Session, actor: Actor, household_id: int, data: dict[str, Any]
                  ) -> measures.Saved:
     """A measure added to the plan (the household page and POST /households/{id}/measures): saved by the plan's

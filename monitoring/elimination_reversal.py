@@ -11,11 +11,10 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.text import read_text
-from monitoring import cases, status_history
+from monitoring import assistance_cases, status_history
 from monitoring.households import visible_household
 from monitoring.models import Household, MonitoringStatus
 from monitoring.permissions import ELIMINATION_REVERTERS
-from monitoring.processes import assistance
 
 FIELDS = frozenset({"reason"})
 
@@ -55,5 +54,5 @@ def revert_elimination(engine: Engine, session: Session, actor: Actor, household
         raise Conflict("该农户不是风险消除户，不能回退")
     status_history.record_change(session, household, MonitoringStatus.MONITORED, engine.now(), actor.username,
                                  reason=reason)
-    cases.start_after(engine, session, actor, assistance.DESCRIPTOR.key, household, {})
+    assistance_cases.start_consultation(engine, session, actor, household)
     return household

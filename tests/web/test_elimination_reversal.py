@@ -94,6 +94,19 @@ def test_the_reversal_starts_new_assistance_with_the_countys_consultation(api, h
         f"household:{household_id}", VILLAGE, "qi")
 
 
+def test_a_consultation_still_open_is_the_new_plan_and_none_is_added(api, household_id, session):
+    """Eliminated (naturally) before the county planned: a second reversal finds 部门会商 waiting and keeps it."""
+    qi = api("qi")
+    assert revert(qi, household_id, {"reason": "收入不稳定"}).status_code == 200
+    household = session.get(Household, household_id)
+    status_history.record_change(session, household, MonitoringStatus.ELIMINATED, ELIMINATED_AT, "qi",
+                                 method="natural", instance_id=3)
+    session.commit()
+    assert revert(qi, household_id, {"reason": "再次复核收入不稳定"}).status_code == 200
+    assert [t["bpmn_id"] for t in qi.get("/tasks").json] == ["plan"]
+    assert [c["process"] for c in qi.get(f"/households/{household_id}").json["cases"]] == ["assistance"]
+
+
 def test_a_reversal_whose_assistance_cannot_start_changes_nothing(api, session):
     """One transaction: without the assistance process the household stays eliminated and no case is left."""
     household_id = add_eliminated(api, session, deploy=False)
