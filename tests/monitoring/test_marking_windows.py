@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from engine import audit
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import AuditEvent
 from monitoring import marking_windows, places
@@ -177,6 +178,7 @@ def test_a_window_is_deleted_by_who_may_set_it_and_both_changes_are_audited(sess
     assert [(kind, actor, moment.astimezone(CST), found) for kind, actor, moment, found in _audited(session)] == [
         ("marking_window_added", "qi", datetime(2026, 3, 2, 9, tzinfo=CST), detail),
         ("marking_window_deleted", "qu", datetime(2026, 11, 12, 9, tzinfo=CST), detail)]
+    assert audit.verify(session).broken_at is None  # on the global hash chain, as deployments are
 
 
 def test_a_window_that_has_ended_is_kept(session, actors, clock):
