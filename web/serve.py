@@ -25,7 +25,7 @@ class TimerScheduler(threading.Thread):
         self.app = app
         self.interval = interval
         self.stopped = threading.Event()
-        self.backlog = False  # the last sweep left documents waiting
+        self.backlog = True  # the last sweep left documents waiting; a server starting may find some (sweep at once)
 
     def run(self) -> None:
         while not self.stopped.wait(0 if self.backlog else self.interval):
