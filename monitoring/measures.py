@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, false, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from engine.assignment import Actor
 from engine.errors import Forbidden, InvalidData, NotFound
+from engine.forms import FIRST_YEAR, LAST_YEAR, form_date
 from engine.limits import string_length, to_decimal
 from engine.paging import Key, Page, Window, page
 from engine.scope import below, within
@@ -140,18 +142,19 @@ def _planning_household(session: Session, actor: Actor, household_id: int, categ
 
 
 def _date(value: Any, field: str, fields: dict[str, str], label: str, required: bool) -> date | None:
-    """An ISO date (2026-12-01); the reason in ``fields[field]`` otherwise."""
+    """An ISO date (2026-12-01) in the years a form takes (``engine.forms``); the reason in ``fields[field]``
+    otherwise."""
     if value is None or value == "":
         if required:
             fields[field] = f"{label}必填"
         return None
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    fields[field] = f"{label}应为日期，如 2026-12-01"
-    return None
+    day = form_date(value)
+    if day is None:
+        fields[field] = f"{label}应为{FIRST_YEAR}至{LAST_YEAR}年间的日期，如 2026-12-01"
+    return day
+
+
+NOT_AN_AMOUNT = "金额应为数字（元），如 1200 或 1200.50"
 
 
 def _amount(value: Any, fields: dict[str, str]) -> Any:
@@ -160,8 +163,34 @@ def _amount(value: Any, fields: dict[str, str]) -> Any:
     try:
         return to_decimal(value, Measure.amount)
     except ValueError as exc:
-        fields["amount"] = f"金额{exc}"
+        fields["amount"] = NOT_AN_AMOUNT if str(exc) == "应为金额" else f"金额{exc}"
         return None
+
+
+def form_amount(text: str) -> Decimal | str | None:
+    """A page's amount field as the number it writes (blank: none); text that writes no number stays text, which
+    ``plan_measure`` refuses as the API's "100" is refused: a new measure's amount is a number."""
+    try:
+        return Decimal(text.strip()) if text.strip() else None
+    except InvalidOperation:
+        return text
+
+
+PROGRESS_LABELS = {"status": "状态", "done_on": "完成日期", "result": "完成情况", "reason": "更正理由"}
+
+
+def _check_new(data: dict[str, Any]) -> None:
+    """A new measure is its plan: what was done is recorded later by its lead department (``record_progress``),
+    and a field that is no plan field is refused, never dropped. Its amount is a number, not a text or a flag."""
+    progress = [name for name in PROGRESS_LABELS if name in data]
+    fields = {name: f"新增措施时不能填写{PROGRESS_LABELS[name]}，实施后由牵头部门登记进展" for name in progress}
+    fields.update({name: "不是帮扶措施的字段" for name in sorted(set(data) - set(PLAN_FIELDS) - set(progress))})
+    amount = data.get("amount")
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float | Decimal)):
+        fields["amount"] = NOT_AN_AMOUNT
+    if fields:
+        named = "、".join(PROGRESS_LABELS[name] for name in progress)
+        raise InvalidData(f"新增措施时不能填写{named}" if progress else "帮扶措施有误", fields)
 
 
 PLAN_LABELS = {"category": "措施类别", "subtype": "措施子类", "content": "措施内容", "department": "牵头部门",
@@ -222,6 +251,7 @@ def plan_measure(session: Session, actor: Actor, household_id: int, data: dict[s
     Saving it is all this does: a user's measure goes through ``assistance_cases.plan_measure``, which also hands
     it to its lead department."""
     household = _planning_household(session, actor, household_id, data.get("category"))
+    _check_new(data)
     lock_plan(session, household)
     plan = _read_plan(session, actor, household, data)
     measure = Measure(household_id=household.id, **plan, status=MeasureStatus.PLANNED, result="", created_at=at,

@@ -122,6 +122,42 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(api, househ
     assert session.execute(select(func.count()).select_from(Measure)).scalar() == 0
 
 
+NOT_AN_AMOUNT = "金额应为数字（元），如 1200 或 1200.50"
+IN_RANGE = "应为1900至2100年间的日期，如 2026-12-01"
+
+
+@pytest.mark.parametrize(("changes", "fields"), [
+    ({"status": "done", "done_on": "2026-02-30", "result": {"x": 1}},
+     {"status": "新增措施时不能填写状态，实施后由牵头部门登记进展",
+      "done_on": "新增措施时不能填写完成日期，实施后由牵头部门登记进展",
+      "result": "新增措施时不能填写完成情况，实施后由牵头部门登记进展"}),
+    ({"colour": "red", "notes": ""}, {"colour": "不是帮扶措施的字段", "notes": "不是帮扶措施的字段"}),
+    ({"amount": "100"}, {"amount": NOT_AN_AMOUNT}),
+    ({"amount": True}, {"amount": NOT_AN_AMOUNT}),
+    ({"amount": [1]}, {"amount": NOT_AN_AMOUNT}),
+    ({"end_on": "9999-12-31"}, {"end_on": "结束日期" + IN_RANGE}),
+    ({"start_on": "0001-01-01"}, {"start_on": "开始日期" + IN_RANGE}),
+])
+def test_a_new_measure_refuses_what_it_would_ignore_or_misread(api, household_id, session, changes, fields):
+    """Finding 8: progress on create, unknown keys, an amount that is not a number, a year no plan reaches."""
+    response = api("qi").post(f"/households/{household_id}/measures", json=family_doctor(**changes))
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"] == fields
+    session.rollback()
+    assert session.execute(select(func.count()).select_from(Measure)).scalar() == 0
+
+
+def test_refusing_progress_on_create_names_it_in_the_message(api, household_id):
+    response = api("qi").post(f"/households/{household_id}/measures", json=family_doctor(status="done"))
+    assert response.json["error"]["message"] == "新增措施时不能填写状态"
+
+
+def test_an_amount_that_is_no_amount_says_so_in_progress_too(api, household_id):
+    doctor = api("qi").post(f"/households/{household_id}/measures", json=family_doctor()).json["id"]
+    refused = patch(api("weijian"), doctor, {"amount": [1]})
+    assert refused.status_code == 422 and refused.json["error"]["fields"] == {"amount": NOT_AN_AMOUNT}
+
+
 def test_a_non_finite_amount_is_not_json(api, household_id):
     qi = api("qi")
     raw = '{"category": "health", "subtype": "family_doctor", "amount": NaN}'

@@ -56,7 +56,7 @@ def _form_plan(values: dict[str, str]) -> dict[str, Any]:
     """The plan fields of a posted form, the grouped choice split into category and sub-type."""
     category, _, subtype = values["kind"].partition(".")
     return {**{name: values[name] for name in PLAN_FORM_FIELDS if name != "kind"}, "category": category,
-            "subtype": subtype}
+            "subtype": subtype, "amount": domain.form_amount(values["amount"])}
 
 
 @measures.route("/household/<int:household_id>/new", methods=["GET", "POST"])
