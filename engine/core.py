@@ -113,7 +113,7 @@ class Engine:
         self.roles = frozenset(roles)
         self.clock = clock or Clock()
         self.script_engine = sandboxed_script_engine({**ENGINE_FUNCTIONS, **(functions or {})}, cpu_seconds)
-        self.forms = FormValidator(formats)
+        self.forms = FormValidator(formats, today=self.today)
         self.supervisor_roles = frozenset(supervisor_roles)
         self.versions = VersionCache()
         self.step_limits = step_limits or StepLimits()

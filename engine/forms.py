@@ -1,8 +1,10 @@
 """Validating task submissions against their JSON Schema form, with reasons per field in Chinese.
 
 Beyond the schema, every submission is held to what any stored answer must be: numbers finite (JSON
-Schema lets NaN through every bound), text free of control and bidi characters, and ``minLength``
-counting what a reader sees (a zero-width space is not an answer).
+Schema lets NaN through every bound), text free of control and bidi characters, ``minLength``
+counting what a reader sees (a zero-width space is not an answer), and a date within 1900–2100 (a
+document prints "1年1月1日" otherwise). A date property marked ``"x-not-after-today": true`` says when
+something was done: it may not be later than the engine's today.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 
+from engine import clock
+from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData
 from engine.text import character_problem, trimmed
 
@@ -59,11 +63,16 @@ def _reason(error: ValidationError, format_words: Mapping[str, str]) -> str:
             return format_words.get(v, "格式不正确")
         case "additionalProperties":
             return "不允许的字段"
+        case "x-not-after-today":
+            return error.message
         case _:
             return "取值不正确"
 
 
-_FORMAT_WORDS = {"date": "日期格式应为 YYYY-MM-DD", "date-time": "时间格式不正确"}  # reasons per format
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # the years a date in a form may fall in
+NOT_AFTER_TODAY = "x-not-after-today"
+_FORMAT_WORDS = {"date": f"日期应为 YYYY-MM-DD，年份在{FIRST_YEAR}至{LAST_YEAR}之间",
+                 "date-time": "时间格式不正确"}  # reasons per format
 
 
 def _field_paths(error: ValidationError) -> list[str]:
@@ -119,8 +128,12 @@ def _value_problems(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
 class FormValidator:
     """Checks submissions; applications add formats (e.g. a resident ID check digit) by name."""
 
-    def __init__(self, formats: Mapping[str, tuple[Callable[[Any], bool], str]] | None = None) -> None:
-        """``formats``: name -> (check, the Chinese reason shown when a value fails it)."""
+    def __init__(self, formats: Mapping[str, tuple[Callable[[Any], bool], str]] | None = None,
+                 today: Callable[[], date] | None = None) -> None:
+        """``formats``: name -> (check, the Chinese reason shown when a value fails it); ``today``: the engine's
+        today, which ``x-not-after-today`` dates are held to when a submission is checked."""
+        self._today = today or (lambda: clock.now().astimezone(CHINA_TZ).date())
+        self._schema_validator = validators.extend(_SchemaValidator, {NOT_AFTER_TODAY: self._not_after_today})
         self._checker = FormatChecker()
         self._checker.checks("date")(_is_iso_date)
         self._format_words = dict(_FORMAT_WORDS)
@@ -130,7 +143,13 @@ class FormValidator:
 
     def compile(self, schema: Mapping[str, Any]) -> Validator:
         """A reusable validator for ``schema`` (forms are immutable within a process version)."""
-        return _SchemaValidator(schema, format_checker=self._checker)
+        return self._schema_validator(schema, format_checker=self._checker)
+
+    def _not_after_today(self, validator: Validator, enabled: Any, instance: Any, schema: Mapping[str, Any]
+                         ) -> Iterator[ValidationError]:
+        day = form_date(instance) if enabled is True else None
+        if day is not None and day > (today := self._today()):
+            yield ValidationError(f"不能晚于今天（{today.year}年{today.month}月{today.day}日）")
 
     def validate(self, validator: Validator | None, data: Any) -> None:
         """Raise ``InvalidData`` with one reason per field, or return if ``data`` is acceptable.
@@ -149,10 +168,16 @@ class FormValidator:
 
 
 def _is_iso_date(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
+    return not isinstance(value, str) or form_date(value) is not None
+
+
+def form_date(value: Any) -> date | None:
+    """The day a date string names: YYYY-MM-DD, in the years a form may speak of; otherwise None. Domain rules
+    that read dates outside forms read them with this too."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        return False
-    return len(value) == 10
+        return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None

@@ -225,7 +225,7 @@ def test_a_struck_household_admitted_as_a_special_case_needs_the_meetings_reason
     refused = qi.complete(instance["id"], "comparison_review", {"decision": "special_case"}, status=422)
     assert set(refused["error"]["fields"]) == {"meeting_date", "meeting_reasons"}
     after = qi.complete(instance["id"], "comparison_review", {
-        "decision": "special_case", "meeting_date": "2026-03-10",
+        "decision": "special_case", "meeting_date": "2026-03-06",
         "meeting_reasons": "车辆为报废农用车, 已无使用价值, 村民代表会议一致同意纳入"})
     assert [t["bpmn_id"] for t in after["tasks"]] == ["county_review"]
 
