@@ -26,8 +26,9 @@ from monitoring.id_number import mask_personal_numbers_in
 from monitoring.models import Notice
 
 OBJECTION = "objection"
-LIMITS = {"by": 50, "content": 500}
-# A phone number typed into who/what (mobile, or landline with area code): shown with its middle starred.
+LIMITS = {"by": 50, "content": 500}  # an objection says who raised it and what it says, nothing else
+
+
 @dataclass(frozen=True)
 class Recheck:
     """The objection an open re-check answers, as the cadre reads it above the form."""
@@ -86,7 +87,7 @@ def send_message(engine: Engine, session: Session, actor: Actor, instance_id: in
         instances.send_message(engine, session, instance_id, actor, name, payload)
         return
     instance = instances.visible_instance(session, instance_id, actor)
-    by, content = _checked(actor, payload.get("by"), payload.get("content"))
+    by, content = _checked(actor, payload.get("by"), payload.get("content"), sorted(set(payload) - set(LIMITS)))
     household_id = cases.household_id_of(instance.business_key)
     if household_id is not None:  # a household's case: the objection is to the notice it is on
         on_notice = (instance.data or {}).get(processes.descriptor(instance.process_key).variables.notice)
@@ -97,14 +98,15 @@ def send_message(engine: Engine, session: Session, actor: Actor, instance_id: in
     instances.send_message(engine, session, instance_id, actor, OBJECTION, {"by": by, "content": content})
 
 
-def _checked(actor: Actor, by: Any, content: Any) -> tuple[str, str]:
-    """Who raised the objection and what it says, as stored (the one text rule); refused by field otherwise."""
+def _checked(actor: Actor, by: Any, content: Any, unknown: list[str] | None = None) -> tuple[str, str]:
+    """Who raised the objection and what it says, as stored (the one text rule); refused by field otherwise, as is
+    any ``unknown`` field sent with them (refused, never dropped)."""
     permissions.require(actor.role, permissions.OBJECTION_RECORDERS, "只有嘎查村、苏木乡镇或旗县可以登记异议")
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = {name: "异议只能填写异议人和异议内容" for name in unknown or ()}
     by = read_text(by, "by", problems, LIMITS["by"], label="异议人")
     content = read_text(content, "content", problems, LIMITS["content"], label="异议内容", multiline=True)
     if problems:
-        raise InvalidData("异议填写不完整", problems)
+        raise InvalidData("异议填写有误", problems)
     return by, content
 
 

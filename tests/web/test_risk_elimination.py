@@ -349,7 +349,7 @@ def test_marking_is_refused_without_annex_7_collected_again_or_on_a_day_outside_
     qi = api("qi")
     refused = qi.complete(case, "marking", form_data(qi, case, "marking", annex7_collected=False), status=422)
     assert refused["error"]["fields"] == {"annex7_collected": "标注前须再次采集监测对象信息采集表（附件7）"}
-    for marked_on, why in (("2026-09-15", "风险消除日期不能晚于今天"),
+    for marked_on, why in (("2026-09-15", "不能晚于今天（2026年9月14日）"),
                            ("2026-08-31", "风险消除日期应在本次标注窗口期内（2026年9月1日至2026年9月30日）")):
         refused = qi.complete(case, "marking", {"annex7_collected": True, "marked_on": marked_on}, status=422)
         assert refused["error"]["fields"] == {"marked_on": why}
@@ -384,6 +384,11 @@ def test_an_objection_during_the_first_notice_sends_the_case_back_to_verificatio
     appraise(api, case)
     clock.advance(timedelta(days=2))
     cun = api("cun")
+    extra = cun.post(f"/instances/{case}/messages", json={"name": "objection", "payload": {
+        "by": "本村村民 王五", "content": "该户仍有医疗欠款", "phone": "13904721234", "urgent": True}})
+    assert extra.status_code == 422 and extra.json["error"]["fields"] == {
+        "phone": "异议只能填写异议人和异议内容", "urgent": "异议只能填写异议人和异议内容"}  # refused, never dropped
+    assert cun.get(f"/instances/{case}").json["data"]["objections"] == []
     objected = cun.post(f"/instances/{case}/messages",
                         json={"name": "objection", "payload": {"by": "本村村民 王五", "content": "该户仍有医疗欠款"}})
     assert objected.status_code == 200, objected.json
@@ -447,12 +452,34 @@ def test_a_visit_day_outside_the_case_s_life_is_refused_so_stability_cannot_be_f
     at(clock, "2026-09-02")
     case = begin(api, household)["id"]
     cun = api("cun")
-    for day, why in (("2026-02-01", "不能早于本案件发起之日（2026年9月2日）"), ("2026-09-03", "不能晚于今天")):
+    for day, why in (("2026-02-01", "不能早于本案件发起之日（2026年9月2日）"),
+                     ("2026-09-03", "不能晚于今天（2026年9月2日）")):
         refused = cun.complete(case, "verification", form_data(cun, case, "verification", **{**RECOVERED,
                                                                                              "visited_on": day}),
                                status=422)
         assert refused["error"]["fields"] == {"visited_on": why}
     assert cun.task(case, "verification")
+
+
+def test_a_meeting_or_acceptance_day_after_today_or_outside_1900_to_2100_is_refused(api, clock):
+    """Finding 6: the days steps were done on are dates within sense, so annexes never print 1年1月1日."""
+    (household,) = assisted(api, clock, "巴雅尔")
+    at(clock, "2026-09-02")
+    case = begin(api, household)["id"]
+    verify(api, case)
+    cun = api("cun")
+    out_of_range = "日期应为 YYYY-MM-DD，年份在1900至2100之间"
+    for day, why in (("0001-01-01", out_of_range), ("9999-12-31", out_of_range),
+                     ("2026-09-03", "不能晚于今天（2026年9月2日）")):
+        answers = form_data(cun, case, "appraisal", **{**APPRAISAL, "meeting_date": day})
+        assert cun.complete(case, "appraisal", answers, status=422)["error"]["fields"] == {"meeting_date": why}
+    appraise(api, case)
+    assert sweep(clock) == 1
+    zhen = api("zhen")
+    tomorrow = form_data(zhen, case, "acceptance", **{**ACCEPTED, "accepted_on": "2026-09-09"})
+    refused = zhen.complete(case, "acceptance", tomorrow, status=422)
+    assert refused["error"]["fields"] == {"accepted_on": "不能晚于今天（2026年9月8日）"}
+    assert zhen.task(case, "acceptance")
 
 
 def test_the_income_year_typed_is_the_year_judged_never_after_this_year(api, clock, session):
