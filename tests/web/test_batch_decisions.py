@@ -125,11 +125,12 @@ def test_a_village_meeting_of_five_puts_four_on_one_notice_and_tells_the_fifth_w
     rejected = cun.get(f"/households/{household_id_of(cun.get(f'/instances/{cases[2]}').json['business_key'])}").json
     assert [f["reason"] for f in rejected["feedback"]] == ["代表多数认为家庭有稳定经营收入"]
     context = annexes.context_for(session, "annex2", notices[0]["id"], None)
-    printed = {row["name"]: votes["tally"] for row, votes in zip(context["rows"], context["meeting"]["votes"],
-                                                                   strict=True)}
+    [meeting] = context["meetings"]  # one batch: one meeting
+    printed = {context["rows"][number - 1]["name"]: votes["tally"]
+               for number, votes in zip(meeting["numbers"], meeting["votes"], strict=True)}
     assert printed == {"巴特尔": "同意12票，反对8票，弃权0票", "乌云": "同意13票，反对7票，弃权0票",
                        "娜仁": "同意15票，反对5票，弃权0票", "图雅": "同意16票，反对4票，弃权0票"}
-    assert context["meeting"]["attendees"] == 20
+    assert meeting["attendees"] == 20
     printed_text = page_one_of(render(session, "annex2", notices[0]["id"], "annex2-own-votes"))
     assert "参会人数20人" in printed_text and "；3.娜仁：同意15票，反对5票，弃权0票，通过；" in printed_text
     assert "苏和" not in printed_text  # not approved: not on the notice
