@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from engine import clock
 from engine import sandbox_wire as wire
+from engine.cpu_time import work_time
 from engine.errors import EngineError, ScriptError
 from engine.sandbox_data import DataCheck
 from engine.sandbox_guards import MAX_SEQUENCE
@@ -112,9 +113,9 @@ class _Worker:
                 self.reusable = not message[-1]
                 return message
             _, name, args, kwargs = message
-            answering = time.thread_time()
+            answering = work_time()
             reply = answer(name, args, kwargs)
-            server_seconds += time.thread_time() - answering
+            server_seconds += work_time() - answering
             try:
                 self._send((*reply, server_seconds))
             except (pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -232,7 +233,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         as it does for a script's calls.
         """
         code = compile_expression(expression)
-        began = time.thread_time()
+        began = work_time()
         try:
             value = eval(code, namespace(self._base, context, external))
         except EngineError:
@@ -241,7 +242,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             raise ScriptError("script recursed too deeply") from None
         except Exception as exc:
             raise ScriptError(describe(exc)) from exc
-        if time.thread_time() - began > self.cpu_seconds:
+        if work_time() - began > self.cpu_seconds:
             raise self._timeout()
         DataCheck([RESERVED_KEY]).check("the expression's value", value)
         return value

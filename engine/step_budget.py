@@ -11,13 +11,13 @@ task is the sandbox's to bound.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.workflow import Workflow
 
+from engine.cpu_time import work_time
 from engine.errors import EngineError
 
 DEFAULT_MAX_TASKS = 10_000
@@ -40,7 +40,7 @@ class StepLimits:
 
     max_tasks: int = DEFAULT_MAX_TASKS
     max_seconds: float = DEFAULT_MAX_SECONDS
-    timer: Callable[[], float] = time.thread_time
+    timer: Callable[[], float] = work_time
 
     def budget(self, workflow: BpmnWorkflow) -> StepBudget:
         """A fresh budget for a step that starts from ``workflow`` as it is now."""
