@@ -28,8 +28,9 @@ from engine.deploy import NS, CompiledModel, SourceFile, compile_model
 from engine.errors import InvalidData
 from engine.forms import FormValidator
 from engine.sandbox import sandboxed_script_engine
-from engine.scripting import ENGINE_FUNCTIONS, add_working_days, end_of_day, today
+from engine.scripting import ENGINE_FUNCTIONS, add_working_days, end_of_day
 from engine.serialization import dump_state, load_specs, load_state
+from tests.processes.recording_domain import RecordingDomain
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "processes" / "identification.bpmn"
@@ -107,44 +108,20 @@ def rejected(reason: str) -> dict[str, Any]:
 
 # --- driving the model ---------------------------------------------------------------------------------------
 
-class FakeDomain:
-    """Plausible stand-ins for the domain functions, recording every call the model makes."""
+class FakeDomain(RecordingDomain):
+    """Plausible stand-ins for identification's domain functions, recording every call the model makes."""
+
+    NAMES = ("record_application", "record_visit", "record_authorization", "issue_documents", "post_notice",
+             "issue_notice_document", "compare_with_departments", "check_comparison_review", "record_rejection",
+             "mark_monitored", "check_votes", "start_process")
 
     def __init__(self, hits: list[dict[str, Any]] | None = None, gaps: list[dict[str, Any]] | None = None) -> None:
+        super().__init__()
         self.hits = hits or []
         self.gaps = gaps or []
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-        self._notices = 0
-
-    def functions(self) -> dict[str, Any]:
-        names = ["record_application", "record_visit", "record_authorization", "issue_documents", "post_notice",
-                 "issue_notice_document", "compare_with_departments", "check_comparison_review", "record_rejection",
-                 "mark_monitored", "check_votes", "start_process"]
-        return {name: self._recorded(name) for name in names}
-
-    def _recorded(self, name: str) -> Any:
-        implementation = getattr(self, "_" + name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append((name, (*args, *kwargs.values())))
-            return implementation(*args, **kwargs)
-
-        return call
-
-    def called(self, name: str) -> list[tuple[Any, ...]]:
-        return [args for called, args in self.calls if called == name]
-
-    def _issue_documents(self, kinds: list[str], step: str) -> None:
-        """Documents are asked for; the fake keeps only the call."""
-
-    def _issue_notice_document(self, notice_id: int, step: str) -> None:
-        """The notice's annex is asked for; the fake keeps only the call."""
 
     def _check_comparison_review(self, review: dict[str, Any], hits: list[Any], gaps: list[Any]) -> None:
         """The domain checks the judgement against the findings (tests/web); the fake keeps only the call."""
-
-    def _check_votes(self, appraisal: dict[str, Any], majority: str) -> None:
-        """The domain checks the votes against the result (tests/web); the fake keeps only the call."""
 
     def _record_application(self, application: dict[str, Any]) -> str:
         return application["applied_on"]
@@ -158,17 +135,8 @@ class FakeDomain:
     def _record_authorization(self, authorization: dict[str, Any], members: list[dict[str, Any]]) -> None:
         return None
 
-    def _post_notice(self, stage: str, days: int) -> dict[str, Any]:
-        self._notices += 1
-        starts = today()
-        return {"notice_id": self._notices, "starts_on": starts.isoformat(),
-                "ends_on": (starts + timedelta(days=days)).isoformat()}
-
     def _compare_with_departments(self) -> dict[str, Any]:
         return {"hits": list(self.hits), "data_gaps": list(self.gaps)}
-
-    def _record_rejection(self, step: str, reason: str) -> None:
-        return None
 
     def _mark_monitored(self, monitoring_type: str, risk_types: list[str], since: str, type_reason: str | None) -> None:
         return None

@@ -27,6 +27,7 @@ from monitoring import processes
 from monitoring.documents.annexes import ANNEXES
 from monitoring.models import Household, Measurement
 from monitoring.prefill import prefill
+from tests.processes.recording_domain import RecordingDomain
 from tests.processes.test_identification_model import CJK, CST, DI, ROLES, VALIDATOR, Case, properties_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,58 +71,28 @@ def rejected(reason: str) -> dict[str, Any]:
     return {"approved": False, "reason": reason}
 
 
-class FakeDomain:
+class FakeDomain(RecordingDomain):
     """Plausible stand-ins for the domain functions, recording every call the model makes.
 
     Marking is open inside ``windows`` (first and last day); ``opens_on`` is what the county has set ahead.
     """
 
+    NAMES = ("verify_elimination", "check_votes", "post_notice", "issue_notice_document", "check_acceptance",
+             "issue_documents", "review_warnings", "check_elimination_review", "marking_window_open",
+             "marking_window_opens_on", "mark_eliminated", "record_rejection")
+
     def __init__(self, windows: list[tuple[date, date]] | None = None, warnings: list[str] | None = None) -> None:
+        super().__init__()
         self.windows = list(windows) if windows is not None else [(date(2026, 3, 1), date(2026, 3, 31))]
         self.warnings = warnings or []
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-        self._notices = 0
-
-    def functions(self) -> dict[str, Any]:
-        names = ["verify_elimination", "check_votes", "post_notice", "issue_notice_document", "check_acceptance",
-                 "issue_documents", "review_warnings", "check_elimination_review", "marking_window_open",
-                 "marking_window_opens_on", "mark_eliminated", "record_rejection"]
-        return {name: self._recorded(name) for name in names}
-
-    def _recorded(self, name: str) -> Any:
-        implementation = getattr(self, "_" + name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append((name, (*args, *kwargs.values())))
-            return implementation(*args, **kwargs)
-
-        return call
-
-    def called(self, name: str) -> list[tuple[Any, ...]]:
-        return [args for called, args in self.calls if called == name]
 
     def _verify_elimination(self, verification: dict[str, Any], min_measurements: int, months_apart: int) -> dict:
         return {"method": verification["method"], "year": 2026, "per_capita_income": 12000.0,
                 "income_line": 8900.0, "stable": True, "criteria": [], "unmet": []}
 
-    def _check_votes(self, appraisal: dict[str, Any], majority: str) -> None:
-        """The domain checks the votes (tests/web); the fake keeps only the call."""
-
-    def _post_notice(self, stage: str, days: int) -> dict[str, Any]:
-        self._notices += 1
-        starts = today()
-        return {"notice_id": self._notices, "starts_on": starts.isoformat(),
-                "ends_on": (starts + timedelta(days=days)).isoformat()}
-
-    def _issue_notice_document(self, notice_id: int, step: str) -> None:
-        """The notice's annex is asked for; the fake keeps only the call."""
-
     def _check_acceptance(self, acceptance: dict[str, Any]) -> None:
         if len(acceptance["inspectors"]) < 2:
             raise InvalidData("验收信息与验收结论不符", {"inspectors": "验收人员至少2人"})
-
-    def _issue_documents(self, kinds: list[str], step: str) -> None:
-        """Documents are asked for; the fake keeps only the call."""
 
     def _review_warnings(self, method: str, min_months: int) -> list[str]:
         return list(self.warnings)
@@ -139,9 +110,6 @@ class FakeDomain:
 
     def _mark_eliminated(self, marking: dict[str, Any]) -> list[str]:
         return ["健康帮扶·家庭医生签约（已完成）"]
-
-    def _record_rejection(self, step: str, reason: str) -> None:
-        return None
 
 
 def elimination(model: CompiledModel, domain: FakeDomain, method: str = "assisted") -> Case:
