@@ -140,11 +140,12 @@ class Row:
 def render_batch(work: BatchWork, answers: Answers) -> tuple[str, int]:
     shared_schema, own_schema = _schemas(work)
     errors = answers.errors
-    shared_fields = build_fields(shared_schema, answers.shared, errors, answers.raw)
+    today = engine().today()
+    shared_fields = build_fields(shared_schema, answers.shared, errors, answers.raw, today=today)
     rows = []
     for w in work.items:
         prefix = f"{PER_TASK}.{w.task.id}."
-        fields = build_fields(own_schema, answers.own.get(w.task.id, {}), errors, answers.raw, prefix)
+        fields = build_fields(own_schema, answers.own.get(w.task.id, {}), errors, answers.raw, prefix, today)
         unplaced = all_errors_placed(fields, {k: v for k, v in errors.items() if k.startswith(prefix)})
         rows.append(Row(w, subject(w), fields, list(unplaced.values())))
     mine = {k for k in errors if k.startswith(f"{PER_TASK}.")}

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from engine.forms import NOT_AFTER_TODAY
 from engine.limits import row_id
 
 ATTACHMENT_FORMAT = "attachment"  # a string holding the id of an uploaded file (signed scans)
@@ -36,6 +38,7 @@ class Field:
     item_title: str = ""
     minimum: Any = None
     maximum: Any = None
+    latest: str | None = None  # a day-done date: the last day the picker offers (today, by the engine's clock)
 
 
 def _options(schema: dict[str, Any]) -> list[tuple[str, str]]:
@@ -65,8 +68,9 @@ def _kind(schema: dict[str, Any]) -> str:
 
 
 def build_fields(schema: dict[str, Any], values: dict[str, Any] | None, errors: dict[str, str] | None = None,
-                 raw: dict[str, str] | None = None, prefix: str = "") -> list[Field]:
-    """The fields of an object schema with their current values and errors."""
+                 raw: dict[str, str] | None = None, prefix: str = "", today: date | None = None) -> list[Field]:
+    """The fields of an object schema with their current values and errors; with ``today``, a date the engine
+    refuses after today (``x-not-after-today``) offers no later day on a phone's picker."""
     values, errors, raw = values or {}, errors or {}, raw or {}
     required = set(schema.get("required", []))
     result = []
@@ -77,6 +81,8 @@ def build_fields(schema: dict[str, Any], values: dict[str, Any] | None, errors: 
         item = Field(path=path, kind=kind, title=sub.get("title", name), hint=sub.get("description", ""),
                      required=name in required, error=errors.get(path), value=value,
                      minimum=sub.get("minimum"), maximum=sub.get("maximum"))
+        if kind == "date" and sub.get(NOT_AFTER_TODAY) is True and today is not None:
+            item.latest = today.isoformat()
         if kind == "file":  # an id we can link to, or nothing: a posted or saved value may be anything
             item.value = value if isinstance(value, str) and row_id(value) is not None else None
         elif kind == "multi":
@@ -91,8 +97,8 @@ def build_fields(schema: dict[str, Any], values: dict[str, Any] | None, errors: 
             rows = value if isinstance(value, list) else []
             item.item_title = item_schema.get("title", "")
             item.items = [build_fields(item_schema, row if isinstance(row, dict) else {}, errors, raw,
-                                       f"{path}.{index}.") for index, row in enumerate(rows)]
-            item.template = build_fields(item_schema, {}, {}, {}, f"{path}.__i__.")
+                                       f"{path}.{index}.", today) for index, row in enumerate(rows)]
+            item.template = build_fields(item_schema, {}, {}, {}, f"{path}.__i__.", today)
             item.value = None
         result.append(item)
     return result

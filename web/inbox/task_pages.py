@@ -80,7 +80,7 @@ def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[st
           raw: dict[str, str] | None) -> dict[str, Any]:
     """The form's fields with values and errors, and the errors no field shows."""
     errors = errors or {}
-    fields = build_fields(schema or {}, values, errors, raw)
+    fields = build_fields(schema or {}, values, errors, raw, today=engine().today())
     return {"fields": fields, "has_errors": bool(errors), "other_errors": all_errors_placed(fields, errors)}
 
 

@@ -57,6 +57,16 @@ def test_a_first_visit_shows_no_objection_and_starts_today(api, world, pages):
     assert "收到异议" not in page and 'value="2026-03-02"' in visit_date_input(page)
 
 
+def test_a_day_done_offers_no_later_day_than_the_engine_s_today(api, world, pages, clock):
+    """A date the engine refuses after today (x-not-after-today) tells the phone's picker so, by the engine's clock."""
+    cun = api("cun")
+    instance = start(cun, new_household(api), "cadre_screening")
+    task = cun.task(instance["id"], "visit")["id"]
+    assert 'max="2026-03-02"' in visit_date_input(pages("cun").get(f"/tasks/{task}").text)
+    clock.advance(timedelta(days=3))
+    assert 'max="2026-03-05"' in visit_date_input(pages("cun").get(f"/tasks/{task}").text)
+
+
 def test_the_recheck_does_not_overwrite_the_first_visit(api, world, clock):
     instance = objected(api, clock)
     clock.advance(timedelta(days=1))  # the re-check visit, the day after the objection (5 March)
