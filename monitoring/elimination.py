@@ -79,17 +79,9 @@ def check_start(session: Session, household: Household, data: dict[str, Any], to
     if not_monitored:
         raise InvalidData("该农户不能发起风险消除", {"monitoring_status": not_monitored})
     method = data.get("method")
-    fields = {}
-    wrong_method = _wrong_method(session, method)
-    if wrong_method:
-        fields["method"] = wrong_method
-    same_month = _identified_this_month(household, today)
-    if same_month:
-        fields["monitored_since"] = same_month
+    fields = _standing_problems(session, household, method, today)
     if method == ASSISTED and not _done_measures(session, household):
         fields["measures"] = _no_done_measure(session, household)
-    if plan_check(session, household).safety_net_household:
-        fields["labour_capacity"] = SAFETY_NET_REFUSAL
     closed = _marking_closed(session, household, today)
     if closed:
         fields["marking_window"] = closed
@@ -248,6 +240,18 @@ def warnings(household: Household, method: str, today: date, *, min_months: int 
 
 def marking_problems(session: Session, household: Household, method: str, today: date) -> dict[str, str]:
     """Why the household may not be marked eliminated today, by rule (empty: it may)."""
+    problems = _standing_problems(session, household, method, today)
+    if marking_windows.window_for(session, household.place_path, today) is None:
+        opens = marking_windows.next_opening(session, household.place_path, today)
+        problems["marking_window"] = "今天不在标注窗口期内，" + (f"下一个窗口期{_cn_date(opens)}开放" if opens
+                                                                  else "本地尚未设置下一个窗口期")
+    return problems
+
+
+# --- the rules each check shares ---------------------------------------------------------------------------------
+
+def _standing_problems(session: Session, household: Household, method: Any, today: date) -> dict[str, str]:
+    """What forbids an elimination of this household today, at its start and at its marking alike."""
     problems = {}
     not_monitored = _not_monitored(household)
     if not_monitored:
@@ -258,16 +262,10 @@ def marking_problems(session: Session, household: Household, method: str, today:
     same_month = _identified_this_month(household, today)
     if same_month:
         problems["monitored_since"] = same_month
-    if marking_windows.window_for(session, household.place_path, today) is None:
-        opens = marking_windows.next_opening(session, household.place_path, today)
-        problems["marking_window"] = "今天不在标注窗口期内，" + (f"下一个窗口期{_cn_date(opens)}开放" if opens
-                                                                  else "本地尚未设置下一个窗口期")
     if plan_check(session, household).safety_net_household:
         problems["labour_capacity"] = SAFETY_NET_REFUSAL
     return problems
 
-
-# --- the rules each check shares ---------------------------------------------------------------------------------
 
 def _not_monitored(household: Household) -> str | None:
     if household.monitoring_status != MonitoringStatus.MONITORED:
