@@ -9,13 +9,11 @@ its data contract, not the domain.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -24,12 +22,13 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import runtime
 from engine.clock import FrozenClock, using_clock
-from engine.deploy import NS, CompiledModel, SourceFile, compile_model
+from engine.deploy import CompiledModel, SourceFile, compile_model
 from engine.errors import InvalidData
 from engine.forms import FormValidator
 from engine.sandbox import sandboxed_script_engine
 from engine.scripting import ENGINE_FUNCTIONS, add_working_days, end_of_day
 from engine.serialization import dump_state, load_specs, load_state
+from tests.processes.conventions import assert_drawn_in_lanes, assert_form_conventions, assert_named_in_chinese
 from tests.processes.recording_domain import RecordingDomain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,9 +39,6 @@ CST = timezone(timedelta(hours=8))
 START = datetime(2026, 3, 2, 9, 0, tzinfo=CST)  # a Monday
 FOUND_ON = "2026-03-02"
 HOUSEHOLD = 42
-CJK = re.compile(r"[\u4e00-\u9fff]")
-DI = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
-      "di": "http://www.omg.org/spec/DD/20100524/DI", **NS}
 FORM_FILES = ["identification_apply.json", "identification_visit.json", "identification_authorize.json",
               "identification_appraisal.json", "review.json", "identification_comparison.json",
               "identification_county_review.json", "identification_entry.json"]
@@ -269,59 +265,20 @@ def test_every_user_task_has_a_lane_named_by_a_role_and_a_form_that_exists(model
 
 
 def test_every_element_is_named_in_chinese(xml):
-    nodes = xml.xpath("//bpmn:process/*[not(self::bpmn:laneSet or self::bpmn:sequenceFlow or "
-                      "self::bpmn:documentation)]", namespaces=NS)
-    assert len(nodes) == 36
-    for node in nodes:
-        assert CJK.search(node.get("name") or ""), node.get("id")
-    for flow in xml.xpath("//bpmn:sequenceFlow[bpmn:conditionExpression]", namespaces=NS):
-        assert CJK.search(flow.get("name") or ""), flow.get("id")
+    assert_named_in_chinese(xml, 36)
 
 
 def test_the_diagram_draws_every_element_inside_its_lane_left_to_right(xml):
-    shapes = {s.get("bpmnElement"): s.find("dc:Bounds", DI).attrib
-              for s in xml.xpath("//bpmndi:BPMNShape", namespaces=DI)}
-    edges = {e.get("bpmnElement"): e.findall("di:waypoint", DI) for e in xml.xpath("//bpmndi:BPMNEdge", namespaces=DI)}
-    box = {k: tuple(float(v[a]) for a in ("x", "y", "width", "height")) for k, v in shapes.items()}
-    assert "identification_participant" in box
-    lanes = xml.xpath("//bpmn:lane", namespaces=NS)
-    assert [lane.get("name") for lane in sorted(lanes, key=lambda lane: box[lane.get("id")][1])] == \
-        ["village", "township", "county"]
-    for lane in lanes:
-        lx, ly, lw, lh = box[lane.get("id")]
-        for ref in lane.xpath("bpmn:flowNodeRef/text()", namespaces=NS):
-            x, y, w, h = box[ref]
-            assert lx < x and x + w < lx + lw and ly < y and y + h < ly + lh, ref
-    for flow in xml.xpath("//bpmn:sequenceFlow", namespaces=NS):
-        assert len(edges[flow.get("id")]) >= 2, flow.get("id")
-    main = ["start", "apply", "visit", "authorize", "appraisal", "township_review", "compare", "county_review",
-            "entry", "end_monitored"]
-    xs = [box[node][0] for node in main]
-    assert xs == sorted(xs)
+    assert_drawn_in_lanes(xml, "identification_participant", ["village", "township", "county"],
+                          ["start", "apply", "visit", "authorize", "appraisal", "township_review", "compare",
+                           "county_review", "entry", "end_monitored"])
 
 
 # --- the forms -------------------------------------------------------------------------------------------------
 
-def properties_of(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    found = []
-    for name, prop in schema.get("properties", {}).items():
-        found.append((name, prop))
-        found.extend(properties_of(prop.get("items", {})))
-    return found
-
-
 @pytest.mark.parametrize("name", FORM_FILES)
 def test_each_form_is_a_draft_2020_12_schema_with_chinese_titles_and_closed_objects(name):
-    schema = json.loads((FORMS / name).read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["additionalProperties"] is False
-    for field, prop in properties_of(schema):
-        assert CJK.search(prop.get("title", "")), f"{name}: {field}"
-        if prop.get("type") == "object" or prop.get("items", {}).get("type") == "object":
-            assert (prop.get("items") or prop)["additionalProperties"] is False
-        for option in prop.get("oneOf", []) + prop.get("items", {}).get("oneOf", []):
-            assert set(option) == {"const", "title"} and CJK.search(option["title"])
+    assert_form_conventions(FORMS / name)
 
 
 @pytest.mark.parametrize(("name", "data"), [

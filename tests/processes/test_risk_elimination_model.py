@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 from lxml import etree
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -27,8 +26,9 @@ from monitoring import processes
 from monitoring.documents.annexes import ANNEXES
 from monitoring.models import Household, Measurement
 from monitoring.prefill import prefill
+from tests.processes.conventions import assert_drawn_in_lanes, assert_form_conventions, assert_named_in_chinese
 from tests.processes.recording_domain import RecordingDomain
-from tests.processes.test_identification_model import CJK, CST, DI, ROLES, VALIDATOR, Case, properties_of
+from tests.processes.test_identification_model import CST, ROLES, VALIDATOR, Case
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "processes" / "risk_elimination.bpmn"
@@ -155,38 +155,13 @@ def test_the_five_steps_are_user_tasks_in_the_lanes_of_the_levels_that_do_them(m
 
 
 def test_every_element_is_named_in_chinese(xml):
-    nodes = xml.xpath("//bpmn:process/*[not(self::bpmn:laneSet or self::bpmn:sequenceFlow or "
-                      "self::bpmn:documentation)]", namespaces=NS)
-    assert len(nodes) == 30
-    for node in nodes:
-        assert CJK.search(node.get("name") or ""), node.get("id")
-    for flow in xml.xpath("//bpmn:sequenceFlow[bpmn:conditionExpression]", namespaces=NS):
-        assert CJK.search(flow.get("name") or ""), flow.get("id")
+    assert_named_in_chinese(xml, 30)
 
 
 def test_the_diagram_draws_every_element_and_flow_inside_its_lane_left_to_right(xml):
-    shapes = {s.get("bpmnElement"): s.find("dc:Bounds", DI).attrib
-              for s in xml.xpath("//bpmndi:BPMNShape", namespaces=DI)}
-    edges = {e.get("bpmnElement"): e.findall("di:waypoint", DI) for e in xml.xpath("//bpmndi:BPMNEdge", namespaces=DI)}
-    box = {k: tuple(float(v[a]) for a in ("x", "y", "width", "height")) for k, v in shapes.items()}
-    assert "risk_elimination_participant" in box
-    lanes = xml.xpath("//bpmn:lane", namespaces=NS)
-    assert [lane.get("name") for lane in sorted(lanes, key=lambda lane: box[lane.get("id")][1])] == \
-        ["village", "township", "county"]
-    drawn = set()
-    for lane in lanes:
-        lx, ly, lw, lh = box[lane.get("id")]
-        for ref in lane.xpath("bpmn:flowNodeRef/text()", namespaces=NS):
-            x, y, w, h = box[ref]
-            assert lx < x and x + w < lx + lw and ly < y and y + h < ly + lh, ref
-            drawn.add(ref)
-    assert drawn == {n.get("id") for n in xml.xpath("//bpmn:process/*[@name and not(self::bpmn:sequenceFlow)]",
-                                                    namespaces=NS)}
-    for flow in xml.xpath("//bpmn:sequenceFlow", namespaces=NS):
-        assert len(edges[flow.get("id")]) >= 2, flow.get("id")
-    main = ["start", "verification", "appraisal", "acceptance", "county_review", "marking", "end_eliminated"]
-    xs = [box[node][0] for node in main]
-    assert xs == sorted(xs)
+    assert_drawn_in_lanes(xml, "risk_elimination_participant", ["village", "township", "county"],
+                          ["start", "verification", "appraisal", "acceptance", "county_review", "marking",
+                           "end_eliminated"])
 
 
 def test_the_designer_sets_the_stability_rule_the_notice_days_and_the_warnings_in_the_model(xml):
@@ -200,16 +175,7 @@ def test_the_designer_sets_the_stability_rule_the_notice_days_and_the_warnings_i
 
 @pytest.mark.parametrize("name", FORM_FILES)
 def test_each_form_is_a_draft_2020_12_schema_with_chinese_titles_and_closed_objects(name):
-    schema = json.loads((FORMS / name).read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    assert schema["additionalProperties"] is False
-    assert CJK.search(schema["title"])
-    for field, prop in properties_of(schema):
-        assert CJK.search(prop.get("title", "")), f"{name}: {field}"
-        assert not {"(", ")", ",", ":"} & set(prop.get("title", "") + prop.get("description", "")), \
-            f"{name}: {field} reads with Chinese punctuation"
-        for option in prop.get("oneOf", []):
-            assert set(option) == {"const", "title"} and CJK.search(option["title"])
+    assert_form_conventions(FORMS / name)
 
 
 @pytest.mark.parametrize(("name", "data"), [
