@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData
 from monitoring.codelists import labels
-from monitoring.households import MEMBER_TEXT_FIELDS, MONEY_FIELDS
+from monitoring.households import MEMBER_TEXT_FIELDS
 from monitoring.models import Household, MonitoringStatus
 from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables, today_field
-from monitoring.rules import GUARANTEE_FLAGS
+from monitoring.processes.site_visits import site_visit
 
 
 def _check_start(session: Session, household: Household, data: dict[str, Any], today: date) -> None:
@@ -25,15 +25,7 @@ def _check_start(session: Session, household: Household, data: dict[str, Any], t
 
 
 def _visit(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
-    """The first visit is usually recorded on the day; a re-check's date is typed, never the first visit's."""
-    latest = household.measurements[-1] if household.measurements else None
-    values: dict[str, Any] = {"year": today.year}
-    if "visit" not in data:
-        values["visited_on"] = today.isoformat()
-    if latest is not None:
-        values.update({name: float(getattr(latest, name)) for name in MONEY_FIELDS})
-        values.update({flag: getattr(latest, flag) for flag in GUARANTEE_FLAGS})
-    return values
+    return site_visit(household, data, today, "visit")
 
 
 def _authorize(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:

@@ -9,24 +9,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from monitoring import elimination, marking_windows
-from monitoring.households import MONEY_FIELDS
 from monitoring.models import Household
 from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables, today_field
-from monitoring.rules import GUARANTEE_FLAGS
+from monitoring.processes.site_visits import site_visit
 from monitoring.verification_reference import check_reference
 
 
 def _verification(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
-    """The check on site starts from the last measurement and the method the case was started for; the first
-    check is usually recorded on the day, a re-check's date is typed, never the first check's."""
-    latest = household.measurements[-1] if household.measurements else None
-    values: dict[str, Any] = {"year": today.year, "method": data.get("method")}
-    if "verification" not in data:
-        values["visited_on"] = today.isoformat()
-    if latest is not None:
-        values.update({name: float(getattr(latest, name)) for name in MONEY_FIELDS})
-        values.update({flag: getattr(latest, flag) for flag in GUARANTEE_FLAGS})
-    return values
+    """The check on site starts as a visit does, with the method the case was started for."""
+    return {**site_visit(household, data, today, "verification"), "method": data.get("method")}
 
 
 def _marking_window(session: Session, household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
