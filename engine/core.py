@@ -416,26 +416,25 @@ class Step:
         expression = runtime.department_expression(task)
         if not expression:
             return None
-        step = runtime.task_name(task)
-        try:
-            value = self.engine.script_engine.evaluate(task, expression)
-        except Exception as exc:  # whatever the expression raises, the task must not go to nobody
-            message = f"任务“{step}”的部门表达式 {expression} 无法求值: {describe_failure(exc)}"
-            raise routing.RoutingError(message) from None  # the message already tells the cause
-        return routing.department_value(value, step)
+        value = self._evaluated(task, expression, "部门", routing.RoutingError)
+        return routing.department_value(value, runtime.task_name(task))
 
     def _subject(self, task: SpiffTask) -> str | None:
         """What the task is about (``engine.subjects``); a bad expression or value fails the step."""
         expression = runtime.subject_expression(task)
         if not expression:
             return None
-        step = runtime.task_name(task)
+        value = self._evaluated(task, expression, "事项", subjects.SubjectError)
+        return subjects.subject_value(value, runtime.task_name(task))
+
+    def _evaluated(self, task: SpiffTask, expression: str, what: str, error: type[Exception]) -> Any:
+        """A task property's expression in the task's data as it becomes READY: whatever it raises fails the step
+        at once with ``error`` (a designer's mistake, never a task that goes to nobody or names nothing)."""
         try:
-            value = self.engine.script_engine.evaluate(task, expression)
-        except Exception as exc:  # a designer's mistake shows at once, not as tasks that name nothing
-            message = f"任务“{step}”的事项表达式 {expression} 无法求值: {describe_failure(exc)}"
-            raise subjects.SubjectError(message) from None
-        return subjects.subject_value(value, step)
+            return self.engine.script_engine.evaluate(task, expression)
+        except Exception as exc:
+            message = f"任务“{runtime.task_name(task)}”的{what}表达式 {expression} 无法求值: {describe_failure(exc)}"
+            raise error(message) from None  # the message already tells the cause
 
     def _due_at(self, task: SpiffTask, events: list[audit.Event]) -> datetime | None:
         expression = runtime.due_expression(task)
