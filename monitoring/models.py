@@ -482,3 +482,8 @@ class MeasurementHistory(Base):
     per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # computed at recording, never typed
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_by: Mapped[str] = mapped_column(String(80))
+
+
+# The tables of later processes live in modules of their own; importing them here puts them on the one metadata
+# that migrations, tests and benchmarks build from.
+from monitoring import campaign_models, change_models, event_models  # noqa: E402, F401
