@@ -56,6 +56,15 @@ CODE_LISTS: dict[str, list[tuple[str, str]]] = {
         ("living_conditions", "生产生活条件改善"),
         ("infrastructure", "基础设施建设"),
     ],
+    "major_event_kind": [
+        ("natural_disaster", "自然灾害"),
+        ("epidemic", "疫情"),
+        ("price_collapse", "农产品价格暴跌"),
+        ("mass_unemployment", "大规模失业"),
+        ("failed_project", "产业项目失败"),
+        ("public_opinion", "舆情"),
+        ("other", "其他"),
+    ],
     "elimination_method": [
         ("assisted", "帮扶消除"),
         ("natural", "自然消除"),
