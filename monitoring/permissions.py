@@ -76,6 +76,9 @@ THRESHOLD_RULES = {
     thresholds.EXPENSE_WARNING: ThresholdRule(frozenset({Role.COUNTY, Role.REGION, Role.ADMIN}), (PlaceLevel.COUNTY,)),
     # how old a department's data may be and still count in the comparison, per county
     thresholds.DATA_MAX_AGE: ThresholdRule(frozenset({Role.COUNTY, Role.REGION, Role.ADMIN}), (PlaceLevel.COUNTY,)),
+    # how long each level above a county has to acknowledge a major event before it goes up on its own
+    thresholds.EVENT_ACK_HOURS: ThresholdRule(frozenset({Role.REGION, Role.ADMIN}),
+                                              (PlaceLevel.REGION, PlaceLevel.LEAGUE)),
 }
 THRESHOLD_MANAGERS = frozenset().union(*(rule.roles for rule in THRESHOLD_RULES.values()))
 

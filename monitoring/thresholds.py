@@ -16,6 +16,7 @@ from monitoring.models import Place, Threshold
 INCOME_LINE = "income_line"  # per region (or any ancestor) and year
 EXPENSE_WARNING = "expense_warning"  # per county and year
 DATA_MAX_AGE = "data_max_age"  # per county and year: days a department's data counts as current for comparison
+EVENT_ACK_HOURS = "event_ack_hours"  # per region (or league) and year: hours a level has to acknowledge a major event
 YEARS = range(2000, 2101)  # the years a threshold or a measurement may be for
 
 

@@ -38,6 +38,9 @@ KINDS = {
     thresholds.DATA_MAX_AGE: Kind(
         thresholds.DATA_MAX_AGE, "比对数据有效期",
         "部门比对数据上传超过此天数的，数据比对时提示旗县确认（未设置时为一个季度，92天）。", "天"),
+    thresholds.EVENT_ACK_HOURS: Kind(
+        thresholds.EVENT_ACK_HOURS, "重大事项确认时限",
+        "盟市、自治区须在此时限内确认旗县上报的重大事项，逾期自动上报上一级（未设置时为2小时）。", "小时"),
 }
 
 
