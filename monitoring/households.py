@@ -107,41 +107,54 @@ def _members(session: Session, raw: Any, fields: dict[str, str], household_id: i
     members, seen = [], {}
     codes = {key: labels(session, key) for key in (*MEMBER_CODE_FIELDS, "health")}
     for index, item in enumerate(raw):
-        where = f"members.{index}"
-        if not isinstance(item, dict):
-            fields[where] = "应为对象"
-            continue
-        name = read_text(item.get("name"), f"{where}.name", fields, string_length(Member.name), label="姓名")
-        who = f"成员“{name or index + 1}”"
-        raw_id = item.get("id_number", "")
-        id_number = normalize_id_number(raw_id) if isinstance(raw_id, str) else ""
-        problem = check_id_number(id_number) if isinstance(raw_id, str) else "应为文本"
-        if problem:
-            fields[f"{where}.id_number"] = f"{who}的身份证号{problem}"
-        elif id_number in seen:
-            fields[f"{where}.id_number"] = f"{who}的身份证号与第{seen[id_number] + 1}名成员重复"
-        else:
-            seen[id_number] = index
-            elsewhere = select(Member.id).where(Member.id_number == id_number, Member.household_id != household_id) \
-                if household_id else select(Member.id).where(Member.id_number == id_number)
-            if session.execute(elsewhere).first():
-                fields[f"{where}.id_number"] = f"{who}已登记在其他农户中"
-        health = item.get("health", [])
-        health_problem = check_selection("health", health, codes["health"]) if _code_list(health) else "应为代码列表"
-        if health_problem:
-            fields[f"{where}.health"] = f"{who}的健康状况: {health_problem}"
-        values = {key: _member_code(item, key, codes[key], f"{where}.{key}", fields) for key in MEMBER_CODE_FIELDS}
-        values.update({key: read_text(item.get(key), f"{where}.{key}", fields, string_length(getattr(Member, key)),
-                                      required=False) for key in MEMBER_FREE_TEXTS})
-        member = Member(position=index, name=name, id_number=id_number,
-                        health=list(health) if _code_list(health) else [], **values)
-        if not problem and not member.sex:
-            member.sex = SEX_CODES[sex_from_id(id_number)]
-        members.append(member)
+        member = read_member(session, item, f"members.{index}", index, fields, codes, seen, household_id)
+        if member is not None:
+            members.append(member)
     heads = [m for m in members if m.relation == HEAD]
     if members and len(heads) != 1:
         fields.setdefault("members", "须有且只有一名户主 (relation = head)")
     return members
+
+
+def read_member(session: Session, item: Any, where: str, index: int, fields: dict[str, str],
+                codes: dict[str, dict[str, str]] | None = None, seen: dict[str, int] | None = None,
+                household_id: int | None = None) -> Member | None:
+    """One member as registered (``where`` prefixes each field's reason): name, ID number with its check digit and
+    present in no other household, codes of the lists in force. A natural change (birth, marriage, moving in) adds
+    one by this same rule."""
+    if not isinstance(item, dict):
+        fields[where] = "应为对象"
+        return None
+    codes = codes if codes is not None else {key: labels(session, key) for key in (*MEMBER_CODE_FIELDS, "health")}
+    seen = seen if seen is not None else {}
+    name = read_text(item.get("name"), f"{where}.name", fields, string_length(Member.name), label="姓名")
+    who = f"成员“{name or index + 1}”"
+    raw_id = item.get("id_number", "")
+    id_number = normalize_id_number(raw_id) if isinstance(raw_id, str) else ""
+    problem = check_id_number(id_number) if isinstance(raw_id, str) else "应为文本"
+    if problem:
+        fields[f"{where}.id_number"] = f"{who}的身份证号{problem}"
+    elif id_number in seen:
+        fields[f"{where}.id_number"] = f"{who}的身份证号与第{seen[id_number] + 1}名成员重复"
+    else:
+        seen[id_number] = index
+        elsewhere = select(Member.id).where(Member.id_number == id_number, Member.left_on.is_(None))
+        if household_id:
+            elsewhere = elsewhere.where(Member.household_id != household_id)
+        if session.execute(elsewhere).first():
+            fields[f"{where}.id_number"] = f"{who}已登记在其他农户中"
+    health = item.get("health", [])
+    health_problem = check_selection("health", health, codes["health"]) if _code_list(health) else "应为代码列表"
+    if health_problem:
+        fields[f"{where}.health"] = f"{who}的健康状况: {health_problem}"
+    values = {key: _member_code(item, key, codes[key], f"{where}.{key}", fields) for key in MEMBER_CODE_FIELDS}
+    values.update({key: read_text(item.get(key), f"{where}.{key}", fields, string_length(getattr(Member, key)),
+                                  required=False) for key in MEMBER_FREE_TEXTS})
+    member = Member(position=index, name=name, id_number=id_number,
+                    health=list(health) if _code_list(health) else [], **values)
+    if not problem and not member.sex:
+        member.sex = SEX_CODES[sex_from_id(id_number)]
+    return member
 
 
 def _member_code(item: dict[str, Any], key: str, known: dict[str, str], where: str, fields: dict[str, str]) -> str:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -148,9 +148,18 @@ class Household(Base):
     eliminated_on: Mapped[date | None] = mapped_column(Date)
     authorization: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # annex 1: who signed, how, when
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # natural changes (monitoring.natural_changes): a household split off another, or merged into another and kept
+    split_from_id: Mapped[int | None] = mapped_column(Integer)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    merged_on: Mapped[date | None] = mapped_column(Date)
 
-    members: Mapped[list[Member]] = relationship(back_populates="household", order_by="Member.position",
-                                                 cascade="all, delete-orphan")
+    # the members present; those who left (death, marriage, moving out) stay in ``former_members``, never deleted
+    members: Mapped[list[Member]] = relationship(
+        back_populates="household", order_by="Member.position", cascade="all, delete-orphan",
+        primaryjoin="and_(Member.household_id == Household.id, Member.left_on.is_(None))")
+    former_members: Mapped[list[Member]] = relationship(
+        viewonly=True, order_by="Member.left_on, Member.id",
+        primaryjoin="and_(Member.household_id == Household.id, Member.left_on.is_not(None))")
     measurements: Mapped[list[Measurement]] = relationship(order_by="Measurement.year",
                                                            cascade="all, delete-orphan")
 
@@ -165,12 +174,15 @@ class Household(Base):
 
 class Member(Base):
     __tablename__ = "members"
+    # one person, one household: among the members present; a person who left one household may join another
+    __table_args__ = (Index("uq_members_present_id_number", "id_number", unique=True,
+                            sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(50))
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)  # one person, one household
+    id_number: Mapped[str] = mapped_column(String(18))
     relation: Mapped[str] = mapped_column(String(30))
     sex: Mapped[str] = mapped_column(String(10), default="")
     ethnicity: Mapped[str] = mapped_column(String(10), default="")
@@ -182,6 +194,8 @@ class Member(Base):
     work: Mapped[str] = mapped_column(String(100), default="")
     insurance: Mapped[str] = mapped_column(String(30), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
+    left_on: Mapped[date | None] = mapped_column(Date)  # the day the member left (death, marriage, moving out)
+    left_change_id: Mapped[int | None] = mapped_column(Integer)  # the household_changes row that removed them
 
     household: Mapped[Household] = relationship(back_populates="members")
 
