@@ -47,8 +47,14 @@ MEASURE_PLANNERS = frozenset({Role.COUNTY, Role.ADMIN})
 # Risk elimination and natural changes are marked only inside a marking window, which a region or county sets
 # for itself and the places below it (monitoring.marking_windows).
 MARKING_WINDOW_SETTERS = frozenset({Role.REGION, Role.COUNTY})
+# A household's natural changes (births, deaths, marriages, moves, split, merge) are recorded, and marked inside a
+# window, by its village, which knows them first (monitoring.natural_changes); the levels above read them.
+NATURAL_CHANGE_RECORDERS = frozenset({Role.VILLAGE})
 # The county, which approves an elimination, reverts one found unstable (风险消除回退, monitoring.elimination_reversal).
 ELIMINATION_REVERTERS = frozenset({Role.COUNTY})
+# A county reports a major event upward, follows it up and lists the households it affects (monitoring.events); the
+# league and the region acknowledge it in their inboxes (the lanes of processes/major_event.bpmn).
+EVENT_REPORTERS = frozenset({Role.COUNTY})
 
 # --- process models and code lists ------------------------------------------------------------------------------
 MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})
