@@ -55,10 +55,12 @@ def start(engine: Engine, session: Session, actor: Actor, process: str, data: di
 
 
 def start_case(engine: Engine, session: Session, actor: Actor, process: str, household_id: int,
-               data: dict[str, Any], place_code: str | None = None) -> int:
+               data: dict[str, Any], place_code: str | None = None, *, on_act: bool = False) -> int:
     """Start ``process`` for a household under its process's start rules (``monitoring.processes``); one open case
     per household where the process says so, held by the database (an exclusive instance), not by a prior read.
-    The household's village is the case's place: a ``place_code`` naming another is refused, never ignored."""
+    The household's village is the case's place: a ``place_code`` naming another is refused, never ignored.
+    ``on_act``: the start follows an act whose own rule said who may do it (the county fast-tracking a household a
+    major event affects), so the start event's lane is not asked; the process's start rules still are."""
     household = visible_household(session, household_id, actor)
     if place_code is not None and place_code != household.village_code:
         raise InvalidData("案件区划由农户决定", {
@@ -72,6 +74,8 @@ def start_case(engine: Engine, session: Session, actor: Actor, process: str, hou
         described.check_start(session, household, data, engine.today())
     start_data = {**data, "found_on": engine.today().isoformat()}
     try:
+        if on_act:
+            return _create(engine, session, actor, process, household, start_data, described.one_open_case)
         return start_instance(engine, session, process, household.village_code, household.place_path, actor,
                               start_data, business_key=business_key(household.id), exclusive=described.one_open_case)
     except AlreadyOpen as open_case:
@@ -91,9 +95,15 @@ def start_after(engine: Engine, session: Session, actor: Actor, process: str, ho
     neither the start lane nor the process's start rules, nor the one open case per household: those decide what a
     person may start at will, and the act was checked by its own rule, which starts one case per act. A case that
     cannot start refuses the act."""
+    return _create(engine, session, actor, process, household, data)
+
+
+def _create(engine: Engine, session: Session, actor: Actor, process: str, household: Household,
+            data: dict[str, Any], exclusive: bool = False) -> int:
+    """A household's case started by ``actor`` without asking the start lane; a case that fails at once refuses."""
     version = engine.versions.get(session, latest_version(session, process).id)
     step = engine.create_instance(session, version, household.village_code, household.place_path, actor.username,
-                                  data, business_key(household.id))
+                                  data, business_key(household.id), exclusive=exclusive)
     if step.error is not None:
         raise CaseNotStarted(f"流程“{process}”未能启动: {step.error}")
     return step.instance_id

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData
 from monitoring.codelists import labels
+from monitoring.event_households import affected_by
 from monitoring.households import MEMBER_TEXT_FIELDS
 from monitoring.models import Household, MonitoringStatus
 from monitoring.processes import NoticeStage, Outcome, ProcessDescriptor, Step, Variables, today_field
@@ -22,6 +23,8 @@ def _check_start(session: Session, household: Household, data: dict[str, Any], t
         raise InvalidData("识别渠道无效", {"channel": "应为 " + "/".join(channels)})
     if household.monitoring_status == MonitoringStatus.MONITORED:
         raise Conflict("该农户已是监测对象")
+    if "event_id" in data and not affected_by(session, data["event_id"], household.id):
+        raise InvalidData("重大事项无效", {"event_id": "应为列有该农户的重大事项（重大事项绿色通道）"})
 
 
 def _visit(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
@@ -50,7 +53,7 @@ def _entry(household: Household, data: dict[str, Any], today: date) -> dict[str,
 DESCRIPTOR = ProcessDescriptor(
     key="identification",
     household_case=True,
-    start_fields=frozenset({"channel"}),
+    start_fields=frozenset({"channel", "event_id"}),  # event_id: 重大事项绿色通道
     check_start=_check_start,
     one_open_case=True,
     steps=(
@@ -74,7 +77,8 @@ DESCRIPTOR = ProcessDescriptor(
     recheck_step="visit",  # record_objection sends the case back to the visit
     dates=frozenset({"applied_on", "visited_on", "signed_on", "meeting_date", "entry_date"}),
     words={
-        "channel": "发现渠道", "found_on": "发现日期", "applied_on": "申请日期", "verify_from": "核实期限起算日",
+        "channel": "发现渠道", "event_id": "重大事项绿色通道（事项编号）",
+        "found_on": "发现日期", "applied_on": "申请日期", "verify_from": "核实期限起算日",
         "rejection_reason": "不予纳入原因", "exclusion_hits": "数据比对发现的情形",
         "application": "农牧户申请", "visit": "走访排查", "authorization": "农牧户授权", "appraisal": "民主评议",
         "township_review": "苏木乡镇审核", "comparison": "数据比对研判", "county_review": "旗县审定",
