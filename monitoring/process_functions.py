@@ -25,6 +25,7 @@ from monitoring.codelists import labels
 from monitoring.codes import check_selection
 from monitoring.documents import store
 from monitoring.documents.annexes import ANNEXES, cn_date
+from monitoring.event_steps import FUNCTIONS as EVENT_STEPS
 from monitoring.measures import plan_to_carry_out, received, record_case_progress
 from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice, User
 from monitoring.places import actor_for
@@ -359,4 +360,5 @@ FUNCTIONS: dict[str, Callable] = {
     "check_acceptance": check_acceptance,
     "check_elimination_review": check_elimination_review,
     "mark_eliminated": mark_eliminated,
+    **EVENT_STEPS,  # 重大事项逐级上报 (monitoring.event_steps)
 }
