@@ -1,0 +1,95 @@
+"""The campaign's tables as files: the progress and the 集中排查情况统计表 as XLSX (``web.exports.workbook``), the
+summary as an A4 landscape PDF to sign (``templates/documents/campaign_summary.html``). Pages and API call these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Response
+
+from engine.calendar import CHINA_TZ
+from monitoring.campaign_reports import CHANGE_KINDS, UNIT_STATUS_NAMES, Progress, ProgressRow, Summary, SummaryRow
+from monitoring.documents.render import render_pdf
+from monitoring.models import LEVEL_NAMES
+from web.downloads import send_download
+from web.exports import XLSX, Column, workbook
+from web.templating import cn_date, cn_datetime
+
+PDF = "application/pdf"
+
+
+def level_name(level: str) -> str:
+    return LEVEL_NAMES.get(level, "区划")
+
+
+def unit_state_text(row: ProgressRow) -> str:
+    """进行中, 已上报 …, with （逾期） when the unit is late; a place without a unit has no state."""
+    if row.unit is None:
+        return ""
+    return UNIT_STATUS_NAMES.get(row.unit.status, row.unit.status) + ("（逾期）" if row.unit.overdue else "")
+
+
+def progress_columns(found: Progress) -> list[Column[ProgressRow]]:
+    return [Column(level_name(found.rows[0].level if found.rows else found.place.level), lambda r: r.name, width=18),
+            Column("已上报嘎查村", lambda r: r.done, "int", 12), Column("嘎查村总数", lambda r: r.total, "int", 12),
+            Column("逾期嘎查村", lambda r: r.overdue, "int", 12), Column("本级状态", unit_state_text, width=16),
+            Column("本级截止日期", lambda r: r.unit.due_on if r.unit else None, "date", 14)]
+
+
+def progress_xlsx(found: Progress) -> bytes:
+    """The progress table: one row per child place and a total of the villages' work."""
+    total = ProgressRow("", "合计", "", found.done, found.total, found.overdue, None)
+    return workbook("排查进度", progress_columns(found), [[*found.rows, total]])
+
+
+def summary_headings(found: Summary) -> list[tuple[str, Callable[[SummaryRow], Any], str]]:
+    """(title, value, kind) of each column of the 集中排查情况统计表, as a county's statistics table has them."""
+    columns: list[tuple[str, Callable[[SummaryRow], Any], str]] = [
+        (level_name(found.area_level), lambda r: r.name, "text"),
+        ("应排查户数", lambda r: r.households, "int"), ("已核查户数", lambda r: r.checked, "int"),
+        ("监测对象户数", lambda r: r.objects, "int"), ("监测对象人数", lambda r: r.object_persons, "int")]
+    for code, name in found.types.items():
+        columns += [(f"{name}户数", lambda r, c=code: r.by_type.get(c, [0, 0])[0], "int"),
+                    (f"{name}人数", lambda r, c=code: r.by_type.get(c, [0, 0])[1], "int")]
+    columns += [("本次新识别户数", lambda r: r.identified, "int"),
+                ("本次新识别人数", lambda r: r.identified_persons, "int"),
+                ("本次风险消除户数", lambda r: r.eliminated, "int"),
+                ("本次风险消除人数", lambda r: r.eliminated_persons, "int"),
+                ("风险消除率(%)", lambda r: r.elimination_rate, "money"),
+                ("风险未消除户数", lambda r: r.at_risk, "int"), ("风险未消除人数", lambda r: r.at_risk_persons, "int")]
+    columns += [(name, lambda r, k=kind: r.changes.get(k, 0), "int") for kind, name in CHANGE_KINDS.items()]
+    return columns
+
+
+def summary_xlsx(found: Summary) -> bytes:
+    columns = [Column(title, value, kind, width=18 if kind == "text" else 10)
+               for title, value, kind in summary_headings(found)]
+    return workbook("集中排查情况统计表", columns, [[*found.rows, found.total]])
+
+
+def summary_title(found: Summary) -> str:
+    return f"{found.campaign.year}年度集中排查情况统计表"
+
+
+def summary_pdf(found: Summary, as_of: datetime) -> bytes:
+    """The table on A4 landscape with its title, place, period, as-of time and the lines to sign."""
+    headings = summary_headings(found)
+
+    def cells(row: SummaryRow) -> list[str]:
+        return ["—" if value is None else str(value) for value in (value(row) for _, value, _ in headings)]
+
+    period = f"{cn_date(found.starts_on)}至{cn_date(found.ends_on) if found.ends_on else '今'}"
+    return render_pdf("campaign_summary.html", {
+        "title": summary_title(found), "place": found.place.name, "period": period,
+        "as_of": cn_datetime(as_of).replace(" ", ""), "headings": [title for title, _, _ in headings],
+        "rows": [cells(row) for row in found.rows], "total": cells(found.total),
+        "rate_note": "风险消除率＝本次风险消除户数÷（本次风险消除户数＋风险未消除户数）×100%",
+    })
+
+
+def download(body: bytes, title: str, stem: str, suffix: str, at: datetime) -> Response:
+    """The file named by its Chinese title and the day (``集中排查情况统计表_达茂旗_2026-03-25.xlsx``)."""
+    day = at.astimezone(CHINA_TZ).date().isoformat()
+    return send_download(body, f"{title}_{day}.{suffix}", f"{stem}-{day}", XLSX if suffix == "xlsx" else PDF)
