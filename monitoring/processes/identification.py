@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData
+from monitoring.campaign_nominations import nominating
 from monitoring.codelists import labels
 from monitoring.event_households import affected_by
 from monitoring.households import MEMBER_TEXT_FIELDS
@@ -25,6 +26,9 @@ def _check_start(session: Session, household: Household, data: dict[str, Any], t
         raise Conflict("该农户已是监测对象")
     if "event_id" in data and not affected_by(session, data["event_id"], household.id):
         raise InvalidData("重大事项无效", {"event_id": "应为列有该农户的重大事项（重大事项绿色通道）"})
+    if "campaign_id" in data and (data.get("channel") != "cadre_screening"
+                                  or not nominating(session, data["campaign_id"], household)):
+        raise InvalidData("年度集中排查无效", {"campaign_id": "应为该农户所在嘎查村正在排查的年度动态管理（干部排查）"})
 
 
 def _visit(household: Household, data: dict[str, Any], today: date) -> dict[str, Any]:
@@ -53,7 +57,7 @@ def _entry(household: Household, data: dict[str, Any], today: date) -> dict[str,
 DESCRIPTOR = ProcessDescriptor(
     key="identification",
     household_case=True,
-    start_fields=frozenset({"channel", "event_id"}),  # event_id: 重大事项绿色通道
+    start_fields=frozenset({"channel", "event_id", "campaign_id"}),  # 重大事项绿色通道, 年度集中排查
     check_start=_check_start,
     one_open_case=True,
     steps=(
@@ -78,6 +82,7 @@ DESCRIPTOR = ProcessDescriptor(
     dates=frozenset({"applied_on", "visited_on", "signed_on", "meeting_date", "entry_date"}),
     words={
         "channel": "发现渠道", "event_id": "重大事项绿色通道（事项编号）",
+        "campaign_id": "年度集中排查（年度动态管理编号）",
         "found_on": "发现日期", "applied_on": "申请日期", "verify_from": "核实期限起算日",
         "rejection_reason": "不予纳入原因", "exclusion_hits": "数据比对发现的情形",
         "application": "农牧户申请", "visit": "走访排查", "authorization": "农牧户授权", "appraisal": "民主评议",
