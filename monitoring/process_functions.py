@@ -20,6 +20,7 @@ from engine.errors import InvalidData, ScriptError
 from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
 from monitoring import comparison, elimination, households, marking_windows, notices, status_history, thresholds, votes
+from monitoring.campaign_steps import FUNCTIONS as CAMPAIGN_STEPS
 from monitoring.cases import household_id_of
 from monitoring.codelists import labels
 from monitoring.codes import check_selection
@@ -361,4 +362,5 @@ FUNCTIONS: dict[str, Callable] = {
     "check_elimination_review": check_elimination_review,
     "mark_eliminated": mark_eliminated,
     **EVENT_STEPS,  # 重大事项逐级上报 (monitoring.event_steps)
+    **CAMPAIGN_STEPS,  # 年度动态管理 (monitoring.campaign_steps)
 }
