@@ -28,7 +28,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit, routing, runtime, subjects
+from engine import audit, placement, routing, runtime, subjects
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
@@ -108,7 +108,8 @@ class Engine:
                  functions: Mapping[str, Callable] | None = None,
                  formats: Mapping[str, tuple[Callable[[Any], bool], str]] | None = None,
                  supervisor_roles: Collection[str] = ("admin",),
-                 cpu_seconds: float = DEFAULT_CPU_SECONDS, step_limits: StepLimits | None = None) -> None:
+                 cpu_seconds: float = DEFAULT_CPU_SECONDS, step_limits: StepLimits | None = None,
+                 place_paths: placement.PlaceLookup | None = None) -> None:
         self.forms_dir = Path(forms_dir)
         self.roles = frozenset(roles)
         self.clock = clock or Clock()
@@ -117,6 +118,7 @@ class Engine:
         self.supervisor_roles = frozenset(supervisor_roles)
         self.versions = VersionCache()
         self.step_limits = step_limits or StepLimits()
+        self.place_paths = place_paths  # code → path of places, for tasks and follow-ups placed elsewhere
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -234,6 +236,7 @@ class Step:
         self.connection = self.session.connection()
         self.budget = self.engine.step_limits.budget(self.workflow)
         self.context = current_step()  # where the step's scripts leave their follow-up requests
+        self.places = placement.StepPlaces(self.engine.place_paths, self.session, self.place_code, self.place_path)
         self.savepoint = self.session.begin_nested()
 
     def record(self, type_: str, actor: str | None, task_id: str | None = None, **detail: Any) -> None:
@@ -325,19 +328,23 @@ class Step:
         return [self._start_follow_up(each) for each in requested]
 
     def _start_follow_up(self, request: FollowUp) -> audit.Event:
+        place_code = request.place or self.place_code
         try:
+            place_path = self.places.path_on_line(place_code, f"后续流程“{request.key}”")
             version = self.engine.versions.get(self.session, latest_version(self.session, request.key).id)
             child = self.engine.create_instance(
-                self.session, version, self.place_code, self.place_path, self.context.username, request.data,
+                self.session, version, place_code, place_path, self.context.username, request.data,
                 self.business_key, {"instance_id": self.instance_id, "key": self.version.key}, self.depth + 1)
         except InvalidData:
             raise  # the follow-up's domain rule refused: the whole request is refused
+        except placement.PlacementError as exc:
+            raise FollowUpFailed(str(exc)) from None
         except Exception as exc:
             raise FollowUpFailed(f"后续流程“{request.key}”未能启动: {describe_failure(exc)}") from None
         if child.error is not None:
             raise FollowUpFailed(f"后续流程“{request.key}”未能启动: {child.error}")
         return self._event("follow_up_started", self.context.username, key=request.key,
-                           instance_id=child.instance_id, version=version.version)
+                           instance_id=child.instance_id, version=version.version, place=place_code)
 
     def _record_output(self) -> None:
         """What the step's scripts printed goes to the case's log, failed step or not: it is how designers debug."""
@@ -353,8 +360,9 @@ class Step:
         ready_after = runtime.ready_human_tasks(self.workflow)
         now = self.engine.now()
         events: list[audit.Event] = []
-        new_rows = [self._task_row(task, now, events) for task_id, task in ready_after.items()
-                    if task_id not in self.ready_before]
+        new_tasks = [task for task_id, task in ready_after.items() if task_id not in self.ready_before]
+        places = self._places(new_tasks)
+        new_rows = [self._task_row(task, now, events, *places[task.id]) for task in new_tasks]
         waiting = runtime.waiting_for(self.workflow)
         status = self._status()
         running = status == InstanceStatus.RUNNING
@@ -401,15 +409,35 @@ class Step:
         if new_rows:
             self.connection.execute(insert(TASKS), new_rows)
 
-    def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event]) -> dict[str, Any]:
+    def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event], place_code: str,
+                  place_path: str) -> dict[str, Any]:
         return {
             "id": str(task.id), "instance_id": self.instance_id, "process_key": self.version.key,
             "bpmn_id": runtime.bpmn_id(task), "name": runtime.task_name(task), "role": runtime.lane(task),
             "department": self._department(task), "subject": self._subject(task),
-            "place_code": self.place_code, "place_path": self.place_path,
+            "place_code": place_code, "place_path": place_path,
             "form": runtime.form_name(task), "state": TaskState.READY, "due_at": self._due_at(task, events),
             "created_at": now,
         }
+
+    def _places(self, new_tasks: list[SpiffTask]) -> dict[Any, tuple[str, str]]:
+        """Where each new task is stored (``engine.placement``): the place its ``place`` expression names, looked up
+        together with every other task's in one call, or the case's own; a bad one fails the step."""
+        codes = {task.id: self._place_code(task) for task in new_tasks}
+        self.places.look_up(code for code in codes.values() if code is not None)
+        placed = {}
+        for task in new_tasks:
+            code = codes[task.id]
+            placed[task.id] = (self.place_code, self.place_path) if code is None else \
+                (code, self.places.path_on_line(code, f"任务“{runtime.task_name(task)}”"))
+        return placed
+
+    def _place_code(self, task: SpiffTask) -> str | None:
+        expression = runtime.place_expression(task)
+        if not expression:
+            return None
+        value = self._evaluated(task, expression, "地点", placement.PlacementError)
+        return placement.place_code_value(value, f"任务“{runtime.task_name(task)}”")
 
     def _department(self, task: SpiffTask) -> str | None:
         """The department the task is routed to (``engine.routing``); a bad expression or value fails the step."""

@@ -32,6 +32,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
 from engine.errors import DeployError, DeployProblem, ScriptError
+from engine.placement import PLACE_PROPERTY
 from engine.routing import DEPARTMENT_PROPERTY
 from engine.sandbox import compile_expression, compile_script
 from engine.scripting import START_PROCESS
@@ -63,6 +64,7 @@ _CODE_PATHS = [
     (f".//spiffworkflow:property[@name='{DUE_DATE_PROPERTY}']/@value", "eval"),
     (f".//spiffworkflow:property[@name='{DEPARTMENT_PROPERTY}']/@value", "eval"),
     (f".//spiffworkflow:property[@name='{SUBJECT_PROPERTY}']/@value", "eval"),
+    (f".//spiffworkflow:property[@name='{PLACE_PROPERTY}']/@value", "eval"),
 ]
 _TIMER_PARSERS = {
     "timeDuration": TimerEventDefinition.parse_iso_duration,
@@ -288,6 +290,7 @@ def _check_batch_scopes(doc: _Document, checker: _Checker) -> None:
 _BLANK_EXPRESSIONS = {  # task properties whose value is an expression, and what a blank one says
     DEPARTMENT_PROPERTY: "部门表达式为空: 应为求得部门代码的表达式, 例如 item[\"department\"]",
     SUBJECT_PROPERTY: "事项表达式为空: 应为求得任务事项文字的表达式, 例如 item[\"title\"]",
+    PLACE_PROPERTY: "地点表达式为空: 应为求得地点代码的表达式, 例如 item (多实例逐个地点) 或 league",
 }
 
 

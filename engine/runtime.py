@@ -17,6 +17,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.deploy import DUE_DATE_PROPERTY, FORM_PROPERTY
+from engine.placement import PLACE_PROPERTY
 from engine.routing import DEPARTMENT_PROPERTY
 from engine.subjects import SUBJECT_PROPERTY
 
@@ -75,6 +76,10 @@ def department_expression(task: SpiffTask) -> str | None:
 
 def subject_expression(task: SpiffTask) -> str | None:
     return task_property(task, SUBJECT_PROPERTY)
+
+
+def place_expression(task: SpiffTask) -> str | None:
+    return task_property(task, PLACE_PROPERTY)
 
 
 def lane(task: SpiffTask) -> str | None:

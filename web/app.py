@@ -16,6 +16,7 @@ from monitoring.models import Role
 from monitoring.permissions import CASE_SUPERVISORS
 from monitoring.process_functions import FUNCTIONS
 from web import config, pages
+from web.boundary import place_paths
 from web.extensions import db
 from web.routing import init_app as init_request_rules
 
@@ -32,11 +33,20 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         _tune_sqlite(db.engine)
     app.extensions["fangpin_engine"] = Engine(
         forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
-        supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS,
+        supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS, place_paths=place_paths,
     )
     _requests_on_the_engines_clock(app)
     # add the domain's routes to the API blueprint
-    from web.api import marking_window_routes, measure_routes, monitoring_routes, report_routes, status_routes  # noqa: F401
+    from web.api import (  # noqa: F401
+        campaign_report_routes,
+        change_routes,
+        event_routes,
+        marking_window_routes,
+        measure_routes,
+        monitoring_routes,
+        report_routes,
+        status_routes,
+    )
     from web.api.blueprint import api
 
     app.register_blueprint(api)
