@@ -18,6 +18,7 @@ from engine.queries import in_scope
 from engine.scope import within
 from engine.text import read_text
 from monitoring import department_access
+from monitoring.change_models import HouseholdChange
 from monitoring.codelists import labels
 from monitoring.codes import CODE_LISTS, check_selection
 from monitoring.id_number import check_id_number, normalize_id_number, sex_from_id
@@ -203,14 +204,28 @@ def record_measurement(session: Session, household: Household, values: dict[str,
 
 
 def replace_members(session: Session, household: Household, raw: list[dict[str, Any]]) -> None:
-    """Annex 7 data go into the household record itself: the members as collected replace the old list."""
+    """Annex 7 data go into the household record itself: the members as collected replace the old list, each one
+    already present updated in place (matched by ID number, so it keeps its identity and what refers to it); a
+    member a natural change names is not dropped by a form (leaving is a change of its own)."""
     fields: dict[str, str] = {}
     members = _members(session, raw, fields, household.id)
     if fields:
         raise InvalidData("家庭成员信息有误", fields)
-    household.members.clear()
-    session.flush()  # delete before insert: the same ID numbers come back
-    household.members.extend(members)
+    present = {m.id_number: m for m in household.members}
+    for member in members:
+        kept = present.pop(member.id_number, None)
+        if kept is None:
+            household.members.append(member)
+            continue
+        for key in (*MEMBER_TEXT_FIELDS, "position", "name", "health"):
+            setattr(kept, key, getattr(member, key))
+    named = session.execute(select(Member.name).where(Member.id.in_([m.id for m in present.values()]),
+                                                      Member.id.in_(select(HouseholdChange.member_id)))).scalar()
+    if named is not None:
+        raise InvalidData("家庭成员信息有误", {
+            "members": f"成员“{named}”有人口自然变更记录，不能从信息采集表中删除；离开本户请登记人口自然变更"})
+    for gone in present.values():
+        household.members.remove(gone)
     session.flush()
 
 
