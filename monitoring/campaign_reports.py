@@ -44,12 +44,15 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
+from engine.errors import NotFound
 from engine.scope import below
 from monitoring.campaign_models import DONE_STATUSES, Campaign, CampaignCheck, CampaignUnit, UnitStatus
 from monitoring.change_models import HouseholdChange
 from monitoring.codelists import labels
 from monitoring.models import Household, Member, MonitoringStatus, Place, PlaceLevel
+from monitoring.places import place_in_scope
 
 PENDING_STATUSES = (UnitStatus.OPEN, UnitStatus.RETURNED)
 UNIT_STATUS_NAMES = {UnitStatus.OPEN: "进行中", UnitStatus.SUBMITTED: "已上报", UnitStatus.RETURNED: "已退回",
@@ -101,6 +104,19 @@ class Progress:
     @property
     def overdue(self) -> int:
         return sum(row.overdue for row in self.rows) if self.rows else int(bool(self.own and self.own.overdue))
+
+
+def report_place(session: Session, actor: Actor, campaign: Campaign, code: str | None) -> Place:
+    """The place whose progress and summary the actor reads: its own by default, or one in both the actor's scope
+    and the campaign's; NotFound for any other, exactly like one that does not exist."""
+    place = place_in_scope(session, actor, code or actor_place_code(actor))
+    if not place.path.startswith(campaign.place_path):
+        raise NotFound(f"place {place.code}")
+    return place
+
+
+def actor_place_code(actor: Actor) -> str:
+    return actor.place_path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _done_village(unit: UnitState | None) -> bool:

@@ -73,6 +73,34 @@ def summary_title(found: Summary) -> str:
     return f"{found.campaign.year}年度集中排查情况统计表"
 
 
+def _header_rows(titles: list[str]) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """The PDF's two heading rows: (title, colspan, rowspan) of the groups, then the sub-headings under them —
+    户/人 under a count of households followed by its persons, the kinds under 人口自然变更; any other column spans
+    both rows."""
+    changes = set(CHANGE_KINDS.values())
+    groups: list[tuple[str, int, int]] = []
+    subs: list[str] = []
+    index = 0
+    while index < len(titles):
+        title = titles[index]
+        following = titles[index + 1] if index + 1 < len(titles) else ""
+        if title.endswith("户数") and following == title[:-2] + "人数":
+            groups.append((title[:-2], 2, 1))
+            subs += ["户", "人"]
+            index += 2
+            continue
+        if title in changes:
+            if groups and groups[-1][0] == "人口自然变更":
+                groups[-1] = ("人口自然变更", groups[-1][1] + 1, 1)
+            else:
+                groups.append(("人口自然变更", 1, 1))
+            subs.append(title)
+        else:
+            groups.append((title, 1, 2))
+        index += 1
+    return groups, subs
+
+
 def summary_pdf(found: Summary, as_of: datetime) -> bytes:
     """The table on A4 landscape with its title, place, period, as-of time and the lines to sign."""
     headings = summary_headings(found)
@@ -81,15 +109,28 @@ def summary_pdf(found: Summary, as_of: datetime) -> bytes:
         return ["—" if value is None else str(value) for value in (value(row) for _, value, _ in headings)]
 
     period = f"{cn_date(found.starts_on)}至{cn_date(found.ends_on) if found.ends_on else '今'}"
+    groups, subs = _header_rows([title for title, _, _ in headings])
     return render_pdf("campaign_summary.html", {
         "title": summary_title(found), "place": found.place.name, "period": period,
-        "as_of": cn_datetime(as_of).replace(" ", ""), "headings": [title for title, _, _ in headings],
+        "as_of": cn_datetime(as_of).replace(" ", ""), "groups": groups, "subs": subs,
         "rows": [cells(row) for row in found.rows], "total": cells(found.total),
         "rate_note": "风险消除率＝本次风险消除户数÷（本次风险消除户数＋风险未消除户数）×100%",
     })
 
 
-def download(body: bytes, title: str, stem: str, suffix: str, at: datetime) -> Response:
-    """The file named by its Chinese title and the day (``集中排查情况统计表_达茂旗_2026-03-25.xlsx``)."""
+def summary_download(found: Summary, wanted: str, now: datetime) -> Response:
+    """The summary as an XLSX or PDF download, named by its title, place and day."""
+    body = summary_xlsx(found) if wanted == "xlsx" else summary_pdf(found, now)
+    return _download(body, f"{summary_title(found)}_{found.place.name}", f"campaign-summary-{found.place.code}",
+                     wanted, now)
+
+
+def progress_download(found: Progress, now: datetime) -> Response:
+    return _download(progress_xlsx(found), f"排查进度_{found.place.name}", f"campaign-progress-{found.place.code}",
+                     "xlsx", now)
+
+
+def _download(body: bytes, title: str, stem: str, suffix: str, at: datetime) -> Response:
+    """``2026年度集中排查情况统计表_达茂旗_2026-03-25.xlsx``."""
     day = at.astimezone(CHINA_TZ).date().isoformat()
     return send_download(body, f"{title}_{day}.{suffix}", f"{stem}-{day}", XLSX if suffix == "xlsx" else PDF)
