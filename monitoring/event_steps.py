@@ -28,10 +28,13 @@ def _event() -> MajorEvent:
 
 
 def reach_level(level: str) -> dict[str, Any] | None:
-    """The report arrives at ``level`` (league, region): where its acknowledgement goes and when it is due (ISO);
-    None when the county has no such level above it (a county directly under the region)."""
-    row = events.reach_level(current_step().session, _event(), level, clock.now())
-    return {"place": row.place_code, "due": row.due_at.isoformat()} if row is not None else None
+    """The report arrives at ``level`` (league, region): where its acknowledgement goes, when it is due (ISO) and
+    what it is about (the inbox's subject); None when the county has no such level above it (one under the region)."""
+    session, event = current_step().session, _event()
+    row = events.reach_level(session, event, level, clock.now())
+    if row is None:
+        return None
+    return {"place": row.place_code, "due": row.due_at.isoformat(), "title": events.title(session, event)}
 
 
 def acknowledge_level(level: str, instructions: str | None) -> None:

@@ -89,6 +89,13 @@ def standing(event: MajorEvent, now: datetime) -> Standing:
     return Standing(waiting.level, late, f"待{LEVELS[waiting.level]}确认" + ("（已逾期）" if late else ""))
 
 
+def title(session: Session, event: MajorEvent) -> str:
+    """The event in a few words, as an inbox row names it: its kind and place."""
+    kind = event.kind_note if event.kind == "other" and event.kind_note else \
+        labels(session, "major_event_kind", include_retired=True).get(event.kind, event.kind)
+    return f"{kind}·{session.get(Place, event.place_code).name}"
+
+
 def ack_minutes(session: Session, county: Place, year: int) -> int:
     """Each level's deadline in minutes: the region's (or league's) standard ``event_ack_hours``, else 2 hours."""
     hours = thresholds.current(session, thresholds.EVENT_ACK_HOURS, county.path, year)
