@@ -79,7 +79,7 @@ def open_campaign(session: Session, engine: Engine, actor: Actor, *, year: Any, 
     if existing is not None:
         raise CampaignExists(existing)
     campaign = Campaign(year=year, place_code=place.code, place_path=place.path, income_line=line,
-                        deadlines={level: day.isoformat() for level, day in due.items()}, status="open",
+                        deadlines={str(level): day.isoformat() for level, day in due.items()}, status="open",
                         opened_by=actor.username, opened_at=now)
     try:
         with session.begin_nested():  # a concurrent opening that committed first: refused, nothing written

@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     # add the domain's routes to the API blueprint
     from web.api import (  # noqa: F401
         campaign_report_routes,
+        campaign_routes,
         change_routes,
         event_routes,
         marking_window_routes,

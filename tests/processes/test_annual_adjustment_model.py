@@ -1,0 +1,50 @@
+"""The annual adjustment model (processes/annual_adjustment.bpmn) and its forms keep the conventions every shipped
+model keeps; its behaviour is tested through the API (tests/web/test_campaign*.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from engine.deploy import NS
+from tests.processes.conventions import assert_drawn_in_lanes, assert_form_conventions, assert_named_in_chinese
+
+ROOT = Path(__file__).resolve().parents[2]
+XML = etree.fromstring((ROOT / "processes" / "annual_adjustment.bpmn").read_bytes())
+
+
+def test_every_element_is_named_in_chinese():
+    elements = XML.xpath("//bpmn:process/*[not(self::bpmn:laneSet or self::bpmn:sequenceFlow or "
+                         "self::bpmn:documentation)]", namespaces=NS)
+    assert_named_in_chinese(XML, len(elements))
+    assert len(elements) >= 10
+
+
+def test_the_diagram_draws_every_element_inside_its_lane():
+    """The places' subprocesses sit in no lane: each step inside them keeps the lane (the level) it is drawn in."""
+    assert_drawn_in_lanes(XML, "annual_adjustment_participant", ["village", "township", "county", "region"],
+                          ["start", "begin", "gw_level", "list_townships", "township_parts", "county_report",
+                           "gw_parent_ready", "start_parent", "reported"],
+                          outside_lanes=frozenset({"township_parts", "village_parts"}))
+
+
+def test_each_level_task_is_placed_and_has_its_deadline():
+    """Every task of a place below the case's goes to that place; every level's own task is due at its deadline
+    and a timer at that deadline puts a 督办 task in the level above's inbox."""
+    properties = {task.get("id"): {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property",
+                                                                                       namespaces=NS)}
+                  for task in XML.xpath("//bpmn:userTask", namespaces=NS)}
+    assert properties["village_check"]["place"] == 'village["code"]'
+    assert properties["township_review"]["place"] == 'township["code"]'
+    for task in ("village_check", "township_summary", "county_report", "league_report"):
+        assert "dueDate" in properties[task]
+        boundary = XML.xpath(f"//bpmn:boundaryEvent[@attachedToRef='{task}']", namespaces=NS)
+        assert len(boundary) == 1 and boundary[0].get("cancelActivity") == "false"
+
+
+@pytest.mark.parametrize("name", ["annual_adjustment_report.json", "annual_adjustment_review.json",
+                                  "annual_adjustment_urge.json"])
+def test_each_form_keeps_the_conventions(name):
+    assert_form_conventions(ROOT / "forms" / name)

@@ -1,0 +1,232 @@
+"""The annual adjustment campaign (年度动态管理) through the API alone, with time travel: a region opens it, each
+village checks its households and reports, townships review (and send a village back), the county approves and
+reports, the region receives the summary; a late village is escalated to its township's inbox;
+refusals change nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import timers
+from engine.models import ProcessInstance, Task
+from monitoring import thresholds
+from monitoring.campaign_models import Campaign, CampaignUnit
+from monitoring.models import Household, MonitoringStatus
+from tests.conftest import CST
+from tests.web.test_identification import ROOT, person
+from web.boundary import engine, unit_of_work
+
+REGION, COUNTY = "150000000000", "150223000000"
+TOWNSHIP, TOWNSHIP2 = "150223100000", "150223200000"
+VILLAGE, VILLAGE2, VILLAGE3 = "150223100201", "150223100202", "150223200201"
+DEADLINES = {"village": "2026-03-20", "township": "2026-03-25", "county": "2026-03-31", "league": "2026-04-05"}
+OPENING = {"year": 2026, "place": REGION, "income_line": 8900, "deadlines": DEADLINES}
+_serial = iter(range(400, 999))
+
+
+@pytest.fixture
+def forms_dir():
+    return ROOT / "forms"
+
+
+@pytest.fixture
+def campaign_world(api, session, create_user):
+    """The campaign's model deployed, a region user, and in 艾力嘎查 one monitoring object and one other household."""
+    designer = api("sheji")
+    response = designer.client.post("/api/v1/process-models", headers={**designer.headers,
+                                    "Content-Type": "application/xml"},
+                                    data=(ROOT / "processes" / "annual_adjustment.bpmn").read_bytes())
+    assert response.status_code == 201, response.json
+    create_user("qu", "region", REGION)
+    monitored = register(api, "巴特尔")
+    register(api, "乌云")
+    household = session.get(Household, monitored)
+    household.monitoring_status, household.monitoring_type = MonitoringStatus.MONITORED, "edge_of_poverty"
+    session.commit()
+    return {"monitored": monitored}
+
+
+def register(api, head):
+    n = next(_serial)
+    body = {"village": VILLAGE, "household_type": "ordinary",
+            "members": [person(head, f"15022319700101{n:03d}"), person("其木格", f"15022319720101{n:03d}", "spouse")]}
+    response = api("cun").post("/households", json=body)
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def at(clock, day, hour=9):
+    clock.set(datetime.fromisoformat(day).replace(hour=hour, tzinfo=CST))
+
+
+def open_campaign(api, **changes):
+    return api("qu").post("/campaigns", json={**OPENING, **changes})
+
+
+def tasks_of(user, bpmn_id, subject=None):
+    return [t for t in user.get("/tasks").json
+            if t["bpmn_id"] == bpmn_id and (subject is None or t.get("subject") == subject)]
+
+
+def complete(user, bpmn_id, data, subject=None, status=200):
+    found = tasks_of(user, bpmn_id, subject)
+    assert len(found) == 1, (bpmn_id, subject, user.get("/tasks").json)
+    response = user.post(f"/tasks/{found[0]['id']}/complete", json={"data": data})
+    assert response.status_code == status, response.json
+    return response.json
+
+
+def unit(session, code):
+    session.expire_all()
+    return session.execute(select(CampaignUnit).where(CampaignUnit.place_code == code)).scalar_one()
+
+
+pytestmark = pytest.mark.usefixtures("campaign_world")
+
+
+def test_opening_makes_a_unit_per_place_one_case_per_county_and_a_task_in_each_village_inbox(api, session):
+    response = open_campaign(api)
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == "open" and response.json["deadlines"]["region"] == DEADLINES["league"]
+    units = session.execute(select(CampaignUnit.level, func.count()).group_by(CampaignUnit.level)).all()
+    assert dict(units) == {"region": 1, "county": 1, "township": 2, "village": 3}
+    cases = session.execute(select(ProcessInstance).where(ProcessInstance.process_key == "annual_adjustment")).all()
+    assert len(cases) == 1
+    assert thresholds.current(session, thresholds.INCOME_LINE, f"/{REGION}/", 2026) == 8900
+    for username, village in (("cun", "艾力嘎查"), ("cun2", "新宝力格嘎查"), ("cun3", "巴音敖包嘎查")):
+        found = tasks_of(api(username), "village_check")
+        assert [t["subject"] for t in found] == [village]
+        assert found[0]["due_at"].startswith("2026-03-20T16:00:00")  # the end of the day, China time
+    for username in ("zhen", "sumu", "qi", "qu"):
+        assert tasks_of(api(username), "village_check") == []
+    assert open_campaign(api).status_code == 409
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"year": 2024}, "year"),
+    ({"year": "2026"}, "year"),
+    ({"income_line": float("nan")}, "income_line"),
+    ({"income_line": "NaN"}, "income_line"),
+    ({"income_line": 1e20}, "income_line"),
+    ({"income_line": 0}, "income_line"),
+    ({"place": COUNTY}, "place"),
+    ({"deadlines": {**DEADLINES, "village": "2026-03-01"}}, "deadlines.village"),
+    ({"deadlines": {**DEADLINES, "village": "2026-02-30"}}, "deadlines.village"),
+    ({"deadlines": {**DEADLINES, "township": "2026-03-19"}}, "deadlines.township"),
+    ({"deadlines": {k: v for k, v in DEADLINES.items() if k != "county"}}, "deadlines.county"),
+    ({"deadlines": {**DEADLINES, "region": "2026-04-01"}}, "deadlines.region"),
+    ({"deadlines": "2026-03-20"}, "deadlines"),
+])
+def test_a_bad_opening_names_its_field_and_leaves_nothing(api, session, changes, field):
+    response = open_campaign(api, **changes)
+    assert response.status_code in (400, 422), response.json  # 400: a JSON NaN is refused as it is read
+    assert field in response.json["error"]["fields"]
+    assert session.execute(select(func.count()).select_from(Campaign)).scalar() == 0
+    assert session.execute(select(func.count()).select_from(CampaignUnit)).scalar() == 0
+    assert session.execute(select(func.count()).select_from(Task)).scalar() == 0
+    assert thresholds.current(session, thresholds.INCOME_LINE, f"/{REGION}/", 2026) is None
+
+
+def test_only_a_region_user_opens_and_a_failing_case_leaves_nothing(api, session):
+    assert api("qi").post("/campaigns", json=OPENING).status_code == 403
+    assert api("cun").post("/campaigns", json=OPENING).status_code == 403
+    session.execute(Task.__table__.delete())
+    from engine.models import ProcessVersion
+    session.execute(ProcessVersion.__table__.delete())  # no model to start the counties' cases with
+    session.commit()
+    assert open_campaign(api).status_code == 404
+    assert session.execute(select(func.count()).select_from(Campaign)).scalar() == 0
+    assert session.execute(select(func.count()).select_from(CampaignUnit)).scalar() == 0
+
+
+def test_a_village_checks_its_households_then_reports(api, session, campaign_world):
+    campaign = open_campaign(api).json["id"]
+    cun, monitored = api("cun"), campaign_world["monitored"]
+    refused = complete(api("cun"), "village_check", {"confirmed": True}, status=422)
+    assert "尚有1户监测对象未核实：巴特尔" in refused["error"]["fields"]["households"]
+    page = cun.get(f"/campaigns/{campaign}/villages/{VILLAGE}/households").json
+    assert [(row["head"], row["checked"]) for row in page] == [("巴特尔", None), ("乌云", None)]
+    response = cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored})
+    assert response.status_code == 422 and "measurement" in response.json["error"]["fields"]
+    measured = cun.client.put(f"/api/v1/campaigns/{campaign}/households/{monitored}/measurement",
+                              headers=cun.headers, json={"wage_income": 12000, "business_income": 3000})
+    assert measured.status_code == 200, measured.json
+    assert measured.json == {"year": 2026, "per_capita": 7500.0, "income_line": 8900.0, "below_line": True}
+    assert cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored, "note": "入户核实"}
+                    ).status_code == 201
+    assert cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored}).status_code == 409
+    below = cun.get(f"/campaigns/{campaign}/villages/{VILLAGE}/households?only=below_line").json
+    assert [(r["head"], r["this_year"], r["checked"]["note"]) for r in below] == [
+        ("巴特尔", {"per_capita": 7500.0, "below_line": True}, "入户核实")]
+    assert [r["head"] for r in cun.get(f"/campaigns/{campaign}/villages/{VILLAGE}/households?only=unchecked"
+                                       ).json] == ["乌云"]
+    complete(cun, "village_check", {"confirmed": True, "note": "全村已走访"})
+    assert unit(session, VILLAGE).status == "submitted"
+    assert cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored}).status_code == 409
+
+
+def test_attackers_see_nothing_of_another_village_and_a_township_checks_nothing(api, session, campaign_world):
+    campaign = open_campaign(api).json["id"]
+    monitored = campaign_world["monitored"]
+    assert api("cun2").get(f"/campaigns/{campaign}/villages/{VILLAGE}/households").status_code == 404
+    assert api("cun2").post(f"/campaigns/{campaign}/checks", json={"household_id": monitored}).status_code == 404
+    assert api("cun2").client.delete(f"/api/v1/campaigns/{campaign}/checks/{monitored}",
+                                     headers=api("cun2").headers).status_code == 404
+    assert api("zhen").get(f"/campaigns/{campaign}/villages/{VILLAGE}/households").status_code == 200
+    assert api("zhen").post(f"/campaigns/{campaign}/checks", json={"household_id": monitored}).status_code == 403
+    assert api("sumu").get(f"/campaigns/{campaign}/villages/{VILLAGE}/households").status_code == 404
+    assert api("cun").get(f"/campaigns/{campaign + 1}/villages/{VILLAGE}/households").status_code == 404
+    assert [c["id"] for c in api("cun").get("/campaigns").json] == [campaign]
+
+
+def test_the_full_path_to_the_region_s_receipt_with_a_village_sent_back(api, session, campaign_world):
+    campaign = open_campaign(api).json["id"]
+    cun, zhen, qi, qu = api("cun"), api("zhen"), api("qi"), api("qu")
+    monitored = campaign_world["monitored"]
+    cun.client.put(f"/api/v1/campaigns/{campaign}/households/{monitored}/measurement", headers=cun.headers,
+                   json={"wage_income": 20000})
+    cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored})
+    complete(cun, "village_check", {"confirmed": True})
+    complete(zhen, "township_review", {"approved": False, "reason": "缺少一户的收入佐证"}, subject="艾力嘎查")
+    assert unit(session, VILLAGE).status == "returned"
+    assert unit(session, VILLAGE).returned_reason == "缺少一户的收入佐证"
+    complete(cun, "village_check", {"confirmed": True, "note": "已补充佐证"})
+    complete(zhen, "township_review", {"approved": True}, subject="艾力嘎查")
+    complete(api("cun2"), "village_check", {"confirmed": True})
+    complete(zhen, "township_review", {"approved": True}, subject="新宝力格嘎查")
+    complete(zhen, "township_summary", {"confirmed": True})
+    complete(api("cun3"), "village_check", {"confirmed": True})
+    complete(api("sumu"), "township_review", {"approved": True}, subject="巴音敖包嘎查")
+    complete(api("sumu"), "township_summary", {"confirmed": True})
+    complete(qi, "county_review", {"approved": False, "reason": "汇总表数字有误"}, subject="查干哈达苏木")
+    complete(api("sumu"), "township_summary", {"confirmed": True, "note": "已更正"})
+    for township in ("百灵庙镇", "查干哈达苏木"):
+        complete(qi, "county_review", {"approved": True}, subject=township)
+    assert tasks_of(qu, "region_receive") == []
+    complete(qi, "county_report", {"confirmed": True})
+    assert unit(session, COUNTY).status == "submitted"
+    complete(qu, "region_receive", {"confirmed": True})
+    session.expire_all()
+    closed = session.get(Campaign, campaign)
+    assert closed.status == "closed" and closed.closed_at is not None
+    assert {u.status for u in session.execute(select(CampaignUnit)).scalars()} <= {"approved", "submitted"}
+
+
+def test_a_late_village_is_escalated_to_its_township_at_its_deadline(api, session, clock, campaign_world):
+    open_campaign(api)
+    complete(api("cun2"), "village_check", {"confirmed": True})
+    at(clock, "2026-03-20", 23)
+    timers.run_due_timers(engine(), unit_of_work)
+    assert tasks_of(api("zhen"), "village_urge") == []
+    at(clock, "2026-03-21", 1)  # the deadline's day has passed (China time)
+    timers.run_due_timers(engine(), unit_of_work)
+    urged = tasks_of(api("zhen"), "village_urge")
+    assert [t["subject"] for t in urged] == ["艾力嘎查"]  # the village that reported in time is not urged
+    assert [t["subject"] for t in tasks_of(api("sumu"), "village_urge")] == ["巴音敖包嘎查"]
+    assert tasks_of(api("cun"), "village_urge") == []
+    assert [t["subject"] for t in tasks_of(api("cun"), "village_check")] == ["艾力嘎查"]  # still its to do
+    complete(api("zhen"), "village_urge", {"late_reason": "牧区走访路远", "actions": "电话督促，三日内上报"})
+
