@@ -17,7 +17,7 @@ from engine.paging import Key, Page, Window, page
 from engine.scope import within
 from monitoring import marking_windows
 from monitoring.change_models import HouseholdChange
-from monitoring.natural_changes import check_recorder, is_id
+from monitoring.natural_changes import check_recorder, chinese_date, is_id
 
 MAX_BATCH = 500  # a village's changes of a quarter fit many times over
 PENDING_ORDER = (Key(HouseholdChange.occurred_on), Key(HouseholdChange.id))
@@ -28,7 +28,7 @@ def window_refusal(session: Session, place_path: str, today: date) -> str | None
     if marking_windows.window_for(session, place_path, today) is not None:
         return None
     opening = marking_windows.next_opening(session, place_path, today)
-    ahead = f"下一个窗口期 {opening.isoformat()} 开始" if opening else "本地尚未设置下一个窗口期"
+    ahead = f"下一个窗口期{chinese_date(opening)}开始" if opening else "本地尚未设置下一个窗口期"
     return f"今天不在标注窗口期内，{ahead}；变更已登记，待窗口期内标注"
 
 
@@ -56,7 +56,7 @@ def mark_changes(session: Session, actor: Actor, data: dict[str, Any], now: date
         elif change in chosen:
             fields[where] = "重复"
         elif change.marked_on is not None:
-            fields[where] = f"已于{change.marked_on.isoformat()}标注"
+            fields[where] = f"已于{chinese_date(change.marked_on)}标注"
         else:
             chosen.append(change)
     closed = next((refusal for refusal in (window_refusal(session, c.place_path, today) for c in chosen) if refusal),

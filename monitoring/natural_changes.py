@@ -70,7 +70,7 @@ def record_change(session: Session, actor: Actor, household_id: int, data: dict[
     check_recorder(actor)
     household = visible_household(session, household_id, actor)
     if household.merged_into_id is not None:
-        raise Conflict(f"该户已于{household.merged_on}合并到其他农户（#{household.merged_into_id}），只能查看")
+        raise Conflict(f"该户已于{chinese_date(household.merged_on)}合并到其他农户，只能查看")
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in KIND_FIELDS:
         raise InvalidData("变更类型有误", {"kind": "应为出生、死亡、婚入、婚出、迁入、迁出、分户或合户之一"})
@@ -79,7 +79,7 @@ def record_change(session: Session, actor: Actor, household_id: int, data: dict[
     today = now.astimezone(CHINA_TZ).date()
     on = marking_windows.iso_date(data.get("on"), "on", "变更日期", fields)
     if on is not None and on > today:
-        fields["on"] = f"变更日期不能晚于今天（{today.isoformat()}）"
+        fields["on"] = f"变更日期不能晚于今天（{chinese_date(today)}）"
         on = None
     note = read_text(data.get("note"), "note", fields, NOTE_MAX, label="说明", required=False, multiline=True)
     evidence_id = _evidence(session, actor, data.get("evidence_id"), fields)
@@ -108,6 +108,11 @@ def _evidence(session: Session, actor: Actor, value: Any, fields: dict[str, str]
     return attachment.id
 
 
+def chinese_date(day: date) -> str:
+    """2026年3月2日: how a message to a cadre names a day."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def is_id(value: Any) -> bool:
     """A row id as JSON gives it: a positive integer a column holds (never a bool)."""
     return isinstance(value, int) and not isinstance(value, bool) and fits_integer(value) and value > 0
@@ -124,7 +129,7 @@ def _present_member(session: Session, household: Household, value: Any, field: s
         fields[field] = "本户没有该成员"
         return None
     if member.left_on is not None:
-        fields[field] = f"{member.name}已于{member.left_on.isoformat()}离开本户"
+        fields[field] = f"{member.name}已于{chinese_date(member.left_on)}离开本户"
         return None
     return member
 
@@ -132,7 +137,7 @@ def _present_member(session: Session, household: Household, value: Any, field: s
 def _not_before_birth(member: Member, on: date | None, fields: dict[str, str]) -> None:
     born = birth_date(member.id_number)
     if on is not None and on < born:
-        fields["on"] = f"变更日期不能早于{member.name}的出生日期（{born.isoformat()}）"
+        fields["on"] = f"变更日期不能早于{member.name}的出生日期（{chinese_date(born)}）"
 
 
 def _running_cases(session: Session, household_id: int) -> list[int]:
@@ -170,9 +175,9 @@ def _arrival(session: Session, actor: Actor, household: Household, data: dict[st
     if "member.id_number" not in fields and member.id_number:
         born = birth_date(member.id_number)
         if kind == ChangeKind.BIRTH and on is not None and on != born:
-            fields["on"] = f"出生登记的日期应为身份证号中的出生日期（{born.isoformat()}）"
+            fields["on"] = f"出生登记的日期应为身份证号中的出生日期（{chinese_date(born)}）"
         elif on is not None and on < born:
-            fields["on"] = f"变更日期不能早于{member.name}的出生日期（{born.isoformat()}）"
+            fields["on"] = f"变更日期不能早于{member.name}的出生日期（{chinese_date(born)}）"
 
     def apply(change: HouseholdChange) -> None:
         member.position = _next_position(household)

@@ -42,7 +42,7 @@ def test_a_change_recorded_outside_a_window_waits_and_is_marked_when_one_opens(c
     refused = cun.post("/changes/mark", json={"change_ids": [first]})
     assert refused.status_code == 422
     assert refused.json["error"]["fields"] == {
-        "marking_window": "今天不在标注窗口期内，下一个窗口期 2026-06-01 开始；变更已登记，待窗口期内标注"}
+        "marking_window": "今天不在标注窗口期内，下一个窗口期2026年6月1日开始；变更已登记，待窗口期内标注"}
     assert [c["id"] for c in cun.get("/changes/pending").json] == [first]
     clock.set(datetime(2026, 6, 3, 9, 0, tzinfo=CST))
     second = record(cun, household_id, "2026-06-02", name="娜仁")
@@ -53,7 +53,7 @@ def test_a_change_recorded_outside_a_window_waits_and_is_marked_when_one_opens(c
     assert cun.get("/changes/pending").json == []
     again = cun.post("/changes/mark", json={"change_ids": [second]})
     assert again.status_code == 422
-    assert again.json["error"]["fields"] == {"change_ids.0": "已于2026-06-03标注"}
+    assert again.json["error"]["fields"] == {"change_ids.0": "已于2026年6月3日标注"}
     listed = cun.get(f"/households/{household_id}/changes").json["changes"]
     assert {c["status"] for c in listed} == {"marked"}
 
@@ -65,7 +65,7 @@ def test_a_countys_own_window_decides_for_its_villages(api, cun, household_id, c
                                                       "closes_on": "2026-04-30"})
     assert window.status_code == 201, window.json
     refused = cun.post("/changes/mark", json={"change_ids": [change]})
-    assert "下一个窗口期 2026-04-20 开始" in refused.json["error"]["fields"]["marking_window"]
+    assert "下一个窗口期2026年4月20日开始" in refused.json["error"]["fields"]["marking_window"]
     clock.set(datetime(2026, 4, 21, 9, 0, tzinfo=CST))
     assert cun.post("/changes/mark", json={"change_ids": [change]}).status_code == 200
 
