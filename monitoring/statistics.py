@@ -7,15 +7,15 @@ workflow is loaded and no household or task row travels to Python, however large
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, column, distinct, func, or_, select
+from sqlalchemy import String, and_, case, column, distinct, exists, func, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.scope import below
-from monitoring.models import Household, MonitoringStatus, Place
+from monitoring.models import Household, HouseholdStatusChange, MonitoringStatus, Place
 from monitoring.quarters import Quarter
 
 
@@ -123,8 +123,12 @@ def cases_by_step(session: Session, place_path: str, now: datetime) -> list[Step
 
 def bulletin(session: Session, place: Place, now: datetime) -> list[BulletinRow]:
     """Open and overdue READY tasks per child place: the quarterly bulletin of a county is per township."""
-    rows = _per_area(session, place, Task, Task.place_path, Task.state == TaskState.READY, func.count(Task.id),
-                     func.count(case((Task.due_at < now, Task.id))))
+    return _tasks_by_area(session, place, Task.state == TaskState.READY, now)
+
+
+def _tasks_by_area(session: Session, place: Place, is_open: Any, moment: datetime) -> list[BulletinRow]:
+    rows = _per_area(session, place, Task, Task.place_path, is_open, func.count(Task.id),
+                     func.count(case((Task.due_at < moment, Task.id))))
     return [BulletinRow(*row) for row in rows]
 
 
@@ -139,20 +143,27 @@ def area_level(session: Session, place: Place) -> str:
     return child or place.level
 
 
+def area_of(place: Place, path_column: InstrumentedAttribute) -> Any:
+    """Join condition putting a row (by ``path_column``) on the ``Place`` it counts for: the child place it lies in,
+    or ``place`` itself for what lies at the place itself; rows of other places join nothing."""
+    own = Place.code == place.code
+    return and_(or_(own, Place.parent_code == place.code),
+                or_(and_(own, path_column == Place.path), and_(~own, path_column.startswith(Place.path))))
+
+
 def _per_area(session: Session, place: Place, model: type, path_column: InstrumentedAttribute, condition: Any,
               *aggregates: Any) -> list[tuple[Any, ...]]:
     """``code, name, *aggregates`` per child place, zeros included; the place's own row holds what lies at the
     place itself, and is left out when empty unless the place has no children (a village)."""
-    own = Place.code == place.code
-    belongs = or_(and_(own, path_column == Place.path), and_(~own, path_column.startswith(Place.path)))
     rows = session.execute(
         select(Place.code, Place.name, *aggregates).select_from(Place)
-        .outerjoin(model, and_(condition, _in(place.path, path_column), belongs))
-        .where(or_(own, Place.parent_code == place.code))
+        .outerjoin(model, and_(condition, _in(place.path, path_column), area_of(place, path_column)))
+        .where(or_(Place.code == place.code, Place.parent_code == place.code))
         .group_by(Place.code, Place.name).order_by(Place.code)
     ).all()
     children = [row for row in rows if row[0] != place.code]
     return [row for row in rows if row[0] != place.code or not children or any(row[2:])]
+
 
 
 
@@ -166,7 +177,14 @@ CASE_COUNTS = {  # count -> what the case list shows for it
     "reached": "到达步骤",
     "late": "逾期办理",
 }
-HOUSEHOLD_COUNTS = {"identified": "新纳入监测", "eliminated": "风险消除"}
+HOUSEHOLD_COUNTS = {"identified": "新纳入监测", "eliminated": "风险消除", "reversed": "风险消除回退",
+                    "objects": "季末监测对象"}
+_Change = HouseholdStatusChange
+# status_history.is_reversal as SQL: an elimination undone by the county, which no case made
+_REVERSAL = and_(_Change.from_status == MonitoringStatus.ELIMINATED, _Change.to_status == MonitoringStatus.MONITORED,
+                 _Change.instance_id.is_(None))
+_CHANGES = {"identified": and_(_Change.to_status == MonitoringStatus.MONITORED, not_(_REVERSAL)),
+            "eliminated": _Change.to_status == MonitoringStatus.ELIMINATED, "reversed": _REVERSAL}
 
 
 def _task_in(quarter: Quarter, now: datetime, count: str) -> Any:
@@ -193,9 +211,38 @@ def case_condition(count: str, quarter: Quarter, now: datetime, step: str | None
 
 
 def household_condition(count: str, quarter: Quarter) -> Any:
-    """Households that became monitoring objects (``identified``) or had their risk eliminated in the quarter."""
-    day = Household.monitored_since if count == "identified" else Household.eliminated_on
-    return and_(day >= quarter.first_day, day <= quarter.last_day)
+    """Households counted by their status history (``household_status_changes``), each change on the day it took
+    effect: ``identified`` (纳入监测, again after an elimination too), ``eliminated`` or ``reversed`` (风险消除回退)
+    within the quarter — an elimination reversed later still counts in its own quarter — and ``objects``, the
+    monitoring objects at the quarter's last day (identified by then, not eliminated by then or reversed since)."""
+    if count == "objects":
+        return monitored_on(quarter.last_day)
+    return exists().where(_Change.household_id == Household.id, _CHANGES[count],
+                          _Change.changed_on >= quarter.first_day, _Change.changed_on <= quarter.last_day
+                          ).correlate(Household)
+
+
+def monitored_on(day: date) -> Any:
+    """Households that were monitoring objects at the end of ``day``: the last change in effect by then (by day,
+    then as recorded) made them one. Read per household through the history's (household_id, id) index."""
+    last = (select(_Change.to_status).where(_Change.household_id == Household.id, _Change.changed_on <= day)
+            .order_by(_Change.changed_on.desc(), _Change.id.desc()).limit(1).correlate(Household).scalar_subquery())
+    return last == MonitoringStatus.MONITORED
+
+
+def tasks_open_at(quarter: Quarter, now: datetime) -> tuple[datetime, Any]:
+    """When a quarter's open tasks are counted — its end, or now while it lasts — and the tasks open then: a past
+    quarter's are those created before its end and not done or withdrawn by then."""
+    if now < quarter.ends_at:
+        return now, Task.state == TaskState.READY
+    end = quarter.ends_at
+    return end, and_(Task.created_at < end, or_(Task.completed_at.is_(None), Task.completed_at >= end))
+
+
+def open_tasks_by_area(session: Session, place: Place, quarter: Quarter, now: datetime) -> list[BulletinRow]:
+    """Open and overdue tasks per child place at the moment ``tasks_open_at`` gives (by the task's own place)."""
+    moment, is_open = tasks_open_at(quarter, now)
+    return _tasks_by_area(session, place, is_open, moment)
 
 
 @dataclass(frozen=True)
@@ -233,14 +280,6 @@ def quarter_by_area(session: Session, place: Place, quarter: Quarter, now: datet
             counts.setdefault(code, {})[key] = number
     return [QuarterRow(code, names[code], **{key: counts[code].get(key, 0) for key in columns})
             for code in sorted(names)]
-
-
-def identified_by_type(session: Session, place_path: str, quarter: Quarter) -> dict[str | None, int]:
-    """Households that became monitoring objects in the quarter, by monitoring type."""
-    rows = session.execute(select(Household.monitoring_type, func.count())
-                           .where(_in(place_path, Household.place_path), household_condition("identified", quarter))
-                           .group_by(Household.monitoring_type))
-    return dict(rows.all())
 
 
 def cases_by_step_in(session: Session, place_path: str, quarter: Quarter, now: datetime,

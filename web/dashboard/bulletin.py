@@ -8,9 +8,10 @@ are both this one function.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any
 
 from flask import url_for
@@ -18,10 +19,14 @@ from sqlalchemy.orm import Session
 
 from engine import versions
 from engine.core import Engine
-from monitoring import statistics
+from monitoring import bulletin_figures, statistics
+from monitoring.bulletin_figures import Headcount
+from monitoring.bulletin_ranking import CRITERIA, Ranked, Standing, ranking
+from monitoring.change_models import KIND_NAMES, ChangeKind
 from monitoring.codelists import labels
 from monitoring.models import LEVEL_NAMES, Place
 from monitoring.quarters import Quarter
+from web.templating import cn_date, cn_datetime
 
 CHOOSER_QUARTERS = 8  # two years back
 AREA_COLUMNS = {  # count -> column title; the case counts link to the case list, the others to households
@@ -59,6 +64,27 @@ class ProcessSteps:
 
 
 @dataclass(frozen=True)
+class Heads:
+    """Households (each a link to their list) and the persons living in them."""
+
+    households: Figure
+    persons: int
+
+
+@dataclass(frozen=True)
+class TypeLine:
+    """One monitoring type: the objects at the quarter's end, and the quarter's inclusions, eliminations and
+    reversals (keyed as TYPE_COUNTS)."""
+
+    name: str
+    figures: dict[str, Heads]
+
+
+TYPE_COUNTS = {"objects": "季末监测对象", "identified": "本季度新纳入", "eliminated": "本季度风险消除",
+               "reversed": "本季度消除回退"}
+
+
+@dataclass(frozen=True)
 class Bulletin:
     place: Place
     quarter: Quarter
@@ -66,12 +92,22 @@ class Bulletin:
     area_level: str
     areas: list[AreaLine]
     total: AreaLine
-    by_type: list[tuple[str, Figure]]
+    types: list[TypeLine]
+    types_total: TypeLine
+    tasks_as_of: datetime
+    tasks: list[statistics.BulletinRow]
+    tasks_total: statistics.BulletinRow
     processes: list[ProcessSteps]
+    changes: list[tuple[str, int]]
+    ranking: list[Ranked]
 
     @property
     def title(self) -> str:
         return f"{self.place.name}{self.quarter.label}防止返贫动态监测和帮扶工作通报"
+
+    @property
+    def tasks_at_quarter_end(self) -> bool:
+        return self.tasks_as_of == self.quarter.ends_at
 
 
 def quarter_asked(args: Mapping[str, str], today: date) -> Quarter:
@@ -80,20 +116,53 @@ def quarter_asked(args: Mapping[str, str], today: date) -> Quarter:
 
 
 def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, now: datetime) -> Bulletin:
-    """Every count of ``quarter`` for ``place`` and below; late means not done by its due time as of ``now``."""
+    """Every figure of ``quarter`` for ``place`` and below; late means not done by its due time as of ``now``."""
     rows = statistics.quarter_by_area(session, place, quarter, now)
     total = statistics.QuarterRow(place.code, "合计", *(sum(getattr(r, key) for r in rows) for key in AREA_COLUMNS))
-    types = labels(session, "monitoring_type", include_retired=True)
-    counted = statistics.identified_by_type(session, place.path, quarter)
-    by_type = [(types.get(code, code) if code else "未填写",
-                Figure(n, _households(quarter, "identified", place.code, code or None)))
-               for code, n in sorted(counted.items(), key=lambda item: list(types).index(item[0])
-                                     if item[0] in types else len(types))]
     children = [_area(quarter, row) for row in rows if row.code != place.code]
     own = [_area(quarter, row, own=bool(children)) for row in rows if row.code == place.code]
+    counted = {key: bulletin_figures.headcounts(session, place, key, quarter) for key in TYPE_COUNTS}
+    types, types_total = _types(session, place, quarter, counted)
+    tasks_as_of, _ = statistics.tasks_open_at(quarter, now)
+    tasks = statistics.open_tasks_by_area(session, place, quarter, now)
+    kinds = bulletin_figures.natural_changes(session, place.path, quarter)
+    start = bulletin_figures.headcounts(session, place, "objects", quarter.previous())
     return Bulletin(place, quarter, now, LEVEL_NAMES.get(statistics.area_level(session, place), "下级区划"),
-                    children + own, _area(quarter, total), by_type,
-                    list(_processes(session, engine, place, quarter, now)))
+                    children + own, _area(quarter, total), types, types_total, tasks_as_of, tasks,
+                    statistics.bulletin_total(tasks, "合计"), list(_processes(session, engine, place, quarter, now)),
+                    [(KIND_NAMES[ChangeKind(kind)], n) for kind, n in kinds.items()],
+                    _ranking(place, rows, tasks, start, counted["eliminated"]))
+
+
+def _types(session: Session, place: Place, quarter: Quarter,
+           counted: dict[str, bulletin_figures.ByAreaAndType]) -> tuple[list[TypeLine], TypeLine]:
+    """Per monitoring type (every type in force, and a retired or missing one some household carries), summed over
+    the areas; each household figure links to the household list of its count and type."""
+    by_type = {key: bulletin_figures.per_type(found) for key, found in counted.items()}
+    every, in_force = labels(session, "monitoring_type", include_retired=True), labels(session, "monitoring_type")
+    carried = {code for found in by_type.values() for code in found}
+    codes = [code for code in every if code in in_force or code in carried]
+    codes += sorted((code for code in carried if code not in every), key=lambda code: code or "")
+
+    def line(name: str, code: str | None, pick: Callable[[dict[str | None, Headcount]], Headcount]) -> TypeLine:
+        return TypeLine(name, {key: Heads(Figure(pick(by_type[key]).households,
+                                                 _households(quarter, key, place.code, code)),
+                                          pick(by_type[key]).persons) for key in TYPE_COUNTS})
+
+    lines = [line(every.get(code, code) if code else "未填写", code,
+                  lambda found, code=code: found.get(code, Headcount())) for code in codes]
+    return lines, line("合计", None, lambda found: sum(found.values(), Headcount()))
+
+
+def _ranking(place: Place, rows: list[statistics.QuarterRow], tasks: list[statistics.BulletinRow],
+             start: bulletin_figures.ByAreaAndType, eliminated: bulletin_figures.ByAreaAndType) -> list[Ranked]:
+    """The child areas ranked (a place without children has nothing to rank)."""
+    at_start, gone = bulletin_figures.per_area(start), bulletin_figures.per_area(eliminated)
+    open_tasks = {row.code: row for row in tasks}
+    return ranking([Standing(row.code, row.name, open_tasks[row.code].open_tasks, open_tasks[row.code].overdue,
+                             row.late, at_start.get(row.code, Headcount()).households,
+                             gone.get(row.code, Headcount()).households)
+                    for row in rows if row.code != place.code])
 
 
 def as_json(found: Bulletin) -> dict[str, Any]:
@@ -102,15 +171,55 @@ def as_json(found: Bulletin) -> dict[str, Any]:
         return {"place": line.code, "name": line.name,
                 **{key: {"count": f.value, "list": f.url} for key, f in line.figures.items()}}
 
+    def heads(line: TypeLine) -> dict[str, Any]:
+        return {"type": line.name, **{key: {"households": h.households.value, "persons": h.persons,
+                                            "list": h.households.url} for key, h in line.figures.items()}}
+
+    def tasks(row: statistics.BulletinRow) -> dict[str, Any]:
+        return {"place": row.code, "name": row.name, "open": row.open_tasks, "overdue": row.overdue,
+                "share": round(row.share, 4)}
+
     return {
         "place": found.place.code, "title": found.title, "quarter": found.quarter.code,
         "from": found.quarter.first_day.isoformat(), "to": found.quarter.last_day.isoformat(),
         "as_of": found.as_of.isoformat(), "areas": [figures(a) for a in found.areas], "total": figures(found.total),
-        "by_type": [{"type": name, "count": f.value, "list": f.url} for name, f in found.by_type],
+        "by_type": [heads(line) for line in found.types], "by_type_total": heads(found.types_total),
+        "tasks": {"as_of": found.tasks_as_of.isoformat(), "areas": [tasks(r) for r in found.tasks],
+                  "total": tasks(found.tasks_total)},
         "steps": [{"process": p.key, "name": p.name, "steps": [
             {"step": s.step, "name": s.name, "reached": {"count": s.reached.value, "list": s.reached.url},
              "late": {"count": s.late.value, "list": s.late.url}} for s in p.steps]} for p in found.processes],
+        "natural_changes": [{"kind": name, "count": n} for name, n in found.changes],
+        "ranking": {"criteria": list(CRITERIA), "areas": [
+            {"rank": r.rank, "place": r.standing.code, "name": r.standing.name,
+             "overdue_share": _ratio(r.standing.overdue_share), "late_cases": r.standing.late_cases,
+             "objects_at_start": r.standing.objects_at_start, "eliminated": r.standing.eliminated,
+             "elimination_rate": _ratio(r.standing.elimination_rate)} for r in found.ranking]},
     }
+
+
+def notes(found: Bulletin) -> dict[str, str]:
+    """What each table counts, printed under it on the page, in the PDF and in the XLSX."""
+    if found.tasks_at_quarter_end:
+        moment = f"本季度末（{cn_date(found.quarter.last_day)}24时）"
+    else:
+        moment = f"统计时（{cn_datetime(found.tasks_as_of)}，本季度尚未结束）"
+    return {
+        "types": "按监测状态变更记录统计：季末监测对象为截至本季度最后一日仍为监测对象的农户，此后才纳入的不计，"
+                 "此后才消除的仍计；新纳入（含消除后重新纳入）、风险消除、消除回退按变更生效日期计入本季度，"
+                 "本季度消除后又回退的农户仍计入本季度风险消除，同时计入消除回退；人数为季末在户的家庭成员。",
+        "areas": "新发起案件按发起日期、不予纳入按办结日期、新纳入监测与风险消除按监测状态变更的生效日期计入本季度"
+                 "（消除后又回退的仍计入其消除的季度）；逾期办理案件为本季度到达某一步骤、未在办理期限内办结的案件"
+                 "（至今仍未办结且已过期限的也计入）。",
+        "tasks": f"统计时点为{moment}：该时点尚未办结的任务及其中已过办理期限的，按任务所在区划计"
+                 f"（{found.place.name}本级办理的计入本级）；逾期率=逾期任务÷未办结任务。",
+        "steps": "到达案件为本季度到达该步骤的案件；其中逾期为未在办理期限内办结的（至今仍未办结且已过期限的也计入）。",
+        "changes": f"按变更发生日期计入本季度，范围为{found.place.name}及其下级的农户。",
+    }
+
+
+def _ratio(value: Fraction | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
 def _area(quarter: Quarter, row: statistics.QuarterRow, own: bool = False) -> AreaLine:

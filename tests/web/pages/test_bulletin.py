@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pytest
 
 from monitoring.models import Household, MonitoringStatus
+from monitoring.status_history import record_change
 from tests.conftest import CST
 from tests.web.pages.test_dashboard import table
 from tests.web.test_identification import VILLAGE2, VISIT, form_data, new_household, start
@@ -33,13 +34,15 @@ def quarters(api, world, clock, session):
     c = start(api("cun2"), new_household(api, VILLAGE2), "cadre_screening")
     clock.set(datetime(2026, 4, 20, 9, 0, tzinfo=CST))  # c's visit was due 14 April
     households = {}
-    for name, village, status, since, eliminated in (
-            ("H1", "150223100201", MonitoringStatus.MONITORED, date(2026, 3, 20), None),
-            ("H2", VILLAGE2, MonitoringStatus.MONITORED, date(2026, 4, 1), None),
-            ("H3", "150223100201", MonitoringStatus.ELIMINATED, date(2026, 1, 5), date(2026, 6, 30))):
+    for name, village, since, eliminated in (("H1", "150223100201", date(2026, 3, 20), None),
+                                             ("H2", VILLAGE2, date(2026, 4, 1), None),
+                                             ("H3", "150223100201", date(2026, 1, 5), date(2026, 6, 30))):
         household = session.get(Household, new_household(api, village)["id"])
-        household.monitoring_status, household.monitoring_type = status, "marginal"
-        household.monitored_since, household.eliminated_on = since, eliminated
+        household.monitoring_type, household.monitored_since = "marginal", since
+        record_change(session, household, MonitoringStatus.MONITORED, clock.now(), "qi", instance_id=1, on=since)
+        if eliminated:
+            record_change(session, household, MonitoringStatus.ELIMINATED, clock.now(), "qi", instance_id=2,
+                          on=eliminated)
         households[name] = household.id
     session.commit()
     return {"A": a["id"], "B": b["id"], "C": c["id"], **households}
