@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     from web.cases.blueprint import cases
     from web.dashboard.blueprint import dashboard
     from web.documents.blueprint import documents
+    from web.events.blueprint import pages as event_pages
     from web.households.blueprint import households
     from web.inbox.blueprint import inbox
     from web.marking_window_pages import pages as marking_windows
@@ -41,7 +42,8 @@ def init_app(app: Flask) -> None:
     auth_session.init_app(app)
     templating.init_app(app)
     app.register_blueprint(auth)
-    areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures, marking_windows)
+    areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures, marking_windows,
+             event_pages)
     for blueprint in areas:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})

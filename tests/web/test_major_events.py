@@ -47,8 +47,9 @@ def league_branch(session, create_user, actors, api):
 pytestmark = pytest.mark.usefixtures("world", "league_branch")
 
 
-@pytest.fixture
-def reported(api, clock):
+@pytest.fixture(name="reported")
+def reported_event(api, clock):
+    """The flood reported by 固阳县 at 10:00 on 15 July."""
     clock.set(REPORTED_AT)
     response = api("guyang").post("/events", json=FLOOD)
     assert response.status_code == 201, response.json

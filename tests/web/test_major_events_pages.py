@@ -1,0 +1,94 @@
+"""重大事项 in the browser: the county reports through the form (per-field Chinese errors, nothing saved on a refusal),
+the list shows where each report waits and whether that level is late, the event page draws the timeline with the
+automatic escalation, lists the affected households and fast-tracks one; a follow-up closes it. The same rules as the
+API (tests/web/test_major_events.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.web.pages.conftest import PageClient
+from tests.web.test_major_events import (  # noqa: F401  (fixtures)
+    FLOOD,
+    REPORTED_AT,
+    TOWNSHIP,
+    VILLAGE,
+    _household_of,
+    forms_dir,
+    league_branch,
+    reported_event,
+    run_timers,
+    world,
+)
+
+pytestmark = pytest.mark.usefixtures("world", "league_branch")
+
+FORM = {**FLOOD, "occurred_at": "2026-07-15T06:30", "losses": "3250000.50", "affected_households": "120",
+        "affected_people": "410", "kind_note": ""}
+
+
+def test_the_county_reports_through_the_form_and_sees_it_go_up(app, api, clock):
+    clock.set(REPORTED_AT)
+    county = PageClient(app, "guyang")
+    assert "重大事项" in county.get("/inbox/").text
+    page = county.get("/events/new")
+    assert page.status_code == 200 and "上报重大事项" in page.text
+    refused = county.post("/events/new", {**FORM, "losses": "-1", "occurred_at": "2026-07-16T06:30", "summary": ""})
+    assert refused.status_code == 422
+    for message in ("经济损失（元）不能小于0", "发生时间不能晚于现在", "事项概况必填"):
+        assert message in refused.text, message
+    assert api("guyang").get("/events").json == []
+    done = county.post("/events/new", FORM)
+    assert done.status_code == 302, done.text
+    page = county.get(done.headers["Location"])
+    assert "待盟市确认" in page.text and "旗县上报" in page.text and "送达盟市" in page.text
+    listing = county.get("/events/").text
+    assert "自然灾害" in listing and "待盟市确认" in listing
+
+
+def test_a_late_level_is_marked_and_its_escalation_shown(app, api, clock, reported):
+    league = PageClient(app, "baotou")
+    clock.set(REPORTED_AT + timedelta(hours=2, minutes=1))
+    assert "待盟市确认（已逾期）" in league.get("/events/").text
+    run_timers(clock, REPORTED_AT + timedelta(hours=2, minutes=1))
+    page = league.get(f"/events/{reported['id']}").text
+    assert "盟市逾期未确认，已自动上报" in page and "待自治区确认" in page
+    assert "盟市逾期未确认，已自动上报" in league.get("/events/").text
+
+
+def test_affected_households_listed_and_fast_tracked_on_the_event_page(app, api, reported):
+    county = PageClient(app, "guyang")
+    household = _household_of(api, "hongni", VILLAGE)
+    refused = county.post(f"/events/{reported['id']}/households", {"household_ids": "abc"})
+    assert refused.status_code == 422 and "应为农户编号" in refused.text
+    assert county.post(f"/events/{reported['id']}/households", {"household_ids": f" {household['id']}，"}
+                       ).status_code == 302
+    page = county.get(f"/events/{reported['id']}").text
+    assert "走绿色通道" in page and "乌力吉" in page
+    done = county.post(f"/events/{reported['id']}/households/{household['id']}/fast-track")
+    assert done.status_code == 302
+    page = county.get(f"/events/{reported['id']}").text
+    assert "识别案件第" in page and "走绿色通道（" not in page
+    case_id = api("guyang").get(f"/events/{reported['id']}").json["households"][0]["identification_instance_id"]
+    assert "重大事项绿色通道" in county.get(f"/cases/{case_id}").text
+
+
+def test_a_follow_up_closes_the_event(app, api, reported):
+    county = PageClient(app, "guyang")
+    assert county.post(f"/events/{reported['id']}/update", {"text": ""}).status_code == 422
+    done = county.post(f"/events/{reported['id']}/update", {"text": "灾后恢复完成", "closed": "true",
+                                                            "affected_households": "130"})
+    assert done.status_code == 302
+    page = county.get(f"/events/{reported['id']}").text
+    assert "已结案" in page and "灾后恢复完成" in page and "130户" in page
+    assert "续报 / 结案" not in page
+
+
+def test_townships_see_their_own_events_and_villages_none_here(app, reported):
+    assert "自然灾害" in PageClient(app, "jinshan").get("/events/").text
+    village = PageClient(app, "hongni")
+    assert "没有重大事项" in village.get("/events/").text
+    assert village.get(f"/events/{reported['id']}").status_code == 404
+    assert village.get("/events/new").status_code == 403
