@@ -51,6 +51,9 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     from web.api.blueprint import api
 
     app.register_blueprint(api)
+    from web.households import changes as change_pages  # its routes join the households pages before they register
+
+    change_pages.init_app(app)
     pages.init_app(app)
     return app
 
