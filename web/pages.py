@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     from web.admin.blueprint import admin
     from web.api.blueprint import api
     from web.auth.blueprint import auth
+    from web.campaigns.worklist_pages import campaigns  # the campaign pages' blueprint, with the worklist's routes
     from web.cases.blueprint import cases
     from web.dashboard.blueprint import dashboard
     from web.documents.blueprint import documents
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     app.register_blueprint(auth)
     areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures, marking_windows,
-             event_pages)
+             campaigns, event_pages)
     for blueprint in areas:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})

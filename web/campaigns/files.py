@@ -73,7 +73,7 @@ def summary_title(found: Summary) -> str:
     return f"{found.campaign.year}年度集中排查情况统计表"
 
 
-def _header_rows(titles: list[str]) -> tuple[list[tuple[str, int, int]], list[str]]:
+def header_rows(titles: list[str]) -> tuple[list[tuple[str, int, int]], list[str]]:
     """The PDF's two heading rows: (title, colspan, rowspan) of the groups, then the sub-headings under them —
     户/人 under a count of households followed by its persons, the kinds under 人口自然变更; any other column spans
     both rows."""
@@ -109,7 +109,7 @@ def summary_pdf(found: Summary, as_of: datetime) -> bytes:
         return ["—" if value is None else str(value) for value in (value(row) for _, value, _ in headings)]
 
     period = f"{cn_date(found.starts_on)}至{cn_date(found.ends_on) if found.ends_on else '今'}"
-    groups, subs = _header_rows([title for title, _, _ in headings])
+    groups, subs = header_rows([title for title, _, _ in headings])
     return render_pdf("campaign_summary.html", {
         "title": summary_title(found), "place": found.place.name, "period": period,
         "as_of": cn_datetime(as_of).replace(" ", ""), "groups": groups, "subs": subs,
