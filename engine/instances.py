@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent
@@ -39,11 +40,32 @@ def start_instance(engine: Engine, session: Session, key: str, place_code: str, 
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
-    """An instance the actor may read: at a place it sees, or the case of a task routed to its department."""
+    """An instance the actor may read (``may_read``), else NotFound."""
     instance = session.get(ProcessInstance, instance_id)
-    if instance is not None and (actor.sees(instance.place_path) or _routed_here(session, instance_id, actor)):
+    if instance is not None and may_read(session, instance, actor):
         return instance
     raise NotFound(f"ProcessInstance {instance_id}")
+
+
+def may_read(session: Session, instance: ProcessInstance, actor: Actor) -> bool:
+    """Whether the actor reads the case: at a place it sees, or the case of a task routed to its department. A task
+    placed at the actor's place (``engine.placement``) opens that task to it, never the case of another place."""
+    return actor.sees(instance.place_path) or _routed_here(session, instance.id, actor)
+
+
+@dataclass(frozen=True)
+class TaskCase:
+    """The case behind a task its user may work on, and whether the user reads that case beyond the task."""
+
+    instance: ProcessInstance
+    readable: bool
+
+
+def case_of_task(session: Session, task: Task, actor: Actor) -> TaskCase:
+    """The case of ``task``, which the caller found the actor's (``tasks.visible_task``): a task placed at a village of
+    a county's case is the village's to open and complete, while the case stays unreadable to the village."""
+    instance = session.get(ProcessInstance, task.instance_id)
+    return TaskCase(instance, may_read(session, instance, actor))
 
 
 def _routed_here(session: Session, instance_id: int, actor: Actor) -> bool:

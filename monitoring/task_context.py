@@ -2,6 +2,8 @@
 decision rests on and the household's assistance plan. The household's record is open only to users whose place
 opens it; a department on a task routed to it decides on its own work: it starts from that work's record (a step
 the process marks ``own_work``, e.g. the measure it carries out) and sees that work, nothing else of the household.
+A user on a task placed at its place in a case of another place (a village's task in a county's campaign case,
+``engine.placement``) reads nothing of that case: its form starts from the task's own data, no evidence or plan shown.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
+from engine.instances import may_read
 from engine.models import ProcessInstance, Task, TaskState
 from monitoring import cases, measures, processes
 from monitoring.assistance_rules import PlanCheck
-from monitoring.evidence import Evidence, evidence_for
+from monitoring.evidence import Evidence, evidence_for, evidence_for_batch
 from monitoring.models import Measure, MonitoringStatus
 from monitoring.permissions import sees_full_record
 from monitoring.prefill import prefill
@@ -33,6 +36,8 @@ def _no_task_data() -> Mapping[str, Any]:
 def starting_values(session: Session, actor: Actor, instance: ProcessInstance, bpmn_id: str, form_name: str | None,
                     schema: dict[str, Any] | None, today: date, task_data: TaskData = _no_task_data) -> dict[str, Any]:
     """What the task's form starts from: what the system already knows of the household and the case."""
+    if not may_read(session, instance, actor):
+        return prefill(None, bpmn_id, form_name, schema, dict(task_data()), today)
     own_work = _own_work(instance, bpmn_id)
     if not sees_full_record(actor) and not own_work:
         return {}
@@ -44,9 +49,18 @@ def decision_evidence(session: Session, actor: Actor, instance: ProcessInstance,
                       today: date) -> Evidence | None:
     """What the decision rests on (``monitoring.evidence``), with what a waiting task's step shows from the records
     live; None for a user who may not read the record."""
-    if not sees_full_record(actor):
+    if not sees_full_record(actor) or not may_read(session, instance, actor):
         return None
     return evidence_for(session, instance, today, task.bpmn_id if task.state == TaskState.READY else None)
+
+
+def batch_evidence(session: Session, actor: Actor, instances: list[ProcessInstance],
+                   today: date) -> dict[int, Evidence]:
+    """The evidence beside each case of a batch (by instance id): none of a case the actor does not read."""
+    readable = [instance for instance in instances if may_read(session, instance, actor)]
+    found = evidence_for_batch(session, readable, today)
+    # a case the actor does not read shows what a case of no household shows
+    return {i.id: found.get(i.id) or Evidence(i.id, None, None, 0, "", "") for i in instances}
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class PlanView:
 def assistance_plan(session: Session, actor: Actor, instance: ProcessInstance, bpmn_id: str,
                     task_data: TaskData = _no_task_data) -> PlanView | None:
     """The plan the task works on, as the actor may read it; None for a task of no plan."""
-    if instance.process_key != assistance.DESCRIPTOR.key:
+    if instance.process_key != assistance.DESCRIPTOR.key or not may_read(session, instance, actor):
         return None
     household = cases.household_of(session, instance)
     if household is None:

@@ -9,6 +9,7 @@ from flask import Blueprint, g, jsonify, request
 
 from engine import instances, queries, tasks, versions
 from engine.deploy import SourceFile
+from engine.models import ProcessInstance
 from monitoring import cases, objections, permissions, task_context
 from monitoring.documents import store
 from web.api import errors, paging, views
@@ -27,6 +28,16 @@ errors.register(api)
 def _instance_body(instance_id: int) -> dict[str, Any]:
     actor = current_actor()
     return views.instance(db.session, instances.visible_instance(db.session, instance_id, actor), actor)
+
+
+def _after_step(instance_id: int) -> dict[str, Any]:
+    """The case after the actor completed its task in it: whole if the actor reads it, else the limited view of a task
+    placed at the actor's place in a case of another place (``views.placed_task_case``)."""
+    actor = current_actor()
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instances.may_read(db.session, instance, actor):
+        return views.instance(db.session, instance, actor)
+    return views.placed_task_case(db.session, instance, actor)
 
 
 @api.post("/auth/token")
@@ -139,7 +150,7 @@ def inbox():
 @token_required
 def get_task(task_id: str):
     row = tasks.visible_task(db.session, task_id, current_actor())
-    instance = instances.visible_instance(db.session, row.instance_id, current_actor())
+    instance = instances.case_of_task(db.session, row, current_actor()).instance  # task_context shows what it may
     form = engine().versions.get(db.session, instance.version_id).forms.get(row.form) if row.form else None
     actor, today = current_actor(), engine().today()
     waiting = functools.cache(lambda: tasks.waiting_data(engine(), db.session, row))
@@ -174,7 +185,7 @@ def complete(task_id: str):
     data = field(json_body(), "data", dict, required=False) or {}
     with unit_of_work() as session:
         instance_id = tasks.complete_task(engine(), session, task_id, current_actor(), data)
-    return jsonify(_instance_body(instance_id))
+    return jsonify(_after_step(instance_id))
 
 
 @api.post("/tasks/complete")
@@ -188,7 +199,7 @@ def complete_batch():
     per_task = field(body, "per_task", dict, required=False)  # task id -> its own answers, checked by the engine
     with unit_of_work() as session:
         instance_ids = tasks.complete_tasks(engine(), session, task_ids, current_actor(), data, per_task)
-    return jsonify({"instances": [_instance_body(i) for i in instance_ids]})
+    return jsonify({"instances": [_after_step(i) for i in instance_ids]})
 
 
 @api.get("/documents/<int:document_id>")

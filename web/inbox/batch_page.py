@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import render_template
+from flask import g, render_template
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -18,7 +18,7 @@ from engine import tasks
 from engine.assignment import Actor
 from engine.batch import PER_TASK, ErrorNames, per_case_fields
 from engine.errors import Conflict, InvalidData
-from monitoring.evidence import evidence_for_batch
+from monitoring import task_context
 from web.boundary import engine
 from web.extensions import db
 from web.inbox.schema_form import Field, Submission, all_errors_placed, build_fields
@@ -150,7 +150,7 @@ def render_batch(work: BatchWork, answers: Answers) -> tuple[str, int]:
         rows.append(Row(w, subject(w), fields, list(unplaced.values())))
     mine = {k for k in errors if k.startswith(f"{PER_TASK}.")}
     other = all_errors_placed(shared_fields, {k: v for k, v in errors.items() if k not in mine})
-    evidence = evidence_for_batch(db.session, [w.instance for w in work.items], engine().today())
+    evidence = task_context.batch_evidence(db.session, g.actor, [w.instance for w in work.items], engine().today())
     return render_template("inbox/batch.html", work=work, shared_fields=shared_fields, rows=rows,
                            other_errors=other, has_errors=bool(errors), evidence=evidence,
                            approves_each="approved" in own_schema["properties"]), 422 if errors else 200

@@ -31,7 +31,13 @@ class Work:
     household: Household | None
     schema: dict[str, Any] | None
     draft: TaskDraft | None  # what this user saved of the form
+    case_readable: bool  # False on a task placed at the user's place in a case of another place
     _waiting: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def case_data(self) -> Mapping[str, Any]:
+        """The case's data as this user may read it: none of a case it cannot read."""
+        return (self.instance.data or {}) if self.case_readable else {}
 
     @property
     def ready(self) -> bool:
@@ -45,12 +51,14 @@ class Work:
 
 
 def open_work(session: Session, task_id: str, actor: Actor) -> Work:
-    """The task if it is the actor's to see (any state), else NotFound (the 404 page)."""
+    """The task if it is the actor's to see (any state), else NotFound (the 404 page); its case's household only when
+    the actor reads the case (``instances.case_of_task``)."""
     row = tasks.visible_task(session, task_id, actor)
-    instance = instances.visible_instance(session, row.instance_id, actor)
-    household = cases.household_of(session, instance)
+    case = instances.case_of_task(session, row, actor)
+    instance = case.instance
+    household = cases.household_of(session, instance) if case.readable else None
     schema = engine().versions.get(session, instance.version_id).forms.get(row.form) if row.form else None
-    return Work(row, instance, household, schema, drafts.load_draft(session, task_id, actor))
+    return Work(row, instance, household, schema, drafts.load_draft(session, task_id, actor), case.readable)
 
 
 def subject(work: Work) -> str:
@@ -112,7 +120,7 @@ def store_uploads(work: Work, actor: Actor,
             continue
         try:
             with unit_of_work() as session:
-                stored = attachments.store_attachment(session, documents_dir(), actor, work.instance.place_path,
+                stored = attachments.store_attachment(session, documents_dir(), actor, work.task.place_path,
                                                       name, storage.filename, storage.read(), engine().now())
                 uploads[name] = str(stored.id)
         except InvalidData as error:
