@@ -20,8 +20,10 @@ from engine.instances import may_read
 from engine.models import ProcessInstance, Task, TaskState
 from monitoring import cases, measures, processes
 from monitoring.assistance_rules import PlanCheck
+from monitoring.campaigns import PROCESS as CAMPAIGN_PROCESS
+from monitoring.campaigns import campaign_id_of
 from monitoring.evidence import Evidence, evidence_for, evidence_for_batch
-from monitoring.models import Measure, MonitoringStatus
+from monitoring.models import Measure, MonitoringStatus, Place, PlaceLevel
 from monitoring.permissions import sees_full_record
 from monitoring.prefill import prefill
 from monitoring.processes import assistance
@@ -92,6 +94,25 @@ def assistance_plan(session: Session, actor: Actor, instance: ProcessInstance, b
         measure = assistance.carried_out(household, dict(task_data()))
         return PlanView(household.id, [measure] if measure else [], None, False, measures.STATUS_LABELS)
     return None
+
+
+@dataclass(frozen=True)
+class CampaignPart:
+    """The campaign a task of the annual adjustment works on, at the task's place: the page leads to that place's
+    worklist (a village) or its progress (the levels above)."""
+
+    campaign_id: int
+    place_code: str
+    is_village: bool
+
+
+def campaign_part(session: Session, instance: ProcessInstance, task: Task) -> CampaignPart | None:
+    """None for a task of no campaign."""
+    campaign_id = campaign_id_of(instance.business_key) if instance.process_key == CAMPAIGN_PROCESS else None
+    if campaign_id is None:
+        return None
+    place = session.get(Place, task.place_code)
+    return CampaignPart(campaign_id, task.place_code, place is not None and place.level == PlaceLevel.VILLAGE)
 
 
 def _own_work(instance: ProcessInstance, bpmn_id: str) -> bool:

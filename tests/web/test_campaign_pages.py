@@ -195,3 +195,16 @@ def test_a_nominated_household_lands_at_the_visit_of_its_identification(pages, w
     assert "已推荐纳入监测，请继续办理走访排查" in nominated.text and "走访排查" in nominated.text
     listed = cadre.get(base).text
     assert "办理中" in listed and f"{base}/households/{newcomer.id}/nominate" not in listed
+
+
+def test_the_village_task_of_an_opened_campaign_leads_to_the_worklist_and_the_townships_to_its_progress(
+        pages, api, world, deployed, session):  # noqa: F811
+    pages("qu").post("/campaigns/new", {"year": "2027", "income_line": "7800", "village": "2026-11-10",
+                                        "township": "2026-11-20", "county": "2026-11-30", "league": "2026-12-10"})
+    opened = session.execute(select(Campaign.id).where(Campaign.year == 2027)).scalar_one()
+    village_task = next(t for t in api("cun").get("/tasks").json if t["bpmn_id"] == "village_check")
+    page = pages("cun").get(f"/tasks/{village_task['id']}")
+    assert page.status_code == 200 and "打开本村排查清单" in page.text
+    assert f'href="/campaigns/{opened}/villages/{V1}"' in page.text
+    worklist = pages("cun").get(f"/campaigns/{opened}/villages/{V1}")
+    assert worklist.status_code == 200 and "标记已核查" in worklist.text

@@ -81,7 +81,9 @@ def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = N
                            evidence=task_context.decision_evidence(db.session, g.actor, work.instance, work.task,
                                                                     engine().today()),
                            plan=task_context.assistance_plan(db.session, g.actor, work.instance, work.task.bpmn_id,
-                                                             work.waiting_data)), 422 if errors else 200
+                                                             work.waiting_data),
+                           campaign=task_context.campaign_part(db.session, work.instance, work.task)), \
+        422 if errors else 200
 
 
 def _form(schema: dict[str, Any] | None, values: dict[str, Any], errors: dict[str, str] | None,
