@@ -30,6 +30,7 @@ from monitoring.event_steps import FUNCTIONS as EVENT_STEPS
 from monitoring.measures import plan_to_carry_out, received, record_case_progress
 from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice, User
 from monitoring.places import actor_for
+from monitoring.processes import descriptor
 from monitoring.rules import Assessment, assess, type_problems
 
 UNNAMED_STEP = "办理过程中"  # a step the case never had as a task: no code reaches the household either
@@ -153,8 +154,8 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
     if monitoring_type not in labels(step.session, "monitoring_type"):
         fields["monitoring_type"] = "监测对象类型无效"
     else:
-        latest = household.measurements[-1] if household.measurements else None
-        suggested = _assessment(household, latest).suggested_type if latest is not None else None
+        visited = _visit_measurement(household)
+        suggested = _assessment(household, visited).suggested_type if visited is not None else None
         fields.update(type_problems(monitoring_type, household.household_type, suggested, type_reason,
                                     labels(step.session, "monitoring_type")))
     problem = "至少选择一项" if not risk_types else \
@@ -168,6 +169,20 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
     household.monitored_since = since if isinstance(since, date) else date.fromisoformat(str(since))
     status_history.record_change(step.session, household, MonitoringStatus.MONITORED, clock.now(), step.username,
                                  instance_id=step.instance_id, on=household.monitored_since)
+
+
+def _visit_measurement(household: Household) -> Measurement | None:
+    """The measurement of the year the case's own visit measured: a later year's (e.g. an annual campaign's, taken
+    while the case ran) must not change what this case decides."""
+    step = current_step()
+    key, data = step.session.execute(select(ProcessInstance.process_key, ProcessInstance.data)
+                                     .where(ProcessInstance.id == step.instance_id)).one()
+    record = descriptor(key).variables.measurement
+    visit = (data or {}).get(record) if record else None
+    year = visit.get("year") if isinstance(visit, dict) else None
+    if year is None:
+        return household.measurements[-1] if household.measurements else None
+    return next((m for m in household.measurements if m.year == year), None)
 
 
 # --- assistance (帮扶: 部门会商, then each lead department's task) ---------------------------------------------------
