@@ -153,6 +153,7 @@ def test_the_village_records_the_years_income_checks_and_unchecks_a_household(pa
     page = cadre.get(base)
     assert "标记已核查" in page.text and "推荐纳入监测" not in page.text and "提出风险消除" in page.text
     assert f'href="/households/{household}/changes"' in page.text
+    assert cadre.get(f"/households/{household}/changes").status_code == 200  # engineer C's recording page
     refused = cadre.post(f"{base}/households/{household}/check", {"note": ""}, follow_redirects=True)
     assert "未能办理：监测对象须先录入2026年收支测算" in refused.text
     form = cadre.get(f"{base}/households/{household}/measurement")
