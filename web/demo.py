@@ -16,6 +16,7 @@ from monitoring.models import Household, Measure, Place, Role, User
 from web.boundary import engine, unit_of_work
 from web.demo_cases import build_cases
 from web.demo_elimination import Eliminations, build_eliminations, padded
+from web.demo_events import build_events
 from web.demo_steps import travelling
 from web.shipped_processes import deploy_shipped
 
@@ -68,6 +69,7 @@ def build_demo() -> Eliminations:
     with unit_of_work() as session, travelling(engine()) as travel:
         case_count = build_cases(engine(), session, travel)
         eliminations = build_eliminations(engine(), session, travel, ELIMINATION_VILLAGE)
+        build_events(engine(), session, travel)
     with unit_of_work() as session:
         measure_count = session.execute(select(func.count()).select_from(Measure)).scalar_one()
         household_count = session.execute(select(func.count()).select_from(Household)).scalar_one()

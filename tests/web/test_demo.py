@@ -86,14 +86,14 @@ def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
     demo = built(session)
     printed = capsys.readouterr().out
 
-    assert session.execute(select(func.count()).select_from(Household)).scalar() == 214
+    assert session.execute(select(func.count()).select_from(Household)).scalar() == 218  # 4 of natural changes
     assert session.execute(select(func.count()).select_from(DepartmentUpload)).scalar() == len(DATASETS)
     assert None not in session.execute(select(User.name)).scalars().all()  # pages show every demo user by name
-    assert ready(session, "identification") == {"apply": 1, "visit": 2, "authorize": 1, "appraisal": 3,
+    assert ready(session, "identification") == {"apply": 1, "visit": 3, "authorize": 1, "appraisal": 3,
                                                 "township_review": 1, "comparison_review": 1, "county_review": 1,
                                                 "entry": 1}
     assert waiting(session, "identification") == ["first_notice", "second_notice"]
-    assert statuses(session, "identification") == {"running": 13, "completed": 17}
+    assert statuses(session, "identification") == {"running": 14, "completed": 17}
 
     # assistance: the consultations of this month's entry and of the reverted household are the county's; the
     # measures under way are the departments'
@@ -143,5 +143,5 @@ def test_outside_a_marking_window_the_last_case_waits_for_it(app, session, clock
     assert waits.data["marking_opens_on"] == opens
     assert [c.title for c in demo.cases][-4] == "等待标注窗口期"
     assert eliminated(session) == {"assisted": last_opened, "natural": last_opened}  # when the last window opened
-    assert statuses(session, "identification") == {"running": 13, "completed": 17}
+    assert statuses(session, "identification") == {"running": 14, "completed": 17}
     assert_the_refusals_are_the_apis(app, session, demo.refusals)
