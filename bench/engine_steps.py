@@ -5,9 +5,11 @@ Prints, in one run:
      engine steps → save state + task rows + audit, one commit),
   2. ms per raw SpiffWorkflow load → complete → engine steps → save (full JSON, as Spiff does it),
   3. their ratio (goal ≤ 2),
-  4. HTTP task completions per second against ``fangpin serve`` on loopback.
+  4. HTTP task completions per second against ``fangpin serve`` on loopback,
+  5. what placing tasks costs (``engine.placement``): a county's case starting one task per village, with and
+     without ``place`` = the village, and how many place lookups each start made.
 
-Usage: python bench/engine_steps.py [--instances 30] [--tasks 10] [--http-clients 4]
+Usage: python bench/engine_steps.py [--instances 30] [--tasks 10] [--http-clients 4] [--villages 120]
 """
 
 from __future__ import annotations
@@ -94,6 +96,79 @@ def engine_ms_per_completion(workdir: Path, bpmn: str, instances: int) -> tuple[
             db.session.expire_all()
         db.engine.dispose()
     return statistics.median(timings) * 1000, statistics.mean(timings) * 1000, len(timings)
+
+
+def fan_out_bpmn(key: str, placed: bool) -> str:
+    """A county's case starting one village-lane task per village of its start data, placed at it if ``placed``."""
+    place = '<spiffworkflow:property name="place" value="village"/>' if placed else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">'
+        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:laneSet id="ls">'
+        '<bpmn:lane id="c" name="county"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>'
+        '<bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>'
+        '<bpmn:lane id="v" name="village"><bpmn:flowNodeRef>fill</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>'
+        '<bpmn:startEvent id="start"/>'
+        f'<bpmn:userTask id="fill" name="村级填报"><bpmn:extensionElements><spiffworkflow:properties>{place}'
+        '</spiffworkflow:properties></bpmn:extensionElements>'
+        '<bpmn:multiInstanceLoopCharacteristics isSequential="false">'
+        '<bpmn:loopDataInputRef>villages</bpmn:loopDataInputRef><bpmn:inputDataItem id="village" name="village"/>'
+        '</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask><bpmn:endEvent id="end"/>'
+        '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="fill"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="fill" targetRef="end"/></bpmn:process></bpmn:definitions>'
+    )
+
+
+def placed_start_ms(workdir: Path, villages: int, runs: int = 5) -> tuple[float, float, list[int]]:
+    """Median ms of starting the fan-out case placed and unplaced, and the place lookups each placed start made."""
+    from engine import versions
+    from engine.assignment import SYSTEM
+    from engine.deploy import SourceFile
+    from engine.instances import start_instance
+    from engine.models import Base
+    from monitoring import places
+    from web.app import create_app
+    from web.boundary import engine, place_paths, unit_of_work
+    from web.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'placed.db'}",
+                      "FORMS_DIR": str(workdir), "SECRET_KEY": "bench"})
+    lookups: list[int] = []
+
+    def counted(session, codes):
+        lookups[-1] += 1
+        return place_paths(session, codes)
+
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        county = "150223000000"
+        with unit_of_work() as session:
+            places.add_place(session, "150000000000", "自治区")
+            places.add_place(session, county, "达茂旗", "150000000000")
+            codes = []
+            for t in range(villages // 12 + 1):
+                township = places.add_place(session, f"1502231{t:02d}000", f"镇{t}", county).code
+                codes += [places.add_place(session, f"{township[:9]}{v:03d}", f"村{t}-{v}", township).code
+                          for v in range(1, 13)]
+            codes = codes[:villages]
+            actor = places.actor_for(session, places.add_user(session, "bench-qi", "county", county, "bench-password"))
+            for key, placed in (("bench_placed", True), ("bench_unplaced", False)):
+                versions.deploy(engine(), session, [SourceFile(f"{key}.bpmn", fan_out_bpmn(key, placed).encode())],
+                                SYSTEM)
+        engine().place_paths = counted
+        timings: dict[str, list[float]] = {"bench_placed": [], "bench_unplaced": []}
+        for _ in range(runs):
+            for key in timings:
+                lookups.append(0)
+                began = time.perf_counter()
+                with unit_of_work() as session:
+                    start_instance(engine(), session, key, county, actor.place_path, actor, {"villages": codes})
+                timings[key].append(time.perf_counter() - began)
+        db.engine.dispose()
+    placed_lookups = lookups[0::2]
+    return (statistics.median(timings["bench_placed"]) * 1000, statistics.median(timings["bench_unplaced"]) * 1000,
+            placed_lookups)
 
 
 def raw_spiff_ms_per_completion(bpmn: str, instances: int) -> float:
@@ -206,6 +281,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=30)
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--http-clients", type=int, default=4)
+    parser.add_argument("--villages", type=int, default=120)
     args = parser.parse_args()
     bpmn = chain_bpmn(args.tasks)
     with tempfile.TemporaryDirectory(prefix="fangpin-bench-") as tmp:
@@ -214,12 +290,16 @@ def main() -> None:
         median_ms, mean_ms, count = engine_ms_per_completion(workdir, bpmn, args.instances)
         raw_ms = raw_spiff_ms_per_completion(bpmn, args.instances)
         per_second, http_count = http_completions_per_second(workdir, bpmn, args.instances, args.http_clients)
+        placed_ms, unplaced_ms, lookups = placed_start_ms(workdir, args.villages)
     print(f"process: {args.tasks} user tasks in sequence, {args.instances} instances, SQLite (WAL)")
     print(f"engine  task completion: median {median_ms:.2f} ms, mean {mean_ms:.2f} ms over {count} completions")
     print(f"raw SpiffWorkflow load → complete → save: median {raw_ms:.2f} ms")
     print(f"ratio engine / raw: {median_ms / raw_ms:.2f} (goal ≤ 2)")
     print(f"HTTP completions: {per_second:.1f}/s over {http_count} completions, {args.http_clients} clients, "
           "fangpin serve on loopback (each completion also reads the instance)")
+    print(f"a county's case placing {args.villages} tasks at their villages: start median {placed_ms:.1f} ms vs "
+          f"{unplaced_ms:.1f} ms unplaced ({(placed_ms - unplaced_ms) / args.villages * 1000:.0f} µs per task), "
+          f"place lookups per start: {sorted(set(lookups))}")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,8 @@ class StepPlaces:
     def path_on_line(self, code: str, what: str) -> str:
         """The path of ``code`` (looked up if needed), which must lie on the case's line; else ``PlacementError``
         naming ``what`` and the code."""
-        self.look_up([code])
+        if code not in self._paths:
+            self.look_up([code])
         path = self._paths[code]
         if path is None:
             raise PlacementError(f"{what}的地点“{code[:MAX_CODE_SHOWN]}”不存在")
