@@ -14,6 +14,7 @@ from engine.models import Task, TaskState
 from monitoring import comparison, demo_data, households, places, thresholds
 from monitoring.models import Household, Measure, Place, Role, User
 from web.boundary import engine, unit_of_work
+from web.demo_campaign import build_campaign
 from web.demo_cases import build_cases
 from web.demo_elimination import Eliminations, build_eliminations, padded
 from web.demo_events import build_events
@@ -70,6 +71,7 @@ def build_demo() -> Eliminations:
         case_count = build_cases(engine(), session, travel)
         eliminations = build_eliminations(engine(), session, travel, ELIMINATION_VILLAGE)
         build_events(engine(), session, travel)
+        build_campaign(engine(), session, travel)
     with unit_of_work() as session:
         measure_count = session.execute(select(func.count()).select_from(Measure)).scalar_one()
         household_count = session.execute(select(func.count()).select_from(Household)).scalar_one()
