@@ -16,6 +16,7 @@ from monitoring.models import Household, Measure, Place, Role, User
 from web.boundary import engine, unit_of_work
 from web.demo_campaign import build_campaign
 from web.demo_cases import build_cases
+from web.demo_changes import build_changes
 from web.demo_elimination import Eliminations, build_eliminations, padded
 from web.demo_events import build_events
 from web.demo_steps import travelling
@@ -70,6 +71,7 @@ def build_demo() -> Eliminations:
     with unit_of_work() as session, travelling(engine()) as travel:
         case_count = build_cases(engine(), session, travel)
         eliminations = build_eliminations(engine(), session, travel, ELIMINATION_VILLAGE)
+        build_changes(engine(), session, travel, ELIMINATION_VILLAGE)
         build_events(engine(), session, travel)
         build_campaign(engine(), session, travel)
     with unit_of_work() as session:

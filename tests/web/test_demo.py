@@ -86,7 +86,7 @@ def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
     demo = built(session)
     printed = capsys.readouterr().out
 
-    assert session.execute(select(func.count()).select_from(Household)).scalar() == 214
+    assert session.execute(select(func.count()).select_from(Household)).scalar() == 218  # 4 of natural changes
     assert session.execute(select(func.count()).select_from(DepartmentUpload)).scalar() == len(DATASETS)
     assert None not in session.execute(select(User.name)).scalars().all()  # pages show every demo user by name
     assert ready(session, "identification") == {"apply": 1, "visit": 3, "authorize": 1, "appraisal": 3,
