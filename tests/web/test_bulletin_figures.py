@@ -246,3 +246,39 @@ def test_the_page_offers_both_files_and_refuses_an_unknown_format(app, api, coun
     answer = api("qi").get("/reports/bulletin?quarter=2026Q3&format=doc")
     assert answer.status_code == 400 and "format" in answer.json["error"]["fields"]
     assert api("cun").get("/reports/bulletin?format=pdf&place=" + COUNTY).status_code == 404
+
+
+@pytest.fixture
+def league(session, create_user):
+    """League 包头市 with two banners: 土默特右旗 (H1 identified in February and eliminated in August, H2 identified
+    in March) and 固阳县 (H3 identified in March); a league user (role region at the league)."""
+    spec = [("150200000000", "包头市", "150000000000", "league"),
+            ("150221000000", "土默特右旗", "150200000000", "county"),
+            ("150221100000", "萨拉齐镇", "150221000000", "township"),
+            ("150221100201", "大城西村", "150221100000", "village"),
+            ("150222000000", "固阳县", "150200000000", "county"),
+            ("150222100000", "金山镇", "150222000000", "township"),
+            ("150222100201", "东园村", "150222100000", "village")]
+    for code, name, parent, level in spec:
+        places.add_place(session, code, name, parent, level)
+    session.commit()
+    create_user("baotou", "region", "150200000000")
+    tuyou, guyang = create_user("tuyou", "county", "150221000000"), create_user("guyang", "county", "150222000000")
+    h1 = household(session, tuyou, "150221100201", "marginal", 3)
+    h2 = household(session, tuyou, "150221100201", "unstable", 2)
+    h3 = household(session, guyang, "150222100201", "marginal", 5)
+    session.flush()
+    history(session, h1, (MONITORED, date(2026, 2, 1), True), (ELIMINATED, date(2026, 8, 10), True))
+    history(session, h2, (MONITORED, date(2026, 3, 1), True))
+    history(session, h3, (MONITORED, date(2026, 3, 5), True))
+    session.commit()
+
+
+def test_a_leagues_bulletin_counts_and_ranks_its_banners(api, league):
+    body = api("baotou").get("/reports/bulletin?quarter=2026Q3").json
+    assert body["title"] == "包头市2026年第三季度防止返贫动态监测和帮扶工作通报"
+    assert [(a["name"], a["eliminated"]["count"]) for a in body["areas"]] == [("土默特右旗", 1), ("固阳县", 0)]
+    assert body["by_type_total"]["objects"]["households"] == 2 and body["by_type_total"]["objects"]["persons"] == 7
+    assert [(r["rank"], r["name"], r["elimination_rate"]) for r in body["ranking"]["areas"]] == [
+        (1, "土默特右旗", 0.5), (2, "固阳县", 0.0)]
+    assert api("tuyou").get("/reports/bulletin?place=150200000000").status_code == 404
