@@ -97,9 +97,11 @@ def title(session: Session, event: MajorEvent) -> str:
 
 
 def ack_minutes(session: Session, county: Place, year: int) -> int:
-    """Each level's deadline in minutes: the region's (or league's) standard ``event_ack_hours``, else 2 hours."""
+    """Each level's deadline in whole minutes (at least one): the region's (or league's) standard ``event_ack_hours``,
+    else 2 hours."""
     hours = thresholds.current(session, thresholds.EVENT_ACK_HOURS, county.path, year)
-    return int((hours if hours is not None else Decimal(DEFAULT_ACK_HOURS)) * 60)
+    minutes = (hours if hours is not None else Decimal(DEFAULT_ACK_HOURS)) * 60
+    return max(1, int(minutes.to_integral_value()))
 
 
 # --- reporting ------------------------------------------------------------------------------------------------------

@@ -162,13 +162,20 @@ def test_a_county_under_the_region_reports_straight_to_it(api, clock):
     assert [t["bpmn_id"] for t in tasks_of(api("zizhiqu"), response.json)] == ["ack_region"]
 
 
-def test_the_deadline_is_the_regions_standard_copied_when_reported(api, clock, session):
-    thresholds.set_threshold(session, thresholds.EVENT_ACK_HOURS, REGION, 2026, 1.5, "test", REPORTED_AT)
+@pytest.mark.parametrize(("hours", "minutes"), [(1.5, 90), (0.01, 1), (24, 1440)])
+def test_the_deadline_is_the_regions_standard_copied_when_reported(api, clock, session, hours, minutes):
+    thresholds.set_threshold(session, thresholds.EVENT_ACK_HOURS, REGION, 2026, hours, "test", REPORTED_AT)
     session.commit()
     clock.set(REPORTED_AT)
     event = api("guyang").post("/events", json=FLOOD).json
-    assert event["ack_minutes"] == 90
-    assert datetime.fromisoformat(event["levels"][0]["due_at"]) == REPORTED_AT + timedelta(minutes=90)
+    assert event["ack_minutes"] == minutes  # a deadline is at least a minute
+    assert datetime.fromisoformat(event["levels"][0]["due_at"]) == REPORTED_AT + timedelta(minutes=minutes)
+    thresholds.set_threshold(session, thresholds.EVENT_ACK_HOURS, REGION, 2026, 3, "test", REPORTED_AT)
+    session.commit()
+    clock.set(REPORTED_AT + timedelta(seconds=30))
+    api("baotou").complete(event["instance_id"], "ack_league", {})
+    region_due = levels(api("guyang"), event)["region"]["due_at"]  # the copy, not the standard as it stands now
+    assert datetime.fromisoformat(region_due) == REPORTED_AT + timedelta(seconds=30, minutes=minutes)
 
 
 def test_who_sees_an_event(api, reported):
