@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
@@ -20,6 +21,8 @@ from engine.instances import may_read
 from engine.models import ProcessInstance, Task, TaskState
 from monitoring import cases, measures, processes
 from monitoring.assistance_rules import PlanCheck
+from monitoring.campaign_models import Campaign, CampaignUnit, UnitStatus
+from monitoring.campaign_worklist import worklist_counts
 from monitoring.campaigns import PROCESS as CAMPAIGN_PROCESS
 from monitoring.campaigns import campaign_id_of
 from monitoring.evidence import Evidence, evidence_for, evidence_for_batch
@@ -104,15 +107,23 @@ class CampaignPart:
     campaign_id: int
     place_code: str
     is_village: bool
+    returned_reason: str | None = None  # why the level above sent the place's report back, while it is
+    counts: Mapping[str, int] | None = None  # a village's worklist totals (campaign_worklist.worklist_counts)
 
 
 def campaign_part(session: Session, instance: ProcessInstance, task: Task) -> CampaignPart | None:
     """None for a task of no campaign."""
     campaign_id = campaign_id_of(instance.business_key) if instance.process_key == CAMPAIGN_PROCESS else None
-    if campaign_id is None:
+    campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+    if campaign is None:
         return None
     place = session.get(Place, task.place_code)
-    return CampaignPart(campaign_id, task.place_code, place is not None and place.level == PlaceLevel.VILLAGE)
+    is_village = place is not None and place.level == PlaceLevel.VILLAGE
+    unit = session.execute(select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id,
+                                                      CampaignUnit.place_code == task.place_code)).scalar()
+    returned = unit.returned_reason if unit is not None and unit.status == UnitStatus.RETURNED else None
+    counts = worklist_counts(session, campaign, task.place_code) if is_village and unit is not None else None
+    return CampaignPart(campaign.id, task.place_code, is_village, returned, counts)
 
 
 def _own_work(instance: ProcessInstance, bpmn_id: str) -> bool:

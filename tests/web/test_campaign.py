@@ -16,6 +16,7 @@ from monitoring import thresholds
 from monitoring.campaign_models import Campaign, CampaignUnit
 from monitoring.models import Household, MonitoringStatus
 from tests.conftest import CST
+from tests.web.pages.conftest import PageClient
 from tests.web.test_identification import ROOT, person
 from web.boundary import engine, unit_of_work
 
@@ -182,7 +183,7 @@ def test_attackers_see_nothing_of_another_village_and_a_township_checks_nothing(
     assert [c["id"] for c in api("cun").get("/campaigns").json] == [campaign]
 
 
-def test_the_full_path_to_the_region_s_receipt_with_a_village_sent_back(api, session, campaign_world):
+def test_the_full_path_to_the_region_s_receipt_with_a_village_sent_back(app, api, session, campaign_world):
     campaign = open_campaign(api).json["id"]
     cun, zhen, qi, qu = api("cun"), api("zhen"), api("qi"), api("qu")
     monitored = campaign_world["monitored"]
@@ -193,6 +194,10 @@ def test_the_full_path_to_the_region_s_receipt_with_a_village_sent_back(api, ses
     complete(zhen, "township_review", {"approved": False, "reason": "缺少一户的收入佐证"}, subject="艾力嘎查")
     assert unit(session, VILLAGE).status == "returned"
     assert unit(session, VILLAGE).returned_reason == "缺少一户的收入佐证"
+    page = PageClient(app, "cun").get(f"/tasks/{tasks_of(cun, 'village_check')[0]['id']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "上级退回：缺少一户的收入佐证" in text and "监测对象 1 户；已核查 1 户，监测对象未核查 0 户" in text
     complete(cun, "village_check", {"confirmed": True, "note": "已补充佐证"})
     complete(zhen, "township_review", {"approved": True}, subject="艾力嘎查")
     complete(api("cun2"), "village_check", {"confirmed": True})
