@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import timers
-from engine.models import ProcessInstance, Task
-from monitoring import thresholds
+from engine.models import AuditEvent, ProcessInstance, Task
+from monitoring import places, thresholds
 from monitoring.campaign_models import Campaign, CampaignUnit
 from monitoring.models import Household, MonitoringStatus
 from tests.conftest import CST
@@ -233,5 +233,33 @@ def test_a_late_village_is_escalated_to_its_township_at_its_deadline(api, sessio
     assert [t["subject"] for t in tasks_of(api("sumu"), "village_urge")] == ["巴音敖包嘎查"]
     assert tasks_of(api("cun"), "village_urge") == []
     assert [t["subject"] for t in tasks_of(api("cun"), "village_check")] == ["艾力嘎查"]  # still its to do
+    fired = session.execute(select(AuditEvent.detail).where(AuditEvent.type == "timer_fired")).scalars().all()
+    assert sorted(d["element"] for d in fired) == ["village_late", "village_late"]  # the escalation, on record
     complete(api("zhen"), "village_urge", {"late_reason": "牧区走访路远", "actions": "电话督促，三日内上报"})
 
+
+
+def test_the_last_county_of_a_league_starts_the_league_s_case_and_the_last_child_the_region_s(
+        api, session, create_user):
+    """A league with one county beside the county directly under the region: the league's case starts when its
+    county reports, at the league; the region's only once every child of the region has reported."""
+    for code, name, parent, level in (("150200000000", "包头市", REGION, "league"),
+                                      ("150221000000", "土右旗", "150200000000", "county"),
+                                      ("150221100000", "萨拉齐镇", "150221000000", "township"),
+                                      ("150221100201", "大城西村", "150221100000", "village")):
+        places.add_place(session, code, name, parent, level)
+    session.commit()
+    for username, role, place in (("meng", "region", "150200000000"), ("tuyou", "county", "150221000000"),
+                                  ("salaqi", "township", "150221100000"), ("dachengxi", "village", "150221100201")):
+        create_user(username, role, place)
+    open_campaign(api)
+    complete(api("dachengxi"), "village_check", {"confirmed": True})
+    complete(api("salaqi"), "township_review", {"approved": True}, subject="大城西村")
+    complete(api("salaqi"), "township_summary", {"confirmed": True})
+    complete(api("tuyou"), "county_review", {"approved": True}, subject="萨拉齐镇")
+    complete(api("tuyou"), "county_report", {"confirmed": True})
+    assert [t["place"] for t in tasks_of(api("meng"), "league_report")] == ["150200000000"]
+    assert tasks_of(api("qu"), "region_receive") == []
+    complete(api("meng"), "league_report", {"confirmed": True, "note": "全盟已汇总"})
+    assert unit(session, "150200000000").status == "submitted"
+    assert tasks_of(api("qu"), "region_receive") == []  # 达茂旗, directly under the region, has not reported
