@@ -134,6 +134,9 @@ def test_a_bad_opening_names_its_field_and_leaves_nothing(api, session, changes,
 def test_only_a_region_user_opens_and_a_failing_case_leaves_nothing(api, session):
     assert api("qi").post("/campaigns", json=OPENING).status_code == 403
     assert api("cun").post("/campaigns", json=OPENING).status_code == 403
+    by_hand = api("qu").post("/instances", json={"process": "annual_adjustment", "place": REGION})
+    assert by_hand.status_code == 422 and "process" in by_hand.json["error"]["fields"]
+    assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar() == 0
     session.execute(Task.__table__.delete())
     from engine.models import ProcessVersion
     session.execute(ProcessVersion.__table__.delete())  # no model to start the counties' cases with
@@ -159,6 +162,16 @@ def test_a_village_checks_its_households_then_reports(api, session, campaign_wor
     assert cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored, "note": "入户核实"}
                     ).status_code == 201
     assert cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored}).status_code == 409
+    assert cun.client.delete(f"/api/v1/campaigns/{campaign}/checks/{monitored}", headers=cun.headers
+                             ).status_code == 200
+    assert cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored, "note": "入户核实"}
+                    ).status_code == 201
+    bad = cun.client.put(f"/api/v1/campaigns/{campaign}/households/{monitored}/measurement", headers=cun.headers,
+                         json={"wage_income": "很多", "year": 2025})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"year"}
+    bad = cun.client.put(f"/api/v1/campaigns/{campaign}/households/{monitored}/measurement", headers=cun.headers,
+                         json={"wage_income": "很多"})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"wage_income"}
     below = cun.get(f"/campaigns/{campaign}/villages/{VILLAGE}/households?only=below_line").json
     assert [(r["head"], r["this_year"], r["checked"]["note"]) for r in below] == [
         ("巴特尔", {"per_capita": 7500.0, "below_line": True}, "入户核实")]

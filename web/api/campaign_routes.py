@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import jsonify, request
 
+from engine.errors import NotFound
 from monitoring import campaign_worklist, campaigns
 from monitoring.campaign_models import Campaign, CampaignCheck
 from monitoring.campaign_worklist import WorklistRow
@@ -68,7 +69,7 @@ def village_worklist(campaign_id: int, code: str):
     campaign = campaigns.visible_campaign(db.session, actor, campaign_id)
     unit = campaigns.unit_of(db.session, campaign, code)
     if not actor.sees(unit.place_path):
-        campaigns.unit_of(db.session, campaign, "")  # NotFound, as for a village of no campaign
+        raise NotFound(f"campaign unit {code}")  # as for a village of no campaign
     window = paging.window()
     found = campaign_worklist.worklist(db.session, campaign, code, after=window.after, limit=window.limit,
                                        only=request.args.get("only") or None)
