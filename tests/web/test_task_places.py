@@ -8,9 +8,13 @@ county): each village fills in at its village, each township checks at itself, t
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from sqlalchemy import select
 
 from engine import versions
+from monitoring.models import Attachment
 from tests.conftest import fixture_files
 from tests.engine.test_task_places import (
     COUNTY,
@@ -121,3 +125,21 @@ def test_the_village_inbox_page_lists_its_placed_task_and_its_page_drafts_and_co
     assert village.post(f"/tasks/{task_id}", {"action": "draft"}).status_code == 302
     assert village.post(f"/tasks/{task_id}", {"action": "submit"}).status_code == 302
     assert client("cun").get("/tasks").json == []
+
+
+def test_a_file_uploaded_on_a_placed_task_is_kept_at_the_tasks_place_for_its_user(app, client, case_id, session):
+    task_id = client("cun").task(case_id, "fill")["id"]
+    village = PageClient(app, "cun")
+    village.get(f"/tasks/{task_id}")
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+    saved = village.post(f"/tasks/{task_id}", {"action": "draft", "photo": (io.BytesIO(png), "现场.png")},
+                         content_type="multipart/form-data")
+
+    assert saved.status_code == 302
+    stored = session.execute(select(Attachment)).scalar_one()
+    assert stored.place_path.endswith(f"/{COUNTY}/{TOWNSHIP}/{VILLAGE}/")  # not the county case's place
+    served = village.get(f"/tasks/attachments/{stored.id}")
+    assert served.status_code == 200 and served.data == png
+    served.close()
+    assert PageClient(app, "cun2").get(f"/tasks/attachments/{stored.id}").status_code == 404
