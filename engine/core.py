@@ -325,6 +325,7 @@ class Step:
         requested, self.context.follow_ups = self.context.follow_ups, []
         if requested and self.depth >= MAX_FOLLOW_UP_DEPTH:
             raise StepLimitExceeded(f"后续流程层层发起已达 {MAX_FOLLOW_UP_DEPTH} 层, 流程可能在循环发起自身, 已停止")
+        self.places.look_up(each.place for each in requested if each.place)  # one query for all their places
         return [self._start_follow_up(each) for each in requested]
 
     def _start_follow_up(self, request: FollowUp) -> audit.Event:
