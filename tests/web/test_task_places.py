@@ -143,3 +143,18 @@ def test_a_file_uploaded_on_a_placed_task_is_kept_at_the_tasks_place_for_its_use
     assert served.status_code == 200 and served.data == png
     served.close()
     assert PageClient(app, "cun2").get(f"/tasks/attachments/{stored.id}").status_code == 404
+
+
+def test_completing_answers_the_limited_case_with_the_users_other_open_tasks_in_it(client):
+    twice = [{"village": VILLAGE, "township": TOWNSHIP}, {"village": VILLAGE, "township": TOWNSHIP},
+             {"village": VILLAGE_2, "township": TOWNSHIP}]
+    case_id = client("qi").post("/instances", json={"process": "placed_tasks", "place": COUNTY,
+                                                    "data": county_case_data(units=twice)}).json["id"]
+    village = client("cun")
+    first, second = [t["id"] for t in village.get("/tasks").json]
+
+    answered = village.post(f"/tasks/{first}/complete", json={"data": {"filled": True}}).json
+
+    assert (answered["id"], answered["limited"]) == (case_id, True)
+    assert set(answered) == {"id", "process", "status", "limited", "tasks"}
+    assert [(t["id"], t["place"]) for t in answered["tasks"]] == [(second, VILLAGE)]  # not the neighbour's
