@@ -144,6 +144,18 @@ def test_not_acknowledged_it_goes_up_on_its_own_when_the_deadline_has_passed(api
     assert event["standing"] == "已报至自治区，续报中"
 
 
+def test_an_acknowledgement_after_the_deadline_comes_too_late_even_before_the_sweep(api, clock, reported):
+    """Opening the case fires its due timer first: past the deadline the level has been passed over."""
+    clock.set(REPORTED_AT + timedelta(hours=2, seconds=30))
+    league = api("baotou")
+    (task,) = tasks_of(league, reported)
+    response = league.post(f"/tasks/{task['id']}/complete", json={"data": {"instructions": "收到"}})
+    assert response.status_code == 409
+    assert levels(league, reported)["league"]["state"] == "waiting"  # nothing of the refused step is kept
+    assert run_timers(clock, REPORTED_AT + timedelta(hours=2, minutes=1)) == 1
+    assert levels(league, reported)["league"]["state"] == "escalated"
+
+
 def test_a_closed_event_ends_its_case_once_the_region_has_it(api, clock, reported):
     county = api("guyang")
     response = county.post(f"/events/{reported['id']}/updates", json={"text": "误报，已核实无返贫风险", "closed": True})

@@ -25,9 +25,7 @@ def timeline(event: MajorEvent) -> list[Entry]:
         name = LEVELS[row.level]
         entries.append(Entry(row.reached_at, f"送达{name}"))
         if row.state == LevelState.ACKNOWLEDGED:
-            late = row.acknowledged_at > row.due_at
-            entries.append(Entry(row.acknowledged_at, f"{name}确认" + ("（逾期）" if late else ""), row.acknowledged_by,
-                                 row.instructions, late))
+            entries.append(Entry(row.acknowledged_at, f"{name}确认", row.acknowledged_by, row.instructions))
         elif row.state == LevelState.ESCALATED:
             entries.append(Entry(row.escalated_at, f"{name}逾期未确认，已自动上报", warning=True))
     for update in event.updates:
