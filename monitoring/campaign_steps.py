@@ -38,12 +38,12 @@ def _case() -> tuple[Campaign, str, str]:
     return campaign, row.place_code, row.place_path
 
 
-def _unit(campaign: Campaign, case_path: str, place_code: Any, *, lock: bool = False) -> CampaignUnit:
+def _unit(campaign: Campaign, case_path: str, place_code: Any) -> CampaignUnit:
     """A unit of the campaign at the case's place or below it (a case acts on its own line only)."""
     query = select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id,
                                        CampaignUnit.place_code == str(place_code),
                                        below(CampaignUnit.place_path, case_path))
-    unit = current_step().session.execute(query.with_for_update() if lock else query).scalar()
+    unit = current_step().session.execute(query).scalar()
     if unit is None:
         raise ScriptError(f"区划 {place_code} 不在本案件的年度动态管理范围内")
     return unit

@@ -165,7 +165,7 @@ def _acting(session: Session, actor: Actor, campaign: Campaign, household_id: An
         raise InvalidData("农户编号无效", {"household_id": "应为农户编号"})
     household = households.visible_household(session, household_id, actor)
     unit = _village(session, campaign, household.village_code)
-    if actor.role != Role.VILLAGE or not actor.place_path == unit.place_path:
+    if actor.role != Role.VILLAGE or actor.place_path != unit.place_path:
         raise Forbidden("只有本嘎查村的干部可以办理本村的年度排查")
     if campaign.status != CampaignStatus.OPEN or unit.status not in WORKING:
         raise Conflict("本村年度排查已上报，不能再修改")
