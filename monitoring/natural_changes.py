@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
@@ -42,6 +43,7 @@ KIND_FIELDS = {**{kind: frozenset({"member"}) for kind in ARRIVALS},
                ChangeKind.SPLIT: frozenset({"member_ids", "head_id", "new_head_id"}),
                ChangeKind.MERGE: frozenset({"into_household_id", "head_relation"})}
 NOTE_MAX = string_length(HouseholdChange.note)
+STALE = "该户成员刚被他人变更，请刷新后重试"
 MERGED_HEAD_RELATION = "other"  # the merged household's head, unless told how they relate to the new head
 
 
@@ -159,6 +161,25 @@ def _next_position(household: Household) -> int:
     return max((m.position for m in household.members), default=-1) + 1
 
 
+def _claim(session: Session, household: Household, members: list[Member]) -> None:
+    """The members are still present in the household as this request read them: a conditional UPDATE, so of two
+    cadres recording one member's departure (or moving the same members) at once, the second gets a 409."""
+    ids = [m.id for m in members]
+    claimed = session.execute(update(Member).where(Member.id.in_(ids), Member.household_id == household.id,
+                                                   Member.left_on.is_(None))
+                              .values(household_id=household.id).execution_options(synchronize_session=False))
+    if claimed.rowcount != len(ids):
+        raise Conflict(STALE)
+
+
+def _claim_household(session: Session, household: Household) -> None:
+    """The household is not merged away since this request read it (a conditional UPDATE, as for members)."""
+    claimed = session.execute(update(Household).where(Household.id == household.id, Household.merged_into_id.is_(None))
+                              .values(merged_into_id=None).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict(STALE)
+
+
 # --- the kinds ----------------------------------------------------------------------------------------------------
 
 def _arrival(session: Session, actor: Actor, household: Household, data: dict[str, Any], on: date | None,
@@ -180,9 +201,13 @@ def _arrival(session: Session, actor: Actor, household: Household, data: dict[st
             fields["on"] = f"变更日期不能早于{member.name}的出生日期（{chinese_date(born)}）"
 
     def apply(change: HouseholdChange) -> None:
+        _claim_household(session, household)
         member.position = _next_position(household)
         household.members.append(member)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # the same person registered elsewhere meanwhile: one person, one household
+            raise Conflict(STALE) from None
         change.member_id = member.id
 
     return Plan(None, apply)
@@ -198,6 +223,7 @@ def _departure(session: Session, actor: Actor, household: Household, data: dict[
     new_head = _new_head(session, household, data, [member], member.relation == HEAD, fields)
 
     def apply(change: HouseholdChange) -> None:
+        _claim(session, household, [member, *([new_head] if new_head else [])])
         member.left_on, member.left_change_id = on, change.id
         if new_head is not None:
             new_head.relation = HEAD
@@ -247,6 +273,7 @@ def _split(session: Session, actor: Actor, household: Household, data: dict[str,
     _no_running_case(session, household, "household", fields)
 
     def apply(change: HouseholdChange) -> None:
+        _claim(session, household, [*moving, *([stay_head] if stay_head else [])])
         new = Household(village_code=household.village_code, place_path=household.place_path,
                         group_name=household.group_name, address=household.address,
                         household_type=household.household_type, focus_groups=[],
@@ -318,6 +345,9 @@ def _merge(session: Session, actor: Actor, household: Household, data: dict[str,
 
     def apply(change: HouseholdChange) -> None:
         moving = list(household.members)
+        for claimed in sorted((household, target), key=lambda h: h.id):  # one order: two crossing merges never deadlock
+            _claim_household(session, claimed)
+        _claim(session, household, moving)
         start = _next_position(target)
         for offset, member in enumerate(moving):
             member.position = start + offset
