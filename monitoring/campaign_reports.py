@@ -1,9 +1,8 @@
 """What a campaign's place sees of it: the progress of the places below, and the 集中排查情况统计表.
 
 Both are SQL aggregates scoped by an index range on ``place_path`` (``engine.scope.below``); no workflow is
-loaded. Each query groups by the village's path (at most one row per village, 11,000 for a region of Inner
-Mongolia's size) and the rows are folded into the place's children here, which keeps the queries the same on
-SQLite and PostgreSQL whatever the codes' lengths.
+loaded. Each query groups by the path of the place's child a row lies under (the path up to the next ``/``), so a
+region of Inner Mongolia's size answers a dozen rows, not one per village.
 
 **Progress** of ``place`` (``progress``):
 
@@ -22,7 +21,8 @@ A unit is done when submitted or approved; overdue when open or returned and its
 **Summary** of ``place`` (``summary``), one row per child place and a total; "during the campaign" means from
 the day the campaign was opened (China) to the day it was closed, or until now while it is open:
 
-- 应排查户数: the households of the area; 已核查户数: those checked in this campaign;
+- 应排查户数: the households of the area (one merged into another, 合户, no longer counts; every household counted
+  below is such a resident one); 已核查户数: those checked in this campaign;
 - 监测对象 (by monitoring type, households and persons): every household identified as a monitoring object,
   whether its risk is still there (monitored) or eliminated; persons are the members present (a member who left
   through a natural change is not counted);
@@ -35,7 +35,7 @@ the day the campaign was opened (China) to the day it was closed, or until now w
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,6 +55,7 @@ from monitoring.models import Household, Member, MonitoringStatus, Place, PlaceL
 from monitoring.places import place_in_scope
 
 PENDING_STATUSES = (UnitStatus.OPEN, UnitStatus.RETURNED)
+OBJECT_STATUSES = (MonitoringStatus.MONITORED, MonitoringStatus.ELIMINATED)  # a monitoring object, at risk or not
 UNIT_STATUS_NAMES = {UnitStatus.OPEN: "进行中", UnitStatus.SUBMITTED: "已上报", UnitStatus.RETURNED: "已退回",
                      UnitStatus.APPROVED: "已审核通过"}
 CHANGE_KINDS = {"birth": "出生", "death": "死亡", "marry_in": "婚入", "marry_out": "婚出", "move_in": "迁入",
@@ -127,11 +128,13 @@ def _is_overdue(status: str, due_on: date | None, today: date) -> bool:
     return status in PENDING_STATUSES and due_on is not None and due_on < today
 
 
-def _child_path(parent_path: str, path: str) -> str | None:
-    """The path of ``parent_path``'s child that ``path`` lies at or under; None for the parent itself."""
-    if path == parent_path:
-        return None
-    return path[:path.index("/", len(parent_path)) + 1]
+def _child_path(session: Session, column: Any, parent_path: str) -> Any:
+    """SQL for the path of ``parent_path``'s child that ``column``'s path lies at or under (``parent_path`` itself
+    for a row at the parent): the path up to the first ``/`` after the parent's. Grouping by it counts per child
+    in the database, a dozen rows instead of one per village."""
+    position = func.strpos if session.get_bind().dialect.name == "postgresql" else func.instr
+    rest = func.substr(column, len(parent_path) + 1)
+    return func.substr(column, 1, len(parent_path) + position(rest, "/"))
 
 
 def _children(session: Session, place: Place) -> list[Place]:
@@ -147,17 +150,14 @@ def _unit_state(unit: CampaignUnit, name: str, today: date) -> UnitState:
 def progress(session: Session, campaign: Campaign, place: Place, today: date) -> Progress:
     """The campaign as ``place`` follows it on ``today`` (see the module's docstring for each figure)."""
     children = _children(session, place)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # child path -> total, done, overdue
-    overdue = and_(CampaignUnit.status.in_(PENDING_STATUSES), CampaignUnit.due_on < today)
-    rows = session.execute(
-        select(CampaignUnit.place_path, CampaignUnit.status.in_(DONE_STATUSES), overdue)
+    child_of = _child_path(session, CampaignUnit.place_path, place.path)
+    counts = {path: (total, int(done or 0), int(late or 0)) for path, total, done, late in session.execute(
+        select(child_of, func.count(), func.sum(case((CampaignUnit.status.in_(DONE_STATUSES), 1), else_=0)),
+               func.sum(case((and_(CampaignUnit.status.in_(PENDING_STATUSES), CampaignUnit.due_on < today), 1),
+                             else_=0)))
         .where(CampaignUnit.campaign_id == campaign.id, below(CampaignUnit.place_path, place.path),
-               CampaignUnit.place_path != place.path, CampaignUnit.level == PlaceLevel.VILLAGE))
-    for path, done, late in rows:
-        figures = counts[_child_path(place.path, path) or place.path]
-        figures[0] += 1
-        figures[1] += bool(done)
-        figures[2] += bool(late)
+               CampaignUnit.place_path != place.path, CampaignUnit.level == PlaceLevel.VILLAGE)
+        .group_by(child_of))}
     units = {unit.place_code: unit for unit in session.execute(
         select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id,
                                    or_(CampaignUnit.place_code == place.code,
@@ -210,6 +210,23 @@ class SummaryRow:
             return None
         return (Decimal(100 * self.eliminated) / base).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
+    def count_objects(self, status: str, kind: str, number: int, identified: int, eliminated: int,
+                      persons: bool) -> None:
+        """Add ``number`` monitoring objects of a status and type (households, or their members when ``persons``),
+        of which ``identified`` were identified and ``eliminated`` eliminated during the campaign."""
+        at_risk = number if status == MonitoringStatus.MONITORED else 0
+        if persons:
+            self.object_persons += number
+            self.identified_persons += identified
+            self.eliminated_persons += eliminated
+            self.at_risk_persons += at_risk
+        else:
+            self.objects += number
+            self.identified += identified
+            self.eliminated += eliminated
+            self.at_risk += at_risk
+        self.by_type.setdefault(kind, [0, 0])[1 if persons else 0] += number
+
     def add(self, other: SummaryRow) -> None:
         for f in fields(self):
             value = getattr(other, f.name)
@@ -257,28 +274,16 @@ def summary(session: Session, campaign: Campaign, place: Place) -> Summary:
     rows = {child.path: SummaryRow(child.code, child.name) for child in children} or \
         {place.path: SummaryRow(place.code, place.name)}
 
-    def row_of(path: str) -> SummaryRow | None:
-        return rows.get(_child_path(place.path, path) or place.path)
-
-    in_place = and_(below(Household.place_path, place.path), _resident())
-    checked = session.execute(
-        select(Household.place_path, func.count(Household.id), func.count(CampaignCheck.id))
-        .select_from(Household)
-        .outerjoin(CampaignCheck, and_(CampaignCheck.household_id == Household.id,
-                                       CampaignCheck.campaign_id == campaign.id))
-        .where(in_place).group_by(Household.place_path))
-    for path, households, done in checked:
-        if (row := row_of(path)) is not None:
-            row.households += households
-            row.checked += done
-    _add_objects(session, in_place, starts_on, ends_on, row_of)
+    _add_households(session, campaign, and_(below(Household.place_path, place.path), _resident()), starts_on,
+                    ends_on, _folding(place, rows))
+    changed = _child_path(session, HouseholdChange.place_path, place.path)
     changes = session.execute(
-        select(HouseholdChange.place_path, HouseholdChange.kind, func.count())
+        select(changed, HouseholdChange.kind, func.count())
         .where(below(HouseholdChange.place_path, place.path),
                _during(HouseholdChange.occurred_on, starts_on, ends_on))
-        .group_by(HouseholdChange.place_path, HouseholdChange.kind))
+        .group_by(changed, HouseholdChange.kind))
     for path, kind, number in changes:
-        if (row := row_of(path)) is not None:
+        if (row := rows.get(path)) is not None:
             row.changes[kind] = row.changes.get(kind, 0) + number
     total = SummaryRow(place.code, "合计")
     for row in rows.values():
@@ -288,38 +293,47 @@ def summary(session: Session, campaign: Campaign, place: Place) -> Summary:
                    labels(session, "monitoring_type", include_retired=True), list(rows.values()), total)
 
 
-def _add_objects(session: Session, in_place: Any, starts_on: date, ends_on: date | None, row_of: Any) -> None:
-    """Monitoring objects by village, type and what the campaign did to them, with their members present."""
-    eliminated = Household.monitoring_status == MonitoringStatus.ELIMINATED
-    identified = case((_during(Household.monitored_since, starts_on, ends_on), 1), else_=0)
-    eliminated_now = case((and_(eliminated, _during(Household.eliminated_on, starts_on, ends_on)), 1), else_=0)
-    persons = (select(func.count(Member.id)).where(Member.household_id == Household.id, Member.left_on.is_(None))
-               .correlate(Household).scalar_subquery())
-    rows = session.execute(
-        select(Household.place_path, Household.monitoring_status, Household.monitoring_type, identified,
-               eliminated_now, func.count(Household.id), func.coalesce(func.sum(persons), 0))
-        .where(in_place, Household.monitoring_status.in_((MonitoringStatus.MONITORED, MonitoringStatus.ELIMINATED)))
-        .group_by(Household.place_path, Household.monitoring_status, Household.monitoring_type, identified,
-                  eliminated_now))
-    for path, status, kind, new, gone, households, people in rows:
-        row = row_of(path)
-        if row is None:
-            continue
-        people = int(people)  # PostgreSQL sums to a numeric
-        row.objects += households
-        row.object_persons += people
-        by_type = row.by_type.setdefault(kind or "", [0, 0])
-        by_type[0] += households
-        by_type[1] += people
-        if new:
-            row.identified += households
-            row.identified_persons += people
-        if gone:
-            row.eliminated += households
-            row.eliminated_persons += people
-        if status == MonitoringStatus.MONITORED:
-            row.at_risk += households
-            row.at_risk_persons += people
+def _folding(place: Place, rows: dict[str, SummaryRow]) -> Callable[[str], SummaryRow | None]:
+    """The summary row of a village's path: its child's of ``place`` (each path worked out once)."""
+    known: dict[str, SummaryRow | None] = {}
+
+    def row_of(path: str) -> SummaryRow | None:
+        if path not in known:
+            end = path.find("/", len(place.path))
+            known[path] = rows.get(path[:end + 1] if end >= 0 else place.path)
+        return known[path]
+
+    return row_of
+
+
+def _add_households(session: Session, campaign: Campaign, in_place: Any, starts_on: date, ends_on: date | None,
+                    row_of: Callable[[str], SummaryRow | None]) -> None:
+    """Households by village, status and type — checked or not, and what the campaign did to the monitoring
+    objects — then the members present of the monitoring objects the same way. Grouped in the order of the
+    households' scope index, each query reads it once in order without sorting (the members joined, not counted
+    per household by a subquery)."""
+    identified = func.sum(case((_during(Household.monitored_since, starts_on, ends_on), 1), else_=0))
+    eliminated = func.sum(case((and_(Household.monitoring_status == MonitoringStatus.ELIMINATED,
+                                     _during(Household.eliminated_on, starts_on, ends_on)), 1), else_=0))
+    keys = (Household.place_path, Household.monitoring_status, Household.monitoring_type)
+    households = session.execute(
+        select(*keys, func.count(Household.id), func.count(CampaignCheck.id), identified, eliminated)
+        .outerjoin(CampaignCheck, and_(CampaignCheck.household_id == Household.id,
+                                       CampaignCheck.campaign_id == campaign.id))
+        .where(in_place).group_by(*keys))
+    for path, status, kind, number, checked, new, gone in households:
+        if (row := row_of(path)) is not None:
+            row.households += number
+            row.checked += checked
+            if status in OBJECT_STATUSES:
+                row.count_objects(status, kind or "", number, int(new or 0), int(gone or 0), persons=False)
+    persons = session.execute(
+        select(*keys, func.count(Member.id), identified, eliminated)
+        .join(Member, and_(Member.household_id == Household.id, Member.left_on.is_(None)))
+        .where(in_place, Household.monitoring_status.in_(OBJECT_STATUSES)).group_by(*keys))
+    for path, status, kind, number, new, gone in persons:
+        if (row := row_of(path)) is not None:
+            row.count_objects(status, kind or "", number, int(new or 0), int(gone or 0), persons=True)
 
 
 def summary_as_dict(found: Summary) -> dict[str, Any]:
