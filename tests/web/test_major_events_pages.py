@@ -92,3 +92,12 @@ def test_townships_see_their_own_events_and_villages_none_here(app, reported):
     assert "没有重大事项" in village.get("/events/").text
     assert village.get(f"/events/{reported['id']}").status_code == 404
     assert village.get("/events/new").status_code == 403
+
+
+def test_the_region_sets_the_deadline_standard_and_a_county_may_not(app, api, clock):
+    region = PageClient(app, "zizhiqu")
+    assert "重大事项确认时限" in region.get("/admin/thresholds/event_ack_hours").text
+    assert region.post("/admin/thresholds/event_ack_hours", {"year": "2026", "amount": "4"}).status_code == 302
+    assert PageClient(app, "guyang").get("/admin/thresholds/event_ack_hours").status_code == 403
+    clock.set(REPORTED_AT)
+    assert api("guyang").post("/events", json=FLOOD).json["ack_minutes"] == 240
