@@ -43,7 +43,10 @@ def household_of(session: Session, instance: ProcessInstance) -> Household | Non
 
 def start(engine: Engine, session: Session, actor: Actor, process: str, data: dict[str, Any],
           household_id: int | None = None, place_code: str | None = None) -> int:
-    """Start a case: a household's through its household, any other process at a place in the actor's scope."""
+    """Start a case: a household's through its household, any other process at a place in the actor's scope; one
+    that only its domain act starts (``started_by_act``) not at all."""
+    if processes.descriptor(process).started_by_act:
+        raise InvalidData("此流程不能直接发起", {"process": "此流程由其业务操作发起（如上报重大事项），不能直接发起"})
     if household_id is not None:
         return start_case(engine, session, actor, process, household_id, data, place_code)
     if processes.descriptor(process).household_case:

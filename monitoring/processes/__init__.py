@@ -98,6 +98,7 @@ class ProcessDescriptor:
     start_fields: frozenset[str] | None = None  # what a user may send at the start (None: anything); the system
     # records the rest (found_on)
     check_start: CheckStart | None = None  # the process's rules for starting a household's case
+    started_by_act: bool = False  # only the domain's act starts it (a major event's report), never a person directly
     one_open_case: bool = False  # a person's start is refused (409) while the household has this process open;
     # the database holds it (engine: an exclusive instance), so two starts at once cannot both pass
     outcome: Outcome | None = None

@@ -8,7 +8,7 @@ from monitoring.processes import ProcessDescriptor, Step, Variables
 
 DESCRIPTOR = ProcessDescriptor(
     key="major_event",
-    start_fields=frozenset(),  # the report starts it (monitoring.events.report_event), with the event it made
+    started_by_act=True,  # the report starts it (monitoring.events.report_event), bound to the event it made
     steps=(Step("ack_league", "major_event_acknowledge.json"),
            Step("ack_region", "major_event_acknowledge.json")),
     variables=Variables(),

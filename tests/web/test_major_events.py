@@ -166,6 +166,12 @@ def test_a_closed_event_ends_its_case_once_the_region_has_it(api, clock, reporte
     assert county.get(f"/instances/{reported['instance_id']}").json["status"] == "completed"
 
 
+def test_a_major_event_case_starts_only_from_a_report(api):
+    response = api("guyang").post("/instances", json={"process": "major_event", "place": COUNTY, "data": {}})
+    assert response.status_code == 422 and "process" in response.json["error"]["fields"]
+    assert api("guyang").get("/instances").json == []
+
+
 def test_a_county_under_the_region_reports_straight_to_it(api, clock):
     clock.set(REPORTED_AT)
     response = api("qi").post("/events", json={**FLOOD, "place": "150223100000"})
