@@ -19,7 +19,7 @@ from engine.instances import start_instance
 from engine.models import ProcessInstance
 from engine.versions import latest_version
 from monitoring import processes
-from monitoring.households import visible_household
+from monitoring.households import check_not_merged, visible_household
 from monitoring.models import Household
 from monitoring.places import place_in_scope
 
@@ -65,6 +65,7 @@ def start_case(engine: Engine, session: Session, actor: Actor, process: str, hou
     ``on_act``: the start follows an act whose own rule said who may do it (the county fast-tracking a household a
     major event affects), so the start event's lane is not asked; the process's start rules still are."""
     household = visible_household(session, household_id, actor)
+    check_not_merged(household)
     if place_code is not None and place_code != household.village_code:
         raise InvalidData("案件区划由农户决定", {
             "place": f"该农户属于 {household.village_code}，案件区划由农户决定：不填或填写该嘎查村"})

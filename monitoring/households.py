@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
-from engine.errors import Forbidden, InvalidData, NotFound
+from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.limits import string_length, to_decimal
 from engine.paging import Key, Page, Window, page
 from engine.queries import in_scope
@@ -47,6 +47,13 @@ def visible_household(session: Session, household_id: int, actor: Actor) -> Hous
     if household is None or not department_access.is_linked(session, actor, household_id):
         raise NotFound(f"Household {household_id}")
     return household
+
+
+def check_not_merged(household: Household) -> None:
+    """A household merged into another (合户, monitoring.natural_changes) is kept as it was, read-only: no case
+    starts for it and no change is recorded on it."""
+    if household.merged_into_id is not None:
+        raise Conflict("该户已并入其他农户，只能查看")
 
 
 def create_household(session: Session, actor: Actor, data: dict[str, Any], at: datetime) -> Household:

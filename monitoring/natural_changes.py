@@ -30,7 +30,7 @@ from engine.text import read_text
 from monitoring import cases, marking_windows
 from monitoring.change_models import KIND_NAMES, ChangeKind, HouseholdChange
 from monitoring.codelists import labels
-from monitoring.households import HEAD, MAX_MEMBERS, read_member, visible_household
+from monitoring.households import HEAD, MAX_MEMBERS, check_not_merged, read_member, visible_household
 from monitoring.id_number import birth_date
 from monitoring.models import Attachment, Household, Member, MonitoringStatus
 from monitoring.permissions import NATURAL_CHANGE_RECORDERS
@@ -71,8 +71,7 @@ def record_change(session: Session, actor: Actor, household_id: int, data: dict[
     """Record one change and apply it to the household; refused with every field's reason, nothing changed."""
     check_recorder(actor)
     household = visible_household(session, household_id, actor)
-    if household.merged_into_id is not None:
-        raise Conflict(f"该户已于{chinese_date(household.merged_on)}合并到其他农户，只能查看")
+    check_not_merged(household)
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in KIND_FIELDS:
         raise InvalidData("变更类型有误", {"kind": "应为出生、死亡、婚入、婚出、迁入、迁出、分户或合户之一"})

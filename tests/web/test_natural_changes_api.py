@@ -228,12 +228,16 @@ def test_every_refusal_names_its_field_and_changes_nothing(cun, api, household_i
         assert _state(session) == before, body
 
 
-def test_a_split_or_merge_waits_for_the_households_running_case(cun, api, household_id):
+def deploy(api, *names: str) -> None:
     designer = api("sheji")
-    for name in ("assistance.bpmn", "identification.bpmn"):
+    for name in names:
         deployed = designer.client.post("/api/v1/process-models", data=(ROOT / "processes" / name).read_bytes(),
                                         headers={**designer.headers, "Content-Type": "application/xml"})
         assert deployed.status_code == 201, deployed.json
+
+
+def test_a_split_or_merge_waits_for_the_households_running_case(cun, api, household_id):
+    deploy(api, "assistance.bpmn", "identification.bpmn")
     started = cun.post("/instances", json={"process": "identification", "household_id": household_id,
                                            "data": {"channel": "self_declared"}})
     assert started.status_code == 201, started.json
@@ -251,3 +255,15 @@ def test_a_split_or_merge_waits_for_the_households_running_case(cun, api, househ
     death = cun.post(f"/households/{household_id}/changes", json={"kind": "death", "on": "2026-03-01",
                                                                    "member_id": ids["其其格"]})
     assert death.status_code == 201  # a death happens whatever the case: the visit counts who is there
+
+
+def test_a_merged_household_starts_no_case(cun, api, household_id):
+    deploy(api, "identification.bpmn")
+    other = add_household(cun, [{"name": "乌兰", "id_number": person("15022319800707008"), "relation": "head"}])
+    merged = cun.post(f"/households/{other}/changes", json={"kind": "merge", "on": "2026-03-01",
+                                                             "into_household_id": household_id})
+    assert merged.status_code == 201, merged.json
+    started = cun.post("/instances", json={"process": "identification", "household_id": other,
+                                           "data": {"channel": "self_declared"}})
+    assert started.status_code == 409
+    assert started.json["error"]["message"] == "该户已并入其他农户，只能查看"
