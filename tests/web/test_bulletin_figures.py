@@ -157,6 +157,9 @@ def test_an_elimination_reversed_later_stays_in_its_quarter_and_its_list(app, co
     eliminated = re.findall(r'href="([^"]*count=eliminated[^"]*)"', total)[0].replace("&amp;", "&")
     listed = {int(n) for n in re.findall(r'href="/households/(\d+)"', browser.get(eliminated).text)}
     assert listed == {county["HC"], county["HD"], county["HE"]}
+    objects = re.findall(r'href="([^"]*count=objects[^"]*)"', total)[0].replace("&amp;", "&")
+    listed = {int(n) for n in re.findall(r'href="/households/(\d+)"', browser.get(objects).text)}
+    assert listed == {county["HA"], county["HB"], county["HD"], county["HG"]}  # HG eliminated only in November
     q4 = table(page(app, "2026Q4"), "监测类型")
     assert q4[-1] == ["合计", "5", "9", "1", "1", "1", "3", "1", "2"]  # HA HB HD HE HF; HF new; HG (3 then); HE back
 
