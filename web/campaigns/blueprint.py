@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from engine.errors import Conflict, NotDeployed
 from monitoring import campaign_reports as reports
@@ -14,7 +15,7 @@ from monitoring import campaigns as domain
 from monitoring.campaign_models import Campaign
 from monitoring.campaign_worklist import worklist_counts
 from monitoring.models import LEVEL_NAMES, Place, PlaceLevel, Role
-from web.admin.forms import GENERAL, Outcome, submit
+from web.admin.forms import Outcome, submit
 from web.auth.session import roles_required
 from web.boundary import engine
 from web.campaigns import files
@@ -61,10 +62,8 @@ def new():
                 flash(f"已开启{outcome.result.year}年度集中排查，各级任务已下发", "success")
                 return redirect(url_for("campaigns.detail", campaign_id=outcome.result.id))
             status = 422
-    errors = {("deadlines" if key == "deadlines" else key.removeprefix("deadlines.")): why
-              for key, why in outcome.errors.items()}
-    return render_template("campaigns/new.html", values=values, errors=errors, levels=DEADLINE_FIELDS,
-                           general=errors.get(GENERAL)), status
+    errors = {key.removeprefix("deadlines."): why for key, why in outcome.errors.items()}  # the form's field names
+    return render_template("campaigns/new.html", values=values, errors=errors, levels=DEADLINE_FIELDS), status
 
 
 def _year(text: str) -> Any:
@@ -101,12 +100,12 @@ def detail(campaign_id: int):
 
 def _way_up(place: Place) -> list[Place]:
     """The places from the user's own down to ``place``'s parent, for the way back up."""
-    codes = [code for code in place.path.strip("/").split("/")][:-1]
+    codes = place.path.strip("/").split("/")[:-1]
     own = g.user.place_code
     if own not in codes:
         return []
     chain = codes[codes.index(own):]
-    found = {p.code: p for p in db.session.query(Place).filter(Place.code.in_(chain))}
+    found = {p.code: p for p in db.session.execute(select(Place).where(Place.code.in_(chain))).scalars()}
     return [found[code] for code in chain if code in found]
 
 
