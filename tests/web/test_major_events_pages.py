@@ -32,7 +32,7 @@ FORM = {**FLOOD, "occurred_at": "2026-07-15T06:30", "losses": "3250000.50", "aff
 def test_the_county_reports_through_the_form_and_sees_it_go_up(app, api, clock):
     clock.set(REPORTED_AT)
     county = PageClient(app, "guyang")
-    assert "重大事项" in county.get("/inbox/").text
+    assert 'href="/events/"' in county.get("/tasks/").text  # the nav's 重大事项
     page = county.get("/events/new")
     assert page.status_code == 200 and "上报重大事项" in page.text
     refused = county.post("/events/new", {**FORM, "losses": "-1", "occurred_at": "2026-07-16T06:30", "summary": ""})
@@ -101,3 +101,15 @@ def test_the_region_sets_the_deadline_standard_and_a_county_may_not(app, api, cl
     assert PageClient(app, "guyang").get("/admin/thresholds/event_ack_hours").status_code == 403
     clock.set(REPORTED_AT)
     assert api("guyang").post("/events", json=FLOOD).json["ack_minutes"] == 240
+
+
+def test_the_league_acknowledges_on_its_task_page(app, api, reported):
+    league = PageClient(app, "baotou")
+    inbox = league.get("/tasks/").text
+    assert "盟市确认" in inbox and "自然灾害·金山镇" in inbox
+    (task,) = [t for t in api("baotou").get("/tasks").json if t["instance_id"] == reported["instance_id"]]
+    page = league.get(f"/tasks/{task['id']}")
+    assert page.status_code == 200 and "批示意见" in page.text
+    assert league.post(f"/tasks/{task['id']}", {"instructions": "请做好受灾群众安置"}).status_code == 302
+    page = PageClient(app, "guyang").get(f"/events/{reported['id']}").text
+    assert "盟市确认" in page and "请做好受灾群众安置" in page and "待自治区确认" in page
