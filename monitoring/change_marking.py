@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
-from engine.errors import InvalidData, NotFound
+from engine.errors import Forbidden, InvalidData, NotFound
 from engine.paging import Key, Page, Window, page
 from engine.scope import within
 from monitoring import marking_windows
@@ -72,6 +72,9 @@ def mark_changes(session: Session, actor: Actor, data: dict[str, Any], now: date
 
 
 def pending_page(session: Session, actor: Actor, window: Window) -> Page[HouseholdChange]:
-    """The changes waiting for marking in the actor's scope, oldest first."""
+    """The changes waiting for marking in the actor's scope, oldest first; a line department's place opens no
+    household's changes to it."""
+    if not actor.place_scope:
+        raise Forbidden("无权查看人口自然变更")
     return page(session, select(HouseholdChange).where(within(HouseholdChange.place_path, actor),
                                                        HouseholdChange.marked_on.is_(None)), PENDING_ORDER, window)

@@ -80,7 +80,7 @@ def test_a_refused_batch_marks_nothing(cun, household_id, session):
                            .where(HouseholdChange.marked_on.is_not(None))).scalar() == 0
 
 
-def test_other_villages_and_other_roles(api, cun, household_id, session):
+def test_other_villages_and_other_roles(api, cun, household_id, session, create_user):
     change = record(cun, household_id, "2026-03-01")
     ids = members_by_name(cun, household_id)
     neighbour = api("cun2")
@@ -102,6 +102,9 @@ def test_other_villages_and_other_roles(api, cun, household_id, session):
     assert township.get(f"/households/{household_id}/changes").status_code == 200  # the levels above read
     assert api("qi").get(f"/households/{household_id}/changes").json["changes"][0]["id"] == change
     assert api().post(f"/households/{household_id}/changes", json=body).status_code == 401
+    create_user("weijian", "department", "150223000000", "health")
+    assert api("weijian").get(f"/households/{household_id}/changes").status_code == 404
+    assert api("weijian").get("/changes/pending").status_code == 403
     session.expire_all()
     assert session.execute(select(func.count()).select_from(HouseholdChange)).scalar() == 1
 
