@@ -50,15 +50,17 @@ def _unit(campaign: Campaign, case_path: str, place_code: Any) -> CampaignUnit:
 
 
 def campaign_case() -> dict[str, Any]:
-    """What the case's steps read: its level (the gateway at the start), its place and parent, the deadlines per
-    level. The case is recorded on the units whose tasks it holds: its own, and for a county every unit below."""
+    """What the case's steps read: its level (the gateway at the start), its place (code and name, what its own tasks
+    are about) and parent, the deadlines per level. The case is recorded on the units whose tasks it holds: its own,
+    and for a county every unit below."""
     step = current_step()
     campaign, code, path = _case()
     unit = _unit(campaign, path, code)
     held = below(CampaignUnit.place_path, path) if unit.level == CASE_LEVEL else CampaignUnit.id == unit.id
     step.session.execute(update(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id, held)
                          .values(instance_id=step.instance_id))
-    return {"campaign_id": campaign.id, "year": campaign.year, "level": unit.level, "place": code,
+    name = step.session.execute(select(Place.name).where(Place.code == code)).scalar()
+    return {"campaign_id": campaign.id, "year": campaign.year, "level": unit.level, "place": code, "name": name,
             "parent": unit.parent_code, "deadlines": dict(campaign.deadlines)}
 
 
