@@ -129,7 +129,10 @@ class Household(Base):
 
     __tablename__ = "households"
     __table_args__ = (Index("ix_households_scope", "place_path", "monitoring_status"),
-                      Index("ix_households_village", "village_code", "id"))
+                      Index("ix_households_village", "village_code", "id"),
+                      # the campaign's summary reads a region's households from the index alone (campaign_reports)
+                      Index("ix_households_summary", "place_path", "monitoring_status", "monitoring_type",
+                            "monitored_since", "eliminated_on", "merged_into_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
@@ -176,7 +179,8 @@ class Member(Base):
     __tablename__ = "members"
     # one person, one household: among the members present; a person who left one household may join another
     __table_args__ = (Index("uq_members_present_id_number", "id_number", unique=True,
-                            sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),)
+                            sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),
+                      Index("ix_members_present", "household_id", "left_on"))  # a household's members present
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
