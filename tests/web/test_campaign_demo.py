@@ -40,4 +40,5 @@ def test_the_demo_campaign_stands_at_every_village_stage_with_the_late_ones_urge
     assert sorted((t.bpmn_id, t.subject, t.place_code) for t in ready if t.bpmn_id == "village_urge") == [
         ("village_urge", "乌兰忽洞村", "150223200000"), ("village_urge", "新宝力格嘎查", "150223100000"),
         ("village_urge", "艾力嘎查", "150223100000")]
-    assert sorted(t.subject for t in ready if t.bpmn_id == "village_check") == ["乌兰忽洞村", "新宝力格嘎查", "艾力嘎查"]
+    assert sorted(t.subject for t in ready if t.bpmn_id == "village_check") == [
+        "乌兰忽洞村", "新宝力格嘎查", "艾力嘎查"]
