@@ -50,8 +50,8 @@ def _unit(campaign: Campaign, case_path: str, place_code: Any) -> CampaignUnit:
 
 
 def campaign_case() -> dict[str, Any]:
-    """What the case's steps read: its level (the gateway at the start), its place (code and name, what its own tasks
-    are about) and parent, the deadlines per level. The case is recorded on the units whose tasks it holds: its own,
+    """What the case's steps read: its place (code and name, what its own tasks are about) and parent, the deadlines
+    per level. The case is recorded on the units whose tasks it holds: its own,
     and for a county every unit below."""
     step = current_step()
     campaign, code, path = _case()
@@ -60,8 +60,14 @@ def campaign_case() -> dict[str, Any]:
     step.session.execute(update(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id, held)
                          .values(instance_id=step.instance_id))
     name = step.session.execute(select(Place.name).where(Place.code == code)).scalar()
-    return {"campaign_id": campaign.id, "year": campaign.year, "level": unit.level, "place": code, "name": name,
+    return {"campaign_id": campaign.id, "year": campaign.year, "place": code, "name": name,
             "parent": unit.parent_code, "deadlines": dict(campaign.deadlines)}
+
+
+def campaign_level() -> str:
+    """The level of the case's place (county, league or region): the gateway at the start takes its path."""
+    campaign, code, path = _case()
+    return _unit(campaign, path, code).level
 
 
 def campaign_places(level: str, under: str | None = None) -> list[dict[str, str]]:
@@ -147,6 +153,7 @@ def campaign_received() -> None:
 
 FUNCTIONS: dict[str, Callable] = {
     "campaign_case": campaign_case,
+    "campaign_level": campaign_level,
     "campaign_places": campaign_places,
     "campaign_unit_submitted": campaign_unit_submitted,
     "campaign_unit_reviewed": campaign_unit_reviewed,

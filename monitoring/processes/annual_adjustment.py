@@ -20,10 +20,10 @@ DESCRIPTOR = ProcessDescriptor(
     ),
     variables=Variables(),
     words={
-        "campaign_id": "年度动态管理编号", "campaign": "本级年度任务", "level": "级别", "place": "地区",
+        "campaign_id": "年度动态管理编号", "campaign": "本级年度任务", "place": "地区",
         "parent": "上级地区", "deadlines": "各级截止日期", "year": "年度",
         "townships": "所辖苏木乡镇", "villages": "所辖嘎查村", "township": "苏木乡镇", "village": "嘎查村",
-        "code": "区划代码", "name": "名称",
+        "county": "旗县", "league": "盟市", "region": "自治区", "code": "区划代码", "name": "名称",
         "village_report": "村级年度排查", "township_report": "乡镇汇总上报", "county_report": "旗县审定上报",
         "league_report": "盟市汇总上报", "region_receipt": "自治区接收汇总",
         "township_review": "乡镇审核（村）", "county_review": "旗县审核（乡镇）", "confirmed": "确认上报",

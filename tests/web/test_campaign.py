@@ -276,3 +276,14 @@ def test_the_last_county_of_a_league_starts_the_league_s_case_and_the_last_child
     complete(api("meng"), "league_report", {"confirmed": True, "note": "全盟已汇总"})
     assert unit(session, "150200000000").status == "submitted"
     assert tasks_of(api("qu"), "region_receive") == []  # 达茂旗, directly under the region, has not reported
+
+
+def test_the_county_s_case_page_reads_without_codes(app, api, session):
+    """The page scanner refuses codes and English: the case's data (its place, deadlines per level, each village's
+    report) reads in Chinese."""
+    open_campaign(api)
+    complete(api("cun2"), "village_check", {"confirmed": True, "note": "全村已走访"})
+    case = session.execute(select(ProcessInstance.id)).scalar_one()
+    page = PageClient(app, "qi").get(f"/cases/{case}")
+    assert page.status_code == 200
+    assert "各级截止日期" in page.get_data(as_text=True)
