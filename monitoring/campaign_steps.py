@@ -32,9 +32,8 @@ def _case() -> tuple[Campaign, str, str]:
                                .where(ProcessInstance.id == step.instance_id)).one()
     campaign_id = campaign_id_of(row.business_key)
     campaign = step.session.get(Campaign, campaign_id) if campaign_id is not None else None
-    if campaign is None:  # e.g. started by hand at a place: refused, so no case stands without its campaign
-        raise InvalidData("年度动态管理的案件由开启年度动态管理发起",
-                          {"process": "请开启年度动态管理（POST /campaigns）"})
+    if campaign is None:
+        raise ScriptError("此流程不是年度动态管理案件，不能调用年度动态管理的办理函数")
     return campaign, row.place_code, row.place_path
 
 
