@@ -99,7 +99,8 @@ def record_change(session: Session, actor: Actor, household_id: int, data: dict[
 
 
 def _evidence(session: Session, actor: Actor, value: Any, fields: dict[str, str]) -> int | None:
-    """The scanned proof: an attachment uploaded at a place the actor sees (none is allowed: it may come later)."""
+    """The scanned proof: an attachment uploaded at a place the actor sees; optional, as a cadre on a visit may have
+    none at hand (the note then says where the proof is kept)."""
     if value in (None, ""):
         return None
     attachment = session.get(Attachment, value) if is_id(value) else None
