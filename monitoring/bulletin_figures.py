@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Integer, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.scope import below
@@ -41,7 +41,8 @@ ARRIVALS = (ChangeKind.BIRTH, ChangeKind.MARRY_IN, ChangeKind.MOVE_IN)
 def present_on(day: date) -> Any:
     """Members who lived in their household at the end of ``day``: not left by then (a member who left later still
     counts) and not arrived after it by a birth, marriage or moving in recorded as a natural change."""
-    arrived_later = exists().where(HouseholdChange.member_id == Member.id, HouseholdChange.kind.in_(ARRIVALS),
+    arrived_later = exists().where(HouseholdChange.household_id == Member.household_id,  # its index, then the member
+                                   HouseholdChange.member_id == Member.id, HouseholdChange.kind.in_(ARRIVALS),
                                    HouseholdChange.occurred_on > day).correlate(Member)
     return and_(or_(Member.left_on.is_(None), Member.left_on > day), ~arrived_later)
 
@@ -53,16 +54,20 @@ def headcounts(session: Session, place: Place, count: str, quarter: Quarter) -> 
     scoped = below(Household.place_path, place.path)
     persons = (select(Member.household_id, func.count(Member.id).label("persons"))
                .join(Household, Household.id == Member.household_id)
-               .where(scoped, condition, present_on(quarter.last_day))
+               .where(scoped, present_on(quarter.last_day))  # every household's: the condition is read once, below
                .group_by(Member.household_id).subquery())
-    rows = session.execute(
-        select(Place.code, Household.monitoring_type, func.count(Household.id),
-               func.coalesce(func.sum(persons.c.persons), 0))
-        .select_from(Household).join(Place, statistics.area_of(place, Household.place_path))
-        .outerjoin(persons, persons.c.household_id == Household.id)
-        .where(scoped, condition)
-        .group_by(Place.code, Household.monitoring_type))
-    return {(code, kind): Headcount(households, int(people)) for code, kind, households, people in rows}
+    by_path = (select(Household.place_path.label("path"), Household.monitoring_type.label("type"),
+                      func.count(Household.id).label("households"),
+                      func.coalesce(func.sum(persons.c.persons), 0).label("persons"))
+               .outerjoin(persons, persons.c.household_id == Household.id)
+               .where(scoped, condition)
+               .group_by(Household.place_path, Household.monitoring_type).subquery())
+    rows = session.execute(  # each village's sums put on its child area (statistics._per_area says why)
+        select(Place.code, by_path.c.type, cast(func.sum(by_path.c.households), Integer),
+               cast(func.sum(by_path.c.persons), Integer))
+        .select_from(by_path).join(Place, statistics.area_of(place, by_path.c.path))
+        .group_by(Place.code, by_path.c.type))
+    return {(code, kind): Headcount(households, people) for code, kind, households, people in rows}
 
 
 def per_area(found: ByAreaAndType) -> dict[str, Headcount]:
