@@ -285,3 +285,13 @@ def test_a_leagues_bulletin_counts_and_ranks_its_banners(api, league):
     assert [(r["rank"], r["name"], r["elimination_rate"]) for r in body["ranking"]["areas"]] == [
         (1, "土默特右旗", 0.5), (2, "固阳县", 0.0)]
     assert api("tuyou").get("/reports/bulletin?place=150200000000").status_code == 404
+
+
+def test_a_task_at_the_place_itself_has_its_own_line_named_so(app, county, engine, session, actors, create_user):
+    steps = Steps(engine, session, actors["designer"])
+    steps.start(create_user("qiben", "village", COUNTY), "deadline", {"applied_on": "2026-11-23"}, COUNTY)
+    html = page(app, "2026Q4")
+    rows = table(html, "苏木乡镇（任务所在）")
+    assert rows[-2:] == [["达茂旗（本级）", "1", "0", "0.0%"], ["合计", "4", "1", "25.0%"]]
+    ranked = [(row[0], row[1]) for row in table(html, "名次")]  # the county's own tasks are no township's
+    assert ranked == [("1", "查干哈达苏木"), ("2", "石宝镇"), ("2", "乌克忽洞镇"), ("4", "百灵庙镇")]  # HG: 1 of 1

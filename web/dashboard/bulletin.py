@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -124,7 +124,9 @@ def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, n
     counted = {key: bulletin_figures.headcounts(session, place, key, quarter) for key in TYPE_COUNTS}
     types, types_total = _types(session, place, quarter, counted)
     tasks_as_of, _ = statistics.tasks_open_at(quarter, now)
-    tasks = statistics.open_tasks_by_area(session, place, quarter, now)
+    by_area = statistics.open_tasks_by_area(session, place, quarter, now)
+    tasks = [row for row in by_area if row.code != place.code] + [  # the place's own line last, as in the areas
+        replace(row, name=f"{row.name}（本级）") if children else row for row in by_area if row.code == place.code]
     kinds = bulletin_figures.natural_changes(session, place.path, quarter)
     start = bulletin_figures.headcounts(session, place, "objects", quarter.previous())
     return Bulletin(place, quarter, now, LEVEL_NAMES.get(statistics.area_level(session, place), "下级区划"),
