@@ -21,7 +21,7 @@ from monitoring.codes import (
 EXPECTED_LISTS = {
     "monitoring_type", "household_type", "risk_type", "disaster_kind", "assistance_measure", "elimination_method",
     "labour_skill", "education", "health", "schooling", "relation", "sex", "ethnicity", "insurance", "exclusion",
-    "channel", "application_way", "meeting_form", "department",
+    "channel", "application_way", "meeting_form", "department", "major_event_kind",
     *(f"measure_subtype_{category}" for category in MEASURE_SUBTYPES),
 }
 
