@@ -1,4 +1,4 @@
-"""The functions ``processes/annual_adjustment.bpmn`` calls: which places a case's tasks go to, and what each level's
+"""The functions ``processes/annual_adjustment.bpmn`` calls: what a case reads of its campaign, and what each level's
 submission, review and receipt do to its unit. The campaign and the case's place come from the case itself (its
 business key and place), never from task data, so no form answer can point a step at another campaign or place."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from engine import clock
 from engine.errors import InvalidData, ScriptError
@@ -17,7 +17,7 @@ from engine.scope import below
 from engine.scripting import current_step
 from engine.text import read_text
 from monitoring.campaign_models import Campaign, CampaignCheck, CampaignStatus, CampaignUnit, UnitStatus
-from monitoring.campaigns import CASE_LEVEL, campaign_id_of
+from monitoring.campaigns import campaign_id_of, case_view
 from monitoring.models import LEVEL_NAMES, Household, Member, MonitoringStatus, Place
 
 OPEN_TO_SUBMIT = (UnitStatus.OPEN, UnitStatus.RETURNED)
@@ -49,37 +49,21 @@ def _unit(campaign: Campaign, case_path: str, place_code: Any) -> CampaignUnit:
 
 
 def campaign_case() -> dict[str, Any]:
-    """What the case's steps read: its place (code and name, what its own tasks are about) and parent, the deadlines
-    per level. The case is recorded on the units whose tasks it holds: its own,
-    and for a county every unit below."""
+    """What a county's, league's or region's case reads (``campaigns.case_view``); the case is recorded on its own
+    unit. A township's case is given the same at the opening, with its villages."""
     step = current_step()
     campaign, code, path = _case()
     unit = _unit(campaign, path, code)
-    held = below(CampaignUnit.place_path, path) if unit.level == CASE_LEVEL else CampaignUnit.id == unit.id
-    step.session.execute(update(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id, held)
-                         .values(instance_id=step.instance_id))
+    unit.instance_id = step.instance_id
     name = step.session.execute(select(Place.name).where(Place.code == code)).scalar()
-    return {"campaign_id": campaign.id, "year": campaign.year, "place": code, "name": name,
-            "parent": unit.parent_code, "deadlines": dict(campaign.deadlines)}
+    return case_view(campaign, code, name, unit.parent_code)
 
 
 def campaign_level() -> str:
-    """The level of the case's place (county, league or region): the gateway at the start takes its path."""
+    """The level of the case's place (township, county, league or region): the gateway at the start takes its
+    path."""
     campaign, code, path = _case()
     return _unit(campaign, path, code).level
-
-
-def campaign_places(level: str, under: str | None = None) -> list[dict[str, str]]:
-    """The campaign's places of ``level`` below ``under`` (the case's place by default), in tree order, each with
-    its code (where its task goes) and name (what its task is about)."""
-    campaign, _, path = _case()
-    if under is not None:
-        path = _unit(campaign, path, under).place_path
-    rows = current_step().session.execute(
-        select(CampaignUnit.place_code, Place.name).join(Place, Place.code == CampaignUnit.place_code)
-        .where(CampaignUnit.campaign_id == campaign.id, CampaignUnit.level == str(level),
-               below(CampaignUnit.place_path, path)).order_by(CampaignUnit.place_path)).all()
-    return [{"code": row.place_code, "name": row.name} for row in rows]
 
 
 def unchecked_objects(session: Any, campaign: Campaign, village_code: str) -> tuple[int, list[str]]:
@@ -96,8 +80,7 @@ def unchecked_objects(session: Any, campaign: Campaign, village_code: str) -> tu
 
 def campaign_unit_submitted(place_code: str) -> bool:
     """A place reports its part (a village only once every monitoring object is checked); returns whether every
-    place beside it under its parent has now reported, so the model starts the parent's case. The parent's unit
-    is locked first, so that of two places reporting at once exactly one sees itself last."""
+    place beside it under its parent has now reported, so the model starts the parent's case."""
     step = current_step()
     campaign, _, path = _case()
     unit = _unit(campaign, path, place_code)
@@ -110,34 +93,43 @@ def campaign_unit_submitted(place_code: str) -> bool:
             raise InvalidData("尚有监测对象未核实，不能上报",
                               {"households": f"尚有{count}户监测对象未核实：{'、'.join(names)}{more}"})
     unit.status, unit.submitted_at, unit.submitted_by = UnitStatus.SUBMITTED, clock.now(), step.username
-    step.session.flush()
+    return _last_of_parent(campaign, unit, OPEN_TO_SUBMIT)
+
+
+def _last_of_parent(campaign: Campaign, unit: CampaignUnit, waiting: tuple[str, ...]) -> bool:
+    """Whether no place beside ``unit`` under its parent is still in a ``waiting`` status. The parent's unit is
+    locked first, so that of two places finishing at once (two cases' steps) exactly one sees itself last."""
+    session = current_step().session
+    session.flush()
     if unit.parent_code is None:
         return False
-    step.session.execute(select(CampaignUnit.id).where(CampaignUnit.campaign_id == campaign.id,
-                                                       CampaignUnit.place_code == unit.parent_code)
-                         .with_for_update())
-    waiting = step.session.execute(select(func.count()).select_from(CampaignUnit).where(
+    session.execute(select(CampaignUnit.id).where(CampaignUnit.campaign_id == campaign.id,
+                                                  CampaignUnit.place_code == unit.parent_code).with_for_update())
+    left = session.execute(select(func.count()).select_from(CampaignUnit).where(
         CampaignUnit.campaign_id == campaign.id, CampaignUnit.parent_code == unit.parent_code,
-        CampaignUnit.status.in_(OPEN_TO_SUBMIT))).scalar()
-    return waiting == 0
+        CampaignUnit.status.in_(waiting))).scalar()
+    return left == 0
 
 
-def campaign_unit_reviewed(place_code: str, review: dict[str, Any]) -> None:
-    """The level above approves a place's report, or sends it back with the reason its task page then shows."""
+def campaign_unit_reviewed(place_code: str, review: dict[str, Any]) -> bool:
+    """The level above approves a place's report, or sends it back with the reason its task page then shows.
+    Returns whether every place beside it is now approved: the last township of a county approved starts the
+    county's case."""
     campaign, _, path = _case()
     unit = _unit(campaign, path, place_code)
     if unit.status != UnitStatus.SUBMITTED:
         raise InvalidData("不能审核", {"status": f"{LEVEL_NAMES.get(unit.level, '')}尚未上报"})
-    if review.get("approved") is True:
-        unit.status = UnitStatus.APPROVED
-    else:
+    if review.get("approved") is not True:
         fields: dict[str, str] = {}
         reason = read_text(review.get("reason"), "reason", fields, string_length(CampaignUnit.returned_reason),
                            label="退回理由", multiline=True)
         if fields:
             raise InvalidData("退回须说明理由", fields)
         unit.status, unit.returned_reason = UnitStatus.RETURNED, reason
-    current_step().session.flush()
+        current_step().session.flush()
+        return False
+    unit.status = UnitStatus.APPROVED
+    return _last_of_parent(campaign, unit, (*OPEN_TO_SUBMIT, UnitStatus.SUBMITTED))
 
 
 def campaign_received() -> None:
@@ -153,7 +145,6 @@ def campaign_received() -> None:
 FUNCTIONS: dict[str, Callable] = {
     "campaign_case": campaign_case,
     "campaign_level": campaign_level,
-    "campaign_places": campaign_places,
     "campaign_unit_submitted": campaign_unit_submitted,
     "campaign_unit_reviewed": campaign_unit_reviewed,
     "campaign_received": campaign_received,

@@ -1,6 +1,7 @@
 """The annual adjustment campaign (年度动态管理, domain.md §7): a region opens the year's campaign with its income line
-and a deadline per level; every place below gets its unit, and every county its case of ``annual_adjustment``, whose
-tasks the places below work at their own places. The rules the campaign's BPMN calls live in ``campaign_steps``."""
+and a deadline per level; every place below gets its unit, and every township its case of ``annual_adjustment``, whose
+villages' tasks each village works at its own place (a county's, league's and region's cases start only when the
+last place below reports). The rules the campaign's BPMN calls live in ``campaign_steps``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,10 @@ from monitoring.places import place_in_scope
 PROCESS = "annual_adjustment"
 DEADLINE_LEVELS = (PlaceLevel.VILLAGE, PlaceLevel.TOWNSHIP, PlaceLevel.COUNTY, PlaceLevel.LEAGUE, PlaceLevel.REGION)
 REQUIRED_DEADLINES = DEADLINE_LEVELS[:4]  # the region's own defaults to the league's
-CASE_LEVEL = PlaceLevel.COUNTY  # the level each of whose places runs one case holding the tasks below it
+# the level each of whose places runs one case from the opening, holding its villages' tasks: a township's case is
+# small (its ~14 villages), so a village's step loads and saves little and the villages of a county do not queue on
+# one case's lock
+CASE_LEVEL = PlaceLevel.TOWNSHIP
 
 
 class CampaignExists(Conflict):
@@ -54,7 +58,7 @@ def campaign_id_of(key: str | None) -> int | None:
 def open_campaign(session: Session, engine: Engine, actor: Actor, *, year: Any, place_code: Any, income_line: Any,
                   deadlines: Any, now: datetime) -> Campaign:
     """Open the year's campaign of a region: the year's income line set there (as the admin page sets it), one unit
-    per place of the region, and one case per county, all in the caller's transaction — or nothing when any part
+    per place of the region, and one case per township, all in the caller's transaction — or nothing when any part
     is refused. A second campaign of the same place and year is refused (409)."""
     if actor.role != Role.REGION:
         raise Forbidden("只有自治区可以开启年度动态管理")
@@ -90,8 +94,8 @@ def open_campaign(session: Session, engine: Engine, actor: Actor, *, year: Any, 
             Campaign.place_code == place.code, Campaign.year == year)).scalar()) from None
     thresholds.set_threshold(session, thresholds.INCOME_LINE, place.code, year, line, actor.username, now,
                              note=f"{year}年度动态管理")
-    counties = _add_units(session, campaign, place, due)
-    _start_cases(session, engine, actor, campaign, counties)
+    _add_units(session, campaign, place, due)
+    _start_cases(session, engine, actor, campaign)
     return campaign
 
 
@@ -132,9 +136,8 @@ def read_deadlines(raw: Any, today: date, fields: dict[str, str]) -> dict[str, d
     return days
 
 
-def _add_units(session: Session, campaign: Campaign, place: Place, due: dict[str, date]) -> list[tuple[str, str]]:
-    """One unit per place of the subtree, from one read of it and one bulk insert; returns the counties (code,
-    path), whose cases hold the tasks below them."""
+def _add_units(session: Session, campaign: Campaign, place: Place, due: dict[str, date]) -> None:
+    """One unit per place of the subtree, from one read of it and one bulk insert."""
     subtree = session.execute(select(Place.code, Place.path, Place.level, Place.parent_code)
                               .where(below(Place.path, place.path)).order_by(Place.path)).all()
     rows = [{"campaign_id": campaign.id, "place_code": code, "place_path": path, "level": level,
@@ -142,20 +145,52 @@ def _add_units(session: Session, campaign: Campaign, place: Place, due: dict[str
              "status": UnitStatus.OPEN} for code, path, level, parent in subtree if level in due]
     if rows:
         session.execute(insert(CampaignUnit), rows)
-    return [(code, path) for code, path, level, _ in subtree if level == CASE_LEVEL]
 
 
-def _start_cases(session: Session, engine: Engine, actor: Actor, campaign: Campaign,
-                 counties: list[tuple[str, str]]) -> None:
-    """One case per county, started by the region's user; a case that cannot start refuses the opening."""
-    if not counties:
-        raise InvalidData("开启年度动态管理的信息有误", {"place": "该自治区下没有旗县"})
+def case_view(campaign: Campaign, code: str, name: str | None, parent: str | None) -> dict[str, Any]:
+    """What a case's steps read of its campaign: its place (code and name, what its own tasks are about), the
+    parent its 督办 and follow-up go to, and the deadlines per level."""
+    return {"campaign_id": campaign.id, "year": campaign.year, "place": code, "name": name, "parent": parent,
+            "deadlines": dict(campaign.deadlines)}
+
+
+def _start_cases(session: Session, engine: Engine, actor: Actor, campaign: Campaign) -> None:
+    """One case per township, started by the region's user with what it reads (its campaign and its villages, from
+    one read of the units: no script runs to look them up), and recorded on the units whose tasks it holds; a case
+    that cannot start refuses the opening."""
+    townships = _townships_with_villages(session, campaign)
+    if not townships:
+        raise InvalidData("开启年度动态管理的信息有误", {"place": "该自治区下没有苏木乡镇"})
     version = engine.versions.get(session, latest_version(session, PROCESS).id)
-    for code, path in counties:
-        step = engine.create_instance(session, version, code, path, actor.username,
-                                      {"campaign_id": campaign.id}, business_key(campaign.id, code))
+    held: list[dict[str, Any]] = []
+    for township, villages, unit_ids in townships:
+        data = {"campaign_id": campaign.id, "villages": villages,
+                "campaign": case_view(campaign, township.place_code, township.name, township.parent_code)}
+        step = engine.create_instance(session, version, township.place_code, township.place_path, actor.username,
+                                      data, business_key(campaign.id, township.place_code))
         if step.error is not None:
-            raise CaseNotStarted(f"旗县 {code} 的年度动态管理流程未能启动: {step.error}")
+            raise CaseNotStarted(f"苏木乡镇 {township.place_code} 的年度动态管理流程未能启动: {step.error}")
+        held.extend({"id": unit_id, "instance_id": step.instance_id} for unit_id in unit_ids)
+    session.execute(update(CampaignUnit), held)
+
+
+def _townships_with_villages(session: Session, campaign: Campaign) -> list[tuple[Any, list[dict[str, str]], list[int]]]:
+    """The campaign's township units, each with its villages (code, where the village's task goes, and name, what
+    it is about) and the ids of the units its case holds (its own and its villages'), in tree order."""
+    rows = session.execute(
+        select(CampaignUnit.id, CampaignUnit.place_code, CampaignUnit.place_path, CampaignUnit.parent_code,
+               CampaignUnit.level, Place.name).join(Place, Place.code == CampaignUnit.place_code)
+        .where(CampaignUnit.campaign_id == campaign.id,
+               CampaignUnit.level.in_((PlaceLevel.TOWNSHIP, PlaceLevel.VILLAGE)))
+        .order_by(CampaignUnit.place_path)).all()
+    townships: list[tuple[Any, list[dict[str, str]], list[int]]] = []
+    for row in rows:
+        if row.level == PlaceLevel.TOWNSHIP:
+            townships.append((row, [], [row.id]))
+        elif townships and row.parent_code == townships[-1][0].place_code:
+            townships[-1][1].append({"code": row.place_code, "name": row.name})
+            townships[-1][2].append(row.id)
+    return townships
 
 
 def visible_campaign(session: Session, actor: Actor, campaign_id: int) -> Campaign:

@@ -1,5 +1,6 @@
-"""年度动态管理 (domain.md §7): the region's yearly campaign; each county's case holds the tasks of its townships and
-villages, placed at each of them (``processes/annual_adjustment.bpmn``, the rules in ``monitoring.campaign_steps``).
+"""年度动态管理 (domain.md §7): the region's yearly campaign; each township's case holds its villages' tasks, placed
+at each of them, then its own report and the county's review of it; a county's, league's and region's case starts
+when the last place below reports (``processes/annual_adjustment.bpmn``, the rules in ``monitoring.campaign_steps``).
 A case of no household: it starts only by the opening of a campaign (``monitoring.campaigns.open_campaign``)."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ DESCRIPTOR = ProcessDescriptor(
     words={
         "campaign_id": "年度动态管理编号", "campaign": "本级年度任务", "place": "地区",
         "parent": "上级地区", "deadlines": "各级截止日期", "year": "年度",
-        "townships": "所辖苏木乡镇", "villages": "所辖嘎查村", "township": "苏木乡镇", "village": "嘎查村",
+        "villages": "所辖嘎查村", "township": "苏木乡镇", "village": "嘎查村",
         "county": "旗县", "league": "盟市", "region": "自治区", "code": "区划代码", "name": "名称",
         "village_report": "村级年度排查", "township_report": "乡镇汇总上报", "county_report": "旗县审定上报",
         "league_report": "盟市汇总上报", "region_receipt": "自治区接收汇总",
@@ -30,6 +31,6 @@ DESCRIPTOR = ProcessDescriptor(
         "note": "情况说明", "approved": "审核通过", "reason": "退回理由", "opinion": "审核意见",
         "village_urging": "督办（嘎查村）", "township_urging": "督办（苏木乡镇）", "county_urging": "督办（旗县）",
         "league_urging": "督办（盟市）", "late_reason": "逾期原因", "actions": "督办措施",
-        "parent_ready": "上级所辖均已上报",
+        "parent_ready": "上级所辖均已完成",
     },
 )

@@ -23,21 +23,24 @@ def test_every_element_is_named_in_chinese():
 
 
 def test_the_diagram_draws_every_element_inside_its_lane():
-    """The places' subprocesses sit in no lane: each step inside them keeps the lane (the level) it is drawn in."""
+    """The villages' subprocess sits in no lane: each step inside it keeps the lane (the level) it is drawn in."""
     assert_drawn_in_lanes(XML, "annual_adjustment_participant", ["village", "township", "county", "region"],
-                          ["start", "begin", "gw_level", "list_townships", "township_parts", "county_report",
-                           "gw_parent_ready", "start_parent", "reported"],
-                          outside_lanes=frozenset({"township_parts", "village_parts"}))
+                          ["start", "gw_level", "village_parts", "township_summary", "county_review",
+                           "gw_county_review", "gw_parent_ready", "start_parent", "reported"],
+                          outside_lanes=frozenset({"village_parts"}))
 
 
 def test_each_level_task_is_placed_and_has_its_deadline():
-    """Every task of a place below the case's goes to that place; every level's own task is due at its deadline
-    and a timer at that deadline puts a 督办 task in the level above's inbox."""
+    """Every task of another place than the case's goes to that place (a village's to the village, the county's
+    review and 督办 of a township to the county); every level's own task is due at its deadline and a timer at that
+    deadline puts a 督办 task in the level above's inbox."""
     properties = {task.get("id"): {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property",
                                                                                        namespaces=NS)}
                   for task in XML.xpath("//bpmn:userTask", namespaces=NS)}
     assert properties["village_check"]["place"] == 'village["code"]'
-    assert properties["township_review"]["place"] == 'township["code"]'
+    assert "place" not in properties["township_review"] and "place" not in properties["township_summary"]
+    for task in ("county_review", "township_urge", "county_urge", "league_urge"):
+        assert properties[task]["place"] == 'campaign["parent"]'
     for task in ("village_check", "township_summary", "county_report", "league_report"):
         assert "dueDate" in properties[task]
         boundary = XML.xpath(f"//bpmn:boundaryEvent[@attachedToRef='{task}']", namespaces=NS)

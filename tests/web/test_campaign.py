@@ -88,14 +88,21 @@ def unit(session, code):
 pytestmark = pytest.mark.usefixtures("campaign_world")
 
 
-def test_opening_makes_a_unit_per_place_one_case_per_county_and_a_task_in_each_village_inbox(api, session):
+def test_opening_makes_a_unit_per_place_one_case_per_township_and_a_task_in_each_village_inbox(api, session):
+    """A township's case holds its villages' tasks (and is recorded on their units); the county's starts only when
+    its townships are approved. The case carries codes and names of its own villages, nothing of the others'."""
     response = open_campaign(api)
     assert response.status_code == 201, response.json
     assert response.json["status"] == "open" and response.json["deadlines"]["region"] == DEADLINES["league"]
     units = session.execute(select(CampaignUnit.level, func.count()).group_by(CampaignUnit.level)).all()
     assert dict(units) == {"region": 1, "county": 1, "township": 2, "village": 3}
-    cases = session.execute(select(ProcessInstance).where(ProcessInstance.process_key == "annual_adjustment")).all()
-    assert len(cases) == 1
+    cases = session.execute(select(ProcessInstance).where(ProcessInstance.process_key == "annual_adjustment")
+                            .order_by(ProcessInstance.place_code)).scalars().all()
+    assert [case.place_code for case in cases] == [TOWNSHIP, TOWNSHIP2]
+    held = dict(session.execute(select(CampaignUnit.place_code, CampaignUnit.instance_id)).all())
+    assert held == {REGION: None, COUNTY: None, TOWNSHIP: cases[0].id, VILLAGE: cases[0].id, VILLAGE2: cases[0].id,
+                    TOWNSHIP2: cases[1].id, VILLAGE3: cases[1].id}
+    assert VILLAGE3 not in cases[0].state and VILLAGE in cases[0].state and "巴音敖包嘎查" not in cases[0].state
     assert thresholds.current(session, thresholds.INCOME_LINE, f"/{REGION}/", 2026) == 8900
     for username, village in (("cun", "艾力嘎查"), ("cun2", "新宝力格嘎查"), ("cun3", "巴音敖包嘎查")):
         found = tasks_of(api(username), "village_check")
@@ -278,12 +285,13 @@ def test_the_last_county_of_a_league_starts_the_league_s_case_and_the_last_child
     assert tasks_of(api("qu"), "region_receive") == []  # 达茂旗, directly under the region, has not reported
 
 
-def test_the_county_s_case_page_reads_without_codes(app, api, session):
-    """The page scanner refuses codes and English: the case's data (its place, deadlines per level, each village's
-    report) reads in Chinese."""
+def test_the_township_s_case_page_reads_without_codes(app, api, session):
+    """The page scanner refuses codes and English: the case's data (its place, deadlines per level, its villages,
+    each village's report) reads in Chinese, for the township and the county above it."""
     open_campaign(api)
     complete(api("cun2"), "village_check", {"confirmed": True, "note": "全村已走访"})
-    case = session.execute(select(ProcessInstance.id)).scalar_one()
-    page = PageClient(app, "qi").get(f"/cases/{case}")
-    assert page.status_code == 200
-    assert "各级截止日期" in page.get_data(as_text=True)
+    case = session.execute(select(ProcessInstance.id).where(ProcessInstance.place_code == TOWNSHIP)).scalar_one()
+    for username in ("zhen", "qi"):
+        page = PageClient(app, username).get(f"/cases/{case}")
+        assert page.status_code == 200
+        assert "各级截止日期" in page.get_data(as_text=True) and "所辖嘎查村" in page.get_data(as_text=True)
