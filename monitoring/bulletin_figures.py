@@ -1,8 +1,8 @@
-"""The quarterly bulletin's headcounts: monitoring objects by area and type, in households and persons, and the
-quarter's natural changes by kind — each one GROUP BY over the place's subtree (an index range), no workflow loaded.
+"""The quarterly bulletin's headcounts: monitoring objects by type, in households and persons, and the quarter's
+natural changes by kind — each one GROUP BY over the place's subtree (an index range), no workflow loaded.
 
 Which households a figure counts is ``statistics.household_condition`` (the status history), the same condition
-the household list a number links to applies; this module only adds the breakdown by area and type and the persons.
+the household list a number links to applies; this module only adds the breakdown by type and the persons.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine.scope import below
 from monitoring import statistics
 from monitoring.change_models import KIND_NAMES, ChangeKind, HouseholdChange
-from monitoring.models import Household, Member, Place
+from monitoring.models import Household, Member
 from monitoring.quarters import Quarter
 
 
@@ -32,9 +32,6 @@ class Headcount:
         return Headcount(self.households + other.households, self.persons + other.persons)
 
 
-ByAreaAndType = dict[tuple[str, str | None], Headcount]
-
-
 ARRIVALS = (ChangeKind.BIRTH, ChangeKind.MARRY_IN, ChangeKind.MOVE_IN)
 
 
@@ -47,43 +44,21 @@ def present_on(day: date) -> Any:
     return and_(or_(Member.left_on.is_(None), Member.left_on > day), ~arrived_later)
 
 
-def headcounts(session: Session, place: Place, count: str, quarter: Quarter) -> ByAreaAndType:
-    """Households of ``place`` and below that ``count`` counts in ``quarter`` (``statistics.HOUSEHOLD_COUNTS``), per
-    child area (``statistics.area_of``) and monitoring type, with their persons at the quarter's last day."""
-    condition = statistics.household_condition(count, quarter)
-    scoped = below(Household.place_path, place.path)
+def headcounts(session: Session, place_path: str, count: str, quarter: Quarter) -> dict[str | None, Headcount]:
+    """Households of the place and below that ``count`` counts in ``quarter`` (``statistics.HOUSEHOLD_COUNTS``), by
+    monitoring type, with their persons at the quarter's last day."""
+    scoped = below(Household.place_path, place_path)
     persons = (select(Member.household_id, func.count(Member.id).label("persons"))
                .join(Household, Household.id == Member.household_id)
                .where(scoped, present_on(quarter.last_day))  # every household's: the condition is read once, below
                .group_by(Member.household_id).subquery())
-    by_path = (select(Household.place_path.label("path"), Household.monitoring_type.label("type"),
-                      func.count(Household.id).label("households"),
-                      func.coalesce(func.sum(persons.c.persons), 0).label("persons"))
-               .outerjoin(persons, persons.c.household_id == Household.id)
-               .where(scoped, condition)
-               .group_by(Household.place_path, Household.monitoring_type).subquery())
-    rows = session.execute(  # each village's sums put on its child area (statistics._per_area says why)
-        select(Place.code, by_path.c.type, cast(func.sum(by_path.c.households), Integer),
-               cast(func.sum(by_path.c.persons), Integer))
-        .select_from(by_path).join(Place, statistics.area_of(place, by_path.c.path))
-        .group_by(Place.code, by_path.c.type))
-    return {(code, kind): Headcount(households, people) for code, kind, households, people in rows}
-
-
-def per_area(found: ByAreaAndType) -> dict[str, Headcount]:
-    """The headcounts of each area, all types together."""
-    summed: dict[str, Headcount] = {}
-    for (area, _), heads in found.items():
-        summed[area] = summed.get(area, Headcount()) + heads
-    return summed
-
-
-def per_type(found: ByAreaAndType) -> dict[str | None, Headcount]:
-    """The headcounts of each monitoring type, all areas together."""
-    summed: dict[str | None, Headcount] = {}
-    for (_, kind), heads in found.items():
-        summed[kind] = summed.get(kind, Headcount()) + heads
-    return summed
+    rows = session.execute(
+        select(Household.monitoring_type, func.count(Household.id),
+               cast(func.coalesce(func.sum(persons.c.persons), 0), Integer))
+        .outerjoin(persons, persons.c.household_id == Household.id)
+        .where(scoped, statistics.household_condition(count, quarter))
+        .group_by(Household.monitoring_type))
+    return {kind: Headcount(households, people) for kind, households, people in rows}
 
 
 def natural_changes(session: Session, place_path: str, quarter: Quarter) -> dict[str, int]:

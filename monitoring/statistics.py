@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, and_, case, cast, column, distinct, exists, func, not_, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.scope import below
@@ -143,7 +143,7 @@ def area_level(session: Session, place: Place) -> str:
     return child or place.level
 
 
-def area_of(place: Place, path_column: InstrumentedAttribute) -> Any:
+def _area_of(place: Place, path_column: InstrumentedAttribute) -> Any:
     """Join condition putting a row (by ``path_column``) on the ``Place`` it counts for: the child place it lies in,
     or ``place`` itself for what lies at the place itself; rows of other places join nothing."""
     own = Place.code == place.code
@@ -165,7 +165,7 @@ def _per_area(session: Session, place: Place, model: type, path_column: Instrume
     rows = session.execute(
         select(Place.code, Place.name,
                *(cast(func.coalesce(func.sum(by_path.c[f"n{i}"]), 0), Integer) for i in range(len(counts))))
-        .select_from(Place).outerjoin(by_path, area_of(place, by_path.c.path))
+        .select_from(Place).outerjoin(by_path, _area_of(place, by_path.c.path))
         .where(or_(Place.code == place.code, Place.parent_code == place.code))
         .group_by(Place.code, Place.name).order_by(Place.code)
     ).all()
@@ -229,11 +229,15 @@ def household_condition(count: str, quarter: Quarter) -> Any:
 
 
 def monitored_on(day: date) -> Any:
-    """Households that were monitoring objects at the end of ``day``: the last change in effect by then (by day,
-    then as recorded) made them one. Read per household through the history's (household_id, id) index."""
-    last = (select(_Change.to_status).where(_Change.household_id == Household.id, _Change.changed_on <= day)
-            .order_by(_Change.changed_on.desc(), _Change.id.desc()).limit(1).correlate(Household).scalar_subquery())
-    return last == MonitoringStatus.MONITORED
+    """Households that were monitoring objects at the end of ``day``: a change made them one by then and no later
+    change (by day, then as recorded) in effect by then undid it. Written as EXISTS / NOT EXISTS, which both
+    databases join in bulk (a per-household ORDER BY … LIMIT 1 costs PostgreSQL seconds for a region)."""
+    later = aliased(HouseholdStatusChange)
+    undone = exists().where(later.household_id == _Change.household_id, later.changed_on <= day,
+                            or_(later.changed_on > _Change.changed_on,
+                                and_(later.changed_on == _Change.changed_on, later.id > _Change.id)))
+    return exists().where(_Change.household_id == Household.id, _Change.to_status == MonitoringStatus.MONITORED,
+                          _Change.changed_on <= day, ~undone).correlate(Household)
 
 
 def tasks_open_at(quarter: Quarter, now: datetime) -> tuple[datetime, Any]:
@@ -286,6 +290,12 @@ def quarter_by_area(session: Session, place: Place, quarter: Quarter, now: datet
             counts.setdefault(code, {})[key] = number
     return [QuarterRow(code, names[code], **{key: counts[code].get(key, 0) for key in columns})
             for code in sorted(names)]
+
+
+def households_by_area(session: Session, place: Place, count: str, quarter: Quarter) -> dict[str, int]:
+    """Households a ``HOUSEHOLD_COUNTS`` count counts in the quarter, per child place."""
+    return {code: n for code, _, n in _per_area(session, place, Household, Household.place_path,
+                                                household_condition(count, quarter), func.count(Household.id))}
 
 
 def cases_by_step_in(session: Session, place_path: str, quarter: Quarter, now: datetime,

@@ -121,26 +121,25 @@ def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, n
     total = statistics.QuarterRow(place.code, "合计", *(sum(getattr(r, key) for r in rows) for key in AREA_COLUMNS))
     children = [_area(quarter, row) for row in rows if row.code != place.code]
     own = [_area(quarter, row, own=bool(children)) for row in rows if row.code == place.code]
-    counted = {key: bulletin_figures.headcounts(session, place, key, quarter) for key in TYPE_COUNTS}
+    counted = {key: bulletin_figures.headcounts(session, place.path, key, quarter) for key in TYPE_COUNTS}
     types, types_total = _types(session, place, quarter, counted)
     tasks_as_of, _ = statistics.tasks_open_at(quarter, now)
     by_area = statistics.open_tasks_by_area(session, place, quarter, now)
     tasks = [row for row in by_area if row.code != place.code] + [  # the place's own line last, as in the areas
         replace(row, name=f"{row.name}（本级）") if children else row for row in by_area if row.code == place.code]
     kinds = bulletin_figures.natural_changes(session, place.path, quarter)
-    start = bulletin_figures.headcounts(session, place, "objects", quarter.previous())
+    start = statistics.households_by_area(session, place, "objects", quarter.previous())
     return Bulletin(place, quarter, now, LEVEL_NAMES.get(statistics.area_level(session, place), "下级区划"),
                     children + own, _area(quarter, total), types, types_total, tasks_as_of, tasks,
                     statistics.bulletin_total(tasks, "合计"), list(_processes(session, engine, place, quarter, now)),
                     [(KIND_NAMES[ChangeKind(kind)], n) for kind, n in kinds.items()],
-                    _ranking(place, rows, tasks, start, counted["eliminated"]))
+                    _ranking(place, rows, tasks, start))
 
 
 def _types(session: Session, place: Place, quarter: Quarter,
-           counted: dict[str, bulletin_figures.ByAreaAndType]) -> tuple[list[TypeLine], TypeLine]:
-    """Per monitoring type (every type in force, and a retired or missing one some household carries), summed over
-    the areas; each household figure links to the household list of its count and type."""
-    by_type = {key: bulletin_figures.per_type(found) for key, found in counted.items()}
+           by_type: dict[str, dict[str | None, Headcount]]) -> tuple[list[TypeLine], TypeLine]:
+    """Per monitoring type (every type in force, and a retired or missing one some household carries); each household
+    figure links to the household list of its count and type."""
     every, in_force = labels(session, "monitoring_type", include_retired=True), labels(session, "monitoring_type")
     carried = {code for found in by_type.values() for code in found}
     codes = [code for code in every if code in in_force or code in carried]
@@ -157,13 +156,11 @@ def _types(session: Session, place: Place, quarter: Quarter,
 
 
 def _ranking(place: Place, rows: list[statistics.QuarterRow], tasks: list[statistics.BulletinRow],
-             start: bulletin_figures.ByAreaAndType, eliminated: bulletin_figures.ByAreaAndType) -> list[Ranked]:
+             at_start: dict[str, int]) -> list[Ranked]:
     """The child areas ranked (a place without children has nothing to rank)."""
-    at_start, gone = bulletin_figures.per_area(start), bulletin_figures.per_area(eliminated)
     open_tasks = {row.code: row for row in tasks}
     return ranking([Standing(row.code, row.name, open_tasks[row.code].open_tasks, open_tasks[row.code].overdue,
-                             row.late, at_start.get(row.code, Headcount()).households,
-                             gone.get(row.code, Headcount()).households)
+                             row.late, at_start.get(row.code, 0), row.eliminated)
                     for row in rows if row.code != place.code])
 
 
