@@ -11,13 +11,16 @@ import pytest
 
 from engine import timers
 from monitoring import places, thresholds
+from monitoring.event_models import EventHousehold
 from tests.conftest import CST
+from tests.web.pages.conftest import PageClient
 from tests.web.test_identification import ROOT, forms_dir, new_household, person, world  # noqa: F401  (fixtures)
 from web.boundary import engine, unit_of_work
 
 LEAGUE, COUNTY, TOWNSHIP, VILLAGE = "150200000000", "150222000000", "150222100000", "150222100201"
 REGION = "150000000000"
 OTHER_COUNTY = "150223000000"  # the shared tree's county, directly under the region
+OTHER_TOWNSHIP, OTHER_VILLAGE = "150222101000", "150222101201"  # another township of 固阳县, and its village
 REPORTED_AT = datetime(2026, 7, 15, 10, 0, tzinfo=CST)
 FLOOD = {"kind": "natural_disaster", "occurred_at": "2026-07-15T06:30:00+08:00", "place": TOWNSHIP,
          "summary": "持续强降雨引发山洪，冲毁农田和棚圈", "affected_households": 120, "affected_people": 410,
@@ -261,10 +264,10 @@ def test_a_bad_follow_up_is_refused_by_field(api, reported):
     assert county.get(f"/events/{reported['id']}").json["updates"] == []
 
 
-def _household_of(api, village_user, village):
+def _household_of(api, village_user, village, head="乌力吉"):
     n = next(_serial)
     body = {"village": village, "household_type": "ordinary", "group": "1组",
-            "members": [person("乌力吉", f"15022219800101{n:03d}"), person("萨仁", f"15022219820101{n:03d}", "spouse")]}
+            "members": [person(head, f"15022219800101{n:03d}"), person("萨仁", f"15022219820101{n:03d}", "spouse")]}
     response = api(village_user).post("/households", json=body)
     assert response.status_code == 201, response.json
     return response.json
@@ -315,3 +318,44 @@ def test_event_id_at_an_identification_start_must_name_an_event_listing_the_hous
         "process": "identification", "household_id": household["id"],
         "data": {"channel": "cadre_screening", "event_id": reported["id"]}})
     assert response.status_code == 422 and "event_id" in response.json["error"]["fields"]
+
+
+@pytest.fixture
+def other_township(session, create_user, api):
+    """银号镇, another township of 固阳县 (the event is at 金山镇), with a village and a household of it."""
+    places.add_place(session, OTHER_TOWNSHIP, "银号镇", COUNTY, "township")
+    places.add_place(session, OTHER_VILLAGE, "坝梁村", OTHER_TOWNSHIP, "village")
+    session.commit()
+    create_user("baliang", "village", OTHER_VILLAGE)
+    return _household_of(api, "baliang", OTHER_VILLAGE, head="额尔敦")
+
+
+def test_only_households_of_the_events_place_and_below_are_listed(api, reported, other_township):
+    """R1 #3: the county sees every household of the county, but the event is at 金山镇: a household of 银号镇 is
+    no household it affects (422 naming it), and nothing is listed."""
+    county = api("guyang")
+    own = _household_of(api, "hongni", VILLAGE)
+    response = county.post(f"/events/{reported['id']}/households",
+                           json={"household_ids": [own["id"], other_township["id"]]})
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"]["household_ids"] == f"不是事发地的农户: {other_township['id']}"
+    assert county.get(f"/events/{reported['id']}").json["households"] == []
+    assert county.post(f"/events/{reported['id']}/households", json={"household_ids": [own["id"]]}).status_code == 201
+
+
+def test_a_reader_sees_only_the_listed_households_it_may_see(api, app, session, reported, other_township):
+    """A household listed before the place rule (or of a place the reader is not over) is not shown to a township
+    that may not open it, in the API or on the event page; the county still sees it."""
+    own = _household_of(api, "hongni", VILLAGE, head="巴图")
+    api("guyang").post(f"/events/{reported['id']}/households", json={"household_ids": [own["id"]]})
+    session.add(EventHousehold(event_id=reported["id"], household_id=other_township["id"], added_by="guyang",
+                               added_at=REPORTED_AT))
+    session.commit()
+    township = api("jinshan")
+    assert township.get(f"/households/{other_township['id']}").status_code == 404
+    seen = [row["household_id"] for row in township.get(f"/events/{reported['id']}").json["households"]]
+    assert seen == [own["id"]]
+    page = PageClient(app, "jinshan").get(f"/events/{reported['id']}").text
+    assert "巴图" in page and "额尔敦" not in page
+    assert [row["household_id"] for row in api("guyang").get(f"/events/{reported['id']}").json["households"]] == [
+        own["id"], other_township["id"]]

@@ -41,7 +41,7 @@ def _household_body(row: EventHousehold) -> dict[str, Any]:
 
 def event_body(event: MajorEvent, full: bool = False) -> dict[str, Any]:
     """The event with where it stands; ``full`` adds the levels' acknowledgements and escalations, the follow-ups and
-    the affected households."""
+    the affected households the caller may see."""
     standing = events.standing(event, engine().now())
     body = {"id": event.id, "kind": event.kind, "kind_note": event.kind_note, "occurred_at": _at(event.occurred_at),
             "place": event.place_code, "county": event.county_code, "summary": event.summary,
@@ -53,7 +53,8 @@ def event_body(event: MajorEvent, full: bool = False) -> dict[str, Any]:
     if full:
         body.update(levels=[_level_body(row) for row in event.levels],
                     updates=[_update_body(row) for row in event.updates],
-                    households=[_household_body(row) for row in event.households])
+                    households=[_household_body(row) for row, _ in
+                                event_affected.affected_households(db.session, current_actor(), event)])
     return body
 
 

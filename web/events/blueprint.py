@@ -13,7 +13,6 @@ from engine.errors import Conflict
 from monitoring import event_affected, events
 from monitoring.codelists import labels
 from monitoring.event_models import MajorEvent
-from monitoring.models import Household
 from monitoring.permissions import EVENT_REPORTERS
 from web.admin.access import places_in_scope
 from web.admin.forms import submit
@@ -65,11 +64,9 @@ def show(event_id: int):
 def _event_page(event: MajorEvent, errors: dict[str, str], values: Any, status: int = 200):
     remember_people([event.reported_by, *(row.acknowledged_by for row in event.levels),
                      *(row.reported_by for row in event.updates)])
-    households = {h.id: h for h in db.session.query(Household).filter(
-        Household.id.in_([row.household_id for row in event.households]))}
     return render_template("events/detail.html", event=event, standing=events.standing(event, engine().now()),
-                           timeline=timeline(event), affected=[(row, households[row.household_id])
-                                                               for row in event.households],
+                           timeline=timeline(event),
+                           affected=event_affected.affected_households(db.session, g.actor, event),
                            may_act=g.actor.role in EVENT_REPORTERS and event.status == "open", statuses=STATUSES,
                            errors=errors, values=values), status
 
