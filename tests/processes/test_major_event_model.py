@@ -28,12 +28,18 @@ def test_the_diagram_draws_every_element_inside_its_lane():
                            "merge_region", "gw_closed", "wait_closed", "end"])
 
 
-def test_each_level_is_placed_at_its_place_and_interrupted_at_its_deadline():
+def test_each_level_is_placed_at_its_place_due_and_interrupted_at_its_deadline():
+    """The task is due when its timer interrupts it, so the inbox shows the deadline and marks it late (R1 #7)."""
     for level in ("league", "region"):
         (task,) = XML.xpath(f"//bpmn:userTask[@id='ack_{level}']", namespaces=NS)
-        place = task.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='place']",
-                           namespaces=NS)
-        assert [p.get("value") for p in place] == [f'{level}["place"]']
+
+        def values(name, task=task):
+            return [p.get("value") for p in task.xpath(
+                f"bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='{name}']",
+                namespaces=NS)]
+
+        assert values("place") == [f'{level}["place"]']
+        assert values("dueDate") == [f'{level}["due"]']
         (boundary,) = XML.xpath(f"//bpmn:boundaryEvent[@attachedToRef='ack_{level}']", namespaces=NS)
         assert boundary.get("cancelActivity") == "true"
         assert boundary.xpath("bpmn:timerEventDefinition/bpmn:timeDate/text()", namespaces=NS) == [f'{level}["due"]']

@@ -84,6 +84,21 @@ def test_a_report_reaches_the_league_first_with_its_deadline(api, reported):
     assert tasks_of(api("guyang"), reported) == []  # the county reported: nothing of it waits at the county
 
 
+def test_an_acknowledgement_is_due_at_its_levels_deadline_and_marked_late_past_it(api, app, clock, reported):
+    """R1 #7: the task carries the level's deadline, so the inbox shows it and, once it has passed (before the sweep
+    escalates), marks the row late."""
+    league = api("baotou")
+    (task,) = tasks_of(league, reported)
+    assert datetime.fromisoformat(task["due_at"]) == REPORTED_AT + timedelta(hours=2) and task["overdue"] is False
+    clock.set(REPORTED_AT + timedelta(hours=2, seconds=30))
+    (task,) = tasks_of(league, reported)
+    assert task["overdue"] is True
+    inbox = PageClient(app, "baotou").get("/tasks/").text
+    row = inbox[inbox.index(f'data-task="{task["id"]}"'):]
+    row = row[:row.index("</tr>")]
+    assert 'class="overdue"' in inbox and "逾期" in row and "2026年7月15日" in row
+
+
 def test_the_region_sees_the_leagues_acknowledgement_waiting_but_may_not_give_it(api, reported):
     """Chosen: the region's inbox shows every task below it, so it sees the league has not acknowledged yet; only
     the league acknowledges its own level (the region gets the report after it)."""
@@ -103,7 +118,9 @@ def test_acknowledged_on_time_then_the_region_then_follow_ups_until_closed(api, 
     assert seen["league"]["state"] == "acknowledged" and seen["league"]["acknowledged_by"] == "baotou"
     assert seen["league"]["instructions"] == "立即组织救灾，做好返贫风险排查"
     assert datetime.fromisoformat(seen["region"]["due_at"]) == REPORTED_AT + timedelta(minutes=160)
-    assert [t["bpmn_id"] for t in tasks_of(region, reported)] == ["ack_region"]
+    (task,) = tasks_of(region, reported)
+    assert task["bpmn_id"] == "ack_region"
+    assert datetime.fromisoformat(task["due_at"]) == REPORTED_AT + timedelta(minutes=160)  # its own deadline
     assert tasks_of(league, reported) == []  # the region's acknowledgement is not the league's to give
     clock.set(REPORTED_AT + timedelta(hours=2))
     region.complete(reported["instance_id"], "ack_region", {})
