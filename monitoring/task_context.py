@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from monitoring.campaign_models import Campaign, CampaignUnit, UnitStatus
 from monitoring.campaign_worklist import worklist_counts
 from monitoring.campaigns import PROCESS as CAMPAIGN_PROCESS
 from monitoring.campaigns import campaign_id_of
+from monitoring.event_timeline import EventCase, event_case
 from monitoring.evidence import Evidence, evidence_for, evidence_for_batch
 from monitoring.models import Measure, MonitoringStatus, Place, PlaceLevel
 from monitoring.permissions import sees_full_record
@@ -124,6 +125,11 @@ def campaign_part(session: Session, instance: ProcessInstance, task: Task) -> Ca
     returned = unit.returned_reason if unit is not None and unit.status == UnitStatus.RETURNED else None
     counts = worklist_counts(session, campaign, task.place_code) if is_village and unit is not None else None
     return CampaignPart(campaign.id, task.place_code, is_village, returned, counts)
+
+
+def major_event(session: Session, actor: Actor, instance: ProcessInstance, now: datetime) -> EventCase | None:
+    """The event a level acknowledges (its facts, where it waits, its story so far); None for a task of no event."""
+    return event_case(session, actor, instance, now)
 
 
 def _own_work(instance: ProcessInstance, bpmn_id: str) -> bool:

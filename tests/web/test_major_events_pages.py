@@ -20,6 +20,7 @@ from tests.web.test_major_events import (  # noqa: F401  (fixtures)
     league_branch,
     reported_event,
     run_timers,
+    tasks_of,
     world,
 )
 
@@ -113,3 +114,27 @@ def test_the_league_acknowledges_on_its_task_page(app, api, reported):
     assert league.post(f"/tasks/{task['id']}", {"instructions": "请做好受灾群众安置"}).status_code == 302
     page = PageClient(app, "guyang").get(f"/events/{reported['id']}").text
     assert "盟市确认" in page and "请做好受灾群众安置" in page and "待自治区确认" in page
+
+
+def test_an_acknowledgements_task_page_shows_the_event_its_story_and_deadline(app, api, clock, reported):
+    """R1 #7 / R2 #2: the level decides on the event's facts, not on a bare form; its deadline is the task's."""
+    (task,) = tasks_of(api("baotou"), reported)
+    page = PageClient(app, "baotou").get(f"/tasks/{task['id']}").text
+    for fact in ("自然灾害 · 金山镇", "2026年7月15日 06:30", "持续强降雨引发山洪", "120户，410人", "3,250,000.50 元",
+                 "转移安置群众86人", "申请救灾资金和种子", "旗县上报", "送达盟市", "时限至 2026年7月15日 12:00",
+                 f'href="/events/{reported["id"]}"'):
+        assert fact in page, fact
+    assert "元元" not in page and "<dt>办理期限</dt><dd>—" not in page
+    clock.set(REPORTED_AT + timedelta(minutes=30))
+    api("baotou").complete(reported["instance_id"], "ack_league", {"instructions": "立即组织救灾"})
+    (task,) = tasks_of(api("zizhiqu"), reported)
+    page = PageClient(app, "zizhiqu").get(f"/tasks/{task['id']}").text
+    assert "盟市确认" in page and "立即组织救灾" in page and "时限至 2026年7月15日 12:30" in page
+
+
+def test_money_reads_once_as_yuan_on_the_event_and_follow_up_pages(app, reported):
+    """R1 #14 / R2 #17: the money filter says 元 already."""
+    county = PageClient(app, "guyang")
+    for url in (f"/events/{reported['id']}", f"/events/{reported['id']}/update"):
+        page = county.get(url).text
+        assert "3,250,000.50 元" in page and "元元" not in page and "元 元" not in page, url

@@ -13,12 +13,12 @@ from engine.errors import Conflict
 from monitoring import event_affected, events
 from monitoring.codelists import labels
 from monitoring.event_models import MajorEvent
+from monitoring.event_timeline import timeline
 from monitoring.permissions import EVENT_REPORTERS
 from web.admin.access import places_in_scope
 from web.admin.forms import submit
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
-from web.events.timeline import timeline
 from web.extensions import db
 from web.households.record import STATUSES
 from web.templating import remember_people
