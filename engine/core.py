@@ -363,7 +363,7 @@ class Step:
         events: list[audit.Event] = []
         new_tasks = [task for task_id, task in ready_after.items() if task_id not in self.ready_before]
         places = self._places(new_tasks)
-        new_rows = [self._task_row(task, now, events, *places[task.id]) for task in new_tasks]
+        new_rows = [self._task_row(task, now, events, places[task.id]) for task in new_tasks]
         waiting = runtime.waiting_for(self.workflow)
         status = self._status()
         running = status == InstanceStatus.RUNNING
@@ -410,27 +410,29 @@ class Step:
         if new_rows:
             self.connection.execute(insert(TASKS), new_rows)
 
-    def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event], place_code: str,
-                  place_path: str) -> dict[str, Any]:
+    def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event],
+                  place: tuple[str, str, bool]) -> dict[str, Any]:
+        place_code, place_path, placed = place
         return {
             "id": str(task.id), "instance_id": self.instance_id, "process_key": self.version.key,
             "bpmn_id": runtime.bpmn_id(task), "name": runtime.task_name(task), "role": runtime.lane(task),
             "department": self._department(task), "subject": self._subject(task),
-            "place_code": place_code, "place_path": place_path,
+            "place_code": place_code, "place_path": place_path, "placed": placed,
             "form": runtime.form_name(task), "state": TaskState.READY, "due_at": self._due_at(task, events),
             "created_at": now,
         }
 
-    def _places(self, new_tasks: list[SpiffTask]) -> dict[Any, tuple[str, str]]:
-        """Where each new task is stored (``engine.placement``): the place its ``place`` expression names, looked up
-        together with every other task's in one call, or the case's own; a bad one fails the step."""
+    def _places(self, new_tasks: list[SpiffTask]) -> dict[Any, tuple[str, str, bool]]:
+        """Where each new task is stored (``engine.placement``) and whether its model placed it: the place its ``place``
+        expression names, looked up together with every other task's in one call, or the case's own; a bad one fails
+        the step. A placed task is that place's users' alone (``Actor.may_work_on``), even at the case's own place."""
         codes = {task.id: self._place_code(task) for task in new_tasks}
         self.places.look_up(code for code in codes.values() if code is not None)
         placed = {}
         for task in new_tasks:
             code = codes[task.id]
-            placed[task.id] = (self.place_code, self.place_path) if code is None else \
-                (code, self.places.path_on_line(code, f"任务“{runtime.task_name(task)}”"))
+            placed[task.id] = (self.place_code, self.place_path, False) if code is None else \
+                (code, self.places.path_on_line(code, f"任务“{runtime.task_name(task)}”"), True)
         return placed
 
     def _place_code(self, task: SpiffTask) -> str | None:

@@ -142,6 +142,8 @@ class Task(Base):
     subject: Mapped[str | None] = mapped_column(String(SUBJECT_LENGTH))  # what it is about (engine.subjects)
     place_code: Mapped[str] = mapped_column(String(20))
     place_path: Mapped[str] = mapped_column(PlacePath)
+    # its model named the place (``engine.placement``): the work of that place's users alone, not of those above
+    placed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     form: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20), default=TaskState.READY)
     claimed_by: Mapped[str | None] = mapped_column(String(80))

@@ -51,8 +51,13 @@ def routed_to(actor: Actor) -> ColumnElement[bool]:
     return and_(Task.department == actor.department, below(Task.place_path, actor.place_path))
 
 
+def placed_here(actor: Actor) -> ColumnElement[bool]:
+    """The task is not placed by its model (``engine.placement``), or placed at the actor's own place exactly."""
+    return or_(Task.placed.is_(False), Task.place_path == actor.place_path)
+
+
 def assigned_to(actor: Actor) -> ColumnElement[bool]:
-    """``Actor.may_work_on`` as SQL: in the actor's lane, and either routed to its department or,
-    routed to none, at a place the actor sees."""
+    """``Actor.may_work_on`` as SQL: in the actor's lane, a placed task at the actor's place, and either routed to
+    its department or, routed to none, at a place the actor sees (the place range stays the index's)."""
     by_place = and_(Task.department.is_(None), within(Task.place_path, actor)) if actor.place_scope else false()
-    return and_(in_lane(actor), or_(by_place, routed_to(actor)))
+    return and_(in_lane(actor), or_(by_place, routed_to(actor)), placed_here(actor))

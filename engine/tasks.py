@@ -20,9 +20,9 @@ BATCH_PROPERTY = batch.BATCH_PROPERTY
 
 
 def visible_task(session: Session, task_id: str, actor: Actor) -> Task:
-    """The task row if it is in the actor's lane and place (any state), else NotFound."""
+    """The task row if it is the actor's to work on (``Actor.may_work_on``, any state), else NotFound."""
     task = session.get(Task, task_id)
-    if task is None or not actor.may_work_on(task.role, task.place_path, task.department):
+    if task is None or not actor.may_work_on(task):
         raise NotFound(f"task {task_id}")
     return task
 

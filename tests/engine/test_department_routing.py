@@ -97,7 +97,7 @@ def test_no_one_else_has_a_routed_task_not_another_department_another_county_nor
             tasks.visible_task(steps.session, health_task.id, outsider)
     # the county sees the case by its place, and its tasks only in its own lane
     assert [t.bpmn_id for t in steps.inbox(actors["county"], instance_id)] == []
-    assert not actors["county"].may_work_on(health_task.role, health_task.place_path, health_task.department)
+    assert not actors["county"].may_work_on(health_task)
 
 
 def test_a_department_at_a_higher_place_has_the_tasks_routed_to_it_below(steps, actors, create_user):

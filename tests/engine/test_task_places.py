@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import instances, tasks
+from engine import drafts, instances, tasks
 from engine.assignment import Actor
 from engine.core import Engine
 from engine.deploy import SourceFile
-from engine.errors import DeployError, InvalidData, NotFound
+from engine.errors import DeployError, NotFound
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.versions import deploy
 from monitoring import codelists, places
@@ -182,21 +182,62 @@ def test_a_step_looks_up_all_the_places_its_new_tasks_name_in_one_call(app, cloc
     assert len(task_rows(counting, instance_id, "fill")) == 3
 
 
-def test_placed_tasks_of_villages_under_one_township_are_decided_as_one_batch(steps, line, session):
+def _refused_everything(steps: Steps, task: Task, actor: Actor) -> None:
+    """The actor finds ``task`` nowhere: not in its inbox, not to open, claim, draft, complete alone or in a batch."""
+    assert steps.inbox(actor, task.instance_id) == []
+    engine = steps.engine
+    attempts = [lambda session: tasks.visible_task(session, task.id, actor),
+                lambda session: tasks.claim_task(engine, session, task.id, actor),
+                lambda session: tasks.complete_task(engine, session, task.id, actor, {}),
+                lambda session: tasks.complete_tasks(engine, session, [task.id], actor, {}),
+                lambda session: drafts.save_draft(session, task.id, actor, {}, engine.now())]
+    for attempt in attempts:
+        with pytest.raises(NotFound), steps.session_scope() as session:
+            attempt(session)
+
+
+def test_a_placed_task_is_its_places_alone_not_a_place_above_in_the_same_role(steps, line):
+    """The region above the league holds the lane (region) and sees the league's place, yet the league's
+    acknowledgement is the league's: the region can neither take it (locking the league out) nor give it."""
+    instance_id = start_county_case(steps, line)
+    finish_villages_and_townships(steps, line, instance_id)
+    acknowledge = steps.task(line["league"], instance_id, "acknowledge")
+    assert acknowledge.placed is True
+
+    _refused_everything(steps, acknowledge, line["region"])
+
+    assert instances.visible_instance(steps.session, instance_id, line["region"]).id == instance_id  # still read
+    assert steps.run(tasks.claim_task, acknowledge.id, line["league"]).claimed_by == "meng"
+    steps.run(tasks.complete_task, acknowledge.id, line["league"], {"acknowledged": True})
+    assert steps.session.get(ProcessInstance, instance_id).status == InstanceStatus.COMPLETED
+
+
+def test_a_village_lane_user_above_the_villages_has_none_of_their_placed_tasks_even_as_a_batch(steps, line):
     instance_id = start_county_case(steps, line)
     fills = {t.place_code: t for t in task_rows(steps, instance_id, "fill")}
-    # a village-lane user at the township: its tasks' places lie under it, the county's case does not
-    township_clerk = Actor("zhen-cun", "village", steps.place_path(TOWNSHIP))
+    township_clerk = Actor("zhen-cun", "village", steps.place_path(TOWNSHIP))  # both villages lie under it
+
+    _refused_everything(steps, fills[VILLAGE], township_clerk)
     with pytest.raises(NotFound):
-        instances.visible_instance(session, instance_id, township_clerk)
-    with pytest.raises(InvalidData) as refused:
-        tasks.check_batch(steps.engine, session, [fills[VILLAGE], fills[VILLAGE_3]])
-    assert refused.value.fields == {"task_ids": "所选任务不属于同一上级地区"}
+        steps.run(tasks.complete_tasks, [fills[VILLAGE].id, fills[VILLAGE_2].id], township_clerk, {"filled": True})
 
-    steps.run(tasks.complete_tasks, [fills[VILLAGE].id, fills[VILLAGE_2].id], township_clerk, {"filled": True})
+    assert {t.state for t in task_rows(steps, instance_id, "fill")} == {TaskState.READY}
 
-    done = {t.place_code: t.state for t in task_rows(steps, instance_id, "fill")}
-    assert done == {VILLAGE: TaskState.COMPLETED, VILLAGE_2: TaskState.COMPLETED, VILLAGE_3: TaskState.READY}
+
+def test_an_unplaced_task_stays_the_work_of_every_place_above_it_in_its_lane(steps, line):
+    """Without a ``place`` the acknowledgement sits at the county's own place: the league and the region above
+    both have it, as every unplaced task always had."""
+    steps.run(deploy, _placed_tasks_with(None), line["designer"])
+    instance_id = start_county_case(steps, line)
+    finish_villages_and_townships(steps, line, instance_id)
+    acknowledge = steps.task(line["region"], instance_id, "acknowledge")
+    assert (acknowledge.place_code, acknowledge.placed) == (COUNTY, False)
+    assert [t.id for t in steps.inbox(line["league"], instance_id)] == [acknowledge.id]
+
+    assert steps.run(tasks.claim_task, acknowledge.id, line["region"]).claimed_by == "qu"
+    steps.run(tasks.complete_task, acknowledge.id, line["region"], {"acknowledged": True})
+
+    assert steps.session.get(ProcessInstance, instance_id).status == InstanceStatus.COMPLETED
 
 
 def _follow_up_case(steps: Steps, line: dict[str, Actor], target: Any) -> tuple[int, ProcessInstance]:
@@ -238,9 +279,13 @@ def test_a_follow_up_off_the_line_fails_the_step_and_starts_nothing(steps, line,
     assert [t.state for t in task_rows(steps, parent_id)] != []  # the parent's own task row stays
 
 
-def _placed_tasks_with(place_value: str) -> list[SourceFile]:
+def _placed_tasks_with(place_value: str | None) -> list[SourceFile]:
+    """``placed_tasks.bpmn`` with the acknowledgement's place expression replaced, or removed (None)."""
     text = (FIXTURES / "processes" / "placed_tasks.bpmn").read_text(encoding="utf-8")
-    return [SourceFile("placed_tasks.bpmn", text.replace('value="league"', f'value="{place_value}"').encode())]
+    league = '<spiffworkflow:property name="place" value="league" />'
+    assert league in text
+    return [SourceFile("placed_tasks.bpmn", text.replace(
+        league, "" if place_value is None else league.replace("league", place_value)).encode())]
 
 
 @pytest.mark.parametrize(("value", "shown"), [("league[", "无法编译"), ("  ", "地点表达式为空")])

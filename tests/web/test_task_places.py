@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import versions
+from monitoring import places
 from monitoring.models import Attachment
-from tests.conftest import fixture_files
+from tests.conftest import PASSWORD, fixture_files
 from tests.engine.test_task_places import (
     COUNTY,
     LEAGUE,
@@ -91,17 +92,48 @@ def test_townships_and_the_league_find_their_placed_tasks_in_their_inboxes(clien
     assert answered["status"] == "completed" and "limited" not in answered  # the league reads the case below it
 
 
-def test_one_batch_decides_placed_tasks_of_villages_under_one_township(client, session, case_id):
-    from monitoring import places
-    from tests.conftest import PASSWORD
-
+def test_a_user_above_in_the_same_lane_finds_no_placed_task_and_may_not_take_or_give_it(app, client, session,
+                                                                                       case_id):
+    """The league's acknowledgement is the league's: the region above (lane region) neither sees it in its inbox nor
+    claims, drafts or completes it, alone or in a batch (404, as a task it does not have), and so cannot lock the
+    league out; it still reads the case. A village-lane clerk at the township has none of the villages' tasks."""
     places.add_user(session, "zhencun", "village", TOWNSHIP, PASSWORD)
     session.commit()
-    clerk = client("zhencun")  # a village-lane user at the township: both villages' tasks lie under it
-    ids = [t["id"] for t in clerk.get("/tasks").json]
+    clerk = client("zhencun")
+    fills = [client(username).task(case_id, "fill")["id"] for username in ("cun", "cun2")]
+    assert clerk.get("/tasks").json == []
+    assert clerk.post("/tasks/complete", json={"task_ids": fills, "data": {"filled": True}}).status_code == 404
+    for username in ("cun", "cun2", "cun3"):
+        client(username).complete(case_id, "fill", {"filled": True})
+    for username in ("zhen", "sumu"):
+        client(username).complete(case_id, "check", {"checked": True})
+    task_id = client("meng").task(case_id, "acknowledge")["id"]
+    region = client("qu")
+
+    assert [t for t in region.get("/tasks").json if t["instance_id"] == case_id] == []
+    assert region.get(f"/tasks/{task_id}").status_code == 404
+    assert region.post(f"/tasks/{task_id}/claim").status_code == 404
+    page = PageClient(app, "qu")
+    assert page.get(f"/tasks/{task_id}").status_code == 404
+    assert page.post(f"/tasks/{task_id}", {"action": "draft"}).status_code == 404
+    assert region.post(f"/tasks/{task_id}/complete", json={"data": {"acknowledged": True}}).status_code == 404
+    assert region.post("/tasks/complete", json={"task_ids": [task_id], "data": {"acknowledged": True}}
+                       ).status_code == 404
+    assert region.get(f"/instances/{case_id}").status_code == 200
+
+    assert client("meng").post(f"/tasks/{task_id}/claim").json["claimed_by"] == "meng"
+    assert client("meng").complete(case_id, "acknowledge", {"acknowledged": True})["status"] == "completed"
+
+
+def test_a_village_decides_its_own_placed_tasks_of_two_units_as_one_batch(client):
+    twice = [{"village": VILLAGE, "township": TOWNSHIP}, {"village": VILLAGE, "township": TOWNSHIP}]
+    case_id = client("qi").post("/instances", json={"process": "placed_tasks", "place": COUNTY,
+                                                    "data": county_case_data(units=twice)}).json["id"]
+    village = client("cun")
+    ids = [t["id"] for t in village.get("/tasks").json]
     assert len(ids) == 2
 
-    answered = clerk.post("/tasks/complete", json={"task_ids": ids, "data": {"filled": True}})
+    answered = village.post("/tasks/complete", json={"task_ids": ids, "data": {"filled": True}})
 
     assert answered.status_code == 200, answered.json
     assert answered.json == {"instances": [{"id": case_id, "process": "placed_tasks", "status": "running",

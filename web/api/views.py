@@ -91,6 +91,6 @@ def placed_task_case(session: Session, row: ProcessInstance, actor: Actor) -> di
     """What completing a task answers a user who may work on it but not read its case (a task placed at a village of a
     county's case, ``engine.placement``): the case's id, process and status, and only its open tasks that are the
     user's; ``"limited": true`` tells it apart from the whole case."""
-    mine = [t for t in queries.open_tasks(session, row.id) if actor.may_work_on(t.role, t.place_path, t.department)]
+    mine = [t for t in queries.open_tasks(session, row.id) if actor.may_work_on(t)]
     return {"id": row.id, "process": row.process_key, "status": row.status, "limited": True,
             "tasks": [task(t) for t in mine]}

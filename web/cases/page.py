@@ -61,7 +61,7 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         household=household,
         village=place_names(session, {instance.place_code}).get(instance.place_code, instance.place_code),
         open_tasks=open_tasks,
-        workable={t.id for t in open_tasks if actor.may_work_on(t.role, t.place_path, t.department)},
+        workable={t.id for t in open_tasks if actor.may_work_on(t)},
         progress=progress(instance, open_tasks, events, names),
         timeline=timeline.entries(events, names, task_names, labels),
         sections=[*data_view.sections(mask_personal_numbers_in(data), version.forms, names, instance.process_key),
