@@ -133,6 +133,7 @@ def report_event(session: Session, engine: Engine, actor: Actor, body: Any) -> M
                                  multiline=True),
         needs=read_text(body.get("needs"), "needs", fields, MAX_TEXT, label="需要解决的问题", multiline=True),
         **_figures(body, fields, required=True))
+    _check_people(event.affected_households, event.affected_people, fields)
     if fields:
         raise InvalidData("重大事项上报有误", fields)
     event.county_code, event.place_code, event.place_path = county.code, place.code, place.path
@@ -169,26 +170,49 @@ def _occurred_at(value: Any, now: datetime, fields: dict[str, str]) -> datetime 
 
 
 def _count(value: Any, name: str, label: str, fields: dict[str, str]) -> int | None:
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())  # a page's field
+    """A JSON integer: text such as "120" is refused like any other non-number (a page turns its fields into numbers
+    before it asks)."""
+    if value is None:
+        fields[name] = f"{label}必填"
+        return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
         fields[name] = f"{label}应为0至{MAX_COUNT}之间的整数"
         return None
     return value
 
 
+def _losses(value: Any, fields: dict[str, str]) -> Decimal | None:
+    """A JSON number of yuan; text such as "1000" is refused, as for the counts."""
+    if value is None:
+        fields["losses"] = "经济损失（元）必填"
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        fields["losses"] = "经济损失（元）应为金额（数字）"
+        return None
+    try:
+        return to_decimal(value, MajorEvent.losses)
+    except ValueError as exc:
+        fields["losses"] = f"经济损失（元）{exc}"
+        return None
+
+
 def _figures(body: dict[str, Any], fields: dict[str, str], required: bool) -> dict[str, Any]:
-    """The affected households and people and the losses (yuan): all required at the report, each optional after."""
+    """The affected households and people and the losses (yuan): all required at the report, each optional after
+    (left out or null: as it stands)."""
     figures: dict[str, Any] = {}
     for name, label in (("affected_households", "受影响户数"), ("affected_people", "受影响人数")):
-        if required or body.get(name) not in (None, ""):
+        if required or body.get(name) is not None:
             figures[name] = _count(body.get(name), name, label, fields)
-    if required or body.get("losses") not in (None, ""):
-        try:
-            figures["losses"] = to_decimal(body.get("losses"), MajorEvent.losses)
-        except ValueError as exc:
-            fields["losses"] = f"经济损失（元）{exc}"
+    if required or body.get("losses") is not None:
+        figures["losses"] = _losses(body.get("losses"), fields)
     return figures
+
+
+def _check_people(households: int | None, people: int | None, fields: dict[str, str]) -> None:
+    """Each affected household has at least one affected person."""
+    if households is not None and people is not None and people < households:
+        fields["affected_people"] = f"受影响人数（{people}）不能少于受影响户数（{households}）"
+        fields["affected_households"] = f"受影响户数（{households}）不能多于受影响人数（{people}）"
 
 
 # --- follow-up reports ----------------------------------------------------------------------------------------------
@@ -209,8 +233,10 @@ def add_update(session: Session, engine: Engine, actor: Actor, event_id: int, bo
     text = read_text(body.get("text"), "text", fields, MAX_TEXT, label="续报内容", multiline=True)
     figures = _figures(body, fields, required=False)
     closes = body.get("closed", False)
-    if closes not in (True, False):
+    if closes is not True and closes is not False:
         fields["closed"] = "应为 true 或 false"
+    _check_people(figures.get("affected_households", event.affected_households),
+                  figures.get("affected_people", event.affected_people), fields)
     if fields:
         raise InvalidData("续报有误", fields)
     update = EventUpdate(event_id=event.id, reported_at=engine.now(), reported_by=actor.username, text=text,
@@ -259,13 +285,11 @@ def level_row(session: Session, event: MajorEvent, level: str) -> EventLevel:
                            ).scalar_one()
 
 
-def acknowledge(session: Session, event: MajorEvent, level: str, user_place: Place, instructions: str | None,
-                username: str, now: datetime) -> EventLevel:
-    """The level's own place acknowledges (who, when, instructions); a place above it may not do it in its stead."""
+def acknowledge(session: Session, event: MajorEvent, level: str, instructions: str | None, username: str,
+                now: datetime) -> EventLevel:
+    """The level acknowledges (who, when, instructions); its task is placed at the level's place, so only that
+    place's users give it (the engine's rule for placed tasks), never a place above in its stead."""
     row = level_row(session, event, level)
-    if user_place.code != row.place_code:
-        name = session.get(Place, row.place_code).name
-        raise InvalidData("此确认应由上报所到的一级办理", {"place": f"应由{name}确认；上级在其确认或逾期后收到上报"})
     fields: dict[str, str] = {}
     text = read_text(instructions, "instructions", fields, MAX_TEXT, label="批示意见", required=False,
                      multiline=True)

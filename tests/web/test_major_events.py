@@ -99,15 +99,20 @@ def test_an_acknowledgement_is_due_at_its_levels_deadline_and_marked_late_past_i
     assert 'class="overdue"' in inbox and "逾期" in row and "2026年7月15日" in row
 
 
-def test_the_region_sees_the_leagues_acknowledgement_waiting_but_may_not_give_it(api, reported):
-    """Chosen: the region's inbox shows every task below it, so it sees the league has not acknowledged yet; only
-    the league acknowledges its own level (the region gets the report after it)."""
-    region = api("zizhiqu")
-    (task,) = tasks_of(region, reported)
+def test_the_leagues_acknowledgement_is_the_leagues_alone_the_region_reads_it_waiting(api, reported):
+    """R1 #1: the task is placed at the league, so by the engine's rule for placed tasks the region above (same lane)
+    has it neither in its inbox nor to claim (which locked the league out) or give (404); it reads the event's levels,
+    and the league then acknowledges (the region gets the report after it)."""
+    region, league = api("zizhiqu"), api("baotou")
+    (task,) = tasks_of(league, reported)
+    assert tasks_of(region, reported) == []
+    assert region.post(f"/tasks/{task['id']}/claim").status_code == 404
     response = region.post(f"/tasks/{task['id']}/complete", json={"data": {"instructions": "代为确认"}})
-    assert response.status_code == 422
-    assert "包头市" in response.json["error"]["fields"]["place"]
+    assert response.status_code == 404
     assert levels(region, reported)["league"]["state"] == "waiting"
+    assert league.post(f"/tasks/{task['id']}/claim").json["claimed_by"] == "baotou"
+    league.complete(reported["instance_id"], "ack_league", {"instructions": "立即组织救灾"})
+    assert levels(region, reported)["league"]["state"] == "acknowledged"
 
 
 def test_acknowledged_on_time_then_the_region_then_follow_ups_until_closed(api, clock, reported):
@@ -244,6 +249,7 @@ def test_only_a_county_reports_or_follows_up(api, clock, reported):
     ("occurred_at", "2026-07-15T10:00:01+08:00"), ("occurred_at", "2026-07-16"), ("occurred_at", "昨天"),
     ("kind", "alien_invasion"), ("place", OTHER_COUNTY), ("place", "150223100201"), ("place", "999999999999"),
     ("summary", ""), ("summary", "x" * 2001), ("measures_taken", None),
+    ("losses", "1000"), ("affected_households", "120"), ("affected_people", "410"), ("losses", None),
 ])
 def test_bad_reports_are_refused_by_field_and_change_nothing(api, clock, field, value):
     clock.set(REPORTED_AT)
@@ -253,6 +259,30 @@ def test_bad_reports_are_refused_by_field_and_change_nothing(api, clock, field, 
     assert response.status_code == 422, response.json
     assert field in response.json["error"]["fields"]
     assert county.get("/events").json == []
+
+
+def test_figures_are_json_numbers_and_people_no_fewer_than_households(api, clock, reported):
+    """R1 #15, chosen: a figure sent as text ("1000") is a 422 naming the field, at the report and the follow-up
+    (the pages turn their fields into numbers first); fewer people than households is a 422 naming both."""
+    county = api("guyang")
+    clock.set(REPORTED_AT)
+    response = county.post("/events", json={**FLOOD, "affected_households": 10, "affected_people": 2})
+    assert response.status_code == 422, response.json
+    assert set(response.json["error"]["fields"]) == {"affected_households", "affected_people"}
+    assert "不能少于受影响户数" in response.json["error"]["fields"]["affected_people"]
+    for body in ({"text": "x", "losses": "1000"}, {"text": "x", "affected_people": "400"},
+                 {"text": "x", "closed": 1}):
+        response = county.post(f"/events/{reported['id']}/updates", json=body)
+        assert response.status_code == 422 and set(response.json["error"]["fields"]) == set(body) - {"text"}, body
+    response = county.post(f"/events/{reported['id']}/updates", json={"text": "x", "affected_households": 411})
+    assert response.status_code == 422  # 411 households against the 410 people the event stands at
+    assert set(response.json["error"]["fields"]) == {"affected_households", "affected_people"}
+    response = county.post(f"/events/{reported['id']}/updates",
+                           json={"text": "x", "affected_households": 411, "affected_people": 500, "losses": None})
+    assert response.status_code == 201, response.json
+    event = county.get(f"/events/{reported['id']}").json
+    assert (event["affected_households"], event["affected_people"], event["losses"]) == (411, 500, 3250000.5)
+    assert len(event["updates"]) == 1
 
 
 def test_a_nan_in_the_json_itself_is_refused_naming_the_field(api, clock):

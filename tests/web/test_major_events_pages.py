@@ -40,6 +40,10 @@ def test_the_county_reports_through_the_form_and_sees_it_go_up(app, api, clock):
     assert refused.status_code == 422
     for message in ("经济损失（元）不能小于0", "发生时间不能晚于现在", "事项概况必填"):
         assert message in refused.text, message
+    refused = county.post("/events/new", {**FORM, "losses": "很多", "affected_households": "12.5",
+                                          "affected_people": ""})
+    for message in ("经济损失（元）应为金额（数字）", "受影响户数应为0至10000000之间的整数", "受影响人数必填"):
+        assert message in refused.text, message
     assert api("guyang").get("/events").json == []
     done = county.post("/events/new", FORM)
     assert done.status_code == 302, done.text

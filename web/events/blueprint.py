@@ -5,6 +5,8 @@ the follow-up form. Every write calls the same function as ``/api/v1/events``.""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -24,10 +26,27 @@ from web.households.record import STATUSES
 from web.templating import remember_people
 
 pages = Blueprint("events", __name__, url_prefix="/events")
-REPORT_FORM = ("kind", "kind_note", "occurred_at", "place", "summary", "affected_households", "affected_people",
-               "losses", "measures_taken", "needs")
-UPDATE_FORM = ("text", "affected_households", "affected_people", "losses")
+REPORT_FORM = ("kind", "kind_note", "occurred_at", "place", "summary", "measures_taken", "needs")
+FIGURES = ("affected_households", "affected_people", "losses")
 _IDS = re.compile(r"[\s,，、;；]+")
+
+
+def _figures(form: Mapping[str, str]) -> dict[str, Any]:
+    """The form's figures as the numbers they spell (the rule takes numbers, not text, as the API does); a blank
+    is left out (None), anything else goes as typed, for the rule to refuse by its field."""
+    return {name: _number(form.get(name, "")) for name in FIGURES}
+
+
+def _number(text: str) -> int | Decimal | str | None:
+    value = text.strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return int(value)
+    try:
+        return Decimal(value) if value.isascii() else text
+    except InvalidOperation:
+        return text
 
 
 @pages.get("/")
@@ -44,7 +63,7 @@ def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         body: dict[str, Any] = {name: request.form.get(name, "") for name in REPORT_FORM}
-        body["kind_note"] = body["kind_note"] or None
+        body.update(kind_note=body["kind_note"] or None, **_figures(request.form))
         outcome = submit(lambda session: events.report_event(session, engine(), g.actor, body).id)
         if outcome.error is None:
             flash("已上报，事项已送达上级", "success")
@@ -77,7 +96,7 @@ def update(event_id: int):
     event = events.visible_event(db.session, g.actor, event_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        body: dict[str, Any] = {name: request.form.get(name, "") for name in UPDATE_FORM}
+        body: dict[str, Any] = {"text": request.form.get("text", ""), **_figures(request.form)}
         body["closed"] = request.form.get("closed") == "true"
         try:
             outcome = submit(lambda session: events.add_update(session, engine(), g.actor, event_id, body))
