@@ -13,7 +13,6 @@ from engine.models import ProcessInstance
 from engine.scripting import current_step
 from monitoring import events
 from monitoring.event_models import EventStatus, MajorEvent
-from monitoring.models import Place, User
 
 
 def _event() -> MajorEvent:
@@ -38,11 +37,9 @@ def reach_level(level: str) -> dict[str, Any] | None:
 
 
 def acknowledge_level(level: str, instructions: str | None) -> None:
-    """The level acknowledges, as the task's user at its place."""
+    """The level acknowledges, as the task's user (one at the level's place: the task is placed there)."""
     step = current_step()
-    user = step.session.execute(select(User).where(User.username == step.username)).scalar_one()
-    events.acknowledge(step.session, _event(), level, step.session.get(Place, user.place_code), instructions,
-                       user.username, clock.now())
+    events.acknowledge(step.session, _event(), level, instructions, step.username, clock.now())
 
 
 def escalate_level(level: str) -> None:
