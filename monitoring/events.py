@@ -159,7 +159,7 @@ def _occurred_at(value: Any, now: datetime, fields: dict[str, str]) -> datetime 
     except ValueError:
         at = None
     if at is None:
-        fields["occurred_at"] = "应为发生时间，如 2026-07-15T08:30"
+        fields["occurred_at"] = "请填写发生的日期和时间（北京时间，精确到分钟）"
         return None
     at = at if at.tzinfo is not None else at.replace(tzinfo=CHINA_TZ)
     if at > now:

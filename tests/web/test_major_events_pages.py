@@ -44,6 +44,9 @@ def test_the_county_reports_through_the_form_and_sees_it_go_up(app, api, clock):
                                           "affected_people": ""})
     for message in ("经济损失（元）应为金额（数字）", "受影响户数应为0至10000000之间的整数", "受影响人数必填"):
         assert message in refused.text, message
+    refused = county.post("/events/new", {**FORM, "occurred_at": "昨天上午"})  # no picker in an old browser
+    assert refused.status_code == 422 and "请填写发生的日期和时间（北京时间，精确到分钟）" in refused.text
+    assert "2026-07-15T" not in refused.text  # R2 #18: no ISO text for people (the page scanner checks it too)
     assert api("guyang").get("/events").json == []
     done = county.post("/events/new", FORM)
     assert done.status_code == 302, done.text
