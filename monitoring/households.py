@@ -126,17 +126,17 @@ def _members(session: Session, raw: Any, fields: dict[str, str], household_id: i
 
 def read_member(session: Session, item: Any, where: str, index: int, fields: dict[str, str],
                 codes: dict[str, dict[str, str]] | None = None, seen: dict[str, int] | None = None,
-                household_id: int | None = None) -> Member | None:
+                household_id: int | None = None, unnamed: str | None = None) -> Member | None:
     """One member as registered (``where`` prefixes each field's reason): name, ID number with its check digit and
     present in no other household, codes of the lists in force. A natural change (birth, marriage, moving in) adds
-    one by this same rule."""
+    one by this same rule. A reason names the member by name, else as ``unnamed`` (新成员) or by position."""
     if not isinstance(item, dict):
         fields[where] = "应为对象"
         return None
     codes = codes if codes is not None else {key: labels(session, key) for key in (*MEMBER_CODE_FIELDS, "health")}
     seen = seen if seen is not None else {}
     name = read_text(item.get("name"), f"{where}.name", fields, string_length(Member.name), label="姓名")
-    who = f"成员“{name or index + 1}”"
+    who = f"成员“{name}”" if name else unnamed or f"第{index + 1}名成员"
     raw_id = item.get("id_number", "")
     id_number = normalize_id_number(raw_id) if isinstance(raw_id, str) else ""
     problem = check_id_number(id_number) if isinstance(raw_id, str) else "应为文本"
