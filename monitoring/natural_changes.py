@@ -25,13 +25,13 @@ from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.errors import Conflict, Forbidden, InvalidData
 from engine.limits import fits_integer, string_length
-from engine.models import InstanceStatus, ProcessInstance
+from engine.models import InstanceStatus, ProcessInstance, ProcessVersion
 from engine.text import read_text
 from monitoring import cases, marking_windows
 from monitoring.change_models import KIND_NAMES, ChangeKind, HouseholdChange
 from monitoring.codelists import labels
 from monitoring.households import HEAD, MAX_MEMBERS, check_not_merged, read_member, visible_household
-from monitoring.id_number import birth_date
+from monitoring.id_number import birth_date, mask_id_number
 from monitoring.models import Attachment, Household, Member, MonitoringStatus
 from monitoring.permissions import NATURAL_CHANGE_RECORDERS
 
@@ -136,16 +136,52 @@ def _present_member(session: Session, household: Household, value: Any, field: s
     return member
 
 
-def _not_before_birth(member: Member, on: date | None, fields: dict[str, str]) -> None:
-    born = birth_date(member.id_number)
-    if on is not None and on < born:
-        fields["on"] = f"变更日期不能早于{member.name}的出生日期（{chinese_date(born)}）"
+Since = dict[int | None, tuple[date, str]]  # member id (None: the household itself) -> first day here, and why
 
 
-def _running_cases(session: Session, household_id: int) -> list[int]:
-    return list(session.execute(select(ProcessInstance.id).where(
-        ProcessInstance.business_key == cases.business_key(household_id),
-        ProcessInstance.status == InstanceStatus.RUNNING).order_by(ProcessInstance.id)).scalars())
+def presence(session: Session, household: Household) -> Since:
+    """Since when the record knows each member is in this household — the day of the change that brought them (a
+    birth, marriage or move in; a split or merge that moved them here) — and, under None, since when the household
+    exists when a split made it. A registered household has no such day: it existed before it was registered."""
+    rows = session.execute(select(HouseholdChange).where(
+        ((HouseholdChange.household_id == household.id) & HouseholdChange.kind.in_(ARRIVALS))
+        | ((HouseholdChange.related_household_id == household.id)
+           & HouseholdChange.kind.in_((ChangeKind.SPLIT, ChangeKind.MERGE))))
+        .order_by(HouseholdChange.occurred_on, HouseholdChange.id)).scalars()
+    since: Since = {}
+    for change in rows:  # oldest first: a later arrival of the same member wins
+        if change.kind in ARRIVALS:
+            since[change.member_id] = (change.occurred_on, f"{KIND_NAMES[ChangeKind(change.kind)]}本户的日期")
+        elif change.kind == ChangeKind.MERGE:
+            since.update(dict.fromkeys(change.moved_member_ids, (change.occurred_on, "随合户并入本户的日期")))
+        else:
+            since[None] = (change.occurred_on, "本户分户设立的日期")
+    return since
+
+
+def _not_before_arrival(member: Member, on: date | None, since: Since, fields: dict[str, str]) -> None:
+    """A member leaves (dies, marries out, moves out, is split off or merged away) only after being born, arriving
+    in this household and the household existing; the refusal names the earliest day and why."""
+    if on is None:
+        return
+    bounds = [(birth_date(member.id_number), f"{member.name}的出生日期")]
+    if member.id is not None and member.id in since:
+        day, why = since[member.id]
+        bounds.append((day, f"{member.name}{why}"))
+    if None in since:
+        bounds.append(since[None])
+    earliest, why = max(bounds, key=lambda bound: bound[0])
+    if on < earliest:
+        fields["on"] = f"变更日期不能早于{chinese_date(earliest)}（{why}）"
+
+
+def _running_cases(session: Session, household_id: int) -> list[str]:
+    """The names of the household's running processes (识别认定, 风险消除 …), each once, as a cadre knows them."""
+    names = session.execute(
+        select(ProcessVersion.name).join(ProcessInstance, ProcessInstance.version_id == ProcessVersion.id).where(
+            ProcessInstance.business_key == cases.business_key(household_id),
+            ProcessInstance.status == InstanceStatus.RUNNING).order_by(ProcessInstance.id)).scalars()
+    return list(dict.fromkeys(f"“{name}”" for name in names))
 
 
 def _no_running_case(session: Session, household: Household, field: str, fields: dict[str, str]) -> None:
@@ -153,8 +189,7 @@ def _no_running_case(session: Session, household: Household, field: str, fields:
     assistance) was started for the household as it was, so the change waits until that case ends."""
     running = _running_cases(session, household.id)
     if running:
-        numbers = "、".join(f"#{i}" for i in running)
-        fields[field] = f"该户有进行中的案件（{numbers}），案件办结后再分户或合户"
+        fields[field] = f"该户有进行中的{'、'.join(running)}案件，案件办结后再分户或合户"
 
 
 def _next_position(household: Household) -> int:
@@ -188,29 +223,43 @@ def _arrival(session: Session, actor: Actor, household: Household, data: dict[st
     kind = data["kind"]
     if len(household.members) >= MAX_MEMBERS:
         fields["member"] = f"每户至多{MAX_MEMBERS}名家庭成员"
-    member = read_member(session, data.get("member"), "member", len(household.members), fields)
+    member = read_member(session, data.get("member"), "member", len(household.members), fields,
+                         household_id=household.id, unnamed="新成员")
     if member is None:
         return Plan(None, lambda change: None)
     if member.relation == HEAD:
         fields["member.relation"] = "本户已有户主；更换户主请在户主离开时指定新户主"
     if "member.id_number" not in fields and member.id_number:
+        _not_registered_here(session, household, member)
         born = birth_date(member.id_number)
         if kind == ChangeKind.BIRTH and on is not None and on != born:
             fields["on"] = f"出生登记的日期应为身份证号中的出生日期（{chinese_date(born)}）"
-        elif on is not None and on < born:
-            fields["on"] = f"变更日期不能早于{member.name}的出生日期（{chinese_date(born)}）"
+        elif kind != ChangeKind.BIRTH:  # a birth's day is the ID number's, even before a split made the household
+            _not_before_arrival(member, on, presence(session, household), fields)
 
     def apply(change: HouseholdChange) -> None:
         _claim_household(session, household)
         member.position = _next_position(household)
-        household.members.append(member)
         try:
-            session.flush()
-        except IntegrityError:  # the same person registered elsewhere meanwhile: one person, one household
-            raise Conflict(STALE) from None
+            with session.begin_nested():  # a savepoint, so that a refused insert still lets us look why
+                household.members.append(member)
+                session.flush()
+        except IntegrityError:  # the same person registered meanwhile: by this same request sent twice, or elsewhere
+            with session.no_autoflush:
+                _not_registered_here(session, household, member)
+            raise Conflict(f"{member.name}刚被登记在其他农户中，请刷新后核对") from None
         change.member_id = member.id
 
     return Plan(None, apply)
+
+
+def _not_registered_here(session: Session, household: Household, member: Member) -> None:
+    """The person is present in this household already: the same request sent twice (a double tap, two cadres
+    recording one birth at once) — a 409 that says so, not "registered elsewhere"."""
+    if session.execute(select(Member.id).where(Member.household_id == household.id, Member.left_on.is_(None),
+                                               Member.id_number == member.id_number)).first():
+        raise Conflict(f"{member.name}（身份证号{mask_id_number(member.id_number)}）已登记在本户，是重复提交；"
+                       "请刷新查看，不要再次登记")
 
 
 def _departure(session: Session, actor: Actor, household: Household, data: dict[str, Any], on: date | None,
@@ -219,7 +268,7 @@ def _departure(session: Session, actor: Actor, household: Household, data: dict[
     member = _present_member(session, household, data.get("member_id"), "member_id", fields)
     if member is None:
         return Plan(None, lambda change: None)
-    _not_before_birth(member, on, fields)
+    _not_before_arrival(member, on, presence(session, household), fields)
     new_head = _new_head(session, household, data, [member], member.relation == HEAD, fields)
 
     def apply(change: HouseholdChange) -> None:
@@ -266,8 +315,9 @@ def _split(session: Session, actor: Actor, household: Household, data: dict[str,
         head = session.get(Member, head_value) if is_id(head_value) else None
         if head is None or head not in moving:
             fields["head_id"] = "新户户主须是分出的成员之一"
+        since = presence(session, household)
         for member in moving:
-            _not_before_birth(member, on, fields)
+            _not_before_arrival(member, on, since, fields)
     old_head_leaves = any(m.relation == HEAD for m in moving)
     stay_head = _new_head(session, household, data, moving, old_head_leaves, fields) if moving else None
     _no_running_case(session, household, "household", fields)
@@ -340,8 +390,9 @@ def _merge(session: Session, actor: Actor, household: Household, data: dict[str,
     _no_running_case(session, household, "household", fields)
     if target is not None:
         _no_running_case(session, target, "into_household_id", fields)
+        since = presence(session, household)
         for member in household.members:
-            _not_before_birth(member, on, fields)
+            _not_before_arrival(member, on, since, fields)
 
     def apply(change: HouseholdChange) -> None:
         moving = list(household.members)

@@ -247,7 +247,7 @@ def test_a_split_or_merge_waits_for_the_households_running_case(cun, api, househ
         "kind": "split", "on": "2026-03-01", "member_ids": [ids["朝鲁"]], "head_id": ids["朝鲁"]})
     assert split.status_code == 422
     assert split.json["error"]["fields"] == {
-        "household": f"该户有进行中的案件（#{started.json['id']}），案件办结后再分户或合户"}
+        "household": "该户有进行中的“识别监测对象”案件，案件办结后再分户或合户"}
     merge = cun.post(f"/households/{other}/changes", json={"kind": "merge", "on": "2026-03-01",
                                                             "into_household_id": household_id})
     assert merge.status_code == 422

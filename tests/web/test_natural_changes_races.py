@@ -14,21 +14,26 @@ from tests.web.test_natural_changes_api import add_household, members_by_name, p
 RUNNERS = 4
 
 
-def at_once(app, headers, requests: list[tuple[str, dict]]) -> list[int]:
+def at_once_answers(app, headers, requests: list[tuple[str, dict]]) -> list[tuple[int, dict]]:
     barrier = threading.Barrier(len(requests))
-    statuses = []
+    answers = []
 
     def run(url, body):
         client = app.test_client()
         barrier.wait()
-        statuses.append(client.post(f"/api/v1{url}", json=body, headers=headers).status_code)
+        response = client.post(f"/api/v1{url}", json=body, headers=headers)
+        answers.append((response.status_code, response.json))
 
     threads = [threading.Thread(target=run, args=request) for request in requests]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sorted(statuses)
+    return answers
+
+
+def at_once(app, headers, requests: list[tuple[str, dict]]) -> list[int]:
+    return sorted(status for status, _ in at_once_answers(app, headers, requests))
 
 
 def test_one_departure_of_a_member_recorded_at_once_by_several(app, api, session):
@@ -57,3 +62,18 @@ def test_two_households_merged_into_each_other_at_once(app, api, session):
     assert len(merged) == 1
     assert session.execute(select(func.count()).select_from(Member).where(Member.household_id == merged[0])).scalar() \
         == 0
+
+
+def test_one_birth_sent_at_once_by_several_leaves_one_member_and_tells_the_others_it_is_a_duplicate(app, api, session):
+    cun = api("cun")
+    household_id = add_household(cun)
+    body = {"kind": "birth", "on": "2026-02-01",
+            "member": {"name": "小宝", "id_number": person("15022320260201011"), "relation": "grandson"}}
+    answers = at_once_answers(app, cun.headers, [(f"/households/{household_id}/changes", body)] * RUNNERS)
+    assert sorted(status for status, _ in answers) == [201] + [409] * (RUNNERS - 1), answers
+    for status, answer in answers:
+        if status == 409:
+            assert "已登记在本户" in answer["error"]["message"], answer
+    session.rollback()
+    assert session.execute(select(func.count()).select_from(HouseholdChange)).scalar() == 1
+    assert session.execute(select(func.count()).select_from(Member).where(Member.name == "小宝")).scalar() == 1
