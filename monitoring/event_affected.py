@@ -43,7 +43,7 @@ def list_households(session: Session, actor: Actor, event_id: int, household_ids
     new rows."""
     event = _open_event(session, actor, event_id)
     if not isinstance(household_ids, list) or not household_ids or len(household_ids) > MAX_LISTED:
-        raise InvalidData("受影响农户有误", {"household_ids": f"应为1至{MAX_LISTED}个农户编号"})
+        raise InvalidData("受影响农户有误", {"household_ids": f"请选择受影响的农户（一次1至{MAX_LISTED}户）"})
     ids = list(dict.fromkeys(household_ids))
     if any(isinstance(i, bool) or not isinstance(i, int) or not fits_integer(i) for i in ids):
         raise InvalidData("受影响农户有误", {"household_ids": "应为农户编号（整数）"})

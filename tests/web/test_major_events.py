@@ -368,7 +368,7 @@ def test_event_id_at_an_identification_start_must_name_an_event_listing_the_hous
 
 
 @pytest.fixture
-def other_township(session, create_user, api):
+def other_township(session, create_user, api, league_branch):
     """银号镇, another township of 固阳县 (the event is at 金山镇), with a village and a household of it."""
     places.add_place(session, OTHER_TOWNSHIP, "银号镇", COUNTY, "township")
     places.add_place(session, OTHER_VILLAGE, "坝梁村", OTHER_TOWNSHIP, "village")

@@ -18,6 +18,7 @@ from tests.web.test_major_events import (  # noqa: F401  (fixtures)
     _household_of,
     forms_dir,
     league_branch,
+    other_township,
     reported_event,
     run_timers,
     tasks_of,
@@ -66,20 +67,33 @@ def test_a_late_level_is_marked_and_its_escalation_shown(app, api, clock, report
     assert "盟市逾期未确认，已自动上报" in league.get("/events/").text
 
 
-def test_affected_households_listed_and_fast_tracked_on_the_event_page(app, api, reported):
+@pytest.mark.usefixtures("other_township")
+def test_affected_households_are_picked_by_a_search_within_the_events_place(app, api, reported):
+    """R2 #15: the county finds households by name or ID tail among those of the event's place (金山镇), ticks
+    them and lists them; a household of another township is never offered. Then one is fast-tracked."""
     county = PageClient(app, "guyang")
     household = _household_of(api, "hongni", VILLAGE)
-    refused = county.post(f"/events/{reported['id']}/households", {"household_ids": "abc"})
+    (head,) = [m for m in api("guyang").get(f"/households/{household['id']}").json["members"]
+               if m["relation"] == "head"]
+    tick = f'name="household_ids" value="{household["id"]}"'
+    url = f"/events/{reported['id']}"
+    assert tick in county.get(url, query_string={"q": "乌力吉"}).text
+    assert tick in county.get(url, query_string={"q": head["id_number"][-4:]}).text
+    elsewhere = county.get(url, query_string={"q": "额尔敦"}).text  # of 银号镇, which the county sees
+    assert "金山镇没有与“额尔敦”相符的农户" in elsewhere and 'name="household_ids"' not in elsewhere
+    refused = county.post(f"{url}/households", [("q", "乌力吉")])
+    assert refused.status_code == 422 and "请选择受影响的农户" in refused.text and tick in refused.text
+    refused = county.post(f"{url}/households", [("household_ids", "abc")])
     assert refused.status_code == 422 and "应为农户编号" in refused.text
-    assert county.post(f"/events/{reported['id']}/households", {"household_ids": f" {household['id']}，"}
+    assert county.post(f"{url}/households", [("household_ids", str(household["id"])), ("q", "乌力吉")]
                        ).status_code == 302
-    page = county.get(f"/events/{reported['id']}").text
-    assert "走绿色通道" in page and "乌力吉" in page
-    done = county.post(f"/events/{reported['id']}/households/{household['id']}/fast-track")
+    page = county.get(url, query_string={"q": "乌力吉"}).text
+    assert "走绿色通道" in page and "乌力吉" in page and "已登记" in page and tick not in page
+    done = county.post(f"{url}/households/{household['id']}/fast-track")
     assert done.status_code == 302
-    page = county.get(f"/events/{reported['id']}").text
+    page = county.get(url).text
     assert "识别案件第" in page and "走绿色通道（" not in page
-    case_id = api("guyang").get(f"/events/{reported['id']}").json["households"][0]["identification_instance_id"]
+    case_id = api("guyang").get(url).json["households"][0]["identification_instance_id"]
     assert "重大事项绿色通道" in county.get(f"/cases/{case_id}").text
 
 

@@ -1,10 +1,10 @@
 """重大事项 in the browser: the list (open ones first, each with the level it waits at and whether that level is
-late), the county's report form, the event page (figures, timeline, affected households and their green channel) and
-the follow-up form. Every write calls the same function as ``/api/v1/events``."""
+late), the county's report form, the event page (figures, timeline, affected households — picked from a search
+within the event's place — and their green channel) and the follow-up form. Every write calls the same function as
+``/api/v1/events``."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,10 +12,12 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import Conflict
+from engine.limits import row_id
 from monitoring import event_affected, events
 from monitoring.codelists import labels
 from monitoring.event_models import MajorEvent
 from monitoring.event_timeline import timeline
+from monitoring.household_labels import ID_TAIL
 from monitoring.permissions import EVENT_REPORTERS
 from web.admin.access import places_in_scope
 from web.admin.forms import submit
@@ -28,7 +30,6 @@ from web.templating import remember_people
 pages = Blueprint("events", __name__, url_prefix="/events")
 REPORT_FORM = ("kind", "kind_note", "occurred_at", "place", "summary", "measures_taken", "needs")
 FIGURES = ("affected_households", "affected_people", "losses")
-_IDS = re.compile(r"[\s,，、;；]+")
 
 
 def _figures(form: Mapping[str, str]) -> dict[str, Any]:
@@ -76,18 +77,23 @@ def new():
 
 @pages.get("/<int:event_id>")
 def show(event_id: int):
+    """The event; ``q`` searches the households of its place (name or ID tail) for the county to list."""
     event = events.visible_event(db.session, g.actor, event_id)
-    return _event_page(event, {}, {})
+    return _event_page(event, {}, request.args)
 
 
 def _event_page(event: MajorEvent, errors: dict[str, str], values: Any, status: int = 200):
     remember_people([event.reported_by, *(row.acknowledged_by for row in event.levels),
                      *(row.reported_by for row in event.updates)])
+    may_act = g.actor.role in EVENT_REPORTERS and event.status == "open"
+    affected = event_affected.affected_households(db.session, g.actor, event)
+    query = (values.get("q") or "").strip()
+    found = event_affected.candidates(db.session, g.actor, event, query) if may_act else []
     return render_template("events/detail.html", event=event, standing=events.standing(event, engine().now()),
-                           timeline=timeline(event),
-                           affected=event_affected.affected_households(db.session, g.actor, event),
-                           may_act=g.actor.role in EVENT_REPORTERS and event.status == "open", statuses=STATUSES,
-                           errors=errors, values=values), status
+                           timeline=timeline(event), affected=affected, may_act=may_act, statuses=STATUSES,
+                           errors=errors, values=values, query=query, found=found[:event_affected.MAX_FOUND],
+                           more_found=len(found) > event_affected.MAX_FOUND,
+                           listed={row.household_id for row, _ in affected}, id_tail=ID_TAIL), status
 
 
 @pages.route("/<int:event_id>/update", methods=["GET", "POST"])
@@ -114,11 +120,9 @@ def update(event_id: int):
 @pages.post("/<int:event_id>/households")
 @roles_required(*EVENT_REPORTERS)
 def add_households(event_id: int):
-    """Household numbers typed or pasted, separated by spaces, commas or new lines."""
+    """The households ticked among those a search found (their ids, as the API takes them)."""
     event = events.visible_event(db.session, g.actor, event_id)
-    text = request.form.get("household_ids", "")
-    parts = [part for part in _IDS.split(text.strip()) if part]
-    ids: list[Any] = [int(part) if part.isascii() and part.isdigit() and len(part) < 10 else part for part in parts]
+    ids: list[Any] = [row_id(value) or value for value in request.form.getlist("household_ids")]
     outcome = submit(lambda session: event_affected.list_households(session, g.actor, event_id, ids, engine().now()))
     if outcome.error is not None:
         return _event_page(event, outcome.errors, request.form, 422)
