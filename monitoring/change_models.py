@@ -43,7 +43,7 @@ class HouseholdChange(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # who came or left
     related_household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))  # split: new; merge: into
-    moved_member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # split and merge: who went over
+    moved_member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # split, merge: who went over (head first)
     note: Mapped[str] = mapped_column(String(500), default="")
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))  # the scanned proof
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

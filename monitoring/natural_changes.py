@@ -12,14 +12,14 @@ for the national record is apart (``monitoring.change_marking``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
@@ -331,6 +331,7 @@ def _split(session: Session, actor: Actor, household: Household, data: dict[str,
                         split_from_id=household.id)
         session.add(new)
         session.flush()
+        moving.sort(key=lambda m: m is not head)  # its head first, as a merge moves them
         for position, member in enumerate(moving):
             member.position = position
             member.relation = HEAD if member is head else (member.relation if member.relation != HEAD else
@@ -395,7 +396,7 @@ def _merge(session: Session, actor: Actor, household: Household, data: dict[str,
             _not_before_arrival(member, on, since, fields)
 
     def apply(change: HouseholdChange) -> None:
-        moving = list(household.members)
+        moving = sorted(household.members, key=lambda m: m.relation != HEAD)  # its head first: it names the household
         for claimed in sorted((household, target), key=lambda h: h.id):  # one order: two crossing merges never deadlock
             _claim_household(session, claimed)
         _claim(session, household, moving)
@@ -423,6 +424,29 @@ def changes_of(session: Session, household_id: int) -> list[HouseholdChange]:
     return list(session.execute(select(HouseholdChange).where(
         (HouseholdChange.household_id == household_id) | (HouseholdChange.related_household_id == household_id))
         .order_by(HouseholdChange.occurred_on.desc(), HouseholdChange.id.desc())).scalars())
+
+
+def household_names(session: Session, household_ids: Iterable[int]) -> dict[int, str]:
+    """How a household is named to a cadre, by its head: 巴特尔户. A household merged away is named by the head it
+    had (its merge moved the head first), one whose members all left by the last head who left; its number only
+    when nobody names it."""
+    ids = set(household_ids)
+    if not ids:
+        return {}
+    households = session.execute(select(Household).where(Household.id.in_(ids)).options(
+        selectinload(Household.members), selectinload(Household.former_members))).scalars().all()
+    merged_heads = {c.household_id: c.moved_member_ids[0] for c in session.execute(select(HouseholdChange).where(
+        HouseholdChange.household_id.in_(ids), HouseholdChange.kind == ChangeKind.MERGE)).scalars()
+        if c.moved_member_ids}
+    moved = {m.id: m.name for m in session.execute(select(Member).where(Member.id.in_(merged_heads.values())))
+             .scalars()} if merged_heads else {}
+    names = {}
+    for household in households:
+        former_heads = [m.name for m in household.former_members if m.relation == HEAD]
+        head = (household.head.name if household.head else moved.get(merged_heads.get(household.id))
+                or (former_heads[-1] if former_heads else None))
+        names[household.id] = f"{head}户" if head else f"{household.id}号户"
+    return names
 
 
 def members_named(session: Session, changes: list[HouseholdChange]) -> dict[int, Member]:

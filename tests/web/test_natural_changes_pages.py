@@ -105,3 +105,38 @@ def test_who_may_open_the_pages(browser_of, household_id):
     cun = browser_of("cun")
     cun.token = "forged"
     assert cun.post(f"/households/{household_id}/changes", {"kind": "death"}).status_code == 400  # no CSRF token
+
+
+def test_the_merge_chooser_tells_namesakes_apart(browser_of, household_id, api):
+    cun_api = api("cun")
+    namesakes = [person("15022319800707008"), person("15022319810808009")]
+    for number in namesakes:
+        created = cun_api.post("/households", json={"village": "150223100201", "household_type": "ordinary",
+                                                    "group": "4组", "members": [
+                                                        {"name": "萨仁", "id_number": number, "relation": "head"}]})
+        assert created.status_code == 201, created.json
+    page = browser_of("cun").get(f"/households/{household_id}/changes?kind=merge")
+    chooser = page.text[page.text.index('name="into_household_id"'):]
+    chooser = chooser[:chooser.index("</select>")]
+    for number in namesakes:
+        assert f"萨仁户（4组，1人，户主身份证尾号{number[-4:]}）" in chooser
+    assert "巴特尔户（未分组，4人，户主身份证尾号" not in chooser  # not itself
+
+
+def test_the_marking_page_says_what_a_split_and_a_merge_did_and_the_windows_days(browser_of, household_id, api):
+    cun_api = api("cun")
+    ids = members_by_name(cun_api, household_id)
+    split = cun_api.post(f"/households/{household_id}/changes", json={
+        "kind": "split", "on": "2026-03-01", "member_ids": [ids["娜仁"], ids["朝鲁"]], "head_id": ids["朝鲁"]})
+    assert split.status_code == 201, split.json
+    other = add_household(cun_api, [{"name": "乌兰", "id_number": person("15022319800707008"), "relation": "head"}])
+    merge = cun_api.post(f"/households/{other}/changes", json={
+        "kind": "merge", "on": "2026-03-01", "into_household_id": household_id})
+    assert merge.status_code == 201, merge.json
+    page = browser_of("cun").get("/households/changes")
+    assert "今天在标注窗口期内（2026年3月1日至2026年3月31日）" in page.text
+    rows = page.text[page.text.index("<tbody>"):]
+    assert "分户</b> 分出<a" in rows and ">朝鲁户</a>" in rows
+    assert "合户</b> 并入<a" in rows and ">巴特尔户</a>" in rows
+    assert ">乌兰户</a>" in rows and "号户" not in rows  # the merged household named by the head it had
+    assert split.json["change"]["moved_members"][0]["name"] == "朝鲁"  # the new household's head first

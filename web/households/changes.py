@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from engine.errors import Conflict, InvalidData
 from engine.limits import row_id
 from engine.paging import read_window
-from monitoring import attachments, change_marking, natural_changes
+from monitoring import attachments, change_marking, marking_windows, natural_changes
 from monitoring.change_models import KIND_NAMES, ChangeKind
 from monitoring.codelists import labels
 from monitoring.households import HEAD, visible_household
@@ -50,16 +50,17 @@ def section_for(household: Household) -> dict[str, Any]:
     return {"changes": changes, "members": natural_changes.members_named(db.session, changes),
             "by_id": {c.id: c for c in changes}, "former": household.former_members, "names": KIND_NAMES,
             "related": related, "may_record": natural_changes.may_record(g.actor, household),
-            "heads": _head_names([c.related_household_id for c in changes if c.related_household_id]
-                                 + [c.household_id for c in changes]
-                                 + [i for i in (household.merged_into_id, household.split_from_id) if i])}
+            "heads": natural_changes.household_names(
+                db.session, [c.related_household_id for c in changes if c.related_household_id]
+                + [c.household_id for c in changes]
+                + [i for i in (household.merged_into_id, household.split_from_id) if i])}
 
 
-def _head_names(household_ids: list[int]) -> dict[int, str]:
-    """How a household is named on a page: its head's name (户主), or its number when nobody is present."""
-    rows = db.session.execute(select(Household).where(Household.id.in_(set(household_ids)))
-                              .options(selectinload(Household.members))).scalars()
-    return {h.id: f"{h.head.name}户" if h.head else f"{h.id}号户" for h in rows}
+def merge_choice(household: Household) -> str:
+    """A household offered to merge into, told apart from its namesakes: head, 组, size and the head's ID tail."""
+    head = household.head
+    tail = f"，户主身份证尾号{head.id_number[-4:]}" if head and head.id_number else ""
+    return f"{head.name if head else household.id}户（{household.group_name or '未分组'}，{household.size}人{tail}）"
 
 
 @households.route("/<int:household_id>/changes", methods=["GET", "POST"])
@@ -134,7 +135,7 @@ def _form(household: Household, kind: str, errors: dict[str, str], values: Any,
         "households/changes.html", h=household, kind=kind, kinds=list(ChangeKind), names=KIND_NAMES,
         hints=KIND_HINTS, errors=errors, values=values, present=present,
         head_present=any(m.relation == HEAD for m in present), today=engine().today(),
-        targets=[t for t in targets if t.members], relations=labels(db.session, "relation"),
+        targets=[(t.id, merge_choice(t)) for t in targets if t.members], relations=labels(db.session, "relation"),
         ethnicities=labels(db.session, "ethnicity"), educations=labels(db.session, "education"),
         skills=labels(db.session, "labour_skill"), chosen=set(values.getlist("member_ids")) if values else set(),
         evidence_id=evidence_id)
@@ -154,7 +155,9 @@ def _pending_page(errors: dict[str, str] | None = None) -> str:
     return render_template(
         "households/changes_pending.html", page=found, names=KIND_NAMES,
         members=natural_changes.members_named(db.session, found.rows),
-        heads=_head_names([c.household_id for c in found.rows]),
+        heads=natural_changes.household_names(
+            db.session, [i for c in found.rows for i in (c.household_id, c.related_household_id) if i]),
+        window=marking_windows.window_for(db.session, g.actor.place_path, today),
         closed=change_marking.window_refusal(db.session, g.actor.place_path, today), errors=errors or {})
 
 
