@@ -12,6 +12,6 @@ DESCRIPTOR = ProcessDescriptor(
     steps=(Step("ack_league", "major_event_acknowledge.json"),
            Step("ack_region", "major_event_acknowledge.json")),
     variables=Variables(),
-    words={"event_id": "重大事项编号", "league": "报送盟市", "region": "报送自治区", "place": "区划代码",
+    words={"event_id": "重大事项编号", "league": "报送盟市", "region": "报送自治区", "place": "送达",
            "due": "确认时限", "title": "事项"},
 )

@@ -159,3 +159,16 @@ def test_money_reads_once_as_yuan_on_the_event_and_follow_up_pages(app, reported
     for url in (f"/events/{reported['id']}", f"/events/{reported['id']}/update"):
         page = county.get(url).text
         assert "3,250,000.50 元" in page and "元元" not in page and "元 元" not in page, url
+
+
+def test_the_events_case_page_reads_in_words(app, api, clock, reported):
+    """The major event's own case (/cases/{id}) for the county and the region, once the league has acknowledged:
+    no codes, English or ISO times (the page scanner), the levels' places and deadlines in words."""
+    clock.set(REPORTED_AT + timedelta(minutes=30))
+    api("baotou").complete(reported["instance_id"], "ack_league", {"instructions": "立即组织救灾"})
+    for username in ("guyang", "zizhiqu"):
+        page = PageClient(app, username).get(f"/cases/{reported['instance_id']}")
+        assert page.status_code == 200, username
+        assert "自然灾害·金山镇" in page.text and "<dt>送达</dt><dd>包头市" in page.text, username
+        assert "<dt>地区</dt><dd>固阳县" in page.text and "<dt>农牧户</dt>" not in page.text, username
+        assert "2026年7月15日 12:00" in page.text and "2026年7月15日 12:30" in page.text, username

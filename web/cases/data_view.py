@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from engine.calendar import CHINA_TZ
 from monitoring import processes
 from web.notices.words import stage_name
-from web.templating import cn_date, label, money
+from web.templating import cn_date, cn_datetime, label, money, place_name
 
 GENERAL = "基本信息"
 WORDS = {  # what scripts of any process add beside the forms; a process names its own records (processes.words)
@@ -31,10 +33,12 @@ VALUE_WORDS = {"problem": {"missing": "未上传", "stale": "已过期"}}  # val
 CODE_LISTS = {"channel": "channel", "suggested_type": "monitoring_type", "monitoring_type": "monitoring_type",
               "risk_types": "risk_type", "department": "department"}
 STEP_VALUED = {"rejected_step"}  # values are BPMN step ids
+PLACE_VALUED = {"place"}  # values are place codes (a task's place, as the models name it)
 FIELD_VALUED = {"guarantee_problems"}  # values are names of form fields
 HIDDEN = {"household_id", "exclusion", "dataset", "key", "unmet"}  # shown elsewhere, or codes beside their labels
 _SECRET = re.compile(r"password|secret|token|^_", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # a moment scripts keep as text (a deadline)
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,20 @@ def _word(key: str, value: str, info: FieldInfo | None, context: _Context) -> st
         return stage_name(value)
     if key in VALUE_WORDS:
         return VALUE_WORDS[key].get(value, "—")
+    if key in PLACE_VALUED:
+        return place_name(value)
+    if _ISO_TIME.match(value):
+        return _moment(value)
     return cn_date(value) if _ISO_DATE.fullmatch(value) else value
+
+
+def _moment(value: str) -> str:
+    """2026年7月15日 12:00 in China time (one without a zone is China's); text that is no moment as recorded."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return cn_datetime(at if at.tzinfo else at.replace(tzinfo=CHINA_TZ))
 
 
 def _is_amount(key: str, context: _Context) -> bool:
