@@ -22,6 +22,7 @@ from engine.errors import InvalidData, NotFound
 from engine.models import ProcessInstance
 from monitoring import elimination, processes, thresholds
 from monitoring.cases import business_key
+from monitoring.change_models import KIND_NAMES, HouseholdChange
 from monitoring.codelists import labels
 from monitoring.measures import received
 from monitoring.models import Household, Measurement, Member, Notice, Place, PlaceLevel
@@ -287,7 +288,18 @@ def _annex7(session: Session, household: Household, label: _Labels, instance_id:
     collected = latest.recorded_at if latest else household.created_at
     return {**_household_context(session, household, label), "guarantees": _guarantees(latest),
             "income": _income(latest, household.size) if latest else dict.fromkeys(("year", *MONEY_KEYS), ""),
-            "measures": received(household), "collected_on": cn_date(_local_date(collected))}
+            "measures": received(household), "collected_on": cn_date(_local_date(collected)),
+            "members_left": _members_left(session, household, _local_date(collected).year, label)}
+
+
+def _members_left(session: Session, household: Household, year: int, label: _Labels) -> list[dict[str, str]]:
+    """Who left the household (died, married or moved out) since the form's year began, with the change and its
+    day: the form lists the members present, and the visitor checks those who went apart."""
+    left = [m for m in household.former_members if m.left_on and m.left_on.year >= year]
+    kinds = dict(session.execute(select(HouseholdChange.id, HouseholdChange.kind).where(
+        HouseholdChange.id.in_([m.left_change_id for m in left]))).all()) if left else {}
+    return [{"name": m.name, "id_number": m.id_number, "relation": label("relation", m.relation),
+             "change": KIND_NAMES.get(kinds.get(m.left_change_id), ""), "left_on": cn_date(m.left_on)} for m in left]
 
 
 def _annex7_blank() -> dict[str, Any]:
@@ -296,7 +308,7 @@ def _annex7_blank() -> dict[str, Any]:
     return {"place": places, "bodies": _bodies(places), "household": dict.fromkeys(HOUSEHOLD_KEYS, ""),
             "members": [dict.fromkeys(MEMBER_KEYS, "") for _ in range(BLANK_MEMBER_ROWS)],
             "guarantees": _guarantees(None), "income": dict.fromkeys(("year", *MONEY_KEYS), ""), "measures": [],
-            "collected_on": ""}
+            "collected_on": "", "members_left": []}
 
 
 HOUSEHOLD_ANNEXES = {"annex1": _annex1, "annex5": _annex5, "annex7": _annex7}
