@@ -17,6 +17,7 @@ ERROR_TEXT = {
     404: ("未找到", "页面不存在，或不在您的管辖范围内。"),
     405: ("请求方式错误", "此页面不接受这种请求。"),
     409: ("操作冲突", "数据已被他人修改或任务已被处理，请返回刷新后再试。"),
+    413: ("内容过大", "提交的内容（如上传的文件）过大，请缩小后再提交。"),
     422: ("数据有误", "提交的数据有误。"),
     500: ("系统错误", "系统出现错误，已记录。请稍后再试，或联系管理员。"),
 }
@@ -55,12 +56,12 @@ def init_app(app: Flask) -> None:
 
 
 def error_page(status: int, message: str | None = None):
-    title, text = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    title, text = ERROR_TEXT.get(status, ERROR_TEXT[400 if status < 500 else 500])
     return render_template("errors/error.html", status=status, title=title, text=message or text), status
 
 
 def _register_error_pages(app: Flask) -> None:
-    from web.api.errors import error_body, told_reason
+    from web.api.errors import error_body, http_error, told_reason
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -68,7 +69,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if wants_json():
-            return error_body(exc.name.lower().replace(" ", "_"), exc.description or exc.name), exc.code
+            return http_error(exc)
         return error_page(exc.code or 500)
 
     @app.errorhandler(CSRFError)
