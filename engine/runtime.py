@@ -53,9 +53,11 @@ def task_name(task: SpiffTask) -> str:
 
 
 def task_property(task: SpiffTask, name: str) -> str | None:
-    for candidate in (task, task.parent):
-        if candidate is None:
-            continue
+    """The task's own property, or its multi-instance's: never that of the task before it, which in Spiff's tree is
+    also its parent (a task after a placed one would go to the first's place, due at its deadline)."""
+    parent = task.parent
+    of_multi_instance = parent is not None and getattr(parent.task_spec, "task_spec", None) == task.task_spec.name
+    for candidate in (task, parent) if of_multi_instance else (task,):
         value = getattr(candidate.task_spec, "extensions", {}).get("properties", {}).get(name)
         if value:
             return value

@@ -294,3 +294,21 @@ def test_deploy_refuses_a_place_expression_that_does_not_compile_or_is_blank(ste
         deploy(steps.engine, session, _placed_tasks_with(value), line["designer"])
     session.rollback()
     assert [problem.file for problem in refused.value.problems if shown in problem.message] == ["placed_tasks.bpmn"]
+
+
+
+def test_a_task_after_a_placed_task_keeps_its_case_s_place_and_none_of_the_first_s_properties(engine, session, line):
+    """A task's properties are its own (or, for a multi-instance child, its multi-instance's): the task after a
+    placed one with a subject and a due date is stored at the case's place, about nothing, due never."""
+    steps = Steps(engine, session, line["designer"])
+    steps.deploy("sequential_properties.bpmn")
+    instance_id = steps.start(line["county"], "sequential_properties", {"elsewhere": TOWNSHIP}, place_code=COUNTY)
+    first = steps.task(line["township"], instance_id, "first")
+    assert (first.place_code, first.placed, first.subject, first.due_at is not None) == (
+        TOWNSHIP, True, "第一步的事项", True)
+
+    steps.complete(line["township"], instance_id, "first", {})
+
+    second = steps.session.execute(select(Task).where(Task.instance_id == instance_id,
+                                                      Task.bpmn_id == "second")).scalar_one()
+    assert (second.place_code, second.placed, second.subject, second.due_at) == (COUNTY, False, None, None)

@@ -295,3 +295,36 @@ def test_the_township_s_case_page_reads_without_codes(app, api, session):
         page = PageClient(app, username).get(f"/cases/{case}")
         assert page.status_code == 200
         assert "各级截止日期" in page.get_data(as_text=True) and "所辖嘎查村" in page.get_data(as_text=True)
+
+
+def test_a_late_township_is_escalated_to_its_county_and_a_late_county_to_the_place_above(
+        api, session, clock, campaign_world):
+    """The township's review of a village stays at the township (not at the village before it) and is due at no
+    village's deadline; the township's 督办 is placed at the county above its case's township; the county's case,
+    started by its last township approved, puts its own 督办 at the county's parent."""
+    campaign = open_campaign(api).json["id"]
+    cun, monitored = api("cun"), campaign_world["monitored"]
+    cun.client.put(f"/api/v1/campaigns/{campaign}/households/{monitored}/measurement", headers=cun.headers,
+                   json={"wage_income": 20000})
+    cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored})
+    for cadre, township_user, township, village in (("cun", "zhen", TOWNSHIP, "艾力嘎查"),
+                                                    ("cun2", "zhen", TOWNSHIP, "新宝力格嘎查"),
+                                                    ("cun3", "sumu", TOWNSHIP2, "巴音敖包嘎查")):
+        complete(api(cadre), "village_check", {"confirmed": True})
+        [review] = tasks_of(api(township_user), "township_review", village)
+        assert (review["place"], review["due_at"]) == (township, None)
+        complete(api(township_user), "township_review", {"approved": True}, subject=village)
+    complete(api("sumu"), "township_summary", {"confirmed": True})
+    at(clock, "2026-03-26", 1)  # the townships' deadline has passed
+    timers.run_due_timers(engine(), unit_of_work)
+    assert [t["subject"] for t in tasks_of(api("qi"), "township_urge")] == ["百灵庙镇"]  # the one that is late
+    assert tasks_of(api("zhen"), "township_urge") == [] and tasks_of(api("qu"), "township_urge") == []
+    complete(api("zhen"), "township_summary", {"confirmed": True})
+    complete(api("qi"), "county_review", {"approved": True}, subject="百灵庙镇")
+    assert tasks_of(api("qi"), "county_report") == []  # 查干哈达苏木 is not approved yet
+    complete(api("qi"), "county_review", {"approved": True}, subject="查干哈达苏木")
+    assert len(tasks_of(api("qi"), "county_report")) == 1
+    assert unit(session, COUNTY).instance_id is not None
+    at(clock, "2026-04-01", 1)  # the county's deadline has passed
+    timers.run_due_timers(engine(), unit_of_work)
+    assert [t["place"] for t in tasks_of(api("qu"), "county_urge")] == [REGION]
