@@ -33,7 +33,16 @@ from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
 from engine.clock import Clock, using_clock
-from engine.errors import AlreadyOpen, Conflict, DeployError, DeployProblem, EngineError, InvalidData, NotFound
+from engine.errors import (
+    AlreadyOpen,
+    Conflict,
+    DeployError,
+    DeployProblem,
+    EngineError,
+    InvalidData,
+    NotFound,
+    TaskWithdrawn,
+)
 from engine.forms import FormValidator
 from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine, take_output
@@ -196,6 +205,7 @@ class Engine:
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
                         locked.audit_hash, locked.state, locked.business_key)
             step.run_engine()
+            step.note_withdrawn_at_opening()
             yield step
             step.save()
 
@@ -229,6 +239,8 @@ class Step:
     cancelled: bool = False
     completed_by: dict[str, str] = field(default_factory=dict)  # task id -> username
     ready_before: set[str] = field(default_factory=set)
+    timers_fired: list[str] = field(default_factory=list)  # the names of the timers this step fired, in order
+    withdrawn_at_opening: set[str] = field(default_factory=set)  # READY tasks a timer due at opening withdrew
 
     def __post_init__(self) -> None:
         take_output()  # printed before this step (e.g. by an earlier request on this thread) is not this step's
@@ -266,7 +278,14 @@ class Step:
     def _observe(self, task: SpiffTask) -> None:
         self.budget.spend(task.workflow)
         if runtime.fired_timer(task):
+            self.timers_fired.append(task.task_spec.bpmn_name or runtime.bpmn_id(task))
             self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
+
+    def note_withdrawn_at_opening(self) -> None:
+        """Which waiting tasks the timers due when the case opened withdrew (a deadline passed before the user acted),
+        so completing one says so; looked for only when a timer fired and the opening did not fail."""
+        if self.timers_fired and self.error is None:
+            self.withdrawn_at_opening = self.ready_before - runtime.ready_human_tasks(self.workflow).keys()
 
     def _fail(self, exc: Exception) -> None:
         refused = _invalid_data_in(exc)
@@ -277,11 +296,15 @@ class Step:
         self.record("error", "system", message=self.error)
 
     def ready_task(self, task_id: str) -> SpiffTask:
-        """The live Spiff task behind a task row; Conflict when it is no longer waiting for a person."""
+        """The live Spiff task behind a task row; Conflict when it is no longer waiting for a person, TaskWithdrawn
+        when a timer due as the case opened has just withdrawn it."""
         task = runtime.human_task(self.workflow, task_id)
-        if task is None or self.error is not None:
-            raise Conflict("任务已被处理或已撤销")
-        return task
+        if task is not None and self.error is None:
+            return task
+        if task_id in self.withdrawn_at_opening:
+            raise TaskWithdrawn(f"此任务已到办理期限（{'、'.join(dict.fromkeys(self.timers_fired))}），流程已将其撤销，"
+                                "本次提交未保存；请刷新待办查看后续任务")
+        raise Conflict("任务已被处理或已撤销")
 
     def complete(self, task_id: str, actor: Actor, data: dict[str, Any]) -> None:
         task = self.ready_task(task_id)

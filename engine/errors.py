@@ -40,6 +40,13 @@ class Conflict(EngineError):
     code = "conflict"
 
 
+class TaskWithdrawn(Conflict):
+    """The process withdrew the task on its own as the request reached it (a deadline's timer, due by then, fired as
+    the case opened): the submission is not saved, and the user is told why rather than a bare conflict."""
+
+    code = "task_withdrawn"
+
+
 class AlreadyOpen(Conflict):
     """An exclusive instance was started while another of its process and business key runs (the database's
     unique index refused it); ``instance_id`` is the one that runs."""

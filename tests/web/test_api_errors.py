@@ -5,9 +5,12 @@ their Chinese error page. Werkzeug's English descriptions never reach anyone."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
+from tests.conftest import CST, FIXTURES
+from tests.engine.steps import VILLAGE
 from tests.web.pages.conftest import PageClient
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -56,6 +59,22 @@ def test_a_body_that_is_no_json_is_a_chinese_400(api):
 
 def test_no_token_is_a_chinese_401(api):
     assert_chinese_error(api().get("/tasks"), 401, "unauthorized", "未登录")
+
+
+def test_a_task_withdrawn_at_its_deadline_as_it_is_submitted_is_a_409_saying_so(api, clock):
+    designer = api("sheji")
+    model = (FIXTURES / "processes" / "deadline.bpmn").read_bytes()
+    assert designer.post("/process-models", data=model, content_type="application/xml").status_code == 201
+    clock.set(datetime(2026, 2, 12, 9, 0, tzinfo=CST))
+    village = api("cun")
+    case = village.post("/instances", json={"process": "deadline", "place": VILLAGE,
+                                            "data": {"applied_on": "2026-02-12"}}).json
+    task = village.task(case["id"], "verify")
+    clock.set(datetime(2026, 2, 27, 8, 0, tzinfo=CST))  # its deadline passed at midnight; no sweep since
+
+    response = village.post(f"/tasks/{task['id']}/complete", json={"data": {"verified": True}})
+
+    assert_chinese_error(response, 409, "task_withdrawn", "办理期限", "5个工作日期满", "流程已将其撤销")
 
 
 @pytest.mark.parametrize(("method", "url", "status", "title"), [
