@@ -3,7 +3,9 @@ the league above.
 
 A user task may carry ``spiffworkflow:property name="place"`` whose value is an expression, evaluated in the task's
 data when the task becomes READY (a multi-instance child sees its own item) like ``department`` and ``subject``. It
-names a place code; the task row is stored at that place, so it lands in that place's inboxes. ``start_process(key,
+names a place code; the task row is stored at that place and marked placed (``tasks.placed``), so it lands in that
+place's inboxes and is the work of that place's users alone (``Actor.may_work_on``): a user above in the same lane, who
+would see an unplaced task there, could otherwise take it and lock the place out. ``start_process(key,
 data, place=CODE)`` starts a follow-up case at another place the same way. The place must lie on the case's line: the
 case's place, one below it or one above it. A sibling branch would hand a county's work to another county, an
 unknown code would hand it to nobody: either is a designer's mistake and fails the step at once.
