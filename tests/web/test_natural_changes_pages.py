@@ -140,3 +140,12 @@ def test_the_marking_page_says_what_a_split_and_a_merge_did_and_the_windows_days
     assert "合户</b> 并入<a" in rows and ">巴特尔户</a>" in rows
     assert ">乌兰户</a>" in rows and "号户" not in rows  # the merged household named by the head it had
     assert split.json["change"]["moved_members"][0]["name"] == "朝鲁"  # the new household's head first
+
+
+def test_a_merged_household_offers_no_recording_page(browser_of, household_id, api):
+    other = add_household(api("cun"), [{"name": "乌兰", "id_number": person("15022319800707008"), "relation": "head"}])
+    merged = api("cun").post(f"/households/{other}/changes", json={
+        "kind": "merge", "on": "2026-03-01", "into_household_id": household_id})
+    assert merged.status_code == 201, merged.json
+    page = browser_of("cun").get(f"/households/{other}/changes?kind=birth")
+    assert page.status_code == 409 and "只能查看" in page.text and 'name="member.name"' not in page.text

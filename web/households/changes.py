@@ -17,7 +17,7 @@ from engine.paging import read_window
 from monitoring import attachments, change_marking, marking_windows, natural_changes
 from monitoring.change_models import KIND_NAMES, ChangeKind
 from monitoring.codelists import labels
-from monitoring.households import HEAD, visible_household
+from monitoring.households import HEAD, check_not_merged, visible_household
 from monitoring.models import Household
 from monitoring.permissions import NATURAL_CHANGE_RECORDERS
 from web.auth.session import roles_required
@@ -70,6 +70,7 @@ def record_change(household_id: int) -> str | Response | tuple[str, int]:
     field and everything typed kept (an uploaded proof too)."""
     natural_changes.check_recorder(g.actor)
     household = visible_household(db.session, household_id, g.actor)
+    check_not_merged(household)  # read-only: the page offers nothing to fill in
     kind = request.values.get("kind", "")
     if kind not in natural_changes.KIND_FIELDS:
         kind = ""
@@ -132,7 +133,8 @@ def _form(household: Household, kind: str, errors: dict[str, str], values: Any,
                                 Household.merged_into_id.is_(None))
         .options(selectinload(Household.members)).order_by(Household.id)).scalars()
     return render_template(
-        "households/changes.html", h=household, kind=kind, kinds=list(ChangeKind), names=KIND_NAMES,
+        "households/changes.html", h=household, who=natural_changes.household_names(db.session, [household.id])[
+            household.id], kind=kind, kinds=list(ChangeKind), names=KIND_NAMES,
         hints=KIND_HINTS, errors=errors, values=values, present=present,
         head_present=any(m.relation == HEAD for m in present), today=engine().today(),
         targets=[(t.id, merge_choice(t)) for t in targets if t.members], relations=labels(db.session, "relation"),
