@@ -65,16 +65,19 @@ def _checked_ids(campaign: Campaign) -> Any:
 
 
 def _size() -> Any:
-    return select(func.count(Member.id)).where(Member.household_id == Household.id,
-                                               Member.left_on.is_(None)).scalar_subquery()
+    """The members present of the outer query's household: correlated to it explicitly, since it sits inside the
+    measurement's EXISTS, where automatic correlation would join a second, unrelated ``households``."""
+    return (select(func.count(Member.id)).where(Member.household_id == Household.id, Member.left_on.is_(None))
+            .correlate(Household).scalar_subquery())
 
 
 def _below_line(campaign: Campaign) -> Any:
     """The campaign year's net income under the line for each person of the household (per-capita under the line)."""
     net = sum((getattr(Measurement, name) for name in INCOME_FIELDS[1:]), getattr(Measurement, INCOME_FIELDS[0])) \
         - Measurement.business_expenses
+    size = _size()
     return exists().where(Measurement.household_id == Household.id, Measurement.year == campaign.year,
-                          net < campaign.income_line * _size())
+                          size > 0, net < campaign.income_line * size)
 
 
 def is_below_line(campaign: Campaign, measurement: Measurement, size: int) -> bool:

@@ -1,0 +1,42 @@
+"""The review of the campaign pages (issue 12, R2/R1): the below-line count against a hand count, the worklist's
+order and actions, the summary's period and names, the files' headings, and the campaign API's scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from monitoring import campaign_worklist as worklist
+from monitoring.campaign_models import Campaign
+from monitoring.models import Measurement
+from tests.conftest import CST
+from tests.web.test_campaign_pages import pages, text_of  # noqa: F401  (pages: the fixture)
+from tests.web.test_campaign_reports import V2, _household, world  # noqa: F401  (world: the fixture)
+
+RECORDED = datetime(2026, 3, 3, 9, 0, tzinfo=CST)
+
+
+def _measure(session, household_id: int, year: int, wage: str) -> None:
+    session.add(Measurement(household_id=household_id, year=year, wage_income=Decimal(wage), recorded_at=RECORDED,
+                            recorded_by="cun2"))
+
+
+def test_below_the_line_counts_filters_and_badges_each_household_by_its_own_members(session, world, actors):  # noqa: F811
+    """Line 7,500: h6 (1 person, 8,000) above; poor (2 persons, 10,000 → 5,000) below; well (2 persons, 20,000 →
+    10,000) above. Hand count: one household below the line in 新宝力格嘎查."""
+    poor = _household(session, actors["county"], V2, 2)
+    well = _household(session, actors["county"], V2, 2)
+    session.flush()
+    _measure(session, world.households["h6"], 2026, "8000")
+    _measure(session, poor.id, 2026, "10000")
+    _measure(session, well.id, 2026, "20000")
+    session.commit()
+    campaign = session.get(Campaign, world.campaign_id)
+    counts = worklist.worklist_counts(session, campaign, V2)
+    assert (counts["households"], counts["measured"], counts["below_line"]) == (3, 3, 1)
+    below = worklist.worklist(session, campaign, V2, only="below_line")
+    assert [row.household_id for row in below.rows] == [poor.id] and below.total == 1
+    badges = {row.household_id: row.this_year["below_line"] for row in worklist.worklist(session, campaign, V2).rows}
+    assert badges == {world.households["h6"]: False, poor.id: True, well.id: False}
