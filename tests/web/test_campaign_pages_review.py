@@ -13,7 +13,7 @@ from monitoring.campaign_models import Campaign
 from monitoring.models import Measurement
 from tests.conftest import CST
 from tests.web.test_campaign_pages import pages, text_of  # noqa: F401  (pages: the fixture)
-from tests.web.test_campaign_reports import V2, _household, world  # noqa: F401  (world: the fixture)
+from tests.web.test_campaign_reports import T1, V1, V2, _household, world  # noqa: F401  (world: the fixture)
 
 RECORDED = datetime(2026, 3, 3, 9, 0, tzinfo=CST)
 
@@ -40,3 +40,18 @@ def test_below_the_line_counts_filters_and_badges_each_household_by_its_own_memb
     assert [row.household_id for row in below.rows] == [poor.id] and below.total == 1
     badges = {row.household_id: row.this_year["below_line"] for row in worklist.worklist(session, campaign, V2).rows}
     assert badges == {world.households["h6"]: False, poor.id: True, well.id: False}
+
+
+def test_the_campaign_api_answers_the_income_line_as_a_number_and_honours_place_like_the_summary(api, world):  # noqa: F811
+    county = api("qi")
+    body = county.get(f"/campaigns/{world.campaign_id}").json
+    assert body["income_line"] == 7500 and isinstance(body["income_line"], float)
+    township = county.get(f"/campaigns/{world.campaign_id}?place={T1}").json
+    assert township["place"] == T1 and [r["place"] for r in township["progress"]] == [V1, V2]
+    assert county.get(f"/campaigns/{world.campaign_id}?place=150000000000").status_code == 404
+    assert api("cun").get(f"/campaigns/{world.campaign_id}?place={T1}").status_code == 404
+
+
+def test_an_empty_summary_format_is_json_as_for_the_bulletin(api, world):  # noqa: F811
+    response = api("qi").get(f"/campaigns/{world.campaign_id}/summary?format=")
+    assert response.status_code == 200 and response.json["total"]["households"] == 7

@@ -15,7 +15,7 @@ from tests.web.test_campaign_reports import COUNTY, T1, T2, V1, V2, world  # noq
 def test_the_county_reads_its_townships_progress_and_the_summary(api, world):  # noqa: F811
     body = api("qi").get(f"/campaigns/{world.campaign_id}").json
     assert (body["id"], body["year"], body["status"], body["place"], body["income_line"]) == (
-        world.campaign_id, 2026, "open", COUNTY, "7500.00")
+        world.campaign_id, 2026, "open", COUNTY, 7500)
     assert body["deadlines"]["village"] == "2026-03-10"
     assert [(r["place"], r["name"], r["level"], r["done"], r["total"]) for r in body["progress"]] == [
         (T1, "百灵庙镇", "township", 1, 2), (T2, "查干哈达苏木", "township", 0, 1)]

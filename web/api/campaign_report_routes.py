@@ -25,7 +25,7 @@ def campaign_body(campaign: Campaign, place: Place) -> dict[str, Any]:
     progress = reports.progress(db.session, campaign, place, engine().today())
     body = reports.progress_as_dict(progress)
     return {"id": campaign.id, "year": campaign.year, "status": campaign.status, "place": place.code,
-            "opened_at": campaign.opened_at.isoformat(), "income_line": str(campaign.income_line),
+            "opened_at": campaign.opened_at.isoformat(), "income_line": float(campaign.income_line),
             "deadlines": campaign.deadlines, "own": body["own"], "progress": body["rows"],
             "totals": {key: body[key] for key in ("done", "total", "overdue")}, "late": body["late"],
             "summary": reports.summary_as_dict(reports.summary(db.session, campaign, place))}
@@ -34,18 +34,20 @@ def campaign_body(campaign: Campaign, place: Place) -> dict[str, Any]:
 @api.get("/campaigns/<int:campaign_id>")
 @token_required
 def get_campaign(campaign_id: int):
-    """The campaign as the caller's place follows it: its own unit, the progress per child place, the summary."""
+    """The campaign as ``?place=CODE`` follows it (the caller's own place by default; one outside the caller's or the
+    campaign's scope is 404, as for the summary): its own unit, the progress per child place, the summary."""
     actor = current_actor()
     campaign = visible_campaign(db.session, actor, campaign_id)
-    return jsonify(campaign_body(campaign, reports.report_place(db.session, actor, campaign, None)))
+    place = reports.report_place(db.session, actor, campaign, request.args.get("place") or None)
+    return jsonify(campaign_body(campaign, place))
 
 
 @api.get("/campaigns/<int:campaign_id>/summary")
 @token_required
 def get_summary(campaign_id: int):
     """``?place=CODE&format=json|xlsx|pdf``: the 集中排查情况统计表 of a place in the caller's and the campaign's
-    scope (the caller's own by default)."""
-    wanted = request.args.get("format", "json")
+    scope (the caller's own by default). An empty ``format=`` is JSON, as for the bulletin."""
+    wanted = request.args.get("format") or "json"
     if wanted not in SUMMARY_FORMATS:
         raise ApiError(400, "bad_request", "不支持的格式", {"format": "应为 json、xlsx 或 pdf"})
     actor = current_actor()
