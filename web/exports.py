@@ -26,7 +26,8 @@ from web.downloads import send_download
 T = TypeVar("T")
 EXPORT_MAX_ROWS = 10_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "money": "#,##0.00", "int": "0", "text": "@"}
+FORMATS = {"date": "yyyy-mm-dd", "cn_date": 'yyyy"年"m"月"d"日"', "datetime": "yyyy-mm-dd hh:mm", "money": "#,##0.00",
+           "int": "0", "text": "@"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _cell_value(value: Any, kind: str) -> Any:
         return None
     if isinstance(value, datetime):
         local = value.astimezone(CHINA_TZ).replace(tzinfo=None)
-        return local.date() if kind == "date" else local
+        return local.date() if kind in ("date", "cn_date") else local
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, date | int | float):
@@ -65,13 +66,19 @@ def _text_safe(cell: WriteOnlyCell) -> WriteOnlyCell:
     return cell
 
 
-def workbook(title: str, columns: list[Column[T]], chunks: Iterable[list[T]]) -> bytes:
-    """The sheet: a bold title row, then one row per item; a last row if the export was cut at EXPORT_MAX_ROWS."""
+def workbook(title: str, columns: list[Column[T]], chunks: Iterable[list[T]], preamble: Iterable[str] = ()) -> bytes:
+    """The sheet: the ``preamble`` lines (a report's title, place, as-of) if any, a bold row of column titles, then
+    one row per item; a last row if the export was cut at EXPORT_MAX_ROWS."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     for index, column in enumerate(columns):
         sheet.column_dimensions[get_column_letter(index + 1)].width = column.width
-    sheet.freeze_panes = "A2"
+    lines = list(preamble)
+    sheet.freeze_panes = f"A{len(lines) + 2}"
+    for number, line in enumerate(lines):
+        cell = _text_safe(WriteOnlyCell(sheet, line))
+        cell.font = Font(bold=True, size=14 if number == 0 else 11)
+        sheet.append([cell])
     header = []
     for column in columns:
         cell = WriteOnlyCell(sheet, column.title)
