@@ -19,7 +19,8 @@ A unit is done when submitted or approved; overdue when open or returned and its
 (the engine's day in China). A village place has no children: its progress is its own unit.
 
 **Summary** of ``place`` (``summary``), one row per child place and a total; "during the campaign" means from
-the day the campaign was opened (China) to the day it was closed, or until now while it is open:
+the day the campaign was opened (China) to the day it was closed, or until now while it is open; "in the campaign
+year" from 1 January of its year to the same end:
 
 - 应排查户数: the households of the area (one merged into another, 合户, no longer counts; every household counted
   below is such a resident one); 已核查户数: those checked in this campaign;
@@ -30,7 +31,8 @@ the day the campaign was opened (China) to the day it was closed, or until now w
 - 风险消除率 = 本次风险消除户数 ÷ (本次风险消除户数 + 风险未消除户数): of the households at risk at some time
   during the campaign (those still at risk and those whose risk it eliminated), the share eliminated;
 - 风险未消除: monitoring objects still monitored (not eliminated);
-- 人口自然变更: natural changes by kind whose day lies in the campaign.
+- 人口自然变更: natural changes by kind whose day lies in the campaign year — the campaign reviews the year's
+  households, and the changes a village records as they happen fall mostly before the campaign opens.
 """
 
 from __future__ import annotations
@@ -246,6 +248,7 @@ class Summary:
     area_level: str  # the level of the rows (the children's), or the place's own for a village
     starts_on: date
     ends_on: date | None  # None while the campaign is open
+    changes_from: date  # natural changes count from 1 January of the campaign year (to ``ends_on``)
     types: dict[str, str]  # monitoring type code -> its name, in the code list's order
     rows: list[SummaryRow]
     total: SummaryRow
@@ -269,6 +272,7 @@ def _resident() -> Any:
 def summary(session: Session, campaign: Campaign, place: Place) -> Summary:
     """The 集中排查情况统计表 of ``place``: one row per child place and the total (definitions in the docstring)."""
     starts_on, ends_on = campaign_period(campaign)
+    changes_from = date(campaign.year, 1, 1)
     children = _children(session, place)
     rows = {child.path: SummaryRow(child.code, child.name) for child in children} or \
         {place.path: SummaryRow(place.code, place.name)}
@@ -291,7 +295,7 @@ def summary(session: Session, campaign: Campaign, place: Place) -> Summary:
     changes = session.execute(
         select(changed, HouseholdChange.kind, func.count())
         .where(below(HouseholdChange.place_path, place.path),
-               _during(HouseholdChange.occurred_on, starts_on, ends_on))
+               _during(HouseholdChange.occurred_on, changes_from, ends_on))
         .group_by(changed, HouseholdChange.kind))
     for path, kind, number in changes:
         if (row := rows.get(path)) is not None:
@@ -300,7 +304,7 @@ def summary(session: Session, campaign: Campaign, place: Place) -> Summary:
     for row in rows.values():
         total.add(row)
     level = children[0].level if children else place.level
-    return Summary(place, campaign, level, starts_on, ends_on,
+    return Summary(place, campaign, level, starts_on, ends_on, changes_from,
                    labels(session, "monitoring_type", include_retired=True), list(rows.values()), total)
 
 
@@ -347,6 +351,7 @@ def summary_as_dict(found: Summary) -> dict[str, Any]:
 
     return {"place": found.place.code, "name": found.place.name, "area_level": found.area_level,
             "from": found.starts_on.isoformat(), "to": found.ends_on.isoformat() if found.ends_on else None,
+            "natural_changes_from": found.changes_from.isoformat(),
             "rows": [line(row) for row in found.rows], "total": line(found.total)}
 
 

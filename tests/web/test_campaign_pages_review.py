@@ -3,16 +3,17 @@ order and actions, the summary's period and names, the files' headings, and the 
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from openpyxl import load_workbook
 
 from monitoring import campaign_worklist as worklist
 from monitoring.campaign_models import Campaign
 from monitoring.models import Measurement
 from tests.conftest import CST
-from tests.web.test_campaign_pages import pages, text_of  # noqa: F401  (pages: the fixture)
+from tests.web.test_campaign_pages import LATE, pages, text_of  # noqa: F401  (pages: the fixture)
 from tests.web.test_campaign_reports import T1, V1, V2, _household, world  # noqa: F401  (world: the fixture)
 
 RECORDED = datetime(2026, 3, 3, 9, 0, tzinfo=CST)
@@ -55,3 +56,25 @@ def test_the_campaign_api_answers_the_income_line_as_a_number_and_honours_place_
 def test_an_empty_summary_format_is_json_as_for_the_bulletin(api, world):  # noqa: F811
     response = api("qi").get(f"/campaigns/{world.campaign_id}/summary?format=")
     assert response.status_code == 200 and response.json["total"]["households"] == 7
+
+
+def test_the_regions_progress_file_lists_the_late_township_as_its_page_does(pages, world, clock):  # noqa: F811
+    clock.set(LATE)
+    region = pages("qu")
+    assert "百灵庙镇（苏木乡镇）截止2026年3月20日" in text_of(region.get(f"/campaigns/{world.campaign_id}").text)
+    data = region.get(f"/campaigns/{world.campaign_id}/progress.xlsx").data
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "2026年度集中排查进度" and rows[1][0] == "区划：自治区"
+    assert rows[2][0] == "数据截至：2026年3月25日 09:00"
+    names = [row[0] for row in rows[3:]]
+    assert names == ["旗县", "达茂旗", "合计", "逾期未上报的下级", "百灵庙镇（苏木乡镇）"]
+    assert rows[-1][4:6] == ("进行中（逾期）", datetime(2026, 3, 20))
+
+
+def test_the_summary_names_its_objects_apart_from_the_panels_and_says_each_period(pages, world):  # noqa: F811
+    page = text_of(pages("zhen").get(f"/campaigns/{world.campaign_id}?place={V1}").text)
+    assert "监测对象（在监测）2" in page  # h1, h2: at risk now
+    assert "监测对象（含已消除）" in page  # the summary's 4 households (h3, h5 eliminated)
+    assert "人口自然变更（2026年1月1日至今）" in page and "排查期间2026年3月2日至今计" in page
+    worklist_page = text_of(pages("zhen").get(f"/campaigns/{world.campaign_id}/villages/{V1}").text)
+    assert "监测对象（在监测）2" in worklist_page

@@ -157,7 +157,7 @@ def test_the_summary_counts_objects_by_type_what_the_campaign_did_and_natural_ch
     assert first.by_type == {"marginal": [2, 5], "unstable": [2, 2], "sudden": [1, 1]}
     assert (first.identified, first.identified_persons, first.eliminated, first.eliminated_persons) == (1, 1, 1, 3)
     assert (first.at_risk, first.at_risk_persons, first.elimination_rate) == (3, 4, Decimal("25.0"))
-    assert first.changes == {"death": 1}
+    assert first.changes == {"death": 1, "birth": 1}  # the campaign year's: the birth of 1 Feb counts
     assert (second.place, second.households, second.checked, second.objects, second.object_persons) == (
         T2, 1, 1, 1, 2)
     assert (second.eliminated, second.elimination_rate, second.changes) == (0, Decimal("0.0"), {"move_out": 1})
@@ -165,7 +165,7 @@ def test_the_summary_counts_objects_by_type_what_the_campaign_did_and_natural_ch
     assert (total.name, total.households, total.checked, total.objects, total.object_persons) == ("合计", 7, 3, 6, 10)
     assert (total.identified, total.eliminated, total.at_risk, total.at_risk_persons) == (1, 1, 4, 6)
     assert total.elimination_rate == Decimal("20.0")
-    assert total.changes == {"death": 1, "move_out": 1}
+    assert total.changes == {"death": 1, "birth": 1, "move_out": 1} and found.changes_from == date(2026, 1, 1)
 
 
 def test_a_village_summary_is_its_own_row_and_a_closed_campaign_counts_until_it_closed(session, world):
@@ -175,7 +175,7 @@ def test_a_village_summary_is_its_own_row_and_a_closed_campaign_counts_until_it_
     found = _summary(session, world, V1)
     assert [row.place for row in found.rows] == [V1] and found.ends_on == date(2026, 3, 8)
     row = found.rows[0]
-    assert (row.households, row.identified, row.eliminated, row.changes) == (5, 1, 0, {"death": 1})
+    assert (row.households, row.identified, row.eliminated, row.changes) == (5, 1, 0, {"death": 1, "birth": 1})
     assert row.elimination_rate == Decimal("0.0")
 
 
@@ -188,8 +188,12 @@ def test_an_area_without_objects_has_no_rate(session, world):
 
 def test_the_progress_xlsx_reads_back_with_a_row_per_township(session, world):
     found = _progress(session, world, COUNTY)
-    book = load_workbook(io.BytesIO(files.progress_xlsx(found)))
+    book = load_workbook(io.BytesIO(files.progress_xlsx(found, session.get(Campaign, world.campaign_id),
+                                                        datetime(2026, 3, 25, 10, 30, tzinfo=CST))))
     rows = list(book.active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[:3]] == ["2026年度集中排查进度", "区划：达茂旗", "数据截至：2026年3月25日 10:30"]
+    assert book.active["F5"].number_format == 'yyyy"年"m"月"d"日"'
+    rows = rows[3:]
     assert rows[0][:6] == ("苏木乡镇", "已上报嘎查村", "嘎查村总数", "逾期嘎查村", "本级状态", "本级截止日期")
     assert rows[1][:6] == ("百灵庙镇", 1, 2, 1, "进行中（逾期）", datetime(2026, 3, 20))
     assert rows[2][:5] == ("查干哈达苏木", 0, 1, 1, "进行中")
@@ -198,17 +202,21 @@ def test_the_progress_xlsx_reads_back_with_a_row_per_township(session, world):
 
 def test_the_summary_xlsx_reads_back_with_chinese_titles_and_the_total(session, world):
     found = _summary(session, world, COUNTY)
-    book = load_workbook(io.BytesIO(files.summary_xlsx(found)))
+    book = load_workbook(io.BytesIO(files.summary_xlsx(found, datetime(2026, 3, 25, 10, 30, tzinfo=CST))))
     rows = list(book.active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[:4]] == [
+        "2026年度集中排查情况统计表", "区划：达茂旗", "排查期间：2026年3月2日至今；人口自然变更（2026年1月1日至今）",
+        "数据截至：2026年3月25日 10:30"]
+    rows = rows[4:]
     titles = rows[0]
     assert titles[:3] == ("苏木乡镇", "应排查户数", "已核查户数")
-    for title in ("监测对象户数", "监测对象人数", "边缘易致贫户户数", "边缘易致贫户人数", "本次新识别户数",
+    for title in ("监测对象（含已消除）户数", "监测对象（含已消除）人数", "边缘易致贫户户数", "边缘易致贫户人数", "本次新识别户数",
                   "本次风险消除户数", "风险消除率(%)", "风险未消除户数", "出生", "死亡", "迁出", "合户"):
         assert title in titles
     total = dict(zip(titles, rows[-1], strict=True))
-    assert (total["苏木乡镇"], total["应排查户数"], total["监测对象人数"], total["风险消除率(%)"]) == (
+    assert (total["苏木乡镇"], total["应排查户数"], total["监测对象（含已消除）人数"], total["风险消除率(%)"]) == (
         "合计", 7, 10, 20.0)
-    assert (total["边缘易致贫户户数"], total["边缘易致贫户人数"], total["死亡"], total["出生"]) == (3, 7, 1, 0)
+    assert (total["边缘易致贫户户数"], total["边缘易致贫户人数"], total["死亡"], total["出生"]) == (3, 7, 1, 1)
     first = dict(zip(titles, rows[1], strict=True))
     assert (first["苏木乡镇"], first["风险未消除人数"], first["突发严重困难户户数"]) == ("百灵庙镇", 4, 1)
 

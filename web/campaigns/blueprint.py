@@ -89,7 +89,7 @@ def detail(campaign_id: int):
     today = engine().today()
     found = reports.progress(db.session, campaign, place, today)
     summary = reports.summary(db.session, campaign, place)
-    groups, subs = files.header_rows([title for title, _, _ in files.summary_headings(summary)])
+    groups, subs = files.summary_header_rows(summary)
     counts = worklist_counts(db.session, campaign, place.code) if place.level == PlaceLevel.VILLAGE else None
     return render_template(
         "campaigns/detail.html", c=campaign, place=place, progress=found, summary=summary, groups=groups, subs=subs,
@@ -112,7 +112,8 @@ def _way_up(place: Place) -> list[Place]:
 @campaigns.get("/<int:campaign_id>/progress.xlsx")
 def progress_file(campaign_id: int):
     campaign, place = _campaign_and_place(campaign_id)
-    return files.progress_download(reports.progress(db.session, campaign, place, engine().today()), engine().now())
+    return files.progress_download(reports.progress(db.session, campaign, place, engine().today()), campaign,
+                                   engine().now())
 
 
 @campaigns.get("/<int:campaign_id>/summary.<any(xlsx, pdf):wanted>")

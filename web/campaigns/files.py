@@ -4,13 +4,15 @@ summary as an A4 landscape PDF to sign (``templates/documents/campaign_summary.h
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Response
 
 from engine.calendar import CHINA_TZ
-from monitoring.campaign_reports import CHANGE_KINDS, UNIT_STATUS_NAMES, Progress, ProgressRow, Summary, SummaryRow
+from monitoring.campaign_models import Campaign
+from monitoring.campaign_reports import CHANGE_KINDS, UNIT_STATUS_NAMES, Progress, Summary, SummaryRow, UnitState
 from monitoring.documents.render import render_pdf
 from monitoring.models import LEVEL_NAMES
 from web.downloads import send_download
@@ -18,30 +20,58 @@ from web.exports import XLSX, Column, workbook
 from web.templating import cn_date, cn_datetime
 
 PDF = "application/pdf"
+OBJECTS_ALL = "监测对象（含已消除）"  # the summary's: every monitoring object; the worklist counts those 在监测
 
 
 def level_name(level: str) -> str:
     return LEVEL_NAMES.get(level, "区划")
 
 
-def unit_state_text(row: ProgressRow) -> str:
+def unit_state_text(unit: UnitState | None) -> str:
     """进行中, 已上报 …, with （逾期） when the unit is late; a place without a unit has no state."""
-    if row.unit is None:
+    if unit is None:
         return ""
-    return UNIT_STATUS_NAMES.get(row.unit.status, row.unit.status) + ("（逾期）" if row.unit.overdue else "")
+    return UNIT_STATUS_NAMES.get(unit.status, unit.status) + ("（逾期）" if unit.overdue else "")
 
 
-def progress_columns(found: Progress) -> list[Column[ProgressRow]]:
-    return [Column(level_name(found.rows[0].level if found.rows else found.place.level), lambda r: r.name, width=18),
+@dataclass(frozen=True)
+class ProgressLine:
+    """A line of the progress sheet: a child place, the total, or (below them) a late unit further down."""
+
+    name: str
+    done: int | None = None
+    total: int | None = None
+    overdue: int | None = None
+    unit: UnitState | None = None
+
+
+def progress_lines(found: Progress) -> list[ProgressLine]:
+    """The page's two tables in one sheet: a line per child place and the total, then every late unit below the
+    child level (a late township at its region), as the page lists them under 逾期未上报的下级."""
+    lines = [ProgressLine(row.name, row.done, row.total, row.overdue, row.unit) for row in found.rows]
+    lines.append(ProgressLine("合计", found.done, found.total, found.overdue))
+    if found.late:
+        lines.append(ProgressLine("逾期未上报的下级"))
+        lines += [ProgressLine(f"{unit.name}（{level_name(unit.level)}）", unit=unit) for unit in found.late]
+    return lines
+
+
+def progress_columns(found: Progress) -> list[Column[ProgressLine]]:
+    return [Column(level_name(found.rows[0].level if found.rows else found.place.level), lambda r: r.name, width=24),
             Column("已上报嘎查村", lambda r: r.done, "int", 12), Column("嘎查村总数", lambda r: r.total, "int", 12),
-            Column("逾期嘎查村", lambda r: r.overdue, "int", 12), Column("本级状态", unit_state_text, width=16),
-            Column("本级截止日期", lambda r: r.unit.due_on if r.unit else None, "date", 14)]
+            Column("逾期嘎查村", lambda r: r.overdue, "int", 12),
+            Column("本级状态", lambda r: unit_state_text(r.unit), width=16),
+            Column("本级截止日期", lambda r: r.unit.due_on if r.unit else None, "cn_date", 16)]
 
 
-def progress_xlsx(found: Progress) -> bytes:
-    """The progress table: one row per child place and a total of the villages' work."""
-    total = ProgressRow("", "合计", "", found.done, found.total, found.overdue, None)
-    return workbook("排查进度", progress_columns(found), [[*found.rows, total]])
+def progress_title(campaign: Campaign) -> str:
+    return f"{campaign.year}年度集中排查进度"
+
+
+def progress_xlsx(found: Progress, campaign: Campaign, as_of: datetime) -> bytes:
+    """The progress sheet under its title, place and as-of time."""
+    preamble = [progress_title(campaign), f"区划：{found.place.name}", f"数据截至：{cn_datetime(as_of)}"]
+    return workbook("排查进度", progress_columns(found), [progress_lines(found)], preamble)
 
 
 def summary_headings(found: Summary) -> list[tuple[str, Callable[[SummaryRow], Any], str]]:
@@ -49,7 +79,7 @@ def summary_headings(found: Summary) -> list[tuple[str, Callable[[SummaryRow], A
     columns: list[tuple[str, Callable[[SummaryRow], Any], str]] = [
         (level_name(found.area_level), lambda r: r.name, "text"),
         ("应排查户数", lambda r: r.households, "int"), ("已核查户数", lambda r: r.checked, "int"),
-        ("监测对象户数", lambda r: r.objects, "int"), ("监测对象人数", lambda r: r.object_persons, "int")]
+        (f"{OBJECTS_ALL}户数", lambda r: r.objects, "int"), (f"{OBJECTS_ALL}人数", lambda r: r.object_persons, "int")]
     for code, name in found.types.items():
         columns += [(f"{name}户数", lambda r, c=code: r.by_type.get(c, [0, 0])[0], "int"),
                     (f"{name}人数", lambda r, c=code: r.by_type.get(c, [0, 0])[1], "int")]
@@ -63,20 +93,36 @@ def summary_headings(found: Summary) -> list[tuple[str, Callable[[SummaryRow], A
     return columns
 
 
-def summary_xlsx(found: Summary) -> bytes:
+def summary_xlsx(found: Summary, as_of: datetime) -> bytes:
     columns = [Column(title, value, kind, width=18 if kind == "text" else 10)
                for title, value, kind in summary_headings(found)]
-    return workbook("集中排查情况统计表", columns, [[*found.rows, found.total]])
+    preamble = [summary_title(found), f"区划：{found.place.name}", f"排查期间：{summary_period(found)}；"
+                f"{changes_heading(found)}", f"数据截至：{cn_datetime(as_of)}"]
+    return workbook("集中排查情况统计表", columns, [[*found.rows, found.total]], preamble)
+
+
+def summary_period(found: Summary) -> str:
+    """The campaign's days: 本次新识别 and 本次风险消除 count in them."""
+    return f"{cn_date(found.starts_on)}至{cn_date(found.ends_on) if found.ends_on else '今'}"
 
 
 def summary_title(found: Summary) -> str:
     return f"{found.campaign.year}年度集中排查情况统计表"
 
 
-def header_rows(titles: list[str]) -> tuple[list[tuple[str, int, int]], list[str]]:
-    """The PDF's two heading rows: (title, colspan, rowspan) of the groups, then the sub-headings under them —
-    户/人 under a count of households followed by its persons, the kinds under 人口自然变更; any other column spans
-    both rows."""
+def changes_heading(found: Summary) -> str:
+    """人口自然变更 with the period it counts (the campaign year, not the campaign's days)."""
+    return f"人口自然变更（{cn_date(found.changes_from)}至{cn_date(found.ends_on) if found.ends_on else '今'}）"
+
+
+def summary_header_rows(found: Summary) -> tuple[list[tuple[str, int, int]], list[str]]:
+    return header_rows([title for title, _, _ in summary_headings(found)], changes_heading(found))
+
+
+def header_rows(titles: list[str], changes_title: str = "人口自然变更") -> tuple[list[tuple[str, int, int]], list[str]]:
+    """The table's two heading rows: (title, colspan, rowspan) of the groups, then the sub-headings under them —
+    户/人 under a count of households followed by its persons, the kinds under ``changes_title``; any other column
+    spans both rows."""
     changes = set(CHANGE_KINDS.values())
     groups: list[tuple[str, int, int]] = []
     subs: list[str] = []
@@ -90,10 +136,10 @@ def header_rows(titles: list[str]) -> tuple[list[tuple[str, int, int]], list[str
             index += 2
             continue
         if title in changes:
-            if groups and groups[-1][0] == "人口自然变更":
-                groups[-1] = ("人口自然变更", groups[-1][1] + 1, 1)
+            if groups and groups[-1][0] == changes_title:
+                groups[-1] = (changes_title, groups[-1][1] + 1, 1)
             else:
-                groups.append(("人口自然变更", 1, 1))
+                groups.append((changes_title, 1, 1))
             subs.append(title)
         else:
             groups.append((title, 1, 2))
@@ -108,8 +154,8 @@ def summary_pdf(found: Summary, as_of: datetime) -> bytes:
     def cells(row: SummaryRow) -> list[str]:
         return ["—" if value is None else str(value) for value in (value(row) for _, value, _ in headings)]
 
-    period = f"{cn_date(found.starts_on)}至{cn_date(found.ends_on) if found.ends_on else '今'}"
-    groups, subs = header_rows([title for title, _, _ in headings])
+    period = summary_period(found)
+    groups, subs = summary_header_rows(found)
     return render_pdf("campaign_summary.html", {
         "title": summary_title(found), "place": found.place.name, "period": period,
         "as_of": cn_datetime(as_of).replace(" ", ""), "groups": groups, "subs": subs,
@@ -120,13 +166,14 @@ def summary_pdf(found: Summary, as_of: datetime) -> bytes:
 
 def summary_download(found: Summary, wanted: str, now: datetime) -> Response:
     """The summary as an XLSX or PDF download, named by its title, place and day."""
-    body = summary_xlsx(found) if wanted == "xlsx" else summary_pdf(found, now)
+    body = summary_xlsx(found, now) if wanted == "xlsx" else summary_pdf(found, now)
     return _download(body, f"{summary_title(found)}_{found.place.name}", f"campaign-summary-{found.place.code}",
                      wanted, now)
 
 
-def progress_download(found: Progress, now: datetime) -> Response:
-    return _download(progress_xlsx(found), f"排查进度_{found.place.name}", f"campaign-progress-{found.place.code}",
+def progress_download(found: Progress, campaign: Campaign, now: datetime) -> Response:
+    return _download(progress_xlsx(found, campaign, now), f"{progress_title(campaign)}_{found.place.name}",
+                     f"campaign-progress-{found.place.code}",
                      "xlsx", now)
 
 

@@ -26,7 +26,7 @@ from web.extensions import db
 from web.households.record import STATUSES
 from web.templating import money
 
-FILTERS = {"": "全部", "unchecked": "未核查", "monitored": "监测对象", "below_line": "低于监测线"}
+FILTERS = {"": "全部", "unchecked": "未核查", "monitored": "监测对象（在监测）", "below_line": "低于监测线"}
 MEASUREMENT_TITLES = {
     "wage_income": "工资性收入", "business_income": "生产经营性收入", "property_income": "财产性收入",
     "transfer_income": "转移性收入", "business_expenses": "生产经营性支出", "claims_income": "理赔收入",
