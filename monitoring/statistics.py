@@ -298,15 +298,25 @@ def households_by_area(session: Session, place: Place, count: str, quarter: Quar
                                                 household_condition(count, quarter), func.count(Household.id))}
 
 
+@dataclass(frozen=True)
+class StepReached:
+    """A step's name as its tasks were named (a step no longer in the model keeps it), the cases that reached it in
+    the quarter and those of them not done in time."""
+
+    name: str
+    reached: int
+    late: int
+
+
 def cases_by_step_in(session: Session, place_path: str, quarter: Quarter, now: datetime,
-                     process_key: str) -> dict[str, tuple[int, int]]:
+                     process_key: str) -> dict[str, StepReached]:
     """Per step of a process: the place's cases that reached it in the quarter, and of those the ones not done in
     time (a county's step of a village's case counts for the village)."""
     late = case((_task_in(quarter, now, "late"), Task.instance_id))
     rows = session.execute(
-        select(Task.bpmn_id, func.count(distinct(Task.instance_id)), func.count(distinct(late)))
+        select(Task.bpmn_id, func.max(Task.name), func.count(distinct(Task.instance_id)), func.count(distinct(late)))
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
         .where(_in(place_path, ProcessInstance.place_path), Task.process_key == process_key,
                _task_in(quarter, now, "reached"))
         .group_by(Task.bpmn_id))
-    return {step: (reached, overdue) for step, reached, overdue in rows}
+    return {step: StepReached(name or step, reached, overdue) for step, name, reached, overdue in rows}

@@ -252,7 +252,7 @@ def test_the_page_offers_both_files_and_refuses_an_unknown_format(app, api, coun
 
 
 @pytest.fixture
-def league(session, create_user):
+def league(session, create_user, clock):
     """League 包头市 with two banners: 土默特右旗 (H1 identified in February and eliminated in August, H2 identified
     in March) and 固阳县 (H3 identified in March); a league user (role region at the league)."""
     spec = [("150200000000", "包头市", "150000000000", "league"),
@@ -275,6 +275,7 @@ def league(session, create_user):
     history(session, h2, (MONITORED, date(2026, 3, 1), True))
     history(session, h3, (MONITORED, date(2026, 3, 5), True))
     session.commit()
+    clock.set(NOW)  # the third quarter is over
 
 
 def test_a_leagues_bulletin_counts_and_ranks_its_banners(api, league):

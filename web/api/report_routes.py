@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from monitoring.places import place_in_scope
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
 from web.boundary import engine
-from web.dashboard.bulletin import as_json, bulletin, quarter_asked
+from web.dashboard.bulletin import as_json, asked, bulletin
 from web.dashboard.bulletin_files import FILE_FORMATS, download
 from web.extensions import db
 
@@ -19,12 +18,11 @@ FORMATS = ("json", *FILE_FORMATS)
 @api.get("/reports/bulletin")
 @token_required
 def get_bulletin():
-    """``?quarter=2026Q4&place=CODE&format=json|xlsx|pdf``: a place in the caller's scope, by default the caller's
-    own; an unknown format is a 400 naming it, before anything is counted."""
-    asked = request.args.get("format") or "json"
-    if asked not in FORMATS:
+    """``?quarter=2026Q4&place=CODE&format=json|xlsx|pdf``: a league or county in the caller's scope, by default the
+    caller's own; an unknown format is a 400 naming it, before anything is counted."""
+    wanted = request.args.get("format") or "json"
+    if wanted not in FORMATS:
         raise ApiError(400, "bad_request", "不支持的格式", {"format": "应为 " + "/".join(FORMATS)})
-    place = place_in_scope(db.session, current_actor(), request.args.get("place") or g.user.place_code)
-    quarter = quarter_asked(request.args, engine().today())
+    place, quarter = asked(db.session, current_actor(), request.args, g.user.place_code, engine().today())
     found = bulletin(db.session, engine(), place, quarter, engine().now())
-    return jsonify(as_json(found)) if asked == "json" else download(found, asked)
+    return jsonify(as_json(found)) if wanted == "json" else download(found, wanted)

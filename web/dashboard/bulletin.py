@@ -7,7 +7,6 @@ are both this one function.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -18,13 +17,16 @@ from flask import url_for
 from sqlalchemy.orm import Session
 
 from engine import versions
+from engine.assignment import Actor
 from engine.core import Engine
 from monitoring import bulletin_figures, statistics
 from monitoring.bulletin_figures import Headcount
 from monitoring.bulletin_ranking import CRITERIA, Ranked, Standing, ranking
+from monitoring.bulletin_scope import check_bulletin
 from monitoring.change_models import KIND_NAMES, ChangeKind
 from monitoring.codelists import labels
 from monitoring.models import LEVEL_NAMES, Place
+from monitoring.places import place_in_scope
 from monitoring.quarters import Quarter
 from web.templating import cn_date, cn_datetime
 
@@ -115,6 +117,16 @@ def quarter_asked(args: Mapping[str, str], today: date) -> Quarter:
     return Quarter.parse(args["quarter"]) if args.get("quarter") else Quarter.of(today)
 
 
+def asked(session: Session, actor: Actor, args: Mapping[str, str], own_place: str, today: date
+          ) -> tuple[Place, Quarter]:
+    """The place (``?place=CODE`` in scope, else 404; by default the user's own) and quarter a page or API call asks
+    the bulletin of, refused naming the field unless a league or county and a quarter begun by ``today``."""
+    place = place_in_scope(session, actor, (args.get("place") or "").strip() or own_place)
+    quarter = quarter_asked(args, today)
+    check_bulletin(place, quarter, today)
+    return place, quarter
+
+
 def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, now: datetime) -> Bulletin:
     """Every figure of ``quarter`` for ``place`` and below; late means not done by its due time as of ``now``."""
     rows = statistics.quarter_by_area(session, place, quarter, now)
@@ -197,6 +209,12 @@ def as_json(found: Bulletin) -> dict[str, Any]:
     }
 
 
+def period(found: Bulletin) -> str:
+    """The line under the title on the page, in the PDF and in the XLSX: the quarter's days, the area, the time."""
+    return (f"统计期间 {cn_date(found.quarter.first_day)}至{cn_date(found.quarter.last_day)}，"
+            f"范围为{found.place.name}及其下级；数据截至 {cn_datetime(found.as_of)}。")
+
+
 def notes(found: Bulletin) -> dict[str, str]:
     """What each table counts, printed under it on the page, in the PDF and in the XLSX."""
     if found.tasks_at_quarter_end:
@@ -224,7 +242,7 @@ def _ratio(value: Fraction | None) -> float | None:
 def _area(quarter: Quarter, row: statistics.QuarterRow, own: bool = False) -> AreaLine:
     """An area's line; a place's own line (cases opened at the township itself) is named as such."""
     name = f"{row.name}（本级）" if own else row.name
-    links = {key: (_households if key in statistics.HOUSEHOLD_COUNTS else _cases)(quarter, key, row.code)
+    links = {key: (_households if key in statistics.HOUSEHOLD_COUNTS else _cases)(quarter, key, row.code, own=own)
              for key in AREA_COLUMNS}
     return AreaLine(row.code, name, {key: Figure(getattr(row, key), links[key]) for key in AREA_COLUMNS})
 
@@ -236,35 +254,69 @@ def _processes(session: Session, engine: Engine, place: Place, quarter: Quarter,
         counted = statistics.cases_by_step_in(session, place.path, quarter, now, version.key)
         if not counted:
             continue
-        ordered = steps_in_order(engine.versions.get(session, version.id).spec)
-        ordered += [(step, step) for step in sorted(counted) if step not in dict(ordered)]  # a step since removed
+        loaded = engine.versions.get(session, version.id)
+        ordered = steps_in_order(loaded.spec, loaded.subprocess_specs)
+        ordered += [(step, counted[step].name) for step in sorted(counted) if step not in dict(ordered)]  # removed
         yield ProcessSteps(version.key, version.name, [
             StepLine(step, name,
-                     Figure(counted.get(step, (0, 0))[0], _cases(quarter, "reached", place.code, version.key, step)),
-                     Figure(counted.get(step, (0, 0))[1], _cases(quarter, "late", place.code, version.key, step)))
+                     Figure(_figure(counted, step).reached, _cases(quarter, "reached", place.code, version.key, step)),
+                     Figure(_figure(counted, step).late, _cases(quarter, "late", place.code, version.key, step)))
             for step, name in ordered])
 
 
-def steps_in_order(spec: Any) -> list[tuple[str, str]]:
-    """The human steps of a process model as a reader follows it: breadth first from the start event, so a step
-    comes after every step on the shortest way to it, whatever order the file lists them in."""
-    seen: set[str] = set()
-    found: list[tuple[str, str]] = []
-    queue = deque([spec.start])
-    while queue:
-        task_spec = queue.popleft()
-        if task_spec.name in seen:
+def _figure(counted: dict[str, statistics.StepReached], step: str) -> statistics.StepReached:
+    return counted.get(step, statistics.StepReached(step, 0, 0))
+
+
+def steps_in_order(spec: Any, subprocesses: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The human steps of a process model as a reader follows it, each with its name: a step comes before every step
+    that follows it on a way from the start, of two ways the one the model draws first comes first, and the steps of a
+    subprocess (a multi-instance's too) stand where the process calls it."""
+    found: dict[str, str] = {}
+    walked: set[str] = set()
+
+    def walk(process: Any) -> None:
+        walked.add(process.name)
+        for task_spec in _reading_order(process):
+            child = getattr(task_spec, "task_spec", None)  # a multi-instance task: its child is the named one
+            for part in (process.task_specs.get(child) if isinstance(child, str) else None, task_spec):
+                if part is None:
+                    continue
+                if part.manual and part.bpmn_id not in found and part.bpmn_name:
+                    found[part.bpmn_id] = part.bpmn_name
+                called = getattr(part, "spec", None)
+                if isinstance(called, str) and called in subprocesses and called not in walked:
+                    walk(subprocesses[called])
+
+    walk(spec)
+    return list(found.items())
+
+
+def _reading_order(process: Any) -> list[Any]:
+    """The task specs of one process in reverse post-order of a depth-first walk that takes each task's outputs last
+    to first: a topological order of the flow (a loop back is ignored) in which the first-drawn way comes first."""
+    finished: list[Any] = []
+    seen = {process.start.name}
+    stack = [(process.start, iter(reversed(process.start.outputs)))]
+    while stack:
+        outputs = stack[-1][1]
+        following = next((output for output in outputs if output.name not in seen), None)
+        if following is None:
+            finished.append(stack.pop()[0])
             continue
-        seen.add(task_spec.name)
-        if task_spec.manual and task_spec.bpmn_id not in dict(found):
-            found.append((task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id))
-        queue.extend(task_spec.outputs)
-    return found
+        seen.add(following.name)
+        stack.append((following, iter(reversed(following.outputs))))
+    return finished[::-1]
 
 
-def _cases(quarter: Quarter, count: str, place: str, process: str | None = None, step: str | None = None) -> str:
-    return url_for("cases.index", quarter=quarter.code, count=count, place=place, process=process, step=step)
+def _cases(quarter: Quarter, count: str, place: str, process: str | None = None, step: str | None = None,
+           own: bool = False) -> str:
+    """The case list of a count; ``own``: of the place itself only (its （本级） line), not of its areas too."""
+    return url_for("cases.index", quarter=quarter.code, count=count, place=place, own=1 if own else None,
+                   process=process, step=step)
 
 
-def _households(quarter: Quarter, count: str, place: str, monitoring_type: str | None = None) -> str:
-    return url_for("households.index", quarter=quarter.code, count=count, place=place, type=monitoring_type)
+def _households(quarter: Quarter, count: str, place: str, monitoring_type: str | None = None,
+                own: bool = False) -> str:
+    return url_for("households.index", quarter=quarter.code, count=count, place=place, own=1 if own else None,
+                   type=monitoring_type)

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
-from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
@@ -13,16 +13,16 @@ from flask import Response, render_template
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData
 from monitoring.bulletin_ranking import CRITERIA
-from web.dashboard.bulletin import AREA_COLUMNS, TYPE_COUNTS, Bulletin, notes
+from web.dashboard.bulletin import AREA_COLUMNS, TYPE_COUNTS, Bulletin, notes, period
 from web.downloads import send_download
 from web.exports import XLSX
 
 PDF = "application/pdf"
 FILE_FORMATS = ("xlsx", "pdf")
 NUMBER_FORMATS = {"int": "0", "percent": "0.0%"}
+_UNIT = re.compile(r"(.+)（(.+)）")  # 季末监测对象（户）: a column of a group, under the group's title in the PDF
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,38 @@ class Table:
     kinds: list[str]
     rows: list[list[Any]]
     notes: list[str]
+
+    def header_rows(self) -> list[list[HeaderCell]]:
+        """The header as the PDF prints it: neighbouring columns of one title (季末监测对象（户）, （人）) under that
+        title spanning them, each with just its unit, so a narrow A4 column never holds a long title."""
+        groups: list[tuple[str, list[int]]] = []
+        for index, title in enumerate(self.header):
+            match = _UNIT.fullmatch(title)
+            group = match.group(1) if match else None
+            if group and groups and groups[-1][0] == group:
+                groups[-1][1].append(index)
+            else:
+                groups.append((group or title, [index]))
+        if all(len(columns) == 1 for _, columns in groups):
+            return [[HeaderCell(title, self.kinds[i] != "text") for i, title in enumerate(self.header)]]
+        top: list[HeaderCell] = []
+        under: list[HeaderCell] = []
+        for group, columns in groups:
+            numeric = self.kinds[columns[0]] != "text"
+            if len(columns) == 1:
+                top.append(HeaderCell(self.header[columns[0]], numeric, rows=2))
+            else:
+                top.append(HeaderCell(group, numeric, columns=len(columns)))
+                under += [HeaderCell(_UNIT.fullmatch(self.header[i]).group(2), numeric) for i in columns]
+        return [top, under]
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    text: str
+    numeric: bool
+    columns: int = 1
+    rows: int = 1
 
 
 def percent(value: float | Fraction | None) -> str:
@@ -100,7 +132,7 @@ def xlsx_bytes(found: Bulletin) -> bytes:
     for table in tables(found):
         sheet = book.create_sheet(table.sheet[:31])
         sheet.append([found.title])
-        sheet.append([f"数据截至 {_local(found.as_of)}"])
+        sheet.append([period(found)])
         sheet.append([table.title])
         sheet.append(table.header)
         for cell in sheet[sheet.max_row]:
@@ -126,7 +158,8 @@ def pdf_bytes(found: Bulletin) -> bytes:
     """The A4 PDF (WeasyPrint): the title, the as-of time and every table with its notes; it fetches nothing."""
     from weasyprint import HTML  # costs ~0.5 s to import: only when a PDF is asked
 
-    html = render_template("dashboard/bulletin_pdf.html", b=found, tables=tables(found), percent=percent)
+    html = render_template("dashboard/bulletin_pdf.html", b=found, period=period(found), tables=tables(found),
+                           percent=percent)
     return HTML(string=html, url_fetcher=_refuse).write_pdf()
 
 
@@ -140,6 +173,3 @@ def download(found: Bulletin, asked: str) -> Response:
     return send_download(content, f"{found.title}_{found.quarter.code}.{asked}",
                          f"bulletin-{found.place.code}-{found.quarter.code}", mimetype)
 
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")

@@ -1,7 +1,8 @@
 """The lists a bulletin number links to: the case list and the household list, filtered as the count was.
 
 ``/cases/?quarter=2026Q4&count=started&place=CODE`` (``&step=visit`` for a step's count) and
-``/households/?quarter=2026Q4&count=identified&place=CODE&type=marginal``: each list applies the condition
+``/households/?quarter=2026Q4&count=identified&place=CODE&type=marginal`` (``&own=1``: what lies at the place
+itself, the bulletin's （本级） line, not at its areas too): each list applies the condition
 ``monitoring.statistics`` counted with, so a list shows exactly the cases or households behind its number.
 Bad values are refused naming the parameter (``quarter``, ``count``, ``place``), never ignored.
 """
@@ -23,7 +24,7 @@ from monitoring.places import place_in_scope
 from monitoring.quarters import Quarter
 from web.extensions import db
 
-PARAMETERS = ("quarter", "count", "place", "step")
+PARAMETERS = ("quarter", "count", "place", "own", "step")
 
 
 def case_conditions(args: Mapping[str, str], now: datetime) -> list[Any]:
@@ -51,7 +52,8 @@ def described(args: Mapping[str, str]) -> str | None:
     code = (args.get("place") or "").strip()
     place = place_in_scope(db.session, g.actor, code) if code else None
     parts = [Quarter.parse(args.get("quarter")).label, names.get(args.get("count") or "", "")]
-    return " · ".join(p for p in [*parts, place.name if place else ""] if p)
+    name = (place.name + ("（本级）" if _own(args) else "")) if place else ""
+    return " · ".join(p for p in [*parts, name] if p)
 
 
 def _quarter_count(args: Mapping[str, str], counts: Mapping[str, str]) -> tuple[Quarter | None, str]:
@@ -68,4 +70,13 @@ def _within(args: Mapping[str, str], path_column: Any) -> list[Any]:
     code = (args.get("place") or "").strip()
     if not code:
         return []
-    return [below(path_column, place_in_scope(db.session, g.actor, code).path)]  # 404 outside, as the bulletin
+    place = place_in_scope(db.session, g.actor, code)  # 404 outside, as the bulletin
+    return [path_column == place.path if _own(args) else below(path_column, place.path)]
+
+
+def _own(args: Mapping[str, str]) -> bool:
+    """``own=1``: the place itself only; anything else but nothing is refused naming it."""
+    own = (args.get("own") or "").strip()
+    if own not in ("", "1"):
+        raise InvalidData("统计范围无效", {"own": "应为 1（仅本级）或不填"})
+    return own == "1"

@@ -14,7 +14,6 @@ from tests.conftest import CST
 from tests.web.pages.test_dashboard import table
 from tests.web.test_identification import VILLAGE2, VISIT, form_data, new_household, start
 
-TOWNSHIP = "150223100000"
 STEPS = ["1. 农牧户申请", "2. 走访排查", "3. 农牧户授权", "4. 民主评议公示", "5. 苏木乡镇审核", "6. 数据比对研判",
          "7. 旗县审定", "8. 录入系统"]
 
@@ -103,10 +102,9 @@ def test_each_number_links_to_a_list_of_exactly_what_it_counts(quarters, pages):
     assert listed(browser, link(q2, "合计", 4), "cases") == {quarters["C"]}
 
 
-def test_the_township_counts_its_villages(quarters, pages):
-    html = pages("zhen").get("/dashboard/bulletin?quarter=2026Q2").text
-    rows = table(html, "嘎查村", "新发起案件")
-    assert rows[0] == ["艾力嘎查", "0", "0", "0", "1", "0"] and rows[1] == ["新宝力格嘎查", "1", "1", "0", "0", "1"]
+def test_a_township_has_no_bulletin_of_its_own(quarters, pages):  # issue 12: per league and county
+    page = pages("zhen").get("/dashboard/bulletin?quarter=2026Q2")
+    assert page.status_code == 422 and "季度通报按盟市、旗县编制" in page.text
 
 
 def test_a_quarter_that_cannot_be_is_refused_naming_it(quarters, pages, api):
@@ -118,10 +116,10 @@ def test_a_quarter_that_cannot_be_is_refused_naming_it(quarters, pages, api):
 
 
 def test_the_api_answers_the_same_bulletin_as_json(quarters, api):
-    answer = api("qi").get("/reports/bulletin?quarter=2026Q1&place=" + TOWNSHIP)
+    answer = api("qi").get("/reports/bulletin?quarter=2026Q1&place=150223000000")
     assert answer.status_code == 200, answer.json
     body = answer.json
-    assert body["quarter"] == "2026Q1" and body["place"] == TOWNSHIP and body["from"] == "2026-01-01"
+    assert body["quarter"] == "2026Q1" and body["place"] == "150223000000" and body["from"] == "2026-01-01"
     assert body["total"]["started"]["count"] == 2 and body["total"]["rejected"]["count"] == 1
     assert body["total"]["started"]["list"].startswith("/cases/?")
     assert [s["name"] for s in body["steps"][0]["steps"]] == [s.split(". ")[1] for s in STEPS]
