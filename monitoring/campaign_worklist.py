@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import and_, case, delete, exists, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,23 @@ from engine.core import Engine
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.limits import string_length
 from engine.models import InstanceStatus, ProcessInstance
-from engine.paging import Key, Page, Window, page
+from engine.paging import Key, Page, count, decode_cursor, encode_cursor
 from engine.text import read_text
 from monitoring import cases, households
 from monitoring.campaign_models import Campaign, CampaignCheck, CampaignStatus, CampaignUnit, UnitStatus
 from monitoring.campaigns import unit_of
+from monitoring.codelists import labels
 from monitoring.id_number import mask_id_number
-from monitoring.models import Household, Measurement, Member, MonitoringStatus, PlaceLevel, Role
+from monitoring.models import (
+    Household,
+    Measurement,
+    MeasurementHistory,
+    Member,
+    MonitoringStatus,
+    PlaceLevel,
+    Role,
+)
+from monitoring.processes import ProcessDescriptor, risk_elimination
 from monitoring.processes.site_visits import site_visit
 from monitoring.rules import INCOME_FIELDS, net_income, per_capita_income
 
@@ -42,7 +52,7 @@ class WorklistRow:
     size: int
     monitoring_status: str
     monitoring_type: str | None
-    last_measurement: dict[str, Any] | None  # year, per_capita
+    last_measurement: dict[str, Any] | None  # year, per_capita, measured_on: the last before the campaign opened
     this_year: dict[str, Any] | None  # per_capita, below_line
     checked: dict[str, Any] | None  # by, at, note
     open_case: dict[str, Any] | None  # process, instance_id
@@ -85,9 +95,22 @@ def is_below_line(campaign: Campaign, measurement: Measurement, size: int) -> bo
     return net_income(measurement) < Decimal(campaign.income_line) * size
 
 
+def _rank(campaign: Campaign) -> Any:
+    """Where a household stands in the list: the monitoring objects first (those not yet checked before the checked
+    ones), then the other households not yet checked, then the rest — what the village must do comes first."""
+    monitored = Household.monitoring_status == MonitoringStatus.MONITORED
+    checked = Household.id.in_(_checked_ids(campaign))
+    return case((and_(monitored, ~checked), 0), (monitored, 1), (~checked, 2), else_=3)
+
+
+RANKS = range(4)
+_CURSOR_KEYS = (Key(Household.id), Key(Household.id))  # the cursor holds (rank, household id): both integers
+
+
 def worklist(session: Session, campaign: Campaign, village_code: str, *, after: str | None = None, limit: int = 50,
              only: str | None = None) -> Page[WorklistRow]:
-    """One page of the village's resident households in registration order (keyset), with what each needs."""
+    """One page of the village's resident households by ``_rank``, then registration order (keyset on both), with
+    what each needs."""
     _village(session, campaign, village_code)
     if only is not None and only not in FILTERS:
         raise InvalidData("筛选条件无效", {"only": "应为 " + "/".join(FILTERS)})
@@ -98,8 +121,18 @@ def worklist(session: Session, campaign: Campaign, village_code: str, *, after: 
         query = query.where(Household.monitoring_status == MonitoringStatus.MONITORED)
     elif only == "below_line":
         query = query.where(_below_line(campaign))
-    found = page(session, query, (Key(Household.id),), Window(after, limit))
-    return Page(_rows(session, campaign, found.rows), found.total, found.next_cursor)
+    rank = _rank(campaign)
+    ranked = query.add_columns(rank).order_by(rank, Household.id)
+    if after is not None:
+        last_rank, last_id = decode_cursor(after, _CURSOR_KEYS)
+        if last_rank not in RANKS:
+            raise InvalidData("翻页位置无效", {"after": "翻页位置无效，请从第一页重新查看"})
+        ranked = ranked.where(tuple_(rank, Household.id) > tuple_(literal(last_rank), literal(last_id)))
+    found = session.execute(ranked.limit(limit + 1)).all()
+    more = len(found) > limit
+    found = found[:limit]
+    cursor = encode_cursor([found[-1][1], found[-1][0].id]) if more else None
+    return Page(_rows(session, campaign, [household for household, _ in found]), count(session, query), cursor)
 
 
 def _rows(session: Session, campaign: Campaign, rows: list[Household]) -> list[WorklistRow]:
@@ -109,10 +142,13 @@ def _rows(session: Session, campaign: Campaign, rows: list[Household]) -> list[W
     for member in session.execute(select(Member).where(Member.household_id.in_(ids), Member.left_on.is_(None))
                                   .order_by(Member.household_id, Member.position)).scalars():
         members.setdefault(member.household_id, []).append(member)
-    measured: dict[int, dict[int, Measurement]] = {}
-    for m in session.execute(select(Measurement).where(Measurement.household_id.in_(ids),
-                                                       Measurement.year <= campaign.year)).scalars():
-        measured.setdefault(m.household_id, {})[m.year] = m
+    this_year = {m.household_id: m for m in session.execute(select(Measurement).where(
+        Measurement.household_id.in_(ids), Measurement.year == campaign.year)).scalars()}
+    before: dict[int, MeasurementHistory] = {}  # the last measurement known when the campaign opened
+    for entry in session.execute(select(MeasurementHistory).where(
+            MeasurementHistory.household_id.in_(ids), MeasurementHistory.recorded_at < campaign.opened_at)
+            .order_by(MeasurementHistory.measured_on, MeasurementHistory.recorded_at, MeasurementHistory.id)).scalars():
+        before[entry.household_id] = entry
     checks = {c.household_id: c for c in session.execute(select(CampaignCheck).where(
         CampaignCheck.campaign_id == campaign.id, CampaignCheck.household_id.in_(ids))).scalars()}
     open_cases: dict[int, dict[str, Any]] = {}
@@ -127,14 +163,14 @@ def _rows(session: Session, campaign: Campaign, rows: list[Household]) -> list[W
         present = members.get(household.id, [])
         head = next((m for m in present if m.relation == households.HEAD), present[0] if present else None)
         size = len(present)
-        years = measured.get(household.id, {})
-        last = years[max(y for y in years if y < campaign.year)] if any(y < campaign.year for y in years) else None
-        this = years.get(campaign.year)
+        last = before.get(household.id)
+        this = this_year.get(household.id)
         check = checks.get(household.id)
         result.append(WorklistRow(
             household.id, head.name if head else "", mask_id_number(head.id_number) if head else "", size,
             household.monitoring_status, household.monitoring_type,
-            {"year": last.year, "per_capita": _per_capita(last, size)} if last is not None else None,
+            {"year": last.year, "per_capita": float(last.per_capita_income),
+             "measured_on": last.measured_on.isoformat()} if last is not None else None,
             {"per_capita": _per_capita(this, size), "below_line": is_below_line(campaign, this, size)}
             if this is not None and size else None,
             {"by": check.checked_by, "at": check.checked_at, "note": check.note} if check else None,
@@ -238,3 +274,39 @@ def record_year_measurement(session: Session, actor: Actor, campaign: Campaign, 
     return {"year": row.year, "per_capita": _per_capita(row, size),
             "income_line": float(campaign.income_line),
             "below_line": is_below_line(campaign, row, size) if size else None}
+
+
+def elimination_offers(session: Session, rows: list[WorklistRow], today: date) -> dict[int, str | None]:
+    """For each monitoring object of a page: None when 提出风险消除 may start today — risk elimination's own start
+    rules (its descriptor's ``check_start``) allow it by some elimination method and no elimination is open —
+    else why not, in the rule's words (the reasons that hold whichever method is chosen)."""
+    described = risk_elimination.DESCRIPTOR
+    methods = list(labels(session, "elimination_method"))
+    monitored = [row.household_id for row in rows if row.monitoring_status == MonitoringStatus.MONITORED]
+    running = set(session.execute(select(ProcessInstance.business_key).where(
+        ProcessInstance.business_key.in_([cases.business_key(i) for i in monitored]),
+        ProcessInstance.process_key == described.key, ProcessInstance.status == InstanceStatus.RUNNING)).scalars())
+    offers: dict[int, str | None] = {}
+    for household_id in monitored:
+        if described.one_open_case and cases.business_key(household_id) in running:
+            offers[household_id] = "风险消除办理中"
+            continue
+        offers[household_id] = _start_refusal(session, described, session.get(Household, household_id), methods,
+                                              today)
+    return offers
+
+
+def _start_refusal(session: Session, described: ProcessDescriptor, household: Household, methods: list[str],
+                   today: date) -> str | None:
+    if described.check_start is None:
+        return None
+    reasons: dict[str, str] | None = None
+    for method in methods:
+        try:
+            described.check_start(session, household, {"method": method}, today)
+        except InvalidData as refused:
+            fields = refused.fields or {"_": str(refused)}
+            reasons = fields if reasons is None else {key: why for key, why in reasons.items() if key in fields}
+        else:
+            return None
+    return "；".join((reasons or {}).values()) or "现在不能发起风险消除"

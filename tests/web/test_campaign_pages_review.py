@@ -10,10 +10,11 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from monitoring import campaign_worklist as worklist
-from monitoring.campaign_models import Campaign
-from monitoring.models import Measurement
+from monitoring import cases, households
+from monitoring.campaign_models import Campaign, CampaignCheck
+from monitoring.models import Household, Measurement, MonitoringStatus
 from tests.conftest import CST
-from tests.web.test_campaign_pages import LATE, pages, text_of  # noqa: F401  (pages: the fixture)
+from tests.web.test_campaign_pages import LATE, deployed, forms_dir, pages, text_of  # noqa: F401  (fixtures)
 from tests.web.test_campaign_reports import T1, V1, V2, _household, world  # noqa: F401  (world: the fixture)
 
 RECORDED = datetime(2026, 3, 3, 9, 0, tzinfo=CST)
@@ -78,3 +79,61 @@ def test_the_summary_names_its_objects_apart_from_the_panels_and_says_each_perio
     assert "人口自然变更（2026年1月1日至今）" in page and "排查期间2026年3月2日至今计" in page
     worklist_page = text_of(pages("zhen").get(f"/campaigns/{world.campaign_id}/villages/{V1}").text)
     assert "监测对象（在监测）2" in worklist_page
+
+
+def _row(html: str, household_id: int) -> str:
+    """The worklist row of a household (its cells up to the next row)."""
+    start = html.index(f'href="/households/{household_id}"')
+    return html[start:html.index("</tr>", start)]
+
+
+def test_elimination_is_offered_beside_an_open_assistance_case_and_refused_by_its_own_rule(
+        pages, world, deployed, session, actors, engine, clock):  # noqa: F811
+    """h6 (monitored since Aug 2025) has its assistance case open, as every monitoring object does: the start rule
+    allows an elimination, so the row offers it. A household identified this month gets the rule's reason instead."""
+    h6 = session.get(Household, world.households["h6"])
+    cases.start_after(engine, session, actors["county"], "assistance", h6, {})
+    today = clock.now().astimezone(CST).date()
+    new = _household(session, actors["county"], V2, 1, MonitoringStatus.MONITORED, "sudden", today)
+    session.commit()
+    html = pages("cun2").get(f"/campaigns/{world.campaign_id}/villages/{V2}").text
+    offered = _row(html, h6.id)
+    assert "帮扶办理中" in offered and f'href="/households/{h6.id}#eliminate"' in offered
+    refused = text_of(_row(html, new.id))
+    assert "#eliminate" not in _row(html, new.id)
+    assert f"暂不能提出风险消除：{today.year}年{today.month}月识别纳入监测，不得当月识别、当月标注风险消除" in refused
+
+
+def test_the_worklist_lists_monitoring_objects_first_then_unchecked_and_pages_in_that_order(session, world,  # noqa: F811
+                                                                                           actors):
+    """新宝力格嘎查: h6 (monitored, unchecked); two ordinary households registered before a monitoring object."""
+    plain = [_household(session, actors["county"], V2, 1) for _ in range(2)]
+    late_object = _household(session, actors["county"], V2, 1, MonitoringStatus.MONITORED, "marginal")
+    session.flush()
+    campaign = session.get(Campaign, world.campaign_id)
+    session.add(CampaignCheck(campaign_id=campaign.id, household_id=plain[0].id, checked_at=RECORDED,
+                              checked_by="cun2"))
+    session.commit()
+    expected = [world.households["h6"], late_object.id, plain[1].id, plain[0].id]
+    assert [row.household_id for row in worklist.worklist(session, campaign, V2).rows] == expected
+    first = worklist.worklist(session, campaign, V2, limit=3)
+    rest = worklist.worklist(session, campaign, V2, limit=3, after=first.next_cursor)
+    assert [r.household_id for r in first.rows + rest.rows] == expected and rest.next_cursor is None
+
+
+def test_the_last_measurement_before_the_campaign_shows_and_prefills_the_form_as_money_is_typed(
+        pages, world, session, actors):  # noqa: F811
+    household = session.get(Household, world.households["h6"])
+    households.record_measurement(session, household, {"year": 2026, "wage_income": "27934", "transfer_income":
+                                                       "0.5"}, "cun2", datetime(2026, 2, 10, 9, 0, tzinfo=CST))
+    session.commit()
+    cadre = pages("cun2")
+    base = f"/campaigns/{world.campaign_id}/villages/{V2}"
+    row = text_of(_row(cadre.get(base).text, household.id))
+    assert "27,934.50元（2026年2月10日测算）" in row
+    form = cadre.get(f"{base}/households/{household.id}/measurement?only=monitored").text
+    assert 'name="wage_income" inputmode="decimal" value="27934"' in form
+    assert 'name="transfer_income" inputmode="decimal" value="0.50"' in form
+    assert f'href="{base}?only=monitored"' in form  # the way back keeps the filter
+    saved = cadre.post(f"{base}/households/{household.id}/measurement?only=monitored", {"wage_income": "3000"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{base}?only=monitored")

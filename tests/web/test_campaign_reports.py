@@ -210,8 +210,9 @@ def test_the_summary_xlsx_reads_back_with_chinese_titles_and_the_total(session, 
     rows = rows[4:]
     titles = rows[0]
     assert titles[:3] == ("苏木乡镇", "应排查户数", "已核查户数")
-    for title in ("监测对象（含已消除）户数", "监测对象（含已消除）人数", "边缘易致贫户户数", "边缘易致贫户人数", "本次新识别户数",
-                  "本次风险消除户数", "风险消除率(%)", "风险未消除户数", "出生", "死亡", "迁出", "合户"):
+    for title in ("监测对象（含已消除）户数", "监测对象（含已消除）人数", "边缘易致贫户户数", "边缘易致贫户人数",
+                  "本次新识别户数", "本次风险消除户数", "风险消除率(%)", "风险未消除户数", "出生", "死亡", "迁出",
+                  "合户"):
         assert title in titles
     total = dict(zip(titles, rows[-1], strict=True))
     assert (total["苏木乡镇"], total["应排查户数"], total["监测对象（含已消除）人数"], total["风险消除率(%)"]) == (

@@ -58,7 +58,7 @@ def test_the_summary_downloads_as_xlsx_and_pdf(api, world):  # noqa: F811
     xlsx = county.get(f"/campaigns/{world.campaign_id}/summary?format=xlsx&place={T1}")
     assert xlsx.status_code == 200 and "xlsx" in xlsx.headers["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
-    assert [row[0] for row in rows[4:]] == ["嘎查村", "艾力嘎查", "新宝力格嘎查", "合计"]  # under title, place, period, as-of
+    assert [row[0] for row in rows[4:]] == ["嘎查村", "艾力嘎查", "新宝力格嘎查", "合计"]  # under 4 heading lines
     pdf = county.get(f"/campaigns/{world.campaign_id}/summary?format=pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().replace(" ", "").replace("\n", "")

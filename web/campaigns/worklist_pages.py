@@ -5,6 +5,7 @@ propose an elimination, record a natural change. The rules are ``monitoring.camp
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -61,17 +62,27 @@ def worklist_page(campaign_id: int, code: str):
     window = read_window(request.args.get("after"), None)
     found = worklist.worklist(db.session, campaign, place.code, after=window.after, limit=window.limit, only=only)
     unit = unit_of(db.session, campaign, place.code)
+    may_act = _may_act(campaign, place)
     return render_template(
         "campaigns/worklist.html", c=campaign, place=place, page=found, only=only or "", filters=FILTERS,
         counts=worklist.worklist_counts(db.session, campaign, place.code), unit=unit,
-        statuses=reports.UNIT_STATUS_NAMES, household_statuses=STATUSES, may_act=_may_act(campaign, place),
+        statuses=reports.UNIT_STATUS_NAMES, household_statuses=STATUSES, may_act=may_act,
+        offers=worklist.elimination_offers(db.session, found.rows, engine().today()) if may_act else {},
         today=engine().today())
 
 
 def _back(campaign_id: int, code: str) -> Response:
-    """Back to the worklist where the user was (its filter and page)."""
+    """Back to the worklist where the user was (its filter and page, posted or carried in the address)."""
     return redirect(url_for("campaigns.worklist_page", campaign_id=campaign_id, code=code,
-                            only=request.form.get("only") or None, after=request.form.get("after") or None))
+                            only=request.values.get("only") or None, after=request.values.get("after") or None))
+
+
+def _amount_text(value: Any) -> str:
+    """A prefilled amount as one types it: 27934 or 27934.50, never the float's 27934.0."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    return str(amount.to_integral_value()) if amount == amount.to_integral_value() else str(amount)
 
 
 def _act(campaign_id: int, code: str, done: str, act: Callable[[Any, Campaign], Any]) -> Response:
@@ -130,7 +141,8 @@ def measurement(campaign_id: int, code: str, household_id: int):
     if household.village_code != place.code:
         raise NotFound(f"household {household_id} in {place.code}")
     if request.method == "GET":
-        values = worklist.prefill_year_measurement(db.session, campaign, household_id)
+        prefilled = worklist.prefill_year_measurement(db.session, campaign, household_id)
+        values = {**prefilled, **{name: _amount_text(prefilled.get(name)) for name in MONEY_FIELDS}}
         return _measurement_page(campaign, place, household, values, {})
     values = {name: request.form.get(name, "").strip() for name in MONEY_FIELDS}
     values |= {flag: request.form.get(flag) == "on" for flag in GUARANTEE_FLAGS}
