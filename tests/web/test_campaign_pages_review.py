@@ -8,14 +8,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
+from monitoring import campaign_reports, cases, households
 from monitoring import campaign_worklist as worklist
-from monitoring import cases, households
 from monitoring.campaign_models import Campaign, CampaignCheck
-from monitoring.models import Household, Measurement, MonitoringStatus
+from monitoring.models import Household, Measurement, MonitoringStatus, Place
 from tests.conftest import CST
 from tests.web.test_campaign_pages import LATE, deployed, forms_dir, pages, text_of  # noqa: F401  (fixtures)
-from tests.web.test_campaign_reports import T1, V1, V2, _household, world  # noqa: F401  (world: the fixture)
+from tests.web.test_campaign_reports import COUNTY, T1, V1, V2, _household, world  # noqa: F401  (world: the fixture)
+from web.campaigns import files
 
 RECORDED = datetime(2026, 3, 3, 9, 0, tzinfo=CST)
 
@@ -137,3 +139,26 @@ def test_the_last_measurement_before_the_campaign_shows_and_prefills_the_form_as
     assert f'href="{base}?only=monitored"' in form  # the way back keeps the filter
     saved = cadre.post(f"{base}/households/{household.id}/measurement?only=monitored", {"wage_income": "3000"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{base}?only=monitored")
+
+
+def _printed(pdf: bytes) -> tuple[float, dict[str, tuple[float, float]]]:
+    """The page's height and, for each line of text, where it stands (points from the bottom) and its type size."""
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    lines: dict[str, tuple[float, float]] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and tm[3]:
+            lines.setdefault(text.strip(), (tm[5] * cm[3] + cm[5], size * tm[3] * cm[3]))
+
+    page.extract_text(visitor_text=visit)
+    return float(page.mediabox.height), lines
+
+
+def test_the_summary_pdf_uses_the_sheet_in_readable_type(session, world):  # noqa: F811
+    found = campaign_reports.summary(session, session.get(Campaign, world.campaign_id),
+                                     session.get(Place, COUNTY))
+    height, lines = _printed(files.summary_pdf(found, datetime(2026, 3, 25, 10, 30, tzinfo=CST)))
+    total = next(place for text, place in lines.items() if text.startswith("合计"))
+    signature = lines["填报单位（盖章）："]
+    assert total[1] > 10.9 and signature[1] > 11.9  # was 8 pt and 10.5 pt
+    assert signature[0] < height / 2  # the table and its signatures reach the lower half (was the top third)

@@ -147,6 +147,15 @@ def header_rows(titles: list[str], changes_title: str = "人口自然变更") ->
     return groups, subs
 
 
+PDF_ROWS_MM = 110  # what A4 landscape leaves to the table's rows under its title, headings, note and signatures
+
+
+def pdf_row_height(rows: int) -> int:
+    """Millimetres per row so that the rows (areas and total) fill the sheet: 18 for a county's few townships, 7 at
+    the least, when a township's many villages run on to a second page."""
+    return max(7, min(18, PDF_ROWS_MM // max(rows, 1)))
+
+
 def summary_pdf(found: Summary, as_of: datetime) -> bytes:
     """The table on A4 landscape with its title, place, period, as-of time and the lines to sign."""
     headings = summary_headings(found)
@@ -158,6 +167,7 @@ def summary_pdf(found: Summary, as_of: datetime) -> bytes:
     groups, subs = summary_header_rows(found)
     return render_pdf("campaign_summary.html", {
         "title": summary_title(found), "place": found.place.name, "period": period,
+        "row_mm": pdf_row_height(len(found.rows) + 1),
         "as_of": cn_datetime(as_of).replace(" ", ""), "groups": groups, "subs": subs,
         "rows": [cells(row) for row in found.rows], "total": cells(found.total),
         "rate_note": "风险消除率＝本次风险消除户数÷（本次风险消除户数＋风险未消除户数）×100%",
