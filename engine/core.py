@@ -358,7 +358,8 @@ class Step:
             version = self.engine.versions.get(self.session, latest_version(self.session, request.key).id)
             child = self.engine.create_instance(
                 self.session, version, place_code, place_path, self.context.username, request.data,
-                self.business_key, {"instance_id": self.instance_id, "key": self.version.key}, self.depth + 1)
+                request.business_key or self.business_key,
+                {"instance_id": self.instance_id, "key": self.version.key}, self.depth + 1)
         except InvalidData:
             raise  # the follow-up's domain rule refused: the whole request is refused
         except placement.PlacementError as exc:

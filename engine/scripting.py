@@ -29,6 +29,7 @@ class FollowUp:
     key: str
     data: dict[str, Any]
     place: str | None = None  # a place code on the case's line (``engine.placement``); None: the case's own place
+    business_key: str | None = None  # the new case's own key; None: the starting case's
 
 
 @dataclass
@@ -125,21 +126,25 @@ START_PROCESS = "start_process"
 MAX_FOLLOW_UPS_PER_STEP = 20
 
 
-def start_process(key: str, data: dict[str, Any] | None = None, place: str | None = None) -> None:
-    """Ask the engine to start the latest version of ``key`` for this case's business key, at this case's place or
-    at ``place`` (a code above or below it, ``engine.placement``), by this step's user, in this step's transaction
-    once the step is saved: if it cannot start, the step fails."""
+def start_process(key: str, data: dict[str, Any] | None = None, place: str | None = None,
+                  business_key: str | None = None) -> None:
+    """Ask the engine to start the latest version of ``key`` for this case's business key (or ``business_key``, for
+    a case that is its own matter, e.g. a place's part of a campaign), at this case's place or at ``place`` (a code
+    above or below it, ``engine.placement``), by this step's user, in this step's transaction once the step is
+    saved: if it cannot start, the step fails."""
     if not isinstance(key, str) or not key:
         raise ScriptError(f"{START_PROCESS} 的流程标识应为非空字符串")
     if place is not None and (not isinstance(place, str) or not place.strip()):
         raise ScriptError(f"{START_PROCESS} 的地点 place 应为地点代码 (非空字符串), 实际为 {type(place).__name__}")
+    if business_key is not None and (not isinstance(business_key, str) or not business_key.strip()):
+        raise ScriptError(f"{START_PROCESS} 的业务键 business_key 应为非空字符串, 实际为 {type(business_key).__name__}")
     data = {} if data is None else data
     if not isinstance(data, dict) or _has_reserved_key(data):
         raise ScriptError(f"{START_PROCESS} 的数据应为对象, 且不含系统保留字段名“{RESERVED_KEY}”")
     requested = current_step().follow_ups
     if len(requested) >= MAX_FOLLOW_UPS_PER_STEP:
         raise ScriptError(f"一次处理最多发起 {MAX_FOLLOW_UPS_PER_STEP} 个后续流程")
-    requested.append(FollowUp(key, data, place))
+    requested.append(FollowUp(key, data, place, business_key))
 
 
 def _has_reserved_key(value: Any) -> bool:

@@ -99,6 +99,32 @@ def test_the_latest_version_of_the_follow_up_is_started(steps, actors):
     assert task.name == "复核"
 
 
+def test_a_follow_up_may_carry_its_own_business_key(steps, actors):
+    """A case that is its own matter (a place's part of a campaign) is started under the key the step names."""
+    steps.deploy("follow_up_child.bpmn")
+    keyed = PARENT.replace('{"divisor": divisor})', '{"divisor": divisor}, business_key="household:7:part")')
+    steps.run(deploy, [SourceFile("follow_up_parent.bpmn", keyed.encode())], actors["designer"])
+    parent_id = parent_case(steps, actors)
+
+    steps.complete(actors["village"], parent_id, "act", {"day": "2026-05-04", "divisor": 4})
+
+    keys = dict(steps.session.execute(select(ProcessInstance.process_key, ProcessInstance.business_key)).all())
+    assert keys == {"follow_up_parent": "household:7", "follow_up_child": "household:7:part"}
+
+
+def test_a_follow_up_business_key_must_be_a_non_empty_string(steps, actors):
+    steps.deploy("follow_up_child.bpmn")
+    keyed = PARENT.replace('{"divisor": divisor})', '{"divisor": divisor}, business_key=" ")')
+    steps.run(deploy, [SourceFile("follow_up_parent.bpmn", keyed.encode())], actors["designer"])
+    parent_id = parent_case(steps, actors)
+
+    steps.complete(actors["village"], parent_id, "act", {"day": "2026-05-04", "divisor": 4})
+
+    parent = steps.session.get(ProcessInstance, parent_id)
+    assert parent.status == InstanceStatus.ERROR and "business_key" in parent.error
+    assert instance_counts(steps) == {"follow_up_parent": 1}
+
+
 def test_a_follow_up_that_is_not_deployed_fails_the_step_and_keeps_nothing_of_it(steps, actors):
     steps.deploy("follow_up_parent.bpmn")
     parent_id = parent_case(steps, actors)
