@@ -17,7 +17,7 @@ from engine.scope import below
 from engine.scripting import current_step
 from engine.text import read_text
 from monitoring.campaign_models import Campaign, CampaignCheck, CampaignStatus, CampaignUnit, UnitStatus
-from monitoring.campaigns import campaign_id_of, case_view
+from monitoring.campaigns import business_key, campaign_id_of, case_view
 from monitoring.models import LEVEL_NAMES, Household, Member, MonitoringStatus, Place
 
 OPEN_TO_SUBMIT = (UnitStatus.OPEN, UnitStatus.RETURNED)
@@ -59,6 +59,12 @@ def campaign_case() -> dict[str, Any]:
     return case_view(campaign, code, name, unit.parent_code)
 
 
+def campaign_parent_key() -> str:
+    """The business key of the case of the running case's parent place, which the last place below starts."""
+    campaign, code, path = _case()
+    return business_key(campaign.id, _unit(campaign, path, code).parent_code)
+
+
 def campaign_level() -> str:
     """The level of the case's place (township, county, league or region): the gateway at the start takes its
     path."""
@@ -73,7 +79,8 @@ def unchecked_objects(session: Any, campaign: Campaign, village_code: str) -> tu
                  Household.id.not_in(checked))
     count = session.execute(select(func.count()).select_from(Household).where(*unchecked)).scalar()
     names = session.execute(select(Member.name).join(Household, Household.id == Member.household_id)
-                            .where(*unchecked, Member.relation == "head").order_by(Household.id)
+                            .where(*unchecked, Member.relation == "head", Member.left_on.is_(None))
+                            .order_by(Household.id)
                             .limit(NAMES_SHOWN)).scalars().all() if count else []
     return count, list(names)
 
@@ -144,6 +151,7 @@ def campaign_received() -> None:
 
 FUNCTIONS: dict[str, Callable] = {
     "campaign_case": campaign_case,
+    "campaign_parent_key": campaign_parent_key,
     "campaign_level": campaign_level,
     "campaign_unit_submitted": campaign_unit_submitted,
     "campaign_unit_reviewed": campaign_unit_reviewed,

@@ -40,9 +40,9 @@ def build_campaign(engine: Engine, session: Session, travel: Travel) -> Campaign
         now=engine.now())
     session.commit()
     _village_reports(engine, session, travel, campaign, APPROVED, day=9)
-    _decide(engine, session, travel, APPROVED, {"approved": True, "opinion": "逐户核实，数据完整"}, day=8)
+    _decide(engine, session, travel, campaign, APPROVED, {"approved": True, "opinion": "逐户核实，数据完整"}, day=8)
     _village_reports(engine, session, travel, campaign, RETURNED, day=7)
-    _decide(engine, session, travel, RETURNED, {"approved": False, "reason": RETURN_REASON}, day=6)
+    _decide(engine, session, travel, campaign, RETURNED, {"approved": False, "reason": RETURN_REASON}, day=6)
     _check(engine, session, travel, campaign, PARTLY, day=5, share=2)
     travel.forward_to(travel.now)
     timers.run_due_timers(engine, unit_of_work)  # the villages' deadline has passed: their 督办
@@ -78,18 +78,21 @@ def _check(engine: Engine, session: Session, travel: Travel, campaign: Campaign,
 def _village_reports(engine: Engine, session: Session, travel: Travel, campaign: Campaign, village: str,
                      day: int) -> None:
     _check(engine, session, travel, campaign, village, day)
-    _complete(engine, session, "village_check", village, {"confirmed": True, "note": "全村农牧户已逐户走访核实"})
+    _complete(engine, session, campaign, "village_check", village,
+              {"confirmed": True, "note": "全村农牧户已逐户走访核实"})
 
 
-def _decide(engine: Engine, session: Session, travel: Travel, village: str, answers: dict, day: int) -> None:
+def _decide(engine: Engine, session: Session, travel: Travel, campaign: Campaign, village: str, answers: dict,
+            day: int) -> None:
     travel.forward_to(day_at(travel.today - timedelta(days=day), 10))
-    _complete(engine, session, "township_review", village, answers)
+    _complete(engine, session, campaign, "township_review", village, answers)
 
 
-def _complete(engine: Engine, session: Session, bpmn_id: str, village: str, answers: dict) -> None:
+def _complete(engine: Engine, session: Session, campaign: Campaign, bpmn_id: str, village: str, answers: dict
+              ) -> None:
     """The village's open task at ``bpmn_id`` (the township's about it), submitted by a user of the task's place."""
-    name = session.get(Place, village).name
-    task = session.execute(select(Task).where(Task.bpmn_id == bpmn_id, Task.subject == name,
+    subject = f"{campaign.year}年 {session.get(Place, village).name}"  # as the model's subjects read
+    task = session.execute(select(Task).where(Task.bpmn_id == bpmn_id, Task.subject == subject,
                                               Task.state == TaskState.READY)).scalar_one()
     tasks.complete_task(engine, session, task.id, user_actor(session, task.role, task.place_path), answers)
     session.commit()

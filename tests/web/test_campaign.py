@@ -106,7 +106,7 @@ def test_opening_makes_a_unit_per_place_one_case_per_township_and_a_task_in_each
     assert thresholds.current(session, thresholds.INCOME_LINE, f"/{REGION}/", 2026) == 8900
     for username, village in (("cun", "艾力嘎查"), ("cun2", "新宝力格嘎查"), ("cun3", "巴音敖包嘎查")):
         found = tasks_of(api(username), "village_check")
-        assert [t["subject"] for t in found] == [village]
+        assert [t["subject"] for t in found] == [f"2026年 {village}"]  # the subject tells two years' campaigns apart
         assert found[0]["due_at"].startswith("2026-03-20T16:00:00")  # the end of the day, China time
     for username in ("zhen", "sumu", "qi", "qu"):
         assert tasks_of(api(username), "village_check") == []
@@ -211,7 +211,7 @@ def test_the_full_path_to_the_region_s_receipt_with_a_village_sent_back(app, api
                    json={"wage_income": 20000})
     cun.post(f"/campaigns/{campaign}/checks", json={"household_id": monitored})
     complete(cun, "village_check", {"confirmed": True})
-    complete(zhen, "township_review", {"approved": False, "reason": "缺少一户的收入佐证"}, subject="艾力嘎查")
+    complete(zhen, "township_review", {"approved": False, "reason": "缺少一户的收入佐证"}, subject="2026年 艾力嘎查")
     assert unit(session, VILLAGE).status == "returned"
     assert unit(session, VILLAGE).returned_reason == "缺少一户的收入佐证"
     page = PageClient(app, "cun").get(f"/tasks/{tasks_of(cun, 'village_check')[0]['id']}")
@@ -219,17 +219,17 @@ def test_the_full_path_to_the_region_s_receipt_with_a_village_sent_back(app, api
     text = page.get_data(as_text=True)
     assert "上级退回：缺少一户的收入佐证" in text and "监测对象 1 户；已核查 1 户，监测对象未核查 0 户" in text
     complete(cun, "village_check", {"confirmed": True, "note": "已补充佐证"})
-    complete(zhen, "township_review", {"approved": True}, subject="艾力嘎查")
+    complete(zhen, "township_review", {"approved": True}, subject="2026年 艾力嘎查")
     complete(api("cun2"), "village_check", {"confirmed": True})
-    complete(zhen, "township_review", {"approved": True}, subject="新宝力格嘎查")
+    complete(zhen, "township_review", {"approved": True}, subject="2026年 新宝力格嘎查")
     complete(zhen, "township_summary", {"confirmed": True})
     complete(api("cun3"), "village_check", {"confirmed": True})
-    complete(api("sumu"), "township_review", {"approved": True}, subject="巴音敖包嘎查")
+    complete(api("sumu"), "township_review", {"approved": True}, subject="2026年 巴音敖包嘎查")
     complete(api("sumu"), "township_summary", {"confirmed": True})
-    complete(qi, "county_review", {"approved": False, "reason": "汇总表数字有误"}, subject="查干哈达苏木")
+    complete(qi, "county_review", {"approved": False, "reason": "汇总表数字有误"}, subject="2026年 查干哈达苏木")
     complete(api("sumu"), "township_summary", {"confirmed": True, "note": "已更正"})
     for township in ("百灵庙镇", "查干哈达苏木"):
-        complete(qi, "county_review", {"approved": True}, subject=township)
+        complete(qi, "county_review", {"approved": True}, subject=f"2026年 {township}")
     assert tasks_of(qu, "region_receive") == []
     complete(qi, "county_report", {"confirmed": True})
     assert unit(session, COUNTY).status == "submitted"
@@ -249,10 +249,10 @@ def test_a_late_village_is_escalated_to_its_township_at_its_deadline(api, sessio
     at(clock, "2026-03-21", 1)  # the deadline's day has passed (China time)
     timers.run_due_timers(engine(), unit_of_work)
     urged = tasks_of(api("zhen"), "village_urge")
-    assert [t["subject"] for t in urged] == ["艾力嘎查"]  # the village that reported in time is not urged
-    assert [t["subject"] for t in tasks_of(api("sumu"), "village_urge")] == ["巴音敖包嘎查"]
+    assert [t["subject"] for t in urged] == ["2026年 艾力嘎查"]  # the village that reported in time is not urged
+    assert [t["subject"] for t in tasks_of(api("sumu"), "village_urge")] == ["2026年 巴音敖包嘎查"]
     assert tasks_of(api("cun"), "village_urge") == []
-    assert [t["subject"] for t in tasks_of(api("cun"), "village_check")] == ["艾力嘎查"]  # still its to do
+    assert [t["subject"] for t in tasks_of(api("cun"), "village_check")] == ["2026年 艾力嘎查"]  # still its to do
     fired = session.execute(select(AuditEvent.detail).where(AuditEvent.type == "timer_fired")).scalars().all()
     assert sorted(d["element"] for d in fired) == ["village_late", "village_late"]  # the escalation, on record
     complete(api("zhen"), "village_urge", {"late_reason": "牧区走访路远", "actions": "电话督促，三日内上报"})
@@ -274,9 +274,9 @@ def test_the_last_county_of_a_league_starts_the_league_s_case_and_the_last_child
         create_user(username, role, place)
     open_campaign(api)
     complete(api("dachengxi"), "village_check", {"confirmed": True})
-    complete(api("salaqi"), "township_review", {"approved": True}, subject="大城西村")
+    complete(api("salaqi"), "township_review", {"approved": True}, subject="2026年 大城西村")
     complete(api("salaqi"), "township_summary", {"confirmed": True})
-    complete(api("tuyou"), "county_review", {"approved": True}, subject="萨拉齐镇")
+    complete(api("tuyou"), "county_review", {"approved": True}, subject="2026年 萨拉齐镇")
     complete(api("tuyou"), "county_report", {"confirmed": True})
     assert [t["place"] for t in tasks_of(api("meng"), "league_report")] == ["150200000000"]
     assert tasks_of(api("qu"), "region_receive") == []
@@ -311,18 +311,18 @@ def test_a_late_township_is_escalated_to_its_county_and_a_late_county_to_the_pla
                                                     ("cun2", "zhen", TOWNSHIP, "新宝力格嘎查"),
                                                     ("cun3", "sumu", TOWNSHIP2, "巴音敖包嘎查")):
         complete(api(cadre), "village_check", {"confirmed": True})
-        [review] = tasks_of(api(township_user), "township_review", village)
+        [review] = tasks_of(api(township_user), "township_review", f"2026年 {village}")
         assert (review["place"], review["due_at"]) == (township, None)
-        complete(api(township_user), "township_review", {"approved": True}, subject=village)
+        complete(api(township_user), "township_review", {"approved": True}, subject=f"2026年 {village}")
     complete(api("sumu"), "township_summary", {"confirmed": True})
     at(clock, "2026-03-26", 1)  # the townships' deadline has passed
     timers.run_due_timers(engine(), unit_of_work)
-    assert [t["subject"] for t in tasks_of(api("qi"), "township_urge")] == ["百灵庙镇"]  # the one that is late
+    assert [t["subject"] for t in tasks_of(api("qi"), "township_urge")] == ["2026年 百灵庙镇"]  # the one that is late
     assert tasks_of(api("zhen"), "township_urge") == [] and tasks_of(api("qu"), "township_urge") == []
     complete(api("zhen"), "township_summary", {"confirmed": True})
-    complete(api("qi"), "county_review", {"approved": True}, subject="百灵庙镇")
+    complete(api("qi"), "county_review", {"approved": True}, subject="2026年 百灵庙镇")
     assert tasks_of(api("qi"), "county_report") == []  # 查干哈达苏木 is not approved yet
-    complete(api("qi"), "county_review", {"approved": True}, subject="查干哈达苏木")
+    complete(api("qi"), "county_review", {"approved": True}, subject="2026年 查干哈达苏木")
     assert len(tasks_of(api("qi"), "county_report")) == 1
     assert unit(session, COUNTY).instance_id is not None
     at(clock, "2026-04-01", 1)  # the county's deadline has passed

@@ -37,8 +37,9 @@ def test_the_demo_campaign_stands_at_every_village_stage_with_the_late_ones_urge
     ready = session.execute(select(Task.bpmn_id, Task.subject, Task.place_code)
                             .where(Task.process_key == "annual_adjustment", Task.state == TaskState.READY)
                             .order_by(Task.bpmn_id, Task.subject)).all()
+    year = f"{campaign.year}年 "  # each task's subject carries its campaign's year
     assert sorted((t.bpmn_id, t.subject, t.place_code) for t in ready if t.bpmn_id == "village_urge") == [
-        ("village_urge", "乌兰忽洞村", "150223200000"), ("village_urge", "新宝力格嘎查", "150223100000"),
-        ("village_urge", "艾力嘎查", "150223100000")]
+        ("village_urge", year + "乌兰忽洞村", "150223200000"), ("village_urge", year + "新宝力格嘎查", "150223100000"),
+        ("village_urge", year + "艾力嘎查", "150223100000")]
     assert sorted(t.subject for t in ready if t.bpmn_id == "village_check") == [
-        "乌兰忽洞村", "新宝力格嘎查", "艾力嘎查"]
+        year + "乌兰忽洞村", year + "新宝力格嘎查", year + "艾力嘎查"]
