@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import cycle
 
 import pytest
 from openpyxl import load_workbook
@@ -25,7 +26,7 @@ V1, V2, V3 = "150223100201", "150223100202", "150223200201"
 OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=CST)
 TODAY = date(2026, 3, 25)  # the villages' day (10 Mar) and T1's (20 Mar) have passed; T2's (30 Mar) has not
 MONITORED, ELIMINATED = MonitoringStatus.MONITORED, MonitoringStatus.ELIMINATED
-_serial = iter(range(100, 999))
+_serial = cycle(range(100, 999))  # unique within a test (its own database); endless across a run
 
 
 @dataclass(frozen=True)
