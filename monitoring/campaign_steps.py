@@ -139,6 +139,13 @@ def campaign_unit_reviewed(place_code: str, review: dict[str, Any]) -> bool:
     return _last_of_parent(campaign, unit, (*OPEN_TO_SUBMIT, UnitStatus.SUBMITTED))
 
 
+def campaign_unit_late(place_code: str) -> bool:
+    """Whether a place of the case has not reported (or was sent back and has not reported again): at its level's
+    deadline the model then puts a 督办 in the level above's inbox."""
+    campaign, _, path = _case()
+    return campaign.status == CampaignStatus.OPEN and _unit(campaign, path, place_code).status in OPEN_TO_SUBMIT
+
+
 def campaign_received() -> None:
     """The region receives the summary: its own unit is done and the campaign closed."""
     step = current_step()
@@ -155,5 +162,6 @@ FUNCTIONS: dict[str, Callable] = {
     "campaign_level": campaign_level,
     "campaign_unit_submitted": campaign_unit_submitted,
     "campaign_unit_reviewed": campaign_unit_reviewed,
+    "campaign_unit_late": campaign_unit_late,
     "campaign_received": campaign_received,
 }

@@ -33,7 +33,8 @@ def test_the_diagram_draws_every_element_inside_its_lane():
 def test_each_level_task_is_placed_and_has_its_deadline():
     """Every task of another place than the case's goes to that place (a village's to the village, the county's
     review and 督办 of a township to the county); every level's own task is due at its deadline and a timer at that
-    deadline puts a 督办 task in the level above's inbox."""
+    deadline puts a 督办 task in the level above's inbox: a village's and a township's on a branch of its own beside
+    the township's work (fired once, whatever step the level is at), a county's and a league's on its one step."""
     properties = {task.get("id"): {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property",
                                                                                        namespaces=NS)}
                   for task in XML.xpath("//bpmn:userTask", namespaces=NS)}
@@ -43,6 +44,11 @@ def test_each_level_task_is_placed_and_has_its_deadline():
         assert properties[task]["place"] == 'campaign["parent"]'
     for task in ("village_check", "township_summary", "county_report", "league_report"):
         assert "dueDate" in properties[task]
+    for level in ("village", "township"):
+        [timer] = XML.xpath(f"//bpmn:intermediateCatchEvent[@id='{level}_deadline']//bpmn:timeDate", namespaces=NS)
+        assert timer.text == f'day_ends(campaign["deadlines"]["{level}"])'
+        assert XML.xpath(f"//bpmn:parallelGateway/bpmn:outgoing[text()='f_{level}_deadline']", namespaces=NS)
+    for task in ("county_report", "league_report"):
         boundary = XML.xpath(f"//bpmn:boundaryEvent[@attachedToRef='{task}']", namespaces=NS)
         assert len(boundary) == 1 and boundary[0].get("cancelActivity") == "false"
 

@@ -7,20 +7,29 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine import timers
 from engine.models import ProcessInstance
 from monitoring import places
 from monitoring.models import Household, MonitoringStatus
 from tests.web.test_campaign import (  # noqa: F401  (fixtures)
+    COUNTY,
     REGION,
+    at,
     campaign_world,
     complete,
     forms_dir,
     open_campaign,
+    tasks_of,
 )
 from tests.web.test_natural_changes_api import members_by_name
+from web.boundary import engine, unit_of_work
 
 pytestmark = pytest.mark.usefixtures("campaign_world")
 LEAGUE, LEAGUE_COUNTY, LEAGUE_TOWNSHIP, LEAGUE_VILLAGE = "150200000000", "150221000000", "150221100000", "150221100201"
+
+
+def run_timers() -> None:
+    timers.run_due_timers(engine(), unit_of_work)
 
 
 def add_league(session, create_user) -> None:
@@ -69,3 +78,77 @@ def test_a_head_who_moved_out_is_not_named_among_the_unchecked(api, session, clo
     refused = complete(cun, "village_check", {"confirmed": True}, status=422)
 
     assert refused["error"]["fields"]["households"] == "尚有1户监测对象未核实：其木格"
+
+
+def check_the_monitored_household(api, session, campaign: int) -> None:
+    cun = api("cun")
+    household = session.execute(select(Household.id).where(Household.monitoring_status == MonitoringStatus.MONITORED)
+                                ).scalar_one()
+    cun.client.put(f"/api/v1/campaigns/{campaign}/households/{household}/measurement", headers=cun.headers,
+                   json={"wage_income": 20000})
+    cun.post(f"/campaigns/{campaign}/checks", json={"household_id": household})
+
+
+def subjects(user, bpmn_id) -> list[str]:
+    return sorted(t["subject"] for t in tasks_of(user, bpmn_id))
+
+
+def test_open_urges_hold_up_neither_the_township_s_summary_nor_the_county_s_report(api, session, clock):
+    """R1 #4: the township's 督办 of a late village and the county's of a late township stay open while the levels
+    go on: the township's summary comes once its villages are approved, the county's report once its townships."""
+    campaign = open_campaign(api).json["id"]
+    at(clock, "2026-03-21", 1)
+    run_timers()
+    assert subjects(api("zhen"), "village_urge") == ["2026年 新宝力格嘎查", "2026年 艾力嘎查"]
+    check_the_monitored_household(api, session, campaign)
+    for cadre, reviewer, village in (("cun", "zhen", "艾力嘎查"), ("cun2", "zhen", "新宝力格嘎查"),
+                                     ("cun3", "sumu", "巴音敖包嘎查")):
+        complete(api(cadre), "village_check", {"confirmed": True})
+        complete(api(reviewer), "township_review", {"approved": True}, subject=f"2026年 {village}")
+
+    assert subjects(api("zhen"), "township_summary") == ["2026年 百灵庙镇"]  # the urges are still open
+    assert len(tasks_of(api("zhen"), "village_urge")) == 2
+    at(clock, "2026-03-26", 1)
+    run_timers()
+    assert subjects(api("qi"), "township_urge") == ["2026年 查干哈达苏木", "2026年 百灵庙镇"]
+    for township_user, township in (("zhen", "百灵庙镇"), ("sumu", "查干哈达苏木")):
+        complete(api(township_user), "township_summary", {"confirmed": True})
+        complete(api("qi"), "county_review", {"approved": True}, subject=f"2026年 {township}")
+    assert subjects(api("qi"), "county_report") == ["2026年 达茂旗"]
+    assert len(tasks_of(api("qi"), "township_urge")) == 2
+
+
+def test_a_township_whose_villages_are_not_done_is_urged_at_the_county_at_its_deadline(api, session, clock):
+    """R1 #5 / R2 #8: the township's deadline escalates whatever step the township is at, here its villages'."""
+    open_campaign(api)
+    complete(api("cun3"), "village_check", {"confirmed": True})
+    complete(api("sumu"), "township_review", {"approved": True}, subject="2026年 巴音敖包嘎查")
+    complete(api("sumu"), "township_summary", {"confirmed": True})
+    at(clock, "2026-03-25", 23)
+    run_timers()
+    assert tasks_of(api("qi"), "township_urge") == []
+    at(clock, "2026-03-26", 1)
+    run_timers()
+    [urge] = tasks_of(api("qi"), "township_urge")
+    assert (urge["subject"], urge["place"]) == ("2026年 百灵庙镇", COUNTY)  # 查干哈达苏木 reported in time
+    assert tasks_of(api("zhen"), "township_summary") == []  # its villages are still at work
+
+
+def test_a_send_back_after_the_deadline_fires_no_second_urge(api, session, clock):
+    """R2 #9: a village urged at its deadline, then reporting and sent back, is not urged a second time; nor is
+    a village that reported in time and is sent back after the deadline."""
+    campaign = open_campaign(api).json["id"]
+    complete(api("cun2"), "village_check", {"confirmed": True})
+    at(clock, "2026-03-21", 1)
+    run_timers()
+    assert subjects(api("zhen"), "village_urge") == ["2026年 艾力嘎查"]
+    check_the_monitored_household(api, session, campaign)
+    complete(api("cun"), "village_check", {"confirmed": True})
+    for village in ("艾力嘎查", "新宝力格嘎查"):
+        complete(api("zhen"), "township_review", {"approved": False, "reason": "请补充佐证"},
+                 subject=f"2026年 {village}")
+    at(clock, "2026-03-22", 1)
+    run_timers()
+
+    assert subjects(api("zhen"), "village_urge") == ["2026年 艾力嘎查"]
+    assert subjects(api("cun"), "village_check") == ["2026年 艾力嘎查"]
