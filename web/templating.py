@@ -59,6 +59,24 @@ def cn_datetime(value: datetime | None) -> str:
     return f"{cn_date(local)} {local:%H:%M}"
 
 
+def deadline_shown(value: datetime) -> date | datetime:
+    """What a task's due moment reads as: a deadline on a day is due at the end of that day (midnight after it,
+    China time: ``engine.scripting.end_of_day``), which reads as the day itself, not the next one; any other due
+    moment (an acknowledgement within 2 hours) is that moment in China time."""
+    local = value.astimezone(CHINA_TZ)
+    if local.timetz().replace(tzinfo=None) == datetime.min.time():
+        return local.date() - timedelta(days=1)
+    return local
+
+
+def cn_deadline(value: datetime | None) -> str:
+    """A task's 办理期限: 2026年3月20日 for a deadline on that day, 2026年3月20日 14:30 for one at a time of day."""
+    if value is None:
+        return ""
+    shown = deadline_shown(value)
+    return cn_datetime(shown) if isinstance(shown, datetime) else cn_date(shown)
+
+
 def duration(value: timedelta) -> str:
     """How long something has waited, in the largest sensible unit: 3天5小时, 2小时, 刚刚.
 
@@ -140,7 +158,8 @@ def _navigation() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, duration=duration, label=label, money=money,
+    app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, cn_deadline=cn_deadline, duration=duration,
+                                 label=label, money=money,
                                  place_name=place_name, person=person, process_name=process_name,
                                  masked_id=mask_id_number, source_row=source_row,
                                  role_name=lambda role: ROLE_NAMES.get(role, role))

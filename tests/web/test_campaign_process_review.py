@@ -4,6 +4,8 @@ whatever step the level is at, once, without holding up the level's own steps.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from engine import timers
 from engine.models import ProcessInstance
 from monitoring import places
 from monitoring.models import Household, MonitoringStatus
+from tests.web.pages.conftest import PageClient
 from tests.web.test_campaign import (  # noqa: F401  (fixtures)
     COUNTY,
     REGION,
@@ -23,6 +26,7 @@ from tests.web.test_campaign import (  # noqa: F401  (fixtures)
 )
 from tests.web.test_natural_changes_api import members_by_name
 from web.boundary import engine, unit_of_work
+from web.templating import cn_deadline
 
 pytestmark = pytest.mark.usefixtures("campaign_world")
 LEAGUE, LEAGUE_COUNTY, LEAGUE_TOWNSHIP, LEAGUE_VILLAGE = "150200000000", "150221000000", "150221100000", "150221100201"
@@ -152,3 +156,25 @@ def test_a_send_back_after_the_deadline_fires_no_second_urge(api, session, clock
 
     assert subjects(api("zhen"), "village_urge") == ["2026年 艾力嘎查"]
     assert subjects(api("cun"), "village_check") == ["2026年 艾力嘎查"]
+
+
+def test_a_deadline_reads_as_its_own_day_in_the_inbox_the_task_and_the_case(app, api, session):
+    """R2 #5: the village's deadline 2026-03-20 is due at the end of that day in China (stored as the midnight
+    after it) and reads 2026年3月20日 on the inbox, the task page and the case page, not the 21st."""
+    open_campaign(api)
+    [task] = tasks_of(api("cun"), "village_check")
+    assert task["due_at"].startswith("2026-03-20T16:00:00")
+    pages = PageClient(app, "cun")
+    case = session.execute(select(ProcessInstance.id).where(ProcessInstance.place_code == "150223100000")).scalar_one()
+    for path in ("/tasks/", f"/tasks/{task['id']}"):
+        text = pages.get(path).get_data(as_text=True)
+        assert "2026年3月20日" in text and "2026年3月21日" not in text, path
+    text = PageClient(app, "zhen").get(f"/cases/{case}").get_data(as_text=True)
+    assert "期限 2026年3月20日" in text and "期限 2026年3月21日" not in text
+
+
+def test_a_deadline_at_a_time_of_day_reads_with_its_time():
+    """Engineer H: a due moment that is not the end of a day (an acknowledgement within 2 hours) shows its time."""
+    assert cn_deadline(datetime(2026, 3, 20, 6, 30, tzinfo=UTC)) == "2026年3月20日 14:30"
+    assert cn_deadline(datetime(2026, 3, 20, 16, 0, tzinfo=UTC)) == "2026年3月20日"  # midnight after the 20th
+    assert cn_deadline(None) == ""

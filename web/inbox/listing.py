@@ -12,7 +12,7 @@ from monitoring import worklist
 from monitoring.id_number import mask_id_number
 from monitoring.models import Place
 from web.exports import Column
-from web.templating import process_name
+from web.templating import deadline_shown, process_name
 
 DUE_STATES = {"overdue": "已逾期", "due_soon": "两天内到期", "on_time": "未到期", "no_due": "无期限"}
 
@@ -25,7 +25,7 @@ INBOX_COLUMNS: list[Column[worklist.WorkItem]] = [
     Column("流程", lambda i: process_name(i.task.process_key), width=16),
     Column("步骤", lambda i: i.task.name, width=18),
     Column("到达时间", lambda i: i.task.created_at, "datetime", width=18),
-    Column("办理期限", lambda i: i.task.due_at, "date"),
+    Column("办理期限", lambda i: deadline_shown(i.task.due_at) if i.task.due_at else None, "date"),
     Column("期限状态", lambda i: DUE_STATES[i.due_state]),
     Column("认领", lambda i: "已认领" if i.task.claimed_by else "待认领", width=10),
 ]
