@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.core import Engine
-from engine.errors import AlreadyOpen, Conflict, EngineError, InvalidData
-from engine.instances import start_instance
+from engine.errors import AlreadyOpen, Conflict, EngineError, Forbidden, InvalidData
+from engine.instances import cancel_instance, instance_in_scope, start_instance
 from engine.models import ProcessInstance
 from engine.versions import latest_version
-from monitoring import processes
+from monitoring import permissions, processes
 from monitoring.households import check_not_merged, visible_household
 from monitoring.models import Household
 from monitoring.places import place_in_scope
@@ -116,3 +116,23 @@ def _create(engine: Engine, session: Session, actor: Actor, process: str, househ
 def cases_of(session: Session, household_id: int) -> list[ProcessInstance]:
     return list(session.execute(select(ProcessInstance).where(
         ProcessInstance.business_key == business_key(household_id)).order_by(ProcessInstance.id)).scalars())
+
+
+def cancel_case(engine: Engine, session: Session, instance_id: int, actor: Actor, reason: Any) -> None:
+    """Cancel a case at a place the actor sees, by the one cancel rule (``check_cancel``); pages and API alike."""
+    check_cancel(actor, instance_in_scope(session, instance_id, actor).process_key)
+    cancel_instance(engine, session, instance_id, actor, reason)
+
+
+def check_cancel(actor: Actor, process_key: str) -> None:
+    """Who may cancel a case (撤销案件, ``permissions.CASE_SUPERVISORS``), and which cases none may: a process whose
+    descriptor is not cancellable (a campaign's part, a major event's report) is ended by its own steps only."""
+    if actor.role not in permissions.CASE_SUPERVISORS:
+        raise Forbidden("只有旗县或管理员可以撤销案件")
+    if not processes.descriptor(process_key).cancellable:
+        raise Forbidden("此类案件由流程各级办理办结，不能撤销")
+
+
+def may_cancel(actor: Actor, process_key: str) -> bool:
+    """Whether the case page offers 撤销案件: the same rule as ``check_cancel``."""
+    return actor.role in permissions.CASE_SUPERVISORS and processes.descriptor(process_key).cancellable

@@ -35,6 +35,8 @@ def sees_full_record(actor: Actor) -> bool:
 # --- cases ----------------------------------------------------------------------------------------------------
 # The county decides on a household's case: it may cancel one, and release a task a colleague claimed.
 # A village cadre who started a case may not drop it (a household's application is not the cadre's to end).
+# A case the domain keeps as its own record (a campaign's part, a major event's report: its descriptor is not
+# ``cancellable``) is cancelled by no one (monitoring.cases.check_cancel, which reads the process descriptors).
 CASE_SUPERVISORS = frozenset({Role.COUNTY, Role.ADMIN})
 # Objections to a notice are received where the notice says: the village, the township, the county (12317).
 OBJECTION_RECORDERS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY})

@@ -99,6 +99,8 @@ class ProcessDescriptor:
     # records the rest (found_on)
     check_start: CheckStart | None = None  # the process's rules for starting a household's case
     started_by_act: bool = False  # only the domain's act starts it (a major event's report), never a person directly
+    cancellable: bool = True  # a county may cancel a case (撤销案件); False: the case is the domain's own record (a
+    # campaign's part, a major event's report), ended only by its steps, so no one cancels it
     one_open_case: bool = False  # a person's start is refused (409) while the household has this process open;
     # the database holds it (engine: an exclusive instance), so two starts at once cannot both pass
     outcome: Outcome | None = None

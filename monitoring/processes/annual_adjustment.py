@@ -14,6 +14,7 @@ URGE_STEPS = ("village_urge", "township_urge", "county_urge", "league_urge")
 DESCRIPTOR = ProcessDescriptor(
     key="annual_adjustment",
     started_by_act=True,  # a campaign's opening starts its cases; a person starts none
+    cancellable=False,  # a place's part of the campaign: its units and the level above wait on it
     steps=(
         *(Step(step, "annual_adjustment_report.json") for step in REPORT_STEPS),
         *(Step(step, "annual_adjustment_review.json") for step in REVIEW_STEPS),

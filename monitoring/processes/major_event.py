@@ -9,6 +9,7 @@ from monitoring.processes import ProcessDescriptor, Step, Variables
 DESCRIPTOR = ProcessDescriptor(
     key="major_event",
     started_by_act=True,  # the report starts it (monitoring.events.report_event), bound to the event it made
+    cancellable=False,  # the event's report upward: it ends when acknowledged and closed, never cancelled
     steps=(Step("ack_league", "major_event_acknowledge.json"),
            Step("ack_region", "major_event_acknowledge.json")),
     variables=Variables(),

@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from engine import timers
+from engine.assignment import Actor
+from engine.errors import Forbidden
 from engine.models import ProcessInstance
 from monitoring import places
+from monitoring.cases import check_cancel, may_cancel
 from monitoring.models import Household, MonitoringStatus
 from tests.web.pages.conftest import PageClient
 from tests.web.test_campaign import (  # noqa: F401  (fixtures)
@@ -178,3 +181,26 @@ def test_a_deadline_at_a_time_of_day_reads_with_its_time():
     assert cn_deadline(datetime(2026, 3, 20, 6, 30, tzinfo=UTC)) == "2026年3月20日 14:30"
     assert cn_deadline(datetime(2026, 3, 20, 16, 0, tzinfo=UTC)) == "2026年3月20日"  # midnight after the 20th
     assert cn_deadline(None) == ""
+
+
+def test_no_one_cancels_a_campaign_s_case_page_or_api(app, api, session):
+    """R2 #12: the county (who may cancel a household's case) is offered no 撤销案件 on a campaign's case, and the
+    API refuses it naming why; the case runs on."""
+    open_campaign(api)
+    case = session.execute(select(ProcessInstance.id).where(ProcessInstance.place_code == "150223100000")).scalar_one()
+    page = PageClient(app, "qi").get(f"/cases/{case}")
+    assert page.status_code == 200 and "撤销案件" not in page.get_data(as_text=True)
+
+    refused = api("qi").post(f"/instances/{case}/cancel", json={"reason": "误开"})
+
+    assert refused.status_code == 403 and "不能撤销" in refused.json["error"]["message"]
+    session.expire_all()
+    assert session.get(ProcessInstance, case).status == "running"
+
+
+@pytest.mark.parametrize("process_key", ["annual_adjustment", "major_event"])
+def test_the_cancel_rule_refuses_the_domain_s_own_cases(process_key):
+    county = Actor("qi", "county", "/150000000000/150223000000/")
+    assert not may_cancel(county, process_key) and may_cancel(county, "identification")
+    with pytest.raises(Forbidden, match="不能撤销"):
+        check_cancel(county, process_key)

@@ -126,7 +126,7 @@ def send_message(instance_id: int):
 def cancel_instance(instance_id: int):
     reason = field(json_body(optional=True), "reason", str, required=False) or ""
     with unit_of_work() as session:
-        instances.cancel_instance(engine(), session, instance_id, current_actor(), reason)
+        cases.cancel_case(engine(), session, instance_id, current_actor(), reason)
     return jsonify(_instance_body(instance_id))
 
 

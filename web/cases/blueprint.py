@@ -8,6 +8,7 @@ from engine import instances, versions
 from engine.errors import InvalidData
 from engine.models import InstanceStatus
 from engine.paging import read_window
+from monitoring import cases as cases_rules
 from monitoring.documents import store
 from web.boundary import engine, unit_of_work
 from web.cases import listing, page
@@ -40,7 +41,8 @@ def detail(instance_id: int):
     return render_template("cases/detail.html", case=page.case_page(db.session, engine(), instance, g.actor),
                            statuses=listing.STATUSES, now=engine().now(),
                            documents=store.documents_of_instance(db.session, instance.id),
-                           may_cancel=_may_cancel() and instance.status == InstanceStatus.RUNNING)
+                           may_cancel=cases_rules.may_cancel(g.actor, instance.process_key)
+                           and instance.status == InstanceStatus.RUNNING)
 
 
 @cases.get("/<int:instance_id>/diagram.bpmn")
@@ -59,14 +61,9 @@ def cancel(instance_id: int):
         if request.form.get("confirm") != "yes":
             raise InvalidData("请勾选确认", {"confirm": "请勾选确认"})
         with unit_of_work() as session:
-            instances.cancel_instance(engine(), session, instance_id, g.actor, request.form.get("reason", ""))
+            cases_rules.cancel_case(engine(), session, instance_id, g.actor, request.form.get("reason", ""))
     except InvalidData as exc:
         flash(f"未能撤销：{'；'.join(exc.fields.values())}（撤销原因不超过{instances.MAX_CANCEL_REASON}字）", "error")
         return redirect(url_for("cases.detail", instance_id=instance_id, _anchor="cancel"))
     flash("案件已撤销", "success")
     return redirect(url_for("cases.detail", instance_id=instance_id))
-
-
-def _may_cancel() -> bool:
-    """Whether the page offers cancelling: the engine's rule (``monitoring.permissions.CASE_SUPERVISORS``)."""
-    return g.actor.role in engine().supervisor_roles
