@@ -27,10 +27,11 @@ from monitoring.campaigns import PROCESS as CAMPAIGN_PROCESS
 from monitoring.campaigns import campaign_id_of
 from monitoring.event_timeline import EventCase, event_case
 from monitoring.evidence import Evidence, evidence_for, evidence_for_batch
-from monitoring.models import Measure, MonitoringStatus, Place, PlaceLevel
+from monitoring.models import LEVEL_NAMES, Measure, MonitoringStatus, Place, PlaceLevel
 from monitoring.permissions import sees_full_record
 from monitoring.prefill import prefill
 from monitoring.processes import assistance
+from monitoring.processes.annual_adjustment import REVIEW_STEPS, URGE_STEPS
 
 TaskData = Callable[[], Mapping[str, Any]]  # the waiting task's own data (a multi-instance child's item), read lazily
 
@@ -102,29 +103,76 @@ def assistance_plan(session: Session, actor: Actor, instance: ProcessInstance, b
 
 @dataclass(frozen=True)
 class CampaignPart:
-    """The campaign a task of the annual adjustment works on, at the task's place: the page leads to that place's
-    worklist (a village) or its progress (the levels above)."""
+    """The campaign a task of the annual adjustment works on, and the place the task is about: the village's own
+    check, a township's review of a village or its 督办 of a late one (the village, from the task's own item), the
+    county's review or 督办 of a township (the case's place). The page names that place, shows its totals and
+    leads to its worklist (a village) or its progress (the levels above)."""
 
     campaign_id: int
-    place_code: str
+    year: int
+    place_code: str  # the place the task is about
+    place_name: str
     is_village: bool
+    own_task: bool  # the place's own task (a village's check), not the level above's about it
     returned_reason: str | None = None  # why the level above sent the place's report back, while it is
     counts: Mapping[str, int] | None = None  # a village's worklist totals (campaign_worklist.worklist_counts)
+    note: str | None = None  # the village's 情况说明 with its report, beside a township's review of it
+    progress: str | None = None  # of a place above a village: how many places below it are approved
+    deadline: date | None = None  # beside a 督办: the late place's deadline
+    days_late: int | None = None
+    batch_label: str | None = None  # the inbox link that decides this step's reviews together
 
 
-def campaign_part(session: Session, instance: ProcessInstance, task: Task) -> CampaignPart | None:
+def campaign_part(session: Session, instance: ProcessInstance, task: Task, today: date,
+                  task_data: TaskData = _no_task_data) -> CampaignPart | None:
     """None for a task of no campaign."""
     campaign_id = campaign_id_of(instance.business_key) if instance.process_key == CAMPAIGN_PROCESS else None
     campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
     if campaign is None:
         return None
-    place = session.get(Place, task.place_code)
-    is_village = place is not None and place.level == PlaceLevel.VILLAGE
+    code = _campaign_place(instance, task, task_data)
+    place = session.get(Place, code)
     unit = session.execute(select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id,
-                                                      CampaignUnit.place_code == task.place_code)).scalar()
-    returned = unit.returned_reason if unit is not None and unit.status == UnitStatus.RETURNED else None
-    counts = worklist_counts(session, campaign, task.place_code) if is_village and unit is not None else None
-    return CampaignPart(campaign.id, task.place_code, is_village, returned, counts)
+                                                      CampaignUnit.place_code == code)).scalar()
+    if place is None or unit is None:
+        return None
+    is_village = place.level == PlaceLevel.VILLAGE
+    returned = unit.returned_reason if unit.status == UnitStatus.RETURNED else None
+    counts = worklist_counts(session, campaign, code) if is_village else None
+    report = dict(task_data()).get("village_report") if task.bpmn_id == "township_review" else None
+    deadline = date.fromisoformat(campaign.deadlines[place.level]) if task.bpmn_id in URGE_STEPS else None
+    return CampaignPart(
+        campaign.id, campaign.year, code, place.name, is_village, own_task=code == task.place_code,
+        returned_reason=returned, counts=counts, note=(report or {}).get("note") if isinstance(report, dict) else None,
+        progress=None if is_village else _progress_below(session, campaign, code),
+        deadline=deadline, days_late=(today - deadline).days if deadline and today > deadline else None,
+        batch_label=_batch_label(session, task, place) if task.bpmn_id in REVIEW_STEPS else None)
+
+
+def _batch_label(session: Session, task: Task, place: Place) -> str:
+    """与本苏木乡镇其他待审核的嘎查村一起办理: the reviews at the task's place, of the places below it."""
+    reviewer = session.get(Place, task.place_code)
+    return f"与本{LEVEL_NAMES[reviewer.level]}其他待审核的{LEVEL_NAMES[place.level]}一起办理"
+
+
+def _campaign_place(instance: ProcessInstance, task: Task, task_data: TaskData) -> str:
+    """The place a campaign task is about: the village item of a township's review or 督办, else the case's place
+    for a task placed above it (the county's review or 督办 of a township), else the task's own place."""
+    data = task_data()
+    item = data.get("village") or data.get("late_village")
+    if isinstance(item, dict) and isinstance(item.get("code"), str):
+        return item["code"]
+    return instance.place_code if task.place_code != instance.place_code else task.place_code
+
+
+def _progress_below(session: Session, campaign: Campaign, code: str) -> str:
+    """所辖嘎查村 3 个：已上报 2 个，其中审核通过 1 个。"""
+    rows = session.execute(select(CampaignUnit.level, CampaignUnit.status).where(
+        CampaignUnit.campaign_id == campaign.id, CampaignUnit.parent_code == code)).all()
+    level = LEVEL_NAMES[rows[0].level] if rows else "单位"
+    approved = sum(1 for row in rows if row.status == UnitStatus.APPROVED)
+    reported = approved + sum(1 for row in rows if row.status == UnitStatus.SUBMITTED)
+    return f"所辖{level} {len(rows)} 个：已上报 {reported} 个，其中审核通过 {approved} 个。"
 
 
 def major_event(session: Session, actor: Actor, instance: ProcessInstance, now: datetime) -> EventCase | None:

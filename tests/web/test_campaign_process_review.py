@@ -204,3 +204,51 @@ def test_the_cancel_rule_refuses_the_domain_s_own_cases(process_key):
     assert not may_cancel(county, process_key) and may_cancel(county, "identification")
     with pytest.raises(Forbidden, match="不能撤销"):
         check_cancel(county, process_key)
+
+
+def task_page(app, user, bpmn_id, subject, api):
+    [task] = [t for t in tasks_of(api(user), bpmn_id) if t["subject"] == subject]
+    page = PageClient(app, user).get(f"/tasks/{task['id']}")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def test_the_township_s_review_names_the_village_with_its_totals_note_worklist_and_the_township_s_due(
+        app, api, session):
+    """R2 #3 / #16: 乡镇审核（村） shows which village, its totals, its note and a link to its worklist, is due at the
+    township's deadline, and its batch link reads as the township's reviews of its villages."""
+    campaign = open_campaign(api).json["id"]
+    check_the_monitored_household(api, session, campaign)
+    complete(api("cun"), "village_check", {"confirmed": True, "note": "全村已逐户走访"})
+
+    text = task_page(app, "zhen", "township_review", "2026年 艾力嘎查", api)
+
+    assert "2026年度集中排查 · 艾力嘎查" in text
+    assert "艾力嘎查 2 户，监测对象 1 户；已核查 1 户，监测对象未核查 0 户" in text
+    assert "艾力嘎查情况说明：全村已逐户走访" in text
+    assert f'href="/campaigns/{campaign}/villages/150223100201"' in text and "查看艾力嘎查排查清单" in text
+    assert "2026年3月25日" in text and "已逾期" not in text
+    assert "与本苏木乡镇其他待审核的嘎查村一起办理" in text and "与本村同一步骤的农户" not in text
+
+
+def test_an_urge_names_the_late_place_its_deadline_days_late_and_progress(app, api, session, clock):
+    """R2 #4: a 督办 says which unit is late, its deadline, how many days late and how far it has got, with a link
+    to its worklist (a village) or its progress (a township)."""
+    campaign = open_campaign(api).json["id"]
+    complete(api("cun2"), "village_check", {"confirmed": True})
+    at(clock, "2026-03-21", 1)
+    run_timers()
+    at(clock, "2026-03-23", 9)
+
+    text = task_page(app, "zhen", "village_urge", "2026年 艾力嘎查", api)
+
+    assert "艾力嘎查未按期上报：截止日期 2026年3月20日，已逾期 3 天" in text
+    assert "艾力嘎查 2 户，监测对象 1 户；已核查 0 户，监测对象未核查 1 户" in text
+    assert f'href="/campaigns/{campaign}/villages/150223100201"' in text
+    at(clock, "2026-03-26", 1)
+    run_timers()
+    at(clock, "2026-03-27", 9)
+    text = task_page(app, "qi", "township_urge", "2026年 百灵庙镇", api)
+    assert "百灵庙镇未按期上报：截止日期 2026年3月25日，已逾期 2 天" in text
+    assert "所辖嘎查村 2 个：已上报 1 个，其中审核通过 0 个。" in text
+    assert f'href="/campaigns/{campaign}?place=150223100000"' in text

@@ -82,7 +82,8 @@ def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = N
                                                                     engine().today()),
                            plan=task_context.assistance_plan(db.session, g.actor, work.instance, work.task.bpmn_id,
                                                              work.waiting_data),
-                           campaign=task_context.campaign_part(db.session, work.instance, work.task),
+                           campaign=task_context.campaign_part(db.session, work.instance, work.task, engine().today(),
+                                                                 work.waiting_data),
                            event=task_context.major_event(db.session, g.actor, work.instance, engine().now())), \
         422 if errors else 200
 
