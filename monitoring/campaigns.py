@@ -164,7 +164,7 @@ def _start_cases(session: Session, engine: Engine, actor: Actor, campaign: Campa
     version = engine.versions.get(session, latest_version(session, PROCESS).id)
     held: list[dict[str, Any]] = []
     for township, villages, unit_ids in townships:
-        data = {"campaign_id": campaign.id, "villages": villages,
+        data = {"villages": villages,
                 "campaign": case_view(campaign, township.place_code, township.name, township.parent_code)}
         step = engine.create_instance(session, version, township.place_code, township.place_path, actor.username,
                                       data, business_key(campaign.id, township.place_code))

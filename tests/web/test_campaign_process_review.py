@@ -252,3 +252,20 @@ def test_an_urge_names_the_late_place_its_deadline_days_late_and_progress(app, a
     assert "百灵庙镇未按期上报：截止日期 2026年3月25日，已逾期 2 天" in text
     assert "所辖嘎查村 2 个：已上报 1 个，其中审核通过 0 个。" in text
     assert f'href="/campaigns/{campaign}?place=150223100000"' in text
+
+
+def test_the_campaign_case_page_reads_per_village_without_codes(app, api, session):
+    """R2 #12: the township's case page names the village of each open step and of each review in its history (with
+    通过/未通过 and the reason), shows no place codes in its data and its campaign's number once."""
+    campaign = open_campaign(api).json["id"]
+    check_the_monitored_household(api, session, campaign)
+    complete(api("cun"), "village_check", {"confirmed": True})
+    complete(api("zhen"), "township_review", {"approved": False, "reason": "缺少收入佐证"}, subject="2026年 艾力嘎查")
+    case = session.execute(select(ProcessInstance.id).where(ProcessInstance.place_code == "150223100000")).scalar_one()
+
+    text = PageClient(app, "qi").get(f"/cases/{case}").get_data(as_text=True)
+
+    assert "村级年度排查</b> · 2026年 艾力嘎查" in text and "村级年度排查</b> · 2026年 新宝力格嘎查" in text
+    assert "完成“乡镇审核（村） · 2026年 艾力嘎查”：未通过" in text and "缺少收入佐证" in text
+    assert "150223" not in text.split('id="now"')[1].split("</main>")[0].replace(f"/cases/{case}", "")
+    assert text.count("年度动态管理编号") == 1

@@ -33,9 +33,10 @@ VALUE_WORDS = {"problem": {"missing": "未上传", "stale": "已过期"}}  # val
 CODE_LISTS = {"channel": "channel", "suggested_type": "monitoring_type", "monitoring_type": "monitoring_type",
               "risk_types": "risk_type", "department": "department"}
 STEP_VALUED = {"rejected_step"}  # values are BPMN step ids
-PLACE_VALUED = {"place"}  # values are place codes (a task's place, as the models name it)
+PLACE_VALUED = {"place", "parent"}  # values are place codes (a task's place, the place above a campaign's case)
 FIELD_VALUED = {"guarantee_problems"}  # values are names of form fields
-HIDDEN = {"household_id", "exclusion", "dataset", "key", "unmet"}  # shown elsewhere, or codes beside their labels
+HIDDEN = {"household_id", "exclusion", "dataset", "key", "unmet", "code"}  # shown elsewhere, or codes beside their
+# labels (a campaign's village: its code beside its name)
 _SECRET = re.compile(r"password|secret|token|^_", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # a moment scripts keep as text (a deadline)

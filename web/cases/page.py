@@ -46,7 +46,8 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
     names = element_names(version)
     events = queries.timeline(session, instance.id)
     open_tasks = queries.open_tasks(session, instance.id)
-    task_names = dict(session.execute(select(Task.id, Task.name).where(Task.instance_id == instance.id)).all())
+    rows = session.execute(select(Task.id, Task.name, Task.subject).where(Task.instance_id == instance.id)).all()
+    task_names = {task_id: f"{name} · {subject}" if subject else name for task_id, name, subject in rows}
     household_id = household_id_of(instance.business_key)
     household = households_by_id(session, [household_id]).get(household_id) if household_id else None
     data = department_access.case_data(session, actor, household, instance.data or {})

@@ -34,8 +34,9 @@ def entries(events: list[AuditEvent], element_names: dict[str, str], task_names:
 def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict[str, str]) -> tuple[str, str]:
     detail = event.detail or {}
     if event.type in _TASK_EVENTS:
-        name = detail.get("name") or task_names.get(event.task_id or "") or element_names.get(detail.get("element"))
-        return f"{_TASK_EVENTS[event.type]}“{name or '步骤'}”", ""
+        name = task_names.get(event.task_id or "") or detail.get("name") or element_names.get(detail.get("element"))
+        answers = detail.get("after")
+        return f"{_TASK_EVENTS[event.type]}“{name or '步骤'}”{_decision(answers)}", _reason(answers)
     if event.type == "instance_started":
         return "发起案件", ""
     if event.type == "timer_fired":
@@ -49,6 +50,19 @@ def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict
     if event.type == "error":
         return "流程出错，已记录，请联系系统管理员", ""
     return "系统记录", ""
+
+
+def _decision(answers: Any) -> str:
+    """A decision as the history reads it: ：通过 or ：未通过 (a form's ``approved``), nothing for other steps."""
+    if not isinstance(answers, dict) or not isinstance(answers.get("approved"), bool):
+        return ""
+    return "：通过" if answers["approved"] else "：未通过"
+
+
+def _reason(answers: Any) -> str:
+    """Why a decision did not pass the case (its ``reason``), as the reviewer wrote it."""
+    reason = answers.get("reason") if isinstance(answers, dict) and answers.get("approved") is False else None
+    return shown_text(reason) if isinstance(reason, str) else ""
 
 
 def _elapsed(name: str | None) -> str:
