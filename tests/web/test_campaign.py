@@ -300,8 +300,8 @@ def test_the_township_s_case_page_reads_without_codes(app, api, session):
 def test_a_late_township_is_escalated_to_its_county_and_a_late_county_to_the_place_above(
         api, session, clock, campaign_world):
     """The township's review of a village stays at the township (not at the village before it) and is due at the
-    township's deadline, not the village's; the township's 督办 is placed at the county above its case's township; the county's case,
-    started by its last township approved, puts its own 督办 at the county's parent."""
+    township's deadline, not the village's; the township's 督办 is placed at the county above its case's township;
+    the county's case, started by its last township approved, puts its own 督办 at the county's parent."""
     campaign = open_campaign(api).json["id"]
     cun, monitored = api("cun"), campaign_world["monitored"]
     cun.client.put(f"/api/v1/campaigns/{campaign}/households/{monitored}/measurement", headers=cun.headers,
