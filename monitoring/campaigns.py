@@ -69,8 +69,10 @@ def open_campaign(session: Session, engine: Engine, actor: Actor, *, year: Any, 
     fields: dict[str, str] = {}
     if place.level != PlaceLevel.REGION:
         fields["place"] = "年度动态管理由自治区开启"
-    if isinstance(year, bool) or not isinstance(year, int) or year not in (today.year, today.year + 1):
-        fields["year"] = f"应为{today.year}或{today.year + 1}"
+    # the adjustment measures the year's income: a campaign for a year not yet lived would have villages record
+    # income that does not exist yet, so only the current year (by the engine's clock) is opened
+    if isinstance(year, bool) or not isinstance(year, int) or year != today.year:
+        fields["year"] = f"应为本年度（{today.year}）"
     try:
         line = to_decimal(income_line, Campaign.income_line, positive=True)
     except ValueError as exc:

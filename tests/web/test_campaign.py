@@ -138,6 +138,21 @@ def test_a_bad_opening_names_its_field_and_leaves_nothing(api, session, changes,
     assert thresholds.current(session, thresholds.INCOME_LINE, f"/{REGION}/", 2026) is None
 
 
+def test_next_year_s_campaign_is_refused_in_december_and_nothing_is_stored(api, session, clock):
+    """The adjustment measures the year's income: in December 2026 a 2027 campaign would have villages record an
+    income not yet earned, so only the current year opens."""
+    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=CST))
+    next_year = {"village": "2027-03-20", "township": "2027-03-25", "county": "2027-03-31", "league": "2027-04-05"}
+    response = open_campaign(api, year=2027, deadlines=next_year)
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"] == {"year": "应为本年度（2026）"}
+    assert session.execute(select(func.count()).select_from(Campaign)).scalar() == 0
+    assert session.execute(select(func.count()).select_from(CampaignUnit)).scalar() == 0
+    assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar() == 0
+    assert thresholds.current(session, thresholds.INCOME_LINE, f"/{REGION}/", 2027) is None
+    assert open_campaign(api, deadlines=next_year).status_code == 201  # the current year's opens that same day
+
+
 def test_only_a_region_user_opens_and_a_failing_case_leaves_nothing(api, session):
     assert api("qi").post("/campaigns", json=OPENING).status_code == 403
     assert api("cun").post("/campaigns", json=OPENING).status_code == 403

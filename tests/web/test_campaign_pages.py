@@ -29,6 +29,9 @@ from tests.web.test_campaign_reports import (  # noqa: F401  (world: the fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 LATE = datetime(2026, 3, 25, 9, 0, tzinfo=CST)  # the villages' and 百灵庙镇's deadlines have passed
+NEXT_YEAR = datetime(2027, 1, 4, 9, 0, tzinfo=CST)  # the world's 2026 campaign exists: 2027's opens in 2027
+NEXT_OPENING = {"year": "2027", "income_line": "7800", "village": "2027-03-10", "township": "2027-03-20",
+                "county": "2027-03-31", "league": "2027-04-10"}
 
 
 @pytest.fixture
@@ -115,22 +118,20 @@ def test_the_opening_form_names_each_wrong_field_in_chinese_and_opens_nothing(pa
                                              "township": "2026-03-05", "county": "", "league": "2026-04-01"})
     assert refused.status_code == 422
     text = text_of(refused.text)
-    assert "年度：应为2026或2027" in text and "收入监测线：应为金额" in text
+    assert "年度：应为本年度（2026）" in text and "收入监测线：应为金额" in text
     assert "旗县截止日期：必填" in text and "苏木乡镇截止日期：苏木乡镇截止日期不能早于嘎查村截止日期" in text
     assert 'value="abc"' in refused.text
     assert session.execute(select(func.count()).select_from(Campaign)).scalar() == 1
     assert pages("qi").get("/campaigns/new").status_code == 403
 
 
-def test_the_region_opens_the_year_campaign_and_lands_on_its_page(pages, world, deployed, session):  # noqa: F811
-    response = pages("qu").post("/campaigns/new", {
-        "year": "2027", "income_line": "7800", "village": "2026-11-10", "township": "2026-11-20",
-        "county": "2026-11-30", "league": "2026-12-10"}, follow_redirects=True)
+def test_the_region_opens_the_year_campaign_and_lands_on_its_page(pages, world, deployed, session,  # noqa: F811
+                                                                    clock):
+    clock.set(NEXT_YEAR)
+    response = pages("qu").post("/campaigns/new", NEXT_OPENING, follow_redirects=True)
     assert response.status_code == 200, response.text
     assert "已开启2027年度集中排查" in response.text and "2027年度集中排查 · 自治区" in response.text
-    again = pages("qu").post("/campaigns/new", {
-        "year": "2027", "income_line": "7800", "village": "2026-11-10", "township": "2026-11-20",
-        "county": "2026-11-30", "league": "2026-12-10"})
+    again = pages("qu").post("/campaigns/new", NEXT_OPENING)
     assert again.status_code == 409 and "未能开启" in again.text
 
 
@@ -199,9 +200,9 @@ def test_a_nominated_household_lands_at_the_visit_of_its_identification(pages, w
 
 
 def test_the_village_task_of_an_opened_campaign_leads_to_the_worklist_and_the_townships_to_its_progress(
-        pages, api, world, deployed, session):  # noqa: F811
-    pages("qu").post("/campaigns/new", {"year": "2027", "income_line": "7800", "village": "2026-11-10",
-                                        "township": "2026-11-20", "county": "2026-11-30", "league": "2026-12-10"})
+        pages, api, world, deployed, session, clock):  # noqa: F811
+    clock.set(NEXT_YEAR)
+    pages("qu").post("/campaigns/new", NEXT_OPENING)
     opened = session.execute(select(Campaign.id).where(Campaign.year == 2027)).scalar_one()
     village_task = next(t for t in api("cun").get("/tasks").json if t["bpmn_id"] == "village_check")
     page = pages("cun").get(f"/tasks/{village_task['id']}")
