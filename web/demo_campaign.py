@@ -34,8 +34,8 @@ def build_campaign(engine: Engine, session: Session, travel: Travel) -> Campaign
     today = travel.today
     region = user_actor(session, "region", session.get(Place, REGION).path)
     travel.back_to(day_at(today - timedelta(days=OPENED_DAYS_AGO)))
-    campaign = campaigns.open_campaign(
-        session, engine, region, year=today.year, place_code=REGION, income_line=INCOME_LINE,
+    campaign = campaigns.open_campaign(  # the year of the opening day: early in January that is last year's campaign
+        session, engine, region, year=engine.today().year, place_code=REGION, income_line=INCOME_LINE,
         deadlines={level: (today + timedelta(days=days)).isoformat() for level, days in DEADLINE_DAYS.items()},
         now=engine.now())
     session.commit()
@@ -49,8 +49,9 @@ def build_campaign(engine: Engine, session: Session, travel: Travel) -> Campaign
     session.expire_all()
     urged = session.execute(select(Task.subject).where(Task.bpmn_id == "village_urge",
                                                        Task.state == TaskState.READY)).scalars().all()
-    click.echo(f"年度动态管理: {today.year}年度已开启（第 {campaign.id} 号），巴音敖包嘎查已通过、新宝力格嘎查被退回、"
-               f"艾力嘎查核实过半、乌兰忽洞村尚未开始；逾期督办 {len(urged)} 项（{'、'.join(urged)}）")
+    click.echo(f"年度动态管理: {campaign.year}年度已开启（第 {campaign.id} 号），巴音敖包嘎查已通过、"
+               f"新宝力格嘎查被退回、艾力嘎查核实过半、乌兰忽洞村尚未开始；"
+               f"逾期督办 {len(urged)} 项（{'、'.join(urged)}）")
     return campaign
 
 
