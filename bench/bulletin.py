@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from campaign import NOW, REGION, build_households, build_tree  # noqa: E402  (bench/ is on sys.path as a script)
-from sqlalchemy import create_engine, insert, literal, select, text  # noqa: E402
+from databases import on_both_databases  # noqa: E402
+from sqlalchemy import insert, literal, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from timing import timed  # noqa: E402
 
@@ -31,7 +31,6 @@ from engine.clock import FrozenClock  # noqa: E402
 from engine.models import Base, ProcessInstance, ProcessVersion, Task  # noqa: E402
 from monitoring.models import Household, HouseholdStatusChange, Place  # noqa: E402
 from monitoring.quarters import Quarter  # noqa: E402
-from tests import postgres  # noqa: E402
 
 
 def build_history(session: Session) -> None:
@@ -117,20 +116,7 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=6, help="monitoring objects per village")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    args = parser.parse_args()
-    if args.only != "postgresql":
-        with tempfile.TemporaryDirectory() as folder:
-            run(f"sqlite:///{folder}/bench.db", args, "SQLite")
-    if args.only != "sqlite":
-        server = postgres.ThrowawayPostgres()
-        try:
-            admin = create_engine(server.start(), isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text("CREATE DATABASE bench"))
-            admin.dispose()
-            run(server.url("bench"), args, "PostgreSQL")
-        finally:
-            server.stop()
+    on_both_databases(run, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text, update  # noqa: E402
+from databases import on_both_databases  # noqa: E402
+from sqlalchemy import insert, text, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
 
@@ -35,7 +35,6 @@ from monitoring.campaign_models import CampaignCheck, CampaignUnit  # noqa: E402
 from monitoring.campaigns import open_campaign  # noqa: E402
 from monitoring.change_models import HouseholdChange  # noqa: E402
 from monitoring.models import Household, Member, Place  # noqa: E402
-from tests import postgres  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=CST)
@@ -192,20 +191,7 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=9, help="monitoring objects per village")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    args = parser.parse_args()
-    if args.only != "postgresql":
-        with tempfile.TemporaryDirectory() as folder:
-            run(f"sqlite:///{folder}/bench.db", args, "SQLite")
-    if args.only != "sqlite":
-        server = postgres.ThrowawayPostgres()
-        try:
-            admin = create_engine(server.start(), isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text("CREATE DATABASE bench"))
-            admin.dispose()
-            run(server.url("bench"), args, "PostgreSQL")
-        finally:
-            server.stop()
+    on_both_databases(run, parser.parse_args())
 
 
 if __name__ == "__main__":
