@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from campaign import NOW, REGION, build_households, build_tree  # noqa: E402  (bench/ is on sys.path as a script)
-from databases import on_both_databases  # noqa: E402
+from databases import region_benchmark  # noqa: E402
 from sqlalchemy import insert, literal, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from timing import timed  # noqa: E402
@@ -111,12 +111,7 @@ def run(url: str, args: argparse.Namespace, label: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-village", type=int, default=10)
-    parser.add_argument("--objects", type=int, default=6, help="monitoring objects per village")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    on_both_databases(run, parser.parse_args())
+    region_benchmark(__doc__, run, per_village=10, objects=6)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from databases import on_both_databases  # noqa: E402
+from databases import region_benchmark  # noqa: E402
 from sqlalchemy import insert, text, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
@@ -186,12 +186,7 @@ def run(url: str, args: argparse.Namespace, label: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-village", type=int, default=20)
-    parser.add_argument("--objects", type=int, default=9, help="monitoring objects per village")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    on_both_databases(run, parser.parse_args())
+    region_benchmark(__doc__, run, per_village=20, objects=9)
 
 
 if __name__ == "__main__":
