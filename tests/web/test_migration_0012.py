@@ -4,21 +4,15 @@ elimination method by_assistance to assisted, in the code list and wherever a ho
 from datetime import UTC, date, datetime
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
 from engine.models import Base
 from monitoring.models import CodeEntry, Household, Measurement, Member, Place
+from tests.web.migration_steps import upgrade_to
 from web.extensions import db
-from web.migrate import alembic_config, upgrade
+from web.migrate import upgrade
 
 RECORDED = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)  # 2 March 01:30 in China
-
-
-def _upgrade_to(connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)
 
 
 def _household(connection, household_id: int, members: int, method: str | None) -> None:
@@ -48,7 +42,7 @@ def _measurement(connection, household_id: int, year: int, wage: int, costs: int
 def test_measurements_get_their_history_and_the_method_is_renamed(app, assisted_seeded):
     Base.metadata.drop_all(db.engine)
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0011")
+        upgrade_to(connection, "0011")
         connection.execute(Place.__table__.insert(), {"code": "15", "name": "自治区", "level": "region",
                                                       "path": "/15/"})
         entries = [("by_assistance", "帮扶消除"), ("natural", "自然消除")] + \

@@ -4,21 +4,15 @@ duplicates opened before it stay (nothing is lost) and the database refuses any 
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from engine.models import Base
+from tests.web.migration_steps import upgrade_to
 from web.extensions import db
-from web.migrate import alembic_config, upgrade
+from web.migrate import upgrade
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-def _upgrade_to(connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)
 
 
 def _instance(connection, instance_id: int, process: str, household: int, status: str) -> None:
@@ -32,7 +26,7 @@ def _instance(connection, instance_id: int, process: str, household: int, status
 def test_the_oldest_running_case_becomes_exclusive_and_holds_the_household(app):
     Base.metadata.drop_all(db.engine)
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0012")
+        upgrade_to(connection, "0012")
         connection.execute(text(
             "INSERT INTO process_versions (id, key, version, name, sha256, files, forms, specs, deployed_at) "
             "VALUES (1, 'identification', 1, '识别', 'x', '{}', '{}', '', :at)"), {"at": AT})
@@ -43,7 +37,7 @@ def test_the_oldest_running_case_becomes_exclusive_and_holds_the_household(app):
         _instance(connection, 5, "assistance", 7, "running")
         _instance(connection, 6, "assistance", 7, "running")
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0013")
+        upgrade_to(connection, "0013")
     with db.engine.connect() as connection:
         flags = connection.execute(text("SELECT id, exclusive FROM process_instances ORDER BY id")).all()
     assert [(i, bool(flag)) for i, flag in flags] == [(1, False), (2, True), (3, False), (4, True), (5, False),

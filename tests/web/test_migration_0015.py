@@ -4,20 +4,14 @@ the notice a case names last; an entry no case names stays unknown."""
 import json
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import text
 
 from engine.models import Base
+from tests.web.migration_steps import upgrade_to
 from web.extensions import db
-from web.migrate import alembic_config, upgrade
+from web.migrate import upgrade
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-def _upgrade_to(connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)
 
 
 def _instance(connection, instance_id: int, key: str, data: dict) -> None:
@@ -31,7 +25,7 @@ def _instance(connection, instance_id: int, key: str, data: dict) -> None:
 def test_entries_learn_the_case_whose_data_names_their_notice(app):
     Base.metadata.drop_all(db.engine)
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0014")
+        upgrade_to(connection, "0014")
         connection.execute(text("INSERT INTO places (code, name, level, parent_code, path) "
                                 "VALUES ('15', '内蒙古', 'village', NULL, '/15/')"))
         for household in (7, 8):
@@ -54,7 +48,7 @@ def test_entries_learn_the_case_whose_data_names_their_notice(app):
         _instance(connection, 2, "household:8", {"notice": {"notice_id": 1, "stage": "elimination_first"}})
         _instance(connection, 3, "other:1", {"notice": {"notice_id": 1}})  # no household's case: nothing to learn
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0015")
+        upgrade_to(connection, "0015")
     with db.engine.connect() as connection:
         entries = connection.execute(text("SELECT id, instance_id FROM notice_entries ORDER BY id")).all()
     assert [tuple(row) for row in entries] == [(1, None), (2, 1), (3, 2)]  # entry 1's case was overwritten: unknown

@@ -3,26 +3,20 @@ there by its model's ``place``; one at its case's own place keeps the rule of un
 
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import text
 
 from engine.models import Base
+from tests.web.migration_steps import upgrade_to
 from web.extensions import db
-from web.migrate import alembic_config, upgrade
+from web.migrate import upgrade
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def _upgrade_to(connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)
 
 
 def test_tasks_away_from_their_cases_place_are_marked_placed(app):
     Base.metadata.drop_all(db.engine)
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0019")
+        upgrade_to(connection, "0019")
         connection.execute(text(
             "INSERT INTO process_versions (id, key, version, name, sha256, files, forms, specs, deployed_at) "
             "VALUES (1, 'annual_adjustment', 1, '年度动态管理', 'x', '{}', '{}', '', :at)"), {"at": AT})
@@ -37,7 +31,7 @@ def test_tasks_away_from_their_cases_place_are_marked_placed(app):
                 "created_at) VALUES (:id, 1, 'annual_adjustment', 'step', '步骤', 'region', :code, :path, 'ready', "
                 ":at)"), {"id": task_id, "code": code, "path": path, "at": AT})
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0020")
+        upgrade_to(connection, "0020")
     with db.engine.connect() as connection:
         placed = dict(connection.execute(text("SELECT id, placed FROM tasks")).all())
     assert placed == {"own": False, "below": True, "above": True}

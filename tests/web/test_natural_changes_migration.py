@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from engine.models import Base
+from tests.web.migration_steps import upgrade_to
 from web.extensions import db
-from web.migrate import alembic_config
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 MEMBER = ("INSERT INTO members (id, household_id, position, name, id_number, relation, sex, ethnicity, education, "
@@ -20,16 +19,10 @@ MEMBER = ("INSERT INTO members (id, household_id, position, name, id_number, rel
           "'巴特尔', '150223197001010012', 'head', '', '', '', '', '[]', '', '', '', '', ''{values})")
 
 
-def _upgrade_to(connection, revision: str) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)
-
-
 def test_members_stay_present_and_their_id_number_is_unique_while_present(app):
     Base.metadata.drop_all(db.engine)
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0015")
+        upgrade_to(connection, "0015")
         connection.execute(text("INSERT INTO places (code, name, level, parent_code, path) "
                                 "VALUES ('15', '内蒙古', 'village', NULL, '/15/')"))
         for household in (7, 8):
@@ -39,7 +32,7 @@ def test_members_stay_present_and_their_id_number_is_unique_while_present(app):
                 "'', '', '', '', 'ordinary', '[]', '[]', 'not_monitored', :at)"), {"id": household, "at": AT})
         connection.execute(text(MEMBER.format(extra="", values="")), {"id": 1, "household": 7})
     with db.engine.begin() as connection:
-        _upgrade_to(connection, "0016")
+        upgrade_to(connection, "0016")
     with db.engine.connect() as connection:
         rows = connection.execute(text("SELECT id, household_id, left_on, left_change_id FROM members")).all()
         households = connection.execute(text("SELECT id, split_from_id, merged_into_id, merged_on FROM households "
