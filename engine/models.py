@@ -49,6 +49,7 @@ PlacePath = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 DEPARTMENT_LENGTH = 40  # a department code a task is routed to (engine.routing checks values against it)
 SUBJECT_LENGTH = 200  # what a task is about, as its inbox row names it (engine.subjects)
+COMMENT_LENGTH = 500  # a designer's note on a published version
 
 
 class Base(DeclarativeBase):
@@ -83,6 +84,7 @@ class ProcessVersion(Base):
     start_role: Mapped[str | None] = mapped_column(String(40))
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(80))
+    comment: Mapped[str | None] = mapped_column(String(COMMENT_LENGTH))  # the designer's note on publishing it
 
 
 # An exclusive instance is the one open case of its process for its business key: the database refuses a second
@@ -197,3 +199,23 @@ class TaskDraft(Base):
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProcessDraft(Base):
+    """The one draft of a process model a designer edits before publishing it (engine.model_drafts).
+
+    ``revision`` is the lock: a save names the revision it was made from and wins only if it is still the stored
+    one, so two designers editing at once get a conflict instead of a silent overwrite. ``files`` are text as the
+    designer left them (file name -> BPMN, DMN, form or scenario text), possibly not even valid XML or JSON.
+    """
+
+    __tablename__ = "process_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the version it was started from, None for a new model
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    main: Mapped[str | None] = mapped_column(String(100))  # the process (or collaboration) to run, if it must be named
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
