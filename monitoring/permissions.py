@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from engine.assignment import Actor
-from engine.errors import Forbidden, InvalidData
+from engine.errors import Forbidden, InvalidData, NotFound
 from monitoring import thresholds
 from monitoring.models import LEVEL_NAMES, Place, PlaceLevel, Role
 
@@ -60,6 +60,10 @@ EVENT_REPORTERS = frozenset({Role.COUNTY})
 
 # --- process models and code lists ------------------------------------------------------------------------------
 MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})
+# The designer (/designer/, /api/v1/process-models/{key}/draft, versions, diff…) edits and publishes models through
+# drafts: designers alone write, an admin reads along; to every other role these pages and routes do not exist (404).
+MODEL_DESIGNERS = frozenset({Role.DESIGNER})
+MODEL_READERS = frozenset({Role.DESIGNER, Role.ADMIN})
 CODE_LIST_EDITORS = frozenset({Role.ADMIN})
 
 # --- administration ---------------------------------------------------------------------------------------------
@@ -95,6 +99,18 @@ def require(role: str, allowed: Collection[str], message: str) -> None:
     """Forbidden (403) unless ``role`` is one of ``allowed``."""
     if role not in allowed:
         raise Forbidden(message)
+
+
+def require_model_reader(role: str) -> None:
+    """NotFound (404) unless the role reads process models in the designer."""
+    if role not in MODEL_READERS:
+        raise NotFound("process designer")
+
+
+def require_model_designer(role: str) -> None:
+    """404 for a role that does not read models in the designer, 403 for one that reads but may not change them."""
+    require_model_reader(role)
+    require(role, MODEL_DESIGNERS, "只有流程设计员可以修改流程模型")
 
 
 def threshold_kinds_for(role: str) -> list[str]:
