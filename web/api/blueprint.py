@@ -7,15 +7,14 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
-from engine import instances, queries, tasks, versions
-from engine.deploy import SourceFile
+from engine import instances, model_drafts, queries, tasks, versions
 from engine.models import ProcessInstance
 from monitoring import cases, objections, permissions, task_context
 from monitoring.documents import store
 from web.api import errors, paging, views
 from web.api.auth import current_actor, issue_token, refused_login, token_required
 from web.api.errors import ApiError
-from web.api.parsing import field, json_body, query_int
+from web.api.parsing import field, json_body, query_int, uploaded_model
 from web.auth.login import log_in
 from web.boundary import engine, unit_of_work
 from web.documents import service as documents
@@ -54,20 +53,19 @@ def token():
 @api.get("/process-models")
 @token_required
 def process_models():
-    return jsonify([views.process_model(v) for v in versions.latest_versions(db.session)])
+    """Every model's latest version; to those who read models in the designer, with its draft (or null)."""
+    models = [views.process_model(v) for v in versions.latest_versions(db.session)]
+    if g.user.role in permissions.MODEL_READERS:
+        drafts = model_drafts.summaries(db.session)
+        models = [{**model, "draft": views.draft_summary(drafts.get(model["key"]))} for model in models]
+    return jsonify(models)
 
 
 @api.post("/process-models")
 @token_required
 def deploy_process_model():
     permissions.require(g.user.role, permissions.MODEL_DEPLOYERS, "只有流程设计员或管理员可以部署流程")
-    if request.files:
-        files = [SourceFile(f.filename or "upload.bpmn", f.read()) for f in request.files.getlist("file")]
-    elif request.mimetype in ("application/xml", "text/xml"):
-        files = [SourceFile(request.args.get("filename", "upload.bpmn"), request.get_data())]
-    else:
-        raise ApiError(400, "bad_request", "请上传 BPMN XML (application/xml) 或 multipart 的 file 部分")
-    main = (request.args.get("main") or request.form.get("main") or "").strip() or None
+    files, main = uploaded_model()
     with unit_of_work() as session:
         deployment = versions.deploy(engine(), session, files, current_actor(), main)
         body = {**views.process_model(deployment.version), "warnings": list(deployment.warnings)}

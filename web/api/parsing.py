@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import request
 
+from engine.deploy import SourceFile
 from engine.limits import fits_integer
 from web.api.errors import ApiError
 
@@ -151,3 +152,16 @@ def query_int(name: str) -> int | None:
     if value is None or not fits_integer(value):
         raise ApiError(400, "bad_request", f"参数 {name} 应为整数", {name: "应为整数"})
     return value
+
+
+def uploaded_model() -> tuple[list[SourceFile], str | None]:
+    """The files of a deploy-shaped body (one BPMN XML document, or multipart ``file`` parts: BPMN, DMN, forms, a
+    tests file) and the ``main`` process named by the query or a form field; 400 for any other body."""
+    if request.files:
+        files = [SourceFile(f.filename or "upload.bpmn", f.read()) for f in request.files.getlist("file")]
+    elif request.mimetype in ("application/xml", "text/xml"):
+        files = [SourceFile(request.args.get("filename", "upload.bpmn"), request.get_data())]
+    else:
+        raise ApiError(400, "bad_request", "请上传 BPMN XML (application/xml) 或 multipart 的 file 部分")
+    main = (request.args.get("main") or request.form.get("main") or "").strip() or None
+    return files, main

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
+from engine.model_drafts import DraftSummary
 from engine.models import ProcessInstance, ProcessVersion, Task
 from monitoring import department_access
 from monitoring.assistance_rules import PlanCheck
@@ -44,6 +45,13 @@ def plan(view: PlanView) -> dict[str, Any]:
 def process_model(version: ProcessVersion) -> dict[str, Any]:
     return {"key": version.key, "name": version.name, "version": version.version, "sha256": version.sha256,
             "deployed_at": iso(version.deployed_at)}
+
+
+def draft_summary(summary: DraftSummary | None) -> dict[str, Any] | None:
+    """A model's draft in a list of models: its revision, who saved it last and when; None without one."""
+    if summary is None:
+        return None
+    return {"revision": summary.revision, "updated_by": summary.updated_by, "updated_at": iso(summary.updated_at)}
 
 
 def task(row: Task, now: datetime | None = None) -> dict[str, Any]:

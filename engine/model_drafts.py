@@ -1,0 +1,239 @@
+"""A process model's draft: what designers edit in the browser before it becomes the next version.
+
+One draft per model key, shared by its designers. Its ``revision`` is the lock: every write names the revision it was
+made from and is refused with a conflict naming who saved last and when if the stored one has moved on, so two
+designers never overwrite each other silently (revision 0 creates the draft; of two creations at once one wins).
+A draft holds its files as text, problems and all: saving checks them (``engine.versions.check``) and keeps them
+anyway; publishing stores them as the next version through ``engine.versions.deploy`` (every check, the process
+tests) and removes the draft in the same transaction, or changes nothing. Every action is audited.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine import audit, versions
+from engine.assignment import Actor
+from engine.calendar import CHINA_TZ
+from engine.deploy import SourceFile
+from engine.errors import Conflict, DeployProblem, InvalidData, NotDeployed, NotFound
+from engine.limits import string_length
+from engine.models import COMMENT_LENGTH, ProcessDraft, ProcessVersion
+from engine.text import TextError, clean_text
+
+if TYPE_CHECKING:
+    from engine.core import Engine
+
+MAX_FILES = 40
+MAX_FILE_BYTES = 1024 * 1024
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")  # a BPMN process id (an XML NCName without the non-ASCII letters)
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # no leading dot: never a hidden or relative name
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A model's draft as a designer opens it; ``saved`` False: made from the latest version, not stored yet."""
+
+    key: str
+    revision: int
+    base_version: int | None
+    saved: bool
+    files: dict[str, str]
+    main: str | None
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    """What a list of models shows of a draft: that one exists, who saved it last and when."""
+
+    revision: int
+    updated_by: str
+    updated_at: datetime
+
+
+class DraftConflict(Conflict):
+    """The draft moved on since the designer opened it (another designer saved, published or discarded it)."""
+
+    code = "draft_conflict"
+
+    def __init__(self, current: ProcessDraft | None) -> None:
+        if current is None:
+            message = "草稿已不存在（可能已被发布或丢弃），请刷新后再操作"
+        else:
+            at = current.updated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+            message = f"草稿已被 {current.updated_by} 于 {at} 保存（修订 {current.revision}），请刷新后再操作"
+        super().__init__(message)
+        self.current_revision = current.revision if current is not None else 0
+
+
+def check_key(key: str) -> None:
+    """A model key is a process id: what a new draft may be created under."""
+    if not _KEY.fullmatch(key) or len(key) > string_length(ProcessDraft.key):
+        raise InvalidData("流程标识无效", {"key": "应以字母或下划线开头，只含字母、数字、_ . -，不超过100个字符"})
+
+
+def check_files(files: Mapping[str, Any], main: str | None = None) -> None:
+    """A draft's files as the designer sent them: at most ``MAX_FILES``, plain names, text of at most 1 MB each."""
+    if not files:
+        raise InvalidData("草稿没有文件", {"files": "至少应有一个BPMN文件"})
+    if len(files) > MAX_FILES:
+        raise InvalidData("文件过多", {"files": f"最多{MAX_FILES}个文件"})
+    wrong: dict[str, str] = {}
+    for name, text in files.items():
+        where = f"files.{name}"
+        if not _FILE_NAME.fullmatch(name) or len(name) > 100:
+            wrong[where] = "文件名只能含字母、数字、_ . -，不以 . 开头，不超过100个字符"
+        elif not isinstance(text, str):
+            wrong[where] = "应为文件的文本内容"
+        elif len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+            wrong[where] = f"文件不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"
+        elif "\x00" in text:
+            wrong[where] = "不能包含空字符 (NUL)"
+    if main is not None and (not _KEY.fullmatch(main) or len(main) > string_length(ProcessDraft.main)):
+        wrong["main"] = "应为主流程的ID"
+    if wrong:
+        raise InvalidData("草稿文件有误", wrong)
+
+
+def source_files(files: Mapping[str, str]) -> list[SourceFile]:
+    """The draft's files as an upload: every one of them, a form that is not JSON too (``check`` names it)."""
+    return [SourceFile(name, text.encode("utf-8")) for name, text in files.items()]
+
+
+def version_files(version: ProcessVersion) -> dict[str, str]:
+    """A version's files as a draft holds them: its BPMN/DMN/tests files and its forms as indented JSON."""
+    forms = {name: json.dumps(schema, ensure_ascii=False, indent=2) + "\n" for name, schema in version.forms.items()}
+    return {**version.files, **forms}
+
+
+def get(session: Session, key: str) -> Draft:
+    """The stored draft, else one made from the latest version (revision 0); NotFound when the key has neither."""
+    stored = _stored(session, key)
+    if stored is not None:
+        return _view(stored)
+    try:
+        version = versions.latest_version(session, key)
+    except NotDeployed:
+        raise NotFound(f"draft of {key}") from None
+    return Draft(key, 0, version.version, False, version_files(version), version.key, None, None)
+
+
+def summaries(session: Session) -> dict[str, DraftSummary]:
+    """Every stored draft by key, for a list of models."""
+    rows = session.execute(select(ProcessDraft.key, ProcessDraft.revision, ProcessDraft.updated_by,
+                                  ProcessDraft.updated_at)).all()
+    return {row.key: DraftSummary(row.revision, row.updated_by, row.updated_at) for row in rows}
+
+
+def save(engine: Engine, session: Session, actor: Actor, key: str, revision: int, files: Mapping[str, str],
+         main: str | None = None) -> tuple[Draft, list[DeployProblem]]:
+    """Store the files as the draft's next revision, with the problems they have (stored all the same)."""
+    check_key(key)
+    check_files(files, main)
+    base = _base_version(session, key) if revision == 0 else None
+    stored = _write(engine, session, actor, key, revision, dict(files), main, base)
+    _audit(engine, session, actor, "model_draft_saved", key, revision=stored.revision, files=sorted(files))
+    return _view(stored), versions.check(engine, session, source_files(files), main, key)
+
+
+def discard(engine: Engine, session: Session, actor: Actor, key: str, revision: int) -> None:
+    """Remove the draft, if ``revision`` is still the stored one."""
+    removed = session.execute(delete(ProcessDraft).where(ProcessDraft.key == key, ProcessDraft.revision == revision)
+                              .execution_options(synchronize_session=False))
+    if removed.rowcount == 0:
+        raise _conflict_or_unknown(session, key)
+    _audit(engine, session, actor, "model_draft_discarded", key, revision=revision)
+
+
+def publish(engine: Engine, session: Session, actor: Actor, key: str, revision: int,
+            comment: str | None = None) -> versions.Deployment:
+    """Store the draft as the model's next version and remove it, all in one; ``DeployError`` (every problem,
+    failing process tests included) or a conflict leaves the draft as it was."""
+    try:
+        note = clean_text(comment, COMMENT_LENGTH, label="发布说明", required=False, multiline=True) or None
+    except TextError as exc:
+        raise InvalidData("发布说明有误", {"comment": exc.reason}) from None
+    draft = _stored(session, key)
+    if draft is None or draft.revision != revision:
+        raise _conflict_or_unknown(session, key)
+    deployment = versions.deploy(engine, session, source_files(draft.files), actor, draft.main, key)
+    if not deployment.created:
+        raise InvalidData("草稿与已发布的版本相同，无需发布",
+                          {"revision": f"内容与版本 {deployment.version.version} 相同"})
+    deployment.version.comment = note
+    session.delete(draft)
+    _audit(engine, session, actor, "model_published", key, revision=revision, version=deployment.version.version,
+           sha256=deployment.version.sha256, comment=note)
+    return deployment
+
+
+def restore(engine: Engine, session: Session, actor: Actor, key: str, version: int, revision: int) -> Draft:
+    """Make an old version's files the draft (its next revision), to be edited or published again."""
+    old = versions.get_version(session, key, version)
+    stored = _write(engine, session, actor, key, revision, version_files(old), old.key, old.version)
+    _audit(engine, session, actor, "model_version_restored", key, revision=stored.revision, version=version)
+    return _view(stored)
+
+
+def _stored(session: Session, key: str) -> ProcessDraft | None:
+    return session.execute(select(ProcessDraft).where(ProcessDraft.key == key)
+                           .execution_options(populate_existing=True)).scalar()
+
+
+def _base_version(session: Session, key: str) -> int | None:
+    try:
+        return versions.latest_version(session, key).version
+    except NotDeployed:
+        return None
+
+
+def _conflict_or_unknown(session: Session, key: str) -> Exception:
+    """A stale revision is a conflict on a model that exists, NotFound on a key with neither draft nor version."""
+    current = _stored(session, key)
+    if current is None and _base_version(session, key) is None:
+        return NotFound(f"draft of {key}")
+    return DraftConflict(current)
+
+
+def _write(engine: Engine, session: Session, actor: Actor, key: str, revision: int, files: dict[str, str],
+           main: str | None, base_version: int | None) -> ProcessDraft:
+    """Revision 0 inserts (the key's unique index refuses a second one); any other revision updates the row only
+    if it still has that revision. Either way a refusal is a ``DraftConflict`` naming the stored revision."""
+    values = {"files": files, "main": main, "updated_by": actor.username, "updated_at": engine.now()}
+    if revision == 0:
+        try:
+            with session.begin_nested():  # a refused insert leaves the request's transaction usable for the answer
+                session.execute(insert(ProcessDraft).values(key=key, revision=1, base_version=base_version, **values))
+        except IntegrityError:
+            raise DraftConflict(_stored(session, key)) from None
+    else:
+        if base_version is not None:
+            values["base_version"] = base_version
+        moved = session.execute(update(ProcessDraft)
+                                .where(ProcessDraft.key == key, ProcessDraft.revision == revision)
+                                .values(revision=revision + 1, **values)
+                                .execution_options(synchronize_session=False))
+        if moved.rowcount == 0:
+            raise _conflict_or_unknown(session, key)
+    return _stored(session, key)
+
+
+def _view(row: ProcessDraft) -> Draft:
+    return Draft(row.key, row.revision, row.base_version, True, dict(row.files), row.main, row.updated_by,
+                 row.updated_at)
+
+
+def _audit(engine: Engine, session: Session, actor: Actor, kind: str, key: str, **detail: Any) -> None:
+    audit.append_global(session, [audit.Event(kind, engine.now(), actor.username,
+                                              detail={"key": key, "user": actor.username, **detail})])
