@@ -7,7 +7,16 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from engine.errors import Conflict, DeployError, EngineError, Forbidden, InvalidData, NotDeployed, NotFound
+from engine.errors import (
+    Conflict,
+    DeployError,
+    DeployProblem,
+    EngineError,
+    Forbidden,
+    InvalidData,
+    NotDeployed,
+    NotFound,
+)
 
 _STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidData: 422, DeployError: 422}
 
@@ -20,6 +29,11 @@ class ApiError(Exception):
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}}
+
+
+def problem_body(problem: DeployProblem) -> dict[str, Any]:
+    """One problem of a process model as the API shows it: the file, the element an editor marks, the line."""
+    return {"file": problem.file, "element": problem.element, "line": problem.line, "message": problem.message}
 
 
 def told_reason(exc: EngineError) -> str | None:
@@ -93,7 +107,7 @@ def register(blueprint: Blueprint) -> None:
         if isinstance(exc, InvalidData):
             extra["fields"] = exc.fields
         if isinstance(exc, DeployError):
-            extra["details"] = [{"file": p.file, "line": p.line, "message": p.message} for p in exc.problems]
+            extra["details"] = [problem_body(p) for p in exc.problems]
         return jsonify(error_body(exc.code, message, **extra)), status
 
     @blueprint.errorhandler(HTTPException)
