@@ -1,31 +1,201 @@
-"""Process tests that travel with a model (``{stem}.tests.json``): the shape of the file.
+"""Process tests that travel with a model (``{stem}.tests.json``): the file's shape, and what a run reports.
 
-A minimal shape check so that deploying can refuse a scenario file it could never run; the runner and the
-full rules belong here too (engineer B owns this module from now on).
+A scenario starts the model at a moment of its own, completes tasks with form data, lets time pass and
+delivers messages, then says which end the case must reach and which activities it must pass. Deploying
+refuses a file of the wrong shape (``parse``) and a model whose scenarios fail (``run`` → ``problems``).
+The runner itself lives in ``engine.scenario_runner``: it drives SpiffWorkflow and the sandbox, which
+``engine.deploy`` (that calls ``parse``) must not import.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.errors import DeployError, DeployProblem
 
+if TYPE_CHECKING:
+    from engine.core import Engine
+    from engine.deploy import CompiledModel
+
+MAX_SCENARIOS = 50
+MAX_STEPS = 200
+MAX_WAIT = timedelta(days=3660)  # one step may let ten years pass, no more
+_SCENARIO_KEYS = {"name", "start", "functions", "steps", "expect"}
+_START_KEYS = {"data", "at"}
+_EXPECT_KEYS = {"end", "path", "follow_ups"}
+_STEP_KEYS = {"task": {"task", "data"}, "wait": {"wait"}, "message": {"message", "payload"}}
+_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?")
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """How one scenario ran: ``element`` and ``step`` say where it diverged (``step`` 0: as the case started,
+    ``None``: at the expectations); ``path`` the activities completed in order, ``end`` the end event reached."""
+
+    file: str
+    name: str
+    passed: bool
+    message: str = ""
+    element: str | None = None
+    step: int | None = None
+    path: list[str] = field(default_factory=list)
+    end: str | None = None
+    follow_ups: list[str] = field(default_factory=list)
+
 
 def parse(text: str) -> list[dict[str, Any]]:
-    """The scenarios of a tests file, or ``DeployError`` naming what is wrong. The problems' ``file`` is left
-    blank: the caller knows the file's name and fills it in."""
+    """The scenarios of a tests file, or ``DeployError`` naming each scenario and field that is wrong. The
+    problems' ``file`` is left blank: the caller knows the file's name and fills it in."""
     try:
         document = json.loads(text)
     except ValueError as exc:
         raise DeployError([DeployProblem("", getattr(exc, "lineno", None), f"不是有效的JSON: {exc}")]) from None
+    problems: list[str] = []
     scenarios = document.get("scenarios") if isinstance(document, dict) else None
     if not isinstance(scenarios, list):
-        raise DeployError([DeployProblem("", None, "应为对象 {\"scenarios\": [...]}")])
-    problems = [DeployProblem("", None, f"第{number}个场景应为含 name 与 steps 列表的对象")
-                for number, scenario in enumerate(scenarios, start=1)
-                if not (isinstance(scenario, dict) and isinstance(scenario.get("name"), str)
-                        and isinstance(scenario.get("steps", []), list))]
+        problems.append("应为对象 {\"scenarios\": [...]}")
+    else:
+        problems.extend(f"未知字段“{key}”" for key in sorted(set(document) - {"scenarios"}))
+        if len(scenarios) > MAX_SCENARIOS:
+            problems.append(f"场景最多 {MAX_SCENARIOS} 个, 实际 {len(scenarios)} 个")
+        names: set[str] = set()
+        for number, scenario in enumerate(scenarios, start=1):
+            problems.extend(_scenario_problems(number, scenario, names))
     if problems:
-        raise DeployError(problems)
+        raise DeployError([DeployProblem("", None, message) for message in problems])
     return scenarios
+
+
+def _scenario_problems(number: int, scenario: Any, names: set[str]) -> list[str]:
+    if not isinstance(scenario, dict):
+        return [f"第{number}个场景应为对象"]
+    name = scenario.get("name")
+    title = f"场景“{name}”" if isinstance(name, str) and name.strip() else f"第{number}个场景"
+    found: list[str] = [f"未知字段“{key}”" for key in sorted(set(scenario) - _SCENARIO_KEYS)]
+    if not isinstance(name, str) or not name.strip():
+        found.append("name: 必填, 应为场景名称")
+    elif name in names:
+        found.append("name: 与前面的场景重名")
+    else:
+        names.add(name)
+    start = _start_problems(scenario.get("start"), found)
+    functions = scenario.get("functions", {})
+    if not isinstance(functions, dict):
+        found.append("functions: 应为对象 {函数名: {\"returns\": 值} 或 {\"raises\": \"错误信息\"}}")
+    else:
+        found.extend(_function_problems(name, declared) for name, declared in functions.items())
+    steps = scenario.get("steps")
+    if not isinstance(steps, list):
+        found.append("steps: 必填, 应为步骤列表")
+    elif len(steps) > MAX_STEPS:
+        found.append(f"steps: 最多 {MAX_STEPS} 步, 实际 {len(steps)} 步")
+    else:
+        found.extend(_step_problems(k, step, start) for k, step in enumerate(steps, start=1))
+    found.extend(_expect_problems(scenario.get("expect", {})))
+    return [f"{title}: {problem}" for problem in found if problem]
+
+
+def _start_problems(start: Any, found: list[str]) -> datetime | None:
+    """Checks ``start`` into ``found``; the moment the scenario's clock starts at, when it can be read."""
+    if not isinstance(start, dict):
+        found.append("start: 必填, 应为对象 {\"at\": 开始时间, \"data\": 启动数据}")
+        return None
+    found.extend(f"start: 未知字段“{key}”" for key in sorted(set(start) - _START_KEYS))
+    if not isinstance(start.get("data", {}), dict):
+        found.append("start.data: 应为对象")
+    at = start_time(start.get("at"))
+    if at is None:
+        found.append("start.at: 必填, 应为带时区的ISO 8601时间, 例如 2026-03-02T09:00:00+08:00")
+    return at
+
+
+def start_time(value: Any) -> datetime | None:
+    """The timezone-aware moment ``start.at`` names, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def _function_problems(name: str, declared: Any) -> str | None:
+    if not isinstance(declared, dict) or len(declared) != 1 or not set(declared) <= {"returns", "raises"}:
+        return f"functions.{name}: 应为 {{\"returns\": 值}} 或 {{\"raises\": \"错误信息\"}} 之一"
+    raised = declared.get("raises", "")
+    if not isinstance(raised, str) or ("raises" in declared and not raised.strip()):
+        return f"functions.{name}.raises: 应为非空的错误信息"
+    return None
+
+
+def _step_problems(number: int, step: Any, start: datetime | None) -> str | None:
+    where = f"steps[{number}]"
+    kinds = [kind for kind in _STEP_KEYS if isinstance(step, dict) and kind in step]
+    if len(kinds) != 1:
+        return f"{where}: 应为 task (办理任务)、wait (等待时长) 或 message (收到消息) 之一"
+    kind = kinds[0]
+    unknown = sorted(set(step) - _STEP_KEYS[kind])
+    if unknown:
+        return f"{where}: 未知字段“{'、'.join(unknown)}”"
+    value = step[kind]
+    if kind == "wait":
+        return _wait_problem(where, value, start)
+    if not isinstance(value, str) or not value.strip():
+        return f"{where}.{kind}: 应为{'任务ID' if kind == 'task' else '消息名称'}"
+    extra = "data" if kind == "task" else "payload"
+    if not isinstance(step.get(extra, {}), dict):
+        return f"{where}.{extra}: 应为对象"
+    return None
+
+
+def _wait_problem(where: str, value: Any, start: datetime | None) -> str | None:
+    delta = wait_duration(value, start or datetime.now(UTC))
+    if delta is None:
+        return f"{where}.wait: 应为ISO 8601时长, 例如 P6D、PT2H、P1DT12H"
+    if not timedelta(0) < delta <= MAX_WAIT:
+        return f"{where}.wait: 时长应大于零且不超过 {MAX_WAIT.days} 天"
+    return None
+
+
+def wait_duration(value: Any, since: datetime) -> timedelta | None:
+    """How long ``value`` (ISO 8601) lasts from ``since``, counted as Spiff counts a timer's duration (months by
+    the calendar); None when it is not a duration."""
+    if not isinstance(value, str) or not _DURATION.fullmatch(value):
+        return None
+    try:
+        return TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(value), since)
+    except Exception:  # Spiff raises a bare Exception for weeks beside days; a huge count overflows
+        return None
+
+
+def _expect_problems(expect: Any) -> list[str]:
+    if not isinstance(expect, dict):
+        return ["expect: 应为对象 {\"end\": 结束事件ID, \"path\": [活动ID…], \"follow_ups\": [流程标识…]}"]
+    found = [f"expect: 未知字段“{key}”" for key in sorted(set(expect) - _EXPECT_KEYS)]
+    if "end" in expect and (not isinstance(expect["end"], str) or not expect["end"].strip()):
+        found.append("expect.end: 应为结束事件的ID")
+    for key in ("path", "follow_ups"):
+        value = expect.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            found.append(f"expect.{key}: 应为ID (字符串) 的列表")
+    return found
+
+
+def run(engine: Engine, model: CompiledModel) -> list[ScenarioResult]:
+    """Run every scenario of ``model`` in memory: nothing is stored and the engine's clock does not move."""
+    from engine.scenario_runner import run_scenarios  # the runner imports engine.deploy, which imports this module
+
+    return run_scenarios(engine, model)
+
+
+def problems(results: list[ScenarioResult]) -> list[DeployProblem]:
+    """Each failed scenario as a deploy problem at the element where it diverged."""
+    return [DeployProblem(result.file, None, result.message, result.element) for result in results
+            if not result.passed]
