@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
@@ -44,8 +43,9 @@ if TYPE_CHECKING:
 
 MAX_RUN_SECONDS = 60.0  # CPU seconds for all the scenarios of one file together
 SCENARIO_USER = "scenario"
-# what a path lists: the activities, not the events and gateways between them
-_ACTIVITIES = (UserTask, NoneTask, ScriptEngineTask, SubWorkflowTask, LoopTask, BusinessRuleTaskMixin)
+# what a path lists: the activities, not the events and gateways between them; each instance of a multi-instance
+# activity is listed, its wrapper is not
+_ACTIVITIES = (UserTask, NoneTask, ScriptEngineTask, SubWorkflowTask, BusinessRuleTaskMixin)
 
 
 class DeclaredFailure(EngineError):
@@ -260,10 +260,10 @@ class _Run:
         """Append the activities completed since the last look, in the order they completed."""
         if self.workflow is None:
             return
-        done = [t for wf in (self.workflow, *self.workflow.subprocesses.values())
+        done = {t.id: t for wf in (self.workflow, *self.workflow.subprocesses.values())
                 for t in wf.get_tasks(state=SpiffState.COMPLETED)
-                if t.id not in self.seen and t.task_spec.bpmn_id and isinstance(t.task_spec, _ACTIVITIES)]
-        for task in sorted(done, key=lambda t: t.last_state_change):
+                if t.id not in self.seen and t.task_spec.bpmn_id and isinstance(t.task_spec, _ACTIVITIES)}
+        for task in sorted(done.values(), key=lambda t: t.last_state_change):
             self.seen.add(task.id)
             self.path.append(task.task_spec.bpmn_id)
 
