@@ -241,6 +241,7 @@ class Step:
     ready_before: set[str] = field(default_factory=set)
     timers_fired: list[str] = field(default_factory=list)  # the names of the timers this step fired, in order
     withdrawn_at_opening: set[str] = field(default_factory=set)  # READY tasks a timer due at opening withdrew
+    renewed: set[str] = field(default_factory=set)  # READY tasks whose spec a migration changed: rows recomputed
 
     def __post_init__(self) -> None:
         take_output()  # printed before this step (e.g. by an earlier request on this thread) is not this step's
@@ -385,7 +386,8 @@ class Step:
         ready_after = runtime.ready_human_tasks(self.workflow)
         now = self.engine.now()
         events: list[audit.Event] = []
-        new_tasks = [task for task_id, task in ready_after.items() if task_id not in self.ready_before]
+        new_tasks = [task for task_id, task in ready_after.items()
+                     if task_id not in self.ready_before or task_id in self.renewed]
         places = self._places(new_tasks)
         new_rows = [self._task_row(task, now, events, places[task.id]) for task in new_tasks]
         waiting = runtime.waiting_for(self.workflow)
@@ -393,6 +395,7 @@ class Step:
         running = status == InstanceStatus.RUNNING
         values = {
             "state": dump_state(self.workflow),
+            "version_id": self.version.id,  # another version's after a migration (engine.migration)
             "status": status,
             "data": to_plain_json(runtime.final_data(self.workflow)),
             "waiting": waiting.items if running else [],
@@ -431,8 +434,13 @@ class Step:
             self.connection.execute(
                 update(TASKS).where(TASKS.c.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
             )
-        if new_rows:
-            self.connection.execute(insert(TASKS), new_rows)
+        for row in (row for row in new_rows if row["id"] in self.renewed):
+            # the same task under its new spec: its row follows it, and a claim on it as it was lapses
+            values = {name: value for name, value in row.items() if name not in ("id", "instance_id", "created_at")}
+            self.connection.execute(update(TASKS).where(TASKS.c.id == row["id"]).values(**values, claimed_by=None))
+        inserted = [row for row in new_rows if row["id"] not in self.renewed]
+        if inserted:
+            self.connection.execute(insert(TASKS), inserted)
 
     def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event],
                   place: tuple[str, str, bool]) -> dict[str, Any]:

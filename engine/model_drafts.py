@@ -17,22 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit, versions
+from engine import audit, model_diff, versions
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.deploy import SourceFile
 from engine.errors import Conflict, DeployProblem, InvalidData, NotDeployed, NotFound
 from engine.limits import string_length
-from engine.models import COMMENT_LENGTH, ProcessDraft, ProcessVersion
+from engine.models import COMMENT_LENGTH, InstanceStatus, ProcessDraft, ProcessInstance, ProcessVersion
 from engine.text import TextError, clean_text
 
 if TYPE_CHECKING:
     from engine.core import Engine
 
+DRAFT = "draft"  # names the draft where a version number could stand (a diff's ``to``)
 MAX_FILES = 40
 MAX_FILE_BYTES = 1024 * 1024
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")  # a BPMN process id (an XML NCName without the non-ASCII letters)
@@ -184,6 +185,32 @@ def restore(engine: Engine, session: Session, actor: Actor, key: str, version: i
     stored = _write(engine, session, actor, key, revision, version_files(old), old.key, old.version)
     _audit(engine, session, actor, "model_version_restored", key, revision=stored.revision, version=version)
     return _view(stored)
+
+
+def history(session: Session, key: str) -> list[tuple[ProcessVersion, int]]:
+    """Every version of the model, newest first, with how many instances run on it."""
+    rows = list(session.execute(select(ProcessVersion).where(ProcessVersion.key == key)
+                                .order_by(ProcessVersion.version.desc())).scalars())
+    if not rows and _stored(session, key) is None:
+        raise NotFound(f"process {key}")
+    running = dict(session.execute(
+        select(ProcessInstance.version_id, func.count()).where(
+            ProcessInstance.version_id.in_([row.id for row in rows]), ProcessInstance.status == InstanceStatus.RUNNING)
+        .group_by(ProcessInstance.version_id)).all())
+    return [(row, running.get(row.id, 0)) for row in rows]
+
+
+def files_of(session: Session, key: str, which: int | str) -> dict[str, str]:
+    """The files of version ``which`` of the model, or of its draft (``"draft"``: stored or made from the latest)."""
+    if which == DRAFT:
+        return get(session, key).files
+    return version_files(versions.get_version(session, key, int(which)))
+
+
+def compare(session: Session, key: str, before: int | str, after: int | str) -> dict[str, Any]:
+    """``engine.model_diff`` of two versions of the model, or of a version and the draft."""
+    changes = model_diff.diff(files_of(session, key, before), files_of(session, key, after))
+    return {"from": before, "to": after, **changes}
 
 
 def _stored(session: Session, key: str) -> ProcessDraft | None:

@@ -1,5 +1,123 @@
-"""Process design routes of /api/v1 (api.md "Process design"): drafts, validate, publish, versions, diff, restore."""
+"""Process design routes of /api/v1 (api.md "Process design"): drafts, validate, publish, versions, diff, restore.
+
+Designers write, an admin reads along, every other role finds nothing here (``monitoring.permissions``); the rules
+are ``engine.model_drafts``' and ``engine.versions``'.
+"""
 
 from __future__ import annotations
 
-from web.api.blueprint import api  # noqa: F401
+from typing import Any
+
+from flask import g, jsonify, request
+
+from engine import model_drafts, versions
+from monitoring import permissions
+from web.api import views
+from web.api.auth import current_actor, token_required
+from web.api.blueprint import api
+from web.api.errors import ApiError, error_body, problem_body
+from web.api.parsing import field, json_body, query_int, uploaded_model
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+
+
+@api.errorhandler(model_drafts.DraftConflict)
+def _draft_conflict(exc: model_drafts.DraftConflict):
+    """A stale revision: who saved the draft when, and its revision now, so the editor can offer to reload."""
+    return jsonify(error_body(exc.code, str(exc), current_revision=exc.current_revision)), 409
+
+
+def _revision(body: dict[str, Any]) -> int:
+    revision = field(body, "revision", int)
+    if revision < 0:
+        raise ApiError(422, "invalid_data", "修订号无效", {"revision": "应为不小于0的整数"})
+    return revision
+
+
+@api.get("/process-models/<key>/draft")
+@token_required
+def get_draft(key: str):
+    permissions.require_model_reader(g.user.role)
+    return jsonify(views.draft(model_drafts.get(db.session, key)))
+
+
+@api.put("/process-models/<key>/draft")
+@token_required
+def save_draft(key: str):
+    permissions.require_model_designer(g.user.role)
+    body = json_body()
+    revision, files = _revision(body), field(body, "files", dict)
+    main = field(body, "main", str, required=False)
+    with unit_of_work() as session:
+        saved, problems = model_drafts.save(engine(), session, current_actor(), key, revision, files, main)
+    return jsonify({"revision": saved.revision, "updated_at": views.iso(saved.updated_at),
+                    "problems": [problem_body(p) for p in problems]})
+
+
+@api.delete("/process-models/<key>/draft")
+@token_required
+def discard_draft(key: str):
+    permissions.require_model_designer(g.user.role)
+    revision = query_int("revision")
+    if revision is None:
+        raise ApiError(400, "bad_request", "请注明草稿的修订号 (?revision=N)", {"revision": "缺失"})
+    with unit_of_work() as session:
+        model_drafts.discard(engine(), session, current_actor(), key, revision)
+    return "", 204
+
+
+@api.post("/process-models/<key>/publish")
+@token_required
+def publish(key: str):
+    permissions.require_model_designer(g.user.role)
+    body = json_body()
+    revision, comment = _revision(body), field(body, "comment", str, required=False)
+    with unit_of_work() as session:
+        deployment = model_drafts.publish(engine(), session, current_actor(), key, revision, comment)
+        version = deployment.version
+        answer = {**views.process_model(version), "deployed_by": version.deployed_by, "comment": version.comment,
+                  "warnings": list(deployment.warnings)}
+    return jsonify(answer), 201
+
+
+@api.post("/process-models/<key>/validate")
+@token_required
+def validate(key: str):
+    permissions.require_model_reader(g.user.role)
+    files, main = uploaded_model()
+    problems = versions.check(engine(), db.session, files, main, key)
+    db.session.rollback()  # a check stores nothing
+    return jsonify({"problems": [problem_body(p) for p in problems]})
+
+
+@api.get("/process-models/<key>/versions")
+@token_required
+def model_versions(key: str):
+    permissions.require_model_reader(g.user.role)
+    return jsonify([views.version_entry(v, running) for v, running in model_drafts.history(db.session, key)])
+
+
+@api.get("/process-models/<key>/diff")
+@token_required
+def diff(key: str):
+    permissions.require_model_reader(g.user.role)
+    before = query_int("from")
+    if before is None:
+        raise ApiError(400, "bad_request", "请注明对比的起始版本 (?from=N)", {"from": "缺失"})
+    after: int | str | None = request.args.get("to")
+    if after != model_drafts.DRAFT:
+        after = query_int("to")
+        if after is None:
+            raise ApiError(400, "bad_request", "请注明对比的目标版本 (?to=M 或 to=draft)", {"to": "缺失"})
+    return jsonify(model_drafts.compare(db.session, key, before, after))
+
+
+@api.post("/process-models/<key>/versions/<int:version>/restore")
+@token_required
+def restore_version(key: str, version: int):
+    permissions.require_model_designer(g.user.role)
+    revision = _revision(json_body())
+    with unit_of_work() as session:
+        restored = model_drafts.restore(engine(), session, current_actor(), key, version, revision)
+        body = views.draft(restored)
+    return jsonify(body)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
-from engine.model_drafts import DraftSummary
+from engine.model_drafts import Draft, DraftSummary
 from engine.models import ProcessInstance, ProcessVersion, Task
 from monitoring import department_access
 from monitoring.assistance_rules import PlanCheck
@@ -52,6 +52,20 @@ def draft_summary(summary: DraftSummary | None) -> dict[str, Any] | None:
     if summary is None:
         return None
     return {"revision": summary.revision, "updated_by": summary.updated_by, "updated_at": iso(summary.updated_at)}
+
+
+def draft(found: Draft) -> dict[str, Any]:
+    """A model's draft as the designer opens it (``engine.model_drafts``)."""
+    return {"key": found.key, "revision": found.revision, "base_version": found.base_version, "saved": found.saved,
+            "files": found.files, "main": found.main, "updated_by": found.updated_by,
+            "updated_at": iso(found.updated_at)}
+
+
+def version_entry(version: ProcessVersion, running: int) -> dict[str, Any]:
+    """One line of a model's versions: who published what when, with its note and its running instances."""
+    return {"version": version.version, "sha256": version.sha256, "name": version.name,
+            "deployed_by": version.deployed_by, "deployed_at": iso(version.deployed_at), "comment": version.comment,
+            "running": running}
 
 
 def task(row: Task, now: datetime | None = None) -> dict[str, Any]:
