@@ -53,6 +53,8 @@ def _build_registry():
 
 
 _SERIALIZER = BpmnWorkflowSerializer(_build_registry())
+# Spiff's spec diff (SpiffWorkflow.bpmn.util.diff; engine.migration) compares specs as this registry converts them
+SPEC_REGISTRY = _SERIALIZER.registry
 
 
 def dump_specs(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> str:
