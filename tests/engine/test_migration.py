@@ -1,0 +1,184 @@
+"""Moving running instances onto another version (engine.migration), on SQLite and PostgreSQL.
+
+``migration_v1.bpmn``: 入户核查 (village) → 乡镇审核 (township). Its second versions: ``_added`` puts 旗县审定 (county)
+after 乡镇审核; ``_removed`` drops 入户核查; ``_lane`` gives 乡镇审核 to the county; ``_placed`` places 乡镇审核 at the
+township its case names in ``review_place``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine import migration, tasks
+from engine.drafts import save_draft
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task, TaskDraft, TaskState
+from monitoring import places
+from tests.conftest import PASSWORD
+from tests.engine.steps import TOWNSHIP, Steps
+
+KEY = "migration"
+
+
+@pytest.fixture
+def steps(engine, session, actors) -> Steps:
+    found = Steps(engine, session, actors["designer"])
+    found.deploy("migration_v1.bpmn")
+    return found
+
+
+def at_review(steps: Steps, actors, **data) -> int:
+    """A case whose 入户核查 is done: 乡镇审核 waits in the township's inbox."""
+    instance_id = steps.start(actors["village"], KEY, {"applicant": "巴特尔", **data})
+    steps.complete(actors["village"], instance_id, "check", {"checked": True})
+    return instance_id
+
+
+def migrate(steps: Steps, actor, instance_ids, dry_run=False) -> list[migration.InstanceMigration]:
+    return steps.run(migration.migrate, actor, KEY, 1, 2, instance_ids, dry_run)
+
+
+def snapshot(steps: Steps, instance_id: int):
+    """Everything a migration may change about an instance: its row, its task rows, its audit chain."""
+    steps.session.expire_all()
+    row = steps.session.execute(select(ProcessInstance.version_id, ProcessInstance.state, ProcessInstance.revision,
+                                       ProcessInstance.audit_hash, ProcessInstance.status)
+                                .where(ProcessInstance.id == instance_id)).one()
+    rows = steps.session.execute(select(Task.id, Task.bpmn_id, Task.role, Task.state, Task.claimed_by, Task.place_code)
+                                 .where(Task.instance_id == instance_id).order_by(Task.id)).all()
+    events = steps.session.execute(select(AuditEvent.id, AuditEvent.hash)
+                                   .where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)).all()
+    return tuple(row), rows, events
+
+
+def test_a_task_added_after_the_current_one_is_where_the_migrated_case_goes_next(steps, actors):
+    instance_id = at_review(steps, actors)
+    review = steps.task(actors["township"], instance_id, "review")
+    steps.run(tasks.claim_task, review.id, actors["township"])
+    steps.deploy("migration_v2_added.bpmn")
+
+    [moved] = migrate(steps, actors["designer"], [instance_id])
+
+    assert moved.reasons == [] and moved == migration.InstanceMigration(instance_id, True, [], True, ["乡镇审核"])
+    kept = steps.task_row(review.id)  # unchanged but for what follows it: the same task, claim and all
+    assert (kept.state, kept.claimed_by, kept.role) == (TaskState.READY, actors["township"].username, "township")
+    assert steps.instance(instance_id).version_id == steps.run(lambda e, s: migration.versions.get_version(s, KEY, 2)).id
+    [event] = [e for e in steps.events(instance_id) if e.type == "instance_migrated"]
+    assert (event.actor, event.detail) == (actors["designer"].username, {
+        "key": KEY, "from_version": 1, "to_version": 2, "tasks_before": ["乡镇审核"], "tasks_after": ["乡镇审核"]})
+
+    steps.complete(actors["township"], instance_id, "review", {"approved": True})
+    assert steps.open_tasks(instance_id) == [("approve", "county")]
+    steps.complete(actors["county"], instance_id, "approve", {"approved": True})
+    assert steps.instance(instance_id).status == InstanceStatus.COMPLETED
+    assert steps.end_reached(instance_id) == "end"
+
+
+def test_a_dry_run_says_what_would_happen_and_changes_nothing(steps, actors):
+    instance_id = at_review(steps, actors)
+    steps.deploy("migration_v2_lane.bpmn")
+    before = snapshot(steps, instance_id)
+
+    [would] = migrate(steps, actors["designer"], [instance_id], dry_run=True)
+
+    assert would == migration.InstanceMigration(instance_id, True, [], False, ["乡镇审核"])
+    assert snapshot(steps, instance_id) == before
+    assert steps.count_events("instance_migrated") == 0
+
+
+def test_a_version_without_a_task_the_case_already_did_is_refused_and_nothing_changes(steps, actors):
+    instance_id = at_review(steps, actors)
+    steps.deploy("migration_v2_removed.bpmn")
+    before = snapshot(steps, instance_id)
+
+    for dry_run in (True, False):
+        [refused] = migrate(steps, actors["designer"], [instance_id], dry_run=dry_run)
+        assert not refused.migratable and not refused.migrated
+        assert "已办理的任务“入户核查”在新版本中已删除" in refused.reasons
+        assert "已办理的任务“申请”在新版本中已修改" in refused.reasons  # the start now leads elsewhere
+    assert snapshot(steps, instance_id) == before
+
+
+def test_a_version_without_the_current_task_is_refused(steps, actors):
+    instance_id = steps.start(actors["village"], KEY, {"applicant": "巴特尔"})
+    steps.deploy("migration_v2_removed.bpmn")
+
+    [refused] = migrate(steps, actors["designer"], [instance_id])
+
+    assert "当前任务“入户核查”在新版本中已删除" in refused.reasons and not refused.migrated
+
+
+def test_a_current_task_given_to_another_lane_moves_to_that_roles_inbox(steps, actors):
+    instance_id = at_review(steps, actors)
+    review = steps.task(actors["township"], instance_id, "review")
+    steps.run(tasks.claim_task, review.id, actors["township"])
+    steps.deploy("migration_v2_lane.bpmn")
+
+    [moved] = migrate(steps, actors["designer"], [instance_id])
+
+    assert moved.migrated
+    assert steps.inbox(actors["township"], instance_id) == []
+    [row] = steps.inbox(actors["county"], instance_id)
+    assert (row.id, row.role, row.claimed_by) == (review.id, "county", None)  # the claim was the township's
+    steps.complete(actors["county"], instance_id, "review", {"approved": True})
+    assert steps.instance(instance_id).status == InstanceStatus.COMPLETED
+
+
+def test_in_a_bulk_migration_the_instance_whose_new_place_fails_is_rolled_back_whole_and_the_others_move(
+        steps, actors, session):
+    good = [at_review(steps, actors, review_place=TOWNSHIP) for _ in range(2)]
+    bad = at_review(steps, actors)  # names no review_place: 乡镇审核's place cannot be evaluated in v2
+    steps.deploy("migration_v2_placed.bpmn")
+    before = snapshot(steps, bad)
+
+    results = {r.id: r for r in migrate(steps, actors["designer"], [good[0], bad, good[1]])}
+
+    assert [results[i].migrated for i in good] == [True, True]
+    assert not results[bad].migrated and not results[bad].migratable
+    assert "乡镇审核" in results[bad].reasons[0] and "地点表达式 review_place 无法求值" in results[bad].reasons[0]
+    assert snapshot(steps, bad) == before
+    assert steps.instance(bad).status == InstanceStatus.RUNNING and steps.instance(bad).error is None
+    for instance_id in good:
+        [row] = steps.inbox(actors["township"], instance_id)
+        assert (row.place_code, row.placed) == (TOWNSHIP, True)
+
+
+def test_a_task_draft_stays_with_an_unchanged_task(steps, actors, engine):
+    instance_id = at_review(steps, actors)
+    review = steps.task(actors["township"], instance_id, "review")
+    steps.run(lambda e, s: save_draft(s, review.id, actors["township"], {"note": "半"}, e.now()))
+    steps.deploy("migration_v2_added.bpmn")
+
+    [moved] = migrate(steps, actors["designer"], [instance_id])
+
+    assert moved.migrated
+    assert steps.session.get(TaskDraft, (review.id, actors["township"].username), populate_existing=True).data == \
+        {"note": "半"}
+
+
+def test_instances_outside_the_designers_place_are_neither_listed_nor_migrated(steps, actors, session):
+    instance_id = at_review(steps, actors)
+    places.add_place(session, "150224000000", "另一旗", "150000000000", "county")
+    session.commit()
+    elsewhere = places.actor_for(session, places.add_user(session, "sheji2", "designer", "150224000000", PASSWORD))
+    session.commit()
+    steps.deploy("migration_v2_added.bpmn")
+    before = snapshot(steps, instance_id)
+
+    assert steps.run(lambda e, s: migration.running_instance_ids(s, elsewhere, steps.instance(instance_id).version_id)) \
+        == []
+    [refused] = migrate(steps, elsewhere, [instance_id])
+    assert refused.reasons == ["未找到此流程实例"] and not refused.migrated
+    assert migrate(steps, elsewhere, None) == []  # "all" is every running instance the designer sees: none
+    assert snapshot(steps, instance_id) == before
+
+
+def test_an_instance_no_longer_running_or_on_another_version_is_refused(steps, actors):
+    done = at_review(steps, actors)
+    steps.complete(actors["township"], done, "review", {"approved": True})
+    steps.deploy("migration_v2_added.bpmn")
+    newer = at_review(steps, actors)  # started on version 2
+
+    results = migrate(steps, actors["designer"], [done, newer])
+
+    assert [r.reasons for r in results] == [["流程实例不在运行中"], ["流程实例不在“migration”的版本 1 上"]]
