@@ -224,7 +224,7 @@ def http_completions_per_second(workdir: Path, bpmn: str, instances: int, client
         parent = code
     cli("users", "add", "bench", "--role", "village", "--place", VILLAGE, "--password", "bench-password")
     (workdir / "chain.bpmn").write_text(bpmn)
-    cli("processes", "deploy", str(workdir / "chain.bpmn"))
+    cli("processes", "deploy", "--forms", str(workdir), str(workdir / "chain.bpmn"))
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -16,7 +16,6 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -113,13 +112,12 @@ class VersionCache:
 class Engine:
     """Configuration shared by every use case: clock, sandbox, forms, roles, version cache, step limits."""
 
-    def __init__(self, *, forms_dir: Path, roles: Collection[str], clock: Clock | None = None,
+    def __init__(self, *, roles: Collection[str], clock: Clock | None = None,
                  functions: Mapping[str, Callable] | None = None,
                  formats: Mapping[str, tuple[Callable[[Any], bool], str]] | None = None,
                  supervisor_roles: Collection[str] = ("admin",),
                  cpu_seconds: float = DEFAULT_CPU_SECONDS, step_limits: StepLimits | None = None,
                  place_paths: placement.PlaceLookup | None = None) -> None:
-        self.forms_dir = Path(forms_dir)
         self.roles = frozenset(roles)
         self.clock = clock or Clock()
         self.script_engine = sandboxed_script_engine({**ENGINE_FUNCTIONS, **(functions or {})}, cpu_seconds)

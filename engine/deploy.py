@@ -1,12 +1,16 @@
-"""Checking a set of BPMN/DMN files before it may become a process version.
+"""Checking the files of a process model before they may become a process version.
 
-Everything a running instance would trip over later is refused now, with the file and line:
+An upload is BPMN and DMN files, the JSON Schema forms its user tasks name (``visit.json``) and at most one
+scenario file (``identification.tests.json``). Forms belong to the version: one named but not uploaded is
+taken from the previous version of the same process (``previous_forms``), never from the server's disk.
+
+Everything a running instance would trip over later is refused now, with the file, line and element:
 ill-formed XML, service tasks (nothing here can run them), XSD violations, Spiff's structural
 errors, lanes that name no role, forms that are missing or not JSON Schema, expressions that do
 not compile in the sandbox, timer literals that are not ISO 8601, and a model whose main process
-cannot be told (the designer names it, or a collaboration to run all its pools), and a follow-up case
-(``start_process``) whose process is not named by a string literal. Nothing is stored here;
-``engine.versions`` does that, and warns of follow-ups whose process is not deployed (yet).
+cannot be told (the designer names it, or a collaboration to run all its pools), a follow-up case
+(``start_process``) whose process is not named by a string literal, and a scenario file of the wrong shape.
+Nothing is stored here; ``engine.versions`` does that, and warns of follow-ups whose process is not deployed (yet).
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine import scenarios as scenario_files
 from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
 from engine.errors import DeployError, DeployProblem, ScriptError
 from engine.placement import PLACE_PROPERTY
@@ -50,6 +55,7 @@ DMN_NAMESPACES = (
     "https://www.omg.org/spec/DMN/20151101/dmn.xsd",
 )
 FORM_PROPERTY = "formJsonSchemaFilename"
+SCENARIO_SUFFIX = ".tests.json"
 DUE_DATE_PROPERTY = "dueDate"
 
 # (xpath, how to compile) for every place a BPMN file can hold code
@@ -79,6 +85,22 @@ class SourceFile:
     content: bytes
 
 
+def is_scenario_file(name: str) -> bool:
+    return name.endswith(SCENARIO_SUFFIX)
+
+
+def is_form_file(name: str) -> bool:
+    return name.endswith(".json") and not is_scenario_file(name)
+
+
+def is_model_file(name: str) -> bool:
+    """A BPMN or DMN file (told apart by their XML root), as opposed to a form or a scenario file."""
+    return not name.endswith(".json")
+
+
+PreviousForms = Callable[[str], Mapping[str, Any]]  # process key → the forms of its latest version
+
+
 @dataclass
 class CompiledModel:
     """A checked process model, ready to be stored as a version."""
@@ -86,11 +108,14 @@ class CompiledModel:
     key: str
     name: str
     sha256: str
-    files: dict[str, str]
-    forms: dict[str, Any]
+    files: dict[str, str]  # BPMN, DMN and the scenario file, name → text
+    forms: dict[str, Any]  # the forms its tasks name, name → JSON Schema
     specs: str
     start_role: str | None
     follow_ups: frozenset[str] = frozenset()  # the process keys its scripts start as follow-up cases
+    scenarios: list[dict[str, Any]] = field(default_factory=list)  # parsed from the scenario file
+    scenario_file: str | None = None
+    warnings: tuple[str, ...] = ()  # what is not wrong but likely not meant, e.g. an uploaded form no task names
 
 
 @dataclass
@@ -102,26 +127,44 @@ class _Document:
 
 @dataclass
 class _Checker:
-    forms_dir: Path
     roles: Collection[str]
     problems: list[DeployProblem] = field(default_factory=list)
     follow_ups: set[str] = field(default_factory=set)
 
     def add(self, file: str, node: Any, message: str) -> None:
         line = getattr(node, "sourceline", None) if node is not None else None
-        self.problems.append(DeployProblem(file, line, message))
+        self.problems.append(DeployProblem(file, line, message, element_of(node)))
 
 
-def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collection[str],
-                  main: str | None = None) -> CompiledModel:
+# elements with an id that no diagram shows: a problem inside one is shown at the element holding it
+_UNSHOWN_SUFFIXES = ("EventDefinition", "Expression", "Entry")
+
+
+def element_of(node: Any) -> str | None:
+    """The id of the element a problem at ``node`` is about: the nearest ancestor-or-self with an ``id`` that an
+    editor shows (a property belongs to its task, a timer's duration to its event)."""
+    while node is not None and isinstance(node.tag, str):
+        if node.get("id") and not etree.QName(node).localname.endswith(_UNSHOWN_SUFFIXES):
+            return node.get("id")
+        node = node.getparent()
+    return None
+
+
+def compile_model(files: Sequence[SourceFile], roles: Collection[str], main: str | None = None,
+                  previous_forms: PreviousForms | None = None, key: str | None = None) -> CompiledModel:
     """Check the files and build the model, or raise ``DeployError`` listing every problem found.
 
     ``main`` names the process (or collaboration) an instance runs, when the files hold several.
+    ``previous_forms(key)`` gives the forms of the latest version of the model's process, for forms its tasks
+    name that were not uploaded. With ``key``, a model whose main process is another one is refused.
     """
-    if not files:
+    models = [f for f in files if is_model_file(f.name)]
+    if not models:
         raise DeployError([DeployProblem("", None, "没有上传任何BPMN文件")])
-    checker = _Checker(forms_dir, roles)
-    documents = [doc for doc in (_parse_xml(f, checker) for f in files) if doc is not None]
+    checker = _Checker(roles)
+    uploaded_forms = _parse_forms([f for f in files if is_form_file(f.name)], checker)
+    scenarios, scenario_file = _parse_scenarios([f for f in files if is_scenario_file(f.name)], checker)
+    documents = [doc for doc in (_parse_xml(f, checker) for f in models) if doc is not None]
     for doc in documents:
         if not doc.is_dmn:
             _check_service_tasks(doc, checker)
@@ -149,15 +192,18 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
     for doc in documents:
         if doc.is_dmn:
             _check_dmn_code(doc, checker)
-    forms = _load_forms(bpmn_docs, checker)
-    key, named = _main_process_id(parser, bpmn_docs, checker, main)
+    main_id, named = _main_process_id(parser, bpmn_docs, checker, main)
+    if key is not None and main_id and main_id != key:
+        _add_at_element(checker, bpmn_docs, main_id, f"流程标识应为“{key}”，实际为“{main_id}”")
+    previous = previous_forms(main_id) if previous_forms is not None and main_id else {}
+    forms = _task_forms(bpmn_docs, uploaded_forms, previous, checker)
     _raise_if(checker)
 
     try:
-        if key in parser.collaborations:
-            spec, subprocess_specs = parser.get_collaboration(key)
+        if main_id in parser.collaborations:
+            spec, subprocess_specs = parser.get_collaboration(main_id)
         else:
-            spec, subprocess_specs = parser.get_spec(key), parser.get_subprocess_specs(key)
+            spec, subprocess_specs = parser.get_spec(main_id), parser.get_subprocess_specs(main_id)
     except ValidationException as exc:
         raise DeployError([_problem_from_spiff(exc, exc.file_name or "", documents)]) from None
     except SpiffWorkflowException as exc:
@@ -165,22 +211,104 @@ def compile_model(files: Sequence[SourceFile], forms_dir: Path, roles: Collectio
     _check_instantiable(spec, subprocess_specs, bpmn_docs, checker)
     _raise_if(checker)
 
-    sources = {f.name: f.content.decode("utf-8") for f in files}
+    sources = {f.name: f.content.decode("utf-8") for f in files if not is_form_file(f.name)}
     return CompiledModel(
-        key=key,
-        name=spec.description or _element_name(bpmn_docs, key) or key,
-        sha256=_content_hash(sources, forms, key if named else None),
+        key=main_id,
+        name=spec.description or _element_name(bpmn_docs, main_id) or main_id,
+        sha256=_content_hash(sources, forms, main_id if named else None),
         files=sources,
         forms=forms,
         specs=dump_specs(spec, subprocess_specs),
         start_role=spec.start.outputs[0].lane if spec.start.outputs else None,
         follow_ups=frozenset(checker.follow_ups),
+        scenarios=scenarios,
+        scenario_file=scenario_file,
+        warnings=tuple(f"表单“{name}”未被任何任务使用, 未保存" for name in sorted(set(uploaded_forms) - set(forms))),
     )
+
+
+def with_forms(files: Sequence[SourceFile], folder: Path, tests_folder: Path | None = None) -> list[SourceFile]:
+    """``files`` and what a model deployed from a shell carries beside them: the forms its BPMN files name, found in
+    ``folder``, and the scenario file ``{stem}.tests.json`` of its first BPMN file, found in ``tests_folder``
+    (default ``folder``). What is already uploaded or not found is left alone; deploying says what is missing."""
+    given = {f.name for f in files}
+    added: dict[str, SourceFile] = {}
+    bpmn = [(f, root) for f in files if is_model_file(f.name)
+            if (root := _xml_root(f.content)) is not None and etree.QName(root).namespace == NS["bpmn"]]
+    for _, root in bpmn:
+        for value in root.xpath(f".//spiffworkflow:property[@name='{FORM_PROPERTY}']/@value", namespaces=NS):
+            name = value.strip()
+            if name and name not in given and _plain_name(name) and (folder / name).is_file():
+                added[name] = SourceFile(name, (folder / name).read_bytes())
+    if bpmn and not any(is_scenario_file(name) for name in given):
+        tests = (tests_folder or folder) / (Path(bpmn[0][0].name).stem + SCENARIO_SUFFIX)
+        if tests.is_file():
+            added[tests.name] = SourceFile(tests.name, tests.read_bytes())
+    return [*files, *added.values()]
+
+
+def main_bpmn(files: Mapping[str, str], key: str) -> str | None:
+    """The name of the BPMN file that defines process (or collaboration) ``key`` among a version's files (which
+    also hold DMN files and a scenario file), else of its first BPMN file; ``None`` when it has none."""
+    bpmn = [(name, root) for name, text in sorted(files.items()) if is_model_file(name)
+            if (root := _xml_root(text.encode("utf-8"))) is not None and etree.QName(root).namespace == NS["bpmn"]]
+    defining = (name for name, root in bpmn
+                if root.xpath("./bpmn:process[@id=$key] | ./bpmn:collaboration[@id=$key]", key=key, namespaces=NS))
+    return next(defining, bpmn[0][0] if bpmn else None)
+
+
+def _xml_root(content: bytes) -> Any:
+    try:
+        return etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _plain_name(name: str) -> bool:
+    """A form is named by a bare file name: no folder, nothing that reaches outside."""
+    return Path(name).name == name and name not in (".", "..")
 
 
 def _raise_if(checker: _Checker) -> None:
     if checker.problems:
         raise DeployError(checker.problems)
+
+
+def _parse_forms(sources: list[SourceFile], checker: _Checker) -> dict[str, Any]:
+    """The uploaded forms that are valid JSON Schema, name → schema; a broken one is a problem at its file."""
+    forms: dict[str, Any] = {}
+    for source in sources:
+        try:
+            schema = json.loads(source.content.decode("utf-8"))
+        except ValueError as exc:
+            line = getattr(exc, "lineno", None)
+            checker.problems.append(DeployProblem(source.name, line, f"表单不是有效的JSON: {exc}"))
+            continue
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            checker.problems.append(DeployProblem(source.name, None, f"表单不是有效的JSON Schema: {exc.message}"))
+            continue
+        forms[source.name] = schema
+    return forms
+
+
+def _parse_scenarios(sources: list[SourceFile], checker: _Checker) -> tuple[list[dict[str, Any]], str | None]:
+    """The scenarios of the one scenario file an upload may carry, checked for shape (``engine.scenarios``)."""
+    if len(sources) > 1:
+        checker.problems.extend(DeployProblem(s.name, None, f"一个模型只能有一个流程测试文件 (*{SCENARIO_SUFFIX})")
+                                for s in sources)
+        return [], None
+    if not sources:
+        return [], None
+    source = sources[0]
+    try:
+        return scenario_files.parse(source.content.decode("utf-8")), source.name
+    except UnicodeDecodeError:
+        checker.problems.append(DeployProblem(source.name, None, "流程测试文件应为UTF-8编码的JSON"))
+    except DeployError as exc:
+        checker.problems.extend(replace(p, file=source.name) for p in exc.problems)
+    return [], source.name
 
 
 def _parse_xml(source: SourceFile, checker: _Checker) -> _Document | None:
@@ -199,12 +327,17 @@ def _parse_xml(source: SourceFile, checker: _Checker) -> _Document | None:
 
 
 def _problem_from_spiff(exc: ValidationException, file: str, documents: list[_Document]) -> DeployProblem:
-    line = exc.line_number or None
-    if not line and getattr(exc, "id", ""):
-        line = next((node.sourceline for doc in documents if doc.name == (exc.file_name or file)
-                     for node in doc.root.xpath(".//*[@id=$id]", id=exc.id)), None)
+    """Spiff names the element (``id``) or only the line (XSD errors): the problem gets both."""
+    file = exc.file_name or file
+    roots = [doc.root for doc in documents if doc.name == file]
+    line = int(exc.line_number) if exc.line_number else None
+    element = getattr(exc, "id", "") or None
+    if element and not line:
+        line = next((node.sourceline for root in roots for node in root.xpath(".//*[@id=$id]", id=element)), None)
+    if line and not element:
+        element = next((element_of(node) for root in roots for node in root.iter() if node.sourceline == line), None)
     message = str(exc.args[0]) if exc.args else str(exc)
-    return DeployProblem(exc.file_name or file, int(line) if line else None, f"流程定义无效: {message}")
+    return DeployProblem(file, line, f"流程定义无效: {message}", element)
 
 
 def _check_service_tasks(doc: _Document, checker: _Checker) -> None:
@@ -317,7 +450,10 @@ def _check_dmn_code(doc: _Document, checker: _Checker) -> None:
                     checker.add(doc.name, node, f"决策表表达式无法编译: {exc}")
 
 
-def _load_forms(bpmn_docs: list[_Document], checker: _Checker) -> dict[str, Any]:
+def _task_forms(bpmn_docs: list[_Document], uploaded: Mapping[str, Any], previous: Mapping[str, Any],
+                checker: _Checker) -> dict[str, Any]:
+    """The forms the tasks name: uploaded, else the previous version's; a task naming neither is a problem at
+    the task. A form uploaded but broken was reported at its own file already."""
     forms: dict[str, Any] = {}
     for doc in bpmn_docs:
         xpath = f".//spiffworkflow:property[@name='{FORM_PROPERTY}']"
@@ -325,17 +461,14 @@ def _load_forms(bpmn_docs: list[_Document], checker: _Checker) -> dict[str, Any]
             name = (node.get("value") or "").strip()
             if name in forms:
                 continue
-            path = checker.forms_dir / name
-            if not name or Path(name).name != name or not path.is_file():
-                checker.add(doc.name, node, f"表单文件“{name}”不存在 (forms/ 目录)")
-                continue
-            try:
-                schema = json.loads(path.read_text(encoding="utf-8"))
-                Draft202012Validator.check_schema(schema)
-            except (ValueError, SchemaError) as exc:
-                checker.add(doc.name, node, f"表单文件“{name}”不是有效的JSON Schema: {exc}")
-                continue
-            forms[name] = schema
+            if not _plain_name(name) or not is_form_file(name):
+                checker.add(doc.name, node, f"表单文件名“{name}”无效: 应为不含目录的 .json 文件名")
+            elif name in uploaded:
+                forms[name] = uploaded[name]
+            elif name in previous:
+                forms[name] = previous[name]
+            elif not any(problem.file == name for problem in checker.problems):
+                checker.add(doc.name, node, f"表单“{name}”未随模型上传")
     return forms
 
 

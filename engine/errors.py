@@ -76,15 +76,18 @@ class InvalidData(EngineError):
 
 @dataclass(frozen=True)
 class DeployProblem:
-    """One reason a process model was refused: which file, which line, what is wrong."""
+    """One reason a process model was refused: which file, which line, what is wrong, and the id of the BPMN/DMN
+    element it is about (``None``: the file as a whole), so that an editor can mark that element."""
 
     file: str
     line: int | None
     message: str
+    element: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+        about = f"元素“{self.element}”: " if self.element else ""
+        return f"{where}: {about}{self.message}"
 
 
 class DeployError(EngineError):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.assignment import Actor
-from engine.deploy import SourceFile, compile_model
-from engine.errors import NotDeployed, NotFound
+from engine.deploy import CompiledModel, SourceFile, compile_model
+from engine.errors import DeployError, DeployProblem, NotDeployed, NotFound
 from engine.models import ProcessVersion
 
 if TYPE_CHECKING:  # the engine starts follow-up cases from the latest version, so it imports this module
@@ -26,14 +26,26 @@ class Deployment:
     warnings: tuple[str, ...] = ()  # what may fail later, e.g. a follow-up process not deployed yet
 
 
+def check(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
+          key: str | None = None) -> list[DeployProblem]:
+    """Every problem that would keep ``deploy`` from storing the files (``[]``: they would deploy); with ``key``,
+    also a model whose main process is another one. Never raises for the model's own problems."""
+    try:
+        _compile(engine, session, files, main, key)
+    except DeployError as refused:
+        return refused.problems
+    return []
+
+
 def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor,
-           main: str | None = None) -> Deployment:
+           main: str | None = None, key: str | None = None) -> Deployment:
     """Check and store the files as the next version of their process; a no-op if unchanged.
 
-    ``main`` names the process (or collaboration) to run when the files hold several.
+    ``main`` names the process (or collaboration) to run when the files hold several; with ``key`` the files
+    must be that process's. Raises ``DeployError`` with the problems ``check`` lists.
     """
-    model = compile_model(files, engine.forms_dir, engine.roles, main)
-    warnings = _follow_up_warnings(session, model.key, model.follow_ups)
+    model = _compile(engine, session, files, main, key)
+    warnings = model.warnings + _follow_up_warnings(session, model.key, model.follow_ups)
     existing = session.execute(select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)).scalar()
     if existing is not None:
         return Deployment(existing, created=False, warnings=warnings)
@@ -49,6 +61,22 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
         "key": model.key, "version": version.version, "sha256": model.sha256, "files": sorted(model.files),
     })])
     return Deployment(version, created=True, warnings=warnings)
+
+
+def _compile(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None,
+             key: str | None) -> CompiledModel:
+    """The one set of checks ``check`` and ``deploy`` share: the model compiled (forms not uploaded come from the
+    latest version of its process), then its process tests run. Raises ``DeployError``."""
+    model = compile_model(files, engine.roles, main, previous_forms=lambda found: _latest_forms(session, found),
+                          key=key)
+    # the process tests' gate (engine.scenarios) is called here, raising DeployError with their problems
+    return model
+
+
+def _latest_forms(session: Session, key: str) -> dict[str, Any]:
+    forms = session.execute(select(ProcessVersion.forms).where(ProcessVersion.key == key)
+                            .order_by(ProcessVersion.version.desc()).limit(1)).scalar()
+    return forms or {}
 
 
 def _follow_up_warnings(session: Session, key: str, follow_ups: frozenset[str]) -> tuple[str, ...]:

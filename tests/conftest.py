@@ -187,6 +187,14 @@ def actors(create_user) -> dict[str, Actor]:
 
 
 def fixture_files(*names: str):
+    """The fixture models' files, with the forms they name and their process tests, as a shell deploys them."""
     from engine.deploy import SourceFile
 
-    return [SourceFile(name, (FIXTURES / "processes" / name).read_bytes()) for name in names]
+    return model_files(*(SourceFile(name, (FIXTURES / "processes" / name).read_bytes()) for name in names))
+
+
+def model_files(*files):
+    """``files`` (``SourceFile``s, e.g. a variant of a fixture) with the fixture forms they name and process tests."""
+    from engine.deploy import with_forms
+
+    return with_forms(list(files), FIXTURES / "forms", FIXTURES / "processes")

@@ -32,7 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     with app.app_context():
         _tune_sqlite(db.engine)
     app.extensions["fangpin_engine"] = Engine(
-        forms_dir=app.config["FORMS_DIR"], roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
+        roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
         supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS, place_paths=place_paths,
     )
     _requests_on_the_engines_clock(app)

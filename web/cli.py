@@ -15,7 +15,7 @@ from flask import Flask
 from engine import audit, calendar_store, timers, versions
 from engine.assignment import SYSTEM
 from engine.clock import FrozenClock, using_clock
-from engine.deploy import SourceFile
+from engine.deploy import SourceFile, with_forms
 from engine.errors import DeployError, EngineError, InvalidData
 from monitoring import codelists, places
 from web.app import create_app
@@ -139,10 +139,17 @@ def processes_group() -> None:
 
 @processes_group.command("deploy")
 @click.option("--main", default=None, metavar="ID", help="主流程 (或协作) 的ID, 文件中有多个可执行流程时指定")
+@click.option("--forms", "forms_dir", default=None, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="任务表单 (JSON Schema) 所在的文件夹, 默认为文件所在文件夹旁的 forms/ (如 processes/ 旁的 forms/)")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @in_app
-def processes_deploy(main: str | None, files: tuple[Path, ...]) -> None:
-    sources = [SourceFile(p.name, p.read_bytes()) for p in files]
+def processes_deploy(main: str | None, forms_dir: Path | None, files: tuple[Path, ...]) -> None:
+    """Deploy the files with the forms they name, from ``--forms`` or the ``forms/`` folder beside the files' folder
+    (the project's layout: ``processes/`` and ``forms/`` side by side), and ``{stem}.tests.json`` beside the first."""
+    folder = files[0].resolve().parent
+    sources = with_forms([SourceFile(p.name, p.read_bytes()) for p in files], forms_dir or folder.parent / "forms",
+                         folder)
     with unit_of_work() as session:
         click.echo(_deployed(versions.deploy(engine(), session, sources, SYSTEM, main)))
 

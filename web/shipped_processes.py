@@ -3,7 +3,8 @@ and by the demo, so that a fresh installation can start cases at once.
 
 Each BPMN file is a model of its own, deployed with the files it needs: the BPMN files defining the
 processes its call activities call and the DMN files defining the decisions its business rule tasks
-use, and what those need in turn. A DMN file that no BPMN file uses is not a model and is left out.
+use, and what those need in turn, the forms its tasks name (``FANGPIN_FORMS_DIR``) and its process tests
+(``{stem}.tests.json`` beside it). A DMN file that no BPMN file uses is not a model and is left out.
 Deploying is content-addressed, so an unchanged model is a no-op.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import versions
 from engine.assignment import SYSTEM
-from engine.deploy import DMN_NAMESPACES, NS, SourceFile
+from engine.deploy import DMN_NAMESPACES, NS, SourceFile, with_forms
 from web.boundary import engine
 from web.config import ConfigError
 
@@ -36,7 +37,9 @@ def deploy_shipped(session: Session) -> list[versions.Deployment]:
     folder = Path(current_app.config["PROCESSES_DIR"])
     if not folder.is_dir():
         raise ConfigError(f"FANGPIN_PROCESSES_DIR: 流程文件夹不存在: {folder}")
-    return [versions.deploy(engine(), session, [SourceFile(p.name, p.read_bytes()) for p in model], SYSTEM)
+    forms = Path(current_app.config["FORMS_DIR"])
+    return [versions.deploy(engine(), session,
+                            with_forms([SourceFile(p.name, p.read_bytes()) for p in model], forms, folder), SYSTEM)
             for model in models(folder)]
 
 

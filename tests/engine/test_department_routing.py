@@ -19,7 +19,7 @@ from engine.models import InstanceStatus, Task, TaskState
 from engine.paging import Window
 from engine.versions import deploy
 from monitoring import places, worklist
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, model_files
 from tests.engine.steps import Steps
 
 COUNTY = "150223000000"
@@ -146,8 +146,8 @@ def test_the_inbox_stays_one_query_and_its_counts_are_only_the_actors_tasks(step
 # --- bad expressions -------------------------------------------------------------------------------------------
 
 
-def model_with(expression: str) -> SourceFile:
-    return SourceFile(FILE, MODEL.replace(EXPRESSION, f'value="{expression}"').encode("utf-8"))
+def model_with(expression: str) -> list[SourceFile]:
+    return model_files(SourceFile(FILE, MODEL.replace(EXPRESSION, f'value="{expression}"').encode("utf-8")))
 
 
 @pytest.mark.parametrize(("expression", "why"), [("item[", "无法编译"), ("  ", "部门表达式为空")])
@@ -156,7 +156,7 @@ def test_a_department_expression_that_does_not_compile_or_is_blank_is_refused_at
     line = next(n for n, text in enumerate(MODEL.splitlines(), start=1) if EXPRESSION in text)
 
     with pytest.raises(DeployError) as refused:
-        deploy(engine, session, [model_with(expression)], actors["designer"])
+        deploy(engine, session, model_with(expression), actors["designer"])
 
     [problem] = refused.value.problems
     assert (problem.file, problem.line) == (FILE, line) and why in problem.message
@@ -172,7 +172,7 @@ def test_a_department_expression_that_does_not_compile_or_is_blank_is_refused_at
 def test_a_department_expression_without_a_usable_value_fails_the_step_and_stores_no_task(
         engine, session, actors, departments, expression, why):
     steps = Steps(engine, session, actors["designer"])
-    steps.run(deploy, [model_with(expression)], actors["designer"])
+    steps.run(deploy, model_with(expression), actors["designer"])
 
     instance_id = started(steps, actors["county"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.assignment import SYSTEM, Actor
-from engine.core import Engine
-from engine.deploy import SourceFile
+from engine.deploy import SourceFile, with_forms
 from engine.errors import DeployError, DeployProblem, NotFound
 from engine.models import AuditEvent, ProcessVersion
 from engine.versions import deploy, get_version, latest_version
@@ -62,7 +60,8 @@ def with_pre_script(script: str) -> str:
 
 
 def files(text: str = APPROVAL, name: str = FILE) -> list[SourceFile]:
-    return [SourceFile(name, text.encode("utf-8"))]
+    """The model and the forms it names, as a shell deploys them."""
+    return with_forms([SourceFile(name, text.encode("utf-8"))], FIXTURES / "forms")
 
 
 def counts(session) -> tuple[int, int]:
@@ -127,7 +126,8 @@ BROKEN: dict[str, Callable[[], Broken]] = {
     "lane that is not a role": lambda: Broken(
         replaced('name="township"', 'name="乡镇"'), 'name="乡镇"', ("泳道", "乡镇", "不是角色", "township")),
     "missing form file": lambda: Broken(
-        replaced('value="visit.json"', 'value="missing.json"'), 'value="missing.json"', ("表单文件", "missing.json")),
+        replaced('value="visit.json"', 'value="missing.json"'), 'value="missing.json"',
+        ("表单“missing.json”未随模型上传",)),
     "form path outside the forms directory": lambda: Broken(
         replaced('value="visit.json"', 'value="../forms/visit.json"'), 'value="../forms/visit.json"',
         ("../forms/visit.json",)),
@@ -163,16 +163,22 @@ def test_a_broken_model_is_refused_naming_file_line_and_reason_and_nothing_is_st
     assert counts(session) == (0, 0)
 
 
-def test_a_form_that_is_not_json_schema_is_refused(engine, session, tmp_path):
-    forms = tmp_path / "forms"
-    shutil.copytree(FIXTURES / "forms", forms)
-    (forms / "review.json").write_text('{"type": "nonsense"}', encoding="utf-8")
-    elsewhere = Engine(forms_dir=forms, roles=engine.roles, clock=engine.clock)
-    problems = refuse(elsewhere, session, files())
-    used_at = [n for n, line in enumerate(APPROVAL.splitlines(), start=1) if 'value="review.json"' in line]
-    assert len(used_at) == 2  # the review and the approval task share the form
-    assert [(p.file, p.line) for p in problems] == [(FILE, line) for line in used_at]
-    assert all("review.json" in p.message and "JSON Schema" in p.message for p in problems)
+def with_form(name: str, text: str) -> list[SourceFile]:
+    """The approval model uploaded with ``text`` as its form ``name``."""
+    return [f for f in files() if f.name != name] + [SourceFile(name, text.encode("utf-8"))]
+
+
+def test_a_form_that_is_not_json_schema_is_refused_naming_the_form_file(engine, session):
+    problems = refuse(engine, session, with_form("review.json", '{"type": "nonsense"}'))
+    assert [(p.file, p.line, p.element) for p in problems] == [("review.json", None, None)]
+    assert "JSON Schema" in problems[0].message and "nonsense" in problems[0].message
+    assert counts(session) == (0, 0)
+
+
+def test_a_form_that_is_not_json_is_refused_naming_the_form_file_and_line(engine, session):
+    problems = refuse(engine, session, with_form("review.json", '{"type": "object",\n "title": }'))
+    assert [(p.file, p.line, p.element) for p in problems] == [("review.json", 2, None)]
+    assert "JSON" in problems[0].message
     assert counts(session) == (0, 0)
 
 
@@ -303,17 +309,14 @@ def test_changed_content_becomes_version_2_and_version_1_stays_retrievable(engin
     assert [e.detail["version"] for e in events] == [1, 2]
 
 
-def test_a_changed_form_alone_makes_a_new_version_storing_the_new_form(engine, session, tmp_path):
-    deploy(engine, session, files(), DESIGNER)
+def test_a_changed_form_alone_makes_a_new_version_storing_the_new_form(engine, session):
+    first = deploy(engine, session, files(), DESIGNER)
     session.commit()
-    forms = tmp_path / "forms"
-    shutil.copytree(FIXTURES / "forms", forms)
     review = dict(FORMS["review.json"], title="审核(修订)")
-    (forms / "review.json").write_text(json.dumps(review, ensure_ascii=False), encoding="utf-8")
-    elsewhere = Engine(forms_dir=forms, roles=engine.roles, clock=engine.clock)
-    second = deploy(elsewhere, session, files(), DESIGNER)
+    second = deploy(engine, session, with_form("review.json", json.dumps(review, ensure_ascii=False)), DESIGNER)
     session.commit()
     assert second.created and second.version.version == 2
+    assert second.version.sha256 != first.version.sha256
     session.expunge_all()
     assert get_version(session, "approval", 1).forms["review.json"]["title"] == "审核"
     assert get_version(session, "approval", 2).forms["review.json"]["title"] == "审核(修订)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.deploy import SourceFile, compile_model
+from engine.deploy import SourceFile, compile_model, with_forms
 from engine.errors import DeployError, DeployProblem
 from engine.versions import deploy
 from monitoring.models import Role
@@ -16,12 +16,12 @@ TWO_POOLS = (FIXTURES / "processes" / "two_pools.bpmn").read_text(encoding="utf-
 
 
 def compile_fixture(name: str, main: str | None = None):
-    return compile_model(fixture_files(name), FIXTURES / "forms", ROLES, main)
+    return compile_model(fixture_files(name), ROLES, main)
 
 
 def refusal(files: list[SourceFile], main: str | None = None) -> list[DeployProblem]:
     with pytest.raises(DeployError) as refused:
-        compile_model(files, FIXTURES / "forms", ROLES, main)
+        compile_model(with_forms(files, FIXTURES / "forms"), ROLES, main)
     return refused.value.problems
 
 

@@ -26,8 +26,8 @@ def note_holiday(day: str) -> str:
 
 
 @pytest.fixture
-def steps(app, clock, forms_dir, session, actors) -> Steps:
-    engine = Engine(forms_dir=forms_dir, roles=[r.value for r in Role], clock=clock,
+def steps(app, clock, session, actors) -> Steps:
+    engine = Engine(roles=[r.value for r in Role], clock=clock,
                     functions={"note_holiday": note_holiday})
     steps = Steps(engine, session, actors["designer"])
     steps.deploy("writes_then_fails.bpmn")

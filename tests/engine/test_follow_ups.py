@@ -39,8 +39,8 @@ def note_holiday(day: str) -> None:
 
 
 @pytest.fixture
-def steps(app, clock, forms_dir, session, actors) -> Steps:
-    engine = Engine(forms_dir=forms_dir, roles=[r.value for r in Role], clock=clock,
+def steps(app, clock, session, actors) -> Steps:
+    engine = Engine(roles=[r.value for r in Role], clock=clock,
                     functions={"note_holiday": note_holiday})
     return Steps(engine, session, actors["designer"])
 

@@ -101,7 +101,7 @@ def test_a_day_something_was_done_is_not_after_the_engines_today():
 
 
 def test_the_engine_holds_forms_to_its_own_clock():
-    engine = Engine(forms_dir=ROOT / "forms", roles=(), clock=FrozenClock(datetime(2026, 12, 10, 17, tzinfo=UTC)))
+    engine = Engine(roles=(), clock=FrozenClock(datetime(2026, 12, 10, 17, tzinfo=UTC)))
     with pytest.raises(InvalidData) as refusal:  # 01:00 on 11 December in China
         engine.forms.validate(engine.forms.compile(DATED), {"held_on": "2026-12-12"})
     assert refusal.value.fields == {"held_on": "不能晚于今天（2026年12月11日）"}

@@ -36,10 +36,10 @@ def note_holiday(day: str) -> str:
 
 
 @pytest.fixture
-def make_steps(app, clock, forms_dir, session, actors):
+def make_steps(app, clock, session, actors):
     """Steps on an engine with the test's domain function and the given step limits."""
     def make(limits: StepLimits | None = None) -> Steps:
-        engine = Engine(forms_dir=forms_dir, roles=[r.value for r in Role], clock=clock,
+        engine = Engine(roles=[r.value for r in Role], clock=clock,
                         functions={"note_holiday": note_holiday}, step_limits=limits)
         return Steps(engine, session, actors["designer"])
 

@@ -164,14 +164,14 @@ def test_a_multi_instance_item_off_the_line_fails_the_start_with_no_task_at_all(
     assert task_rows(steps, instance_id) == []
 
 
-def test_a_step_looks_up_all_the_places_its_new_tasks_name_in_one_call(app, clock, forms_dir, session, line):
+def test_a_step_looks_up_all_the_places_its_new_tasks_name_in_one_call(app, clock, session, line):
     calls: list[set[str]] = []
 
     def counted(session_, codes):
         calls.append(set(codes))
         return place_paths(session_, codes)
 
-    engine = Engine(forms_dir=forms_dir, roles=app.extensions["fangpin_engine"].roles, clock=clock,
+    engine = Engine(roles=app.extensions["fangpin_engine"].roles, clock=clock,
                     place_paths=counted)
     counting = Steps(engine, session, line["designer"])
     counting.deploy("placed_tasks.bpmn")

@@ -14,21 +14,22 @@ from engine.deploy import SourceFile
 from engine.errors import DeployError
 from engine.models import InstanceStatus, Task, TaskState
 from engine.versions import deploy
+from tests.conftest import model_files
 from tests.engine.steps import Steps
 from tests.engine.test_department_routing import COUNTY, EXPRESSION, FILE, ITEMS, MODEL
 
 SUBJECT = 'name="subject" value="SUBJECT"'
 
 
-def model_with(subject: str) -> SourceFile:
+def model_with(subject: str) -> list[SourceFile]:
     property_ = SUBJECT.replace("SUBJECT", subject)
     text = MODEL.replace(EXPRESSION, f'{EXPRESSION} /><spiffworkflow:property {property_}', 1)
-    return SourceFile(FILE, text.encode("utf-8"))
+    return model_files(SourceFile(FILE, text.encode("utf-8")))
 
 
 def started(engine, session, actors, subject: str) -> tuple[Steps, int]:
     steps = Steps(engine, session, actors["designer"])
-    steps.run(deploy, [model_with(subject)], actors["designer"])
+    steps.run(deploy, model_with(subject), actors["designer"])
     return steps, steps.start(actors["county"], "department_routing", {"items": ITEMS}, place_code=COUNTY)
 
 
@@ -53,7 +54,7 @@ def test_a_task_without_a_subject_stores_none(engine, session, actors):
 def test_a_subject_that_does_not_compile_or_is_blank_is_refused_at_deploy_with_file_and_line(
         engine, session, actors, subject, why):
     with pytest.raises(DeployError) as refused:
-        deploy(engine, session, [model_with(subject)], actors["designer"])
+        deploy(engine, session, model_with(subject), actors["designer"])
 
     [problem] = refused.value.problems
     assert problem.file == FILE and problem.line is not None and why in problem.message

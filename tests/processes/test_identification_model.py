@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import runtime
 from engine.clock import FrozenClock, using_clock
-from engine.deploy import CompiledModel, SourceFile, compile_model
+from engine.deploy import CompiledModel, SourceFile, compile_model, with_forms
 from engine.errors import InvalidData
 from engine.forms import FormValidator
 from engine.sandbox import sandboxed_script_engine
@@ -61,7 +61,7 @@ VALIDATOR = FormValidator({"resident-id": (is_resident_id, "身份证号校验�
 
 @pytest.fixture(scope="module")
 def model() -> CompiledModel:
-    return compile_model([SourceFile(MODEL.name, MODEL.read_bytes())], FORMS, roles=ROLES)
+    return compile_model(with_forms([SourceFile(MODEL.name, MODEL.read_bytes())], FORMS, MODEL.parent), roles=ROLES)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.deploy import NS, CompiledModel, SourceFile, compile_model
+from engine.deploy import NS, CompiledModel, SourceFile, compile_model, with_forms
 from engine.errors import InvalidData
 from engine.scripting import today
 from engine.serialization import dump_state, load_specs, load_state
@@ -40,7 +40,7 @@ FORM_FILES = ["risk_elimination_verification.json", "risk_elimination_appraisal.
 
 @pytest.fixture(scope="module")
 def model() -> CompiledModel:
-    return compile_model([SourceFile(MODEL.name, MODEL.read_bytes())], FORMS, roles=ROLES)
+    return compile_model(with_forms([SourceFile(MODEL.name, MODEL.read_bytes())], FORMS, MODEL.parent), roles=ROLES)
 
 
 @pytest.fixture(scope="module")

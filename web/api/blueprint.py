@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from engine import instances, model_drafts, queries, tasks, versions
+from engine.deploy import main_bpmn
 from engine.models import ProcessInstance
 from monitoring import cases, objections, permissions, task_context
 from monitoring.documents import store
@@ -76,8 +77,9 @@ def deploy_process_model():
 @token_required
 def process_model(key: str):
     version = versions.get_version(db.session, key, query_int("version"))
-    return jsonify({**views.process_model(version), "files": version.files,
-                    "bpmn": next(iter(version.files.values()))})
+    bpmn = main_bpmn(version.files, version.key)
+    return jsonify({**views.process_model(version), "files": version.files, "forms": version.forms,
+                    "bpmn": version.files[bpmn] if bpmn else None})
 
 
 @api.post("/instances")
