@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from engine import runtime
+from engine import placement, routing, runtime, subjects
 from engine.calendar import CHINA_TZ, WorkingCalendar
 from engine.clock import FrozenClock, now, using_clock
 from engine.core import describe_failure
@@ -46,6 +46,13 @@ SCENARIO_USER = "scenario"
 # what a path lists: the activities, not the events and gateways between them; each instance of a multi-instance
 # activity is listed, its wrapper is not
 _ACTIVITIES = (UserTask, NoneTask, ScriptEngineTask, SubWorkflowTask, BusinessRuleTaskMixin)
+
+# what production evaluates of a task as it becomes READY, and fails the step on: its department, subject and place
+_TASK_PROPERTIES: tuple[tuple[Callable[[SpiffTask], str | None], str, Callable[[Any, str], Any]], ...] = (
+    (runtime.department_expression, "部门", routing.department_value),
+    (runtime.subject_expression, "事项", subjects.subject_value),
+    (runtime.place_expression, "地点", lambda value, name: placement.place_code_value(value, f"任务“{name}”")),
+)
 
 
 class DeclaredFailure(EngineError):
@@ -213,6 +220,7 @@ class _Run:
         """Run ``action`` (a person's task, a message), then the engine until only people, timers or messages
         remain, within the engine's step limits; whatever fails stops the scenario at this step."""
         budget = self.engine.step_limits.budget(self.workflow)
+        ready_before = runtime.ready_human_tasks(self.workflow).keys()
         self.current = task
 
         def running(each: SpiffTask) -> None:
@@ -224,6 +232,11 @@ class _Run:
             self.workflow.do_engine_steps(will_complete_task=running,
                                           did_complete_task=lambda each: budget.spend(each.workflow))
             budget.check_all_growth(self.workflow)
+            for each in runtime.ready_human_tasks(self.workflow).values():
+                if str(each.id) not in ready_before:
+                    self._evaluate_properties(number, each)
+        except _Diverged:
+            raise
         except Exception as exc:
             raise _Diverged(number, self._failed_at(exc), describe_failure(exc)) from None
         finally:
@@ -231,6 +244,24 @@ class _Run:
         self.follow_ups.extend(request.key for request in current_step().follow_ups)
         current_step().follow_ups.clear()
         return done
+
+    def _evaluate_properties(self, number: int, task: SpiffTask) -> None:
+        """A new task's department, subject and place, evaluated as production evaluates them when it stores the
+        task: whatever fails there fails here, at the task."""
+        name = runtime.task_name(task)
+        for expression_of, what, value_of in _TASK_PROPERTIES:
+            expression = expression_of(task)
+            if not expression:
+                continue
+            try:
+                value = self.workflow.script_engine.evaluate(task, expression)
+            except Exception as exc:
+                message = f"任务“{name}”的{what}表达式 {expression} 无法求值: {describe_failure(exc)}"
+                raise _Diverged(number, runtime.bpmn_id(task), message) from None
+            try:
+                value_of(value, name)
+            except EngineError as exc:
+                raise _Diverged(number, runtime.bpmn_id(task), str(exc)) from None
 
     def _expect(self) -> None:
         expect = self.scenario.get("expect", {})
