@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     from web.campaigns.worklist_pages import campaigns  # the campaign pages' blueprint, with the worklist's routes
     from web.cases.blueprint import cases
     from web.dashboard.blueprint import dashboard
+    from web.designer.blueprint import designer
     from web.documents.blueprint import documents
     from web.events.blueprint import pages as event_pages
     from web.households.blueprint import households
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     app.register_blueprint(auth)
     areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures, marking_windows,
-             campaigns, event_pages)
+             campaigns, event_pages, designer)
     for blueprint in areas:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})

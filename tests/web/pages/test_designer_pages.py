@@ -1,0 +1,151 @@
+"""流程设计 pages: the list of models, who may open them (404 to other roles, admins read only), a new model's first
+draft, the editor page's data, and the live form preview drawn by the inbox's renderer."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from engine import versions
+from engine.deploy import SourceFile, with_forms
+from tests.conftest import FIXTURES
+from web.designer.form_preview import MAX_FORM_CHARS
+
+ROOT = FIXTURES.parents[1]  # the repository: its shipped processes/ and forms/
+DATA = re.compile(r'<script type="application/json" id="designer-data">(.*?)</script>', re.S)
+VISIT_FORM = {"title": "走访", "type": "object", "required": ["visitors"], "properties": {
+    "visitors": {"type": "string", "title": "走访人员", "maxLength": 50},
+    "income": {"type": "number", "title": "家庭年收入", "minimum": 0},
+    "visited_on": {"type": "string", "format": "date", "title": "走访日期"},
+    "agreed": {"type": "boolean", "title": "同意授权"},
+}}
+
+
+def preview(client, schema_text: str, token: str | None = None):
+    headers = {"X-CSRFToken": client.token if token is None else token}
+    with client.app.app_context():
+        return client.client.post("/designer/identification/form-preview", json={"schema": schema_text},
+                                  headers=headers)
+
+
+@pytest.fixture
+def shipped(engine, session, actors):
+    """The shipped identification model with its forms and process tests, as ``db upgrade`` deploys it."""
+    files = with_forms([SourceFile("identification.bpmn", (ROOT / "processes" / "identification.bpmn").read_bytes())],
+                       ROOT / "forms", ROOT / "processes")
+    versions.deploy(engine, session, files, actors["designer"])
+    session.commit()
+
+
+@pytest.fixture
+def designer(pages, shipped):
+    client = pages("sheji")
+    client.get("/designer/")  # the CSRF token of a page
+    return client
+
+
+def test_the_list_shows_each_model_its_latest_version_its_draft_and_its_running_cases(designer, api):
+    page = designer.get("/designer/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "识别监测对象" in text and "第 1 版" in text and "新建流程" in text
+    row = text[text.index("识别监测对象"):]
+    assert re.search(r'data-label="草稿"><span class="muted">无', row)
+    draft = api("sheji").get("/process-models/identification/draft").json
+    saved = api("sheji").client.put("/api/v1/process-models/identification/draft", headers=api("sheji").headers,
+                                    json={"revision": 0, "files": draft["files"]})
+    assert saved.status_code == 200, saved.json
+    text = designer.get("/designer/").get_data(as_text=True)
+    assert "草稿 r1" in text[text.index("识别监测对象"):]
+
+
+@pytest.mark.parametrize("username", ["cun", "zhen", "qi"])
+def test_other_roles_find_no_designer_pages(pages, shipped, username):
+    client = pages(username)
+    client.get("/tasks/")
+    for url in ("/designer/", "/designer/identification", "/designer/new"):
+        assert client.get(url).status_code == 404, url
+    assert preview(client, json.dumps(VISIT_FORM)).status_code == 404
+
+
+def test_an_admin_reads_the_models_without_a_button_that_writes(pages, shipped):
+    admin = pages("guanli")
+    listing = admin.get("/designer/").get_data(as_text=True)
+    assert "识别监测对象" in listing and "新建流程" not in listing and "查看" in listing
+    editor = admin.get("/designer/identification")
+    assert editor.status_code == 200
+    text = editor.get_data(as_text=True)
+    assert "保存草稿" not in text
+    assert not any(f'data-{part}' in text for part in ('action="save"', 'action="publish"', 'panel="migrate"'))
+    assert json.loads(DATA.search(text).group(1))["may_write"] is False
+    assert admin.get("/designer/new").status_code == 403
+
+
+def test_an_unknown_model_is_not_found(designer):
+    assert designer.get("/designer/no_such_model").status_code == 404
+
+
+def test_the_editor_page_carries_its_data_and_a_token_the_api_takes(designer):
+    page = designer.get("/designer/identification")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    data = json.loads(DATA.search(page.get_data(as_text=True)).group(1))
+    assert data["may_write"] is True and data["api"] == "/api/v1/process-models/identification"
+    assert {"key": "village", "name": "嘎查村干部"} in data["roles"]
+    assert "add_working_days" in data["functions"]
+    draft = designer.client.get(f"{data['api']}/draft", headers={"Authorization": f"Bearer {data['token']}"})
+    assert draft.status_code == 200 and "identification.bpmn" in draft.json["files"]
+
+
+def test_a_new_model_starts_as_a_draft_of_one_village_task(designer, api):
+    refused = designer.post("/designer/new", {"key": "1bad key", "name": "试点"})
+    assert refused.status_code == 422 and "流程标识" in refused.get_data(as_text=True)
+    taken = designer.post("/designer/new", {"key": "identification", "name": "重名"})
+    assert taken.status_code == 422 and "已有此标识的流程" in taken.get_data(as_text=True)
+    unnamed = designer.post("/designer/new", {"key": "pilot", "name": ""})
+    assert unnamed.status_code == 422
+    created = designer.post("/designer/new", {"key": "pilot", "name": "试点流程"})
+    assert created.status_code == 302 and created.headers["Location"].endswith("/designer/pilot")
+    draft = api("sheji").get("/process-models/pilot/draft").json
+    assert draft["revision"] == 1 and list(draft["files"]) == ["pilot.bpmn"]
+    bpmn = draft["files"]["pilot.bpmn"]
+    assert 'id="pilot" name="试点流程"' in bpmn and '<bpmn:lane id="lane_village" name="village">' in bpmn
+    assert designer.get("/designer/pilot").status_code == 200
+    listing = designer.get("/designer/").get_data(as_text=True)
+    assert "新流程（未发布）" in listing
+    designer_api = api("sheji")
+    check = designer_api.client.put("/api/v1/process-models/pilot/draft", headers=designer_api.headers,
+                                    json={"revision": 1, "files": draft["files"]})
+    assert check.status_code == 200 and check.json["problems"] == [], check.json  # the skeleton would publish
+
+
+def test_the_preview_draws_the_form_as_the_inbox_does(designer):
+    response = preview(designer, json.dumps(VISIT_FORM, ensure_ascii=False))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'name="visitors"' in html and "走访人员" in html and 'type="date"' in html
+    assert 'name="income"' in html and "同意授权" in html
+
+
+def test_the_preview_needs_the_pages_csrf_token(designer):
+    assert preview(designer, json.dumps(VISIT_FORM), token="").status_code == 400
+
+
+TRAILING_COMMA = '{\n  "type": "object",\n  "properties": {\n    "a": {"type": "string",}\n  }\n}'
+
+
+@pytest.mark.parametrize(("text", "status", "says"), [
+    (TRAILING_COMMA, 422, "第 4 行第 28 列无法读取：应为双引号括起的字段名"),
+    ('{"type": "object", "properties": {"a": {"type": 5}}}', 422, "properties/a/type (anyOf)"),
+    ('[1, 2]', 422, "表单应是一个对象"),
+    ('{"type": "object", "properties": {"a": true}}', 422, "无法显示"),
+    ('{"type": "object", "properties": {"a": ' * 3000 + '{}' + '}}' * 3000, 422, "嵌套层数过多"),
+    ('{"type": "object", "description": "' + "长" * MAX_FORM_CHARS + '"}', 422, "表单过大"),
+    ('{"type": "object", "description": "' + "x" * 4 * MAX_FORM_CHARS + '"}', 413, "表单过大"),
+])
+def test_a_form_the_inbox_cannot_draw_is_told_why(designer, text, status, says):
+    response = preview(designer, text)
+    assert response.status_code == status
+    assert says in response.get_data(as_text=True)

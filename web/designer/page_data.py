@@ -1,0 +1,41 @@
+"""What the editor's script needs to know, given once in the page: roles for lanes, function names for scripts,
+where the API and the preview are, and a bearer token of the logged-in user for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+
+from engine.models import ProcessDraft, ProcessVersion
+from engine.scripting import ENGINE_FUNCTIONS
+from monitoring.models import User
+from monitoring.people import ROLE_NAMES, labels
+from monitoring.process_functions import FUNCTIONS
+from web.api.auth import issue_token
+from web.boundary import engine
+from web.extensions import db
+
+
+def editor_data(key: str, user: User, *, may_write: bool) -> dict[str, Any]:
+    """The JSON the editor page carries; the token is void when the user's session version changes."""
+    return {
+        "key": key,
+        "user": user.username,
+        "may_write": may_write,
+        "token": issue_token(user),
+        "roles": [{"key": role, "name": ROLE_NAMES.get(role, role)} for role in sorted(engine().roles)],
+        "functions": sorted({*ENGINE_FUNCTIONS, *FUNCTIONS}),
+        "api": f"/api/v1/process-models/{key}",
+        "preview": url_for("designer.form_preview", key=key),
+        "list": url_for("designer.index"),
+        "people": _people(key, user),
+    }
+
+
+def _people(key: str, user: User) -> dict[str, str]:
+    """张三（流程设计员） for the user and whoever published ``key`` or saved its draft: pages show no login ids."""
+    names = db.session.execute(select(ProcessVersion.deployed_by).where(ProcessVersion.key == key)
+                               .union(select(ProcessDraft.updated_by).where(ProcessDraft.key == key))).scalars()
+    return labels(db.session, [user.username, *names])

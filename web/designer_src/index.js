@@ -1,0 +1,295 @@
+// The designer page (/designer/{key}): D1's editor in the middle, the draft's files kept here, and the panels
+// (problems, the form beside the diagram, DMN tables, process tests, versions and diff, migration) around it.
+// Everything it changes goes through /api/v1/process-models/{key}/… — the rules are the API's.
+
+import { createDmnEditor, createEditor } from "./editor/index.js";
+import { createApi, errorText } from "./panels/api.js";
+import { dmnPanel } from "./panels/dmn.js";
+import { formNames, mainBpmn, prettyJson, testsName } from "./panels/files.js";
+import { formEditor, newFormSchema } from "./panels/form-editor.js";
+import { migratePanel } from "./panels/migrate.js";
+import { problemsPanel } from "./panels/problems.js";
+import { testsPanel } from "./panels/tests.js";
+import { versionsPanel } from "./panels/versions.js";
+
+const EMPTY_TESTS = prettyJson({ scenarios: [] });
+
+function start() {
+  const root = document.getElementById("designer");
+  const data = JSON.parse(document.getElementById("designer-data").textContent);
+  const csrfToken = document.querySelector("meta[name=csrf-token]").content;
+  const readOnly = !data.may_write;
+  const api = createApi(data);
+  api.errorText = errorText;
+  const part = (role) => root.querySelector(`[data-role="${role}"]`);
+  const action = (name) => root.querySelectorAll(`[data-action="${name}"]`);
+  const people = (username) => (username ? data.people[username] || "其他用户" : "");
+
+  const state = { draft: null, files: {}, bpmnName: null, dirty: false, busy: false, versions: [], selected: null };
+
+  const editor = createEditor({
+    canvas: document.getElementById("canvas"), properties: document.getElementById("properties"),
+    roles: data.roles, forms: [], functions: data.functions,
+  });
+
+  // --- messages ---------------------------------------------------------------------------------------------
+  const message = part("message");
+  function say(text, kind = "") {
+    message.hidden = !text;
+    message.className = `flash${kind ? ` flash-${kind}` : ""}`;
+    message.textContent = text || "";
+  }
+
+  function showState() {
+    const draft = state.draft;
+    const saved = draft.saved
+      ? `草稿第 ${draft.revision} 版，${people(draft.updated_by)} 保存于 ${new Date(draft.updated_at).toLocaleString("zh-CN", { hour12: false })}`
+      : `基于第 ${draft.base_version} 版，尚未保存草稿`;
+    part("draft-state").textContent = `${saved}${state.dirty ? "；有未保存的修改" : ""}`;
+    const revision = part("revision");
+    if (revision) revision.textContent = `(r${draft.revision})${state.dirty ? " *" : ""}`;
+  }
+
+  function markDirty() {
+    if (readOnly) return;
+    state.dirty = true;
+    showState();
+  }
+
+  // --- panels -----------------------------------------------------------------------------------------------
+  function selectOnDiagram(id) {
+    chooseTab("diagram");
+    editor.selectElement(id);
+  }
+
+  const problems = problemsPanel({
+    list: part("problems"), count: part("problem-count"), editor, onSelect: (id) => selectOnDiagram(id),
+  });
+
+  const forms = formEditor({
+    root: part("form-editor"), previewUrl: data.preview, csrfToken, readOnly,
+    onEdit: (name, text) => { state.files[name] = text; markDirty(); },
+    onCreate: (element) => createForm(element),
+  });
+
+  const tests = testsPanel({
+    root: root.querySelector("[data-panel=tests]"),
+    onEdit: (text) => { state.files[testsName(state.files, data.key)] = text; markDirty(); },
+    onSelect: (id) => selectOnDiagram(id),
+  });
+
+  const dmn = dmnPanel({
+    root: root.querySelector("[data-panel=dmn]"), container: document.getElementById("dmn"), createDmnEditor,
+    onChange: markDirty,
+  });
+
+  const versions = versionsPanel({
+    root: root.querySelector("[data-panel=versions]"), readOnly, people,
+    onRestore: (version) => restore(version),
+    onDiff: (from, to) => diff(from, to),
+    onSelect: (id) => selectOnDiagram(id),
+  });
+
+  const migrate = readOnly ? null : migratePanel({
+    root: root.querySelector("[data-panel=migrate]"), api, onDone: () => loadVersions(),
+  });
+
+  // --- tabs -------------------------------------------------------------------------------------------------
+  function chooseTab(name) {
+    root.querySelectorAll("[role=tab][data-tab]").forEach((tab) => tab.setAttribute("aria-selected", String(tab.dataset.tab === name)));
+    root.querySelectorAll(".tab-panel").forEach((panel) => { panel.hidden = panel.dataset.panel !== name; });
+    if (name === "versions" || name === "migrate") loadVersions();
+  }
+  root.querySelectorAll("[role=tab][data-tab]").forEach((tab) => tab.addEventListener("click", () => chooseTab(tab.dataset.tab)));
+
+  // --- the selected task's form -----------------------------------------------------------------------------
+  function openFormOf(element) {
+    state.selected = element;
+    forms.open(element, element && element.form, element && element.form ? state.files[element.form] : undefined);
+  }
+
+  function createForm({ id, name }) {
+    const file = `${data.key}_${id}.json`;
+    if (!(file in state.files)) state.files[file] = prettyJson(newFormSchema(name || id));
+    editor.setForms(formNames(state.files));
+    editor.setTaskForm(id, file);
+    markDirty();
+    openFormOf({ id, name, type: "bpmn:UserTask", form: file });
+  }
+
+  editor.on("selected", (element) => openFormOf(element));
+  editor.on("form.create", (element) => createForm(element));
+  editor.on("changed", () => {
+    markDirty();
+    problems.relint();
+    const selected = state.selected && editor.elementsWithForm().find((item) => item.id === state.selected.id);
+    if (selected && selected.form !== state.selected.form && forms.openForm !== selected.form) {
+      openFormOf({ ...state.selected, ...selected }); // another form was picked in the panel
+    }
+  });
+
+  // --- loading ----------------------------------------------------------------------------------------------
+  async function load(draft) {
+    state.draft = draft;
+    state.files = { ...draft.files };
+    state.bpmnName = mainBpmn(state.files, data.key);
+    editor.setForms(formNames(state.files));
+    try {
+      await editor.importXML(state.bpmnName ? state.files[state.bpmnName] : "");
+    } catch (error) {
+      say(`流程图无法打开：${error.message}`, "error");
+    }
+    tests.text = state.files[testsName(state.files, data.key)] || EMPTY_TESTS;
+    await dmn.load(state.files);
+    state.dirty = false;
+    openFormOf(null);
+    showState();
+    problems.setServer([], "尚未检查。");
+    problems.relint();
+  }
+
+  async function reload() {
+    const answer = await api.get("/draft");
+    if (answer.status !== 200) { say(errorText(answer), "error"); return; }
+    part("conflict").hidden = true;
+    await load(answer.body);
+  }
+
+  // --- the draft's files as they are now ----------------------------------------------------------------------
+  async function currentFiles() {
+    const files = { ...state.files, ...(await dmn.files()) };
+    if (state.bpmnName) files[state.bpmnName] = await editor.saveXML();
+    const testsFile = testsName(files, data.key);
+    if (files[testsFile] === EMPTY_TESTS && !(testsFile in state.draft.files)) delete files[testsFile];
+    return files;
+  }
+
+  function conflict(answer) {
+    part("conflict-text").textContent = `${errorText(answer)}。您的修改尚未保存：可先复制需要保留的内容，再重新载入。`;
+    part("conflict").hidden = false;
+  }
+
+  // Saves the draft; resolves to true when it is stored (problems or not).
+  async function save() {
+    const files = await currentFiles();
+    const answer = await api.put("/draft", { revision: state.draft.revision, files, main: state.draft.main || undefined });
+    if (answer.status === 409) { conflict(answer); return false; }
+    if (answer.status !== 200) { say(errorText(answer), "error"); return false; }
+    state.files = files;
+    state.draft = { ...state.draft, files, revision: answer.body.revision, saved: true,
+      updated_by: data.user, updated_at: answer.body.updated_at };
+    state.dirty = false;
+    showState();
+    const found = answer.body.problems || [];
+    problems.setServer(found);
+    say(found.length ? `草稿已保存（第 ${answer.body.revision} 版），有 ${found.length} 个问题，修正后才能发布。`
+      : `草稿已保存（第 ${answer.body.revision} 版），检查通过。`, found.length ? "error" : "success");
+    return true;
+  }
+
+  async function check() {
+    const files = await currentFiles();
+    const body = new FormData();
+    Object.entries(files).forEach(([name, text]) => body.append("file", new Blob([text]), name));
+    if (state.draft.main) body.append("main", state.draft.main);
+    const answer = await api.post(`/validate`, body);
+    if (answer.status !== 200) { say(errorText(answer), "error"); return; }
+    const found = answer.body.problems || [];
+    problems.setServer(found);
+    say(found.length ? `检查发现 ${found.length} 个问题。` : "检查通过，可以发布。", found.length ? "error" : "success");
+  }
+
+  async function runTests() {
+    if ((state.dirty || !state.draft.saved) && !(await save())) return;
+    chooseTab("tests");
+    const answer = await api.post("/draft/run-tests", {});
+    if (answer.status !== 200) { tests.failing(errorText(answer)); return; }
+    tests.show(answer.body);
+    const failed = (answer.body.results || []).filter((r) => !r.passed).length + (answer.body.problems || []).length;
+    say(failed ? `流程测试：${failed} 项未通过。` : "流程测试全部通过。", failed ? "error" : "success");
+  }
+
+  async function publish(comment) {
+    if ((state.dirty || !state.draft.saved) && !(await save())) return;
+    const answer = await api.post("/publish", { revision: state.draft.revision, comment: comment || undefined });
+    if (answer.status === 409) { conflict(answer); return; }
+    if (answer.status !== 201) {
+      const details = (answer.body && answer.body.error && answer.body.error.details) || [];
+      problems.setServer(details);
+      chooseTab("diagram");
+      say(`未发布：${errorText(answer)}`, "error");
+      return;
+    }
+    await reload();
+    say(`已发布第 ${answer.body.version} 版。`, "success");
+    await loadVersions();
+  }
+
+  async function restore(version) {
+    if (state.dirty && !window.confirm("有未保存的修改，恢复后将丢失。继续？")) return;
+    const answer = await api.post(`/versions/${version}/restore`, { revision: state.draft.revision });
+    if (answer.status === 409) { conflict(answer); return; }
+    if (answer.status !== 200) { say(errorText(answer), "error"); return; }
+    await load(answer.body);
+    chooseTab("diagram");
+    say(`已把第 ${version} 版恢复为草稿（第 ${answer.body.revision} 版）。`, "success");
+  }
+
+  async function diff(from, to) {
+    if (to === "draft" && (state.dirty || !state.draft.saved) && !(await save())) {
+      return { error: "草稿未能保存，无法与草稿对比" };
+    }
+    const answer = await api.get(`/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+    if (answer.status !== 200) return { error: errorText(answer) };
+    const previous = await api.get(`?version=${encodeURIComponent(from)}`);
+    editor.clearMarkers();
+    await editor.showDiff({ ...answer.body, previous: previous.status === 200 ? previous.body.bpmn : null });
+    return { diff: answer.body };
+  }
+
+  async function loadVersions() {
+    const answer = await api.get("/versions");
+    if (answer.status !== 200) {
+      if (answer.status !== 404) say(errorText(answer), "error");
+      return;
+    }
+    state.versions = answer.body;
+    versions.show(state.versions, state.draft && state.draft.saved);
+    if (migrate) migrate.show(state.versions);
+  }
+
+  // --- toolbar ------------------------------------------------------------------------------------------------
+  function busy(run) {
+    return async () => {
+      if (state.busy) return;
+      state.busy = true;
+      root.classList.add("busy");
+      try { await run(); } finally { state.busy = false; root.classList.remove("busy"); }
+    };
+  }
+  action("save").forEach((b) => b.addEventListener("click", busy(save)));
+  action("check").forEach((b) => b.addEventListener("click", busy(check)));
+  action("run-tests").forEach((b) => b.addEventListener("click", busy(runTests)));
+  action("reload").forEach((b) => b.addEventListener("click", busy(reload)));
+  const dialog = part("publish-dialog");
+  if (dialog) {
+    action("publish").forEach((b) => b.addEventListener("click", () => {
+      part("publish-note").value = "";
+      dialog.showModal();
+    }));
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue === "publish") busy(() => publish(part("publish-note").value.trim()))();
+    });
+  }
+
+  window.addEventListener("beforeunload", (event) => {
+    if (!state.dirty) return undefined;
+    event.preventDefault();
+    event.returnValue = "";
+    return "";
+  });
+
+  busy(reload)();
+}
+
+start();

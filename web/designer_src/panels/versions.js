@@ -1,0 +1,116 @@
+// 版本: who published what when, a diff of any two (or a version and the draft) drawn on the diagram, and an old
+// version restored as the draft.
+
+const TYPE_NAMES = {
+  "bpmn:UserTask": "用户任务", "bpmn:ScriptTask": "脚本任务", "bpmn:ServiceTask": "服务任务",
+  "bpmn:BusinessRuleTask": "决策任务", "bpmn:SequenceFlow": "连线", "bpmn:ExclusiveGateway": "排他网关",
+  "bpmn:ParallelGateway": "并行网关", "bpmn:StartEvent": "开始事件", "bpmn:EndEvent": "结束事件",
+  "bpmn:Lane": "泳道", "bpmn:IntermediateCatchEvent": "中间事件", "bpmn:BoundaryEvent": "边界事件",
+  "bpmn:CallActivity": "调用活动", "bpmn:SubProcess": "子流程", "bpmn:Process": "流程",
+};
+const typeName = (type) => TYPE_NAMES[type] || TYPE_NAMES[`bpmn:${type}`] || type || "";
+
+function cell(tr, label, content) {
+  const td = document.createElement("td");
+  td.dataset.label = label;
+  if (content instanceof Node) td.append(content); else td.textContent = content ?? "";
+  tr.append(td);
+  return td;
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "");
+
+export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSelect }) {
+  const body = root.querySelector("[data-role=versions]");
+  const from = root.querySelector("[data-role=diff-from]");
+  const to = root.querySelector("[data-role=diff-to]");
+  const out = root.querySelector("[data-role=diff]");
+
+  function options(select, versions, withDraft, chosen) {
+    const items = versions.map((v) => [String(v.version), `第 ${v.version} 版`]);
+    if (withDraft) items.unshift(["draft", "草稿"]);
+    select.replaceChildren(...items.map(([value, text]) => new Option(text, value, false, value === chosen)));
+  }
+
+  function elementList(title, items, kind) {
+    const section = document.createElement("div");
+    section.className = `diff-${kind}`;
+    const h = document.createElement("h3");
+    h.textContent = `${title}（${items.length}）`;
+    section.append(h);
+    const ul = document.createElement("ul");
+    items.forEach((item) => {
+      const li = document.createElement("li");
+      li.textContent = `${typeName(item.type)} ${item.name || ""} （${item.id}）`;
+      if (kind !== "removed") {
+        li.tabIndex = 0;
+        li.setAttribute("role", "button");
+        li.addEventListener("click", () => onSelect(item.id));
+      }
+      (item.changes || []).forEach((change) => {
+        const c = document.createElement("div");
+        c.className = "small";
+        c.textContent = `${change.what}：${change.before ?? "（无）"} → ${change.after ?? "（无）"}`;
+        li.append(c);
+      });
+      ul.append(li);
+    });
+    section.append(ul);
+    return section;
+  }
+
+  function drawDiff(diff) {
+    const forms = diff.forms || { added: [], removed: [], changed: [] };
+    const parts = [elementList("新增", diff.added, "added"), elementList("删除", diff.removed, "removed"),
+      elementList("修改", diff.changed, "changed")];
+    const formText = [["新增表单", forms.added], ["删除表单", forms.removed], ["修改表单", forms.changed]]
+      .filter(([, names]) => names.length).map(([t, names]) => `${t}：${names.join("、")}`);
+    if (diff.scenarios_changed) formText.push("流程测试有修改");
+    if (formText.length) {
+      const p = document.createElement("p");
+      p.textContent = formText.join("；");
+      parts.push(p);
+    }
+    out.replaceChildren(...parts);
+  }
+
+  root.querySelector("[data-action=diff]").addEventListener("click", async () => {
+    out.textContent = "正在对比…";
+    const answer = await onDiff(from.value, to.value);
+    if (answer.error) out.textContent = answer.error; else drawDiff(answer.diff);
+  });
+
+  return {
+    show(versions, hasDraft) {
+      body.replaceChildren(...versions.map((v) => {
+        const tr = document.createElement("tr");
+        cell(tr, "版本", `第 ${v.version} 版`);
+        cell(tr, "发布人", people(v.deployed_by));
+        cell(tr, "发布时间", when(v.deployed_at));
+        cell(tr, "说明", v.comment || "");
+        cell(tr, "运行中", String(v.running ?? 0));
+        const actions = document.createElement("span");
+        if (!readOnly) {
+          const restore = document.createElement("button");
+          restore.type = "button";
+          restore.className = "link";
+          restore.textContent = "恢复为草稿";
+          restore.addEventListener("click", () => onRestore(v.version));
+          actions.append(restore);
+        }
+        cell(tr, "操作", actions);
+        return tr;
+      }));
+      const newest = versions[0] ? String(versions[0].version) : "";
+      const previous = versions[1] ? String(versions[1].version) : newest;
+      options(from, versions, false, hasDraft ? newest : previous);
+      options(to, versions, hasDraft, hasDraft ? "draft" : newest);
+    },
+    drawDiff,
+    compare(fromValue, toValue) {
+      from.value = String(fromValue);
+      to.value = String(toValue);
+      root.querySelector("[data-action=diff]").click();
+    },
+  };
+}
