@@ -13,7 +13,7 @@ spec. What the instance already did, or waits for, must mean the same in the new
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -26,14 +26,16 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import runtime, versions
+from engine import audit, runtime, versions
 from engine.assignment import Actor
 from engine.core import Engine, LoadedVersion, Step, describe_failure
 from engine.errors import EngineError, InvalidData
-from engine.models import InstanceStatus, ProcessInstance
+from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
+from engine.paging import Key, Page, Window, page
 from engine.scope import within
 from engine.serialization import SPEC_REGISTRY
 
+INSTANCE_ORDER = (Key(ProcessInstance.id),)  # oldest first, as they wait longest
 MAX_INSTANCES = 500  # instances one request migrates: each is a locked step with its own SAVEPOINT
 # Spec attributes that say only how a step is reached or left; what follows a waiting step is predicted again from
 # the new spec, and a step already passed keeps the way it was reached
@@ -72,20 +74,45 @@ def migrate(engine: Engine, session: Session, actor: Actor, key: str, from_versi
     target = engine.versions.get(session, versions.get_version(session, key, to_version).id)
     if instance_ids is None:
         instance_ids = running_instance_ids(session, actor, source.id)
+    elif not 1 <= len(instance_ids) <= MAX_INSTANCES:
+        raise InvalidData("实例数量无效", {"instance_ids": f"应为 1 到 {MAX_INSTANCES} 个实例编号"})
     if len(instance_ids) > MAX_INSTANCES:
-        raise InvalidData("一次迁移的实例过多", {"instance_ids": f"一次最多 {MAX_INSTANCES} 个，请分批迁移"})
-    return [migrate_instance(engine, session, actor, instance_id, source, target, dry_run)
-            for instance_id in dict.fromkeys(instance_ids)]
+        raise InvalidData("运行中的实例过多", {"instance_ids": f"一次最多迁移 {MAX_INSTANCES} 个，请分批选择"})
+    results = [migrate_instance(engine, session, actor, instance_id, source, target, dry_run)
+               for instance_id in dict.fromkeys(instance_ids)]
+    if not dry_run:
+        migrated = [r.id for r in results if r.migrated]
+        audit.append_global(session, [audit.Event("model_migration", engine.now(), actor.username, detail={
+            "key": key, "from_version": from_version, "to_version": to_version, "requested": len(results),
+            "migrated": len(migrated), "refused": len(results) - len(migrated), "instances": migrated})])
+    return results
 
 
 def running_instance_ids(session: Session, actor: Actor, version_id: int) -> list[int]:
-    """Every running instance of a version at the actor's place or below, oldest first."""
-    return list(session.execute(
-        select(ProcessInstance.id).where(ProcessInstance.version_id == version_id,
-                                         ProcessInstance.status == InstanceStatus.RUNNING,
-                                         within(ProcessInstance.place_path, actor))
-        .order_by(ProcessInstance.id).limit(MAX_INSTANCES + 1)
-    ).scalars())
+    """Every running instance of a version at the actor's place or below (one more than a request may migrate, so
+    that too many is refused rather than cut short), oldest first."""
+    query = select(ProcessInstance.id).where(ProcessInstance.version_id == version_id,
+                                             ProcessInstance.status == InstanceStatus.RUNNING,
+                                             within(ProcessInstance.place_path, actor))
+    return list(session.execute(query.order_by(ProcessInstance.id).limit(MAX_INSTANCES + 1)).scalars())
+
+
+def running_instances(session: Session, actor: Actor, version_id: int, window: Window) -> Page[ProcessInstance]:
+    """One page of the running instances of a version at the actor's place or below, oldest first."""
+    query = select(ProcessInstance).where(ProcessInstance.version_id == version_id,
+                                          ProcessInstance.status == InstanceStatus.RUNNING,
+                                          within(ProcessInstance.place_path, actor))
+    return page(session, query, INSTANCE_ORDER, window)
+
+
+def open_tasks_of(session: Session, instance_ids: Collection[int]) -> dict[int, list[Task]]:
+    """The READY tasks of each instance, in one query (what a list of instances to migrate shows per instance)."""
+    found: dict[int, list[Task]] = {instance_id: [] for instance_id in instance_ids}
+    rows = session.execute(select(Task).where(Task.instance_id.in_(found), Task.state == TaskState.READY)
+                           .order_by(Task.created_at, Task.id)).scalars()
+    for row in rows:
+        found[row.instance_id].append(row)
+    return found
 
 
 def migrate_instance(engine: Engine, session: Session, actor: Actor, instance_id: int, source: LoadedVersion,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from engine.core import Engine
     from engine.deploy import CompiledModel
 
+NO_TESTS = "没有流程测试"
 MAX_SCENARIOS = 50
 MAX_STEPS = 200
 MAX_WAIT = timedelta(days=3660)  # one step may let ten years pass, no more
@@ -199,3 +200,14 @@ def problems(results: list[ScenarioResult]) -> list[DeployProblem]:
     """Each failed scenario as a deploy problem at the element where it diverged."""
     return [DeployProblem(result.file, None, result.message, result.element) for result in results
             if not result.passed]
+
+
+def gate(engine: Engine, model: CompiledModel) -> CompiledModel:
+    """The model as publishing takes it: refused (``DeployError``, each failed scenario a problem) while a scenario
+    fails; allowed without scenarios, with a warning that nothing tested it."""
+    if not model.scenarios:
+        return replace(model, warnings=(*model.warnings, NO_TESTS))
+    failed = problems(run(engine, model))
+    if failed:
+        raise DeployError(failed)
+    return model

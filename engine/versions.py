@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, scenarios
 from engine.assignment import Actor
 from engine.deploy import CompiledModel, SourceFile, compile_model
 from engine.errors import DeployError, DeployProblem, NotDeployed, NotFound
@@ -69,8 +69,7 @@ def _compile(engine: Engine, session: Session, files: Sequence[SourceFile], main
     latest version of its process), then its process tests run. Raises ``DeployError``."""
     model = compile_model(files, engine.roles, main, previous_forms=lambda found: _latest_forms(session, found),
                           key=key)
-    # the process tests' gate (engine.scenarios) is called here, raising DeployError with their problems
-    return model
+    return scenarios.gate(engine, model)
 
 
 def _latest_forms(session: Session, key: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import migration, tasks
+from engine import migration, tasks, versions
 from engine.drafts import save_draft
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task, TaskDraft, TaskState
 from monitoring import places
@@ -62,7 +62,8 @@ def test_a_task_added_after_the_current_one_is_where_the_migrated_case_goes_next
     assert moved.reasons == [] and moved == migration.InstanceMigration(instance_id, True, [], True, ["乡镇审核"])
     kept = steps.task_row(review.id)  # unchanged but for what follows it: the same task, claim and all
     assert (kept.state, kept.claimed_by, kept.role) == (TaskState.READY, actors["township"].username, "township")
-    assert steps.instance(instance_id).version_id == steps.run(lambda e, s: migration.versions.get_version(s, KEY, 2)).id
+    version_2 = steps.run(lambda engine, session: versions.get_version(session, KEY, 2))
+    assert steps.instance(instance_id).version_id == version_2.id
     [event] = [e for e in steps.events(instance_id) if e.type == "instance_migrated"]
     assert (event.actor, event.detail) == (actors["designer"].username, {
         "key": KEY, "from_version": 1, "to_version": 2, "tasks_before": ["乡镇审核"], "tasks_after": ["乡镇审核"]})
@@ -125,7 +126,7 @@ def test_a_current_task_given_to_another_lane_moves_to_that_roles_inbox(steps, a
 
 
 def test_in_a_bulk_migration_the_instance_whose_new_place_fails_is_rolled_back_whole_and_the_others_move(
-        steps, actors, session):
+        steps, actors):
     good = [at_review(steps, actors, review_place=TOWNSHIP) for _ in range(2)]
     bad = at_review(steps, actors)  # names no review_place: 乡镇审核's place cannot be evaluated in v2
     steps.deploy("migration_v2_placed.bpmn")
@@ -143,7 +144,7 @@ def test_in_a_bulk_migration_the_instance_whose_new_place_fails_is_rolled_back_w
         assert (row.place_code, row.placed) == (TOWNSHIP, True)
 
 
-def test_a_task_draft_stays_with_an_unchanged_task(steps, actors, engine):
+def test_a_task_draft_stays_with_an_unchanged_task(steps, actors):
     instance_id = at_review(steps, actors)
     review = steps.task(actors["township"], instance_id, "review")
     steps.run(lambda e, s: save_draft(s, review.id, actors["township"], {"note": "半"}, e.now()))
@@ -165,8 +166,8 @@ def test_instances_outside_the_designers_place_are_neither_listed_nor_migrated(s
     steps.deploy("migration_v2_added.bpmn")
     before = snapshot(steps, instance_id)
 
-    assert steps.run(lambda e, s: migration.running_instance_ids(s, elsewhere, steps.instance(instance_id).version_id)) \
-        == []
+    version_1 = steps.instance(instance_id).version_id
+    assert steps.run(lambda engine, session: migration.running_instance_ids(session, elsewhere, version_1)) == []
     [refused] = migrate(steps, elsewhere, [instance_id])
     assert refused.reasons == ["未找到此流程实例"] and not refused.migrated
     assert migrate(steps, elsewhere, None) == []  # "all" is every running instance the designer sees: none

@@ -1,5 +1,71 @@
-"""Moving running instances of a process onto another version of it (api.md "Process design": migrate)."""
+"""Moving running instances of a process onto another version of it (api.md "Process design": migrate).
+
+The rules are ``engine.migration``'s; a designer migrates, an admin reads the list along, every other role finds
+nothing here, and each sees only the instances at its place or below.
+"""
 
 from __future__ import annotations
 
-from web.api.blueprint import api  # noqa: F401
+from typing import Any
+
+from flask import g, jsonify
+
+from engine import migration, versions
+from engine.limits import fits_integer
+from monitoring import permissions
+from web.api import paging, views
+from web.api.auth import current_actor, token_required
+from web.api.blueprint import api
+from web.api.errors import ApiError
+from web.api.parsing import field, json_body, query_int
+from web.boundary import engine, unit_of_work
+from web.extensions import db
+
+ALL = "all"
+
+
+@api.post("/process-models/<key>/migrate")
+@token_required
+def migrate_instances(key: str):
+    permissions.require_model_designer(g.user.role)
+    body = json_body()
+    from_version, to_version = field(body, "from_version", int), field(body, "to_version", int)
+    instance_ids, dry_run = _instance_ids(body), field(body, "dry_run", bool)
+    with unit_of_work() as session:
+        results = migration.migrate(engine(), session, current_actor(), key, from_version, to_version, instance_ids,
+                                    dry_run)
+    return jsonify({"instances": [_result(r) for r in results]})
+
+
+@api.get("/process-models/<key>/instances")
+@token_required
+def instances_to_migrate(key: str):
+    permissions.require_model_reader(g.user.role)
+    number = query_int("version")
+    if number is None:
+        raise ApiError(400, "bad_request", "请指定版本", {"version": "缺失"})
+    version = versions.get_version(db.session, key, number)
+    found = migration.running_instances(db.session, current_actor(), version.id, paging.window())
+    tasks = migration.open_tasks_of(db.session, [row.id for row in found.rows])
+    return paging.paged(found, lambda row: {
+        "id": row.id, "place": row.place_code, "business_key": row.business_key,
+        "created_at": views.iso(row.created_at),
+        "tasks": [{"bpmn_id": task.bpmn_id, "name": task.name} for task in tasks[row.id]]})
+
+
+def _instance_ids(body: dict[str, Any]) -> list[int] | None:
+    """The ids asked for (integers a row could have), or None for "all"; how many is the engine's rule."""
+    value = body.get("instance_ids")
+    if value == ALL:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ApiError(400, "bad_request", "instance_ids 应为实例编号的数组或 \"all\"",
+                       {"instance_ids": "应为整数数组或 \"all\""})
+    if not all(fits_integer(v) for v in value):
+        raise ApiError(422, "invalid_data", "实例编号超出范围", {"instance_ids": "数值超出范围"})
+    return value
+
+
+def _result(result: migration.InstanceMigration) -> dict[str, Any]:
+    return {"id": result.id, "migratable": result.migratable, "reasons": result.reasons,
+            "migrated": result.migrated, "tasks": result.tasks}

@@ -1,0 +1,354 @@
+"""Process tests (``{stem}.tests.json``): the file's shape, the in-memory runner, and the publish gate.
+
+The runner drives real SpiffWorkflow through the real sandbox on a clock of the scenario's own; these tests run it
+on small models written here, on the three-level approval fixture, and on every shipped model.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import scenarios
+from engine.clock import FrozenClock
+from engine.core import Engine
+from engine.deploy import SourceFile, compile_model, with_forms
+from engine.errors import DeployError
+from engine.models import Base
+from engine.step_budget import StepLimits
+from engine.versions import deploy
+from tests.conftest import FIXTURES, START
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLES = {"village", "township", "county", "department", "league", "region", "designer", "admin"}
+AT = "2026-03-02T09:00:00+08:00"
+SHIPPED = ["identification", "risk_elimination", "assistance", "major_event", "annual_adjustment"]
+
+
+def scenario(name: str = "通过", steps: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
+    return {"name": name, "start": fields.pop("start", {"at": AT}), "steps": steps or [], **fields}
+
+
+def scenario_file(*each: dict[str, Any], name: str = "approval.tests.json") -> SourceFile:
+    return SourceFile(name, json.dumps({"scenarios": list(each)}, ensure_ascii=False).encode())
+
+
+def approval_model(*each: dict[str, Any]) -> Any:
+    files = [SourceFile(name, (FIXTURES / folder / name).read_bytes())
+             for folder, name in [("processes", "approval.bpmn"), ("forms", "visit.json"), ("forms", "review.json")]]
+    return compile_model([*files, scenario_file(*each)], ROLES)
+
+
+def bpmn(process_id: str, body: str, flows: list[tuple[str, str, str | None]]) -> SourceFile:
+    """A model of ``body``'s elements joined by (source, target, condition) flows, without lanes."""
+    joined = "".join(
+        f'<bpmn:sequenceFlow id="{source}_{target}" sourceRef="{source}" targetRef="{target}">'
+        + (f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression>" if condition else "")
+        + "</bpmn:sequenceFlow>" for source, target, condition in flows)
+    return SourceFile(f"{process_id}.bpmn", f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="http://x"
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">
+  <bpmn:process id="{process_id}" isExecutable="true">{body}{joined}</bpmn:process>
+</bpmn:definitions>""".encode())
+
+
+def script_model(process_id: str, script: str, *each: dict[str, Any]) -> Any:
+    """start → a script task ``run`` → end ``done``."""
+    body = (f'<bpmn:startEvent id="start"/><bpmn:scriptTask id="run"><bpmn:script>{script}</bpmn:script>'
+            '</bpmn:scriptTask><bpmn:endEvent id="done"/>')
+    files = [bpmn(process_id, body, [("start", "run", None), ("run", "done", None)]),
+             scenario_file(*each, name=f"{process_id}.tests.json")]
+    return compile_model(files, ROLES)
+
+
+def plain_engine(**options: Any) -> Engine:
+    return Engine(roles=ROLES, clock=FrozenClock(START), **options)
+
+
+def only(results: list[scenarios.ScenarioResult]) -> scenarios.ScenarioResult:
+    (result,) = results
+    return result
+
+
+VISIT = {"task": "visit", "data": {"eligible": True, "income": 4200}}
+APPROVED = [VISIT, {"wait": "P6D"}, {"task": "review", "data": {"approved": True}},
+            {"task": "approve", "data": {"approved": True, "reason": "符合条件"}}]
+
+
+# --- the runner ---------------------------------------------------------------------------------------------------
+
+def test_a_scenario_that_takes_the_expected_path_to_the_expected_end_passes():
+    model = approval_model(scenario(steps=APPROVED, expect={"end": "end_approved", "path": ["visit", "approve"]}))
+    result = only(scenarios.run(plain_engine(), model))
+    assert result.passed and result.message == ""
+    assert (result.file, result.name, result.end) == ("approval.tests.json", "通过", "end_approved")
+    assert result.path == ["visit", "review", "approve"]
+    assert scenarios.problems([result]) == []
+
+
+def test_a_wrong_expected_end_is_a_problem_at_the_end_reached():
+    model = approval_model(scenario(steps=APPROVED, expect={"end": "end_rejected_county"}))
+    (problem,) = scenarios.problems(scenarios.run(plain_engine(), model))
+    assert (problem.file, problem.element) == ("approval.tests.json", "end_approved")
+    assert problem.message == "场景“通过”结束时: 应到达结束事件“end_rejected_county”, 实际到达“end_approved”"
+
+
+def test_a_path_out_of_order_names_the_activity_missing_and_the_path_taken():
+    model = approval_model(scenario(steps=APPROVED, expect={"path": ["review", "visit"]}))
+    result = only(scenarios.run(plain_engine(), model))
+    assert not result.passed and result.element == "visit"
+    assert "应在“review”之后经过“visit”; 实际经过: visit → review → approve" in result.message
+
+
+def test_a_task_that_is_not_ready_stops_the_scenario_at_its_step_naming_what_is():
+    model = approval_model(scenario(steps=[VISIT, {"wait": "P6D"}, {"task": "approve", "data": {"approved": True}}]))
+    result = only(scenarios.run(plain_engine(), model))
+    assert (result.passed, result.step, result.element) == (False, 3, "review")
+    assert result.message == ("场景“通过”第3步 (办理 approve): 任务“approve”当前不可办理;"
+                              " 可办理的任务: review（乡镇审核）")
+
+
+def test_form_data_is_checked_by_the_tasks_form_and_names_the_fields():
+    model = approval_model(scenario(steps=[{"task": "visit", "data": {"eligible": "yes", "extra": 1}}]))
+    result = only(scenarios.run(plain_engine(), model))
+    assert (result.step, result.element, result.path) == (1, "visit", [])
+    assert "表单数据无效" in result.message
+    for reason in ("eligible: 应为是或否", "income: 必填", "extra: 不允许的字段"):
+        assert reason in result.message
+
+
+def test_a_timer_fires_only_once_a_wait_passes_it():
+    review = {"task": "review", "data": {"approved": True}}
+    model = approval_model(scenario("太早", [VISIT, {"wait": "P4D"}, review]),
+                           scenario("期满", [VISIT, {"wait": "P4D"}, {"wait": "P2D"}, review],
+                                    expect={"path": ["visit", "review"]}))
+    early, done = scenarios.run(plain_engine(), model)
+    assert (early.passed, early.step, early.element) == (False, 3, "notice")
+    assert "没有可办理的任务; 等待: 定时器 notice (至 2026-03-07 09:00)、消息“objection”" in early.message
+    assert done.passed and done.end is None
+
+
+def test_a_message_is_delivered_to_the_event_waiting_for_it_and_refused_when_none_waits():
+    objection = {"message": "objection", "payload": {"by": "村民李某", "content": "收入不实"}}
+    back = scenario("异议", [VISIT, {"wait": "P2D"}, objection, {"task": "visit", "data": {"eligible": False,
+                                                                                            "income": 9000}}],
+                    expect={"end": "end_ineligible", "path": ["visit", "visit"]})
+    nobody = scenario("无人等待", [objection])
+    sent_back, refused = scenarios.run(plain_engine(), approval_model(back, nobody))
+    assert sent_back.passed and sent_back.path == ["visit", "visit"]
+    assert (refused.passed, refused.step, refused.element) == (False, 1, "visit")
+    assert "流程当前不在等待消息“objection”" in refused.message
+
+
+def test_a_declared_domain_function_answers_and_one_that_raises_fails_the_step_at_its_task():
+    called = []
+    engine = plain_engine(functions={"lookup_household": lambda code: called.append(code)})
+    model = script_model("lookup", 'household = lookup_household("H1")\nname = household["name"]',
+                         scenario("答复", functions={"lookup_household": {"returns": {"name": "王某"}}},
+                                  expect={"end": "done"}),
+                         scenario("出错", functions={"lookup_household": {"raises": "户籍系统不可用"}}))
+    answered, raised = scenarios.run(engine, model)
+    assert answered.passed and answered.path == ["run"]
+    assert (raised.passed, raised.step, raised.element, raised.end) == (False, 0, "run", None)
+    assert raised.message.startswith("场景“出错”启动时: ") and "户籍系统不可用" in raised.message
+    assert called == []  # the real function is never called
+
+
+def test_an_undeclared_domain_function_answers_none_and_an_engine_function_may_not_be_declared():
+    engine = plain_engine(functions={"lookup_household": lambda code: {"name": "真实"}})
+    model = script_model("lookup", 'missing = lookup_household("H1") is None\nday = str(today())',
+                         scenario("未声明", expect={"end": "done"}),
+                         scenario("声明引擎函数", functions={"today": {"returns": "2020-01-01"}}),
+                         scenario("未知函数", functions={"nonexistent": {"returns": 1}}))
+    undeclared, engine_function, unknown = scenarios.run(engine, model)
+    assert undeclared.passed
+    assert "函数“today”是引擎函数" in engine_function.message
+    assert "函数“nonexistent”不是流程可调用的函数; 可声明: lookup_household" in unknown.message
+
+
+def test_a_task_whose_department_expression_fails_fails_the_step_that_made_it_ready_as_in_production():
+    body = ('<bpmn:startEvent id="start"/><bpmn:userTask id="carry_out"><bpmn:extensionElements>'
+            '<spiffworkflow:properties><spiffworkflow:property name="department" value="measure[&quot;dept&quot;]"/>'
+            '</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask><bpmn:endEvent id="done"/>')
+    result = only(scenarios.run(plain_engine(), compile_model([
+        bpmn("routed", body, [("start", "carry_out", None), ("carry_out", "done", None)]),
+        scenario_file(scenario(start={"at": AT, "data": {"measure": {"department": "health"}}}),
+                      name="routed.tests.json")], ROLES)))
+    assert (result.passed, result.step, result.element) == (False, 0, "carry_out")
+    assert "任务“carry_out”的部门表达式 measure[\"dept\"] 无法求值" in result.message
+
+
+def test_a_process_that_loops_forever_is_stopped_by_the_step_budget_at_its_element():
+    body = ('<bpmn:startEvent id="start"/><bpmn:scriptTask id="count"><bpmn:script>n = get("n", 0) + 1'
+            '</bpmn:script></bpmn:scriptTask><bpmn:exclusiveGateway id="enough" default="enough_count"/>'
+            '<bpmn:endEvent id="done"/>')
+    flows = [("start", "count", None), ("count", "enough", None), ("enough", "done", "n &gt; 1000000"),
+             ("enough", "count", None)]
+    model = compile_model([bpmn("looping", body, flows), scenario_file(scenario("循环"), name="looping.tests.json")],
+                          ROLES)
+    result = only(scenarios.run(plain_engine(step_limits=StepLimits(max_tasks=40)), model))
+    assert (result.passed, result.step) == (False, 0)
+    assert result.element in {"count", "enough"}
+    assert "自动执行的任务超过 40 个" in result.message
+
+
+def test_a_sandbox_escape_in_a_script_is_refused_inside_a_scenario_as_in_production(tmp_path):
+    target = tmp_path / "escaped.txt"
+    attempts = [f"open({str(target)!r}, 'w').write('x')", "leak = '{0.__class__.__base__}'.format(1)"]
+    for number, script in enumerate(attempts):
+        result = only(scenarios.run(plain_engine(), script_model(f"escape{number}", script,
+                                                                 scenario(expect={"end": "done"}))))
+        assert (result.passed, result.step, result.element) == (False, 0, "run")
+        assert "ScriptError" in result.message or "NameError" in result.message
+    assert not target.exists()
+
+
+def test_follow_ups_are_recorded_not_started_and_compared_with_the_expected_keys():
+    model = script_model("parent", 'start_process("assistance", {"from": "scenario"})',
+                         scenario("发起", expect={"follow_ups": ["assistance"]}),
+                         scenario("未预期", expect={"follow_ups": []}))
+    started, unexpected = scenarios.run(plain_engine(), model)
+    assert started.passed and started.follow_ups == ["assistance"]
+    assert unexpected.element is None
+    assert unexpected.message == "场景“未预期”结束时: 应发起后续流程 [], 实际发起 [assistance]"
+
+
+def test_the_engines_clock_does_not_move():
+    engine = plain_engine()
+    assert only(scenarios.run(engine, approval_model(scenario(steps=APPROVED)))).passed
+    assert engine.now() == START
+
+
+def test_a_form_date_not_after_today_is_held_to_the_scenarios_day_not_the_servers():
+    """The engine's clock says 2026-03-02; the scenario lives in 2027, so a 2027 visit date is no future date."""
+    form = {"type": "object", "properties": {"visited_on": {"type": "string", "format": "date",
+                                                             "x-not-after-today": True}}}
+    body = ('<bpmn:startEvent id="start"/><bpmn:userTask id="visit"><bpmn:extensionElements>'
+            '<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" value="dated.json"/>'
+            '</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask><bpmn:endEvent id="done"/>')
+    source = bpmn("dated", body, [("start", "visit", None), ("visit", "done", None)])
+    steps = [{"task": "visit", "data": {"visited_on": "2027-06-01"}}]
+    model = compile_model([source, SourceFile("dated.json", json.dumps(form).encode()), scenario_file(
+        scenario("当天", steps, start={"at": "2027-06-01T09:00:00+08:00"}, expect={"end": "done"}),
+        scenario("前一天", steps, start={"at": "2027-05-31T09:00:00+08:00"}), name="dated.tests.json")], ROLES)
+    same_day, day_before = scenarios.run(plain_engine(), model)
+    assert same_day.passed
+    assert "visited_on: 不能晚于今天（2027年5月31日）" in day_before.message
+
+
+@pytest.mark.parametrize("stem", SHIPPED)
+def test_every_shipped_models_scenarios_pass_on_its_bpmn(stem):
+    from monitoring.process_functions import FUNCTIONS
+    from web.app import FORMATS
+
+    path = ROOT / "processes" / f"{stem}.bpmn"
+    model = compile_model(with_forms([SourceFile(path.name, path.read_bytes())], ROOT / "forms", path.parent), ROLES)
+    assert model.scenario_file == f"{stem}.tests.json"
+    results = scenarios.run(plain_engine(functions=FUNCTIONS, formats=FORMATS), model)
+    assert results and [r.message for r in results if not r.passed] == []
+
+
+# --- nothing stored, and the gate ---------------------------------------------------------------------------------
+
+def row_counts(session) -> dict[str, int]:
+    return {table.name: session.execute(select(func.count()).select_from(table)).scalar()
+            for table in Base.metadata.sorted_tables}
+
+
+def test_running_the_shipped_scenarios_writes_nothing_to_the_database(engine, session, tree):
+    path = ROOT / "processes" / "identification.bpmn"
+    model = compile_model(with_forms([SourceFile(path.name, path.read_bytes())], ROOT / "forms", path.parent), ROLES)
+    before = row_counts(session)
+    assert all(result.passed for result in scenarios.run(engine, model))
+    session.flush()
+    assert row_counts(session) == before
+    assert engine.now() == START
+
+
+def test_publishing_is_refused_while_a_scenario_fails_and_nothing_is_stored(engine, session, actors):
+    files = [SourceFile(name, (FIXTURES / folder / name).read_bytes())
+             for folder, name in [("processes", "approval.bpmn"), ("forms", "visit.json"), ("forms", "review.json")]]
+    failing = scenario_file(scenario(steps=APPROVED, expect={"end": "end_rejected_county"}))
+    before = row_counts(session)
+    with pytest.raises(DeployError) as refused:
+        deploy(engine, session, [*files, failing], actors["designer"])
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.element) == ("approval.tests.json", "end_approved")
+    assert problem.message.startswith("场景“通过”结束时")
+    assert row_counts(session) == before
+
+    passing = scenario_file(scenario(steps=APPROVED, expect={"end": "end_approved"}))
+    deployment = deploy(engine, session, [*files, passing], actors["designer"])
+    assert deployment.created and "没有流程测试" not in deployment.warnings
+    assert deployment.version.files["approval.tests.json"] == passing.content.decode()
+
+
+def test_a_model_without_scenarios_is_published_with_a_warning(engine, session, actors):
+    files = [SourceFile(name, (FIXTURES / folder / name).read_bytes())
+             for folder, name in [("processes", "approval.bpmn"), ("forms", "visit.json"), ("forms", "review.json")]]
+    deployment = deploy(engine, session, files, actors["designer"])
+    assert deployment.created and "没有流程测试" in deployment.warnings
+
+
+# --- the file's shape ---------------------------------------------------------------------------------------------
+
+def shape_problems(document: Any) -> list[str]:
+    with pytest.raises(DeployError) as refused:
+        scenarios.parse(json.dumps(document, ensure_ascii=False))
+    return [problem.message for problem in refused.value.problems]
+
+
+def test_a_file_that_is_not_json_says_where():
+    with pytest.raises(DeployError) as refused:
+        scenarios.parse('{"scenarios": [\n  {"name": }]}')
+    (problem,) = refused.value.problems
+    assert problem.line == 2 and problem.message.startswith("不是有效的JSON")
+
+
+def test_each_shape_problem_names_its_scenario_and_field():
+    problems = shape_problems({"scenarios": [
+        {"name": "甲", "start": {"at": "2026-03-02T09:00:00"}, "colour": 1, "functions": {"f": {"returns": 1,
+                                                                                               "raises": "x"}},
+         "steps": [{"task": "visit", "wait": "P1D"}, {"wait": "P3X"}, {"wait": "P0D"}, {"message": ""},
+                   {"task": "visit", "data": []}, {"task": "visit", "by": "cun"}],
+         "expect": {"end": "", "path": "visit", "colour": 2}},
+        {"start": {"at": AT}, "steps": []},
+        {"name": "甲", "start": {"at": AT}, "steps": []},
+    ], "version": 2})
+    assert problems == [
+        "未知字段“version”",
+        "场景“甲”: 未知字段“colour”",
+        "场景“甲”: start.at: 必填, 应为带时区的ISO 8601时间, 例如 2026-03-02T09:00:00+08:00",
+        "场景“甲”: functions.f: 应为 {\"returns\": 值} 或 {\"raises\": \"错误信息\"} 之一",
+        "场景“甲”: steps[1]: 应为 task (办理任务)、wait (等待时长) 或 message (收到消息) 之一",
+        "场景“甲”: steps[2].wait: 应为ISO 8601时长, 例如 P6D、PT2H、P1DT12H",
+        "场景“甲”: steps[3].wait: 时长应大于零且不超过 3660 天",
+        "场景“甲”: steps[4].message: 应为消息名称",
+        "场景“甲”: steps[5].data: 应为对象",
+        "场景“甲”: steps[6]: 未知字段“by”",
+        "场景“甲”: expect: 未知字段“colour”",
+        "场景“甲”: expect.end: 应为结束事件的ID",
+        "场景“甲”: expect.path: 应为ID (字符串) 的列表",
+        "第2个场景: name: 必填, 应为场景名称",
+        "场景“甲”: name: 与前面的场景重名",
+    ]
+
+
+def test_the_file_is_bounded_in_scenarios_and_steps():
+    many = [scenario(f"场景{n}") for n in range(scenarios.MAX_SCENARIOS + 1)]
+    assert f"场景最多 {scenarios.MAX_SCENARIOS} 个, 实际 {len(many)} 个" in shape_problems({"scenarios": many})
+    long = scenario("长", [{"wait": "PT1M"}] * (scenarios.MAX_STEPS + 1))
+    assert shape_problems({"scenarios": [long]}) == [
+        f"场景“长”: steps: 最多 {scenarios.MAX_STEPS} 步, 实际 {scenarios.MAX_STEPS + 1} 步"]
+
+
+def test_a_well_formed_file_parses_to_its_scenarios():
+    document = {"scenarios": [scenario(steps=APPROVED, functions={"f": {"raises": "不可用"}},
+                                       expect={"end": "end_approved", "path": [], "follow_ups": []})]}
+    assert scenarios.parse(json.dumps(document)) == document["scenarios"]
+    assert datetime.fromisoformat(AT) == scenarios.start_time(AT)

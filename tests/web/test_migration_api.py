@@ -1,0 +1,217 @@
+"""The migration API (api.md "Process design": migrate): list a version's running instances, dry-run and migrate them.
+
+Fixtures ``migration_v1.bpmn`` and its second versions (see tests/engine/test_migration.py); and the shipped
+identification model with a step added after 走访排查.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from engine.deploy import SourceFile, with_forms
+from engine.models import AuditEvent
+from monitoring import places
+from tests.conftest import FIXTURES, PASSWORD
+from tests.web.test_identification import new_household, start
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "migration"
+TOWNSHIP = "150223100000"
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def deploy(designer, *files: SourceFile) -> dict:
+    response = designer.client.post("/api/v1/process-models", headers=designer.headers,
+                                    data={"file": [(io.BytesIO(f.content), f.name) for f in files]},
+                                    content_type="multipart/form-data")
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def fixture(name: str) -> SourceFile:
+    return SourceFile(name, (FIXTURES / "processes" / name).read_bytes())
+
+
+@pytest.fixture
+def designer(api):
+    found = api("sheji")
+    deploy(found, fixture("migration_v1.bpmn"))
+    return found
+
+
+def at_review(api, **data) -> int:
+    cun = api("cun")
+    response = cun.post("/instances", json={"process": KEY, "place": "150223100201",
+                                            "data": {"applicant": "巴特尔", **data}})
+    assert response.status_code == 201, response.json
+    instance_id = response.json["id"]
+    cun.complete(instance_id, "check", {"checked": True})
+    return instance_id
+
+
+def migrate(user, instance_ids, dry_run, status=200, **body):
+    response = user.post(f"/process-models/{KEY}/migrate", json={
+        "from_version": 1, "to_version": 2, "instance_ids": instance_ids, "dry_run": dry_run, **body})
+    assert response.status_code == status, response.json
+    return response.json
+
+
+def audit_rows(session, type_: str) -> list[AuditEvent]:
+    session.expire_all()
+    return list(session.execute(select(AuditEvent).where(AuditEvent.type == type_)).scalars())
+
+
+def test_a_designer_lists_dry_runs_and_migrates_the_running_cases_of_a_version(api, designer, session):
+    first, second = at_review(api), at_review(api)
+    deploy(designer, fixture("migration_v2_added.bpmn"))
+
+    listed = designer.get(f"/process-models/{KEY}/instances?version=1&limit=1")
+    assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "2"
+    assert [(i["id"], i["place"], i["tasks"]) for i in listed.json] == \
+        [(first, "150223100201", [{"bpmn_id": "review", "name": "乡镇审核"}])]
+    following = designer.client.get(listed.headers["Link"].split(";")[0].strip("<>"), headers=designer.headers)
+    assert [i["id"] for i in following.json] == [second]
+
+    dry = migrate(designer, "all", True)
+    assert dry == {"instances": [{"id": i, "migratable": True, "reasons": [], "migrated": False, "tasks": ["乡镇审核"]}
+                                 for i in (first, second)]}
+    assert audit_rows(session, "model_migration") == [] and audit_rows(session, "instance_migrated") == []
+
+    done = migrate(designer, [second], False)
+    assert done["instances"] == [{"id": second, "migratable": True, "reasons": [], "migrated": True,
+                                  "tasks": ["乡镇审核"]}]
+    [event] = audit_rows(session, "model_migration")
+    assert (event.actor, event.instance_id, event.detail) == ("sheji", None, {
+        "key": KEY, "from_version": 1, "to_version": 2, "requested": 1, "migrated": 1, "refused": 0,
+        "instances": [second]})
+    assert designer.get(f"/instances/{second}").json["version"] == 2
+    assert [i["id"] for i in designer.get(f"/process-models/{KEY}/instances?version=1").json] == [first]
+
+    api("zhen").complete(second, "review", {"approved": True})
+    api("qi").complete(second, "approve", {"approved": True})
+    assert designer.get(f"/instances/{second}").json["status"] == "completed"
+    api("zhen").complete(first, "review", {"approved": True})  # the case left on version 1 ends there
+    assert designer.get(f"/instances/{first}").json["status"] == "completed"
+
+
+def test_a_refused_instance_says_why_and_the_others_move(api, designer):
+    refused, moved = at_review(api), at_review(api, review_place=TOWNSHIP)
+    deploy(designer, fixture("migration_v2_placed.bpmn"))
+
+    result = migrate(designer, [refused, moved], False)["instances"]
+
+    assert [r["migrated"] for r in result] == [False, True]
+    assert "地点表达式 review_place 无法求值" in result[0]["reasons"][0]
+    assert [t["bpmn_id"] for t in designer.get(f"/instances/{refused}").json["tasks"]] == ["review"]
+    assert designer.get(f"/instances/{refused}").json["version"] == 1
+
+
+def test_a_version_without_a_step_the_case_did_is_refused(api, designer):
+    instance_id = at_review(api)
+    deploy(designer, fixture("migration_v2_removed.bpmn"))
+
+    [result] = migrate(designer, [instance_id], False)["instances"]
+
+    assert not result["migratable"] and "已办理的任务“入户核查”在新版本中已删除" in result["reasons"]
+    assert designer.get(f"/instances/{instance_id}").json["version"] == 1
+
+
+def test_a_changed_lane_moves_the_task_to_the_other_roles_inbox(api, designer):
+    instance_id = at_review(api)
+    deploy(designer, fixture("migration_v2_lane.bpmn"))
+
+    migrate(designer, [instance_id], False)
+
+    assert [t for t in api("zhen").get("/tasks").json if t["instance_id"] == instance_id] == []
+    api("qi").complete(instance_id, "review", {"approved": True})
+
+
+def test_only_a_designer_migrates_and_only_the_cases_at_its_place(api, designer, session):
+    instance_id = at_review(api)
+    deploy(designer, fixture("migration_v2_added.bpmn"))
+    places.add_place(session, "150224000000", "另一旗", "150000000000", "county")
+    places.add_user(session, "sheji2", "designer", "150224000000", PASSWORD)
+    session.commit()
+    elsewhere = api("sheji2")
+
+    assert elsewhere.get(f"/process-models/{KEY}/instances?version=1").json == []
+    assert migrate(elsewhere, [instance_id], False)["instances"][0]["reasons"] == ["未找到此流程实例"]
+    assert migrate(elsewhere, "all", False)["instances"] == []
+    assert migrate(api("cun"), [instance_id], False, status=404)["error"]["code"] == "not_found"
+    assert migrate(api("guanli"), [instance_id], False, status=403)["error"]["code"] == "forbidden"
+    assert api("guanli").get(f"/process-models/{KEY}/instances?version=1").json[0]["id"] == instance_id
+    assert designer.get(f"/instances/{instance_id}").json["version"] == 1
+
+
+@pytest.mark.parametrize(("body", "status", "name"), [
+    ({"instance_ids": ["1"]}, 400, "instance_ids"),
+    ({"instance_ids": [True]}, 400, "instance_ids"),
+    ({"instance_ids": "some"}, 400, "instance_ids"),
+    ({"instance_ids": []}, 422, "instance_ids"),
+    ({"instance_ids": list(range(1, 502))}, 422, "instance_ids"),
+    ({"instance_ids": [10 ** 30]}, 422, "instance_ids"),
+    ({"dry_run": "yes"}, 400, "dry_run"),
+    ({"to_version": 1}, 422, "to_version"),
+    ({"from_version": "1"}, 400, "from_version"),
+])
+def test_bad_input_is_refused_by_field_and_changes_nothing(api, designer, session, body, status, name):
+    instance_id = at_review(api)
+    deploy(designer, fixture("migration_v2_added.bpmn"))
+
+    response = designer.post(f"/process-models/{KEY}/migrate", json={
+        "from_version": 1, "to_version": 2, "instance_ids": [instance_id], "dry_run": False, **body})
+
+    assert response.status_code == status and name in response.json["error"]["fields"], response.json
+    assert designer.get(f"/instances/{instance_id}").json["version"] == 1
+    assert audit_rows(session, "model_migration") == []
+
+
+def test_an_unknown_version_is_not_found(api, designer):
+    assert migrate(designer, "all", True, status=404, to_version=7)["error"]["code"] == "not_found"
+    assert designer.get(f"/process-models/{KEY}/instances").status_code == 400
+
+
+def with_step_after_visit(xml: bytes) -> bytes:
+    """identification.bpmn with 入户核查复核 (township) between 走访排查 and the step that records the visit."""
+    root = etree.fromstring(xml)
+    ns = {"bpmn": BPMN}
+    process = root.find("bpmn:process", ns)
+    flow = process.find("bpmn:sequenceFlow[@id='f_visit_save']", ns)
+    flow.set("targetRef", "visit_check")
+    save_visit = process.find("bpmn:scriptTask[@id='save_visit']", ns)
+    save_visit.find("bpmn:incoming", ns).text = "f_check_save"
+    task = etree.SubElement(process, f"{{{BPMN}}}userTask", id="visit_check", name="入户核查复核")
+    etree.SubElement(task, f"{{{BPMN}}}incoming").text = "f_visit_save"
+    etree.SubElement(task, f"{{{BPMN}}}outgoing").text = "f_check_save"
+    etree.SubElement(process, f"{{{BPMN}}}sequenceFlow", id="f_check_save", sourceRef="visit_check",
+                     targetRef="save_visit")
+    lane = process.find("bpmn:laneSet/bpmn:lane[@name='township']", ns)
+    etree.SubElement(lane, f"{{{BPMN}}}flowNodeRef").text = "visit_check"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_running_identification_case_at_the_visit_ends_in_the_inbox_of_a_step_added_after_it(api, session):
+    designer = api("sheji")
+    model = (ROOT / "processes" / "identification.bpmn").read_bytes()
+    deploy(designer, *with_forms([SourceFile("identification.bpmn", model)], ROOT / "forms"))
+    cun = api("cun")
+    instance = start(cun, new_household(api), "cadre_screening")
+    deploy(designer, *with_forms([SourceFile("identification.bpmn", with_step_after_visit(model))], ROOT / "forms"))
+
+    response = designer.post("/process-models/identification/migrate", json={
+        "from_version": 1, "to_version": 2, "instance_ids": [instance["id"]], "dry_run": False})
+
+    assert response.status_code == 200 and response.json["instances"][0]["migrated"], response.json
+    visit = cun.task(instance["id"], "visit")
+    prefill = cun.get(f"/tasks/{visit['id']}").json["prefill"]
+    cun.complete(instance["id"], "visit", {**prefill, "visitors": "村两委 张三、李四", "wage_income": 6000,
+                                           "business_income": 3000, "property_income": 0, "transfer_income": 1200,
+                                           "business_expenses": 2000, "medical_expense": 30000,
+                                           "risk_types": ["illness"], "approved": True})
+    assert [t["bpmn_id"] for t in api("zhen").get("/tasks").json if t["instance_id"] == instance["id"]] == \
+        ["visit_check"]
