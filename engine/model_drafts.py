@@ -165,15 +165,19 @@ def publish(engine: Engine, session: Session, actor: Actor, key: str, revision: 
         note = clean_text(comment, COMMENT_LENGTH, label="发布说明", required=False, multiline=True) or None
     except TextError as exc:
         raise InvalidData("发布说明有误", {"comment": exc.reason}) from None
-    draft = _stored(session, key)
-    if draft is None or draft.revision != revision:
+    with session.begin_nested():  # a refused publish leaves the draft as it was, whatever the caller does next
+        taken = session.execute(delete(ProcessDraft).where(ProcessDraft.key == key, ProcessDraft.revision == revision)
+                                .returning(ProcessDraft.files, ProcessDraft.main)  # the row lock orders two publishes
+                                .execution_options(synchronize_session=False)).first()
+        if taken is not None:
+            deployment = versions.deploy(engine, session, source_files(taken.files), actor, taken.main, key,
+                                         republish=True)
+            if not deployment.created:
+                raise InvalidData("草稿与最新版本相同，无需发布",
+                                  {"revision": f"内容与版本 {deployment.version.version} 相同"})
+            deployment.version.comment = note
+    if taken is None:
         raise _conflict_or_unknown(session, key)
-    deployment = versions.deploy(engine, session, source_files(draft.files), actor, draft.main, key)
-    if not deployment.created:
-        raise InvalidData("草稿与已发布的版本相同，无需发布",
-                          {"revision": f"内容与版本 {deployment.version.version} 相同"})
-    deployment.version.comment = note
-    session.delete(draft)
     _audit(engine, session, actor, "model_published", key, revision=revision, version=deployment.version.version,
            sha256=deployment.version.sha256, comment=note)
     return deployment

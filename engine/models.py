@@ -77,7 +77,7 @@ class ProcessVersion(Base):
     key: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # a restored old version shares its content
     files: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)  # file name -> BPMN/DMN text
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)  # form file name -> JSON Schema
     specs: Mapped[str] = mapped_column(Text, deferred=True)  # serialized specs (engine.serialization)

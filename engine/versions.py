@@ -38,20 +38,25 @@ def check(engine: Engine, session: Session, files: Sequence[SourceFile], main: s
 
 
 def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor,
-           main: str | None = None, key: str | None = None) -> Deployment:
-    """Check and store the files as the next version of their process; a no-op if unchanged.
+           main: str | None = None, key: str | None = None, republish: bool = False) -> Deployment:
+    """Check and store the files as the next version of their process; a no-op if some version has this content
+    (so deploying the shipped models again never undoes a designer's newer version), or with ``republish`` only
+    if the latest has (a designer publishing an old version again makes it the next one).
 
     ``main`` names the process (or collaboration) to run when the files hold several; with ``key`` the files
     must be that process's. Raises ``DeployError`` with the problems ``check`` lists.
     """
     model = _compile(engine, session, files, main, key)
     warnings = model.warnings + _follow_up_warnings(session, model.key, model.follow_ups)
-    existing = session.execute(select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)).scalar()
-    if existing is not None:
+    same = select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)
+    if republish:
+        same = same.where(ProcessVersion.key == model.key)
+    existing = session.execute(same.order_by(ProcessVersion.version.desc()).limit(1)).scalar()
+    latest = session.execute(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == model.key)).scalar()
+    if existing is not None and not (republish and existing.version != latest):
         return Deployment(existing, created=False, warnings=warnings)
-    latest = session.execute(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == model.key))
     version = ProcessVersion(
-        key=model.key, version=(latest.scalar() or 0) + 1, name=model.name, sha256=model.sha256,
+        key=model.key, version=(latest or 0) + 1, name=model.name, sha256=model.sha256,
         files=model.files, forms=model.forms, specs=model.specs, start_role=model.start_role,
         deployed_at=engine.now(), deployed_by=actor.username,
     )

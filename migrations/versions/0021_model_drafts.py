@@ -1,5 +1,8 @@
 """Process model drafts (process_drafts, one per key, locked by revision) and a publish note on each version.
 
+A version's sha256 is no longer unique: a designer who restores an old version and publishes it makes the next
+version with that old content (the latest one decides what runs), so two versions of a key may share a content.
+
 Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-02 02:20:00
@@ -13,6 +16,9 @@ revision = '0021'
 down_revision = '0020'
 branch_labels = None
 depends_on = None
+
+NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}  # names SQLite's unnamed constraints for the batch copy
+UNNAMED_SHA = 'uq_process_versions_sha256'
 
 
 def upgrade() -> None:
@@ -28,10 +34,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
-    op.add_column('process_versions', sa.Column('comment', sa.String(length=500), nullable=True))
+    unique_sha = next(c['name'] for c in sa.inspect(op.get_bind()).get_unique_constraints('process_versions')
+                      if c['column_names'] == ['sha256'])
+    with op.batch_alter_table('process_versions', naming_convention=NAMING) as batch_op:
+        batch_op.add_column(sa.Column('comment', sa.String(length=500), nullable=True))
+        batch_op.drop_constraint(unique_sha or UNNAMED_SHA, type_='unique')  # SQLite's is unnamed
+        batch_op.create_index('ix_process_versions_sha256', ['sha256'])
 
 
 def downgrade() -> None:
     with op.batch_alter_table('process_versions', schema=None) as batch_op:
+        batch_op.drop_index('ix_process_versions_sha256')
+        batch_op.create_unique_constraint('process_versions_sha256_key', ['sha256'])
         batch_op.drop_column('comment')
     op.drop_table('process_drafts')
