@@ -21,13 +21,14 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit, model_diff, versions
+from engine import audit, model_diff, scenarios, versions
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.deploy import SourceFile
-from engine.errors import Conflict, DeployProblem, InvalidData, NotDeployed, NotFound
+from engine.errors import Conflict, DeployError, DeployProblem, InvalidData, NotDeployed, NotFound
 from engine.limits import string_length
 from engine.models import COMMENT_LENGTH, InstanceStatus, ProcessDraft, ProcessInstance, ProcessVersion
+from engine.scenarios import ScenarioResult
 from engine.text import TextError, clean_text
 
 if TYPE_CHECKING:
@@ -189,6 +190,16 @@ def restore(engine: Engine, session: Session, actor: Actor, key: str, version: i
     stored = _write(engine, session, actor, key, revision, version_files(old), old.key, old.version)
     _audit(engine, session, actor, "model_version_restored", key, revision=stored.revision, version=version)
     return _view(stored)
+
+
+def run_tests(engine: Engine, session: Session, key: str) -> tuple[list[ScenarioResult], list[DeployProblem]]:
+    """The draft's process tests, each with its result; or, when the draft does not compile, its problems."""
+    draft = get(session, key)
+    try:
+        model = versions.compiled(engine, session, source_files(draft.files), draft.main, key)
+    except DeployError as refused:
+        return [], refused.problems
+    return scenarios.run(engine, model), []
 
 
 def history(session: Session, key: str) -> list[tuple[ProcessVersion, int]]:

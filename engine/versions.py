@@ -68,13 +68,19 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
     return Deployment(version, created=True, warnings=warnings)
 
 
+def compiled(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
+             key: str | None = None) -> CompiledModel:
+    """The model compiled as deploying compiles it (forms not uploaded come from the latest version of its
+    process), its process tests not run yet: for running them to show each one's result. Raises ``DeployError``."""
+    return compile_model(files, engine.roles, main, previous_forms=lambda found: _latest_forms(session, found),
+                         key=key)
+
+
 def _compile(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None,
              key: str | None) -> CompiledModel:
-    """The one set of checks ``check`` and ``deploy`` share: the model compiled (forms not uploaded come from the
-    latest version of its process), then its process tests run. Raises ``DeployError``."""
-    model = compile_model(files, engine.roles, main, previous_forms=lambda found: _latest_forms(session, found),
-                          key=key)
-    return scenarios.gate(engine, model)
+    """The one set of checks ``check`` and ``deploy`` share: the model compiled, then its process tests run.
+    Raises ``DeployError``."""
+    return scenarios.gate(engine, compiled(engine, session, files, main, key))
 
 
 def _latest_forms(session: Session, key: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import model_drafts, versions
 from engine.models import AuditEvent, ProcessDraft
@@ -164,6 +164,34 @@ def test_publish_is_refused_when_a_process_test_fails(designer, version_1):
     assert designer.get(f"/process-models/{KEY}/draft").json["revision"] == 1
     put_draft(designer, 1, {**MODEL, "approval.tests.json": scenario("end_ineligible")})
     assert designer.post(f"/process-models/{KEY}/publish", json={"revision": 2}).status_code == 201
+
+
+def test_the_drafts_process_tests_run_one_by_one_without_storing_anything(designer, version_1, session):
+    tests = json.loads(scenario("end_approved"))
+    tests["scenarios"].append(json.loads(scenario("end_ineligible"))["scenarios"][0] | {"name": "不符合条件结束"})
+    put_draft(designer, 0, {**MODEL, "approval.tests.json": json.dumps(tests, ensure_ascii=False)})
+    audited = session.execute(select(func.count()).select_from(AuditEvent)).scalar()
+
+    answer = designer.post(f"/process-models/{KEY}/draft/run-tests")
+
+    assert answer.status_code == 200, answer.json
+    failed, passed = answer.json["results"]
+    assert (failed["name"], failed["passed"], failed["end"]) == ("入户核查不符合条件", False, "end_ineligible")
+    assert failed["element"] and failed["message"]
+    assert (passed["passed"], passed["path"], passed["end"]) == (True, ["visit"], "end_ineligible")
+    assert answer.json["problems"] == []
+    assert session.execute(select(func.count()).select_from(AuditEvent)).scalar() == audited
+    assert [v["version"] for v in designer.get(f"/process-models/{KEY}/versions").json] == [1]
+
+
+def test_a_draft_that_does_not_compile_answers_its_problems_instead_of_results(designer, version_1, api):
+    put_draft(designer, 0, {**MODEL, "approval.tests.json": "{not json"})
+
+    answer = api("guanli").post(f"/process-models/{KEY}/draft/run-tests")
+
+    assert answer.json["results"] == []
+    assert [p["file"] for p in answer.json["problems"]] == ["approval.tests.json"]
+    assert api("cun").post(f"/process-models/{KEY}/draft/run-tests").status_code == 404
 
 
 def test_publish_of_a_stale_revision_or_of_an_unchanged_draft_is_refused(designer, version_1):

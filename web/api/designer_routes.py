@@ -121,3 +121,14 @@ def restore_version(key: str, version: int):
         restored = model_drafts.restore(engine(), session, current_actor(), key, version, revision)
         body = views.draft(restored)
     return jsonify(body)
+
+
+@api.post("/process-models/<key>/draft/run-tests")
+@token_required
+def run_draft_tests(key: str):
+    """The draft's process tests one by one (publishing runs the same and refuses on a failure)."""
+    permissions.require_model_reader(g.user.role)
+    results, problems = model_drafts.run_tests(engine(), db.session, key)
+    db.session.rollback()  # running tests stores nothing
+    return jsonify({"results": [views.scenario_result(r) for r in results],
+                    "problems": [problem_body(p) for p in problems]})

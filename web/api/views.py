@@ -11,6 +11,7 @@ from engine import queries
 from engine.assignment import Actor
 from engine.model_drafts import Draft, DraftSummary
 from engine.models import ProcessInstance, ProcessVersion, Task
+from engine.scenarios import ScenarioResult
 from monitoring import department_access
 from monitoring.assistance_rules import PlanCheck
 from monitoring.cases import household_of
@@ -66,6 +67,12 @@ def version_entry(version: ProcessVersion, running: int) -> dict[str, Any]:
     return {"version": version.version, "sha256": version.sha256, "name": version.name,
             "deployed_by": version.deployed_by, "deployed_at": iso(version.deployed_at), "comment": version.comment,
             "running": running}
+
+
+def scenario_result(result: ScenarioResult) -> dict[str, Any]:
+    """How one process test ran: where it diverged, the activities it passed, the end it reached."""
+    return {"name": result.name, "passed": result.passed, "message": result.message, "element": result.element,
+            "path": result.path, "end": result.end}
 
 
 def task(row: Task, now: datetime | None = None) -> dict[str, Any]:
