@@ -17,7 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-SCENARIO_SUFFIX = ".tests.json"
+from engine.deploy import FORM_PROPERTY, is_form_file, is_model_file, is_scenario_file
+
 DIAGRAM_NAMESPACES = frozenset({
     "http://www.omg.org/spec/BPMN/20100524/DI",
     "http://www.omg.org/spec/DD/20100524/DC",
@@ -29,7 +30,6 @@ CONTAINERS = frozenset({"definitions", "process", "subProcess", "transaction", "
                         "laneSet", "childLaneSet"})
 # references that repeat what other elements say (a flow's ends, a lane's members): left out of the comparison
 ECHOES = frozenset({"incoming", "outgoing", "flowNodeRef", "childLaneSet"})
-FORM_PROPERTY = "formJsonSchemaFilename"
 
 ATTRIBUTE_WORDS = {"name": "名称", "sourceRef": "起点", "targetRef": "终点", "default": "默认流",
                    "calledElement": "调用流程", "processRef": "参与流程", "isExecutable": "可执行",
@@ -77,10 +77,6 @@ def diff(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def is_form(name: str) -> bool:
-    return name.endswith(".json") and not name.endswith(SCENARIO_SUFFIX)
-
-
 def _summary(element: _Element) -> dict[str, Any]:
     return {"id": element.id, "type": element.type, "name": element.name, "file": element.file}
 
@@ -99,7 +95,7 @@ def _elements(files: Mapping[str, str]) -> dict[str, _Element]:
     """Every element of every BPMN/DMN file by id, in document order."""
     found: dict[str, _Element] = {}
     for name, text in files.items():
-        if name.endswith(".json"):
+        if not is_model_file(name):
             continue
         root = _parse(text)
         if root is None:
@@ -204,11 +200,11 @@ def _add(facts: dict[str, _Fact], what: str, value: str) -> None:
 
 
 def _forms(files: Mapping[str, str]) -> dict[str, Any]:
-    return {name: _json_or_text(text) for name, text in files.items() if is_form(name)}
+    return {name: _json_or_text(text) for name, text in files.items() if is_form_file(name)}
 
 
 def _scenarios(files: Mapping[str, str]) -> dict[str, Any]:
-    return {name: _json_or_text(text) for name, text in files.items() if name.endswith(SCENARIO_SUFFIX)}
+    return {name: _json_or_text(text) for name, text in files.items() if is_scenario_file(name)}
 
 
 def _json_or_text(text: str) -> Any:
