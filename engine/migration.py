@@ -216,7 +216,7 @@ class Plan:
         if task.has_state(SpiffState.COMPLETED) and changes - {REACHED_BY}:
             self.reasons.append(f"已办理的任务“{name}”在新版本中已修改")
         elif task.has_state(SpiffState.WAITING | SpiffState.STARTED) and changes - {LEFT_BY}:
-            self.reasons.append(f"等待中的{_awaited(task)}“{name}”在新版本中已修改")
+            self.reasons.append(f"{_under_way(task)}“{name}”在新版本中已修改")
         elif task.has_state(SpiffState.READY) and changes - {LEFT_BY, REACHED_BY}:
             if task.task_spec.manual:
                 self.renewed.add(str(task.id))
@@ -244,11 +244,14 @@ def _parts(workflow: BpmnWorkflow, target: LoadedVersion, reasons: list[str]) ->
         yield Part(subprocess, spec_diff, WorkflowDiff(subprocess, spec_diff), spec)
 
 
-def _awaited(task: SpiffTask) -> str:
+def _under_way(task: SpiffTask) -> str:
+    """What a task the case is in the middle of is, as a designer calls it."""
+    if task.has_state(SpiffState.STARTED):
+        return "进行中的环节"  # a called process or subprocess, a multi-instance step
     definition = getattr(task.task_spec, "event_definition", None)
     if isinstance(definition, TimerEventDefinition):
-        return "定时器"
-    return "消息" if definition is not None else "任务"
+        return "等待中的定时器"
+    return "等待中的消息" if definition is not None else "等待中的环节"
 
 
 def _predict_again(workflow: BpmnBaseWorkflow, spec: BpmnProcessSpec) -> None:

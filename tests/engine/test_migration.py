@@ -7,14 +7,17 @@ township its case names in ``review_place``.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from engine import migration, tasks, versions
+from engine.deploy import SourceFile, with_forms
 from engine.drafts import save_draft
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task, TaskDraft, TaskState
 from monitoring import places
-from tests.conftest import PASSWORD
+from tests.conftest import FIXTURES, PASSWORD
 from tests.engine.steps import TOWNSHIP, Steps
 
 KEY = "migration"
@@ -183,3 +186,44 @@ def test_an_instance_no_longer_running_or_on_another_version_is_refused(steps, a
     results = migrate(steps, actors["designer"], [done, newer])
 
     assert [r.reasons for r in results] == [["流程实例不在运行中"], ["流程实例不在“migration”的版本 1 上"]]
+
+
+def test_a_case_waiting_for_a_timer_whose_definition_changed_is_refused(steps, actors):
+    steps.deploy("migration_wait_v1.bpmn")
+    instance_id = steps.start(actors["village"], "migration_wait")
+    steps.deploy("migration_wait_v2_longer.bpmn")
+
+    [refused] = steps.run(migration.migrate, actors["designer"], "migration_wait", 1, 2, [instance_id], False)
+
+    assert refused.reasons == ["等待中的定时器“公示期满”在新版本中已修改"] and not refused.migrated
+
+
+def test_a_timer_the_case_waits_for_keeps_its_moment_when_what_follows_it_changes(steps, actors, clock):
+    steps.deploy("migration_wait_v1.bpmn")
+    instance_id = steps.start(actors["village"], "migration_wait")
+    wake_at = steps.instance(instance_id).wake_at
+    clock.advance(timedelta(days=3))
+    steps.deploy("migration_wait_v2_renamed.bpmn")
+
+    [moved] = steps.run(migration.migrate, actors["designer"], "migration_wait", 1, 2, [instance_id], False)
+
+    assert moved.migrated and steps.instance(instance_id).wake_at == wake_at  # not restarted by the migration
+    clock.set(wake_at + timedelta(minutes=1))
+    assert steps.run_timers() == 1
+    assert [t.name for t in steps.inbox(actors["township"], instance_id)] == ["乡镇复核"]
+
+
+def test_a_case_inside_a_called_process_the_new_version_no_longer_has_is_refused(steps, actors):
+    steps.deploy("call_activity.bpmn", "household_check.bpmn")
+    instance_id = steps.start(actors["village"], "household_support", {"household": {"id": "H-001", "head": "王某"}})
+    assert steps.open_tasks(instance_id) == [("inspect", "village")]
+    renamed = [SourceFile(name, (FIXTURES / "processes" / name).read_text().replace(
+        "household_check", "household_visit").encode()) for name in ("call_activity.bpmn", "household_check.bpmn")]
+    steps.run(versions.deploy, with_forms(renamed, FIXTURES / "forms"), actors["designer"])
+    before = snapshot(steps, instance_id)
+
+    [refused] = steps.run(migration.migrate, actors["designer"], "household_support", 1, 2, [instance_id], False)
+
+    assert refused.reasons == ["运行中的子流程“家庭情况核查 (被调用)”在新版本中已不存在",
+                               "进行中的环节“家庭情况核查”在新版本中已修改"]  # it calls another process now
+    assert snapshot(steps, instance_id) == before
