@@ -9,6 +9,7 @@ and the whole file by ``MAX_RUN_SECONDS`` of CPU time.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -84,7 +85,7 @@ def run_scenarios(engine: Engine, model: CompiledModel) -> list[ScenarioResult]:
         if work_time() - began > MAX_RUN_SECONDS:
             results.append(run.result(_Diverged(0, None, f"流程测试总用时超过 {MAX_RUN_SECONDS:g} 秒, 未运行")))
         else:
-            results.append(run.outcome())
+            results.append(contextvars.copy_context().run(run.outcome))
     return results
 
 
@@ -109,7 +110,8 @@ class _Run:
         self.follow_ups: list[str] = []
 
     def outcome(self) -> ScenarioResult:
-        take_output()  # what scripts print belongs to no step here, and must not reach the caller's next one
+        """Run in a context of its own (``run_scenarios``): the clock, step and output set here end with it."""
+        take_output()  # a log of its own: what scenario scripts print must not join the caller's
         try:
             with self._context():
                 self._check_declared()
@@ -119,8 +121,6 @@ class _Run:
                 self._expect()
         except _Diverged as diverged:
             return self.result(diverged)
-        finally:
-            take_output()
         return self.result(None)
 
     def result(self, diverged: _Diverged | None) -> ScenarioResult:

@@ -20,6 +20,7 @@ from engine.core import Engine
 from engine.deploy import SourceFile, compile_model, with_forms
 from engine.errors import DeployError
 from engine.models import Base
+from engine.sandbox import sandboxed_script_engine, take_output
 from engine.step_budget import StepLimits
 from engine.versions import deploy
 from tests.conftest import FIXTURES, START
@@ -206,6 +207,13 @@ def test_a_sandbox_escape_in_a_script_is_refused_inside_a_scenario_as_in_product
         assert (result.passed, result.step, result.element) == (False, 0, "run")
         assert "ScriptError" in result.message or "NameError" in result.message
     assert not target.exists()
+
+
+def test_what_scenario_scripts_print_stays_out_of_the_callers_step_log():
+    sandboxed_script_engine().environment.execute("print('调用方的输出')", {}, {})
+    model = script_model("printing", "print('场景的输出')", scenario(expect={"end": "done"}))
+    assert only(scenarios.run(plain_engine(), model)).passed
+    assert take_output() == "调用方的输出\n"
 
 
 def test_follow_ups_are_recorded_not_started_and_compared_with_the_expected_keys():
