@@ -17,7 +17,7 @@ from engine.deploy import SourceFile, with_forms
 from engine.drafts import save_draft
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task, TaskDraft, TaskState
 from monitoring import places
-from tests.conftest import FIXTURES, PASSWORD
+from tests.conftest import FIXTURES, PASSWORD, fixture_files
 from tests.engine.steps import TOWNSHIP, Steps
 
 KEY = "migration"
@@ -39,6 +39,15 @@ def at_review(steps: Steps, actors, **data) -> int:
 
 def migrate(steps: Steps, actor, instance_ids, dry_run=False) -> list[migration.InstanceMigration]:
     return steps.run(migration.migrate, actor, KEY, 1, 2, instance_ids, dry_run)
+
+
+def variant(name: str, old: str, new: str) -> SourceFile:
+    """A fixture model with ``old`` replaced by ``new`` throughout."""
+    return SourceFile(name, (FIXTURES / "processes" / name).read_text().replace(old, new).encode())
+
+
+def deploy_variant(steps: Steps, actors, *files: SourceFile) -> None:
+    steps.run(versions.deploy, with_forms(list(files), FIXTURES / "forms"), actors["designer"])
 
 
 def snapshot(steps: Steps, instance_id: int):
@@ -217,9 +226,8 @@ def test_a_case_inside_a_called_process_the_new_version_no_longer_has_is_refused
     steps.deploy("call_activity.bpmn", "household_check.bpmn")
     instance_id = steps.start(actors["village"], "household_support", {"household": {"id": "H-001", "head": "王某"}})
     assert steps.open_tasks(instance_id) == [("inspect", "village")]
-    renamed = [SourceFile(name, (FIXTURES / "processes" / name).read_text().replace(
-        "household_check", "household_visit").encode()) for name in ("call_activity.bpmn", "household_check.bpmn")]
-    steps.run(versions.deploy, with_forms(renamed, FIXTURES / "forms"), actors["designer"])
+    deploy_variant(steps, actors, *(variant(name, "household_check", "household_visit")
+                                    for name in ("call_activity.bpmn", "household_check.bpmn")))
     before = snapshot(steps, instance_id)
 
     [refused] = steps.run(migration.migrate, actors["designer"], "household_support", 1, 2, [instance_id], False)
@@ -227,3 +235,19 @@ def test_a_case_inside_a_called_process_the_new_version_no_longer_has_is_refused
     assert refused.reasons == ["运行中的子流程“家庭情况核查 (被调用)”在新版本中已不存在",
                                "进行中的环节“家庭情况核查”在新版本中已修改"]  # it calls another process now
     assert snapshot(steps, instance_id) == before
+
+
+def test_a_case_inside_a_called_process_moves_with_it_and_its_task_follows_the_new_name(steps, actors):
+    steps.deploy("call_activity.bpmn", "household_check.bpmn")
+    instance_id = steps.start(actors["village"], "household_support", {"household": {"id": "H-001", "head": "王某"}})
+    inspect = steps.task(actors["village"], instance_id, "inspect")
+    deploy_variant(steps, actors, *fixture_files("call_activity.bpmn"),
+                   variant("household_check.bpmn", "入户核查家庭情况", "入户核实家庭情况"))
+
+    [moved] = steps.run(migration.migrate, actors["designer"], "household_support", 1, 2, [instance_id], False)
+
+    assert moved.reasons == [] and moved.tasks == ["入户核实家庭情况"]
+    assert (steps.task_row(inspect.id).name, steps.task_row(inspect.id).state) == ("入户核实家庭情况", TaskState.READY)
+    steps.complete(actors["village"], instance_id, "inspect", {"residents": 4, "income": 20000})
+    steps.complete(actors["township"], instance_id, "decide", {"approved": True})
+    assert steps.end_reached(instance_id) == "end_decided"
