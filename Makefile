@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-# bpmn-js from npm (package-lock.json pins it), copied into the static folder: the browser needs no bundler.
+# npm packages (package-lock.json pins them): bpmn-js copied for the case diagram, the designer's bundled by esbuild.
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm; }
@@ -44,7 +44,19 @@ $(VENDOR)/.copied: node_modules/.installed
 	cp -r $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(BPMN_DIST)/assets/bpmn-font $(VENDOR)/
 	touch $@
 
-assets: $(VENDOR)/.copied
+# The designer: web/designer_src (bpmn-js Modeler, properties panel, bpmnlint, dmn-js) bundled by esbuild into one
+# script and one stylesheet (fonts beside it); rebuilt whenever a source file changes.
+DESIGNER_SRC := $(shell find web/designer_src -type f 2>/dev/null)
+DESIGNER_BUILD := web/static/build
+ESBUILD := node_modules/.bin/esbuild
+ESBUILD_FLAGS := --bundle --minify --format=iife --target=es2019 --log-level=warning \
+	--loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
+	--asset-names=fonts/[name]-[hash]
+
+$(DESIGNER_BUILD)/designer.js: node_modules/.installed $(DESIGNER_SRC)
+	$(ESBUILD) web/designer_src/index.js $(ESBUILD_FLAGS) --outfile=$@
+
+assets: $(VENDOR)/.copied $(DESIGNER_BUILD)/designer.js
 
 # The first run builds the demo database (removed again if that fails, so the next run starts over);
 # every run upgrades it, so a demo made before a pull gets the new migrations and process models.
@@ -75,4 +87,4 @@ bench: setup
 	$(PY) bench/lists.py
 
 clean:
-	rm -rf $(VENV) node_modules web/static/vendor instance test-artifacts .pytest_cache
+	rm -rf $(VENV) node_modules web/static/vendor $(DESIGNER_BUILD) instance test-artifacts .pytest_cache

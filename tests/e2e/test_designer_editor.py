@@ -1,0 +1,230 @@
+"""The designer's editor core (web/designer_src/editor) in Chromium: the real bpmn-js Modeler, properties panel,
+bpmnlint and dmn-js, bundled by esbuild from node_modules exactly as `make assets` bundles them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+EDITOR = ROOT / "web" / "designer_src" / "editor" / "index.js"
+ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
+PROCESSES = ROOT / "processes"
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+      "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+ROLES = [{"key": "village", "name": "嘎查村"}, {"key": "township", "name": "苏木乡镇"},
+         {"key": "county", "name": "旗县"}]
+# attributes BPMN gives a default: bpmn-js writes them only when they differ from it
+DEFAULTS = {"isSequential": "false", "cancelActivity": "true", "isInterrupting": "true", "parallelMultiple": "false",
+            "isForCompensation": "false", "triggeredByEvent": "false", "instantiate": "false"}
+FORMS = ["identification_visit.json", "identification_apply.json", "review.json"]
+PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="stylesheet" href="editor.css">
+<style>#canvas {{ width: 900px; height: 700px; float: left; }} #properties {{ width: 360px; float: left; }}
+#dmn {{ width: 900px; height: 400px; clear: both; }}</style></head>
+<body><div id="canvas"></div><div id="properties"></div><div id="dmn"></div>
+<script src="editor.js"></script>
+<script>
+  window.editor = FangpinEditor.createEditor({{canvas: "#canvas", properties: "#properties",
+    roles: {roles}, forms: {forms}, functions: ["add_working_days", "today"]}});
+  window.events = [];
+  editor.on("form.create", (task) => events.push(task));
+</script></body></html>"""
+DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="dmn_levels" name="等级" namespace="fangpin">
+  <decision id="income_level" name="收入等级">
+    <decisionTable id="income_level_table">
+      <input id="in_income" label="人均纯收入"><inputExpression id="in_income_expr" typeRef="number">
+        <text>income</text></inputExpression></input>
+      <output id="out_level" label="等级" name="level" typeRef="string"/>
+      <rule id="rule_low"><inputEntry id="rule_low_in"><text>&lt; 8000</text></inputEntry>
+        <outputEntry id="rule_low_out"><text>"low"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>"""
+UNNAMED_TASK = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  id="defs" targetNamespace="fangpin">
+  <bpmn:process id="small" name="小流程" isExecutable="true">
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="nameless"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end" name="结束"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="nameless"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="nameless" targetRef="end"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram"><bpmndi:BPMNPlane id="plane" bpmnElement="small">
+    <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="100" y="100" width="36" height="36"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="nameless_di" bpmnElement="nameless"><dc:Bounds x="200" y="78" width="100" height="80"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="360" y="100" width="36" height="36"/>
+    </bpmndi:BPMNShape>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>"""
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    """The editor core bundled the way the Makefile bundles the designer, with a test page beside it."""
+    folder = tmp_path_factory.mktemp("designer")
+    subprocess.run([str(ESBUILD), str(EDITOR), "--bundle", "--format=iife", "--target=es2019",
+                    "--global-name=FangpinEditor", "--log-level=warning", "--asset-names=fonts/[name]-[hash]",
+                    *(f"--loader:.{ext}=file" for ext in ("woff", "woff2", "ttf", "eot", "svg")),
+                    f"--outfile={folder / 'editor.js'}"], check=True, cwd=ROOT)
+    (folder / "index.html").write_text(PAGE.format(roles=json.dumps(ROLES), forms=json.dumps(FORMS)),
+                                       encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def page(browser, bundle) -> Page:
+    page = browser.new_page(viewport={"width": 1300, "height": 1200})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((bundle / "index.html").as_uri())
+    yield page
+    page.close()
+    assert errors == []
+
+
+def open_model(page: Page, xml: str) -> list:
+    return page.evaluate("xml => editor.importXML(xml).then(ws => ws.map(w => w.message))", xml)
+
+
+def saved(page: Page) -> etree._Element:
+    return etree.fromstring(page.evaluate("editor.saveXML()").encode())
+
+
+def semantic(tree: etree._Element) -> list[tuple]:
+    """Every element outside the diagram (bpmndi) as (tag, attributes but BPMN defaults, text), in document order."""
+    items = []
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or "DI" in node.tag or node.getparent() is None:
+            continue
+        if any("/DI" in ancestor.tag for ancestor in node.iterancestors()):
+            continue
+        attributes = {name: value for name, value in node.attrib.items() if DEFAULTS.get(name) != value}
+        items.append((node.tag, attributes, (node.text or "").strip()))
+    return items
+
+
+@pytest.mark.parametrize("model", sorted(PROCESSES.glob("*.bpmn")), ids=lambda path: path.stem)
+def test_a_shipped_model_saves_unchanged(page, model):
+    """Every element of the process (spiffworkflow properties, scripts, message variables, the multi-instance
+    collections Spiff names by variable) survives import and save as it was; only the diagram may be rewritten."""
+    original = etree.parse(str(model)).getroot()
+    open_model(page, model.read_text(encoding="utf-8"))
+    assert semantic(saved(page)) == semantic(original)
+
+
+def test_a_property_edited_in_the_panel_is_in_the_saved_xml(page):
+    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
+    assert page.evaluate("editor.selectElement('visit')") is True
+    due = page.locator("[data-entry-id='fp-due-date'] input")
+    expect(due).to_have_value("add_working_days(verify_from, 5)")
+    due.fill("add_working_days(verify_from, 7)")
+    page.locator("[data-entry-id='fp-batch'] select").select_option("parent")
+    page.locator("[data-entry-id='fp-form'] select").select_option("review.json")
+    expect(page.locator("[data-entry-id='fp-form'] select")).to_have_value("review.json")
+
+    properties = {p.get("name"): p.get("value") for p in saved(page).xpath(
+        "//bpmn:userTask[@id='visit']//spiffworkflow:property", namespaces=NS)}
+    assert properties["dueDate"] == "add_working_days(verify_from, 7)"
+    assert properties["batch"] == "parent"
+    assert properties["formJsonSchemaFilename"] == "review.json"
+    assert page.evaluate("editor.elementsWithForm().find(t => t.id === 'visit').form") == "review.json"
+
+
+def test_a_lane_takes_its_role_from_the_picker(page):
+    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
+    page.evaluate("editor.selectElement('lane_township')")
+    picker = page.locator("[data-entry-id='fp-role'] select")
+    expect(picker).to_have_value("township")
+    expect(picker.locator("option")).to_contain_text(["（请选择角色）", "嘎查村（village）", "苏木乡镇（township）",
+                                                       "旗县（county）"])
+    picker.select_option("county")
+    assert saved(page).xpath("//bpmn:lane[@id='lane_township']/@name", namespaces=NS) == ["county"]
+
+
+def test_scripts_and_conditions_are_edited_in_code_boxes(page):
+    """(Each edit is awaited in the model before the next selection: the panel applies typing after a pause.)"""
+    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
+    page.evaluate("editor.selectElement('visit')")
+    pre = page.locator("[data-entry-id='fp-pre-script'] textarea")
+    expect(pre).to_have_class(re.compile("monospace"))
+    pre.fill("note = None")
+    page.wait_for_function("""() => editor.modeler.get('elementRegistry').get('visit').businessObject
+        .extensionElements.values.some(v => v.$type === 'spiffworkflow:PreScript' && v.value === 'note = None')""")
+    page.evaluate("editor.selectElement('f_self_declared')")  # leaves the gateway gw_channel
+    condition = page.locator("[data-entry-id='fp-condition-expression'] textarea")
+    expect(condition).to_have_value('channel == "self_declared"')
+    condition.fill('channel == "found"')
+    page.wait_for_function("""() => editor.modeler.get('elementRegistry').get('f_self_declared').businessObject
+        .conditionExpression.body === 'channel == "found"'""")
+    page.evaluate("editor.selectElement('f_accept_channel')")  # leaves a task: no condition to set
+    expect(page.locator("[data-entry-id='fp-condition-expression']")).to_have_count(0)
+
+    tree = saved(page)
+    assert tree.xpath("//bpmn:userTask[@id='visit']/bpmn:extensionElements/spiffworkflow:preScript/text()",
+                      namespaces=NS) == ["note = None"]
+    assert tree.xpath("//bpmn:sequenceFlow[@id='f_self_declared']/bpmn:conditionExpression/text()",
+                      namespaces=NS) == ['channel == "found"']
+
+
+def test_new_form_asks_the_page(page):
+    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
+    page.evaluate("editor.selectElement('visit')")
+    page.get_by_role("button", name="新建表单").click()
+    assert page.evaluate("events") == [{"id": "visit", "type": "bpmn:UserTask", "name": "走访排查",
+                                        "form": "identification_visit.json"}]
+    page.evaluate("editor.setForms(['identification_visit.json', 'identification_visit_2.json'])")
+    page.evaluate("editor.setTaskForm('visit', 'identification_visit_2.json')")
+    expect(page.locator("[data-entry-id='fp-form'] select")).to_have_value("identification_visit_2.json")
+
+
+def test_lint_finds_an_unnamed_task_and_the_shipped_model_has_no_error(page):
+    open_model(page, UNNAMED_TASK)
+    problems = page.evaluate("editor.lint()")
+    assert {"element": "nameless", "message": "缺少名称", "category": "error", "rule": "label-required"} in problems
+
+    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
+    assert [p for p in page.evaluate("editor.lint()") if p["category"] == "error"] == []
+
+
+def test_problems_are_marked_on_their_elements(page):
+    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
+    unplaced = page.evaluate("""editor.markProblems([
+        {element: 'visit', message: '表单“x.json”未随模型上传'}, {element: 'visit', message: '办理期限无效'},
+        {element: 'identification', message: '流程标识应为“other”'}, {element: null, message: '文件无法解析'}])""")
+    assert unplaced == [{"element": None, "message": "文件无法解析"}]
+    badge = page.locator(".fp-problem-badge[data-element='visit']")
+    expect(badge).to_have_text("2")
+    expect(page.locator("[data-element-id='visit']")).to_have_class(re.compile("fp-problem"))
+    expect(page.locator(".fp-problem-badge[data-element='identification_participant']")).to_have_text("1")
+
+    page.evaluate("editor.clearMarkers()")
+    expect(page.locator(".fp-problem-badge")).to_have_count(0)
+
+
+def test_a_diff_is_drawn_with_removed_elements_from_the_old_diagram(page):
+    old = (PROCESSES / "identification.bpmn").read_text(encoding="utf-8")
+    open_model(page, UNNAMED_TASK)
+    missing = page.evaluate("""old => editor.showDiff({added: [{id: 'nameless'}], changed: ['start'],
+        removed: [{id: 'visit'}, {id: 'not_anywhere'}], previous: old})""", old)
+    assert missing == ["not_anywhere"]
+    expect(page.locator("[data-element-id='nameless']")).to_have_class(re.compile("fp-diff-added"))
+    expect(page.locator("[data-element-id='start']")).to_have_class(re.compile("fp-diff-changed"))
+    expect(page.locator("g.fp-removed[data-element-id='visit'] text")).to_have_text("已删除：走访排查")
+
+
+def test_a_decision_table_opens_and_saves(page):
+    page.evaluate("dmn => (window.dmn = FangpinEditor.createDmnEditor({container: '#dmn'})).importXML(dmn)", DMN)
+    expect(page.locator("#dmn .tjs-table")).to_be_visible()
+    xml = page.evaluate("dmn.saveXML()")
+    assert 'id="income_level"' in xml and "&lt; 8000" in xml

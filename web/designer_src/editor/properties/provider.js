@@ -1,0 +1,241 @@
+/**
+ * Our properties provider: the fields the Fangpin engine reads, in Chinese. It runs after bpmn-js's own provider
+ * (lower priority) and keeps its general (id, name), documentation, message and multi-instance groups, hides
+ * the groups our engine ignores, and adds ours. Lanes name roles, so a lane's name is picked from the roles.
+ */
+import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
+import { Group } from '@bpmn-io/properties-panel';
+
+import { button, entry } from './entries.js';
+import { getBodyExtension, getSpiffProperty, setBodyExtension, setSpiffProperty } from './extensions.js';
+
+const LOW_PRIORITY = 500;
+export const CREATE_FORM_EVENT = 'fangpin.form.create';
+export const FORM_PROPERTY = 'formJsonSchemaFilename';
+// engine/batch.py BATCH_SCOPES: the values of the batch property the engine accepts
+const BATCH_OPTIONS = [
+  { value: '', label: '不可批量办理' },
+  { value: 'true', label: '同一地点的任务可批量办理' },
+  { value: 'parent', label: '同一上级地区的任务可批量办理' },
+];
+const TIMER_TYPES = [
+  { value: 'timeDate', label: '到期时间 (timeDate)' },
+  { value: 'timeDuration', label: '等待时长 (timeDuration)' },
+  { value: 'timeCycle', label: '循环 (timeCycle)' },
+];
+const KEPT_GROUPS = ['general', 'documentation', 'message', 'multiInstance', 'error', 'signal', 'escalation'];
+
+function group(id, label, entries) {
+  return { id, label, entries, component: Group, shouldOpen: true };
+}
+
+function property(id, label, name, description) {
+  return entry({
+    id, label, description,
+    read: (element) => getSpiffProperty(getBusinessObject(element), name),
+    write: (injector, element, value) => setSpiffProperty(injector, element, getBusinessObject(element), name, value.trim()),
+  });
+}
+
+function script(id, label, type, boOf = getBusinessObject, description = undefined) {
+  return entry({
+    id, label, kind: 'textarea', description,
+    read: (element) => getBodyExtension(boOf(element), type),
+    write: (injector, element, value) => setBodyExtension(injector, element, boOf(element), type, value),
+  });
+}
+
+function eventDefinition(element, type) {
+  return (getBusinessObject(element).get('eventDefinitions') || []).find((definition) => is(definition, type));
+}
+
+function formalExpression(injector, body) {
+  return body ? injector.get('bpmnFactory').create('bpmn:FormalExpression', { body }) : undefined;
+}
+
+function roleEntry(options) {
+  return entry({
+    id: 'fp-role', label: '办理角色', kind: 'select',
+    description: '泳道的名称即角色：此泳道中的用户任务由该角色办理。',
+    read: (element) => getBusinessObject(element).get('name') || '',
+    write: (injector, element, value) => injector.get('modeling').updateProperties(element, { name: value || undefined }),
+    options: (element) => {
+      const current = getBusinessObject(element).get('name');
+      const known = options.roles.map((role) => ({ value: role.key, label: `${role.name}（${role.key}）` }));
+      const unknown = current && !options.roles.some((role) => role.key === current)
+        ? [{ value: current, label: `${current}（未知角色）` }] : [];
+      return [{ value: '', label: '（请选择角色）' }, ...unknown, ...known];
+    },
+  });
+}
+
+function formEntry(options) {
+  return entry({
+    id: 'fp-form', label: '表单', kind: 'select',
+    read: (element) => getSpiffProperty(getBusinessObject(element), FORM_PROPERTY),
+    write: (injector, element, value) => setSpiffProperty(injector, element, getBusinessObject(element), FORM_PROPERTY, value),
+    options: (element) => {
+      const current = getSpiffProperty(getBusinessObject(element), FORM_PROPERTY);
+      const names = current && !options.forms.includes(current) ? [current, ...options.forms] : options.forms;
+      return [{ value: '', label: '（无表单）' }, ...names.map((name) => ({ value: name, label: name }))];
+    },
+  });
+}
+
+function userTaskGroup(options) {
+  return group('fp-user-task', '办理', [
+    formEntry(options),
+    button({ id: 'fp-form-create', label: '新建表单', event: CREATE_FORM_EVENT }),
+    property('fp-due-date', '办理期限', 'dueDate', '表达式，如 add_working_days(today(), 5)'),
+    entry({
+      id: 'fp-batch', label: '批量办理', kind: 'select', options: () => BATCH_OPTIONS,
+      read: (element) => getSpiffProperty(getBusinessObject(element), 'batch'),
+      write: (injector, element, value) => setSpiffProperty(injector, element, getBusinessObject(element), 'batch', value),
+    }),
+    property('fp-department', '部门', 'department', '表达式：由哪个行业部门办理，如 item["department"]'),
+    property('fp-subject', '事项', 'subject', '表达式：任务列表中显示的事项'),
+    property('fp-place', '办理地点', 'place', '表达式：由哪个地区办理（默认为案件所在地）'),
+  ]);
+}
+
+function scriptsGroup(element, options) {
+  const hint = options.functions.length ? `可调用的函数：${options.functions.join('、')}` : undefined;
+  const entries = [];
+  if (is(element, 'bpmn:ScriptTask')) {
+    entries.push(entry({
+      id: 'fp-script', label: '脚本', kind: 'textarea', rows: 10, description: hint,
+      read: (el) => getBusinessObject(el).get('script') || '',
+      write: (injector, el, value) => injector.get('modeling').updateProperties(el, { script: value || undefined }),
+    }));
+  }
+  entries.push(script('fp-pre-script', '前置脚本', 'spiffworkflow:PreScript', getBusinessObject, hint));
+  entries.push(script('fp-post-script', '后置脚本', 'spiffworkflow:PostScript', getBusinessObject, hint));
+  return group('fp-scripts', '脚本', entries);
+}
+
+function conditionGroup() {
+  return group('fp-condition', '条件', [
+    entry({
+      id: 'fp-condition-expression', label: '条件表达式', kind: 'textarea', rows: 2,
+      description: '为真时走此路径，如 visit["approved"]',
+      read: (element) => {
+        const condition = getBusinessObject(element).get('conditionExpression');
+        return (condition && condition.get('body')) || '';
+      },
+      write: (injector, element, value) => injector.get('modeling').updateProperties(element, {
+        conditionExpression: formalExpression(injector, value.trim()),
+      }),
+    }),
+    entry({
+      id: 'fp-default-flow', label: '默认路径（其他条件都不满足时）', kind: 'checkbox',
+      read: (element) => element.source.businessObject.get('default') === getBusinessObject(element),
+      write: (injector, element, checked) => injector.get('modeling').updateProperties(element.source, {
+        default: checked ? getBusinessObject(element) : undefined,
+      }),
+    }),
+  ]);
+}
+
+function timerType(element) {
+  const timer = eventDefinition(element, 'bpmn:TimerEventDefinition');
+  return TIMER_TYPES.map((type) => type.value).find((type) => timer.get(type)) || '';
+}
+
+function timerGroup() {
+  return group('fp-timer', '定时', [
+    entry({
+      id: 'fp-timer-type', label: '类型', kind: 'select',
+      options: () => [{ value: '', label: '（请选择）' }, ...TIMER_TYPES],
+      read: timerType,
+      write: (injector, element, value) => {
+        const timer = eventDefinition(element, 'bpmn:TimerEventDefinition');
+        const current = timerType(element);
+        const body = current ? timer.get(current).get('body') : '';
+        const properties = Object.fromEntries(TIMER_TYPES.map((type) => [type.value, undefined]));
+        if (value) {
+          properties[value] = injector.get('bpmnFactory').create('bpmn:FormalExpression', { body });
+        }
+        injector.get('commandStack').execute('element.updateModdleProperties', { element, moddleElement: timer, properties });
+      },
+    }),
+    entry({
+      id: 'fp-timer-expression', label: '表达式',
+      description: '如 add_working_days(today(), 5)、day_ends(notice["ends_on"]) 或 "P7D"',
+      read: (element) => {
+        const type = timerType(element);
+        return type ? eventDefinition(element, 'bpmn:TimerEventDefinition').get(type).get('body') || '' : '';
+      },
+      write: (injector, element, value) => {
+        const timer = eventDefinition(element, 'bpmn:TimerEventDefinition');
+        const type = timerType(element) || 'timeDate';
+        injector.get('commandStack').execute('element.updateModdleProperties', {
+          element, moddleElement: timer, properties: { [type]: formalExpression(injector, value.trim()) },
+        });
+      },
+    }),
+  ]);
+}
+
+function messageEntries(element) {
+  const definitionOf = (el) => eventDefinition(el, 'bpmn:MessageEventDefinition');
+  const catching = is(element, 'bpmn:CatchEvent');
+  return [catching
+    ? script('fp-message-variable', '消息内容存入变量', 'spiffworkflow:MessageVariable', definitionOf)
+    : script('fp-message-payload', '消息内容（表达式）', 'spiffworkflow:MessagePayload', definitionOf)];
+}
+
+function decisionGroup() {
+  return group('fp-decision', '决策', [entry({
+    id: 'fp-called-decision', label: '决策表标识 (calledDecisionId)',
+    read: (element) => getBodyExtension(getBusinessObject(element), 'spiffworkflow:CalledDecisionId'),
+    write: (injector, element, value) => setBodyExtension(
+      injector, element, getBusinessObject(element), 'spiffworkflow:CalledDecisionId', value.trim()),
+  })]);
+}
+
+function isConditionalFlow(element) {
+  return is(element, 'bpmn:SequenceFlow') && element.source
+    && (is(element.source, 'bpmn:ExclusiveGateway') || is(element.source, 'bpmn:InclusiveGateway'));
+}
+
+function ourGroups(element, options) {
+  const groups = [];
+  if (is(element, 'bpmn:Lane')) groups.push(group('fp-lane', '角色', [roleEntry(options)]));
+  if (is(element, 'bpmn:UserTask')) groups.push(userTaskGroup(options));
+  if (is(element, 'bpmn:BusinessRuleTask')) groups.push(decisionGroup());
+  if (is(element, 'bpmn:Task')) groups.push(scriptsGroup(element, options));
+  if (isConditionalFlow(element)) groups.push(conditionGroup());
+  if (eventDefinition(element, 'bpmn:TimerEventDefinition')) groups.push(timerGroup());
+  return groups;
+}
+
+/** Renames and trims bpmn-js's groups: lanes get their name from the role picker, not a free text field. */
+function keptGroups(element, groups) {
+  return groups.filter((g) => KEPT_GROUPS.includes(g.id)).map((g) => {
+    if (g.id === 'general' && is(element, 'bpmn:Lane')) {
+      return { ...g, entries: g.entries.filter((e) => e.id !== 'name') };
+    }
+    if (g.id === 'message' && eventDefinition(element, 'bpmn:MessageEventDefinition')) {
+      return { ...g, entries: [...g.entries, ...messageEntries(element)] };
+    }
+    return g;
+  });
+}
+
+export default class FangpinPropertiesProvider {
+  constructor(propertiesPanel, config) {
+    this._options = config;
+    propertiesPanel.registerProvider(LOW_PRIORITY, this);
+  }
+
+  getGroups(element) {
+    return (groups) => {
+      const kept = keptGroups(element, groups);
+      const [general, ...rest] = kept;
+      const ours = ourGroups(element, this._options);
+      return general && general.id === 'general' ? [general, ...ours, ...rest] : [...ours, ...kept];
+    };
+  }
+}
+
+FangpinPropertiesProvider.$inject = ['propertiesPanel', 'config.fangpin'];
