@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -36,7 +37,7 @@ from engine.forms import FormValidator
 from engine.sandbox import sandboxed_script_engine, take_output
 from engine.scenarios import ScenarioResult, start_time, wait_duration
 from engine.scripting import ENGINE_FUNCTIONS, calendar_source, current_step, step_context
-from engine.serialization import check_data_keys, load_specs
+from engine.serialization import check_data_keys, load_specs, to_plain_json
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -108,6 +109,7 @@ class _Run:
         self.path: list[str] = []
         self.seen: set[Any] = set()
         self.follow_ups: list[str] = []
+        self.calls: dict[str, list[tuple[list[Any], str | None]]] = {}  # name → (arguments, element) of each call
 
     def outcome(self) -> ScenarioResult:
         """Run in a context of its own (``run_scenarios``): the clock, step and output set here end with it."""
@@ -145,7 +147,7 @@ class _Run:
     # --- the run
 
     def _check_declared(self) -> None:
-        for name in self.declared:
+        for name in [*self.declared, *self.scenario.get("expect", {}).get("calls", {})]:
             if name in ENGINE_FUNCTIONS:
                 raise _Diverged(0, None, f"函数“{name}”是引擎函数, 在场景的时钟上真实运行, 不能在 functions 中声明")
             if name not in self.domain:
@@ -167,7 +169,9 @@ class _Run:
         self._advance(0)
 
     def _stub(self, name: str) -> Callable[..., Any]:
-        def answer(*_args: Any, **_kwargs: Any) -> Any:
+        def answer(*args: Any, **kwargs: Any) -> Any:
+            where = runtime.bpmn_id(self.current) if self.current is not None else None
+            self.calls.setdefault(name, []).append((to_plain_json([*args, *kwargs.values()]), where))
             declared = self.declared.get(name, {})
             if "raises" in declared:
                 raise DeclaredFailure(declared["raises"])
@@ -278,6 +282,25 @@ class _Run:
         if "follow_ups" in expect and expect["follow_ups"] != self.follow_ups:
             raise _Diverged(None, None, f"应发起后续流程 [{'、'.join(expect['follow_ups'])}], "
                                         f"实际发起 [{'、'.join(self.follow_ups)}]")
+        for name, expected in expect.get("calls", {}).items():
+            self._expect_calls(name, expected)
+
+    def _expect_calls(self, name: str, expected: list[list[Any]]) -> None:
+        """The domain function was called exactly so, in this order; a difference is shown at the element that
+        made the first call that differs."""
+        made = self.calls.get(name, [])
+        for index, wanted in enumerate(expected):
+            if index >= len(made):
+                raise _Diverged(None, None, f"函数“{name}”应被调用 {len(expected)} 次, 实际 {len(made)} 次; "
+                                            f"缺少第{index + 1}次调用 {_shown(wanted)}")
+            args, element = made[index]
+            if args != wanted:
+                raise _Diverged(None, element, f"函数“{name}”第{index + 1}次调用的参数应为 {_shown(wanted)}, "
+                                               f"实际为 {_shown(args)}")
+        if len(made) > len(expected):
+            args, element = made[len(expected)]
+            raise _Diverged(None, element, f"函数“{name}”应被调用 {len(expected)} 次, 实际 {len(made)} 次; "
+                                           f"多出第{len(expected) + 1}次调用 {_shown(args)}")
 
     # --- what the workflow is doing
 
@@ -337,6 +360,11 @@ class _Run:
         if waiting:
             parts.append(f"等待: {'、'.join(waiting)}")
         return "; ".join(parts)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 300 else text[:299] + "…"
 
 
 def _china_time(iso: str) -> str:

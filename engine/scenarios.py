@@ -1,7 +1,8 @@
 """Process tests that travel with a model (``{stem}.tests.json``): the file's shape, and what a run reports.
 
 A scenario starts the model at a moment of its own, completes tasks with form data, lets time pass and
-delivers messages, then says which end the case must reach and which activities it must pass. Deploying
+delivers messages, then says which end the case must reach, which activities it must pass, which follow-up cases
+it starts and with what a domain function was called (the household told why it was rejected). Deploying
 refuses a file of the wrong shape (``parse``) and a model whose scenarios fail (``run`` → ``problems``).
 The runner itself lives in ``engine.scenario_runner``: it drives SpiffWorkflow and the sandbox, which
 ``engine.deploy`` (that calls ``parse``) must not import.
@@ -29,7 +30,7 @@ MAX_STEPS = 200
 MAX_WAIT = timedelta(days=3660)  # one step may let ten years pass, no more
 _SCENARIO_KEYS = {"name", "start", "functions", "steps", "expect"}
 _START_KEYS = {"data", "at"}
-_EXPECT_KEYS = {"end", "path", "follow_ups"}
+_EXPECT_KEYS = {"end", "path", "follow_ups", "calls"}
 _STEP_KEYS = {"task": {"task", "data"}, "wait": {"wait"}, "message": {"message", "payload"}}
 _DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?")
 
@@ -186,6 +187,10 @@ def _expect_problems(expect: Any) -> list[str]:
         value = expect.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
             found.append(f"expect.{key}: 应为ID (字符串) 的列表")
+    calls = expect.get("calls", {})
+    if not isinstance(calls, dict) or not all(isinstance(made, list) and all(isinstance(args, list) for args in made)
+                                              for made in calls.values()):
+        found.append("expect.calls: 应为对象 {函数名: [[第1次调用的参数…], [第2次调用的参数…]]}")
     return found
 
 

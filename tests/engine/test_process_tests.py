@@ -160,6 +160,25 @@ def test_a_declared_domain_function_answers_and_one_that_raises_fails_the_step_a
     assert called == []  # the real function is never called
 
 
+def test_the_calls_a_domain_function_got_are_compared_and_a_difference_shown_at_the_element_that_called():
+    engine = plain_engine(functions={"record_rejection": lambda step, reason: None})
+    reason_told = ["township_review", "家中新购轿车"]
+
+    def expecting(name: str, *calls: list[str]) -> dict[str, Any]:
+        return scenario(name, expect={"calls": {"record_rejection": list(calls)}})
+
+    model = script_model("told", 'record_rejection("township_review", "家中新购轿车")',
+                         expecting("告知原因", reason_told), expecting("原因不同", ["township_review", "收入超标"]),
+                         expecting("少调用", reason_told, reason_told), expecting("多调用"))
+    told, other_reason, missing, extra = scenarios.run(engine, model)
+    assert told.passed
+    assert (other_reason.element, other_reason.step) == ("run", None)
+    assert other_reason.message == ("场景“原因不同”结束时: 函数“record_rejection”第1次调用的参数应为"
+                                    ' ["township_review", "收入超标"], 实际为 ["township_review", "家中新购轿车"]')
+    assert "应被调用 2 次, 实际 1 次; 缺少第2次调用" in missing.message
+    assert extra.element == "run" and "多出第1次调用" in extra.message
+
+
 def test_an_undeclared_domain_function_answers_none_and_an_engine_function_may_not_be_declared():
     engine = plain_engine(functions={"lookup_household": lambda code: {"name": "真实"}})
     model = script_model("lookup", 'missing = lookup_household("H1") is None\nday = str(today())',
@@ -324,7 +343,7 @@ def test_each_shape_problem_names_its_scenario_and_field():
                                                                                                "raises": "x"}},
          "steps": [{"task": "visit", "wait": "P1D"}, {"wait": "P3X"}, {"wait": "P0D"}, {"message": ""},
                    {"task": "visit", "data": []}, {"task": "visit", "by": "cun"}],
-         "expect": {"end": "", "path": "visit", "colour": 2}},
+         "expect": {"end": "", "path": "visit", "colour": 2, "calls": {"f": ["x"]}}},
         {"start": {"at": AT}, "steps": []},
         {"name": "甲", "start": {"at": AT}, "steps": []},
     ], "version": 2})
@@ -342,6 +361,7 @@ def test_each_shape_problem_names_its_scenario_and_field():
         "场景“甲”: expect: 未知字段“colour”",
         "场景“甲”: expect.end: 应为结束事件的ID",
         "场景“甲”: expect.path: 应为ID (字符串) 的列表",
+        "场景“甲”: expect.calls: 应为对象 {函数名: [[第1次调用的参数…], [第2次调用的参数…]]}",
         "第2个场景: name: 必填, 应为场景名称",
         "场景“甲”: name: 与前面的场景重名",
     ]
