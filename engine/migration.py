@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnBaseWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine import audit, runtime, versions
@@ -91,18 +93,19 @@ def migrate(engine: Engine, session: Session, actor: Actor, key: str, from_versi
 def running_instance_ids(session: Session, actor: Actor, version_id: int) -> list[int]:
     """Every running instance of a version at the actor's place or below (one more than a request may migrate, so
     that too many is refused rather than cut short), oldest first."""
-    query = select(ProcessInstance.id).where(ProcessInstance.version_id == version_id,
-                                             ProcessInstance.status == InstanceStatus.RUNNING,
-                                             within(ProcessInstance.place_path, actor))
-    return list(session.execute(query.order_by(ProcessInstance.id).limit(MAX_INSTANCES + 1)).scalars())
+    query = _running(actor, version_id, ProcessInstance.id).order_by(ProcessInstance.id).limit(MAX_INSTANCES + 1)
+    return list(session.execute(query).scalars())
 
 
 def running_instances(session: Session, actor: Actor, version_id: int, window: Window) -> Page[ProcessInstance]:
     """One page of the running instances of a version at the actor's place or below, oldest first."""
-    query = select(ProcessInstance).where(ProcessInstance.version_id == version_id,
-                                          ProcessInstance.status == InstanceStatus.RUNNING,
-                                          within(ProcessInstance.place_path, actor))
-    return page(session, query, INSTANCE_ORDER, window)
+    return page(session, _running(actor, version_id, ProcessInstance), INSTANCE_ORDER, window)
+
+
+def _running(actor: Actor, version_id: int, selected: Any) -> Select[Any]:
+    return select(selected).where(ProcessInstance.version_id == version_id,
+                                  ProcessInstance.status == InstanceStatus.RUNNING,
+                                  within(ProcessInstance.place_path, actor))
 
 
 def open_tasks_of(session: Session, instance_ids: Collection[int]) -> dict[int, list[Task]]:
@@ -251,7 +254,9 @@ def _under_way(task: SpiffTask) -> str:
     definition = getattr(task.task_spec, "event_definition", None)
     if isinstance(definition, TimerEventDefinition):
         return "等待中的定时器"
-    return "等待中的消息" if definition is not None else "等待中的环节"
+    if isinstance(definition, MessageEventDefinition):
+        return "等待中的消息"
+    return "等待中的事件" if definition is not None else "等待中的环节"  # an event-based gateway awaits several
 
 
 def _predict_again(workflow: BpmnBaseWorkflow, spec: BpmnProcessSpec) -> None:

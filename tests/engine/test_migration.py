@@ -251,3 +251,14 @@ def test_a_case_inside_a_called_process_moves_with_it_and_its_task_follows_the_n
     steps.complete(actors["village"], instance_id, "inspect", {"residents": 4, "income": 20000})
     steps.complete(actors["township"], instance_id, "decide", {"approved": True})
     assert steps.end_reached(instance_id) == "end_decided"
+
+
+def test_a_case_waiting_in_a_notice_whose_period_changed_is_refused(steps, actors):
+    steps.deploy("approval.bpmn")
+    instance_id = steps.start(actors["village"], "approval")
+    steps.complete(actors["village"], instance_id, "visit", {"eligible": True, "income": 3000})
+    deploy_variant(steps, actors, variant("approval.bpmn", '"P5D"', '"P10D"'))
+
+    [refused] = steps.run(migration.migrate, actors["designer"], "approval", 1, 2, [instance_id], True)
+
+    assert refused.reasons == ["等待中的事件“公示”在新版本中已修改"]
