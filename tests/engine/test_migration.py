@@ -262,3 +262,18 @@ def test_a_case_waiting_in_a_notice_whose_period_changed_is_refused(steps, actor
     [refused] = steps.run(migration.migrate, actors["designer"], "approval", 1, 2, [instance_id], True)
 
     assert refused.reasons == ["等待中的事件“公示”在新版本中已修改"]
+
+
+def test_a_case_waiting_in_a_notice_moves_when_only_the_steps_after_it_changed(steps, actors, clock):
+    steps.deploy("approval.bpmn")
+    instance_id = steps.start(actors["village"], "approval")
+    steps.complete(actors["village"], instance_id, "visit", {"eligible": True, "income": 3000})
+    wake_at = steps.instance(instance_id).wake_at
+    deploy_variant(steps, actors, variant("approval.bpmn", 'name="乡镇审核"', 'name="乡镇复核"'))
+
+    [moved] = steps.run(migration.migrate, actors["designer"], "approval", 1, 2, [instance_id], False)
+
+    assert moved.migrated and steps.instance(instance_id).wake_at == wake_at
+    clock.set(wake_at + timedelta(minutes=1))
+    assert steps.run_timers() == 1
+    assert [t.name for t in steps.inbox(actors["township"], instance_id)] == ["乡镇复核"]
