@@ -2,7 +2,8 @@
 
 ``migration_v1.bpmn``: 入户核查 (village) → 乡镇审核 (township). Its second versions: ``_added`` puts 旗县审定 (county)
 after 乡镇审核; ``_removed`` drops 入户核查; ``_lane`` gives 乡镇审核 to the county; ``_placed`` places 乡镇审核 at the
-township its case names in ``review_place``.
+township its case names in ``review_place``. ``migration_wait_*`` wait for a timer before 乡镇审核; ``approval.bpmn``
+waits in its notice (an event-based gateway); ``call_activity.bpmn`` runs inside the process it calls.
 """
 
 from __future__ import annotations
