@@ -113,11 +113,23 @@ export function createEditor({ canvas, properties, roles = [], forms = [], funct
   };
 }
 
-/** A DMN editor (decision tables) in `container`. */
+/** A DMN editor (decision tables) in `container`; `on('changed', fn)` hears every edit of any of its views. */
 export function createDmnEditor({ container }) {
   const modeler = new DmnModeler({ container });
+  const listeners = [];
+  const watched = new WeakSet();
+  modeler.on('views.changed', () => {
+    const viewer = modeler.getActiveViewer();
+    if (viewer && !watched.has(viewer)) {
+      watched.add(viewer);
+      viewer.get('eventBus').on('commandStack.changed', () => listeners.forEach((fn) => fn()));
+    }
+  });
   return {
     modeler,
+    on(name, fn) {
+      if (name === 'changed') listeners.push(fn);
+    },
     async importXML(xml) {
       const result = await modeler.importXML(xml);
       const table = modeler.getViews().find((view) => view.type === 'decisionTable');

@@ -209,14 +209,15 @@ function ourGroups(element, options) {
   return groups;
 }
 
-/** Renames and trims bpmn-js's groups: lanes get their name from the role picker, not a free text field. */
+/** Trims bpmn-js's groups: lanes get their name from the role picker, not a free text field; a message event's
+ * group opens with our payload variable in it. */
 function keptGroups(element, groups) {
   return groups.filter((g) => KEPT_GROUPS.includes(g.id)).map((g) => {
     if (g.id === 'general' && is(element, 'bpmn:Lane')) {
       return { ...g, entries: g.entries.filter((e) => e.id !== 'name') };
     }
     if (g.id === 'message' && eventDefinition(element, 'bpmn:MessageEventDefinition')) {
-      return { ...g, entries: [...g.entries, ...messageEntries(element)] };
+      return { ...g, shouldOpen: true, entries: [...g.entries, ...messageEntries(element)] };
     }
     return g;
   });
@@ -231,9 +232,9 @@ export default class FangpinPropertiesProvider {
   getGroups(element) {
     return (groups) => {
       const kept = keptGroups(element, groups);
-      const [general, ...rest] = kept;
-      const ours = ourGroups(element, this._options);
-      return general && general.id === 'general' ? [general, ...ours, ...rest] : [...ours, ...kept];
+      const first = (id) => kept.filter((g) => g.id === id);
+      const middle = kept.filter((g) => g.id !== 'general' && g.id !== 'documentation');
+      return [...first('general'), ...ourGroups(element, this._options), ...middle, ...first('documentation')];
     };
   }
 }
