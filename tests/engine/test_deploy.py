@@ -83,11 +83,13 @@ def refuse(engine, session, sources: list[SourceFile]) -> list[DeployProblem]:
 
 @dataclass(frozen=True)
 class Broken:
-    """A variant of approval.bpmn and what its refusal must say: the line holding ``marker``, and words."""
+    """A variant of approval.bpmn and what its refusal must say: the line holding ``marker``, words, and the element
+    an editor marks (``None``: the file as a whole)."""
 
     text: str
     marker: str
     words: tuple[str, ...]
+    element: str | None
 
 
 NO_START_EVENT = APPROVAL
@@ -101,51 +103,55 @@ for _old in ('    <bpmn:startEvent id="start" name="申请">\n      <bpmn:outgoi
 BROKEN: dict[str, Callable[[], Broken]] = {
     "ill-formed XML": lambda: Broken(
         replaced("<bpmn:outgoing>f_visit_gw</bpmn:outgoing>", "<bpmn:outgoing>f_visit_gw</bpmn:outgoin>"),
-        "</bpmn:outgoin>", ("XML格式错误", "outgoin")),
+        "</bpmn:outgoin>", ("XML格式错误", "outgoin"), None),
     "XSD: unknown element": lambda: Broken(
         replaced('<bpmn:endEvent id="end_ineligible" name="不符合条件">',
                  '<bpmn:endEvent id="end_ineligible" name="不符合条件">\n      <bpmn:bogus />'),
-        "<bpmn:bogus />", ("流程定义无效", "bogus")),
+        "<bpmn:bogus />", ("流程定义无效", "bogus"), "end_ineligible"),
     "XSD: attribute of the wrong type": lambda: Broken(
         replaced('isExecutable="true"', 'isExecutable="maybe"'),
-        'isExecutable="maybe"', ("流程定义无效", "maybe", "boolean")),
+        'isExecutable="maybe"', ("流程定义无效", "maybe", "boolean"), "approval"),
     "XSD: duplicate id": lambda: Broken(
         replaced('<bpmn:endEvent id="end_approved"', '<bpmn:endEvent id="end_ineligible"'),
-        '<bpmn:endEvent id="end_ineligible" name="审定通过">', ("流程定义无效", "end_ineligible")),
+        '<bpmn:endEvent id="end_ineligible" name="审定通过">', ("流程定义无效", "end_ineligible"), "end_ineligible"),
     "Spiff: no start event": lambda: Broken(
-        NO_START_EVENT, '<bpmn:process id="approval"', ("流程定义无效", "No start event")),
+        NO_START_EVENT, '<bpmn:process id="approval"', ("流程定义无效", "No start event"), "approval"),
     "Spiff: conditionless flow out of an exclusive gateway": lambda: Broken(
         replaced(' default="f_ineligible"', ""),
-        '<bpmn:sequenceFlow id="f_ineligible"', ("流程定义无效", "without condition")),
+        '<bpmn:sequenceFlow id="f_ineligible"', ("流程定义无效", "without condition"), "f_ineligible"),
     "sequence flow to a missing target": lambda: Broken(
         replaced('sourceRef="visit" targetRef="gw_eligible"', 'sourceRef="visit" targetRef="nowhere"'),
-        'targetRef="nowhere"', ("nowhere",)),
+        'targetRef="nowhere"', ("nowhere",), "f_visit_gw"),
     "sequence flow from a missing source": lambda: Broken(
         replaced('sourceRef="visit" targetRef="gw_eligible"', 'sourceRef="nowhere" targetRef="gw_eligible"'),
-        'sourceRef="nowhere"', ("nowhere",)),
+        'sourceRef="nowhere"', ("nowhere",), "f_visit_gw"),
     "lane that is not a role": lambda: Broken(
-        replaced('name="township"', 'name="乡镇"'), 'name="乡镇"', ("泳道", "乡镇", "不是角色", "township")),
+        replaced('name="township"', 'name="乡镇"'), 'name="乡镇"', ("泳道", "乡镇", "不是角色", "township"),
+        "lane_township"),
     "missing form file": lambda: Broken(
         replaced('value="visit.json"', 'value="missing.json"'), 'value="missing.json"',
-        ("表单“missing.json”未随模型上传",)),
+        ("表单“missing.json”未随模型上传",), "visit"),
     "form path outside the forms directory": lambda: Broken(
         replaced('value="visit.json"', 'value="../forms/visit.json"'), 'value="../forms/visit.json"',
-        ("../forms/visit.json",)),
+        ("../forms/visit.json",), "visit"),
     "import in a script task": lambda: Broken(
-        with_script_task("import os"), "<bpmn:script>import os", ("无法编译", "import")),
+        with_script_task("import os"), "<bpmn:script>import os", ("无法编译", "import"), "prepare"),
     "dunder in a script task": lambda: Broken(
-        with_script_task("x = ().__class__"), "<bpmn:script>x = ().__class__", ("无法编译", "__class__")),
+        with_script_task("x = ().__class__"), "<bpmn:script>x = ().__class__", ("无法编译", "__class__"),
+        "prepare"),
     "import in a pre-script": lambda: Broken(
-        with_pre_script("from os import system"), "<spiffworkflow:preScript>", ("无法编译", "import")),
+        with_pre_script("from os import system"), "<spiffworkflow:preScript>", ("无法编译", "import"), "visit"),
     "condition with a syntax error": lambda: Broken(
-        replaced("eligible == True", "eligible == = True"), "eligible == = True", ("无法编译", "SyntaxError")),
+        replaced("eligible == True", "eligible == = True"), "eligible == = True", ("无法编译", "SyntaxError"),
+        "f_eligible"),
     "bad ISO 8601 duration": lambda: Broken(
-        replaced('"P5D"', '"P5X"'), '"P5X"', ("P5X", "ISO 8601")),
+        replaced('"P5D"', '"P5X"'), '"P5X"', ("P5X", "ISO 8601"), "notice_elapsed"),
     "batch reach the engine does not know": lambda: Broken(
         replaced('name="batch" value="true"', 'name="batch" value="township"'), 'value="township"',
-        ("批量办理范围", "township", "parent")),
+        ("批量办理范围", "township", "parent"), "visit"),
     "timer expression that does not compile": lambda: Broken(
-        replaced('"P5D"', "working_deadline(today(), "), "<bpmn:timeDuration>", ("定时器表达式无法编译",)),
+        replaced('"P5D"', "working_deadline(today(), "), "<bpmn:timeDuration>", ("定时器表达式无法编译",),
+        "notice_elapsed"),
 }
 
 
@@ -157,6 +163,7 @@ def test_a_broken_model_is_refused_naming_file_line_and_reason_and_nothing_is_st
     problem = problems[0]
     assert problem.file == FILE
     assert problem.line == line_of(broken.text, broken.marker), problem
+    assert problem.element == broken.element, problem
     for word in broken.words:
         assert word in problem.message, problem
     assert str(problem).startswith(f"{FILE}:{problem.line}: ")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+from pathlib import Path
+
 import pytest
 
+from engine.deploy import SourceFile, with_forms
 from tests.conftest import FIXTURES, PASSWORD
 from tests.web import page_scanner
 
@@ -22,6 +26,16 @@ class ApiClient:
 
     def post(self, url: str, json=None, **kwargs):
         return self.client.post(f"/api/v1{url}", json=json, headers=self.headers, **kwargs)
+
+    def deploy(self, model: bytes | str | Path, name: str = "upload.bpmn", **fields: str):
+        """Deploy a BPMN model through the API as a designer's tool would: with the forms it names, taken from the
+        test's ``forms_dir`` (the app's FORMS_DIR). ``model`` is the file or its text; ``fields``, e.g. ``main``."""
+        if isinstance(model, Path):
+            name, model = model.name, model.read_bytes()
+        content = model.encode("utf-8") if isinstance(model, str) else model
+        files = with_forms([SourceFile(name, content)], Path(self.client.application.config["FORMS_DIR"]))
+        upload = {"file": [(BytesIO(f.content), f.name) for f in files], **fields}
+        return self.client.post("/api/v1/process-models", data=upload, headers=self.headers)
 
     def task(self, instance_id: int, bpmn_id: str) -> dict:
         """The open task of ``instance_id`` at ``bpmn_id`` in this user's inbox."""
@@ -56,9 +70,6 @@ def api(app, actors):
 
 @pytest.fixture
 def deployed(api):
-    designer = api("sheji")
-    with open(FIXTURES / "processes" / "approval.bpmn", "rb") as f:
-        response = designer.client.post("/api/v1/process-models", data=f.read(),
-                                        headers={**designer.headers, "Content-Type": "application/xml"})
+    response = api("sheji").deploy(FIXTURES / "processes" / "approval.bpmn")
     assert response.status_code == 201, response.json
     return response.json

@@ -63,8 +63,7 @@ def test_no_token_is_a_chinese_401(api):
 
 def test_a_task_withdrawn_at_its_deadline_as_it_is_submitted_is_a_409_saying_so(api, clock):
     designer = api("sheji")
-    model = (FIXTURES / "processes" / "deadline.bpmn").read_bytes()
-    assert designer.post("/process-models", data=model, content_type="application/xml").status_code == 201
+    assert designer.deploy(FIXTURES / "processes" / "deadline.bpmn").status_code == 201
     clock.set(datetime(2026, 2, 12, 9, 0, tzinfo=CST))
     village = api("cun")
     case = village.post("/instances", json={"process": "deadline", "place": VILLAGE,

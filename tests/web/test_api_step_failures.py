@@ -8,9 +8,7 @@ from tests.engine.steps import VILLAGE
 
 def test_a_start_that_fails_inside_spiff_answers_201_with_the_instance_in_error(api):
     designer, cun = api("sheji"), api("cun")
-    model = (FIXTURES / "processes" / "copies.bpmn").read_bytes()
-    deployed = designer.client.post("/api/v1/process-models", data=model,
-                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    deployed = designer.deploy(FIXTURES / "processes" / "copies.bpmn")
     assert deployed.status_code == 201
 
     started = cun.post("/instances", json={"process": "copies", "place": VILLAGE, "data": {"copies": "3"}})

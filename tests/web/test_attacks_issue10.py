@@ -339,8 +339,7 @@ def deploy_township_review_one_by_one(api) -> None:
     assert model.count(batched) == 1
     designer = api("sheji")
     one_by_one = model.replace(batched, batched.split("\n")[1].strip()).encode()
-    response = designer.client.post("/api/v1/process-models", data=one_by_one,
-                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    response = designer.deploy(one_by_one)
     assert response.status_code == 201, response.json
 
 

@@ -37,9 +37,7 @@ def forms_dir():
 def campaign_world(api, session, create_user):
     """The campaign's model deployed, a region user, and in 艾力嘎查 one monitoring object and one other household."""
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", headers={**designer.headers,
-                                    "Content-Type": "application/xml"},
-                                    data=(ROOT / "processes" / "annual_adjustment.bpmn").read_bytes())
+    response = designer.deploy(ROOT / "processes" / "annual_adjustment.bpmn")
     assert response.status_code == 201, response.json
     create_user("qu", "region", REGION)
     monitored = register(api, "巴特尔")

@@ -35,9 +35,7 @@ def open_campaign(api, year=2026, deadlines=DEADLINES):
 def campaign_open(api, create_user):
     """This year's campaign opened while this year's identification cases run."""
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", headers={**designer.headers,
-                                    "Content-Type": "application/xml"},
-                                    data=(ROOT / "processes" / "annual_adjustment.bpmn").read_bytes())
+    response = designer.deploy(ROOT / "processes" / "annual_adjustment.bpmn")
     assert response.status_code == 201, response.json
     create_user("qu", "region", REGION)
     return open_campaign(api)

@@ -50,8 +50,7 @@ def deployed(api):
     """The shipped identification (with the assistance it starts) and annual adjustment models."""
     designer = api("sheji")
     for name in ("assistance.bpmn", "identification.bpmn", "annual_adjustment.bpmn"):
-        response = designer.client.post("/api/v1/process-models", data=(ROOT / "processes" / name).read_bytes(),
-                                        headers={**designer.headers, "Content-Type": "application/xml"})
+        response = designer.deploy(ROOT / "processes" / name)
         assert response.status_code == 201, response.json
 
 

@@ -53,8 +53,7 @@ mark_monitored("marginal", ["illness"], "2026-03-02", "probe")
 
 def deploy_probe(api, foreign_id: int) -> None:
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", data=PROBE.format(foreign=foreign_id).encode(),
-                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    response = designer.deploy(PROBE.format(foreign=foreign_id))
     assert response.status_code in (200, 201), response.json
 
 

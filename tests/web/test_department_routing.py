@@ -23,9 +23,7 @@ def case(api, create_user) -> int:
     for username, department in (("weijian", "health"), ("renshe", "hrss"), ("minzheng", "civil")):
         create_user(username, "department", COUNTY, department)
     designer = api("sheji")
-    model = (FIXTURES / "processes" / "department_routing.bpmn").read_bytes()
-    deployed = designer.client.post("/api/v1/process-models", data=model,
-                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    deployed = designer.deploy(FIXTURES / "processes" / "department_routing.bpmn")
     assert deployed.status_code == 201, deployed.json
     started = api("qi").post("/instances", json={"process": "department_routing", "place": COUNTY,
                                                    "data": {"items": ITEMS}})

@@ -32,9 +32,7 @@ def forms_dir():
 def deploy_assistance(api) -> None:
     """The reversal starts the household's new assistance (部门会商), so the process is deployed."""
     designer = api("sheji")
-    model = (ROOT / "processes" / "assistance.bpmn").read_bytes()
-    response = designer.client.post("/api/v1/process-models", data=model,
-                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    response = designer.deploy(ROOT / "processes" / "assistance.bpmn")
     assert response.status_code in (200, 201), response.json
 
 

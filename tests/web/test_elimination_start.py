@@ -121,9 +121,7 @@ def test_a_household_case_needs_its_household(api):
 @pytest.fixture
 def deployed(api):
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", headers={**designer.headers,
-                                    "Content-Type": "application/xml"},
-                                    data=(ROOT / "processes" / "risk_elimination.bpmn").read_bytes())
+    response = designer.deploy(ROOT / "processes" / "risk_elimination.bpmn")
     assert response.status_code == 201, response.json
 
 

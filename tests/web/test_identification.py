@@ -33,8 +33,7 @@ def world(api, session, create_user):
     for 2026, department users."""
     designer = api("sheji")
     for name in ("assistance.bpmn", "identification.bpmn"):
-        response = designer.client.post("/api/v1/process-models", data=(ROOT / "processes" / name).read_bytes(),
-                                        headers={**designer.headers, "Content-Type": "application/xml"})
+        response = designer.deploy(ROOT / "processes" / name)
         assert response.status_code == 201, response.json
     for year in (2026, 2027):
         thresholds.set_threshold(session, thresholds.INCOME_LINE, "150000000000", year, 8900, "test",

@@ -41,9 +41,7 @@ def league_branch(session, create_user, actors, api):
     create_user("jinshan", "township", TOWNSHIP)
     create_user("hongni", "village", VILLAGE)
     designer = api("sheji")
-    model = (ROOT / "processes" / "major_event.bpmn").read_bytes()
-    response = designer.client.post("/api/v1/process-models", data=model,
-                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    response = designer.deploy(ROOT / "processes" / "major_event.bpmn")
     assert response.status_code == 201, response.json
 
 

@@ -39,8 +39,7 @@ def _ask(api, household_id: int) -> dict:
 @pytest.fixture
 def probe(api):
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", data=PROBE.encode(),
-                                    headers={**designer.headers, "Content-Type": "application/xml"})
+    response = designer.deploy(PROBE)
     assert response.status_code == 201, response.json
 
 

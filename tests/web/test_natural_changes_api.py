@@ -231,8 +231,7 @@ def test_every_refusal_names_its_field_and_changes_nothing(cun, api, household_i
 def deploy(api, *names: str) -> None:
     designer = api("sheji")
     for name in names:
-        deployed = designer.client.post("/api/v1/process-models", data=(ROOT / "processes" / name).read_bytes(),
-                                        headers={**designer.headers, "Content-Type": "application/xml"})
+        deployed = designer.deploy(ROOT / "processes" / name)
         assert deployed.status_code == 201, deployed.json
 
 

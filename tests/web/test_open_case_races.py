@@ -29,8 +29,7 @@ def forms_dir():
 def shipped(api):
     designer = api("sheji")
     for name in ("assistance.bpmn", "identification.bpmn", "risk_elimination.bpmn"):
-        response = designer.client.post("/api/v1/process-models", data=(ROOT / "processes" / name).read_bytes(),
-                                        headers={**designer.headers, "Content-Type": "application/xml"})
+        response = designer.deploy(ROOT / "processes" / name)
         assert response.status_code == 201, response.json
 
 

@@ -51,9 +51,7 @@ _serial = iter(range(300, 999))
 def elimination_world(api, session, create_user):
     """Identification and risk elimination deployed, an expense warning of 10000 yuan, a health bureau user."""
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", headers={**designer.headers,
-                                    "Content-Type": "application/xml"},
-                                    data=(ROOT / "processes" / "risk_elimination.bpmn").read_bytes())
+    response = designer.deploy(ROOT / "processes" / "risk_elimination.bpmn")
     assert response.status_code == 201, response.json
     for year in (2026, 2027):
         thresholds.set_threshold(session, thresholds.EXPENSE_WARNING, COUNTY, year, 10000, "test",

@@ -80,8 +80,7 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture
 def elimination_deployed(api):
     designer = api("sheji")
-    response = designer.client.post("/api/v1/process-models", data=(ROOT / "processes" / "risk_elimination.bpmn")
-                                    .read_bytes(), headers={**designer.headers, "Content-Type": "application/xml"})
+    response = designer.deploy(ROOT / "processes" / "risk_elimination.bpmn")
     assert response.status_code == 201, response.json
 
 
