@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine import scenarios
+from engine import scenario_runner, scenarios
 from engine.clock import FrozenClock
 from engine.core import Engine
 from engine.deploy import SourceFile, compile_model, with_forms
@@ -215,6 +215,14 @@ def test_a_process_that_loops_forever_is_stopped_by_the_step_budget_at_its_eleme
     assert (result.passed, result.step) == (False, 0)
     assert result.element in {"count", "enough"}
     assert "自动执行的任务超过 40 个" in result.message
+
+
+def test_scenarios_left_when_the_files_cpu_time_has_run_out_fail_unrun():
+    ticks = iter(range(0, 10**9, 7))  # CPU seconds, as the step limits' timer reads them
+    engine = plain_engine(step_limits=StepLimits(max_seconds=10**9, timer=lambda: next(ticks)))
+    first, *rest = scenarios.run(engine, approval_model(*(scenario(f"场景{n}", APPROVED) for n in range(3))))
+    assert first.passed and rest and not any(result.passed for result in rest)
+    assert rest[-1].message == f"场景“场景2”启动时: 流程测试总用时超过 {scenario_runner.MAX_RUN_SECONDS:g} 秒, 未运行"
 
 
 def test_a_sandbox_escape_in_a_script_is_refused_inside_a_scenario_as_in_production(tmp_path):
