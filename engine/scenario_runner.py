@@ -76,7 +76,7 @@ def run_scenarios(engine: Engine, model: CompiledModel) -> list[ScenarioResult]:
         return []
     spec, subprocess_specs = load_specs(model.specs)
     domain = sorted(set(engine.script_engine.environment.globals) - set(ENGINE_FUNCTIONS))
-    forms = engine.forms.with_today(lambda: _scenario_today())
+    forms = engine.forms.with_today(_scenario_today)
     validators = {name: forms.compile(schema) for name, schema in model.forms.items()}
     timer = engine.step_limits.timer  # the CPU time the step limits measure (tests inject one)
     began = timer()
@@ -105,7 +105,7 @@ class _Run:
         self.declared: dict[str, Any] = scenario.get("functions", {})
         self.clock = FrozenClock(start_time(scenario["start"]["at"]))
         self.workflow: BpmnWorkflow | None = None
-        self.current: SpiffTask | None = None  # the automatic task running, where a failure is shown
+        self.current: SpiffTask | None = None  # the task running: where a failure or a domain call is shown
         self.path: list[str] = []
         self.seen: set[Any] = set()
         self.follow_ups: list[str] = []
