@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine import queries
 from engine.assignment import Actor
 from engine.core import Engine
+from engine.deploy import main_bpmn
 from engine.models import ProcessInstance, ProcessVersion, Task
 from monitoring import case_outcomes, department_access, notices, people, processes
 from monitoring.cases import household_id_of
@@ -89,6 +90,5 @@ def _notices_section(posted: list[Notice], today: date) -> list[data_view.Sectio
 def diagram_xml(session: Session, instance: ProcessInstance) -> str:
     """The BPMN file of the instance's version that defines its process (a version may hold several files)."""
     files = session.get(ProcessVersion, instance.version_id).files
-    bpmn = {name: text for name, text in sorted(files.items()) if name.endswith(".bpmn")}
-    marker = f'id="{instance.process_key}"'
-    return next((text for text in bpmn.values() if marker in text), next(iter(bpmn.values()), ""))
+    name = main_bpmn(files, instance.process_key)
+    return files[name] if name else ""
