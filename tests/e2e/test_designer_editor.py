@@ -69,11 +69,30 @@ UNNAMED_TASK = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
+FORK_WITHOUT_DEFAULT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="defs" targetNamespace="fangpin">
+  <bpmn:process id="fork" name="分支" isExecutable="true">
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:exclusiveGateway id="gw" name="通过?"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>yes</bpmn:outgoing><bpmn:outgoing>no</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:endEvent id="end_yes" name="通过"><bpmn:incoming>yes</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="end_no" name="未通过"><bpmn:incoming>no</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gw"/>
+    <bpmn:sequenceFlow id="yes" name="是" sourceRef="gw" targetRef="end_yes">
+      <bpmn:conditionExpression>approved</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="no" name="否" sourceRef="gw" targetRef="end_no">
+      <bpmn:conditionExpression>not approved</bpmn:conditionExpression></bpmn:sequenceFlow>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram"><bpmndi:BPMNPlane id="plane" bpmnElement="fork"/></bpmndi:BPMNDiagram>
+</bpmn:definitions>"""
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     """The editor core bundled the way the Makefile bundles the designer, with a test page beside it."""
     folder = tmp_path_factory.mktemp("designer")
-    subprocess.run([str(ESBUILD), str(EDITOR), "--bundle", "--format=iife", "--target=es2019",
+    subprocess.run([str(ESBUILD), str(EDITOR), "--bundle", "--minify", "--format=iife", "--target=es2019",
                     "--global-name=FangpinEditor", "--log-level=warning", "--asset-names=fonts/[name]-[hash]",
                     *(f"--loader:.{ext}=file" for ext in ("woff", "woff2", "ttf", "eot", "svg")),
                     f"--outfile={folder / 'editor.js'}"], check=True, cwd=ROOT)
@@ -115,12 +134,13 @@ def semantic(tree: etree._Element) -> list[tuple]:
 
 
 @pytest.mark.parametrize("model", sorted(PROCESSES.glob("*.bpmn")), ids=lambda path: path.stem)
-def test_a_shipped_model_saves_unchanged(page, model):
+def test_a_shipped_model_saves_unchanged_and_lints_clean(page, model):
     """Every element of the process (spiffworkflow properties, scripts, message variables, the multi-instance
     collections Spiff names by variable) survives import and save as it was; only the diagram may be rewritten."""
     original = etree.parse(str(model)).getroot()
     open_model(page, model.read_text(encoding="utf-8"))
     assert semantic(saved(page)) == semantic(original)
+    assert page.evaluate("editor.lint()") == []
 
 
 def test_a_property_edited_in_the_panel_is_in_the_saved_xml(page):
@@ -216,13 +236,15 @@ def test_new_form_asks_the_page(page):
     expect(page.locator("[data-entry-id='fp-form'] select")).to_have_value("identification_visit_2.json")
 
 
-def test_lint_finds_an_unnamed_task_and_the_shipped_model_has_no_error(page):
+def test_lint_finds_an_unnamed_task_and_a_fork_without_a_default_flow(page):
     open_model(page, UNNAMED_TASK)
     problems = page.evaluate("editor.lint()")
     assert {"element": "nameless", "message": "缺少名称", "category": "error", "rule": "label-required"} in problems
 
-    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
-    assert [p for p in page.evaluate("editor.lint()") if p["category"] == "error"] == []
+    open_model(page, FORK_WITHOUT_DEFAULT)
+    assert page.evaluate("editor.lint()") == [{
+        "element": "gw", "message": "排他网关没有默认路径：数据不满足任何条件时案件将停在此处", "category": "warning",
+        "rule": "fangpin/exclusive-gateway-default"}]
 
 
 def test_problems_are_marked_on_their_elements(page):
