@@ -60,7 +60,7 @@ def chain_bpmn(tasks: int) -> str:
 def engine_ms_per_completion(workdir: Path, bpmn: str, instances: int) -> tuple[float, float, int]:
     from engine import tasks, versions
     from engine.assignment import SYSTEM
-    from engine.deploy import SourceFile
+    from engine.deploy import SourceFile, with_forms
     from engine.instances import start_instance
     from engine.models import Base
     from engine.queries import inbox
@@ -79,7 +79,7 @@ def engine_ms_per_completion(workdir: Path, bpmn: str, instances: int) -> tuple[
                 parent = places.add_place(session, code, code, parent).code
             user = places.add_user(session, "bench", "village", VILLAGE, "bench-password")
             actor = places.actor_for(session, user)
-            versions.deploy(engine(), session, [SourceFile("chain.bpmn", bpmn.encode())], SYSTEM)
+            versions.deploy(engine(), session, with_forms([SourceFile("chain.bpmn", bpmn.encode())], workdir), SYSTEM)
         with unit_of_work() as session:
             for _ in range(instances):
                 start_instance(engine(), session, "bench_chain", VILLAGE, actor.place_path, actor, {})
