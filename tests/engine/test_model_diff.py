@@ -115,3 +115,18 @@ def test_a_draft_file_that_does_not_parse_adds_no_elements_and_scenarios_are_com
     assert {e["id"] for e in result["removed"]} >= {"visit", "f_visit_rejected", "lane_village"}
     assert result["scenarios_changed"] is True
     assert result["forms"]["changed"] == []
+
+
+def test_a_changed_rule_of_a_decision_table_changes_its_decision():
+    dmn = ('<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="风险"><decision id="risk" '
+           'name="风险等级"><decisionTable id="table"><input id="i"><inputExpression id="e"><text>income</text>'
+           '</inputExpression></input><output id="o" name="level"/><rule id="r"><inputEntry id="ie"><text>&lt; 6000'
+           '</text></inputEntry><outputEntry id="oe"><text>"high"</text></outputEntry></rule></decisionTable>'
+           '</decision></definitions>')
+
+    result = diff({"risk.dmn": dmn}, {"risk.dmn": dmn.replace("&lt; 6000", "&lt; 7000")})
+
+    (changed,) = result["changed"]
+    assert (changed["id"], changed["type"], changed["name"]) == ("risk", "decision", "风险等级")
+    ((what, before, after),) = [(c["what"], c["before"], c["after"]) for c in changed["changes"]]
+    assert what == "决策表" and "< 6000" in before and "< 7000" in after
