@@ -172,6 +172,16 @@ def test_a_lane_takes_its_role_from_the_picker(page):
     assert saved(page).xpath("//bpmn:lane[@id='lane_township']/@name", namespaces=NS) == ["county"]
 
 
+def test_a_lane_naming_no_known_role_shows_it(page):
+    xml = (PROCESSES / "identification.bpmn").read_text(encoding="utf-8")
+    open_model(page, xml.replace('<bpmn:lane id="lane_township" name="township">',
+                                 '<bpmn:lane id="lane_township" name="townhall">'))
+    page.evaluate("editor.selectElement('lane_township')")
+    picker = page.locator("[data-entry-id='fp-role'] select")
+    expect(picker).to_have_value("townhall")
+    expect(picker.locator("option:checked")).to_have_text("townhall（未知角色）")
+
+
 def test_scripts_and_conditions_are_edited_in_code_boxes(page):
     """(Each edit is awaited in the model before the next selection: the panel applies typing after a pause.)"""
     open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))

@@ -53,19 +53,22 @@ function formalExpression(injector, body) {
   return body ? injector.get('bpmnFactory').create('bpmn:FormalExpression', { body }) : undefined;
 }
 
+/** The options, plus the element's current value when it is none of them (so the field shows what is there). */
+function withCurrent(choices, current, note) {
+  return current && !choices.some((choice) => choice.value === current)
+    ? [...choices, { value: current, label: `${current}（${note}）` }] : choices;
+}
+
 function roleEntry(options) {
   return entry({
     id: 'fp-role', label: '办理角色', kind: 'select',
     description: '泳道的名称即角色：此泳道中的用户任务由该角色办理。',
     read: (element) => getBusinessObject(element).get('name') || '',
     write: (injector, element, value) => injector.get('modeling').updateProperties(element, { name: value || undefined }),
-    options: (element) => {
-      const current = getBusinessObject(element).get('name');
-      const known = options.roles.map((role) => ({ value: role.key, label: `${role.name}（${role.key}）` }));
-      const unknown = current && !options.roles.some((role) => role.key === current)
-        ? [{ value: current, label: `${current}（未知角色）` }] : [];
-      return [{ value: '', label: '（请选择角色）' }, ...unknown, ...known];
-    },
+    options: (element) => withCurrent(
+      [{ value: '', label: '（请选择角色）' },
+        ...options.roles.map((role) => ({ value: role.key, label: `${role.name}（${role.key}）` }))],
+      getBusinessObject(element).get('name'), '未知角色'),
   });
 }
 
@@ -74,11 +77,9 @@ function formEntry(options) {
     id: 'fp-form', label: '表单', kind: 'select',
     read: (element) => getSpiffProperty(getBusinessObject(element), FORM_PROPERTY),
     write: (injector, element, value) => setSpiffProperty(injector, element, getBusinessObject(element), FORM_PROPERTY, value),
-    options: (element) => {
-      const current = getSpiffProperty(getBusinessObject(element), FORM_PROPERTY);
-      const names = current && !options.forms.includes(current) ? [current, ...options.forms] : options.forms;
-      return [{ value: '', label: '（无表单）' }, ...names.map((name) => ({ value: name, label: name }))];
-    },
+    options: (element) => withCurrent(
+      [{ value: '', label: '（无表单）' }, ...options.forms.map((name) => ({ value: name, label: name }))],
+      getSpiffProperty(getBusinessObject(element), FORM_PROPERTY), '未随模型上传'),
   });
 }
 
@@ -88,7 +89,8 @@ function userTaskGroup(options) {
     button({ id: 'fp-form-create', label: '新建表单', event: CREATE_FORM_EVENT }),
     property('fp-due-date', '办理期限', 'dueDate', '表达式，如 add_working_days(today(), 5)'),
     entry({
-      id: 'fp-batch', label: '批量办理', kind: 'select', options: () => BATCH_OPTIONS,
+      id: 'fp-batch', label: '批量办理', kind: 'select',
+      options: (element) => withCurrent(BATCH_OPTIONS, getSpiffProperty(getBusinessObject(element), 'batch'), '无效'),
       read: (element) => getSpiffProperty(getBusinessObject(element), 'batch'),
       write: (injector, element, value) => setSpiffProperty(injector, element, getBusinessObject(element), 'batch', value),
     }),
