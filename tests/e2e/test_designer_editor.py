@@ -138,7 +138,7 @@ def test_a_shipped_model_saves_unchanged_and_lints_clean(page, model):
     """Every element of the process (spiffworkflow properties, scripts, message variables, the multi-instance
     collections Spiff names by variable) survives import and save as it was; only the diagram may be rewritten."""
     original = etree.parse(str(model)).getroot()
-    open_model(page, model.read_text(encoding="utf-8"))
+    assert open_model(page, model.read_text(encoding="utf-8")) == []
     assert semantic(saved(page)) == semantic(original)
     assert page.evaluate("editor.lint()") == []
 

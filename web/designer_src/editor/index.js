@@ -76,13 +76,13 @@ export function createEditor({ canvas, properties, roles = [], forms = [], funct
 
   return {
     modeler,
-    /** Opens a BPMN document; resolves to bpmn-js's import warnings. */
+    /** Opens a BPMN document; resolves to bpmn-js's import warnings (but the references kept as they were). */
     async importXML(xml) {
       markers.clear();
       const result = await modeler.importXML(xml);
-      restoreUnresolvedReferences(modeler.get('moddle'), result.warnings);
+      const warnings = restoreUnresolvedReferences(modeler.get('moddle'), result.warnings);
       modeler.get('canvas').zoom('fit-viewport');
-      return result.warnings;
+      return warnings;
     },
     async saveXML() {
       const { xml } = await modeler.saveXML({ format: true });
