@@ -88,6 +88,7 @@ function start() {
     onRestore: (version) => restore(version),
     onDiff: (from, to) => diff(from, to),
     onSelect: (id) => selectOnDiagram(id),
+    onShow: () => chooseTab("diagram"),
   });
 
   const migrate = readOnly ? null : migratePanel({
@@ -122,9 +123,12 @@ function start() {
   editor.on("changed", () => {
     markDirty();
     problems.relint();
-    const selected = state.selected && editor.elementsWithForm().find((item) => item.id === state.selected.id);
-    if (selected && selected.form !== state.selected.form && forms.openForm !== selected.form) {
-      openFormOf({ ...state.selected, ...selected }); // another form was picked in the panel
+    // the selected task's id, name or form may have been changed in the panel: its form editor follows
+    const [element] = editor.modeler.get("selection").get();
+    const task = element && editor.elementsWithForm().find((item) => item.id === element.id);
+    const shown = state.selected || {};
+    if (task && (task.id !== shown.id || task.name !== shown.name || task.form !== shown.form)) {
+      openFormOf({ ...task, type: element.type });
     }
   });
 
@@ -182,8 +186,10 @@ function start() {
     showState();
     const found = answer.body.problems || [];
     problems.setServer(found);
-    say(found.length ? `草稿已保存（第 ${answer.body.revision} 版），有 ${found.length} 个问题，修正后才能发布。`
-      : `草稿已保存（第 ${answer.body.revision} 版），检查通过。`, found.length ? "error" : "success");
+    await problems.relint();
+    const count = found.length + problems.lintErrors;
+    say(count ? `草稿已保存（第 ${answer.body.revision} 版），有 ${count} 个问题，修正后才能发布。`
+      : `草稿已保存（第 ${answer.body.revision} 版），检查通过。`, count ? "error" : "success");
     return true;
   }
 
@@ -196,7 +202,9 @@ function start() {
     if (answer.status !== 200) { say(errorText(answer), "error"); return; }
     const found = answer.body.problems || [];
     problems.setServer(found);
-    say(found.length ? `检查发现 ${found.length} 个问题。` : "检查通过，可以发布。", found.length ? "error" : "success");
+    await problems.relint();
+    const count = found.length + problems.lintErrors;
+    say(count ? `检查发现 ${count} 个问题。` : "检查通过，可以发布。", count ? "error" : "success");
   }
 
   async function runTests() {
@@ -210,6 +218,12 @@ function start() {
   }
 
   async function publish(comment) {
+    await problems.relint();
+    if (problems.lintErrors) {
+      chooseTab("diagram");
+      say(`未发布：编辑器检查发现 ${problems.lintErrors} 个错误（见问题列表），修正后才能发布。`, "error");
+      return;
+    }
     if ((state.dirty || !state.draft.saved) && !(await save())) return;
     const answer = await api.post("/publish", { revision: state.draft.revision, comment: comment || undefined });
     if (answer.status === 409) { conflict(answer); return; }

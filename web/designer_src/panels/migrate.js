@@ -24,7 +24,7 @@ export function migratePanel({ root, api, onDone }) {
     box.type = "checkbox";
     box.value = instance.id;
     box.setAttribute("aria-label", `选择案件 ${instance.id}`);
-    const cells = [box, `#${instance.id}${instance.business_key ? ` ${instance.business_key}` : ""}`,
+    const cells = [box, `#${instance.id}`,
       instance.place_name || instance.place || "", (instance.tasks || []).map((t) => t.name || t.bpmn_id).join("、"), ""];
     ["", "案件", "地区", "当前任务", "预检"].forEach((label, i) => {
       const td = document.createElement("td");

@@ -4,6 +4,7 @@
 export function problemsPanel({ list, count, editor, onSelect }) {
   let server = [];
   let lint = [];
+  let asked = 0; // lint runs after every edit; only the newest answer is drawn
 
   function item(problem, source) {
     const li = document.createElement("li");
@@ -41,7 +42,12 @@ export function problemsPanel({ list, count, editor, onSelect }) {
   return {
     setServer(problems, note) { server = problems || []; draw(note); },
     setLint(problems) { lint = problems || []; draw(); },
-    relint() { lint = editor.lint(); draw(); },
-    get hasErrors() { return server.length > 0 || lint.some((p) => p.category === "error"); },
+    async relint() {
+      const ticket = ++asked;
+      const found = await editor.lint();
+      if (ticket === asked) { lint = found; draw(); }
+    },
+    // lint's errors: what the server cannot see yet (unnamed tasks, dangling flows) also keeps a model unpublished
+    get lintErrors() { return lint.filter((p) => p.category === "error").length; },
   };
 }

@@ -1,14 +1,16 @@
 // 版本: who published what when, a diff of any two (or a version and the draft) drawn on the diagram, and an old
 // version restored as the draft.
 
+// BPMN element types (the diff names them without the prefix, in camelCase) in Chinese
 const TYPE_NAMES = {
-  "bpmn:UserTask": "用户任务", "bpmn:ScriptTask": "脚本任务", "bpmn:ServiceTask": "服务任务",
-  "bpmn:BusinessRuleTask": "决策任务", "bpmn:SequenceFlow": "连线", "bpmn:ExclusiveGateway": "排他网关",
-  "bpmn:ParallelGateway": "并行网关", "bpmn:StartEvent": "开始事件", "bpmn:EndEvent": "结束事件",
-  "bpmn:Lane": "泳道", "bpmn:IntermediateCatchEvent": "中间事件", "bpmn:BoundaryEvent": "边界事件",
-  "bpmn:CallActivity": "调用活动", "bpmn:SubProcess": "子流程", "bpmn:Process": "流程",
+  usertask: "用户任务", scripttask: "脚本任务", servicetask: "服务任务", businessruletask: "决策任务",
+  sequenceflow: "连线", exclusivegateway: "排他网关", parallelgateway: "并行网关", inclusivegateway: "包容网关",
+  eventbasedgateway: "事件网关", startevent: "开始事件", endevent: "结束事件", lane: "泳道",
+  intermediatecatchevent: "中间事件", intermediatethrowevent: "中间事件", boundaryevent: "边界事件",
+  callactivity: "调用活动", subprocess: "子流程", process: "流程", message: "消息", task: "任务",
+  receivetask: "接收任务", sendtask: "发送任务", manualtask: "人工任务", participant: "池", decision: "决策表",
 };
-const typeName = (type) => TYPE_NAMES[type] || TYPE_NAMES[`bpmn:${type}`] || type || "";
+const typeName = (type) => TYPE_NAMES[String(type || "").replace(/^bpmn:/, "").toLowerCase()] || type || "";
 
 function cell(tr, label, content) {
   const td = document.createElement("td");
@@ -20,7 +22,7 @@ function cell(tr, label, content) {
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "");
 
-export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSelect }) {
+export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSelect, onShow }) {
   const body = root.querySelector("[data-role=versions]");
   const from = root.querySelector("[data-role=diff-from]");
   const to = root.querySelector("[data-role=diff-to]");
@@ -71,6 +73,15 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
       p.textContent = formText.join("；");
       parts.push(p);
     }
+    const shown = document.createElement("p");
+    shown.className = "small muted";
+    shown.textContent = "已在流程图上标出：新增为绿色，修改为橙色，删除的元素以红色虚线画在原来的位置。";
+    const look = document.createElement("button");
+    look.type = "button";
+    look.className = "secondary";
+    look.textContent = "在流程图上查看";
+    look.addEventListener("click", onShow);
+    parts.push(shown, look);
     out.replaceChildren(...parts);
   }
 

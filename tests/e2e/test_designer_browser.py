@@ -1,0 +1,232 @@
+"""The process designer in Chromium against ``fangpin serve`` (issue 13): a designer opens identification, adds a
+user task with a form through the palette, the properties panel and the form editor beside the diagram, sees the
+problem of the task left unconnected marked on it, fixes it by dropping the task on the flow after 走访排查,
+extends the process tests, publishes version 2, sees the new task in the diff, and migrates a case waiting at
+走访排查 onto version 2 — after which the village's inbox gets the new task. Screenshots at 375 and 1280 px."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from monitoring.id_number import check_digit
+from tests.e2e.browser import open_window, screenshot
+from tests.e2e.server import cli, running_server
+from tests.e2e.test_browser import VISIT
+
+PASSWORD = "fangpin2026"
+REGION, COUNTY, TOWNSHIP, VILLAGE = "150000000000", "150223000000", "150223100000", "150223100201"
+DESIGNER, CADRE = "designer_15", "village_150223100201"
+NEW_TASK = "double_check"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A fresh instance with the shipped models, one village's places and a designer and a cadre, served on loopback."""
+    import os
+
+    env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path_factory.mktemp("designer") / "instance"),
+           "FANGPIN_SECRET_KEY": "designer-secret"}
+    env.pop("FANGPIN_FORMS_DIR", None)
+    env.pop("FANGPIN_PROCESSES_DIR", None)
+    cli(env, "db", "upgrade")
+    places = ((REGION, "内蒙古自治区", None, "region"), (COUNTY, "达茂旗", REGION, "county"),
+              (TOWNSHIP, "百灵庙镇", COUNTY, "township"), (VILLAGE, "艾力嘎查", TOWNSHIP, "village"))
+    for code, name, parent, level in places:
+        cli(env, "places", "add", code, name, "--level", level, *(("--parent", parent) if parent else ()))
+    for username, role, place, name in ((DESIGNER, "designer", REGION, "宝音"), (CADRE, "village", VILLAGE, "高娃")):
+        cli(env, "users", "add", username, "--role", role, "--place", place, "--password", PASSWORD, "--name", name)
+    with running_server(env) as root:
+        yield root
+
+
+def api(root: str, username: str, method: str, path: str, body: dict | None = None):
+    """The JSON API, to set the scene and to read an inbox; every designer's step goes through the pages."""
+    def call(method_: str, path_: str, token: str | None, payload: dict | None):
+        request = urllib.request.Request(f"{root}/api/v1{path_}", method=method_,
+                                         data=json.dumps(payload).encode() if payload is not None else None,
+                                         headers={"Content-Type": "application/json",
+                                                  **({"Authorization": f"Bearer {token}"} if token else {})})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    token = call("POST", "/auth/token", None, {"username": username, "password": PASSWORD})["token"]
+    return call(method, path, token, body)
+
+
+def case_at_visit(root: str) -> int:
+    """A household's identification case, found by the cadre's screening: it waits at 走访排查 (visit)."""
+    first17 = "15022319650505011"
+    household = api(root, CADRE, "POST", "/households", {
+        "village": VILLAGE, "household_type": "ordinary", "group": "3组",
+        "members": [{"name": "测试户", "id_number": first17 + check_digit(first17), "relation": "head"}]})
+    case = api(root, CADRE, "POST", "/instances", {"process": "identification", "household_id": household["id"],
+                                                    "data": {"channel": "cadre_screening"}})
+    assert [t["bpmn_id"] for t in case["tasks"] if t["state"] == "ready"] == ["visit"], case["tasks"]
+    return case["id"]
+
+
+def console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+MIDDLE_OF = """(id) => {
+  // the middle of a straight flow: the middle of its drawing's box
+  const box = document.querySelector(`.djs-connection[data-element-id="${id}"] .djs-visual`).getBoundingClientRect();
+  return {x: box.x + box.width / 2, y: box.y + box.height / 2};
+}"""
+
+def open_group(panel, title: str) -> None:
+    header = panel.locator(".bio-properties-panel-group-header", has_text=title)
+    if "open" not in (header.get_attribute("class") or ""):
+        header.click()
+
+
+def zoom_in_at(page, element: str) -> None:
+    """Ctrl + wheel over the element, as a designer zooms in to work on a part of a wide diagram."""
+    center = page.evaluate(MIDDLE_OF.replace(".djs-connection", ".djs-element"), element)
+    page.mouse.move(center["x"], center["y"])
+    page.keyboard.down("Control")
+    for _ in range(6):
+        page.mouse.wheel(0, -120)
+    page.keyboard.up("Control")
+    page.wait_for_function("document.querySelector('.djs-shape[data-element-id=visit] .djs-visual')"
+                           ".getBoundingClientRect().width > 45")
+
+
+def add_task_on_the_flow_after_visit(page) -> None:
+    """From the palette onto the flow after 走访排查 (bpmn-js splits the flow), left unnamed, made a user task with
+    the context pad's 更改类型 and given our id in the properties panel."""
+    zoom_in_at(page, "f_visit_save")
+    page.locator(".djs-palette .entry[data-action='create.task']").click()
+    spot = page.evaluate(MIDDLE_OF, "f_visit_save")
+    page.mouse.move(spot["x"] - 30, spot["y"] + 30)
+    page.mouse.move(spot["x"], spot["y"], steps=8)
+    page.mouse.click(spot["x"], spot["y"])
+    page.keyboard.press("Escape")  # no name for now
+    page.locator(".djs-context-pad .entry[data-action='replace']").click()
+    page.locator(".djs-popup [data-id='replace-with-user-task']").click()
+    panel = page.locator("#properties")
+    open_group(panel, "常规")
+    panel.get_by_label("标识", exact=True).fill(NEW_TASK)
+    panel.get_by_label("标识", exact=True).press("Tab")
+    page.wait_for_selector(f".djs-shape[data-element-id={NEW_TASK}]")
+
+
+def give_it_a_form(page) -> None:
+    """新建表单 in the properties panel, then a text field inserted in the form editor, previewed by the server."""
+    panel = page.locator("#properties")
+    open_group(panel, "办理")
+    panel.get_by_role("button", name="新建表单").click()
+    editor = page.locator("[data-role=form-editor]")
+    editor.get_by_text(f"identification_{NEW_TASK}.json").wait_for()
+    editor.get_by_role("button", name="文本").click()
+    editor.locator(".preview-form input[name=field_1]").wait_for()
+    assert editor.locator(".preview-form label", has_text="文本字段").count() == 1
+
+
+def extend_the_scenarios(page) -> None:
+    """Every scenario's 走访排查 is now followed by 复核走访: the tests say so, or publishing refuses."""
+    page.get_by_role("tab", name="流程测试").click()
+    box = page.locator("[data-role=tests-text]")
+    scenarios = json.loads(box.input_value())
+    for scenario in scenarios["scenarios"]:
+        steps = []
+        for step in scenario["steps"]:
+            steps.append(step)
+            if step.get("task") == "visit":
+                steps.append({"task": NEW_TASK, "data": {"field_1": "已复核"}})
+        scenario["steps"] = steps
+    box.fill(json.dumps(scenarios, ensure_ascii=False, indent=2))
+
+
+def test_a_designer_changes_identification_publishes_and_migrates_a_running_case(site, browser):
+    case_id = case_at_visit(site)
+    page = open_window(browser, site, DESIGNER, PASSWORD)
+    errors = console_errors(page)
+    page.goto("/designer/")
+    page.get_by_role("link", name="编辑").first.wait_for()
+    screenshot(page, "designer-list-desktop")
+    page.goto("/designer/identification")
+    page.wait_for_selector("[data-element-id=visit]")
+    page.wait_for_function("document.querySelector('[data-role=draft-state]').textContent.includes('基于第 1 版')")
+    screenshot(page, "designer-editor-desktop")
+
+    add_task_on_the_flow_after_visit(page)
+    marked = page.locator(f".djs-shape.fp-problem[data-element-id={NEW_TASK}]")
+    marked.wait_for()  # bpmnlint in the browser: a task without a name
+    problems = page.locator(f"[data-role=problems] li[data-element={NEW_TASK}]")
+    assert "缺少名称" in problems.first.inner_text()
+    page.get_by_role("button", name="保存草稿").click()
+    page.get_by_text("草稿已保存（第 1 版）").wait_for()
+    assert "修正后才能发布" in page.locator("[data-role=message]").inner_text()
+    # the server's check runs the process tests: each scenario now stops at the new task
+    problems.filter(has_text="identification.tests.json").first.wait_for()
+    screenshot(page, "designer-problem-desktop")
+
+    problems.first.click()  # selects the task on the diagram
+    panel = page.locator("#properties")
+    panel.get_by_label("名称", exact=True).fill("复核走访")
+    panel.get_by_label("名称", exact=True).press("Tab")
+    problems.filter(has_text="缺少名称").wait_for(state="detached")
+    give_it_a_form(page)
+    extend_the_scenarios(page)
+    page.get_by_role("button", name="运行测试").first.click()  # saves the draft, then runs the scenarios
+    page.get_by_text("流程测试全部通过。").wait_for(timeout=60_000)
+    assert page.locator("[data-role=test-results] li.ok").count() == 3
+    page.get_by_role("tab", name="流程图").click()
+    marked.wait_for(state="detached")
+    assert problems.count() == 0
+
+    page.get_by_role("button", name="发布").click()
+    page.get_by_label("版本说明").fill("走访排查后增加复核走访")
+    page.locator("dialog").get_by_role("button", name="发布").click()
+    page.get_by_text("已发布第 2 版。").wait_for(timeout=60_000)
+
+    page.get_by_role("tab", name="版本").click()
+    page.locator("[data-role=versions] tr", has_text="第 2 版").wait_for()
+    assert "走访排查后增加复核走访" in page.locator("[data-role=versions]").inner_text()
+    page.get_by_role("button", name="对比").click()
+    added = page.locator(".diff-added li", has_text=NEW_TASK)
+    added.wait_for()
+    assert "复核走访" in added.inner_text()
+    page.locator(f".djs-shape.fp-diff-added[data-element-id={NEW_TASK}]").wait_for(state="attached")
+    screenshot(page, "designer-diff-desktop")
+
+    page.get_by_role("tab", name="迁移").click()
+    page.get_by_role("button", name="列出案件").click()
+    row = page.locator(f"[data-role=instances] tr[data-id='{case_id}']")
+    row.wait_for()
+    page.get_by_role("button", name="预检").click()
+    row.get_by_text("可以迁移").wait_for()
+    row.get_by_role("checkbox").check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="迁移所选").click()
+    page.get_by_text("已迁移 1 个案件").wait_for(timeout=30_000)
+    screenshot(page, "designer-migrate-desktop")
+    assert errors == []
+
+    visit = next(t for t in api(site, CADRE, "GET", "/tasks") if t["instance_id"] == case_id)
+    prefill = api(site, CADRE, "GET", f"/tasks/{visit['id']}")["prefill"]
+    api(site, CADRE, "POST", f"/tasks/{visit['id']}/complete", {"data": {**prefill, **VISIT}})
+    inbox = [t for t in api(site, CADRE, "GET", "/tasks") if t["instance_id"] == case_id]
+    assert [t["bpmn_id"] for t in inbox] == [NEW_TASK], inbox
+
+
+def test_the_designer_pages_fit_a_phone(site, browser):
+    phone = open_window(browser, site, DESIGNER, PASSWORD, phone=True)
+    errors = console_errors(phone)
+    phone.goto("/designer/")
+    screenshot(phone, "designer-list-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.goto("/designer/identification")
+    phone.wait_for_selector("[data-element-id=visit]")
+    phone.wait_for_function("document.querySelector('[data-role=draft-state]').textContent.includes('第')")
+    screenshot(phone, "designer-editor-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # the canvas scrolls in its box
+    assert errors == []
