@@ -68,7 +68,7 @@ demo: setup
 		{ $(VENV)/bin/fangpin db upgrade && $(VENV)/bin/fangpin demo; } || { rm -f $(DEMO_DIR)/fangpin.db*; exit 1; }; \
 	fi
 	@echo "打开 http://127.0.0.1:$(DEMO_PORT)/ 登录 (密码 fangpin2026): village_150223100201 嘎查村干部," \
-		"township_1502231 苏木乡镇, county_150223 旗县, admin_15 管理员"
+		"township_1502231 苏木乡镇, county_150223 旗县, designer_15 流程设计员, admin_15 管理员"
 	FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin serve --host 127.0.0.1 --port $(DEMO_PORT)
 
 # On every core (pytest-xdist): each worker starts its own PostgreSQL and Chromium; a group (xdist_group) stays on
