@@ -205,8 +205,8 @@ class Plan:
 
     def _judge(self, task: SpiffTask, part: Part) -> None:
         """Whether one task of the instance lets it move, and if its row must follow a changed spec."""
-        if task.has_state(SpiffState.PREDICTED_MASK):
-            return  # predicted again from the new spec
+        if task.has_state(SpiffState.PREDICTED_MASK | SpiffState.FUTURE):
+            return  # not reached yet: predicted again from the new spec
         name = runtime.task_name(task)
         if part.diff.alignment.get(task) is None:
             where = "已办理的任务" if task.has_state(SpiffState.COMPLETED) else \
