@@ -235,6 +235,21 @@ def test_timer_and_message_events(page):
                       namespaces=NS) == ["objection_data"]
 
 
+def test_a_multi_instance_names_its_collections(page):
+    open_model(page, (PROCESSES / "annual_adjustment.bpmn").read_text(encoding="utf-8"))
+    task = saved(page).xpath("//bpmn:userTask[bpmn:multiInstanceLoopCharacteristics]/@id", namespaces=NS)[0]
+    page.evaluate(f"editor.selectElement('{task}')")
+    expect(page.locator("[data-entry-id='fp-loop-input'] input")).to_have_value("late_villages")
+    expect(page.locator("[data-entry-id='fp-loop-item'] input")).to_have_value("late_village")
+    page.locator("[data-entry-id='fp-loop-output'] input").fill("urgings")
+    page.wait_for_function(f"""() => editor.modeler.get('elementRegistry').get('{task}').businessObject
+        .loopCharacteristics.loopDataOutputRef.id === 'urgings'""")
+    loop = saved(page).xpath(f"//bpmn:userTask[@id='{task}']/bpmn:multiInstanceLoopCharacteristics",
+                             namespaces=NS)[0]
+    assert loop.xpath("bpmn:loopDataInputRef/text()", namespaces=NS) == ["late_villages"]
+    assert loop.xpath("bpmn:loopDataOutputRef/text()", namespaces=NS) == ["urgings"]
+
+
 def test_new_form_asks_the_page(page):
     open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
     page.evaluate("editor.selectElement('visit')")

@@ -45,7 +45,7 @@ const CHINESE = {
   'Global message reference': '消息',
   'Create new ...': '新建消息…',
   '<none>': '（无）',
-  'Multi-instance': '多实例',
+  'Multi-instance': '多实例（逐项办理）',
   'Loop cardinality': '循环次数',
   'Completion condition': '完成条件',
   'Error': '错误',

@@ -186,6 +186,43 @@ function messageEntries(element) {
     : script('fp-message-payload', '消息内容（表达式）', 'spiffworkflow:MessagePayload', definitionOf)];
 }
 
+function loopOf(element) {
+  return getBusinessObject(element).get('loopCharacteristics');
+}
+
+/**
+ * A multi-instance's collections as SpiffWorkflow reads them: `loopDataInputRef` / `loopDataOutputRef` name
+ * process variables (kept as stand-ins, see references.js) and the data items name each instance's variable.
+ */
+function loopField(id, label, property, kind) {
+  return entry({
+    id, label,
+    read: (element) => {
+      const value = loopOf(element).get(property);
+      return (value && (kind === 'item' ? value.get('name') : value.id)) || '';
+    },
+    write: (injector, element, text) => {
+      const name = text.trim();
+      const type = kind === 'item' ? (property === 'inputDataItem' ? 'bpmn:DataInput' : 'bpmn:DataOutput')
+        : 'bpmn:ItemAwareElement';
+      const value = name ? injector.get('moddle').create(type, kind === 'item' ? { id: name, name } : { id: name })
+        : undefined;
+      injector.get('commandStack').execute('element.updateModdleProperties', {
+        element, moddleElement: loopOf(element), properties: { [property]: value },
+      });
+    },
+  });
+}
+
+function loopEntries() {
+  return [
+    loopField('fp-loop-input', '逐项办理的列表（变量名）', 'loopDataInputRef', 'collection'),
+    loopField('fp-loop-item', '每一项的变量名', 'inputDataItem', 'item'),
+    loopField('fp-loop-output', '结果收集到（变量名）', 'loopDataOutputRef', 'collection'),
+    loopField('fp-loop-output-item', '每一项结果的变量名', 'outputDataItem', 'item'),
+  ];
+}
+
 function decisionGroup() {
   return group('fp-decision', '决策', [entry({
     id: 'fp-called-decision', label: '决策表标识 (calledDecisionId)',
@@ -212,11 +249,14 @@ function ourGroups(element, options) {
 }
 
 /** Trims bpmn-js's groups: lanes get their name from the role picker, not a free text field; a message event's
- * group opens with our payload variable in it. */
+ * group opens with our payload variable in it, a multi-instance's with its collections. */
 function keptGroups(element, groups) {
   return groups.filter((g) => KEPT_GROUPS.includes(g.id)).map((g) => {
     if (g.id === 'general' && is(element, 'bpmn:Lane')) {
       return { ...g, entries: g.entries.filter((e) => e.id !== 'name') };
+    }
+    if (g.id === 'multiInstance' && is(loopOf(element), 'bpmn:MultiInstanceLoopCharacteristics')) {
+      return { ...g, shouldOpen: true, entries: [...loopEntries(), ...g.entries] };
     }
     if (g.id === 'message' && eventDefinition(element, 'bpmn:MessageEventDefinition')) {
       return { ...g, shouldOpen: true, entries: [...g.entries, ...messageEntries(element)] };
