@@ -148,6 +148,8 @@ def test_in_a_bulk_migration_the_instance_whose_new_place_fails_is_rolled_back_w
     steps.deploy("migration_v2_placed.bpmn")
     before = snapshot(steps, bad)
 
+    dry = migrate(steps, actors["designer"], [good[0], bad, good[1]], dry_run=True)
+    assert [r.migratable for r in dry] == [True, False, True]  # the dry run finds what the migration will meet
     results = {r.id: r for r in migrate(steps, actors["designer"], [good[0], bad, good[1]])}
 
     assert [results[i].migrated for i in good] == [True, True]
@@ -292,3 +294,22 @@ def test_a_step_not_reached_yet_may_be_dropped(steps, actors):
     assert moved.reasons == [] and moved.migrated
     steps.complete(actors["village"], instance_id, "check", {"checked": True})
     assert steps.instance(instance_id).status == InstanceStatus.COMPLETED
+
+
+def test_a_case_halfway_through_a_multi_instance_step_moves_and_its_signatures_stay(steps, actors):
+    steps.deploy("multi_sign.bpmn")
+    members = [{"name": "王某"}, {"name": "李某"}, {"name": "王小某"}]
+    instance_id = steps.start(actors["village"], "multi_sign", {"members": members})
+    signs = steps.inbox(actors["village"], instance_id)
+    steps.run(tasks.complete_task, signs[0].id, actors["village"], {"agreed": True})
+    deploy_variant(steps, actors, variant("multi_sign.bpmn", ('<bpmn:lane id="lane_township" name="township">',
+                                                             '<bpmn:lane id="lane_township" name="county">')))
+
+    [moved] = steps.run(migration.migrate, actors["designer"], "multi_sign", 1, 2, [instance_id], False)
+
+    assert moved.reasons == [] and moved.tasks == ["家庭成员签字", "家庭成员签字"]
+    assert {t.id for t in steps.inbox(actors["village"], instance_id)} == {t.id for t in signs[1:]}
+    for task in signs[1:]:
+        steps.run(tasks.complete_task, task.id, actors["village"], {"agreed": False})
+    steps.task(actors["county"], instance_id, "file_signatures")  # the filing is the county's in version 2
+    assert sorted(steps.instance(instance_id).data["agreements"]) == [False, False, True]
