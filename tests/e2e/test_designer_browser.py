@@ -16,9 +16,10 @@ from tests.e2e.browser import open_window, screenshot
 from tests.e2e.server import cli, running_server
 from tests.e2e.test_browser import VISIT
 
+pytestmark = pytest.mark.xdist_group("designer_site")  # one site for the module: setting it up takes most of its time
 PASSWORD = "fangpin2026"
 REGION, COUNTY, TOWNSHIP, VILLAGE = "150000000000", "150223000000", "150223100000", "150223100201"
-DESIGNER, CADRE = "designer_15", "village_150223100201"
+DESIGNER, OTHER_DESIGNER, CADRE = "designer_15", "designer_1502", "village_150223100201"
 NEW_TASK = "double_check"
 
 
@@ -36,7 +37,9 @@ def site(tmp_path_factory):
               (TOWNSHIP, "百灵庙镇", COUNTY, "township"), (VILLAGE, "艾力嘎查", TOWNSHIP, "village"))
     for code, name, parent, level in places:
         cli(env, "places", "add", code, name, "--level", level, *(("--parent", parent) if parent else ()))
-    for username, role, place, name in ((DESIGNER, "designer", REGION, "宝音"), (CADRE, "village", VILLAGE, "高娃")):
+    users = ((DESIGNER, "designer", REGION, "宝音"), (OTHER_DESIGNER, "designer", REGION, "那仁"),
+             (CADRE, "village", VILLAGE, "高娃"))
+    for username, role, place, name in users:
         cli(env, "users", "add", username, "--role", role, "--place", place, "--password", PASSWORD, "--name", name)
     with running_server(env) as root:
         yield root
@@ -229,4 +232,31 @@ def test_the_designer_pages_fit_a_phone(site, browser):
     phone.wait_for_function("document.querySelector('[data-role=draft-state]').textContent.includes('第')")
     screenshot(phone, "designer-editor-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # the canvas scrolls in its box
+    assert errors == []
+
+
+def test_two_designers_editing_at_once_get_a_conflict_not_an_overwrite(site, browser):
+    first, second = (open_window(browser, site, name, PASSWORD) for name in (DESIGNER, OTHER_DESIGNER))
+    errors = console_errors(first) + console_errors(second)
+    for page in (first, second):
+        page.goto("/designer/identification")
+        page.wait_for_selector("[data-element-id=visit]")
+        page.get_by_role("tab", name="流程测试").click()
+        page.locator("[data-role=tests-text]").press("End")
+        page.keyboard.type(" ")  # an edit each: a space after the scenarios
+    first.get_by_role("button", name="保存草稿").click()
+    first.get_by_text("草稿已保存").wait_for()
+    second.get_by_role("button", name="保存草稿").click()
+    conflict = second.locator("[data-role=conflict]")
+    conflict.wait_for()
+    assert "宝音（流程设计员）" in conflict.inner_text() and "第 1 版" in conflict.inner_text()
+    screenshot(second, "designer-conflict-desktop")
+    with second.expect_event("dialog") as asked:
+        second.close(run_before_unload=True)  # unsaved changes: the browser asks before leaving
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()  # stay
+    second.get_by_role("button", name="重新载入").click()
+    second.wait_for_function("document.querySelector('[data-role=draft-state]').textContent"
+                             ".includes('草稿第 1 版，宝音（流程设计员） 保存于')")
+    assert conflict.is_hidden()
     assert errors == []

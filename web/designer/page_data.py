@@ -8,8 +8,9 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from engine.models import ProcessDraft, ProcessVersion
+from engine.models import ProcessVersion
 from engine.scripting import ENGINE_FUNCTIONS
+from monitoring import permissions
 from monitoring.models import User
 from monitoring.people import ROLE_NAMES, labels
 from monitoring.process_functions import FUNCTIONS
@@ -30,12 +31,13 @@ def editor_data(key: str, user: User, *, may_write: bool) -> dict[str, Any]:
         "api": f"/api/v1/process-models/{key}",
         "preview": url_for("designer.form_preview", key=key),
         "list": url_for("designer.index"),
-        "people": _people(key, user),
+        "people": _people(key),
     }
 
 
-def _people(key: str, user: User) -> dict[str, str]:
-    """张三（流程设计员） for the user and whoever published ``key`` or saved its draft: pages show no login ids."""
+def _people(key: str) -> dict[str, str]:
+    """张三（流程设计员） for whoever published ``key`` and everyone who may save its draft while the page is open:
+    pages show no login ids."""
     names = db.session.execute(select(ProcessVersion.deployed_by).where(ProcessVersion.key == key)
-                               .union(select(ProcessDraft.updated_by).where(ProcessDraft.key == key))).scalars()
-    return labels(db.session, [user.username, *names])
+                               .union(select(User.username).where(User.role.in_(permissions.MODEL_READERS)))).scalars()
+    return labels(db.session, names)

@@ -24,6 +24,7 @@ function start() {
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const action = (name) => root.querySelectorAll(`[data-action="${name}"]`);
   const people = (username) => (username ? data.people[username] || "其他用户" : "");
+  const when = (iso) => new Date(iso).toLocaleString("zh-CN", { hour12: false });
 
   const state = { draft: null, files: {}, bpmnName: null, dirty: false, busy: false, versions: [], selected: null };
 
@@ -43,7 +44,7 @@ function start() {
   function showState() {
     const draft = state.draft;
     const saved = draft.saved
-      ? `草稿第 ${draft.revision} 版，${people(draft.updated_by)} 保存于 ${new Date(draft.updated_at).toLocaleString("zh-CN", { hour12: false })}`
+      ? `草稿第 ${draft.revision} 版，${people(draft.updated_by)} 保存于 ${when(draft.updated_at)}`
       : `基于第 ${draft.base_version} 版，尚未保存草稿`;
     part("draft-state").textContent = `${saved}${state.dirty ? "；有未保存的修改" : ""}`;
     const revision = part("revision");
@@ -168,16 +169,24 @@ function start() {
     return files;
   }
 
-  function conflict(answer) {
-    part("conflict-text").textContent = `${errorText(answer)}。您的修改尚未保存：可先复制需要保留的内容，再重新载入。`;
+  // Someone saved, published or discarded the draft since this page loaded it: say who and when (read again,
+  // so names are shown, not login ids); what is on the page stays until the designer chooses to reload.
+  async function conflict() {
+    const now = await api.get("/draft");
+    const draft = now.status === 200 ? now.body : null;
+    const who = draft && draft.saved
+      ? `草稿已被 ${people(draft.updated_by)} 于 ${when(draft.updated_at)} 保存为第 ${draft.revision} 版`
+      : "草稿已被他人发布或丢弃";
+    part("conflict-text").textContent = `${who}，您的修改未保存（不会覆盖他人的修改）。可先复制需要保留的内容，再重新载入。`;
     part("conflict").hidden = false;
+    say("");
   }
 
   // Saves the draft; resolves to true when it is stored (problems or not).
   async function save() {
     const files = await currentFiles();
     const answer = await api.put("/draft", { revision: state.draft.revision, files, main: state.draft.main || undefined });
-    if (answer.status === 409) { conflict(answer); return false; }
+    if (answer.status === 409) { await conflict(); return false; }
     if (answer.status !== 200) { say(errorText(answer), "error"); return false; }
     state.files = files;
     state.draft = { ...state.draft, files, revision: answer.body.revision, saved: true,
@@ -226,7 +235,7 @@ function start() {
     }
     if ((state.dirty || !state.draft.saved) && !(await save())) return;
     const answer = await api.post("/publish", { revision: state.draft.revision, comment: comment || undefined });
-    if (answer.status === 409) { conflict(answer); return; }
+    if (answer.status === 409) { await conflict(); return; }
     if (answer.status !== 201) {
       const details = (answer.body && answer.body.error && answer.body.error.details) || [];
       problems.setServer(details);
@@ -242,7 +251,7 @@ function start() {
   async function restore(version) {
     if (state.dirty && !window.confirm("有未保存的修改，恢复后将丢失。继续？")) return;
     const answer = await api.post(`/versions/${version}/restore`, { revision: state.draft.revision });
-    if (answer.status === 409) { conflict(answer); return; }
+    if (answer.status === 409) { await conflict(); return; }
     if (answer.status !== 200) { say(errorText(answer), "error"); return; }
     await load(answer.body);
     chooseTab("diagram");
