@@ -15,6 +15,7 @@ from monitoring.id_number import check_digit
 from tests.e2e.browser import open_window, screenshot
 from tests.e2e.server import cli, running_server
 from tests.e2e.test_browser import VISIT
+from tests.e2e.test_designer_editor import DMN
 
 pytestmark = pytest.mark.xdist_group("designer_site")  # one site for the module: setting it up takes most of its time
 PASSWORD = "fangpin2026"
@@ -259,4 +260,25 @@ def test_two_designers_editing_at_once_get_a_conflict_not_an_overwrite(site, bro
     second.wait_for_function("document.querySelector('[data-role=draft-state]').textContent"
                              ".includes('草稿第 1 版，宝音（流程设计员） 保存于')")
     assert conflict.is_hidden()
+    assert errors == []
+
+
+def test_a_new_model_starts_from_the_skeleton_and_its_decision_tables_open_in_tabs(site, browser):
+    page = open_window(browser, site, DESIGNER, PASSWORD)
+    errors = console_errors(page)
+    page.goto("/designer/")
+    page.get_by_role("link", name="新建流程").click()
+    page.get_by_label("流程标识").fill("pilot")
+    page.get_by_label("流程名称").fill("试点流程")
+    page.get_by_role("button", name="创建草稿").click()
+    page.wait_for_url("**/designer/pilot")
+    page.wait_for_selector("[data-element-id=first_task]")
+    assert page.locator("[data-role=draft-state]").inner_text().startswith("草稿第 1 版，宝音（流程设计员）")
+    draft = api(site, DESIGNER, "GET", "/process-models/pilot/draft")  # a decision table beside it, as uploaded
+    api(site, DESIGNER, "PUT", "/process-models/pilot/draft",
+        {"revision": draft["revision"], "files": {**draft["files"], "levels.dmn": DMN}})
+    page.reload()
+    page.get_by_role("tab", name="决策表").click()
+    page.locator("[data-role=dmn-tabs] button", has_text="levels.dmn").wait_for()
+    page.locator("#dmn .tjs-table").wait_for()
     assert errors == []
