@@ -186,6 +186,8 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     page.get_by_role("tab", name="流程图").click()
     marked.wait_for(state="detached")
     assert problems.count() == 0
+    page.get_by_role("button", name="检查").click()  # every deploy check and the tests, on the page's files
+    page.get_by_text("检查通过，可以发布。").wait_for(timeout=60_000)
 
     page.get_by_role("button", name="发布").click()
     page.get_by_label("版本说明").fill("走访排查后增加复核走访")

@@ -10,6 +10,7 @@ import { formEditor, newFormSchema } from "./panels/form-editor.js";
 import { migratePanel } from "./panels/migrate.js";
 import { problemsPanel } from "./panels/problems.js";
 import { testsPanel } from "./panels/tests.js";
+import { cnDateTime as when } from "./panels/time.js";
 import { versionsPanel } from "./panels/versions.js";
 
 const EMPTY_TESTS = prettyJson({ scenarios: [] });
@@ -24,7 +25,6 @@ function start() {
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const action = (name) => root.querySelectorAll(`[data-action="${name}"]`);
   const people = (username) => (username ? data.people[username] || "其他用户" : "");
-  const when = (iso) => new Date(iso).toLocaleString("zh-CN", { hour12: false });
 
   const state = { draft: null, files: {}, bpmnName: null, dirty: false, busy: false, versions: [], selected: null };
 

@@ -1,6 +1,8 @@
 // 版本: who published what when, a diff of any two (or a version and the draft) drawn on the diagram, and an old
 // version restored as the draft.
 
+import { cnDateTime as when } from "./time.js";
+
 // BPMN element types (the diff names them without the prefix, in camelCase) in Chinese
 const TYPE_NAMES = {
   usertask: "用户任务", scripttask: "脚本任务", servicetask: "服务任务", businessruletask: "决策任务",
@@ -20,7 +22,6 @@ function cell(tr, label, content) {
   return td;
 }
 
-const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "");
 
 export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSelect, onShow }) {
   const body = root.querySelector("[data-role=versions]");
