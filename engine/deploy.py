@@ -195,8 +195,10 @@ def compile_model(files: Sequence[SourceFile], roles: Collection[str], main: str
     main_id, named = _main_process_id(parser, bpmn_docs, checker, main)
     if key is not None and main_id and main_id != key:
         _add_at_element(checker, bpmn_docs, main_id, f"流程标识应为“{key}”，实际为“{main_id}”")
-    previous = previous_forms(main_id) if previous_forms is not None and main_id else {}
-    forms = _task_forms(bpmn_docs, uploaded_forms, previous, checker)
+    forms: dict[str, Any] = {}
+    if main_id:  # which process's previous forms may fill in is known only now
+        previous = previous_forms(main_id) if previous_forms is not None else {}
+        forms = _task_forms(bpmn_docs, uploaded_forms, previous, checker)
     _raise_if(checker)
 
     try:

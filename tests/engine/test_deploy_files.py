@@ -174,3 +174,13 @@ def test_the_main_bpmn_of_a_version_is_the_one_defining_its_process_never_a_test
     assert main_bpmn(files, "approval") == FILE
     assert main_bpmn(files, "called") == "called.bpmn"
     assert main_bpmn({"a.tests.json": "{}"}, "approval") is None
+
+
+def test_forms_are_not_called_missing_while_the_main_process_and_so_its_previous_forms_are_unknown():
+    second = SourceFile("second.bpmn", APPROVAL.replace('id="approval"', 'id="second"').encode("utf-8"))
+    asked: list[str] = []
+    problems = refused([BPMN, second], previous_forms=lambda key: asked.append(key) or FORMS)
+    assert [p.message.split(";")[0] for p in problems] == ["有多个可执行的流程 (approval、second), 无法确定主流程"]
+    assert asked == []
+    assert compile_model([BPMN, second], ROLES, main="second", previous_forms=lambda key: asked.append(key) or FORMS)
+    assert asked == ["second"]
