@@ -10,6 +10,7 @@ import pytest
 
 from engine import versions
 from engine.deploy import SourceFile, with_forms
+from monitoring.id_number import check_digit
 from tests.conftest import FIXTURES
 from web.designer.form_preview import MAX_FORM_CHARS
 
@@ -57,8 +58,16 @@ def test_the_list_shows_each_model_its_latest_version_its_draft_and_its_running_
     saved = api("sheji").client.put("/api/v1/process-models/identification/draft", headers=api("sheji").headers,
                                     json={"revision": 0, "files": draft["files"]})
     assert saved.status_code == 200, saved.json
+    first17 = "15022319800101123"
+    household = api("cun").post("/households", json={
+        "village": "150223100201", "household_type": "ordinary", "group": "3组",
+        "members": [{"name": "巴特尔", "id_number": first17 + check_digit(first17), "relation": "head"}]}).json
+    started = api("cun").post("/instances", json={"process": "identification", "household_id": household["id"],
+                                                   "data": {"channel": "cadre_screening"}})
+    assert started.status_code == 201, started.json
     text = designer.get("/designer/").get_data(as_text=True)
-    assert "草稿 r1" in text[text.index("识别监测对象"):]
+    row = text[text.index("识别监测对象"):].split("</tr>")[0]
+    assert "草稿 r1" in row and re.search(r'data-label="运行中" class="num">1<', row)
 
 
 @pytest.mark.parametrize("username", ["cun", "zhen", "qi"])
