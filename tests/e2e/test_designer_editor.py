@@ -272,6 +272,23 @@ def test_lint_finds_an_unnamed_task_and_a_fork_without_a_default_flow(page):
         "rule": "fangpin/exclusive-gateway-default"}]
 
 
+def test_a_user_task_from_the_palette_is_flagged_until_named(page):
+    open_model(page, FORK_WITHOUT_DEFAULT.replace('name="通过?"', 'name="通过?" default="no"'))
+    assert page.evaluate("editor.lint()") == []
+    page.get_by_role("button", name="用户任务（有人办理）").click()
+    page.mouse.move(450, 500)
+    page.mouse.click(450, 500)
+    added = page.evaluate("editor.modeler.get('elementRegistry').filter(e => e.type === 'bpmn:UserTask')"
+                          ".map(e => e.id)")
+    assert len(added) == 1
+    assert {"element": added[0], "message": "缺少名称", "category": "error", "rule": "label-required"} \
+        in page.evaluate("editor.lint()")
+    page.evaluate(f"editor.selectElement('{added[0]}')")
+    page.locator("[data-entry-id='name'] textarea, [data-entry-id='name'] input").fill("核实")
+    page.wait_for_function(f"editor.modeler.get('elementRegistry').get('{added[0]}').businessObject.name === '核实'")
+    assert "label-required" not in {p["rule"] for p in page.evaluate("editor.lint()")}
+
+
 def test_problems_are_marked_on_their_elements(page):
     open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
     unplaced = page.evaluate("""editor.markProblems([

@@ -28,6 +28,7 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 
 import { linterConfig, lintDefinitions } from './lint/config.js';
 import Markers from './markers.js';
+import paletteModule from './palette.js';
 import fangpinPropertiesModule from './properties/index.js';
 import { getSpiffProperty, setSpiffProperty } from './properties/extensions.js';
 import { CREATE_FORM_EVENT, FORM_PROPERTY } from './properties/provider.js';
@@ -44,6 +45,25 @@ function describe(element) {
 }
 
 /**
+ * Resolves once preact has run the properties panel's effects, which subscribe it to selection changes: preact
+ * runs them after the next animation frame (or after 100 ms on a hidden page), so this waits for the same, later.
+ * Without it, an element selected right after an import would leave the panel on the process.
+ */
+function panelSettled() {
+  return new Promise((resolve) => {
+    let timer = null;
+    let frame = null;
+    const done = () => {
+      clearTimeout(timer);
+      cancelAnimationFrame(frame);
+      setTimeout(resolve);
+    };
+    timer = setTimeout(done, 100);
+    frame = requestAnimationFrame(done);
+  });
+}
+
+/**
  * The BPMN editor in `canvas` with its properties panel in `properties` (elements or selectors).
  * `roles`: `[{key, name}]` for the lanes; `forms`: the model's form file names; `functions`: names the
  * scripts may call (shown in hints).
@@ -56,7 +76,8 @@ export function createEditor({ canvas, properties, roles = [], forms = [], funct
     linting: { bpmnlint: linterConfig, active: true },
     fangpin: options,
     additionalModules: [
-      BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, fangpinPropertiesModule, lintModule, translateModule,
+      BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, fangpinPropertiesModule, lintModule, paletteModule,
+      translateModule,
     ],
     moddleExtensions: { spiffworkflow },
   });
@@ -82,6 +103,7 @@ export function createEditor({ canvas, properties, roles = [], forms = [], funct
       const result = await modeler.importXML(xml);
       const warnings = restoreUnresolvedReferences(modeler.get('moddle'), result.warnings);
       modeler.get('canvas').zoom('fit-viewport');
+      await panelSettled();
       return warnings;
     },
     async saveXML() {

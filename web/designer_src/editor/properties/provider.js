@@ -248,12 +248,14 @@ function ourGroups(element, options) {
   return groups;
 }
 
-/** Trims bpmn-js's groups: lanes get their name from the role picker, not a free text field; a message event's
- * group opens with our payload variable in it, a multi-instance's with its collections. */
+/**
+ * Trims bpmn-js's groups: the general one (id, name) opens, but lanes get their name from the role picker;
+ * a message event's group opens with our payload variable in it, a multi-instance's with its collections.
+ */
 function keptGroups(element, groups) {
   return groups.filter((g) => KEPT_GROUPS.includes(g.id)).map((g) => {
-    if (g.id === 'general' && is(element, 'bpmn:Lane')) {
-      return { ...g, entries: g.entries.filter((e) => e.id !== 'name') };
+    if (g.id === 'general') {
+      return { ...g, shouldOpen: true, entries: g.entries.filter((e) => e.id !== 'name' || !is(element, 'bpmn:Lane')) };
     }
     if (g.id === 'multiInstance' && is(loopOf(element), 'bpmn:MultiInstanceLoopCharacteristics')) {
       return { ...g, shouldOpen: true, entries: [...loopEntries(), ...g.entries] };
