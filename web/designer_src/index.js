@@ -93,7 +93,7 @@ function start() {
   });
 
   const migrate = readOnly ? null : migratePanel({
-    root: root.querySelector("[data-panel=migrate]"), api, onDone: () => loadVersions(),
+    root: root.querySelector("[data-panel=migrate]"), api, places: data.places, onDone: () => loadVersions(),
   });
 
   // --- tabs -------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 const PAGE_SIZE = 50;
 
-export function migratePanel({ root, api, onDone }) {
+export function migratePanel({ root, api, places, onDone }) {
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const from = part("migrate-from");
   const to = part("migrate-to");
@@ -25,7 +25,7 @@ export function migratePanel({ root, api, onDone }) {
     box.value = instance.id;
     box.setAttribute("aria-label", `选择案件 ${instance.id}`);
     const cells = [box, `#${instance.id}`,
-      instance.place_name || instance.place || "", (instance.tasks || []).map((t) => t.name || t.bpmn_id).join("、"), ""];
+      places[instance.place] || instance.place || "", (instance.tasks || []).map((t) => t.name || t.bpmn_id).join("、"), ""];
     ["", "案件", "地区", "当前任务", "预检"].forEach((label, i) => {
       const td = document.createElement("td");
       if (label) td.dataset.label = label;
