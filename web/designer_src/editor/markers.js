@@ -129,7 +129,7 @@ export default class Markers {
   }
 }
 
-/** The dashed outline (or path, for a flow) of a removed element, with its name. */
+/** The dashed outline (or path, for a flow) of a removed element, with its name above it. */
 function ghost(di, element) {
   const group = svgCreate('g');
   svgClasses(group).add('fp-removed');
@@ -141,7 +141,7 @@ function ghost(di, element) {
   }
   const { x, y, width, height } = di.get('bounds');
   svgAppend(group, svgCreate('rect', { x, y, width, height, rx: 10, ry: 10 }));
-  const label = svgCreate('text', { x: x + width / 2, y: y + height / 2, 'text-anchor': 'middle' });
+  const label = svgCreate('text', { x, y: y - 6 });
   label.textContent = `已删除：${element.name || element.id}`;
   svgAppend(group, label);
   return group;

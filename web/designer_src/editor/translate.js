@@ -60,6 +60,7 @@ const CHINESE = {
   'ID must not contain spaces.': '标识不能含空格。',
   'ID must be a valid QName.': '标识须以字母开头，只含字母、数字、_、-、.。',
   'Process': '流程',
+  'Collaboration': '协作图',
   'Participant': '池',
   'Lane': '泳道',
   'Task': '任务',
