@@ -106,6 +106,7 @@ def page(browser, bundle) -> Page:
     page = browser.new_page(viewport={"width": 1300, "height": 1200})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto((bundle / "index.html").as_uri())
     yield page
     page.close()
