@@ -7,6 +7,7 @@ extends the process tests, publishes version 2, sees the new task in the diff, a
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 import pytest
@@ -216,6 +217,12 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     page.get_by_role("button", name="迁移所选").click()
     page.get_by_text("已迁移 1 个案件").wait_for(timeout=30_000)
     screenshot(page, "designer-migrate-desktop")
+
+    page.get_by_role("tab", name="版本").click()
+    page.locator("[data-role=versions] tr", has_text="第 1 版").get_by_role("button", name="恢复为草稿").click()
+    page.get_by_text("已把第 1 版恢复为草稿（第 1 版）").wait_for()
+    page.wait_for_selector("[data-element-id=visit]")
+    assert page.locator(f"[data-element-id={NEW_TASK}]").count() == 0  # the diagram is version 1's again
     assert errors == []
 
     visit = next(t for t in api(site, CADRE, "GET", "/tasks") if t["instance_id"] == case_id)
@@ -253,15 +260,15 @@ def test_two_designers_editing_at_once_get_a_conflict_not_an_overwrite(site, bro
     second.get_by_role("button", name="保存草稿").click()
     conflict = second.locator("[data-role=conflict]")
     conflict.wait_for()
-    assert "宝音（流程设计员）" in conflict.inner_text() and "第 1 版" in conflict.inner_text()
+    assert re.search(r"草稿已被 宝音（流程设计员） 于 .* 保存为第 \d+ 版", conflict.inner_text())
     screenshot(second, "designer-conflict-desktop")
     with second.expect_event("dialog") as asked:
         second.close(run_before_unload=True)  # unsaved changes: the browser asks before leaving
     assert asked.value.type == "beforeunload"
     asked.value.dismiss()  # stay
     second.get_by_role("button", name="重新载入").click()
-    second.wait_for_function("document.querySelector('[data-role=draft-state]').textContent"
-                             ".includes('草稿第 1 版，宝音（流程设计员） 保存于')")
+    second.wait_for_function("/^草稿第 \\d+ 版，宝音（流程设计员） 保存于/"
+                             ".test(document.querySelector('[data-role=draft-state]').textContent)")
     assert conflict.is_hidden()
     assert errors == []
 
