@@ -246,7 +246,18 @@ def test_timer_and_message_events(page):
     page.wait_for_function("""() => editor.modeler.get('elementRegistry').get('first_notice_objection')
         .businessObject.eventDefinitions[0].extensionElements.values[0].value === 'objection_data'""")
 
+    message = page.locator("[data-entry-id='messageRef'] select")
+    expect(message.locator("option", has_text="新建消息…")).to_have_count(1)
+    message.select_option(label="新建消息…")
+    page.locator("[data-entry-id='messageName'] input").fill("withdrawal")
+    page.wait_for_function("""() => editor.modeler.get('elementRegistry').get('first_notice_objection').businessObject
+        .eventDefinitions[0].messageRef.name === 'withdrawal'""")
+
     tree = saved(page)
+    created = tree.xpath("//bpmn:message[@name='withdrawal']/@id", namespaces=NS)
+    assert len(created) == 1
+    assert tree.xpath("//*[@id='first_notice_objection']/bpmn:messageEventDefinition/@messageRef",
+                      namespaces=NS) == created
     timer = tree.xpath("//bpmn:intermediateCatchEvent[@id='first_notice_elapsed']/bpmn:timerEventDefinition",
                        namespaces=NS)[0]
     assert [(child.tag.split("}")[1], child.text) for child in timer] == [("timeDuration", '"P7D"')]
