@@ -280,6 +280,17 @@ def test_a_multi_instance_names_its_collections(page):
     assert loop.xpath("bpmn:loopDataOutputRef/text()", namespaces=NS) == ["urgings"]
 
 
+def test_a_business_rule_task_names_its_decision(page):
+    open_model(page, UNNAMED_TASK.replace("bpmn:userTask", "bpmn:businessRuleTask"))
+    page.evaluate("editor.selectElement('nameless')")
+    expect(page.locator("[data-entry-id='fp-form']")).to_have_count(0)
+    page.locator("[data-entry-id='fp-called-decision'] input").fill("income_level")
+    page.wait_for_function("""() => editor.modeler.get('elementRegistry').get('nameless').businessObject
+        .extensionElements?.values[0]?.value === 'income_level'""")
+    assert saved(page).xpath("//bpmn:businessRuleTask[@id='nameless']/bpmn:extensionElements"
+                             "/spiffworkflow:calledDecisionId/text()", namespaces=NS) == ["income_level"]
+
+
 def test_new_form_asks_the_page(page):
     open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
     page.evaluate("editor.selectElement('visit')")
