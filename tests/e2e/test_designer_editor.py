@@ -291,6 +291,18 @@ def test_a_business_rule_task_names_its_decision(page):
                              "/spiffworkflow:calledDecisionId/text()", namespaces=NS) == ["income_level"]
 
 
+def test_the_page_hears_what_is_selected(page):
+    open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
+    page.evaluate("window.selected = []; editor.on('selected', (element) => selected.push(element))")
+    page.evaluate("editor.selectElement('visit')")
+    page.evaluate("editor.modeler.get('selection').select(editor.modeler.get('elementRegistry').get('start_label'))")
+    page.evaluate("editor.modeler.get('selection').select(null)")
+    assert page.evaluate("selected") == [
+        {"id": "visit", "type": "bpmn:UserTask", "name": "走访排查", "form": "identification_visit.json"},
+        {"id": "start", "type": "bpmn:StartEvent", "name": "发现风险户", "form": None},
+        None]
+
+
 def test_new_form_asks_the_page(page):
     open_model(page, (PROCESSES / "identification.bpmn").read_text(encoding="utf-8"))
     page.evaluate("editor.selectElement('visit')")

@@ -38,7 +38,9 @@ import { restoreUnresolvedReferences } from './references.js';
 import spiffworkflow from './spiffworkflow.json';
 import translateModule from './translate.js';
 
-function describe(element) {
+/** What the page learns of an element (a selected label stands for the element it labels). */
+function describe(shape) {
+  const element = shape.labelTarget || shape;
   const bo = getBusinessObject(element);
   return {
     id: element.id, type: element.type, name: bo.get('name') || '',
