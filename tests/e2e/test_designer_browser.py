@@ -204,6 +204,9 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     assert "复核走访" in added.inner_text()
     page.locator(f".djs-shape.fp-diff-added[data-element-id={NEW_TASK}]").wait_for(state="attached")
     screenshot(page, "designer-diff-desktop")
+    page.get_by_role("button", name="在流程图上查看").click()
+    page.locator(f".djs-shape.fp-diff-added[data-element-id={NEW_TASK}]").wait_for()
+    screenshot(page, "designer-diff-diagram-desktop")
 
     page.get_by_role("tab", name="迁移").click()
     page.get_by_role("button", name="列出案件").click()

@@ -89,7 +89,11 @@ function start() {
     onRestore: (version) => restore(version),
     onDiff: (from, to) => diff(from, to),
     onSelect: (id) => selectOnDiagram(id),
-    onShow: () => chooseTab("diagram"),
+    onShow: (items) => { // the diagram, at the first shape that differs (a flow is harder to see)
+      chooseTab("diagram");
+      const first = items.find((item) => !/sequenceflow/i.test(item.type)) || items[0];
+      if (first) editor.selectElement(first.id);
+    },
   });
 
   const migrate = readOnly ? null : migratePanel({

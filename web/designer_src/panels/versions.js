@@ -81,7 +81,7 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
     look.type = "button";
     look.className = "secondary";
     look.textContent = "在流程图上查看";
-    look.addEventListener("click", onShow);
+    look.addEventListener("click", () => onShow([...diff.added, ...diff.changed]));
     parts.push(shown, look);
     out.replaceChildren(...parts);
   }
