@@ -168,7 +168,7 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     problems = page.locator(f"[data-role=problems] li[data-element={NEW_TASK}]")
     assert "缺少名称" in problems.first.inner_text()
     page.get_by_role("button", name="保存草稿").click()
-    page.get_by_text("草稿已保存（第 1 版）").wait_for()
+    page.get_by_text("草稿已保存（修订 1）").wait_for()
     assert "修正后才能发布" in page.locator("[data-role=message]").inner_text()
     # the server's check runs the process tests: each scenario now stops at the new task
     problems.filter(has_text="identification.tests.json").first.wait_for()
@@ -223,7 +223,7 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
 
     page.get_by_role("tab", name="版本").click()
     page.locator("[data-role=versions] tr", has_text="第 1 版").get_by_role("button", name="恢复为草稿").click()
-    page.get_by_text("已把第 1 版恢复为草稿（第 1 版）").wait_for()
+    page.get_by_text("已把第 1 版恢复为草稿（修订 1）").wait_for()
     page.wait_for_selector("[data-element-id=visit]")
     assert page.locator(f"[data-element-id={NEW_TASK}]").count() == 0  # the diagram is version 1's again
     assert errors == []
@@ -243,7 +243,7 @@ def test_the_designer_pages_fit_a_phone(site, browser):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     phone.goto("/designer/identification")
     phone.wait_for_selector("[data-element-id=visit]")
-    phone.wait_for_function("document.querySelector('[data-role=draft-state]').textContent.includes('第')")
+    phone.wait_for_function("!document.querySelector('[data-role=draft-state]').textContent.includes('正在载入')")
     screenshot(phone, "designer-editor-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # the canvas scrolls in its box
     assert errors == []
@@ -263,14 +263,14 @@ def test_two_designers_editing_at_once_get_a_conflict_not_an_overwrite(site, bro
     second.get_by_role("button", name="保存草稿").click()
     conflict = second.locator("[data-role=conflict]")
     conflict.wait_for()
-    assert re.search(r"草稿已被 宝音（流程设计员） 于 .* 保存为第 \d+ 版", conflict.inner_text())
+    assert re.search(r"草稿已被 宝音（流程设计员） 于 .* 保存为修订 \d+", conflict.inner_text())
     screenshot(second, "designer-conflict-desktop")
     with second.expect_event("dialog") as asked:
         second.close(run_before_unload=True)  # unsaved changes: the browser asks before leaving
     assert asked.value.type == "beforeunload"
     asked.value.dismiss()  # stay
     second.get_by_role("button", name="重新载入").click()
-    second.wait_for_function("/^草稿第 \\d+ 版，宝音（流程设计员） 保存于/"
+    second.wait_for_function("/^草稿修订 \\d+，宝音（流程设计员） 保存于/"
                              ".test(document.querySelector('[data-role=draft-state]').textContent)")
     assert conflict.is_hidden()
     assert errors == []
@@ -286,7 +286,7 @@ def test_a_new_model_starts_from_the_skeleton_and_its_decision_tables_open_in_ta
     page.get_by_role("button", name="创建草稿").click()
     page.wait_for_url("**/designer/pilot")
     page.wait_for_selector("[data-element-id=first_task]")
-    assert page.locator("[data-role=draft-state]").inner_text().startswith("草稿第 1 版，宝音（流程设计员）")
+    assert page.locator("[data-role=draft-state]").inner_text().startswith("草稿修订 1，宝音（流程设计员）")
     draft = api(site, DESIGNER, "GET", "/process-models/pilot/draft")  # a decision table beside it, as uploaded
     api(site, DESIGNER, "PUT", "/process-models/pilot/draft",
         {"revision": draft["revision"], "files": {**draft["files"], "levels.dmn": DMN}})

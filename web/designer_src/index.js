@@ -21,7 +21,6 @@ function start() {
   const csrfToken = document.querySelector("meta[name=csrf-token]").content;
   const readOnly = !data.may_write;
   const api = createApi(data);
-  api.errorText = errorText;
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const action = (name) => root.querySelectorAll(`[data-action="${name}"]`);
   const people = (username) => (username ? data.people[username] || "其他用户" : "");
@@ -44,8 +43,8 @@ function start() {
   function showState() {
     const draft = state.draft;
     const saved = draft.saved
-      ? `草稿第 ${draft.revision} 版，${people(draft.updated_by)} 保存于 ${when(draft.updated_at)}`
-      : `基于第 ${draft.base_version} 版，尚未保存草稿`;
+      ? `草稿修订 ${draft.revision}，${people(draft.updated_by)} 保存于 ${when(draft.updated_at)}`
+      : `基于第 ${draft.base_version} 版，尚未保存草稿`; // an unsaved draft is always a version's
     part("draft-state").textContent = `${saved}${state.dirty ? "；有未保存的修改" : ""}`;
     const revision = part("revision");
     if (revision) revision.textContent = `(r${draft.revision})${state.dirty ? " *" : ""}`;
@@ -179,7 +178,7 @@ function start() {
     const now = await api.get("/draft");
     const draft = now.status === 200 ? now.body : null;
     const who = draft && draft.saved
-      ? `草稿已被 ${people(draft.updated_by)} 于 ${when(draft.updated_at)} 保存为第 ${draft.revision} 版`
+      ? `草稿已被 ${people(draft.updated_by)} 于 ${when(draft.updated_at)} 保存为修订 ${draft.revision}`
       : "草稿已被他人发布或丢弃";
     part("conflict-text").textContent = `${who}，您的修改未保存（不会覆盖他人的修改）。可先复制需要保留的内容，再重新载入。`;
     part("conflict").hidden = false;
@@ -201,8 +200,8 @@ function start() {
     problems.setServer(found);
     await problems.relint();
     const count = found.length + problems.lintErrors;
-    say(count ? `草稿已保存（第 ${answer.body.revision} 版），有 ${count} 个问题，修正后才能发布。`
-      : `草稿已保存（第 ${answer.body.revision} 版），检查通过。`, count ? "error" : "success");
+    say(count ? `草稿已保存（修订 ${answer.body.revision}），有 ${count} 个问题，修正后才能发布。`
+      : `草稿已保存（修订 ${answer.body.revision}），检查通过。`, count ? "error" : "success");
     return true;
   }
 
@@ -259,7 +258,7 @@ function start() {
     if (answer.status !== 200) { say(errorText(answer), "error"); return; }
     await load(answer.body);
     chooseTab("diagram");
-    say(`已把第 ${version} 版恢复为草稿（第 ${answer.body.revision} 版）。`, "success");
+    say(`已把第 ${version} 版恢复为草稿（修订 ${answer.body.revision}）。`, "success");
   }
 
   async function diff(from, to) {

@@ -1,6 +1,8 @@
 // 迁移: the running cases of one version (keyset pages), a dry run that says for each whether it can move and
 // why not, and the migration of the selected or of all of them, confirmed first.
 
+import { errorText } from "./api.js";
+
 const PAGE_SIZE = 50;
 
 export function migratePanel({ root, api, places, onDone }) {
@@ -40,7 +42,7 @@ export function migratePanel({ root, api, places, onDone }) {
     const query = new URLSearchParams({ version: from.value, limit: String(PAGE_SIZE) });
     if (after !== null) query.set("after", String(after));
     const answer = await api.get(`/instances?${query}`);
-    if (answer.status !== 200) { say(api.errorText(answer), "error"); return; }
+    if (answer.status !== 200) { say(errorText(answer), "error"); return; }
     const found = answer.body || [];
     body.append(...found.map(row));
     after = found.length ? found[found.length - 1].id : after;
@@ -74,7 +76,7 @@ export function migratePanel({ root, api, places, onDone }) {
     const answer = await api.post("/migrate", {
       from_version: Number(from.value), to_version: Number(to.value), instance_ids: ids, dry_run: dryRun,
     });
-    if (answer.status !== 200) { say(api.errorText(answer), "error"); return; }
+    if (answer.status !== 200) { say(errorText(answer), "error"); return; }
     const instances = answer.body.instances || [];
     mark(instances);
     const moved = instances.filter((i) => i.migrated).length;
