@@ -1,5 +1,7 @@
-"""Bearer tokens for the API: signed, expiring by the engine's clock, and void once the user's session
-version changes (new password, reset, deactivation). The payload is readable, so it holds nothing secret."""
+"""Who calls the API: a bearer token (signed, expiring by the engine's clock, void once the user's session
+version changes — new password, reset, deactivation; the payload is readable, so it holds nothing secret), or
+the browser's login session when the page's CSRF token comes along in ``X-CSRFToken`` (the designer's pages):
+logout ends that at once, and a foreign site can send the cookie but not the token."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from wtforms import ValidationError
 
 from engine.assignment import Actor
 from monitoring.models import User
@@ -52,14 +57,26 @@ def _user_from_token(token: str) -> User | None:
     return user
 
 
+def _user_from_session() -> User | None:
+    """The page's logged-in user, only with the page's CSRF token: a cookie alone is what a foreign site can send."""
+    if not current_user.is_authenticated:
+        return None
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError:
+        raise ApiError(401, "csrf", "页面已过期或来源不明，请刷新页面后再试") from None
+    return current_user.user
+
+
 def token_required(view: Any) -> Any:
-    """Resolve the bearer token to ``g.user`` and ``g.actor``; 401 otherwise."""
+    """Resolve the bearer token (or the page's session with its CSRF token) to ``g.user`` and ``g.actor``;
+    401 otherwise."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        user = _user_from_token(token.strip()) if scheme.lower() == "bearer" else None
+        user = _user_from_token(token.strip()) if scheme.lower() == "bearer" else _user_from_session()
         if user is None:
             raise ApiError(401, "unauthorized", "未登录或登录已过期")
         g.user = user

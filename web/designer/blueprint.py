@@ -1,7 +1,7 @@
 """流程设计 in the browser: the models, a new model, the editor, and the live preview of a form.
 
 The editor's page talks to ``/api/v1/process-models/{key}/…`` (drafts, check, tests, publish, versions, diff,
-migration) with a bearer token issued to the logged-in user, so every rule is the API's, once. Only designers
+migration) on the login session with the page's CSRF token, so every rule is the API's, once. Only designers
 and admins see these pages (admins read, no writes); anyone else gets the 404 page."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def editor(key: str):
         abort(404)
     data = page_data.editor_data(key, g.user, g.actor, may_write=_may_write())
     response = render_template("designer/editor.html", key=key, name=name, data=data, may_write=_may_write())
-    return response, 200, {"Cache-Control": "no-store"}  # the page carries the user's API token
+    return response, 200, {"Cache-Control": "no-store"}  # the page carries the user's draft
 
 
 @designer.post("/<key>/form-preview")

@@ -1,5 +1,6 @@
 """What the editor's script needs to know, given once in the page: roles for lanes, function names for scripts,
-where the API and the preview are, and a bearer token of the logged-in user for the API."""
+where the API and the preview are. No credential: the page calls the API on its login session with its CSRF
+token (web.api.auth), so logging out ends the page's access at once."""
 
 from __future__ import annotations
 
@@ -15,18 +16,16 @@ from monitoring import permissions
 from monitoring.models import Place, User
 from monitoring.people import ROLE_NAMES, labels
 from monitoring.process_functions import FUNCTIONS
-from web.api.auth import issue_token
 from web.boundary import engine
 from web.extensions import db
 
 
 def editor_data(key: str, user: User, actor: Actor, *, may_write: bool) -> dict[str, Any]:
-    """The JSON the editor page carries; the token is void when the user's session version changes."""
+    """The JSON the editor page carries."""
     return {
         "key": key,
         "user": user.username,
         "may_write": may_write,
-        "token": issue_token(user),
         "roles": [{"key": role, "name": ROLE_NAMES.get(role, role)} for role in sorted(engine().roles)],
         "functions": sorted({*ENGINE_FUNCTIONS, *FUNCTIONS}),
         "api": f"/api/v1/process-models/{key}",

@@ -20,7 +20,7 @@ function start() {
   const data = JSON.parse(document.getElementById("designer-data").textContent);
   const csrfToken = document.querySelector("meta[name=csrf-token]").content;
   const readOnly = !data.may_write;
-  const api = createApi(data);
+  const api = createApi({ api: data.api, csrfToken });
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const action = (name) => root.querySelectorAll(`[data-action="${name}"]`);
   const people = (username) => (username ? data.people[username] || "其他用户" : "");

@@ -98,7 +98,7 @@ def test_an_unknown_model_is_not_found(designer):
     assert designer.get("/designer/no_such_model").status_code == 404
 
 
-def test_the_editor_page_carries_its_data_and_a_token_the_api_takes(designer):
+def test_the_editor_page_carries_its_data_and_no_credential(designer):
     page = designer.get("/designer/identification")
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
@@ -106,8 +106,49 @@ def test_the_editor_page_carries_its_data_and_a_token_the_api_takes(designer):
     assert data["may_write"] is True and data["api"] == "/api/v1/process-models/identification"
     assert {"key": "village", "name": "嘎查村干部"} in data["roles"]
     assert "add_working_days" in data["functions"]
-    draft = designer.client.get(f"{data['api']}/draft", headers={"Authorization": f"Bearer {data['token']}"})
-    assert draft.status_code == 200 and "identification.bpmn" in draft.json["files"]
+    assert "token" not in data and "Bearer" not in page.get_data(as_text=True)
+
+
+def session_call(client, method: str, url: str, csrf: str | None, **kwargs):
+    """The API called the way the editor page calls it: the login cookie, and the page's CSRF token if given."""
+    headers = {"X-CSRFToken": csrf} if csrf is not None else {}
+    with client.app.app_context():
+        return client.client.open(url, method=method, headers=headers, **kwargs)
+
+
+def test_the_api_takes_the_pages_session_only_with_its_csrf_token(designer):
+    designer.get("/designer/identification")
+    url = "/api/v1/process-models/identification/draft"
+    answer = session_call(designer, "GET", url, designer.token)
+    assert answer.status_code == 200 and "identification.bpmn" in answer.json["files"]
+    for csrf in (None, "", "forged-token"):  # what a foreign site's request carries: the cookie alone
+        refused = session_call(designer, "GET", url, csrf)
+        assert refused.status_code == 401 and refused.json["error"]["code"] == "csrf", csrf
+    files = answer.json["files"]
+    write = session_call(designer, "PUT", url, None, json={"revision": 0, "files": files})
+    assert write.status_code == 401
+    saved = session_call(designer, "PUT", url, designer.token, json={"revision": 0, "files": files})
+    assert saved.status_code == 200 and saved.json["revision"] == 1
+
+
+def test_logout_ends_the_pages_access_to_the_api_at_once(designer):
+    designer.get("/designer/identification")
+    token = designer.token
+    url = "/api/v1/process-models/identification/versions"
+    assert session_call(designer, "GET", url, token).status_code == 200
+    assert designer.post("/logout").status_code == 302
+    after = session_call(designer, "GET", url, token)
+    assert after.status_code == 401 and after.json["error"]["code"] == "unauthorized"
+
+
+def test_the_session_keeps_the_apis_roles_and_bearer_tokens_work_as_before(pages, shipped, api):
+    village = pages("cun")
+    village.get("/tasks/")
+    refused = session_call(village, "GET", "/api/v1/process-models/identification/draft", village.token)
+    assert refused.status_code == 404  # the session is the user's, with the user's rights
+    assert session_call(village, "GET", "/api/v1/tasks", village.token).status_code == 200
+    assert api("sheji").get("/process-models/identification/draft").status_code == 200
+    assert api("cun").get("/tasks").status_code == 200
 
 
 def test_a_new_model_starts_as_a_draft_of_one_village_task(designer, api):

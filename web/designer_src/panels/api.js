@@ -1,10 +1,11 @@
-// The process-design API (/api/v1/process-models/{key}/…) with the bearer token the page was given.
+// The process-design API (/api/v1/process-models/{key}/…) on the page's login session: the cookie goes along and
+// the page's CSRF token in X-CSRFToken (a foreign site can send the cookie, never the token; logout ends both).
 // Every answer comes back as {status, body}; callers decide what a 409 or a 422 means for them.
 
-export function createApi({ api, token }) {
+export function createApi({ api, csrfToken }) {
   async function call(method, path, body) {
-    const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-    const init = { method, headers, credentials: "omit" };
+    const headers = { "X-CSRFToken": csrfToken, Accept: "application/json" };
+    const init = { method, headers, credentials: "same-origin" };
     if (body instanceof FormData) {
       init.body = body;
     } else if (body !== undefined) {
