@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, Response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -54,6 +54,15 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))  # browsers ask here
     measure_pages.init_app(app)
     _register_error_pages(app)
+    app.after_request(_refuse_framing)
+
+
+def _refuse_framing(response: Response) -> Response:
+    """No page of ours is ever shown inside another site's frame: a framed 发布 or 迁移 button could be clicked
+    through a decoy (clickjacking). Nothing of ours frames a page either (PDFs and print pages open as pages)."""
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
 
 
 def error_page(status: int, message: str | None = None):

@@ -201,3 +201,23 @@ def test_a_form_the_inbox_cannot_draw_is_told_why(designer, text, status, says):
     response = preview(designer, text)
     assert response.status_code == status
     assert says in response.get_data(as_text=True)
+
+
+def framing_refused(response) -> bool:
+    return (response.headers.get("X-Frame-Options") == "DENY"
+            and response.headers.get("Content-Security-Policy") == "frame-ancestors 'none'")
+
+
+def test_no_page_can_be_framed_by_another_site_and_documents_still_open(designer, pages, api, world):
+    from tests.web.test_documents import authorized
+
+    for url in ("/designer/", "/designer/identification", "/tasks/", "/designer/no_such_model"):
+        assert framing_refused(designer.get(url)), url
+    assert framing_refused(preview(designer, json.dumps(VISIT_FORM)))
+    anonymous = designer.app.test_client()
+    assert framing_refused(anonymous.get("/login"))
+    _, instance = authorized(api)
+    annex1 = next(d for d in api("cun").get(f"/instances/{instance['id']}/documents").json if d["annex"] == 1)
+    shown = pages("cun").get(f"/documents/{annex1['id']}")  # the PDF opens as a page of its own, never framed
+    assert shown.status_code == 200 and shown.data.startswith(b"%PDF") and framing_refused(shown)
+    shown.close()
