@@ -34,6 +34,7 @@ ECHOES = frozenset({"incoming", "outgoing", "flowNodeRef", "childLaneSet"})
 ATTRIBUTE_WORDS = {"name": "名称", "sourceRef": "起点", "targetRef": "终点", "default": "默认流",
                    "calledElement": "调用流程", "processRef": "参与流程", "isExecutable": "可执行",
                    "attachedToRef": "附着于", "cancelActivity": "中断", "messageRef": "消息"}
+LANE_WORD = "泳道"  # a flow node's lane, said by the lane's flowNodeRef rather than the node
 ELEMENT_WORDS = {"conditionExpression": "条件", "script": "脚本", "preScript": "前置脚本", "postScript": "后置脚本",
                  "documentation": "说明", "timeDuration": "定时器", "timeDate": "定时器", "timeCycle": "定时器",
                  "multiInstanceLoopCharacteristics": "多实例", "standardLoopCharacteristics": "循环",
@@ -104,7 +105,7 @@ def _elements(files: Mapping[str, str]) -> dict[str, _Element]:
         for node in _own_elements(root):
             element = _Element(node.get("id"), etree.QName(node).localname, node.get("name"), name, _facts(node))
             if element.id in lanes:
-                element.facts["泳道"] = lanes[element.id]
+                element.facts[LANE_WORD] = lanes[element.id]
             found.setdefault(element.id, element)
     return found
 
