@@ -23,8 +23,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -37,6 +35,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from engine import scenarios as scenario_files
 from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
 from engine.errors import DeployError, DeployProblem, ScriptError
+from engine.form_schema import form_problems as form_problems  # the one form rule, shared with the preview
+from engine.form_schema import parse_form
 from engine.placement import PLACE_PROPERTY
 from engine.routing import DEPARTMENT_PROPERTY
 from engine.sandbox import compile_expression, compile_script
@@ -277,21 +277,16 @@ def _raise_if(checker: _Checker) -> None:
 
 
 def _parse_forms(sources: list[SourceFile], checker: _Checker) -> dict[str, Any]:
-    """The uploaded forms that are valid JSON Schema, name → schema; a broken one is a problem at its file."""
+    """The uploaded forms that pass ``form_problems``, name → schema; a broken one is a problem at its file."""
     forms: dict[str, Any] = {}
     for source in sources:
         try:
-            schema = json.loads(source.content.decode("utf-8"))
-        except ValueError as exc:
-            line = getattr(exc, "lineno", None)
-            checker.problems.append(DeployProblem(source.name, line, f"表单不是有效的JSON: {exc}"))
-            continue
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            checker.problems.append(DeployProblem(source.name, None, f"表单不是有效的JSON Schema: {exc.message}"))
-            continue
-        forms[source.name] = schema
+            schema, problems = parse_form(source.name, source.content.decode("utf-8"))
+        except UnicodeDecodeError:
+            schema, problems = None, [DeployProblem(source.name, None, "表单应为UTF-8编码的JSON")]
+        checker.problems.extend(problems)
+        if schema is not None:
+            forms[source.name] = schema
     return forms
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
+from referencing.exceptions import Unresolvable
 
 from engine import clock
 from engine.calendar import CHINA_TZ
@@ -169,11 +170,21 @@ class FormValidator:
             raise InvalidData("提交的数据应为对象", {"_form": "应为对象"})
         fields = dict(_value_problems(data))
         if validator is not None:
-            for error in _leaf_errors(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))):
+            for error in _leaf_errors(sorted(_schema_errors(validator, data), key=lambda e: list(e.absolute_path))):
                 for path in _field_paths(error):
                     fields.setdefault(path, _reason(error, self._format_words))
         if fields:
             raise InvalidData("表单填写有误", fields)
+
+
+def _schema_errors(validator: Validator, data: Any) -> list[ValidationError]:
+    """The form's complaints about ``data``. A form stored before deploy refused looping or dangling ``$ref``s
+    cannot check anything: the user is told so (the task waits for a fixed version), never a server error."""
+    try:
+        return list(validator.iter_errors(data))
+    except (RecursionError, Unresolvable):
+        raise InvalidData("表单定义有误（$ref 循环或无法解析），无法检查提交的内容，请联系流程设计员",
+                          {"_form": "表单定义有误"}) from None
 
 
 def _is_iso_date(value: Any) -> bool:
