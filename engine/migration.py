@@ -8,7 +8,9 @@ cannot move keeps nothing of the attempt.
 
 Only what a migration changes is touched: a READY task whose spec is unchanged keeps its id, claim and drafts; one
 whose spec changed keeps its id and its row follows the new spec; predicted tasks are predicted again from the new
-spec. What the instance already did, or waits for, must mean the same in the new version, else it stays where it is.
+spec. What the instance already did, or waits for, must mean the same in the new version, else it stays where it is
+and finishes on its version; a step it did whose only change is the way on from it (a task inserted after it) did
+the same thing in both, so the instance moves and is told which new tasks it has passed and will not do.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from engine import audit, runtime, versions
+from engine import audit, model_diff, runtime, versions
 from engine.assignment import Actor
 from engine.core import Engine, LoadedVersion, Step, describe_failure
 from engine.errors import EngineError, InvalidData
-from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
+from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.paging import Key, Page, Window, page
 from engine.scope import within
 from engine.serialization import SPEC_REGISTRY
@@ -42,6 +44,8 @@ MAX_INSTANCES = 500  # instances one request migrates: each is a locked step wit
 # Spec attributes that say only how a step is reached or left; what follows a waiting step is predicted again from
 # the new spec, and a step already passed keeps the way it was reached
 LEFT_BY, REACHED_BY, LANE = "outputs", "inputs", "lane"
+CONDITIONS = "cond_task_specs"  # an exclusive or inclusive gateway's conditions, which model_diff shows on its flows
+EVENTS = "event_definition"  # what an event awaits; for an event-based gateway, the events after it
 # migrate_workflow resets the tasks in its mask: none, since resetting an unchanged task would give it a new branch
 # (its boundary timer restarted); the tasks that changed are dealt with here, one by one
 _NO_TASK = SpiffState.CANCELLED << 1
@@ -56,6 +60,7 @@ class InstanceMigration:
     reasons: list[str]
     migrated: bool
     tasks: list[str]
+    notes: list[str] = field(default_factory=list)  # what the designer should know of a move, e.g. a task it skips
 
 
 class Refused(Exception):
@@ -72,15 +77,17 @@ def migrate(engine: Engine, session: Session, actor: Actor, key: str, from_versi
     to another, each whole or not at all; a dry run keeps nothing and says what would happen."""
     if from_version == to_version:
         raise InvalidData("新旧版本相同", {"to_version": "应与 from_version 不同"})
-    source = engine.versions.get(session, versions.get_version(session, key, from_version).id)
-    target = engine.versions.get(session, versions.get_version(session, key, to_version).id)
+    source_row = versions.get_version(session, key, from_version)
+    target_row = versions.get_version(session, key, to_version)
+    source, target = engine.versions.get(session, source_row.id), engine.versions.get(session, target_row.id)
+    changes = element_changes(source_row, target_row)
     if instance_ids is None:
         instance_ids = running_instance_ids(session, actor, source.id)
     elif not 1 <= len(instance_ids) <= MAX_INSTANCES:
         raise InvalidData("实例数量无效", {"instance_ids": f"应为 1 到 {MAX_INSTANCES} 个实例编号"})
     if len(instance_ids) > MAX_INSTANCES:
         raise InvalidData("运行中的实例过多", {"instance_ids": f"一次最多迁移 {MAX_INSTANCES} 个，请分批选择"})
-    results = [migrate_instance(engine, session, actor, instance_id, source, target, dry_run)
+    results = [migrate_instance(engine, session, actor, instance_id, source, target, changes, dry_run)
                for instance_id in dict.fromkeys(instance_ids)]
     if not dry_run:
         migrated = [r.id for r in results if r.migrated]
@@ -88,6 +95,12 @@ def migrate(engine: Engine, session: Session, actor: Actor, key: str, from_versi
             "key": key, "from_version": from_version, "to_version": to_version, "requested": len(results),
             "migrated": len(migrated), "refused": len(results) - len(migrated), "instances": migrated})])
     return results
+
+
+def element_changes(source: ProcessVersion, target: ProcessVersion) -> dict[str, list[str]]:
+    """What changed on each element between two versions, in the words the designer's diff uses (名称, 表单, 泳道…)."""
+    found = model_diff.diff(source.files, target.files)["changed"]
+    return {element["id"]: [change["what"] for change in element["changes"]] for element in found}
 
 
 def running_instance_ids(session: Session, actor: Actor, version_id: int) -> list[int]:
@@ -119,11 +132,12 @@ def open_tasks_of(session: Session, instance_ids: Collection[int]) -> dict[int, 
 
 
 def migrate_instance(engine: Engine, session: Session, actor: Actor, instance_id: int, source: LoadedVersion,
-                     target: LoadedVersion, dry_run: bool) -> InstanceMigration:
-    """One instance in a SAVEPOINT of its own: kept if it moved and this is no dry run, else rolled back whole."""
+                     target: LoadedVersion, changes: dict[str, list[str]], dry_run: bool) -> InstanceMigration:
+    """One instance in a SAVEPOINT of its own: kept if it moved and this is no dry run, else rolled back whole;
+    ``changes`` are ``element_changes`` of the two versions."""
     savepoint = session.begin_nested()
     try:
-        tasks = _move(engine, session, actor, instance_id, source, target)
+        tasks, notes = _move(engine, session, actor, instance_id, source, target, changes)
     except Refused as refused:
         savepoint.rollback()
         return InstanceMigration(instance_id, False, refused.reasons, False, [])
@@ -134,28 +148,29 @@ def migrate_instance(engine: Engine, session: Session, actor: Actor, instance_id
         savepoint.rollback()
     else:
         savepoint.commit()
-    return InstanceMigration(instance_id, True, [], not dry_run, tasks)
+    return InstanceMigration(instance_id, True, [], not dry_run, tasks, notes)
 
 
 def _move(engine: Engine, session: Session, actor: Actor, instance_id: int, source: LoadedVersion,
-          target: LoadedVersion) -> list[str]:
+          target: LoadedVersion, changes: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     _check_row(session, actor, instance_id, source)
     with engine.open_instance(session, instance_id, actor.username) as step:
         if step.error is not None:
             raise Refused([f"流程实例打开时出错: {step.error}"])
         before = _ready_names(step)
-        plan = Plan.of(step.workflow, target)
+        plan = Plan.of(step.workflow, target, changes)
         if plan.reasons:
-            raise Refused(plan.reasons)
+            raise Refused([*plan.reasons, f"此案件留在第 {source.version} 版，将按第 {source.version} 版办完"])
         step.attempt(plan.apply)  # a failure here fails the step like any other, and this instance with it
         step.version, step.renewed = target, plan.renewed
         step.run_engine()
         after = _ready_names(step)
+        notes = [f"此案件已过新增的任务“{name}”，迁移后不会再办理它" for name in plan.passed(step.workflow)]
         step.record("instance_migrated", actor.username, key=target.key, from_version=source.version,
                     to_version=target.version, tasks_before=before, tasks_after=after)
     if step.error is not None:
         raise Refused([step.error])
-    return after
+    return after, notes
 
 
 def _check_row(session: Session, actor: Actor, instance_id: int, source: LoadedVersion) -> None:
@@ -185,19 +200,21 @@ class Part:
 
 @dataclass
 class Plan:
-    """How an instance moves: the parts to migrate, the READY tasks whose spec changed, and why it cannot."""
+    """How an instance moves: the parts to migrate, the READY tasks whose spec changed, and why it cannot;
+    ``changes`` words what changed on each element (``element_changes``)."""
 
+    changes: dict[str, list[str]]
     parts: list[Part] = field(default_factory=list)
     renewed: set[str] = field(default_factory=set)
     reasons: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, workflow: BpmnWorkflow, target: LoadedVersion) -> Plan:
-        plan = cls()
+    def of(cls, workflow: BpmnWorkflow, target: LoadedVersion, changes: dict[str, list[str]]) -> Plan:
+        plan = cls(changes)
         try:
             plan.parts = list(_parts(workflow, target, plan.reasons))
         except Exception as exc:  # a spec Spiff's diff cannot align (e.g. one no path from the start reaches)
-            return cls(reasons=[f"新版本与此实例的流程无法对齐: {describe_failure(exc)}"])
+            return cls(changes, reasons=[f"新版本与此实例的流程无法对齐: {describe_failure(exc)}"])
         for part in plan.parts:
             for task in part.workflow.get_tasks(skip_subprocesses=True):
                 plan._judge(task, part)
@@ -216,15 +233,34 @@ class Plan:
         changes = set(part.spec_diff.changed.get(task.task_spec, ()))
         if not task.task_spec.manual:
             changes.discard(LANE)  # a lane names who works on a human task; on any other it is only drawn there
-        if task.has_state(SpiffState.COMPLETED) and changes - {REACHED_BY}:
-            self.reasons.append(f"已办理的任务“{name}”在新版本中已修改")
+        if task.has_state(SpiffState.COMPLETED) and changes - {LEFT_BY, REACHED_BY}:
+            # what it did may differ; only the way on from it (a task inserted after it) leaves what it did alone
+            self.reasons.append(f"已办理的任务“{name}”在新版本中已修改{self._what(task, changes)}")
         elif task.has_state(SpiffState.WAITING | SpiffState.STARTED) and changes - {LEFT_BY}:
-            self.reasons.append(f"{_under_way(task)}“{name}”在新版本中已修改")
+            self.reasons.append(f"{_under_way(task)}“{name}”在新版本中已修改{self._what(task, changes)}")
         elif task.has_state(SpiffState.READY) and changes - {LEFT_BY, REACHED_BY}:
             if task.task_spec.manual:
                 self.renewed.add(str(task.id))
             else:
-                self.reasons.append(f"待执行的“{name}”在新版本中已修改")
+                self.reasons.append(f"待执行的“{name}”在新版本中已修改{self._what(task, changes)}")
+
+    def _what(self, task: SpiffTask, changes: set[str]) -> str:
+        """（名称、泳道）: what the designer's diff says changed on the element, and what it says elsewhere: a renamed
+        lane on the lane, a gateway's conditions on its flows, the events an event-based gateway awaits on them."""
+        words = [*self.changes.get(task.task_spec.bpmn_id or "", []),
+                 *([model_diff.LANE_WORD] if LANE in changes else []),
+                 *([model_diff.ELEMENT_WORDS["conditionExpression"]] if CONDITIONS in changes else [])]
+        if EVENTS in changes and task.task_spec.outputs:  # an event-based gateway: it awaits what follows it
+            words += [f"“{output.bpmn_name or output.bpmn_id}”的{what}" for output in task.task_spec.outputs
+                      for what in self.changes.get(output.bpmn_id or "", [])]
+        return f"（{'、'.join(dict.fromkeys(words))}）" if words else ""
+
+    def passed(self, workflow: BpmnWorkflow) -> list[str]:
+        """The human tasks the new version adds that the migrated instance has nothing ahead of it to reach: it is
+        past where they were inserted."""
+        added = [spec for part in self.parts for spec in part.spec_diff.added if spec.manual]
+        ahead = {task.task_spec for task in workflow.get_tasks(state=SpiffState.NOT_FINISHED_MASK)}
+        return [spec.bpmn_name or spec.bpmn_id or spec.name for spec in added if spec not in ahead]
 
     def apply(self) -> None:
         """Point every task at its spec in the new version, then predict what follows the waiting ones again."""

@@ -111,8 +111,8 @@ def test_a_version_without_a_task_the_case_already_did_is_refused_and_nothing_ch
     for dry_run in (True, False):
         [refused] = migrate(steps, actors["designer"], [instance_id], dry_run=dry_run)
         assert not refused.migratable and not refused.migrated
-        assert "已办理的任务“入户核查”在新版本中已删除" in refused.reasons
-        assert "已办理的任务“申请”在新版本中已修改" in refused.reasons  # the start now leads elsewhere
+        # the start now leads elsewhere, which changes nothing it did
+        assert refused.reasons == ["已办理的任务“入户核查”在新版本中已删除", "此案件留在第 1 版，将按第 1 版办完"]
     assert snapshot(steps, instance_id) == before
 
 
@@ -210,7 +210,9 @@ def test_a_case_waiting_for_a_timer_whose_definition_changed_is_refused(steps, a
 
     [refused] = steps.run(migration.migrate, actors["designer"], "migration_wait", 1, 2, [instance_id], False)
 
-    assert refused.reasons == ["等待中的定时器“公示期满”在新版本中已修改"] and not refused.migrated
+    assert refused.reasons == ["等待中的定时器“公示期满”在新版本中已修改（定时器）",
+                               "此案件留在第 1 版，将按第 1 版办完"]
+    assert not refused.migrated
 
 
 def test_a_timer_the_case_waits_for_keeps_its_moment_when_what_follows_it_changes(steps, actors, clock):
@@ -239,7 +241,8 @@ def test_a_case_inside_a_called_process_the_new_version_no_longer_has_is_refused
     [refused] = steps.run(migration.migrate, actors["designer"], "household_support", 1, 2, [instance_id], False)
 
     assert refused.reasons == ["运行中的子流程“家庭情况核查 (被调用)”在新版本中已不存在",
-                               "进行中的环节“家庭情况核查”在新版本中已修改"]  # it calls another process now
+                               "进行中的环节“家庭情况核查”在新版本中已修改（调用流程）",  # it calls another process now
+                               "此案件留在第 1 版，将按第 1 版办完"]
     assert snapshot(steps, instance_id) == before
 
 
@@ -267,7 +270,8 @@ def test_a_case_waiting_in_a_notice_whose_period_changed_is_refused(steps, actor
 
     [refused] = steps.run(migration.migrate, actors["designer"], "approval", 1, 2, [instance_id], True)
 
-    assert refused.reasons == ["等待中的事件“公示”在新版本中已修改"]
+    assert refused.reasons == ["等待中的事件“公示”在新版本中已修改（“公示期满5天”的定时器）",
+                               "此案件留在第 1 版，将按第 1 版办完"]
 
 
 def test_a_case_waiting_in_a_notice_moves_when_only_the_steps_after_it_changed(steps, actors, clock):
@@ -313,3 +317,41 @@ def test_a_case_halfway_through_a_multi_instance_step_moves_and_its_signatures_s
         steps.run(tasks.complete_task, task.id, actors["village"], {"agreed": False})
     steps.task(actors["county"], instance_id, "file_signatures")  # the filing is the county's in version 2
     assert sorted(steps.instance(instance_id).data["agreements"]) == [False, False, True]
+
+
+def test_a_case_past_an_inserted_task_moves_is_told_it_skips_it_and_completes_on_the_new_version(steps, actors):
+    instance_id = at_review(steps, actors)  # 入户核查 is done; 入户复核 is inserted right after it
+    steps.deploy("migration_v2_inserted.bpmn")
+    skipped = ["此案件已过新增的任务“入户复核”，迁移后不会再办理它"]
+
+    [would] = migrate(steps, actors["designer"], [instance_id], dry_run=True)
+    assert (would.migratable, would.reasons, would.notes, would.tasks) == (True, [], skipped, ["乡镇审核"])
+    [moved] = migrate(steps, actors["designer"], [instance_id])
+
+    assert moved.migrated and moved.notes == skipped
+    steps.complete(actors["township"], instance_id, "review", {"approved": True})
+    assert steps.instance(instance_id).status == InstanceStatus.COMPLETED
+    assert steps.end_reached(instance_id) == "end"
+
+
+def test_a_case_before_an_inserted_task_moves_without_a_note_and_does_it(steps, actors):
+    instance_id = steps.start(actors["village"], KEY, {"applicant": "巴特尔"})  # at 入户核查
+    steps.deploy("migration_v2_inserted.bpmn")
+
+    [moved] = migrate(steps, actors["designer"], [instance_id])
+
+    assert moved.migrated and moved.notes == []
+    steps.complete(actors["village"], instance_id, "check", {"checked": True})
+    assert steps.open_tasks(instance_id) == [("recheck", "village")]
+
+
+def test_a_refusal_says_in_the_diffs_words_what_changed_and_that_the_case_finishes_on_its_version(steps, actors):
+    instance_id = at_review(steps, actors)
+    deploy_variant(steps, actors, variant("migration_v1.bpmn", ('name="入户核查"', 'name="入户核实"'),
+                                          ('<bpmn:lane id="lane_village" name="village">',
+                                           '<bpmn:lane id="lane_village" name="township">')))
+
+    [refused] = migrate(steps, actors["designer"], [instance_id], dry_run=True)
+
+    assert refused.reasons == ["已办理的任务“入户核查”在新版本中已修改（名称、泳道）",
+                               "此案件留在第 1 版，将按第 1 版办完"]

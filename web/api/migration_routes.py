@@ -68,4 +68,4 @@ def _instance_ids(body: dict[str, Any]) -> list[int] | None:
 
 def _result(result: migration.InstanceMigration) -> dict[str, Any]:
     return {"id": result.id, "migratable": result.migratable, "reasons": result.reasons,
-            "migrated": result.migrated, "tasks": result.tasks}
+            "migrated": result.migrated, "tasks": result.tasks, "notes": result.notes}
