@@ -64,6 +64,9 @@ MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})
 # drafts: designers alone write, an admin reads along; to every other role these pages and routes do not exist (404).
 MODEL_DESIGNERS = frozenset({Role.DESIGNER})
 MODEL_READERS = frozenset({Role.DESIGNER, Role.ADMIN})
+# The roles a lane (the role doing its tasks) may name in the designer: those that do a case's work at a place;
+# admins and designers have no inbox of case tasks.
+LANE_ROLES = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.DEPARTMENT, Role.REGION})
 CODE_LIST_EDITORS = frozenset({Role.ADMIN})
 
 # --- administration ---------------------------------------------------------------------------------------------
