@@ -3,8 +3,13 @@
 Each scenario gets a workflow of the model's own specs, a clock of its own that only its ``wait`` steps move
 (timers fire as the clock passes them, as the timer sweep would fire them), the real sandbox with the engine's
 functions for real and every domain function answering what the scenario declares, and the forms checked as a
-submission is. ``start_process`` is recorded, not started. Every step is bounded by the engine's step limits,
-and the whole file by ``MAX_RUN_SECONDS`` of CPU time.
+submission is. ``start_process`` is recorded, not started. The places tasks name are looked up as production
+looks them up (read only, in the caller's session), on the line of the scenario's ``start.place`` when it names one.
+
+Every step is bounded by the engine's step limits, and the whole file by ``RunLimits``: engine tasks executed and
+wall-clock time, which counts what scripts spend in the sandbox's worker processes (the step limits' CPU clock is
+this thread's and does not see it). Saving a draft runs the file, so it can never hold a web worker for long; a
+scenario that exceeds them fails at its step, and those after it fail unrun.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from __future__ import annotations
 import contextvars
 import copy
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -31,18 +38,21 @@ from engine import placement, routing, runtime, subjects
 from engine.calendar import CHINA_TZ, WorkingCalendar
 from engine.clock import FrozenClock, now, using_clock
 from engine.core import describe_failure
-from engine.errors import EngineError, InvalidData
+from engine.errors import EngineError, InvalidData, ScriptError
 from engine.forms import FormValidator
-from engine.sandbox import sandboxed_script_engine, take_output
-from engine.scenarios import ScenarioResult, start_time, wait_duration
+from engine.sandbox import ScriptTimeout, sandboxed_script_engine, take_output
+from engine.scenarios import ScenarioResult, line_of, start_time, wait_duration
 from engine.scripting import ENGINE_FUNCTIONS, calendar_source, current_step, step_context
 from engine.serialization import check_data_keys, load_specs, to_plain_json
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from engine.core import Engine
     from engine.deploy import CompiledModel
 
-MAX_RUN_SECONDS = 60.0  # CPU seconds for all the scenarios of one file together
+MAX_RUN_SECONDS = 10.0  # wall-clock seconds for all the scenarios of one file together, scripts' sandbox time included
+MAX_RUN_TASKS = 5_000  # engine tasks executed by all the scenarios of one file together
 SCENARIO_USER = "scenario"
 # what a path lists: the activities, not the events and gateways between them; each instance of a multi-instance
 # activity is listed, its wrapper is not
@@ -56,6 +66,46 @@ _TASK_PROPERTIES: tuple[tuple[Callable[[SpiffTask], str | None], str, Callable[[
 )
 
 
+@dataclass(frozen=True)
+class RunLimits:
+    """What running one tests file may cost; ``clock`` reads wall-clock seconds (tests inject one)."""
+
+    max_tasks: int = MAX_RUN_TASKS
+    max_seconds: float = MAX_RUN_SECONDS
+    clock: Callable[[], float] = time.monotonic
+
+
+class RunLimitExceeded(EngineError):
+    """The tests file used up its budget: the scenario running stops at its step, the rest are not run."""
+
+    code = "scenario_run_limit_exceeded"
+
+
+@dataclass
+class _RunBudget:
+    limits: RunLimits
+    tasks: int = 0
+    exceeded: bool = False
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.limits.clock()
+
+    def spend(self) -> None:
+        """Count one engine task executed, then check both limits."""
+        self.tasks += 1
+        if self.tasks > self.limits.max_tasks:
+            self.exceeded = True
+            raise RunLimitExceeded(f"流程测试共自动执行的任务超过 {self.limits.max_tasks} 个,"
+                                   " 流程可能在循环, 已停止")
+        self.check()
+
+    def check(self) -> None:
+        if self.limits.clock() - self.started > self.limits.max_seconds:
+            self.exceeded = True
+            raise RunLimitExceeded(f"流程测试总用时超过 {self.limits.max_seconds:g} 秒 (含脚本运行时间), 已停止")
+
+
 class DeclaredFailure(EngineError):
     """What a domain function declared with ``raises`` raises: the step fails as a failing function fails it."""
 
@@ -63,28 +113,45 @@ class DeclaredFailure(EngineError):
 
 
 class _Diverged(Exception):
-    """The scenario went where it should not: at which step (0: as it started, None: at the expectations)."""
+    """The scenario went where it should not: at which step (0: as it started, None: at the expectations);
+    ``suggest``: the case waits for a task the scenario does not do, so a step for it is suggested."""
 
-    def __init__(self, step: int | None, element: str | None, message: str) -> None:
+    def __init__(self, step: int | None, element: str | None, message: str, suggest: bool = False) -> None:
         super().__init__(message)
-        self.step, self.element, self.message = step, element, message
+        self.step, self.element, self.message, self.suggest = step, element, message, suggest
 
 
-def run_scenarios(engine: Engine, model: CompiledModel) -> list[ScenarioResult]:
-    """Every scenario of ``model``, in order; those left when the file's CPU time runs out fail unrun."""
+@dataclass(frozen=True)
+class _Shared:
+    """What every scenario of one file runs with."""
+
+    specs: tuple[Any, Any]
+    domain: list[str]
+    validators: dict[str, Any]
+    forms: FormValidator
+    budget: _RunBudget
+    text: str  # the tests file, to tell the line of a step
+    places: Callable[[], placement.StepPlaces | None]  # a fresh lookup for a scenario at no place, None: not checked
+
+
+def run_scenarios(engine: Engine, model: CompiledModel, session: Session | None = None,
+                  limits: RunLimits | None = None) -> list[ScenarioResult]:
+    """Every scenario of ``model``, in order; those left when the file's budget runs out fail unrun."""
     if not model.scenarios:
         return []
-    spec, subprocess_specs = load_specs(model.specs)
-    domain = sorted(set(engine.script_engine.environment.globals) - set(ENGINE_FUNCTIONS))
     forms = engine.forms.with_today(_scenario_today)
-    validators = {name: forms.compile(schema) for name, schema in model.forms.items()}
-    timer = engine.step_limits.timer  # the CPU time the step limits measure (tests inject one)
-    began = timer()
+    lookup = engine.place_paths if session is not None else None
+    shared = _Shared(
+        specs=load_specs(model.specs),
+        domain=sorted(set(engine.script_engine.environment.globals) - set(ENGINE_FUNCTIONS)),
+        validators={name: forms.compile(schema) for name, schema in model.forms.items()}, forms=forms,
+        budget=_RunBudget(limits or RunLimits()), text=model.files.get(model.scenario_file or "", ""),
+        places=lambda: placement.StepPlaces(lookup, session, "", "/") if lookup is not None else None)
     results = []
-    for scenario in model.scenarios:
-        run = _Run(engine, model, scenario, (spec, subprocess_specs), domain, validators, forms)
-        if timer() - began > MAX_RUN_SECONDS:
-            results.append(run.result(_Diverged(0, None, f"流程测试总用时超过 {MAX_RUN_SECONDS:g} 秒, 未运行")))
+    for index, scenario in enumerate(model.scenarios):
+        run = _Run(engine, model, index, scenario, shared)
+        if shared.budget.exceeded:
+            results.append(run.result(_Diverged(0, None, "流程测试的时间或任务数已用完, 未运行")))
         else:
             results.append(contextvars.copy_context().run(run.outcome))
     return results
@@ -98,15 +165,18 @@ def _scenario_today() -> date:
 class _Run:
     """One scenario on a workflow of its own."""
 
-    def __init__(self, engine: Engine, model: CompiledModel, scenario: dict[str, Any], specs: tuple[Any, Any],
-                 domain: list[str], validators: dict[str, Any], forms: FormValidator) -> None:
-        self.engine, self.model, self.scenario = engine, model, scenario
-        self.specs, self.domain, self.validators, self.forms = specs, domain, validators, forms
+    def __init__(self, engine: Engine, model: CompiledModel, index: int, scenario: dict[str, Any],
+                 shared: _Shared) -> None:
+        self.engine, self.model, self.index, self.scenario, self.shared = engine, model, index, scenario, shared
+        self.specs, self.domain, self.validators, self.forms = shared.specs, shared.domain, shared.validators, \
+            shared.forms
+        self.places = shared.places()
         self.declared: dict[str, Any] = scenario.get("functions", {})
         self.clock = FrozenClock(start_time(scenario["start"]["at"]))
         self.workflow: BpmnWorkflow | None = None
         self.current: SpiffTask | None = None  # the task running: where a failure or a domain call is shown
         self.path: list[str] = []
+        self.path_names: list[str] = []
         self.seen: set[Any] = set()
         self.follow_ups: list[str] = []
         self.calls: dict[str, list[tuple[list[Any], str | None]]] = {}  # name → (arguments, element) of each call
@@ -129,14 +199,54 @@ class _Run:
         name = self.scenario["name"]
         end = self._end()
         common = {"file": self.model.scenario_file or "", "name": name, "path": self.path, "end": end,
-                  "follow_ups": self.follow_ups}
+                  "follow_ups": self.follow_ups, "path_names": self.path_names}
         if diverged is None:
             return ScenarioResult(passed=True, **common)
         when = {0: "启动时", None: "结束时"}.get(diverged.step, f"第{diverged.step}步")
         if diverged.step:
             when += f" ({_describe_step(self.scenario['steps'][diverged.step - 1])})"
-        return ScenarioResult(passed=False, message=f"场景“{name}”{when}: {diverged.message}",
-                              element=diverged.element, step=diverged.step, **common)
+        ready = self._ready()
+        suggestion = self._suggestion(diverged, ready) if diverged.suggest else None
+        message = f"场景“{name}”{when}: {diverged.message}"
+        if suggestion is not None:
+            message += f"。{suggestion['message']}"
+        return ScenarioResult(passed=False, message=message, element=diverged.element, step=diverged.step,
+                              line=self._line(diverged.step), ready=ready, suggestion=suggestion, **common)
+
+    def _line(self, step: int | None) -> int | None:
+        """Where the failed step is in the tests file: the step itself, else the scenario's start or expectations."""
+        where: list[str | int] = ["scenarios", self.index]
+        found = None
+        if step:
+            found = line_of(self.shared.text, [*where, "steps", step - 1])
+        elif step == 0:
+            found = line_of(self.shared.text, [*where, "start"])
+        else:
+            found = line_of(self.shared.text, [*where, "expect"])
+        return found or line_of(self.shared.text, where)
+
+    def _ready(self) -> list[dict[str, str]]:
+        if self.workflow is None:
+            return []
+        return [{"id": runtime.bpmn_id(t), "name": runtime.task_name(t)}
+                for t in runtime.ready_human_tasks(self.workflow).values()]
+
+    def _suggestion(self, diverged: _Diverged, ready: list[dict[str, str]]) -> dict[str, Any] | None:
+        """The step to add where the scenario diverged: completing the first task the case waits for, with
+        example values for its form's required fields."""
+        steps = self.scenario["steps"]
+        waiting = [each for each in ready if not diverged.step or each["id"] != steps[diverged.step - 1].get("task")]
+        if not waiting:
+            return None
+        task = next(t for t in runtime.ready_human_tasks(self.workflow).values()
+                    if runtime.bpmn_id(t) == waiting[0]["id"])
+        after = diverged.step - 1 if diverged.step else len(steps)
+        step = {"task": waiting[0]["id"], "data": example_data(self.model.forms.get(runtime.form_name(task) or ""),
+                                                               self.clock.now())}
+        where = f"在第 {after} 步后" if after else "在第 1 步前"
+        return {"message": f"流程在此处等待任务“{waiting[0]['name']}”（{waiting[0]['id']}），请{where}加一步 "
+                           f"{json.dumps(step, ensure_ascii=False)}",
+                "after_step": after, "step": step}
 
     @contextmanager
     def _context(self) -> Iterator[None]:
@@ -156,6 +266,7 @@ class _Run:
     def _start(self) -> None:
         data = self.scenario["start"].get("data", {})
         self._checked_data(0, None, data)
+        self._place_case(self.scenario["start"].get("place"))
         script_engine = sandboxed_script_engine({**ENGINE_FUNCTIONS, **{n: self._stub(n) for n in self.domain}},
                                                 self.engine.script_engine.environment.cpu_seconds,
                                                 self.engine.script_engine.environment.memory_mb)
@@ -163,10 +274,21 @@ class _Run:
         try:
             self.workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
         except Exception as exc:
-            raise _Diverged(0, None, f"流程无法启动: {describe_failure(exc)}") from None
+            raise _Diverged(0, None, f"流程无法启动: {explain(exc)}") from None
         for task in self.workflow.get_tasks(state=SpiffState.READY):
             task.data.update(copy.deepcopy(data))
         self._advance(0)
+
+    def _place_case(self, code: str | None) -> None:
+        """The case's place (``start.place``): it must exist, and the places its tasks name must lie on its line."""
+        if code is None or self.places is None:
+            return
+        try:
+            self.places.look_up([code])
+            path = self.places.path_on_line(code, "start.place")  # the root "/" holds every place
+        except EngineError as exc:
+            raise _Diverged(0, None, str(exc)) from None
+        self.places = placement.StepPlaces(self.engine.place_paths, self.places.session, code, path)
 
     def _stub(self, name: str) -> Callable[..., Any]:
         def answer(*args: Any, **kwargs: Any) -> Any:
@@ -190,7 +312,7 @@ class _Run:
     def _complete(self, number: int, bpmn_id: str, data: dict[str, Any]) -> None:
         ready = [t for t in runtime.ready_human_tasks(self.workflow).values() if runtime.bpmn_id(t) == bpmn_id]
         if not ready:
-            raise _Diverged(number, self._where(), f"任务“{bpmn_id}”当前不可办理; {self._state()}")
+            raise _Diverged(number, self._where(), f"任务“{bpmn_id}”当前不可办理; {self._state()}", suggest=True)
         task = ready[0]
         self._checked_data(number, bpmn_id, data)
         try:
@@ -203,7 +325,10 @@ class _Run:
 
     def _wait(self, number: int, duration: str) -> None:
         """Let the time pass, firing each timer as it falls due on the way, as the timer sweep would."""
-        until = self.clock.now() + wait_duration(duration, self.clock.now())
+        try:
+            until = self.clock.now() + wait_duration(duration, self.clock.now())
+        except OverflowError:
+            raise _Diverged(number, self._where(), "时间超出范围 (等待后超过公元9999年)") from None
         for _ in range(self.engine.step_limits.max_tasks):
             due = runtime.waiting_for(self.workflow).wake_at
             if due is None or due >= until or due < self.clock.now():
@@ -224,6 +349,12 @@ class _Run:
         """Run ``action`` (a person's task, a message), then the engine until only people, timers or messages
         remain, within the engine's step limits; whatever fails stops the scenario at this step."""
         budget = self.engine.step_limits.budget(self.workflow)
+        run_budget = self.shared.budget
+
+        def spent(each: SpiffTask) -> None:
+            budget.spend(each.workflow)
+            run_budget.spend()
+
         ready_before = runtime.ready_human_tasks(self.workflow).keys()
         self.current = task
 
@@ -231,10 +362,10 @@ class _Run:
             self.current = each
 
         try:
+            run_budget.check()
             done = action() if action is not None else None
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps(will_complete_task=running,
-                                          did_complete_task=lambda each: budget.spend(each.workflow))
+            self.workflow.do_engine_steps(will_complete_task=running, did_complete_task=spent)
             budget.check_all_growth(self.workflow)
             for each in runtime.ready_human_tasks(self.workflow).values():
                 if str(each.id) not in ready_before:
@@ -242,7 +373,7 @@ class _Run:
         except _Diverged:
             raise
         except Exception as exc:
-            raise _Diverged(number, self._failed_at(exc), describe_failure(exc)) from None
+            raise _Diverged(number, self._failed_at(exc), explain(exc)) from None
         finally:
             self._note_path()
         self.follow_ups.extend(request.key for request in current_step().follow_ups)
@@ -260,10 +391,12 @@ class _Run:
             try:
                 value = self.workflow.script_engine.evaluate(task, expression)
             except Exception as exc:
-                message = f"任务“{name}”的{what}表达式 {expression} 无法求值: {describe_failure(exc)}"
+                message = f"任务“{name}”的{what}表达式 {expression} 无法求值: {explain(exc)}"
                 raise _Diverged(number, runtime.bpmn_id(task), message) from None
             try:
-                value_of(value, name)
+                checked = value_of(value, name)
+                if expression_of is runtime.place_expression and self.places is not None:
+                    self.places.path_on_line(checked, f"任务“{name}”")  # as production stores the task
             except EngineError as exc:
                 raise _Diverged(number, runtime.bpmn_id(task), str(exc)) from None
 
@@ -272,7 +405,8 @@ class _Run:
         end = self._end()
         if "end" in expect and end != expect["end"]:
             if end is None:
-                raise _Diverged(None, self._where(), f"应到达结束事件“{expect['end']}”, 但流程未结束; {self._state()}")
+                raise _Diverged(None, self._where(), f"应到达结束事件“{expect['end']}”, 但流程未结束; {self._state()}",
+                                suggest=True)
             raise _Diverged(None, end, f"应到达结束事件“{expect['end']}”, 实际到达“{end}”")
         remaining = iter(self.path)
         for index, expected in enumerate(expect.get("path", [])):
@@ -320,6 +454,7 @@ class _Run:
         for task in sorted(done.values(), key=lambda t: t.last_state_change):
             self.seen.add(task.id)
             self.path.append(task.task_spec.bpmn_id)
+            self.path_names.append(runtime.task_name(task))
 
     def _end(self) -> str | None:
         if self.workflow is None or not self.workflow.is_completed():
@@ -360,6 +495,79 @@ class _Run:
         if waiting:
             parts.append(f"等待: {'、'.join(waiting)}")
         return "; ".join(parts)
+
+
+def example_data(schema: Any, today: datetime) -> dict[str, Any]:
+    """Form data a suggested step can start from: an example value for each required field of ``schema``."""
+    value = _example(schema, today, 0)
+    return value if isinstance(value, dict) else {}
+
+
+def _example(schema: Any, today: datetime, depth: int) -> Any:
+    if not isinstance(schema, dict) or depth > 8:
+        return None
+    for key in ("const", "default"):
+        if key in schema:
+            return schema[key]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    for key in ("oneOf", "anyOf"):
+        if isinstance(schema.get(key), list) and schema[key]:
+            return _example(schema[key][0], today, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        required = schema.get("required") if isinstance(schema.get("required"), list) else []
+        return {name: _example(properties.get(name), today, depth + 1) for name in required if isinstance(name, str)}
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        return low if isinstance(low, int | float) and not isinstance(low, bool) else 0
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "string":
+        day = today.astimezone(CHINA_TZ)
+        return {"date": day.date().isoformat(), "date-time": day.isoformat()}.get(schema.get("format"), "示例")
+    return None
+
+
+# what a failure's Python exception is called for a designer reading the message
+_PYTHON_ERRORS = {"NameError": "名称未定义", "KeyError": "数据中没有此项", "TypeError": "类型不符",
+                  "ValueError": "取值无效", "ZeroDivisionError": "除数为零", "AttributeError": "没有此属性",
+                  "IndexError": "下标超出范围", "SyntaxError": "语法错误", "RecursionError": "递归过深"}
+
+
+def explain(exc: BaseException) -> str:
+    """A failure in a designer's words: the engine's own errors say it in Chinese already; a script's Python error
+    is named in Chinese with its detail (``NameError: name 'open' is not defined`` → 名称“open”未定义)."""
+    inner = _innermost(exc)
+    if isinstance(inner, ScriptTimeout):
+        return f"脚本运行超时 ({inner})"
+    if isinstance(inner, EngineError) and not isinstance(inner, ScriptError):
+        return str(inner)
+    text = str(inner)
+    kind, _, detail = text.partition(": ")
+    if kind not in _PYTHON_ERRORS:
+        kind, detail = type(inner).__name__, text
+    if kind == "NameError" and "'" in detail:
+        return f"脚本或表达式出错: 名称“{detail.split(chr(39))[1]}”未定义"
+    label = _PYTHON_ERRORS.get(kind)
+    if label is None:
+        return f"脚本或表达式出错: {describe_failure(inner)}"
+    return f"脚本或表达式出错: {label} ({detail.strip()})"
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The error under Spiff's wrappers (``WorkflowTaskException.exception``, causes)."""
+    for _ in range(10):
+        inner = getattr(exc, "exception", None) or exc.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    return exc
 
 
 def _shown(value: Any) -> str:

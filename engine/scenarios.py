@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from json.decoder import scanstring
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -21,24 +22,37 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from engine.errors import DeployError, DeployProblem
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from engine.core import Engine
     from engine.deploy import CompiledModel
+    from engine.scenario_runner import RunLimits
 
 NO_TESTS = "没有流程测试"
 MAX_SCENARIOS = 50
 MAX_STEPS = 200
 MAX_WAIT = timedelta(days=3660)  # one step may let ten years pass, no more
 _SCENARIO_KEYS = {"name", "start", "functions", "steps", "expect"}
-_START_KEYS = {"data", "at"}
+_START_KEYS = {"data", "at", "place"}
 _EXPECT_KEYS = {"end", "path", "follow_ups", "calls"}
+_SPACE = re.compile(r"[ \t\n\r]*")
 _STEP_KEYS = {"task": {"task", "data"}, "wait": {"wait"}, "message": {"message", "payload"}}
-_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?")
+# each count at most 9 digits: the text is bounded before anything is computed from it (Spiff adds years and months
+# one at a time, so "P999999Y" alone costs seconds)
+_DURATION = re.compile(r"P(?!$)(?:(\d{1,9})Y)?(?:(\d{1,9})M)?(?:(\d{1,9})W)?(?:(\d{1,9})D)?"
+                       r"(?:T(?=\d)(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,9})S)?)?")
+# the most days each field of a duration can stand for, to refuse one longer than MAX_WAIT by arithmetic alone
+_MOST_DAYS = (366, 31, 7, 1, 1 / 24, 1 / 1440, 1 / 86400)
+FIRST_YEAR, LAST_YEAR = 1970, 2200  # a scenario's clock starts within these years: 200 waits of MAX_WAIT stay < 9999
 
 
 @dataclass(frozen=True)
 class ScenarioResult:
     """How one scenario ran: ``element`` and ``step`` say where it diverged (``step`` 0: as the case started,
-    ``None``: at the expectations); ``path`` the activities completed in order, ``end`` the end event reached."""
+    ``None``: at the expectations) and ``line`` where that is in the tests file; ``ready`` the tasks waiting for a
+    person there (``{"id", "name"}``); ``suggestion`` a step that would take the scenario on (``{"message",
+    "after_step", "step"}``) when the case waits for a task the scenario does not do; ``path`` the activities
+    completed in order (``path_names`` their names), ``end`` the end event reached."""
 
     file: str
     name: str
@@ -49,6 +63,10 @@ class ScenarioResult:
     path: list[str] = field(default_factory=list)
     end: str | None = None
     follow_ups: list[str] = field(default_factory=list)
+    line: int | None = None
+    ready: list[dict[str, str]] = field(default_factory=list)
+    suggestion: dict[str, Any] | None = None
+    path_names: list[str] = field(default_factory=list)
 
 
 def parse(text: str) -> list[dict[str, Any]]:
@@ -111,9 +129,14 @@ def _start_problems(start: Any, found: list[str]) -> datetime | None:
     found.extend(f"start: 未知字段“{key}”" for key in sorted(set(start) - _START_KEYS))
     if not isinstance(start.get("data", {}), dict):
         found.append("start.data: 应为对象")
+    if "place" in start and (not isinstance(start["place"], str) or not start["place"].strip()):
+        found.append("start.place: 应为案件所在地点的代码")
     at = start_time(start.get("at"))
     if at is None:
         found.append("start.at: 必填, 应为带时区的ISO 8601时间, 例如 2026-03-02T09:00:00+08:00")
+    elif not FIRST_YEAR <= at.year <= LAST_YEAR:
+        found.append(f"start.at: 年份应在 {FIRST_YEAR} 到 {LAST_YEAR} 之间")
+        return None
     return at
 
 
@@ -168,9 +191,14 @@ def _wait_problem(where: str, value: Any, start: datetime | None) -> str | None:
 
 def wait_duration(value: Any, since: datetime) -> timedelta | None:
     """How long ``value`` (ISO 8601) lasts from ``since``, counted as Spiff counts a timer's duration (months by
-    the calendar); None when it is not a duration."""
-    if not isinstance(value, str) or not _DURATION.fullmatch(value):
+    the calendar); None when it is not a duration. One that may last longer than ``MAX_WAIT`` is answered as
+    ``MAX_WAIT`` and a day, without asking Spiff: it is refused all the same, and Spiff's count costs its length."""
+    matched = _DURATION.fullmatch(value) if isinstance(value, str) else None
+    if matched is None:
         return None
+    most = sum(int(count) * days for count, days in zip(matched.groups(), _MOST_DAYS, strict=True) if count)
+    if most > MAX_WAIT.days:
+        return MAX_WAIT + timedelta(days=1)
     try:
         return TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(value), since)
     except Exception:  # Spiff raises a bare Exception for weeks beside days; a huge count overflows
@@ -194,25 +222,76 @@ def _expect_problems(expect: Any) -> list[str]:
     return found
 
 
-def run(engine: Engine, model: CompiledModel) -> list[ScenarioResult]:
-    """Run every scenario of ``model`` in memory: nothing is stored and the engine's clock does not move."""
+def run(engine: Engine, model: CompiledModel, session: Session | None = None,
+        limits: RunLimits | None = None) -> list[ScenarioResult]:
+    """Run every scenario of ``model`` in memory: nothing is stored and the engine's clock does not move. With
+    ``session`` the places tasks name are looked up in it (read only) as production looks them up."""
     from engine.scenario_runner import run_scenarios  # the runner imports engine.deploy, which imports this module
 
-    return run_scenarios(engine, model)
+    return run_scenarios(engine, model, session, limits)
 
 
 def problems(results: list[ScenarioResult]) -> list[DeployProblem]:
-    """Each failed scenario as a deploy problem at the element where it diverged."""
-    return [DeployProblem(result.file, None, result.message, result.element) for result in results
+    """Each failed scenario as a deploy problem at the element where it diverged and the tests file's line."""
+    return [DeployProblem(result.file, result.line, result.message, result.element) for result in results
             if not result.passed]
 
 
-def gate(engine: Engine, model: CompiledModel) -> CompiledModel:
+def line_of(text: str, path: list[str | int]) -> int | None:
+    """The line (1-based) where the value at ``path`` (keys and indexes, e.g. ``["scenarios", 0, "steps", 2]``)
+    begins in the JSON ``text``; None when there is none. Read without building the document again: only the
+    values before it on the way are decoded, to be skipped."""
+    decoder = json.JSONDecoder()
+    try:
+        at = _blank(text, 0)
+        for key in path:
+            at = _item(text, at, key, decoder) if isinstance(key, int) else _member(text, at, key, decoder)
+            if at is None:
+                return None
+    except (ValueError, IndexError, RecursionError):
+        return None
+    return text.count("\n", 0, at) + 1
+
+
+def _blank(text: str, at: int) -> int:
+    return _SPACE.match(text, at).end()
+
+
+def _item(text: str, at: int, index: int, decoder: json.JSONDecoder) -> int | None:
+    if text[at] != "[":
+        return None
+    at = _blank(text, at + 1)
+    for _ in range(index):
+        if text[at] == "]":
+            return None
+        at = _blank(text, decoder.raw_decode(text, at)[1])
+        if text[at] != ",":
+            return None
+        at = _blank(text, at + 1)
+    return None if text[at] == "]" else at
+
+
+def _member(text: str, at: int, key: str, decoder: json.JSONDecoder) -> int | None:
+    if text[at] != "{":
+        return None
+    at = _blank(text, at + 1)
+    while text[at] == '"':
+        name, at = scanstring(text, at + 1)
+        at = _blank(text, _blank(text, at) + 1)  # past the colon
+        if name == key:
+            return at
+        at = _blank(text, decoder.raw_decode(text, at)[1])
+        if text[at] == ",":
+            at = _blank(text, at + 1)
+    return None
+
+
+def gate(engine: Engine, model: CompiledModel, session: Session | None = None) -> CompiledModel:
     """The model as publishing takes it: refused (``DeployError``, each failed scenario a problem) while a scenario
     fails; allowed without scenarios, with a warning that nothing tested it."""
     if not model.scenarios:
         return replace(model, warnings=(*model.warnings, NO_TESTS))
-    failed = problems(run(engine, model))
+    failed = problems(run(engine, model, session))
     if failed:
         raise DeployError(failed)
     return model

@@ -110,8 +110,30 @@ def test_a_task_that_is_not_ready_stops_the_scenario_at_its_step_naming_what_is(
     model = approval_model(scenario(steps=[VISIT, {"wait": "P6D"}, {"task": "approve", "data": {"approved": True}}]))
     result = only(scenarios.run(plain_engine(), model))
     assert (result.passed, result.step, result.element) == (False, 3, "review")
-    assert result.message == ("场景“通过”第3步 (办理 approve): 任务“approve”当前不可办理;"
-                              " 可办理的任务: review（乡镇审核）")
+    assert result.message.startswith("场景“通过”第3步 (办理 approve): 任务“approve”当前不可办理;"
+                                     " 可办理的任务: review（乡镇审核）。")
+    assert result.ready == [{"id": "review", "name": "乡镇审核"}]
+
+
+def test_a_failure_names_its_line_in_the_tests_file_and_suggests_the_step_the_case_waits_for():
+    """A newcomer reads where the step is and what to add: the task the case waits for, with its form's required
+    fields filled with example values."""
+    steps = [VISIT, {"wait": "P6D"}, {"task": "approve", "data": {"approved": True}}]
+    text = json.dumps({"scenarios": [scenario("先到", [VISIT]), scenario(steps=steps)]}, ensure_ascii=False, indent=2)
+    files = [SourceFile(name, (FIXTURES / folder / name).read_bytes())
+             for folder, name in [("processes", "approval.bpmn"), ("forms", "visit.json"), ("forms", "review.json")]]
+    model = compile_model([*files, SourceFile("approval.tests.json", text.encode())], ROLES)
+    first, result = scenarios.run(plain_engine(), model)
+    lines = text.splitlines()
+    assert lines[result.line - 1].strip() == "{" and '"task": "approve"' in lines[result.line]
+    assert result.suggestion == {
+        "after_step": 2, "step": {"task": "review", "data": {"approved": True}},
+        "message": '流程在此处等待任务“乡镇审核”（review），请在第 2 步后加一步'
+                   ' {"task": "review", "data": {"approved": true}}'}
+    assert result.message.endswith(result.suggestion["message"])
+    assert result.path_names == ["入户核查"] and result.path == ["visit"]
+    (problem,) = [p for p in scenarios.problems([first, result]) if p.element == "review"]
+    assert problem.line == result.line
 
 
 def test_form_data_is_checked_by_the_tasks_form_and_names_the_fields():
@@ -204,25 +226,51 @@ def test_a_task_whose_department_expression_fails_fails_the_step_that_made_it_re
 
 
 def test_a_process_that_loops_forever_is_stopped_by_the_step_budget_at_its_element():
-    body = ('<bpmn:startEvent id="start"/><bpmn:scriptTask id="count"><bpmn:script>n = get("n", 0) + 1'
-            '</bpmn:script></bpmn:scriptTask><bpmn:exclusiveGateway id="enough" default="enough_count"/>'
-            '<bpmn:endEvent id="done"/>')
-    flows = [("start", "count", None), ("count", "enough", None), ("enough", "done", "n &gt; 1000000"),
-             ("enough", "count", None)]
-    model = compile_model([bpmn("looping", body, flows), scenario_file(scenario("循环"), name="looping.tests.json")],
-                          ROLES)
+    model = loop_model('n = get("n", 0) + 1', scenario("循环"))
     result = only(scenarios.run(plain_engine(step_limits=StepLimits(max_tasks=40)), model))
     assert (result.passed, result.step) == (False, 0)
     assert result.element in {"count", "enough"}
     assert "自动执行的任务超过 40 个" in result.message
 
 
-def test_scenarios_left_when_the_files_cpu_time_has_run_out_fail_unrun():
-    ticks = iter(range(0, 10**9, 7))  # CPU seconds, as the step limits' timer reads them
-    engine = plain_engine(step_limits=StepLimits(max_seconds=10**9, timer=lambda: next(ticks)))
-    first, *rest = scenarios.run(engine, approval_model(*(scenario(f"场景{n}", APPROVED) for n in range(3))))
-    assert first.passed and rest and not any(result.passed for result in rest)
-    assert rest[-1].message == f"场景“场景2”启动时: 流程测试总用时超过 {scenario_runner.MAX_RUN_SECONDS:g} 秒, 未运行"
+def loop_model(script: str, *each: dict[str, Any]) -> Any:
+    """start → script task ``count`` (``script``) → back to ``count`` until n > 1,000,000 → end."""
+    body = (f'<bpmn:startEvent id="start"/><bpmn:scriptTask id="count"><bpmn:script>{script}'
+            '</bpmn:script></bpmn:scriptTask><bpmn:exclusiveGateway id="enough" default="enough_count"/>'
+            '<bpmn:endEvent id="done"/>')
+    flows = [("start", "count", None), ("count", "enough", None), ("enough", "done", "n &gt; 1000000"),
+             ("enough", "count", None)]
+    return compile_model([bpmn("looping", body, flows), scenario_file(*each, name="looping.tests.json")], ROLES)
+
+
+def test_a_script_task_looping_to_itself_is_stopped_by_the_files_task_budget_and_the_rest_are_not_run():
+    model = loop_model('n = get("n", 0) + 1', scenario("循环"), scenario("之后"))
+    looped, after = scenarios.run(plain_engine(), model, limits=scenario_runner.RunLimits(max_tasks=60))
+    assert (looped.passed, looped.step, looped.element) == (False, 0, "count")
+    assert looped.message == "场景“循环”启动时: 流程测试共自动执行的任务超过 60 个, 流程可能在循环, 已停止"
+    assert not after.passed and "未运行" in after.message
+
+
+def test_the_files_time_is_read_on_a_wall_clock_for_the_whole_file_and_stops_the_step_that_passes_it():
+    ticks = iter(range(0, 10**9, 3))  # wall seconds, as RunLimits' clock reads them
+    limits = scenario_runner.RunLimits(max_seconds=20, clock=lambda: next(ticks))
+    results = scenarios.run(plain_engine(), approval_model(*(scenario(f"场景{n}", APPROVED) for n in range(4))),
+                            limits=limits)
+    failed = [result for result in results if not result.passed]
+    assert failed and failed[0].step and failed[0].message.endswith("流程测试总用时超过 20 秒 (含脚本运行时间), 已停止")
+    assert all(result.message.endswith("未运行") for result in failed[1:])
+
+
+def test_time_scripts_spend_in_the_sandbox_counts_against_the_files_budget():
+    """Each script burns its CPU in a sandbox worker, not in this thread (the step limits' clock never sees it);
+    the file's wall clock does. Without it this loop would run 300 scripts of real work and pass."""
+    burn = 'n = get("n", 0) + 1\nx = 0\nfor i in range(200000):\n    x = x + i\nn = n if n &lt; 300 else 2000000'
+    limits = scenario_runner.RunLimits(max_seconds=1.0)
+    burned, after = scenarios.run(plain_engine(), loop_model(burn, scenario("耗时", expect={"end": "done"}),
+                                                              scenario("之后")), limits=limits)
+    assert (burned.passed, burned.step, burned.element) == (False, 0, "count")
+    assert "流程测试总用时超过 1 秒 (含脚本运行时间), 已停止" in burned.message
+    assert not after.passed and "未运行" in after.message
 
 
 def test_a_sandbox_escape_in_a_script_is_refused_inside_a_scenario_as_in_production(tmp_path):

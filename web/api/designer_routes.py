@@ -126,7 +126,15 @@ def restore_version(key: str, version: int):
 @api.post("/process-models/<key>/draft/run-tests")
 @token_required
 def run_draft_tests(key: str):
-    """The draft's process tests one by one (publishing runs the same and refuses on a failure)."""
+    """The draft's process tests one by one (publishing runs the same and refuses on a failure).
+
+    Each result: ``{"name", "passed", "message", "element", "path": [ids], "path_names": [names], "end",
+    "step": k (1-based; 0 as the case started; null at the expectations or when passed),
+    "line": the line of that step in the tests file (else of the scenario's start/expect, else the scenario),
+    "ready": [{"id", "name"}] (the tasks waiting for a person where it failed),
+    "suggestion": null | {"message": Chinese text, "after_step": n (insert after step n; 0 = before the first),
+    "step": {"task": id, "data": {field: example}}}}``; the ``problems`` carry the same ``line``.
+    """
     permissions.require_model_reader(g.user.role)
     results, problems = model_drafts.run_tests(engine(), db.session, key)
     db.session.rollback()  # running tests stores nothing

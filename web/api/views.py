@@ -70,9 +70,11 @@ def version_entry(version: ProcessVersion, running: int) -> dict[str, Any]:
 
 
 def scenario_result(result: ScenarioResult) -> dict[str, Any]:
-    """How one process test ran: where it diverged, the activities it passed, the end it reached."""
+    """How one process test ran: where it diverged (``step``, its ``line`` in the tests file, the ``ready`` tasks
+    there and a ``suggestion`` of the step to add), the activities it passed (ids and names), the end it reached."""
     return {"name": result.name, "passed": result.passed, "message": result.message, "element": result.element,
-            "path": result.path, "end": result.end}
+            "path": result.path, "path_names": result.path_names, "end": result.end, "step": result.step,
+            "line": result.line, "ready": result.ready, "suggestion": result.suggestion}
 
 
 def task(row: Task, now: datetime | None = None) -> dict[str, Any]:
