@@ -48,20 +48,26 @@ def bpmn_id(task: SpiffTask) -> str:
 
 
 def task_name(task: SpiffTask) -> str:
-    spec = task.task_spec
-    return spec.bpmn_name or (task.parent.task_spec.bpmn_name if task.parent else None) or bpmn_id(task)
+    """The task's name, or its multi-instance's, else its id: never the name of the task before it, which in Spiff's
+    tree is also its parent (an unnamed task would read as the previous one, ready again)."""
+    return next((c.task_spec.bpmn_name for c in _own_tasks(task) if c.task_spec.bpmn_name), None) or bpmn_id(task)
 
 
 def task_property(task: SpiffTask, name: str) -> str | None:
-    """The task's own property, or its multi-instance's: never that of the task before it, which in Spiff's tree is
-    also its parent (a task after a placed one would go to the first's place, due at its deadline)."""
-    parent = task.parent
-    of_multi_instance = parent is not None and getattr(parent.task_spec, "task_spec", None) == task.task_spec.name
-    for candidate in (task, parent) if of_multi_instance else (task,):
+    """The task's own property, or its multi-instance's: never that of the task before it (a task after a placed
+    one would go to the first's place, due at its deadline)."""
+    for candidate in _own_tasks(task):
         value = getattr(candidate.task_spec, "extensions", {}).get("properties", {}).get(name)
         if value:
             return value
     return None
+
+
+def _own_tasks(task: SpiffTask) -> tuple[SpiffTask, ...]:
+    """The task, and its multi-instance task when it is one instance of it."""
+    parent = task.parent
+    of_multi_instance = parent is not None and getattr(parent.task_spec, "task_spec", None) == task.task_spec.name
+    return (task, parent) if of_multi_instance else (task,)
 
 
 def form_name(task: SpiffTask) -> str | None:
