@@ -325,10 +325,7 @@ class _Run:
 
     def _wait(self, number: int, duration: str) -> None:
         """Let the time pass, firing each timer as it falls due on the way, as the timer sweep would."""
-        try:
-            until = self.clock.now() + wait_duration(duration, self.clock.now())
-        except OverflowError:
-            raise _Diverged(number, self._where(), "时间超出范围 (等待后超过公元9999年)") from None
+        until = self.clock.now() + wait_duration(duration, self.clock.now())  # start.at and MAX_WAIT keep it < 9999
         for _ in range(self.engine.step_limits.max_tasks):
             due = runtime.waiting_for(self.workflow).wake_at
             if due is None or due >= until or due < self.clock.now():
@@ -563,7 +560,8 @@ def explain(exc: BaseException) -> str:
 def _innermost(exc: BaseException) -> BaseException:
     """The error under Spiff's wrappers (``WorkflowTaskException.exception``, causes)."""
     for _ in range(10):
-        inner = getattr(exc, "exception", None) or exc.__cause__
+        inner = getattr(exc, "exception", None) or exc.__cause__ or \
+            (None if exc.__suppress_context__ else exc.__context__)
         if not isinstance(inner, BaseException):
             break
         exc = inner

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select
 
 from engine import scenario_runner, scenarios
@@ -280,8 +281,17 @@ def test_a_sandbox_escape_in_a_script_is_refused_inside_a_scenario_as_in_product
         result = only(scenarios.run(plain_engine(), script_model(f"escape{number}", script,
                                                                  scenario(expect={"end": "done"}))))
         assert (result.passed, result.step, result.element) == (False, 0, "run")
-        assert "ScriptError" in result.message or "NameError" in result.message
+        assert result.message.startswith("场景“通过”启动时: 脚本或表达式出错: ")
+        assert "Exception" not in result.message and "ScriptError" not in result.message
     assert not target.exists()
+
+
+def test_a_scripts_python_error_is_told_in_chinese():
+    failing = {"x = undefined_thing + 1": "名称“undefined_thing”未定义", "x = 1/0": "除数为零 (division by zero)",
+               "x = {}['a']": "数据中没有此项 ('a')"}
+    for number, (script, told) in enumerate(failing.items()):
+        result = only(scenarios.run(plain_engine(), script_model(f"failing{number}", script, scenario())))
+        assert result.message == f"场景“通过”启动时: 脚本或表达式出错: {told}"
 
 
 def test_what_scenario_scripts_print_stays_out_of_the_callers_step_log():
@@ -429,6 +439,27 @@ def test_the_file_is_bounded_in_scenarios_and_steps():
     long = scenario("长", [{"wait": "PT1M"}] * (scenarios.MAX_STEPS + 1))
     assert shape_problems({"scenarios": [long]}) == [
         f"场景“长”: steps: 最多 {scenarios.MAX_STEPS} 步, 实际 {scenarios.MAX_STEPS + 1} 步"]
+
+
+def test_a_wait_of_a_huge_count_is_refused_from_its_text_without_counting_it(monkeypatch):
+    """Spiff adds years one at a time: "P999999999Y" would keep the thread busy for days before the bound."""
+    asked = []
+    real = TimerEventDefinition.get_timedelta_from_start
+    monkeypatch.setattr(TimerEventDefinition, "get_timedelta_from_start",
+                        staticmethod(lambda parsed, since: asked.append(parsed) or real(parsed, since)))
+    steps = [{"wait": "P999999999Y"}, {"wait": "P3660DT999999999S"}, {"wait": "P9999999999D"}, {"wait": "P3660D"}]
+    assert shape_problems({"scenarios": [scenario("久", steps)]}) == [
+        "场景“久”: steps[1].wait: 时长应大于零且不超过 3660 天",
+        "场景“久”: steps[2].wait: 时长应大于零且不超过 3660 天",
+        "场景“久”: steps[3].wait: 应为ISO 8601时长, 例如 P6D、PT2H、P1DT12H"]
+    assert len(asked) == 1  # only the wait within the bound was counted by Spiff
+
+
+def test_a_scenario_clock_starting_where_its_waits_could_pass_year_9999_is_refused():
+    late = scenario("晚", [{"wait": "P3000D"}], start={"at": "9999-12-01T00:00:00+00:00"})
+    assert shape_problems({"scenarios": [late]}) == ["场景“晚”: start.at: 年份应在 1970 到 2200 之间"]
+    latest = scenario("最晚", [{"wait": "P3660D"}] * scenarios.MAX_STEPS, start={"at": "2200-12-31T00:00:00+00:00"})
+    assert scenarios.parse(json.dumps({"scenarios": [latest]}))
 
 
 def test_a_well_formed_file_parses_to_its_scenarios():
