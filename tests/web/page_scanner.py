@@ -20,8 +20,9 @@ from engine.models import ProcessVersion
 from monitoring.models import CodeEntry, Role, User
 from web.extensions import db
 
-# file formats, brands and keys people know by these names (formats in either case: ".csv 或 .xlsx 文件")
-ALLOWED_WORDS = {"PDF", "XLSX", "CSV", "JPG", "PNG", "Excel", "APP", "Ctrl"}
+# file formats, brands and keys people know by these names (formats in either case: ".csv 或 .xlsx 文件"); a
+# designer's forms are JSON Schema files, and the form editor's messages name that format
+ALLOWED_WORDS = {"PDF", "XLSX", "CSV", "JPG", "PNG", "Excel", "APP", "Ctrl", "JSON", "Schema"}
 # what users wrote themselves, shown back to them: login ids in the administration's 登录名 column, file names
 ALLOWED_CLASSES = {"login-id", "file-name"}
 _INVISIBLE = {"script", "style", "template"}
