@@ -17,7 +17,16 @@ from engine.deploy import SourceFile, with_forms
 from engine.models import AuditEvent
 from monitoring import places
 from tests.conftest import FIXTURES, PASSWORD
-from tests.web.test_identification import new_household, start
+from tests.web.test_identification import (  # noqa: F401 (forms_dir, world: the fixtures)
+    APPRAISAL,
+    VISIT,
+    form_data,
+    forms_dir,
+    new_household,
+    start,
+    sweep,
+    world,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "migration"
@@ -78,13 +87,13 @@ def test_a_designer_lists_dry_runs_and_migrates_the_running_cases_of_a_version(a
     assert [i["id"] for i in following.json] == [second]
 
     dry = migrate(designer, "all", True)
-    assert dry == {"instances": [{"id": i, "migratable": True, "reasons": [], "migrated": False, "tasks": ["乡镇审核"]}
-                                 for i in (first, second)]}
+    assert dry == {"instances": [{"id": i, "migratable": True, "reasons": [], "migrated": False, "tasks": ["乡镇审核"],
+                                  "notes": []} for i in (first, second)]}
     assert audit_rows(session, "model_migration") == [] and audit_rows(session, "instance_migrated") == []
 
     done = migrate(designer, [second], False)
     assert done["instances"] == [{"id": second, "migratable": True, "reasons": [], "migrated": True,
-                                  "tasks": ["乡镇审核"]}]
+                                  "tasks": ["乡镇审核"], "notes": []}]
     [event] = audit_rows(session, "model_migration")
     assert (event.actor, event.instance_id, event.detail) == ("sheji", None, {
         "key": KEY, "from_version": 1, "to_version": 2, "requested": 1, "migrated": 1, "refused": 0,
@@ -215,3 +224,29 @@ def test_a_running_identification_case_at_the_visit_ends_in_the_inbox_of_a_step_
                                            "risk_types": ["illness"], "approved": True})
     assert [t["bpmn_id"] for t in api("zhen").get("/tasks").json if t["instance_id"] == instance["id"]] == \
         ["visit_check"]
+
+
+@pytest.mark.usefixtures("world")
+def test_an_identification_case_past_the_visit_moves_is_told_it_skips_the_new_step_and_completes(api, clock):
+    designer, cun, qi = api("sheji"), api("cun"), api("qi")
+    model = (ROOT / "processes" / "identification.bpmn").read_bytes()
+    instance_id = start(cun, new_household(api), "cadre_screening")["id"]
+    cun.complete(instance_id, "visit", form_data(cun, instance_id, "visit", **VISIT))  # now at 农牧户授权
+    deploy(designer, *with_forms([SourceFile("identification.bpmn", with_step_after_visit(model))], ROOT / "forms"))
+    body = {"from_version": 1, "to_version": 2, "instance_ids": [instance_id]}
+
+    dry = designer.post("/process-models/identification/migrate", json={**body, "dry_run": True}).json["instances"]
+    assert [(r["migratable"], r["reasons"], r["notes"]) for r in dry] == \
+        [(True, [], ["此案件已过新增的任务“入户核查复核”，迁移后不会再办理它"])]
+    [moved] = designer.post("/process-models/identification/migrate", json={**body, "dry_run": False}).json["instances"]
+
+    assert moved["migrated"] and designer.get(f"/instances/{instance_id}").json["version"] == 2
+    cun.complete(instance_id, "authorize", form_data(cun, instance_id, "authorize", approved=True))
+    cun.complete(instance_id, "appraisal", form_data(cun, instance_id, "appraisal", **APPRAISAL))
+    assert sweep(clock) == 1
+    api("zhen").complete(instance_id, "township_review", {"approved": True, "opinion": "逐户审核属实"})
+    qi.complete(instance_id, "county_review", {"approved": True, "review_method": "joint",
+                                               "reply_reference": "达旗乡振字〔2026〕12号"})
+    assert sweep(clock) == 1
+    done = qi.complete(instance_id, "entry", form_data(qi, instance_id, "entry", risk_types=["illness"]))
+    assert done["status"] == "completed"
