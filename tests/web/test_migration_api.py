@@ -17,6 +17,7 @@ from engine.deploy import SourceFile, with_forms
 from engine.models import AuditEvent
 from monitoring import places
 from tests.conftest import FIXTURES, PASSWORD
+from tests.web.pages.conftest import PageClient
 from tests.web.test_identification import (  # noqa: F401 (forms_dir, world: the fixtures)
     APPRAISAL,
     VISIT,
@@ -106,6 +107,18 @@ def test_a_designer_lists_dry_runs_and_migrates_the_running_cases_of_a_version(a
     assert designer.get(f"/instances/{second}").json["status"] == "completed"
     api("zhen").complete(first, "review", {"approved": True})  # the case left on version 1 ends there
     assert designer.get(f"/instances/{first}").json["status"] == "completed"
+
+
+def test_the_case_history_tells_the_migration_with_the_steps_before_and_after(api, app, designer):
+    instance_id = at_review(api)
+    deploy(designer, fixture("migration_v2_inserted.bpmn"))
+    migrate(designer, [instance_id], False)
+
+    page = PageClient(app, "zhen").get(f"/cases/{instance_id}").get_data(as_text=True)
+
+    history = page.split('id="timeline-title"')[1].split("</section>")[0]
+    assert "流程迁移：第 1 版 → 第 2 版" in history and "系统记录" not in history
+    assert "迁移前待办：乡镇审核；迁移后待办：乡镇审核" in history
 
 
 def test_a_refused_instance_says_why_and_the_others_move(api, designer):

@@ -47,9 +47,20 @@ def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict
         return "撤销案件", detail.get("reason") or ""
     if event.type == "instance_completed":
         return f"案件办结：{detail.get('end_name') or '流程结束'}", ""
+    if event.type == "instance_migrated":
+        return _migration(detail)
     if event.type == "error":
         return "流程出错，已记录，请联系系统管理员", ""
     return "系统记录", ""
+
+
+def _migration(detail: dict[str, Any]) -> tuple[str, str]:
+    """流程迁移：第 1 版 → 第 2 版, with the steps awaited before and after: a reader of the case learns it now follows
+    another version of the process, and whether that changed what it waits for."""
+    def steps(names: Any) -> str:
+        return "、".join(names) if isinstance(names, list) and names else "无"
+    what = f"流程迁移：第 {detail.get('from_version')} 版 → 第 {detail.get('to_version')} 版"
+    return what, f"迁移前待办：{steps(detail.get('tasks_before'))}；迁移后待办：{steps(detail.get('tasks_after'))}"
 
 
 def _decision(answers: Any) -> str:
