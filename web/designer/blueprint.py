@@ -73,7 +73,7 @@ def form_preview(key: str):
         return _preview_problem("请求中没有表单的文本", 400)
     read = read_form(text)
     if read.schema is None:
-        return _preview_problem(read.problem or "", 422, read.where)
+        return _preview_problem(read.problem or "", 422)
     try:
         fields = build_fields(read.schema, {}, today=engine().today())
     except RecursionError:
@@ -83,8 +83,8 @@ def form_preview(key: str):
     return render_template("designer/_preview.html", fields=fields)
 
 
-def _preview_problem(message: str, status: int, where: str | None = None):
-    return render_template("designer/_preview.html", problem=message, where=where), status
+def _preview_problem(message: str, status: int):
+    return render_template("designer/_preview.html", problem=message), status
 
 
 def _may_write() -> bool:

@@ -26,7 +26,8 @@ def editor_data(key: str, user: User, actor: Actor, *, may_write: bool) -> dict[
         "key": key,
         "user": user.username,
         "may_write": may_write,
-        "roles": [{"key": role, "name": ROLE_NAMES.get(role, role)} for role in sorted(engine().roles)],
+        "roles": [{"key": role, "name": ROLE_NAMES.get(role, role)}
+                  for role in sorted(engine().roles & permissions.LANE_ROLES)],
         "functions": sorted({*ENGINE_FUNCTIONS, *FUNCTIONS}),
         "api": f"/api/v1/process-models/{key}",
         "preview": url_for("designer.form_preview", key=key),

@@ -105,6 +105,7 @@ def test_the_editor_page_carries_its_data_and_no_credential(designer):
     data = json.loads(DATA.search(page.get_data(as_text=True)).group(1))
     assert data["may_write"] is True and data["api"] == "/api/v1/process-models/identification"
     assert {"key": "village", "name": "嘎查村干部"} in data["roles"]
+    assert not {"admin", "designer"} & {role["key"] for role in data["roles"]}  # a lane names a case role
     assert "add_working_days" in data["functions"]
     assert "token" not in data and "Bearer" not in page.get_data(as_text=True)
 
@@ -190,7 +191,11 @@ TRAILING_COMMA = '{\n  "type": "object",\n  "properties": {\n    "a": {"type": "
 
 @pytest.mark.parametrize(("text", "status", "says"), [
     (TRAILING_COMMA, 422, "第 4 行第 28 列无法读取：应为双引号括起的字段名"),
-    ('{"type": "object", "properties": {"a": {"type": 5}}}', 422, "properties/a/type (anyOf)"),
+    ('{"type": "object", "properties": {"a": {"type": 5}}}', 422, "properties/a/type 的值“5”"),
+    # deploy's rule, not a copy of it: a looping $ref would publish a form no one can submit
+    ('{"type": "object", "$defs": {"a": {"$ref": "#/$defs/a"}}, "properties": {"e": {"$ref": "#/$defs/a"}}}', 422,
+     "$ref 形成循环"),
+    ('{"type": "object", "properties": {"e": {"$ref": "http://127.0.0.1:9/x.json"}}}', 422, "$ref"),
     ('[1, 2]', 422, "表单应是一个对象"),
     ('{"type": "object", "properties": {"a": true}}', 422, "无法显示"),
     ('{"type": "object", "properties": {"a": ' * 3000 + '{}' + '}}' * 3000, 422, "嵌套层数过多"),
