@@ -121,6 +121,27 @@ def test_the_case_history_tells_the_migration_with_the_steps_before_and_after(ap
     assert "迁移前待办：乡镇审核；迁移后待办：乡镇审核" in history
 
 
+@pytest.mark.usefixtures("world")
+def test_the_list_names_each_cases_household_links_its_page_and_says_what_a_waiting_case_awaits(api, designer):
+    cun = api("cun")
+    household = new_household(api)
+    noticed = start(cun, household, "cadre_screening")["id"]
+    for bpmn_id, answers in (("visit", VISIT), ("authorize", {"approved": True}), ("appraisal", APPRAISAL)):
+        cun.complete(noticed, bpmn_id, form_data(cun, noticed, bpmn_id, **answers))
+    other = at_review(api)  # a case of no household
+
+    [listed] = designer.get("/process-models/identification/instances?version=1").json
+    [plain] = designer.get(f"/process-models/{KEY}/instances?version=1").json
+
+    assert (listed["id"], listed["household"], listed["url"], listed["tasks"]) == \
+        (noticed, {"id": household["id"], "head": "巴特尔"}, f"/cases/{noticed}", [])
+    assert listed["waiting_text"].startswith("公示中") and "至" in listed["waiting_text"]
+    assert sorted(w["type"] for w in listed["waiting"]) == ["message", "timer"]  # an objection, or the period's end
+    assert (plain["id"], plain["household"], plain["url"], plain["waiting"], plain["waiting_text"]) == \
+        (other, None, f"/cases/{other}", [], "")
+    assert plain["place_name"] == listed["place_name"] != plain["place"]
+
+
 def test_a_refused_instance_says_why_and_the_others_move(api, designer):
     refused, moved = at_review(api), at_review(api, review_place=TOWNSHIP)
     deploy(designer, fixture("migration_v2_placed.bpmn"))

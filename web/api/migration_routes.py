@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify
+from flask import g, jsonify, url_for
 
 from engine import migration, versions
 from engine.limits import fits_integer
 from monitoring import permissions
+from monitoring.models import Household
 from web.api import paging, views
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
 from web.api.parsing import field, json_body, query_int
 from web.boundary import engine, unit_of_work
+from web.cases.listing import rows_of
 from web.extensions import db
 
 ALL = "all"
@@ -47,10 +49,19 @@ def instances_to_migrate(key: str):
     version = versions.get_version(db.session, key, number)
     found = migration.running_instances(db.session, current_actor(), version.id, paging.window())
     tasks = migration.open_tasks_of(db.session, [row.id for row in found.rows])
+    cases = {case.instance.id: case for case in rows_of(db.session, found.rows)}
     return paging.paged(found, lambda row: {
-        "id": row.id, "place": row.place_code, "business_key": row.business_key,
-        "created_at": views.iso(row.created_at),
+        **views.instance_summary(row, number), "place_name": cases[row.id].village,
+        "household": _household(cases[row.id].household), "url": url_for("cases.detail", instance_id=row.id),
+        "waiting_text": cases[row.id].waiting,
         "tasks": [{"bpmn_id": task.bpmn_id, "name": task.name} for task in tasks[row.id]]})
+
+
+def _household(household: Household | None) -> dict[str, Any] | None:
+    """Which household a case is about, as the case list names it (by its head), so a designer knows the case."""
+    if household is None:
+        return None
+    return {"id": household.id, "head": household.head.name if household.head else None}
 
 
 def _instance_ids(body: dict[str, Any]) -> list[int] | None:
