@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,8 @@ def model_rows(session: Session) -> list[ModelRow]:
     for key in sorted(latest.keys() | drafts.keys()):
         version, draft = latest.get(key), drafts.get(key)
         rows.append(ModelRow(
-            key=key, name=version.name if version else None, version=version.version if version else None,
+            key=key, name=version.name if version else draft_name(session, key),
+            version=version.version if version else None,
             deployed_by=version.deployed_by if version else None, deployed_at=version.deployed_at if version else None,
             draft_revision=draft.revision if draft else None, draft_by=draft.updated_by if draft else None,
             draft_at=draft.updated_at if draft else None, running=running.get(key, 0)))
@@ -51,12 +53,32 @@ def model_exists(session: Session, key: str) -> bool:
 
 
 NEW_MODEL_NAME = "新流程（未发布）"
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 
 def model_name(session: Session, key: str) -> str | None:
-    """The latest version's name, a stand-in for a model that has only a draft, None for an unknown key."""
+    """The latest version's name; for a model that has only a draft, the name its draft gives its process (the one
+    typed at 新建流程) or a stand-in; None for an unknown key."""
     name = session.execute(select(ProcessVersion.name).where(ProcessVersion.key == key)
                            .order_by(ProcessVersion.version.desc()).limit(1)).scalar()
     if name is None and model_exists(session, key):
-        return NEW_MODEL_NAME
+        return draft_name(session, key) or NEW_MODEL_NAME
     return name
+
+
+def draft_name(session: Session, key: str) -> str | None:
+    """The name of the process ``key`` in its draft's BPMN files; None when no draft names it (or a file is not
+    readable XML — a draft may hold anything)."""
+    files = session.execute(select(ProcessDraft.files).where(ProcessDraft.key == key)).scalar() or {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    for name in sorted(files):
+        if not name.endswith(".bpmn"):
+            continue
+        try:
+            root = etree.fromstring(files[name].encode("utf-8"), parser)
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        for process in root.iter(f"{_BPMN}process"):
+            if process.get("id") == key and process.get("name"):
+                return process.get("name")
+    return None

@@ -165,9 +165,12 @@ def test_a_new_model_starts_as_a_draft_of_one_village_task(designer, api):
     assert draft["revision"] == 1 and list(draft["files"]) == ["pilot.bpmn"]
     bpmn = draft["files"]["pilot.bpmn"]
     assert 'id="pilot" name="试点流程"' in bpmn and '<bpmn:lane id="lane_village" name="village">' in bpmn
-    assert designer.get("/designer/pilot").status_code == 200
+    editor = designer.get("/designer/pilot")
+    assert editor.status_code == 200 and "<h1>试点流程 " in editor.get_data(as_text=True)  # the name given
     listing = designer.get("/designer/").get_data(as_text=True)
-    assert "新流程（未发布）" in listing
+    assert '<b>试点流程</b> <code class="file-name">pilot</code>' in listing and "新流程（未发布）" not in listing
+    rule = "应以字母或下划线开头，只含字母、数字、_ . -"  # the key rule in one wording: the form's hint and its error
+    assert rule in designer.get("/designer/new").get_data(as_text=True) and rule in refused.get_data(as_text=True)
     designer_api = api("sheji")
     check = designer_api.client.put("/api/v1/process-models/pilot/draft", headers=designer_api.headers,
                                     json={"revision": 1, "files": draft["files"]})
