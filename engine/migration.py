@@ -41,8 +41,8 @@ from engine.serialization import SPEC_REGISTRY
 
 INSTANCE_ORDER = (Key(ProcessInstance.id),)  # oldest first, as they wait longest
 MAX_INSTANCES = 500  # instances one request migrates: each is a locked step with its own SAVEPOINT
-# Spec attributes that say only how a step is reached or left; what follows a waiting step is predicted again from
-# the new spec, and a step already passed keeps the way it was reached
+# Spec attributes that say only how a step is reached or left, not what it does: a step reached or done keeps the way
+# it was reached and left (what a case did is history), and what follows a waiting step is predicted from the new spec
 LEFT_BY, REACHED_BY, LANE = "outputs", "inputs", "lane"
 CONDITIONS = "cond_task_specs"  # an exclusive or inclusive gateway's conditions, which model_diff shows on its flows
 EVENTS = "event_definition"  # what an event awaits; for an event-based gateway, the events after it
@@ -236,7 +236,7 @@ class Plan:
         if task.has_state(SpiffState.COMPLETED) and changes - {LEFT_BY, REACHED_BY}:
             # what it did may differ; only the way on from it (a task inserted after it) leaves what it did alone
             self.reasons.append(f"已办理的任务“{name}”在新版本中已修改{self._what(task, changes)}")
-        elif task.has_state(SpiffState.WAITING | SpiffState.STARTED) and changes - {LEFT_BY}:
+        elif task.has_state(SpiffState.WAITING | SpiffState.STARTED) and changes - {LEFT_BY, REACHED_BY}:
             self.reasons.append(f"{_under_way(task)}“{name}”在新版本中已修改{self._what(task, changes)}")
         elif task.has_state(SpiffState.READY) and changes - {LEFT_BY, REACHED_BY}:
             if task.task_spec.manual:

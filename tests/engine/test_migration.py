@@ -262,6 +262,32 @@ def test_a_case_inside_a_called_process_moves_with_it_and_its_task_follows_the_n
     assert steps.end_reached(instance_id) == "end_decided"
 
 
+def test_a_case_waiting_for_a_timer_with_a_task_inserted_before_it_moves_and_the_timer_keeps_its_moment(
+        steps, actors, clock):
+    steps.deploy("migration_wait_v1.bpmn")
+    instance_id = steps.start(actors["village"], "migration_wait")
+    wake_at = steps.instance(instance_id).wake_at
+    deploy_variant(steps, actors, variant(
+        "migration_wait_v1.bpmn",
+        ("<bpmn:flowNodeRef>notice</bpmn:flowNodeRef>",
+         "<bpmn:flowNodeRef>register</bpmn:flowNodeRef><bpmn:flowNodeRef>notice</bpmn:flowNodeRef>"),
+        ("<bpmn:incoming>f_start</bpmn:incoming>\n      <bpmn:outgoing>f_notice</bpmn:outgoing>",
+         "<bpmn:incoming>f_register</bpmn:incoming>\n      <bpmn:outgoing>f_notice</bpmn:outgoing>"),
+        ('<bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="notice" />',
+         '<bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="register" />'
+         '<bpmn:userTask id="register" name="登记"><bpmn:incoming>f_start</bpmn:incoming>'
+         '<bpmn:outgoing>f_register</bpmn:outgoing></bpmn:userTask>'
+         '<bpmn:sequenceFlow id="f_register" sourceRef="register" targetRef="notice" />')))
+
+    [moved] = steps.run(migration.migrate, actors["designer"], "migration_wait", 1, 2, [instance_id], False)
+
+    assert moved.migrated and moved.notes == ["此案件已过新增的任务“登记”，迁移后不会再办理它"]
+    assert steps.instance(instance_id).wake_at == wake_at
+    clock.set(wake_at + timedelta(minutes=1))
+    assert steps.run_timers() == 1
+    assert [t.name for t in steps.inbox(actors["township"], instance_id)] == ["乡镇审核"]
+
+
 def test_a_case_waiting_in_a_notice_whose_period_changed_is_refused(steps, actors):
     steps.deploy("approval.bpmn")
     instance_id = steps.start(actors["village"], "approval")
