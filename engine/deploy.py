@@ -6,7 +6,8 @@ taken from the previous version of the same process (``previous_forms``), never 
 
 Everything a running instance would trip over later is refused now, with the file, line and element:
 ill-formed XML, service tasks (nothing here can run them), XSD violations, Spiff's structural
-errors, lanes that name no role, forms that are missing or not JSON Schema, expressions that do
+errors, what the editor's lint calls an error (unnamed user tasks, dangling nodes, nodes outside lanes),
+lanes that name no role, forms that are missing or not JSON Schema, expressions that do
 not compile in the sandbox, timer literals that are not ISO 8601, and a model whose main process
 cannot be told (the designer names it, or a collaboration to run all its pools), a follow-up case
 (``start_process``) whose process is not named by a string literal, and a scenario file of the wrong shape.
@@ -37,6 +38,7 @@ from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
 from engine.errors import DeployError, DeployProblem, ScriptError
 from engine.form_schema import form_problems as form_problems  # the one form rule, shared with the preview
 from engine.form_schema import parse_form
+from engine.model_lint import lint_problems
 from engine.placement import PLACE_PROPERTY
 from engine.routing import DEPARTMENT_PROPERTY
 from engine.sandbox import compile_expression, compile_script
@@ -184,6 +186,7 @@ def compile_model(files: Sequence[SourceFile], roles: Collection[str], main: str
     bpmn_docs = [d for d in documents if not d.is_dmn]
     for doc in bpmn_docs:
         _check_flows(doc, checker)
+        _check_lint(doc, checker)
         _check_lanes(doc, checker)
         _check_code(doc, checker)
         _check_timers(doc, checker)
@@ -351,6 +354,14 @@ def _check_flows(doc: _Document, checker: _Checker) -> None:
             ref = flow.get(attribute) or ""
             if ref not in ids:
                 checker.add(doc.name, flow, f"顺序流“{flow.get('id')}”的{word}“{ref}”不存在")
+
+
+def _check_lint(doc: _Document, checker: _Checker) -> None:
+    """The editor's lint errors (engine.model_lint); a flow to nowhere, reported already, would leave its target
+    unreached too: one problem for one mistake."""
+    if not any(p.file == doc.name for p in checker.problems):
+        for node, message in lint_problems(doc.root):
+            checker.add(doc.name, node, message)
 
 
 def _check_lanes(doc: _Document, checker: _Checker) -> None:
