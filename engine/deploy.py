@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -59,6 +60,8 @@ DMN_NAMESPACES = (
 FORM_PROPERTY = "formJsonSchemaFilename"
 SCENARIO_SUFFIX = ".tests.json"
 DUE_DATE_PROPERTY = "dueDate"
+MAX_FILE_NAME = 100
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # no leading dot: never a hidden or relative name
 
 # (xpath, how to compile) for every place a BPMN file can hold code
 _CODE_PATHS = [
@@ -160,6 +163,9 @@ def compile_model(files: Sequence[SourceFile], roles: Collection[str], main: str
     ``previous_forms(key)`` gives the forms of the latest version of the model's process, for forms its tasks
     name that were not uploaded. With ``key``, a model whose main process is another one is refused.
     """
+    misnamed = [DeployProblem(f.name, None, why) for f in files if (why := file_name_problem(f.name)) is not None]
+    if misnamed:
+        raise DeployError(misnamed)
     models = [f for f in files if is_model_file(f.name)]
     if not models:
         raise DeployError([DeployProblem("", None, "没有上传任何BPMN文件")])
@@ -243,7 +249,7 @@ def with_forms(files: Sequence[SourceFile], folder: Path, tests_folder: Path | N
     for _, root in bpmn:
         for value in root.xpath(f".//spiffworkflow:property[@name='{FORM_PROPERTY}']/@value", namespaces=NS):
             name = value.strip()
-            if name and name not in given and _plain_name(name) and (folder / name).is_file():
+            if name and name not in given and file_name_problem(name) is None and (folder / name).is_file():
                 added[name] = SourceFile(name, (folder / name).read_bytes())
     if bpmn and not any(is_scenario_file(name) for name in given):
         tests = (tests_folder or folder) / (Path(bpmn[0][0].name).stem + SCENARIO_SUFFIX)
@@ -269,9 +275,13 @@ def _xml_root(content: bytes) -> Any:
         return None
 
 
-def _plain_name(name: str) -> bool:
-    """A form is named by a bare file name: no folder, nothing that reaches outside."""
-    return Path(name).name == name and name not in (".", "..")
+def file_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a model's file (``None``: it can): the one rule for deploy, validate, drafts and the
+    CLI. A bare name of plain characters: no folder, nothing hidden or relative, nothing a page or a download must
+    escape, the same in every upload so that what is deployed can be saved as a draft again."""
+    if _FILE_NAME.fullmatch(name) and len(name) <= MAX_FILE_NAME:
+        return None
+    return f"文件名只能含字母、数字、_ . -，不以 . 开头，不超过{MAX_FILE_NAME}个字符"
 
 
 def _raise_if(checker: _Checker) -> None:
@@ -469,7 +479,7 @@ def _task_forms(bpmn_docs: list[_Document], uploaded: Mapping[str, Any], previou
             name = (node.get("value") or "").strip()
             if name in forms:
                 continue
-            if not _plain_name(name) or not is_form_file(name):
+            if file_name_problem(name) is not None or not is_form_file(name):
                 checker.add(doc.name, node, f"表单文件名“{name}”无效: 应为不含目录的 .json 文件名")
             elif name in uploaded:
                 forms[name] = uploaded[name]

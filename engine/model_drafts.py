@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from engine import audit, model_diff, scenarios, versions
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
-from engine.deploy import SourceFile
+from engine.deploy import SourceFile, file_name_problem
 from engine.errors import Conflict, DeployError, DeployProblem, InvalidData, NotDeployed, NotFound
 from engine.limits import string_length
 from engine.models import COMMENT_LENGTH, InstanceStatus, ProcessDraft, ProcessInstance, ProcessVersion
@@ -38,7 +38,6 @@ DRAFT = "draft"  # names the draft where a version number could stand (a diff's 
 MAX_FILES = 40
 MAX_FILE_BYTES = 1024 * 1024
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")  # a BPMN process id (an XML NCName without the non-ASCII letters)
-_FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # no leading dot: never a hidden or relative name
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,8 @@ def check_files(files: Mapping[str, Any], main: str | None = None) -> None:
     wrong: dict[str, str] = {}
     for name, text in files.items():
         where = f"files.{name}"
-        if not _FILE_NAME.fullmatch(name) or len(name) > 100:
-            wrong[where] = "文件名只能含字母、数字、_ . -，不以 . 开头，不超过100个字符"
+        if (why := file_name_problem(name)) is not None:  # deploy's one rule: a draft saves what deploys
+            wrong[where] = why
         elif not isinstance(text, str):
             wrong[where] = "应为文件的文本内容"
         elif len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
