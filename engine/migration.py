@@ -25,6 +25,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnBaseWorkflow
+from SpiffWorkflow.specs.base import TaskSpec
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Select, select
@@ -233,23 +235,26 @@ class Plan:
         changes = set(part.spec_diff.changed.get(task.task_spec, ()))
         if not task.task_spec.manual:
             changes.discard(LANE)  # a lane names who works on a human task; on any other it is only drawn there
-        if task.has_state(SpiffState.COMPLETED) and changes - {LEFT_BY, REACHED_BY}:
+        rerouted = _harmless_reroutes(task.task_spec, part.diff.alignment[task])
+        if task.has_state(SpiffState.COMPLETED) and (left := changes - {REACHED_BY} - (rerouted & {LEFT_BY})):
             # what it did may differ; only the way on from it (a task inserted after it) leaves what it did alone
-            self.reasons.append(f"已办理的任务“{name}”在新版本中已修改{self._what(task, changes)}")
-        elif task.has_state(SpiffState.WAITING | SpiffState.STARTED) and changes - {LEFT_BY, REACHED_BY}:
-            self.reasons.append(f"{_under_way(task)}“{name}”在新版本中已修改{self._what(task, changes)}")
-        elif task.has_state(SpiffState.READY) and changes - {LEFT_BY, REACHED_BY}:
+            self.reasons.append(f"已办理的任务“{name}”在新版本中已修改{self._what(task, left)}")
+        elif task.has_state(SpiffState.WAITING | SpiffState.STARTED) and \
+                (left := changes - {LEFT_BY} - (rerouted & {REACHED_BY})):
+            self.reasons.append(f"{_under_way(task)}“{name}”在新版本中已修改{self._what(task, left)}")
+        elif task.has_state(SpiffState.READY) and (left := changes - {LEFT_BY, REACHED_BY}):
             if task.task_spec.manual:
                 self.renewed.add(str(task.id))
             else:
-                self.reasons.append(f"待执行的“{name}”在新版本中已修改{self._what(task, changes)}")
+                self.reasons.append(f"待执行的“{name}”在新版本中已修改{self._what(task, left)}")
 
     def _what(self, task: SpiffTask, changes: set[str]) -> str:
         """（名称、泳道）: what the designer's diff says changed on the element, and what it says elsewhere: a renamed
         lane on the lane, a gateway's conditions on its flows, the events an event-based gateway awaits on them."""
         words = [*self.changes.get(task.task_spec.bpmn_id or "", []),
                  *([model_diff.LANE_WORD] if LANE in changes else []),
-                 *([model_diff.ELEMENT_WORDS["conditionExpression"]] if CONDITIONS in changes else [])]
+                 *([model_diff.ELEMENT_WORDS["conditionExpression"]] if CONDITIONS in changes else []),
+                 *(["之前的流程"] if REACHED_BY in changes else []), *(["之后的流程"] if LEFT_BY in changes else [])]
         if EVENTS in changes and task.task_spec.outputs:  # an event-based gateway: it awaits what follows it
             words += [f"“{output.bpmn_name or output.bpmn_id}”的{what}" for output in task.task_spec.outputs
                       for what in self.changes.get(output.bpmn_id or "", [])]
@@ -281,6 +286,18 @@ def _parts(workflow: BpmnWorkflow, target: LoadedVersion, reasons: list[str]) ->
             continue
         spec_diff = SpecDiff(SPEC_REGISTRY, subprocess.spec, spec)
         yield Part(subprocess, spec_diff, WorkflowDiff(subprocess, spec_diff), spec)
+
+
+def _harmless_reroutes(old: TaskSpec, new: TaskSpec) -> set[str]:
+    """The ways into and out of a step whose change leaves what it did or awaits alone: the way in, unless the step
+    joins branches (it waits for every way in, and the new one no branch of the case takes); the way out, unless it
+    splits into branches (a join after it would wait for a new branch the case never took)."""
+    found = set()
+    if not isinstance(old, Join) and not isinstance(new, Join):
+        found.add(REACHED_BY)
+    if len(old.outputs) <= 1 and len(new.outputs) <= 1:
+        found.add(LEFT_BY)
+    return found
 
 
 def _under_way(task: SpiffTask) -> str:

@@ -381,3 +381,50 @@ def test_a_refusal_says_in_the_diffs_words_what_changed_and_that_the_case_finish
 
     assert refused.reasons == ["已办理的任务“入户核查”在新版本中已修改（名称、泳道）",
                                "此案件留在第 1 版，将按第 1 版办完"]
+
+
+def test_a_case_past_a_parallel_split_given_another_branch_is_refused_as_it_would_wait_for_it_forever(steps, actors):
+    steps.deploy("migration_parallel_v1.bpmn")
+    instance_id = steps.start(actors["village"], "migration_parallel")
+    deploy_variant(steps, actors, variant(
+        "migration_parallel_v1.bpmn",
+        ("<bpmn:flowNodeRef>join</bpmn:flowNodeRef>",
+         "<bpmn:flowNodeRef>join</bpmn:flowNodeRef><bpmn:flowNodeRef>visit</bpmn:flowNodeRef>"),
+        ('<bpmn:outgoing>f_compare</bpmn:outgoing>\n    </bpmn:parallelGateway>',
+         '<bpmn:outgoing>f_compare</bpmn:outgoing><bpmn:outgoing>f_visit</bpmn:outgoing></bpmn:parallelGateway>'),
+        ('<bpmn:incoming>f_compare_done</bpmn:incoming>',
+         '<bpmn:incoming>f_compare_done</bpmn:incoming><bpmn:incoming>f_visit_done</bpmn:incoming>'),
+        ('<bpmn:sequenceFlow id="f_join"',
+         '<bpmn:userTask id="visit" name="走访"><bpmn:incoming>f_visit</bpmn:incoming>'
+         '<bpmn:outgoing>f_visit_done</bpmn:outgoing></bpmn:userTask>'
+         '<bpmn:sequenceFlow id="f_visit" sourceRef="split" targetRef="visit" />'
+         '<bpmn:sequenceFlow id="f_visit_done" sourceRef="visit" targetRef="join" />'
+         '<bpmn:sequenceFlow id="f_join"')))
+
+    [refused] = steps.run(migration.migrate, actors["designer"], "migration_parallel", 1, 2, [instance_id], False)
+
+    assert refused.reasons == ["已办理的任务“分头核查”在新版本中已修改（之后的流程）",
+                               "此案件留在第 1 版，将按第 1 版办完"]
+    steps.complete(actors["village"], instance_id, "check", {})  # it ends on version 1
+    steps.complete(actors["village"], instance_id, "compare", {})
+    assert steps.instance(instance_id).status == InstanceStatus.COMPLETED
+
+
+def test_a_case_at_a_join_given_another_way_in_is_refused_as_the_join_would_wait_for_it_forever(steps, actors):
+    steps.deploy("migration_parallel_v1.bpmn")
+    instance_id = steps.start(actors["village"], "migration_parallel")
+    steps.complete(actors["village"], instance_id, "check", {})  # 汇总 waits for 部门比对
+    deploy_variant(steps, actors, variant(
+        "migration_parallel_v1.bpmn",
+        ("<bpmn:flowNodeRef>join</bpmn:flowNodeRef>",
+         "<bpmn:flowNodeRef>join</bpmn:flowNodeRef><bpmn:flowNodeRef>recheck</bpmn:flowNodeRef>"),
+        ('<bpmn:incoming>f_check_done</bpmn:incoming>', '<bpmn:incoming>f_recheck_done</bpmn:incoming>'),
+        ('<bpmn:sequenceFlow id="f_check_done" sourceRef="check" targetRef="join" />',
+         '<bpmn:sequenceFlow id="f_check_done" sourceRef="check" targetRef="recheck" />'
+         '<bpmn:userTask id="recheck" name="复核"><bpmn:incoming>f_check_done</bpmn:incoming>'
+         '<bpmn:outgoing>f_recheck_done</bpmn:outgoing></bpmn:userTask>'
+         '<bpmn:sequenceFlow id="f_recheck_done" sourceRef="recheck" targetRef="join" />')))
+
+    [refused] = steps.run(migration.migrate, actors["designer"], "migration_parallel", 1, 2, [instance_id], False)
+
+    assert refused.reasons == ["等待中的环节“汇总”在新版本中已修改（之前的流程）", "此案件留在第 1 版，将按第 1 版办完"]
