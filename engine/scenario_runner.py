@@ -131,7 +131,8 @@ class _Shared:
     forms: FormValidator
     budget: _RunBudget
     text: str  # the tests file, to tell the line of a step
-    places: Callable[[], placement.StepPlaces | None]  # a fresh lookup for a scenario at no place, None: not checked
+    # the places of a case at (code, path), looked up in the caller's session; None: places are not looked up
+    places: Callable[[str, str], placement.StepPlaces] | None
 
 
 def run_scenarios(engine: Engine, model: CompiledModel, session: Session | None = None,
@@ -146,7 +147,7 @@ def run_scenarios(engine: Engine, model: CompiledModel, session: Session | None 
         domain=sorted(set(engine.script_engine.environment.globals) - set(ENGINE_FUNCTIONS)),
         validators={name: forms.compile(schema) for name, schema in model.forms.items()}, forms=forms,
         budget=_RunBudget(limits or RunLimits()), text=model.files.get(model.scenario_file or "", ""),
-        places=lambda: placement.StepPlaces(lookup, session, "", "/") if lookup is not None else None)
+        places=(lambda code, path: placement.StepPlaces(lookup, session, code, path)) if lookup is not None else None)
     results = []
     for index, scenario in enumerate(model.scenarios):
         run = _Run(engine, model, index, scenario, shared)
@@ -170,7 +171,7 @@ class _Run:
         self.engine, self.model, self.index, self.scenario, self.shared = engine, model, index, scenario, shared
         self.specs, self.domain, self.validators, self.forms = shared.specs, shared.domain, shared.validators, \
             shared.forms
-        self.places = shared.places()
+        self.places = shared.places("", "/") if shared.places else None  # no start.place: on the root's line
         self.declared: dict[str, Any] = scenario.get("functions", {})
         self.clock = FrozenClock(start_time(scenario["start"]["at"]))
         self.workflow: BpmnWorkflow | None = None
@@ -281,14 +282,14 @@ class _Run:
 
     def _place_case(self, code: str | None) -> None:
         """The case's place (``start.place``): it must exist, and the places its tasks name must lie on its line."""
-        if code is None or self.places is None:
+        if code is None or self.shared.places is None:
             return
         try:
             self.places.look_up([code])
             path = self.places.path_on_line(code, "start.place")  # the root "/" holds every place
         except EngineError as exc:
             raise _Diverged(0, None, str(exc)) from None
-        self.places = placement.StepPlaces(self.engine.place_paths, self.places.session, code, path)
+        self.places = self.shared.places(code, path)
 
     def _stub(self, name: str) -> Callable[..., Any]:
         def answer(*args: Any, **kwargs: Any) -> Any:

@@ -1,4 +1,9 @@
-"""Storing checked process models as immutable, content-addressed versions."""
+"""Storing checked process models as immutable, content-addressed versions.
+
+Checking a model (compiling it, running its process tests) writes nothing and may take seconds; storing it takes
+the global audit chain's head (and, on SQLite, the database's write lock). So every check runs first and the writes
+come after it, in a moment: ``prepare`` then ``store``; ``deploy`` is the two together.
+"""
 
 from __future__ import annotations
 
@@ -27,34 +32,48 @@ class Deployment:
 
 
 def check(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
-          key: str | None = None) -> list[DeployProblem]:
+          key: str | None = None, carry_forms: bool = True) -> list[DeployProblem]:
     """Every problem that would keep ``deploy`` from storing the files (``[]``: they would deploy); with ``key``,
     also a model whose main process is another one. Never raises for the model's own problems."""
     try:
-        _compile(engine, session, files, main, key)
+        prepare(engine, session, files, main, key, carry_forms)
     except DeployError as refused:
         return refused.problems
     return []
 
 
+def prepare(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
+            key: str | None = None, carry_forms: bool = True) -> CompiledModel:
+    """The model as ``store`` takes it: compiled, its process tests run (places looked up in ``session``, read
+    only). Writes nothing, so it holds no lock while it runs. Raises ``DeployError``."""
+    return scenarios.gate(engine, compiled(engine, session, files, main, key, carry_forms), session)
+
+
 def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor,
            main: str | None = None, key: str | None = None, republish: bool = False) -> Deployment:
     """Check and store the files as the next version of their process; a no-op if some version has this content
-    (so deploying the shipped models again never undoes a designer's newer version), or with ``republish`` only
-    if the latest has (a designer publishing an old version again makes it the next one).
+    (so deploying the shipped models again never undoes a designer's newer version, and runs no process tests:
+    that content passed them when it was stored), or with ``republish`` only if the latest has (a designer
+    publishing an old version again makes it the next one).
 
     ``main`` names the process (or collaboration) to run when the files hold several; with ``key`` the files
     must be that process's. Raises ``DeployError`` with the problems ``check`` lists.
     """
-    model = _compile(engine, session, files, main, key)
-    warnings = model.warnings + _follow_up_warnings(session, model.key, model.follow_ups)
-    same = select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)
-    if republish:
-        same = same.where(ProcessVersion.key == model.key)
-    existing = session.execute(same.order_by(ProcessVersion.version.desc()).limit(1)).scalar()
-    latest = session.execute(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == model.key)).scalar()
-    if existing is not None and not (republish and existing.version != latest):
+    model = compiled(engine, session, files, main, key)
+    existing = _already_stored(session, model, republish)
+    if existing is not None:
+        return Deployment(existing, created=False, warnings=_warnings(session, model))
+    return store(engine, session, scenarios.gate(engine, model, session), actor, republish)
+
+
+def store(engine: Engine, session: Session, model: CompiledModel, actor: Actor,
+          republish: bool = False) -> Deployment:
+    """Store a model ``prepare`` checked as the next version of its process (see ``deploy`` for ``republish``)."""
+    warnings = _warnings(session, model)
+    existing = _already_stored(session, model, republish)
+    if existing is not None:
         return Deployment(existing, created=False, warnings=warnings)
+    latest = session.execute(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == model.key)).scalar()
     version = ProcessVersion(
         key=model.key, version=(latest or 0) + 1, name=model.name, sha256=model.sha256,
         files=model.files, forms=model.forms, specs=model.specs, start_role=model.start_role,
@@ -69,18 +88,28 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
 
 
 def compiled(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
-             key: str | None = None) -> CompiledModel:
-    """The model compiled as deploying compiles it (forms not uploaded come from the latest version of its
-    process), its process tests not run yet: for running them to show each one's result. Raises ``DeployError``."""
-    return compile_model(files, engine.roles, main, previous_forms=lambda found: _latest_forms(session, found),
-                         key=key)
+             key: str | None = None, carry_forms: bool = True) -> CompiledModel:
+    """The model compiled as deploying compiles it, its process tests not run yet: for running them to show each
+    one's result. With ``carry_forms`` a form not uploaded comes from the latest version of its process (a BPMN-only
+    upload through the API or CLI); a draft is the whole model and carries none. Raises ``DeployError``."""
+    previous = (lambda found: _latest_forms(session, found)) if carry_forms else None
+    return compile_model(files, engine.roles, main, previous_forms=previous, key=key)
 
 
-def _compile(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None,
-             key: str | None) -> CompiledModel:
-    """The one set of checks ``check`` and ``deploy`` share: the model compiled, then its process tests run.
-    Raises ``DeployError``."""
-    return scenarios.gate(engine, compiled(engine, session, files, main, key))
+def _already_stored(session: Session, model: CompiledModel, republish: bool) -> ProcessVersion | None:
+    """The version that already has this content, when storing it again would change nothing."""
+    same = select(ProcessVersion).where(ProcessVersion.sha256 == model.sha256)
+    if republish:
+        same = same.where(ProcessVersion.key == model.key)
+    existing = session.execute(same.order_by(ProcessVersion.version.desc()).limit(1)).scalar()
+    if existing is None:
+        return None
+    latest = session.execute(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == model.key)).scalar()
+    return None if republish and existing.version != latest else existing
+
+
+def _warnings(session: Session, model: CompiledModel) -> tuple[str, ...]:
+    return model.warnings + _follow_up_warnings(session, model.key, model.follow_ups)
 
 
 def _latest_forms(session: Session, key: str) -> dict[str, Any]:

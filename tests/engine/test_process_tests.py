@@ -215,7 +215,7 @@ def test_an_undeclared_domain_function_answers_none_and_an_engine_function_may_n
 
 
 def test_a_task_whose_department_expression_fails_fails_the_step_that_made_it_ready_as_in_production():
-    body = ('<bpmn:startEvent id="start"/><bpmn:userTask id="carry_out"><bpmn:extensionElements>'
+    body = ('<bpmn:startEvent id="start"/><bpmn:userTask id="carry_out" name="落实"><bpmn:extensionElements>'
             '<spiffworkflow:properties><spiffworkflow:property name="department" value="measure[&quot;dept&quot;]"/>'
             '</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask><bpmn:endEvent id="done"/>')
     result = only(scenarios.run(plain_engine(), compile_model([
@@ -223,7 +223,7 @@ def test_a_task_whose_department_expression_fails_fails_the_step_that_made_it_re
         scenario_file(scenario(start={"at": AT, "data": {"measure": {"department": "health"}}}),
                       name="routed.tests.json")], ROLES)))
     assert (result.passed, result.step, result.element) == (False, 0, "carry_out")
-    assert "任务“carry_out”的部门表达式 measure[\"dept\"] 无法求值" in result.message
+    assert "任务“落实”的部门表达式 measure[\"dept\"] 无法求值" in result.message
 
 
 def test_a_process_that_loops_forever_is_stopped_by_the_step_budget_at_its_element():
@@ -321,7 +321,7 @@ def test_a_form_date_not_after_today_is_held_to_the_scenarios_day_not_the_server
     """The engine's clock says 2026-03-02; the scenario lives in 2027, so a 2027 visit date is no future date."""
     form = {"type": "object", "properties": {"visited_on": {"type": "string", "format": "date",
                                                              "x-not-after-today": True}}}
-    body = ('<bpmn:startEvent id="start"/><bpmn:userTask id="visit"><bpmn:extensionElements>'
+    body = ('<bpmn:startEvent id="start"/><bpmn:userTask id="visit" name="走访"><bpmn:extensionElements>'
             '<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" value="dated.json"/>'
             '</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask><bpmn:endEvent id="done"/>')
     source = bpmn("dated", body, [("start", "visit", None), ("visit", "done", None)])
@@ -379,6 +379,26 @@ def test_publishing_is_refused_while_a_scenario_fails_and_nothing_is_stored(engi
     deployment = deploy(engine, session, [*files, passing], actors["designer"])
     assert deployment.created and "没有流程测试" not in deployment.warnings
     assert deployment.version.files["approval.tests.json"] == passing.content.decode()
+
+
+def test_deploying_content_already_stored_runs_no_process_tests_again(engine, session, actors, monkeypatch):
+    """``fangpin db upgrade`` deploys the shipped models on every start: their tests ran when they were stored."""
+    looked_up = []
+    real = engine.place_paths
+    monkeypatch.setattr(engine, "place_paths", lambda s, codes: looked_up.append(sorted(codes)) or real(s, codes))
+    bpmn_text = (FIXTURES / "processes" / "approval.bpmn").read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="batch" value="true" />',
+        '<spiffworkflow:property name="batch" value="true" /><spiffworkflow:property name="place" value="at" />')
+    files = [SourceFile("approval.bpmn", bpmn_text.encode()),
+             *(SourceFile(name, (FIXTURES / "forms" / name).read_bytes()) for name in ("visit.json", "review.json")),
+             scenario_file(scenario(steps=[VISIT], start={"at": AT, "data": {"at": "150223100201"}}))]
+
+    first = deploy(engine, session, files, actors["designer"])
+    again = deploy(engine, session, files, actors["designer"])
+
+    assert first.created and looked_up == [["150223100201"]]  # the scenario placed its task as production would
+    assert not again.created and again.version.id == first.version.id
+    assert looked_up == [["150223100201"]]  # not run again
 
 
 def test_a_model_without_scenarios_is_published_with_a_warning(engine, session, actors):
