@@ -4,8 +4,11 @@ One draft per model key, shared by its designers. Its ``revision`` is the lock: 
 made from and is refused with a conflict naming who saved last and when if the stored one has moved on, so two
 designers never overwrite each other silently (revision 0 creates the draft; of two creations at once one wins).
 A draft holds its files as text, problems and all: saving checks them (``engine.versions.check``) and keeps them
-anyway; publishing stores them as the next version through ``engine.versions.deploy`` (every check, the process
-tests) and removes the draft in the same transaction, or changes nothing. Every action is audited.
+anyway; publishing stores them as the next version (every check, the process tests) and removes the draft in the
+same transaction, or changes nothing. Every action is audited. The checks and tests run before anything is
+written: a write takes the draft's row and the global audit chain's head (on SQLite the whole database), which no
+other designer, deploy or migration may wait on while a model's tests run. A draft is the whole model: a form it
+does not hold is missing, never carried over from the latest version.
 """
 
 from __future__ import annotations
@@ -69,13 +72,19 @@ class DraftConflict(Conflict):
     code = "draft_conflict"
 
     def __init__(self, current: ProcessDraft | None) -> None:
-        if current is None:
-            message = "草稿已不存在（可能已被发布或丢弃），请刷新后再操作"
-        else:
-            at = current.updated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-            message = f"草稿已被 {current.updated_by} 于 {at} 保存（修订 {current.revision}），请刷新后再操作"
-        super().__init__(message)
         self.current_revision = current.revision if current is not None else 0
+        self.saved_by = current.updated_by if current is not None else None
+        self.saved_at = current.updated_at if current is not None else None
+        super().__init__(self.told(self.saved_by, same_user=False))
+
+    def told(self, saver: str | None, same_user: bool) -> str:
+        """The message naming the saver as ``saver`` (a person's name where the caller knows it; the login id
+        otherwise); ``same_user``: the one refused saved it, most likely in another window."""
+        if self.saved_at is None:
+            return "草稿已不存在（可能已被发布或丢弃），请刷新后再操作"
+        at = self.saved_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        hint = "（可能是您在另一个窗口中）" if same_user else ""
+        return f"草稿已被 {saver}{hint} 于 {at} 保存（修订 {self.current_revision}），请刷新后再操作"
 
 
 def check_key(key: str) -> None:
@@ -142,10 +151,11 @@ def save(engine: Engine, session: Session, actor: Actor, key: str, revision: int
     """Store the files as the draft's next revision, with the problems they have (stored all the same)."""
     check_key(key)
     check_files(files, main)
+    problems = versions.check(engine, session, source_files(files), main, key, carry_forms=False)  # before any write
     base = _base_version(session, key) if revision == 0 else None
     stored = _write(engine, session, actor, key, revision, dict(files), main, base)
     _audit(engine, session, actor, "model_draft_saved", key, revision=stored.revision, files=sorted(files))
-    return _view(stored), versions.check(engine, session, source_files(files), main, key)
+    return _view(stored), problems
 
 
 def discard(engine: Engine, session: Session, actor: Actor, key: str, revision: int) -> None:
@@ -160,18 +170,22 @@ def discard(engine: Engine, session: Session, actor: Actor, key: str, revision: 
 def publish(engine: Engine, session: Session, actor: Actor, key: str, revision: int,
             comment: str | None = None) -> versions.Deployment:
     """Store the draft as the model's next version and remove it, all in one; ``DeployError`` (every problem,
-    failing process tests included) or a conflict leaves the draft as it was."""
+    failing process tests included) or a conflict leaves the draft as it was. The revision read is checked and
+    tested first; the delete then takes it only if it is still that revision (a save since is a conflict)."""
     try:
         note = clean_text(comment, COMMENT_LENGTH, label="发布说明", required=False, multiline=True) or None
     except TextError as exc:
         raise InvalidData("发布说明有误", {"comment": exc.reason}) from None
+    read = _stored(session, key)
+    if read is None or read.revision != revision:
+        raise _conflict_or_unknown(session, key)
+    model = versions.prepare(engine, session, source_files(read.files), read.main, key, carry_forms=False)
     with session.begin_nested():  # a refused publish leaves the draft as it was, whatever the caller does next
         taken = session.execute(delete(ProcessDraft).where(ProcessDraft.key == key, ProcessDraft.revision == revision)
-                                .returning(ProcessDraft.files, ProcessDraft.main)  # the row lock orders two publishes
+                                .returning(ProcessDraft.id)  # the row lock orders two publishes
                                 .execution_options(synchronize_session=False)).first()
         if taken is not None:
-            deployment = versions.deploy(engine, session, source_files(taken.files), actor, taken.main, key,
-                                         republish=True)
+            deployment = versions.store(engine, session, model, actor, republish=True)
             if not deployment.created:
                 raise InvalidData("草稿与最新版本相同，无需发布",
                                   {"revision": f"内容与版本 {deployment.version.version} 相同"})
@@ -195,10 +209,10 @@ def run_tests(engine: Engine, session: Session, key: str) -> tuple[list[Scenario
     """The draft's process tests, each with its result; or, when the draft does not compile, its problems."""
     draft = get(session, key)
     try:
-        model = versions.compiled(engine, session, source_files(draft.files), draft.main, key)
+        model = versions.compiled(engine, session, source_files(draft.files), draft.main, key, carry_forms=False)
     except DeployError as refused:
         return [], refused.problems
-    return scenarios.run(engine, model), []
+    return scenarios.run(engine, model, session), []
 
 
 def history(session: Session, key: str) -> list[tuple[ProcessVersion, int]]:

@@ -116,7 +116,7 @@ def test_a_second_designer_saving_a_stale_revision_gets_a_conflict_naming_who_sa
     assert second.status_code == 409
     error = second.json["error"]
     assert error["code"] == "draft_conflict" and error["current_revision"] == 2
-    assert "sheji2" in error["message"] and "2026-03-02 09:00" in error["message"]
+    assert "流程设计员（自治区）" in error["message"] and "2026-03-02 09:00" in error["message"]
     assert "苏木乡镇审核" in designer.get(f"/process-models/{KEY}/draft").json["files"]["approval.bpmn"]
     assert delete_draft(designer, 1).status_code == 409  # nor may a stale revision discard it
     assert put_draft(designer, 0, MODEL).status_code == 409  # nor a second creation overwrite it

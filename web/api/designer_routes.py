@@ -11,7 +11,7 @@ from typing import Any
 from flask import g, jsonify, request
 
 from engine import model_drafts, versions
-from monitoring import permissions
+from monitoring import people, permissions
 from web.api import views
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
@@ -23,8 +23,13 @@ from web.extensions import db
 
 @api.errorhandler(model_drafts.DraftConflict)
 def _draft_conflict(exc: model_drafts.DraftConflict):
-    """A stale revision: who saved the draft when, and its revision now, so the editor can offer to reload."""
-    return jsonify(error_body(exc.code, str(exc), current_revision=exc.current_revision)), 409
+    """A stale revision: who saved the draft (by name, not login id; "you, in another window" when it was the
+    user) when, and its revision now, so the editor can offer to reload."""
+    message = str(exc)
+    if exc.saved_by is not None:
+        saver = people.labels(db.session, [exc.saved_by])[exc.saved_by]
+        message = exc.told(saver, same_user=exc.saved_by == g.user.username)
+    return jsonify(error_body(exc.code, message, current_revision=exc.current_revision)), 409
 
 
 def _revision(body: dict[str, Any]) -> int:
