@@ -46,6 +46,7 @@ from engine.sandbox import compile_expression, compile_script
 from engine.scripting import START_PROCESS
 from engine.serialization import dump_specs
 from engine.subjects import SUBJECT_PROPERTY
+from engine.timer_bounds import timer_value_problem
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -423,10 +424,18 @@ def _check_timers(doc: _Document, checker: _Checker) -> None:
                 literal = ast.literal_eval(source)
             except (ValueError, SyntaxError):
                 continue  # computed at run time, e.g. working_deadline(...)
+            too_long = timer_value_problem(str(literal))
+            if too_long is not None:  # before Spiff parses it: its count of a huge duration would take days
+                checker.add(doc.name, node, f"定时器值“{_shortened(str(literal))}”{too_long}")
+                continue
             try:
                 parse(str(literal))
             except Exception:  # Spiff raises bare Exception for a bad duration
                 checker.add(doc.name, node, f"定时器值“{literal}”不是有效的ISO 8601{_TIMER_WORDS[kind]}")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _check_batch_scopes(doc: _Document, checker: _Checker) -> None:
