@@ -21,7 +21,7 @@ from tests.e2e.test_designer_editor import DMN
 pytestmark = pytest.mark.xdist_group("designer_site")  # one site for the module: setting it up takes most of its time
 PASSWORD = "fangpin2026"
 REGION, COUNTY, TOWNSHIP, VILLAGE = "150000000000", "150223000000", "150223100000", "150223100201"
-DESIGNER, OTHER_DESIGNER, CADRE = "designer_15", "designer_1502", "village_150223100201"
+DESIGNER, OTHER_DESIGNER, CADRE, ADMIN = "designer_15", "designer_1502", "village_150223100201", "admin_15"
 NEW_TASK = "double_check"
 
 
@@ -40,7 +40,7 @@ def site(tmp_path_factory):
     for code, name, parent, level in places:
         cli(env, "places", "add", code, name, "--level", level, *(("--parent", parent) if parent else ()))
     users = ((DESIGNER, "designer", REGION, "宝音"), (OTHER_DESIGNER, "designer", REGION, "那仁"),
-             (CADRE, "village", VILLAGE, "高娃"))
+             (CADRE, "village", VILLAGE, "高娃"), (ADMIN, "admin", REGION, "其木格"))
     for username, role, place, name in users:
         cli(env, "users", "add", username, "--role", role, "--place", place, "--password", PASSWORD, "--name", name)
     with running_server(env) as root:
@@ -61,9 +61,8 @@ def api(root: str, username: str, method: str, path: str, body: dict | None = No
     return call(method, path, token, body)
 
 
-def case_at_visit(root: str) -> int:
+def case_at_visit(root: str, first17: str = "15022319650505011") -> int:
     """A household's identification case, found by the cadre's screening: it waits at 走访排查 (visit)."""
-    first17 = "15022319650505011"
     household = api(root, CADRE, "POST", "/households", {
         "village": VILLAGE, "household_type": "ordinary", "group": "3组",
         "members": [{"name": "测试户", "id_number": first17 + check_digit(first17), "relation": "head"}]})
@@ -172,7 +171,11 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     assert "修正后才能发布" in page.locator("[data-role=message]").inner_text()
     # the server's check runs the process tests: each scenario now stops at the new task
     problems.filter(has_text="identification.tests.json").first.wait_for()
+    assert "（修订 1）" in page.get_by_role("button", name="保存草稿").inner_text()
     screenshot(page, "designer-problem-desktop")
+    page.reload()  # reopening the saved draft: its problems are listed again without pressing 检查
+    page.wait_for_function("document.querySelector('[data-role=draft-state]').textContent.startsWith('草稿修订 1')")
+    problems.filter(has_text="identification.tests.json").first.wait_for()
 
     problems.first.click()  # selects the task on the diagram
     panel = page.locator("#properties")
@@ -202,10 +205,12 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     added = page.locator(".diff-added li", has_text=NEW_TASK)
     added.wait_for()
     assert "复核走访" in added.inner_text()
-    page.locator(f".djs-shape.fp-diff-added[data-element-id={NEW_TASK}]").wait_for(state="attached")
+    assert "终点：登记走访结果 → 复核走访" in page.locator(".diff-changed").inner_text()  # names, not ids
+    drawn = page.locator(f"#diff-canvas .djs-shape.fp-diff-added[data-element-id={NEW_TASK}]")
+    drawn.wait_for(state="attached")  # on version 2's own diagram
     screenshot(page, "designer-diff-desktop")
     page.get_by_role("button", name="在流程图上查看").click()
-    page.locator(f".djs-shape.fp-diff-added[data-element-id={NEW_TASK}]").wait_for()
+    drawn.wait_for()
     screenshot(page, "designer-diff-diagram-desktop")
 
     page.get_by_role("tab", name="迁移").click()
@@ -225,7 +230,17 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     page.locator("[data-role=versions] tr", has_text="第 1 版").get_by_role("button", name="恢复为草稿").click()
     page.get_by_text("已把第 1 版恢复为草稿（修订 1）").wait_for()
     page.wait_for_selector("[data-element-id=visit]")
-    assert page.locator(f"[data-element-id={NEW_TASK}]").count() == 0  # the diagram is version 1's again
+    assert page.locator(f"#canvas [data-element-id={NEW_TASK}]").count() == 0  # the diagram is version 1's again
+    page.get_by_role("tab", name="流程图").click()
+    page.locator("#canvas .djs-shape[data-element-id=visit]").click()
+    page.locator(".djs-context-pad .entry[data-action='delete']").click()
+    assert page.locator("#canvas .djs-shape[data-element-id=visit]").count() == 0  # an unsaved edit
+    page.get_by_role("tab", name="版本").click()
+    page.once("dialog", lambda dialog: dialog.dismiss())  # comparing with the draft asks before it saves
+    page.locator("[data-role=diff-to]").select_option("draft")
+    page.get_by_role("button", name="对比").click()
+    page.get_by_text("未对比：当前的修改尚未保存。").wait_for()
+    assert "草稿修订 1" in page.locator("[data-role=draft-state]").inner_text()  # nothing saved silently
     assert errors == []
 
     visit = next(t for t in api(site, CADRE, "GET", "/tasks") if t["instance_id"] == case_id)
@@ -294,4 +309,58 @@ def test_a_new_model_starts_from_the_skeleton_and_its_decision_tables_open_in_ta
     page.get_by_role("tab", name="决策表").click()
     page.locator("[data-role=dmn-tabs] button", has_text="levels.dmn").wait_for()
     page.locator("#dmn .tjs-table").wait_for()
+    assert errors == []
+
+
+def test_an_admin_reads_the_editor_and_nothing_can_change_it(site, browser):
+    page = open_window(browser, site, ADMIN, PASSWORD)
+    errors = console_errors(page)
+    page.goto("/designer/identification")
+    page.wait_for_selector("#canvas .djs-shape[data-element-id=visit]")
+    assert page.locator("h1 .badge").inner_text() == "只读"
+    assert page.locator(".djs-palette").is_hidden()
+    shape = page.locator("#canvas .djs-shape[data-element-id=visit]")
+    other = page.locator("#canvas .djs-shape[data-element-id=save_visit]")
+
+    def apart() -> tuple[float, float]:  # where 走访排查 stands from 登记走访结果 (the canvas itself may pan)
+        a, b = shape.bounding_box(), other.bounding_box()
+        return round(a["x"] - b["x"]), round(a["y"] - b["y"])
+
+    before = shape.bounding_box()
+    distance = apart()
+    shape.click()
+    assert page.locator(".djs-context-pad").is_hidden()  # no delete, connect or change type
+    page.mouse.move(before["x"] + 20, before["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(before["x"] + 140, before["y"] + 90, steps=8)
+    page.mouse.up()
+    assert apart() == distance  # a drag moves no shape
+    shape.dblclick()
+    assert page.locator(".djs-direct-editing-parent").is_hidden()  # no label editing
+    name = page.locator("#properties").get_by_label("名称", exact=True)
+    assert name.is_disabled()
+    assert page.locator("#properties button", has_text="新建表单").is_disabled()
+    screenshot(page, "designer-admin-read-only-desktop")
+    assert "有未保存的修改" not in page.locator("[data-role=draft-state]").inner_text()
+    assert errors == []
+
+
+def test_the_migration_list_pages_on_with_the_apis_cursor(site, browser):
+    """More running cases than one page (50): 更多案件 fetches the next page with the cursor the API gave."""
+    cases = [case_at_visit(site, f"15022319700101{n:03d}") for n in range(52)]
+    page = open_window(browser, site, DESIGNER, PASSWORD)
+    errors = console_errors(page)
+    page.goto("/designer/identification")
+    page.wait_for_selector("#canvas [data-element-id=visit]")
+    page.get_by_role("tab", name="迁移").click()
+    version = api(site, DESIGNER, "GET", "/process-models/identification/versions")[0]["version"]
+    page.locator("[data-role=migrate-from]").select_option(str(version))
+    page.get_by_role("button", name="列出案件").click()
+    rows = page.locator("[data-role=instances] tr")
+    page.wait_for_function("document.querySelectorAll('[data-role=instances] tr').length === 50")
+    page.get_by_role("button", name="更多案件").click()
+    page.wait_for_function(f"document.querySelectorAll('[data-role=instances] tr').length >= {len(cases)}")
+    shown = {int(rows.nth(i).get_attribute("data-id")) for i in range(rows.count())}
+    assert set(cases) <= shown and len(shown) == rows.count()  # every case once
+    assert page.get_by_role("button", name="更多案件").is_hidden()
     assert errors == []

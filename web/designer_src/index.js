@@ -5,7 +5,7 @@
 import { createDmnEditor, createEditor } from "./editor/index.js";
 import { createApi, errorText } from "./panels/api.js";
 import { dmnPanel } from "./panels/dmn.js";
-import { formNames, mainBpmn, prettyJson, testsName } from "./panels/files.js";
+import { formChoices, mainBpmn, namesIn, newDecisionFile, prettyJson, testsName } from "./panels/files.js";
 import { formEditor, newFormSchema } from "./panels/form-editor.js";
 import { migratePanel } from "./panels/migrate.js";
 import { problemsPanel } from "./panels/problems.js";
@@ -29,7 +29,7 @@ function start() {
 
   const editor = createEditor({
     canvas: document.getElementById("canvas"), properties: document.getElementById("properties"),
-    roles: data.roles, forms: [], functions: data.functions,
+    roles: data.roles, forms: [], functions: data.functions, readOnly,
   });
 
   // --- messages ---------------------------------------------------------------------------------------------
@@ -47,7 +47,7 @@ function start() {
       : `基于第 ${draft.base_version} 版，尚未保存草稿`; // an unsaved draft is always a version's
     part("draft-state").textContent = `${saved}${state.dirty ? "；有未保存的修改" : ""}`;
     const revision = part("revision");
-    if (revision) revision.textContent = `(r${draft.revision})${state.dirty ? " *" : ""}`;
+    if (revision) revision.textContent = `（修订 ${draft.revision}${state.dirty ? "，未保存" : ""}）`;
   }
 
   function markDirty() {
@@ -87,17 +87,39 @@ function start() {
     root: root.querySelector("[data-panel=versions]"), readOnly, people,
     onRestore: (version) => restore(version),
     onDiff: (from, to) => diff(from, to),
-    onSelect: (id) => selectOnDiagram(id),
-    onShow: (items) => { // the diagram, at the first shape that differs (a flow is harder to see)
-      chooseTab("diagram");
+    onSelect: (id) => diffView().selectElement(id),
+    onShow: (items) => { // the compared diagram, at the first shape that differs (a flow is harder to see)
+      part("diff-box").scrollIntoView({ block: "center" });
       const first = items.find((item) => !/sequenceflow/i.test(item.type)) || items[0];
-      if (first) editor.selectElement(first.id);
+      if (first) diffView().selectElement(first.id);
     },
   });
+
+  // The diff is drawn on the diagram of the version compared to (`to`), in a reader's editor of its own: the
+  // draft's editor keeps the draft (a diff drawn there would mark a different diagram).
+  let diffEditor = null;
+  function diffView() {
+    diffEditor = diffEditor || createEditor({
+      canvas: document.getElementById("diff-canvas"), properties: document.createElement("div"),
+      roles: data.roles, forms: [], functions: data.functions, readOnly: true,
+    });
+    return diffEditor;
+  }
 
   const migrate = readOnly ? null : migratePanel({
     root: root.querySelector("[data-panel=migrate]"), api, places: data.places, onDone: () => loadVersions(),
   });
+
+  async function createDecision() {
+    const files = { ...state.files, ...(await dmn.files()) }; // keep the tables' unsaved edits
+    const { name, text } = newDecisionFile(files, data.key);
+    state.files = { ...files, [name]: text };
+    await dmn.load(state.files);
+    dmn.choose(name);
+    markDirty();
+    say(`已新建决策表 ${name}（一个输入、一个输出），保存草稿后生效；决策任务在属性中填写它的决策标识。`, "success");
+  }
+  action("new-decision").forEach((b) => b.addEventListener("click", () => createDecision()));
 
   // --- tabs -------------------------------------------------------------------------------------------------
   function chooseTab(name) {
@@ -116,7 +138,7 @@ function start() {
   function createForm({ id, name }) {
     const file = `${data.key}_${id}.json`;
     if (!(file in state.files)) state.files[file] = prettyJson(newFormSchema(name || id));
-    editor.setForms(formNames(state.files));
+    editor.setForms(formChoices(state.files));
     editor.setTaskForm(id, file);
     markDirty();
     openFormOf({ id, name, type: "bpmn:UserTask", form: file });
@@ -141,7 +163,7 @@ function start() {
     state.draft = draft;
     state.files = { ...draft.files };
     state.bpmnName = mainBpmn(state.files, data.key);
-    editor.setForms(formNames(state.files));
+    editor.setForms(formChoices(state.files));
     try {
       await editor.importXML(state.bpmnName ? state.files[state.bpmnName] : "");
     } catch (error) {
@@ -154,6 +176,18 @@ function start() {
     showState();
     problems.setServer([], "尚未检查。");
     problems.relint();
+    narrowPalette();
+    // a saved draft may hold problems its last save was told of: check it again, so the list is honest on reopening
+    // (a version's files passed every check when published)
+    if (draft.saved) await check({ quiet: true });
+  }
+
+  // On a phone the palette starts folded (its toggle opens it), so it does not cover the diagram.
+  let paletteFolded = false;
+  function narrowPalette() {
+    if (paletteFolded || !window.matchMedia("(max-width: 699px)").matches) return;
+    paletteFolded = true;
+    editor.modeler.get("palette").close();
   }
 
   async function reload() {
@@ -205,7 +239,7 @@ function start() {
     return true;
   }
 
-  async function check() {
+  async function check({ quiet = false } = {}) {
     const files = await currentFiles();
     const body = new FormData();
     Object.entries(files).forEach(([name, text]) => body.append("file", new Blob([text]), name));
@@ -216,6 +250,7 @@ function start() {
     problems.setServer(found);
     await problems.relint();
     const count = found.length + problems.lintErrors;
+    if (quiet) return;
     say(count ? `检查发现 ${count} 个问题。` : "检查通过，可以发布。", count ? "error" : "success");
   }
 
@@ -261,16 +296,30 @@ function start() {
     say(`已把第 ${version} 版恢复为草稿（修订 ${answer.body.revision}）。`, "success");
   }
 
+  // The BPMN of a version, or of the saved draft.
+  async function bpmnOf(version) {
+    if (version === "draft") return state.files[state.bpmnName] || null;
+    const answer = await api.get(`?version=${encodeURIComponent(version)}`);
+    return answer.status === 200 ? answer.body.bpmn : null;
+  }
+
   async function diff(from, to) {
-    if (to === "draft" && (state.dirty || !state.draft.saved) && !(await save())) {
-      return { error: "草稿未能保存，无法与草稿对比" };
+    if (to === "draft" && (state.dirty || !state.draft.saved)) {
+      // the server compares the stored draft: unsaved edits are saved first, and only when the designer says so
+      if (!window.confirm("与草稿对比前，需先把当前的修改保存为草稿（新的修订）。保存并对比？")) {
+        return { error: "未对比：当前的修改尚未保存。" };
+      }
+      if (!(await save())) return { error: "草稿未能保存，无法与草稿对比" };
     }
     const answer = await api.get(`/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
     if (answer.status !== 200) return { error: errorText(answer) };
-    const previous = await api.get(`?version=${encodeURIComponent(from)}`);
-    editor.clearMarkers();
-    await editor.showDiff({ ...answer.body, previous: previous.status === 200 ? previous.body.bpmn : null });
-    return { diff: answer.body };
+    const [previous, shown] = await Promise.all([bpmnOf(from), bpmnOf(to)]);
+    if (!shown) return { diff: answer.body, names: namesIn(previous) };
+    part("diff-box").hidden = false;
+    const view = diffView();
+    await view.importXML(shown);
+    await view.showDiff({ ...answer.body, previous });
+    return { diff: answer.body, names: { ...namesIn(previous), ...namesIn(shown) } };
   }
 
   async function loadVersions() {

@@ -31,6 +31,7 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 import { linterConfig, lintDefinitions } from './lint/config.js';
 import Markers from './markers.js';
 import paletteModule from './palette.js';
+import readOnlyModule from './read-only.js';
 import fangpinPropertiesModule from './properties/index.js';
 import { getSpiffProperty, setSpiffProperty } from './properties/extensions.js';
 import { CREATE_FORM_EVENT, FORM_PROPERTY } from './properties/provider.js';
@@ -69,10 +70,10 @@ function panelSettled() {
 
 /**
  * The BPMN editor in `canvas` with its properties panel in `properties` (elements or selectors).
- * `roles`: `[{key, name}]` for the lanes; `forms`: the model's form file names; `functions`: names the
- * scripts may call (shown in hints).
+ * `roles`: `[{key, name}]` for the lanes; `forms`: the model's forms, file names or `{name, title}`; `functions`: names the
+ * scripts may call (shown in hints); `readOnly`: a reader's editor, in which nothing can change the diagram.
  */
-export function createEditor({ canvas, properties, roles = [], forms = [], functions = [] }) {
+export function createEditor({ canvas, properties, roles = [], forms = [], functions = [], readOnly = false }) {
   const options = { roles, forms: [...forms], functions };
   const modeler = new BpmnModeler({
     container: canvas,
@@ -81,7 +82,7 @@ export function createEditor({ canvas, properties, roles = [], forms = [], funct
     fangpin: options,
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, fangpinPropertiesModule, lintModule, paletteModule,
-      translateModule,
+      translateModule, ...(readOnly ? [readOnlyModule] : []),
     ],
     moddleExtensions: { spiffworkflow },
   });

@@ -1,6 +1,7 @@
 // The process-design API (/api/v1/process-models/{key}/…) on the page's login session: the cookie goes along and
 // the page's CSRF token in X-CSRFToken (a foreign site can send the cookie, never the token; logout ends both).
-// Every answer comes back as {status, body}; callers decide what a 409 or a 422 means for them.
+// Every answer comes back as {status, body, next}; callers decide what a 409 or a 422 means for them. `next` is the
+// opaque cursor of a paged list's next page (its `Link: <…?after=…>; rel="next"`), null on the last page.
 
 export function createApi({ api, csrfToken }) {
   async function call(method, path, body) {
@@ -25,7 +26,7 @@ export function createApi({ api, csrfToken }) {
     } catch (error) {
       parsed = { error: { message: `服务器返回了无法识别的内容（${response.status}）` } };
     }
-    return { status: response.status, body: parsed };
+    return { status: response.status, body: parsed, next: nextCursor(response.headers.get("Link")) };
   }
   return {
     get: (path) => call("GET", path),
@@ -33,6 +34,12 @@ export function createApi({ api, csrfToken }) {
     post: (path, body) => call("POST", path, body),
     del: (path) => call("DELETE", path),
   };
+}
+
+// The `after` of the Link header's rel="next" URL: the cursor as the server made it, never built here.
+function nextCursor(link) {
+  const match = /<([^>]*)>\s*;\s*rel="next"/.exec(link || "");
+  return match ? new URL(match[1], window.location.href).searchParams.get("after") : null;
 }
 
 // The Chinese message of an error answer, with its fields when the API named them.

@@ -13,6 +13,8 @@ export function dmnPanel({ root, container, createDmnEditor, onChange }) {
   }
 
   return {
+    // the decision file just created (or any) in front
+    choose,
     async load(files) {
       tabs.replaceChildren();
       container.replaceChildren();

@@ -1,4 +1,4 @@
-// 迁移: the running cases of one version (keyset pages), a dry run that says for each whether it can move and
+// 迁移: the running cases of one version (keyset pages, followed by the API's own cursor), a dry run that says for each whether it can move and
 // why not, and the migration of the selected or of all of them, confirmed first.
 
 import { errorText } from "./api.js";
@@ -40,13 +40,13 @@ export function migratePanel({ root, api, places, onDone }) {
   async function load(next) {
     if (!next) { body.replaceChildren(); after = null; say(""); }
     const query = new URLSearchParams({ version: from.value, limit: String(PAGE_SIZE) });
-    if (after !== null) query.set("after", String(after));
+    if (after !== null) query.set("after", after);
     const answer = await api.get(`/instances?${query}`);
     if (answer.status !== 200) { say(errorText(answer), "error"); return; }
     const found = answer.body || [];
     body.append(...found.map(row));
-    after = found.length ? found[found.length - 1].id : after;
-    more.hidden = found.length < PAGE_SIZE;
+    after = answer.next;
+    more.hidden = !after;
     if (!body.children.length) say("此版本没有运行中的案件。");
   }
 

@@ -35,7 +35,8 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
     select.replaceChildren(...items.map(([value, text]) => new Option(text, value, false, value === chosen)));
   }
 
-  function elementList(title, items, kind) {
+  function elementList(title, items, kind, names) {
+    const named = (value) => (value != null && names[value] ? names[value] : value);
     const section = document.createElement("div");
     section.className = `diff-${kind}`;
     const h = document.createElement("h3");
@@ -44,7 +45,7 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
     const ul = document.createElement("ul");
     items.forEach((item) => {
       const li = document.createElement("li");
-      li.textContent = `${typeName(item.type)} ${item.name || ""} （${item.id}）`;
+      li.textContent = `${typeName(item.type)} ${item.name || names[item.id] || ""} （${item.id}）`;
       if (kind !== "removed") {
         li.tabIndex = 0;
         li.setAttribute("role", "button");
@@ -53,7 +54,7 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
       (item.changes || []).forEach((change) => {
         const c = document.createElement("div");
         c.className = "small";
-        c.textContent = `${change.what}：${change.before ?? "（无）"} → ${change.after ?? "（无）"}`;
+        c.textContent = `${change.what}：${named(change.before) ?? "（无）"} → ${named(change.after) ?? "（无）"}`;
         li.append(c);
       });
       ul.append(li);
@@ -62,10 +63,10 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
     return section;
   }
 
-  function drawDiff(diff) {
+  function drawDiff(diff, names = {}) {
     const forms = diff.forms || { added: [], removed: [], changed: [] };
-    const parts = [elementList("新增", diff.added, "added"), elementList("删除", diff.removed, "removed"),
-      elementList("修改", diff.changed, "changed")];
+    const parts = [elementList("新增", diff.added, "added", names), elementList("删除", diff.removed, "removed", names),
+      elementList("修改", diff.changed, "changed", names)];
     const formText = [["新增表单", forms.added], ["删除表单", forms.removed], ["修改表单", forms.changed]]
       .filter(([, names]) => names.length).map(([t, names]) => `${t}：${names.join("、")}`);
     if (diff.scenarios_changed) formText.push("流程测试有修改");
@@ -76,7 +77,7 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
     }
     const shown = document.createElement("p");
     shown.className = "small muted";
-    shown.textContent = "已在流程图上标出：新增为绿色，修改为橙色，删除的元素以红色虚线画在原来的位置。";
+    shown.textContent = `已在下方${diff.to === "draft" ? "草稿" : `第 ${diff.to} 版`}的流程图上标出：新增为绿色，修改为橙色，删除的元素以红色虚线画在原来的位置。`;
     const look = document.createElement("button");
     look.type = "button";
     look.className = "secondary";
@@ -89,7 +90,7 @@ export function versionsPanel({ root, readOnly, people, onRestore, onDiff, onSel
   root.querySelector("[data-action=diff]").addEventListener("click", async () => {
     out.textContent = "正在对比…";
     const answer = await onDiff(from.value, to.value);
-    if (answer.error) out.textContent = answer.error; else drawDiff(answer.diff);
+    if (answer.error) out.textContent = answer.error; else drawDiff(answer.diff, answer.names);
   });
 
   return {

@@ -72,13 +72,19 @@ function roleEntry(options) {
   });
 }
 
+/** A form in the picker: its title with its file (`走访排查（identification_visit.json）`), or the file alone. */
+function formChoice(form) {
+  const { name, title } = typeof form === 'string' ? { name: form } : form;
+  return { value: name, label: title ? `${title}（${name}）` : name };
+}
+
 function formEntry(options) {
   return entry({
     id: 'fp-form', label: '表单', kind: 'select',
     read: (element) => getSpiffProperty(getBusinessObject(element), FORM_PROPERTY),
     write: (injector, element, value) => setSpiffProperty(injector, element, getBusinessObject(element), FORM_PROPERTY, value),
     options: (element) => withCurrent(
-      [{ value: '', label: '（无表单）' }, ...options.forms.map((name) => ({ value: name, label: name }))],
+      [{ value: '', label: '（无表单）' }, ...options.forms.map(formChoice)],
       getSpiffProperty(getBusinessObject(element), FORM_PROPERTY), '未随模型上传'),
   });
 }
