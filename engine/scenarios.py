@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.errors import DeployError, DeployProblem
+from engine.json_text import JsonTextError, load_json_limited
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -73,9 +74,9 @@ def parse(text: str) -> list[dict[str, Any]]:
     """The scenarios of a tests file, or ``DeployError`` naming each scenario and field that is wrong. The
     problems' ``file`` is left blank: the caller knows the file's name and fills it in."""
     try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise DeployError([DeployProblem("", getattr(exc, "lineno", None), f"不是有效的JSON: {exc}")]) from None
+        document = load_json_limited(text)  # bounded depth: nothing after it recurses past the interpreter's limit
+    except JsonTextError as exc:
+        raise DeployError([DeployProblem("", exc.line, f"不是有效的JSON: {exc.message}")]) from None
     problems: list[str] = []
     scenarios = document.get("scenarios") if isinstance(document, dict) else None
     if not isinstance(scenarios, list):

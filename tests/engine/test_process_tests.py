@@ -423,6 +423,16 @@ def test_a_file_that_is_not_json_says_where():
     assert problem.line == 2 and problem.message.startswith("不是有效的JSON")
 
 
+def test_a_file_nested_too_deep_anywhere_is_a_problem_not_a_recursion_error():
+    hole = "[" * 100_000 + "]" * 100_000
+    for deep in ({"scenarios": "HOLE"}, {"scenarios": [scenario(functions={"f": {"returns": "HOLE"}})]},
+                 {"scenarios": [scenario(start={"at": AT, "data": {"x": "HOLE"}})]}):
+        with pytest.raises(DeployError) as refused:
+            scenarios.parse(json.dumps(deep).replace('"HOLE"', hole))
+        (problem,) = refused.value.problems
+        assert problem.message == "不是有效的JSON: 嵌套层数过多（最多 40 层）"
+
+
 def test_each_shape_problem_names_its_scenario_and_field():
     problems = shape_problems({"scenarios": [
         {"name": "甲", "start": {"at": "2026-03-02T09:00:00"}, "colour": 1, "functions": {"f": {"returns": 1,
