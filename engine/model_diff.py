@@ -5,12 +5,12 @@ diagram, so BPMN/DMN elements are matched by id and compared by what the engine 
 scripts, forms, lanes, properties, timers. The diagram (``bpmndi``) is left out: moving a shape changes nothing a
 case does. An element that holds others (a process, a sub-process, a lane set) is compared without them, and the
 ``incoming``/``outgoing``/``flowNodeRef`` lists are left out, since the flows and the tasks' lanes say the same.
-A file that does not parse (a draft may hold one) contributes no elements.
+A file that does not parse (a draft may hold one) contributes no elements. Elements are shown by name where they
+have one: a flow's ends by their names (compared by id), an unnamed flow as "起点 → 终点".
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from engine.deploy import FORM_PROPERTY, is_form_file, is_model_file, is_scenario_file
+from engine.json_text import JsonTextError, load_json_limited
 
 DIAGRAM_NAMESPACES = frozenset({
     "http://www.omg.org/spec/BPMN/20100524/DI",
@@ -34,6 +35,7 @@ ECHOES = frozenset({"incoming", "outgoing", "flowNodeRef", "childLaneSet"})
 ATTRIBUTE_WORDS = {"name": "名称", "sourceRef": "起点", "targetRef": "终点", "default": "默认流",
                    "calledElement": "调用流程", "processRef": "参与流程", "isExecutable": "可执行",
                    "attachedToRef": "附着于", "cancelActivity": "中断", "messageRef": "消息"}
+REFERENCE_WORDS = frozenset({"起点", "终点", "默认流", "附着于"})  # their value is another element's id
 LANE_WORD = "泳道"  # a flow node's lane, said by the lane's flowNodeRef rather than the node
 ELEMENT_WORDS = {"conditionExpression": "条件", "script": "脚本", "preScript": "前置脚本", "postScript": "后置脚本",
                  "documentation": "说明", "timeDuration": "定时器", "timeDate": "定时器", "timeCycle": "定时器",
@@ -107,7 +109,20 @@ def _elements(files: Mapping[str, str]) -> dict[str, _Element]:
             if element.id in lanes:
                 element.facts[LANE_WORD] = lanes[element.id]
             found.setdefault(element.id, element)
+    _named(found)
     return found
+
+
+def _named(elements: dict[str, _Element]) -> None:
+    """Show references by the name of the element they name, and an unnamed flow by its ends."""
+    names = {element.id: element.name or element.id for element in elements.values()}
+    for element in elements.values():
+        for what in REFERENCE_WORDS & element.facts.keys():
+            fact = element.facts[what]
+            element.facts[what] = _Fact(fact.key, names.get(fact.key, fact.shown))
+    for element in elements.values():
+        if element.type == "sequenceFlow" and not element.name and {"起点", "终点"} <= element.facts.keys():
+            element.name = f"{element.facts['起点'].shown} → {element.facts['终点'].shown}"
 
 
 def _parse(text: str) -> Any:
@@ -211,8 +226,8 @@ def _scenarios(files: Mapping[str, str]) -> dict[str, Any]:
 def _json_or_text(text: str) -> Any:
     """Forms compare by content (a re-indented form is unchanged); one that is not JSON, by its text."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return load_json_limited(text)
+    except JsonTextError:
         return text
 
 

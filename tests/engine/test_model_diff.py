@@ -130,3 +130,16 @@ def test_a_changed_rule_of_a_decision_table_changes_its_decision():
     assert (changed["id"], changed["type"], changed["name"]) == ("risk", "decision", "风险等级")
     ((what, before, after),) = [(c["what"], c["before"], c["after"]) for c in changed["changes"]]
     assert what == "决策表" and "< 6000" in before and "< 7000" in after
+
+
+def test_a_flows_ends_are_told_by_name_and_an_unnamed_flow_by_its_ends():
+    """R2: `终点：登记走访结果 → 入户复核`, not ids; an unnamed flow reads as `起点 → 终点`, not its generated id."""
+    files = shipped()
+    flow = '<bpmn:sequenceFlow id="f_apply_save" sourceRef="apply" targetRef="{}"/>'
+    after = {**files, "identification.bpmn": replaced(files["identification.bpmn"], flow.format("save_application"),
+                                                      flow.format("visit"))}
+
+    (flow,) = diff(files, after)["changed"]
+
+    assert flow["id"] == "f_apply_save" and flow["name"] == "农牧户申请 → 走访排查"
+    assert flow["changes"] == [{"what": "终点", "before": "登记申请", "after": "走访排查"}]
