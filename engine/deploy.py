@@ -62,6 +62,7 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 SCENARIO_SUFFIX = ".tests.json"
 DUE_DATE_PROPERTY = "dueDate"
 MAX_FILE_NAME = 100
+TOO_DEEP = "流程太深或太长，无法处理（一条路径上连续的元素过多，或嵌套过深）: 请把其中一段拆分为子流程"
 _FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # no leading dot: never a hidden or relative name
 
 # (xpath, how to compile) for every place a BPMN file can hold code
@@ -170,6 +171,14 @@ def compile_model(files: Sequence[SourceFile], roles: Collection[str], main: str
     models = [f for f in files if is_model_file(f.name)]
     if not models:
         raise DeployError([DeployProblem("", None, "没有上传任何BPMN文件")])
+    try:
+        return _compiled(files, models, roles, main, previous_forms, key)
+    except RecursionError:  # Spiff walks a process recursively, one level per element on a path
+        raise DeployError([DeployProblem(models[0].name, None, TOO_DEEP)]) from None
+
+
+def _compiled(files: Sequence[SourceFile], models: list[SourceFile], roles: Collection[str], main: str | None,
+              previous_forms: PreviousForms | None, key: str | None) -> CompiledModel:
     checker = _Checker(roles)
     uploaded_forms = _parse_forms([f for f in files if is_form_file(f.name)], checker)
     scenarios, scenario_file = _parse_scenarios([f for f in files if is_scenario_file(f.name)], checker)
@@ -347,6 +356,8 @@ def _problem_from_spiff(exc: ValidationException, file: str, documents: list[_Do
         line = next((node.sourceline for root in roots for node in root.xpath(".//*[@id=$id]", id=element)), None)
     if line and not element:
         element = next((element_of(node) for root in roots for node in root.iter() if node.sourceline == line), None)
+    if isinstance(exc.__cause__ or exc.__context__, RecursionError):
+        return DeployProblem(file, line, TOO_DEEP, element)
     message = str(exc.args[0]) if exc.args else str(exc)
     return DeployProblem(file, line, f"流程定义无效: {message}", element)
 
@@ -380,7 +391,8 @@ def _check_lanes(doc: _Document, checker: _Checker) -> None:
         name = (lane.get("name") or "").strip()
         if name not in checker.roles:
             shown = name or "(空)"
-            checker.add(doc.name, lane, f"泳道“{shown}”不是角色名称; 可用角色: {', '.join(sorted(checker.roles))}")
+            checker.add(doc.name, lane, f"泳道“{shown}”不是角色标识: 泳道名称应为角色标识之一: "
+                                        f"{', '.join(sorted(checker.roles))}")
 
 
 def _check_code(doc: _Document, checker: _Checker) -> None:

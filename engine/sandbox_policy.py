@@ -81,8 +81,46 @@ def compile_script(source: str) -> CodeType:
 
 
 def _compile(source: str, mode: str) -> CodeType:
+    text = source.strip() if mode == "eval" else source
+    _check_syntax(text, mode)
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compiler(source.strip() if mode == "eval" else source, "<script>", policy=_Policy)
+    result = compiler(text, "<script>", policy=_Policy)
     if result.errors:
         raise ScriptError("; ".join(result.errors))
     return result.code
+
+
+# Python's syntax messages in a designer's words (the start of the message decides); others are kept as they are
+_SYNTAX_WORDS = (
+    ("invalid syntax. Perhaps you forgot a comma", "语法无效，可能缺少逗号"),
+    ("invalid syntax", "语法无效"),
+    ("was never closed", "括号没有闭合"),
+    ("unmatched", "多余的右括号"),
+    ("closing parenthesis", "括号不配对"),
+    ("expected ':'", "缺少冒号“:”"),
+    ("unterminated string literal", "字符串缺少结尾的引号"),
+    ("unterminated triple-quoted string", "三引号字符串没有结尾"),
+    ("unexpected indent", "多余的缩进"),
+    ("expected an indented block", "此处应有缩进的语句"),
+    ("unindent does not match", "缩进与上文不一致"),
+    ("invalid character", "含有无效的字符（例如中文标点）"),
+    ("cannot assign to", "不能给此处赋值（比较请用 ==）"),
+    ("too many nested parentheses", "括号嵌套过深"),
+    ("unexpected EOF", "语句不完整"),
+    ("invalid decimal literal", "无效的数字"),
+)
+
+
+def _check_syntax(text: str, mode: str) -> None:
+    """Python's own syntax error, said in Chinese with line and column and the line itself: RestrictedPython would
+    give Python's English message and no column."""
+    try:
+        ast.parse(text, mode=mode)
+    except SyntaxError as exc:
+        why = next((words for start, words in _SYNTAX_WORDS if start in (exc.msg or "")), exc.msg)
+        column = f"第 {exc.offset} 列" if exc.offset else ""
+        line = (exc.text or "").strip()
+        shown = f"（{line[:60]}）" if line else ""
+        raise ScriptError(f"第 {exc.lineno or 1} 行{column}语法错误：{why}{shown}") from None
+    except (RecursionError, MemoryError):
+        raise ScriptError("表达式嵌套过深") from None

@@ -142,7 +142,7 @@ BROKEN: dict[str, Callable[[], Broken]] = {
     "import in a pre-script": lambda: Broken(
         with_pre_script("from os import system"), "<spiffworkflow:preScript>", ("无法编译", "import"), "visit"),
     "condition with a syntax error": lambda: Broken(
-        replaced("eligible == True", "eligible == = True"), "eligible == = True", ("无法编译", "SyntaxError"),
+        replaced("eligible == True", "eligible == = True"), "eligible == = True", ("无法编译", "语法错误"),
         "f_eligible"),
     "bad ISO 8601 duration": lambda: Broken(
         replaced('"P5D"', '"P5X"'), '"P5X"', ("P5X", "ISO 8601"), "notice_elapsed"),

@@ -36,7 +36,8 @@ def problems_of(schema: dict | str) -> list[tuple[str, int | None, str]]:
     ({"type": "object", "properties": {"e": {"$dynamicRef": "#meta"}}},
      "表单不支持 $dynamicRef，请用 $ref 引用本文件 $defs 中的定义"),
     ({"type": "objekt"},
-     "表单不是有效的JSON Schema: type 的值“objekt”不是有效的类型，应为 string、number、integer、boolean、object、array 之一"),
+     "表单不是有效的JSON Schema: type 的值“objekt”不是有效的类型，"
+     "应为 string、number、integer、boolean、object、array 之一"),
     ({"type": "object", "properties": {"a": {"minimum": "x"}}},
      "表单不是有效的JSON Schema: properties/a/minimum 的值“x”应为数字"),
     ({"type": "array"}, '表单的根应是对象类型（"type": "object"）'),
