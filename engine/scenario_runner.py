@@ -131,6 +131,7 @@ class _Shared:
     forms: FormValidator
     budget: _RunBudget
     text: str  # the tests file, to tell the line of a step
+    names: dict[str, str]  # bpmn id → name of the model's named elements, to say a step's task by name too
     # the places of a case at (code, path), looked up in the caller's session; None: places are not looked up
     places: Callable[[str, str], placement.StepPlaces] | None
 
@@ -142,8 +143,9 @@ def run_scenarios(engine: Engine, model: CompiledModel, session: Session | None 
         return []
     forms = engine.forms.with_today(_scenario_today)
     lookup = engine.place_paths if session is not None else None
+    specs = load_specs(model.specs)
     shared = _Shared(
-        specs=load_specs(model.specs),
+        specs=specs, names=_names(specs),
         domain=sorted(set(engine.script_engine.environment.globals) - set(ENGINE_FUNCTIONS)),
         validators={name: forms.compile(schema) for name, schema in model.forms.items()}, forms=forms,
         budget=_RunBudget(limits or RunLimits()), text=model.files.get(model.scenario_file or "", ""),
@@ -205,7 +207,7 @@ class _Run:
             return ScenarioResult(passed=True, **common)
         when = {0: "启动时", None: "结束时"}.get(diverged.step, f"第{diverged.step}步")
         if diverged.step:
-            when += f" ({_describe_step(self.scenario['steps'][diverged.step - 1])})"
+            when += f" ({_describe_step(self.scenario['steps'][diverged.step - 1], self.shared.names)})"
         ready = self._ready()
         suggestion = self._suggestion(diverged, ready) if diverged.suggest else None
         message = f"场景“{name}”{when}: {diverged.message}"
@@ -578,9 +580,16 @@ def _china_time(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def _describe_step(step: dict[str, Any]) -> str:
+def _names(specs: tuple[Any, Any]) -> dict[str, str]:
+    spec, subprocess_specs = specs
+    every = [*spec.task_specs.values(), *(t for each in subprocess_specs.values() for t in each.task_specs.values())]
+    return {t.bpmn_id: t.bpmn_name for t in every if getattr(t, "bpmn_id", None) and getattr(t, "bpmn_name", None)}
+
+
+def _describe_step(step: dict[str, Any], names: dict[str, str]) -> str:
     if "task" in step:
-        return f"办理 {step['task']}"
+        name = names.get(step["task"])
+        return f"办理 {step['task']}" + (f"（{name}）" if name else "")
     if "wait" in step:
         return f"等待 {step['wait']}"
     return f"消息 {step['message']}"

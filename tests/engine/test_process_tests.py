@@ -111,7 +111,7 @@ def test_a_task_that_is_not_ready_stops_the_scenario_at_its_step_naming_what_is(
     model = approval_model(scenario(steps=[VISIT, {"wait": "P6D"}, {"task": "approve", "data": {"approved": True}}]))
     result = only(scenarios.run(plain_engine(), model))
     assert (result.passed, result.step, result.element) == (False, 3, "review")
-    assert result.message.startswith("场景“通过”第3步 (办理 approve): 任务“approve”当前不可办理;"
+    assert result.message.startswith("场景“通过”第3步 (办理 approve（旗县审定）): 任务“approve”当前不可办理;"
                                      " 可办理的任务: review（乡镇审核）。")
     assert result.ready == [{"id": "review", "name": "乡镇审核"}]
 
