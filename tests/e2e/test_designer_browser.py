@@ -142,11 +142,32 @@ def extend_the_scenarios(page) -> None:
     for scenario in scenarios["scenarios"]:
         steps = []
         for step in scenario["steps"]:
+            if step.get("task") == NEW_TASK:  # put in by 加入此步: given our data below
+                continue
             steps.append(step)
             if step.get("task") == "visit":
                 steps.append({"task": NEW_TASK, "data": {"field_1": "已复核"}})
         scenario["steps"] = steps
     box.fill(json.dumps(scenarios, ensure_ascii=False, indent=2))
+
+
+def follow_a_failing_scenario_to_its_step(page) -> None:
+    """运行测试 with the scenarios as they were: a failure leads to its step's line in the tests text, and 加入此步
+    puts the step for the task the case now waits for in its place."""
+    page.get_by_role("button", name="运行测试").first.click()
+    failed = page.locator("[data-role=test-results] li.bad[data-line]").first
+    failed.wait_for(timeout=60_000)
+    line = int(failed.get_attribute("data-line"))
+    failed.locator("b").click()
+    box = page.locator("[data-role=tests-text]")
+    caret = box.evaluate("(t) => t.value.slice(0, t.selectionStart).split('\\n').length")
+    assert caret == line
+    assert page.locator("[data-panel=tests] .gutter .bad-line").inner_text() == str(line)
+    name = failed.locator("b").inner_text().split("：", 1)[1]
+    failed.get_by_role("button", name="加入此步").click()
+    scenario = next(s for s in json.loads(box.input_value())["scenarios"] if s["name"] == name)
+    tasks = [step.get("task") for step in scenario["steps"]]
+    assert tasks[tasks.index("visit") + 1] == NEW_TASK, tasks  # right after 走访排查
 
 
 def test_a_designer_changes_identification_publishes_and_migrates_a_running_case(site, browser):
@@ -183,6 +204,7 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     panel.get_by_label("名称", exact=True).press("Tab")
     problems.filter(has_text="缺少名称").wait_for(state="detached")
     give_it_a_form(page)
+    follow_a_failing_scenario_to_its_step(page)
     extend_the_scenarios(page)
     page.get_by_role("button", name="运行测试").first.click()  # saves the draft, then runs the scenarios
     page.get_by_text("流程测试全部通过。").wait_for(timeout=60_000)

@@ -73,9 +73,12 @@ function start() {
   });
 
   const tests = testsPanel({
-    root: root.querySelector("[data-panel=tests]"),
+    root: root.querySelector("[data-panel=tests]"), readOnly,
     onEdit: (text) => { state.files[testsName(state.files, data.key)] = text; markDirty(); },
-    onSelect: (id) => selectOnDiagram(id),
+    onSelect: (id) => { // selected on the diagram, seen when its tab is chosen; the tests text stays in view
+      const shape = editor.modeler.get("elementRegistry").get(id);
+      if (shape) editor.modeler.get("selection").select(shape);
+    },
   });
 
   const dmn = dmnPanel({

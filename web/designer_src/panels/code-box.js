@@ -23,6 +23,17 @@ export function codeBox(box) {
     get value() { return text.value; },
     set value(value) { text.value = value; marked = null; draw(); },
     markLine(line) { marked = line || null; draw(); },
+    // Marks `line`, puts the caret at its start and scrolls it to the top third of the box.
+    goToLine(line) {
+      if (!line) return;
+      const offset = text.value.split("\n").slice(0, line - 1).reduce((sum, part) => sum + part.length + 1, 0);
+      text.focus({ preventScroll: true });
+      text.setSelectionRange(offset, offset);
+      const height = parseFloat(getComputedStyle(text).lineHeight) || 18;
+      text.scrollTop = Math.max(0, (line - 1) * height - text.clientHeight / 3);
+      marked = line;
+      draw();
+    },
     insertAt(snippet) {
       const start = text.selectionStart;
       text.setRangeText(snippet, start, text.selectionEnd, "end");
