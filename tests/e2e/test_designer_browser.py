@@ -283,6 +283,23 @@ def test_the_designer_pages_fit_a_phone(site, browser):
     phone.wait_for_function("!document.querySelector('[data-role=draft-state]').textContent.includes('正在载入')")
     screenshot(phone, "designer-editor-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # the canvas scrolls in its box
+    assert phone.locator(".djs-palette").get_attribute("class").split() == ["djs-palette"]  # folded, not open
+    assert phone.locator(".djs-palette .djs-palette-entries").is_hidden()
+    badge = phone.locator(".bjsl-button").bounding_box()
+    assert badge["x"] >= 0 and badge["x"] + badge["width"] <= 375  # the lint badge whole
+    top = phone.evaluate("(s) => document.querySelector(s).getBoundingClientRect().top + scrollY", ".problems")
+    side = phone.evaluate("(s) => document.querySelector(s).getBoundingClientRect().top + scrollY", ".side")
+    assert top < side and top < 1500  # the problems right under the canvas, not under the form
+    phone.locator("#canvas .djs-shape[data-element-id=visit]").click()
+    phone.locator(".djs-context-pad").wait_for()
+    check = phone.get_by_role("button", name="检查")
+    phone.evaluate("(y) => window.scrollTo(0, y)", phone.evaluate(
+        "() => document.querySelector('.canvas-box').getBoundingClientRect().top + scrollY - 40"))
+    box = check.bounding_box()
+    hit = phone.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('button')?.textContent",
+                         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert hit == "检查"  # the sticky toolbar stays above the canvas and its context pad
+    screenshot(phone, "designer-editor-phone-scrolled")
     assert errors == []
 
 
