@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
 
+from engine import audit
 from engine.models import AuditEvent, ProcessDraft, ProcessVersion
 from tests.conftest import START
 from tests.web.test_designer_api import KEY, MODEL, VILLAGE, delete_draft, put_draft, renamed
@@ -75,6 +77,30 @@ def test_a_save_and_a_publish_run_every_check_and_test_before_they_write(designe
     assert published.status_code == 201, published.json
     assert looked_up[1:] == [{"audit": before + 1, "draft": 1, "versions": 0}]  # draft still there, no version yet
     assert audit_events(session) == before + 3  # the version deployed and the draft published
+
+
+def test_another_writer_of_the_global_audit_chain_goes_on_while_a_drafts_tests_run(designer, engine, monkeypatch,
+                                                                                  session):
+    """Another designer's save, a deploy or a marking window appends to the same chain; it must not wait for a model's
+    tests (before: it waited for their end — here, its own connection inside them, until its lock timeout)."""
+    real, appended = engine.place_paths, []
+    put_draft(designer, 0, MODEL)  # the chain's head exists
+    before = audit_events(session)
+
+    def another_writer(lookup_session, codes):
+        with Session(db.engine) as other, other.begin():
+            if other.bind.dialect.name == "postgresql":
+                other.execute(text("SET LOCAL lock_timeout = '3s'"))
+            audit.append_global(other, [audit.Event("elsewhere", START, "sheji2")])
+            appended.append(True)
+        return real(lookup_session, codes)
+
+    monkeypatch.setattr(engine, "place_paths", another_writer)
+    saved = put_draft(designer, 1, {**PLACED, "approval.tests.json": placed_tests(VILLAGE)})
+
+    assert saved.status_code == 200 and saved.json["problems"] == [] and appended == [True]
+    assert audit_events(session) == before + 2
+    assert audit.verify(session).broken_at is None  # both appended to one unbroken chain
 
 
 def test_publishing_a_revision_saved_over_while_its_tests_ran_is_a_conflict(designer, engine, monkeypatch):
