@@ -137,6 +137,14 @@ def test_a_failure_names_its_line_in_the_tests_file_and_suggests_the_step_the_ca
     assert problem.line == result.line
 
 
+def test_a_scenario_that_stops_short_of_its_end_suggests_the_step_after_its_last():
+    model = approval_model(scenario(steps=[VISIT, {"wait": "P6D"}], expect={"end": "end_approved"}))
+    result = only(scenarios.run(plain_engine(), model))
+    assert (result.step, result.element) == (None, "review")
+    assert result.suggestion["after_step"] == 2 and result.suggestion["step"]["task"] == "review"
+    assert "请在第 2 步后加一步" in result.message
+
+
 def test_form_data_is_checked_by_the_tasks_form_and_names_the_fields():
     model = approval_model(scenario(steps=[{"task": "visit", "data": {"eligible": "yes", "extra": 1}}]))
     result = only(scenarios.run(plain_engine(), model))
