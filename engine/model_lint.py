@@ -1,9 +1,9 @@
 """The designer's lint errors the server can see, so that "nothing with an error can be published" holds for every
 client, not just the editor (web/designer_src/editor/lint/config.js: its errors are problems here, its warnings are
-not): a user task without a name (the inbox would show its id), a flow node no flow reaches or leaves, and a flow
-user task (or start event) outside every lane of a process that has lanes (its task would go to a role nobody
-chose).
-"""
+not): a user task without a name (the inbox would show its id), a flow node no flow reaches or leaves, a split
+without a gateway or a condition, duplicate flows, several blank start events, and a user task (or start event)
+outside every lane of a process that has lanes (its task would go to a role nobody chose). The editor also wants a
+name on every other shape; the server does not: only a user task's name reaches a user."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def lint_problems(root: Any) -> list[tuple[Any, str]]:
     for process in root.iter(f"{{{BPMN}}}process"):
         problems.extend(_unnamed_user_tasks(process))
         problems.extend(_dangling(process))
+        problems.extend(_splits(process))
         problems.extend(_outside_lanes(process))
     return problems
 
@@ -76,6 +77,34 @@ def _dangling(process: Any) -> Iterator[tuple[Any, str]]:
                 yield node, f"{shown(node)}没有进入的连线（悬空）"
             elif not left and not _ends_by_kind(node):
                 yield node, f"{shown(node)}没有离开的连线（悬空）"
+
+
+def _splits(process: Any) -> Iterator[tuple[Any, str]]:
+    """Per container: an activity or event leaving by several unconditional flows (bpmnlint's no-implicit-split),
+    a flow without condition beside conditional or default ones (conditional-flows), two flows alike
+    (no-duplicate-sequence-flows), several blank start events (single-blank-start-event)."""
+    for container in [process, *process.iter(*(f"{{{BPMN}}}{kind}" for kind in _CONTAINERS))]:
+        flows = container.findall(f"{{{BPMN}}}sequenceFlow")
+        seen: set[tuple[str | None, str | None, str]] = set()
+        for flow in flows:
+            condition = flow.find(f"{{{BPMN}}}conditionExpression")
+            text = (condition.text or "") if condition is not None else ""
+            alike = (flow.get("sourceRef"), flow.get("targetRef"), text)
+            if alike in seen:
+                yield flow, f"连线“{flow.get('id')}”与另一条连线重复（起点、终点和条件都相同）"
+            seen.add(alike)
+        for node in _flow_nodes(container):
+            leaving = [f for f in flows if f.get("sourceRef") == node.get("id")]
+            plain = [f for f in leaving
+                     if f.find(f"{{{BPMN}}}conditionExpression") is None and f.get("id") != node.get("default")]
+            if _local(node) not in _GATEWAYS and len(plain) > 1:
+                yield node, f"{shown(node)}有多条离开的连线但不经过网关，请使用网关分支"
+            if node.get("default") or len(plain) < len(leaving):
+                for flow in plain:
+                    yield flow, f"连线“{flow.get('name') or flow.get('id')}”缺少条件（或设为默认路径）"
+        blank = [node for node in container.findall(f"{{{BPMN}}}startEvent") if not _definitions(node)]
+        if len(blank) > 1:
+            yield blank[1], "流程有多个空白开始事件"
 
 
 def _exempt(node: Any, container: Any) -> bool:

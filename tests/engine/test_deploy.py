@@ -116,9 +116,9 @@ BROKEN: dict[str, Callable[[], Broken]] = {
         '<bpmn:endEvent id="end_ineligible" name="审定通过">', ("流程定义无效", "end_ineligible"), "end_ineligible"),
     "Spiff: no start event": lambda: Broken(
         NO_START_EVENT, '<bpmn:process id="approval"', ("流程定义无效", "No start event"), "approval"),
-    "Spiff: conditionless flow out of an exclusive gateway": lambda: Broken(
+    "conditionless flow out of an exclusive gateway": lambda: Broken(
         replaced(' default="f_ineligible"', ""),
-        '<bpmn:sequenceFlow id="f_ineligible"', ("流程定义无效", "without condition"), "f_ineligible"),
+        '<bpmn:sequenceFlow id="f_ineligible"', ("连线“f_ineligible”缺少条件（或设为默认路径）",), "f_ineligible"),
     "sequence flow to a missing target": lambda: Broken(
         replaced('sourceRef="visit" targetRef="gw_eligible"', 'sourceRef="visit" targetRef="nowhere"'),
         'targetRef="nowhere"', ("nowhere",), "f_visit_gw"),

@@ -1,6 +1,7 @@
 """What the editor's lint calls an error (web/designer_src/editor/lint/config.js) the server refuses too, at the
 element, so no API client, old tab or hand-made request publishes it: an unnamed user task, a node no flow enters or
-leaves, a user task or start event outside every lane. The shipped models and the test fixtures pass."""
+leaves, a split without gateway or condition, duplicate flows, several blank starts, a user task or start event
+outside every lane. The shipped models and the test fixtures pass."""
 
 from __future__ import annotations
 
@@ -62,3 +63,24 @@ def test_events_that_start_by_their_kind_need_no_incoming_flow(kind):
         <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="end" />
       </bpmn:process></bpmn:definitions>"""
     assert lint_problems(etree.fromstring(xml)) == []
+
+
+def test_splits_without_gateway_or_condition_and_duplicate_flows_are_refused():
+    xml = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">
+      <bpmn:process id="p"><bpmn:startEvent id="s" /><bpmn:startEvent id="s2" />
+        <bpmn:userTask id="t" name="办理" /><bpmn:exclusiveGateway id="g" default="f_default" />
+        <bpmn:endEvent id="e1" /><bpmn:endEvent id="e2" />
+        <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
+        <bpmn:sequenceFlow id="f1b" sourceRef="s2" targetRef="t" />
+        <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="g" />
+        <bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e2" />
+        <bpmn:sequenceFlow id="f3b" sourceRef="t" targetRef="e2" />
+        <bpmn:sequenceFlow id="f_default" sourceRef="g" targetRef="e1" />
+        <bpmn:sequenceFlow id="f_plain" name="其他" sourceRef="g" targetRef="e2" />
+      </bpmn:process></bpmn:definitions>"""
+    assert [(node.get("id"), message) for node, message in lint_problems(etree.fromstring(xml))] == [
+        ("f3b", "连线“f3b”与另一条连线重复（起点、终点和条件都相同）"),
+        ("t", "用户任务“办理”有多条离开的连线但不经过网关，请使用网关分支"),
+        ("f_plain", "连线“其他”缺少条件（或设为默认路径）"),
+        ("s2", "流程有多个空白开始事件"),
+    ]
