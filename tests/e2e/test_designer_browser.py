@@ -181,6 +181,8 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     page.wait_for_selector("[data-element-id=visit]")
     page.wait_for_function("document.querySelector('[data-role=draft-state]').textContent.includes('基于第 1 版')")
     screenshot(page, "designer-editor-desktop")
+    lane = page.locator("#canvas .djs-shape[data-element-id=lane_village] .djs-visual text")
+    assert lane.first.text_content() == "嘎查村干部"  # drawn by the role's name; the XML keeps the key (below)
 
     add_task_on_the_flow_after_visit(page)
     marked = page.locator(f".djs-shape.fp-problem[data-element-id={NEW_TASK}]")
@@ -193,6 +195,8 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     # the server's check runs the process tests: each scenario now stops at the new task
     problems.filter(has_text="identification.tests.json").first.wait_for()
     assert "（修订 1）" in page.get_by_role("button", name="保存草稿").inner_text()
+    saved = api(site, DESIGNER, "GET", "/process-models/identification/draft")["files"]["identification.bpmn"]
+    assert '<bpmn:lane id="lane_village" name="village">' in saved
     screenshot(page, "designer-problem-desktop")
     page.reload()  # reopening the saved draft: its problems are listed again without pressing 检查
     page.wait_for_function("document.querySelector('[data-role=draft-state]').textContent.startsWith('草稿修订 1')")
@@ -233,6 +237,7 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     screenshot(page, "designer-diff-desktop")
     page.get_by_role("button", name="在流程图上查看").click()
     drawn.wait_for()
+    assert page.locator("#diff-canvas .djs-palette").is_hidden()  # a version is read, not edited
     screenshot(page, "designer-diff-diagram-desktop")
 
     page.get_by_role("tab", name="迁移").click()

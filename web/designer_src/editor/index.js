@@ -30,6 +30,7 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 
 import { linterConfig, lintDefinitions } from './lint/config.js';
 import Markers from './markers.js';
+import laneLabelsModule from './lane-labels.js';
 import paletteModule from './palette.js';
 import readOnlyModule from './read-only.js';
 import fangpinPropertiesModule from './properties/index.js';
@@ -82,6 +83,7 @@ export function createEditor({ canvas, properties, roles = [], forms = [], funct
     fangpin: options,
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, fangpinPropertiesModule, lintModule, paletteModule,
+      laneLabelsModule,
       translateModule, ...(readOnly ? [readOnlyModule] : []),
     ],
     moddleExtensions: { spiffworkflow },

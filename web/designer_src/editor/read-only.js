@@ -1,8 +1,8 @@
 /**
  * A reader's editor (an admin looking at a model): nothing on the canvas can change it. Every modelling action
  * is refused by a rule above all others, double-click label editing does not open, and an edit that still
- * reached the command stack (the properties panel, a shortcut) is undone at once. The page hides the palette
- * and the context pad and disables the panel's fields.
+ * reached the command stack (the properties panel, a shortcut) is undone at once. The canvas is marked
+ * `fp-read-only`, which hides the palette, the context pad and popups (editor.css); the page disables the panel.
  */
 import RuleProvider from 'diagram-js/lib/features/rules/RuleProvider';
 
@@ -14,8 +14,9 @@ const REFUSED = [
 const ABOVE_ALL = 100000;
 
 class ReadOnlyRules extends RuleProvider {
-  constructor(eventBus, commandStack) {
+  constructor(eventBus, commandStack, canvas) {
     super(eventBus);
+    canvas.getContainer().classList.add('fp-read-only');
     eventBus.on('element.dblclick', ABOVE_ALL, () => false);
     eventBus.on('commandStack.changed', ABOVE_ALL, () => {
       if (commandStack.canUndo()) commandStack.undo();
@@ -27,7 +28,7 @@ class ReadOnlyRules extends RuleProvider {
   }
 }
 
-ReadOnlyRules.$inject = ['eventBus', 'commandStack'];
+ReadOnlyRules.$inject = ['eventBus', 'commandStack', 'canvas'];
 
 export default {
   __init__: ['fangpinReadOnly'],
