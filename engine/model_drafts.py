@@ -151,7 +151,7 @@ def save(engine: Engine, session: Session, actor: Actor, key: str, revision: int
     """Store the files as the draft's next revision, with the problems they have (stored all the same)."""
     check_key(key)
     check_files(files, main)
-    problems = versions.check(engine, session, source_files(files), main, key, carry_forms=False)  # before any write
+    problems = versions.check(engine, session, source_files(files), main, key, from_draft=True)  # before any write
     base = _base_version(session, key) if revision == 0 else None
     stored = _write(engine, session, actor, key, revision, dict(files), main, base)
     _audit(engine, session, actor, "model_draft_saved", key, revision=stored.revision, files=sorted(files))
@@ -179,7 +179,7 @@ def publish(engine: Engine, session: Session, actor: Actor, key: str, revision: 
     read = _stored(session, key)
     if read is None or read.revision != revision:
         raise _conflict_or_unknown(session, key)
-    model = versions.prepare(engine, session, source_files(read.files), read.main, key, carry_forms=False)
+    model = versions.prepare(engine, session, source_files(read.files), read.main, key, from_draft=True)
     with session.begin_nested():  # a refused publish leaves the draft as it was, whatever the caller does next
         taken = session.execute(delete(ProcessDraft).where(ProcessDraft.key == key, ProcessDraft.revision == revision)
                                 .returning(ProcessDraft.id)  # the row lock orders two publishes
@@ -209,7 +209,7 @@ def run_tests(engine: Engine, session: Session, key: str) -> tuple[list[Scenario
     """The draft's process tests, each with its result; or, when the draft does not compile, its problems."""
     draft = get(session, key)
     try:
-        model = versions.compiled(engine, session, source_files(draft.files), draft.main, key, carry_forms=False)
+        model = versions.compiled(engine, session, source_files(draft.files), draft.main, key, from_draft=True)
     except DeployError as refused:
         return [], refused.problems
     return scenarios.run(engine, model, session), []

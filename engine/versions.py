@@ -3,6 +3,11 @@
 Checking a model (compiling it, running its process tests) writes nothing and may take seconds; storing it takes
 the global audit chain's head (and, on SQLite, the database's write lock). So every check runs first and the writes
 come after it, in a moment: ``prepare`` then ``store``; ``deploy`` is the two together.
+
+A designer's draft (``from_draft``) is checked as the whole model against this site: no form is carried over from
+the latest version, and the places its scenarios' tasks name are looked up in this database's place tree, as a
+case's step would look them up. A deploy from a shell (``fangpin db upgrade`` on a database with no places yet,
+the CLI, the API's upload) carries forms over and checks a place's code only.
 """
 
 from __future__ import annotations
@@ -32,21 +37,22 @@ class Deployment:
 
 
 def check(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
-          key: str | None = None, carry_forms: bool = True) -> list[DeployProblem]:
+          key: str | None = None, from_draft: bool = False) -> list[DeployProblem]:
     """Every problem that would keep ``deploy`` from storing the files (``[]``: they would deploy); with ``key``,
     also a model whose main process is another one. Never raises for the model's own problems."""
     try:
-        prepare(engine, session, files, main, key, carry_forms)
+        prepare(engine, session, files, main, key, from_draft)
     except DeployError as refused:
         return refused.problems
     return []
 
 
 def prepare(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
-            key: str | None = None, carry_forms: bool = True) -> CompiledModel:
-    """The model as ``store`` takes it: compiled, its process tests run (places looked up in ``session``, read
-    only). Writes nothing, so it holds no lock while it runs. Raises ``DeployError``."""
-    return scenarios.gate(engine, compiled(engine, session, files, main, key, carry_forms), session)
+            key: str | None = None, from_draft: bool = False) -> CompiledModel:
+    """The model as ``store`` takes it: compiled, its process tests run (a draft's places looked up in ``session``,
+    read only). Writes nothing, so it holds no lock while it runs. Raises ``DeployError``."""
+    model = compiled(engine, session, files, main, key, from_draft)
+    return scenarios.gate(engine, model, session if from_draft else None)
 
 
 def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor: Actor,
@@ -63,7 +69,7 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
     existing = _already_stored(session, model, republish)
     if existing is not None:
         return Deployment(existing, created=False, warnings=_warnings(session, model))
-    return store(engine, session, scenarios.gate(engine, model, session), actor, republish)
+    return store(engine, session, scenarios.gate(engine, model), actor, republish)
 
 
 def store(engine: Engine, session: Session, model: CompiledModel, actor: Actor,
@@ -88,11 +94,11 @@ def store(engine: Engine, session: Session, model: CompiledModel, actor: Actor,
 
 
 def compiled(engine: Engine, session: Session, files: Sequence[SourceFile], main: str | None = None,
-             key: str | None = None, carry_forms: bool = True) -> CompiledModel:
+             key: str | None = None, from_draft: bool = False) -> CompiledModel:
     """The model compiled as deploying compiles it, its process tests not run yet: for running them to show each
-    one's result. With ``carry_forms`` a form not uploaded comes from the latest version of its process (a BPMN-only
-    upload through the API or CLI); a draft is the whole model and carries none. Raises ``DeployError``."""
-    previous = (lambda found: _latest_forms(session, found)) if carry_forms else None
+    one's result. A form not uploaded comes from the latest version of its process (a BPMN-only upload through the
+    API or CLI), never for a draft, which is the whole model. Raises ``DeployError``."""
+    previous = None if from_draft else (lambda found: _latest_forms(session, found))
     return compile_model(files, engine.roles, main, previous_forms=previous, key=key)
 
 
