@@ -291,8 +291,13 @@ def gate(engine: Engine, model: CompiledModel, session: Session | None = None) -
     """The model as publishing takes it: refused (``DeployError``, each failed scenario a problem) while a scenario
     fails; allowed without scenarios, with a warning that nothing tested it."""
     if not model.scenarios:
-        return replace(model, warnings=(*model.warnings, NO_TESTS))
+        return noted(model)
     failed = problems(run(engine, model, session))
     if failed:
         raise DeployError(failed)
     return model
+
+
+def noted(model: CompiledModel) -> CompiledModel:
+    """The model with the warning that nothing tests it, when it has no scenarios."""
+    return model if model.scenarios else replace(model, warnings=(*model.warnings, NO_TESTS))

@@ -68,7 +68,7 @@ def deploy(engine: Engine, session: Session, files: Sequence[SourceFile], actor:
     model = compiled(engine, session, files, main, key)
     existing = _already_stored(session, model, republish)
     if existing is not None:
-        return Deployment(existing, created=False, warnings=_warnings(session, model))
+        return Deployment(existing, created=False, warnings=_warnings(session, scenarios.noted(model)))
     return store(engine, session, scenarios.gate(engine, model), actor, republish)
 
 
