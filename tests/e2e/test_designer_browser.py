@@ -346,13 +346,22 @@ def test_a_new_model_starts_from_the_skeleton_and_its_decision_tables_open_in_ta
     page.wait_for_url("**/designer/pilot")
     page.wait_for_selector("[data-element-id=first_task]")
     assert page.locator("[data-role=draft-state]").inner_text().startswith("草稿修订 1，宝音（流程设计员）")
+    assert page.locator("h1").inner_text().startswith("试点流程")  # the name given, not a stand-in
+    page.get_by_role("tab", name="决策表").click()
+    page.get_by_role("button", name="新建决策表").click()  # a table of one input and one output, in the draft
+    page.locator("[data-role=dmn-tabs] button", has_text="pilot_decision_1.dmn").wait_for()
+    page.locator("#dmn .tjs-table").wait_for()
+    page.get_by_role("button", name="保存草稿").click()
+    page.get_by_text("草稿已保存（修订 2）").wait_for()
+    table = api(site, DESIGNER, "GET", "/process-models/pilot/draft")["files"]["pilot_decision_1.dmn"]
+    assert table.count("<input ") == 1 and table.count("<output ") == 1 and 'id="decision_1"' in table
     draft = api(site, DESIGNER, "GET", "/process-models/pilot/draft")  # a decision table beside it, as uploaded
     api(site, DESIGNER, "PUT", "/process-models/pilot/draft",
         {"revision": draft["revision"], "files": {**draft["files"], "levels.dmn": DMN}})
     page.reload()
     page.get_by_role("tab", name="决策表").click()
-    page.locator("[data-role=dmn-tabs] button", has_text="levels.dmn").wait_for()
-    page.locator("#dmn .tjs-table").wait_for()
+    page.locator("[data-role=dmn-tabs] button", has_text="levels.dmn").click()
+    page.locator("#dmn .tjs-table", has_text="人均纯收入").wait_for()
     assert errors == []
 
 
