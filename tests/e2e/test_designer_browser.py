@@ -246,6 +246,8 @@ def test_a_designer_changes_identification_publishes_and_migrates_a_running_case
     row = page.locator(f"[data-role=instances] tr[data-id='{case_id}']")
     row.wait_for()
     assert "艾力嘎查" in row.inner_text() and "走访排查" in row.inner_text()
+    assert row.get_by_role("link").get_attribute("href") == f"/cases/{case_id}"  # the case by its household
+    assert row.get_by_role("link").inner_text() != f"#{case_id}"
     page.get_by_role("button", name="预检").click()
     row.get_by_text("可以迁移").wait_for()
     row.get_by_role("checkbox").check()

@@ -26,8 +26,9 @@ export function migratePanel({ root, api, places, onDone }) {
     box.type = "checkbox";
     box.value = instance.id;
     box.setAttribute("aria-label", `选择案件 ${instance.id}`);
-    const cells = [box, `#${instance.id}`,
-      places[instance.place] || instance.place || "", (instance.tasks || []).map((t) => t.name || t.bpmn_id).join("、"), ""];
+    const tasks = (instance.tasks || []).map((t) => t.name || t.bpmn_id).join("、");
+    const cells = [box, caseLink(instance),
+      instance.place_name || places[instance.place] || instance.place || "", tasks || instance.waiting_text || "", ""];
     ["", "案件", "地区", "当前任务", "预检"].forEach((label, i) => {
       const td = document.createElement("td");
       if (label) td.dataset.label = label;
@@ -35,6 +36,21 @@ export function migratePanel({ root, api, places, onDone }) {
       tr.append(td);
     });
     return tr;
+  }
+
+  // The case by its number and household, opening the case page (a new tab: the selection here stays).
+  function caseLink(instance) {
+    const link = document.createElement("a");
+    link.href = instance.url || `/cases/${instance.id}`;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = instance.household ? `#${instance.id} ${instance.household.head}` : `#${instance.id}`;
+    return link;
+  }
+
+  // What the designer should know of a case that moves: e.g. a new step it is already past and will not do.
+  function noted(td, item) {
+    if ((item.notes || []).length) td.append(` ${item.notes.join("；")}`);
   }
 
   async function load(next) {
@@ -60,9 +76,11 @@ export function migratePanel({ root, api, places, onDone }) {
       if (item.migrated) {
         td.innerHTML = "<span class=\"badge ok\">已迁移</span>";
         td.append(` 当前任务：${(item.tasks || []).join("、") || "无"}`);
+        noted(td, item);
         tr.querySelector("input").disabled = true;
       } else if (item.migratable) {
         td.innerHTML = "<span class=\"badge info\">可以迁移</span>";
+        noted(td, item);
       } else {
         td.innerHTML = "<span class=\"badge bad\">不能迁移</span>";
         td.append(` ${(item.reasons || []).join("；")}`);
