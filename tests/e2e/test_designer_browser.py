@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 
 import pytest
 
 from monitoring.id_number import check_digit
 from tests.e2e.browser import open_window, screenshot
 from tests.e2e.server import cli, running_server
-from tests.e2e.test_browser import VISIT
+from tests.e2e.test_browser import VISIT, api
 from tests.e2e.test_designer_editor import DMN
 
 pytestmark = pytest.mark.xdist_group("designer_site")  # one site for the module: setting it up takes most of its time
@@ -45,20 +44,6 @@ def site(tmp_path_factory):
         cli(env, "users", "add", username, "--role", role, "--place", place, "--password", PASSWORD, "--name", name)
     with running_server(env) as root:
         yield root
-
-
-def api(root: str, username: str, method: str, path: str, body: dict | None = None):
-    """The JSON API, to set the scene and to read an inbox; every designer's step goes through the pages."""
-    def call(method_: str, path_: str, token: str | None, payload: dict | None):
-        request = urllib.request.Request(f"{root}/api/v1{path_}", method=method_,
-                                         data=json.dumps(payload).encode() if payload is not None else None,
-                                         headers={"Content-Type": "application/json",
-                                                  **({"Authorization": f"Bearer {token}"} if token else {})})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-
-    token = call("POST", "/auth/token", None, {"username": username, "password": PASSWORD})["token"]
-    return call(method, path, token, body)
 
 
 def case_at_visit(root: str, first17: str = "15022319650505011") -> int:

@@ -84,3 +84,16 @@ def test_a_discard_without_its_revision_is_refused(designer):
         answer = designer.client.delete(f"/api/v1/process-models/{KEY}/draft{query}", headers=designer.headers)
         assert answer.status_code == 400 and "revision" in answer.json["error"]["fields"]
     assert designer.get(f"/process-models/{KEY}/draft").json["saved"] is True
+
+
+@pytest.mark.parametrize(("method", "path", "field"), [
+    ("delete", f"/api/v1/process-models/{KEY}/draft", "revision"),
+    ("get", f"/api/v1/process-models/{KEY}/diff?to=1", "from"),
+    ("get", f"/api/v1/process-models/{KEY}/diff?from=1", "to"),
+    ("get", f"/api/v1/process-models/{KEY}/instances", "version"),
+])
+def test_a_query_parameter_a_route_needs_is_named_when_missing(designer, method, path, field):
+    answer = getattr(designer.client, method)(path, headers=designer.headers)
+
+    assert answer.status_code == 400, answer.json
+    assert answer.json["error"]["fields"] == {field: "缺失"}

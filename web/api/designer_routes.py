@@ -16,7 +16,7 @@ from web.api import views
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError, error_body, problem_body
-from web.api.parsing import field, json_body, query_int, uploaded_model
+from web.api.parsing import field, json_body, required_query_int, uploaded_model
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 
@@ -63,9 +63,7 @@ def save_draft(key: str):
 @token_required
 def discard_draft(key: str):
     permissions.require_model_designer(g.user.role)
-    revision = query_int("revision")
-    if revision is None:
-        raise ApiError(400, "bad_request", "请注明草稿的修订号 (?revision=N)", {"revision": "缺失"})
+    revision = required_query_int("revision", "请注明草稿的修订号 (?revision=N)")
     with unit_of_work() as session:
         model_drafts.discard(engine(), session, current_actor(), key, revision)
     return "", 204
@@ -106,14 +104,10 @@ def model_versions(key: str):
 @token_required
 def diff(key: str):
     permissions.require_model_reader(g.user.role)
-    before = query_int("from")
-    if before is None:
-        raise ApiError(400, "bad_request", "请注明对比的起始版本 (?from=N)", {"from": "缺失"})
+    before = required_query_int("from", "请注明对比的起始版本 (?from=N)")
     after: int | str | None = request.args.get("to")
     if after != model_drafts.DRAFT:
-        after = query_int("to")
-        if after is None:
-            raise ApiError(400, "bad_request", "请注明对比的目标版本 (?to=M 或 to=draft)", {"to": "缺失"})
+        after = required_query_int("to", "请注明对比的目标版本 (?to=M 或 to=draft)")
     return jsonify(model_drafts.compare(db.session, key, before, after))
 
 

@@ -154,6 +154,14 @@ def query_int(name: str) -> int | None:
     return value
 
 
+def required_query_int(name: str, missing: str) -> int:
+    """An integer query parameter that must be there: 400 saying ``missing`` when it is not."""
+    value = query_int(name)
+    if value is None:
+        raise ApiError(400, "bad_request", missing, {name: "缺失"})
+    return value
+
+
 def uploaded_model() -> tuple[list[SourceFile], str | None]:
     """The files of a deploy-shaped body (one BPMN XML document, or multipart ``file`` parts: BPMN, DMN, forms, a
     tests file) and the ``main`` process named by the query or a form field; 400 for any other body."""
