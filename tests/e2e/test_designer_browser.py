@@ -286,6 +286,8 @@ def test_the_designer_pages_fit_a_phone(site, browser):
     phone.locator("#canvas .djs-shape[data-element-id=visit]").click()
     phone.locator(".djs-context-pad").wait_for()
     check = phone.get_by_role("button", name="检查")
+    # while the page's own requests run (the check of a reopened draft) its buttons take no clicks: wait them out
+    phone.wait_for_function("() => !document.querySelector('.designer').classList.contains('busy')")
     phone.evaluate("(y) => window.scrollTo(0, y)", phone.evaluate(
         "() => document.querySelector('.canvas-box').getBoundingClientRect().top + scrollY - 40"))
     box = check.bounding_box()
