@@ -57,7 +57,7 @@ def editor(key: str):
     name = model_name(db.session, key)
     if name is None:
         abort(404)
-    data = page_data.editor_data(key, g.user, g.actor, may_write=_may_write())
+    data = page_data.editor_data(key, g.user, may_write=_may_write())
     response = render_template("designer/editor.html", key=key, name=name, data=data, may_write=_may_write())
     return response, 200, {"Cache-Control": "no-store"}  # the page carries the user's draft
 

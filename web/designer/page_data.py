@@ -9,18 +9,17 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from engine.assignment import Actor
-from engine.models import InstanceStatus, ProcessInstance, ProcessVersion
+from engine.models import ProcessVersion
 from engine.scripting import ENGINE_FUNCTIONS
 from monitoring import permissions
-from monitoring.models import Place, User
+from monitoring.models import User
 from monitoring.people import ROLE_NAMES, labels
 from monitoring.process_functions import FUNCTIONS
 from web.boundary import engine
 from web.extensions import db
 
 
-def editor_data(key: str, user: User, actor: Actor, *, may_write: bool) -> dict[str, Any]:
+def editor_data(key: str, user: User, *, may_write: bool) -> dict[str, Any]:
     """The JSON the editor page carries."""
     return {
         "key": key,
@@ -33,7 +32,6 @@ def editor_data(key: str, user: User, actor: Actor, *, may_write: bool) -> dict[
         "preview": url_for("designer.form_preview", key=key),
         "list": url_for("designer.index"),
         "people": _people(key),
-        "places": _places(key, actor),
     }
 
 
@@ -44,10 +42,3 @@ def _people(key: str) -> dict[str, str]:
                                .union(select(User.username).where(User.role.in_(permissions.MODEL_READERS)))).scalars()
     return labels(db.session, names)
 
-
-def _places(key: str, actor: Actor) -> dict[str, str]:
-    """Names of the places where ``key`` has running cases the user sees: the migration list names them, not codes."""
-    return dict(db.session.execute(
-        select(Place.code, Place.name).join(ProcessInstance, ProcessInstance.place_code == Place.code)
-        .where(ProcessInstance.process_key == key, ProcessInstance.status == InstanceStatus.RUNNING,
-               ProcessInstance.place_path.startswith(actor.place_path, autoescape=True)).distinct()).all())

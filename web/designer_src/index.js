@@ -110,7 +110,7 @@ function start() {
   }
 
   const migrate = readOnly ? null : migratePanel({
-    root: root.querySelector("[data-panel=migrate]"), api, places: data.places, onDone: () => loadVersions(),
+    root: root.querySelector("[data-panel=migrate]"), api, onDone: () => loadVersions(),
   });
 
   async function createDecision() {

@@ -68,8 +68,8 @@ def test_the_list_shows_each_model_its_latest_version_its_draft_and_its_running_
     text = designer.get("/designer/").get_data(as_text=True)
     row = text[text.index("识别监测对象"):].split("</tr>")[0]
     assert "草稿 修订 1" in row and re.search(r'data-label="运行中" class="num">1<', row)
-    editor = designer.get("/designer/identification").get_data(as_text=True)
-    assert json.loads(DATA.search(editor).group(1))["places"] == {"150223100201": "艾力嘎查"}  # the migration's list
+    listed = api("sheji").get("/process-models/identification/instances?version=1").json
+    assert [case["place_name"] for case in listed] == ["艾力嘎查"]  # the migration's list names the place
 
 
 @pytest.mark.parametrize("username", ["cun", "zhen", "qi"])

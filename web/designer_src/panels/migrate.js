@@ -5,7 +5,7 @@ import { errorText } from "./api.js";
 
 const PAGE_SIZE = 50;
 
-export function migratePanel({ root, api, places, onDone }) {
+export function migratePanel({ root, api, onDone }) {
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const from = part("migrate-from");
   const to = part("migrate-to");
@@ -28,7 +28,7 @@ export function migratePanel({ root, api, places, onDone }) {
     box.setAttribute("aria-label", `选择案件 ${instance.id}`);
     const tasks = (instance.tasks || []).map((t) => t.name || t.bpmn_id).join("、");
     const cells = [box, caseLink(instance),
-      instance.place_name || places[instance.place] || instance.place || "", tasks || instance.waiting_text || "", ""];
+      instance.place_name || instance.place || "", tasks || instance.waiting_text || "", ""];
     ["", "案件", "地区", "当前任务", "预检"].forEach((label, i) => {
       const td = document.createElement("td");
       if (label) td.dataset.label = label;
