@@ -446,7 +446,8 @@ class Step:
         return {
             "id": str(task.id), "instance_id": self.instance_id, "process_key": self.version.key,
             "bpmn_id": runtime.bpmn_id(task), "name": runtime.task_name(task), "role": runtime.lane(task),
-            "department": self._department(task), "subject": self._subject(task),
+            "department": task_department(self.engine.script_engine, task),
+            "subject": task_subject(self.engine.script_engine, task),
             "place_code": place_code, "place_path": place_path, "placed": placed,
             "form": runtime.form_name(task), "state": TaskState.READY, "due_at": self._due_at(task, events),
             "created_at": now,
@@ -456,7 +457,7 @@ class Step:
         """Where each new task is stored (``engine.placement``) and whether its model placed it: the place its ``place``
         expression names, looked up together with every other task's in one call, or the case's own; a bad one fails
         the step. A placed task is that place's users' alone (``Actor.may_work_on``), even at the case's own place."""
-        codes = {task.id: self._place_code(task) for task in new_tasks}
+        codes = {task.id: task_place_code(self.engine.script_engine, task) for task in new_tasks}
         self.places.look_up(code for code in codes.values() if code is not None)
         placed = {}
         for task in new_tasks:
@@ -464,38 +465,6 @@ class Step:
             placed[task.id] = (self.place_code, self.place_path, False) if code is None else \
                 (code, self.places.path_on_line(code, f"任务“{runtime.task_name(task)}”"), True)
         return placed
-
-    def _place_code(self, task: SpiffTask) -> str | None:
-        expression = runtime.place_expression(task)
-        if not expression:
-            return None
-        value = self._evaluated(task, expression, "地点", placement.PlacementError)
-        return placement.place_code_value(value, f"任务“{runtime.task_name(task)}”")
-
-    def _department(self, task: SpiffTask) -> str | None:
-        """The department the task is routed to (``engine.routing``); a bad expression or value fails the step."""
-        expression = runtime.department_expression(task)
-        if not expression:
-            return None
-        value = self._evaluated(task, expression, "部门", routing.RoutingError)
-        return routing.department_value(value, runtime.task_name(task))
-
-    def _subject(self, task: SpiffTask) -> str | None:
-        """What the task is about (``engine.subjects``); a bad expression or value fails the step."""
-        expression = runtime.subject_expression(task)
-        if not expression:
-            return None
-        value = self._evaluated(task, expression, "事项", subjects.SubjectError)
-        return subjects.subject_value(value, runtime.task_name(task))
-
-    def _evaluated(self, task: SpiffTask, expression: str, what: str, error: type[Exception]) -> Any:
-        """A task property's expression in the task's data as it becomes READY: whatever it raises fails the step
-        at once with ``error`` (a designer's mistake, never a task that goes to nobody or names nothing)."""
-        try:
-            return self.engine.script_engine.evaluate(task, expression)
-        except Exception as exc:
-            message = f"任务“{runtime.task_name(task)}”的{what}表达式 {expression} 无法求值: {describe_failure(exc)}"
-            raise error(message) from None  # the message already tells the cause
 
     def _due_at(self, task: SpiffTask, events: list[audit.Event]) -> datetime | None:
         expression = runtime.due_expression(task)
@@ -534,6 +503,44 @@ class _Outcome:
 
 MAX_ERROR_LENGTH = 2000
 MAX_OUTPUT_LENGTH = 8000
+
+
+def task_place_code(script_engine: Any, task: SpiffTask) -> str | None:
+    """The place code the task's ``place`` expression names (``engine.placement``); a bad expression or value is a
+    ``PlacementError`` naming the task. Whether the place lies on the case's line is the step's to check."""
+    expression = runtime.place_expression(task)
+    if not expression:
+        return None
+    value = _evaluated(script_engine, task, expression, "地点", placement.PlacementError)
+    return placement.place_code_value(value, f"任务“{runtime.task_name(task)}”")
+
+
+def task_department(script_engine: Any, task: SpiffTask) -> str | None:
+    """The department the task is routed to (``engine.routing``); a bad expression or value is a ``RoutingError``."""
+    expression = runtime.department_expression(task)
+    if not expression:
+        return None
+    value = _evaluated(script_engine, task, expression, "部门", routing.RoutingError)
+    return routing.department_value(value, runtime.task_name(task))
+
+
+def task_subject(script_engine: Any, task: SpiffTask) -> str | None:
+    """What the task is about (``engine.subjects``); a bad expression or value is a ``SubjectError``."""
+    expression = runtime.subject_expression(task)
+    if not expression:
+        return None
+    value = _evaluated(script_engine, task, expression, "事项", subjects.SubjectError)
+    return subjects.subject_value(value, runtime.task_name(task))
+
+
+def _evaluated(script_engine: Any, task: SpiffTask, expression: str, what: str, error: type[Exception]) -> Any:
+    """A task property's expression in the task's data as it becomes READY: whatever it raises is ``error`` at once
+    (a designer's mistake, never a task that goes to nobody or names nothing)."""
+    try:
+        return script_engine.evaluate(task, expression)
+    except Exception as exc:
+        message = f"任务“{runtime.task_name(task)}”的{what}表达式 {expression} 无法求值: {describe_failure(exc)}"
+        raise error(message) from None  # the message already tells the cause
 
 
 def describe_failure(exc: BaseException) -> str:

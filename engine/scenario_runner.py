@@ -34,10 +34,10 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from engine import placement, routing, runtime, subjects
+from engine import placement, runtime
 from engine.calendar import CHINA_TZ, WorkingCalendar
 from engine.clock import FrozenClock, now, using_clock
-from engine.core import describe_failure
+from engine.core import describe_failure, task_department, task_place_code, task_subject
 from engine.errors import EngineError, InvalidData, ScriptError
 from engine.forms import FormValidator
 from engine.sandbox import ScriptTimeout, sandboxed_script_engine, take_output
@@ -57,13 +57,6 @@ SCENARIO_USER = "scenario"
 # what a path lists: the activities, not the events and gateways between them; each instance of a multi-instance
 # activity is listed, its wrapper is not
 _ACTIVITIES = (UserTask, NoneTask, ScriptEngineTask, SubWorkflowTask, BusinessRuleTaskMixin)
-
-# what production evaluates of a task as it becomes READY, and fails the step on: its department, subject and place
-_TASK_PROPERTIES: tuple[tuple[Callable[[SpiffTask], str | None], str, Callable[[Any, str], Any]], ...] = (
-    (runtime.department_expression, "部门", routing.department_value),
-    (runtime.subject_expression, "事项", subjects.subject_value),
-    (runtime.place_expression, "地点", lambda value, name: placement.place_code_value(value, f"任务“{name}”")),
-)
 
 
 @dataclass(frozen=True)
@@ -381,24 +374,17 @@ class _Run:
         return done
 
     def _evaluate_properties(self, number: int, task: SpiffTask) -> None:
-        """A new task's department, subject and place, evaluated as production evaluates them when it stores the
-        task: whatever fails there fails here, at the task."""
-        name = runtime.task_name(task)
-        for expression_of, what, value_of in _TASK_PROPERTIES:
-            expression = expression_of(task)
-            if not expression:
-                continue
-            try:
-                value = self.workflow.script_engine.evaluate(task, expression)
-            except Exception as exc:
-                message = f"任务“{name}”的{what}表达式 {expression} 无法求值: {explain(exc)}"
-                raise _Diverged(number, runtime.bpmn_id(task), message) from None
-            try:
-                checked = value_of(value, name)
-                if expression_of is runtime.place_expression and self.places is not None:
-                    self.places.path_on_line(checked, f"任务“{name}”")  # as production stores the task
-            except EngineError as exc:
-                raise _Diverged(number, runtime.bpmn_id(task), str(exc)) from None
+        """A new task's department, subject and place, evaluated by the functions production stores the task with:
+        whatever fails there fails here, at the task."""
+        script_engine = self.workflow.script_engine
+        try:
+            task_department(script_engine, task)
+            task_subject(script_engine, task)
+            code = task_place_code(script_engine, task)
+            if code is not None and self.places is not None:
+                self.places.path_on_line(code, f"任务“{runtime.task_name(task)}”")  # as production stores the task
+        except EngineError as exc:
+            raise _Diverged(number, runtime.bpmn_id(task), str(exc)) from None
 
     def _expect(self) -> None:
         expect = self.scenario.get("expect", {})
