@@ -48,7 +48,8 @@ def parse_form(name: str, text: str) -> tuple[dict[str, Any] | None, list[Deploy
         return None, [DeployProblem(name, None, f"表单不是有效的JSON Schema: {_schema_error(error)}")]
     if schema.get("type", "object") != "object":
         return None, [DeployProblem(name, None, '表单的根应是对象类型（"type": "object"）')]
-    problems = [DeployProblem(name, None, message) for message in _reference_problems(schema)]
+    found = [*_field_problems(schema), *_reference_problems(schema)]
+    problems = [DeployProblem(name, None, message) for message in found]
     if not problems:
         problems = [DeployProblem(name, None, message) for message in _trial_problems(schema)]
     return (None, problems) if problems else (schema, [])
@@ -74,6 +75,25 @@ def _schema_error(error: ValidationError) -> str:
 def _shown(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _field_problems(schema: dict[str, Any]) -> list[str]:
+    """Fields the task page cannot draw: it draws each field (and each list's rows) from an object that says its
+    type, so a field given as ``true``/``false`` (valid JSON Schema) would leave the task page unable to open."""
+    problems: list[str] = []
+    stack: list[tuple[str, Any]] = [("", schema)]
+    while stack:
+        path, node = stack.pop()
+        fields = node.get("properties", {}) if isinstance(node, dict) else {}
+        rows = [(f"{path}[]", node["items"])] if isinstance(node, dict) and "items" in node else []
+        for where, field in [*((f"{path}.{key}" if path else key, value) for key, value in
+                               (fields.items() if isinstance(fields, dict) else ())), *rows]:
+            if isinstance(field, dict):
+                stack.append((where, field))
+            else:
+                problems.append(f"字段“{where}”应是写明类型的对象（例如 {{\"type\": \"string\"}}），"
+                                f"不能是 {_shown(field)}：待办页面无法显示这样的字段")
+    return problems
 
 
 def _reference_problems(schema: dict[str, Any]) -> list[str]:

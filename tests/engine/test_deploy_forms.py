@@ -98,3 +98,16 @@ def test_a_form_with_shared_definitions_deploys(engine, session):
              "required": ["eligible", "income"]}
     result = deploy(engine, session, with_form("visit.json", json.dumps(visit)), DESIGNER)
     assert result.version.forms["visit.json"] == visit
+
+
+@pytest.mark.parametrize(("schema", "where"), [
+    ({"type": "object", "properties": {"eligible": True}}, "eligible"),
+    ({"type": "object", "properties": {"rows": {"type": "array", "items": False}}}, "rows[]"),
+    ({"type": "object", "properties": {"who": {"type": "object", "properties": {"name": True}}}}, "who.name"),
+])
+def test_a_field_the_task_page_cannot_draw_is_refused_at_deploy(engine, session, schema, where):
+    # valid JSON Schema, but the inbox draws each field from an object: the task page would fail to open
+    problems = refuse(engine, session, with_form("visit.json", json.dumps(schema)))
+    assert [(p.file, p.element) for p in problems] == [("visit.json", None)]
+    assert f"字段“{where}”应是写明类型的对象" in problems[0].message
+    assert counts(session) == (0, 0)
