@@ -14,6 +14,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from monitoring.id_number import check_digit
 from tests.e2e.browser import open_window, screenshot
@@ -124,7 +125,7 @@ def test_identification_in_the_browser(demo, browser):
     cun.locator('[id="f-applicant_name"]').fill(HEADS[0])
     cun.locator('[id="f-reason"]').fill("妻子患大病，医疗支出大")
     cun.get_by_role("button", name="提交").click()
-    assert "已提交" in cun.content()
+    expect(cun.locator("body")).to_contain_text("已提交")
 
     # 2. the visit
     cun.get_by_role("row").filter(has_text=HEADS[0]).get_by_role("link", name="办理").click()
@@ -132,7 +133,7 @@ def test_identification_in_the_browser(demo, browser):
     fill_visit(cun)
     screenshot(cun, "task-visit-desktop")
     cun.get_by_role("button", name="提交").click()
-    assert "已提交" in cun.content()
+    expect(cun.locator("body")).to_contain_text("已提交")
 
     # 3. the authorization, first with a wrong check digit on the spouse's ID number
     cun.get_by_role("row").filter(has_text=HEADS[0]).get_by_role("link", name="办理").click()
@@ -145,7 +146,7 @@ def test_identification_in_the_browser(demo, browser):
     screenshot(cun, "task-authorize-error")
     cun.locator('[id="f-members.1.id_number"]').fill(right)
     cun.get_by_role("button", name="提交").click()
-    assert "已提交" in cun.content()
+    expect(cun.locator("body")).to_contain_text("已提交")
 
     # 4. one appraisal meeting and one notice for the three households
     def appraisal(page):

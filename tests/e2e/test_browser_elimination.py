@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import PHONE, open_window
 from tests.e2e.server import cli, running_server
@@ -74,7 +74,7 @@ def test_a_department_carries_out_its_measure_from_its_inbox(demo, browser, tmp_
     page.locator('[id="f-done_on"]').fill(TODAY)
     page.locator('[id="f-result"]').fill("已签约家庭医生，完成四次随访，大病医疗费用已报销")
     page.get_by_role("button", name="提交").click()
-    assert f"已提交：{head} · 落实帮扶措施" in page.content()
+    expect(page.locator("body")).to_contain_text(f"已提交：{head} · 落实帮扶措施")
 
     page.goto(measure)
     shot(page, tmp_path, "department-measure")
