@@ -3,22 +3,34 @@
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, select, text, update
 
 from engine import timers
-from engine.models import AuditEvent, Task
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task
 from web.boundary import engine, unit_of_work
 
 VILLAGE = "150223100201"
 
 
-def test_two_sweepers_fire_each_due_timer_exactly_once(app, api, deployed, clock, session):
+def waiting_at_the_notice(api, count: int) -> list[int]:
+    """Cases of the fixture model past their visit: each waits for its five-day notice timer."""
     cun = api("cun")
     ids = []
-    for _ in range(6):
+    for _ in range(count):
         instance = cun.post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}}).json
         cun.complete(instance["id"], "visit", {"eligible": True, "income": 1000})
         ids.append(instance["id"])
+    return ids
+
+
+def timers_fired(session, instance_id: int) -> int:
+    return session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.instance_id == instance_id, AuditEvent.type == "timer_fired")).scalar()
+
+
+def test_two_sweepers_fire_each_due_timer_exactly_once(app, api, deployed, clock, session):
+    waiting_at_the_notice(api, timers.BATCH + 6)  # more than one batch: the sweepers meet in both
     clock.advance(timedelta(days=5, minutes=1))
     barrier = threading.Barrier(2)
     fired = []
@@ -33,12 +45,55 @@ def test_two_sweepers_fire_each_due_timer_exactly_once(app, api, deployed, clock
         t.start()
     for t in threads:
         t.join()
-    assert sum(fired) == 6
+    assert sum(fired) == timers.BATCH + 6
     session.rollback()
     timer_events = session.execute(select(func.count()).select_from(AuditEvent)
                                    .where(AuditEvent.type == "timer_fired")).scalar()
     reviews = session.execute(select(func.count()).select_from(Task).where(Task.bpmn_id == "review")).scalar()
-    assert (timer_events, reviews) == (6, 6)
+    assert (timer_events, reviews) == (timers.BATCH + 6, timers.BATCH + 6)
+
+
+def test_an_instance_that_cannot_be_loaded_stops_no_other_timer(api, deployed, clock, session, caplog):
+    first, broken, last = waiting_at_the_notice(api, 3)
+    session.execute(update(ProcessInstance).where(ProcessInstance.id == broken).values(state="{"))
+    session.commit()
+    clock.advance(timedelta(days=5, minutes=1))
+    assert timers.run_due_timers(engine(), unit_of_work) == 2
+    session.rollback()
+    assert [timers_fired(session, i) for i in (first, broken, last)] == [1, 0, 1]
+    assert session.get(ProcessInstance, broken).status == InstanceStatus.RUNNING  # still due: the next sweep retries
+    assert f"advancing instance {broken} at its timer failed" in caplog.text
+
+
+def test_a_sweeper_that_read_a_timer_as_due_does_not_fire_it_again_after_another_fired_it(
+        api, deployed, clock, session):
+    (instance_id,) = waiting_at_the_notice(api, 1)
+    clock.advance(timedelta(days=5, minutes=1))
+    now = engine().now()
+    assert timers.due_instances(session, now, 10) == [instance_id]  # read before the other sweeper commits
+    session.rollback()
+    assert timers.run_due_timers(engine(), unit_of_work) == 1
+    with unit_of_work() as late:
+        assert timers.advance_due(engine(), late, instance_id, now) == 0
+    assert timers_fired(session, instance_id) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_sweep_on_postgresql_passes_an_instance_another_transaction_holds_without_waiting(
+        app, api, deployed, clock, session, database_url):
+    held, free = waiting_at_the_notice(api, 2)
+    clock.advance(timedelta(days=5, minutes=1))
+    other = create_engine(database_url)
+    try:
+        with other.connect() as connection:  # another host's sweeper in the middle of advancing ``held``
+            connection.execute(text("SELECT id FROM process_instances WHERE id = :id FOR UPDATE"), {"id": held})
+            assert timers.run_due_timers(engine(), unit_of_work) == 1
+            connection.rollback()
+    finally:
+        other.dispose()
+    session.rollback()
+    assert [timers_fired(session, i) for i in (held, free)] == [0, 1]
+    assert timers.run_due_timers(engine(), unit_of_work) == 1  # released: the next sweep fires it
 
 
 def test_a_sweep_before_the_due_time_fires_nothing(app, api, deployed, clock):
