@@ -1,19 +1,31 @@
-"""``fangpin serve``: waitress serving the app, and a background thread that fires due timers."""
+"""``fangpin serve``: the app in one waitress process (the demo's default) or in N gunicorn worker processes, each
+with a background thread that fires due timers and renders pending documents.
+
+Every sweeper is safe beside every other, on this host or another (``engine.timers``, ``web.documents.service``), so
+each worker sweeps: no process is special, and any of them may stop or crash.
+"""
 
 from __future__ import annotations
 
 import logging
+import signal
 import threading
+from typing import Any
 
 from flask import Flask
+from gunicorn.app.base import BaseApplication
 from waitress import serve
 
 from engine import timers
 from web.boundary import engine, unit_of_work
 from web.documents import service as documents
+from web.extensions import db
 
 log = logging.getLogger("fangpin.timers")
 RENDER_BUDGET = 10.0  # seconds of rendering per sweep: a backlog drains sweep after sweep, due timers wait no longer
+GRACEFUL_SECONDS = 30  # a stopping worker finishes the requests it holds for this long, then is killed
+SQLITE_REFUSED = ("SQLite 只能由一个进程服务 (--workers 1); 多个进程请使用 PostgreSQL "
+                  "(FANGPIN_DATABASE_URL=postgresql+psycopg://…)")
 
 
 class TimerScheduler(threading.Thread):
@@ -47,12 +59,61 @@ class TimerScheduler(threading.Thread):
         return fired
 
 
-def run(app: Flask, host: str, port: int, threads: int) -> None:
+def one_process_only(app: Flask) -> bool:
+    """SQLite allows one writer at a time and has no row locks: several processes would queue on its lock instead of
+    sharing the work, so ``--workers`` above 1 is refused there rather than served slowly."""
+    with app.app_context():
+        return db.engine.dialect.name == "sqlite"
+
+
+def run(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> None:
+    """Serve until SIGTERM or SIGINT, then stop gracefully (requests under way are finished)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if workers > 1:
+        GunicornServer(app, host, port, threads, workers).run()
+        return
     scheduler = TimerScheduler(app, app.config["TIMER_INTERVAL"])
     scheduler.start()
+    signal.signal(signal.SIGTERM, _exit_quietly)  # waitress closes on SystemExit as on Ctrl-C
     print(f"Fangpin 已启动: http://{host}:{port}/", flush=True)
     try:
         serve(app, host=host, port=port, threads=threads, ident="fangpin")
     finally:
         scheduler.stopped.set()
+
+
+def _exit_quietly(_signal: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn with ``workers`` processes of ``threads`` threads (gthread) serving the app loaded once in the master
+    and forked; each worker opens its own database connections and runs its own scheduler."""
+
+    def __init__(self, app: Flask, host: str, port: int, threads: int, workers: int) -> None:
+        self.app = app
+        self.options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,
+                        "graceful_timeout": GRACEFUL_SECONDS, "preload_app": True, "proc_name": "fangpin",
+                        "control_socket_disable": True,  # its one default path per user would clash between servers
+                        "when_ready": lambda _arbiter: print(f"Fangpin 已启动: http://{host}:{port}/ "
+                                                             f"({workers} 个进程)", flush=True),
+                        "post_fork": self._forget_parent_connections,
+                        "post_worker_init": self._start_scheduler}
+        self.scheduler: TimerScheduler | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        return self.app
+
+    def _forget_parent_connections(self, _arbiter: Any, _worker: Any) -> None:
+        """A forked worker must not share the master's pooled connections (SQLAlchemy's rule for fork)."""
+        with self.app.app_context():
+            db.engine.dispose(close=False)
+
+    def _start_scheduler(self, _worker: Any) -> None:
+        self.scheduler = TimerScheduler(self.app, self.app.config["TIMER_INTERVAL"])
+        self.scheduler.start()
