@@ -1,20 +1,26 @@
 """Task completion cost: Fangpin's engine vs raw SpiffWorkflow on the same BPMN, and HTTP throughput.
 
-Prints, in one run:
-  1. ms per task completion through the engine on SQLite (lock → load → validate → complete →
-     engine steps → save state + task rows + audit, one commit),
-  2. ms per raw SpiffWorkflow load → complete → engine steps → save (full JSON, as Spiff does it),
-  3. their ratio (goal ≤ 2),
-  4. HTTP task completions per second against ``fangpin serve`` on loopback,
-  5. what placing tasks costs (``engine.placement``): a county's case starting one task per village, with and
-     without ``place`` = the village, and how many place lookups each start made.
+Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
+  1. ms per task completion through the engine (lock → load → validate → complete → engine steps → save state
+     + task rows + audit, one commit), wall clock and this thread's CPU time (the machine is shared: CPU time is
+     the steadier figure; on PostgreSQL it leaves out the server's own work),
+  2. ms per raw SpiffWorkflow completion in-process: deserialize → complete → do_engine_steps → serialize (the
+     full JSON with its spec, as Spiff's own serializer does it), on the same BPMN with the same form data,
+  3. their ratio (goal ≤ 1.5),
+  4. HTTP task completions per second against ``fangpin serve --workers N`` (PostgreSQL; SQLite: one process),
+     with C client threads on keep-alive connections; each completion is of a distinct task, answered 200 (any
+     other answer stops the bench), and the next task is read from the answer (no extra GET),
+  5. on SQLite, what placing tasks costs (``engine.placement``): a county's case starting one task per village,
+     with and without ``place`` = the village, and how many place lookups each start made.
 
-Usage: python bench/engine_steps.py [--instances 30] [--tasks 10] [--http-clients 4] [--villages 120]
+Usage: python bench/engine_steps.py [--instances 30] [--tasks 10] [--http-instances 60] [--http-clients 8]
+                                    [--workers 2] [--threads 4] [--villages 120] [--only sqlite|postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import socket
@@ -24,12 +30,16 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import on_both_databases  # noqa: E402  (the repository root is on the path only now)
 
 VILLAGE = "150223100201"
 FORM = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}, "note": {"type": "string"}}}
@@ -57,20 +67,43 @@ def chain_bpmn(tasks: int) -> str:
     )
 
 
-def engine_ms_per_completion(workdir: Path, bpmn: str, instances: int) -> tuple[float, float, int]:
+@dataclass(frozen=True)
+class Timing:
+    """Median wall-clock and CPU milliseconds of one operation, over ``count`` runs."""
+
+    wall_ms: float
+    cpu_ms: float
+    count: int
+
+
+def timing(samples: list[tuple[float, float]]) -> Timing:
+    return Timing(statistics.median(w for w, _ in samples) * 1000, statistics.median(c for _, c in samples) * 1000,
+                  len(samples))
+
+
+def measured(call: Callable[[], object], samples: list[tuple[float, float]]) -> object:
+    """Run ``call``, adding its wall-clock and this thread's CPU seconds to ``samples``."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    result = call()
+    samples.append((time.perf_counter() - wall, time.thread_time() - cpu))
+    return result
+
+
+def engine_per_completion(url: str, workdir: Path, bpmn: str, instances: int) -> Timing:
+    """Every task of ``instances`` cases completed through ``engine.tasks.complete_task``, one commit each."""
+    from sqlalchemy import select
+
     from engine import tasks, versions
     from engine.assignment import SYSTEM
     from engine.deploy import SourceFile, with_forms
     from engine.instances import start_instance
-    from engine.models import Base
-    from engine.queries import inbox
+    from engine.models import Base, Task, TaskState
     from monitoring import places
     from web.app import create_app
     from web.boundary import engine, unit_of_work
     from web.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-                      "FORMS_DIR": str(workdir), "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "FORMS_DIR": str(workdir), "SECRET_KEY": "bench"})
     with app.app_context():
         Base.metadata.create_all(db.engine)
         with unit_of_work() as session:
@@ -83,19 +116,20 @@ def engine_ms_per_completion(workdir: Path, bpmn: str, instances: int) -> tuple[
         with unit_of_work() as session:
             for _ in range(instances):
                 start_instance(engine(), session, "bench_chain", VILLAGE, actor.place_path, actor, {})
-        timings = []
-        while True:
-            ready = inbox(db.session, actor)
-            if not ready:
-                break
-            for task in ready:
-                began = time.perf_counter()
-                with unit_of_work() as session:
-                    tasks.complete_task(engine(), session, task.id, actor, {"ok": True, "note": "核查完毕"})
-                timings.append(time.perf_counter() - began)
-            db.session.expire_all()
+        samples: list[tuple[float, float]] = []
+
+        def complete(task_id: str) -> None:
+            with unit_of_work() as session:
+                tasks.complete_task(engine(), session, task_id, actor, {"ok": True, "note": "核查完毕"})
+
+        ready = select(Task.id).where(Task.state == TaskState.READY).order_by(Task.instance_id)
+        while task_ids := db.session.execute(ready).scalars().all():
+            db.session.commit()  # the ids are plain strings: no rows held in the session between completions
+            for task_id in task_ids:
+                measured(partial(complete, task_id), samples)
+        db.session.remove()
         db.engine.dispose()
-    return statistics.median(timings) * 1000, statistics.mean(timings) * 1000, len(timings)
+    return timing(samples)
 
 
 def fan_out_bpmn(key: str, placed: bool) -> str:
@@ -171,7 +205,8 @@ def placed_start_ms(workdir: Path, villages: int, runs: int = 5) -> tuple[float,
             placed_lookups)
 
 
-def raw_spiff_ms_per_completion(bpmn: str, instances: int) -> float:
+def raw_spiff_per_completion(bpmn: str, instances: int) -> Timing:
+    """Spiff alone, in-process: deserialize → complete (same form data) → do_engine_steps → serialize, per task."""
     from lxml import etree
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -189,33 +224,83 @@ def raw_spiff_ms_per_completion(bpmn: str, instances: int) -> float:
         workflow = BpmnWorkflow(spec)
         workflow.do_engine_steps()
         states.append(serializer.serialize_json(workflow))
-    timings = []
+    samples: list[tuple[float, float]] = []
+
+    def step(state: str) -> tuple[str, bool]:
+        workflow = serializer.deserialize_json(state)
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update({"ok": True, "note": "核查完毕"})
+        task.run()
+        workflow.do_engine_steps()
+        return serializer.serialize_json(workflow), workflow.is_completed()
+
     while states:
-        remaining = []
-        for state in states:
-            began = time.perf_counter()
-            workflow = serializer.deserialize_json(state)
-            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
-            task.data.update({"ok": True, "note": "核查完毕"})
-            task.run()
-            workflow.do_engine_steps()
-            state = serializer.serialize_json(workflow)
-            timings.append(time.perf_counter() - began)
-            if not workflow.is_completed():
-                remaining.append(state)
-        states = remaining
-    return statistics.median(timings) * 1000
+        stepped = [measured(partial(step, state), samples) for state in states]
+        states = [state for state, completed in stepped if not completed]
+    return timing(samples)
 
 
-def http_completions_per_second(workdir: Path, bpmn: str, instances: int, clients: int) -> tuple[float, int]:
+class Client:
+    """One keep-alive connection to the API, as one client thread uses it."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.token = token
+
+    def call(self, method: str, path: str, body: dict | None = None, expect: int = 200) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        self.connection.request(method, "/api/v1" + path, json.dumps(body) if body is not None else None, headers)
+        response = self.connection.getresponse()
+        answer = response.read()
+        if response.status != expect:
+            raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
+        return json.loads(answer)
+
+
+def in_parallel(work: Callable[[int], None], threads: int) -> float:
+    """Seconds until ``work(i)`` has returned in each of ``threads`` threads; the first failure is raised."""
+    failures: list[BaseException] = []
+
+    def guarded(index: int) -> None:
+        try:
+            work(index)
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    began = time.perf_counter()
+    running = [threading.Thread(target=guarded, args=(i,)) for i in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return time.perf_counter() - began
+
+
+@dataclass(frozen=True)
+class Throughput:
+    per_second: float
+    completions: int
+    workers: int
+    threads: int
+    clients: int
+
+
+def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argparse.Namespace) -> Throughput:
+    """Cases started over the API, then every task of them completed by ``args.http_clients`` threads, each
+    completing its share of cases task after task, reading the next task from the completion's answer."""
+    workers = args.workers if not url.startswith("sqlite") else 1  # SQLite is served by one process
     no_processes = workdir / "no-processes"  # the bench deploys its own model, not the shipped ones
-    no_processes.mkdir()
+    no_processes.mkdir(exist_ok=True)
     env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(workdir / "http"), "FANGPIN_FORMS_DIR": str(workdir),
-           "FANGPIN_PROCESSES_DIR": str(no_processes), "FANGPIN_SECRET_KEY": "bench"}
+           "FANGPIN_PROCESSES_DIR": str(no_processes), "FANGPIN_SECRET_KEY": "bench", "FANGPIN_DATABASE_URL": url}
     fangpin = str(Path(sys.executable).parent / "fangpin")
 
-    def cli(*args: str) -> None:
-        subprocess.run([fangpin, *args], env=env, check=True, capture_output=True)
+    def cli(*words: str) -> None:
+        subprocess.run([fangpin, *words], env=env, check=True, capture_output=True)
 
     cli("db", "upgrade")
     parent = None
@@ -229,77 +314,101 @@ def http_completions_per_second(workdir: Path, bpmn: str, instances: int, client
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([fangpin, "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([fangpin, "serve", "--port", str(port), "--workers", str(workers),
+                               "--threads", str(args.threads)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/v1"
+    clients = args.http_clients
     try:
-        for _ in range(300):
+        for _ in range(600):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.1)
-
-        def call(method: str, path: str, body: dict | None = None, token: str | None = None):
-            request = urllib.request.Request(base + path, method=method,
-                                             data=json.dumps(body).encode() if body is not None else None,
-                                             headers={"Content-Type": "application/json",
-                                                      **({"Authorization": f"Bearer {token}"} if token else {})})
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return json.loads(response.read())
-
-        token = call("POST", "/auth/token", {"username": "bench", "password": "bench-password"})["token"]
+        token = Client(port).call("POST", "/auth/token", {"username": "bench", "password": "bench-password"})["token"]
         start = {"process": "bench_chain", "place": VILLAGE, "data": {}}
-        instance_ids = [call("POST", "/instances", start, token)["id"] for _ in range(instances)]
-        shares = [instance_ids[i::clients] for i in range(clients)]
+        first_tasks: list[list[str]] = [[] for _ in range(clients)]
+
+        def start_cases(index: int) -> None:
+            client = Client(port, token)
+            for _ in range(index, args.http_instances, clients):
+                first_tasks[index].append(client.call("POST", "/instances", start, expect=201)["tasks"][0]["id"])
+
+        in_parallel(start_cases, clients)
         done = [0] * clients
 
-        def work(index: int) -> None:
-            for instance_id in shares[index]:
-                while True:
-                    instance = call("GET", f"/instances/{instance_id}", token=token)
-                    if not instance["tasks"]:
-                        break
-                    call("POST", f"/tasks/{instance['tasks'][0]['id']}/complete", {"data": {"ok": True}}, token)
+        def complete_cases(index: int) -> None:
+            client = Client(port, token)
+            for task_id in first_tasks[index]:
+                while task_id is not None:
+                    case = client.call("POST", f"/tasks/{task_id}/complete", {"data": {"ok": True, "note": "核查完毕"}})
                     done[index] += 1
+                    task_id = case["tasks"][0]["id"] if case["tasks"] else None
 
-        began = time.perf_counter()
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - began
+        elapsed = in_parallel(complete_cases, clients)
     finally:
         server.terminate()
-        server.wait(timeout=10)
-    return sum(done) / elapsed, sum(done)
+        server.wait(timeout=30)
+    expected = args.http_instances * args.tasks
+    if sum(done) != expected:
+        raise RuntimeError(f"{sum(done)} completions answered 200, {expected} expected")
+    return Throughput(sum(done) / elapsed, sum(done), workers, args.threads, clients)
+
+
+def sibling_database(url: str, name: str) -> str:
+    """Another empty database beside ``url``'s: a file in the same folder, or a database on the same server."""
+    if url.startswith("sqlite"):
+        return url.rsplit("/", 1)[0] + f"/{name}.db"
+    from sqlalchemy import create_engine, text
+
+    server = url.rsplit("/", 1)[0]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return f"{server}/{name}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=int, default=30)
-    parser.add_argument("--tasks", type=int, default=10)
-    parser.add_argument("--http-clients", type=int, default=4)
+    parser.add_argument("--instances", type=int, default=30, help="cases completed in-process")
+    parser.add_argument("--tasks", type=int, default=10, help="user tasks in each case")
+    parser.add_argument("--http-instances", type=int, default=60, help="cases completed over HTTP")
+    parser.add_argument("--http-clients", type=int, default=8, help="client threads")
+    parser.add_argument("--workers", type=int, default=2, help="fangpin serve --workers (PostgreSQL)")
+    parser.add_argument("--threads", type=int, default=4, help="fangpin serve --threads")
     parser.add_argument("--villages", type=int, default=120)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
     bpmn = chain_bpmn(args.tasks)
-    with tempfile.TemporaryDirectory(prefix="fangpin-bench-") as tmp:
-        workdir = Path(tmp)
-        (workdir / "bench.json").write_text(json.dumps(FORM))
-        median_ms, mean_ms, count = engine_ms_per_completion(workdir, bpmn, args.instances)
-        raw_ms = raw_spiff_ms_per_completion(bpmn, args.instances)
-        per_second, http_count = http_completions_per_second(workdir, bpmn, args.instances, args.http_clients)
-        placed_ms, unplaced_ms, lookups = placed_start_ms(workdir, args.villages)
-    print(f"process: {args.tasks} user tasks in sequence, {args.instances} instances, SQLite (WAL)")
-    print(f"engine  task completion: median {median_ms:.2f} ms, mean {mean_ms:.2f} ms over {count} completions")
-    print(f"raw SpiffWorkflow load → complete → save: median {raw_ms:.2f} ms")
-    print(f"ratio engine / raw: {median_ms / raw_ms:.2f} (goal ≤ 2)")
-    print(f"HTTP completions: {per_second:.1f}/s over {http_count} completions, {args.http_clients} clients, "
-          "fangpin serve on loopback (each completion also reads the instance)")
-    print(f"a county's case placing {args.villages} tasks at their villages: start median {placed_ms:.1f} ms vs "
-          f"{unplaced_ms:.1f} ms unplaced ({(placed_ms - unplaced_ms) / args.villages * 1000:.0f} µs per task), "
-          f"place lookups per start: {sorted(set(lookups))}")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; process: "
+          f"{args.tasks} user tasks in sequence")
+    raw = raw_spiff_per_completion(bpmn, args.instances)
+    print(f"raw SpiffWorkflow deserialize → complete → engine steps → serialize: median {raw.wall_ms:.2f} ms "
+          f"(CPU {raw.cpu_ms:.2f} ms) over {raw.count} completions")
+
+    def run(url: str, _args: argparse.Namespace, label: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="fangpin-bench-") as tmp:
+            workdir = Path(tmp)
+            (workdir / "bench.json").write_text(json.dumps(FORM))
+            ours = engine_per_completion(url, workdir, bpmn, args.instances)
+            served = http_completions_per_second(sibling_database(url, "bench_http"), workdir, bpmn, args)
+            print(f"{label}: engine task completion median {ours.wall_ms:.2f} ms (CPU {ours.cpu_ms:.2f} ms) over "
+                  f"{ours.count} completions, {args.instances} cases")
+            print(f"{label}: ratio engine / raw {ours.wall_ms / raw.wall_ms:.2f} (CPU {ours.cpu_ms / raw.cpu_ms:.2f}), "
+                  "goal ≤ 1.5")
+            print(f"{label}: HTTP completions {served.per_second:.1f}/s over {served.completions} completions (each "
+                  f"200), fangpin serve --workers {served.workers} --threads {served.threads}, {served.clients} client "
+                  "threads on loopback, goal ≥ 300/s on PostgreSQL")
+            if label == "SQLite":
+                placed_ms, unplaced_ms, lookups = placed_start_ms(workdir, args.villages)
+                print(f"a county's case placing {args.villages} tasks at their villages: start median "
+                      f"{placed_ms:.1f} ms vs {unplaced_ms:.1f} ms unplaced "
+                      f"({(placed_ms - unplaced_ms) / args.villages * 1000:.0f} µs per task), "
+                      f"place lookups per start: {sorted(set(lookups))}")
+
+    on_both_databases(run, args)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
 
 
 if __name__ == "__main__":
