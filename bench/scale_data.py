@@ -262,13 +262,13 @@ def build_households(engine: SqlEngine, size: Size, villages: list[PlaceRef]) ->
             for position in range(household_size(household_id)):
                 member_id += 1
                 number = id_number(area, member_id)
-                yield (member_id, household_id, position, member_name(member_id), number,
+                yield (member_id, household_id, position, member_name(member_id), number, number[::-1],
                        RELATIONS[min(position, len(RELATIONS) - 1)], "male" if int(number[16]) % 2 else "female",
                        "", "", "", "[]", "", "", "", "", "")
 
-    load(engine, "members", ("id", "household_id", "position", "name", "id_number", "relation", "sex", "ethnicity",
-                             "education", "schooling", "health", "disability", "labour_skill", "work", "insurance",
-                             "phone"), members())
+    load(engine, "members", ("id", "household_id", "position", "name", "id_number", "id_number_reversed", "relation",
+                             "sex", "ethnicity", "education", "schooling", "health", "disability", "labour_skill",
+                             "work", "insurance", "phone"), members())
     columns = ["household_id", "from_status", "to_status", "monitoring_type", "reason", "changed_on", "changed_at",
                "changed_by"]
     with engine.begin() as connection:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
@@ -15,8 +17,8 @@ from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.limits import string_length, to_decimal
 from engine.paging import Key, Page, Window, page
 from engine.queries import in_scope
-from engine.scope import within
-from engine.text import read_text
+from engine.scope import below, within
+from engine.text import read_text, trimmed
 from monitoring import department_access
 from monitoring.change_models import HouseholdChange
 from monitoring.codelists import labels
@@ -251,7 +253,7 @@ class Search:
 
 
 def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple[Household]]:
-    """Households the actor sees; ``q`` matches a member's name or the last digits of an ID number."""
+    """Households the actor sees; ``q`` finds them by a member (``member_matches``)."""
     if actor.place_scope:
         query = select(Household).where(within(Household.place_path, actor))
     else:
@@ -264,10 +266,25 @@ def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple
         query = query.where(Household.monitoring_type == search.monitoring_type)
     query = query.where(*search.where)
     if search.q:
-        matching = select(Member.household_id).where(or_(Member.name.contains(search.q, autoescape=True),
-                                                          Member.id_number.endswith(search.q, autoescape=True)))
-        query = query.where(Household.id.in_(matching))
+        query = query.where(Household.id.in_(select(Member.household_id).where(member_matches(search.q))))
     return query.options(selectinload(Household.members))
+
+
+ID_TAIL = re.compile(r"[0-9]*[0-9X]")  # the last digits of an ID number, its check character included
+
+
+def member_matches(q: str) -> ColumnElement[bool]:
+    """A member ``q`` finds: digits are the last digits of an ID number (the check character X too), anything else
+    the start of a name — a full name, a surname, a surname and the first of a given name, as a cadre types them.
+    Both are prefixes, so both are index ranges (``ix_members_id_tail`` on the reversed number, ``ix_members_name``)
+    instead of a scan of every member of the region."""
+    tail = normalize_id_number(q)
+    if ID_TAIL.fullmatch(tail):
+        return below(Member.id_number_reversed, tail[::-1])
+    name = trimmed(q)
+    if not name or ord(name[-1]) == sys.maxunicode:  # no range above the last code point: no name ends with it
+        return false()
+    return below(Member.name, name)
 
 
 def search_page(session: Session, actor: Actor, search: Search, window: Window) -> Page[Household]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.models import Base, PlacePath, UtcDateTime
@@ -175,18 +175,35 @@ class Household(Base):
         return len(self.members)
 
 
+# A member's name and reversed ID number are searched by prefix as an index range (``monitoring.households``),
+# which holds only in an order by code point: on PostgreSQL the columns are collated "C" (see ``PlacePath``).
+PersonName = String(50).with_variant(String(50, collation="C"), "postgresql")
+ReversedIdNumber = String(18).with_variant(String(18, collation="C"), "postgresql")
+
+
+def _reversed_id_number_of_row(context: Any) -> str:
+    """The default of ``members.id_number_reversed`` for a row inserted without it (a bulk insert of dicts)."""
+    return context.get_current_parameters()["id_number"][::-1]
+
+
 class Member(Base):
     __tablename__ = "members"
     # one person, one household: among the members present; a person who left one household may join another
     __table_args__ = (Index("uq_members_present_id_number", "id_number", unique=True,
                             sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),
-                      Index("ix_members_present", "household_id", "left_on"))  # a household's members present
+                      Index("ix_members_present", "household_id", "left_on"),  # a household's members present
+                      # household search: a name's or an ID number's tail's prefix, read from the index alone
+                      Index("ix_members_name", "name", "household_id"),
+                      Index("ix_members_id_tail", "id_number_reversed", "household_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    name: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(PersonName)
     id_number: Mapped[str] = mapped_column(String(18))
+    # the ID number backwards, kept with it by an insert of any kind and by the ORM (``_reverse_id_number``): its last
+    # digits become an indexable prefix
+    id_number_reversed: Mapped[str] = mapped_column(ReversedIdNumber, default=_reversed_id_number_of_row)
     relation: Mapped[str] = mapped_column(String(30))
     sex: Mapped[str] = mapped_column(String(10), default="")
     ethnicity: Mapped[str] = mapped_column(String(10), default="")
@@ -202,6 +219,12 @@ class Member(Base):
     left_change_id: Mapped[int | None] = mapped_column(Integer)  # the household_changes row that removed them
 
     household: Mapped[Household] = relationship(back_populates="members")
+
+    @validates("id_number")
+    def _reverse_id_number(self, _key: str, value: str) -> str:
+        """Whatever writes a member's ID number writes its reversed copy, so a tail search never misses it."""
+        self.id_number_reversed = value[::-1]
+        return value
 
 
 class Measurement(Base):

@@ -1,0 +1,106 @@
+"""Household search (the list page's and the API's ``?q=``): the start of a name, or the last digits of an ID number,
+each read as an index range; scope, filters and paging as before."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert, select
+
+from engine.paging import Window
+from monitoring import households
+from monitoring.id_number import check_digit
+from monitoring.models import Household, Member
+
+AT = datetime(2026, 3, 2, 1, tzinfo=UTC)
+VILLAGE, VILLAGE_2, VILLAGE_OTHER = "150223100201", "150223100202", "150223200201"
+
+
+def person(name: str, first17: str, relation: str = "head") -> dict[str, str]:
+    return {"name": name, "id_number": first17 + check_digit(first17), "relation": relation}
+
+
+@pytest.fixture
+def registered(session, actors) -> dict[str, Household]:
+    """Four households over three villages of two townships; 王 is a surname in three of them."""
+    found = {}
+    for key, village, members in (
+            ("wang_fang", VILLAGE, [person("王芳", "15022319700101001"),
+                                    person("其木格", "15022319720305002", "spouse")]),
+            ("wang_fanghua", VILLAGE_2, [person("王芳华", "15022319800101013")]),
+            ("huang_wang", VILLAGE, [person("黄旺", "15022319650707024"),
+                                     person("王小明", "15022320100101035", "son")]),
+            ("other_wang", VILLAGE_OTHER, [person("王芳", "15022319900101046")]),
+    ):
+        body = {"village": village, "household_type": "ordinary", "members": members}
+        found[key] = households.create_household(session, actors["county"], body, AT)
+    session.commit()
+    return found
+
+
+def ids(session, actor, q: str, **search) -> list[int]:
+    return [h.id for h in households.search_page(session, actor, households.Search(q=q, **search), Window()).rows]
+
+
+def test_a_name_finds_the_households_of_members_whose_name_starts_with_it(session, actors, registered):
+    qi = actors["county"]
+    assert ids(session, qi, "王芳") == [registered[k].id for k in ("wang_fang", "wang_fanghua", "other_wang")]
+    assert ids(session, qi, "王") == [registered[k].id for k in ("wang_fang", "wang_fanghua", "huang_wang",
+                                                                "other_wang")]
+    assert ids(session, qi, "其木格") == [registered["wang_fang"].id]  # a member's name, not only the head's
+    assert ids(session, qi, " 王芳华 ") == [registered["wang_fanghua"].id]  # blanks around it as typed
+    # the middle or end of a name is not its start: 芳 finds nobody, 旺 not 黄旺 (the search is by the name's start)
+    assert ids(session, qi, "芳") == [] and ids(session, qi, "旺") == []
+
+
+def test_digits_are_the_last_digits_of_an_id_number(session, actors, registered):
+    qi = actors["county"]
+    spouse = registered["wang_fang"].members[1].id_number
+    assert ids(session, qi, spouse[-4:]) == [registered["wang_fang"].id]
+    assert ids(session, qi, spouse[-6:]) == [registered["wang_fang"].id]
+    assert ids(session, qi, spouse) == [registered["wang_fang"].id]  # the whole number is its own tail
+    assert ids(session, qi, spouse[-8:-2]) == []  # digits inside the number are not its end
+    full_width = spouse[-4:].translate({ord(digit): ord(digit) + 0xFEE0 for digit in "0123456789"})
+    assert ids(session, qi, full_width) == [registered["wang_fang"].id]  # typed on a Chinese keyboard
+
+
+def test_a_check_character_x_is_found_typed_in_either_case(session, actors, registered):
+    first17 = next(f"1502231985010100{n}" for n in range(10) if check_digit(f"1502231985010100{n}") == "X")
+    body = {"village": VILLAGE, "household_type": "ordinary", "members": [person("张三", first17)]}
+    household = households.create_household(session, actors["county"], body, AT)
+    session.commit()
+    assert ids(session, actors["county"], first17[-3:] + "x") == [household.id]
+    assert ids(session, actors["county"], first17[-3:] + "X") == [household.id]
+
+
+def test_a_search_stays_in_the_users_scope_and_filters(session, actors, registered):
+    assert ids(session, actors["village"], "王") == [registered["wang_fang"].id, registered["huang_wang"].id]
+    assert ids(session, actors["township"], "王芳") == [registered["wang_fang"].id, registered["wang_fanghua"].id]
+    assert ids(session, actors["county"], "王", village=VILLAGE_2) == [registered["wang_fanghua"].id]
+    assert ids(session, actors["village"], registered["other_wang"].members[0].id_number[-6:]) == []
+
+
+def test_a_search_pages_in_registration_order_with_its_total(session, actors, registered):
+    first = households.search_page(session, actors["county"], households.Search(q="王"), Window(limit=3))
+    rest = households.search_page(session, actors["county"], households.Search(q="王"), Window(first.next_cursor, 3))
+    assert (first.total, [h.id for h in first.rows + rest.rows], rest.next_cursor) == (
+        4, sorted(h.id for h in registered.values()), None)
+
+
+def test_a_member_inserted_in_bulk_is_found_by_its_id_number_tail(session, actors, registered):
+    """The reversed number is the column's own default: rows written without the ORM (a migration, a bulk load)
+    carry it too."""
+    number = person("", "15022319550505057")["id_number"]
+    session.execute(insert(Member), [{"household_id": registered["huang_wang"].id, "position": 2, "name": "黄宝",
+                                      "id_number": number, "relation": "son", "health": []}])
+    session.commit()
+    assert session.execute(select(Member.id_number_reversed).where(Member.id_number == number)).scalar() \
+        == number[::-1]
+    assert ids(session, actors["county"], number[-5:]) == [registered["huang_wang"].id]
+    assert ids(session, actors["county"], "黄宝") == [registered["huang_wang"].id]
+
+
+def test_text_with_no_range_above_it_finds_nobody_instead_of_failing(session, actors, registered):
+    assert ids(session, actors["county"], "王\U0010ffff") == []
+    assert ids(session, actors["county"], "\u200b") == []
