@@ -20,6 +20,7 @@ from engine.clock import FrozenClock
 from engine.models import Base
 from monitoring import codelists, places
 from tests import postgres
+from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401  (a hook: pytest finds it here)
 from web.app import create_app
 from web.extensions import db
 
@@ -31,16 +32,6 @@ _counter = itertools.count()
 # Real scrypt at a test-sized cost: the production cost (n=2**15, about 0.2 s a hash by design) was most of the
 # suite's time, as every test's users are hashed and every login checks one.
 TEST_PASSWORD_HASH = "scrypt:256:8:1"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``pytest -n --dist loadgroup`` the tests that share a module-scoped fixture stay on one worker: the
-    fixture (a demo server, a batch of hostile scripts) is then built once, not once on each worker at once."""
-    for item in items:
-        shared = [name for name, defs in item._fixtureinfo.name2fixturedefs.items()
-                  if name in item.fixturenames and defs[-1].scope == "module"]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session", autouse=True)

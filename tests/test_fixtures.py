@@ -3,12 +3,19 @@ whole schema and no row, and passwords hashed and checked for real (only at a te
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from engine.models import Base
 from monitoring.models import User
 from tests.conftest import PASSWORD, TEST_PASSWORD_HASH
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_each_test_gets_a_database_with_every_table_and_no_row(database_url):
@@ -43,3 +50,38 @@ def test_passwords_are_hashed_with_scrypt_and_checked_for_real(session, create_u
     assert PASSWORD not in user.password_hash
     assert user.check_password(PASSWORD)
     assert not user.check_password(PASSWORD + "x")
+
+
+SHARED_MODULE = """
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def built():
+    with open(os.environ["BUILT_LOG"], "a") as log:
+        log.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+
+
+def test_one(built): pass
+def test_two(built): pass
+def test_three(built): pass
+def test_four(built): pass
+"""
+
+
+def test_tests_sharing_a_module_fixture_run_on_one_worker_which_builds_it_once(tmp_path):
+    """``make test``'s ``-n --dist loadgroup`` with the suite's grouping hook: a module fixture (a demo server) is built
+    once, not once per worker or per test. It silently stopped when xdist's group no longer reached the scheduler
+    (a hook run after xdist's, pytest 9.2's node ids: pytest-xdist#1386), and a demo was built for almost every test."""
+    (tmp_path / "conftest.py").write_text("from tests.xdist_groups import pytest_collection_modifyitems  # noqa\n")
+    (tmp_path / "test_a_shared.py").write_text(SHARED_MODULE)
+    (tmp_path / "test_b_alone.py").write_text("".join(f"def test_{n}(): pass\n" for n in range(4)))
+    log = tmp_path / "built.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
+           "BUILT_LOG": str(log), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # xdist alone: the others cost seconds
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "xdist", "-n", "2", "--dist", "loadgroup",
+                          "-p", "no:cacheprovider"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert len(log.read_text().splitlines()) == 1, log.read_text()
