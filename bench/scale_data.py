@@ -15,6 +15,8 @@ users, a household name, an ID tail and a case that the measurements read.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import re
 import sys
@@ -37,7 +39,7 @@ import monitoring.models  # noqa: E402,F401  (registers the domain's tables)
 from engine import audit  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
 from engine.models import AuditEvent, Base, ProcessInstance, ProcessVersion  # noqa: E402
-from monitoring.id_number import check_digit  # noqa: E402
+from monitoring.id_number import CHECK_CHARS, WEIGHTS  # noqa: E402
 from monitoring.models import Household, HouseholdStatusChange, Member  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday; a year of history lies before it
@@ -53,9 +55,11 @@ RISK_TYPES = ("illness", "disability", "schooling", "disaster", "accident", "uns
 # The steps a synthetic identification case passes through, in order, with their lanes
 STEPS = (("apply", "农牧户申请", "village"), ("visit", "走访排查", "village"), ("authorize", "农牧户授权", "village"),
          ("appraisal", "民主评议公示", "village"), ("township_review", "苏木乡镇审核", "township"),
-         ("county_review", "旗县审定", "county"), ("entry", "录入系统", "county"))
-# Where the READY step of a running synthetic case stands (index into STEPS), weighted: most work waits at villages
-READY_AT = (1, 1, 1, 2, 3, 3, 4, 4, 5, 6)
+         ("county_review", "旗县审定", "county"), ("entry", "录入系统", "county"),
+         ("league_urge", "督办（盟市）", "region"))
+# Where the READY step of a running synthetic case stands (index into STEPS), weighted: most work waits at villages,
+# one case in twenty at a league's desk
+READY_AT = (1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7)
 HOT_SHARE = 5  # one READY case in HOT_SHARE lies in the measured county
 TASKS_PER_CASE = 4
 # What the visit finds of a real case's household (a poor year: it goes on to its notice)
@@ -223,11 +227,22 @@ def member_name(number: int) -> str:
     return surname + given
 
 
+BIRTH_DAYS = [f"{date(1950, 1, 1) + timedelta(days=n):%Y%m%d}" for n in range(25_000)]
+SEQUENCES = [f"{n:03d}" for n in range(1000)]
+
+
+@functools.cache
+def _weighted(digits: str, offset: int) -> int:
+    """The part of the check sum (GB 11643) that ``digits`` at ``offset`` contribute: each part is summed once."""
+    return sum(int(digit) * weight for digit, weight in zip(digits, WEIGHTS[offset:], strict=False))
+
+
 def id_number(area: str, number: int) -> str:
-    """A valid, unique resident ID number: the county's area code, a birth day and a sequence spread by ``number``."""
-    born = date(1950, 1, 1) + timedelta(days=number % 25_000)
-    first17 = f"{area}{born:%Y%m%d}{number // 25_000 % 1000:03d}"
-    return first17 + check_digit(first17)
+    """A valid, unique resident ID number: the county's area code, a birth day and a sequence spread by ``number``
+    (its check character by ``monitoring.id_number``'s weights, summed by part: millions are made)."""
+    born, sequence = BIRTH_DAYS[number % 25_000], SEQUENCES[number // 25_000 % 1000]
+    total = _weighted(area, 0) + _weighted(born, 6) + _weighted(sequence, 14)
+    return f"{area}{born}{sequence}{CHECK_CHARS[total % 11]}"
 
 
 def household_size(household_id: int) -> int:
@@ -352,7 +367,7 @@ def build_work(db_engine: SqlEngine, size: Size, villages: list[PlaceRef], versi
     instances: list[tuple[Any, ...]] = []
     tasks: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
-    event_id = _next_id(db_engine, AuditEvent)
+    event_ids = itertools.count(_next_id(db_engine, AuditEvent))
     for number in range(cases):
         instance_id = first_id + number
         running = number < size.ready
@@ -360,14 +375,13 @@ def build_work(db_engine: SqlEngine, size: Size, villages: list[PlaceRef], versi
                                                                                               len(villages)]
         started = NOW - timedelta(days=1 + number * 37 % 360, minutes=number % 600)
         household = (number * 104729) % size.households + 1
-        last_step = READY_AT[number % len(READY_AT)] if running else len(STEPS) - 1
+        last_step = READY_AT[number % len(READY_AT)] if running else len(STEPS) - 2
         steps = STEPS[last_step - TASKS_PER_CASE + 1:last_step + 1] if last_step >= TASKS_PER_CASE - 1 \
             else STEPS[:TASKS_PER_CASE]
         chain = audit.GENESIS
         at = started
         detail = {"key": "identification", "place": village.code, "data": {"channel": "cadre_screening"}}
-        chain = _event(events, event_id + len(events), chain, at, "bench", "instance_started", instance_id, None,
-                       detail)
+        chain = _event(events, next(event_ids), chain, at, "bench", "instance_started", instance_id, None, detail)
         for index, (bpmn_id, name, role) in enumerate(steps):
             task_id = str(uuid.UUID(int=instance_id << 8 | index))
             ready = running and index == len(steps) - 1
@@ -378,8 +392,8 @@ def build_work(db_engine: SqlEngine, size: Size, villages: list[PlaceRef], versi
                           None if done is None else stamp(done), None if done is None else f"bench_{role}"))
             if done is not None:
                 at = done
-                chain = _event(events, event_id + len(events), chain, at, f"bench_{role}", "task_completed",
-                               instance_id, task_id, {"task": bpmn_id})
+                chain = _event(events, next(event_ids), chain, at, f"bench_{role}", "task_completed", instance_id,
+                               task_id, {"task": bpmn_id})
         instances.append((instance_id, version_id, "identification", village.code, village.path,
                           f"household:{household}", "running" if running else "completed", 0, "{}", len(steps),
                           chain, "{}", "[]", None if running else stamp(at), stamp(started), "bench"))

@@ -1,0 +1,281 @@
+"""Queries at the size of a region, on SQLite and on PostgreSQL: what users wait for once the data has grown.
+
+Builds the synthetic region of ``bench/scale_data.py`` (``--scale 1``: 11,000 villages, 1,000,000 households,
+1,000,000 task rows of which 50,000 READY, 10,000 due timers; build time and size on disk printed), then prints p50
+and p95 over ``--runs`` runs of:
+  1. the inbox of a village, township, county and league user: the page (``GET /tasks/``, logged in, rendered) and
+     the API (``GET /api/v1/tasks`` with a real token), through the Flask test client, and the actor's READY count;
+  2. household search by a full name, by a surname alone and by the last six digits of an ID number, as a village
+     and as a county user: the page (``GET /households/?q=``) and the API (``GET /api/v1/households?q=``);
+  3. a case page (``GET /cases/{id}``) and the API's case (``GET /api/v1/instances/{id}``) of a real
+     identification case with its timeline;
+  4. the dashboard (``web.dashboard.overview.overview``) and the quarterly bulletin (``web.dashboard.bulletin
+     .bulletin``) of the busy county and of the region;
+  5. a sweep of the due timers (``engine.timers.run_due_timers``): timers per second. The sweep writes; with
+     ``--keep`` the rows it wrote are removed and its instances put back afterwards, so the next run finds them due.
+
+Goals (issue 14): inbox and search p95 ≤ 20 ms, dashboard ≤ 300 ms at region level, sweep ≥ 500 timers/s on
+PostgreSQL. ``--keep DIR`` builds each database once under DIR and reuses it (delete DIR when done).
+
+Usage: python bench/scale.py [--scale 1] [--runs 20] [--only sqlite|postgresql] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import scale_data  # noqa: E402  (bench/ is on sys.path when run as a script)
+from scale_data import NOW, PASSWORD, Region, Size  # noqa: E402
+from sqlalchemy import create_engine, delete, func, select, text, update  # noqa: E402
+from timing import timed  # noqa: E402
+
+from engine.clock import FrozenClock  # noqa: E402
+from engine.models import Base, ProcessInstance, Task  # noqa: E402
+from tests import postgres  # noqa: E402
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+INBOX_LEVELS = ("village", "township", "county", "league")
+
+
+class KeptPostgres(postgres.ThrowawayPostgres):
+    """A PostgreSQL server whose data stay in ``folder`` between runs (``--keep``)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = folder
+        self.built = (folder / "data").is_dir()
+
+    def start(self) -> str:
+        if not self.built:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            return super().start()
+        self._run("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "-o",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                  "-c synchronous_commit=off -c full_page_writes=off", "start")
+        return self.url("postgres")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "stop")
+
+
+@contextmanager
+def database(kind: str, keep: Path | None) -> Iterator[tuple[str, Path | None]]:
+    """The URL of a database of ``kind`` and the file its built region is described in (None: build afresh)."""
+    folder = keep / kind if keep else Path(tempfile.mkdtemp(prefix=f"scale-{kind}-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        if kind == "sqlite":
+            yield f"sqlite:///{folder}/region.db", folder / "region.json"
+            return
+        server = KeptPostgres(folder / "server") if keep else postgres.ThrowawayPostgres()
+        built = keep is not None and server.built
+        admin_url = server.start()
+        try:
+            if not built:
+                admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as connection:
+                    connection.execute(text("CREATE DATABASE bench"))
+                admin.dispose()
+            yield server.url("bench"), folder / "region.json"
+        finally:
+            server.stop()
+    finally:
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def region_of(url: str, described: Path, size: Size) -> Region:
+    """The region described beside the database, or a new one built now."""
+    if described.exists():
+        region = Region.from_json(described.read_text())
+        if region.size == size:
+            return Region(**{**region.__dict__, "url": url})
+        raise SystemExit(f"{described.parent} holds a region of another size: delete it or choose another --keep")
+    region = scale_data.build(url, size, log=lambda line: print(line, flush=True))
+    described.write_text(region.to_json())
+    return region
+
+
+def size_on_disk(url: str, folder: Path) -> str:
+    if url.startswith("sqlite"):
+        return f"{(folder / 'region.db').stat().st_size / 2**30:.2f} GiB"
+    with create_engine(url).connect() as connection:
+        return f"{connection.execute(text('SELECT pg_database_size(current_database())')).scalar() / 2**30:.2f} GiB"
+
+
+class Browser:
+    """A logged-in page session and an API token of one user, through the Flask test client."""
+
+    def __init__(self, app: Any, username: str) -> None:
+        self.app, self.client = app, app.test_client()
+        page = self.client.get("/login").get_data(as_text=True)
+        token = CSRF.search(page).group(1)
+        response = self.client.post("/login", data={"username": username, "password": PASSWORD,
+                                                    "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:400]
+        response = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        self.headers = {"Authorization": f"Bearer {response.json['token']}"}
+
+    def page(self, url: str) -> Callable[[], Any]:
+        return lambda: self._ok(self.client.get(url))
+
+    def api(self, url: str) -> Callable[[], Any]:
+        return lambda: self._ok(self.client.get(f"/api/v1{url}", headers=self.headers))
+
+    @staticmethod
+    def _ok(response: Any) -> Any:
+        assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:400])
+        return response
+
+
+def measure(region: Region, runs: int, label: str) -> None:
+    from engine import queries
+    from engine.paging import Window
+    from monitoring import households, places, worklist
+    from monitoring.models import User
+    from web.app import create_app
+    from web.boundary import engine
+    from web.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": region.url, "SECRET_KEY": "bench"}, clock=FrozenClock(NOW))
+
+    def line(what: str, call: Callable[[], Any], *, in_context: bool = False) -> None:
+        """A request runs in an app context of its own, as in production; a function call in one made for it."""
+        if not in_context:
+            print(f"[{label}] {what:44} {timed(runs, call)}", flush=True)
+            return
+        with app.test_request_context():  # the bulletin links its figures with url_for
+            print(f"[{label}] {what:44} {timed(runs, call)}", flush=True)
+            db.session.remove()
+
+    browsers = {level: Browser(app, username) for level, username in region.users.items()}
+    with app.app_context():
+        actors = {level: places.actor_for(db.session, db.session.execute(
+            select(User).where(User.username == username)).scalar_one()) for level, username in region.users.items()}
+    for level in INBOX_LEVELS:
+        with app.app_context():
+            ready = db.session.execute(select(func.count()).select_from(
+                queries.inbox_query(actors[level]).subquery())).scalar()
+        line(f"inbox page {level:8} ({ready} READY)", browsers[level].page("/tasks/"))
+        line("  its queries (worklist.inbox)", lambda a=actors[level]: worklist.inbox(
+            db.session, a, worklist.Filters(), NOW, Window()), in_context=True)
+        line(f"inbox API  {level:8}", browsers[level].api("/tasks"))
+        line("  its queries (queries.inbox_page)", lambda a=actors[level]: queries.inbox_page(
+            db.session, a, Window()), in_context=True)
+    searches = (("full name", region.household_name), ("surname", region.household_name[0]),
+                ("ID tail", region.id_tail))
+    for level in ("village", "county"):
+        for what, q in searches:
+            line(f"search page {what:9} {level:8}", browsers[level].page(f"/households/?q={q}"))
+            line(f"search API  {what:9} {level:8}", browsers[level].api(f"/households?q={q}"))
+            line("  its queries (households.search_page)", lambda a=actors[level], q=q: households.search_page(
+                db.session, a, households.Search(q=q), Window()), in_context=True)
+    line("case page  (GET /cases/{id})", browsers["village"].page(f"/cases/{region.case_id}"))
+    line("case API   (GET /api/v1/instances/{id})", browsers["village"].api(f"/instances/{region.case_id}"))
+    dashboards(app, region, line)
+    sweep(app, region, label, engine, db)
+
+
+def dashboards(app: Any, region: Region, line: Callable[..., None]) -> None:
+    """S2's dashboard and bulletin, by their public functions, at county and region level."""
+    from monitoring.models import Place
+    from monitoring.quarters import Quarter
+    from web.boundary import engine
+    from web.dashboard.bulletin import bulletin
+    from web.dashboard.overview import overview
+    from web.extensions import db
+
+    quarter = Quarter.of(NOW.date()).previous()
+    for level in ("county", "region"):
+        code = getattr(region, level).code
+        line(f"dashboard {level}", lambda c=code: overview(db.session, db.session.get(Place, c), NOW),
+             in_context=True)
+        line(f"bulletin  {level} {quarter.code}", lambda c=code: bulletin(
+            db.session, engine(), db.session.get(Place, c), quarter, NOW), in_context=True)
+
+
+def sweep(app: Any, region: Region, label: str, engine: Callable[[], Any], db: Any) -> None:
+    """Fire every due timer once, then put the database back as it was (what the sweep wrote removed)."""
+    from engine import timers
+    from web.boundary import unit_of_work
+
+    with app.app_context():
+        snapshot = Snapshot.take(db.engine)
+        started = time.perf_counter()
+        fired = timers.run_due_timers(engine(), unit_of_work, limit=region.timers_due + 1)
+        seconds = time.perf_counter() - started
+        print(f"[{label}] timer sweep: {fired} timers in {seconds:.1f} s = {fired / seconds:.0f} timers/s "
+              f"(goal ≥ 500/s on PostgreSQL)", flush=True)
+        db.session.remove()
+        snapshot.restore(db.engine)
+
+
+class Snapshot:
+    """What a sweep changes: the due instances' rows, and every row added after them (integer ids above today's
+    largest, tasks created at ``NOW``)."""
+
+    COLUMNS = ("status", "state", "revision", "audit_hash", "data", "waiting", "wake_at", "error", "ended_at")
+
+    def __init__(self, instances: list[dict[str, Any]], largest: dict[str, int]) -> None:
+        self.instances, self.largest = instances, largest
+
+    @classmethod
+    def take(cls, db_engine: Any) -> Snapshot:
+        with db_engine.connect() as connection:
+            rows = connection.execute(select(ProcessInstance.__table__).where(
+                ProcessInstance.status == "running", ProcessInstance.wake_at < NOW)).mappings().all()
+            largest = {table.name: connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar()
+                       for table in _integer_keyed()}
+        return cls([{"key": row["id"], **{c: row[c] for c in cls.COLUMNS}} for row in rows], largest)
+
+    def restore(self, db_engine: Any) -> None:
+        table = ProcessInstance.__table__
+        with db_engine.begin() as connection:
+            connection.execute(delete(Task).where(Task.created_at >= NOW))
+            for other in reversed(_integer_keyed()):
+                connection.execute(delete(other).where(other.c.id > self.largest[other.name]))
+            from sqlalchemy import bindparam
+
+            connection.execute(update(table).where(table.c.id == bindparam("key")).values(
+                **{c: bindparam(c) for c in self.COLUMNS}), self.instances)
+
+
+def _integer_keyed() -> list[Any]:
+    return [t for t in Base.metadata.sorted_tables if "id" in t.c and t.c.id.primary_key
+            and t.c.id.type.python_type is int]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="a fraction of the region (0.01: a quick run)")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--keep", type=Path, help="build each database once under this folder and reuse it")
+    args = parser.parse_args()
+    size = Size() if args.scale == 1 else Size().scaled(args.scale)
+    for kind, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        if args.only and args.only != kind:
+            continue
+        with database(kind, args.keep) as (url, described):
+            region = region_of(url, described, size)
+            print(f"[{label}] region: {size.villages} villages, {size.households} households, {size.tasks} tasks "
+                  f"({size.ready} READY), {region.timers_due} due timers; built in {region.seconds:.0f} s, "
+                  f"{size_on_disk(url, described.parent)} on disk", flush=True)
+            measure(region, args.runs, label)
+
+
+if __name__ == "__main__":
+    main()
