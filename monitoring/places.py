@@ -92,7 +92,13 @@ def add_user(session: Session, username: str, role: str, place_code: str, passwo
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    return Actor(username=user.username, role=user.role, place_path=get_place(session, user.place_code).path,
+    return actor_at(user, get_place(session, user.place_code).path)
+
+
+def actor_at(user: User, place_path: str) -> Actor:
+    """The user as the engine sees it, given the path of its place (read with the user in one query, e.g. per API
+    call)."""
+    return Actor(username=user.username, role=user.role, place_path=place_path,
                  place_scope=sees_by_place(user.role), department=user.department)
 
 

@@ -12,15 +12,19 @@ from flask import Response, current_app, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import bindparam, select
 from wtforms import ValidationError
 
 from engine.assignment import Actor
-from monitoring.models import User
-from monitoring.places import actor_for
+from monitoring.models import Place, User
+from monitoring.places import actor_at, actor_for
 from web.api.errors import ApiError, error_body
 from web.auth.login import LoginResult
 from web.boundary import engine
 from web.extensions import db
+
+# Built once: every API call reads its user and the path of the user's place in this one statement
+_USER_AT_PLACE = select(User, Place.path).join(Place, Place.code == User.place_code).where(User.id == bindparam("uid"))
 
 
 class _ClockSigner(TimestampSigner):
@@ -46,18 +50,19 @@ def refused_login(result: LoginResult) -> tuple[Response, int, dict[str, str]]:
     return jsonify(error_body("invalid_credentials", result.message)), 401, {}
 
 
-def _user_from_token(token: str) -> User | None:
+def _user_from_token(token: str) -> tuple[User, Actor] | None:
     try:
         claims = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
     except BadSignature:
         return None
-    user = db.session.get(User, claims.get("uid")) if isinstance(claims, dict) else None
-    if user is None or not user.active or claims.get("sv") != user.session_version:
+    uid = claims.get("uid") if isinstance(claims, dict) else None
+    found = db.session.execute(_USER_AT_PLACE, {"uid": uid}).first() if isinstance(uid, int) else None
+    if found is None or not found.User.active or claims.get("sv") != found.User.session_version:
         return None
-    return user
+    return found.User, actor_at(found.User, found.path)
 
 
-def _user_from_session() -> User | None:
+def _user_from_session() -> tuple[User, Actor] | None:
     """The page's logged-in user, only with the page's CSRF token: a cookie alone is what a foreign site can send."""
     if not current_user.is_authenticated:
         return None
@@ -65,7 +70,7 @@ def _user_from_session() -> User | None:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except ValidationError:
         raise ApiError(401, "csrf", "页面已过期或来源不明，请刷新页面后再试") from None
-    return current_user.user
+    return current_user.user, actor_for(db.session, current_user.user)
 
 
 def token_required(view: Any) -> Any:
@@ -76,11 +81,10 @@ def token_required(view: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        user = _user_from_token(token.strip()) if scheme.lower() == "bearer" else _user_from_session()
-        if user is None:
+        found = _user_from_token(token.strip()) if scheme.lower() == "bearer" else _user_from_session()
+        if found is None:
             raise ApiError(401, "unauthorized", "未登录或登录已过期")
-        g.user = user
-        g.actor = actor_for(db.session, user)
+        g.user, g.actor = found
         return view(*args, **kwargs)
 
     return wrapper
