@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
@@ -77,19 +77,35 @@ def instances_page(session: Session, actor: Actor, window: Window, process: str 
     return page(session, instances_query(actor, process, status, where), INSTANCE_ORDER, window)
 
 
+# Built once: every case read (and every completion's answer) runs these; building one costs more than running it
+_OPEN_TASKS = (select(Task).where(Task.instance_id == bindparam("instance_id"), Task.state == TaskState.READY)
+               .order_by(Task.created_at))
+_TIMELINE = select(AuditEvent).where(AuditEvent.instance_id == bindparam("instance_id")).order_by(AuditEvent.id)
+_VERSION_NUMBERS = (select(ProcessVersion.id, ProcessVersion.version)
+                    .where(ProcessVersion.id.in_(bindparam("version_ids", expanding=True))))
+
+
 def open_tasks(session: Session, instance_id: int) -> list[Task]:
-    return list(session.execute(
-        select(Task).where(Task.instance_id == instance_id, Task.state == TaskState.READY).order_by(Task.created_at)
-    ).scalars())
+    return list(session.execute(_OPEN_TASKS, {"instance_id": instance_id}).scalars())
 
 
 def timeline(session: Session, instance_id: int) -> list[AuditEvent]:
-    return list(session.execute(
-        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
-    ).scalars())
+    return list(session.execute(_TIMELINE, {"instance_id": instance_id}).scalars())
+
+
+TIMELINE_ORDER = (Key(AuditEvent.id),)
+
+
+def timeline_page(session: Session, instance_id: int, window: Window, *, leaving_out: Collection[str] = (),
+                  with_total: bool = True) -> Page[AuditEvent]:
+    """One page of a case's audit events, oldest first, without the types in ``leaving_out`` (a page that does not
+    show them counts them neither): a case page or an API reader never loads a long case's whole history at once."""
+    query = select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+    if leaving_out:
+        query = query.where(AuditEvent.type.not_in(leaving_out))
+    return page(session, query, TIMELINE_ORDER, window, with_total=with_total)
 
 
 def version_numbers(session: Session, version_ids: set[int]) -> dict[int, int]:
     """Version id -> version number, without loading the versions' files and specs."""
-    rows = session.execute(select(ProcessVersion.id, ProcessVersion.version).where(ProcessVersion.id.in_(version_ids)))
-    return dict(rows.all())
+    return dict(session.execute(_VERSION_NUMBERS, {"version_ids": list(version_ids)}).all())
