@@ -27,6 +27,7 @@ from engine.serialization import to_plain_json
 GENESIS = "0" * 64
 # Core tables, not ORM entities: appends are bulk statements without identity-map bookkeeping
 EVENTS, HEAD, INSTANCES = AuditEvent.__table__, AuditHead.__table__, ProcessInstance.__table__
+_APPEND = insert(EVENTS)  # built once: every step appends through it
 
 
 @dataclass
@@ -64,7 +65,7 @@ def chain_rows(prev_hash: str, events: Iterable[Event]) -> tuple[list[dict[str, 
 
 def insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        connection.execute(insert(EVENTS), rows)
+        connection.execute(_APPEND, rows)
 
 
 def append_global(session: Session, events: list[Event]) -> None:

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,8 +50,18 @@ from engine.serialization import dump_state, load_specs, load_state, to_plain_js
 from engine.step_budget import StepLimitExceeded, StepLimits
 from engine.versions import latest_version
 
-# The hot path writes through Core tables: no ORM identity-map bookkeeping per statement
+# The hot path writes through Core tables: no ORM identity-map bookkeeping per statement, and its statements are
+# built once: building one costs more than running it (SQLAlchemy's compiled cache still needs its cache key)
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
+_LOCK = (update(INSTANCES)
+         .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
+         .values(revision=INSTANCES.c.revision + 1)
+         .returning(INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
+                    INSTANCES.c.audit_hash, INSTANCES.c.business_key))
+_SAVE = update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))  # SET: the columns a step passes
+_DONE = (update(TASKS).where(TASKS.c.id == bindparam("task_id"))
+         .values(state=TaskState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by")))
+_NEW_TASKS = insert(TASKS)
 # A follow-up may start follow-ups of its own; a chain this deep is a model starting itself in a loop
 MAX_FOLLOW_UP_DEPTH = 5
 T = TypeVar("T")
@@ -185,13 +195,7 @@ class Engine:
     @contextmanager
     def open_instance(self, session: Session, instance_id: int, username: str) -> Iterator[Step]:
         """Lock and load a running instance, hand it to the caller, then step and save it."""
-        locked = session.execute(
-            update(INSTANCES)
-            .where(INSTANCES.c.id == instance_id, INSTANCES.c.status == InstanceStatus.RUNNING)
-            .values(revision=INSTANCES.c.revision + 1)
-            .returning(INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
-                       INSTANCES.c.audit_hash, INSTANCES.c.business_key)
-        ).one_or_none()
+        locked = session.execute(_LOCK, {"instance_id": instance_id}).one_or_none()
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
             if exists is None:
@@ -339,7 +343,7 @@ class Step:
     def _write(self, outcome: _Outcome, events: list[audit.Event]) -> None:
         self._sync_task_rows(outcome.ready_after, outcome.new_rows)
         rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, events)
-        self.connection.execute(update(INSTANCES).where(INSTANCES.c.id == self.instance_id).values(**outcome.values))
+        self.connection.execute(_SAVE, {**outcome.values, "instance_id": self.instance_id})
         audit.insert_rows(self.connection, rows)
 
     def _start_follow_ups(self) -> list[audit.Event]:
@@ -423,11 +427,8 @@ class Step:
         gone = self.ready_before - ready_after.keys()
         done = [t for t in gone if t in self.completed_by]
         withdrawn = [t for t in gone if t not in self.completed_by]
-        for task_id in done:
-            self.connection.execute(
-                update(TASKS).where(TASKS.c.id == task_id)
-                .values(state=TaskState.COMPLETED, completed_at=now, completed_by=self.completed_by[task_id])
-            )
+        if done:
+            self.connection.execute(_DONE, [{"task_id": t, "at": now, "by": self.completed_by[t]} for t in done])
         if withdrawn:
             self.connection.execute(
                 update(TASKS).where(TASKS.c.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
@@ -438,7 +439,7 @@ class Step:
             self.connection.execute(update(TASKS).where(TASKS.c.id == row["id"]).values(**values, claimed_by=None))
         inserted = [row for row in new_rows if row["id"] not in self.renewed]
         if inserted:
-            self.connection.execute(insert(TASKS), inserted)
+            self.connection.execute(_NEW_TASKS, inserted)
 
     def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event],
                   place: tuple[str, str, bool]) -> dict[str, Any]:

@@ -1,0 +1,65 @@
+"""What one task completion over the API asks of the database, counted statement by statement (never timed).
+
+Every round trip costs the server and the database CPU at once, so the hot path reads what belongs together in one
+statement: the caller's user with the path of its place, and the task rows being completed with their case's version
+(``bench/engine_steps.py`` prints what a completion costs)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from web.extensions import db
+
+VILLAGE = "150223100201"
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL the app sends while the block runs, in order, whitespace folded."""
+    sent: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def reads(sent: list[str], table: str) -> list[str]:
+    return [s for s in sent if s.startswith("SELECT") and re.search(rf"\bFROM {table}\b", s)]
+
+
+def _completion(api) -> tuple[list[str], dict]:
+    cun = api("cun")
+    started = cun.post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}})
+    assert started.status_code == 201, started.json
+    task_id = started.json["tasks"][0]["id"]
+    with statements() as sent:
+        response = cun.post(f"/tasks/{task_id}/complete", json={"data": {"eligible": True, "income": 4200}})
+    assert response.status_code == 200, response.json
+    return sent, response.json
+
+
+def test_a_call_reads_its_user_with_the_place_in_one_statement(api, deployed):
+    sent, _ = _completion(api)
+
+    users = reads(sent, "users")
+    assert len(users) == 1 and re.search(r"\bJOIN places\b", users[0]), users
+    assert not reads(sent, "places")  # no second look-up of the user's place
+
+
+def test_a_completion_reads_its_task_with_the_case_version_in_one_statement_before_the_lock(api, deployed):
+    sent, answer = _completion(api)
+
+    lock = next(i for i, s in enumerate(sent) if s.startswith("UPDATE process_instances SET revision"))
+    before_lock = [s for s in sent[:lock] if s.startswith("SELECT") and not reads([s], "users")]
+    assert len(before_lock) == 1, before_lock
+    assert re.search(r"\bFROM tasks JOIN process_instances\b", before_lock[0]), before_lock
+    assert answer["events"][-1]["type"] == "task_completed"  # the answer is the case after the step, as before
