@@ -107,6 +107,7 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
             _add(errors, names.of(row.id, error.fields))
     if errors:
         raise InvalidData("表单填写有误", errors)
+    checked = {row.id: (row.version_id, row.form) for row in rows}  # what each task's data has passed
     by_instance: dict[int, list[str]] = defaultdict(list)
     for row in rows:
         by_instance[row.instance_id].append(row.id)
@@ -115,7 +116,7 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
         try:
             with engine.open_instance(session, instance_id, actor.username) as step:
                 for task_id in by_instance[instance_id]:
-                    step.complete(task_id, actor, dict(merged[task_id]))
+                    step.complete(task_id, actor, dict(merged[task_id]), checked[task_id])
         except InvalidData as error:  # a domain rule refused this case: the others are still checked
             if per_task is None:
                 raise
