@@ -170,11 +170,27 @@ class FormValidator:
             raise InvalidData("提交的数据应为对象", {"_form": "应为对象"})
         fields = dict(_value_problems(data))
         if validator is not None:
-            for error in _leaf_errors(sorted(_schema_errors(validator, data), key=lambda e: list(e.absolute_path))):
-                for path in _field_paths(error):
-                    fields.setdefault(path, _reason(error, self._format_words))
+            for path, reason in schema_reasons(validator, data, self._format_words).items():
+                fields.setdefault(path, reason)
         if fields:
             raise InvalidData("表单填写有误", fields)
+
+
+def plain_validator(schema: Mapping[str, Any]) -> Validator:
+    """A validator of ``schema`` alone (e.g. an API request body, whose domain rules check the values after it):
+    integers as forms read them, ``minLength`` as a reader counts, formats only noted, no value rules."""
+    _SchemaValidator.check_schema(schema)
+    return _SchemaValidator(schema)
+
+
+def schema_reasons(validator: Validator, data: Any, format_words: Mapping[str, str] = _FORMAT_WORDS
+                   ) -> dict[str, str]:
+    """Each field where ``data`` breaks ``validator``'s schema, with its reason in Chinese (the first per field)."""
+    fields: dict[str, str] = {}
+    for error in _leaf_errors(sorted(_schema_errors(validator, data), key=lambda e: list(e.absolute_path))):
+        for path in _field_paths(error):
+            fields.setdefault(path, _reason(error, format_words))
+    return fields
 
 
 def _schema_errors(validator: Validator, data: Any) -> list[ValidationError]:

@@ -47,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         measure_routes,
         migration_routes,
         monitoring_routes,
+        openapi,
         report_routes,
         status_routes,
     )

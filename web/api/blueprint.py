@@ -12,10 +12,14 @@ from engine.deploy import main_bpmn
 from engine.models import ProcessInstance
 from monitoring import cases, objections, permissions, task_context
 from monitoring.documents import store
+from web.api import bodies as b
 from web.api import errors, paging, views
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, issue_token, refused_login, token_required
 from web.api.errors import ApiError
 from web.api.parsing import field, json_body, query_int, uploaded_model
+from web.api.spec import operation
 from web.auth.login import log_in
 from web.boundary import engine, unit_of_work
 from web.documents import service as documents
@@ -41,6 +45,7 @@ def _after_step(instance_id: int) -> dict[str, Any]:
 
 
 @api.post("/auth/token")
+@operation("登录取得令牌", {200: s.TOKEN}, body=b.TOKEN, refusals=(429,), public=True)
 def token():
     body = json_body()
     result = log_in(str(body.get("username", "")), str(body.get("password", "")))
@@ -52,6 +57,7 @@ def token():
 
 
 @api.get("/process-models")
+@operation("流程模型列表（各模型最新版本）", {200: s.list_of(s.PROCESS_MODEL)})
 @token_required
 def process_models():
     """Every model's latest version; to those who read models in the designer, with its draft (or null)."""
@@ -63,6 +69,8 @@ def process_models():
 
 
 @api.post("/process-models")
+@operation("部署流程模型（BPMN XML 或 multipart 文件）", {201: s.PROCESS_MODEL, 200: s.PROCESS_MODEL},
+           upload=b.MODEL_FILES, xml_upload=True, refusals=(403, 422), query=(q.MAIN, q.FILENAME))
 @token_required
 def deploy_process_model():
     permissions.require(g.user.role, permissions.MODEL_DEPLOYERS, "只有流程设计员或管理员可以部署流程")
@@ -74,6 +82,7 @@ def deploy_process_model():
 
 
 @api.get("/process-models/<key>")
+@operation("流程模型的一个版本（含 BPMN、表单）", {200: s.PROCESS_MODEL}, query=(q.VERSION,))
 @token_required
 def process_model(key: str):
     version = versions.get_version(db.session, key, query_int("version"))
@@ -83,6 +92,7 @@ def process_model(key: str):
 
 
 @api.post("/instances")
+@operation("发起流程实例", {201: s.INSTANCE}, body=b.START_INSTANCE, refusals=(403, 404, 409))
 @token_required
 def start_instance():
     body = json_body()
@@ -96,6 +106,8 @@ def start_instance():
 
 
 @api.get("/instances")
+@operation("可见的流程实例（分页）", {200: s.list_of(s.INSTANCE_SUMMARY)}, query=(q.PROCESS, q.STATUS), paged=True,
+           refusals=(422,))
 @token_required
 def list_instances():
     found = queries.instances_page(db.session, current_actor(), paging.window(), request.args.get("process"),
@@ -105,12 +117,14 @@ def list_instances():
 
 
 @api.get("/instances/<int:instance_id>")
+@operation("流程实例详情", {200: s.INSTANCE})
 @token_required
 def get_instance(instance_id: int):
     return jsonify(_instance_body(instance_id))
 
 
 @api.post("/instances/<int:instance_id>/messages")
+@operation("向流程实例发送消息（如公示异议）", {200: s.INSTANCE}, body=b.MESSAGE, refusals=(403, 409))
 @token_required
 def send_message(instance_id: int):
     body = json_body()
@@ -122,6 +136,7 @@ def send_message(instance_id: int):
 
 
 @api.post("/instances/<int:instance_id>/cancel")
+@operation("撤销流程实例", {200: s.INSTANCE}, body=b.CANCEL, body_required=False, refusals=(403, 409))
 @token_required
 def cancel_instance(instance_id: int):
     reason = field(json_body(optional=True), "reason", str, required=False) or ""
@@ -131,6 +146,7 @@ def cancel_instance(instance_id: int):
 
 
 @api.get("/instances/<int:instance_id>/documents")
+@operation("流程实例的文书", {200: s.list_of(s.DOCUMENT)})
 @token_required
 def instance_documents(instance_id: int):
     instances.visible_instance(db.session, instance_id, current_actor())
@@ -138,6 +154,7 @@ def instance_documents(instance_id: int):
 
 
 @api.get("/tasks")
+@operation("我的待办（分页）", {200: s.list_of(s.TASK)}, query=(q.ORDER,), paged=True, refusals=(422,))
 @token_required
 def inbox():
     """One page of the inbox, oldest first (``?order=newest``: newest first); the next page is in ``Link``."""
@@ -147,6 +164,7 @@ def inbox():
 
 
 @api.get("/tasks/<task_id>")
+@operation("任务详情（含表单与预填）", {200: s.TASK_DETAIL})
 @token_required
 def get_task(task_id: str):
     row = tasks.visible_task(db.session, task_id, current_actor())
@@ -162,6 +180,7 @@ def get_task(task_id: str):
 
 
 @api.post("/tasks/<task_id>/claim")
+@operation("认领任务", {200: s.TASK}, refusals=(403, 409))
 @token_required
 def claim(task_id: str):
     with unit_of_work() as session:
@@ -171,6 +190,7 @@ def claim(task_id: str):
 
 
 @api.post("/tasks/<task_id>/unclaim")
+@operation("释放任务", {200: s.TASK}, refusals=(403, 409))
 @token_required
 def unclaim(task_id: str):
     with unit_of_work() as session:
@@ -180,6 +200,7 @@ def unclaim(task_id: str):
 
 
 @api.post("/tasks/<task_id>/complete")
+@operation("办理任务", {200: s.STEP_RESULT}, body=b.COMPLETE, refusals=(403, 409))
 @token_required
 def complete(task_id: str):
     data = field(json_body(), "data", dict, required=False) or {}
@@ -189,6 +210,7 @@ def complete(task_id: str):
 
 
 @api.post("/tasks/complete")
+@operation("批量办理（全部成功或全部不变）", {200: s.BATCH_RESULT}, body=b.COMPLETE_BATCH, refusals=(403, 404, 409))
 @token_required
 def complete_batch():
     body = json_body()
@@ -203,6 +225,7 @@ def complete_batch():
 
 
 @api.get("/documents/<int:document_id>")
+@operation("下载文书 PDF（?meta=1 取其记录）", {200: s.DOCUMENT}, query=(q.META,), files=s.PDF, refusals=(409,))
 @token_required
 def get_document(document_id: int):
     """The PDF; ``?meta=1`` gives its record instead."""
@@ -211,6 +234,8 @@ def get_document(document_id: int):
 
 
 @api.post("/documents")
+@operation("按系统中的数据打印文书", {201: s.DOCUMENT, 200: s.DOCUMENT}, body=b.PRINT_DOCUMENT,
+           refusals=(403, 404, 409))
 @token_required
 def print_document():
     """Print an annex now from the data in the system: 201 for a new version, 200 if the data is unchanged."""

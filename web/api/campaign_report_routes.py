@@ -11,9 +11,12 @@ from monitoring import campaign_reports as reports
 from monitoring.campaign_models import Campaign
 from monitoring.campaigns import visible_campaign
 from monitoring.models import Place
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
+from web.api.spec import operation
 from web.boundary import engine
 from web.campaigns import files
 from web.extensions import db
@@ -32,6 +35,7 @@ def campaign_body(campaign: Campaign, place: Place) -> dict[str, Any]:
 
 
 @api.get("/campaigns/<int:campaign_id>")
+@operation("年度动态管理的进度与汇总", {200: s.CAMPAIGN_PROGRESS}, query=(q.place_param(),))
 @token_required
 def get_campaign(campaign_id: int):
     """The campaign as ``?place=CODE`` follows it (the caller's own place by default; one outside the caller's or the
@@ -43,6 +47,8 @@ def get_campaign(campaign_id: int):
 
 
 @api.get("/campaigns/<int:campaign_id>/summary")
+@operation("集中排查情况统计表", {200: s.ANY_OBJECT}, query=(q.place_param(), q.format_param(SUMMARY_FORMATS)),
+           files=s.SHEETS)
 @token_required
 def get_summary(campaign_id: int):
     """``?place=CODE&format=json|xlsx|pdf``: the 集中排查情况统计表 of a place in the caller's and the campaign's

@@ -12,10 +12,14 @@ from engine.errors import NotFound
 from monitoring import campaign_worklist, campaigns
 from monitoring.campaign_models import Campaign, CampaignCheck
 from monitoring.campaign_worklist import WorklistRow
+from web.api import bodies as b
 from web.api import paging
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.parsing import field, json_body
+from web.api.spec import operation
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
 from web.extensions import db
@@ -42,6 +46,7 @@ def _row_body(row: WorklistRow) -> dict[str, Any]:
 
 
 @api.post("/campaigns")
+@operation("开启年度动态管理（自治区）", {201: s.CAMPAIGN}, body=b.CAMPAIGN, refusals=(403, 404, 409))
 @token_required
 def open_campaign():
     """→ 201 the campaign: every place below has its unit, every county its case (its villages' tasks at once)."""
@@ -55,12 +60,15 @@ def open_campaign():
 
 
 @api.get("/campaigns")
+@operation("年度动态管理列表", {200: s.list_of(s.CAMPAIGN)})
 @token_required
 def list_campaigns():
     return jsonify([campaign_body(row) for row in campaigns.campaigns_for(db.session, current_actor())])
 
 
 @api.get("/campaigns/<int:campaign_id>/villages/<code>/households")
+@operation("嘎查村的排查清单（分页）", {200: s.list_of(s.ANY_OBJECT)}, query=(q.WORKLIST_ONLY,), paged=True,
+           refusals=(422,))
 @token_required
 def village_worklist(campaign_id: int, code: str):
     """``?after=&limit=&only=unchecked|monitored|below_line``: a page of the village's households (keyset); 404 for a
@@ -77,6 +85,7 @@ def village_worklist(campaign_id: int, code: str):
 
 
 @api.post("/campaigns/<int:campaign_id>/checks")
+@operation("标记农户已排查", {201: s.CAMPAIGN_CHECK}, body=b.CAMPAIGN_CHECK, refusals=(403, 409))
 @token_required
 def check_household(campaign_id: int):
     body = json_body()
@@ -90,6 +99,7 @@ def check_household(campaign_id: int):
 
 
 @api.delete("/campaigns/<int:campaign_id>/checks/<int:household_id>")
+@operation("取消已排查标记", {200: s.UNCHECKED}, refusals=(403, 409))
 @token_required
 def uncheck_household(campaign_id: int, household_id: int):
     with unit_of_work() as session:
@@ -100,6 +110,7 @@ def uncheck_household(campaign_id: int, household_id: int):
 
 
 @api.put("/campaigns/<int:campaign_id>/households/<int:household_id>/measurement")
+@operation("录入本年度收支", {200: s.MEASUREMENT_RESULT}, body=b.MEASUREMENT, refusals=(403, 409))
 @token_required
 def record_measurement(campaign_id: int, household_id: int):
     """The campaign year's measurement of a household (the figures as a visit records them) → per-capita income and

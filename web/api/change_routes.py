@@ -12,12 +12,15 @@ from monitoring import attachments, change_marking, natural_changes, permissions
 from monitoring.change_models import HouseholdChange
 from monitoring.households import visible_household
 from monitoring.models import Household, Member
+from web.api import bodies as b
 from web.api import household_views as hv
 from web.api import paging
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
 from web.api.parsing import json_body
+from web.api.spec import operation
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
 from web.documents.service import documents_dir
@@ -60,6 +63,7 @@ def _changes_body(household: Household) -> dict[str, Any]:
 
 
 @api.post("/households/<int:household_id>/changes")
+@operation("登记人口自然变更", {201: s.CHANGES}, body=b.CHANGE, refusals=(403, 409))
 @token_required
 def record_change(household_id: int):
     """→ 201 the change, the household as it now stands and, for a split or merge, the other household."""
@@ -76,12 +80,14 @@ def record_change(household_id: int):
 
 
 @api.get("/households/<int:household_id>/changes")
+@operation("农户的自然变更与迁出成员", {200: s.CHANGES})
 @token_required
 def list_changes(household_id: int):
     return jsonify(_changes_body(_readable_household(household_id)))
 
 
 @api.post("/households/<int:household_id>/changes/evidence")
+@operation("上传变更证明（PDF、JPG、PNG）", {201: s.ATTACHMENT}, upload=b.FILE_UPLOAD, refusals=(403,))
 @token_required
 def upload_evidence(household_id: int):
     """A change's proof (multipart ``file``: PDF, JPG or PNG) → 201 ``{"id"}`` to send as ``evidence_id``."""
@@ -100,6 +106,7 @@ def upload_evidence(household_id: int):
 
 
 @api.post("/changes/mark")
+@operation("在标注期内标注变更", {200: s.list_of(s.CHANGE)}, body=b.MARK_CHANGES, refusals=(403, 404, 409))
 @token_required
 def mark_changes():
     """``{"change_ids": […]}`` → 200 the changes marked today; 422 ``marking_window`` outside a window."""
@@ -112,6 +119,7 @@ def mark_changes():
 
 
 @api.get("/changes/pending")
+@operation("待标注的变更（分页）", {200: s.list_of(s.CHANGE)}, paged=True, refusals=(403, 422))
 @token_required
 def pending_changes():
     """The changes waiting for marking in the caller's scope, oldest first, a page at a time."""

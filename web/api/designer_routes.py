@@ -12,11 +12,15 @@ from flask import g, jsonify, request
 
 from engine import model_drafts, versions
 from monitoring import people, permissions
+from web.api import bodies as b
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api import views
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError, error_body, problem_body
 from web.api.parsing import field, json_body, required_query_int, uploaded_model
+from web.api.spec import operation
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 
@@ -40,6 +44,7 @@ def _revision(body: dict[str, Any]) -> int:
 
 
 @api.get("/process-models/<key>/draft")
+@operation("流程模型的草稿", {200: s.DRAFT}, refusals=(403,))
 @token_required
 def get_draft(key: str):
     permissions.require_model_reader(g.user.role)
@@ -47,6 +52,7 @@ def get_draft(key: str):
 
 
 @api.put("/process-models/<key>/draft")
+@operation("保存草稿", {200: s.DRAFT_SAVED}, body=b.DRAFT, refusals=(403, 409))
 @token_required
 def save_draft(key: str):
     permissions.require_model_designer(g.user.role)
@@ -60,6 +66,7 @@ def save_draft(key: str):
 
 
 @api.delete("/process-models/<key>/draft")
+@operation("丢弃草稿", {204: {}}, query=(q.REVISION,), refusals=(403, 409))
 @token_required
 def discard_draft(key: str):
     permissions.require_model_designer(g.user.role)
@@ -70,6 +77,7 @@ def discard_draft(key: str):
 
 
 @api.post("/process-models/<key>/publish")
+@operation("发布草稿为新版本", {201: s.PROCESS_MODEL}, body=b.PUBLISH, refusals=(403, 409))
 @token_required
 def publish(key: str):
     permissions.require_model_designer(g.user.role)
@@ -84,6 +92,8 @@ def publish(key: str):
 
 
 @api.post("/process-models/<key>/validate")
+@operation("检查流程模型（与部署相同的请求体，不保存）", {200: s.problems()}, upload=b.MODEL_FILES, xml_upload=True,
+           query=(q.MAIN, q.FILENAME), refusals=(403,))
 @token_required
 def validate(key: str):
     permissions.require_model_reader(g.user.role)
@@ -94,6 +104,7 @@ def validate(key: str):
 
 
 @api.get("/process-models/<key>/versions")
+@operation("流程模型的版本历史", {200: s.list_of(s.VERSION_ENTRY)}, refusals=(403,))
 @token_required
 def model_versions(key: str):
     permissions.require_model_reader(g.user.role)
@@ -101,6 +112,7 @@ def model_versions(key: str):
 
 
 @api.get("/process-models/<key>/diff")
+@operation("两个版本（或草稿）之间的差异", {200: s.ANY_OBJECT}, query=(q.DIFF_FROM, q.DIFF_TO), refusals=(403,))
 @token_required
 def diff(key: str):
     permissions.require_model_reader(g.user.role)
@@ -112,6 +124,7 @@ def diff(key: str):
 
 
 @api.post("/process-models/<key>/versions/<int:version>/restore")
+@operation("以旧版本恢复草稿", {200: s.DRAFT}, body=b.REVISION, refusals=(403, 409))
 @token_required
 def restore_version(key: str, version: int):
     permissions.require_model_designer(g.user.role)
@@ -123,6 +136,7 @@ def restore_version(key: str, version: int):
 
 
 @api.post("/process-models/<key>/draft/run-tests")
+@operation("运行草稿的流程测试", {200: s.TEST_RUN}, refusals=(403,))
 @token_required
 def run_draft_tests(key: str):
     """The draft's process tests one by one (publishing runs the same and refuses on a failure).

@@ -10,9 +10,12 @@ from flask import jsonify
 
 from monitoring import event_affected, events
 from monitoring.event_models import EventHousehold, EventLevel, EventUpdate, MajorEvent
+from web.api import bodies as b
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.parsing import json_body
+from web.api.spec import operation
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 
@@ -59,6 +62,7 @@ def event_body(event: MajorEvent, full: bool = False) -> dict[str, Any]:
 
 
 @api.post("/events")
+@operation("上报重大事项（县）", {201: s.EVENT}, body=b.EVENT, refusals=(403, 404))
 @token_required
 def report_event():
     """A county reports a major event → 201 the event, already at its league (or the region)."""
@@ -69,6 +73,7 @@ def report_event():
 
 
 @api.get("/events")
+@operation("可见的重大事项", {200: s.list_of(s.EVENT)})
 @token_required
 def list_events():
     """The events the caller sees (its place and below): open ones first, newest first."""
@@ -76,12 +81,14 @@ def list_events():
 
 
 @api.get("/events/<int:event_id>")
+@operation("重大事项详情", {200: s.EVENT})
 @token_required
 def show_event(event_id: int):
     return jsonify(event_body(events.visible_event(db.session, current_actor(), event_id), full=True))
 
 
 @api.post("/events/<int:event_id>/updates")
+@operation("续报", {201: s.EVENT_UPDATE}, body=b.EVENT_UPDATE, refusals=(403, 409))
 @token_required
 def add_event_update(event_id: int):
     """A follow-up report ``{"text", "affected_households"?, "affected_people"?, "losses"?, "closed"?}`` → 201."""
@@ -93,6 +100,7 @@ def add_event_update(event_id: int):
 
 
 @api.post("/events/<int:event_id>/households")
+@operation("登记受影响农户", {201: s.EVENT}, body=b.EVENT_HOUSEHOLDS, refusals=(403, 409))
 @token_required
 def list_affected_households(event_id: int):
     """``{"household_ids": [...]}`` → 201 the event with its affected households (one listed already stays)."""
@@ -104,6 +112,7 @@ def list_affected_households(event_id: int):
 
 
 @api.post("/events/<int:event_id>/households/<int:household_id>/fast-track")
+@operation("绿色通道：直接进入识别（走访排查）", {201: s.ANY_OBJECT}, refusals=(403, 409))
 @token_required
 def fast_track_household(event_id: int, household_id: int):
     """绿色通道 → 201 the household's row with its identification case, started at the visit (走访排查)."""

@@ -11,10 +11,14 @@ from monitoring import marking_windows
 from monitoring.marking_windows import Window
 from monitoring.models import MarkingWindow
 from monitoring.places import place_in_scope
+from web.api import bodies as b
 from web.api import paging
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.parsing import json_body
+from web.api.spec import operation
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
 from web.extensions import db
@@ -35,6 +39,8 @@ def _applying_body(window: Window | None) -> dict[str, Any] | None:
 
 
 @api.get("/marking-windows")
+@operation("标注期：当天适用的、下次开始的与已设定的（分页）", {200: s.MARKING_WINDOWS},
+           query=(q.place_param(), q.MARKING_DAY, q.AFTER, q.LIMIT), refusals=(404, 422))
 @token_required
 def list_marking_windows():
     """``?place=CODE&on=DATE`` (the caller's place and today by default): the window that applies there on that day
@@ -51,6 +57,7 @@ def list_marking_windows():
 
 
 @api.post("/marking-windows")
+@operation("设定标注期（自治区或县）", {201: s.MARKING_WINDOW}, body=b.MARKING_WINDOW, refusals=(403, 404, 409))
 @token_required
 def add_marking_window():
     body = json_body()
@@ -61,6 +68,7 @@ def add_marking_window():
 
 
 @api.delete("/marking-windows/<int:window_id>")
+@operation("删除标注期", {200: s.MARKING_WINDOW}, refusals=(403, 409))
 @token_required
 def delete_marking_window(window_id: int):
     """→ 200 the window removed (an edit is a delete and a new window); 404 outside the caller's scope, 409 once it

@@ -7,11 +7,15 @@ from typing import Any
 from flask import jsonify, request
 
 from monitoring import assistance_cases, measures
+from web.api import bodies as b
 from web.api import paging
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
 from web.api.parsing import json_body
+from web.api.spec import operation
 from web.api.views import measure_body, plan_check_body
 from web.boundary import engine, unit_of_work
 from web.extensions import db
@@ -22,12 +26,14 @@ def _saved_body(saved: measures.Saved) -> dict[str, Any]:
 
 
 @api.get("/households/<int:household_id>/measures")
+@operation("农户的帮扶措施", {200: s.list_of(s.MEASURE)})
 @token_required
 def list_measures(household_id: int):
     return jsonify([measure_body(m) for m in measures.measures_of(db.session, current_actor(), household_id)])
 
 
 @api.post("/households/<int:household_id>/measures")
+@operation("制定帮扶措施", {201: s.SAVED_MEASURE}, body=b.MEASURE, refusals=(403, 409))
 @token_required
 def plan_measure(household_id: int):
     body = json_body()
@@ -37,6 +43,7 @@ def plan_measure(household_id: int):
 
 
 @api.patch("/measures/<int:measure_id>")
+@operation("更新帮扶措施（进展或计划）", {200: s.SAVED_MEASURE}, body=b.MEASURE_UPDATE, refusals=(403, 409))
 @token_required
 def update_measure(measure_id: int):
     """Progress by the lead department; plan fields (and progress) by the county, the plan checked again."""
@@ -47,6 +54,8 @@ def update_measure(measure_id: int):
 
 
 @api.get("/measures")
+@operation("可见的帮扶措施（分页）", {200: s.list_of(s.MEASURE)}, query=(q.MEASURE_STATUS,), paged=True,
+           refusals=(422,))
 @token_required
 def list_measures_in_view():
     """The measures the caller sees (a line department: those it leads), optionally of one status."""

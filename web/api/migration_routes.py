@@ -14,11 +14,15 @@ from engine import migration, versions
 from engine.limits import fits_integer
 from monitoring import permissions
 from monitoring.models import Household
+from web.api import bodies as b
 from web.api import paging, views
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
 from web.api.parsing import field, json_body, required_query_int
+from web.api.spec import operation
 from web.boundary import engine, unit_of_work
 from web.cases.listing import rows_of
 from web.extensions import db
@@ -27,6 +31,7 @@ ALL = "all"
 
 
 @api.post("/process-models/<key>/migrate")
+@operation("把运行中的实例迁移到另一版本", {200: s.MIGRATION}, body=b.MIGRATE, refusals=(403, 409))
 @token_required
 def migrate_instances(key: str):
     permissions.require_model_designer(g.user.role)
@@ -40,6 +45,8 @@ def migrate_instances(key: str):
 
 
 @api.get("/process-models/<key>/instances")
+@operation("某版本运行中的实例（分页）", {200: s.list_of(s.INSTANCE_SUMMARY)}, query=(q.MIGRATION_VERSION,), paged=True,
+           refusals=(403, 422))
 @token_required
 def instances_to_migrate(key: str):
     permissions.require_model_reader(g.user.role)

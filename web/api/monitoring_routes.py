@@ -11,12 +11,16 @@ from monitoring import codelists, comparison, department_access, households, not
 from monitoring.models import DepartmentUpload, Role
 from monitoring.places import get_place, place_in_scope
 from web.admin.department_data import UPLOAD_ORDER
+from web.api import bodies as b
 from web.api import household_views as hv
 from web.api import paging
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
 from web.api.parsing import field, json_body
+from web.api.spec import operation
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
 from web.extensions import db
@@ -24,6 +28,7 @@ from web.households import listing
 
 
 @api.post("/households")
+@operation("登记农户", {201: s.HOUSEHOLD}, body=b.HOUSEHOLD, refusals=(403,))
 @token_required
 def create_household():
     body = json_body()
@@ -34,6 +39,8 @@ def create_household():
 
 
 @api.get("/households")
+@operation("查找农户（姓名或身份证号尾号，分页）", {200: s.list_of(s.HOUSEHOLD_SUMMARY)}, query=q.HOUSEHOLD_SEARCH,
+           paged=True, refusals=(422,))
 @token_required
 def list_households():
     found = households.search_page(db.session, current_actor(), listing.search_from(request.args), paging.window())
@@ -41,6 +48,7 @@ def list_households():
 
 
 @api.get("/households/<int:household_id>")
+@operation("农户详情", {200: s.HOUSEHOLD})
 @token_required
 def get_household(household_id: int):
     return jsonify(_household_body(household_id))
@@ -55,6 +63,7 @@ def _household_body(household_id: int) -> dict:
 
 
 @api.post("/department-data")
+@operation("上传行业部门数据", {201: s.UPLOAD}, upload=b.DEPARTMENT_UPLOAD, refusals=(403,))
 @token_required
 def upload_department_data():
     file = request.files.get("file")
@@ -70,6 +79,7 @@ def upload_department_data():
 
 
 @api.get("/department-data")
+@operation("行业部门数据上传记录（分页）", {200: s.list_of(s.UPLOAD)}, paged=True, refusals=(422,))
 @token_required
 def list_department_data():
     """A department's own uploads; the uploads of the user's county for its cadres; every upload above."""
@@ -87,6 +97,7 @@ def list_department_data():
 
 
 @api.post("/thresholds")
+@operation("设定标准（如监测收入标准）", {201: s.THRESHOLD}, body=b.THRESHOLD, refusals=(403, 404))
 @token_required
 def set_threshold():
     body = json_body()
@@ -102,6 +113,7 @@ def set_threshold():
 
 
 @api.get("/thresholds")
+@operation("标准的历史", {200: s.list_of(s.THRESHOLD)}, query=(q.THRESHOLD_KIND, q.place_param()), refusals=(404,))
 @token_required
 def list_thresholds():
     kind = request.args.get("kind", thresholds.INCOME_LINE)
@@ -112,12 +124,14 @@ def list_thresholds():
 
 
 @api.get("/code-lists")
+@operation("代码表", {200: s.ANY_OBJECT})
 @token_required
 def code_lists():
     return jsonify(codelists.all_lists(db.session))
 
 
 @api.put("/code-lists/<list_key>/<code>")
+@operation("新增或修改代码表条目（管理员）", {200: s.CODE_ENTRY}, body=b.CODE_ENTRY, refusals=(403,))
 @token_required
 def set_code(list_key: str, code: str):
     permissions.require(g.user.role, permissions.CODE_LIST_EDITORS, "只有管理员可以修改代码表")
@@ -131,6 +145,7 @@ def set_code(list_key: str, code: str):
 
 
 @api.get("/notices")
+@operation("公示中的名单（分页）", {200: s.list_of(s.NOTICE)}, paged=True, refusals=(422,))
 @token_required
 def open_notices():
     found = notices.open_notices(db.session, current_actor(), engine().today(), paging.window())

@@ -11,11 +11,13 @@ import math
 import re
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from engine.deploy import SourceFile
+from engine.forms import schema_reasons
 from engine.limits import fits_integer
 from web.api.errors import ApiError
+from web.api.spec import declaration
 
 MAX_DEPTH = 64  # far beyond any form (members.0.health.0 is four levels), far below the recursion limit
 
@@ -122,7 +124,20 @@ def json_body(optional: bool = False) -> dict[str, Any]:
     body = parse_json(raw)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "请求体应为 JSON 对象")
+    _check_declared_schema(body)
     return body
+
+
+def _check_declared_schema(body: dict[str, Any]) -> None:
+    """The body against the schema its route declares (``web.api.spec``, the one the OpenAPI document shows): a 400
+    naming each field of the wrong type or missing; the domain's rules on the values come after, in the use case."""
+    declared = declaration(current_app.view_functions.get(request.endpoint or ""))
+    if declared is None or declared.body_validator is None:
+        return
+    fields = schema_reasons(declared.body_validator, body)
+    if fields:
+        named = "；".join(f"{name} {reason}" for name, reason in fields.items())
+        raise ApiError(400, "bad_request", f"请求体字段有误：{named}", fields)
 
 
 def field(body: dict[str, Any], name: str, kind: type, required: bool = True) -> Any:

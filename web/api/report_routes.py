@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
+from web.api import query_params as q
+from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
+from web.api.spec import operation
 from web.boundary import engine
 from web.dashboard.bulletin import as_json, asked, bulletin
 from web.dashboard.bulletin_files import FILE_FORMATS, download
@@ -16,6 +19,8 @@ FORMATS = ("json", *FILE_FORMATS)
 
 
 @api.get("/reports/bulletin")
+@operation("季度通报（盟市或旗县）", {200: s.ANY_OBJECT}, query=(q.QUARTER, q.place_param(), q.format_param(FORMATS)),
+           files=s.SHEETS, refusals=(404, 422))
 @token_required
 def get_bulletin():
     """``?quarter=2026Q4&place=CODE&format=json|xlsx|pdf``: a league or county in the caller's scope, by default the
