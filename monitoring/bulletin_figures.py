@@ -46,18 +46,17 @@ def present_on(day: date) -> Any:
 
 def headcounts(session: Session, place_path: str, count: str, quarter: Quarter) -> dict[str | None, Headcount]:
     """Households of the place and below that ``count`` counts in ``quarter`` (``statistics.HOUSEHOLD_COUNTS``), by
-    monitoring type, with their persons at the quarter's last day."""
-    scoped = below(Household.place_path, place_path)
-    persons = (select(Member.household_id, func.count(Member.id).label("persons"))
-               .join(Household, Household.id == Member.household_id)
-               .where(scoped, present_on(quarter.last_day))  # every household's: the condition is read once, below
-               .group_by(Member.household_id).subquery())
-    rows = session.execute(
-        select(Household.monitoring_type, func.count(Household.id),
-               cast(func.coalesce(func.sum(persons.c.persons), 0), Integer))
-        .outerjoin(persons, persons.c.household_id == Household.id)
-        .where(scoped, statistics.household_condition(count, quarter))
-        .group_by(Household.monitoring_type))
+    monitoring type, with their persons at the quarter's last day: the counted households first, then only their
+    members (a region's other million households' members are never read)."""
+    counted = (select(Household.id, Household.monitoring_type)
+               .where(below(Household.place_path, place_path), statistics.household_condition(count, quarter))
+               .subquery())
+    each = (select(counted.c.monitoring_type, func.count(Member.id).label("persons"))
+            .select_from(counted)
+            .outerjoin(Member, and_(Member.household_id == counted.c.id, present_on(quarter.last_day)))
+            .group_by(counted.c.id, counted.c.monitoring_type).subquery())
+    rows = session.execute(select(each.c.monitoring_type, func.count(), cast(func.sum(each.c.persons), Integer))
+                           .group_by(each.c.monitoring_type))
     return {kind: Headcount(households, people) for kind, households, people in rows}
 
 

@@ -29,7 +29,8 @@ class MajorEvent(Base):
     """What a county reports; the figures are the latest known (each follow-up report may update them)."""
 
     __tablename__ = "major_events"
-    __table_args__ = (Index("ix_major_events_place", "place_path", "id"),)
+    __table_args__ = (Index("ix_major_events_place", "place_path", "id"),
+                      Index("ix_major_events_order", "status", "reported_at", "id"))  # the list's order (events_page)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))  # code list major_event_kind

@@ -132,7 +132,9 @@ class Household(Base):
                       Index("ix_households_village", "village_code", "id"),
                       # the campaign's summary reads a region's households from the index alone (campaign_reports)
                       Index("ix_households_summary", "place_path", "monitoring_status", "monitoring_type",
-                            "monitored_since", "eliminated_on", "merged_into_id"))
+                            "monitored_since", "eliminated_on", "merged_into_id"),
+                      # the dashboard's counts of monitored and eliminated households: a range per status, by area
+                      Index("ix_households_status_scope", "monitoring_status", "place_path", "monitoring_type"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_code: Mapped[str] = mapped_column(ForeignKey("places.code"))
@@ -394,7 +396,8 @@ class Document(Base):
     """One version of a printed annex about one subject (a household, a notice, or nothing: a blank form)."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_subject", "kind", "subject", "version", unique=True),)
+    __table_args__ = (Index("ix_documents_subject", "kind", "subject", "version", unique=True),
+                      Index("ix_documents_subject_order", "subject", "kind", "version", "id"))  # a household's, paged
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # monitoring.documents.annexes.ANNEXES key
@@ -494,7 +497,9 @@ class HouseholdStatusChange(Base):
     and every reversal stay readable after the household's own fields have moved on."""
 
     __tablename__ = "household_status_changes"
-    __table_args__ = (Index("ix_household_status_changes_household", "household_id", "id"),)
+    __table_args__ = (Index("ix_household_status_changes_household", "household_id", "id"),
+                      # the bulletin's changes of a kind within a quarter, and those in effect on a day
+                      Index("ix_household_status_changes_effect", "to_status", "changed_on", "household_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))

@@ -6,6 +6,7 @@ workflow is loaded and no household or task row travels to Python, however large
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -57,10 +58,12 @@ def _in(place_path: str, path_column: InstrumentedAttribute) -> Any:
     return below(path_column, place_path)
 
 
-def households_by_status(session: Session, place_path: str) -> dict[str, int]:
-    """Households of the place by monitoring status (monitored, eliminated, not monitored)."""
+def households_by_status(session: Session, place_path: str,
+                         statuses: Collection[str] = tuple(MonitoringStatus)) -> dict[str, int]:
+    """Households of the place by monitoring status, of the ``statuses`` asked: the dashboard asks the monitored and
+    the eliminated, a range of the status-first index each, and leaves the region's million others unread."""
     rows = session.execute(select(Household.monitoring_status, func.count())
-                           .where(_in(place_path, Household.place_path))
+                           .where(Household.monitoring_status.in_(statuses), _in(place_path, Household.place_path))
                            .group_by(Household.monitoring_status))
     return dict(rows.all())
 
@@ -143,12 +146,14 @@ def area_level(session: Session, place: Place) -> str:
     return child or place.level
 
 
-def _area_of(place: Place, path_column: InstrumentedAttribute) -> Any:
-    """Join condition putting a row (by ``path_column``) on the ``Place`` it counts for: the child place it lies in,
-    or ``place`` itself for what lies at the place itself; rows of other places join nothing."""
-    own = Place.code == place.code
-    return and_(or_(own, Place.parent_code == place.code),
-                or_(and_(own, path_column == Place.path), and_(~own, path_column.startswith(Place.path))))
+def _area_path(place: Place, path_column: Any, dialect: str) -> Any:
+    """The path of the area a row lies in: its path cut after the segment that follows ``place.path`` (the child
+    place's code), or ``place.path`` itself for a row at the place. Codes differ in length from level to level and
+    tree to tree, so the cut is found by the next ``/``, not by a fixed width."""
+    start = len(place.path)
+    rest = func.substr(path_column, start + 1)
+    slash = func.instr(rest, "/") if dialect == "sqlite" else func.strpos(rest, "/")
+    return func.substr(path_column, 1, start + slash)
 
 
 def _per_area(session: Session, place: Place, model: type, path_column: InstrumentedAttribute, condition: Any,
@@ -156,18 +161,22 @@ def _per_area(session: Session, place: Place, model: type, path_column: Instrume
     """``code, name, *counts`` per child place, zeros included; the place's own row holds what lies at the place
     itself, and is left out when empty unless the place has no children (a village).
 
-    The counts are taken per path first (one pass over the subtree, ``condition`` evaluated once a row) and only
-    those sums are put on the child places: joining the rows to the places directly evaluates the condition once
-    per row and place, which costs a region seconds."""
+    One pass over the subtree (an index range) counts per path; the few thousand path sums are then summed per area
+    path, cut from each path (``_area_path``), and joined to the places by equality: no row is matched against
+    every area by prefix, and ``condition`` is evaluated once a row."""
     by_path = (select(path_column.label("path"), *(count.label(f"n{i}") for i, count in enumerate(counts)))
                .select_from(model).where(condition, _in(place.path, path_column))
                .group_by(path_column).subquery())
+    placed = select(_area_path(place, by_path.c.path, session.get_bind().dialect.name).label("area"),
+                    *(by_path.c[f"n{i}"] for i in range(len(counts)))).subquery()
+    by_area = (select(placed.c.area, *(func.sum(placed.c[f"n{i}"]).label(f"n{i}") for i in range(len(counts))))
+               .group_by(placed.c.area).subquery())
     rows = session.execute(
         select(Place.code, Place.name,
-               *(cast(func.coalesce(func.sum(by_path.c[f"n{i}"]), 0), Integer) for i in range(len(counts))))
-        .select_from(Place).outerjoin(by_path, _area_of(place, by_path.c.path))
+               *(cast(func.coalesce(by_area.c[f"n{i}"], 0), Integer) for i in range(len(counts))))
+        .select_from(Place).outerjoin(by_area, by_area.c.area == Place.path)
         .where(or_(Place.code == place.code, Place.parent_code == place.code))
-        .group_by(Place.code, Place.name).order_by(Place.code)
+        .order_by(Place.code)
     ).all()
     children = [row for row in rows if row[0] != place.code]
     return [row for row in rows if row[0] != place.code or not children or any(row[2:])]
@@ -220,24 +229,27 @@ def household_condition(count: str, quarter: Quarter) -> Any:
     """Households counted by their status history (``household_status_changes``), each change on the day it took
     effect: ``identified`` (纳入监测, again after an elimination too), ``eliminated`` or ``reversed`` (风险消除回退)
     within the quarter — an elimination reversed later still counts in its own quarter — and ``objects``, the
-    monitoring objects at the quarter's last day (identified by then, not eliminated by then or reversed since)."""
+    monitoring objects at the quarter's last day (identified by then, not eliminated by then or reversed since).
+
+    Written as ``id IN (households of the changes)``: the changes are read from the index by kind and day (a
+    quarter's few thousand, not a region's million households probed one by one), then their households."""
     if count == "objects":
         return monitored_on(quarter.last_day)
-    return exists().where(_Change.household_id == Household.id, _CHANGES[count],
-                          _Change.changed_on >= quarter.first_day, _Change.changed_on <= quarter.last_day
-                          ).correlate(Household)
+    return Household.id.in_(select(_Change.household_id).where(
+        _CHANGES[count], _Change.changed_on >= quarter.first_day, _Change.changed_on <= quarter.last_day))
 
 
 def monitored_on(day: date) -> Any:
     """Households that were monitoring objects at the end of ``day``: a change made them one by then and no later
-    change (by day, then as recorded) in effect by then undid it. Written as EXISTS / NOT EXISTS, which both
-    databases join in bulk (a per-household ORDER BY … LIMIT 1 costs PostgreSQL seconds for a region)."""
+    change (by day, then as recorded) in effect by then undid it. Read from the changes that made objects (by the
+    index on status and day), each checked by NOT EXISTS against its household's later ones, which both databases
+    join in bulk (a per-household ORDER BY … LIMIT 1 costs PostgreSQL seconds for a region)."""
     later = aliased(HouseholdStatusChange)
     undone = exists().where(later.household_id == _Change.household_id, later.changed_on <= day,
                             or_(later.changed_on > _Change.changed_on,
                                 and_(later.changed_on == _Change.changed_on, later.id > _Change.id)))
-    return exists().where(_Change.household_id == Household.id, _Change.to_status == MonitoringStatus.MONITORED,
-                          _Change.changed_on <= day, ~undone).correlate(Household)
+    return Household.id.in_(select(_Change.household_id).where(
+        _Change.to_status == MonitoringStatus.MONITORED, _Change.changed_on <= day, ~undone))
 
 
 def tasks_open_at(quarter: Quarter, now: datetime) -> tuple[datetime, Any]:

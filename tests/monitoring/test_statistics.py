@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
-from monitoring import households, statistics
+from monitoring import households, places, statistics
 from monitoring.id_number import check_digit
 from monitoring.models import Household, MonitoringStatus, Place
+from monitoring.quarters import Quarter
+from monitoring.status_history import record_change
 from tests.conftest import CST
 from tests.engine.steps import Steps
 
@@ -118,3 +120,52 @@ def test_cases_by_step_count_each_case_once_with_its_overdue(session, cases):
     assert [(s.process_key, s.step, s.cases, s.overdue) for s in steps] == [
         ("approval", "visit", 1, 0), ("deadline", "verify", 4, 3)]
     assert statistics.running_cases(session, place(session, TOWNSHIP).path) == 4
+
+
+def test_areas_are_told_apart_by_the_whole_code_whatever_its_length(session, actors, monitored):
+    """A village whose code is the start of another's, and one with a short code: each counts only its own (the area
+    is cut from a row's path at the next ``/``, not at a fixed width)."""
+    places.add_place(session, "15022310020", "短码嘎查", TOWNSHIP, "village")
+    places.add_place(session, "1502231", "七位码嘎查", TOWNSHIP, "village")
+    add_household(session, actors["county"], "15022310020", MONITORED, "marginal")
+    for _ in range(2):
+        add_household(session, actors["county"], "1502231", MONITORED, "marginal")
+    session.commit()
+    assert [(a.code, a.count) for a in statistics.monitored_by_area(session, place(session, TOWNSHIP))] == [
+        ("1502231", 2), ("15022310020", 1), (V1, 2), (V2, 1)]
+    assert [(a.code, a.count) for a in statistics.monitored_by_area(session, place(session, COUNTY))] == [
+        (TOWNSHIP, 6), (TOWNSHIP_OTHER, 1)]
+
+
+def test_a_household_that_moved_counts_where_it_lives_now(session, actors, monitored):
+    moved = session.query(Household).filter_by(village_code=V2).one()
+    other = place(session, V3)
+    moved.village_code, moved.place_path = other.code, other.path
+    session.commit()
+    assert [(a.code, a.count) for a in statistics.monitored_by_area(session, place(session, COUNTY))] == [
+        (TOWNSHIP, 2), (TOWNSHIP_OTHER, 2)]
+    assert statistics.households_by_status(session, place(session, TOWNSHIP).path, (MONITORED,)) == {MONITORED: 2}
+
+
+def test_the_dashboard_asks_only_the_statuses_it_shows(session, monitored):
+    township = place(session, TOWNSHIP).path
+    assert statistics.households_by_status(session, township, (MONITORED, ELIMINATED)) == {"monitored": 3,
+                                                                                           "eliminated": 1}
+
+
+def test_the_bulletin_counts_a_moved_household_where_it_lives_now_by_its_history(session, actors, tree):
+    """Identified in V2 in the first quarter, eliminated in the second, then moved to the other township: each quarter's
+    figures follow the history and count it at its present place; an area where nothing happened counts zeros."""
+    found = add_household(session, actors["county"], V2)
+    session.flush()
+    record_change(session, found, MONITORED, datetime(2026, 2, 1, tzinfo=CST), "qi", on=date(2026, 2, 1))
+    record_change(session, found, ELIMINATED, datetime(2026, 5, 1, tzinfo=CST), "qi", on=date(2026, 5, 1))
+    other = place(session, V3)
+    found.village_code, found.place_path = other.code, other.path
+    session.commit()
+    county, first, second = place(session, COUNTY), Quarter.parse("2026Q1"), Quarter.parse("2026Q2")
+    assert statistics.households_by_area(session, county, "identified", first) == {TOWNSHIP: 0, TOWNSHIP_OTHER: 1}
+    assert statistics.households_by_area(session, county, "objects", first) == {TOWNSHIP: 0, TOWNSHIP_OTHER: 1}
+    assert statistics.households_by_area(session, county, "objects", second) == {TOWNSHIP: 0, TOWNSHIP_OTHER: 0}
+    assert statistics.households_by_area(session, county, "eliminated", second) == {TOWNSHIP: 0, TOWNSHIP_OTHER: 1}
+    assert statistics.households_by_area(session, place(session, TOWNSHIP), "identified", first) == {V1: 0, V2: 0}

@@ -55,7 +55,8 @@ class Overview:
 
 def overview(session: Session, place: Place, now: datetime) -> Overview:
     """Every figure of the dashboard for ``place`` and below, as of ``now``."""
-    status = statistics.households_by_status(session, place.path)
+    status = statistics.households_by_status(session, place.path, (MonitoringStatus.MONITORED,
+                                                                   MonitoringStatus.ELIMINATED))
     bulletin = statistics.bulletin(session, place, now)
     return Overview(
         place=place, area_level=LEVEL_NAMES.get(statistics.area_level(session, place), "下级区划"),
