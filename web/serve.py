@@ -32,10 +32,11 @@ class TimerScheduler(threading.Thread):
     """Sweeps due timers every ``interval`` seconds, and at once again while documents wait to be rendered (a
     demo or a village's batch asks for dozens at a time); safe beside other sweepers (see engine.timers)."""
 
-    def __init__(self, app: Flask, interval: float) -> None:
+    def __init__(self, app: Flask, interval: float, render_budget: float = RENDER_BUDGET) -> None:
         super().__init__(name="fangpin-timers", daemon=True)
         self.app = app
         self.interval = interval
+        self.render_budget = render_budget
         self.stopped = threading.Event()
         self.backlog = True  # the last sweep left documents waiting; a server starting may find some (sweep at once)
 
@@ -44,14 +45,14 @@ class TimerScheduler(threading.Thread):
             self.sweep()
 
     def sweep(self) -> int:
-        """Fire due timers, then render the documents the steps asked for, for at most ``RENDER_BUDGET`` seconds."""
+        """Fire due timers, then render the documents the steps asked for, for at most ``render_budget`` seconds."""
         with self.app.app_context():
             try:
                 fired = timers.run_due_timers(engine(), unit_of_work)
             except Exception:  # keep the scheduler alive; the next sweep retries
                 log.exception("timer sweep failed")
                 fired = 0
-            backlog = documents.render_pending(RENDER_BUDGET)
+            backlog = documents.render_pending(self.render_budget)
         self.backlog = backlog.waiting
         if fired or backlog.rendered:
             log.info("%d timers fired, %d documents rendered%s", fired, backlog.rendered,

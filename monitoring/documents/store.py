@@ -6,6 +6,11 @@ sweep or by the first download. Every household of a batch decided in one transa
 same pending notice, so the batch gets one document. When a document is rendered and its data is
 what the newest version already shows, the request folds into that version: a new version exists
 only when the data changed, and old versions are kept.
+
+Whoever renders a pending document first claims it (``claim``): its row lock on PostgreSQL, held while it renders
+and released by the commit — or by the connection's end if the process dies, so a crashed render is simply still
+pending for the next sweep; the database's write lock on SQLite. Sweepers on any number of workers and hosts pass
+a document another one is rendering; a user's print waits for that render and answers with its result.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
@@ -98,9 +103,7 @@ def render_document(session: Session, document: Document, directory: Path, today
     subject_id = None if document.subject == "blank" else int(document.subject.split(":", 1)[1])
     context = context_for(session, document.kind, subject_id, today, _case_of(session, document))
     digest = _digest(context)
-    unchanged = session.execute(select(Document).where(
-        Document.kind == document.kind, Document.subject == document.subject,
-        Document.status == DocumentStatus.READY).order_by(Document.version.desc()).limit(1)).scalar()
+    unchanged = newest_ready(session, document.kind, document.subject)
     if unchanged is not None and unchanged.context_sha256 == digest:
         return _fold_into(session, document, unchanged)
     content = render.render_pdf(annex.template, context)
@@ -115,6 +118,26 @@ def render_document(session: Session, document: Document, directory: Path, today
     document.status, document.rendered_at = DocumentStatus.READY, at
     session.flush()
     return document
+
+
+def newest_ready(session: Session, kind: str, subject: str) -> Document | None:
+    """The latest rendered version of a subject's annex: the one a request whose data it shows folds into."""
+    return session.execute(select(Document).where(
+        Document.kind == kind, Document.subject == subject,
+        Document.status == DocumentStatus.READY).order_by(Document.version.desc()).limit(1)).scalar()
+
+
+def claim(session: Session, document_id: int, wait: bool) -> Document | None:
+    """The pending document, locked for this transaction so that nobody else renders it; None when it is not pending
+    any more (rendered, or folded into a kept version) or, unless ``wait``, another worker is rendering it now."""
+    pending = (Document.id == document_id, Document.status == DocumentStatus.PENDING)
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite has no row locks: a write takes the database's lock (a renderer holds it while it renders)
+        touch = update(Document).where(*pending).values(status=Document.status)
+        if session.execute(touch.execution_options(synchronize_session=False)).rowcount == 0:
+            return None
+    query = select(Document).where(*pending).execution_options(populate_existing=True)
+    return session.execute(query.with_for_update(skip_locked=not wait)).scalar()
 
 
 def _case_of(session: Session, document: Document) -> int | None:
@@ -149,19 +172,6 @@ def visible_document(session: Session, document_id: int, actor: Actor) -> Docume
     if document is None or not (actor.sees(document.place_path) or document.place_path == "/"):
         raise NotFound(f"document {document_id}")
     return document
-
-
-def documents_of_instance(session: Session, instance_id: int) -> list[Document]:
-    ids = select(DocumentLink.document_id).where(DocumentLink.instance_id == instance_id)
-    return list(session.execute(select(Document).where(Document.id.in_(ids))
-                                .order_by(Document.kind, Document.version)).scalars())
-
-
-def documents_of_household(session: Session, household_id: int) -> list[Document]:
-    ids = select(DocumentLink.document_id).where(DocumentLink.household_id == household_id)
-    return list(session.execute(select(Document).where(
-        Document.id.in_(ids) | (Document.subject == f"household:{household_id}"))
-        .order_by(Document.kind, Document.version)).scalars())
 
 
 def documents_of_notice(session: Session, notice_id: int) -> list[Document]:

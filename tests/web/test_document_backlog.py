@@ -3,9 +3,11 @@ one, and it says when work is left so that it comes back at once instead of afte
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
 
 from monitoring.models import Document, DocumentStatus
 from web.documents import service
@@ -31,7 +33,7 @@ def waiting(session) -> list[Document]:
 def test_one_sweep_renders_the_whole_backlog_and_passes_a_document_that_fails(app, session):
     queue(session, 1, subject="household:999999", kind="annex7")  # its household is gone: it fails every time
     queue(session, BACKLOG)
-    scheduler = TimerScheduler(app, 30)
+    scheduler = TimerScheduler(app, 30, render_budget=600)  # the whole backlog fits, however slow the machine
     scheduler.sweep()
     assert [d.subject for d in waiting(session)] == ["household:999999"]
     assert scheduler.backlog is False  # what failed is retried at the next interval, not in a tight loop
@@ -46,3 +48,42 @@ def test_a_sweep_out_of_time_leaves_the_rest_and_says_so(app, session):
         assert len(waiting(session)) == BACKLOG
         assert service.render_pending(600) == service.Backlog(rendered=BACKLOG, waiting=False)
     assert waiting(session) == []
+
+
+def test_two_sweepers_at_once_render_each_pending_document_once(app, session):
+    queue(session, BACKLOG)
+    barrier = threading.Barrier(2)
+    backlogs = []
+
+    def sweep():
+        with app.app_context():
+            barrier.wait()
+            backlogs.append(service.render_pending(600))
+
+    sweepers = [threading.Thread(target=sweep) for _ in range(2)]
+    for sweeper in sweepers:
+        sweeper.start()
+    for sweeper in sweepers:
+        sweeper.join()
+    assert sum(backlog.rendered for backlog in backlogs) == BACKLOG  # one folded into the first: each once
+    assert waiting(session) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_document_another_worker_is_rendering_is_passed_and_rendered_later_if_that_worker_fails(
+        app, session, database_url):
+    queue(session, 2)
+    held, free = (d.id for d in waiting(session))
+    other = create_engine(database_url)
+    try:
+        with other.connect() as worker:  # another host rendering ``held``: its row lock
+            worker.execute(text("SELECT id FROM documents WHERE id = :id FOR UPDATE"), {"id": held})
+            assert service.render_pending(600) == service.Backlog(rendered=1, waiting=False)
+            assert [d.id for d in waiting(session)] == [held]
+            session.rollback()
+            worker.rollback()  # it fails mid-render, or dies: PostgreSQL ends a lost connection's transaction
+    finally:
+        other.dispose()
+    assert service.render_pending(600) == service.Backlog(rendered=1, waiting=False)
+    assert waiting(session) == []
+    assert session.get(Document, free).status == DocumentStatus.READY

@@ -28,13 +28,30 @@ def documents_dir() -> Path:
 
 
 def ready(document_id: int) -> Document:
-    """The document rendered (rendering it now if nobody has yet); a pending request may fold into a kept version."""
+    """The document rendered: now, by this request, unless another worker is rendering it (then its result, once it
+    is done). A pending request may fold into a kept version; that version is the answer."""
+    document = db.session.get(Document, document_id)
+    if document.status != DocumentStatus.PENDING:
+        return document
+    return _rendered(document_id, document.kind, document.subject)
+
+
+def _rendered(document_id: int, kind: str, subject: str) -> Document:
+    """A pending document once rendered; ``kind`` and ``subject`` find the kept version it may have folded into."""
+    rendered = _render(document_id, wait=True)
+    if rendered is None:  # another worker got there first: it rendered this one, or folded it into a kept version
+        return db.session.get(Document, document_id) or store.newest_ready(db.session, kind, subject)
+    return db.session.get(Document, rendered)
+
+
+def _render(document_id: int, wait: bool) -> int | None:
+    """Claim and render one pending document in a transaction of its own; the id of the version that holds its data,
+    or None when it is not this worker's to render (done by another, or, unless ``wait``, being rendered)."""
     with unit_of_work() as session:
-        document = session.get(Document, document_id)
-        if document.status == DocumentStatus.PENDING:
-            document = store.render_document(session, document, documents_dir(), engine().today(), engine().now())
-        document_id = document.id
-    return db.session.get(Document, document_id)
+        document = store.claim(session, document_id, wait)
+        if document is None:
+            return None
+        return store.render_document(session, document, documents_dir(), engine().today(), engine().now()).id
 
 
 def print_now(kind: str, subject_id: int | None, actor: Actor) -> tuple[Document, bool]:
@@ -46,8 +63,8 @@ def print_now(kind: str, subject_id: int | None, actor: Actor) -> tuple[Document
     with unit_of_work() as session:
         pending = store.request_document(session, kind, subject_id, actor.username, engine().now())
         store.visible_document(session, pending.id, actor)  # outside the user's place: 404, nothing kept
-        pending_id = pending.id
-    document = ready(pending_id)
+        pending_id, subject = pending.id, pending.subject
+    document = _rendered(pending_id, kind, subject)  # a sweeper may have rendered it since the commit, or folded it
     return document, document.id == pending_id
 
 
@@ -61,8 +78,7 @@ def render_pending(budget: float) -> Backlog:
             if time.monotonic() >= deadline:
                 return Backlog(rendered, waiting=True)
             try:
-                ready(document_id)
-                rendered += 1
+                rendered += _render(document_id, wait=False) is not None
             except Exception:  # keep the sweep alive; the document stays pending and is retried
                 log.exception("rendering document %s failed", document_id)
             after = document_id
