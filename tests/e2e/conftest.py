@@ -10,6 +10,7 @@ from playwright.sync_api import Browser
 
 from tests.conftest import FIXTURES
 from tests.e2e.browser import chromium
+from tests.e2e.demos import DemoBuilds
 
 
 @pytest.fixture
@@ -29,3 +30,10 @@ def browser() -> Iterator[Browser]:
     test still opens windows of its own (``browser.new_page``, ``open_window``), with their own cookies."""
     with chromium() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def demos(tmp_path_factory) -> DemoBuilds:
+    """The demos built in this test run: xdist's workers share their run's folder (one above each worker's own)."""
+    own = tmp_path_factory.getbasetemp()
+    return DemoBuilds((own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own) / "demos")

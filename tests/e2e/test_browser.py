@@ -28,15 +28,9 @@ HEADS = ["测试甲", "测试乙", "测试丙"]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """``fangpin demo`` on a fresh instance folder, served on loopback; yields (root URL, environment)."""
-    import os
-
-    env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path_factory.mktemp("browser") / "instance"),
-           "FANGPIN_SECRET_KEY": "browser-secret"}
-    env.pop("FANGPIN_FORMS_DIR", None)
-    cli(env, "db", "upgrade")
-    cli(env, "demo")
+def demo(demos, tmp_path_factory):
+    """A copy of today's demo, served on loopback; yields (root URL, environment)."""
+    env = demos.copy(tmp_path_factory.mktemp("browser")).env
     with running_server(env) as root:
         yield root, env
 

@@ -8,7 +8,6 @@ Screenshots of each page land in the test's folder.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import PHONE, open_window
-from tests.e2e.server import cli, running_server
+from tests.e2e.server import running_server
 
 PASSWORD = "fangpin2026"  # the demo's password (web/demo.py)
 TODAY = "2026-12-10"
@@ -24,15 +23,11 @@ CLOCK = f"{TODAY}T09:00:00+08:00"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[dict[str, str], str]:
-    """``fangpin demo`` on a fresh instance folder on the training clock: its environment and its summary."""
-    env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path_factory.mktemp("elimination") / "instance"),
-           "FANGPIN_SECRET_KEY": "browser-secret", "FANGPIN_CLOCK": CLOCK}
-    env.pop("FANGPIN_FORMS_DIR", None)
-    cli(env, "db", "upgrade")
-    summary = cli(env, "demo").stdout
-    assert re.search(r"系统标注\s+\S+（农户 #\d+）（今天在标注窗口期内）", summary), summary
-    return env, summary
+def built(demos, tmp_path_factory) -> tuple[dict[str, str], str]:
+    """A copy of the demo built on the training clock: its environment and the build's summary."""
+    demo = demos.copy(tmp_path_factory.mktemp("elimination"), CLOCK)
+    assert re.search(r"系统标注\s+\S+（农户 #\d+）（今天在标注窗口期内）", demo.summary), demo.summary
+    return demo.env, demo.summary
 
 
 @pytest.fixture(scope="module")

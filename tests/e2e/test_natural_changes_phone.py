@@ -4,27 +4,23 @@ out with the kind chosen first, and marks the quarter's changes in one batch; no
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import PHONE, open_window
-from tests.e2e.server import cli, running_server
+from tests.e2e.server import running_server
 
 PASSWORD = "fangpin2026"
 CLOCK = "2026-12-10T09:00:00+08:00"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, browser):
-    """The served demo and the worker's one Chromium (a second Playwright in the same process cannot start)."""
-    env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(tmp_path_factory.mktemp("changes") / "instance"),
-           "FANGPIN_SECRET_KEY": "browser-secret", "FANGPIN_CLOCK": CLOCK}
-    env.pop("FANGPIN_FORMS_DIR", None)
-    cli(env, "db", "upgrade")
-    assert "待标注 5 项" in cli(env, "demo").stdout
-    with running_server(env) as root:
+def demo(demos, tmp_path_factory, browser):
+    """A copy of the demo on its clock, served, and the worker's one Chromium (a second Playwright in the same
+    process cannot start)."""
+    demo = demos.copy(tmp_path_factory.mktemp("changes"), CLOCK)
+    assert "待标注 5 项" in demo.summary
+    with running_server(demo.env) as root:
         yield root, browser
 
 

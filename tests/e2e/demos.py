@@ -1,0 +1,72 @@
+"""``fangpin demo`` built once per clock per test run and copied for each module that serves it.
+
+A build takes 20–40 s and five browser modules serve the demo on two clocks; xdist's workers share one build through a
+lock. Each module still gets an instance folder (SQLite file, documents, department data) and a server of its own.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.e2e.server import cli
+
+SECRET_KEY = "browser-secret"  # the build's and every copy's: nothing the demo signs goes stale in a copy
+
+
+@dataclass(frozen=True)
+class Demo:
+    env: dict[str, str]  # the ``fangpin`` commands' environment on this copy
+    summary: str  # what ``fangpin demo`` printed when it built the demo
+
+
+def demo_env(instance: Path, clock: str | None) -> dict[str, str]:
+    """The shipped forms and processes, the given instance folder, and the demo's clock (unset: the real one)."""
+    env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(instance), "FANGPIN_SECRET_KEY": SECRET_KEY}
+    for name in ("FANGPIN_FORMS_DIR", "FANGPIN_PROCESSES_DIR", "FANGPIN_CLOCK"):
+        env.pop(name, None)
+    if clock:
+        env["FANGPIN_CLOCK"] = clock
+    return env
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One process at a time (xdist's workers are processes): the others wait for the build, then reuse it."""
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class DemoBuilds:
+    """The demos of one test run, under ``shared`` (a folder every worker of the run sees, and no other run)."""
+
+    def __init__(self, shared: Path) -> None:
+        self.shared = shared
+
+    def _built(self, clock: str | None) -> Path:
+        # digits only: a ':' in the path reaches alembic's settings as '%3A', which its interpolation refuses
+        folder = self.shared / f"demo-{re.sub(r'[^0-9]', '', clock) if clock else 'today'}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with _locked(folder / "lock"):
+            if not (folder / "summary.txt").exists():
+                shutil.rmtree(folder / "instance", ignore_errors=True)  # what a failed build left
+                env = demo_env(folder / "instance", clock)
+                cli(env, "db", "upgrade")
+                (folder / "summary.txt").write_text(cli(env, "demo").stdout, encoding="utf-8")
+        return folder
+
+    def copy(self, into: Path, clock: str | None = None) -> Demo:
+        """A copy of the demo built on ``clock`` (e.g. ``2026-12-10T09:00:00+08:00``) in ``into``/instance."""
+        built = self._built(clock)
+        shutil.copytree(built / "instance", into / "instance")
+        return Demo(demo_env(into / "instance", clock), (built / "summary.txt").read_text(encoding="utf-8"))

@@ -1,0 +1,32 @@
+"""The browser modules' demo is built once per clock in a test run and each module serves a copy of its own: what one
+module's tests change is not in another's copy, and a copy holds the demo's files (documents, department data) too."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+def households(instance: Path) -> int:
+    with sqlite3.connect(instance / "fangpin.db") as connection:
+        return connection.execute("SELECT count(*) FROM households").fetchone()[0]
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+
+
+def test_two_copies_of_one_build_are_the_same_demo_and_change_apart(demos, tmp_path):
+    first, second = demos.copy(tmp_path / "first"), demos.copy(tmp_path / "second")
+    first_instance = Path(first.env["FANGPIN_INSTANCE_DIR"])
+    second_instance = Path(second.env["FANGPIN_INSTANCE_DIR"])
+    assert first_instance != second_instance and first.summary == second.summary != ""
+    assert files(first_instance) == files(second_instance)
+    assert files(first_instance / "department-data")
+    count = households(first_instance)
+    assert count > 0
+
+    with sqlite3.connect(first_instance / "fangpin.db") as connection:
+        connection.execute("DELETE FROM households")
+    assert (households(first_instance), households(second_instance)) == (0, count)
+    assert households(Path(demos.copy(tmp_path / "third").env["FANGPIN_INSTANCE_DIR"])) == count
