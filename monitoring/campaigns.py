@@ -17,6 +17,7 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.limits import to_decimal
+from engine.paging import Key, Page, Window, page
 from engine.scope import below
 from engine.versions import latest_version
 from monitoring import thresholds
@@ -203,14 +204,16 @@ def visible_campaign(session: Session, actor: Actor, campaign_id: int) -> Campai
     return campaign
 
 
-def campaigns_for(session: Session, actor: Actor) -> list[Campaign]:
-    """The campaigns the actor takes part in (opened at its place or above), newest first."""
+CAMPAIGN_ORDER = (Key(Campaign.year, descending=True), Key(Campaign.id, descending=True))
+
+
+def campaigns_page(session: Session, actor: Actor, window: Window) -> Page[Campaign]:
+    """One page of the campaigns the actor takes part in (opened at its place or above), newest first."""
     if not actor.place_scope:
-        return []
+        return Page([], 0, None)
     codes = [code for code in actor.place_path.strip("/").split("/") if code]
     paths = ["/" + "/".join(codes[:n]) + "/" for n in range(1, len(codes) + 1)]
-    return list(session.execute(select(Campaign).where(Campaign.place_path.in_(paths))
-                                .order_by(Campaign.year.desc(), Campaign.id.desc())).scalars())
+    return page(session, select(Campaign).where(Campaign.place_path.in_(paths)), CAMPAIGN_ORDER, window)
 
 
 def unit_of(session: Session, campaign: Campaign, place_code: str) -> CampaignUnit:

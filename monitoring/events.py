@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
@@ -24,6 +24,7 @@ from engine.errors import Conflict, InvalidData, NotFound
 from engine.instances import send_message, start_instance
 from engine.limits import fits_integer, string_length, to_decimal
 from engine.models import ProcessInstance
+from engine.paging import Key, Page, Window, page
 from engine.scope import within
 from engine.text import read_text
 from monitoring import thresholds
@@ -60,13 +61,16 @@ def visible_event(session: Session, actor: Actor, event_id: int) -> MajorEvent:
     return event
 
 
-def events_for(session: Session, actor: Actor, limit: int = 200) -> list[MajorEvent]:
-    """The events the actor sees: open ones first, newest first."""
-    return list(session.execute(
-        select(MajorEvent).where(within(MajorEvent.place_path, actor))
-        .options(selectinload(MajorEvent.levels))
-        .order_by(case((MajorEvent.status == EventStatus.OPEN, 0), else_=1), MajorEvent.reported_at.desc(),
-                  MajorEvent.id.desc()).limit(limit)).scalars())
+# Open events first ("open" sorts after "closed", so status descending), then the newest reported: one direction for
+# every key, so a page resumes by one row-value comparison on the index ix_major_events_order.
+EVENT_ORDER = (Key(MajorEvent.status, descending=True), Key(MajorEvent.reported_at, descending=True),
+               Key(MajorEvent.id, descending=True))
+
+
+def events_page(session: Session, actor: Actor, window: Window) -> Page[MajorEvent]:
+    """One page of the events the actor sees (its place and below): open ones first, newest first."""
+    return page(session, select(MajorEvent).where(within(MajorEvent.place_path, actor))
+                .options(selectinload(MajorEvent.levels)), EVENT_ORDER, window)
 
 
 @dataclass(frozen=True)

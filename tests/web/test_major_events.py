@@ -5,6 +5,7 @@ affected households and their green channel into identification at step 2."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -404,3 +405,24 @@ def test_a_reader_sees_only_the_listed_households_it_may_see(api, app, session, 
     assert "巴图" in page and "额尔敦" not in page
     assert [row["household_id"] for row in api("guyang").get(f"/events/{reported['id']}").json["households"]] == [
         own["id"], other_township["id"]]
+
+
+def test_the_event_list_pages_open_ones_first_newest_first(api, app, clock):
+    """Three reports an hour apart, the oldest closed: open ones newest first, then the closed one — over pages of two
+    (API: ``Link`` and ``X-Total-Count``; page: 下一页)."""
+    county = api("guyang")
+    ids = []
+    for hour in range(3):
+        clock.set(REPORTED_AT + timedelta(hours=hour))
+        response = county.post("/events", json=FLOOD)
+        assert response.status_code == 201, response.json
+        ids.append(response.json["id"])
+    assert county.post(f"/events/{ids[0]}/updates", json={"text": "误报", "closed": True}).status_code == 201
+    first = county.get("/events?limit=2")
+    assert [e["id"] for e in first.json] == [ids[2], ids[1]] and first.headers["X-Total-Count"] == "3"
+    following = county.get(first.headers["Link"].split(";")[0].strip("<>").removeprefix("/api/v1"))
+    assert [e["id"] for e in following.json] == [ids[0]] and "Link" not in following.headers
+    assert county.get("/events?limit=0").status_code == 422
+    text = PageClient(app, "guyang").get("/events/?limit=2").text
+    assert "共 3 件" in text and re.search(r'rel="next" href="[^"]*after=', text)
+    assert [int(n) for n in re.findall(r'href="/events/(\d+)"', text)] == [ids[2], ids[1]]

@@ -11,6 +11,7 @@ from engine import instances, model_drafts, queries, tasks, versions
 from engine.deploy import main_bpmn
 from engine.models import ProcessInstance
 from monitoring import cases, objections, permissions, task_context
+from monitoring.documents import listing as document_lists
 from monitoring.documents import store
 from web.api import bodies as b
 from web.api import errors, paging, views
@@ -38,7 +39,9 @@ def _after_step(instance_id: int) -> dict[str, Any]:
     """The case after the actor completed its task in it: whole if the actor reads it, else the limited view of a task
     placed at the actor's place in a case of another place (``views.placed_task_case``)."""
     actor = current_actor()
-    instance = db.session.get(ProcessInstance, instance_id)
+    # read in the step's own transaction, before its commit: no second transaction per request; the row is read
+    # afresh, since the step wrote it with a statement that leaves an already loaded instance as it was
+    instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
     if instances.may_read(db.session, instance, actor):
         return views.instance(db.session, instance, actor)
     return views.placed_task_case(db.session, instance, actor)
@@ -146,11 +149,24 @@ def cancel_instance(instance_id: int):
 
 
 @api.get("/instances/<int:instance_id>/documents")
-@operation("流程实例的文书", {200: s.list_of(s.DOCUMENT)})
+@operation("流程实例的文书（分页）", {200: s.list_of(s.DOCUMENT)}, paged=True, refusals=(422,))
 @token_required
 def instance_documents(instance_id: int):
+    """The case's documents by annex and version, a page at a time (``?after=&limit=``; ``Link``, ``X-Total-Count``)."""
     instances.visible_instance(db.session, instance_id, current_actor())
-    return jsonify([documents.body(d) for d in store.documents_of_instance(db.session, instance_id)])
+    return paging.paged(document_lists.instance_documents(db.session, instance_id, paging.window()), documents.body)
+
+
+@api.get("/instances/<int:instance_id>/events")
+@operation("流程实例的审计事件（分页，最早的在前）", {200: s.list_of(s.CASE_EVENT)}, paged=True, refusals=(422,))
+@token_required
+def instance_events(instance_id: int):
+    """The case's audit events, oldest first, a page at a time (``?after=&limit=``; ``Link``, ``X-Total-Count``):
+    the whole history, of which the instance's body carries the first page."""
+    actor = current_actor()
+    instances.visible_instance(db.session, instance_id, actor)
+    return paging.paged(queries.timeline_page(db.session, instance_id, paging.window()),
+                        lambda row: views.event(row, actor))
 
 
 @api.get("/tasks")
@@ -206,7 +222,8 @@ def complete(task_id: str):
     data = field(json_body(), "data", dict, required=False) or {}
     with unit_of_work() as session:
         instance_id = tasks.complete_task(engine(), session, task_id, current_actor(), data)
-    return jsonify(_after_step(instance_id))
+        body = _after_step(instance_id)
+    return jsonify(body)
 
 
 @api.post("/tasks/complete")
@@ -221,7 +238,8 @@ def complete_batch():
     per_task = field(body, "per_task", dict, required=False)  # task id -> its own answers, checked by the engine
     with unit_of_work() as session:
         instance_ids = tasks.complete_tasks(engine(), session, task_ids, current_actor(), data, per_task)
-    return jsonify({"instances": [_after_step(i) for i in instance_ids]})
+        body = {"instances": [_after_step(i) for i in instance_ids]}
+    return jsonify(body)
 
 
 @api.get("/documents/<int:document_id>")

@@ -63,7 +63,8 @@ def open_campaign():
 @operation("年度动态管理列表", {200: s.list_of(s.CAMPAIGN)})
 @token_required
 def list_campaigns():
-    return jsonify([campaign_body(row) for row in campaigns.campaigns_for(db.session, current_actor())])
+    """The campaigns the caller takes part in, newest first, a page at a time (``?after=&limit=``)."""
+    return paging.paged(campaigns.campaigns_page(db.session, current_actor(), paging.window()), campaign_body)
 
 
 @api.get("/campaigns/<int:campaign_id>/villages/<code>/households")

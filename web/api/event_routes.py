@@ -11,6 +11,7 @@ from flask import jsonify
 from monitoring import event_affected, events
 from monitoring.event_models import EventHousehold, EventLevel, EventUpdate, MajorEvent
 from web.api import bodies as b
+from web.api import paging
 from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
@@ -76,8 +77,9 @@ def report_event():
 @operation("可见的重大事项", {200: s.list_of(s.EVENT)})
 @token_required
 def list_events():
-    """The events the caller sees (its place and below): open ones first, newest first."""
-    return jsonify([event_body(event) for event in events.events_for(db.session, current_actor())])
+    """The events the caller sees (its place and below): open ones first, newest first, a page at a time
+    (``?after=&limit=``; ``Link``, ``X-Total-Count``)."""
+    return paging.paged(events.events_page(db.session, current_actor(), paging.window()), event_body)
 
 
 @api.get("/events/<int:event_id>")

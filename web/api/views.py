@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask import url_for
 from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
 from engine.model_drafts import Draft, DraftSummary
-from engine.models import ProcessInstance, ProcessVersion, Task
+from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
+from engine.paging import MAX_LIMIT, Window
 from engine.scenarios import ScenarioResult
 from monitoring import department_access
 from monitoring.assistance_rules import PlanCheck
@@ -107,15 +109,22 @@ def instance(session: Session, row: ProcessInstance, actor: Actor) -> dict[str, 
     the case of its routed task sees only what that work needs); ID numbers only where a step needs them."""
     body = instance_summary(row, queries.version_numbers(session, {row.version_id})[row.version_id])
     data = department_access.case_data(session, actor, household_of(session, row), row.data or {})
+    events = queries.timeline_page(session, row.id, Window(limit=MAX_LIMIT), with_total=False)
     body.update({
         "data": mask_id_numbers_in(data),
         "error": row.error,
         "tasks": [task(t) for t in queries.open_tasks(session, row.id)],
-        "events": [{"at": iso(e.at), "user": e.actor, "type": e.type, "task": e.task_id,
-                    "detail": department_access.case_event_detail(actor, e.detail)}
-                   for e in queries.timeline(session, row.id)],
+        "events": [event(e, actor) for e in events.rows],  # the first MAX_LIMIT; the rest at "events_next"
+        "events_next": url_for("api.instance_events", instance_id=row.id, after=events.next_cursor)
+        if events.next_cursor else None,
     })
     return body
+
+
+def event(row: AuditEvent, actor: Actor) -> dict[str, Any]:
+    """One audit event of a case as the actor may read it (a department sees what its routed work needs)."""
+    return {"at": iso(row.at), "user": row.actor, "type": row.type, "task": row.task_id,
+            "detail": department_access.case_event_detail(actor, row.detail)}
 
 
 def placed_task_case(session: Session, row: ProcessInstance, actor: Actor) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 
 from engine.errors import Conflict, NotDeployed
+from engine.paging import read_window
 from monitoring import campaign_reports as reports
 from monitoring import campaigns as domain
 from monitoring.campaign_models import Campaign
@@ -28,10 +29,11 @@ DEADLINE_FIELDS = {PlaceLevel.VILLAGE: "嘎查村", PlaceLevel.TOWNSHIP: "苏木
 
 @campaigns.get("/")
 def index():
-    """The campaigns of the user's place and the places above it, newest first."""
-    found = domain.campaigns_for(db.session, g.actor)
+    """The campaigns of the user's place and the places above it, newest first, a page at a time (``?after=``)."""
+    found = domain.campaigns_page(db.session, g.actor, read_window(request.args.get("after"),
+                                                                    request.args.get("limit")))
     place = db.session.get(Place, g.user.place_code)
-    return render_template("campaigns/index.html", campaigns=found, may_open=_may_open(place), levels=LEVEL_NAMES)
+    return render_template("campaigns/index.html", page=found, may_open=_may_open(place), levels=LEVEL_NAMES)
 
 
 def _may_open(place: Place | None) -> bool:

@@ -9,7 +9,7 @@ from engine.errors import InvalidData
 from engine.models import InstanceStatus
 from engine.paging import read_window
 from monitoring import cases as cases_rules
-from monitoring.documents import store
+from monitoring.documents import listing as document_lists
 from web.boundary import engine, unit_of_work
 from web.cases import listing, page
 from web.dashboard import filters
@@ -38,9 +38,11 @@ def index():
 @cases.get("/<int:instance_id>")
 def detail(instance_id: int):
     instance = instances.visible_instance(db.session, instance_id, g.actor)
-    return render_template("cases/detail.html", case=page.case_page(db.session, engine(), instance, g.actor),
+    events = read_window(request.args.get("events_after"), request.args.get("events_limit"))
+    documents = read_window(request.args.get("documents_after"), request.args.get("documents_limit"))
+    return render_template("cases/detail.html", case=page.case_page(db.session, engine(), instance, g.actor, events),
                            statuses=listing.STATUSES, now=engine().now(),
-                           documents=store.documents_of_instance(db.session, instance.id),
+                           documents=document_lists.instance_documents(db.session, instance.id, documents),
                            may_cancel=cases_rules.may_cancel(g.actor, instance.process_key)
                            and instance.status == InstanceStatus.RUNNING)
 

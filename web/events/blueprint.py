@@ -13,6 +13,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.errors import Conflict
 from engine.limits import row_id
+from engine.paging import read_window
 from monitoring import event_affected, events
 from monitoring.codelists import labels
 from monitoring.event_models import MajorEvent
@@ -52,9 +53,11 @@ def _number(text: str) -> int | Decimal | str | None:
 
 @pages.get("/")
 def index():
-    rows = events.events_for(db.session, g.actor)
+    """One page of the events in scope (``?after=``), open ones first, newest first."""
+    found = events.events_page(db.session, g.actor, read_window(request.args.get("after"), request.args.get("limit")))
     now = engine().now()
-    return render_template("events/index.html", rows=[(event, events.standing(event, now)) for event in rows],
+    return render_template("events/index.html", page=found, rows=[(event, events.standing(event, now))
+                                                                  for event in found.rows],
                            may_report=g.actor.role in EVENT_REPORTERS)
 
 

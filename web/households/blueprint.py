@@ -15,7 +15,7 @@ from monitoring import cases, comparison, department_access
 from monitoring import households as domain
 from monitoring import places as domain_places
 from monitoring.codelists import labels
-from monitoring.documents import store
+from monitoring.documents import listing as document_lists
 from monitoring.elimination_reversal import check_reverter, may_revert, read_reversal, revert_elimination
 from monitoring.models import Role
 from monitoring.permissions import HOUSEHOLD_REGISTRARS, OWN_DATA_ROLES, sees_full_record
@@ -111,12 +111,14 @@ def _detail_page(household_id: int, refused: Refusal | None = None) -> str | tup
     remember_people([*(m.recorded_by for m in household.measurements), *(f.created_by for f in feedback),
                      *(c.instance.created_by for c in case_rows), *(e.change.changed_by for e in history),
                      (household.authorization or {}).get("recorded_by")])
+    documents = document_lists.household_documents(db.session, household.id, read_window(
+        request.args.get("documents_after"), request.args.get("documents_limit")))
     page = render_template(
         "households/detail.html", h=household, statuses=record.STATUSES, case_statuses=case_listing.STATUSES,
         years=record.years(db.session, household), feedback=feedback, history=history,
         hits=[comparison.describe(db.session, hit) for hit in comparison.hits_for(db.session, household.id)],
         cases=case_rows, may_apply=record.may_apply(g.user, household, case_rows),
-        channels=labels(db.session, "channel"), documents=store.documents_of_household(db.session, household.id),
+        channels=labels(db.session, "channel"), documents=documents,
         may_eliminate=record.may_start_elimination(db.session, engine(), g.user, household, case_rows),
         methods=labels(db.session, "elimination_method"), may_revert=may_revert(g.actor, household),
         refused=refused or Refusal(""),
