@@ -1,8 +1,8 @@
 """What one task completion over the API asks of the database, counted statement by statement (never timed).
 
 Every round trip costs the server and the database CPU at once, so the hot path reads what belongs together in one
-statement: the caller's user with the path of its place, and the task rows being completed with their case's version
-(``bench/engine_steps.py`` prints what a completion costs)."""
+statement: the caller's user with the path of its place, and the task rows being completed with their case's version;
+and the answer is read in the step's own transaction (``bench/engine_steps.py`` prints what a completion costs)."""
 
 from __future__ import annotations
 
@@ -19,17 +19,24 @@ VILLAGE = "150223100201"
 
 @contextmanager
 def statements() -> Iterator[list[str]]:
-    """The SQL the app sends while the block runs, in order, whitespace folded."""
+    """The SQL the app sends while the block runs, in order, whitespace folded, with "BEGIN" where a transaction
+    begins. The block starts without one, as a request does (the test's requests share the test's session)."""
     sent: list[str] = []
 
     def note(_connection, _cursor, statement, *_args) -> None:
         sent.append(" ".join(statement.split()))
 
+    def begun(_connection) -> None:
+        sent.append("BEGIN")
+
     event.listen(db.engine, "before_cursor_execute", note)
+    db.session.close()
+    event.listen(db.engine, "begin", begun)
     try:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+        event.remove(db.engine, "begin", begun)
 
 
 def reads(sent: list[str], table: str) -> list[str]:
@@ -63,3 +70,11 @@ def test_a_completion_reads_its_task_with_the_case_version_in_one_statement_befo
     assert len(before_lock) == 1, before_lock
     assert re.search(r"\bFROM tasks JOIN process_instances\b", before_lock[0]), before_lock
     assert answer["events"][-1]["type"] == "task_completed"  # the answer is the case after the step, as before
+
+
+def test_the_answer_is_read_in_the_step_s_transaction(api, deployed):
+    sent, answer = _completion(api)
+
+    assert sent.count("BEGIN") == 1, [s[:30] for s in sent]
+    assert answer["status"] == "running" and answer["tasks"] == []  # the case after the step: waiting for its notice
+    assert {"type": "message", "name": "objection"} in answer["waiting"]
