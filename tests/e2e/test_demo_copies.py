@@ -1,5 +1,6 @@
 """The browser modules' demo is built once per clock in a test run and each module serves a copy of its own: what one
-module's tests change is not in another's copy, and a copy holds the demo's files (documents, department data) too."""
+module's tests change is not in another's copy, and a copy holds the demo's files too: department data, and documents
+rendered once by the build (each copy's server would render them all again while the tests click)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ def households(instance: Path) -> int:
         return connection.execute("SELECT count(*) FROM households").fetchone()[0]
 
 
+def pending_documents(instance: Path) -> int:
+    with sqlite3.connect(instance / "fangpin.db") as connection:
+        return connection.execute("SELECT count(*) FROM documents WHERE status = 'pending'").fetchone()[0]
+
+
 def files(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
@@ -22,7 +28,8 @@ def test_two_copies_of_one_build_are_the_same_demo_and_change_apart(demos, tmp_p
     second_instance = Path(second.env["FANGPIN_INSTANCE_DIR"])
     assert first_instance != second_instance and first.summary == second.summary != ""
     assert files(first_instance) == files(second_instance)
-    assert files(first_instance / "department-data")
+    assert files(first_instance / "documents") and files(first_instance / "department-data")
+    assert pending_documents(first_instance) == 0  # rendered once by the build, not by each copy's server
     count = households(first_instance)
     assert count > 0
 
