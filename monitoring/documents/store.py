@@ -21,14 +21,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from monitoring.documents import render
 from monitoring.documents.annexes import ANNEXES, Annex, context_for
 from monitoring.models import Document, DocumentLink, DocumentStatus, Household, Notice
 
+VERSION_RACES = 3  # a print that lost the race for a new version this often in a row is refused (409), not looped
 NOTICE_ANNEXES = {a.stage: a.kind for a in ANNEXES.values() if a.stage}  # notice stage -> the annex it prints
 
 
@@ -60,15 +62,23 @@ def request_document(session: Session, kind: str, subject_id: int | None, userna
         of_cases = select(DocumentLink.document_id).where(
             DocumentLink.instance_id.is_not(None) if instance_id is None else DocumentLink.instance_id == instance_id)
         pending = pending.where(Document.id.not_in(of_cases) if instance_id is None else Document.id.in_(of_cases))
-    document = session.execute(pending.limit(1)).scalar()
-    if document is None:
+    for _ in range(VERSION_RACES):
+        document = session.execute(pending.limit(1)).scalar()
+        if document is not None:
+            break
         newest = session.execute(select(func.max(Document.version)).where(
             Document.kind == kind, Document.subject == key)).scalar() or 0
         document = Document(kind=kind, subject=key, version=newest + 1, title=annex.title,
                             place_path=_place_path(session, annex, subject_id), status=DocumentStatus.PENDING,
                             created_at=at, created_by=username)
-        session.add(document)
-        session.flush()
+        try:
+            with session.begin_nested():  # a request at the same moment (another worker) may take this version
+                session.add(document)
+        except IntegrityError:
+            continue  # it did (the unique index waited for its commit): join its pending document, or take the next
+        break
+    else:
+        raise Conflict("同一文书正被多人同时打印, 请重试")
     if instance_id is not None or household_id is not None:
         _link(session, document.id, instance_id, step, household_id)
     return document

@@ -4,6 +4,7 @@ one, and it says when work is left so that it comes back at once instead of afte
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -87,3 +88,37 @@ def test_a_document_another_worker_is_rendering_is_passed_and_rendered_later_if_
     assert service.render_pending(600) == service.Backlog(rendered=1, waiting=False)
     assert waiting(session) == []
     assert session.get(Document, free).status == DocumentStatus.READY
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_print_that_meets_another_workers_new_version_joins_it_instead_of_failing(
+        app, session, actors, database_url):
+    other = create_engine(database_url)
+    answers = []
+
+    def print_blank():
+        with app.app_context():
+            answers.append(service.print_now("annex7_blank", None, actors["village"]))
+
+    try:
+        with other.connect() as worker:  # another worker's print has just inserted version 1, not yet committed
+            worker.execute(text(
+                "INSERT INTO documents (kind, subject, version, title, place_path, status, created_at, created_by) "
+                "VALUES ('annex7_blank', 'blank', 1, '监测对象信息采集表（空白）', '/', 'pending', now(), 'cun2')"))
+            printing = threading.Thread(target=print_blank)
+            printing.start()
+            waiting_for_the_index(worker)
+            worker.commit()
+        printing.join()
+    finally:
+        other.dispose()
+    ((document, new),) = answers
+    assert (document.version, document.status, new) == (1, DocumentStatus.READY, True)  # the print it joined
+    assert waiting(session) == []
+
+
+def waiting_for_the_index(connection, seconds: float = 30) -> None:
+    """Until another session waits for a lock this one holds (the unique index's entry), with a deadline."""
+    deadline = time.monotonic() + seconds
+    while not connection.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+        assert time.monotonic() < deadline, "the print never reached the unique index"
