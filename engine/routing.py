@@ -39,9 +39,14 @@ def department_value(value: Any, step: str) -> str:
     return value
 
 
+def lanes(actor: Actor) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The lanes whose tasks are the actor's: its role's, and none."""
+    return Task.role == actor.role, Task.role.is_(None)
+
+
 def in_lane(actor: Actor) -> ColumnElement[bool]:
     """The task's lane is the actor's role, or the task has no lane."""
-    return or_(Task.role == actor.role, Task.role.is_(None))
+    return or_(*lanes(actor))
 
 
 def routed_to(actor: Actor) -> ColumnElement[bool]:
@@ -58,6 +63,15 @@ def placed_here(actor: Actor) -> ColumnElement[bool]:
 
 def assigned_to(actor: Actor) -> ColumnElement[bool]:
     """``Actor.may_work_on`` as SQL: in the actor's lane, a placed task at the actor's place, and either routed to
-    its department or, routed to none, at a place the actor sees (the place range stays the index's)."""
-    by_place = and_(Task.department.is_(None), within(Task.place_path, actor)) if actor.place_scope else false()
-    return and_(in_lane(actor), or_(by_place, routed_to(actor)), placed_here(actor))
+    its department or, routed to none, at a place the actor sees.
+
+    Written as one OR of whole conjunctions — each lane with each way of reaching the actor — so that every branch
+    is one range of ``ix_tasks_department`` (state, department, role, place path) and both databases read the
+    branches' ranges alone (SQLite's multi-index OR, PostgreSQL's BitmapOr). With the lane's OR outside the place
+    range, SQLite without statistics scanned every READY task of every role in the actor's area instead."""
+    reaches = [and_(Task.department.is_(None), within(Task.place_path, actor))] if actor.place_scope else []
+    if actor.department is not None:
+        reaches.append(routed_to(actor))
+    if not reaches:
+        return false()
+    return and_(or_(*(and_(lane, way) for lane in lanes(actor) for way in reaches)), placed_here(actor))
