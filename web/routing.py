@@ -38,7 +38,7 @@ def _field_with_nul() -> str | None:
         return "_path"
     for source in (request.args, request.form):
         for key, value in source.items(multi=True):
-            if NUL in key or NUL in value:
+            if NUL in (key or "") or NUL in value:  # a multipart part whose name does not parse has none
                 return key
     for key, upload in request.files.items(multi=True):
         if NUL in (upload.filename or ""):

@@ -182,3 +182,14 @@ def test_nul_and_lone_surrogates_in_a_body_are_422_naming_the_field(api, deploye
 def test_a_nul_in_a_path_or_a_query_is_400(api, url):
     response = api("guanli").get(url)
     assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+
+
+def test_a_multipart_part_whose_name_does_not_parse_is_no_server_error(api):
+    """Werkzeug reads ``name="abc\\"`` (its closing quote escaped) as a part without a name (the fuzz found a 500)."""
+    body = b'--B\r\nContent-Disposition: form-data; name="abc\\"\r\n\r\nx\r\n--B--\r\n'
+    cun = api("cun")
+
+    response = cun.client.post("/api/v1/department-data", data=body, headers=cun.headers,
+                               content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 400 and response.json["error"]["fields"] == {"file": "必填"}
