@@ -33,6 +33,17 @@ def test_an_unknown_address_is_a_chinese_404(api, url):
     assert_chinese_error(api().get(url), 404, "not_found", "未找到")  # found no route before any login is asked
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_id_no_row_can_have_is_a_404_whatever_the_method(api, method):
+    """``/households/{id}/measures`` takes GET and POST: an id past the Integer columns matches neither (not a 405)."""
+    county = api("qi")
+
+    for household_id in ("2147483648", "9999999999", "533640614917"):
+        response = getattr(county.client, method)(f"/api/v1/households/{household_id}/measures", headers=county.headers)
+        assert_chinese_error(response, 404, "not_found", "未找到")
+    assert county.get("/households/2147483647/measures").status_code == 404  # the largest id a row can have: none
+
+
 def test_a_method_an_address_does_not_take_is_a_chinese_405_naming_those_it_does(api):
     response = api("qi").client.delete("/api/v1/tasks", headers=api("qi").headers)
 
