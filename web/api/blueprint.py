@@ -48,7 +48,7 @@ def _after_step(instance_id: int) -> dict[str, Any]:
 
 
 @api.post("/auth/token")
-@operation("登录取得令牌", {200: s.TOKEN}, body=b.TOKEN, refusals=(429,), public=True)
+@operation("登录取得令牌", {200: s.TOKEN}, body=b.TOKEN, refusals=(401, 429), public=True)
 def token():
     body = json_body()
     result = log_in(str(body.get("username", "")), str(body.get("password", "")))

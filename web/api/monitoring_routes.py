@@ -28,7 +28,7 @@ from web.households import listing
 
 
 @api.post("/households")
-@operation("登记农户", {201: s.HOUSEHOLD}, body=b.HOUSEHOLD, refusals=(403,))
+@operation("登记农户", {201: s.HOUSEHOLD}, body=b.HOUSEHOLD, refusals=(403, 404))
 @token_required
 def create_household():
     body = json_body()

@@ -103,7 +103,8 @@ DRAFT = component("Draft", shape({
 }))
 
 DOCUMENT = component("Document", shape({
-    "id": INTEGER, "kind": TEXT, "annex": INTEGER, "title": TEXT, "version": INTEGER, "subject": nullable(INTEGER),
+    "id": INTEGER, "kind": TEXT, "annex": INTEGER, "title": TEXT, "version": INTEGER,
+    "subject": {**TEXT, "description": "如 household:1、notice:3、blank"},
     "status": TEXT, "sha256": nullable(TEXT), "size": nullable(INTEGER), "households": list_of(INTEGER),
     "created_at": TIME, "rendered_at": TIME, "url": TEXT,
 }))
@@ -196,7 +197,7 @@ ATTACHMENT = component("Attachment", shape({"id": INTEGER, "filename": TEXT, "co
 
 MARKING_WINDOWS = component("MarkingWindows", shape({
     "place": TEXT, "on": TEXT,
-    "applies": nullable(shape({"place": TEXT, "opens_on": TEXT, "closes_on": TEXT, "default": BOOLEAN})),
+    "applies": nullable(shape({"place": nullable(TEXT), "opens_on": TEXT, "closes_on": TEXT, "default": BOOLEAN})),
     "next_opening": DAY, "windows": list_of(MARKING_WINDOW), "total": INTEGER,
     "next": {"type": ["string", "null"], "description": "下一页的游标（作为 after 传回）"}}))
 
