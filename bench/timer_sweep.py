@@ -1,0 +1,191 @@
+"""Timer sweep throughput: thousands of identification cases reach the end of their notice at once.
+
+Builds the demo once per database (real cases through the real engine: ``fangpin db upgrade`` + ``fangpin demo``),
+takes an identification case waiting at its first notice's timer and clones it (state, data, place) into
+``--timers`` cases; every run starts from a copy of that database (PostgreSQL: ``CREATE DATABASE … TEMPLATE``,
+SQLite: a file copy) and runs ``fangpin timers run --now`` in 1 and in N processes at once — as N workers or hosts
+sweep — and prints timers fired per second of wall time, after checking that every clone fired exactly once.
+``--profile`` also prints where one process's sweep spends its time (cProfile, top functions by own time).
+
+Usage: python bench/timer_sweep.py [--timers 10000] [--sweepers 1 2 4] [--only sqlite|postgresql] [--profile]
+Keep the databases small enough for /tmp; the demo build takes about a minute per database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, insert, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance  # noqa: E402
+from tests import postgres  # noqa: E402
+
+FANGPIN = str(Path(sys.executable).parent / "fangpin")
+CLONES_PER_INSERT = 1000
+TASK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def fangpin(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([FANGPIN, *args], env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"fangpin {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def environment(url: str, folder: Path) -> dict[str, str]:
+    return {**os.environ, "FANGPIN_DATABASE_URL": url, "FANGPIN_INSTANCE_DIR": str(folder / "instance"),
+            "FANGPIN_SECRET_KEY": "bench"}
+
+
+def build(url: str, folder: Path, timers: int) -> str:
+    """The demo plus ``timers`` clones of a case waiting at its first notice's end; returns ``--now`` for the sweep."""
+    env = environment(url, folder)
+    fangpin(env, "db", "upgrade")
+    fangpin(env, "demo")
+    database = create_engine(url)
+    with database.begin() as connection:
+        waiting = connection.execute(select(ProcessInstance.__table__).where(
+            ProcessInstance.process_key == "identification", ProcessInstance.status == InstanceStatus.RUNNING,
+            ProcessInstance.wake_at.is_not(None)).order_by(ProcessInstance.wake_at).limit(1)).mappings().one()
+        template = {k: v for k, v in waiting.items() if k != "id"} | {"exclusive": False}  # one open case per key
+        for start in range(0, timers, CLONES_PER_INSERT):
+            connection.execute(insert(ProcessInstance.__table__),
+                               [cloned(template) for _ in range(min(CLONES_PER_INSERT, timers - start))])
+        due = connection.execute(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.status == InstanceStatus.RUNNING,
+            ProcessInstance.wake_at <= waiting["wake_at"])).scalar()
+    database.dispose()
+    now = waiting["wake_at"] + timedelta(minutes=1)
+    print(f"  built: demo + {timers} clones of instance {waiting['id']} ({len(waiting['state'])} bytes of state), "
+          f"{due} timers due at {now.isoformat()}", flush=True)
+    return now.isoformat()
+
+
+def timer_events(url: str) -> int:
+    database = create_engine(url)
+    with database.connect() as connection:
+        count = connection.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.type == "timer_fired")).scalar()
+    database.dispose()
+    return count
+
+
+def cloned(instance: dict) -> dict:
+    """The instance with Spiff task ids of its own (they key the task rows its next step writes)."""
+    renamed: dict[str, str] = {}
+
+    def rename(match: re.Match) -> str:
+        return renamed.setdefault(match.group(0), str(uuid.uuid4()))
+
+    state = TASK_ID.sub(rename, instance["state"])
+    waiting = json.loads(TASK_ID.sub(rename, json.dumps(instance["waiting"])))
+    return instance | {"state": state, "waiting": waiting}
+
+
+def sweep(url: str, folder: Path, now: str, sweepers: int) -> tuple[float, int, int]:
+    """Wall seconds for ``sweepers`` processes of ``fangpin timers run --now`` at once; (seconds, fired, new timer
+    events in the audit log)."""
+    env = environment(url, folder)
+    before = timer_events(url)
+    started = time.perf_counter()
+    processes = [subprocess.Popen([FANGPIN, "timers", "run", "--now", now], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(sweepers)]
+    outputs = [p.communicate() for p in processes]
+    seconds = time.perf_counter() - started
+    if any(p.returncode for p in processes):
+        raise SystemExit(f"a sweeper failed: {outputs}")
+    fired = sum(int(out.split()[0]) for out, _ in outputs)
+    return seconds, fired, timer_events(url) - before
+
+
+def profile(url: str, folder: Path, now: str, top: int = 25) -> None:
+    """One process's sweep under cProfile: the functions that take the most time themselves."""
+    env = environment(url, folder)
+    script = ("import cProfile, pstats, sys; from web.cli import main; sys.argv = ['fangpin', 'timers', 'run', "
+              f"'--now', {now!r}]; cProfile.run('main(standalone_mode=False)', {str(folder / 'sweep.prof')!r})")
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, cwd=ROOT)
+    import pstats
+
+    stats = pstats.Stats(str(folder / "sweep.prof"))
+    print(f"  profile of one sweeper (top {top} by cumulative time, then by own time):")
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def on_sqlite(args: argparse.Namespace, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    base = folder / "base.db"
+    now = build(f"sqlite:///{base}", folder / "base", args.timers)
+    for sweepers in args.sweepers:
+        copy = folder / f"run{sweepers}.db"
+        shutil.copyfile(base, copy)
+        report("SQLite", sweepers, args.timers, *sweep(f"sqlite:///{copy}", folder / "base", now, sweepers))
+        copy.unlink()
+    if args.profile:
+        shutil.copyfile(base, folder / "profile.db")
+        profile(f"sqlite:///{folder / 'profile.db'}", folder / "base", now)
+
+
+def on_postgresql(args: argparse.Namespace, folder: Path) -> None:
+    server = postgres.ThrowawayPostgres()
+    try:
+        admin = create_engine(server.start(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("CREATE DATABASE base"))
+        now = build(server.url("base"), folder / "base", args.timers)
+        runs = [f"run{sweepers}" for sweepers in args.sweepers] + (["profile"] if args.profile else [])
+        with admin.connect() as connection:
+            for name in runs:
+                connection.execute(text(f"CREATE DATABASE {name} TEMPLATE base"))
+        for sweepers in args.sweepers:
+            report("PostgreSQL", sweepers, args.timers,
+                   *sweep(server.url(f"run{sweepers}"), folder / "base", now, sweepers))
+        if args.profile:
+            profile(server.url("profile"), folder / "base", now)
+        admin.dispose()
+    finally:
+        server.stop()
+
+
+def report(label: str, sweepers: int, clones: int, seconds: float, fired: int, events: int) -> None:
+    print(f"{label:10} {sweepers} sweeper(s): {fired} timers fired in {seconds:6.1f} s = {fired / seconds:6.0f} "
+          f"timers/s ({events} timer_fired events; {clones} clones)", flush=True)
+    if fired != events:
+        raise SystemExit(f"{label}: {fired} reported fired but {events} timer events")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timers", type=int, default=10_000)
+    parser.add_argument("--sweepers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--folder", type=Path, default=None, help="where the databases go (default: a temporary one)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a stopped run still stops its PostgreSQL server
+    print(f"load before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
+        if args.only != "postgresql":
+            on_sqlite(args, Path(folder) / "sqlite")
+        if args.only != "sqlite":
+            on_postgresql(args, Path(folder) / "postgresql")
+    print(f"load after: {os.getloadavg()[0]:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
