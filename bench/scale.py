@@ -7,11 +7,14 @@ and p95 over ``--runs`` runs of:
      the API (``GET /api/v1/tasks`` with a real token), through the Flask test client, and the actor's READY count;
   2. household search by a full name, by a surname alone and by the last six digits of an ID number, as a village
      and as a county user: the page (``GET /households/?q=``) and the API (``GET /api/v1/households?q=``);
-  3. a case page (``GET /cases/{id}``) and the API's case (``GET /api/v1/instances/{id}``) of a real
+     under each route, "its queries": the function it calls, alone (the database's share of the request);
+  3. the household list's first page and its 21st (keyset: the same cost) of a village and a county, and the
+     county's XLSX export (10,000 rows);
+  4. a case page (``GET /cases/{id}``) and the API's case (``GET /api/v1/instances/{id}``) of a real
      identification case with its timeline;
-  4. the dashboard (``web.dashboard.overview.overview``) and the quarterly bulletin (``web.dashboard.bulletin
+  5. the dashboard (``web.dashboard.overview.overview``) and the quarterly bulletin (``web.dashboard.bulletin
      .bulletin``) of the busy county and of the region;
-  5. a sweep of the due timers (``engine.timers.run_due_timers``): timers per second. The sweep writes; with
+  6. a sweep of the due timers (``engine.timers.run_due_timers``): timers per second. The sweep writes; with
      ``--keep`` the rows it wrote are removed and its instances put back afterwards, so the next run finds them due.
 
 Goals (issue 14): inbox and search p95 ≤ 20 ms, dashboard ≤ 300 ms at region level, sweep ≥ 500 timers/s on
@@ -183,10 +186,39 @@ def measure(region: Region, runs: int, label: str) -> None:
             line(f"search API  {what:9} {level:8}", browsers[level].api(f"/households?q={q}"))
             line("  its queries (households.search_page)", lambda a=actors[level], q=q: households.search_page(
                 db.session, a, households.Search(q=q), Window()), in_context=True)
+    lists(app, actors, line, label)
     line("case page  (GET /cases/{id})", browsers["village"].page(f"/cases/{region.case_id}"))
     line("case API   (GET /api/v1/instances/{id})", browsers["village"].api(f"/instances/{region.case_id}"))
     dashboards(app, region, line)
     sweep(app, region, label, engine, db)
+
+
+def lists(app: Any, actors: dict[str, Any], line: Callable[..., None], label: str) -> None:
+    """The household list unfiltered, far into it as cheap as its first page (keyset), and its XLSX export."""
+    from engine.paging import Window, walk
+    from monitoring import households
+    from web.exports import EXPORT_MAX_ROWS, workbook
+    from web.extensions import db
+    from web.households.listing import household_columns
+
+    for level in ("village", "county"):
+        with app.app_context():
+            far = households.search_page(db.session, actors[level], households.Search(), Window(limit=50))
+            for _ in range(20):
+                far = households.search_page(db.session, actors[level], households.Search(),
+                                             Window(far.next_cursor, 50)) if far.next_cursor else far
+            cursor = far.next_cursor
+        for name, after in (("first page", None), ("page 21", cursor)):
+            line(f"household list {name:10} {level:8}", lambda a=actors[level], c=after: households.search_page(
+                db.session, a, households.Search(), Window(c, 50)), in_context=True)
+    with app.test_request_context():
+        query = households.search_query(db.session, actors["county"], households.Search())
+        started = time.perf_counter()
+        content = workbook("农牧户", household_columns(db.session),
+                           walk(db.session, query, households.HOUSEHOLD_ORDER, EXPORT_MAX_ROWS))
+        print(f"[{label}] household export, county, {EXPORT_MAX_ROWS} rows to XLSX: "
+              f"{time.perf_counter() - started:.2f} s, {len(content) // 1024} KiB", flush=True)
+        db.session.remove()
 
 
 def dashboards(app: Any, region: Region, line: Callable[..., None]) -> None:

@@ -371,8 +371,10 @@ def build_work(db_engine: SqlEngine, size: Size, villages: list[PlaceRef], versi
     for number in range(cases):
         instance_id = first_id + number
         running = number < size.ready
-        village = hot[number % len(hot)] if running and number % HOT_SHARE == 0 else villages[number * 7919 %
-                                                                                              len(villages)]
+        if running and number % HOT_SHARE == 0:
+            village = hot[number // HOT_SHARE % len(hot)]
+        else:
+            village = villages[number * 7919 % len(villages)]
         started = NOW - timedelta(days=1 + number * 37 % 360, minutes=number % 600)
         household = (number * 104729) % size.households + 1
         last_step = READY_AT[number % len(READY_AT)] if running else len(STEPS) - 2

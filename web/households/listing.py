@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -31,20 +32,26 @@ def search_from(args: Mapping[str, str]) -> Search:
 HIT_ORDER = (Key(ComparisonHit.id, descending=True),)  # the newest comparison first
 
 
-def _place_name(session: Session, code: str) -> str:
-    place = session.get(Place, code)  # the identity map keeps each village after its first row
-    return place.name if place else code
+def _place_names(session: Session) -> Callable[[str], str]:
+    """A place's name by its code, each read once per list: an export names the same villages for thousands of rows,
+    and the session's identity map keeps no place that nothing else holds (it read one per row)."""
+    @functools.cache
+    def name(code: str) -> str:
+        place = session.get(Place, code)
+        return place.name if place else code
+
+    return name
 
 
 def household_columns(session: Session) -> list[Column[Household]]:
     """The list's columns: ID numbers masked as on the page, the registration date as a date."""
     types, kinds = labels(session, "household_type", include_retired=True), labels(
         session, "monitoring_type", include_retired=True)
-    risks = labels(session, "risk_type", include_retired=True)
+    risks, village = labels(session, "risk_type", include_retired=True), _place_names(session)
     return [
         Column("户主", lambda h: h.head.name if h.head else f"#{h.id}", width=12),
         Column("身份证号", lambda h: mask_id_number(h.head.id_number) if h.head else "", width=22),
-        Column("嘎查村", lambda h: _place_name(session, h.village_code), width=16),
+        Column("嘎查村", lambda h: village(h.village_code), width=16),
         Column("村民小组", lambda h: h.group_name),
         Column("人口", lambda h: h.size, "int", width=8),
         Column("户类型", lambda h: types.get(h.household_type, h.household_type)),
@@ -96,11 +103,12 @@ def all_hits(session: Session, actor: Actor) -> Iterator[list[Hit]]:
 
 
 def hit_columns(session: Session) -> list[Column[Hit]]:
+    village = _place_names(session)
     return [
         Column("户主", lambda h: h.household.head.name if h.household and h.household.head else "", width=12),
         Column("命中成员", lambda h: h.hit.member_name, width=12),
         Column("身份证号", lambda h: h.masked_id, width=22),
-        Column("嘎查村", lambda h: _place_name(session, h.household.village_code) if h.household else "", width=16),
+        Column("嘎查村", lambda h: village(h.household.village_code) if h.household else "", width=16),
         Column("数据集", lambda h: h.dataset, width=24),
         Column("来源文件", lambda h: h.upload.filename, width=24),
         Column("来源行号", lambda h: h.record.row_number, "int", width=10),
