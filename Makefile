@@ -84,7 +84,7 @@ bench: setup
 	$(PY) bench/engine_steps.py
 	$(PY) bench/documents.py
 	$(PY) bench/login.py
-	$(PY) bench/lists.py
+	$(PY) bench/scale.py --scale 0.01 --runs 5
 
 clean:
 	rm -rf $(VENV) node_modules web/static/vendor $(DESIGNER_BUILD) instance test-artifacts .pytest_cache
