@@ -100,7 +100,6 @@ class GunicornServer(BaseApplication):
                                                              f"({workers} 个进程)", flush=True),
                         "post_fork": self._forget_parent_connections,
                         "post_worker_init": self._start_scheduler}
-        self.scheduler: TimerScheduler | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -116,5 +115,5 @@ class GunicornServer(BaseApplication):
             db.engine.dispose(close=False)
 
     def _start_scheduler(self, _worker: Any) -> None:
-        self.scheduler = TimerScheduler(self.app, self.app.config["TIMER_INTERVAL"])
-        self.scheduler.start()
+        """In each worker, once forked: a thread started in the master would not survive the fork."""
+        TimerScheduler(self.app, self.app.config["TIMER_INTERVAL"]).start()
