@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 import monitoring.models  # registers tables
@@ -20,6 +21,7 @@ from engine.clock import FrozenClock
 from engine.models import Base
 from monitoring import codelists, places
 from tests import postgres
+from tests.url_builders import compiled_once
 from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401  (a hook: pytest finds it here)
 from web.app import create_app
 from web.extensions import db
@@ -44,6 +46,14 @@ def test_sized_password_hashes() -> Iterator[None]:
         web.auth.login._unknown_user_hash.cache_clear()
         yield
         web.auth.login._unknown_user_hash.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def url_builders_compiled_once() -> Iterator[None]:
+    """Every test's app binds the URL builders Werkzeug compiled for the first one (tests/url_builders.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", compiled_once(Rule._compile_builder))
+        yield
 
 
 @pytest.fixture(scope="session")

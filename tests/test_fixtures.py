@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
+from werkzeug.routing import Rule
 
 from engine.models import Base
 from monitoring.models import User
 from tests.conftest import PASSWORD, TEST_PASSWORD_HASH
+from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +52,26 @@ def test_passwords_are_hashed_with_scrypt_and_checked_for_real(session, create_u
     assert PASSWORD not in user.password_hash
     assert user.check_password(PASSWORD)
     assert not user.check_password(PASSWORD + "x")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_apps_url_rules_bind_the_builders_werkzeug_compiles_for_them_compiled_once(app):
+    """Each test's app is built for real, only its URL builders are not compiled again (tests/url_builders.py)."""
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    compile_builder = Rule._compile_builder.__wrapped__
+    rules = list(zip(app.url_map.iter_rules(), other.url_map.iter_rules(), strict=True))
+    assert len(rules) > 100
+    for first, second in rules:
+        assert first.rule == second.rule
+        for bound, append_unknown in ((first._build, False), (first._build_unknown, True)):
+            assert bound.__func__.__code__ == compile_builder(first, append_unknown).__code__, first.rule
+        if not first.defaults:
+            assert first._build.__func__ is second._build.__func__, first.rule
+            assert first._build_unknown.__func__ is second._build_unknown.__func__, first.rule
+    with other.app_context():
+        from web.extensions import db
+
+        db.engine.dispose()
 
 
 SHARED_MODULE = """
