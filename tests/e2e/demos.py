@@ -18,10 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.server import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "browser-secret"  # the build's and every copy's: nothing the demo signs goes stale in a copy
+BUILD_TIMEOUT = 600  # seconds a build step may take: once a run, on two cores the workers share
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,17 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _build(instance: Path, clock: str | None) -> str:
+    """``fangpin demo`` in ``instance``, its documents rendered; what it printed."""
+    env = demo_env(instance, clock)
+    cli(env, "db", "upgrade", timeout=BUILD_TIMEOUT)
+    summary = cli(env, "demo", timeout=BUILD_TIMEOUT).stdout
+    rendered = subprocess.run([sys.executable, "-m", "tests.e2e.render_documents"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    assert rendered.returncode == 0, rendered.stderr
+    return summary
+
+
 class DemoBuilds:
     """The demos of one test run, under ``shared`` (a folder every worker of the run sees, and no other run)."""
 
@@ -62,14 +76,14 @@ class DemoBuilds:
         folder = self.shared / f"demo-{re.sub(r'[^0-9]', '', clock) if clock else 'today'}"
         folder.mkdir(parents=True, exist_ok=True)
         with _locked(folder / "lock"):
+            if (folder / "failed.txt").exists():  # the modules after the first fail at once, with its reason
+                pytest.fail(f"building the demo failed: {(folder / 'failed.txt').read_text(encoding='utf-8')}")
             if not (folder / "summary.txt").exists():
-                shutil.rmtree(folder / "instance", ignore_errors=True)  # what a failed build left
-                env = demo_env(folder / "instance", clock)
-                cli(env, "db", "upgrade")
-                summary = cli(env, "demo").stdout
-                rendered = subprocess.run([sys.executable, "-m", "tests.e2e.render_documents"], env=env, cwd=ROOT,
-                                          capture_output=True, text=True, timeout=600)
-                assert rendered.returncode == 0, rendered.stderr
+                try:
+                    summary = _build(folder / "instance", clock)
+                except Exception as failure:
+                    (folder / "failed.txt").write_text(str(failure), encoding="utf-8")
+                    raise
                 (folder / "summary.txt").write_text(summary, encoding="utf-8")
         return folder
 

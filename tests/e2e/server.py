@@ -20,8 +20,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def cli(env, *args: str, expect: int = 0) -> subprocess.CompletedProcess:
-    result = subprocess.run([FANGPIN, *args], env=env, capture_output=True, text=True, timeout=120)
+def cli(env, *args: str, expect: int = 0, timeout: float = 120) -> subprocess.CompletedProcess:
+    result = subprocess.run([FANGPIN, *args], env=env, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == expect, (args, result.stdout, result.stderr)
     return result
 
