@@ -7,6 +7,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from tests.e2e.demos import DemoBuilds
+
 
 def households(instance: Path) -> int:
     with sqlite3.connect(instance / "fangpin.db") as connection:
@@ -37,3 +41,11 @@ def test_two_copies_of_one_build_are_the_same_demo_and_change_apart(demos, tmp_p
         connection.execute("DELETE FROM households")
     assert (households(first_instance), households(second_instance)) == (0, count)
     assert households(Path(demos.copy(tmp_path / "third").env["FANGPIN_INSTANCE_DIR"])) == count
+
+
+def test_a_failed_build_fails_the_modules_after_it_at_once_with_its_reason(tmp_path):
+    builds = DemoBuilds(tmp_path / "demos")
+    with pytest.raises(AssertionError, match="FANGPIN_CLOCK"):
+        builds.copy(tmp_path / "first", "not a time")
+    with pytest.raises(pytest.fail.Exception, match=r"building the demo failed: .*FANGPIN_CLOCK"):
+        builds.copy(tmp_path / "second", "not a time")
