@@ -98,7 +98,7 @@ class ProcessInstance(Base):
     __tablename__ = "process_instances"
     __table_args__ = (
         Index("ix_process_instances_scope", "place_path", "status"),
-        Index("ix_process_instances_created", "created_at", "place_path"),  # cases started in a quarter, per area
+        Index("ix_process_instances_started", "place_path", "created_at"),  # cases started in a quarter, per area
         Index("ix_process_instances_wake", "status", "wake_at"),
         Index("ux_process_instances_open_case", "business_key", "process_key", unique=True,
               sqlite_where=text(OPEN_EXCLUSIVE), postgresql_where=text(OPEN_EXCLUSIVE)),

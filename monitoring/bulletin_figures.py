@@ -49,7 +49,8 @@ def headcounts(session: Session, place_path: str, count: str, quarter: Quarter) 
     monitoring type, with their persons at the quarter's last day: the counted households first, then only their
     members (a region's other million households' members are never read)."""
     counted = (select(Household.id, Household.monitoring_type)
-               .where(below(Household.place_path, place_path), statistics.household_condition(count, quarter))
+               .where(below(Household.place_path, place_path),
+                      statistics.household_condition(count, quarter, place_path))
                .subquery())
     each = (select(counted.c.monitoring_type, func.count(Member.id).label("persons"))
             .select_from(counted)

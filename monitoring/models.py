@@ -499,7 +499,8 @@ class HouseholdStatusChange(Base):
     __tablename__ = "household_status_changes"
     __table_args__ = (Index("ix_household_status_changes_household", "household_id", "id"),
                       # the bulletin's changes of a kind within a quarter, and those in effect on a day
-                      Index("ix_household_status_changes_effect", "to_status", "changed_on", "household_id"),
+                      Index("ix_household_status_changes_effect", "to_status", "changed_on", "household_id",
+                            "from_status", "instance_id"),
                       Index("ix_household_status_changes_order", "household_id", "changed_on", "id"))  # a later one?
 
     id: Mapped[int] = mapped_column(primary_key=True)

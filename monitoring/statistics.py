@@ -212,9 +212,12 @@ def _task_in(quarter: Quarter, now: datetime, count: str) -> Any:
     return and_(reached, Task.due_at.is_not(None), or_(done_late, still_late))
 
 
-def case_condition(count: str, quarter: Quarter, now: datetime, step: str | None = None) -> Any:
+def case_condition(count: str, quarter: Quarter, now: datetime, step: str | None = None,
+                   place_path: str | None = None) -> Any:
     """The cases a bulletin count counts: started in the quarter, ended in it without inclusion, or with a task
-    at ``step`` (any step when None) that reached it in the quarter (``late``: and was not done in time)."""
+    at ``step`` (any step when None) that reached it in the quarter (``late``: and was not done in time).
+    ``place_path``: the caller counts only cases of that place and below, so the tasks are read for those alone
+    (the database then picks the smaller side: the quarter's tasks, or the place's cases)."""
     if count == "started":
         return and_(ProcessInstance.created_at >= quarter.starts_at, ProcessInstance.created_at < quarter.ends_at)
     if count == "rejected":
@@ -222,24 +225,38 @@ def case_condition(count: str, quarter: Quarter, now: datetime, step: str | None
                     ProcessInstance.ended_at < quarter.ends_at,
                     ProcessInstance.data["rejected_step"].as_string().is_not(None))
     tasks = select(Task.instance_id).where(_task_in(quarter, now, count))
+    if place_path is not None:
+        case_of_task = aliased(ProcessInstance)
+        tasks = tasks.join(case_of_task, case_of_task.id == Task.instance_id).where(
+            _in(place_path, case_of_task.place_path))
     return ProcessInstance.id.in_(tasks.where(Task.bpmn_id == step) if step else tasks)
 
 
-def household_condition(count: str, quarter: Quarter) -> Any:
+def household_condition(count: str, quarter: Quarter, place_path: str | None = None) -> Any:
     """Households counted by their status history (``household_status_changes``), each change on the day it took
     effect: ``identified`` (纳入监测, again after an elimination too), ``eliminated`` or ``reversed`` (风险消除回退)
     within the quarter — an elimination reversed later still counts in its own quarter — and ``objects``, the
     monitoring objects at the quarter's last day (identified by then, not eliminated by then or reversed since).
 
     Written as ``id IN (households of the changes)``: the changes are read from the index by kind and day (a
-    quarter's few thousand, not a region's million households probed one by one), then their households."""
+    quarter's few thousand, not a region's million households probed one by one), then their households;
+    ``place_path`` limits the changes to the households of that place and below, for a caller that counts only
+    those (the database then starts from whichever is smaller: the changes or the place's households)."""
     if count == "objects":
-        return monitored_on(quarter.last_day)
-    return Household.id.in_(select(_Change.household_id).where(
-        _CHANGES[count], _Change.changed_on >= quarter.first_day, _Change.changed_on <= quarter.last_day))
+        return monitored_on(quarter.last_day, place_path)
+    return Household.id.in_(_of_households_in(select(_Change.household_id).where(
+        _CHANGES[count], _Change.changed_on >= quarter.first_day, _Change.changed_on <= quarter.last_day),
+        place_path))
 
 
-def monitored_on(day: date) -> Any:
+def _of_households_in(changes: Any, place_path: str | None) -> Any:
+    if place_path is None:
+        return changes
+    changed = aliased(Household)
+    return changes.join(changed, changed.id == _Change.household_id).where(_in(place_path, changed.place_path))
+
+
+def monitored_on(day: date, place_path: str | None = None) -> Any:
     """Households that were monitoring objects at the end of ``day``: a change made them one by then and no later
     change (by day, then as recorded) in effect by then undid it. Read from the changes that made objects (by the
     index on status and day), each checked by NOT EXISTS against its household's later ones, which both databases
@@ -248,8 +265,8 @@ def monitored_on(day: date) -> Any:
     undone = exists().where(later.household_id == _Change.household_id, later.changed_on <= day,
                             or_(later.changed_on > _Change.changed_on,
                                 and_(later.changed_on == _Change.changed_on, later.id > _Change.id)))
-    return Household.id.in_(select(_Change.household_id).where(
-        _Change.to_status == MonitoringStatus.MONITORED, _Change.changed_on <= day, ~undone))
+    return Household.id.in_(_of_households_in(select(_Change.household_id).where(
+        _Change.to_status == MonitoringStatus.MONITORED, _Change.changed_on <= day, ~undone), place_path))
 
 
 def tasks_open_at(quarter: Quarter, now: datetime) -> tuple[datetime, Any]:
@@ -283,16 +300,16 @@ class QuarterRow:
 def quarter_by_area(session: Session, place: Place, quarter: Quarter, now: datetime) -> list[QuarterRow]:
     """Every count of the quarter per child place: one GROUP BY per count, zeros included."""
     columns = {
-        "started": _per_area(session, place, ProcessInstance, ProcessInstance.place_path,
-                             case_condition("started", quarter, now), func.count(ProcessInstance.id)),
+        "started": _per_area(session, place, ProcessInstance, ProcessInstance.place_path,  # from the index alone
+                             case_condition("started", quarter, now), func.count()),
         "identified": _per_area(session, place, Household, Household.place_path,
-                                household_condition("identified", quarter), func.count(Household.id)),
+                                household_condition("identified", quarter, place.path), func.count(Household.id)),
         "rejected": _per_area(session, place, ProcessInstance, ProcessInstance.place_path,
                               case_condition("rejected", quarter, now), func.count(ProcessInstance.id)),
         "eliminated": _per_area(session, place, Household, Household.place_path,
-                                household_condition("eliminated", quarter), func.count(Household.id)),
+                                household_condition("eliminated", quarter, place.path), func.count(Household.id)),
         "late": _per_area(session, place, ProcessInstance, ProcessInstance.place_path,
-                          case_condition("late", quarter, now), func.count(ProcessInstance.id)),
+                          case_condition("late", quarter, now, place_path=place.path), func.count(ProcessInstance.id)),
     }
     names: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -307,7 +324,8 @@ def quarter_by_area(session: Session, place: Place, quarter: Quarter, now: datet
 def households_by_area(session: Session, place: Place, count: str, quarter: Quarter) -> dict[str, int]:
     """Households a ``HOUSEHOLD_COUNTS`` count counts in the quarter, per child place."""
     return {code: n for code, _, n in _per_area(session, place, Household, Household.place_path,
-                                                household_condition(count, quarter), func.count(Household.id))}
+                                                household_condition(count, quarter, place.path),
+                                                func.count(Household.id))}
 
 
 @dataclass(frozen=True)
