@@ -107,8 +107,6 @@ def _operation(endpoint: str, module: str, declared: Operation, path_parameters:
         "parameters": [*path_parameters, *(_query_parameter(p) for p in query)],
         "responses": _responses(declared, bool(path_parameters)),
     }
-    if declared.description:
-        found["description"] = declared.description
     if declared.public:
         found["security"] = []
     body = _request_body(declared)

@@ -6,8 +6,7 @@ code that enforces it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from jsonschema.protocols import Validator
@@ -44,8 +43,8 @@ class Operation:
 
     ``body``: the JSON Schema of its JSON body (checked by ``json_body()``); ``upload``: the multipart (and XML) body
     of a file upload instead; ``answers``: status → JSON Schema of a successful answer; ``refusals``: the error
-    statuses its rules give (400, 401 and 413 follow from what it takes and are added by the generator);
-    ``paged``: a list answered a page at a time (``after``/``limit``, ``Link`` and ``X-Total-Count``).
+    statuses its rules give (400, 401, 404 of a path, 413 and 422 of a body follow from what it takes and are added
+    by the generator); ``paged``: a list answered a page at a time (``after``/``limit``, ``Link``, ``X-Total-Count``).
     """
 
     summary: str
@@ -59,18 +58,16 @@ class Operation:
     files: Files | None = None
     paged: bool = False
     public: bool = False
-    description: str = ""
+    body_validator: Validator | None = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def body_validator(self) -> Validator | None:
-        """The checker of ``body``, compiled once (declaring a schema that is not valid JSON Schema fails at import)."""
-        return plain_validator(self.body) if self.body is not None else None
+    def __post_init__(self) -> None:
+        # compiled once, as the route is declared: a body schema that is not valid JSON Schema fails at import
+        object.__setattr__(self, "body_validator", plain_validator(self.body) if self.body is not None else None)
 
 
 def operation(summary: str, answers: Mapping[int, Schema], **details: Any) -> Callable[[F], F]:
     """Declare the route below (see ``Operation``); the view is returned unchanged, carrying its declaration."""
     declared = Operation(summary, answers, **details)
-    _ = declared.body_validator
 
     def declare(view: F) -> F:
         setattr(view, _ATTRIBUTE, declared)
