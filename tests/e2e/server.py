@@ -27,13 +27,15 @@ def cli(env, *args: str, expect: int = 0, timeout: float = 120) -> subprocess.Co
 
 
 @contextmanager
-def running_server(env):
-    """``fangpin serve`` in a subprocess; yields its root URL once the port accepts connections."""
+def running_server(env, *options: str):
+    """``fangpin serve`` (with ``options``, e.g. ``--workers 2``) in a subprocess; yields its root URL once the port
+    accepts connections; afterwards it must stop cleanly on SIGTERM (exit status 0)."""
     port = _free_port()
-    log_path = Path(env["FANGPIN_INSTANCE_DIR"]) / "serve.log"
+    log_path = Path(env["FANGPIN_INSTANCE_DIR"]) / f"serve-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
-    process = subprocess.Popen([FANGPIN, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
-    deadline = datetime.now() + timedelta(seconds=30)
+    process = subprocess.Popen([FANGPIN, "serve", "--port", str(port), *options], env=env, stdout=log, stderr=log)
+    deadline = datetime.now() + timedelta(seconds=60)
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -51,5 +53,6 @@ def running_server(env):
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)
         log.close()
+    assert process.returncode == 0, log_path.read_text()
