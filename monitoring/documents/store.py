@@ -141,13 +141,28 @@ def claim(session: Session, document_id: int, wait: bool) -> Document | None:
     """The pending document, locked for this transaction so that nobody else renders it; None when it is not pending
     any more (rendered, or folded into a kept version) or, unless ``wait``, another worker is rendering it now."""
     pending = (Document.id == document_id, Document.status == DocumentStatus.PENDING)
+    query = select(Document).where(*pending).execution_options(populate_existing=True)
     if session.get_bind().dialect.name != "postgresql":
-        # SQLite has no row locks: a write takes the database's lock (a renderer holds it while it renders)
+        # SQLite has no row locks: a write takes the database's lock, which the renderer holds until it is done
         touch = update(Document).where(*pending).values(status=Document.status)
         if session.execute(touch.execution_options(synchronize_session=False)).rowcount == 0:
             return None
-    query = select(Document).where(*pending).execution_options(populate_existing=True)
-    return session.execute(query.with_for_update(skip_locked=not wait)).scalar()
+        return session.execute(query).scalar()
+    document = session.execute(query.with_for_update(skip_locked=not wait)).scalar()
+    if document is None or _subject_locked(session, document, wait):
+        return document
+    return None
+
+
+def _subject_locked(session: Session, document: Document, wait: bool) -> bool:
+    """One render at a time per annex and subject (PostgreSQL advisory lock, to the transaction's end): a second
+    pending version of the same paper, asked for while the first renders, must see the first rendered to fold into
+    it, not render the same data again."""
+    key = func.hashtext(f"{document.kind}:{document.subject}")
+    if wait:
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+        return True
+    return bool(session.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
 
 
 def _case_of(session: Session, document: Document) -> int | None:

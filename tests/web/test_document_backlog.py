@@ -122,3 +122,24 @@ def waiting_for_the_index(connection, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not connection.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
         assert time.monotonic() < deadline, "the print never reached the unique index"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_second_version_waits_while_the_first_of_the_same_paper_renders_then_folds_into_it(
+        app, session, database_url):
+    queue(session, 2)  # two prints of the blank form: versions 1 and 2, the same data
+    first, second = sorted(d.id for d in waiting(session))
+    other = create_engine(database_url)
+    try:
+        with other.connect() as worker:  # another worker rendering version 1: its row and its paper held
+            worker.execute(text("SELECT id FROM documents WHERE id = :id FOR UPDATE"), {"id": first})
+            worker.execute(text("SELECT pg_advisory_xact_lock(hashtext('annex7_blank:blank'))"))
+            assert service.render_pending(600) == service.Backlog(rendered=0, waiting=False)
+            session.rollback()
+            worker.rollback()
+    finally:
+        other.dispose()
+    assert service.render_pending(600) == service.Backlog(rendered=2, waiting=False)
+    rendered = session.execute(select(Document).where(Document.subject == "blank")).scalars().all()
+    assert [(d.id, d.version, d.status) for d in rendered] == [(first, 1, DocumentStatus.READY)]  # 2 folded into 1
+    assert second not in {d.id for d in rendered}
