@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -97,20 +98,26 @@ def cloned(instance: dict) -> dict:
     return instance | {"state": state, "waiting": waiting}
 
 
-def sweep(url: str, folder: Path, now: str, sweepers: int) -> tuple[float, int, int]:
-    """Wall seconds for ``sweepers`` processes of ``fangpin timers run --now`` at once; (seconds, fired, new timer
-    events in the audit log)."""
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def sweep(url: str, folder: Path, now: str, sweepers: int) -> tuple[float, float, int, int]:
+    """``sweepers`` processes of ``fangpin timers run --now`` at once: (wall seconds, their CPU seconds — what a
+    loaded machine does not distort —, timers fired, new timer events in the audit log)."""
     env = environment(url, folder)
     before = timer_events(url)
+    cpu = cpu_of_children()
     started = time.perf_counter()
     processes = [subprocess.Popen([FANGPIN, "timers", "run", "--now", now], env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(sweepers)]
     outputs = [p.communicate() for p in processes]
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_of_children() - cpu
     if any(p.returncode for p in processes):
         raise SystemExit(f"a sweeper failed: {outputs}")
     fired = sum(int(out.split()[0]) for out, _ in outputs)
-    return seconds, fired, timer_events(url) - before
+    return seconds, cpu, fired, timer_events(url) - before
 
 
 def profile(url: str, folder: Path, now: str, top: int = 25) -> None:
@@ -162,9 +169,10 @@ def on_postgresql(args: argparse.Namespace, folder: Path) -> None:
         server.stop()
 
 
-def report(label: str, sweepers: int, clones: int, seconds: float, fired: int, events: int) -> None:
+def report(label: str, sweepers: int, clones: int, seconds: float, cpu: float, fired: int, events: int) -> None:
     print(f"{label:10} {sweepers} sweeper(s): {fired} timers fired in {seconds:6.1f} s = {fired / seconds:6.0f} "
-          f"timers/s ({events} timer_fired events; {clones} clones)", flush=True)
+          f"timers/s; {cpu:6.1f} CPU-s in the sweepers = {fired / cpu:5.0f} timers per CPU-second "
+          f"({events} timer_fired events; {clones} clones; load {os.getloadavg()[0]:.1f})", flush=True)
     if fired != events:
         raise SystemExit(f"{label}: {fired} reported fired but {events} timer events")
 
