@@ -1,8 +1,8 @@
 """Schemathesis fuzzes every operation of the served OpenAPI document against a live ``fangpin serve`` on the demo, as a
-village cadre and as a county user (bearer tokens in ``Authorization``), with valid and with invalid requests: no
-answer is a 5xx, and every answer has a status the operation declares, a declared content type and the shape declared
-for that status. Bounded — a few derandomized examples per operation and mode, no deadline, no shrinking — to stay
-within about two minutes on two cores; the figures are printed (``-s``)."""
+village cadre and as a county user (bearer tokens in ``Authorization``): valid and invalid requests, then valid ones at
+ids the demo really has. No answer is a 5xx, and every answer has a status the operation declares, a declared content
+type and the shape declared for that status. Bounded — a few derandomized examples per operation and pass, no
+deadline, no shrinking — to stay within about two minutes on two cores; the figures are printed (``-s``)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from tests.e2e.server import running_server
 PASSWORD = "fangpin2026"  # the demo's (web/demo.py)
 VILLAGE, COUNTY = "village_150223100201", "county_150223"  # 艾力嘎查's cadre; the banner's bureau
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 4  # per operation, mode and user
+EXAMPLES = 3  # per operation, pass and user
 FUZZING = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
@@ -48,11 +48,32 @@ def _token(root: str, username: str) -> str:
         return json.loads(response.read())["token"]
 
 
-def _examples(operation, mode: GenerationMode, headers: dict[str, str]) -> int:
+def _read(root: str, path: str, headers: dict[str, str]) -> object:
+    with urllib.request.urlopen(urllib.request.Request(f"{root}/api/v1{path}", headers=headers), timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def _demo_ids(root: str, headers: dict[str, str]) -> dict[str, object]:
+    """Path parameters naming what the user really sees in the demo, so that valid requests reach the use cases and
+    their answers' shapes, not only the 404 of an id that names nothing."""
+    def first(path: str, key: str = "id") -> object:
+        found = _read(root, path, headers)
+        return found[0][key] if isinstance(found, list) and found else None
+
+    ids = {"household_id": first("/households?limit=1"), "instance_id": first("/instances?limit=1"),
+           "task_id": first("/tasks?limit=1"), "key": first("/process-models", "key"), "event_id": first("/events"),
+           "campaign_id": first("/campaigns"), "measure_id": first("/measures?limit=1"), "version": 1,
+           "list_key": "application_way", "code": "in_person"}
+    if ids["instance_id"] is not None:
+        ids["document_id"] = first(f"/instances/{ids['instance_id']}/documents")
+    return {name: value for name, value in ids.items() if value is not None}
+
+
+def _examples(operation, mode: GenerationMode, headers: dict[str, str], path_parameters: dict | None = None) -> int:
     """Run the operation's examples of one mode; how many requests were sent (raises the first failure)."""
     sent = []
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     @FUZZING
     def call(case) -> None:
         sent.append(case)
@@ -63,20 +84,26 @@ def _examples(operation, mode: GenerationMode, headers: dict[str, str]) -> int:
 
 
 def _fuzzed(root: str, username: str) -> tuple[list[str], int, int]:
-    """Every operation in both modes; the failures (operation, mode, what failed), operations and requests made."""
+    """Every operation in both modes, then valid requests at the demo's own ids; the failures (operation, pass, what
+    failed), the operations and the requests made."""
     schema = schemathesis.openapi.from_url(f"{root}/api/v1/openapi.json")
     schema.config.update(base_url=root)
     headers = {"Authorization": f"Bearer {_token(root, username)}"}
+    ids = _demo_ids(root, headers)
     failures: list[str] = []
     operations = requests = 0
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        names = {parameter.name for parameter in operation.path_parameters}
+        passes = [(mode.value, mode, None) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+        if names and names <= set(ids):
+            passes.append(("demo ids", GenerationMode.POSITIVE, {name: ids[name] for name in names}))
+        for label, mode, path_parameters in passes:
             try:
-                requests += _examples(operation, mode, headers)
-            except (Exception, BaseExceptionGroup) as failure:  # each operation's failure is reported, the others still run
-                failures.append(f"{operation.label} [{mode.value}]: {failure}")
+                requests += _examples(operation, mode, headers, path_parameters)
+            except (Exception, BaseExceptionGroup) as failure:  # each failure is reported, the others still run
+                failures.append(f"{operation.label} [{label}]: {failure}")
     return failures, operations, requests
 
 
