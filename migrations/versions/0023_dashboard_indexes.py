@@ -18,7 +18,8 @@ def upgrade() -> None:
                     ['to_status', 'changed_on', 'household_id', 'from_status', 'instance_id'])
     op.create_index('ix_household_status_changes_order', 'household_status_changes',
                     ['household_id', 'changed_on', 'id'])
-    op.create_index('ix_tasks_scope', 'tasks', ['state', 'place_path', 'due_at'])
+    op.create_index('ix_tasks_scope', 'tasks',
+                    ['state', 'place_path', 'due_at', 'process_key', 'bpmn_id', 'name', 'instance_id'])
     op.create_index('ix_process_instances_started', 'process_instances', ['place_path', 'created_at'])
     op.create_index('ix_major_events_order', 'major_events', ['status', 'reported_at', 'id'])
     op.create_index('ix_documents_subject_order', 'documents', ['subject', 'kind', 'version', 'id'])
