@@ -9,8 +9,9 @@ only when the data changed, and old versions are kept.
 
 Whoever renders a pending document first claims it (``claim``): its row lock on PostgreSQL, held while it renders
 and released by the commit — or by the connection's end if the process dies, so a crashed render is simply still
-pending for the next sweep; the database's write lock on SQLite. Sweepers on any number of workers and hosts pass
-a document another one is rendering; a user's print waits for that render and answers with its result.
+pending for the next sweep; on SQLite (one serving process) the caller's process lock. Sweepers on any number of
+workers and hosts pass a document another one is rendering; a user's print waits for that render and answers with
+its result.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -143,10 +144,9 @@ def claim(session: Session, document_id: int, wait: bool) -> Document | None:
     pending = (Document.id == document_id, Document.status == DocumentStatus.PENDING)
     query = select(Document).where(*pending).execution_options(populate_existing=True)
     if session.get_bind().dialect.name != "postgresql":
-        # SQLite has no row locks: a write takes the database's lock, which the renderer holds until it is done
-        touch = update(Document).where(*pending).values(status=Document.status)
-        if session.execute(touch.execution_options(synchronize_session=False)).rowcount == 0:
-            return None
+        # SQLite: one serving process (``serve`` refuses more), whose renders the caller serializes with a process
+        # lock. Taking the database's write lock here instead held it through every PDF rendering, and the users'
+        # own writes (a login) failed as "database is locked" while a demo's backlog rendered.
         return session.execute(query).scalar()
     document = session.execute(query.with_for_update(skip_locked=not wait)).scalar()
     if document is None or _subject_locked(session, document, wait):

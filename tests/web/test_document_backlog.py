@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from monitoring.documents import render
 from monitoring.models import Document, DocumentStatus
 from web.documents import service
 from web.serve import TimerScheduler
@@ -143,3 +144,26 @@ def test_a_second_version_waits_while_the_first_of_the_same_paper_renders_then_f
     rendered = session.execute(select(Document).where(Document.subject == "blank")).scalars().all()
     assert [(d.id, d.version, d.status) for d in rendered] == [(first, 1, DocumentStatus.READY)]  # 2 folded into 1
     assert second not in {d.id for d in rendered}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_render_on_sqlite_leaves_the_database_free_for_the_users_writes(app, session, database_url, monkeypatch):
+    """A login's write while a demo's backlog renders: the renderer held SQLite's write lock through every PDF,
+    and such writes failed as "database is locked"."""
+    queue(session, 1)
+    other = create_engine(database_url, connect_args={"timeout": 0})
+    free_while_rendering = []
+    real_render = render.render_pdf
+
+    def render_while_writing_elsewhere(template, context):
+        with other.begin() as connection:  # fails at once if the renderer holds the write lock
+            connection.execute(text("UPDATE documents SET created_by = created_by WHERE id = -1"))
+        free_while_rendering.append(True)
+        return real_render(template, context)
+
+    monkeypatch.setattr(render, "render_pdf", render_while_writing_elsewhere)
+    with app.app_context():
+        assert service.render_pending(600) == service.Backlog(rendered=1, waiting=False)
+    other.dispose()
+    assert free_while_rendering == [True]
+    assert waiting(session) == []

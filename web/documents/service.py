@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ from web.downloads import send_download
 from web.extensions import db
 
 log = logging.getLogger("fangpin.documents")
+# SQLite has no row locks and serves from one process: its renders (the sweeper's and the users' prints) take turns
+# here, outside the database's write lock, so nobody's writes wait for a PDF (see ``store.claim``).
+_SQLITE_RENDERS = threading.Lock()
 
 
 def documents_dir() -> Path:
@@ -47,6 +51,17 @@ def _rendered(document_id: int, kind: str, subject: str) -> Document:
 def _render(document_id: int, wait: bool) -> int | None:
     """Claim and render one pending document in a transaction of its own; the id of the version that holds its data,
     or None when it is not this worker's to render (done by another, or, unless ``wait``, being rendered)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _claim_and_render(document_id, wait)
+    if not _SQLITE_RENDERS.acquire(blocking=wait):
+        return None
+    try:
+        return _claim_and_render(document_id, wait)
+    finally:
+        _SQLITE_RENDERS.release()
+
+
+def _claim_and_render(document_id: int, wait: bool) -> int | None:
     with unit_of_work() as session:
         document = store.claim(session, document_id, wait)
         if document is None:
