@@ -15,8 +15,9 @@ from web.extensions import db
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", db.engine.url.render_as_string(hide_password=False))
+    # set_main_option interpolates ``%`` (configparser): a path or password holding one must be written as ``%%``
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations").replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 
