@@ -270,23 +270,31 @@ def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple
     return query.options(selectinload(Household.members))
 
 
-SIDE_CAP = 2000  # how far each side of a search is counted before the smaller is chosen (index entries, not rows)
+SIDE_CAP = 2000  # how far each side of a search is read before the smaller is chosen (index entries, not rows)
 
 
 def _found_by_member(session: Session, actor: Actor, matches: ColumnElement[bool]) -> ColumnElement[bool]:
     """The households with a member ``matches`` finds, read from the smaller side: the matching members (a full name,
-    an ID tail: a few hundred in a region) or the households of the actor's area (a village cadre typing a surname
-    that thousands share). Neither database picks the side itself — SQLite has no statistics, and PostgreSQL's
-    estimate of a name prefix misses by 20x — so both sides are counted from their indexes, up to ``SIDE_CAP``."""
-    if actor.place_scope:
-        members = session.execute(select(func.count()).select_from(
-            select(Member.id).where(matches).limit(SIDE_CAP).subquery())).scalar_one()
-        households = session.execute(select(func.count()).select_from(
-            select(Household.id).where(within(Household.place_path, actor)).limit(SIDE_CAP).subquery())).scalar_one()
-        if households < members:  # each household of the area asks its own members (a per-row check, not a join)
-            return select(func.count(Member.id)).where(Member.household_id == Household.id, matches) \
-                .scalar_subquery() > 0
-    return Household.id.in_(select(Member.household_id).where(matches))
+    an ID tail: a few hundred in a region), whose households are then read by their ids, or the households of the
+    actor's area (a village cadre typing a surname that thousands share), each asking its own members. Neither
+    database can be left to pick the side — SQLite has no statistics, and PostgreSQL's estimates of a prefix range
+    on a path or a name miss by orders of magnitude (it drove a county's full-name search from its 10,000
+    households) — so both sides are read from their indexes, up to ``SIDE_CAP`` entries, and the smaller is taken."""
+    found = list(session.execute(select(Member.household_id).where(matches).limit(SIDE_CAP)).scalars())
+    few = len(found) < SIDE_CAP
+    area = _area_size(session, actor) if actor.place_scope else SIDE_CAP
+    if few and len(found) <= area:
+        return Household.id.in_(sorted(set(found)))
+    if area < SIDE_CAP:  # a per-household check, which no planner turns into a join
+        return select(func.count(Member.id)).where(Member.household_id == Household.id, matches) \
+            .scalar_subquery() > 0
+    return Household.id.in_(select(Member.household_id).where(matches))  # both sides large: the planner's choice
+
+
+def _area_size(session: Session, actor: Actor) -> int:
+    """The households of the actor's area, counted up to ``SIDE_CAP``."""
+    return session.execute(select(func.count()).select_from(select(Household.id).where(
+        within(Household.place_path, actor)).limit(SIDE_CAP).subquery())).scalar_one()
 
 
 ID_TAIL = re.compile(r"[0-9]*[0-9X]")  # the last digits of an ID number, its check character included
