@@ -377,7 +377,7 @@ def build_work(db_engine: SqlEngine, size: Size, villages: list[PlaceRef], versi
             village = villages[number * 7919 % len(villages)]
         started = NOW - timedelta(days=1 + number * 37 % 360, minutes=number % 600)
         household = (number * 104729) % size.households + 1
-        last_step = READY_AT[number % len(READY_AT)] if running else len(STEPS) - 2
+        last_step = READY_AT[number // HOT_SHARE % len(READY_AT)] if running else len(STEPS) - 2
         steps = STEPS[last_step - TASKS_PER_CASE + 1:last_step + 1] if last_step >= TASKS_PER_CASE - 1 \
             else STEPS[:TASKS_PER_CASE]
         chain = audit.GENESIS
