@@ -5,10 +5,10 @@ Every script, gateway condition and timer expression is compiled with Restricted
 (engine/sandbox_worker.py) that the operating system bounds in CPU time and memory. A script that
 loops, or asks one built-in call for gigabytes or minutes, ends as ``ScriptTimeout``/``ScriptError``
 while this process, which serves every other request, only waits on a pipe without holding the GIL.
-Expressions that only read and compare data cost no more than that data and are evaluated here
-(engine/sandbox_inline.py). The engine's functions a script calls run here too, in the thread of the
-step that asked, so they see its session, clock and calendar. What scripts print is kept for the
-step: ``take_output()``.
+Expressions that only read and compare data cost no more than that data and are evaluated here, as are scripts
+that only assign such expressions to names (engine/sandbox_inline.py). The engine's functions a script calls
+run here too, in the thread of the step that asked, so they see its session, clock and calendar. What scripts
+print is kept for the step: ``take_output()``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from engine.cpu_time import work_time
 from engine.errors import EngineError, ScriptError
 from engine.sandbox_data import DataCheck
 from engine.sandbox_guards import MAX_SEQUENCE
-from engine.sandbox_inline import is_cheap
-from engine.sandbox_namespace import base_globals, describe, namespace
+from engine.sandbox_inline import is_cheap, is_cheap_script
+from engine.sandbox_namespace import base_globals, describe, namespace, variables_left
 from engine.sandbox_policy import compile_expression, compile_script
 from engine.sandbox_worker import CLOCK, MAX_OUTPUT
 from engine.serialization import RESERVED_KEY
@@ -214,11 +214,14 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         if is_cheap(expression, self._trusted):
-            return self._evaluate_here(expression, context, external_context or {})
+            return self._run_here("eval", expression, context, external_context or {})
         return self._run("eval", expression, context, external_context)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        variables = self._run("exec", script, context, external_context)
+        if is_cheap_script(script, self._trusted):
+            variables = self._run_here("exec", script, context, external_context or {})
+        else:
+            variables = self._run("exec", script, context, external_context)
         context.clear()
         context.update(variables)
         return True
@@ -226,16 +229,18 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def call_service(self, context: dict, **kwargs: Any) -> Any:
         raise ScriptError("service tasks are not available")
 
-    def _evaluate_here(self, expression: str, context: dict, external: dict) -> Any:
-        """An expression whose cost is bounded by the data it reads (sandbox_inline.py), without a worker.
+    def _run_here(self, mode: str, source: str, context: dict, external: dict) -> Any:
+        """What a worker would answer for a cheap expression's value or a cheap script's variables (sandbox_inline.py):
+        the same compiled code, namespace and data checks, without the round trip.
 
         Only the engine's functions it calls can take long; their CPU time counts against the budget,
         as it does for a script's calls.
         """
-        code = compile_expression(expression)
+        code = compile_expression(source) if mode == "eval" else compile_script(source)
+        names = namespace(self._base, context, external)
         began = work_time()
         try:
-            value = eval(code, namespace(self._base, context, external))
+            value = eval(code, names)
         except EngineError:
             raise
         except RecursionError:
@@ -244,7 +249,12 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             raise ScriptError(describe(exc)) from exc
         if work_time() - began > self.cpu_seconds:
             raise self._timeout()
-        DataCheck([RESERVED_KEY]).check("the expression's value", value)
+        check = DataCheck([RESERVED_KEY])
+        if mode == "exec":
+            value = variables_left(names, context, external, self._base)
+            check.check_variables(value)
+        else:
+            check.check("the expression's value", value)
         return value
 
     def _run(self, mode: str, source: str, context: dict, external_context: dict | None) -> Any:
