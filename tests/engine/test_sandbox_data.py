@@ -139,7 +139,7 @@ def nested(levels: int) -> list:
 def test_task_data_a_worker_cannot_be_given_is_a_script_error(env, value):
     with pytest.raises(ScriptError, match="task data holds a value that scripts cannot be given"):
         env.execute("n = int('1')", {"odd": value}, {})  # int() is not cheap: the script goes to a worker
-    with pytest.raises(ScriptError, match="variable 'odd': (holds a lock|nested deeper)"):
+    with pytest.raises(ScriptError, match=r"variable 'odd': (holds a lock|nested deeper)"):
         env.execute("n = 1", {"odd": value}, {})  # a cheap script runs here, and may not leave it either
     data = {}
     env.execute("n = int('1')", data, {})
