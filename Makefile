@@ -71,11 +71,14 @@ demo: setup
 		"township_1502231 苏木乡镇, county_150223 旗县, designer_15 流程设计员, admin_15 管理员"
 	FANGPIN_INSTANCE_DIR=$(DEMO_DIR) $(VENV)/bin/fangpin serve --host 127.0.0.1 --port $(DEMO_PORT)
 
-# On every core (pytest-xdist): each worker starts its own PostgreSQL and Chromium; a group (xdist_group) stays on
-# one worker. The ten slowest tests are listed, so a new slow one shows in the CI log.
+# One worker more than cores (pytest-xdist): each worker starts its own PostgreSQL and Chromium; a group
+# (xdist_group) stays on one worker. The extra worker runs tests while another waits on a served demo, Chromium or
+# the shared demo build (a run on 2 cores with 2 workers kept the CPU busy ~57% of the time). The ten slowest tests
+# are listed, so a new slow one shows in the CI log.
+TEST_WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 test: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -n auto --dist loadgroup --durations=10
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=10
 
 lint: venv
 	$(VENV)/bin/ruff check .
