@@ -199,11 +199,6 @@ def visible_document(session: Session, document_id: int, actor: Actor) -> Docume
     return document
 
 
-def documents_of_notice(session: Session, notice_id: int) -> list[Document]:
-    return list(session.execute(select(Document).where(Document.subject == f"notice:{notice_id}")
-                                .order_by(Document.kind, Document.version)).scalars())
-
-
 def households_of(session: Session, document_id: int) -> list[int]:
     return sorted({h for h in session.execute(select(DocumentLink.household_id).where(
         DocumentLink.document_id == document_id)).scalars() if h is not None})
