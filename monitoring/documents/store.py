@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 from pathlib import Path
 
@@ -200,6 +201,14 @@ def visible_document(session: Session, document_id: int, actor: Actor) -> Docume
 
 
 def households_of(session: Session, document_id: int) -> list[int]:
-    return sorted({h for h in session.execute(select(DocumentLink.household_id).where(
-        DocumentLink.document_id == document_id)).scalars() if h is not None})
+    return households_of_documents(session, [document_id])[document_id]
+
+
+def households_of_documents(session: Session, document_ids: Collection[int]) -> dict[int, list[int]]:
+    """The households each document is about, for a page of documents in one read (not one read per document)."""
+    found: dict[int, set[int]] = {document_id: set() for document_id in document_ids}
+    for document_id, household_id in session.execute(select(DocumentLink.document_id, DocumentLink.household_id).where(
+            DocumentLink.document_id.in_(found), DocumentLink.household_id.is_not(None))):
+        found[document_id].add(household_id)
+    return {document_id: sorted(households) for document_id, households in found.items()}
 

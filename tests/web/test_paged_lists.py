@@ -13,6 +13,7 @@ from engine.models import Task
 from monitoring.campaign_models import Campaign
 from monitoring.models import Document, DocumentLink
 from tests.web.pages.conftest import PageClient
+from tests.web.test_api_completion_statements import reads, statements
 from tests.web.test_identification import new_household, person  # noqa: F401  (new_household's helper)
 
 VILLAGE = "150223100201"
@@ -109,6 +110,20 @@ def test_a_cases_documents_page_through_the_api_and_the_case_page(app, api, depl
     assert "共 7 份" in text
     following = browser.get(next_link(text)).text
     assert len(re.findall(r'href="/documents/\d+"', following)) == 2
+
+
+def test_a_page_of_a_cases_documents_reads_their_households_in_one_statement(api, deployed, session, clock):
+    case = start(api)
+    made = documents(session, clock, 6, "blank", instance_id=case["id"])
+    household = new_household(api)["id"]
+    session.add_all([DocumentLink(document_id=made[0], household_id=household),
+                     DocumentLink(document_id=made[2], household_id=household)])
+    session.commit()
+    with statements() as sent:
+        rows = api("cun").get(f"/instances/{case['id']}/documents?limit=5").get_json()
+    assert [d["households"] for d in rows] == [[household], [], [household], [], []]
+    households_read = [s for s in reads(sent, "document_links") if "household_id" in s.split(" FROM ")[0]]
+    assert len(households_read) == 1  # every row's households at once, not one read per document
 
 
 def test_a_households_documents_page_on_its_page(app, api, session, clock):

@@ -154,7 +154,9 @@ def cancel_instance(instance_id: int):
 def instance_documents(instance_id: int):
     """The case's documents by annex and version, a page at a time (``?after=&limit=``; ``Link``, ``X-Total-Count``)."""
     instances.visible_instance(db.session, instance_id, current_actor())
-    return paging.paged(document_lists.instance_documents(db.session, instance_id, paging.window()), documents.body)
+    found = document_lists.instance_documents(db.session, instance_id, paging.window())
+    households = store.households_of_documents(db.session, [d.id for d in found.rows])
+    return paging.paged(found, lambda d: documents.body(d, households[d.id]))
 
 
 @api.get("/instances/<int:instance_id>/events")

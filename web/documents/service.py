@@ -116,10 +116,12 @@ def send(document: Document, download: bool = False) -> Response:
     return response
 
 
-def body(document: Document) -> dict[str, Any]:
-    """The JSON shape of a document in the API."""
+def body(document: Document, households: list[int] | None = None) -> dict[str, Any]:
+    """The JSON shape of a document in the API; ``households`` when already read for a page of them."""
+    if households is None:
+        households = store.households_of(db.session, document.id)
     return {"id": document.id, "kind": document.kind, "annex": ANNEXES[document.kind].number,
             "title": document.title, "version": document.version, "subject": document.subject,
             "status": document.status, "sha256": document.sha256, "size": document.size,
-            "households": store.households_of(db.session, document.id), "created_at": iso(document.created_at),
+            "households": households, "created_at": iso(document.created_at),
             "rendered_at": iso(document.rendered_at), "url": url_for("api.get_document", document_id=document.id)}
