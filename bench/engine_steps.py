@@ -23,9 +23,7 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import on_both_databases  # noqa: E402  (the repository root is on the path only now)
+from tests.e2e.server import cli, running_server  # noqa: E402
 
 VILLAGE = "150223100201"
 FORM = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}, "note": {"type": "string"}}}
@@ -297,34 +296,18 @@ def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argpar
     no_processes.mkdir(exist_ok=True)
     env = {**os.environ, "FANGPIN_INSTANCE_DIR": str(workdir / "http"), "FANGPIN_FORMS_DIR": str(workdir),
            "FANGPIN_PROCESSES_DIR": str(no_processes), "FANGPIN_SECRET_KEY": "bench", "FANGPIN_DATABASE_URL": url}
-    fangpin = str(Path(sys.executable).parent / "fangpin")
-
-    def cli(*words: str) -> None:
-        subprocess.run([fangpin, *words], env=env, check=True, capture_output=True)
-
-    cli("db", "upgrade")
+    cli(env, "db", "upgrade")
     parent = None
     for code in ("150000000000", "150223000000", "150223100000", VILLAGE):
-        cli("places", "add", code, code, *(["--parent", parent] if parent else []))
+        cli(env, "places", "add", code, code, *(["--parent", parent] if parent else []))
         parent = code
-    cli("users", "add", "bench", "--role", "village", "--place", VILLAGE, "--password", "bench-password")
+    cli(env, "users", "add", "bench", "--role", "village", "--place", VILLAGE, "--password", "bench-password")
     (workdir / "chain.bpmn").write_text(bpmn)
-    cli("processes", "deploy", "--forms", str(workdir), str(workdir / "chain.bpmn"))
+    cli(env, "processes", "deploy", "--forms", str(workdir), str(workdir / "chain.bpmn"))
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([fangpin, "serve", "--port", str(port), "--workers", str(workers),
-                               "--threads", str(args.threads)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     clients = args.http_clients
-    try:
-        for _ in range(600):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running_server(env, "--workers", str(workers), "--threads", str(args.threads)) as root:
+        port = int(root.rsplit(":", 1)[1])
         token = Client(port).call("POST", "/auth/token", {"username": "bench", "password": "bench-password"})["token"]
         start = {"process": "bench_chain", "place": VILLAGE, "data": {}}
         first_tasks: list[list[str]] = [[] for _ in range(clients)]
@@ -346,9 +329,6 @@ def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argpar
                     task_id = case["tasks"][0]["id"] if case["tasks"] else None
 
         elapsed = in_parallel(complete_cases, clients)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     expected = args.http_instances * args.tasks
     if sum(done) != expected:
         raise RuntimeError(f"{sum(done)} completions answered 200, {expected} expected")
