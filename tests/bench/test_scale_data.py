@@ -1,4 +1,7 @@
-"""The synthetic region of bench/scale.py, built small: what the measurements rely on holds on both databases."""
+"""The synthetic region of bench/scale.py, built small: what the measurements rely on holds on both databases.
+
+The builder loads with foreign-key checks off and the indexes dropped, so the test also proves every reference
+holds and every index of the models is there again."""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy.orm import Session, aliased
 
 from engine import audit
-from engine.models import ProcessInstance, Task
+from engine.models import Base, InstanceStatus, ProcessInstance, Task, TaskState
+from monitoring.household_copies import HouseholdRisk
 from monitoring.id_number import check_id_number
 from monitoring.models import Household, Member, Place, User
 
@@ -35,13 +39,24 @@ def test_the_region_has_its_size_and_what_the_measurements_read(region):
         assert count(Place, Place.level == "village") == SIZE.villages
         assert count(Household) == SIZE.households
         assert count(Household, Household.monitoring_status == "monitored") == SIZE.objects
+        assert count(HouseholdRisk) == SIZE.objects  # each object has one risk type
+        assert count(Member) == sum(1 + household * 7 % 5 for household in range(1, SIZE.households + 1))
+        assert count(Member, Member.position == 0, Member.relation == "head") == SIZE.households
+        assert count(Member.__table__.join(Household.__table__), Member.place_path != Household.place_path) == 0
         assert count(Task) == SIZE.tasks + 3 * SIZE.real_cases  # each real case did three steps to its notice
         assert count(Task, Task.state == "ready") == SIZE.ready
+        assert count(Task.__table__.join(ProcessInstance.__table__), Task.state == TaskState.READY,
+                     ProcessInstance.status != InstanceStatus.RUNNING) == 0
+        assert count(Task.__table__.join(ProcessInstance.__table__), Task.place_path != ProcessInstance.place_path) \
+            == 0
         assert region.timers_due == SIZE.timers == count(
             ProcessInstance, ProcessInstance.status == "running", ProcessInstance.wake_at < scale_data.NOW)
         numbers = session.execute(select(Member.id_number, Member.id_number_reversed)).all()
         assert all(check_id_number(number) is None and reversed_ == number[::-1] for number, reversed_ in numbers)
         assert len({number for number, _ in numbers}) == len(numbers)
+        names = set(session.execute(select(Member.name)).scalars())
+        assert all(len(name) in (2, 3) and name[0] in scale_data.SURNAMES and set(name[1:]) <= set(scale_data.GIVEN)
+                   for name in names) and len(names) > SIZE.households // 10
         village = session.get(Place, region.village.code)
         assert village.path == region.village.path and village.path.startswith(region.county.path)
         assert count(Member, Member.name == region.household_name) >= 1
@@ -49,4 +64,26 @@ def test_the_region_has_its_size_and_what_the_measurements_read(region):
         assert session.get(ProcessInstance, region.case_id).process_key == "identification"
         assert {u for u, in session.execute(select(User.username))} >= set(region.users.values())
         assert audit.verify(session) == audit.ChainReport(count(audit.AuditEvent), None)  # every chain holds
+        assert _orphans(session) == {}
+    assert _missing_indexes(engine) == set()
     engine.dispose()
+
+
+def _orphans(session: Session) -> dict[str, int]:
+    """Rows of any table whose foreign key names no row (by column: ``table.column -> parent``)."""
+    found = {}
+    for table in Base.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            parent = aliased(key.column.table)
+            missing = session.execute(select(func.count()).select_from(table).outerjoin(
+                parent, parent.c[key.column.name] == key.parent).where(
+                key.parent.is_not(None), parent.c[key.column.name].is_(None))).scalar_one()
+            if missing:
+                found[f"{table.name}.{key.parent.name} -> {key.column.table.name}"] = missing
+    return found
+
+
+def _missing_indexes(engine) -> set[str]:
+    inspector = inspect(engine)
+    present = {index["name"] for name in inspector.get_table_names() for index in inspector.get_indexes(name)}
+    return {index.name for table in Base.metadata.sorted_tables for index in table.indexes} - present
