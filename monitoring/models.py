@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -188,14 +188,22 @@ def _reversed_id_number_of_row(context: Any) -> str:
     return context.get_current_parameters()["id_number"][::-1]
 
 
+def _place_of_household(context: Any) -> str:
+    """The default of ``members.place_path`` for a row inserted around the ORM (a bulk insert of dicts): its
+    household's, read within the same statement's connection."""
+    household_id = context.get_current_parameters()["household_id"]
+    return context.connection.execute(select(Household.place_path).where(Household.id == household_id)).scalar_one()
+
+
 class Member(Base):
     __tablename__ = "members"
     # one person, one household: among the members present; a person who left one household may join another
     __table_args__ = (Index("uq_members_present_id_number", "id_number", unique=True,
                             sqlite_where=text("left_on IS NULL"), postgresql_where=text("left_on IS NULL")),
                       Index("ix_members_present", "household_id", "left_on"),  # a household's members present
-                      # household search: a name's or an ID number's tail's prefix, read from the index alone
-                      Index("ix_members_name", "name", "household_id"),
+                      # household search: a name's or an ID number's tail's prefix, read from the index alone (a
+                      # name's with its place, so a county's namesakes are told from the region's without a join)
+                      Index("ix_members_name", "name", "place_path", "household_id"),
                       Index("ix_members_id_tail", "id_number_reversed", "household_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,6 +214,8 @@ class Member(Base):
     # the ID number backwards, kept with it by an insert of any kind and by the ORM (``_reverse_id_number``): its last
     # digits become an indexable prefix
     id_number_reversed: Mapped[str] = mapped_column(ReversedIdNumber, default=_reversed_id_number_of_row)
+    # the household's place path, kept with it by the ORM (``monitoring.household_copies``) or by the default
+    place_path: Mapped[str] = mapped_column(PlacePath, default=_place_of_household)
     relation: Mapped[str] = mapped_column(String(30))
     sex: Mapped[str] = mapped_column(String(10), default="")
     ethnicity: Mapped[str] = mapped_column(String(10), default="")
@@ -534,4 +544,4 @@ class MeasurementHistory(Base):
 
 # The tables of later processes live in modules of their own; importing them here puts them on the one metadata
 # that migrations, tests and benchmarks build from.
-from monitoring import campaign_models, change_models, event_models  # noqa: E402, F401
+from monitoring import campaign_models, change_models, event_models, household_copies  # noqa: E402, F401

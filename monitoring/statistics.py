@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, column, distinct, exists, func, not_, or_, select
+from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.scope import below
+from monitoring.household_copies import HouseholdRisk
 from monitoring.models import Household, HouseholdStatusChange, MonitoringStatus, Place
 from monitoring.quarters import Quarter
 
@@ -78,22 +79,12 @@ def monitored_by_type(session: Session, place_path: str) -> dict[str | None, int
 
 
 def monitored_by_risk(session: Session, place_path: str) -> dict[str, int]:
-    """Monitoring objects per risk type; a household with three risks counts once under each."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        risks = func.json_each(Household.risk_types).table_valued(column("value", String))
-        is_list = func.json_type(Household.risk_types) == "array"
-    else:  # PostgreSQL names a set-returning function's column only when told, hence render_derived
-        risks = func.json_array_elements_text(Household.risk_types).table_valued(column("value", String)) \
-            .render_derived()
-        is_list = func.json_typeof(Household.risk_types) == "array"
-    rows = session.execute(
-        select(risks.c.value, func.count())
-        .select_from(Household).join(risks, risks.c.value.is_not(None))
-        .where(_in(place_path, Household.place_path), is_list,
-               Household.monitoring_status == MonitoringStatus.MONITORED)
-        .group_by(risks.c.value)
-    )
+    """Monitoring objects per risk type; a household with three risks counts once under each. Read from
+    ``household_risks`` (one index range of the monitored in the place), not from each household's JSON list."""
+    rows = session.execute(select(HouseholdRisk.risk_type, func.count())
+                           .where(HouseholdRisk.monitoring_status == MonitoringStatus.MONITORED,
+                                  _in(place_path, HouseholdRisk.place_path))
+                           .group_by(HouseholdRisk.risk_type))
     return dict(rows.all())
 
 

@@ -143,3 +143,17 @@ def test_a_search_starts_from_the_smaller_side(session, actors, registered, data
     by_full_name = _plan(session, actors["county"], "王芳")  # 4 households in the county, 2 members named 王芳
     assert "SEARCH households USING INTEGER PRIMARY KEY (rowid=?)" in by_full_name  # by the members' household ids
     assert "CORRELATED" not in by_full_name and "place_path>?" not in by_full_name
+
+
+def test_a_common_name_in_a_large_area_is_cut_to_the_area_by_the_members_place(session, actors, registered,
+                                                                              monkeypatch, database_url):
+    """A county's surname that more people share than the county has households (both sides past the cap): the
+    members' own place (``members.place_path``) cuts the name's index range to the county, with no household
+    visited per namesake nor per household of the county; the households found are the same."""
+    monkeypatch.setattr(households, "SIDE_CAP", 2)  # 3 households in the township, 5 members named 王… around it
+    township = actors["township"]
+    assert ids(session, township, "王") == [registered[k].id for k in ("wang_fang", "wang_fanghua", "huang_wang")]
+    assert ids(session, actors["village"], "王") == [registered["wang_fang"].id, registered["huang_wang"].id]
+    if database_url.startswith("sqlite"):
+        plan = _plan(session, township, "王")
+        assert "CORRELATED" not in plan and "SEARCH households USING INTEGER PRIMARY KEY (rowid=?)" in plan
