@@ -195,7 +195,7 @@ class Engine:
     @contextmanager
     def open_instance(self, session: Session, instance_id: int, username: str) -> Iterator[Step]:
         """Lock and load a running instance, hand it to the caller, then step and save it."""
-        locked = session.execute(_LOCK, {"instance_id": instance_id}).one_or_none()
+        locked = session.connection().execute(_LOCK, {"instance_id": instance_id}).one_or_none()
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
             if exists is None:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from engine import audit, batch, runtime
@@ -18,11 +18,14 @@ from engine.serialization import check_data_keys, load_state, to_plain_json
 
 BATCH_PROPERTY = batch.BATCH_PROPERTY
 T = TypeVar("T", Task, Row)
-TASKS, INSTANCES = Task.__table__, ProcessInstance.__table__
-# Built once: a completion reads its task rows, each with its case's version, in one statement
-_TASKS_WITH_VERSION = (select(TASKS, INSTANCES.c.version_id).join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+TASKS, INSTANCES, DRAFTS = Task.__table__, ProcessInstance.__table__, TaskDraft.__table__
+# Built once: a completion reads its task rows, each with its case's version and whether anyone saved a draft of it,
+# in one statement; so the drafts are deleted only where there are some (one round trip less on most completions)
+_TASKS_WITH_VERSION = (select(TASKS, INSTANCES.c.version_id,
+                              exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"))
+                       .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
                        .where(TASKS.c.id.in_(bindparam("task_ids", expanding=True))))
-_FORGET_DRAFTS = delete(TaskDraft).where(TaskDraft.task_id.in_(bindparam("task_ids", expanding=True)))
+_FORGET_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("task_ids", expanding=True)))
 
 
 def visible_task(session: Session, task_id: str, actor: Actor) -> Task:
@@ -63,7 +66,7 @@ def _open(task: T, actor: Actor) -> T:
 
 def _open_tasks(session: Session, task_ids: Sequence[str], actor: Actor) -> list[Row]:
     """``_open_task`` for each id, in order, read together with each case's ``version_id``."""
-    found = {row.id: row for row in session.execute(_TASKS_WITH_VERSION, {"task_ids": list(task_ids)})}
+    found = {row.id: row for row in session.connection().execute(_TASKS_WITH_VERSION, {"task_ids": list(task_ids)})}
     return [_open(_visible(found.get(task_id), task_id, actor), actor) for task_id in task_ids]
 
 
@@ -123,7 +126,9 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
             _add(errors, names.of(task_id, error.fields))
     if errors:
         raise InvalidData("部分农户的填写有误，全部未提交", errors)
-    session.execute(_FORGET_DRAFTS, {"task_ids": list(task_ids)})  # of no more use to anyone
+    drafted = [row.id for row in rows if row.has_draft]
+    if drafted:
+        session.connection().execute(_FORGET_DRAFTS, {"task_ids": drafted})  # of no more use to anyone
     return [instance_id for instance_id in by_instance]
 
 
