@@ -103,21 +103,49 @@ def cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def sweep(url: str, folder: Path, now: str, sweepers: int) -> tuple[float, float, int, int]:
+class ServerCpu:
+    """CPU seconds a PostgreSQL server has spent, its exited backends included (the postmaster reaps them, so the
+    kernel adds their time to its children's): the database's share of a timer's cost, which the sweepers' own CPU
+    time leaves out."""
+
+    def __init__(self, data_directory: Path) -> None:
+        self.pid = int((data_directory / "postmaster.pid").read_text().split()[0])
+
+    def backends(self) -> int:
+        return len(Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split())
+
+    def seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(ticks) for ticks in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+    def after_backends_exit(self, backends: int) -> float:
+        """The total once the sweepers' backends, which exit a moment after their clients, are reaped."""
+        deadline = time.monotonic() + 10
+        while self.backends() > backends and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.seconds()
+
+
+def sweep(url: str, folder: Path, now: str, sweepers: int,
+          server: ServerCpu | None = None) -> tuple[float, float, float | None, int, int]:
     """``sweepers`` processes of ``fangpin timers run --now`` at once: (wall seconds, their CPU seconds — what a
-    loaded machine does not distort —, timers fired, new timer events in the audit log)."""
+    loaded machine does not distort —, the database server's CPU seconds (PostgreSQL), timers fired, new timer
+    events in the audit log)."""
     env = environment(url, folder)
     before = timer_events(url)
     cpu = cpu_of_children()
+    backends = server.backends() if server else 0
+    server_before = server.seconds() if server else 0.0
     started = time.perf_counter()
     processes = [subprocess.Popen([FANGPIN, "timers", "run", "--now", now], env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(sweepers)]
     outputs = [p.communicate() for p in processes]
     seconds, cpu = time.perf_counter() - started, cpu_of_children() - cpu
+    server_cpu = server.after_backends_exit(backends) - server_before if server else None
     if any(p.returncode for p in processes):
         raise SystemExit(f"a sweeper failed: {outputs}")
     fired = sum(int(out.split()[0]) for out, _ in outputs)
-    return seconds, cpu, fired, timer_events(url) - before
+    return seconds, cpu, server_cpu, fired, timer_events(url) - before
 
 
 def profile(url: str, folder: Path, now: str, top: int = 25) -> None:
@@ -159,9 +187,10 @@ def on_postgresql(args: argparse.Namespace, folder: Path) -> None:
         with admin.connect() as connection:
             for name in runs:
                 connection.execute(text(f"CREATE DATABASE {name} TEMPLATE base"))
+        cpu = ServerCpu(server.dir / "data")
         for sweepers in args.sweepers:
             report("PostgreSQL", sweepers, args.timers,
-                   *sweep(server.url(f"run{sweepers}"), folder / "base", now, sweepers))
+                   *sweep(server.url(f"run{sweepers}"), folder / "base", now, sweepers, cpu))
         if args.profile:
             profile(server.url("profile"), folder / "base", now)
         admin.dispose()
@@ -169,10 +198,17 @@ def on_postgresql(args: argparse.Namespace, folder: Path) -> None:
         server.stop()
 
 
-def report(label: str, sweepers: int, clones: int, seconds: float, cpu: float, fired: int, events: int) -> None:
+def report(label: str, sweepers: int, clones: int, seconds: float, cpu: float, server_cpu: float | None,
+           fired: int, events: int) -> None:
+    """Timers/s of wall time (the goal's figure, meaningful on a quiet machine), then CPU per timer in the sweepers
+    and in the database server, and the rate that CPU cost allows on this machine's cores with nothing else running."""
+    total = cpu + (server_cpu or 0.0)
+    server = f" + {server_cpu / fired * 1000:4.2f} ms in PostgreSQL" if server_cpu is not None else ""
     print(f"{label:10} {sweepers} sweeper(s): {fired} timers fired in {seconds:6.1f} s = {fired / seconds:6.0f} "
-          f"timers/s; {cpu:6.1f} CPU-s in the sweepers = {fired / cpu:5.0f} timers per CPU-second "
-          f"({events} timer_fired events; {clones} clones; load {os.getloadavg()[0]:.1f})", flush=True)
+          f"timers/s; CPU per timer {cpu / fired * 1000:4.2f} ms in the sweepers{server} = "
+          f"{total / fired * 1000:4.2f} ms, at most {fired / total * os.cpu_count():5.0f} timers/s on "
+          f"{os.cpu_count()} idle cores ({events} timer_fired events; {clones} clones; load "
+          f"{os.getloadavg()[0]:.1f})", flush=True)
     if fired != events:
         raise SystemExit(f"{label}: {fired} reported fired but {events} timer events")
 

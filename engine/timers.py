@@ -1,11 +1,13 @@
 """Advancing instances whose timers are due: ``fangpin timers run`` and every server's scheduler.
 
-A sweep reads the due instances once, oldest first, then works through them a small batch at a time. On PostgreSQL
-each batch is first narrowed with ``FOR UPDATE SKIP LOCKED`` in one round trip: what another sweeper (on this host
-or another) is advancing right now, or has already advanced, drops out. Each instance is then advanced in its own
-transaction, once it is claimed under its row lock with its ``wake_at`` re-checked there — so no timer fires twice,
-a sweeper never waits behind another, and one instance that fails loses nothing of the others. On SQLite the claim
-takes the database's write lock, which serializes sweepers.
+A sweep reads the due instances once, oldest first, then works through them a batch at a time, one transaction per
+batch. The batch is claimed in one statement that locks its rows until the batch commits and re-checks, under those
+locks, that each is still due: on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so what another sweeper (on this host or
+another) or a request holds right now drops out and is never waited for; on SQLite a no-op ``UPDATE … RETURNING``
+that takes the database's write lock, which serializes sweepers. The claimed instances are then advanced and commit
+together; one that fails rolls the batch back, is logged and left due for the next sweep, and the others are claimed
+and advanced again without it. A crash before the commit leaves the whole batch still due; after it, fired — never
+both, never twice.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from engine.core import Engine
 from engine.models import InstanceStatus, ProcessInstance
 
 SessionScope = Callable[[], AbstractContextManager[Session]]
-BATCH = 20  # instances narrowed per round trip: small enough that sweepers side by side take different ones
+# Instances per transaction: one commit and one claim for all of them, yet a short hold on their rows (and on
+# SQLite's write lock) so requests and other sweepers wait little; sweepers side by side take different batches
+BATCH = 20
 INSTANCES = ProcessInstance.__table__
 log = logging.getLogger("fangpin.timers")
 
@@ -41,31 +45,23 @@ def due_instances(session: Session, now: datetime, limit: int) -> list[int]:
                                 .order_by(INSTANCES.c.wake_at, INSTANCES.c.id).limit(limit)).scalars())
 
 
-def still_due(session: Session, batch: Sequence[int], now: datetime) -> list[int]:
-    """Those of ``batch`` still due and, on PostgreSQL, not held by another sweeper or request at this moment."""
-    query = select(INSTANCES.c.id).where(INSTANCES.c.id.in_(batch), *_due(now)).order_by(INSTANCES.c.id)
+def claim(session: Session, batch: Sequence[int], now: datetime) -> list[int]:
+    """Lock, until this transaction ends, those of ``batch`` still due (checked under the lock), in id order; on
+    PostgreSQL those another transaction holds are left out (that one fires them, or the next sweep does)."""
+    due = (INSTANCES.c.id.in_(batch), *_due(now))
     if _on_postgresql(session):
-        query = query.with_for_update(skip_locked=True)
-    return list(session.execute(query).scalars())
-
-
-def claim(session: Session, instance_id: int, now: datetime) -> bool:
-    """Lock the instance for this transaction if its timer is still due (checked under the lock); False if it is
-    not due any more or, on PostgreSQL, another transaction holds it (that one fires it, or the next sweep does)."""
-    due = (INSTANCES.c.id == instance_id, *_due(now))
-    if _on_postgresql(session):
-        return session.execute(select(INSTANCES.c.id).where(*due).with_for_update(skip_locked=True)).first() is not None
+        query = select(INSTANCES.c.id).where(*due).order_by(INSTANCES.c.id).with_for_update(skip_locked=True)
+        return list(session.execute(query).scalars())
     # SQLite has no row locks: a write takes the database's lock (queueing behind the busy timeout), then re-checks
-    return session.execute(update(INSTANCES).where(*due).values(wake_at=INSTANCES.c.wake_at)).rowcount == 1
+    locked = update(INSTANCES).where(*due).values(wake_at=INSTANCES.c.wake_at).returning(INSTANCES.c.id)
+    return sorted(session.execute(locked).scalars())
 
 
 def advance_due(engine: Engine, session: Session, instance_id: int, now: datetime) -> int:
     """Advance one instance if its timer is still due; returns how many timers fired."""
-    if not claim(session, instance_id, now):
+    if not claim(session, [instance_id], now):
         return 0
-    with engine.open_instance(session, instance_id, "system") as step:
-        pass
-    return sum(1 for event in step.events if event.type == "timer_fired")
+    return _advance_claimed(engine, session, instance_id)
 
 
 def run_due_timers(engine: Engine, session_scope: SessionScope, limit: int = 10_000) -> int:
@@ -75,20 +71,36 @@ def run_due_timers(engine: Engine, session_scope: SessionScope, limit: int = 10_
     now = engine.now()
     with session_scope() as session:
         due = due_instances(session, now, limit)
-    fired = 0
-    for start in range(0, len(due), BATCH):
-        with session_scope() as session:
-            batch = still_due(session, due[start:start + BATCH], now)
-        for instance_id in batch:
-            fired += _advance_alone(engine, session_scope, instance_id, now)
-    return fired
+    return sum(advance_batch(engine, session_scope, due[start:start + BATCH], now)
+               for start in range(0, len(due), BATCH))
 
 
-def _advance_alone(engine: Engine, session_scope: SessionScope, instance_id: int, now: datetime) -> int:
-    """One instance in its own transaction; a failure is logged and retried by the next sweep."""
-    try:
-        with session_scope() as session:
-            return advance_due(engine, session, instance_id, now)
-    except Exception:
-        log.exception("advancing instance %s at its timer failed", instance_id)
-        return 0
+def advance_batch(engine: Engine, session_scope: SessionScope, batch: Sequence[int], now: datetime) -> int:
+    """Claim ``batch`` and advance each claimed instance in one transaction; returns timers fired once it has
+    committed. When an instance fails, the transaction is rolled back and the batch is claimed and advanced again
+    without it (it is logged and stays due for the next sweep): failures are rare, and a SAVEPOINT per instance
+    would cost every timer two more round trips. If the claim or the commit fails, the batch stays due."""
+    pending = list(batch)
+    while pending:
+        failing = None
+        try:
+            with session_scope() as session:
+                fired = 0
+                for instance_id in claim(session, pending, now):
+                    failing = instance_id
+                    fired += _advance_claimed(engine, session, instance_id)
+                failing = None  # what fails from here on (the commit) is the batch's, not an instance's
+            return fired
+        except Exception:
+            if failing is None:
+                log.exception("advancing instances %s at their timers failed", pending)
+                return 0
+            log.exception("advancing instance %s at its timer failed", failing)
+            pending.remove(failing)
+    return 0
+
+
+def _advance_claimed(engine: Engine, session: Session, instance_id: int) -> int:
+    with engine.open_instance(session, instance_id, "system") as step:
+        pass
+    return sum(1 for event in step.events if event.type == "timer_fired")

@@ -1,14 +1,17 @@
 """Timer sweeps run beside each other and beside the server: no timer fires twice."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, event, func, select, text, update
 
 from engine import timers
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task
 from web.boundary import engine, unit_of_work
+from web.extensions import db
 
 VILLAGE = "150223100201"
 
@@ -63,6 +66,57 @@ def test_an_instance_that_cannot_be_loaded_stops_no_other_timer(api, deployed, c
     assert [timers_fired(session, i) for i in (first, broken, last)] == [1, 0, 1]
     assert session.get(ProcessInstance, broken).status == InstanceStatus.RUNNING  # still due: the next sweep retries
     assert f"advancing instance {broken} at its timer failed" in caplog.text
+
+
+def test_a_sweep_takes_one_transaction_and_one_claim_per_batch(api, deployed, clock):
+    waiting_at_the_notice(api, timers.BATCH + 6)
+    clock.advance(timedelta(days=5, minutes=1))
+    sent: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split()))
+
+    def begun(_connection) -> None:
+        sent.append("BEGIN")
+
+    db.session.close()
+    event.listen(db.engine, "before_cursor_execute", note)
+    event.listen(db.engine, "begin", begun)
+    try:
+        assert timers.run_due_timers(engine(), unit_of_work) == timers.BATCH + 6
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+        event.remove(db.engine, "begin", begun)
+    due_checks = [s for s in sent if "process_instances.wake_at <" in s]
+    assert sent.count("BEGIN") == 3  # the read of what is due, then one transaction per batch (not per instance)
+    assert len(due_checks) == 3  # that read, then each batch's claim re-checks its instances in one statement
+    assert [s for s in sent if s.startswith("SAVEPOINT")] == []  # none per instance: a failure redoes the batch
+
+
+def test_a_batch_that_cannot_commit_leaves_each_of_its_timers_due_and_the_next_sweep_fires_each_once(
+        api, deployed, clock, session, caplog):
+    ids = waiting_at_the_notice(api, 3)
+    clock.advance(timedelta(days=5, minutes=1))
+    scopes = []
+
+    @contextmanager
+    def crashing_before_commit() -> Iterator:
+        with unit_of_work() as work:
+            scopes.append(work)
+            yield work
+            if len(scopes) > 1:  # the batch, every instance advanced: the connection is lost instead of committing
+                raise ConnectionError("server closed the connection unexpectedly")
+
+    assert timers.run_due_timers(engine(), crashing_before_commit) == 0
+    assert "at their timers failed" in caplog.text
+    session.rollback()
+    assert [timers_fired(session, i) for i in ids] == [0, 0, 0]
+    assert {session.get(ProcessInstance, i).status for i in ids} == {InstanceStatus.RUNNING}
+    assert timers.due_instances(session, engine().now(), 10) == ids
+    session.rollback()
+    assert timers.run_due_timers(engine(), unit_of_work) == 3
+    session.rollback()
+    assert [timers_fired(session, i) for i in ids] == [1, 1, 1]
 
 
 def test_a_sweeper_that_read_a_timer_as_due_does_not_fire_it_again_after_another_fired_it(
