@@ -20,6 +20,7 @@ users, a household name, an ID tail and a case that the measurements read.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -75,7 +76,7 @@ TASKS_PER_CASE = 4
 # What the visit finds of a real case's household (a poor year: it goes on to its notice)
 VISIT_INCOME = {"wage_income": 6000, "business_income": 2000, "property_income": 0, "transfer_income": 1500,
                 "business_expenses": 1000}
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+UUID_PIECES = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")  # split: odd pieces
 
 
 @dataclass(frozen=True)
@@ -430,26 +431,34 @@ def clone_timers(bulk: Bulk, originals: list[int], count: int, household_ids: It
     task mirror's keys), so each fires its own timer and makes its own next task."""
     rows = bulk.connection.execute(select(ProcessInstance.__table__).where(
         ProcessInstance.id.in_(originals))).mappings().all()
-    columns = ("id", "version_id", "process_key", "place_code", "place_path", "business_key", "status", "exclusive",
-               "state", "revision", "audit_hash", "data", "waiting", "wake_at", "created_at", "created_by")
+    columns = ("id", "business_key", "state", "version_id", "process_key", "place_code", "place_path", "status",
+               "exclusive", "revision", "audit_hash", "data", "waiting", "wake_at", "created_at", "created_by")
+    # what a copy keeps of its original, and its state cut at the UUIDs
+    kept = [(row["version_id"], row["process_key"], row["place_code"], row["place_path"], "running", True,
+             row["revision"], audit.GENESIS, json.dumps(row["data"], ensure_ascii=False),
+             json.dumps(row["waiting"], ensure_ascii=False), stamp(row["wake_at"]), stamp(row["created_at"]),
+             row["created_by"]) for row in rows]
+    states = [UUID_PIECES.split(row["state"]) for row in rows]
     first_id = _next_id(bulk.connection, ProcessInstance)
 
     def clones() -> Iterator[tuple[Any, ...]]:
         for number in range(count):
-            row = rows[number % len(rows)]
-            state = _renamed_uuids(row["state"])
-            yield (first_id + number, row["version_id"], row["process_key"], row["place_code"], row["place_path"],
-                   f"household:{next(household_ids)}", "running", True, state, row["revision"], audit.GENESIS,
-                   json.dumps(row["data"], ensure_ascii=False), json.dumps(row["waiting"], ensure_ascii=False),
-                   stamp(row["wake_at"]), stamp(row["created_at"]), row["created_by"])
+            yield (first_id + number, f"household:{next(household_ids)}", _renamed_uuids(states[number % len(rows)]),
+                   *kept[number % len(rows)])
 
     return bulk.rows("process_instances", columns, clones())
 
 
-def _renamed_uuids(state: str) -> str:
-    """The serialized workflow with every UUID in it replaced by a new one, the same one wherever it recurs."""
+def _renamed_uuids(pieces: list[str]) -> str:
+    """A serialized workflow (split by ``UUID_PIECES``: every odd piece a UUID) with every UUID replaced by a new
+    one, the same one wherever it recurs."""
     fresh: dict[str, str] = {}
-    return UUID_TEXT.sub(lambda m: fresh.setdefault(m.group(), str(uuid.uuid4())), state)
+    renamed = pieces[:]
+    for index in range(1, len(pieces), 2):
+        if pieces[index] not in fresh:
+            fresh[pieces[index]] = str(uuid.uuid4())
+        renamed[index] = fresh[pieces[index]]
+    return "".join(renamed)
 
 
 # --- synthetic cases, tasks and their audit trail -------------------------------------------------------------------
@@ -509,26 +518,37 @@ def _cases(size: Size, villages: list[PlaceRef], version_id: int, first_id: int,
         first_step = max(0, last_step - TASKS_PER_CASE + 1)
         step_days = 2 + number % 4
         events: list[tuple[Any, ...]] = []
-        detail = {"key": "identification", "place": village.code, "data": {"channel": "cadre_screening"}}
         chain = _event(events, next(event_ids), audit.GENESIS, started, "bench", "instance_started", instance_id,
-                       None, detail)
+                       None, _detail(place=village.code))
         at = started
         for slot in range(TASKS_PER_CASE - 1 if running else TASKS_PER_CASE):
             bpmn_id, _name, role = STEPS[first_step + slot]
             at = started + timedelta(days=(slot + 1) * step_days)
             chain = _event(events, next(event_ids), chain, at, f"bench_{role}", "task_completed", instance_id,
-                           str(uuid.UUID(int=instance_id << 8 | slot)), {"task": bpmn_id})
+                           task_uuid(instance_id, slot), _detail(task=bpmn_id))
         instance = (instance_id, version_id, "identification", village.code, village.path, f"household:{household}",
                     "running" if running else "completed", False, "{}", TASKS_PER_CASE, chain, "{}", "[]",
                     None if running else stamp(at), stamp(started), "bench")
         yield instance, events, (instance_id, first_step, TASKS_PER_CASE - 1 if running else -1, step_days)
 
 
+def task_uuid(instance_id: int, slot: int) -> str:
+    """``str(uuid.UUID(int=instance_id << 8 | slot))``, the key of a synthetic case's task (``Bulk.uuid`` in SQL)."""
+    return f"00000000-0000-0000-0000-{instance_id << 8 | slot:012x}"
+
+
+@functools.cache
+def _detail(place: str | None = None, task: str | None = None) -> tuple[dict[str, Any], str]:
+    """An event's detail and its JSON, made once: a case's start names its village, a completion its task."""
+    detail = {"task": task} if task else {"key": "identification", "place": place,
+                                          "data": {"channel": "cadre_screening"}}
+    return detail, json.dumps(detail, ensure_ascii=False)
+
+
 def _event(events: list[tuple[Any, ...]], event_id: int, chain: str, at: datetime, actor: str, type_: str,
-           instance_id: int, task_id: str | None, detail: dict[str, Any]) -> str:
-    digest = audit.digest(chain, at, actor, type_, instance_id, task_id, detail)
-    events.append((event_id, stamp(at), actor, type_, instance_id, task_id, json.dumps(detail, ensure_ascii=False),
-                   chain, digest))
+           instance_id: int, task_id: str | None, detail: tuple[dict[str, Any], str]) -> str:
+    digest = audit.digest(chain, at, actor, type_, instance_id, task_id, detail[0])
+    events.append((event_id, stamp(at), actor, type_, instance_id, task_id, detail[1], chain, digest))
     return digest
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import and_, create_engine, func, inspect, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import audit
@@ -64,6 +64,10 @@ def test_the_region_has_its_size_and_what_the_measurements_read(region):
         assert session.get(ProcessInstance, region.case_id).process_key == "identification"
         assert {u for u, in session.execute(select(User.username))} >= set(region.users.values())
         assert audit.verify(session) == audit.ChainReport(count(audit.AuditEvent), None)  # every chain holds
+        completions = audit.AuditEvent.type == "task_completed"
+        assert count(audit.AuditEvent.__table__.join(Task.__table__, and_(
+            Task.id == audit.AuditEvent.task_id, Task.instance_id == audit.AuditEvent.instance_id,
+            Task.state == TaskState.COMPLETED)), completions) == count(audit.AuditEvent, completions) > SIZE.tasks / 2
         assert _orphans(session) == {}
     assert _missing_indexes(engine) == set()
     engine.dispose()
