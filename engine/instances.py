@@ -7,7 +7,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from engine import queries
@@ -47,7 +47,7 @@ def visible_instance(session: Session, instance_id: int, actor: Actor) -> Proces
     raise NotFound(f"ProcessInstance {instance_id}")
 
 
-def may_read(session: Session, instance: ProcessInstance, actor: Actor) -> bool:
+def may_read(session: Session, instance: ProcessInstance | Row, actor: Actor) -> bool:
     """Whether the actor reads the case: at a place it sees, or the case of a task routed to its department. A task
     placed at the actor's place (``engine.placement``) opens that task to it, never the case of another place."""
     return actor.sees(instance.place_path) or _routed_here(session, instance.id, actor)

@@ -78,3 +78,14 @@ def test_the_answer_is_read_in_the_step_s_transaction(api, deployed):
     assert sent.count("BEGIN") == 1, [s[:30] for s in sent]
     assert answer["status"] == "running" and answer["tasks"] == []  # the case after the step: waiting for its notice
     assert {"type": "message", "name": "objection"} in answer["waiting"]
+
+
+def test_the_answer_reads_the_case_with_its_version_number_in_one_statement_without_its_state(api, deployed):
+    sent, answer = _completion(api)
+
+    lock = next(i for i, s in enumerate(sent) if s.startswith("UPDATE process_instances SET revision"))
+    cases = reads(sent[lock:], "process_instances")
+    assert len(cases) == 1 and re.search(r"\bJOIN process_versions\b", cases[0]), cases
+    assert "process_instances.state" not in cases[0]  # the workflow's kilobytes are not part of any answer
+    assert not reads(sent[lock:], "process_versions")
+    assert answer["version"] == 1 and answer["process"] == "approval"

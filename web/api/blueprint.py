@@ -9,7 +9,6 @@ from flask import Blueprint, g, jsonify, request
 
 from engine import instances, model_drafts, queries, tasks, versions
 from engine.deploy import main_bpmn
-from engine.models import ProcessInstance
 from monitoring import cases, objections, permissions, task_context
 from monitoring.documents import listing as document_lists
 from monitoring.documents import store
@@ -32,19 +31,20 @@ errors.register(api)
 
 def _instance_body(instance_id: int) -> dict[str, Any]:
     actor = current_actor()
-    return views.instance(db.session, instances.visible_instance(db.session, instance_id, actor), actor)
+    row = instances.visible_instance(db.session, instance_id, actor)
+    return views.instance(db.session, row, actor, queries.version_numbers(db.session, {row.version_id})[row.version_id])
 
 
 def _after_step(instance_id: int) -> dict[str, Any]:
     """The case after the actor completed its task in it: whole if the actor reads it, else the limited view of a task
     placed at the actor's place in a case of another place (``views.placed_task_case``)."""
     actor = current_actor()
-    # read in the step's own transaction, before its commit: no second transaction per request; the row is read
-    # afresh, since the step wrote it with a statement that leaves an already loaded instance as it was
-    instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
-    if instances.may_read(db.session, instance, actor):
-        return views.instance(db.session, instance, actor)
-    return views.placed_task_case(db.session, instance, actor)
+    # read in the step's own transaction, before its commit: no second transaction per request; a row, not the ORM
+    # object (the step wrote it with a statement that leaves an already loaded instance as it was), with its version
+    case = views.case_row(db.session, instance_id)
+    if instances.may_read(db.session, case, actor):
+        return views.instance(db.session, case, actor, case.version)
+    return views.placed_task_case(db.session, case, actor)
 
 
 @api.post("/auth/token")
