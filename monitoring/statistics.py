@@ -330,15 +330,19 @@ class StepReached:
     late: int
 
 
-def cases_by_step_in(session: Session, place_path: str, quarter: Quarter, now: datetime,
-                     process_key: str) -> dict[str, StepReached]:
-    """Per step of a process: the place's cases that reached it in the quarter, and of those the ones not done in
-    time (a county's step of a village's case counts for the village)."""
+def cases_by_step_in(session: Session, place_path: str, quarter: Quarter,
+                     now: datetime) -> dict[str, dict[str, StepReached]]:
+    """Per process and step: the place's cases that reached it in the quarter, and of those the ones not done in
+    time (a county's step of a village's case counts for the village). One pass over the place's cases and their
+    tasks for every process at once: a pass per process read the region's tasks once for each."""
     late = case((_task_in(quarter, now, "late"), Task.instance_id))
     rows = session.execute(
-        select(Task.bpmn_id, func.max(Task.name), func.count(distinct(Task.instance_id)), func.count(distinct(late)))
+        select(Task.process_key, Task.bpmn_id, func.max(Task.name), func.count(distinct(Task.instance_id)),
+               func.count(distinct(late)))
         .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-        .where(_in(place_path, ProcessInstance.place_path), Task.process_key == process_key,
-               _task_in(quarter, now, "reached"))
-        .group_by(Task.bpmn_id))
-    return {step: StepReached(name or step, reached, overdue) for step, name, reached, overdue in rows}
+        .where(_in(place_path, ProcessInstance.place_path), _task_in(quarter, now, "reached"))
+        .group_by(Task.process_key, Task.bpmn_id))
+    found: dict[str, dict[str, StepReached]] = {}
+    for process_key, step, name, reached, overdue in rows:
+        found.setdefault(process_key, {})[step] = StepReached(name or step, reached, overdue)
+    return found

@@ -50,7 +50,8 @@ def copied_rows(session) -> set[tuple]:
 
 def test_risk_counts_equal_the_households_own_lists_through_every_kind_of_write(session, actors):
     """Forty households with random risk lists (none, one, several), statuses set directly, changed through the
-    status history, and their lists rewritten and emptied: after each round every place's count is the JSON's."""
+    status history, their lists rewritten and emptied, households moved to another village: after each round every
+    place's count is the JSON's."""
     picked = random.Random(14)
     county = actors["county"]
     made = [register(session, county, picked.choice(VILLAGES), "巴特尔") for _ in range(40)]
@@ -67,6 +68,9 @@ def test_risk_counts_equal_the_households_own_lists_through_every_kind_of_write(
                 record_change(session, household, MonitoringStatus.MONITORED, AT, "county")
         for household in picked.sample(made, 10):
             household.risk_types = picked.sample(RISKS, picked.randint(0, 4)) if round_ < 2 else []
+        for household in picked.sample(made, 5):  # moved to another village
+            village = session.get(Place, picked.choice(VILLAGES))
+            household.village_code, household.place_path = village.code, village.path
         session.commit()
         for code in PLACES:
             path = session.get(Place, code).path

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import event
 
 from monitoring import households, places, statistics
 from monitoring.id_number import check_digit
@@ -120,6 +121,26 @@ def test_cases_by_step_count_each_case_once_with_its_overdue(session, cases):
     assert [(s.process_key, s.step, s.cases, s.overdue) for s in steps] == [
         ("approval", "visit", 1, 0), ("deadline", "verify", 4, 3)]
     assert statistics.running_cases(session, place(session, TOWNSHIP).path) == 4
+
+
+def test_steps_reached_in_a_quarter_are_counted_for_every_process_in_one_read(session, cases):
+    """The bulletin's cases per step: every process's steps from one pass over the place's cases and their tasks (a
+    pass per process read a region's million tasks once for each deployed process)."""
+    reads = []
+    listen = lambda *args: reads.append(args[2]) if "FROM tasks" in args[2] else None  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        found = statistics.cases_by_step_in(session, place(session, COUNTY).path, Quarter.parse("2026Q1"), LATER)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    assert len(reads) == 1
+    assert {key: {step: (s.name, s.reached, s.late) for step, s in steps.items()} for key, steps in found.items()} \
+        == {"deadline": {"verify": ("材料核实", 4, 3)}, "approval": {"visit": ("入户核查", 1, 0)}}
+    township = statistics.cases_by_step_in(session, place(session, TOWNSHIP_OTHER).path, Quarter.parse("2026Q1"),
+                                           LATER)
+    assert {key: {step: s.reached for step, s in steps.items()} for key, steps in township.items()} == {
+        "deadline": {"verify": 1}}
+    assert statistics.cases_by_step_in(session, place(session, COUNTY).path, Quarter.parse("2026Q2"), LATER) == {}
 
 
 def test_areas_are_told_apart_by_the_whole_code_whatever_its_length(session, actors, monitored):

@@ -250,8 +250,9 @@ def _area(quarter: Quarter, row: statistics.QuarterRow, own: bool = False) -> Ar
 def _processes(session: Session, engine: Engine, place: Place, quarter: Quarter,
                now: datetime) -> Iterator[ProcessSteps]:
     """Each deployed process with steps reached in the quarter, its steps in the order of its model."""
+    by_process = statistics.cases_by_step_in(session, place.path, quarter, now)
     for version in versions.latest_versions(session):
-        counted = statistics.cases_by_step_in(session, place.path, quarter, now, version.key)
+        counted = by_process.get(version.key)
         if not counted:
             continue
         loaded = engine.versions.get(session, version.id)
