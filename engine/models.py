@@ -133,6 +133,8 @@ class Task(Base):
         Index("ix_tasks_inbox_order", "state", "role", "created_at", "id"),  # a wide inbox read oldest first
         Index("ix_tasks_department", "state", "department", "role", "place_path"),  # a department's inbox
         Index("ix_tasks_instance", "instance_id", "state"),
+        # a case's tasks that came to their step within a quarter (the bulletin), without reading the other tasks' rows
+        Index("ix_tasks_instance_created", "instance_id", "created_at"),
         # open and overdue work per area, and cases per open step (dashboard), read from the index alone
         Index("ix_tasks_scope", "state", "place_path", "due_at", "process_key", "bpmn_id", "name", "instance_id"),
     )

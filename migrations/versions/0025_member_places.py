@@ -1,4 +1,4 @@
-"""Members carry their household's place path, indexed with the name: a name search cut to an area reads one range.
+"""Members carry their household's place path, indexed with the name (a search cut to an area); tasks by case and day.
 
 Revision ID: 0025
 Revises: 0024
@@ -26,9 +26,11 @@ def upgrade() -> None:
                    "(SELECT h.place_path FROM households h WHERE h.id = members.household_id)")
     op.drop_index('ix_members_name', table_name='members')
     op.create_index('ix_members_name', 'members', ['name', 'place_path', 'household_id'])
+    op.create_index('ix_tasks_instance_created', 'tasks', ['instance_id', 'created_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_tasks_instance_created', table_name='tasks')
     op.drop_index('ix_members_name', table_name='members')
     op.create_index('ix_members_name', 'members', ['name', 'household_id'])
     with op.batch_alter_table('members', schema=None) as batch_op:

@@ -143,6 +143,24 @@ def test_steps_reached_in_a_quarter_are_counted_for_every_process_in_one_read(se
     assert statistics.cases_by_step_in(session, place(session, COUNTY).path, Quarter.parse("2026Q2"), LATER) == {}
 
 
+def test_a_quarters_steps_read_only_the_tasks_of_the_quarter(session, cases, database_url):
+    """Each case of the place finds its tasks of the quarter by ``ix_tasks_instance_created``: the rows of its tasks
+    of other quarters (three quarters of a region's million, a year on) are not read."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL picks its own plan from its statistics; SQLite's shows the index is there to use")
+    reads = []
+    listen = lambda *args: reads.append((args[2], args[3])) if "FROM tasks" in args[2] else None  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        statistics.cases_by_step_in(session, place(session, COUNTY).path, Quarter.parse("2026Q1"), LATER)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    (statement, parameters), = reads
+    plan = " / ".join(row[-1] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                              parameters))
+    assert "ix_tasks_instance_created (instance_id=? AND created_at>? AND created_at<?)" in plan, plan
+
+
 def test_areas_are_told_apart_by_the_whole_code_whatever_its_length(session, actors, monitored):
     """A village whose code is the start of another's, and one with a short code: each counts only its own (the area
     is cut from a row's path at the next ``/``, not at a fixed width)."""
