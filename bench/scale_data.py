@@ -28,6 +28,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -277,9 +278,12 @@ def _spread(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
-def build_places(bulk: Bulk, size: Size) -> list[PlaceRef]:
-    """Region, leagues, counties, townships and villages with national-looking codes; returns the villages in order
-    (the first county's first)."""
+PLACE_COLUMNS = ("code", "name", "level", "parent_code", "path")
+
+
+def region_places(size: Size) -> tuple[list[tuple[str, str, str, str | None, str]], list[PlaceRef]]:
+    """Region, leagues, counties, townships and villages with national-looking codes (``PLACE_COLUMNS``), and the
+    villages in order (the first county's first)."""
     rows: list[tuple[str, str, str, str | None, str]] = [
         (REGION_CODE, "内蒙古自治区", "region", None, f"/{REGION_CODE}/")]
     villages: list[PlaceRef] = []
@@ -301,8 +305,7 @@ def build_places(bulk: Bulk, size: Size) -> list[PlaceRef]:
                     village = f"{township[:9]}{village_number:03d}"
                     villages.append(PlaceRef(village, f"{township_path}{village}/"))
                     rows.append((village, f"嘎查{village[6:]}", "village", township, villages[-1].path))
-    bulk.rows("places", ("code", "name", "level", "parent_code", "path"), rows)
-    return villages
+    return rows, villages
 
 
 def _weighted(digits: str, offset: int) -> int:
@@ -469,22 +472,17 @@ INSTANCE_COLUMNS = ("id", "version_id", "process_key", "place_code", "place_path
 EVENT_COLUMNS = ("id", "at", "actor", "type", "instance_id", "task_id", "detail", "prev_hash", "hash")
 
 
-def build_work(bulk: Bulk, size: Size, villages: list[PlaceRef], version_id: int, first_id: int,
-               first_event_id: int) -> None:
-    """``tasks // 4`` identification cases of the past year, four task rows each: the first ``ready`` still running
-    with their last task READY (one in ``HOT_SHARE`` in the first county), the others completed. Python makes each
-    case and its audit chain (started, then one event per completed task: hashes only Python computes the way
-    ``engine.audit`` does), the database makes the task rows from each case's plan."""
+def build_work(bulk: Bulk, cases: list[Case]) -> None:
+    """The synthetic cases with their audit events, and their task rows made by the database from each case's
+    plan."""
     bulk.lookup("bench_steps", {"number": "BIGINT", "bpmn_id": "TEXT", "name": "TEXT", "role": "TEXT"},
                 ((number, *step) for number, step in enumerate(STEPS)))
     bulk.lookup("bench_task_slots", {"number": "BIGINT"}, ((i,) for i in range(TASKS_PER_CASE)))
     plan = {"instance_id": "BIGINT", "first_step": "BIGINT", "ready_slot": "BIGINT", "step_days": "BIGINT"}
     bulk.lookup("bench_plans", plan, ())
-    cases = _cases(size, villages, version_id, first_id, first_event_id)
-    while chunk := list(itertools.islice(cases, 20_000)):
-        bulk.rows("process_instances", INSTANCE_COLUMNS, (instance for instance, _events, _plan in chunk))
-        bulk.rows("audit_events", EVENT_COLUMNS, (event for _instance, events, _plan in chunk for event in events))
-        bulk.rows("bench_plans", tuple(plan), (case_plan for _instance, _events, case_plan in chunk))
+    bulk.rows("process_instances", INSTANCE_COLUMNS, (instance for instance, _events, _plan in cases))
+    bulk.rows("audit_events", EVENT_COLUMNS, (event for _instance, events, _plan in cases for event in events))
+    bulk.rows("bench_plans", tuple(plan), (case_plan for _instance, _events, case_plan in cases))
     at = "i.created_at"
     bulk.execute(f"""
         INSERT INTO tasks (id, instance_id, process_key, bpmn_id, name, role, place_code, place_path, placed, state,
@@ -499,12 +497,19 @@ def build_work(bulk: Bulk, size: Size, villages: list[PlaceRef], version_id: int
         JOIN bench_steps step ON step.number = p.first_step + t.number""")
 
 
-def _cases(size: Size, villages: list[PlaceRef], version_id: int, first_id: int,
-           first_event_id: int) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]], tuple[int, int, int, int]]]:
-    """Each synthetic case: its instance row, its audit events and its plan (first step, the READY task's slot or
-    -1, days between steps) from which its task rows are made."""
+Case = tuple[tuple[Any, ...], list[tuple[Any, ...]], tuple[int, int, int, int]]
+
+
+def synthetic_cases(size: Size, villages: list[PlaceRef], version_id: int, first_id: int,
+                    first_event_id: int) -> list[Case]:
+    """``tasks // 4`` identification cases of the past year, four task rows each: the first ``ready`` still running
+    with their last task READY (one in ``HOT_SHARE`` in the first county), the others completed. Each case: its
+    instance row, its audit events (started, then one per completed task, a chain hashed the way ``engine.audit``
+    does: only Python does that) and its plan (first step, the READY task's slot or -1, days between steps) from
+    which the database makes its task rows. Pure Python, so it runs on the other core while the database loads."""
     hot = [v for v in villages if v.path.startswith(villages[0].path.rsplit("/", 3)[0] + "/")]
     event_ids = itertools.count(first_event_id)
+    cases = []
     for number in range(size.tasks // TASKS_PER_CASE):
         instance_id = first_id + number
         running = number < size.ready
@@ -529,7 +534,8 @@ def _cases(size: Size, villages: list[PlaceRef], version_id: int, first_id: int,
         instance = (instance_id, version_id, "identification", village.code, village.path, f"household:{household}",
                     "running" if running else "completed", False, "{}", TASKS_PER_CASE, chain, "{}", "[]",
                     None if running else stamp(at), stamp(started), "bench")
-        yield instance, events, (instance_id, first_step, TASKS_PER_CASE - 1 if running else -1, step_days)
+        cases.append((instance, events, (instance_id, first_step, TASKS_PER_CASE - 1 if running else -1, step_days)))
+    return cases
 
 
 def task_uuid(instance_id: int, slot: int) -> str:
@@ -594,44 +600,50 @@ def build(url: str, size: Size, *, log: Any = print) -> Region:
     with app.app_context(), app.test_request_context():
         db_engine = db.engine
         Base.metadata.create_all(db_engine)
-        db_engine.dispose()  # the bulk phases write alone (SQLite leaves its journal only then)
-        with Bulk.on(url) as bulk, indexes_later(bulk, REGION_TABLES):
-            villages = build_places(bulk, size)
-            build_households(bulk, size, villages)
-            fill_household_risks(bulk.connection)
-        _reset_sequences(db_engine)
-        watch.lap(f"places, {size.households} households, their members and risks (indexes included)")
         session = db.session
+        codelists.seed(session)
+        deploy_shipped(session)
+        session.commit()
+        version_id = session.execute(select(ProcessVersion.id).where(ProcessVersion.key == "identification")
+                                     .order_by(ProcessVersion.version.desc()).limit(1)).scalar_one()
+        first_ids = _next_id(session.connection(), ProcessInstance), _next_id(session.connection(), AuditEvent)
+        db.session.remove()
+        db_engine.dispose()  # the bulk phase writes alone (SQLite leaves its journal only then)
+        watch.lap("tables, code lists, processes deployed")
+        places, villages = region_places(size)
+        with ThreadPoolExecutor(1) as pool:
+            cases = pool.submit(synthetic_cases, size, villages, version_id, *first_ids)
+            with Bulk.on(url) as bulk, indexes_later(bulk, REGION_TABLES + WORK_TABLES):
+                bulk.rows("places", PLACE_COLUMNS, places)
+                build_households(bulk, size, villages)
+                fill_household_risks(bulk.connection)
+                watch.lap(f"{len(places)} places, {size.households} households, their members and risks")
+                build_work(bulk, cases.result())
+                watch.lap(f"{size.tasks} tasks, their cases and audit events (made meanwhile by another thread)")
+        watch.lap("indexes")
+        _reset_sequences(db_engine)
         village = villages[0]
         chain = [PlaceRef(code, path) for code, path in session.execute(
             select(Place.code, Place.path).where(Place.code.in_(village.path.strip("/").split("/")))
             .order_by(Place.path))]
         region = dict(zip(("region", "league", "county", "township", "village"), chain, strict=True))
-        codelists.seed(session)
         for year in (NOW.year - 1, NOW.year):
             thresholds.set_threshold(session, thresholds.INCOME_LINE, REGION_CODE, year, 8600, "bench", NOW)
             thresholds.set_threshold(session, thresholds.EXPENSE_WARNING, region["county"].code, year, 10000,
                                      "bench", NOW)
         users = add_users(session, region)
-        deploy_shipped(session)
         session.commit()
         in_village = list(session.execute(select(Household.id).where(
             Household.village_code == village.code, Household.monitoring_status == "not_monitored")
             .order_by(Household.id)).scalars())
         real = drive_cases(session, process_engine(), in_village[:size.real_cases])
-        version_id = session.execute(select(ProcessVersion.id).where(ProcessVersion.key == "identification")
-                                     .order_by(ProcessVersion.version.desc()).limit(1)).scalar_one()
         session.commit()
         db.session.remove()
         db_engine.dispose()
-        watch.lap(f"users, processes deployed, {len(real)} real cases driven to their notice")
-        with Bulk.on(url) as bulk, indexes_later(bulk, WORK_TABLES):
+        with Bulk.on(url) as bulk:
             clone_timers(bulk, real, size.timers - len(real), iter(range(in_village[-1] + 1, size.households + 1)))
-            build_work(bulk, size, villages, version_id, _next_id(bulk.connection, ProcessInstance),
-                       _next_id(bulk.connection, AuditEvent))
         _reset_sequences(db_engine)
-        watch.lap(f"{size.timers - len(real)} timers cloned, {size.tasks} tasks, their cases and audit events "
-                  "(indexes included)")
+        watch.lap(f"users, {len(real)} real cases driven to their notice, {size.timers - len(real)} copies")
         if db_engine.dialect.name == "postgresql":
             with db_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))
