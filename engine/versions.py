@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from engine import audit, scenarios
@@ -151,15 +151,24 @@ def get_version(session: Session, key: str, version: int | None = None) -> Proce
     return row
 
 
-def latest_versions(session: Session) -> list[ProcessVersion]:
-    """The newest version of every process key."""
+def _latest(*columns: Any) -> Select[Any]:
+    """``columns`` of the newest version of every process key, by key."""
     newest = (select(ProcessVersion.key, func.max(ProcessVersion.version).label("version"))
               .group_by(ProcessVersion.key).subquery())
-    return list(session.execute(
-        select(ProcessVersion).join(newest, (ProcessVersion.key == newest.c.key)
-                                    & (ProcessVersion.version == newest.c.version))
-        .order_by(ProcessVersion.key)
-    ).scalars())
+    return (select(*columns).join(newest, (ProcessVersion.key == newest.c.key)
+                                  & (ProcessVersion.version == newest.c.version))
+            .order_by(ProcessVersion.key))
+
+
+def latest_versions(session: Session) -> list[ProcessVersion]:
+    """The newest version of every process key."""
+    return list(session.execute(_latest(ProcessVersion)).scalars())
+
+
+def latest_names(session: Session) -> dict[str, str]:
+    """Each process key's name in its newest version, without reading its files and forms: pages name processes on
+    every row, and a version's BPMN and forms are the bulk of its row."""
+    return {key: name for key, name in session.execute(_latest(ProcessVersion.key, ProcessVersion.name))}
 
 
 def all_versions(session: Session) -> list[ProcessVersion]:

@@ -6,13 +6,13 @@ loaded, with its instances and households in two more SELECTs. No workflow is ev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from engine import queries
 from engine.assignment import Actor
@@ -20,7 +20,7 @@ from engine.models import ProcessInstance, Task
 from engine.paging import Page, Window, page, walk
 from engine.scope import below
 from monitoring.cases import household_id_of
-from monitoring.models import Household, Place, PlaceLevel
+from monitoring.models import Household, Member, Place, PlaceLevel
 
 DUE_SOON = timedelta(days=2)
 DUE_STATES = ("overdue", "due_soon", "on_time", "no_due")
@@ -103,21 +103,17 @@ def filtered(session: Session, actor: Actor, filters: Filters, now: datetime, *,
 
 
 def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, window: Window) -> Inbox:
-    """The page of work ``window`` asks for, in the filters' order, with the counts around it: four scans of the actor's
-    READY tasks (counts; processes and places; chips per step and place; the page) and two of places."""
+    """The page of work ``window`` asks for, in the filters' order, with the counts around it: three scans of the
+    actor's READY tasks (counts, processes and places per claimant; chips per step and place; the page) and one of
+    places. Every statement is a round trip and a Python cost of its own, whatever the rows: a page pays for each."""
     lane = queries.inbox_query(actor).subquery()
-    is_mine = or_(lane.c.claimed_by.is_(None), lane.c.claimed_by == actor.username)
-    total, overdue, others = session.execute(select(
-        func.coalesce(func.sum(case((is_mine, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(is_mine, lane.c.due_at < now), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((is_mine, 0), else_=1)), 0)).select_from(lane)).one()
-    spread = session.execute(select(lane.c.process_key, lane.c.place_code).where(is_mine).distinct()).all()
-    codes = {code for _, code in spread}
-    villages = [tuple(row) for row in session.execute(
-        select(Place.code, Place.name).where(Place.code.in_(codes)).order_by(Place.path))] if codes else []
-    townships = [tuple(row) for row in session.execute(
-        select(Place.code, Place.name).where(Place.level == PlaceLevel.TOWNSHIP, Place.code.in_(
-            select(Place.parent_code).where(Place.code.in_(codes)))).order_by(Place.path))] if codes else []
+    groups = session.execute(
+        select(lane.c.process_key, lane.c.place_code, lane.c.claimed_by, func.count(),
+               func.count(case((lane.c.due_at < now, 1))))
+        .group_by(lane.c.process_key, lane.c.place_code, lane.c.claimed_by)).all()
+    mine = [group for group in groups if group.claimed_by in (None, actor.username)]
+    total, overdue = sum(group[3] for group in mine), sum(group[4] for group in mine)
+    villages, townships = _places(session, {group.place_code for group in mine})
     chips = filtered(session, actor, filters, now, with_step=False).subquery()
     per_place = session.execute(
         select(chips.c.bpmn_id, chips.c.place_code, func.min(chips.c.name), func.count(), func.min(chips.c.created_at))
@@ -128,10 +124,26 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     shown = [row for row in per_place if not filters.step or row[0] == filters.step]
     found = page(session, filtered(session, actor, filters, now), queries.inbox_order(filters.order), window,
                  with_total=False)
-    return Inbox(Page(decorate(session, found.rows, now), sum(row[3] for row in shown), found.next_cursor),
-                 total, overdue, others, [tuple(step) for step in steps.values()],
-                 sorted({process for process, _ in spread}), villages, townships,
+    return Inbox(Page(decorate(session, found.rows, now, dict(villages)), sum(row[3] for row in shown),
+                      found.next_cursor),
+                 total, overdue, sum(group[3] for group in groups) - total, [tuple(step) for step in steps.values()],
+                 sorted({group.process_key for group in mine}), villages, townships,
                  sorted({row[1] for row in shown}))
+
+
+def _places(session: Session, codes: set[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(code, name) of the places the tasks are at, and of the townships above them, each in the order of their
+    paths: one read of both."""
+    if not codes:
+        return [], []
+    above = select(Place.parent_code).where(Place.code.in_(codes))
+    rows = session.execute(
+        select(Place.code, Place.name, Place.level, Place.parent_code)
+        .where(or_(Place.code.in_(codes), and_(Place.level == PlaceLevel.TOWNSHIP, Place.code.in_(above))))
+        .order_by(Place.path)).all()
+    parents = {row.parent_code for row in rows if row.code in codes}
+    return ([(row.code, row.name) for row in rows if row.code in codes],
+            [(row.code, row.name) for row in rows if row.level == PlaceLevel.TOWNSHIP and row.code in parents])
 
 
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
@@ -140,17 +152,28 @@ def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, c
         yield decorate(session, rows, now)
 
 
-def decorate(session: Session, tasks: list[Task], now: datetime) -> list[WorkItem]:
+# What a list shows of a task's household (its head's name and ID number, its size, its village group): the rest of
+# its columns and of its members' would be read and turned into objects for every row, and never shown.
+LISTED_HOUSEHOLD = (load_only(Household.id, Household.group_name, Household.village_code),
+                    selectinload(Household.members).load_only(Member.household_id, Member.position, Member.name,
+                                                               Member.id_number, Member.relation))
+
+
+def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[str, str] | None = None
+             ) -> list[WorkItem]:
+    """Each task with its household and its place's name (``names``: already read, by code), in the same few reads
+    for any number of tasks."""
     instance_ids = {t.instance_id for t in tasks}
     keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
                                 .where(ProcessInstance.id.in_(instance_ids))).all()) if instance_ids else {}
     household_ids = {hid for key in keys.values() if (hid := household_id_of(key)) is not None}
     households = {h.id: h for h in session.execute(
-        select(Household).where(Household.id.in_(household_ids)).options(selectinload(Household.members))
+        select(Household).where(Household.id.in_(household_ids)).options(*LISTED_HOUSEHOLD)
     ).scalars()} if household_ids else {}
     place_codes = {t.place_code for t in tasks}
-    names = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(place_codes))).all()) \
-        if place_codes else {}
+    if names is None:
+        names = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(place_codes))).all()) \
+            if place_codes else {}
     items = []
     for task in tasks:
         household = households.get(household_id_of(keys.get(task.instance_id)))

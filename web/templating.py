@@ -139,7 +139,7 @@ UNDEPLOYED_PROCESS = "未部署的流程"  # a key with no deployed version; nev
 def process_name(key: str) -> str:
     cache = g.setdefault("process_names", {})
     if not cache:
-        cache.update({v.key: v.name for v in versions.latest_versions(db.session)})
+        cache.update(versions.latest_names(db.session))
     return cache.get(key, UNDEPLOYED_PROCESS)
 
 
