@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,11 +53,11 @@ from engine.versions import latest_version
 # The hot path writes through Core tables: no ORM identity-map bookkeeping per statement, and its statements are
 # built once: building one costs more than running it (SQLAlchemy's compiled cache still needs its cache key)
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
+LOCKED = (INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
+          INSTANCES.c.audit_hash, INSTANCES.c.business_key)  # what a step needs of the row it locks
 _LOCK = (update(INSTANCES)
          .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
-         .values(revision=INSTANCES.c.revision + 1)
-         .returning(INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
-                    INSTANCES.c.audit_hash, INSTANCES.c.business_key))
+         .values(revision=INSTANCES.c.revision + 1).returning(*LOCKED))
 _SAVE = update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))  # SET: the columns a step passes
 _DONE = (update(TASKS).where(TASKS.c.id == bindparam("task_id"))
          .values(state=TaskState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by")))
@@ -193,9 +193,12 @@ class Engine:
         return step
 
     @contextmanager
-    def open_instance(self, session: Session, instance_id: int, username: str) -> Iterator[Step]:
-        """Lock and load a running instance, hand it to the caller, then step and save it."""
-        locked = session.connection().execute(_LOCK, {"instance_id": instance_id}).one_or_none()
+    def open_instance(self, session: Session, instance_id: int, username: str,
+                      locked: Row[Any] | None = None) -> Iterator[Step]:
+        """Lock and load a running instance, hand it to the caller, then step and save it. ``locked``: the row's
+        ``LOCKED`` columns, when the caller has locked it and raised its revision in this transaction (the timer
+        sweep claims a batch so in one statement)."""
+        locked = locked or session.connection().execute(_LOCK, {"instance_id": instance_id}).one_or_none()
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
             if exists is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
@@ -270,36 +270,20 @@ def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple
     return query.options(selectinload(Household.members))
 
 
-SIDE_CAP = 2000  # how far each side of a search is read before the smaller is chosen (index entries, not rows)
 LISTED_CAP = 10_000  # households found by their members passed to the page's query as ids, at most
 
 
 def _found_by_member(session: Session, actor: Actor, matches: ColumnElement[bool]) -> ColumnElement[bool]:
-    """The households with a member ``matches`` finds, read from the smaller side: the households of the actor's area
-    each asking its own members (a village cadre typing a surname that thousands share), or the matching members of
-    the area — by the index of the name and the member's place (``members.place_path``, the household's copy), which
-    tells a county's namesakes from the region's without visiting a household — whose households are then read by
-    id. Neither database can be left to pick the side — SQLite has no statistics, and PostgreSQL's estimates of a
-    prefix range on a path or a name miss by orders of magnitude — so both sides are counted from their indexes, up
-    to ``SIDE_CAP`` entries, and the smaller is taken."""
-    namesakes = session.execute(select(func.count()).select_from(
-        select(Member.id).where(matches).limit(SIDE_CAP).subquery())).scalar_one()
-    area = _area_size(session, actor) if actor.place_scope else SIDE_CAP
-    if area < namesakes:
-        # each household of the area asks its own members: a per-row check, which no planner turns into a join
-        # (left to PostgreSQL, a county's surname scanned the name's index range once per household of the county)
-        return select(func.count(Member.id)).where(Member.household_id == Household.id, matches) \
-            .scalar_subquery() > 0
+    """The households with a member ``matches`` finds in the actor's area, read from the members' side: the member
+    carries its household's place (``members.place_path``), so the name's index (``ix_members_name``: name, place)
+    cuts a county's or a village's namesakes from the region's without visiting a household, and an ID tail's few
+    members are checked in their rows. The households are then read by id — the planners cannot be left to join:
+    PostgreSQL misestimates a prefix range on a path or a name by orders of magnitude, and drove a county's search
+    from its 10,000 households, or a village's surname through the name's whole range once per household."""
     found = select(Member.household_id).where(matches, within(Member.place_path, actor) if actor.place_scope
                                               else true())
     listed = list(session.execute(found.limit(LISTED_CAP)).scalars())
     return Household.id.in_(sorted(set(listed)) if len(listed) < LISTED_CAP else found)
-
-
-def _area_size(session: Session, actor: Actor) -> int:
-    """The households of the actor's area, counted up to ``SIDE_CAP``."""
-    return session.execute(select(func.count()).select_from(select(Household.id).where(
-        within(Household.place_path, actor)).limit(SIDE_CAP).subquery())).scalar_one()
 
 
 ID_TAIL = re.compile(r"[0-9]*[0-9X]")  # the last digits of an ID number, its check character included
