@@ -10,9 +10,9 @@ instances whose notice timer is due, for the sweep.
 Built for speed (a full region in a few minutes on two cores): what can be derived from a row's number — households,
 members with their names and ID numbers, task rows — is made by the database itself (``INSERT … SELECT`` over a
 series of numbers and small lookup tables), what only Python makes — the synthetic cases with their per-instance
-audit chains, real and verifying (no row enters the global chain) — goes through PostgreSQL ``COPY`` or SQLite
-``executemany``; each bulk phase is one transaction on a connection tuned for loading, with the tables' indexes
-built once at its end.
+audit chains, real and verifying (no row enters the global chain) — is made by a second thread while the database
+loads the households, then goes through PostgreSQL ``COPY`` or SQLite ``executemany``. The load is one transaction
+on a connection tuned for loading, with the tables' indexes built once at its end.
 
 ``Size`` scales everything (``Size.scaled(0.01)`` for a quick run or a smoke test); ``Region`` names the places,
 users, a household name, an ID tail and a case that the measurements read.
