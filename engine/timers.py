@@ -1,10 +1,11 @@
 """Advancing instances whose timers are due: ``fangpin timers run`` and every server's scheduler.
 
 A sweep reads the due instances once, oldest first, then works through them a batch at a time, one transaction per
-batch. The batch is claimed in one statement that locks its rows until the batch commits and re-checks, under those
-locks, that each is still due: on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so what another sweeper (on this host or
-another) or a request holds right now drops out and is never waited for; on SQLite a no-op ``UPDATE … RETURNING``
-that takes the database's write lock, which serializes sweepers. The claimed instances are then advanced and commit
+batch. The batch is claimed in one ``UPDATE … RETURNING`` that locks its rows until the batch commits, re-checks under
+those locks that each is still due, and returns what each step needs (so no step locks or reads its row again): on
+PostgreSQL its rows are picked ``FOR UPDATE SKIP LOCKED``, so what another sweeper (on this host or another) or a
+request holds right now drops out and is never waited for; on SQLite it takes the database's write lock, which
+serializes sweepers. The claimed instances are then advanced and commit
 together; one that fails rolls the batch back, is logged and left due for the next sweep, and the others are claimed
 and advanced again without it. A crash before the commit leaves the whole batch still due; after it, fired — never
 both, never twice.
@@ -16,11 +17,12 @@ import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.orm import Session
 
-from engine.core import Engine
+from engine.core import LOCKED, Engine
 from engine.models import InstanceStatus, ProcessInstance
 
 SessionScope = Callable[[], AbstractContextManager[Session]]
@@ -45,23 +47,25 @@ def due_instances(session: Session, now: datetime, limit: int) -> list[int]:
                                 .order_by(INSTANCES.c.wake_at, INSTANCES.c.id).limit(limit)).scalars())
 
 
-def claim(session: Session, batch: Sequence[int], now: datetime) -> list[int]:
-    """Lock, until this transaction ends, those of ``batch`` still due (checked under the lock), in id order; on
-    PostgreSQL those another transaction holds are left out (that one fires them, or the next sweep does)."""
+def claim(session: Session, batch: Sequence[int], now: datetime) -> list[Row[Any]]:
+    """Lock, until this transaction ends, those of ``batch`` still due (checked under the lock) and raise their
+    revision, as ``Engine.open_instance`` would one by one; returns their ids with what the step needs of them
+    (``engine.core.LOCKED``), in id order. On PostgreSQL those another transaction holds are left out (that one
+    fires them, or the next sweep does); SQLite has no row locks: the write takes the database's lock, queueing
+    behind the busy timeout, then re-checks."""
     due = (INSTANCES.c.id.in_(batch), *_due(now))
     if _on_postgresql(session):
-        query = select(INSTANCES.c.id).where(*due).order_by(INSTANCES.c.id).with_for_update(skip_locked=True)
-        return list(session.execute(query).scalars())
-    # SQLite has no row locks: a write takes the database's lock (queueing behind the busy timeout), then re-checks
-    locked = update(INSTANCES).where(*due).values(wake_at=INSTANCES.c.wake_at).returning(INSTANCES.c.id)
-    return sorted(session.execute(locked).scalars())
+        free = select(INSTANCES.c.id).where(*due).with_for_update(skip_locked=True)
+        due = (INSTANCES.c.id.in_(free), *_due(now))
+    locked = update(INSTANCES).where(*due).values(revision=INSTANCES.c.revision + 1) \
+        .returning(INSTANCES.c.id, *LOCKED)
+    return sorted(session.connection().execute(locked).all(), key=lambda row: row.id)
 
 
 def advance_due(engine: Engine, session: Session, instance_id: int, now: datetime) -> int:
     """Advance one instance if its timer is still due; returns how many timers fired."""
-    if not claim(session, [instance_id], now):
-        return 0
-    return _advance_claimed(engine, session, instance_id)
+    claimed = claim(session, [instance_id], now)
+    return _advance_claimed(engine, session, claimed[0]) if claimed else 0
 
 
 def run_due_timers(engine: Engine, session_scope: SessionScope, limit: int = 10_000) -> int:
@@ -86,9 +90,9 @@ def advance_batch(engine: Engine, session_scope: SessionScope, batch: Sequence[i
         try:
             with session_scope() as session:
                 fired = 0
-                for instance_id in claim(session, pending, now):
-                    failing = instance_id
-                    fired += _advance_claimed(engine, session, instance_id)
+                for row in claim(session, pending, now):
+                    failing = row.id
+                    fired += _advance_claimed(engine, session, row)
                 failing = None  # what fails from here on (the commit) is the batch's, not an instance's
             return fired
         except Exception:
@@ -100,7 +104,7 @@ def advance_batch(engine: Engine, session_scope: SessionScope, batch: Sequence[i
     return 0
 
 
-def _advance_claimed(engine: Engine, session: Session, instance_id: int) -> int:
-    with engine.open_instance(session, instance_id, "system") as step:
+def _advance_claimed(engine: Engine, session: Session, row: Row[Any]) -> int:
+    with engine.open_instance(session, row.id, "system", row) as step:
         pass
     return sum(1 for event in step.events if event.type == "timer_fired")

@@ -68,9 +68,11 @@ def test_an_instance_that_cannot_be_loaded_stops_no_other_timer(api, deployed, c
     assert f"advancing instance {broken} at its timer failed" in caplog.text
 
 
-def test_a_sweep_takes_one_transaction_and_one_claim_per_batch(api, deployed, clock):
-    waiting_at_the_notice(api, timers.BATCH + 6)
+def test_a_sweep_takes_one_transaction_and_one_claim_per_batch(api, deployed, clock, session):
+    ids = waiting_at_the_notice(api, timers.BATCH + 6)
     clock.advance(timedelta(days=5, minutes=1))
+    revisions = dict(session.execute(select(ProcessInstance.id, ProcessInstance.revision)).all())
+    session.rollback()
     sent: list[str] = []
 
     def note(_connection, _cursor, statement, *_args) -> None:
@@ -91,6 +93,12 @@ def test_a_sweep_takes_one_transaction_and_one_claim_per_batch(api, deployed, cl
     assert sent.count("BEGIN") == 3  # the read of what is due, then one transaction per batch (not per instance)
     assert len(due_checks) == 3  # that read, then each batch's claim re-checks its instances in one statement
     assert [s for s in sent if s.startswith("SAVEPOINT")] == []  # none per instance: a failure redoes the batch
+    locks = [s for s in sent if s.startswith("UPDATE process_instances SET revision")]
+    assert len(locks) == 2  # the claim locked each batch's rows for their steps, which neither lock nor read them again
+    assert [s for s in sent if s.startswith("SELECT") and "FROM process_instances" in s.split(" WHERE")[0]] == \
+        [due_checks[0]]
+    after = dict(session.execute(select(ProcessInstance.id, ProcessInstance.revision)).all())
+    assert {i: after[i] - revisions[i] for i in ids} == dict.fromkeys(ids, 1)  # one step each, one lock each
 
 
 def test_a_batch_that_cannot_commit_leaves_each_of_its_timers_due_and_the_next_sweep_fires_each_once(
