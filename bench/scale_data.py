@@ -619,6 +619,7 @@ def build(url: str, size: Size, *, log: Any = print) -> Region:
                 fill_household_risks(bulk.connection)
                 watch.lap(f"{len(places)} places, {size.households} households, their members and risks")
                 build_work(bulk, cases.result())
+                del cases  # some 2 GB at full size, not to be held while the indexes sort
                 watch.lap(f"{size.tasks} tasks, their cases and audit events (made meanwhile by another thread)")
         watch.lap("indexes")
         _reset_sequences(db_engine)
