@@ -49,6 +49,7 @@ from engine.scripting import ENGINE_FUNCTIONS, FollowUp, calendar_source, curren
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
 from engine.step_budget import StepLimitExceeded, StepLimits
 from engine.versions import latest_version
+from engine.workflow_cache import WorkflowCache
 
 # The hot path writes through Core tables: no ORM identity-map bookkeeping per statement, and its statements are
 # built once: building one costs more than running it (SQLAlchemy's compiled cache still needs its cache key)
@@ -134,6 +135,7 @@ class Engine:
         self.forms = FormValidator(formats, today=self.today)
         self.supervisor_roles = frozenset(supervisor_roles)
         self.versions = VersionCache()
+        self.workflows = WorkflowCache()
         self.step_limits = step_limits or StepLimits()
         self.place_paths = place_paths  # code → path of places, for tasks and follow-ups placed elsewhere
 
@@ -190,6 +192,7 @@ class Engine:
                         place=place_code, data=data, **({"started_by": started_by} if started_by else {}))
             step.run_engine()
             step.save()
+            step.keep_workflow()
         return step
 
     @contextmanager
@@ -206,13 +209,16 @@ class Engine:
             raise Conflict("流程实例已结束")
         version = self.versions.get(session, locked.version_id)
         with self.running(session, username, instance_id):
-            workflow = load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
+            workflow = self.workflows.take(instance_id, version.id, locked.state) or \
+                load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
                         locked.audit_hash, locked.state, locked.business_key)
             step.run_engine()
             step.note_withdrawn_at_opening()
             yield step
             step.save()
+            if step.version is version:  # a migrated workflow keeps its old subprocess specs: restored afresh
+                step.keep_workflow()
 
 
 @dataclass
@@ -247,6 +253,7 @@ class Step:
     timers_fired: list[str] = field(default_factory=list)  # the names of the timers this step fired, in order
     withdrawn_at_opening: set[str] = field(default_factory=set)  # READY tasks a timer due at opening withdrew
     renewed: set[str] = field(default_factory=set)  # READY tasks whose spec a migration changed: rows recomputed
+    saved_state: str | None = None  # the state the step wrote for a case still running, once written
 
     def __post_init__(self) -> None:
         take_output()  # printed before this step (e.g. by an earlier request on this thread) is not this step's
@@ -353,6 +360,15 @@ class Step:
         rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, events)
         self.connection.execute(_SAVE, {**outcome.values, "instance_id": self.instance_id})
         audit.insert_rows(self.connection, rows)
+        running = outcome.values["status"] == InstanceStatus.RUNNING
+        self.saved_state = outcome.values["state"] if running else None
+
+    def keep_workflow(self) -> None:
+        """Keep the workflow for the case's next step (``engine.workflow_cache``) if this step saved it as it is now:
+        not when it failed (the state before is what was saved) or ended."""
+        if self.error is None and self.saved_state is not None:
+            self.engine.workflows.keep_on_commit(self.session, self.instance_id, self.version.id, self.saved_state,
+                                                 self.workflow)
 
     def _start_follow_ups(self) -> list[audit.Event]:
         """Start each case the step asked for (``start_process``); the first that fails fails the step."""
