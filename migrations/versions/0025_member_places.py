@@ -1,4 +1,4 @@
-"""Members carry their household's place path, indexed with the name (a search cut to an area); tasks by case and day.
+"""Members carry their household's place path (a name search cut to an area); bulletin and dashboard indexes on cases.
 
 Revision ID: 0025
 Revises: 0024
@@ -27,9 +27,11 @@ def upgrade() -> None:
     op.drop_index('ix_members_name', table_name='members')
     op.create_index('ix_members_name', 'members', ['name', 'place_path', 'household_id'])
     op.create_index('ix_tasks_instance_created', 'tasks', ['instance_id', 'created_at'])
+    op.create_index('ix_process_instances_running', 'process_instances', ['status', 'place_path'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_process_instances_running', table_name='process_instances')
     op.drop_index('ix_tasks_instance_created', table_name='tasks')
     op.drop_index('ix_members_name', table_name='members')
     op.create_index('ix_members_name', 'members', ['name', 'household_id'])

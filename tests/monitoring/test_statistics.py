@@ -161,6 +161,25 @@ def test_a_quarters_steps_read_only_the_tasks_of_the_quarter(session, cases, dat
     assert "ix_tasks_instance_created (instance_id=? AND created_at>? AND created_at<?)" in plan, plan
 
 
+def test_running_cases_are_counted_from_one_index_range(session, cases, database_url):
+    """The dashboard's running cases of a place: the running of the place, read from an index alone (the status
+    index of the timers sent SQLite to every running case's row in the region to test its place)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL picks its own plan from its statistics; SQLite's shows the index is there to use")
+    reads = []
+    listen = lambda *args: reads.append((args[2], args[3])) if "FROM process_instances" in args[2] else None  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        assert statistics.running_cases(session, place(session, TOWNSHIP).path) == 4
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    (statement, parameters), = reads
+    plan = " / ".join(row[-1] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                              parameters))
+    assert plan == "SEARCH process_instances USING COVERING INDEX ix_process_instances_running " \
+                   "(status=? AND place_path>? AND place_path<?)", plan
+
+
 def test_areas_are_told_apart_by_the_whole_code_whatever_its_length(session, actors, monitored):
     """A village whose code is the start of another's, and one with a short code: each counts only its own (the area
     is cut from a row's path at the next ``/``, not at a fixed width)."""
