@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from engine.models import Base
+from monitoring import codelists, places
 from monitoring.models import User
 from tests.conftest import PASSWORD, TEST_PASSWORD_HASH
 from web.app import create_app
@@ -38,6 +40,74 @@ def test_a_postgresql_server_holds_only_the_running_tests_database(database_url,
     with postgres_server.admin.connect() as connection:
         names = connection.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'fangpin_test_%'"))
         assert names.scalars().all() == [database_url.rsplit("/", 1)[1]]
+
+
+def _filled(url: str) -> Engine:
+    """Rows in tables joined by foreign keys (places, users, code lists), each with ids from a sequence."""
+    engine = create_engine(url)
+    with Session(engine) as session:
+        places.add_place(session, "150000000000", "自治区", None, "region")
+        places.add_place(session, "150223000000", "达茂旗", "150000000000", "county")
+        places.add_user(session, "qi", "county", "150223000000", PASSWORD)
+        codelists.seed(session)
+        session.commit()
+    return engine
+
+
+def test_a_postgresql_database_comes_back_empty_with_its_sequences_restarted_and_no_connection_left(postgres_server):
+    """A database given back is reused: every row gone, ids from 1 again, a connection the test left open (in a
+    transaction holding a row lock) ended, as if the template had just been copied."""
+    databases = postgres_server.databases
+    name = databases.take()
+    url = postgres_server.url(name)
+    engine = _filled(url)
+    with engine.connect() as connection:
+        first_user_id = connection.execute(select(func.min(User.id))).scalar()
+    left_open = engine.connect()
+    left_open.execute(text("SELECT * FROM users FOR UPDATE"))  # a lock the emptying would wait for
+    databases.give_back(name)
+    engine.dispose()
+
+    again = databases.take()
+    try:
+        assert again == name  # reused, not copied
+        reused = create_engine(postgres_server.url(again))
+        with reused.connect() as connection:
+            counts = {connection.execute(select(func.count()).select_from(table)).scalar()
+                      for table in Base.metadata.tables.values()}
+            others = connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name "
+                                             "AND pid <> pg_backend_pid()"), {"name": again}).scalar()
+        reused.dispose()
+        assert counts == {0}
+        assert others == 0
+        refilled = _filled(postgres_server.url(again))
+        with refilled.connect() as connection:
+            assert connection.execute(select(func.min(User.id))).scalar() == first_user_id
+        refilled.dispose()
+    finally:
+        databases.give_back(again)
+
+
+def test_a_postgresql_database_whose_schema_a_test_changed_is_dropped_not_reused(postgres_server):
+    """An index, a dropped table or a migration's tables would reach the next test: such a database is dropped, and
+    the next test gets a fresh copy of the template."""
+    databases = postgres_server.databases
+    name = databases.take()
+    engine = create_engine(postgres_server.url(name))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE INDEX ix_probe ON users (name)"))
+    engine.dispose()
+    databases.give_back(name)
+    with postgres_server.admin.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM pg_database WHERE datname = :name"),
+                                  {"name": name}).scalar() == 0
+    fresh = databases.take()
+    try:
+        engine = create_engine(postgres_server.url(fresh))
+        assert "ix_probe" not in {index["name"] for index in inspect(engine).get_indexes("users")}
+        engine.dispose()
+    finally:
+        databases.give_back(fresh)
 
 
 def test_the_app_keeps_its_instance_folder_in_the_tests_own(app, tmp_path):
@@ -107,3 +177,4 @@ def test_tests_sharing_a_module_fixture_run_on_one_worker_which_builds_it_once(t
                           "-p", "no:cacheprovider"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(log.read_text().splitlines()) == 1, log.read_text()
+
