@@ -21,7 +21,7 @@ from engine.models import Base
 from monitoring import codelists, places
 from tests import postgres
 from tests.url_builders import compiled_once
-from tests.xdist_groups import pytest_collection_modifyitems  # noqa: F401  (a hook: pytest finds it here)
+from tests.xdist_groups import pytest_collection_modifyitems, pytest_configure  # noqa: F401  (hooks: pytest finds them here)
 from web.app import create_app
 from web.extensions import db
 

@@ -178,3 +178,46 @@ def test_tests_sharing_a_module_fixture_run_on_one_worker_which_builds_it_once(t
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(log.read_text().splitlines()) == 1, log.read_text()
 
+
+ORDER_CONFTEST = """
+import os
+
+import pytest
+
+from tests.xdist_groups import pytest_collection_modifyitems, pytest_configure  # noqa: F401
+
+
+@pytest.fixture(scope="session")
+def demos():  # the e2e tests' demo builds
+    pass
+
+
+@pytest.fixture(autouse=True)
+def logged(request):
+    with open(os.environ["ORDER_LOG"], "a") as log:
+        log.write(request.node.name + "\\n")
+"""
+
+
+def _module(fixture_needs: str, tests: int, prefix: str) -> str:
+    return (f"import pytest\n\n\n@pytest.fixture(scope='module')\ndef shared({fixture_needs}):\n    pass\n\n\n"
+            + "".join(f"def test_{prefix}{n}(shared): pass\n" for n in range(tests)))
+
+
+def test_xdist_hands_out_the_largest_groups_first_and_the_demo_groups_after_a_quarter_of_the_single_tests(tmp_path):
+    """The groups serving a demo wait for its build (~2 minutes on CI); handed out first, as xdist's size order did,
+    they kept workers idle on the build's lock. After a quarter of the single tests, the build is done."""
+    (tmp_path / "conftest.py").write_text(ORDER_CONFTEST)
+    (tmp_path / "test_a_demo.py").write_text(_module("demos", 2, "demo"))
+    (tmp_path / "test_b_big.py").write_text(_module("", 3, "big"))
+    (tmp_path / "test_c_small.py").write_text(_module("", 2, "small"))
+    (tmp_path / "test_d_single.py").write_text("".join(f"def test_single{n}(): pass\n" for n in range(8)))
+    log = tmp_path / "order.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
+           "ORDER_LOG": str(log), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "xdist", "-n", "1", "--dist", "loadgroup",
+                          "-p", "no:cacheprovider"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert log.read_text().split() == ["test_big0", "test_big1", "test_big2", "test_small0", "test_small1",
+                                       "test_single0", "test_single1", "test_demo0", "test_demo1",
+                                       *(f"test_single{n}" for n in range(2, 8))]

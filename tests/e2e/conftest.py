@@ -32,8 +32,33 @@ def browser() -> Iterator[Browser]:
         yield instance
 
 
-@pytest.fixture(scope="session")
-def demos(tmp_path_factory) -> DemoBuilds:
+def _run_builds(config: pytest.Config) -> DemoBuilds:
     """The demos built in this test run: xdist's workers share their run's folder (one above each worker's own)."""
-    own = tmp_path_factory.getbasetemp()
-    return DemoBuilds((own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own) / "demos")
+    if BUILDS not in config.stash:
+        own = config._tmp_path_factory.getbasetemp()
+        config.stash[BUILDS] = DemoBuilds((own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own) / "demos")
+    return config.stash[BUILDS]
+
+
+BUILDS = pytest.StashKey[DemoBuilds]()
+
+
+@pytest.fixture(scope="session")
+def demos(pytestconfig) -> DemoBuilds:
+    return _run_builds(pytestconfig)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start building the demos the collected tests will serve (one process of the run starts them: xdist's first
+    worker). A module serving a demo built on another day names that day ``CLOCK``; a wrong guess costs only time:
+    ``demos.copy`` builds what was not started and uses what was."""
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        return
+    clocks = {getattr(item.module, "CLOCK", None) for item in session.items if "demos" in item.fixturenames}
+    for clock in sorted(clocks, key=str):
+        _run_builds(session.config).start(clock)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if BUILDS in config.stash:
+        config.stash[BUILDS].stop()

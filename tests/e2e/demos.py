@@ -2,7 +2,8 @@
 
 A build takes 20–40 s, and its dozens of documents as long again to render; six modules serve the demo on two clocks.
 xdist's workers share one build through a lock. Each module still gets an instance folder (SQLite file, documents,
-department data) and a server of its own.
+department data) and a server of its own. A run that will serve a demo starts building it in the background once its
+tests are collected (``DemoBuilds.start``): the build runs beside other tests instead of workers waiting for it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -70,15 +72,36 @@ class DemoBuilds:
 
     def __init__(self, shared: Path) -> None:
         self.shared = shared
+        self._building: list[subprocess.Popen] = []
+
+    def start(self, clock: str | None = None) -> subprocess.Popen:
+        """Build the demo on ``clock`` in a process of its own, now; ``copy`` then waits for it through the lock (or
+        builds it itself if it comes first). Nothing is built twice: the build takes the same lock."""
+        self.shared.mkdir(parents=True, exist_ok=True)
+        log = (self.shared / f"build-{_folder_name(clock)}.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.demos", str(self.shared), clock or ""], cwd=ROOT, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)  # its own group: stop() ends its commands too
+        log.close()
+        self._building.append(process)
+        return process
+
+    def stop(self) -> None:
+        """End builds still running (a run stopped early): no process of the run is left behind."""
+        for process in self._building:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait()
+        self._building.clear()
 
     def _built(self, clock: str | None) -> Path:
-        # digits only: a ':' in the path reaches alembic's settings as '%3A', which its interpolation refuses
-        folder = self.shared / f"demo-{re.sub(r'[^0-9]', '', clock) if clock else 'today'}"
+        folder = self.shared / f"demo-{_folder_name(clock)}"
         folder.mkdir(parents=True, exist_ok=True)
         with _locked(folder / "lock"):
             if (folder / "failed.txt").exists():  # the modules after the first fail at once, with its reason
                 pytest.fail(f"building the demo failed: {(folder / 'failed.txt').read_text(encoding='utf-8')}")
             if not (folder / "summary.txt").exists():
+                shutil.rmtree(folder / "instance", ignore_errors=True)  # what a stopped build left
                 try:
                     summary = _build(folder / "instance", clock)
                 except Exception as failure:
@@ -92,3 +115,12 @@ class DemoBuilds:
         built = self._built(clock)
         shutil.copytree(built / "instance", into / "instance")
         return Demo(demo_env(into / "instance", clock), (built / "summary.txt").read_text(encoding="utf-8"))
+
+
+def _folder_name(clock: str | None) -> str:
+    # digits only: a ':' in the path reaches alembic's settings as '%3A', which its interpolation refuses
+    return re.sub(r"[^0-9]", "", clock) if clock else "today"
+
+
+if __name__ == "__main__":  # DemoBuilds.start: python -m tests.e2e.demos SHARED_FOLDER CLOCK ('' for today)
+    DemoBuilds(Path(sys.argv[1]))._built(sys.argv[2] or None)

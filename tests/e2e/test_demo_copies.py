@@ -49,3 +49,14 @@ def test_a_failed_build_fails_the_modules_after_it_at_once_with_its_reason(tmp_p
         builds.copy(tmp_path / "first", "not a time")
     with pytest.raises(pytest.fail.Exception, match=r"building the demo failed: .*FANGPIN_CLOCK"):
         builds.copy(tmp_path / "second", "not a time")
+
+
+def test_a_build_started_in_the_background_is_the_one_copies_wait_for(tmp_path):
+    """``start`` builds in a process of its own (here one that fails at once): a copy asked for afterwards takes that
+    build's outcome instead of building again."""
+    builds = DemoBuilds(tmp_path / "demos")
+    assert builds.start("not a time").wait(timeout=120) != 0
+    with pytest.raises(pytest.fail.Exception, match=r"building the demo failed: .*FANGPIN_CLOCK"):
+        builds.copy(tmp_path / "first", "not a time")
+    builds.stop()
+
