@@ -50,6 +50,8 @@ from engine.clock import FrozenClock  # noqa: E402
 from engine.models import AuditEvent, Base, ProcessInstance, ProcessVersion  # noqa: E402
 from monitoring.id_number import CHECK_CHARS, WEIGHTS  # noqa: E402
 from monitoring.models import Household, HouseholdStatusChange, Member  # noqa: E402
+from web.demo_cases import identify, start_identification  # noqa: E402
+from web.demo_steps import drive, travelling  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday; a year of history lies before it
 REGION_CODE = "150000000000"
@@ -412,9 +414,6 @@ def add_users(session: Any, region: dict[str, PlaceRef]) -> dict[str, str]:
 def drive_cases(session: Any, engine: Any, household_ids: list[int]) -> list[int]:
     """Identification cases started three weeks ago and taken by the real engine to their first public notice,
     which has ended by ``NOW``: each waits for its notice timer, already due."""
-    from web.demo_cases import identify, start_identification
-    from web.demo_steps import drive, travelling
-
     def answers(asked: Any) -> dict[str, Any]:
         return {**identify(asked), **(VISIT_INCOME if asked.task.bpmn_id == "visit" else {})}
 
