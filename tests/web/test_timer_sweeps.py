@@ -56,6 +56,22 @@ def test_two_sweepers_fire_each_due_timer_exactly_once(app, api, deployed, clock
     assert (timer_events, reviews) == (timers.BATCH + 6, timers.BATCH + 6)
 
 
+def test_an_instance_whose_rows_the_database_refuses_mid_batch_undoes_and_stops_no_other_timer(
+        api, deployed, clock, session, caplog):
+    first, clashing, last = waiting_at_the_notice(api, 3)
+    state = session.get(ProcessInstance, first).state  # the same Spiff task ids: its review task's row clashes
+    session.execute(update(ProcessInstance).where(ProcessInstance.id == clashing).values(state=state))
+    session.commit()
+    clock.advance(timedelta(days=5, minutes=1))
+    assert timers.run_due_timers(engine(), unit_of_work) == 2  # PostgreSQL aborts the transaction at the refusal
+    session.rollback()
+    assert [timers_fired(session, i) for i in (first, clashing, last)] == [1, 0, 1]
+    assert session.get(ProcessInstance, clashing).status == InstanceStatus.RUNNING
+    assert f"advancing instance {clashing} at its timer failed" in caplog.text
+    reviews = session.execute(select(Task.instance_id).where(Task.bpmn_id == "review")).scalars().all()
+    assert sorted(reviews) == [first, last]
+
+
 def test_an_instance_that_cannot_be_loaded_stops_no_other_timer(api, deployed, clock, session, caplog):
     first, broken, last = waiting_at_the_notice(api, 3)
     session.execute(update(ProcessInstance).where(ProcessInstance.id == broken).values(state="{"))
