@@ -18,14 +18,16 @@ and p95 over ``--runs`` runs of:
      ``--keep`` the rows it wrote are removed and its instances put back afterwards, so the next run finds them due.
 
 Goals (issue 14): inbox and search p95 ≤ 20 ms, dashboard ≤ 300 ms at region level, sweep ≥ 500 timers/s on
-PostgreSQL. ``--keep DIR`` builds each database once under DIR and reuses it (delete DIR when done).
+PostgreSQL; the build "in a few minutes" (each phase's wall and CPU seconds printed as it ends; ``--build-only``
+stops there). ``--keep DIR`` builds each database once under DIR and reuses it (delete DIR when done).
 
-Usage: python bench/scale.py [--scale 1] [--runs 20] [--only sqlite|postgresql] [--keep DIR]
+Usage: python bench/scale.py [--scale 1] [--runs 20] [--only sqlite|postgresql] [--keep DIR] [--build-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -296,6 +298,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--keep", type=Path, help="build each database once under this folder and reuse it")
+    parser.add_argument("--build-only", action="store_true", help="build, print the build's figures, stop")
     args = parser.parse_args()
     size = Size() if args.scale == 1 else Size().scaled(args.scale)
     for kind, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
@@ -305,8 +308,10 @@ def main() -> None:
             region = region_of(url, described, size)
             print(f"[{label}] region: {size.villages} villages, {size.households} households, {size.tasks} tasks "
                   f"({size.ready} READY), {region.timers_due} due timers; built in {region.seconds:.0f} s, "
-                  f"{size_on_disk(url, described.parent)} on disk", flush=True)
-            measure(region, args.runs, label)
+                  f"{size_on_disk(url, described.parent)} on disk (load average now {os.getloadavg()[0]:.1f})",
+                  flush=True)
+            if not args.build_only:
+                measure(region, args.runs, label)
 
 
 if __name__ == "__main__":
