@@ -4,8 +4,10 @@ Builds the demo once per database (real cases through the real engine: ``fangpin
 takes an identification case waiting at its first notice's timer and clones it (state, data, place) into
 ``--timers`` cases; every run starts from a copy of that database (PostgreSQL: ``CREATE DATABASE … TEMPLATE``,
 SQLite: a file copy) and runs ``fangpin timers run --now`` in 1 and in N processes at once — as N workers or hosts
-sweep — and prints timers fired per second of wall time, after checking that every clone fired exactly once.
-``--profile`` also prints where one process's sweep spends its time (cProfile, top functions by own time).
+sweep — and prints timers fired per second of wall time, after checking that every clone fired exactly once. A
+process's start-up (imports, the app: seconds of CPU) is measured on its own and also taken out, as a server's
+sweeper thread pays it once: the CPU per timer after it, in the sweepers and in PostgreSQL, tells what the machine
+can do when it is quiet. ``--profile`` also prints where one process's sweep spends its CPU time (cProfile).
 
 Usage: python bench/timer_sweep.py [--timers 10000] [--sweepers 1 2 4] [--only sqlite|postgresql] [--profile]
 Keep the databases small enough for /tmp; the demo build takes about a minute per database.
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +41,7 @@ from tests import postgres  # noqa: E402
 
 FANGPIN = str(Path(sys.executable).parent / "fangpin")
 CLONES_PER_INSERT = 1000
+NOTHING_DUE = "2000-01-01T00:00:00+00:00"  # before every timer of the demo and its clones
 TASK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -126,11 +130,17 @@ class ServerCpu:
         return self.seconds()
 
 
-def sweep(url: str, folder: Path, now: str, sweepers: int,
-          server: ServerCpu | None = None) -> tuple[float, float, float | None, int, int]:
-    """``sweepers`` processes of ``fangpin timers run --now`` at once: (wall seconds, their CPU seconds — what a
-    loaded machine does not distort —, the database server's CPU seconds (PostgreSQL), timers fired, new timer
-    events in the audit log)."""
+@dataclass(frozen=True)
+class Sweep:
+    seconds: float  # wall
+    cpu: float  # the sweepers' CPU seconds: what a loaded machine does not distort
+    server_cpu: float  # the database server's CPU seconds (0 for SQLite, which runs inside the sweepers)
+    fired: int  # as the sweepers reported
+    events: int  # new timer_fired events in the audit log
+
+
+def sweep(url: str, folder: Path, now: str, sweepers: int, server: ServerCpu | None = None) -> Sweep:
+    """``sweepers`` processes of ``fangpin timers run --now`` at once."""
     env = environment(url, folder)
     before = timer_events(url)
     cpu = cpu_of_children()
@@ -145,19 +155,28 @@ def sweep(url: str, folder: Path, now: str, sweepers: int,
     if any(p.returncode for p in processes):
         raise SystemExit(f"a sweeper failed: {outputs}")
     fired = sum(int(out.split()[0]) for out, _ in outputs)
-    return seconds, cpu, server_cpu, fired, timer_events(url) - before
+    return Sweep(seconds, cpu, server_cpu or 0.0, fired, timer_events(url) - before)
+
+
+def start_and_sweep(url: str, folder: Path, now: str, sweepers: int, server: ServerCpu | None = None) -> \
+        tuple[Sweep, Sweep]:
+    """What starting one ``fangpin timers run`` costs (a sweep before any timer is due: the app, imports, the
+    connection, one query), then the sweep by ``sweepers`` processes: a server's sweeper thread pays the start once."""
+    return sweep(url, folder, NOTHING_DUE, 1, server), sweep(url, folder, now, sweepers, server)
 
 
 def profile(url: str, folder: Path, now: str, top: int = 25) -> None:
-    """One process's sweep under cProfile: the functions that take the most time themselves."""
+    """One process's sweep under cProfile on CPU time (on wall time, a loaded machine charges its waits to whatever
+    was running): the functions that take the most CPU, with what they call and by themselves."""
     env = environment(url, folder)
-    script = ("import cProfile, pstats, sys; from web.cli import main; sys.argv = ['fangpin', 'timers', 'run', "
-              f"'--now', {now!r}]; cProfile.run('main(standalone_mode=False)', {str(folder / 'sweep.prof')!r})")
+    script = ("import cProfile, sys, time; from web.cli import main; profiler = cProfile.Profile(time.process_time); "
+              f"profiler.runcall(main, ['timers', 'run', '--now', {now!r}], standalone_mode=False); "
+              f"profiler.dump_stats({str(folder / 'sweep.prof')!r})")
     subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, cwd=ROOT)
     import pstats
 
     stats = pstats.Stats(str(folder / "sweep.prof"))
-    print(f"  profile of one sweeper (top {top} by cumulative time, then by own time):")
+    print(f"  profile of one sweeper (top {top} by cumulative CPU time, then by own CPU time):")
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
 
@@ -169,7 +188,7 @@ def on_sqlite(args: argparse.Namespace, folder: Path) -> None:
     for sweepers in args.sweepers:
         copy = folder / f"run{sweepers}.db"
         shutil.copyfile(base, copy)
-        report("SQLite", sweepers, args.timers, *sweep(f"sqlite:///{copy}", folder / "base", now, sweepers))
+        report("SQLite", sweepers, args.timers, *start_and_sweep(f"sqlite:///{copy}", folder / "base", now, sweepers))
         copy.unlink()
     if args.profile:
         shutil.copyfile(base, folder / "profile.db")
@@ -190,7 +209,7 @@ def on_postgresql(args: argparse.Namespace, folder: Path) -> None:
         cpu = ServerCpu(server.dir / "data")
         for sweepers in args.sweepers:
             report("PostgreSQL", sweepers, args.timers,
-                   *sweep(server.url(f"run{sweepers}"), folder / "base", now, sweepers, cpu))
+                   *start_and_sweep(server.url(f"run{sweepers}"), folder / "base", now, sweepers, cpu))
         if args.profile:
             profile(server.url("profile"), folder / "base", now)
         admin.dispose()
@@ -198,19 +217,22 @@ def on_postgresql(args: argparse.Namespace, folder: Path) -> None:
         server.stop()
 
 
-def report(label: str, sweepers: int, clones: int, seconds: float, cpu: float, server_cpu: float | None,
-           fired: int, events: int) -> None:
-    """Timers/s of wall time (the goal's figure, meaningful on a quiet machine), then CPU per timer in the sweepers
-    and in the database server, and the rate that CPU cost allows on this machine's cores with nothing else running."""
-    total = cpu + (server_cpu or 0.0)
-    server = f" + {server_cpu / fired * 1000:4.2f} ms in PostgreSQL" if server_cpu is not None else ""
-    print(f"{label:10} {sweepers} sweeper(s): {fired} timers fired in {seconds:6.1f} s = {fired / seconds:6.0f} "
-          f"timers/s; CPU per timer {cpu / fired * 1000:4.2f} ms in the sweepers{server} = "
-          f"{total / fired * 1000:4.2f} ms, at most {fired / total * os.cpu_count():5.0f} timers/s on "
-          f"{os.cpu_count()} idle cores ({events} timer_fired events; {clones} clones; load "
+def report(label: str, sweepers: int, clones: int, start: Sweep, run: Sweep) -> None:
+    """Timers/s of wall time, the goal's figure (meaningful on a quiet machine), with the processes' start-up and
+    without it (a server's sweeper thread is started once); then CPU per timer after start-up, in the sweepers and in
+    the database server, and the rate that CPU cost allows on this machine's idle cores — what load does not distort."""
+    if run.fired != run.events or start.fired:
+        raise SystemExit(f"{label}: {run.fired} reported fired but {run.events} timer events ({start.fired} early)")
+    cpu, server = run.cpu - sweepers * start.cpu, run.server_cpu - sweepers * start.server_cpu
+    in_server = f" + {server / run.fired * 1000:4.2f} ms in PostgreSQL" if run.server_cpu else ""
+    per_timer = (cpu + server) / run.fired
+    after_start = run.fired / (run.seconds - start.seconds)
+    print(f"{label:10} {sweepers} sweeper(s): {run.fired} timers fired in {run.seconds:6.1f} s = "
+          f"{run.fired / run.seconds:4.0f} timers/s with start-up, {after_start:4.0f} after it (start "
+          f"{start.seconds:4.1f} s, {start.cpu:4.1f} CPU-s); CPU per timer {cpu / run.fired * 1000:4.2f} ms in the "
+          f"sweepers{in_server} = {per_timer * 1000:4.2f} ms: at most {os.cpu_count() / per_timer:4.0f} "
+          f"timers/s on {os.cpu_count()} idle cores ({run.events} timer_fired events, {clones} clones, load "
           f"{os.getloadavg()[0]:.1f})", flush=True)
-    if fired != events:
-        raise SystemExit(f"{label}: {fired} reported fired but {events} timer events")
 
 
 def main() -> None:
