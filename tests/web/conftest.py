@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from engine.deploy import SourceFile, with_forms
+from monitoring import codelists
 from tests.conftest import FIXTURES, PASSWORD
 from tests.web import page_scanner
+from web.demo import build_demo
+from web.demo_elimination import Eliminations
+from web.extensions import db
 
 
 class ApiClient:
@@ -73,3 +82,73 @@ def deployed(api):
     response = api("sheji").deploy(FIXTURES / "processes" / "approval.bpmn")
     assert response.status_code == 201, response.json
     return response.json
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    eliminations: Eliminations  # what ``build_demo`` returned
+    printed: str  # and what it printed
+    database: str  # a copy of the database it built: a SQLite file, or a PostgreSQL database to use as a template
+    department_data: Path  # a copy of the files it wrote beside the documents
+
+
+@pytest.fixture(scope="session")
+def demo_builds() -> dict[tuple[str, str], BuiltDemo]:
+    """The demos built in this test process, by database kind and day."""
+    return {}
+
+
+@pytest.fixture
+def built_demo(request, database_url, clock, demo_builds) -> BuiltDemo:
+    """``fangpin demo``'s build (``build_demo``) in this test's database on its clock. The first test of a process to
+    ask for it on a kind of database and a day builds it from scratch; the others get a copy of that build (its
+    database and files), as a build costs 20-40 s. The modules using it share a worker (xdist_group "demo_builds")."""
+    kind = make_url(database_url).get_backend_name()
+    key = (kind, clock.now().isoformat())
+    built = demo_builds.get(key)
+    if built:
+        _restore(request, database_url, built)
+    app = request.getfixturevalue("app")
+    if built:
+        return built
+    capsys = request.getfixturevalue("capsys")
+    capsys.readouterr()
+    codelists.seed(db.session)
+    db.session.commit()
+    eliminations = build_demo()
+    printed = capsys.readouterr().out
+    folder = request.getfixturevalue("tmp_path_factory").mktemp("demo-build")
+    shutil.copytree(Path(app.config["DOCUMENTS_DIR"]).parent / "department-data", folder / "department-data")
+    built = BuiltDemo(eliminations, printed, _saved(request, database_url, folder, len(demo_builds)),
+                      folder / "department-data")
+    demo_builds[key] = built
+    return built
+
+
+def _saved(request, database_url: str, folder: Path, number: int) -> str:
+    """A copy of the test's database as the build left it."""
+    db.session.remove()
+    db.engine.dispose()  # PostgreSQL copies a database no one is connected to
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        copy = folder / "fangpin.db"
+        with closing(sqlite3.connect(url.database)) as source, closing(sqlite3.connect(copy)) as target:
+            source.backup(target)  # WAL: the file alone may not hold the last commits
+        return str(copy)
+    name = f"fangpin_demo_{number}"
+    with request.getfixturevalue("postgres_server").admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {url.database} STRATEGY FILE_COPY")
+    return name
+
+
+def _restore(request, database_url: str, built: BuiltDemo) -> None:
+    """The test's (still unopened) database becomes a copy of the build's; its files are copied beside it."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        shutil.copyfile(built.database, url.database)
+    else:
+        with request.getfixturevalue("postgres_server").admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {url.database} WITH (FORCE)")
+            conn.exec_driver_sql(f"CREATE DATABASE {url.database} TEMPLATE {built.database} STRATEGY FILE_COPY")
+    tmp_path = request.getfixturevalue("tmp_path")
+    shutil.copytree(built.department_data, tmp_path / "department-data")

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import Task, TaskState
-from monitoring import codelists
 from monitoring.campaign_models import Campaign, CampaignUnit
-from web.demo import build_demo
 from web.demo_campaign import RETURN_REASON
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.xdist_group("demo_builds")  # one build per database kind shared (built_demo)
 
 
 @pytest.fixture
@@ -22,11 +21,8 @@ def forms_dir():
     return ROOT / "forms"
 
 
-def test_the_demo_campaign_stands_at_every_village_stage_with_the_late_ones_urged(app, session, capsys):
-    codelists.seed(session)
-    session.commit()
-    build_demo()
-    assert "年度动态管理" in capsys.readouterr().out
+def test_the_demo_campaign_stands_at_every_village_stage_with_the_late_ones_urged(app, session, built_demo):
+    assert "年度动态管理" in built_demo.printed
     campaign = session.execute(select(Campaign)).scalar_one()
     assert (campaign.year, campaign.status) == (2026, "open")
     units = {u.place_code: u for u in session.execute(select(CampaignUnit)).scalars()}

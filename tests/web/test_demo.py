@@ -10,15 +10,15 @@ from sqlalchemy import func, select
 
 from engine.clock import FrozenClock
 from engine.models import ProcessInstance, Task, TaskState
-from monitoring import codelists
 from monitoring.department_files import DATASETS
 from monitoring.models import DepartmentUpload, Household, HouseholdStatusChange, User
 from tests.conftest import CST
-from web.demo import DEMO_PASSWORD, build_demo
+from web.demo import DEMO_PASSWORD
 from web.demo_elimination import REVERSAL_REASON
 
 ROOT = Path(__file__).resolve().parents[2]
 VILLAGE_CADRE = "village_150223100201"
+pytestmark = pytest.mark.xdist_group("demo_builds")  # one build per database kind shared (built_demo)
 OUTSIDE_A_WINDOW = datetime(2026, 11, 5, 10, 0, tzinfo=CST)  # the fourth quarter's window is December
 EARLY_IN_A_YEAR = datetime(2027, 1, 10, 10, 0, tzinfo=CST)  # the first quarter's is March
 
@@ -26,12 +26,6 @@ EARLY_IN_A_YEAR = datetime(2027, 1, 10, 10, 0, tzinfo=CST)  # the first quarter'
 @pytest.fixture
 def forms_dir():
     return ROOT / "forms"
-
-
-def built(session):
-    codelists.seed(session)
-    session.commit()
-    return build_demo()
 
 
 def ready(session, process: str) -> dict[str, int]:
@@ -81,10 +75,9 @@ def assert_the_refusals_are_the_apis(app, session, refusals) -> None:
     assert statuses(session, "risk_elimination") == before
 
 
-def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
+def test_the_demo_has_cases_standing_at_every_step(app, session, built_demo):
     """Built on 2 March 2026 (the engine's clock): inside the first quarter's marking window (March)."""
-    demo = built(session)
-    printed = capsys.readouterr().out
+    demo, printed = built_demo.eliminations, built_demo.printed
 
     assert session.execute(select(func.count()).select_from(Household)).scalar() == 218  # 4 of natural changes
     assert session.execute(select(func.count()).select_from(DepartmentUpload)).scalar() == len(DATASETS)
@@ -132,8 +125,8 @@ def test_the_demo_has_cases_standing_at_every_step(app, session, capsys):
     # early in a year: its cases began last year, when the households' records held this year's figures already
     (FrozenClock(EARLY_IN_A_YEAR), "2027-03-01", date(2026, 12, 1)),
 ])
-def test_outside_a_marking_window_the_last_case_waits_for_it(app, session, clock, opens, last_opened):
-    demo = built(session)
+def test_outside_a_marking_window_the_last_case_waits_for_it(app, session, clock, opens, last_opened, built_demo):
+    demo = built_demo.eliminations
 
     assert ready(session, "risk_elimination") == {"verification": 1, "appraisal": 2, "acceptance": 1,
                                                   "county_review": 1}

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from engine.models import ProcessInstance, Task, TaskState
 from monitoring.event_models import MajorEvent
-from tests.web.test_demo import built, forms_dir  # noqa: F401  (the real forms)
+from tests.web.test_demo import forms_dir  # noqa: F401  (the real forms)
+
+pytestmark = pytest.mark.xdist_group("demo_builds")  # one build per database kind shared (built_demo)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_demo_event_is_acknowledged_by_the_league_and_waits_at_the_region(app, session, capsys):
-    built(session)
-    assert "重大事项: 冰雹灾害（盟市已确认，待自治区确认）" in capsys.readouterr().out
+def test_the_demo_event_is_acknowledged_by_the_league_and_waits_at_the_region(app, session, built_demo):
+    assert "重大事项: 冰雹灾害（盟市已确认，待自治区确认）" in built_demo.printed
     event = session.execute(select(MajorEvent)).scalar_one()
     assert [(row.level, row.state) for row in event.levels] == [("league", "acknowledged"), ("region", "waiting")]
     assert event.levels[0].acknowledged_by == "region_1502" and event.levels[0].instructions
