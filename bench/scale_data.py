@@ -331,15 +331,19 @@ def _id_number_parts(bulk: Bulk, villages: list[PlaceRef]) -> None:
                                     "sex": "TEXT"},
                 ((n, f"{n:03d}", _weighted(f"{n:03d}", 14), f"{n:03d}"[::-1], "male" if n % 2 else "female")
                  for n in range(SEQUENCES)))
-    # a household's members: households come in runs of five whose sizes are 1 + (k + 1) * 7 % 5 (1, 3, 5, 2, 4:
-    # fifteen members), so a member's id follows from its household's and its position
+    # a household's members: households come in runs of five whose sizes repeat (1, 3, 5, 2, 4: fifteen members),
+    # so a member's id follows from its household's number and its position
     slots, before = [], 0
     for k in range(5):
-        for position in range(1 + (k + 1) * 7 % 5):
+        for position in range(household_size(k + 1)):
             slots.append((len(slots), k, position, before + position + 1, RELATIONS[min(position, len(RELATIONS) - 1)]))
-        before += 1 + (k + 1) * 7 % 5
+        before += household_size(k + 1)
     bulk.lookup("bench_slots", {"number": "BIGINT", "k": "BIGINT", "position": "BIGINT", "serial": "BIGINT",
                                 "relation": "TEXT"}, slots)
+
+
+def household_size(household_id: int) -> int:
+    return 1 + household_id * 7 % 5  # 1…5 members, three on average
 
 
 def build_households(bulk: Bulk, size: Size, villages: list[PlaceRef]) -> None:
@@ -349,7 +353,10 @@ def build_households(bulk: Bulk, size: Size, villages: list[PlaceRef]) -> None:
     """
     _id_number_parts(bulk, villages)
     every = max(1, size.households // size.objects)
-    village = f"bench_villages v ON v.number = (s.n - 1) * {len(villages)} / {size.households}"
+
+    def village_of(household: str) -> str:
+        return f"bench_villages v ON v.number = ({household} - 1) * {len(villages)} / {size.households}"
+
     monitored = f"s.n % {every} = 0 AND s.n / {every} <= {size.objects}"
     bulk.execute(f"""
         INSERT INTO households (id, village_code, place_path, group_name, address, phone, bank_account,
@@ -362,7 +369,7 @@ def build_households(bulk: Bulk, size: Size, villages: list[PlaceRef]) -> None:
                {bulk.json(f"CASE WHEN {monitored} THEN {choice('s.n', RISK_JSON)} ELSE '[]' END")},
                CASE WHEN {monitored} THEN {bulk.date_after(date(2025, 12, 1), "s.n % 365")} END,
                {bulk.timestamp(":created")}
-        FROM {bulk.numbers(size.households)} JOIN {village}""", created=stamp(NOW - timedelta(days=800)))
+        FROM {bulk.numbers(size.households)} JOIN {village_of("s.n")}""", created=stamp(NOW - timedelta(days=800)))
     check = _character(CHECK_CHARS, "v.area_weight + b.weight + q.weight")
     bulk.execute(f"""
         INSERT INTO members (id, household_id, position, name, id_number, id_number_reversed, place_path, relation,
@@ -373,7 +380,7 @@ def build_households(bulk: Bulk, size: Size, villages: list[PlaceRef]) -> None:
                v.path, m.relation, q.sex, '', '', '', {bulk.json("'[]'")}, '', '', '', '', ''
         FROM (SELECT s.n AS household_id, 15 * ((s.n - 1) / 5) + slot.serial AS id, slot.position, slot.relation
               FROM {bulk.numbers(size.households)} JOIN bench_slots slot ON slot.k = (s.n - 1) % 5) m
-        JOIN bench_villages v ON v.number = (m.household_id - 1) * {len(villages)} / {size.households}
+        JOIN {village_of("m.household_id")}
         JOIN bench_births b ON b.number = m.id % {BIRTH_DAYS}
         JOIN bench_sequences q ON q.number = m.id / {BIRTH_DAYS} % {SEQUENCES}""")
     columns = ["household_id", "from_status", "to_status", "monitoring_type", "reason", "changed_on", "changed_at",

@@ -40,7 +40,7 @@ def test_the_region_has_its_size_and_what_the_measurements_read(region):
         assert count(Household) == SIZE.households
         assert count(Household, Household.monitoring_status == "monitored") == SIZE.objects
         assert count(HouseholdRisk) == SIZE.objects  # each object has one risk type
-        assert count(Member) == sum(1 + household * 7 % 5 for household in range(1, SIZE.households + 1))
+        assert count(Member) == sum(map(scale_data.household_size, range(1, SIZE.households + 1)))
         assert count(Member, Member.position == 0, Member.relation == "head") == SIZE.households
         assert count(Member.__table__.join(Household.__table__), Member.place_path != Household.place_path) == 0
         assert count(Task) == SIZE.tasks + 3 * SIZE.real_cases  # each real case did three steps to its notice
