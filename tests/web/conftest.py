@@ -1,4 +1,4 @@
-"""An API client that logs in as a user and speaks JSON."""
+"""An API client that logs in as a user and speaks JSON; the demo built in a test's database (``built_demo``)."""
 
 from __future__ import annotations
 
