@@ -9,7 +9,8 @@ Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
   3. their ratio (goal ≤ 1.5),
   4. HTTP task completions per second against ``fangpin serve --workers N`` (PostgreSQL; SQLite: one process),
      with C client threads on keep-alive connections; each completion is of a distinct task, answered 200 (any
-     other answer stops the bench), and the next task is read from the answer (no extra GET),
+     other answer stops the bench), and the next task is read from the answer (no extra GET); with the CPU each
+     completion cost the server's processes and the bench's own client threads (which share the same cores),
   5. on SQLite, what placing tasks costs (``engine.placement``): a county's case starting one task per village,
      with and without ``place`` = the village, and how many place lookups each start made.
 
@@ -289,6 +290,23 @@ class Throughput:
     workers: int
     threads: int
     clients: int
+    client_cpu_ms: float  # CPU of this process's client threads per completion: they share the server's cores
+    server_cpu_ms: float  # CPU of ``fangpin serve`` (all its processes) per completion, the database's own left out
+
+
+def serve_cpu_seconds(port: int) -> float:
+    """User + system CPU seconds so far of the processes serving ``port`` (gunicorn's master and workers, or
+    waitress), read from /proc (Linux)."""
+    seconds = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            if b"serve" in command and str(port).encode() in command:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:  # a process that ended meanwhile
+            continue
+    return seconds
 
 
 def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argparse.Namespace) -> Throughput:
@@ -322,6 +340,7 @@ def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argpar
 
         in_parallel(start_cases, clients)
         done = [0] * clients
+        cpu, server_cpu = time.process_time(), serve_cpu_seconds(port)
 
         def complete_cases(index: int) -> None:
             client = Client(port, token)
@@ -332,10 +351,12 @@ def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argpar
                     task_id = case["tasks"][0]["id"] if case["tasks"] else None
 
         elapsed = in_parallel(complete_cases, clients)
+        cpu, server_cpu = time.process_time() - cpu, serve_cpu_seconds(port) - server_cpu
     expected = args.http_instances * args.tasks
     if sum(done) != expected:
         raise RuntimeError(f"{sum(done)} completions answered 200, {expected} expected")
-    return Throughput(sum(done) / elapsed, sum(done), workers, args.threads, clients)
+    return Throughput(sum(done) / elapsed, sum(done), workers, args.threads, clients, cpu / sum(done) * 1000,
+                      server_cpu / sum(done) * 1000)
 
 
 def sibling_database(url: str, name: str) -> str:
@@ -383,6 +404,8 @@ def main() -> None:
             print(f"{label}: HTTP completions {served.per_second:.1f}/s over {served.completions} completions (each "
                   f"200), fangpin serve --workers {served.workers} --threads {served.threads}, {served.clients} client "
                   "threads on loopback, goal ≥ 300/s on PostgreSQL")
+            print(f"{label}: CPU per HTTP completion: server {served.server_cpu_ms:.2f} ms (all its processes), bench "
+                  f"client {served.client_cpu_ms:.2f} ms (same cores)")
             if label == "SQLite":
                 placed_ms, unplaced_ms, lookups = placed_start_ms(workdir, args.villages)
                 print(f"a county's case placing {args.villages} tasks at their villages: start median "
