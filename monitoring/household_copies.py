@@ -78,7 +78,7 @@ def _place_members(session: Session, _context: Any, _instances: Any) -> None:
     members along. Set before the rows are written, so the INSERT or UPDATE carries it."""
     for instance in (*session.new, *session.dirty):
         if isinstance(instance, Member) and _changed(instance, ("household_id", "household")):
-            household = instance.household or session.get(Household, instance.household_id)
+            household = _household_of(session, instance)
             if household is not None:
                 instance.place_path = household.place_path
         elif isinstance(instance, Household) and not inspect(instance).pending \
@@ -88,6 +88,14 @@ def _place_members(session: Session, _context: Any, _instances: Any) -> None:
     for instance in session.deleted:
         if isinstance(instance, Household):
             session.execute(delete(HouseholdRisk).where(HouseholdRisk.household_id == instance.id))
+
+
+def _household_of(session: Session, member: Member) -> Household | None:
+    """The household a member is about to be written in: the one it was appended to (which may have no id yet), or
+    the one its ``household_id`` names when only that was set (the relationship then still holds the old one)."""
+    if member.household is not None and (_changed(member, ("household",)) or member.household_id is None):
+        return member.household
+    return session.get(Household, member.household_id) if member.household_id is not None else None
 
 
 @event.listens_for(Session, "after_flush")

@@ -102,7 +102,8 @@ def test_a_household_deleted_takes_its_risk_rows_along(session, actors):
 
 def test_members_carry_their_households_place_wherever_they_move(session, actors):
     """Registered, added by a form, merged into another household (合户), split off (分户), moved by hand into a
-    household of another village, and the household itself moved: each member's place path is its household's."""
+    household of another village (by the relationship, then by the key), and the household itself moved: each
+    member's place path is its household's."""
     county, village = actors["county"], actors["village"]
     moving = register(session, county, VILLAGES[0], "巴特尔", "朝鲁")
     staying = register(session, county, VILLAGES[0], "其木格")
@@ -134,6 +135,10 @@ def test_members_carry_their_households_place_wherever_they_move(session, actors
     naren.household = faraway
     session.commit()
     assert session.get(Member, naren.id).place_path == faraway.place_path
+    places_agree()
+    naren.household_id = staying.id  # by its key alone: the relationship still holds the household it leaves
+    session.commit()
+    assert session.get(Member, naren.id).place_path == staying.place_path
     places_agree()
     elsewhere = session.get(Place, VILLAGES[1])
     faraway.village_code, faraway.place_path = elsewhere.code, elsewhere.path
