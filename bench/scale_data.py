@@ -575,8 +575,8 @@ WORK_TABLES = ("process_instances", "tasks", "audit_events")
 
 
 class Stopwatch:
-    """Each phase of the build logged as it ends: wall seconds, and this process's CPU seconds (a database
-    server's own work shows only in the wall time)."""
+    """Each phase of the build logged as it ends: wall seconds, and this process's CPU seconds (all threads, SQLite's
+    work included; a PostgreSQL server's own work shows only in the wall time)."""
 
     def __init__(self, log: Any) -> None:
         self.log, self.started = log, time.perf_counter()
@@ -584,7 +584,7 @@ class Stopwatch:
 
     def lap(self, what: str) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
-        self.log(f"  {what}: {wall - self.wall:.1f} s wall, {cpu - self.cpu:.1f} s CPU in Python")
+        self.log(f"  {what}: {wall - self.wall:.1f} s wall, {cpu - self.cpu:.1f} s CPU in this process")
         self.wall, self.cpu = wall, cpu
 
     def total(self) -> float:
