@@ -25,7 +25,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from engine.serialization import RESERVED_KEY
 
@@ -80,9 +80,12 @@ def _kept_on_commit(session: Session) -> None:
         cache._keep(instance_id, kept)
 
 
-@event.listens_for(Session, "after_rollback")
-def _dropped_on_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _dropped_unless_committed(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended otherwise (rolled back, or closed with the session) keeps nothing of its steps; one
+    that committed has already handed them over."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def restores_as_itself(workflow: BpmnWorkflow) -> bool:
