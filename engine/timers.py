@@ -27,7 +27,7 @@ from engine.models import InstanceStatus, ProcessInstance
 
 SessionScope = Callable[[], AbstractContextManager[Session]]
 # Instances per transaction: one commit and one claim for all of them, yet a short hold on their rows (and on
-# SQLite's write lock) so requests and other sweepers wait little; sweepers side by side take different batches
+# SQLite's write lock) so requests wait little; sweepers side by side share out the rows of the batches they meet
 BATCH = 20
 INSTANCES = ProcessInstance.__table__
 log = logging.getLogger("fangpin.timers")
