@@ -226,12 +226,13 @@ def report(label: str, sweepers: int, clones: int, start: Sweep, run: Sweep) -> 
     cpu, server = run.cpu - sweepers * start.cpu, run.server_cpu - sweepers * start.server_cpu
     in_server = f" + {server / run.fired * 1000:4.2f} ms in PostgreSQL" if run.server_cpu else ""
     per_timer = (cpu + server) / run.fired
+    cores = os.cpu_count() if run.server_cpu else 1  # SQLite: one writer at a time, whatever the processes
     after_start = run.fired / (run.seconds - start.seconds)
     print(f"{label:10} {sweepers} sweeper(s): {run.fired} timers fired in {run.seconds:6.1f} s = "
           f"{run.fired / run.seconds:4.0f} timers/s with start-up, {after_start:4.0f} after it (start "
           f"{start.seconds:4.1f} s, {start.cpu:4.1f} CPU-s); CPU per timer {cpu / run.fired * 1000:4.2f} ms in the "
-          f"sweepers{in_server} = {per_timer * 1000:4.2f} ms: at most {os.cpu_count() / per_timer:4.0f} "
-          f"timers/s on {os.cpu_count()} idle cores ({run.events} timer_fired events, {clones} clones, load "
+          f"sweepers{in_server} = {per_timer * 1000:4.2f} ms: at most {cores / per_timer:4.0f} "
+          f"timers/s on {cores} idle core(s) ({run.events} timer_fired events, {clones} clones, load "
           f"{os.getloadavg()[0]:.1f})", flush=True)
 
 
