@@ -54,9 +54,9 @@ class WorkflowCache:
         """The kept workflow of the case if it was saved as exactly ``state`` of ``version_id``; it leaves the cache."""
         with self._lock:
             kept = self._kept.pop(instance_id, None)
-        if kept is None or kept.version_id != version_id or kept.state != state:
-            return None
-        self.hits += 1
+            if kept is None or kept.version_id != version_id or kept.state != state:
+                return None
+            self.hits += 1
         return kept.workflow
 
     def keep_on_commit(self, session: Session, instance_id: int, version_id: int, state: str,
