@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from engine import instances, model_drafts, queries, tasks, versions
 from engine.deploy import main_bpmn
@@ -18,7 +18,7 @@ from web.api import query_params as q
 from web.api import schemas as s
 from web.api.auth import current_actor, issue_token, refused_login, token_required
 from web.api.errors import ApiError
-from web.api.parsing import field, json_body, query_int, uploaded_model
+from web.api.parsing import check_query, field, json_body, query, uploaded_model
 from web.api.spec import operation
 from web.auth.login import log_in
 from web.boundary import engine, unit_of_work
@@ -27,6 +27,7 @@ from web.extensions import db
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.register(api)
+api.before_request(check_query)
 
 
 def _instance_body(instance_id: int) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def deploy_process_model():
 @operation("流程模型的一个版本（含 BPMN、表单）", {200: s.PROCESS_MODEL}, query=(q.VERSION,))
 @token_required
 def process_model(key: str):
-    version = versions.get_version(db.session, key, query_int("version"))
+    version = versions.get_version(db.session, key, query("version"))
     bpmn = main_bpmn(version.files, version.key)
     return jsonify({**views.process_model(version), "files": version.files, "forms": version.forms,
                     "bpmn": version.files[bpmn] if bpmn else None})
@@ -113,8 +114,8 @@ def start_instance():
            refusals=(422,))
 @token_required
 def list_instances():
-    found = queries.instances_page(db.session, current_actor(), paging.window(), request.args.get("process"),
-                                   request.args.get("status"))
+    found = queries.instances_page(db.session, current_actor(), paging.window(), query("process"),
+                                   query("status"))
     numbers = queries.version_numbers(db.session, {row.version_id for row in found.rows})
     return paging.paged(found, lambda row: views.instance_summary(row, numbers[row.version_id]))
 
@@ -177,7 +178,7 @@ def instance_events(instance_id: int):
 def inbox():
     """One page of the inbox, oldest first (``?order=newest``: newest first); the next page is in ``Link``."""
     now = engine().now()
-    found = queries.inbox_page(db.session, current_actor(), paging.window(), request.args.get("order"))
+    found = queries.inbox_page(db.session, current_actor(), paging.window(), query("order"))
     return paging.paged(found, lambda t: views.task(t, now))
 
 
@@ -250,7 +251,7 @@ def complete_batch():
 def get_document(document_id: int):
     """The PDF; ``?meta=1`` gives its record instead."""
     document = documents.ready(store.visible_document(db.session, document_id, current_actor()).id)
-    return jsonify(documents.body(document)) if request.args.get("meta") else documents.send(document)
+    return jsonify(documents.body(document)) if query("meta") else documents.send(document)
 
 
 @api.post("/documents")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from monitoring import campaign_reports as reports
 from monitoring.campaign_models import Campaign
@@ -15,7 +15,7 @@ from web.api import query_params as q
 from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
-from web.api.errors import ApiError
+from web.api.parsing import query
 from web.api.spec import operation
 from web.boundary import engine
 from web.campaigns import files
@@ -42,7 +42,7 @@ def get_campaign(campaign_id: int):
     campaign's scope is 404, as for the summary): its own unit, the progress per child place, the summary."""
     actor = current_actor()
     campaign = visible_campaign(db.session, actor, campaign_id)
-    place = reports.report_place(db.session, actor, campaign, request.args.get("place") or None)
+    place = reports.report_place(db.session, actor, campaign, query("place"))
     return jsonify(campaign_body(campaign, place))
 
 
@@ -53,12 +53,10 @@ def get_campaign(campaign_id: int):
 def get_summary(campaign_id: int):
     """``?place=CODE&format=json|xlsx|pdf``: the 集中排查情况统计表 of a place in the caller's and the campaign's
     scope (the caller's own by default). An empty ``format=`` is JSON, as for the bulletin."""
-    wanted = request.args.get("format") or "json"
-    if wanted not in SUMMARY_FORMATS:
-        raise ApiError(400, "bad_request", "不支持的格式", {"format": "应为 json、xlsx 或 pdf"})
+    wanted = query("format", "json")
     actor = current_actor()
     campaign = visible_campaign(db.session, actor, campaign_id)
-    place = reports.report_place(db.session, actor, campaign, request.args.get("place") or None)
+    place = reports.report_place(db.session, actor, campaign, query("place"))
     found = reports.summary(db.session, campaign, place)
     if wanted == "json":
         return jsonify(reports.summary_as_dict(found))

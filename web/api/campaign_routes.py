@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from engine.errors import NotFound
 from monitoring import campaign_worklist, campaigns
@@ -18,7 +18,7 @@ from web.api import query_params as q
 from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
-from web.api.parsing import field, json_body
+from web.api.parsing import field, json_body, query
 from web.api.spec import operation
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
@@ -60,7 +60,7 @@ def open_campaign():
 
 
 @api.get("/campaigns")
-@operation("年度动态管理列表", {200: s.list_of(s.CAMPAIGN)})
+@operation("年度动态管理列表（分页）", {200: s.list_of(s.CAMPAIGN)}, paged=True, refusals=(422,))
 @token_required
 def list_campaigns():
     """The campaigns the caller takes part in, newest first, a page at a time (``?after=&limit=``)."""
@@ -81,7 +81,7 @@ def village_worklist(campaign_id: int, code: str):
         raise NotFound(f"campaign unit {code}")  # as for a village of no campaign
     window = paging.window()
     found = campaign_worklist.worklist(db.session, campaign, code, after=window.after, limit=window.limit,
-                                       only=request.args.get("only") or None)
+                                       only=query("only"))
     return paging.paged(found, _row_body)
 
 

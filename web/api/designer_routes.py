@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from engine import model_drafts, versions
 from monitoring import people, permissions
@@ -19,7 +19,7 @@ from web.api import views
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError, error_body, problem_body
-from web.api.parsing import field, json_body, required_query_int, uploaded_model
+from web.api.parsing import field, json_body, query, uploaded_model
 from web.api.spec import operation
 from web.boundary import engine, unit_of_work
 from web.extensions import db
@@ -70,7 +70,7 @@ def save_draft(key: str):
 @token_required
 def discard_draft(key: str):
     permissions.require_model_designer(g.user.role)
-    revision = required_query_int("revision", "请注明草稿的修订号 (?revision=N)")
+    revision = query("revision")
     with unit_of_work() as session:
         model_drafts.discard(engine(), session, current_actor(), key, revision)
     return "", 204
@@ -116,11 +116,7 @@ def model_versions(key: str):
 @token_required
 def diff(key: str):
     permissions.require_model_reader(g.user.role)
-    before = required_query_int("from", "请注明对比的起始版本 (?from=N)")
-    after: int | str | None = request.args.get("to")
-    if after != model_drafts.DRAFT:
-        after = required_query_int("to", "请注明对比的目标版本 (?to=M 或 to=draft)")
-    return jsonify(model_drafts.compare(db.session, key, before, after))
+    return jsonify(model_drafts.compare(db.session, key, query("from"), query("to")))
 
 
 @api.post("/process-models/<key>/versions/<int:version>/restore")

@@ -74,7 +74,7 @@ def report_event():
 
 
 @api.get("/events")
-@operation("可见的重大事项", {200: s.list_of(s.EVENT)})
+@operation("可见的重大事项（分页）", {200: s.list_of(s.EVENT)}, paged=True, refusals=(422,))
 @token_required
 def list_events():
     """The events the caller sees (its place and below): open ones first, newest first, a page at a time

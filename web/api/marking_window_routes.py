@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from monitoring import marking_windows
 from monitoring.marking_windows import Window
@@ -17,7 +17,7 @@ from web.api import query_params as q
 from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
-from web.api.parsing import json_body
+from web.api.parsing import json_body, query
 from web.api.spec import operation
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
@@ -45,8 +45,8 @@ def _applying_body(window: Window | None) -> dict[str, Any] | None:
 def list_marking_windows():
     """``?place=CODE&on=DATE`` (the caller's place and today by default): the window that applies there on that day
     (None: marking is closed), the next day it opens, and one page of the windows set at the place and below."""
-    place = place_in_scope(db.session, current_actor(), request.args.get("place") or g.user.place_code)
-    day = marking_windows.day_asked(request.args.get("on"), engine().today())
+    place = place_in_scope(db.session, current_actor(), query("place", g.user.place_code))
+    day = marking_windows.day_asked(query("on"), engine().today())
     found = marking_windows.windows_page(db.session, place.path, paging.window())
     opening = marking_windows.next_opening(db.session, place.path, day)
     return jsonify({"place": place.code, "on": day.isoformat(),

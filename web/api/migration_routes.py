@@ -21,7 +21,7 @@ from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
-from web.api.parsing import field, json_body, required_query_int
+from web.api.parsing import field, json_body, query
 from web.api.spec import operation
 from web.boundary import engine, unit_of_work
 from web.cases.listing import rows_of
@@ -50,7 +50,7 @@ def migrate_instances(key: str):
 @token_required
 def instances_to_migrate(key: str):
     permissions.require_model_reader(g.user.role)
-    number = required_query_int("version", "请指定版本")
+    number = query("version")
     version = versions.get_version(db.session, key, number)
     found = migration.running_instances(db.session, current_actor(), version.id, paging.window())
     tasks = migration.open_tasks_of(db.session, [row.id for row in found.rows])

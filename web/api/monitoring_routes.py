@@ -19,7 +19,7 @@ from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
 from web.api.errors import ApiError
-from web.api.parsing import field, json_body
+from web.api.parsing import field, json_body, query, query_values
 from web.api.spec import operation
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
@@ -43,7 +43,7 @@ def create_household():
            paged=True, refusals=(422,))
 @token_required
 def list_households():
-    found = households.search_page(db.session, current_actor(), listing.search_from(request.args), paging.window())
+    found = households.search_page(db.session, current_actor(), listing.search_from(query_values()), paging.window())
     return paging.paged(found, hv.household_summary)
 
 
@@ -85,12 +85,13 @@ def list_department_data():
     """A department's own uploads; the uploads of the user's county for its cadres; every upload above."""
     actor = current_actor()
     if not permissions.sees_by_place(g.user.role):
-        query = department_access.own_uploads(db.session, actor)
+        uploads = department_access.own_uploads(db.session, actor)
     else:
-        query = select(DepartmentUpload)
+        uploads = select(DepartmentUpload)
         if g.user.role in (Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE):
-            query = query.where(DepartmentUpload.county_code == comparison.county_of(db.session, actor.place_path).code)
-    found = page(db.session, query, UPLOAD_ORDER, paging.window())
+            uploads = uploads.where(
+                DepartmentUpload.county_code == comparison.county_of(db.session, actor.place_path).code)
+    found = page(db.session, uploads, UPLOAD_ORDER, paging.window())
     return paging.paged(found, lambda u: {
         "id": u.id, "dataset": u.dataset, "department": u.department, "county": u.county_code, "filename": u.filename,
         "rows": u.row_count, "uploaded_by": u.uploaded_by, "uploaded_at": iso(u.uploaded_at)})
@@ -116,8 +117,8 @@ def set_threshold():
 @operation("标准的历史", {200: s.list_of(s.THRESHOLD)}, query=(q.THRESHOLD_KIND, q.place_param()), refusals=(404,))
 @token_required
 def list_thresholds():
-    kind = request.args.get("kind", thresholds.INCOME_LINE)
-    place = get_place(db.session, request.args.get("place", g.user.place_code))
+    kind = query("kind", thresholds.INCOME_LINE)
+    place = get_place(db.session, query("place", g.user.place_code))
     if not permissions.may_read_thresholds(current_actor(), place):
         raise NotFound(f"place {place.code}")
     return jsonify([hv.threshold(t) for t in thresholds.history(db.session, kind, place.code)])

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from web.api import schemas
 from web.api.blueprint import api
 from web.api.errors import HTTP_MESSAGES
-from web.api.spec import PAGED_QUERY, Operation, Param, Schema, declaration, operation
+from web.api.spec import Operation, Param, Schema, declaration, operation
 
 OPENAPI_VERSION = "3.1.0"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -100,11 +100,10 @@ def _converter_schema(converter: Any) -> Schema:
 
 def _operation(endpoint: str, module: str, declared: Operation, path_parameters: list[dict[str, Any]]
                ) -> dict[str, Any]:
-    query = (*declared.query, *(PAGED_QUERY if declared.paged else ()))
     found: dict[str, Any] = {
         "operationId": endpoint.removeprefix(f"{api.name}."), "summary": declared.summary,
         "tags": [TAGS.get(module, module.rsplit(".", 1)[-1])],
-        "parameters": [*path_parameters, *(_query_parameter(p) for p in query)],
+        "parameters": [*path_parameters, *(_query_parameter(p) for p in declared.parameters)],
         "responses": _responses(declared, bool(path_parameters)),
     }
     if declared.public:
@@ -116,8 +115,10 @@ def _operation(endpoint: str, module: str, declared: Operation, path_parameters:
 
 
 def _query_parameter(param: Param) -> dict[str, Any]:
-    return {"name": param.name, "in": "query", "required": param.required, "description": param.description,
-            "schema": dict(param.schema)}
+    """An optional parameter's empty value reads as leaving it out (``read_query``), which ``allowEmptyValue`` says."""
+    found = {"name": param.name, "in": "query", "required": param.required, "description": param.description,
+             "schema": dict(param.schema)}
+    return found if param.required else {**found, "allowEmptyValue": True}
 
 
 def _request_body(declared: Operation) -> dict[str, Any] | None:

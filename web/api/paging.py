@@ -10,19 +10,20 @@ from urllib.parse import urlencode
 from flask import Response, jsonify, request
 
 from engine.paging import Page, Window, read_window
+from web.api.parsing import query, query_values
 
 T = TypeVar("T")
 
 
 def window() -> Window:
-    """``?after=<cursor>&limit=N`` of the request (a 422 naming the field when either is malformed)."""
-    return read_window(request.args.get("after"), request.args.get("limit"))
+    """``?after=<cursor>&limit=N`` of the request (checked against their declaration before the handler ran)."""
+    return read_window(query("after"), query("limit"))
 
 
 def paged(found: Page[T], shape: Callable[[T], Any]) -> Response:
     response = jsonify([shape(row) for row in found.rows])
     response.headers["X-Total-Count"] = str(found.total)
     if found.next_cursor:
-        args = {**request.args.to_dict(), "after": found.next_cursor}
+        args = {**query_values(), "after": found.next_cursor}
         response.headers["Link"] = f'<{request.path}?{urlencode(args)}>; rel="next"'
     return response

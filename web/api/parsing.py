@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from engine.deploy import SourceFile
 from engine.forms import schema_reasons
 from engine.limits import fits_integer
 from web.api.errors import ApiError
-from web.api.spec import declaration
+from web.api.spec import Operation, Param, declaration
 
 MAX_DEPTH = 64  # far beyond any form (members.0.health.0 is four levels), far below the recursion limit
 
@@ -155,26 +156,57 @@ def field(body: dict[str, Any], name: str, kind: type, required: bool = True) ->
     return value
 
 
-def query_int(name: str) -> int | None:
-    """An integer query parameter, None when absent; 400 naming it when it is not one a row could hold."""
-    text = request.args.get(name)
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not fits_integer(value):
-        raise ApiError(400, "bad_request", f"参数 {name} 应为整数", {name: "应为整数"})
-    return value
+class UndeclaredQuery(LookupError):
+    """A handler read a query parameter its route does not declare: the document would not show it, nor would
+    ``read_query`` have checked it."""
 
 
-def required_query_int(name: str, missing: str) -> int:
-    """An integer query parameter that must be there: 400 saying ``missing`` when it is not."""
-    value = query_int(name)
-    if value is None:
-        raise ApiError(400, "bad_request", missing, {name: "缺失"})
-    return value
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
+def read_query(declared: Operation, args: Mapping[str, str]) -> dict[str, Any]:
+    """The route's declared query parameters that ``args`` gives, typed (an integer's text as an int); a 400 naming
+    each one that is missing, of the wrong type, out of its bounds or not one of its values. An empty value reads as
+    absent, as before (``?format=`` is JSON); parameters the route does not declare are ignored."""
+    values = {param.name: _typed(param, args[param.name]) for param in declared.parameters if args.get(param.name)}
+    missing = {param.name: "缺失" for param in declared.parameters if param.required and param.name not in values}
+    fields = {**schema_reasons(declared.query_validator, values), **missing}
+    if fields:
+        meaning = {param.name: param.description for param in declared.parameters}
+        named = "；".join(f"{name}（{meaning.get(name, name)}）{reason}" for name, reason in fields.items())
+        raise ApiError(400, "bad_request", f"查询参数有误：{named}", fields)
+    return values
+
+
+def _typed(param: Param, text: str) -> Any:
+    """The int an integer's text stands for (when the parameter takes one), else the text, for the schema to judge."""
+    if param.integer and _INTEGER_TEXT.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts: no row has such a number either
+            return text
+    return text
+
+
+def check_query() -> None:
+    """Before each route of ``/api/v1`` runs: its declared query parameters, checked once (``query()`` reads them)."""
+    declared = declaration(current_app.view_functions.get(request.endpoint or ""))
+    if declared is not None:
+        g.api_query = (frozenset(p.name for p in declared.parameters), read_query(declared, request.args))
+
+
+def query(name: str, default: Any = None) -> Any:
+    """The checked value of the route's declared query parameter ``name``; ``default`` when the request left it out."""
+    declared, values = g.api_query
+    if name not in declared:
+        raise UndeclaredQuery(f"{request.endpoint} reads ?{name}, which its @operation does not declare")
+    return values.get(name, default)
+
+
+def query_values() -> Mapping[str, Any]:
+    """Every declared query parameter the request gives, checked (for functions shared with the pages that read a
+    mapping of them)."""
+    return g.api_query[1]
 
 
 def uploaded_model() -> tuple[list[SourceFile], str | None]:
@@ -183,8 +215,8 @@ def uploaded_model() -> tuple[list[SourceFile], str | None]:
     if request.files:
         files = [SourceFile(f.filename or "upload.bpmn", f.read()) for f in request.files.getlist("file")]
     elif request.mimetype in ("application/xml", "text/xml"):
-        files = [SourceFile(request.args.get("filename", "upload.bpmn"), request.get_data())]
+        files = [SourceFile(query("filename", "upload.bpmn"), request.get_data())]
     else:
         raise ApiError(400, "bad_request", "请上传 BPMN XML (application/xml) 或 multipart 的 file 部分")
-    main = (request.args.get("main") or request.form.get("main") or "").strip() or None
+    main = (query("main") or request.form.get("main") or "").strip() or None
     return files, main

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from web.api import query_params as q
 from web.api import schemas as s
 from web.api.auth import current_actor, token_required
 from web.api.blueprint import api
-from web.api.errors import ApiError
+from web.api.parsing import query, query_values
 from web.api.spec import operation
 from web.boundary import engine
 from web.dashboard.bulletin import as_json, asked, bulletin
@@ -25,9 +25,7 @@ FORMATS = ("json", *FILE_FORMATS)
 def get_bulletin():
     """``?quarter=2026Q4&place=CODE&format=json|xlsx|pdf``: a league or county in the caller's scope, by default the
     caller's own; an unknown format is a 400 naming it, before anything is counted."""
-    wanted = request.args.get("format") or "json"
-    if wanted not in FORMATS:
-        raise ApiError(400, "bad_request", "不支持的格式", {"format": "应为 " + "/".join(FORMATS)})
-    place, quarter = asked(db.session, current_actor(), request.args, g.user.place_code, engine().today())
+    wanted = query("format", "json")
+    place, quarter = asked(db.session, current_actor(), query_values(), g.user.place_code, engine().today())
     found = bulletin(db.session, engine(), place, quarter, engine().now())
     return jsonify(as_json(found)) if wanted == "json" else download(found, wanted)

@@ -1,7 +1,8 @@
 """Each route of ``/api/v1`` declares, once, what it takes and what it answers (``@operation(...)`` under the route's
 decorator). The OpenAPI document (``web.api.openapi``) is generated from these declarations, and ``json_body()``
 checks a request's body against the same schema before the handler reads it, so the contract cannot drift from the
-code that enforces it."""
+code that enforces it. The same goes for query parameters: ``web.api.parsing.read_query`` checks a request's against its
+route's declared ``Param``s before the handler runs, and handlers read only the values it parsed."""
 
 from __future__ import annotations
 
@@ -22,12 +23,25 @@ _ATTRIBUTE = "api_operation"
 
 @dataclass(frozen=True)
 class Param:
-    """A query parameter: its JSON Schema, what it means, whether the route refuses to answer without it."""
+    """A query parameter: its JSON Schema, what it means, whether the route refuses to answer without it. An empty
+    value (``?format=``) reads as absent, as it always has: the document says so with ``allowEmptyValue``."""
 
     name: str
     schema: Schema
     description: str
     required: bool = False
+
+    @property
+    def integer(self) -> bool:
+        """Whether the text of its value may stand for an integer (``{"type": "integer"}`` or one branch of it)."""
+        branches = self.schema.get("anyOf", [self.schema])
+        return any(branch.get("type") == "integer" for branch in branches)
+
+
+# Query parameters several routes share.
+AFTER = Param("after", {"type": "string"}, "上一页响应 Link 头中的游标（不透明字符串）")
+LIMIT = Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"每页条数（默认 {DEFAULT_LIMIT}）")
+PAGED_QUERY = (AFTER, LIMIT)
 
 
 @dataclass(frozen=True)
@@ -59,10 +73,19 @@ class Operation:
     paged: bool = False
     public: bool = False
     body_validator: Validator | None = field(init=False, repr=False, compare=False)
+    query_validator: Validator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # compiled once, as the route is declared: a body schema that is not valid JSON Schema fails at import
+        # compiled once, as the route is declared: a schema that is not valid JSON Schema fails at import
         object.__setattr__(self, "body_validator", plain_validator(self.body) if self.body is not None else None)
+        object.__setattr__(self, "query_validator", plain_validator({
+            "type": "object", "properties": {p.name: dict(p.schema) for p in self.parameters},
+            "required": [p.name for p in self.parameters if p.required]}))
+
+    @property
+    def parameters(self) -> tuple[Param, ...]:
+        """Every query parameter it takes: its own, then ``after``/``limit`` when it is paged."""
+        return (*self.query, *(PAGED_QUERY if self.paged else ()))
 
 
 def operation(summary: str, answers: Mapping[int, Schema], **details: Any) -> Callable[[F], F]:
@@ -80,9 +103,4 @@ def declaration(view: Callable[..., Any] | None) -> Operation | None:
     """The route's declaration, None for a view that has none."""
     return getattr(view, _ATTRIBUTE, None)
 
-
-# Query parameters several routes share.
-AFTER = Param("after", {"type": "string"}, "上一页响应 Link 头中的游标（不透明字符串）")
-LIMIT = Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"每页条数（默认 {DEFAULT_LIMIT}）")
-PAGED_QUERY = (AFTER, LIMIT)
 
