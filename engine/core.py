@@ -197,10 +197,12 @@ class Engine:
 
     @contextmanager
     def open_instance(self, session: Session, instance_id: int, username: str,
-                      locked: Row[Any] | None = None) -> Iterator[Step]:
+                      locked: Row[Any] | None = None, keep: bool = True) -> Iterator[Step]:
         """Lock and load a running instance, hand it to the caller, then step and save it. ``locked``: the row's
         ``LOCKED`` columns, when the caller has locked it and raised its revision in this transaction (the timer
-        sweep claims a batch so in one statement)."""
+        sweep claims a batch so in one statement). ``keep=False``: the case is not likely to be stepped again soon
+        (a timer sweep visits thousands once), so its workflow is not kept (``engine.workflow_cache``) — keeping it
+        would cost the check and push out the workflows of cases people are working on."""
         locked = locked or session.connection().execute(_LOCK, {"instance_id": instance_id}).one_or_none()
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
@@ -217,7 +219,7 @@ class Engine:
             step.note_withdrawn_at_opening()
             yield step
             step.save()
-            if step.version is version:  # a migrated workflow keeps its old subprocess specs: restored afresh
+            if keep and step.version is version:  # a migrated workflow keeps its old subprocess specs: restored afresh
                 step.keep_workflow()
 
 

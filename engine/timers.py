@@ -105,6 +105,6 @@ def advance_batch(engine: Engine, session_scope: SessionScope, batch: Sequence[i
 
 
 def _advance_claimed(engine: Engine, session: Session, row: Row[Any]) -> int:
-    with engine.open_instance(session, row.id, "system", row) as step:
+    with engine.open_instance(session, row.id, "system", row, keep=False) as step:
         pass
     return sum(1 for event in step.events if event.type == "timer_fired")

@@ -59,6 +59,11 @@ class WorkflowCache:
             self.hits += 1
         return kept.workflow
 
+    def kept_cases(self) -> frozenset[int]:
+        """The ids of the cases whose workflows are kept now."""
+        with self._lock:
+            return frozenset(self._kept)
+
     def keep_on_commit(self, session: Session, instance_id: int, version_id: int, state: str,
                        workflow: BpmnWorkflow) -> None:
         """Keep ``workflow``, just saved as ``state``, once the session's transaction commits; nothing if it rolls back

@@ -154,3 +154,13 @@ def _loaded(steps: Steps, engine, instance_id: int) -> BpmnWorkflow:
     row = steps.instance(instance_id)
     version = engine.versions.get(steps.session, row.version_id)
     return load_state(row.state, version.spec, version.subprocess_specs, engine.script_engine)
+
+
+def test_a_timer_sweep_keeps_no_workflow_so_the_cases_people_work_on_stay_kept(steps, engine, actors, clock):
+    """A sweep visits thousands of cases once: keeping theirs would push out those of cases in people's hands."""
+    steps.deploy("copies_after_an_hour.bpmn")
+    instance_id = steps.start(actors["village"], "copies_after_an_hour", {"copies": 2})
+    assert instance_id in engine.workflows.kept_cases()  # its start kept it: the workflow restores as itself
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert steps.run_timers() == 1
+    assert instance_id not in engine.workflows.kept_cases()  # taken by the sweep's step, not put back
