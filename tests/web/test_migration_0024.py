@@ -4,7 +4,7 @@ and place, on both databases: the dashboard's counts are the same before and aft
 from sqlalchemy import text
 
 from engine.models import Base
-from tests.web.migration_steps import upgrade_to
+from tests.web.migration_steps import insert_household, insert_village, upgrade_to
 from web.extensions import db
 from web.migrate import upgrade
 
@@ -23,14 +23,9 @@ def test_stored_households_get_their_risk_rows(app):
     with db.engine.begin() as connection:
         upgrade_to(connection, "0023")
         for code, path in (("1", "/15/1/"), ("2", "/15/2/")):
-            connection.execute(text("INSERT INTO places (code, name, level, path) VALUES (:code, '嘎查', 'village', "
-                                    ":path)"), {"code": code, "path": path})
+            insert_village(connection, code, path)
         for household_id, (status, path, risks) in HOUSEHOLDS.items():
-            connection.execute(text(
-                "INSERT INTO households (id, village_code, place_path, group_name, address, phone, bank_account, "
-                "household_type, focus_groups, monitoring_status, risk_types, created_at) VALUES (:id, :village, "
-                ":path, '', '', '', '', 'ordinary', '[]', :status, :risks, '2026-12-01 00:00:00')"),
-                {"id": household_id, "village": path[4], "path": path, "status": status, "risks": risks})
+            insert_household(connection, household_id, path[4], path, status, risks)
     with db.engine.begin() as connection:
         upgrade_to(connection, "0024")
     with db.engine.connect() as connection:

@@ -3,7 +3,7 @@
 from sqlalchemy import text
 
 from engine.models import Base
-from tests.web.migration_steps import upgrade_to
+from tests.web.migration_steps import insert_household, insert_village, upgrade_to
 from web.extensions import db
 from web.migrate import upgrade
 
@@ -13,14 +13,9 @@ def test_stored_members_get_their_households_place(app):
     with db.engine.begin() as connection:
         upgrade_to(connection, "0024")
         for code, path in (("1", "/15/1/"), ("2", "/15/2/")):
-            connection.execute(text("INSERT INTO places (code, name, level, path) VALUES (:code, '嘎查', 'village', "
-                                    ":path)"), {"code": code, "path": path})
+            insert_village(connection, code, path)
         for household_id, village in ((1, "1"), (2, "2")):
-            connection.execute(text(
-                "INSERT INTO households (id, village_code, place_path, group_name, address, phone, bank_account, "
-                "household_type, focus_groups, monitoring_status, risk_types, created_at) VALUES (:id, :village, "
-                ":path, '', '', '', '', 'ordinary', '[]', 'not_monitored', '[]', '2026-12-01 00:00:00')"),
-                {"id": household_id, "village": village, "path": f"/15/{village}/"})
+            insert_household(connection, household_id, village, f"/15/{village}/")
         for member_id, household_id, left_on in ((1, 1, None), (2, 1, "2026-06-01"), (3, 2, None)):
             connection.execute(text(
                 "INSERT INTO members (id, household_id, position, name, id_number, id_number_reversed, relation, sex, "
