@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, false, func, select, true
+from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, false, func, literal_column, select, true
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
@@ -305,7 +305,9 @@ ID_TAIL = re.compile(r"[0-9]*[0-9X]")  # the last digits of an ID number, its ch
 
 def member_matches(q: str) -> ColumnElement[bool]:
     """A member ``q`` finds: digits are the last digits of an ID number (the check character X too), anything else
-    the start of a name — a full name, a surname, a surname and the first of a given name, as a cadre types them.
+    the start of a name — a full name, a surname, a surname and the first of a given name, as a cadre types them;
+    the name's first character is named as well, so an area's names are one range of ``ix_members_initial``
+    (first character, place, name) and not the region's range of the name, filtered by place.
     Both are prefixes, so both are index ranges (``ix_members_id_tail`` on the reversed number, ``ix_members_name``)
     instead of a scan of every member of the region."""
     tail = normalize_id_number(q)
@@ -314,7 +316,8 @@ def member_matches(q: str) -> ColumnElement[bool]:
     name = trimmed(q)
     if not name or ord(name[-1]) == sys.maxunicode:  # no range above the last code point: no name ends with it
         return false()
-    return below(Member.name, name)
+    return and_(func.substr(Member.name, literal_column("1"), literal_column("1")) == name[0],
+                below(Member.name, name))
 
 
 def search_page(session: Session, actor: Actor, search: Search, window: Window) -> Page[Household]:

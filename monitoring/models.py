@@ -195,6 +195,9 @@ def _place_of_household(context: Any) -> str:
     return context.connection.execute(select(Household.place_path).where(Household.id == household_id)).scalar_one()
 
 
+NAME_INITIAL = "substr(name, 1, 1)"  # a member's name's first character, as ``ix_members_initial`` indexes it
+
+
 class Member(Base):
     __tablename__ = "members"
     # one person, one household: among the members present; a person who left one household may join another
@@ -204,6 +207,9 @@ class Member(Base):
                       # household search: a name's or an ID number's tail's prefix, read from the index alone (a
                       # name's with its place, so a county's namesakes are told from the region's without a join)
                       Index("ix_members_name", "name", "place_path", "household_id"),
+                      # a name's first character, then the place: a county's surname is one range of it (by the
+                      # name alone, the region's namesakes of every county were read to keep the county's)
+                      Index("ix_members_initial", text(NAME_INITIAL), "place_path", "name", "household_id"),
                       Index("ix_members_id_tail", "id_number_reversed", "household_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
