@@ -68,5 +68,5 @@ def current_for(session: Session, kind: str, wanted: set[tuple[str, int]]) -> di
 def history(session: Session, kind: str, place_code: str) -> list[Threshold]:
     return list(session.execute(
         select(Threshold).where(Threshold.kind == kind, Threshold.place_code == place_code)
-        .order_by(Threshold.year.desc(), Threshold.set_at.desc())
+        .order_by(Threshold.year.desc(), Threshold.set_at.desc(), Threshold.id.desc())  # the later of one instant first
     ).scalars())
