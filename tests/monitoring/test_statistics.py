@@ -250,8 +250,10 @@ def _plans_of(session, table: str, read) -> str:
 
 
 def test_monitoring_objects_per_area_are_counted_from_the_status_index_alone(session, monitored):
-    """A region's 100,000 monitored households per area: one range of ``ix_households_status_scope``, no row of the
-    table read (PostgreSQL fetched every one of them for their id, 500 ms of the region's dashboard)."""
+    """A region's 100,000 monitored households per area: one range of an index on status and place, no row of the
+    table read (PostgreSQL fetched every one of them for their id, 500 ms of the region's dashboard). Either index on
+    both columns answers alone; on a table this small the planner picks one or the other."""
     plan = _plans_of(session, "households", lambda: statistics.monitored_by_area(session, place(session, COUNTY)))
-    assert ("Index Only Scan using ix_households_status_scope" in plan
-            or "USING COVERING INDEX ix_households_status_scope" in plan), plan
+    covering = ("Index Only Scan using ix_households_status_scope", "Index Only Scan using ix_households_scope",
+                "USING COVERING INDEX ix_households_status_scope", "USING COVERING INDEX ix_households_scope")
+    assert any(each in plan for each in covering), plan

@@ -56,7 +56,8 @@ def start_at_once(app, api, username: str, body: dict) -> list:
 def cases_of(session, household_id: int, process: str) -> list[ProcessInstance]:
     session.rollback()
     return list(session.execute(select(ProcessInstance).where(
-        ProcessInstance.business_key == business_key(household_id), ProcessInstance.process_key == process)).scalars())
+        ProcessInstance.business_key == business_key(household_id), ProcessInstance.process_key == process)
+        .order_by(ProcessInstance.id)).scalars())
 
 
 def assert_one_opened(session, responses, household_id: int, process: str) -> None:
