@@ -214,7 +214,7 @@ class Engine:
             workflow = self.workflows.take(instance_id, version.id, locked.state) or \
                 load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
-                        locked.audit_hash, locked.state, locked.business_key)
+                        locked.audit_hash, locked.state, locked.business_key, keep=keep)
             step.run_engine()
             step.note_withdrawn_at_opening()
             yield step
@@ -247,6 +247,7 @@ class Step:
     state_before: str  # the stored state this step started from; kept if the step fails
     business_key: str | None = None
     depth: int = 0  # 0 for a case started by a person or run by a request; n for an n-th generation follow-up
+    keep: bool = True  # whether the workflow may be kept for the case's next step (``Engine.open_instance``)
     events: list[audit.Event] = field(default_factory=list)
     error: str | None = None
     cancelled: bool = False
@@ -422,7 +423,7 @@ class Step:
         status = self._status()
         running = status == InstanceStatus.RUNNING
         values = {
-            "state": dump_state(self.workflow),
+            "state": dump_state(self.workflow, reuse=self.keep),
             "version_id": self.version.id,  # another version's after a migration (engine.migration)
             "status": status,
             "data": to_plain_json(runtime.final_data(self.workflow)),

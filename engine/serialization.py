@@ -3,33 +3,139 @@
 A process version's spec is serialized once, when it is deployed; an instance's state is stored
 without it (≈ 4 KB instead of ≈ 15 KB) and rejoined with the version's spec, restored once per
 process and cached, on load. The parser and serializer share Spiff's SPIFF_CONFIG.
+
+Every step stores the whole state, yet most of its tasks (those finished long ago, those not reached yet) serialize
+to the same text as last time: a workflow carries each task's JSON text from its last dump, with a guard made of
+everything that text is made of (its state, timestamps, links, and its own and its parent's data and internal data
+pickled: pickle tells apart what equality does not, 1 from 1.0 or True), and the next dump reuses the text of every
+task whose guard is unchanged. The state is assembled exactly as ``json.dumps`` would write it: byte for byte what
+Spiff's own ``serialize_json`` gives (``tests/engine/test_state_fragments.py`` compares them at every step of every
+shipped model's process tests and of the engine's own steps).
 """
 
 from __future__ import annotations
 
 import json
+import pickle
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from engine.errors import InvalidData
 
 RESERVED_KEY = "typename"  # Spiff's registry reads any dict with this key as a serialized object
 
 
-class _InstanceConverter(BpmnWorkflowConverter):
+_FRAGMENTS = "fangpin_state_fragments"  # a workflow's attribute: task id → its _Fragment of the last dump
+
+
+class _Fragment:
+    """A task's ``"id": {...}`` text in the last dump, and the guard it is valid under."""
+
+    __slots__ = ("guard", "text")
+
+    def __init__(self, guard: tuple, text: str) -> None:
+        self.guard, self.text = guard, text
+
+
+class _StateWriter:
+    """One dump of one workflow: each task's text reused from the last dump when its guard is unchanged. Tasks are
+    keyed by the objects themselves: a kept workflow's tasks stay the same objects, and hashing a UUID costs more."""
+
+    def __init__(self, kept: dict[Task, _Fragment]) -> None:
+        self.kept = kept
+        self.made: dict[Task, _Fragment] = {}  # what the next dump may reuse: this dump's tasks only
+        self.pickled: dict[Task, bytes | None] = {}  # each task's data and internal data, pickled once a dump
+
+    def tasks_text(self, tasks: dict[UUID, Task]) -> str:
+        return "{" + ", ".join(self._task_text(task_id, task) for task_id, task in tasks.items()) + "}"
+
+    def _task_text(self, task_id: UUID, task: Task) -> str:
+        guard = self._guard(task)
+        kept = self.kept.get(task)
+        if kept is not None and guard is not None and kept.guard == guard:
+            self.made[task] = kept
+            return kept.text
+        text = f'"{task_id}": {_ENCODER.encode(_SERIALIZER.registry.convert(task))}'
+        if guard is not None:
+            self.made[task] = _Fragment(guard, text)
+        return text
+
+    def _guard(self, task: Task) -> tuple | None:
+        """Everything Spiff's task converter reads, comparable with the last dump's (its data kept as a delta from its
+        parent's); None if something would not pickle (such a task is always dumped afresh)."""
+        parent = task.parent
+        own = self._pickled(task)
+        above = self._pickled(parent) if parent is not None else b""
+        if own is None or above is None:
+            return None
+        return (task._parent, parent is None, tuple(task._children), task.last_state_change, task.state,
+                task.task_spec.name, task.triggered, own, above)
+
+    def _pickled(self, task: Task) -> bytes | None:
+        try:
+            return self.pickled[task]
+        except KeyError:
+            pass
+        try:
+            pickled = pickle.dumps((task.data, task.internal_data), pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            pickled = None
+        self.pickled[task] = pickled
+        return pickled
+
+
+class _TaskTexts:
+    """The text of a workflow's tasks, written by the dump's ``_StateWriter`` into the state's JSON."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _Subprocesses(dict):
+    """A top workflow's subprocesses as dicts, each holding its ``_TaskTexts``."""
+
+
+_WRITER: ContextVar[_StateWriter | None] = ContextVar("fangpin_state_writer", default=None)
+
+
+class _TaskMapping:
+    """Converters of workflows whose task mapping, while ``dump_state`` writes, becomes the writer's text."""
+
+    def mapping_to_dict(self, mapping: dict, **kwargs: Any) -> Any:
+        writer = _WRITER.get()
+        if writer is not None and mapping and isinstance(next(iter(mapping.values())), Task):
+            return _TaskTexts(writer.tasks_text(mapping))
+        return super().mapping_to_dict(mapping, **kwargs)
+
+
+class _SubprocessConverter(_TaskMapping, BpmnSubWorkflowConverter):
+    """Spiff's subprocess converter, its tasks written by the dump's writer."""
+
+
+class _InstanceConverter(_TaskMapping, BpmnWorkflowConverter):
     """Serializes a top-level workflow without its spec; the spec is supplied on restore."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict:
         dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        subprocesses = self.mapping_to_dict(workflow.subprocesses)
+        dct["subprocesses"] = subprocesses if _WRITER.get() is None else _Subprocesses(subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
@@ -46,6 +152,7 @@ class _InstanceConverter(BpmnWorkflowConverter):
 def _build_registry():
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _InstanceConverter
+    config[BpmnSubWorkflow] = _SubprocessConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
@@ -53,6 +160,7 @@ def _build_registry():
 
 
 _SERIALIZER = BpmnWorkflowSerializer(_build_registry())
+_ENCODER = _SERIALIZER._encoder_cls()  # what json.dumps(..., cls=) builds for every call: the same settings
 # Spiff's spec diff (SpiffWorkflow.bpmn.util.diff; engine.migration) compares specs as this registry converts them
 SPEC_REGISTRY = _SERIALIZER.registry
 
@@ -71,9 +179,38 @@ def load_specs(specs_json: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessS
     return _SERIALIZER.from_dict(dct["spec"]), subprocess_specs
 
 
-def dump_state(workflow: BpmnWorkflow) -> str:
-    """An instance's state as JSON, without the spec."""
-    return _SERIALIZER.serialize_json(workflow)
+def dump_state(workflow: BpmnWorkflow, reuse: bool = True) -> str:
+    """An instance's state as JSON, without the spec: what ``_SERIALIZER.serialize_json`` gives, with the text of
+    each task unchanged since this workflow's last dump reused (see the module's docstring). ``reuse=False``: the
+    workflow is dumped once and dropped (a timer sweep's), so its tasks' texts and guards are not worth making."""
+    if not reuse:
+        return _SERIALIZER.serialize_json(workflow)
+    writer = _StateWriter(getattr(workflow, _FRAGMENTS, {}))
+    token = _WRITER.set(writer)
+    registry = _SERIALIZER.registry
+    registry._encoder_mode = True  # as serialize_json converts: nested values are left to the encoder
+    try:
+        dct = _SERIALIZER.to_dict(workflow)
+        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        text = _object_text(dct)
+    finally:
+        registry._encoder_mode = False
+        _WRITER.reset(token)
+    setattr(workflow, _FRAGMENTS, writer.made)
+    return text
+
+
+def _object_text(dct: dict) -> str:
+    """``json.dumps(dct)``, with the writer's task texts in place (default separators: ``", "`` and ``": "``)."""
+    return "{" + ", ".join(f"{_ENCODER.encode(key)}: {_value_text(value)}" for key, value in dct.items()) + "}"
+
+
+def _value_text(value: Any) -> str:
+    if type(value) is _TaskTexts:
+        return value.text
+    if type(value) is _Subprocesses:
+        return "{" + ", ".join(f"{_ENCODER.encode(key)}: {_object_text(each)}" for key, each in value.items()) + "}"
+    return _ENCODER.encode(value)
 
 
 def load_state(state_json: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec],
