@@ -5,7 +5,10 @@ but only once its transaction commits (a rolled-back step keeps nothing), and on
 restoring the state it wrote would give: plain JSON data (no tuples, sets, non-text keys or other types the
 serializer turns into something else) and no list or dict reachable twice (Spiff's data merge shares nested values
 between tasks, a restored workflow never does: a later in-place change would reach other tasks only here, so each
-second sharer is given its own copy before the workflow is kept).
+second sharer is given its own copy before the workflow is kept). The events an event-based gateway or a multiple
+event has caught (its ``seen_events``, e.g. the 公示 notice's timer or objection) are kept as they are: restored,
+each is a new event of an equal definition (Spiff compares definitions by kind and name, never by identity) with the
+same payload.
 
 The next step takes the entry out (two threads never share a workflow) and uses it only if the state and version the
 lock just read are the ones it was kept with: any other writer — another process, another server, a migration — has
@@ -23,11 +26,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from engine.serialization import RESERVED_KEY
+from engine.serialization import RESERVED_KEY, SPEC_REGISTRY
 
 DEFAULT_SIZE = 256  # cases per process; each entry is one restored workflow (tens of kilobytes)
 _PENDING = "fangpin.workflows_to_keep"  # session.info: what the open transaction's steps will keep on commit
@@ -96,7 +99,8 @@ def _dropped_unless_committed(session: Session, transaction: SessionTransaction)
 def restores_as_itself(workflow: BpmnWorkflow) -> bool:
     """Whether the workflow is (or is now made) what restoring its saved state gives: every value the serializer stores
     is plain (``_canonical``) and no list or dict is reachable twice (a second sharer gets its own copy, as it would
-    from the JSON), and no event waits in it. The values stay equal, so the state it was saved as is unchanged."""
+    from the JSON), and no event waits in it to be thrown out of it. The values stay equal, so the state it was saved
+    as is unchanged."""
     seen: set[int] = set()
     try:
         for each in (workflow, *workflow.subprocesses.values()):
@@ -124,6 +128,8 @@ def _canonical(value: Any, seen: set[int]) -> Any:
         return value
     if kind is datetime and (value.tzinfo is None or type(value.tzinfo) is timezone):
         return value  # restored with a fixed offset: a zone object would come back as something else
+    if kind is BpmnEvent:
+        return _canonical_event(value, seen)
     if kind is not dict and kind is not list:
         raise _NotPlain
     if id(value) in seen:
@@ -138,3 +144,15 @@ def _canonical(value: Any, seen: set[int]) -> Any:
     for key, item in value.items():
         value[key] = _canonical(item, seen)
     return value
+
+
+def _canonical_event(event: BpmnEvent, seen: set[int]) -> BpmnEvent:
+    """A caught event in a task's history, its payload and correlations made plain; ``_NotPlain`` if restoring it would
+    give something else: an event met twice (restored as two), aimed at a target (not stored) or of a definition the
+    serializer does not know."""
+    if id(event) in seen or event.target is not None or type(event.event_definition) not in SPEC_REGISTRY.typenames:
+        raise _NotPlain
+    seen.add(id(event))
+    event.payload = _canonical(event.payload, seen)
+    event.correlations = _canonical(event.correlations, seen)
+    return event
