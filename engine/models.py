@@ -133,7 +133,9 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_inbox", "state", "role", "place_path"),
         Index("ix_tasks_inbox_order", "state", "role", "created_at", "id"),  # a wide inbox read oldest first
-        Index("ix_tasks_department", "state", "department", "role", "place_path"),  # a department's inbox
+        # a lane's or a department's inbox (engine.routing), its counts and its page's keys read from the index alone
+        Index("ix_tasks_lane", "role", "department", "state", "place_path", "placed", "claimed_by", "due_at",
+              "process_key", "bpmn_id", "place_code", "created_at", "id", "name"),
         Index("ix_tasks_instance", "instance_id", "state"),
         # a case's tasks that came to their step within a quarter (the bulletin), without reading the other tasks' rows
         Index("ix_tasks_instance_created", "instance_id", "created_at"),

@@ -66,7 +66,7 @@ def assigned_to(actor: Actor) -> ColumnElement[bool]:
     its department or, routed to none, at a place the actor sees.
 
     Written as one OR of whole conjunctions — each lane with each way of reaching the actor — so that every branch
-    is one range of ``ix_tasks_department`` (state, department, role, place path) and both databases read the
+    is one range of ``ix_tasks_lane`` (role, department, state, place path, …) and both databases read the
     branches' ranges alone (SQLite's multi-index OR, PostgreSQL's BitmapOr). With the lane's OR outside the place
     range, SQLite without statistics scanned every READY task of every role in the actor's area instead."""
     reaches = [and_(Task.department.is_(None), within(Task.place_path, actor))] if actor.place_scope else []

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy.orm import Session, load_only
 
 from engine import queries
 from engine.assignment import Actor
@@ -27,9 +27,27 @@ DUE_STATES = ("overdue", "due_soon", "on_time", "no_due")
 
 
 @dataclass(frozen=True)
+class ListedMember:
+    name: str
+    id_number: str
+
+
+@dataclass(frozen=True)
+class ListedHousehold:
+    """What a list shows of a task's household (``household_link``, ``tell_apart``, the export): its head's name and
+    ID number, its size, its village group."""
+
+    id: int
+    group_name: str | None
+    village_code: str
+    head: ListedMember | None
+    size: int
+
+
+@dataclass(frozen=True)
 class WorkItem:
     task: Task
-    household: Household | None
+    household: ListedHousehold | None
     village_name: str
     waited: timedelta
     due_state: str  # one of DUE_STATES
@@ -72,14 +90,6 @@ def due_state(task: Task, now: datetime) -> str:
     return "due_soon" if task.due_at - now <= DUE_SOON else "on_time"
 
 
-def _due_is(state: str, now: datetime) -> ColumnElement[bool]:
-    """``due_state`` as SQL."""
-    return {"overdue": Task.due_at < now,
-            "due_soon": and_(Task.due_at >= now, Task.due_at <= now + DUE_SOON),
-            "on_time": Task.due_at > now + DUE_SOON,
-            "no_due": Task.due_at.is_(None)}[state]
-
-
 def mine(actor: Actor) -> Select[tuple[Task]]:
     """The actor's READY tasks, unclaimed or claimed by the actor."""
     return queries.inbox_query(actor).where(Task.claimed_by.is_(None) | (Task.claimed_by == actor.username))
@@ -98,65 +108,76 @@ def filtered(session: Session, actor: Actor, filters: Filters, now: datetime, *,
         path = session.execute(select(Place.path).where(Place.code == filters.township)).scalar()
         query = query.where(below(Task.place_path, path) if path else Task.place_code.is_(None))
     if filters.due in DUE_STATES:
-        query = query.where(_due_is(filters.due, now))
+        query = query.where(_due_state_of(Task.due_at, now) == filters.due)
     return query
 
 
 def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, window: Window) -> Inbox:
-    """The page of work ``window`` asks for, in the filters' order, with the counts around it: three scans of the
-    actor's READY tasks (counts, processes and places per claimant; chips per step and place; the page) and one of
-    places. Every statement is a round trip and a Python cost of its own, whatever the rows: a page pays for each."""
+    """The page of work ``window`` asks for, in the filters' order, with the counts around it. The actor's READY
+    tasks are read once, grouped by what a filter or a chip tells apart (process, step, place, claimant, due state):
+    every count, chip and choice is a sum over those few groups in Python, whatever the filters. The page's keys come
+    from the lane's index alone (``ix_tasks_lane``), then its rows by id: sorting the area's whole rows to keep fifty
+    cost a county's page more than its counts."""
     lane = queries.inbox_query(actor).subquery()
-    groups = session.execute(
-        select(lane.c.process_key, lane.c.place_code, lane.c.claimed_by, func.count(),
-               func.count(case((lane.c.due_at < now, 1))))
-        .group_by(lane.c.process_key, lane.c.place_code, lane.c.claimed_by)).all()
+    due = _due_state_of(lane.c.due_at, now).label("due")
+    keys = (lane.c.process_key, lane.c.bpmn_id, lane.c.place_code, lane.c.place_path, lane.c.claimed_by, due)
+    groups = session.execute(select(*keys, func.count(), func.min(lane.c.name), func.min(lane.c.created_at))
+                             .group_by(*keys)).all()
     mine = [group for group in groups if group.claimed_by in (None, actor.username)]
-    total, overdue = sum(group[3] for group in mine), sum(group[4] for group in mine)
+    total = sum(group[6] for group in mine)
     villages, townships = _places(session, {group.place_code for group in mine})
-    chips = filtered(session, actor, filters, now, with_step=False).subquery()
-    per_place = session.execute(
-        select(chips.c.bpmn_id, chips.c.place_code, func.min(chips.c.name), func.count(), func.min(chips.c.created_at))
-        .group_by(chips.c.bpmn_id, chips.c.place_code)).all()
+    township_path = next((path for code, _, path in townships if code == filters.township), None)
+    chips = [group for group in mine if _passes(group, filters, township_path)]
     steps: dict[str, list[Any]] = {}
-    for bpmn_id, _, name, count, _ in sorted(per_place, key=lambda row: row[4]):  # in order of first arrival
-        steps.setdefault(bpmn_id, [bpmn_id, name, 0])[2] += count
-    shown = [row for row in per_place if not filters.step or row[0] == filters.step]
-    found = page(session, filtered(session, actor, filters, now), queries.inbox_order(filters.order), window,
-                 with_total=False)
-    return Inbox(Page(decorate(session, found.rows, now, dict(villages)), sum(row[3] for row in shown),
+    for group in sorted(chips, key=lambda group: group[8]):  # in order of first arrival
+        steps.setdefault(group.bpmn_id, [group.bpmn_id, group[7], 0])[2] += group[6]
+    shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
+    found = page(session, filtered(session, actor, filters, now).options(load_only(Task.id, Task.created_at)),
+                 queries.inbox_order(filters.order), window, with_total=False)
+    if found.rows:  # the rest of the page's rows, into the objects already read
+        session.execute(select(Task).where(Task.id.in_([task.id for task in found.rows]))).all()
+    return Inbox(Page(decorate(session, found.rows, now, dict(villages)), sum(group[6] for group in shown),
                       found.next_cursor),
-                 total, overdue, sum(group[3] for group in groups) - total, [tuple(step) for step in steps.values()],
-                 sorted({group.process_key for group in mine}), villages, townships,
-                 sorted({row[1] for row in shown}))
+                 total, sum(group[6] for group in mine if group.due == "overdue"),
+                 sum(group[6] for group in groups) - total, [tuple(step) for step in steps.values()],
+                 sorted({group.process_key for group in mine}), villages,
+                 [(code, name) for code, name, _ in townships], sorted({group.place_code for group in shown}))
 
 
-def _places(session: Session, codes: set[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(code, name) of the places the tasks are at, and of the townships above them, each in the order of their
-    paths: one read of both."""
+def _due_state_of(due_at: ColumnElement[datetime | None], now: datetime) -> ColumnElement[str]:
+    """``due_state`` as SQL, of a column of due times."""
+    return case((due_at.is_(None), "no_due"), (due_at < now, "overdue"), (due_at <= now + DUE_SOON, "due_soon"),
+                else_="on_time")
+
+
+def _passes(group: Any, filters: Filters, township_path: str | None) -> bool:
+    """Whether the tasks of a group pass the filters other than the step: ``filtered`` in Python, for the chips."""
+    return ((not filters.process or group.process_key == filters.process)
+            and (not filters.village or group.place_code == filters.village)
+            and (not filters.township or (township_path is not None and group.place_path.startswith(township_path)))
+            and (filters.due not in DUE_STATES or group.due == filters.due))
+
+
+def _places(session: Session, codes: set[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """(code, name) of the places the tasks are at, and (code, name, path) of the townships above them, each in the
+    order of their paths: one read of both."""
     if not codes:
         return [], []
     above = select(Place.parent_code).where(Place.code.in_(codes))
     rows = session.execute(
-        select(Place.code, Place.name, Place.level, Place.parent_code)
+        select(Place.code, Place.name, Place.level, Place.parent_code, Place.path)
         .where(or_(Place.code.in_(codes), and_(Place.level == PlaceLevel.TOWNSHIP, Place.code.in_(above))))
         .order_by(Place.path)).all()
     parents = {row.parent_code for row in rows if row.code in codes}
     return ([(row.code, row.name) for row in rows if row.code in codes],
-            [(row.code, row.name) for row in rows if row.level == PlaceLevel.TOWNSHIP and row.code in parents])
+            [(row.code, row.name, row.path) for row in rows
+             if row.level == PlaceLevel.TOWNSHIP and row.code in parents])
 
 
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
     """Every filtered task in pages, for an export."""
     for rows in walk(session, filtered(session, actor, filters, now), queries.inbox_order(filters.order), cap):
         yield decorate(session, rows, now)
-
-
-# What a list shows of a task's household (its head's name and ID number, its size, its village group): the rest of
-# its columns and of its members' would be read and turned into objects for every row, and never shown.
-LISTED_HOUSEHOLD = (load_only(Household.id, Household.group_name, Household.village_code),
-                    selectinload(Household.members).load_only(Member.household_id, Member.position, Member.name,
-                                                               Member.id_number, Member.relation))
 
 
 def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[str, str] | None = None
@@ -166,10 +187,8 @@ def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[
     instance_ids = {t.instance_id for t in tasks}
     keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
                                 .where(ProcessInstance.id.in_(instance_ids))).all()) if instance_ids else {}
-    household_ids = {hid for key in keys.values() if (hid := household_id_of(key)) is not None}
-    households = {h.id: h for h in session.execute(
-        select(Household).where(Household.id.in_(household_ids)).options(*LISTED_HOUSEHOLD)
-    ).scalars()} if household_ids else {}
+    households = _listed_households(session, {hid for key in keys.values()
+                                              if (hid := household_id_of(key)) is not None})
     place_codes = {t.place_code for t in tasks}
     if names is None:
         names = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(place_codes))).all()) \
@@ -180,3 +199,23 @@ def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[
         items.append(WorkItem(task, household, names.get(task.place_code, task.place_code),
                               now - task.created_at, due_state(task, now)))
     return items
+
+
+def _listed_households(session: Session, ids: set[int]) -> dict[int, ListedHousehold]:
+    """The households ``ids`` as a list shows them, read as rows: made into ORM objects with their members, a page's
+    fifty households and their hundred and fifty members cost the inbox page more than all its queries."""
+    if not ids:
+        return {}
+    members: dict[int, list[Any]] = {}
+    for row in session.execute(select(Member.household_id, Member.name, Member.id_number, Member.relation)
+                               .where(Member.household_id.in_(ids), Member.left_on.is_(None))
+                               .order_by(Member.household_id, Member.position)):
+        members.setdefault(row.household_id, []).append(row)
+    listed = {}
+    for row in session.execute(select(Household.id, Household.group_name, Household.village_code)
+                               .where(Household.id.in_(ids))):
+        present = members.get(row.id, [])
+        head = next((m for m in present if m.relation == "head"), present[0] if present else None)
+        listed[row.id] = ListedHousehold(row.id, row.group_name, row.village_code,
+                                         ListedMember(head.name, head.id_number) if head else None, len(present))
+    return listed

@@ -1,5 +1,5 @@
 """The inbox in SQL (``engine.routing.assigned_to``) is ``Actor.may_work_on`` row for row, and each of its branches is
-one range of ``ix_tasks_department`` — not a scan of every READY task of every role in the actor's area, which SQLite
+one range of ``ix_tasks_lane`` — not a scan of every READY task of every role in the actor's area, which SQLite
 (no statistics) chose once the lane's OR stood outside the place range and another index led with the place."""
 
 from __future__ import annotations
@@ -73,6 +73,6 @@ def test_each_branch_of_the_inbox_is_one_index_range_on_sqlite(session, tasks, d
         plan = [row[-1] for row in session.connection().exec_driver_sql(
             f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params[name] for name in compiled.positiontup))]
         searches = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
-        assert searches and all(step.startswith("SEARCH tasks USING INDEX ix_tasks_department (state=? AND "
-                                                "department=? AND role=? AND place_path>? AND place_path<?)")
+        assert searches and all(step.startswith("SEARCH tasks USING INDEX ix_tasks_lane (role=? AND "
+                                                "department=? AND state=? AND place_path>? AND place_path<?)")
                                 for step in searches), (actor.username, plan)

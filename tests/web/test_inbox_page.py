@@ -1,8 +1,9 @@
 """What the inbox page (``GET /tasks/``) asks of the database, counted statement by statement (issue 14: the page cost
 hundreds of milliseconds at region size while its query took one). Each statement costs a round trip and its Python
-side whatever its rows, and each object made from a row costs more than the row: the page reads the actor's tasks in
-three scans, the places of its filters once, process names without their BPMN and forms, and of each household only
-what a row shows — the same statements for a page of one task or of many (``bench/scale.py`` prints its time)."""
+side whatever its rows, and each object made from a row costs more than the row: the page counts the actor's tasks in
+one grouped scan (then reads its page's keys, then their rows), the places of its filters once, process names without
+their BPMN and forms, and of each household only what a row shows — the same statements for a page of one task or of
+many (``bench/scale.py`` prints its time)."""
 
 from __future__ import annotations
 
@@ -40,11 +41,11 @@ def _columns(statement: str, table: str) -> set[str]:
     return set(re.findall(rf"\b{table}\.(\w+)", statement.split(" FROM ")[0]))
 
 
-def test_the_inbox_page_reads_its_tasks_in_three_scans_and_places_once(inbox):
+def test_the_inbox_page_counts_its_tasks_in_one_scan_and_reads_places_once(inbox):
     sent, text = inbox(3)
 
     assert "共 3 项" in text
-    assert len(reads(sent, "tasks")) == 3  # counts, processes and places per claimant; chips; the page
+    assert len(reads(sent, "tasks")) == 3  # the counts, grouped; the page's keys; its rows by id
     listed_places = [s for s in reads(sent, "places") if " IN " in s]
     assert len(listed_places) == 1, listed_places  # the filters' villages and townships, and the rows' village names
 

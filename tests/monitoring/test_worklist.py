@@ -1,0 +1,111 @@
+"""The inbox page's counts (``monitoring.worklist.inbox``): one grouped read of the actor's READY tasks, every count,
+chip and choice summed from its groups in Python — each must be what counting the tasks one by one under the same
+filters gives. On SQLite the counts and the page's keys are read from ``ix_tasks_lane`` alone (issue 14: a county's
+page read its 1,500 task rows from the table three times, 25 ms of its 40)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, insert, select
+
+from engine.models import ProcessInstance, ProcessVersion, Task
+from engine.paging import Window
+from monitoring import worklist
+from monitoring.models import Place
+
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
+VILLAGES = ("150223100201", "150223100202", "150223200201")
+TOWNSHIPS = ("150223100000", "150223200000")
+DUES = (None, NOW - timedelta(days=1), NOW + timedelta(days=1), NOW + timedelta(days=5))
+STEPS = (("p", "visit", "走访排查"), ("p", "appraisal", "民主评议"), ("q", "review", "审核"))
+FILTERS = [worklist.Filters(), worklist.Filters(process="q"), worklist.Filters(step="visit"),
+           worklist.Filters(village=VILLAGES[1]), worklist.Filters(township=TOWNSHIPS[0]),
+           worklist.Filters(township=TOWNSHIPS[1], due="overdue"), worklist.Filters(due="due_soon", step="appraisal"),
+           worklist.Filters(due="no_due", process="p", township=TOWNSHIPS[0])]
+
+
+@pytest.fixture
+def work(session, tree, actors) -> list[Task]:
+    """READY tasks of the county's lane at each village, of each step, claimed by no one, the county's user or
+    another, each due state; and some of another lane or done."""
+    session.execute(insert(ProcessVersion), [{"id": 1, "key": "p", "name": "流程", "version": 1, "sha256": "0" * 64,
+                                             "files": {}, "forms": {}, "specs": "{}", "deployed_at": NOW}])
+    session.execute(insert(ProcessInstance), [{"id": 1, "version_id": 1, "process_key": "p", "place_code": "15",
+                                               "place_path": tree["150000000000"].path, "status": "running",
+                                               "state": "{}", "audit_hash": "0" * 64, "created_at": NOW}])
+    paths = {code: tree[code].path for code in VILLAGES}
+    combinations = itertools.product(VILLAGES, STEPS, (None, "qi", "other"), DUES, ("county", "village"),
+                                     ("ready", "completed"))
+    session.execute(insert(Task), [
+        {"id": f"t{n:04d}", "instance_id": 1, "process_key": process, "bpmn_id": step, "name": name, "role": role,
+         "place_code": village, "place_path": paths[village], "state": state, "claimed_by": claimed,
+         "due_at": due, "created_at": NOW - timedelta(hours=n % 11, seconds=n)}
+        for n, (village, (process, step, name), claimed, due, role, state) in enumerate(combinations)
+        if n % 5])  # not every combination: counts that differ
+    session.commit()
+    return list(session.execute(select(Task)).scalars())
+
+
+def _passes(task: Task, filters: worklist.Filters, paths: dict[str, str], *, with_step: bool = True) -> bool:
+    return ((not filters.process or task.process_key == filters.process)
+            and (not filters.step or not with_step or task.bpmn_id == filters.step)
+            and (not filters.village or task.place_code == filters.village)
+            and (not filters.township or task.place_path.startswith(paths[filters.township]))
+            and (not filters.due or worklist.due_state(task, NOW) == filters.due))
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=repr)
+def test_every_count_is_the_tasks_counted_one_by_one(session, work, actors, filters):
+    actor = actors["county"]
+    paths = dict(session.execute(select(Place.code, Place.path)).all())
+    ready = [t for t in work if t.state == "ready" and actor.may_work_on(t)]
+    mine = [t for t in ready if t.claimed_by in (None, actor.username)]
+    chips = [t for t in mine if _passes(t, filters, paths, with_step=False)]
+    shown = [t for t in chips if _passes(t, filters, paths)]
+
+    found = worklist.inbox(session, actor, filters, NOW, Window(limit=7))
+
+    assert (found.total, found.claimed_by_others) == (len(mine), len(ready) - len(mine))
+    assert found.overdue == sum(worklist.due_state(t, NOW) == "overdue" for t in mine)
+    assert found.processes == sorted({t.process_key for t in mine})
+    assert [code for code, _ in found.villages] == sorted({t.place_code for t in mine}, key=paths.get)
+    assert [code for code, _ in found.townships] == list(TOWNSHIPS)
+    first = {}
+    for task in sorted(chips, key=lambda t: t.created_at):
+        first.setdefault(task.bpmn_id, task.name)
+    assert found.steps == [(step, name, sum(t.bpmn_id == step for t in chips)) for step, name in first.items()]
+    assert found.page.total == len(shown) and found.places_shown == sorted({t.place_code for t in shown})
+    expected = sorted(shown, key=lambda t: (t.created_at, t.id))[:7]
+    assert [item.task.id for item in found.page.rows] == [t.id for t in expected]
+    assert [item.task.name for item in found.page.rows] == [t.name for t in expected]  # every column read
+
+
+def test_on_sqlite_the_counts_and_the_page_keys_are_read_from_the_lane_index_alone(session, work, actors,
+                                                                                    database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL plans by its statistics; bench/scale.py shows its plans at size")
+    sent: list[tuple[str, tuple]] = []
+    engine = session.get_bind()
+
+    def note(_connection, _cursor, statement, parameters, *_args) -> None:
+        if re.search(r"\bFROM tasks\b", statement) and "tasks.id IN" not in statement:
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        worklist.inbox(session, actors["county"], worklist.Filters(), NOW, Window())
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert len(sent) == 2  # the counts; the page's keys (its rows are then read by id)
+    for statement, parameters in sent:
+        plan = [row[-1] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                         parameters)]
+        searches = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+        assert searches and all(step.startswith("SEARCH tasks USING COVERING INDEX ix_tasks_lane (role=? AND "
+                                                "department=? AND state=? AND place_path>? AND place_path<?)")
+                                for step in searches), plan
