@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, not_, or_, select
+from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal_column, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.selectable import Alias
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.scope import below
@@ -104,15 +107,42 @@ def running_cases(session: Session, place_path: str) -> int:
                                   ProcessInstance.status == InstanceStatus.RUNNING)).scalar_one()
 
 
+class _IndexedBy(Alias):
+    """A table read by the index named (SQLite's ``INDEXED BY``; other databases choose by their statistics)."""
+
+    _traverse_internals: ClassVar = [*Alias._traverse_internals, ("index", InternalTraversal.dp_string)]
+    index: str
+
+
+@compiles(_IndexedBy, "sqlite")
+def _indexed_by(element: _IndexedBy, compiler: Any, **kw: Any) -> str:
+    alias = compiler.visit_alias(element, **kw)
+    return f"{alias} INDEXED BY {element.index}" if kw.get("asfrom") else alias
+
+
+def _tasks_by(index: str) -> Any:
+    table = _IndexedBy._construct(Task.__table__, name=Task.__tablename__)
+    table.index = index
+    return aliased(Task, table)
+
+
 def cases_by_step(session: Session, place_path: str, now: datetime) -> list[StepCount]:
-    """Cases per open step (READY tasks by process and step), busiest step of each process first."""
-    cases = func.count(distinct(Task.instance_id))
-    overdue = func.count(distinct(case((Task.due_at < now, Task.instance_id))))
+    """Cases per open step (READY tasks by process and step), busiest step of each process first.
+
+    A region's READY tasks are read from ``ix_tasks_ready_steps`` in step order (sorting its 50,000 by step cost
+    PostgreSQL 60 ms and a sort on disk, SQLite 90 ms of CPU); a smaller place's from its range of ``ix_tasks_scope``,
+    then sorted. PostgreSQL picks between them by its statistics; SQLite, which has none, is told for a top-level
+    place (the region), whose range is the whole index."""
+    tasks = _tasks_by("ix_tasks_ready_steps") if place_path.count("/") == 2 else Task  # "/code/": no parent
+    cases = func.count(distinct(tasks.instance_id))
+    overdue = func.count(distinct(case((tasks.due_at < now, tasks.instance_id))))
     rows = session.execute(
-        select(Task.process_key, Task.bpmn_id, Task.name, cases, overdue)
-        .where(_in(place_path, Task.place_path), Task.state == TaskState.READY)
-        .group_by(Task.process_key, Task.bpmn_id, Task.name)
-        .order_by(Task.process_key, cases.desc(), Task.name)
+        select(tasks.process_key, tasks.bpmn_id, tasks.name, cases, overdue)
+        # READY written into the statement, not sent as a parameter: a partial index serves a query whose text
+        # implies its condition (SQLite plans before it sees a parameter's value)
+        .where(_in(place_path, tasks.place_path), tasks.state == literal_column(f"'{TaskState.READY.value}'"))
+        .group_by(tasks.process_key, tasks.bpmn_id, tasks.name)
+        .order_by(tasks.process_key, cases.desc(), tasks.name)
     )
     return [StepCount(*row) for row in rows]
 

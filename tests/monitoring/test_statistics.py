@@ -123,6 +123,25 @@ def test_cases_by_step_count_each_case_once_with_its_overdue(session, cases):
     assert statistics.running_cases(session, place(session, TOWNSHIP).path) == 4
 
 
+def test_a_regions_cases_by_step_are_read_in_step_order_from_the_ready_tasks_index(session, cases, database_url):
+    """The region's open steps: the same counts as its one county's, read from ``ix_tasks_ready_steps`` (READY tasks
+    alone, in step order) with no sort by step, where its range of the scope index was every READY task, sorted."""
+    reads = []
+    listen = lambda *args: reads.append((args[2], args[3])) if "FROM tasks" in args[2] else None  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        steps = statistics.cases_by_step(session, place(session, "150000000000").path, LATER)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    assert steps == statistics.cases_by_step(session, place(session, COUNTY).path, LATER)
+    if not database_url.startswith("sqlite"):
+        return  # PostgreSQL picks its own plan from its statistics
+    (statement, parameters), = reads
+    plan = " / ".join(row[-1] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                              parameters))
+    assert plan.startswith("SCAN tasks USING COVERING INDEX ix_tasks_ready_steps / ") and "GROUP BY" not in plan, plan
+
+
 def test_steps_reached_in_a_quarter_are_counted_for_every_process_in_one_read(session, cases):
     """The bulletin's cases per step: every process's steps from one pass over the place's cases and their tasks (a
     pass per process read a region's million tasks once for each deployed process)."""
