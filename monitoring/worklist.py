@@ -90,22 +90,23 @@ def due_state(task: Task, now: datetime) -> str:
     return "due_soon" if task.due_at - now <= DUE_SOON else "on_time"
 
 
-def mine(actor: Actor) -> Select[tuple[Task]]:
-    """The actor's READY tasks, unclaimed or claimed by the actor."""
-    return queries.inbox_query(actor).where(Task.claimed_by.is_(None) | (Task.claimed_by == actor.username))
+def mine(lane: Select[tuple[Task]], actor: Actor) -> Select[tuple[Task]]:
+    """Of the READY tasks of the actor's lane, those unclaimed or claimed by the actor."""
+    return lane.where(Task.claimed_by.is_(None) | (Task.claimed_by == actor.username))
 
 
 def filtered(session: Session, actor: Actor, filters: Filters, now: datetime, *,
-             with_step: bool = True) -> Select[tuple[Task]]:
-    query = mine(actor)
+             lane: Select[tuple[Task]] | None = None, township_path: str | None = None) -> Select[tuple[Task]]:
+    """The actor's tasks the filters keep (``lane``, ``township_path``: already built or read)."""
+    query = mine(queries.inbox_query(actor) if lane is None else lane, actor)
     if filters.process:
         query = query.where(Task.process_key == filters.process)
-    if filters.step and with_step:
+    if filters.step:
         query = query.where(Task.bpmn_id == filters.step)
     if filters.village:
         query = query.where(Task.place_code == filters.village)
     if filters.township:
-        path = session.execute(select(Place.path).where(Place.code == filters.township)).scalar()
+        path = township_path or session.execute(select(Place.path).where(Place.code == filters.township)).scalar()
         query = query.where(below(Task.place_path, path) if path else Task.place_code.is_(None))
     if filters.due in DUE_STATES:
         query = query.where(_due_state_of(Task.due_at, now) == filters.due)
@@ -117,30 +118,32 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     tasks are read once, grouped by what a filter or a chip tells apart (process, step, place, claimant, due state):
     every count, chip and choice is a sum over those few groups in Python, whatever the filters. The page's keys come
     from the lane's index alone (``ix_tasks_lane``), then its rows by id: sorting the area's whole rows to keep fifty
-    cost a county's page more than its counts."""
-    lane = queries.inbox_query(actor).subquery()
-    due = _due_state_of(lane.c.due_at, now).label("due")
-    keys = (lane.c.process_key, lane.c.bpmn_id, lane.c.place_code, lane.c.place_path, lane.c.claimed_by, due)
-    groups = session.execute(select(*keys, func.count(), func.min(lane.c.name), func.min(lane.c.created_at))
+    cost a county's page more than its counts. The lane's query is built once for both (building one costs more
+    than SQLite's running it)."""
+    lane = queries.inbox_query(actor)
+    keys = (Task.process_key, Task.bpmn_id, Task.place_code, Task.place_path, Task.claimed_by,
+            _due_state_of(Task.due_at, now).label("due"))
+    groups = session.execute(lane.with_only_columns(*keys, func.count(), func.min(Task.name), func.min(Task.created_at))
                              .group_by(*keys)).all()
-    mine = [group for group in groups if group.claimed_by in (None, actor.username)]
-    total = sum(group[6] for group in mine)
-    villages, townships = _places(session, {group.place_code for group in mine})
+    own = [group for group in groups if group.claimed_by in (None, actor.username)]
+    total = sum(group[6] for group in own)
+    villages, townships = _places(session, {group.place_code for group in own})
     township_path = next((path for code, _, path in townships if code == filters.township), None)
-    chips = [group for group in mine if _passes(group, filters, township_path)]
+    chips = [group for group in own if _passes(group, filters, township_path)]
     steps: dict[str, list[Any]] = {}
     for group in sorted(chips, key=lambda group: group[8]):  # in order of first arrival
         steps.setdefault(group.bpmn_id, [group.bpmn_id, group[7], 0])[2] += group[6]
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
-    found = page(session, filtered(session, actor, filters, now).options(load_only(Task.id, Task.created_at)),
+    found = page(session, filtered(session, actor, filters, now, lane=lane, township_path=township_path)
+                 .options(load_only(Task.id, Task.created_at)),
                  queries.inbox_order(filters.order), window, with_total=False)
     if found.rows:  # the rest of the page's rows, into the objects already read
         session.execute(select(Task).where(Task.id.in_([task.id for task in found.rows]))).all()
     return Inbox(Page(decorate(session, found.rows, now, dict(villages)), sum(group[6] for group in shown),
                       found.next_cursor),
-                 total, sum(group[6] for group in mine if group.due == "overdue"),
+                 total, sum(group[6] for group in own if group.due == "overdue"),
                  sum(group[6] for group in groups) - total, [tuple(step) for step in steps.values()],
-                 sorted({group.process_key for group in mine}), villages,
+                 sorted({group.process_key for group in own}), villages,
                  [(code, name) for code, name, _ in townships], sorted({group.place_code for group in shown}))
 
 
