@@ -139,12 +139,18 @@ class Task(Base):
         Index("ix_tasks_instance", "instance_id", "state"),
         # a case's tasks that came to their step within a quarter (the bulletin), without reading the other tasks' rows
         Index("ix_tasks_instance_created", "instance_id", "created_at"),
-        # open and overdue work per area, and cases per open step (dashboard), read from the index alone
-        Index("ix_tasks_scope", "state", "place_path", "due_at", "process_key", "bpmn_id", "name", "instance_id"),
+        # open and overdue work per area, and cases per open step (dashboard), read from the index alone; created_at:
+        # the READY then still open at a past quarter's end (bulletin)
+        Index("ix_tasks_scope", "state", "place_path", "due_at", "process_key", "bpmn_id", "name", "instance_id",
+              "created_at"),
         # a region's cases per open step read in step order, not sorted (dashboard); of READY tasks alone (8 MB for a
         # region's 50,000: a task enters it when it comes to its step, leaves it when done); state: SQLite reads it
         Index("ix_tasks_ready_steps", "process_key", "bpmn_id", "name", "instance_id", "due_at", "place_path", "state",
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
+        # the tasks done or withdrawn since a past quarter's end, still open then (bulletin); of those done alone, so a
+        # task enters it when done and costs nothing when it comes to its step
+        Index("ix_tasks_done", "completed_at", "place_path", "created_at", "due_at",
+              sqlite_where=text("completed_at IS NOT NULL"), postgresql_where=text("completed_at IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # Spiff's task UUID

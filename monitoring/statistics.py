@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal_column, not_, or_, select
+from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal_column, not_, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.selectable import Alias
@@ -152,7 +152,8 @@ def bulletin(session: Session, place: Place, now: datetime) -> list[BulletinRow]
     return _tasks_by_area(session, place, Task.state == TaskState.READY, now)
 
 
-def _tasks_by_area(session: Session, place: Place, is_open: Any, moment: datetime) -> list[BulletinRow]:
+def _tasks_by_area(session: Session, place: Place, is_open: Any | tuple[Any, ...],
+                   moment: datetime) -> list[BulletinRow]:
     # count(*), not count(id): a task's id is no part of the scope index, and the open now are read from it alone
     rows = _per_area(session, place, Task, Task.place_path, is_open, func.count(),
                      func.count(case((Task.due_at < moment, 1))))
@@ -180,17 +181,19 @@ def _area_path(place: Place, path_column: Any, dialect: str) -> Any:
     return func.substr(path_column, 1, start + slash)
 
 
-def _per_area(session: Session, place: Place, model: type, path_column: InstrumentedAttribute, condition: Any,
-              *counts: Any) -> list[tuple[Any, ...]]:
+def _per_area(session: Session, place: Place, model: type, path_column: InstrumentedAttribute,
+              condition: Any | tuple[Any, ...], *counts: Any) -> list[tuple[Any, ...]]:
     """``code, name, *counts`` per child place, zeros included; the place's own row holds what lies at the place
     itself, and is left out when empty unless the place has no children (a village).
 
     One pass over the subtree (an index range) counts per path; the few thousand path sums are then summed per area
     path, cut from each path (``_area_path``), and joined to the places by equality: no row is matched against
-    every area by prefix, and ``condition`` is evaluated once a row."""
-    by_path = (select(path_column.label("path"), *(count.label(f"n{i}") for i, count in enumerate(counts)))
-               .select_from(model).where(condition, _in(place.path, path_column))
-               .group_by(path_column).subquery())
+    every area by prefix, and ``condition`` is evaluated once a row. A tuple of disjoint conditions is counted a pass
+    each and summed (each its own index range, where their OR may find none)."""
+    passes = [select(path_column.label("path"), *(count.label(f"n{i}") for i, count in enumerate(counts)))
+              .select_from(model).where(each, _in(place.path, path_column)).group_by(path_column)
+              for each in (condition if isinstance(condition, tuple) else (condition,))]
+    by_path = (passes[0] if len(passes) == 1 else union_all(*passes)).subquery()
     placed = select(_area_path(place, by_path.c.path, session.get_bind().dialect.name).label("area"),
                     *(by_path.c[f"n{i}"] for i in range(len(counts)))).subquery()
     by_area = (select(placed.c.area, *(func.sum(placed.c[f"n{i}"]).label(f"n{i}") for i in range(len(counts))))
@@ -293,13 +296,16 @@ def monitored_on(day: date, place_path: str | None = None) -> Any:
         _Change.to_status == MonitoringStatus.MONITORED, _Change.changed_on <= day, ~undone), place_path))
 
 
-def tasks_open_at(quarter: Quarter, now: datetime) -> tuple[datetime, Any]:
-    """When a quarter's open tasks are counted — its end, or now while it lasts — and the tasks open then: a past
-    quarter's are those created before its end and not done or withdrawn by then."""
+def tasks_open_at(quarter: Quarter, now: datetime) -> tuple[datetime, tuple[Any, ...]]:
+    """When a quarter's open tasks are counted — its end, or now while it lasts — and the tasks open then, as disjoint
+    conditions: a past quarter's are those created before its end and READY now, or done or withdrawn at or after
+    its end (the engine stamps ``completed_at`` on both). Counted apart, each is one index range (the READY of the
+    scope index, the done since the end of ``ix_tasks_done``), where their OR read every task of the table."""
     if now < quarter.ends_at:
-        return now, Task.state == TaskState.READY
+        return now, (Task.state == TaskState.READY,)
     end = quarter.ends_at
-    return end, and_(Task.created_at < end, or_(Task.completed_at.is_(None), Task.completed_at >= end))
+    return end, (and_(Task.state == TaskState.READY, Task.created_at < end),
+                 and_(Task.completed_at >= end, Task.created_at < end))
 
 
 def open_tasks_by_area(session: Session, place: Place, quarter: Quarter, now: datetime) -> list[BulletinRow]:

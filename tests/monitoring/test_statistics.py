@@ -142,6 +142,27 @@ def test_a_regions_cases_by_step_are_read_in_step_order_from_the_ready_tasks_ind
     assert plan.startswith("SCAN tasks USING COVERING INDEX ix_tasks_ready_steps / ") and "GROUP BY" not in plan, plan
 
 
+def test_a_past_quarters_open_tasks_are_read_from_two_index_ranges(session, cases, database_url):
+    """Open at a past quarter's end: READY now and created before it (the scope index), or done since (ix_tasks_done),
+    each read from its index alone, where their OR made SQLite and PostgreSQL read every task of the table."""
+    reads = []
+    listen = lambda *args: reads.append((args[2], args[3])) if "FROM tasks" in args[2] else None  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listen)
+    try:
+        rows = statistics.open_tasks_by_area(session, place(session, COUNTY), Quarter.parse("2026Q1"),
+                                             datetime(2026, 4, 15, 9, 0, tzinfo=CST))
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listen)
+    assert [(r.name, r.open_tasks, r.overdue) for r in rows] == [("百灵庙镇", 4, 3), ("查干哈达苏木", 1, 1)]
+    if not database_url.startswith("sqlite"):
+        return  # PostgreSQL picks its own plan from its statistics
+    (statement, parameters), = reads
+    plan = " / ".join(row[-1] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                              parameters))
+    assert "COVERING INDEX ix_tasks_done (completed_at>?)" in plan, plan
+    assert "COVERING INDEX ix_tasks_scope (state=? AND place_path>? AND place_path<?)" in plan, plan
+
+
 def test_steps_reached_in_a_quarter_are_counted_for_every_process_in_one_read(session, cases):
     """The bulletin's cases per step: every process's steps from one pass over the place's cases and their tasks (a
     pass per process read a region's million tasks once for each deployed process)."""

@@ -13,7 +13,8 @@ from web.migrate import upgrade
 # an index on an expression is not reflected, so not compared: its definition is compared below
 EXPRESSION_INDEXES = {"ix_members_initial"}
 # a partial index's condition is not compared by alembic: its definition is checked below
-PARTIAL_INDEXES = {"ix_tasks_ready_steps": re.compile(r"WHERE \(*state\)*(::text)? = 'ready'")}
+PARTIAL_INDEXES = {"ix_tasks_ready_steps": re.compile(r"WHERE \(*state\)*(::text)? = 'ready'"),
+                   "ix_tasks_done": re.compile(r"WHERE \(*completed_at IS NOT NULL")}
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
