@@ -258,6 +258,19 @@ def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple
     """Households the actor sees; ``q`` finds them by a member (``member_matches``) of the actor's area, whose
     households are then the area's: their path is not tested again (PostgreSQL, misjudging the path's range, read
     a county's 10,000 households to find a surname's 300 by id, once for the count and once for the page)."""
+    return _search(session, actor, search)[0].options(selectinload(Household.members))
+
+
+def _search(session: Session, actor: Actor, search: Search) -> tuple[Select[tuple[Household]], int | None]:
+    """``search_query`` without its loading, and how many households it selects when that is known already: the
+    households a search by ``q`` alone found by their members in the actor's area are all of its households.
+
+    ``q``'s households are found from the members' side: the member carries its household's place
+    (``members.place_path``), so the name's index cuts a county's or a village's namesakes from the region's without
+    visiting a household, and an ID tail's few members are checked in their rows. The households are then read by
+    id — the planners cannot be left to join: PostgreSQL misestimates a prefix range on a path or a name by orders of
+    magnitude, and drove a county's search from its 10,000 households, or a village's surname through the name's
+    whole range once per household."""
     query = select(Household)
     if not actor.place_scope:
         query = query.where(Household.id.in_(department_access.linked_household_ids(session, actor)))
@@ -270,25 +283,22 @@ def search_query(session: Session, actor: Actor, search: Search) -> Select[tuple
     if search.monitoring_type:
         query = query.where(Household.monitoring_type == search.monitoring_type)
     query = query.where(*search.where)
-    if search.q:
-        query = query.where(_found_by_member(session, actor, member_matches(search.q)))
-    return query.options(selectinload(Household.members))
+    if not search.q:
+        return query, None
+    found = select(Member.household_id).where(member_matches(search.q), within(Member.place_path, actor)
+                                              if actor.place_scope else true())
+    listed = sorted(set(session.execute(found.limit(LISTED_CAP)).scalars()))
+    if len(listed) == LISTED_CAP:
+        return query.where(Household.id.in_(found)), None
+    alone = actor.place_scope and not (search.village or search.status or search.monitoring_type or search.where)
+    return query.where(_one_of(session, Household.id, listed)), len(listed) if alone else None
 
 
-LISTED_CAP = 10_000  # households found by their members passed to the page's query as ids, at most
-
-
-def _found_by_member(session: Session, actor: Actor, matches: ColumnElement[bool]) -> ColumnElement[bool]:
-    """The households with a member ``matches`` finds in the actor's area, read from the members' side: the member
-    carries its household's place (``members.place_path``), so the name's index (``ix_members_name``: name, place)
-    cuts a county's or a village's namesakes from the region's without visiting a household, and an ID tail's few
-    members are checked in their rows. The households are then read by id — the planners cannot be left to join:
-    PostgreSQL misestimates a prefix range on a path or a name by orders of magnitude, and drove a county's search
-    from its 10,000 households, or a village's surname through the name's whole range once per household."""
-    found = select(Member.household_id).where(matches, within(Member.place_path, actor) if actor.place_scope
-                                              else true())
-    listed = list(session.execute(found.limit(LISTED_CAP)).scalars())
-    return _one_of(session, Household.id, sorted(set(listed))) if len(listed) < LISTED_CAP else Household.id.in_(found)
+LISTED_CAP = 10_000  # members found passed to the page's query as their households' ids, at most
+# What a list of households shows of their members (the head's name and ID number, the size: ``household_summary``,
+# the list page): a county surname's page of fifty households has some 150 members, each made an object
+LISTED_MEMBERS = selectinload(Household.members).load_only(Member.household_id, Member.position, Member.name,
+                                                           Member.id_number, Member.relation)
 
 
 def _one_of(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
@@ -321,7 +331,11 @@ def member_matches(q: str) -> ColumnElement[bool]:
 
 
 def search_page(session: Session, actor: Actor, search: Search, window: Window) -> Page[Household]:
-    return page(session, search_query(session, actor, search), HOUSEHOLD_ORDER, window)
+    """A page of the search, its households with the members a list shows; not counted again when ``_search``
+    knows its count (a county surname's count read its 300 households a second time)."""
+    query, total = _search(session, actor, search)
+    found = page(session, query.options(LISTED_MEMBERS), HOUSEHOLD_ORDER, window, with_total=total is None)
+    return found if total is None else Page(found.rows, total, found.next_cursor)
 
 
 def feedback_of(session: Session, household_id: int) -> list[HouseholdFeedback]:

@@ -206,3 +206,20 @@ def test_a_household_moved_out_of_the_area_is_no_longer_found_there(session, act
     session.commit()
     assert ids(session, actors["village"], "黄旺") == []
     assert ids(session, actors["county"], "黄旺") == [moved.id]
+
+
+def test_a_search_by_name_alone_is_counted_from_the_households_found_not_read_again(session, actors, registered):
+    """A county's surname found its 300 households by their members, then counted them by reading them again."""
+    sent = []
+    note = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", note)
+    try:
+        alone = households.search_page(session, actors["county"], households.Search(q="王"), Window(limit=1))
+        filtered = households.search_page(session, actors["county"], households.Search(q="王", village=VILLAGE),
+                                          Window(limit=1))
+        by_township = households.search_page(session, actors["township"], households.Search(q="王"), Window())
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", note)
+    assert (alone.total, filtered.total, by_township.total) == (4, 2, 3)
+    assert sum("count(*)" in statement for statement in sent) == 1  # the village's: the filter is not the members'
+    assert [m.name for m in by_township.rows[0].members] == ["王芳", "其木格"]  # the members a list shows
