@@ -140,9 +140,14 @@ def page(session: Session, query: Select[Any], keys: Sequence[Key], window: Wind
     if after is not None:
         ordered = ordered.where(_after(keys, after))
     result = session.execute(ordered.limit(window.limit + 1))
-    rows = list(result.scalars() if scalars else result.all())
-    more = len(rows) > window.limit
-    rows = rows[:window.limit]
+    return page_of(list(result.scalars() if scalars else result.all()), keys, window.limit, total, scalars=scalars)
+
+
+def page_of(rows: list[Any], keys: Sequence[Key], limit: int, total: int = -1, *, scalars: bool = True) -> Page[Any]:
+    """The page of ``rows``, read in the order of ``keys`` with one row beyond ``limit`` if there are more (a list
+    read by a statement built once, e.g. a case's first events, pages on exactly as ``page`` does)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
     return Page(rows, total, encode_cursor(_key_values(rows[-1], keys, scalars)) if more else None)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
-from engine.paging import Key, Page, Window, page
+from engine.paging import Key, Page, Window, page, page_of
 from engine.routing import assigned_to
 from engine.scope import within
 
@@ -77,9 +77,16 @@ def instances_page(session: Session, actor: Actor, window: Window, process: str 
     return page(session, instances_query(actor, process, status, where), INSTANCE_ORDER, window)
 
 
+TASKS, EVENTS = Task.__table__, AuditEvent.__table__
 # Built once: every case read (and every completion's answer) runs these; building one costs more than running it
 _OPEN_TASKS = (select(Task).where(Task.instance_id == bindparam("instance_id"), Task.state == TaskState.READY)
                .order_by(Task.created_at))
+# ...and an answer's reads as plain rows: no ORM object is built for what is only turned into JSON (api.md's bodies)
+_OPEN_TASK_ROWS = (select(*TASKS.c).where(TASKS.c.instance_id == bindparam("instance_id"),
+                                          TASKS.c.state == TaskState.READY).order_by(TASKS.c.created_at))
+_FIRST_EVENT_ROWS = (select(EVENTS.c.id, EVENTS.c.at, EVENTS.c.actor, EVENTS.c.type, EVENTS.c.task_id, EVENTS.c.detail)
+                     .where(EVENTS.c.instance_id == bindparam("instance_id")).order_by(EVENTS.c.id)
+                     .limit(bindparam("limit")))
 _TIMELINE = select(AuditEvent).where(AuditEvent.instance_id == bindparam("instance_id")).order_by(AuditEvent.id)
 _VERSION_NUMBERS = (select(ProcessVersion.id, ProcessVersion.version)
                     .where(ProcessVersion.id.in_(bindparam("version_ids", expanding=True))))
@@ -87,6 +94,12 @@ _VERSION_NUMBERS = (select(ProcessVersion.id, ProcessVersion.version)
 
 def open_tasks(session: Session, instance_id: int) -> list[Task]:
     return list(session.execute(_OPEN_TASKS, {"instance_id": instance_id}).scalars())
+
+
+def open_task_rows(session: Session, instance_id: int) -> Sequence[Row]:
+    """``open_tasks`` as rows of every task column, for an answer (read on the session's connection: the callers read
+    after their writes were flushed or committed)."""
+    return session.connection().execute(_OPEN_TASK_ROWS, {"instance_id": instance_id}).all()
 
 
 def timeline(session: Session, instance_id: int) -> list[AuditEvent]:
@@ -104,6 +117,13 @@ def timeline_page(session: Session, instance_id: int, window: Window, *, leaving
     if leaving_out:
         query = query.where(AuditEvent.type.not_in(leaving_out))
     return page(session, query, TIMELINE_ORDER, window, with_total=with_total)
+
+
+def first_events(session: Session, instance_id: int, limit: int) -> Page[Row]:
+    """The first page of ``timeline_page`` (no total), as rows of what a case's answer shows of an event (id, at,
+    actor, type, task_id, detail), by a statement built once: every completion's answer reads it."""
+    rows = session.connection().execute(_FIRST_EVENT_ROWS, {"instance_id": instance_id, "limit": limit + 1}).all()
+    return page_of(list(rows), TIMELINE_ORDER, limit)
 
 
 def version_numbers(session: Session, version_ids: set[int]) -> dict[int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
@@ -95,9 +95,9 @@ def actor_for(session: Session, user: User) -> Actor:
     return actor_at(user, get_place(session, user.place_code).path)
 
 
-def actor_at(user: User, place_path: str) -> Actor:
-    """The user as the engine sees it, given the path of its place (read with the user in one query, e.g. per API
-    call)."""
+def actor_at(user: User | Row, place_path: str) -> Actor:
+    """The user (or a row of its username, role and department) as the engine sees it, given the path of its place
+    (read with the user in one query, e.g. per API call)."""
     return Actor(username=user.username, role=user.role, place_path=place_path,
                  place_scope=sees_by_place(user.role), department=user.department)
 

@@ -89,3 +89,31 @@ def test_the_answer_reads_the_case_with_its_version_number_in_one_statement_with
     assert "process_instances.state" not in cases[0]  # the workflow's kilobytes are not part of any answer
     assert not reads(sent[lock:], "process_versions")
     assert answer["version"] == 1 and answer["process"] == "approval"
+
+
+def _kind(statement: str) -> str:
+    """What a statement does to which table: ``SELECT users``, ``UPDATE tasks``, ``INSERT audit_events``, ``BEGIN``."""
+    verb = statement.split(" ", 1)[0]
+    while (outer := re.sub(r"\([^()]*\)", "", statement)) != statement:  # a subquery's table is not the one read
+        statement = outer
+    table = re.search(r"\b(?:FROM|UPDATE|INTO) (\w+)", statement)
+    return f"{verb} {table.group(1)}" if table else verb
+
+
+def test_a_completion_sends_these_statements_and_no_more(api, deployed):
+    """The whole request, pinned statement by statement: a read added to the hot path (a second user or place read,
+    an ORM refresh of the case, a lazy load in the answer) fails here instead of costing every completion silently."""
+    sent, _ = _completion(api)
+
+    assert [_kind(s) for s in sent] == [
+        "BEGIN",
+        "SELECT users",  # the token's user, with its place's path
+        "SELECT tasks",  # the task, with its case's version
+        "UPDATE process_instances",  # the case's lock
+        "UPDATE tasks",  # the task done
+        "UPDATE process_instances",  # the case saved
+        "INSERT audit_events",
+        "SELECT process_instances",  # the answer: the case with its version number,
+        "SELECT audit_events",  # its first events,
+        "SELECT tasks",  # its open tasks
+    ], sent

@@ -12,7 +12,7 @@ from flask import Response, current_app, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from wtforms import ValidationError
 
 from engine.assignment import Actor
@@ -23,8 +23,13 @@ from web.auth.login import LoginResult
 from web.boundary import engine
 from web.extensions import db
 
-# Built once: every API call reads its user and the path of the user's place in this one statement
-_USER_AT_PLACE = select(User, Place.path).join(Place, Place.code == User.place_code).where(User.id == bindparam("uid"))
+USERS, PLACES = User.__table__, Place.__table__
+# Built once: every API call reads its user and the path of the user's place in this one statement, as a row of the
+# columns the routes read (``g.user``: id, username, role, place_code, department) — building an ORM ``User`` for it
+# cost more than the query. Read afresh per call: a deactivation or new password reaches every worker process at once.
+_USER_AT_PLACE = (select(USERS.c.id, USERS.c.username, USERS.c.role, USERS.c.place_code, USERS.c.department,
+                         USERS.c.active, USERS.c.session_version, PLACES.c.path)
+                  .join(PLACES, PLACES.c.code == USERS.c.place_code).where(USERS.c.id == bindparam("uid")))
 
 
 class _ClockSigner(TimestampSigner):
@@ -50,16 +55,16 @@ def refused_login(result: LoginResult) -> tuple[Response, int, dict[str, str]]:
     return jsonify(error_body("invalid_credentials", result.message)), 401, {}
 
 
-def _user_from_token(token: str) -> tuple[User, Actor] | None:
+def _user_from_token(token: str) -> tuple[Row, Actor] | None:
     try:
         claims = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
     except BadSignature:
         return None
     uid = claims.get("uid") if isinstance(claims, dict) else None
-    found = db.session.execute(_USER_AT_PLACE, {"uid": uid}).first() if isinstance(uid, int) else None
-    if found is None or not found.User.active or claims.get("sv") != found.User.session_version:
+    found = db.session.connection().execute(_USER_AT_PLACE, {"uid": uid}).first() if isinstance(uid, int) else None
+    if found is None or not found.active or claims.get("sv") != found.session_version:
         return None
-    return found.User, actor_at(found.User, found.path)
+    return found, actor_at(found, found.path)
 
 
 def _user_from_session() -> tuple[User, Actor] | None:
@@ -74,8 +79,8 @@ def _user_from_session() -> tuple[User, Actor] | None:
 
 
 def token_required(view: Any) -> Any:
-    """Resolve the bearer token (or the page's session with its CSRF token) to ``g.user`` and ``g.actor``;
-    401 otherwise."""
+    """Resolve the bearer token (or the page's session with its CSRF token) to ``g.user`` (what routes read of the
+    user: ``id``, ``username``, ``role``, ``place_code``, ``department``) and ``g.actor``; 401 otherwise."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

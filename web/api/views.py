@@ -13,7 +13,7 @@ from engine import queries
 from engine.assignment import Actor
 from engine.model_drafts import Draft, DraftSummary
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
-from engine.paging import MAX_LIMIT, Window
+from engine.paging import MAX_LIMIT
 from engine.scenarios import ScenarioResult
 from monitoring import department_access
 from monitoring.assistance_rules import PlanCheck
@@ -86,7 +86,7 @@ def scenario_result(result: ScenarioResult) -> dict[str, Any]:
             "line": result.line, "ready": result.ready, "suggestion": result.suggestion}
 
 
-def task(row: Task, now: datetime | None = None) -> dict[str, Any]:
+def task(row: Task | Row, now: datetime | None = None) -> dict[str, Any]:
     """A task row; ``overdue`` when it is still open after its due time (by the engine's clock)."""
     overdue = bool(now and row.due_at and row.state == "ready" and row.due_at < now)
     return {
@@ -122,11 +122,11 @@ def instance(session: Session, row: ProcessInstance | Row, actor: Actor, version
     needs them."""
     body = instance_summary(row, version)
     data = department_access.case_data(session, actor, household_of(session, row), row.data or {})
-    events = queries.timeline_page(session, row.id, Window(limit=MAX_LIMIT), with_total=False)
+    events = queries.first_events(session, row.id, MAX_LIMIT)
     body.update({
         "data": mask_id_numbers_in(data),
         "error": row.error,
-        "tasks": [task(t) for t in queries.open_tasks(session, row.id)],
+        "tasks": [task(t) for t in queries.open_task_rows(session, row.id)],
         "events": [event(e, actor) for e in events.rows],  # the first MAX_LIMIT; the rest at "events_next"
         "events_next": url_for("api.instance_events", instance_id=row.id, after=events.next_cursor)
         if events.next_cursor else None,
@@ -134,7 +134,7 @@ def instance(session: Session, row: ProcessInstance | Row, actor: Actor, version
     return body
 
 
-def event(row: AuditEvent, actor: Actor) -> dict[str, Any]:
+def event(row: AuditEvent | Row, actor: Actor) -> dict[str, Any]:
     """One audit event of a case as the actor may read it (a department sees what its routed work needs)."""
     return {"at": iso(row.at), "user": row.actor, "type": row.type, "task": row.task_id,
             "detail": department_access.case_event_detail(actor, row.detail)}
@@ -144,6 +144,6 @@ def placed_task_case(session: Session, row: ProcessInstance | Row, actor: Actor)
     """What completing a task answers a user who may work on it but not read its case (a task placed at a village of a
     county's case, ``engine.placement``): the case's id, process and status, and only its open tasks that are the
     user's; ``"limited": true`` tells it apart from the whole case."""
-    mine = [t for t in queries.open_tasks(session, row.id) if actor.may_work_on(t)]
+    mine = [t for t in queries.open_task_rows(session, row.id) if actor.may_work_on(t)]
     return {"id": row.id, "process": row.process_key, "status": row.status, "limited": True,
             "tasks": [task(t) for t in mine]}
