@@ -11,14 +11,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal_column, not_, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
-from engine.scope import below
+from engine.scope import below, upper_bound
 from monitoring.household_copies import HouseholdRisk
 from monitoring.models import Household, HouseholdStatusChange, MonitoringStatus, Place
 from monitoring.quarters import Quarter
@@ -138,9 +152,12 @@ def cases_by_step(session: Session, place_path: str, now: datetime) -> list[Step
     overdue = func.count(distinct(case((tasks.due_at < now, tasks.instance_id))))
     rows = session.execute(
         select(tasks.process_key, tasks.bpmn_id, tasks.name, cases, overdue)
-        # READY written into the statement, not sent as a parameter: a partial index serves a query whose text
-        # implies its condition (SQLite plans before it sees a parameter's value)
-        .where(_in(place_path, tasks.place_path), tasks.state == literal_column(f"'{TaskState.READY.value}'"))
+        # READY and the place written into the statement, not sent as parameters: a partial index serves a query
+        # whose text implies its condition (SQLite plans before it sees a parameter's value), and PostgreSQL's plan
+        # kept for a statement prepared (psycopg, from its sixth run) chose by the place's range without its values
+        .where(tasks.place_path >= literal(place_path, literal_execute=True),
+               tasks.place_path < literal(upper_bound(place_path), literal_execute=True),
+               tasks.state == literal_column(f"'{TaskState.READY.value}'"))
         .group_by(tasks.process_key, tasks.bpmn_id, tasks.name)
         .order_by(tasks.process_key, cases.desc(), tasks.name)
     )
