@@ -73,3 +73,17 @@ def test_a_page_of_many_tasks_sends_the_statements_of_a_page_of_one(inbox):
 
     assert "共 7 项" in text
     assert len(many) == len(one), (len(one), len(many))
+
+
+def test_the_page_shows_a_phone_page_of_rows_and_a_chosen_step_a_batch(inbox, app, monkeypatch):
+    from web.inbox import blueprint
+
+    monkeypatch.setattr(blueprint, "PAGE_ROWS", 2)
+    monkeypatch.setattr(blueprint, "BATCH_ROWS", 3)
+    _, text = inbox(3)
+    browser = PageClient(app, "cun")
+
+    assert text.count("data-task=") == 2 and "共 3 项" in text and 'rel="next"' in text  # counted whole, shown by 2
+    batch = browser.get("/tasks/?step=apply").text
+    assert batch.count("data-task=") == 3 and 'rel="next"' not in batch
+    assert browser.get("/tasks/?limit=1").text.count("data-task=") == 1  # as asked
