@@ -70,6 +70,9 @@ def one_process_only(app: Flask) -> bool:
 def run(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> None:
     """Serve until SIGTERM or SIGINT, then stop gracefully (requests under way are finished)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # SpiffWorkflow logs every task's change of state at INFO: a dozen lines (and writes) per completion, which the
+    # case's audit events already record
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     if workers > 1:
         GunicornServer(app, host, port, threads, workers).run()
         return

@@ -87,6 +87,8 @@ def test_three_lane_approval_with_notice_and_objection_over_cli_and_http(env):
         complete(base, zhen, instance["id"], "review", {"approved": True})
         final = complete(base, qi, instance["id"], "approve", {"approved": True})
         assert final["status"] == "completed"
+        served = (Path(env["FANGPIN_INSTANCE_DIR"]) / f"serve-{root.rsplit(':', 1)[1]}.log").read_text()
+        assert "Fangpin 已启动" in served and "State changed" not in served  # SpiffWorkflow's line per task state: off
         assert "审计链完整" in cli(env, "audit", "verify").stdout
 
 
