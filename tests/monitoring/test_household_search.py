@@ -3,6 +3,8 @@ each read as an index range; scope, filters and paging as before."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -223,3 +225,21 @@ def test_a_search_by_name_alone_is_counted_from_the_households_found_not_read_ag
     assert (alone.total, filtered.total, by_township.total) == (4, 2, 3)
     assert sum("count(*)" in statement for statement in sent) == 1  # the village's: the filter is not the members'
     assert [m.name for m in by_township.rows[0].members] == ["王芳", "其木格"]  # the members a list shows
+
+
+def test_a_page_of_a_search_by_name_alone_reads_its_own_households_only(session, actors, registered):
+    """Its ids are sent for the page and the next one (is there more?), not every household found."""
+    wang_fang, wang_fanghua, huang_wang = (registered[k].id for k in ("wang_fang", "wang_fanghua", "huang_wang"))
+    sent = []
+    note = lambda *args: sent.append(args[3]) if re.search(r"\bFROM households\b", args[2]) else None  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", note)
+    try:
+        first = households.search_page(session, actors["county"], households.Search(q="王"), Window(limit=1))
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", note)
+    values = [v for parameters in sent for v in (parameters.values() if isinstance(parameters, dict) else parameters)]
+    assert [wang_fang, wang_fanghua] in values or json.dumps([wang_fang, wang_fanghua]) in values, sent
+    second = households.search_page(session, actors["county"], households.Search(q="王"),
+                                    Window(first.next_cursor, 2))
+    assert ([h.id for h in second.rows], second.total, second.next_cursor is not None) == (
+        [wang_fanghua, huang_wang], 4, True)
