@@ -77,13 +77,11 @@ def instances_page(session: Session, actor: Actor, window: Window, process: str 
     return page(session, instances_query(actor, process, status, where), INSTANCE_ORDER, window)
 
 
-TASKS, EVENTS = Task.__table__, AuditEvent.__table__
+EVENTS = AuditEvent.__table__
 # Built once: every case read (and every completion's answer) runs these; building one costs more than running it
 _OPEN_TASKS = (select(Task).where(Task.instance_id == bindparam("instance_id"), Task.state == TaskState.READY)
                .order_by(Task.created_at))
-# ...and an answer's reads as plain rows: no ORM object is built for what is only turned into JSON (api.md's bodies)
-_OPEN_TASK_ROWS = (select(*TASKS.c).where(TASKS.c.instance_id == bindparam("instance_id"),
-                                          TASKS.c.state == TaskState.READY).order_by(TASKS.c.created_at))
+# ...and an answer's events as plain rows: no ORM object is built for what is only turned into JSON (api.md's bodies)
 _FIRST_EVENT_ROWS = (select(EVENTS.c.id, EVENTS.c.at, EVENTS.c.actor, EVENTS.c.type, EVENTS.c.task_id, EVENTS.c.detail)
                      .where(EVENTS.c.instance_id == bindparam("instance_id")).order_by(EVENTS.c.id)
                      .limit(bindparam("limit")))
@@ -94,12 +92,6 @@ _VERSION_NUMBERS = (select(ProcessVersion.id, ProcessVersion.version)
 
 def open_tasks(session: Session, instance_id: int) -> list[Task]:
     return list(session.execute(_OPEN_TASKS, {"instance_id": instance_id}).scalars())
-
-
-def open_task_rows(session: Session, instance_id: int) -> Sequence[Row]:
-    """``open_tasks`` as rows of every task column, for an answer (read on the session's connection: the callers read
-    after their writes were flushed or committed)."""
-    return session.connection().execute(_OPEN_TASK_ROWS, {"instance_id": instance_id}).all()
 
 
 def timeline(session: Session, instance_id: int) -> list[AuditEvent]:

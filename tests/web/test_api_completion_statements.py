@@ -113,7 +113,18 @@ def test_a_completion_sends_these_statements_and_no_more(api, deployed):
         "UPDATE tasks",  # the task done
         "UPDATE process_instances",  # the case saved
         "INSERT audit_events",
-        "SELECT process_instances",  # the answer: the case with its version number,
-        "SELECT audit_events",  # its first events,
-        "SELECT tasks",  # its open tasks
+        "SELECT process_instances",  # the answer: the case with its version number and its open tasks,
+        "SELECT audit_events",  # its first events
     ], sent
+
+
+def test_a_case_s_answer_reads_its_open_tasks_with_the_case(api, deployed):
+    cun = api("cun")
+    with statements() as sent:
+        started = cun.post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}})
+
+    assert started.status_code == 201, started.json
+    answer = sent[len(sent) - sent[::-1].index("BEGIN"):]  # the answer's transaction, after the start's commit
+    assert [_kind(s) for s in answer] == ["SELECT process_instances", "SELECT audit_events"], answer
+    assert re.search(r"\bLEFT OUTER JOIN tasks\b", answer[0]), answer[0]
+    assert [t["bpmn_id"] for t in started.json["tasks"]] == ["visit"]

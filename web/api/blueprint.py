@@ -9,6 +9,7 @@ from flask import Blueprint, g, jsonify
 
 from engine import instances, model_drafts, queries, tasks, versions
 from engine.deploy import main_bpmn
+from engine.errors import NotFound
 from monitoring import cases, objections, permissions, task_context
 from monitoring.documents import listing as document_lists
 from monitoring.documents import store
@@ -31,21 +32,24 @@ api.before_request(check_query)
 
 
 def _instance_body(instance_id: int) -> dict[str, Any]:
+    """The case if the actor may read it (``instances.may_read``), else 404 as for a case that does not exist."""
     actor = current_actor()
-    row = instances.visible_instance(db.session, instance_id, actor)
-    return views.instance(db.session, row, actor, queries.version_numbers(db.session, {row.version_id})[row.version_id])
+    found = views.read_case(db.session, instance_id)
+    if found is None or not instances.may_read(db.session, found.case, actor):
+        raise NotFound(f"ProcessInstance {instance_id}")
+    return views.instance(db.session, found, actor)
 
 
 def _after_step(instance_id: int) -> dict[str, Any]:
     """The case after the actor completed its task in it: whole if the actor reads it, else the limited view of a task
     placed at the actor's place in a case of another place (``views.placed_task_case``)."""
     actor = current_actor()
-    # read in the step's own transaction, before its commit: no second transaction per request; a row, not the ORM
-    # object (the step wrote it with a statement that leaves an already loaded instance as it was), with its version
-    case = views.case_row(db.session, instance_id)
-    if instances.may_read(db.session, case, actor):
-        return views.instance(db.session, case, actor, case.version)
-    return views.placed_task_case(db.session, case, actor)
+    # read in the step's own transaction, before its commit: no second transaction per request; rows, not the ORM
+    # object (the step wrote it with a statement that leaves an already loaded instance as it was)
+    found = views.read_case(db.session, instance_id)
+    if instances.may_read(db.session, found.case, actor):
+        return views.instance(db.session, found, actor)
+    return views.placed_task_case(found, actor)
 
 
 @api.post("/auth/token")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
 from engine.model_drafts import Draft, DraftSummary
-from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
+from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.paging import MAX_LIMIT
 from engine.scenarios import ScenarioResult
 from monitoring import department_access
@@ -22,11 +24,25 @@ from monitoring.id_number import mask_id_numbers_in
 from monitoring.models import Measure
 from monitoring.task_context import PlanView
 
-INSTANCES, VERSIONS = ProcessInstance.__table__, ProcessVersion.__table__
-# Built once: a case as an answer shows it, with its version's number, in one statement and without its workflow state
-# (kilobytes no answer shows); read straight from the connection, as the step that just wrote it did
-_CASE = (select(*(column for column in INSTANCES.c if column.name != "state"), VERSIONS.c.version)
-         .join(VERSIONS, VERSIONS.c.id == INSTANCES.c.version_id).where(INSTANCES.c.id == bindparam("instance_id")))
+INSTANCES, VERSIONS, TASKS = ProcessInstance.__table__, ProcessVersion.__table__, Task.__table__
+_CASE_COLUMNS = [*(column for column in INSTANCES.c if column.name != "state"), VERSIONS.c.version]
+# Built once: a case as an answer shows it, with its version's number and its open tasks, in one statement and without
+# its workflow state (kilobytes no answer shows): a row per open task, oldest first, the case's columns on each (one
+# row with no task when none is open); read straight from the connection, as the step that just wrote it did
+_CASE = (select(*_CASE_COLUMNS, *(column.label(f"task_{column.name}") for column in TASKS.c))
+         .join(VERSIONS, VERSIONS.c.id == INSTANCES.c.version_id)
+         .outerjoin(TASKS, and_(TASKS.c.instance_id == INSTANCES.c.id, TASKS.c.state == TaskState.READY))
+         .where(INSTANCES.c.id == bindparam("instance_id")).order_by(TASKS.c.created_at))
+OpenTask = namedtuple("OpenTask", [column.name for column in TASKS.c])  # a task row of every column
+
+
+@dataclass(frozen=True)
+class CaseRead:
+    """A case as its answer shows it: ``case``, its row (without the workflow state) with ``version``, its number; and
+    ``tasks``, its open tasks oldest first (rows of every task column)."""
+
+    case: Row
+    tasks: list[OpenTask]
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -97,9 +113,14 @@ def task(row: Task | Row, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def case_row(session: Session, instance_id: int) -> Row:
-    """The case's row as ``instance`` shows it, with ``version`` (its number): e.g. read right after a step wrote it."""
-    return session.connection().execute(_CASE, {"instance_id": instance_id}).one()
+def read_case(session: Session, instance_id: int) -> CaseRead | None:
+    """The case as ``instance`` shows it, with its open tasks (e.g. read right after a step wrote it); None if there
+    is no such case. Whether the reader may see it is the caller's to check (``instances.may_read``)."""
+    rows = session.connection().execute(_CASE, {"instance_id": instance_id}).all()
+    if not rows:
+        return None
+    first_task_column = len(_CASE_COLUMNS)
+    return CaseRead(rows[0], [OpenTask(*row[first_task_column:]) for row in rows if row.task_id is not None])
 
 
 def instance_summary(row: ProcessInstance | Row, version: int) -> dict[str, Any]:
@@ -116,17 +137,17 @@ def _waiting(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "message", "name": item["name"]}
 
 
-def instance(session: Session, row: ProcessInstance | Row, actor: Actor, version: int) -> dict[str, Any]:
-    """A case (of version number ``version``) as the actor reads it: its data and events through ``department_access``
-    (a department reading the case of its routed task sees only what that work needs); ID numbers only where a step
-    needs them."""
-    body = instance_summary(row, version)
+def instance(session: Session, found: CaseRead, actor: Actor) -> dict[str, Any]:
+    """A case as the actor reads it: its data and events through ``department_access`` (a department reading the case
+    of its routed task sees only what that work needs); ID numbers only where a step needs them."""
+    row = found.case
+    body = instance_summary(row, row.version)
     data = department_access.case_data(session, actor, household_of(session, row), row.data or {})
     events = queries.first_events(session, row.id, MAX_LIMIT)
     body.update({
         "data": mask_id_numbers_in(data),
         "error": row.error,
-        "tasks": [task(t) for t in queries.open_task_rows(session, row.id)],
+        "tasks": [task(t) for t in found.tasks],
         "events": [event(e, actor) for e in events.rows],  # the first MAX_LIMIT; the rest at "events_next"
         "events_next": url_for("api.instance_events", instance_id=row.id, after=events.next_cursor)
         if events.next_cursor else None,
@@ -140,10 +161,10 @@ def event(row: AuditEvent | Row, actor: Actor) -> dict[str, Any]:
             "detail": department_access.case_event_detail(actor, row.detail)}
 
 
-def placed_task_case(session: Session, row: ProcessInstance | Row, actor: Actor) -> dict[str, Any]:
+def placed_task_case(found: CaseRead, actor: Actor) -> dict[str, Any]:
     """What completing a task answers a user who may work on it but not read its case (a task placed at a village of a
     county's case, ``engine.placement``): the case's id, process and status, and only its open tasks that are the
     user's; ``"limited": true`` tells it apart from the whole case."""
-    mine = [t for t in queries.open_task_rows(session, row.id) if actor.may_work_on(t)]
+    row = found.case
     return {"id": row.id, "process": row.process_key, "status": row.status, "limited": True,
-            "tasks": [task(t) for t in mine]}
+            "tasks": [task(t) for t in found.tasks if actor.may_work_on(t)]}
