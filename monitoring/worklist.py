@@ -75,11 +75,21 @@ class Inbox:
     total: int  # the actor's tasks, unfiltered
     overdue: int
     claimed_by_others: int
-    steps: list[tuple[str, str, int]]  # (bpmn id, step name, count) under the filters other than the step
+    steps: list[tuple[str, str, str, int]]  # (process, bpmn id, step name, count) under the filters but the step
     processes: list[str]
     villages: list[tuple[str, str]]  # (code, name) of the places the actor's tasks are at
     townships: list[tuple[str, str]]  # (code, name) of the townships above those places
     places_shown: list[str]  # the distinct places of the filtered tasks (for the batch choice)
+
+    @property
+    def step_choices(self) -> list[tuple[str, str]]:
+        """(bpmn id, name) of the step filter's choices: one per id, named by every process's step with that id (two
+        processes may both call a step ``county_review``; a chip tells them apart by its process)."""
+        names: dict[str, list[str]] = {}
+        for _, step, name, _ in self.steps:
+            if name not in names.setdefault(step, []):
+                names[step].append(name)
+        return [(step, "／".join(each)) for step, each in names.items()]
 
 
 def due_state(task: Task, now: datetime) -> str:
@@ -130,9 +140,10 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     villages, townships = _places(session, {group.place_code for group in own})
     township_path = next((path for code, _, path in townships if code == filters.township), None)
     chips = [group for group in own if _passes(group, filters, township_path)]
-    steps: dict[str, list[Any]] = {}
+    steps: dict[tuple[str, str], list[Any]] = {}
     for group in sorted(chips, key=lambda group: group[8]):  # in order of first arrival
-        steps.setdefault(group.bpmn_id, [group.bpmn_id, group[7], 0])[2] += group[6]
+        step = (group.process_key, group.bpmn_id)  # a step is its process's: two processes may share an id
+        steps.setdefault(step, [*step, group[7], 0])[3] += group[6]
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
     found = page(session, filtered(session, actor, filters, now, lane=lane, township_path=township_path)
                  .options(load_only(Task.id, Task.created_at)),

@@ -21,7 +21,8 @@ NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 VILLAGES = ("150223100201", "150223100202", "150223200201")
 TOWNSHIPS = ("150223100000", "150223200000")
 DUES = (None, NOW - timedelta(days=1), NOW + timedelta(days=1), NOW + timedelta(days=5))
-STEPS = (("p", "visit", "走访排查"), ("p", "appraisal", "民主评议"), ("q", "review", "审核"))
+# two processes may name a step alike: each keeps its own chip and name
+STEPS = (("p", "visit", "走访排查"), ("p", "appraisal", "民主评议"), ("q", "review", "审核"), ("q", "visit", "入户核实"))
 FILTERS = [worklist.Filters(), worklist.Filters(process="q"), worklist.Filters(step="visit"),
            worklist.Filters(village=VILLAGES[1]), worklist.Filters(township=TOWNSHIPS[0]),
            worklist.Filters(township=TOWNSHIPS[1], due="overdue"), worklist.Filters(due="due_soon", step="appraisal"),
@@ -76,8 +77,9 @@ def test_every_count_is_the_tasks_counted_one_by_one(session, work, actors, filt
     assert [code for code, _ in found.townships] == list(TOWNSHIPS)
     first = {}
     for task in sorted(chips, key=lambda t: t.created_at):
-        first.setdefault(task.bpmn_id, task.name)
-    assert found.steps == [(step, name, sum(t.bpmn_id == step for t in chips)) for step, name in first.items()]
+        first.setdefault((task.process_key, task.bpmn_id), task.name)
+    assert found.steps == [(*step, name, sum((t.process_key, t.bpmn_id) == step for t in chips))
+                           for step, name in first.items()]
     assert found.page.total == len(shown) and found.places_shown == sorted({t.place_code for t in shown})
     expected = sorted(shown, key=lambda t: (t.created_at, t.id))[:7]
     assert [item.task.id for item in found.page.rows] == [t.id for t in expected]
