@@ -22,7 +22,8 @@ VILLAGES = ("150223100201", "150223100202", "150223200201")
 TOWNSHIPS = ("150223100000", "150223200000")
 DUES = (None, NOW - timedelta(days=1), NOW + timedelta(days=1), NOW + timedelta(days=5))
 # two processes may name a step alike: each keeps its own chip and name
-STEPS = (("p", "visit", "走访排查"), ("p", "appraisal", "民主评议"), ("q", "review", "审核"), ("q", "visit", "入户核实"))
+STEPS = (("p", "visit", "走访排查"), ("p", "appraisal", "民主评议"), ("q", "review", "审核"),
+         ("q", "visit", "入户核实"))
 FILTERS = [worklist.Filters(), worklist.Filters(process="q"), worklist.Filters(step="visit"),
            worklist.Filters(village=VILLAGES[1]), worklist.Filters(township=TOWNSHIPS[0]),
            worklist.Filters(township=TOWNSHIPS[1], due="overdue"), worklist.Filters(due="due_soon", step="appraisal"),
