@@ -139,7 +139,8 @@ def test_the_inbox_stays_one_query_and_its_counts_are_only_the_actors_tasks(step
     assert len(queries.inbox(session, departments["hrss"])) == 1
     worklist_of = {name: worklist.inbox(session, actor, worklist.Filters(), steps.engine.now(), Window())
                    for name, actor in (("health", health), ("county", actors["county"]))}
-    assert (worklist_of["health"].total, worklist_of["health"].steps) == (2, [("act", "部门落实措施", 2)])
+    assert (worklist_of["health"].total, worklist_of["health"].steps) == \
+        (2, [("department_routing", "act", "部门落实措施", 2)])
     assert (worklist_of["county"].total, worklist_of["county"].steps) == (0, [])
 
 
