@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -124,6 +125,12 @@ class MonitoringStatus(enum.StrEnum):
     ELIMINATED = "eliminated"  # risk eliminated (method, date)
 
 
+def head_of(members: Sequence[Any]) -> Any:
+    """The household's head among its present members (ORM objects or rows): the one related as head, else the first
+    listed; None for a household without members."""
+    return next((m for m in members if m.relation == "head"), members[0] if members else None)
+
+
 class Household(Base):
     """A rural household (农牧户); processes refer to it by id and never copy it."""
 
@@ -170,7 +177,7 @@ class Household(Base):
 
     @property
     def head(self) -> Member | None:
-        return next((m for m in self.members if m.relation == "head"), self.members[0] if self.members else None)
+        return head_of(self.members)
 
     @property
     def size(self) -> int:

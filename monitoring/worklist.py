@@ -20,7 +20,7 @@ from engine.models import ProcessInstance, Task
 from engine.paging import Page, Window, page, walk
 from engine.scope import below
 from monitoring.cases import household_id_of
-from monitoring.models import Household, Member, Place, PlaceLevel
+from monitoring.models import Household, Member, Place, PlaceLevel, head_of
 
 DUE_SOON = timedelta(days=2)
 DUE_STATES = ("overdue", "due_soon", "on_time", "no_due")
@@ -229,7 +229,7 @@ def _listed_households(session: Session, ids: set[int]) -> dict[int, ListedHouse
     for row in session.execute(select(Household.id, Household.group_name, Household.village_code)
                                .where(Household.id.in_(ids))):
         present = members.get(row.id, [])
-        head = next((m for m in present if m.relation == "head"), present[0] if present else None)
+        head = head_of(present)
         listed[row.id] = ListedHousehold(row.id, row.group_name, row.village_code,
                                          ListedMember(head.name, head.id_number) if head else None, len(present))
     return listed
