@@ -27,7 +27,7 @@ from engine.serialization import to_plain_json
 GENESIS = "0" * 64
 # Core tables, not ORM entities: appends are bulk statements without identity-map bookkeeping
 EVENTS, HEAD, INSTANCES = AuditEvent.__table__, AuditHead.__table__, ProcessInstance.__table__
-_APPEND = insert(EVENTS)  # built once: every step appends through it
+_APPEND = insert(EVENTS).inline()  # built once: every step appends through it; inline: no ids read back
 
 
 @dataclass

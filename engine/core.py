@@ -44,6 +44,7 @@ from engine.errors import (
 )
 from engine.forms import FormValidator
 from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
+from engine.round_trips import one_round_trip
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine, take_output
 from engine.scripting import ENGINE_FUNCTIONS, FollowUp, calendar_source, current_step, end_of_day, step_context
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
@@ -62,7 +63,7 @@ _LOCK = (update(INSTANCES)
 _SAVE = update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))  # SET: the columns a step passes
 _DONE = (update(TASKS).where(TASKS.c.id == bindparam("task_id"))
          .values(state=TaskState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by")))
-_NEW_TASKS = insert(TASKS)
+_NEW_TASKS = insert(TASKS).inline()  # nothing read back: a step sends its writes in one round trip
 # A follow-up may start follow-ups of its own; a chain this deep is a model starting itself in a loop
 MAX_FOLLOW_UP_DEPTH = 5
 T = TypeVar("T")
@@ -359,10 +360,11 @@ class Step:
         self._write(self._failed_outcome(), self.events)
 
     def _write(self, outcome: _Outcome, events: list[audit.Event]) -> None:
-        self._sync_task_rows(outcome.ready_after, outcome.new_rows)
         rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, events)
-        self.connection.execute(_SAVE, {**outcome.values, "instance_id": self.instance_id})
-        audit.insert_rows(self.connection, rows)
+        with one_round_trip(self.connection):
+            self._sync_task_rows(outcome.ready_after, outcome.new_rows)
+            self.connection.execute(_SAVE, {**outcome.values, "instance_id": self.instance_id})
+            audit.insert_rows(self.connection, rows)
         running = outcome.values["status"] == InstanceStatus.RUNNING
         self.saved_state = outcome.values["state"] if running else None
 
