@@ -558,3 +558,4 @@ class MeasurementHistory(Base):
 # The tables of later processes live in modules of their own; importing them here puts them on the one metadata
 # that migrations, tests and benchmarks build from.
 from monitoring import campaign_models, change_models, event_models, household_copies  # noqa: E402, F401
+from monitoring.quality import models as quality_models  # noqa: E402, F401

@@ -14,7 +14,9 @@ from web.migrate import upgrade
 EXPRESSION_INDEXES = {"ix_members_initial"}
 # a partial index's condition is not compared by alembic: its definition is checked below
 PARTIAL_INDEXES = {"ix_tasks_ready_steps": re.compile(r"WHERE \(*state\)*(::text)? = 'ready'"),
-                   "ix_tasks_done": re.compile(r"WHERE \(*completed_at IS NOT NULL")}
+                   "ix_tasks_done": re.compile(r"WHERE \(*completed_at IS NOT NULL"),
+                   "uq_quality_findings_open": re.compile(r"WHERE \(*resolved_at IS NULL"),
+                   "ix_quality_findings_open": re.compile(r"WHERE \(*resolved_at IS NULL")}
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")

@@ -1,0 +1,71 @@
+"""Tables of the data-quality checks (问题数据清洗): each finding as it was found, seen again and closed, and each run.
+Registered on the shared metadata by ``monitoring.models``.
+
+A finding is open while its check still trips the household; a run that no longer finds it closes it
+(``resolved_at``), and a later trip opens a new finding, so a record's history of findings is kept whole.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.models import Base, PlacePath, UtcDateTime
+
+OPEN = text("resolved_at IS NULL")
+RULE_LENGTH = 10
+SUBJECT_LENGTH = 40
+MESSAGE_LENGTH = 1000
+
+
+class QualityFinding(Base):
+    """One household (or one of its members, ``subject``) tripping one check, from ``found_at`` until the run that
+    no longer found it (``resolved_at``; NULL while open). ``place_path`` is the household's, for scope queries."""
+
+    __tablename__ = "quality_findings"
+    __table_args__ = (
+        # a check trips a household's subject once at a time: the runner's inserts can never open it twice
+        Index("uq_quality_findings_open", "rule", "household_id", "subject", unique=True,
+              sqlite_where=OPEN, postgresql_where=OPEN),
+        # open findings of a scope: counts by rule and by place, the runner's findings of a rule, the open list
+        Index("ix_quality_findings_open", "place_path", "rule", "severity", "id",
+              sqlite_where=OPEN, postgresql_where=OPEN),
+        Index("ix_quality_findings_place", "place_path", "id"),  # every finding of a scope, open or closed
+        Index("ix_quality_findings_household", "household_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH), default="", server_default="")
+    rule: Mapped[str] = mapped_column(String(RULE_LENGTH))  # the check's code (monitoring.quality.catalogue)
+    severity: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(String(MESSAGE_LENGTH))  # as last seen
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # as last seen
+    place_path: Mapped[str] = mapped_column(PlacePath)
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class QualityRun(Base):
+    """One run of the catalogue over a place and below: on demand by a user, or the nightly run over everything
+    (``nightly_on``, the China date it ran for: unique, so one worker of any number runs each night)."""
+
+    __tablename__ = "quality_runs"
+    __table_args__ = (Index("ix_quality_runs_place", "place_path", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_path: Mapped[str] = mapped_column(PlacePath)
+    by: Mapped[str] = mapped_column(String(80))  # a username, or "nightly"
+    nightly_on: Mapped[date | None] = mapped_column(Date, unique=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    checked: Mapped[int] = mapped_column(Integer, default=0)  # live households in scope
+    tripped: Mapped[int] = mapped_column(Integer, default=0)  # findings seen by this run
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)  # open findings in scope after the run
+    failed: Mapped[list[str]] = mapped_column(JSON, default=list)  # codes of the checks that raised
