@@ -1,0 +1,211 @@
+"""Running the catalogue over a place and keeping its findings (筛查—整改—再筛查): a trip not yet open opens a
+finding, one still there is seen again (its message and figures refreshed), and an open finding its check no longer
+trips closes — never by hand, and never when its check failed to run.
+
+Each check runs inside a SAVEPOINT: a check that raises is rolled back alone, logged and named in the run's failed
+checks, and its findings stay as they were. The writes are bulk statements (an executemany per kind of change, one
+UPDATE for the findings seen again), so a region's run costs its checks' queries and a few statements per check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.calendar import CHINA_TZ
+from engine.scope import below
+from monitoring.models import Household
+from monitoring.quality import checks  # noqa: F401  (importing the package registers every check)
+from monitoring.quality.catalogue import CHECKS, Check, CheckScope
+from monitoring.quality.models import QualityFinding, QualityRun
+from monitoring.quality.records import live_households
+
+log = logging.getLogger("fangpin.quality")
+IDS_PER_STATEMENT = 1000  # an IN list this long stays far below every database's bound on parameters
+EVERYWHERE = "/"  # every place path starts with it: the nightly run's scope
+NIGHTLY_BY = "nightly"
+NIGHTLY_HOUR = 2  # China time: the nightly run starts after 02:00, when nobody is entering data
+
+
+@dataclass
+class RunSummary:
+    """What a run did: households in scope, findings seen, opened, closed and open after it, and the checks that
+    failed (their findings untouched)."""
+
+    run_id: int
+    place_path: str
+    checked: int = 0
+    tripped: int = 0
+    new: int = 0
+    closed: int = 0
+    open: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Open:
+    id: int
+    message: str
+    figures: dict[str, Any]
+    place_path: str | None = None  # set when the household's finding lies outside the scope (it moved in)
+
+
+def run_checks(session: Session, scope: CheckScope, by: str, now: datetime) -> RunSummary:
+    """Run every check of the catalogue over the scope, keep the findings, and record the run."""
+    run = QualityRun(place_path=scope.place_path, by=by, started_at=now, failed=[])
+    session.add(run)
+    session.flush()
+    return _execute(session, run, scope, now)
+
+
+def claim_night(session: Session, now: datetime) -> QualityRun | None:
+    """The row of tonight's nightly run, inserted by whichever worker comes first after 02:00 China time; None before
+    then, or when another worker (on this host or another) has claimed tonight already. Commits the claim."""
+    local = now.astimezone(CHINA_TZ)
+    if local.hour < NIGHTLY_HOUR:
+        return None
+    night = local.date()
+    if session.execute(select(QualityRun.id).where(QualityRun.nightly_on == night)).first():
+        return None
+    run = QualityRun(place_path=EVERYWHERE, by=NIGHTLY_BY, nightly_on=night, started_at=now, failed=[])
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:  # another worker inserted tonight's row between the look and the insert
+        session.commit()
+        return None
+    session.commit()
+    return run
+
+
+def run_nightly(session: Session, run: QualityRun, now: datetime) -> RunSummary:
+    """The nightly run over everything, on the row ``claim_night`` inserted."""
+    return _execute(session, run, CheckScope(EVERYWHERE, _china_date(now)), now)
+
+
+def _china_date(moment: datetime) -> date:
+    return moment.astimezone(CHINA_TZ).date()
+
+
+def _execute(session: Session, run: QualityRun, scope: CheckScope, now: datetime) -> RunSummary:
+    summary = RunSummary(run.id, scope.place_path)
+    refresh_places(session, scope.place_path)
+    for code in sorted(CHECKS):
+        try:
+            with session.begin_nested():
+                tripped, new, closed = _run_check(session, CHECKS[code], scope, now)
+        except Exception:
+            log.exception("quality check %s failed over %s", code, scope.place_path)
+            summary.failed.append(code)
+            continue
+        summary.tripped += tripped
+        summary.new += new
+        summary.closed += closed
+    summary.checked = session.execute(select(func.count()).select_from(Household)
+                                      .where(live_households(scope))).scalar_one()
+    summary.open = session.execute(select(func.count()).select_from(QualityFinding).where(
+        QualityFinding.resolved_at.is_(None), below(QualityFinding.place_path, scope.place_path))).scalar_one()
+    for name in ("checked", "tripped", "new", "closed", "open", "failed"):
+        setattr(run, name, getattr(summary, name))
+    run.finished_at = now
+    session.flush()
+    return summary
+
+
+def _run_check(session: Session, check: Check, scope: CheckScope, now: datetime) -> tuple[int, int, int]:
+    """Bring the open findings of one check in the scope in line with what it trips now: (tripped, new, closed)."""
+    trips = {(trip.household_id, trip.subject): (check.describe(trip), _plain(trip.figures))
+             for trip in check.find(session, scope)}
+    kept = _open_in_scope(session, check.code, scope.place_path)
+    missing = [key for key in trips if key not in kept]
+    paths = _household_paths(session, {household_id for household_id, _ in missing})
+    kept.update(_open_elsewhere(session, check.code, missing, paths))
+    new = [key for key in missing if key not in kept]
+    gone = [finding.id for key, finding in kept.items() if key not in trips]
+    if new:
+        session.execute(insert(QualityFinding), [
+            {"household_id": household_id, "subject": subject, "rule": check.code, "severity": check.severity.value,
+             "message": trips[household_id, subject][0], "figures": trips[household_id, subject][1],
+             "place_path": paths[household_id], "found_at": now, "last_seen_at": now}
+            for household_id, subject in new])
+    changed = [{"id": finding.id, "message": trips[key][0], "figures": trips[key][1], "last_seen_at": now,
+                **({"place_path": finding.place_path} if finding.place_path else {})}
+               for key, finding in kept.items() if key in trips
+               and (finding.place_path or (finding.message, finding.figures) != trips[key])]
+    if changed:
+        session.execute(update(QualityFinding), changed)
+    for chunk in _chunks(gone):
+        session.execute(update(QualityFinding).where(QualityFinding.id.in_(chunk))
+                        .values(resolved_at=now).execution_options(synchronize_session=False))
+    session.execute(update(QualityFinding).where(
+        QualityFinding.rule == check.code, QualityFinding.resolved_at.is_(None),
+        below(QualityFinding.place_path, scope.place_path), QualityFinding.last_seen_at < now)
+        .values(last_seen_at=now).execution_options(synchronize_session=False))
+    return len(trips), len(new), len(gone)
+
+
+def _open_in_scope(session: Session, rule: str, place_path: str) -> dict[tuple[int, str], _Open]:
+    rows = session.execute(
+        select(QualityFinding.household_id, QualityFinding.subject, QualityFinding.id, QualityFinding.message,
+               QualityFinding.figures)
+        .where(QualityFinding.rule == rule, QualityFinding.resolved_at.is_(None),
+               below(QualityFinding.place_path, place_path)))
+    return {(household_id, subject): _Open(id_, message, figures)
+            for household_id, subject, id_, message, figures in rows}
+
+
+def _open_elsewhere(session: Session, rule: str, keys: Sequence[tuple[int, str]],
+                    paths: dict[int, str]) -> dict[tuple[int, str], _Open]:
+    """Open findings of households that trip the check in the scope while their finding lies outside it (the
+    household moved in): the finding moves with it (to ``paths``, the households' places) rather than a second one
+    opening."""
+    wanted = set(keys)
+    found: dict[tuple[int, str], _Open] = {}
+    for chunk in _chunks(sorted({household_id for household_id, _ in keys})):
+        rows = session.execute(
+            select(QualityFinding.household_id, QualityFinding.subject, QualityFinding.id, QualityFinding.message,
+                   QualityFinding.figures)
+            .where(QualityFinding.rule == rule, QualityFinding.resolved_at.is_(None),
+                   QualityFinding.household_id.in_(chunk)))
+        for household_id, subject, id_, message, figures in rows:
+            if (household_id, subject) in wanted:
+                found[household_id, subject] = _Open(id_, message, figures, paths[household_id])
+    return found
+
+
+def _household_paths(session: Session, household_ids: Iterable[int]) -> dict[int, str]:
+    paths: dict[int, str] = {}
+    for chunk in _chunks(sorted(household_ids)):
+        paths.update(session.execute(select(Household.id, Household.place_path).where(Household.id.in_(chunk))).all())
+    return paths
+
+
+def refresh_places(session: Session, place_path: str) -> int:
+    """Open findings in the scope whose household moved to another village within it follow the household."""
+    current = select(Household.place_path).where(Household.id == QualityFinding.household_id).scalar_subquery()
+    return session.execute(update(QualityFinding).where(
+        QualityFinding.resolved_at.is_(None), below(QualityFinding.place_path, place_path),
+        QualityFinding.place_path != current).values(place_path=current)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def _plain(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures as the JSON column hands them back (a date as its ISO text, a Decimal as its digits), so a
+    finding seen again with the same figures compares equal and is not rewritten."""
+    return json.loads(json.dumps(figures, default=str))
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), IDS_PER_STATEMENT):
+        yield values[start:start + IDS_PER_STATEMENT]

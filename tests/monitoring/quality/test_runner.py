@@ -1,0 +1,137 @@
+"""The runner keeps findings over time, on both databases: found, seen again, closed when the data no longer trips
+the check, found again as a new finding; a check that raises closes nothing; a village's run touches its own."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from monitoring.quality.catalogue import CHECKS, Check, CheckScope, Severity, Trip
+from monitoring.quality.models import QualityFinding, QualityRun
+from monitoring.quality.runner import run_checks
+from tests.monitoring.quality.households import AT, COUNTY_PATH, VILLAGE_PATH, household, scope
+
+OTHER_VILLAGE_PATH = "/150000000000/150223000000/150223200000/150223200201/"
+
+
+def too_soon(session, **fields):
+    """A household Q101 trips: eliminated in the month it was identified."""
+    return household(session, monitoring_status="eliminated", elimination_method="assisted",
+                     monitored_since=date(2026, 3, 10), eliminated_on=date(2026, 3, 28), **fields)
+
+
+def findings(session, household_id=None):
+    session.expire_all()
+    query = select(QualityFinding).order_by(QualityFinding.id)
+    if household_id is not None:
+        query = query.where(QualityFinding.household_id == household_id)
+    return list(session.execute(query).scalars())
+
+
+def test_a_finding_is_found_seen_again_closed_when_fixed_and_found_again_as_a_new_one(session, tree):
+    tripping = too_soon(session)
+    fine = household(session)
+    first = run_checks(session, scope(), "county", AT)
+    assert (first.tripped, first.new, first.closed, first.open, first.checked) == (1, 1, 0, 1, 2)
+    [found] = findings(session)
+    assert (found.household_id, found.rule, found.severity, found.place_path) == (tripping.id, "Q101", "error",
+                                                                                   VILLAGE_PATH)
+    assert found.found_at == found.last_seen_at == AT and found.resolved_at is None
+    assert "2026-03-28" in found.message and found.figures["months"] == 0
+    assert findings(session, fine.id) == []
+
+    later = AT + timedelta(days=1)
+    tripping.eliminated_on = date(2026, 4, 2)  # still too soon, with other figures
+    session.flush()
+    second = run_checks(session, scope(), "county", later)
+    assert (second.tripped, second.new, second.closed, second.open) == (1, 0, 0, 1)
+    [seen] = findings(session)
+    assert (seen.id, seen.found_at, seen.last_seen_at) == (found.id, AT, later)
+    assert seen.figures["months"] == 1 and "2026-04-02" in seen.message
+
+    fixed = later + timedelta(days=1)
+    tripping.eliminated_on = date(2026, 6, 1)
+    session.flush()
+    third = run_checks(session, scope(), "county", fixed)
+    assert (third.tripped, third.new, third.closed, third.open) == (0, 0, 1, 0)
+    [closed] = findings(session)
+    assert closed.resolved_at == fixed and closed.last_seen_at == later
+
+    again = fixed + timedelta(days=1)
+    tripping.eliminated_on = date(2026, 3, 30)
+    session.flush()
+    fourth = run_checks(session, scope(), "county", again)
+    assert (fourth.new, fourth.open) == (1, 1)
+    old, new = findings(session)
+    assert old.id == found.id and old.resolved_at == fixed
+    assert new.found_at == again and new.resolved_at is None
+    runs = session.execute(select(QualityRun.new, QualityRun.closed, QualityRun.finished_at)
+                           .order_by(QualityRun.id)).all()
+    assert runs == [(1, 0, AT), (0, 0, later), (0, 1, fixed), (1, 0, again)]
+
+
+def test_a_merged_household_s_finding_closes(session, tree):
+    merged = too_soon(session)
+    into = household(session)
+    run_checks(session, scope(), "county", AT)
+    merged.merged_into_id = into.id
+    session.flush()
+    summary = run_checks(session, scope(), "county", AT + timedelta(hours=1))
+    assert summary.closed == 1 and findings(session)[0].resolved_at == AT + timedelta(hours=1)
+
+
+def test_a_check_that_raises_closes_none_of_its_findings_and_the_others_still_run(session, tree, monkeypatch):
+    tripping = too_soon(session)
+    state = {"broken": False}
+
+    def flaky(session_, scope_: CheckScope):
+        if state["broken"]:
+            session_.execute(select(QualityFinding.id)).all()
+            raise RuntimeError("the check's query broke")
+        return [Trip(tripping.id, {"n": 1})]
+
+    monkeypatch.setitem(CHECKS, "Q999", Check("Q999", Severity.WARNING, "试验", "试验 {n}", ("name",), "试验", flaky))
+    run_checks(session, scope(), "county", AT)
+    assert {f.rule for f in findings(session)} == {"Q101", "Q999"}
+
+    state["broken"] = True
+    tripping.eliminated_on = date(2026, 6, 1)  # Q101 no longer trips: it ran, so its finding closes
+    session.flush()
+    summary = run_checks(session, scope(), "county", AT + timedelta(days=1))
+    assert summary.failed == ["Q999"] and summary.closed == 1
+    by_rule = {f.rule: f for f in findings(session)}
+    assert by_rule["Q999"].resolved_at is None and by_rule["Q999"].last_seen_at == AT
+    assert by_rule["Q101"].resolved_at == AT + timedelta(days=1)
+    assert session.execute(select(QualityRun.failed).order_by(QualityRun.id.desc())).scalars().first() == ["Q999"]
+
+
+def test_a_village_s_run_touches_only_its_own_findings(session, tree):
+    mine = too_soon(session)
+    theirs = too_soon(session, village_code="150223200201", place_path=OTHER_VILLAGE_PATH)
+    run_checks(session, scope(COUNTY_PATH), "county", AT)
+    mine.eliminated_on = theirs.eliminated_on = date(2026, 6, 1)  # both fixed; only the village runs
+    session.flush()
+    summary = run_checks(session, CheckScope(VILLAGE_PATH, AT.date()), "village", AT + timedelta(days=1))
+    assert (summary.checked, summary.closed, summary.open) == (1, 1, 0)
+    assert findings(session, mine.id)[0].resolved_at is not None
+    assert findings(session, theirs.id)[0].resolved_at is None
+
+
+def test_a_household_that_moved_takes_its_open_finding_along(session, tree):
+    """Into a village whose run finds it (the finding lay outside that village), and within a county's run."""
+    moving = too_soon(session)
+    run_checks(session, scope(COUNTY_PATH), "county", AT)
+    moving.village_code, moving.place_path = "150223200201", OTHER_VILLAGE_PATH
+    session.flush()
+    summary = run_checks(session, CheckScope(OTHER_VILLAGE_PATH, AT.date()), "village", AT + timedelta(days=1))
+    assert (summary.new, summary.closed, summary.open) == (0, 0, 1)
+    [moved] = findings(session)
+    assert moved.place_path == OTHER_VILLAGE_PATH and moved.found_at == AT
+
+    moving.village_code, moving.place_path = "150223100201", VILLAGE_PATH
+    session.flush()
+    summary = run_checks(session, scope(COUNTY_PATH), "county", AT + timedelta(days=2))
+    assert (summary.new, summary.closed, summary.open) == (0, 0, 1)
+    [back] = findings(session)
+    assert back.id == moved.id and back.place_path == VILLAGE_PATH
