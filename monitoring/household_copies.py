@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, case, column, delete, event, func, insert, inspect, select, update
+from sqlalchemy import ForeignKey, Index, String, delete, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.models import Base, PlacePath
+from monitoring.json_lists import list_items
 from monitoring.models import Household, Member
 
 RISK_SOURCES = ("risk_types", "monitoring_status", "place_path")  # the household's fields household_risks copies
@@ -40,12 +41,7 @@ def _risk_rows(connection: Connection, household_ids: Collection[int] | None) ->
     """``household_id, risk_type, monitoring_status, place_path`` of each risk type in the households' JSON lists
     (all households when ``household_ids`` is None); a value that is not a list holds no risk, a type listed twice
     is one row."""
-    if connection.dialect.name == "sqlite":
-        a_list = case((func.json_type(Household.risk_types) == "array", Household.risk_types))
-        risks = func.json_each(a_list).table_valued(column("value", String))
-    else:  # PostgreSQL names a set-returning function's column only when told, hence render_derived
-        a_list = case((func.json_typeof(Household.risk_types) == "array", Household.risk_types))
-        risks = func.json_array_elements_text(a_list).table_valued(column("value", String)).render_derived()
+    risks = list_items(connection.dialect.name, Household.risk_types)
     rows = (select(Household.id, risks.c.value, Household.monitoring_status, Household.place_path).distinct()
             .select_from(Household).join(risks, risks.c.value.is_not(None)))
     return rows if household_ids is None else rows.where(Household.id.in_(household_ids))
