@@ -57,6 +57,9 @@ ELIMINATION_REVERTERS = frozenset({Role.COUNTY})
 # A county reports a major event upward, follows it up and lists the households it affects (monitoring.events); the
 # league and the region acknowledge it in their inboxes (the lanes of processes/major_event.bpmn).
 EVENT_REPORTERS = frozenset({Role.COUNTY})
+# Data-quality checks (monitoring.quality) run on demand over the caller's own place and below, by the levels that
+# correct the data and follow it up; the nightly run covers everything.
+QUALITY_RUNNERS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.REGION})
 
 # --- process models and code lists ------------------------------------------------------------------------------
 MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})

@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         migration_routes,
         monitoring_routes,
         openapi,
+        quality_routes,
         report_routes,
         status_routes,
     )

@@ -1,0 +1,91 @@
+"""``/api/v1/quality`` (api.md "Reports"): the data-quality findings of a place as JSON or XLSX, and a run of the
+checks on demand — the same functions as the quality pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from engine.paging import walk
+from monitoring.quality import findings, runner
+from monitoring.quality.catalogue import CHECKS, SEVERITY_LABELS, Severity
+from monitoring.quality.models import QualityFinding
+from web.api import bodies as b
+from web.api import paging
+from web.api import query_params as q
+from web.api import schemas as s
+from web.api.auth import current_actor, token_required
+from web.api.blueprint import api
+from web.api.parsing import json_body, query
+from web.api.spec import Files, Param, operation
+from web.boundary import engine, unit_of_work
+from web.exports import EXPORT_MAX_ROWS, XLSX, Column, xlsx_response
+from web.extensions import db
+
+FORMATS = ("json", "xlsx")
+RULE = Param("rule", q.TEXT, "只看此检查规则（如 Q101）")
+STATUS = Param("status", q.choice(findings.STATUSES), "open（默认，未整改）、resolved（已整改）或 all")
+
+FINDING = s.component("QualityFinding", s.shape({
+    "id": s.INTEGER, "household_id": s.INTEGER, "rule": s.TEXT, "title": s.TEXT, "severity": s.TEXT,
+    "message": s.TEXT, "fields": s.list_of(s.TEXT), "village": s.TEXT, "found_at": s.TIME, "last_seen_at": s.TIME,
+    "resolved_at": s.TIME}))
+RUN = s.component("QualityRun", s.shape({
+    "run_id": s.INTEGER, "place_path": s.TEXT, "checked": s.INTEGER, "tripped": s.INTEGER, "new": s.INTEGER,
+    "closed": s.INTEGER, "open": s.INTEGER, "failed": s.list_of(s.TEXT)}))
+RUN_BODY = b.body({"place": b.ruled("地区代码（默认为调用者所在地区）")})
+
+
+def _village(finding: QualityFinding) -> str:
+    """The code of the village a finding lies in: the last segment of its household's path."""
+    return finding.place_path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def finding_body(finding: QualityFinding) -> dict[str, Any]:
+    check = CHECKS.get(finding.rule)
+    return {"id": finding.id, "household_id": finding.household_id, "rule": finding.rule,
+            "title": check.title if check else finding.rule, "severity": finding.severity,
+            "message": finding.message, "fields": list(check.fields) if check else [], "village": _village(finding),
+            "found_at": finding.found_at.isoformat(), "last_seen_at": finding.last_seen_at.isoformat(),
+            "resolved_at": finding.resolved_at.isoformat() if finding.resolved_at else None}
+
+
+def finding_columns() -> list[Column[QualityFinding]]:
+    return [Column("农户编号", lambda f: f.household_id, "int", 10),
+            Column("嘎查村代码", _village, width=16),
+            Column("规则", lambda f: f.rule, width=8),
+            Column("问题", lambda f: CHECKS[f.rule].title if f.rule in CHECKS else f.rule, width=28),
+            Column("严重程度", lambda f: SEVERITY_LABELS.get(Severity(f.severity), f.severity), width=8),
+            Column("说明", lambda f: f.message, width=60),
+            Column("需修正字段", lambda f: "、".join(CHECKS[f.rule].fields) if f.rule in CHECKS else "", width=24),
+            Column("发现时间", lambda f: f.found_at, "datetime", 18),
+            Column("整改时间", lambda f: f.resolved_at, "datetime", 18)]
+
+
+@api.get("/quality/findings")
+@operation("数据质量问题（分页，或导出 XLSX）", {200: s.list_of(FINDING)},
+           query=(q.place_param(), RULE, STATUS, q.format_param(FORMATS)), files=Files((XLSX,)), paged=True,
+           refusals=(404, 422))
+@token_required
+def list_findings():
+    """``?place=CODE&rule=Q101&status=open|resolved|all&format=json|xlsx``: the findings of a place in the caller's
+    scope (its own by default), village by village; a line department sees none."""
+    actor, place, rule, status = current_actor(), query("place"), query("rule"), query("status", "open")
+    if query("format", "json") == "xlsx":
+        chosen = findings.findings_in_view(db.session, actor, place, rule, status)
+        rows = walk(db.session, chosen, findings.FINDING_ORDER, EXPORT_MAX_ROWS)
+        return xlsx_response("数据质量问题", "quality-findings", finding_columns(), rows, engine().now())
+    found = findings.findings_page(db.session, actor, place, rule, status, paging.window())
+    return paging.paged(found, finding_body)
+
+
+@api.post("/quality/run")
+@operation("在调用者范围内运行数据质量检查", {200: RUN}, body=RUN_BODY, body_required=False, refusals=(403, 404, 422))
+@token_required
+def run_quality_checks():
+    """``{"place": CODE?}``: the caller's place by default, or a place below it; the run's counts."""
+    place = json_body(optional=True).get("place")
+    with unit_of_work() as session:
+        summary = runner.run_in_scope(session, current_actor(), place, engine().now())
+    return jsonify(summary.as_dict())
