@@ -31,6 +31,7 @@ from monitoring.measures import plan_to_carry_out, received, record_case_progres
 from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice, User
 from monitoring.places import actor_for
 from monitoring.processes import descriptor
+from monitoring.quality.corrections import FUNCTIONS as QUALITY_STEPS
 from monitoring.rules import Assessment, assess, type_problems
 
 UNNAMED_STEP = "办理过程中"  # a step the case never had as a task: no code reaches the household either
@@ -378,4 +379,5 @@ FUNCTIONS: dict[str, Callable] = {
     "mark_eliminated": mark_eliminated,
     **EVENT_STEPS,  # 重大事项逐级上报 (monitoring.event_steps)
     **CAMPAIGN_STEPS,  # 年度动态管理 (monitoring.campaign_steps)
+    **QUALITY_STEPS,  # 问题数据整改 (monitoring.quality.corrections)
 }

@@ -1,0 +1,96 @@
+"""问题数据整改 (筛查—整改—再筛查): a village with open findings gets a case of ``processes/quality_correction.bpmn``
+whose task lists them; the village corrects its records and submits, and the case runs the checks over the village
+again (``recheck_village``), returning the task while findings remain. One running case per village (an exclusive
+instance on the village's business key), so a nightly run and a county's run never hand a village two tasks.
+The village comes from the case itself (its business key and place), never from task data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.core import Engine
+from engine.errors import AlreadyOpen, ScriptError
+from engine.models import InstanceStatus, ProcessInstance
+from engine.scope import below
+from engine.scripting import current_step, today
+from engine.versions import latest_version
+from monitoring.quality.catalogue import CheckScope, Severity
+from monitoring.quality.findings import is_open
+from monitoring.quality.models import QualityFinding
+from monitoring.quality.runner import run_checks
+
+PROCESS = "quality_correction"
+KEY_PREFIX = "quality:"
+
+
+def business_key(village_code: str) -> str:
+    return f"{KEY_PREFIX}{village_code}"
+
+
+def _open_findings_of(place_path: str) -> tuple[ColumnElement[bool], ...]:
+    return is_open(), below(QualityFinding.place_path, place_path)
+
+
+def open_counts(session: Session, place_path: str) -> dict[str, int]:
+    """How many findings are open at the place and below: in all, errors, warnings, and households with any."""
+    row = session.execute(select(
+        func.count(), func.count().filter(QualityFinding.severity == Severity.ERROR),
+        func.count(func.distinct(QualityFinding.household_id))).where(*_open_findings_of(place_path))).one()
+    return {"open": row[0], "errors": row[1], "warnings": row[0] - row[1], "households": row[2]}
+
+
+def start_corrections(engine: Engine, session: Session, place_path: str, username: str) -> int:
+    """Start a correction case for each village at ``place_path`` or below that has open findings and no running
+    case; returns how many started. A village whose case runs is left to it: its next recheck sees the new findings."""
+    villages = session.execute(
+        select(QualityFinding.place_path).where(*_open_findings_of(place_path)).distinct()).scalars().all()
+    running = set(session.execute(select(ProcessInstance.business_key).where(
+        ProcessInstance.process_key == PROCESS, ProcessInstance.status == InstanceStatus.RUNNING,
+        below(ProcessInstance.place_path, place_path))).scalars())
+    version = None
+    started = 0
+    for village_path in villages:
+        code = village_path.strip("/").rsplit("/", 1)[-1]
+        if business_key(code) in running:
+            continue
+        version = version or engine.versions.get(session, latest_version(session, PROCESS).id)
+        try:
+            step = engine.create_instance(session, version, code, village_path, username, {}, business_key(code),
+                                          exclusive=True)
+        except AlreadyOpen:  # started meanwhile by another run
+            continue
+        started += step.error is None
+    return started
+
+
+def _village() -> tuple[str, str]:
+    """The running case's village: its code and path."""
+    step = current_step()
+    row = step.session.execute(select(ProcessInstance.business_key, ProcessInstance.place_code,
+                                      ProcessInstance.place_path)
+                               .where(ProcessInstance.id == step.instance_id)).one()
+    if row.business_key != business_key(row.place_code):
+        raise ScriptError("此流程不是问题数据整改案件，不能调用整改的办理函数")
+    return row.place_code, row.place_path
+
+
+def village_findings() -> dict[str, int]:
+    """The case's village's open findings, counted (the task's page lists them live from the records)."""
+    _code, path = _village()
+    return open_counts(current_step().session, path)
+
+
+def recheck_village() -> dict[str, int]:
+    """Run the checks over the case's village again (findings no longer tripped close themselves); returns what is
+    still open."""
+    step = current_step()
+    _code, path = _village()
+    run_checks(step.session, CheckScope(path, today()), step.username, clock.now())
+    return open_counts(step.session, path)
+
+
+FUNCTIONS: dict[str, Callable] = {"village_findings": village_findings, "recheck_village": recheck_village}

@@ -1,0 +1,92 @@
+"""筛查—整改—再筛查 through the shipped ``quality_correction`` process: a village with findings gets one task, submits
+without correcting and gets it back, corrects its record, submits, and its findings close and its case ends; another
+village's findings and case are untouched. Real BPMN, real engine, both databases."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
+from engine.tasks import complete_task
+from monitoring.quality.catalogue import CHECKS, CheckScope
+from monitoring.quality.corrections import PROCESS, business_key, open_counts, start_corrections
+from monitoring.quality.models import QualityFinding
+from monitoring.quality.runner import run_checks
+from tests.monitoring.quality.households import COUNTY_PATH, VILLAGE, VILLAGE_PATH, household
+from web.shipped_processes import deploy_shipped
+
+ROOT = Path(__file__).resolve().parents[2]
+OTHER_VILLAGE = "150223100202"
+OTHER_VILLAGE_PATH = "/150000000000/150223000000/150223100000/150223100202/"
+TOO_SOON = {"monitoring_status": "eliminated", "elimination_method": "assisted",
+            "monitored_since": date(2026, 2, 10), "eliminated_on": date(2026, 2, 27)}
+
+
+@pytest.fixture
+def forms_dir():
+    return ROOT / "forms"
+
+
+@pytest.fixture
+def only_q101():
+    """The catalogue reduced to Q101 for the test: the households here are built to trip that rule, and the loop
+    must end once it is corrected whatever other checks the catalogue gains."""
+    kept = dict(CHECKS)
+    CHECKS.clear()
+    CHECKS["Q101"] = kept["Q101"]
+    yield
+    CHECKS.clear()
+    CHECKS.update(kept)
+
+
+def ready_tasks(session, instance_id):
+    return session.execute(select(Task).where(Task.instance_id == instance_id, Task.state == TaskState.READY)) \
+        .scalars().all()
+
+
+def test_a_village_corrects_its_findings_until_none_is_left(app, engine, session, actors, clock, only_q101):
+    deploy_shipped(session)
+    mine = household(session, **TOO_SOON)
+    household(session, village_code=OTHER_VILLAGE, place_path=OTHER_VILLAGE_PATH, **TOO_SOON)
+    run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
+    assert open_counts(session, COUNTY_PATH)["open"] >= 2
+
+    assert start_corrections(engine, session, VILLAGE_PATH, "qi") == 1
+    assert start_corrections(engine, session, VILLAGE_PATH, "qi") == 0  # one running case per village
+    session.commit()
+    case = session.execute(select(ProcessInstance)
+                           .where(ProcessInstance.business_key == business_key(VILLAGE))).scalar_one()
+    assert case.process_key == PROCESS and case.place_path == VILLAGE_PATH
+    (task,) = ready_tasks(session, case.id)
+    assert (task.bpmn_id, task.role, task.place_path) == ("correct", "village", VILLAGE_PATH)
+    assert task.due_at is not None
+
+    complete_task(engine, session, task.id, actors["village"], {"checked": True})  # nothing corrected
+    session.commit()
+    (again,) = ready_tasks(session, case.id)
+    assert again.id != task.id and session.get(ProcessInstance, case.id).status == InstanceStatus.RUNNING
+
+    mine.eliminated_on = date(2026, 8, 31)  # the village corrects the record
+    session.commit()
+    complete_task(engine, session, again.id, actors["village"], {"checked": True, "note": "消除日期录入有误，已更正"})
+    session.commit()
+    assert session.get(ProcessInstance, case.id).status == InstanceStatus.COMPLETED
+    assert ready_tasks(session, case.id) == []
+    closed = session.execute(select(QualityFinding).where(QualityFinding.household_id == mine.id,
+                                                          QualityFinding.rule == "Q101")).scalar_one()
+    assert closed.resolved_at is not None
+    assert open_counts(session, VILLAGE_PATH)["open"] == 0
+    assert open_counts(session, OTHER_VILLAGE_PATH)["open"] >= 1  # the other village's run never touched it
+
+
+def test_a_village_without_findings_gets_no_task(app, engine, session, actors, clock, only_q101):
+    deploy_shipped(session)
+    household(session, monitoring_status="eliminated", elimination_method="assisted",
+              monitored_since=date(2026, 2, 10), eliminated_on=date(2026, 6, 30))
+    run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
+    assert open_counts(session, COUNTY_PATH)["open"] == 0
+    assert start_corrections(engine, session, COUNTY_PATH, "qi") == 0
