@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -17,6 +18,8 @@ from gunicorn.app.base import BaseApplication
 from waitress import serve
 
 from engine import timers
+from monitoring.quality import runner as quality
+from monitoring.quality.runner import RunSummary
 from web.boundary import engine, unit_of_work
 from web.documents import service as documents
 from web.extensions import db
@@ -39,6 +42,7 @@ class TimerScheduler(threading.Thread):
         self.render_budget = render_budget
         self.stopped = threading.Event()
         self.backlog = True  # the last sweep left documents waiting; a server starting may find some (sweep at once)
+        self.quality_night: date | None = None  # the last night whose data-quality run this worker saw claimed
 
     def run(self) -> None:
         while not self.stopped.wait(0 if self.backlog else self.interval):
@@ -53,11 +57,34 @@ class TimerScheduler(threading.Thread):
                 log.exception("timer sweep failed")
                 fired = 0
             backlog = documents.render_pending(self.render_budget)
+            self.nightly_quality()
         self.backlog = backlog.waiting
         if fired or backlog.rendered:
             log.info("%d timers fired, %d documents rendered%s", fired, backlog.rendered,
                      ", more waiting" if backlog.waiting else "")
         return fired
+
+
+    def nightly_quality(self) -> RunSummary | None:
+        """Once a night after 02:00 China time (the engine's clock), the data-quality checks over everything: the
+        worker that claims the night's row runs them, every other worker (on any host) finds it claimed and goes on."""
+        now = engine().now()
+        night = quality.night_of(now)
+        if night is None or night == self.quality_night:
+            return None
+        self.quality_night = night
+        try:
+            with unit_of_work() as session:
+                run = quality.claim_night(session, night, now)
+                summary = quality.run_nightly(session, run, now) if run is not None else None
+        except Exception:  # the night's row stays claimed: the checks run again on demand or the next night
+            log.exception("nightly data-quality run failed")
+            return None
+        if summary is not None:
+            log.info("nightly data-quality run: %d households, %d findings (%d new, %d closed)%s", summary.checked,
+                     summary.tripped, summary.new, summary.closed,
+                     f", failed checks {', '.join(summary.failed)}" if summary.failed else "")
+        return summary
 
 
 def one_process_only(app: Flask) -> bool:

@@ -84,20 +84,20 @@ def run_in_scope(session: Session, actor: Actor, place_code: str | None, now: da
     return run_checks(session, CheckScope(path, _china_date(now)), actor.username, now)
 
 
-def claim_night(session: Session, now: datetime) -> QualityRun | None:
-    """The row of tonight's nightly run, inserted by whichever worker comes first after 02:00 China time; None before
-    then, or when another worker (on this host or another) has claimed tonight already. Commits the claim."""
+def night_of(now: datetime) -> date | None:
+    """The China date whose nightly run is due at ``now``: today's from 02:00 China time, none before."""
     local = now.astimezone(CHINA_TZ)
-    if local.hour < NIGHTLY_HOUR:
-        return None
-    night = local.date()
-    if session.execute(select(QualityRun.id).where(QualityRun.nightly_on == night)).first():
-        return None
+    return local.date() if local.hour >= NIGHTLY_HOUR else None
+
+
+def claim_night(session: Session, night: date, now: datetime) -> QualityRun | None:
+    """The row of ``night``'s run, inserted by whichever worker comes first (on this host or another: the row is
+    unique per night); None when another has claimed it. Commits the claim, so the others see it at once."""
     run = QualityRun(place_path=EVERYWHERE, by=NIGHTLY_BY, nightly_on=night, started_at=now, failed=[])
     try:
         with session.begin_nested():
             session.add(run)
-    except IntegrityError:  # another worker inserted tonight's row between the look and the insert
+    except IntegrityError:
         session.commit()
         return None
     session.commit()
@@ -106,7 +106,7 @@ def claim_night(session: Session, now: datetime) -> QualityRun | None:
 
 def run_nightly(session: Session, run: QualityRun, now: datetime) -> RunSummary:
     """The nightly run over everything, on the row ``claim_night`` inserted."""
-    return _execute(session, run, CheckScope(EVERYWHERE, _china_date(now)), now)
+    return _execute(session, run, CheckScope(EVERYWHERE, run.nightly_on or _china_date(now)), now)
 
 
 def _china_date(moment: datetime) -> date:
