@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engine.scope import below
 from monitoring import thresholds
-from monitoring.codes import label
+from monitoring.codes import ABLE_TO_WORK_SKILLS, label
 from monitoring.json_lists import list_items
 from monitoring.models import Household, Measure, Measurement, MeasureStatus, Member, MonitoringStatus, Place, Threshold
 from monitoring.rules import INCOME_FIELDS
@@ -38,6 +38,14 @@ def household_size(household: Any = Household) -> ColumnElement[int]:
     """The household's present members, counted in SQL (``ix_members_present``)."""
     member = aliased(Member)
     return (select(func.count(member.id)).where(member.household_id == household.id, present(member))
+            .scalar_subquery())
+
+
+def able_members(household: Any = Household) -> ColumnElement[int]:
+    """The household's present members able to work (普通、技能、弱劳动力), counted in SQL."""
+    member = aliased(Member)
+    return (select(func.count(member.id))
+            .where(member.household_id == household.id, present(member), member.labour_skill.in_(ABLE_TO_WORK_SKILLS))
             .scalar_subquery())
 
 

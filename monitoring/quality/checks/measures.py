@@ -6,22 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from monitoring.assistance_rules import FITTING_MEASURES
-from monitoring.codes import ABLE_TO_WORK_SKILLS, label
+from monitoring.codes import label
 from monitoring.household_copies import HouseholdRisk
-from monitoring.models import Household, Measure, Member
+from monitoring.models import Household, Measure
 from monitoring.quality.catalogue import CheckScope, Severity, Trip, check
 from monitoring.quality.checks.common import (
     MONITORED,
     MONITORING_OBJECTS,
+    able_members,
     current,
     labels,
     measures_of,
     months_before,
-    present,
 )
 from monitoring.quality.records import live_households
 
@@ -69,10 +69,7 @@ def risk_without_fitting_measure(session: Session, scope: CheckScope) -> Iterato
        ("measures", "labour_skill"),
        "方案五（有劳动能力的实施开发式帮扶，避免福利陷阱）；domain.md §11")
 def able_household_on_social_security_only(session: Session, scope: CheckScope) -> Iterator[Trip]:
-    able = aliased(Member)
-    able_count = (select(func.count(able.id))
-                  .where(able.household_id == Household.id, present(able), able.labour_skill.in_(ABLE_TO_WORK_SKILLS))
-                  .scalar_subquery())
+    able_count = able_members()
     rows = session.execute(
         select(Household.id, able_count)
         .where(live_households(scope), Household.monitoring_status.in_(MONITORING_OBJECTS),
