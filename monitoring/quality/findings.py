@@ -87,8 +87,11 @@ def findings_page(session: Session, actor: Actor, place_code: str | None, rule: 
 def counts_by_rule(session: Session, actor: Actor, place_code: str | None) -> list[RuleCount]:
     """Open findings of the place and below per rule, in the order of the codes (rules with none left out)."""
     place = _place(session, actor, place_code)
-    if place is None:
-        return []
+    return rule_counts(session, place) if place else []
+
+
+def rule_counts(session: Session, place: Place) -> list[RuleCount]:
+    """Open findings of a place the caller has already checked (the quarterly bulletin's) per rule."""
     rows = session.execute(
         select(QualityFinding.rule, QualityFinding.severity, func.count())
         .where(is_open(), below(QualityFinding.place_path, place.path))
