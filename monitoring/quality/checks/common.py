@@ -8,6 +8,7 @@ whichever place the check runs over: a county's run never closes a finding the n
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,9 @@ from monitoring import thresholds
 from monitoring.codes import ABLE_TO_WORK_SKILLS, label
 from monitoring.json_lists import list_items
 from monitoring.models import Household, Measure, Measurement, MeasureStatus, Member, MonitoringStatus, Place, Threshold
-from monitoring.rules import INCOME_FIELDS
+from monitoring.quality.catalogue import CheckScope, Trip
+from monitoring.quality.records import live_households
+from monitoring.rules import INCOME_FIELDS, per_capita_income
 
 ELIMINATED = MonitoringStatus.ELIMINATED
 MONITORED = MonitoringStatus.MONITORED
@@ -93,6 +96,20 @@ def income_line(session: Session, place_path: ColumnElement[str], year: ColumnEl
     deepest_first = sorted(wanted, key=lambda pair: (-len(pair[0]), pair))
     return case(*((and_(year == line_year, below(place_path, path)), amounts[path, line_year])
                   for path, line_year in deepest_first), else_=null())
+
+
+def under_the_line(session: Session, scope: CheckScope, *conditions: ColumnElement[bool]) -> Iterator[Trip]:
+    """The households meeting ``conditions`` whose latest measurement's per-capita net income is under the line in
+    force for its year and their place, with the year, the income and the line (Q103, Q403)."""
+    size = household_size()
+    line = income_line(session, Household.place_path, Measurement.year, scope.place_path)
+    rows = session.execute(
+        select(Household.id, Measurement, size, line).select_from(Household)
+        .join(Measurement, and_(Measurement.household_id == Household.id, latest(Measurement)))
+        .where(live_households(scope), *conditions, under_line(net_income(Measurement), size, line)))
+    for household_id, measurement, members, line_amount in rows:
+        yield Trip(household_id, {"year": measurement.year, "income": amount(per_capita_income(measurement, members)),
+                                  "line": amount(line_amount)})
 
 
 def measures_of(household: Any, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -4,36 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, exists, extract, or_, select
+from sqlalchemy import ColumnElement, and_, exists, extract, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitoring.assistance_rules import UNABLE_TO_WORK_SKILLS
-from monitoring.models import Household, Measure, Measurement, Member, MonitoringStatus
+from monitoring.models import Household, Measure, Measurement, Member
 from monitoring.quality.catalogue import CheckScope, Severity, Trip, check
 from monitoring.quality.checks.common import (
     ELIMINATED,
-    amount,
     carried_out,
     household_size,
-    income_line,
     latest,
     measures_of,
-    net_income,
     no_income,
     present,
-    under_line,
+    under_the_line,
     year_of,
 )
 from monitoring.quality.records import live_households, month_number
-from monitoring.rules import GUARANTEE_FLAGS, GUARANTEE_LABELS, per_capita_income
+from monitoring.rules import GUARANTEE_FLAGS, GUARANTEE_LABELS
 
 ASSISTED = "assisted"
 GATE_MONTHS = 6  # monitored at least six months before an assisted elimination (domain.md §10, §11)
 
 
-def _assisted(scope: CheckScope) -> tuple:
-    return (live_households(scope), Household.monitoring_status == MonitoringStatus.ELIMINATED,
-            Household.elimination_method == ASSISTED)
+def _assisted() -> tuple[ColumnElement[bool], ...]:
+    """Eliminated by assistance (帮扶消除)."""
+    return Household.monitoring_status == ELIMINATED, Household.elimination_method == ASSISTED
 
 
 @check("Q101", Severity.ERROR, "识别当月或次月即帮扶消除",
@@ -44,7 +41,7 @@ def eliminated_too_soon(session: Session, scope: CheckScope) -> Iterator[Trip]:
     months = (month_number(Household.eliminated_on) - month_number(Household.monitored_since)).label("months")
     rows = session.execute(
         select(Household.id, Household.monitored_since, Household.eliminated_on, months)
-        .where(*_assisted(scope), months <= 1))
+        .where(live_households(scope), *_assisted(), months <= 1))
     for household_id, identified, eliminated, apart in rows:
         yield Trip(household_id, {"identified": identified.isoformat(), "eliminated": eliminated.isoformat(),
                                   "months": int(apart)})
@@ -63,7 +60,7 @@ def eliminated_before_six_months(session: Session, scope: CheckScope) -> Iterato
                          extract("day", Household.eliminated_on) < extract("day", Household.monitored_since))
     rows = session.execute(
         select(Household.id, Household.monitored_since, Household.eliminated_on)
-        .where(*_assisted(scope), months > 1, or_(months < GATE_MONTHS, short_by_days)))
+        .where(live_households(scope), *_assisted(), months > 1, or_(months < GATE_MONTHS, short_by_days)))
     for household_id, identified, eliminated in rows:
         yield Trip(household_id, {"identified": identified.isoformat(), "eliminated": eliminated.isoformat()})
 
@@ -75,15 +72,7 @@ def eliminated_before_six_months(session: Session, scope: CheckScope) -> Iterato
        "《内蒙古自治区健全防止返贫动态监测和帮扶机制工作方案》四(二)1（人均纯收入稳定超过当年监测标准）")
 def eliminated_under_the_line(session: Session, scope: CheckScope) -> Iterator[Trip]:
     """The latest measurement (its year's line for the household's place), as the national export holds one year."""
-    size = household_size()
-    line = income_line(session, Household.place_path, Measurement.year, scope.place_path)
-    rows = session.execute(
-        select(Household.id, Measurement, size, line).select_from(Household)
-        .join(Measurement, and_(Measurement.household_id == Household.id, latest(Measurement)))
-        .where(*_assisted(scope), under_line(net_income(Measurement), size, line)))
-    for household_id, measurement, members, line_amount in rows:
-        yield Trip(household_id, {"year": measurement.year, "income": amount(per_capita_income(measurement, members)),
-                                  "line": amount(line_amount)})
+    yield from under_the_line(session, scope, *_assisted())
 
 
 @check("Q104", Severity.ERROR, "帮扶消除但无已实施的帮扶措施",
@@ -95,7 +84,7 @@ def assisted_without_measure(session: Session, scope: CheckScope) -> Iterator[Tr
     or before the elimination."""
     rows = session.execute(
         select(Household.id, Household.eliminated_on)
-        .where(*_assisted(scope),
+        .where(live_households(scope), *_assisted(),
                ~measures_of(Household, carried_out(), Measure.start_on <= Household.eliminated_on)))
     for household_id, eliminated in rows:
         yield Trip(household_id, {"eliminated": eliminated.isoformat()})
