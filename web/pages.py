@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     from web.marking_window_pages import pages as marking_windows
     from web.measures import blueprint as measure_pages
     from web.notices.blueprint import notices
+    from web.quality import blueprint as quality_pages
 
     csrf.init_app(app)
     csrf.exempt(api)  # the API authenticates with bearer tokens, which a foreign site cannot send
@@ -46,13 +47,14 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     app.register_blueprint(auth)
     areas = (inbox, households, cases, notices, dashboard, admin, documents, measure_pages.measures, marking_windows,
-             campaigns, event_pages, designer)
+             campaigns, event_pages, designer, quality_pages.quality)
     for blueprint in areas:
         app.register_blueprint(blueprint)
     auth_session.require_login(app, {blueprint.name for blueprint in areas})
     app.add_url_rule("/", "home", lambda: redirect(url_for("inbox.index")))
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))  # browsers ask here
     measure_pages.init_app(app)
+    quality_pages.init_app(app)
     _register_error_pages(app)
     app.after_request(_refuse_framing)
 

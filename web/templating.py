@@ -52,6 +52,15 @@ def _as_read(value: Any) -> str:
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def cn_dates(text: str) -> str:
+    """A text with its ISO dates written as people read them (a data-quality finding's message names its dates so:
+    2026-03-28 → 2026年3月28日); what is no date stays as written."""
+    return _ISO_DAY_IN_TEXT.sub(lambda match: _as_read(match.group()), text)
+
+
+_ISO_DAY_IN_TEXT = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+
+
 def cn_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -161,7 +170,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, cn_deadline=cn_deadline, duration=duration,
                                  label=label, money=money,
                                  place_name=place_name, person=person, process_name=process_name,
-                                 masked_id=mask_id_number, source_row=source_row,
+                                 masked_id=mask_id_number, source_row=source_row, cn_dates=cn_dates,
                                  role_name=lambda role: ROLE_NAMES.get(role, role))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
