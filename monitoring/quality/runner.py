@@ -38,6 +38,7 @@ IDS_PER_STATEMENT = 1000  # an IN list this long stays far below every database'
 EVERYWHERE = "/"  # every place path starts with it: the nightly run's scope
 NIGHTLY_BY = "nightly"
 NIGHTLY_HOUR = 2  # China time: the nightly run starts after 02:00, when nobody is entering data
+RUN_LOCK = 0x5155414C  # PostgreSQL advisory lock ("QUAL") held by a run until its transaction ends
 
 
 @dataclass
@@ -116,7 +117,9 @@ def _china_date(moment: datetime) -> date:
 
 def _execute(session: Session, run: QualityRun, scope: CheckScope, now: datetime) -> RunSummary:
     summary = RunSummary(run.id, scope.place_path)
+    _one_run_at_a_time(session)
     refresh_places(session, scope.place_path)
+    summary.closed = _close_retired(session, scope.place_path, now)
     for code in sorted(CHECKS):
         try:
             with session.begin_nested():
@@ -137,6 +140,22 @@ def _execute(session: Session, run: QualityRun, scope: CheckScope, now: datetime
     run.finished_at = now
     session.flush()
     return summary
+
+
+def _one_run_at_a_time(session: Session) -> None:
+    """Runs wait for each other (PostgreSQL; SQLite has one writer anyway): two overlapping runs — a county's on
+    demand during the nightly one — would both open the same new finding, and the second's check would fail on the
+    unique index instead of finding it open."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(RUN_LOCK)))
+
+
+def _close_retired(session: Session, place_path: str, now: datetime) -> int:
+    """Open findings of a check the catalogue no longer holds (retired) close: nothing trips them any more."""
+    return session.execute(update(QualityFinding).where(
+        QualityFinding.resolved_at.is_(None), below(QualityFinding.place_path, place_path),
+        QualityFinding.rule.not_in(sorted(CHECKS))).values(resolved_at=now)
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def _run_check(session: Session, check: Check, scope: CheckScope, now: datetime) -> tuple[int, int, int]:

@@ -148,3 +148,14 @@ def test_a_household_that_moved_takes_its_open_finding_along(session, tree):
     assert (summary.new, summary.closed, summary.open) == (0, 0, 1)
     [back] = findings(session)
     assert back.id == moved.id and back.place_path == VILLAGE_PATH
+
+
+def test_the_findings_of_a_retired_check_close(session, tree, monkeypatch):
+    tripping = too_soon(session)
+    monkeypatch.setitem(CHECKS, "Q999", Check("Q999", Severity.WARNING, "试验", "试验", ("name",), "试验",
+                                              lambda session_, scope_: [Trip(tripping.id)]))
+    run_checks(session, scope(), "county", AT)
+    monkeypatch.delitem(CHECKS, "Q999")
+    summary = run_checks(session, scope(), "county", AT + timedelta(days=1))
+    assert (summary.closed, summary.open) == (1, 1)
+    assert {f.rule: f.resolved_at for f in findings(session)} == {"Q101": None, "Q999": AT + timedelta(days=1)}
