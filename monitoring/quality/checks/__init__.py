@@ -1,3 +1,3 @@
 """The checks, one module per kind of record; importing this package registers every one in the catalogue."""
 
-from monitoring.quality.checks import elimination, income, labour, measures, risk_types  # noqa: F401
+from monitoring.quality.checks import elimination, identity, income, labour, measures, members, risk_types  # noqa: F401
