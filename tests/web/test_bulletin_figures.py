@@ -210,7 +210,8 @@ def test_the_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(api, county):
     answer = api("qi").get("/reports/bulletin?quarter=2026Q3&format=xlsx")
     assert answer.status_code == 200 and answer.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(answer.data))
-    assert book.sheetnames == ["监测对象", "识别与消除", "待办任务逾期", "办理步骤", "人口自然变更", "苏木乡镇排名"]
+    assert book.sheetnames == ["监测对象", "识别与消除", "待办任务逾期", "办理步骤", "人口自然变更", "苏木乡镇排名",
+                               "数据质量"]
     types = list(book["监测对象"].values)
     assert types[0][0] == "达茂旗2026年第三季度防止返贫动态监测和帮扶工作通报"
     assert types[2][0] == "一、监测对象（按监测类型）"

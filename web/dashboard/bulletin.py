@@ -27,6 +27,8 @@ from monitoring.change_models import KIND_NAMES, ChangeKind
 from monitoring.codelists import labels
 from monitoring.models import LEVEL_NAMES, Place
 from monitoring.places import place_in_scope
+from monitoring.quality import findings
+from monitoring.quality.catalogue import CHECKS, Severity
 from monitoring.quarters import Quarter
 from web.templating import cn_date, cn_datetime
 
@@ -87,6 +89,18 @@ TYPE_COUNTS = {"objects": "季末监测对象", "identified": "本季度新纳�
 
 
 @dataclass(frozen=True)
+class QualityLine:
+    """One data-quality check's open findings in the place (errors and warnings apart: a check is one or the other),
+    linked to the quality page's list of them."""
+
+    rule: str
+    title: str
+    errors: int
+    warnings: int
+    url: str
+
+
+@dataclass(frozen=True)
 class Bulletin:
     place: Place
     quarter: Quarter
@@ -102,10 +116,16 @@ class Bulletin:
     processes: list[ProcessSteps]
     changes: list[tuple[str, int]]
     ranking: list[Ranked]
+    quality: list[QualityLine]
 
     @property
     def title(self) -> str:
         return f"{self.place.name}{self.quarter.label}防止返贫动态监测和帮扶工作通报"
+
+    @property
+    def quality_total(self) -> QualityLine:
+        return QualityLine("", "合计", sum(line.errors for line in self.quality),
+                           sum(line.warnings for line in self.quality), _quality(self.place.code))
 
     @property
     def tasks_at_quarter_end(self) -> bool:
@@ -145,7 +165,15 @@ def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, n
                     children + own, _area(quarter, total), types, types_total, tasks_as_of, tasks,
                     statistics.bulletin_total(tasks, "合计"), list(_processes(session, engine, place, quarter, now)),
                     [(KIND_NAMES[ChangeKind(kind)], n) for kind, n in kinds.items()],
-                    _ranking(place, rows, tasks, start))
+                    _ranking(place, rows, tasks, start), _quality_lines(session, place))
+
+
+def _quality_lines(session: Session, place: Place) -> list[QualityLine]:
+    """The open data-quality findings of the place and below per check, as the last run left them."""
+    return [QualityLine(count.rule, CHECKS[count.rule].title if count.rule in CHECKS else count.rule,
+                        count.open if count.severity == Severity.ERROR else 0,
+                        count.open if count.severity == Severity.WARNING else 0, _quality(place.code, count.rule))
+            for count in findings.rule_counts(session, place)]
 
 
 def _types(session: Session, place: Place, quarter: Quarter,
@@ -190,6 +218,10 @@ def as_json(found: Bulletin) -> dict[str, Any]:
         return {"place": row.code, "name": row.name, "open": row.open_tasks, "overdue": row.overdue,
                 "share": round(row.share, 4)}
 
+    def quality(line: QualityLine) -> dict[str, Any]:
+        return {**({"rule": line.rule} if line.rule else {}), "title": line.title, "errors": line.errors,
+                "warnings": line.warnings, "list": line.url}
+
     return {
         "place": found.place.code, "title": found.title, "quarter": found.quarter.code,
         "from": found.quarter.first_day.isoformat(), "to": found.quarter.last_day.isoformat(),
@@ -206,6 +238,8 @@ def as_json(found: Bulletin) -> dict[str, Any]:
              "overdue_share": _ratio(r.standing.overdue_share), "late_cases": r.standing.late_cases,
              "objects_at_start": r.standing.objects_at_start, "eliminated": r.standing.eliminated,
              "elimination_rate": _ratio(r.standing.elimination_rate)} for r in found.ranking]},
+        "quality": {"as_of": found.as_of.isoformat(), "rules": [quality(line) for line in found.quality],
+                    "total": quality(found.quality_total)},
     }
 
 
@@ -232,6 +266,8 @@ def notes(found: Bulletin) -> dict[str, str]:
                  f"（{found.place.name}本级办理的计入本级）；逾期率=逾期任务÷未办结任务。",
         "steps": "到达案件为本季度到达该步骤的案件；其中逾期为未在办理期限内办结的（至今仍未办结且已过期限的也计入）。",
         "changes": f"按变更发生日期计入本季度，范围为{found.place.name}及其下级的农户。",
+        "quality": f"统计时（{cn_datetime(found.as_of)}）尚未整改的数据质量问题，按最近一次检查（每晚自动检查）的结果，"
+                   "每户每条规则计一次（涉及成员的按成员计）；错误须改正，提示须核实。",
     }
 
 
@@ -315,6 +351,10 @@ def _cases(quarter: Quarter, count: str, place: str, process: str | None = None,
     """The case list of a count; ``own``: of the place itself only (its （本级） line), not of its areas too."""
     return url_for("cases.index", quarter=quarter.code, count=count, place=place, own=1 if own else None,
                    process=process, step=step)
+
+
+def _quality(place: str, rule: str | None = None) -> str:
+    return url_for("quality.index", place=place, rule=rule)
 
 
 def _households(quarter: Quarter, count: str, place: str, monitoring_type: str | None = None,

@@ -101,6 +101,8 @@ def tables(found: Bulletin) -> list[Table]:
     ranking_rows = [[r.rank, r.standing.name, _share(r.standing.overdue_share), r.standing.late_cases,
                      r.standing.objects_at_start, r.standing.eliminated, _share(r.standing.elimination_rate)]
                     for r in found.ranking]
+    quality_rows = [[line.rule, line.title, line.errors, line.warnings] for line in found.quality]
+    quality_rows.append(["合计", "", found.quality_total.errors, found.quality_total.warnings])
     return [
         Table("一、监测对象（按监测类型）", "监测对象", type_header, ["text"] + ["int"] * 8, type_rows,
               [explained["types"]]),
@@ -117,6 +119,8 @@ def tables(found: Bulletin) -> list[Table]:
               ["名次", level, "任务逾期率", "逾期办理案件", "季初监测对象（户）", "本季度风险消除（户）", "风险消除率"],
               ["int", "text", "percent", "int", "int", "int", "percent"], ranking_rows,
               ["排名规则：", *CRITERIA]),
+        Table("七、数据质量问题（未整改，按规则）", "数据质量", ["规则", "问题", "错误", "提示"],
+              ["text", "text", "int", "int"], quality_rows, [explained["quality"]]),
     ]
 
 
