@@ -12,21 +12,24 @@ import pytest
 from openpyxl import load_workbook
 
 from monitoring import places
+from monitoring.quality import checks  # noqa: F401  (registers the catalogue)
+from monitoring.quality.catalogue import CHECKS
 from tests.monitoring.quality.households import household
 from tests.monitoring.quality.test_runner import only_checks, too_soon
+from web.quality.listing import FIELD_TITLES
 
 TITLE = "识别当月或次月即帮扶消除"
 TOWNSHIP, OTHER_TOWNSHIP = "150223100000", "150223200000"
 OTHER_VILLAGE_PATH = "/150000000000/150223000000/150223200000/150223200201/"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def q101_only(monkeypatch):
     only_checks(monkeypatch, "Q101")
 
 
 @pytest.fixture
-def tripping(session, actors):
+def tripping(session, actors, q101_only):
     """A household of 艾力嘎查 and one of 巴音敖包嘎查 that Q101 trips, and a household it does not."""
     mine = too_soon(session, group_name="一组")
     theirs = too_soon(session, village_code="150223200201", place_path=OTHER_VILLAGE_PATH)
@@ -167,3 +170,8 @@ def test_the_household_page_lists_its_open_then_its_closed_findings(pages, sessi
     section = re.search(r'<section class="card" id="quality".*?</section>',
                         cun.get(f"/households/{mine.id}").get_data(as_text=True), re.S).group(0)
     assert "均已整改" in section and "最近已整改（1 项）" in section and "2026年3月2日整改" in section
+
+
+def test_every_field_a_check_names_has_its_title_in_words():
+    """What the pages and the export show a cadre to correct: a field named in English would read as a code."""
+    assert {name for check in CHECKS.values() for name in check.fields} - set(FIELD_TITLES) == set()
