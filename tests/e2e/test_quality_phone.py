@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
-from tests.e2e.browser import PHONE, open_window, screenshot
+from tests.e2e.browser import ARTIFACTS, PHONE, open_window, screenshot
 from tests.e2e.server import running_server
 
 PASSWORD = "fangpin2026"
@@ -44,3 +45,19 @@ def test_a_village_cadre_runs_the_checks_and_reads_its_findings_on_a_phone(demo)
     expect(section.get_by_text("待整改")).to_be_visible()
     section.screenshot(path=str(screenshot(page, "quality-household-phone").with_name("quality-household-section.png")))
     fits(page, "quality-household-phone")
+
+
+def test_the_county_prints_its_findings_on_a4(demo):
+    """The county's page printed: no navigation, filters or buttons; every page A4."""
+    root, browser = demo
+    page = open_window(browser, root, "county_150223", PASSWORD)
+    page.goto("/quality/?status=all")
+    expect(page.get_by_text("全部的问题")).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    printed = ARTIFACTS / "quality-a4.pdf"
+    page.pdf(path=str(printed), format="A4", margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
+    reader = PdfReader(printed)
+    text = reader.pages[0].extract_text()
+    assert "数据质量" in text and "立即检查" not in text and "筛选" not in text and "待办" not in text
+    assert {tuple(round(float(side) / 72 * 25.4) for side in (p.mediabox.width, p.mediabox.height))
+            for p in reader.pages} == {(210, 297)}
