@@ -16,6 +16,7 @@ from monitoring.quality import checks  # noqa: F401  (registers the catalogue)
 from monitoring.quality.catalogue import CHECKS
 from tests.monitoring.quality.households import household
 from tests.monitoring.quality.test_runner import only_checks, too_soon
+from tests.web.pages.test_lists import statements
 from web.quality.listing import FIELD_TITLES
 
 TITLE = "识别当月或次月即帮扶消除"
@@ -175,3 +176,18 @@ def test_the_household_page_lists_its_open_then_its_closed_findings(pages, sessi
 def test_every_field_a_check_names_has_its_title_in_words():
     """What the pages and the export show a cadre to correct: a field named in English would read as a code."""
     assert {name for check in CHECKS.values() for name in check.fields} - set(FIELD_TITLES) == set()
+
+
+def test_the_page_reads_the_same_number_of_statements_however_many_findings_it_lists(pages, session, tripping):
+    qi = pages("qi")
+    run(qi)
+    with statements() as few:
+        assert qi.get("/quality/").status_code == 200
+    for village, path in (("150223100202", "/150000000000/150223000000/150223100000/150223100202/"),
+                          ("150223200201", OTHER_VILLAGE_PATH)) * 3:
+        too_soon(session, village_code=village, place_path=path)
+    session.commit()
+    run(qi)
+    with statements() as many:
+        assert len(rows(qi.get("/quality/").get_data(as_text=True))) == 8
+    assert len(many) == len(few)
