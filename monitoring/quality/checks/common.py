@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.scope import below
 from monitoring import thresholds
 from monitoring.codes import ABLE_TO_WORK_SKILLS, label
+from monitoring.id_number import EARLIEST_BIRTH
 from monitoring.json_lists import list_items
 from monitoring.models import Household, Measure, Measurement, MeasureStatus, Member, MonitoringStatus, Place, Threshold
 from monitoring.quality.catalogue import CheckScope, Trip
@@ -29,7 +30,6 @@ ELIMINATED = MonitoringStatus.ELIMINATED
 MONITORED = MonitoringStatus.MONITORED
 MONITORING_OBJECTS = (MONITORED, ELIMINATED)  # 监测对象: monitored now, or eliminated and kept on the rolls
 CARRIED_OUT = (MeasureStatus.IN_PROGRESS, MeasureStatus.DONE)  # 已实施: begun or finished; planned is a promise
-EARLIEST_BIRTH = "18800101"  # monitoring.id_number.EARLIEST_BIRTH as the ID number writes it
 
 
 def present(member: Any = Member) -> ColumnElement[bool]:
@@ -142,7 +142,7 @@ def birth_known(id_number: ColumnElement[str], today: date) -> ColumnElement[boo
     """The ID number is 18 characters long and its birth digits lie between the earliest birth a resident ID may carry
     and today (a malformed one is Q501's finding, not an age)."""
     return and_(func.length(id_number) == 18,
-                birth_digits(id_number).between(EARLIEST_BIRTH, digits_of(today)))
+                birth_digits(id_number).between(digits_of(EARLIEST_BIRTH), digits_of(today)))
 
 
 def digits_of(day: date) -> str:

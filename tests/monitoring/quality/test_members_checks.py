@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitoring.id_number import check_digit
+from sqlalchemy import String, literal, select
+
+from monitoring.id_number import check_digit, check_id_number
+from monitoring.quality.checks.identity import valid_id_number
 from tests.monitoring.quality.households import findings, household, id_number, member
 
 
@@ -93,3 +96,25 @@ def test_q505_younger_generation_born_before_an_elder(session, tree):
     assert figures == {"name": "赵小", "relation": "之子", "born": "1980-05-09", "elder": "赵大",
                        "elder_relation": "户主", "elder_born": "1980-05-10"}
     assert said == "赵小（之子）出生于 1980-05-09，早于赵大（户主）的 1980-05-10"
+
+
+def test_valid_id_number_in_sql_agrees_with_the_forms_check(session, tree):
+    """The SQL that selects Q501's members says "valid" exactly where ``check_id_number`` does, on both databases."""
+    today = date(2026, 11, 2)
+    good = id_number(date(1980, 1, 1))
+
+    def with_check(first17: str) -> str:
+        return first17 + check_digit(first17)
+
+    numbers = [good, good[:17] + ("1" if good[17] != "1" else "2"), good[:17], good + "0", "A" + good[1:],
+               good[:5] + "A" + good[6:], good[:17] + "Y", _ending_in_x(), _ending_in_x().lower(),
+               with_check("15022320000229001"), with_check("15022319000229001"), with_check("15022319960229001"),
+               with_check("15022319800431001"), with_check("15022319800430001"), with_check("15022319801301001"),
+               with_check("15022319800001001"), with_check("15022319800100001"), with_check("15022318791231001"),
+               with_check("15022318800101001"), with_check("15022320261102001"), with_check("15022320261103001"),
+               with_check("99022319800101001"), with_check("81022319800101001"), "", "1" * 18,
+               with_check("15022319801231001"), with_check("15022319800132001")]
+    for number in numbers:
+        valid = valid_id_number(session.get_bind().dialect.name, literal(number, String), today)
+        in_sql = session.execute(select(valid)).scalar_one()
+        assert bool(in_sql) == (check_id_number(number, today) is None), number
