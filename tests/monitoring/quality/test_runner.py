@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from monitoring.quality.catalogue import CHECKS, Check, CheckScope, Severity, Trip
 from monitoring.quality.models import QualityFinding, QualityRun
@@ -104,19 +104,25 @@ def test_a_check_that_raises_closes_none_of_its_findings_and_the_others_still_ru
             raise RuntimeError("the check's query broke")
         return [Trip(tripping.id, {"n": 1})]
 
+    def bad_sql(session_, scope_: CheckScope):  # on PostgreSQL this aborts the transaction up to the SAVEPOINT
+        session_.execute(text("SELECT no_such_column FROM households")).all()
+        return []
+
     monkeypatch.setitem(CHECKS, "Q999", Check("Q999", Severity.WARNING, "试验", "试验 {n}", ("name",), "试验", flaky))
     run_checks(session, scope(), "county", AT)
     assert {f.rule for f in findings(session)} == {"Q101", "Q999"}
+    monkeypatch.setitem(CHECKS, "Q000", Check("Q000", Severity.WARNING, "试验", "试验", ("name",), "试验", bad_sql))
 
     state["broken"] = True
     tripping.eliminated_on = date(2026, 6, 1)  # Q101 no longer trips: it ran, so its finding closes
     session.flush()
     summary = run_checks(session, scope(), "county", AT + timedelta(days=1))
-    assert summary.failed == ["Q999"] and summary.closed == 1
+    assert summary.failed == ["Q000", "Q999"] and summary.closed == 1
     by_rule = {f.rule: f for f in findings(session)}
     assert by_rule["Q999"].resolved_at is None and by_rule["Q999"].last_seen_at == AT
     assert by_rule["Q101"].resolved_at == AT + timedelta(days=1)
-    assert session.execute(select(QualityRun.failed).order_by(QualityRun.id.desc())).scalars().first() == ["Q999"]
+    assert session.execute(select(QualityRun.failed).order_by(QualityRun.id.desc())).scalars().first() == [
+        "Q000", "Q999"]
 
 
 def test_a_village_s_run_touches_only_its_own_findings(session, tree):
