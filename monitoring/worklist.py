@@ -201,8 +201,8 @@ def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[
     instance_ids = {t.instance_id for t in tasks}
     keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
                                 .where(ProcessInstance.id.in_(instance_ids))).all()) if instance_ids else {}
-    households = _listed_households(session, {hid for key in keys.values()
-                                              if (hid := household_id_of(key)) is not None})
+    households = listed_households(session, {hid for key in keys.values()
+                                             if (hid := household_id_of(key)) is not None})
     place_codes = {t.place_code for t in tasks}
     if names is None:
         names = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(place_codes))).all()) \
@@ -215,9 +215,10 @@ def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[
     return items
 
 
-def _listed_households(session: Session, ids: set[int]) -> dict[int, ListedHousehold]:
-    """The households ``ids`` as a list shows them, read as rows: made into ORM objects with their members, a page's
-    fifty households and their hundred and fifty members cost the inbox page more than all its queries."""
+def listed_households(session: Session, ids: set[int]) -> dict[int, ListedHousehold]:
+    """The households ``ids`` as a list shows them (the inbox, the data-quality findings), read as rows: made into ORM
+    objects with their members, a page's fifty households and their hundred and fifty members cost the inbox page more
+    than all its queries."""
     if not ids:
         return {}
     members: dict[int, list[Any]] = {}

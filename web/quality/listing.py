@@ -15,7 +15,8 @@ from monitoring.models import Household
 from monitoring.quality import findings
 from monitoring.quality.catalogue import CHECKS, SEVERITY_LABELS, Check, Severity
 from monitoring.quality.models import QualityFinding
-from web.cases.listing import households_by_id, place_names
+from monitoring.worklist import ListedHousehold, listed_households
+from web.cases.listing import place_names
 from web.exports import EXPORT_MAX_ROWS, Column
 from web.templating import cn_dates
 
@@ -47,7 +48,7 @@ class FindingRow:
     """A finding as a list shows it."""
 
     finding: QualityFinding
-    household: Household | None
+    household: Household | ListedHousehold | None
     village: str
     check: Check | None  # None for a retired check's code
     distinction: str  # what tells the head apart from another of the same name in the list, else ""
@@ -75,7 +76,7 @@ class FindingRow:
 
 
 def rows_of(session: Session, found: list[QualityFinding]) -> list[FindingRow]:
-    households = households_by_id(session, (f.household_id for f in found))
+    households = listed_households(session, {f.household_id for f in found})
     villages = place_names(session, {village_code(f) for f in found})
     distinct = tell_apart(households.values())
     return [FindingRow(f, households.get(f.household_id), villages.get(village_code(f), ""), CHECKS.get(f.rule),
