@@ -32,6 +32,9 @@ from monitoring.permissions import sees_full_record
 from monitoring.prefill import prefill
 from monitoring.processes import assistance
 from monitoring.processes.annual_adjustment import REVIEW_STEPS, URGE_STEPS
+from monitoring.quality import corrections as quality_corrections
+from monitoring.quality import findings as quality_findings
+from monitoring.quality.catalogue import CHECKS
 
 TaskData = Callable[[], Mapping[str, Any]]  # the waiting task's own data (a multi-instance child's item), read lazily
 
@@ -173,6 +176,26 @@ def _progress_below(session: Session, campaign: Campaign, code: str) -> str:
     approved = sum(1 for row in rows if row.status == UnitStatus.APPROVED)
     reported = approved + sum(1 for row in rows if row.status == UnitStatus.SUBMITTED)
     return f"所辖{level} {len(rows)} 个：已上报 {reported} 个，其中审核通过 {approved} 个。"
+
+
+@dataclass(frozen=True)
+class QualityPart:
+    """What a village corrects at 整改问题数据: its open findings now, counted in all and per check."""
+
+    place_code: str
+    place_name: str
+    counts: Mapping[str, int]  # monitoring.quality.corrections.open_counts
+    by_rule: list[tuple[str, str, int]]  # (check code, its title, open findings)
+
+
+def quality_part(session: Session, actor: Actor, instance: ProcessInstance) -> QualityPart | None:
+    """None for a task of no correction case (or a user who does not see its village)."""
+    if instance.process_key != quality_corrections.PROCESS or not actor.sees(instance.place_path):
+        return None
+    place = session.execute(select(Place).where(Place.path == instance.place_path)).scalar_one()
+    by_rule = [(c.rule, CHECKS[c.rule].title if c.rule in CHECKS else c.rule, c.open)
+               for c in quality_findings.rule_counts(session, place)]
+    return QualityPart(place.code, place.name, quality_corrections.open_counts(session, place.path), by_rule)
 
 
 def major_event(session: Session, actor: Actor, instance: ProcessInstance, now: datetime) -> EventCase | None:

@@ -84,7 +84,8 @@ def render(work: Work, values: dict[str, Any], errors: dict[str, str] | None = N
                                                              work.waiting_data),
                            campaign=task_context.campaign_part(db.session, work.instance, work.task, engine().today(),
                                                                  work.waiting_data),
-                           event=task_context.major_event(db.session, g.actor, work.instance, engine().now())), \
+                           event=task_context.major_event(db.session, g.actor, work.instance, engine().now()),
+                           quality=task_context.quality_part(db.session, g.actor, work.instance)), \
         422 if errors else 200
 
 
