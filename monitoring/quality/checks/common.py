@@ -103,13 +103,14 @@ def under_the_line(session: Session, scope: CheckScope, *conditions: ColumnEleme
     force for its year and their place, with the year, the income and the line (Q103, Q403)."""
     size = household_size()
     line = income_line(session, Household.place_path, Measurement.year, scope.place_path)
+    incomes = [getattr(Measurement, name) for name in (*INCOME_FIELDS, "business_expenses")]
     rows = session.execute(
-        select(Household.id, Measurement, size, line).select_from(Household)
+        select(Household.id, size.label("size"), line.label("line"), Measurement.year, *incomes).select_from(Household)
         .join(Measurement, and_(Measurement.household_id == Household.id, latest(Measurement)))
         .where(live_households(scope), *conditions, under_line(net_income(Measurement), size, line)))
-    for household_id, measurement, members, line_amount in rows:
-        yield Trip(household_id, {"year": measurement.year, "income": amount(per_capita_income(measurement, members)),
-                                  "line": amount(line_amount)})
+    for row in rows:  # a row has the income fields by name, as per_capita_income reads them (no ORM object)
+        yield Trip(row.id, {"year": row.year, "income": amount(per_capita_income(row, row.size)),
+                            "line": amount(row.line)})
 
 
 def measures_of(household: Any, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
