@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -164,8 +164,8 @@ def _run_check(session: Session, check: Check, scope: CheckScope, now: datetime)
              for trip in check.find(session, scope)}
     kept = _open_in_scope(session, check.code, scope.place_path)
     missing = [key for key in trips if key not in kept]
-    paths = _household_paths(session, {household_id for household_id, _ in missing})
-    kept.update(_open_elsewhere(session, check.code, missing, paths))
+    paths, elsewhere = _places_of(session, check.code, missing)
+    kept.update(elsewhere)
     new = [key for key in missing if key not in kept]
     gone = [finding.id for key, finding in kept.items() if key not in trips]
     if new:
@@ -219,30 +219,26 @@ def _open_in_scope(session: Session, rule: str, place_path: str) -> dict[tuple[i
             for household_id, subject, id_, message, figures in rows}
 
 
-def _open_elsewhere(session: Session, rule: str, keys: Sequence[tuple[int, str]],
-                    paths: dict[int, str]) -> dict[tuple[int, str], _Open]:
-    """Open findings of households that trip the check in the scope while their finding lies outside it (the
-    household moved in): the finding moves with it (to ``paths``, the households' places) rather than a second one
-    opening."""
+def _places_of(session: Session, rule: str, keys: Sequence[tuple[int, str]]
+               ) -> tuple[dict[int, str], dict[tuple[int, str], _Open]]:
+    """The places of the households of trips not open in the scope, and those of their trips whose finding is open
+    outside it (the household moved in: the finding moves with it rather than a second one opening), read together:
+    a household's row and its open findings of the rule, if any, by one outer join per thousand households."""
     wanted = set(keys)
-    found: dict[tuple[int, str], _Open] = {}
+    paths: dict[int, str] = {}
+    elsewhere: dict[tuple[int, str], _Open] = {}
+    open_of_rule = and_(QualityFinding.household_id == Household.id, QualityFinding.rule == rule,
+                        QualityFinding.resolved_at.is_(None))
     for chunk in _chunks(sorted({household_id for household_id, _ in keys})):
         rows = session.execute(
-            select(QualityFinding.household_id, QualityFinding.subject, QualityFinding.id, QualityFinding.message,
-                   QualityFinding.figures)
-            .where(QualityFinding.rule == rule, QualityFinding.resolved_at.is_(None),
-                   QualityFinding.household_id.in_(chunk)))
-        for household_id, subject, id_, message, figures in rows:
-            if (household_id, subject) in wanted:
-                found[household_id, subject] = _Open(id_, message, figures, paths[household_id])
-    return found
-
-
-def _household_paths(session: Session, household_ids: Iterable[int]) -> dict[int, str]:
-    paths: dict[int, str] = {}
-    for chunk in _chunks(sorted(household_ids)):
-        paths.update(session.execute(select(Household.id, Household.place_path).where(Household.id.in_(chunk))).all())
-    return paths
+            select(Household.id, Household.place_path, QualityFinding.subject, QualityFinding.id,
+                   QualityFinding.message, QualityFinding.figures)
+            .outerjoin(QualityFinding, open_of_rule).where(Household.id.in_(chunk)))
+        for household_id, place_path, subject, id_, message, figures in rows:
+            paths[household_id] = place_path
+            if id_ is not None and (household_id, subject) in wanted:
+                elsewhere[household_id, subject] = _Open(id_, message, figures, place_path)
+    return paths, elsewhere
 
 
 def refresh_places(session: Session, place_path: str) -> int:
