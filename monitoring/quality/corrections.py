@@ -1,6 +1,7 @@
-"""问题数据整改 (筛查—整改—再筛查): a village with open findings gets a case of ``processes/quality_correction.bpmn``
-whose task lists them; the village corrects its records and submits, and the case runs the checks over the village
-again (``recheck_village``), returning the task while findings remain. One running case per village (an exclusive
+"""问题数据整改 (筛查—整改—再筛查): a village with open errors gets a case of ``processes/quality_correction.bpmn``
+whose task lists its findings; the village corrects its records and submits, and the case runs the checks over the
+village again (``recheck_village``), returning the task while errors remain (a warning may be right: the village
+looks at it, but it never holds the case open). One running case per village (an exclusive
 instance on the village's business key), so a nightly run and a county's run never hand a village two tasks.
 The village comes from the case itself (its business key and place), never from task data."""
 
@@ -44,10 +45,11 @@ def open_counts(session: Session, place_path: str) -> dict[str, int]:
 
 
 def start_corrections(engine: Engine, session: Session, place_path: str, username: str) -> int:
-    """Start a correction case for each village at ``place_path`` or below that has open findings and no running
+    """Start a correction case for each village at ``place_path`` or below that has open errors and no running
     case; returns how many started. A village whose case runs is left to it: its next recheck sees the new findings."""
     villages = session.execute(
-        select(QualityFinding.place_path).where(*_open_findings_of(place_path)).distinct()).scalars().all()
+        select(QualityFinding.place_path)
+        .where(*_open_findings_of(place_path), QualityFinding.severity == Severity.ERROR).distinct()).scalars().all()
     running = set(session.execute(select(ProcessInstance.business_key).where(
         ProcessInstance.process_key == PROCESS, ProcessInstance.status == InstanceStatus.RUNNING,
         below(ProcessInstance.place_path, place_path))).scalars())

@@ -31,16 +31,25 @@ def forms_dir():
     return ROOT / "forms"
 
 
-@pytest.fixture
-def only_q101():
-    """The catalogue reduced to Q101 for the test: the households here are built to trip that rule, and the loop
-    must end once it is corrected whatever other checks the catalogue gains."""
+def catalogue_of(*codes: str):
+    """The catalogue reduced to ``codes`` while the test runs: the households here are built to trip those rules,
+    and the loop must end once they are corrected whatever other checks the catalogue gains."""
     kept = dict(CHECKS)
     CHECKS.clear()
-    CHECKS["Q101"] = kept["Q101"]
+    CHECKS.update({code: kept[code] for code in codes})
     yield
     CHECKS.clear()
     CHECKS.update(kept)
+
+
+@pytest.fixture
+def only_q101():
+    yield from catalogue_of("Q101")
+
+
+@pytest.fixture
+def q101_and_a_warning():
+    yield from catalogue_of("Q101", "Q102")  # Q102: eliminated under six months after identification, a warning
 
 
 def ready_tasks(session, instance_id):
@@ -90,3 +99,25 @@ def test_a_village_without_findings_gets_no_task(app, engine, session, actors, c
     run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
     assert open_counts(session, COUNTY_PATH)["open"] == 0
     assert start_corrections(engine, session, COUNTY_PATH, "qi") == 0
+
+
+def test_warnings_alone_start_no_case_and_do_not_hold_one_open(app, engine, session, actors, clock, q101_and_a_warning):
+    deploy_shipped(session)
+    warned = household(session, monitoring_status="eliminated", elimination_method="assisted",
+                       monitored_since=date(2026, 2, 10), eliminated_on=date(2026, 5, 20))
+    run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
+    assert open_counts(session, VILLAGE_PATH) == {"open": 1, "errors": 0, "warnings": 1, "households": 1}
+    assert start_corrections(engine, session, COUNTY_PATH, "qi") == 0
+
+    erred = household(session, **TOO_SOON)
+    run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
+    assert start_corrections(engine, session, COUNTY_PATH, "qi") == 1
+    session.commit()
+    (task,) = session.execute(select(Task).where(Task.bpmn_id == "correct", Task.state == TaskState.READY)).scalars()
+    erred.eliminated_on = date(2026, 4, 30)  # corrected: now a warning (under six months) like the other
+    session.commit()
+    complete_task(engine, session, task.id, actors["village"], {"checked": True, "note": "两户监测期不足6个月属实"})
+    session.commit()
+    assert session.get(ProcessInstance, task.instance_id).status == InstanceStatus.COMPLETED
+    assert open_counts(session, VILLAGE_PATH) == {"open": 2, "errors": 0, "warnings": 2, "households": 2}
+    assert warned.id != erred.id
