@@ -33,8 +33,8 @@ def test_a_county_runs_the_checks_and_each_level_reads_the_findings_of_its_scope
 
     run = api("qi").post("/quality/run", json={})
     assert run.status_code == 200, run.json
-    assert {key: run.json[key] for key in ("checked", "tripped", "new", "closed", "open", "failed")} == {
-        "checked": 3, "tripped": 2, "new": 2, "closed": 0, "open": 2, "failed": []}
+    assert {key: run.json[key] for key in ("place", "checked", "tripped", "new", "closed", "open", "failed")} == {
+        "place": "150223000000", "checked": 3, "tripped": 2, "new": 2, "closed": 0, "open": 2, "failed": []}
 
     county = api("qi").get("/quality/findings")
     assert county.status_code == 200 and county.headers["X-Total-Count"] == "2"

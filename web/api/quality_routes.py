@@ -32,28 +32,29 @@ FINDING = s.component("QualityFinding", s.shape({
     "message": s.TEXT, "fields": s.list_of(s.TEXT), "village": s.TEXT, "found_at": s.TIME, "last_seen_at": s.TIME,
     "resolved_at": s.TIME}))
 RUN = s.component("QualityRun", s.shape({
-    "run_id": s.INTEGER, "place_path": s.TEXT, "checked": s.INTEGER, "tripped": s.INTEGER, "new": s.INTEGER,
+    "run_id": s.INTEGER, "place": s.TEXT, "checked": s.INTEGER, "tripped": s.INTEGER, "new": s.INTEGER,
     "closed": s.INTEGER, "open": s.INTEGER, "failed": s.list_of(s.TEXT)}))
 RUN_BODY = b.body({"place": b.ruled("地区代码（默认为调用者所在地区）")})
 
 
-def _village(finding: QualityFinding) -> str:
-    """The code of the village a finding lies in: the last segment of its household's path."""
-    return finding.place_path.rstrip("/").rsplit("/", 1)[-1]
+def _code(place_path: str) -> str:
+    """The code of the place a path leads to: its last segment."""
+    return place_path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def finding_body(finding: QualityFinding) -> dict[str, Any]:
     check = CHECKS.get(finding.rule)
     return {"id": finding.id, "household_id": finding.household_id, "rule": finding.rule,
             "title": check.title if check else finding.rule, "severity": finding.severity,
-            "message": finding.message, "fields": list(check.fields) if check else [], "village": _village(finding),
+            "message": finding.message, "fields": list(check.fields) if check else [],
+            "village": _code(finding.place_path),
             "found_at": finding.found_at.isoformat(), "last_seen_at": finding.last_seen_at.isoformat(),
             "resolved_at": finding.resolved_at.isoformat() if finding.resolved_at else None}
 
 
 def finding_columns() -> list[Column[QualityFinding]]:
     return [Column("农户编号", lambda f: f.household_id, "int", 10),
-            Column("嘎查村代码", _village, width=16),
+            Column("嘎查村代码", lambda f: _code(f.place_path), width=16),
             Column("规则", lambda f: f.rule, width=8),
             Column("问题", lambda f: CHECKS[f.rule].title if f.rule in CHECKS else f.rule, width=28),
             Column("严重程度", lambda f: SEVERITY_LABELS.get(Severity(f.severity), f.severity), width=8),
@@ -88,4 +89,5 @@ def run_quality_checks():
     place = json_body(optional=True).get("place")
     with unit_of_work() as session:
         summary = runner.run_in_scope(session, current_actor(), place, engine().now())
-    return jsonify(summary.as_dict())
+    body = summary.as_dict()
+    return jsonify({**body, "place": _code(body.pop("place_path"))})
