@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column('resolved_at', engine.models.UtcDateTime(), nullable=True),
         sa.ForeignKeyConstraint(['household_id'], ['households.id']),
         sa.PrimaryKeyConstraint('id'),
+        postgresql_with={'fillfactor': 70},  # room for each run's rewrite of last_seen_at in the same page
     )
     op.create_index('uq_quality_findings_open', 'quality_findings', ['rule', 'household_id', 'subject'],
                     unique=True, sqlite_where=OPEN, postgresql_where=OPEN)
