@@ -163,9 +163,13 @@ def months_before(today: date, months: int) -> date:
     return date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def age_on(birth: str, today: date) -> int:
-    """Full years of age on ``today`` for the birth digits YYYYMMDD (already within bounds in SQL)."""
-    born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+def age_on(birth: str, today: date) -> int | None:
+    """Full years of age on ``today`` for birth digits YYYYMMDD that SQL found within bounds; None when they are no
+    day at all (19800230, 19a01010): such a number is Q501's finding, and its holder has no age to check."""
+    try:
+        born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+    except ValueError:
+        return None
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 

@@ -37,8 +37,10 @@ def _members(scope: CheckScope, *conditions: ColumnElement[bool]) -> Select:
 
 def _trips(session: Session, scope: CheckScope, statement: Select) -> Iterator[Trip]:
     for household_id, member_id, name, birth, skill in session.execute(statement):
-        yield Trip(household_id, {"name": name, "age": age_on(birth, scope.today),
-                                  "skill": label("labour_skill", skill)}, f"member:{member_id}")
+        age = age_on(birth, scope.today)
+        if age is not None:
+            yield Trip(household_id, {"name": name, "age": age, "skill": label("labour_skill", skill)},
+                       f"member:{member_id}")
 
 
 @check("Q305", Severity.ERROR, "未满16周岁计为劳动力",

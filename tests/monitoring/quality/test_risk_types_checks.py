@@ -70,7 +70,8 @@ def test_q305_under_16_counted_as_labour(session, tree):
     a_day_short = member(name="小明", relation="son", born=date(2010, 11, 3), labour_skill="weak")
     sixteen_today = member(relation="daughter", sex="female", born=date(2010, 11, 2), labour_skill="ordinary")
     child_without = member(relation="son", born=date(2015, 1, 1), labour_skill="none")
-    family = household(session, member(), a_day_short, sixteen_today, child_without)
+    no_such_day = member(relation="son", id_number="150223201102300017", labour_skill="weak")  # Q501's, no age
+    family = household(session, member(), a_day_short, sixteen_today, child_without, no_such_day)
     found = findings(session, "Q305")
     assert set(found) == {(family.id, f"member:{a_day_short.id}")}
     figures, said = found[family.id, f"member:{a_day_short.id}"]
