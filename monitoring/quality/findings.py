@@ -3,9 +3,10 @@ answers 404 like one that does not exist, and a line department (which sees no h
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, case, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
@@ -90,11 +91,14 @@ def counts_by_rule(session: Session, actor: Actor, place_code: str | None) -> li
     return rule_counts(session, place) if place else []
 
 
-def rule_counts(session: Session, place: Place) -> list[RuleCount]:
-    """Open findings of a place the caller has already checked (the quarterly bulletin's) per rule."""
+def rule_counts(session: Session, place: Place, at: datetime | None = None) -> list[RuleCount]:
+    """Open findings of a place the caller has already checked (the quarterly bulletin's) per rule: open now, or
+    ``at`` a past moment (found by then and not closed before it: a past quarter's end)."""
+    opened = is_open() if at is None else and_(
+        QualityFinding.found_at <= at, or_(is_open(), QualityFinding.resolved_at > at))
     rows = session.execute(
         select(QualityFinding.rule, QualityFinding.severity, func.count())
-        .where(is_open(), below(QualityFinding.place_path, place.path))
+        .where(opened, below(QualityFinding.place_path, place.path))
         .group_by(QualityFinding.rule, QualityFinding.severity).order_by(QualityFinding.rule))
     return [RuleCount(*row) for row in rows]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from monitoring.models import Household
 from monitoring.quality.catalogue import CHECKS, Check, Severity, Trip
 from monitoring.quality.records import live_households
 from monitoring.quality.runner import run_checks
+from tests.conftest import CST
 from tests.monitoring.quality.households import scope
 from tests.monitoring.quality.test_runner import OTHER_VILLAGE_PATH, only_checks, too_soon
 from tests.web.pages.conftest import PageClient
@@ -33,13 +35,14 @@ def found(monkeypatch, session, actors, clock):
 
     monkeypatch.setitem(CHECKS, "Q998", Check("Q998", Severity.WARNING, "试验提示", "试验", ("group_name",), "试验",
                                               warned))
-    too_soon(session, group_name="warn")
+    warned_household = too_soon(session, group_name="warn")
     too_soon(session, village_code="150223200201", place_path=OTHER_VILLAGE_PATH)
     fixed = too_soon(session)
     run_checks(session, scope(), "county", clock.now())
     fixed.monitored_since = fixed.monitored_since.replace(year=2025)
     run_checks(session, scope(), "county", clock.now())
     session.commit()
+    return warned_household
 
 
 def test_the_bulletin_counts_the_open_findings_per_check(api, app, found):
@@ -65,6 +68,19 @@ def test_the_xlsx_and_the_pdf_have_the_quality_table(api, found):
     pdf = PdfReader(io.BytesIO(api("qi").get("/reports/bulletin?format=pdf").data))
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf.pages))
     assert "七、数据质量问题（未整改，按规则）" in text and f"Q101{TITLE}20" in text and "合计21" in text
+
+
+def test_a_past_quarters_bulletin_counts_the_findings_open_at_its_end(api, session, clock, found):
+    clock.set(datetime(2026, 4, 20, 9, 0, tzinfo=CST))
+    found.group_name = ""  # Q998's warning corrected in the second quarter
+    too_soon(session)  # and a new household tripping Q101
+    run_checks(session, scope(), "county", clock.now())
+    session.commit()
+    first = api("qi").get("/reports/bulletin?quarter=2026Q1").json["quality"]
+    assert [(r["rule"], r["errors"], r["warnings"]) for r in first["rules"]] == [("Q101", 2, 0), ("Q998", 0, 1)]
+    assert first["as_of"] == "2026-04-01T00:00:00+08:00"
+    second = api("qi").get("/reports/bulletin?quarter=2026Q2").json["quality"]
+    assert [(r["rule"], r["errors"], r["warnings"]) for r in second["rules"]] == [("Q101", 3, 0)]
 
 
 def test_a_bulletin_without_findings_says_so(app, actors):

@@ -165,15 +165,17 @@ def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, n
                     children + own, _area(quarter, total), types, types_total, tasks_as_of, tasks,
                     statistics.bulletin_total(tasks, "合计"), list(_processes(session, engine, place, quarter, now)),
                     [(KIND_NAMES[ChangeKind(kind)], n) for kind, n in kinds.items()],
-                    _ranking(place, rows, tasks, start), _quality_lines(session, place))
+                    _ranking(place, rows, tasks, start),
+                    _quality_lines(session, place, None if tasks_as_of == now else tasks_as_of))
 
 
-def _quality_lines(session: Session, place: Place) -> list[QualityLine]:
-    """The open data-quality findings of the place and below per check, as the last run left them."""
+def _quality_lines(session: Session, place: Place, at: datetime | None = None) -> list[QualityLine]:
+    """The data-quality findings of the place and below per check open at the moment open tasks are counted: now
+    while the quarter lasts (as the last run left them, each linked to its list), else at the quarter's end."""
     return [QualityLine(count.rule, CHECKS[count.rule].title if count.rule in CHECKS else count.rule,
                         count.open if count.severity == Severity.ERROR else 0,
                         count.open if count.severity == Severity.WARNING else 0, _quality(place.code, count.rule))
-            for count in findings.rule_counts(session, place)]
+            for count in findings.rule_counts(session, place, at)]
 
 
 def _types(session: Session, place: Place, quarter: Quarter,
@@ -238,7 +240,7 @@ def as_json(found: Bulletin) -> dict[str, Any]:
              "overdue_share": _ratio(r.standing.overdue_share), "late_cases": r.standing.late_cases,
              "objects_at_start": r.standing.objects_at_start, "eliminated": r.standing.eliminated,
              "elimination_rate": _ratio(r.standing.elimination_rate)} for r in found.ranking]},
-        "quality": {"as_of": found.as_of.isoformat(), "rules": [quality(line) for line in found.quality],
+        "quality": {"as_of": found.tasks_as_of.isoformat(), "rules": [quality(line) for line in found.quality],
                     "total": quality(found.quality_total)},
     }
 
@@ -266,7 +268,7 @@ def notes(found: Bulletin) -> dict[str, str]:
                  f"（{found.place.name}本级办理的计入本级）；逾期率=逾期任务÷未办结任务。",
         "steps": "到达案件为本季度到达该步骤的案件；其中逾期为未在办理期限内办结的（至今仍未办结且已过期限的也计入）。",
         "changes": f"按变更发生日期计入本季度，范围为{found.place.name}及其下级的农户。",
-        "quality": f"统计时（{cn_datetime(found.as_of)}）尚未整改的数据质量问题，按最近一次检查（每晚自动检查）的结果，"
+        "quality": f"统计时点为{moment}：该时点已发现、尚未整改的数据质量问题（按每晚及随时检查的结果），"
                    "每户每条规则计一次（涉及成员的按成员计）；错误须改正，提示须核实。",
     }
 
