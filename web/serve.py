@@ -2,7 +2,9 @@
 with a background thread that fires due timers and renders pending documents.
 
 Every sweeper is safe beside every other, on this host or another (``engine.timers``, ``web.documents.service``), so
-each worker sweeps: no process is special, and any of them may stop or crash.
+each worker sweeps: no process is special, and any of them may stop or crash. After 02:00 China time the first sweep
+of each night runs the data-quality checks over everything in whichever worker claims the night first
+(``monitoring.quality.runner.claim_night``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from gunicorn.app.base import BaseApplication
 from waitress import serve
 
 from engine import timers
+from monitoring.quality import corrections
 from monitoring.quality import runner as quality
 from monitoring.quality.runner import RunSummary
 from web.boundary import engine, unit_of_work
@@ -77,6 +80,8 @@ class TimerScheduler(threading.Thread):
             with unit_of_work() as session:
                 run = quality.claim_night(session, night, now)
                 summary = quality.run_nightly(session, run, now) if run is not None else None
+                if summary is not None:  # villages with errors get their correction task (问题数据整改)
+                    corrections.start_corrections(engine(), session, summary.place_path, quality.NIGHTLY_BY)
         except Exception:  # the night's row stays claimed: the checks run again on demand or the next night
             log.exception("nightly data-quality run failed")
             return None

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from monitoring.quality.catalogue import CHECKS, Check, CheckScope, Severity, Trip
 from monitoring.quality.models import QualityFinding, QualityRun
-from monitoring.quality.runner import run_checks
+from monitoring.quality.runner import RUN_LOCK, run_checks
 from tests.monitoring.quality.households import AT, COUNTY_PATH, VILLAGE_PATH, household, scope
 
 OTHER_VILLAGE_PATH = "/150000000000/150223000000/150223200000/150223200201/"
@@ -165,3 +166,16 @@ def test_the_findings_of_a_retired_check_close(session, tree, monkeypatch):
     summary = run_checks(session, scope(), "county", AT + timedelta(days=1))
     assert (summary.closed, summary.open) == (1, 1)
     assert {f.rule: f.resolved_at for f in findings(session)} == {"Q101": None, "Q999": AT + timedelta(days=1)}
+
+
+def test_a_run_holds_the_run_lock_until_its_transaction_ends(session, tree):
+    """On PostgreSQL a second run waits for the first (SQLite has a single writer anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's advisory lock")
+    too_soon(session)
+    run_checks(session, scope(), "county", AT)
+    with Session(session.get_bind()) as other:
+        taken = select(func.pg_try_advisory_xact_lock(RUN_LOCK))
+        assert other.execute(taken).scalar_one() is False
+        session.commit()
+        assert other.execute(taken).scalar_one() is True
