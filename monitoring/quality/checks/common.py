@@ -29,6 +29,7 @@ from monitoring.rules import INCOME_FIELDS, per_capita_income
 ELIMINATED = MonitoringStatus.ELIMINATED
 MONITORED = MonitoringStatus.MONITORED
 MONITORING_OBJECTS = (MONITORED, ELIMINATED)  # 监测对象: monitored now, or eliminated and kept on the rolls
+UNRECORDED = "未登记日期"
 CARRIED_OUT = (MeasureStatus.IN_PROGRESS, MeasureStatus.DONE)  # 已实施: begun or finished; planned is a promise
 
 
@@ -171,6 +172,12 @@ def age_on(birth: str, today: date) -> int | None:
     except ValueError:
         return None
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def day_of(value: date | None) -> str:
+    """A recorded date as a message shows it; a household marked eliminated (or monitored) without its date is still
+    found by the checks that read the mark, and its message says the date is missing rather than failing."""
+    return value.isoformat() if value is not None else UNRECORDED
 
 
 def born_on(birth: str) -> str:

@@ -13,6 +13,7 @@ from monitoring.quality.catalogue import CheckScope, Severity, Trip, check
 from monitoring.quality.checks.common import (
     ELIMINATED,
     carried_out,
+    day_of,
     household_size,
     latest,
     measures_of,
@@ -87,7 +88,7 @@ def assisted_without_measure(session: Session, scope: CheckScope) -> Iterator[Tr
         .where(live_households(scope), *_assisted(),
                ~measures_of(Household, carried_out(), Measure.start_on <= Household.eliminated_on)))
     for household_id, eliminated in rows:
-        yield Trip(household_id, {"eliminated": eliminated.isoformat()})
+        yield Trip(household_id, {"eliminated": day_of(eliminated)})
 
 
 @check("Q105", Severity.ERROR, "风险消除后收入信息为空",
@@ -106,7 +107,7 @@ def eliminated_without_income(session: Session, scope: CheckScope) -> Iterator[T
         .where(live_households(scope), Household.monitoring_status == ELIMINATED,
                or_(Measurement.id.is_(None), no_income(Measurement))))
     for household_id, eliminated, measurement_id in rows:
-        yield Trip(household_id, {"eliminated": eliminated.isoformat(), "year": eliminated.year,
+        yield Trip(household_id, {"eliminated": day_of(eliminated), "year": eliminated.year if eliminated else "—",
                                   "missing": "没有收支测算" if measurement_id is None else "四项收入均为 0"})
 
 
@@ -129,7 +130,7 @@ def eliminated_with_guarantee_unmet(session: Session, scope: CheckScope) -> Iter
     found: dict[int, tuple[str, list[str], list[str]]] = {}
     for household_id, eliminated, *values, name in rows:
         problems = [GUARANTEE_LABELS[flag] for flag, value in zip(GUARANTEE_FLAGS, values, strict=True) if value]
-        names = found.setdefault(household_id, (eliminated.isoformat(), problems, []))[2]
+        names = found.setdefault(household_id, (day_of(eliminated), problems, []))[2]
         if name is not None:
             names.append(name)
     for household_id, (eliminated, problems, names) in found.items():
@@ -150,4 +151,4 @@ def eliminated_without_labour(session: Session, scope: CheckScope) -> Iterator[T
                ~exists().where(able.household_id == Household.id, present(able),
                                  able.labour_skill.not_in(UNABLE_TO_WORK_SKILLS))))
     for household_id, eliminated, members in rows:
-        yield Trip(household_id, {"size": members, "eliminated": eliminated.isoformat()})
+        yield Trip(household_id, {"size": members, "eliminated": day_of(eliminated)})

@@ -14,6 +14,7 @@ from monitoring.quality.catalogue import CheckScope, Severity, Trip, check
 from monitoring.quality.checks.common import birth_digits, birth_known, born_on, present
 from monitoring.quality.records import live_households
 
+SEXES = ("male", "female")  # a code the sex list does not hold is no sex to compare (and has no label)
 MALE_RELATIONS = ("son", "son_in_law", "grandson", "daughters_son", "great_grandson", "father", "wifes_father",
                   "husbands_father", "paternal_grandfather", "maternal_grandfather")
 FEMALE_RELATIONS = ("daughter", "daughter_in_law", "granddaughter", "daughters_daughter", "great_granddaughter",
@@ -52,7 +53,7 @@ def spouse_of_the_heads_sex(session: Session, scope: CheckScope) -> Iterator[Tri
         select(Member.household_id, Member.id, Member.name, head.name, Member.sex)
         .join(Household, Household.id == Member.household_id)
         .join(head, and_(head.household_id == Member.household_id, present(head), head.relation == "head"))
-        .where(live_households(scope), present(), Member.relation == "spouse", Member.sex != "",
+        .where(live_households(scope), present(), Member.relation == "spouse", Member.sex.in_(SEXES),
                Member.sex == head.sex))
     for household_id, member_id, name, head_name, sex in rows:
         yield Trip(household_id, {"name": name, "head": head_name, "sex": label("sex", sex)}, f"member:{member_id}")

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from monitoring.household_copies import HouseholdRisk
 from monitoring.models import Household, Measurement, Member
 from monitoring.quality.catalogue import CheckScope, Severity, Trip, check
-from monitoring.quality.checks.common import MONITORED, able_members, household_size, json_list_has, latest, present
+from monitoring.quality.checks.common import (
+    MONITORED,
+    able_members,
+    day_of,
+    household_size,
+    json_list_has,
+    latest,
+    present,
+)
 from monitoring.quality.records import live_households
 
 ILL = ("chronic", "serious_illness")
@@ -82,4 +90,4 @@ def monitored_without_risk_type(session: Session, scope: CheckScope) -> Iterator
         .where(live_households(scope), Household.monitoring_status == MONITORED,
                ~exists().where(HouseholdRisk.household_id == Household.id)))
     for household_id, identified in rows:
-        yield Trip(household_id, {"identified": identified.isoformat() if identified else "未登记日期"})
+        yield Trip(household_id, {"identified": day_of(identified)})

@@ -140,3 +140,11 @@ def test_q107_household_without_labour_capacity_eliminated(session, tree):
     assert found[able_one_left.id]["size"] == 1
     assert not {one_weak.id, unrecorded.id, still_monitored.id} & set(found)
     assert "全家 2 名成员均为丧失劳动力或无劳动力" in message(session, "Q107", unable.id)
+
+
+def test_an_elimination_without_its_date_is_found_not_failed(session, tree):
+    undated = household(session, member(labour_skill="none", insurance="none"), monitoring_status="eliminated",
+                        elimination_method="assisted", eliminated_on=None)
+    for code in ("Q104", "Q105", "Q106", "Q107"):
+        assert tripped(session, code)[undated.id]["eliminated"] == "未登记日期", code
+    assert "未登记日期 标注帮扶消除" in message(session, "Q104", undated.id)

@@ -73,11 +73,12 @@ def test_q504_spouse_of_the_heads_sex(session, tree):
     two_women = household(session, member(name="吴芳", sex="female"), same)
     usual = household(session, member(), member(relation="spouse", sex="female"))
     former_spouse = household(session, member(), member(relation="spouse", sex="male", left_on=date(2025, 1, 1)))
+    unknown_code = household(session, member(sex="M"), member(relation="spouse", sex="M"))  # no sex to compare
     found = findings(session, "Q504")
     assert set(found) == {(two_women.id, f"member:{same.id}")}
     assert found[two_women.id, f"member:{same.id}"] == (
         {"name": "周敏", "head": "吴芳", "sex": "女"}, "配偶 周敏 与户主 吴芳 性别均登记为女")
-    assert not {usual.id, former_spouse.id} & {household_id for household_id, _ in found}
+    assert not {usual.id, former_spouse.id, unknown_code.id} & {household_id for household_id, _ in found}
 
 
 def test_q505_younger_generation_born_before_an_elder(session, tree):
