@@ -27,7 +27,10 @@ from engine.scope import below
 from monitoring.models import Household
 from monitoring.permissions import QUALITY_RUNNERS
 from monitoring.places import place_in_scope
-from monitoring.quality import checks  # noqa: F401  (importing the package registers every check)
+from monitoring.quality import (
+    catalogue,
+    checks,  # noqa: F401  (importing the package registers every check)
+)
 from monitoring.quality.catalogue import CHECKS, Check, CheckScope
 from monitoring.quality.models import QualityFinding, QualityRun
 from monitoring.quality.records import live_households
@@ -151,10 +154,13 @@ def _one_run_at_a_time(session: Session) -> None:
 
 
 def _close_retired(session: Session, place_path: str, now: datetime) -> int:
-    """Open findings of a check the catalogue no longer holds (retired) close: nothing trips them any more."""
+    """Open findings of a retired check (``catalogue.RETIRED``) close: nothing trips them any more."""
+    retired = sorted(catalogue.RETIRED - CHECKS.keys())
+    if not retired:
+        return 0
     return session.execute(update(QualityFinding).where(
         QualityFinding.resolved_at.is_(None), below(QualityFinding.place_path, place_path),
-        QualityFinding.rule.not_in(sorted(CHECKS))).values(resolved_at=now)
+        QualityFinding.rule.in_(retired)).values(resolved_at=now)
         .execution_options(synchronize_session=False)).rowcount
 
 

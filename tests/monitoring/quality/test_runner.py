@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from monitoring.quality import catalogue
 from monitoring.quality.catalogue import CHECKS, Check, CheckScope, Severity, Trip
 from monitoring.quality.models import QualityFinding, QualityRun
 from monitoring.quality.runner import RUN_LOCK, run_checks
@@ -157,15 +158,19 @@ def test_a_household_that_moved_takes_its_open_finding_along(session, tree):
     assert back.id == moved.id and back.place_path == VILLAGE_PATH
 
 
-def test_the_findings_of_a_retired_check_close(session, tree, monkeypatch):
+def test_the_findings_of_a_retired_check_close_and_those_of_a_check_merely_missing_stay(session, tree, monkeypatch):
     tripping = too_soon(session)
-    monkeypatch.setitem(CHECKS, "Q999", Check("Q999", Severity.WARNING, "试验", "试验", ("name",), "试验",
-                                              lambda session_, scope_: [Trip(tripping.id)]))
+    for code in ("Q998", "Q999"):
+        monkeypatch.setitem(CHECKS, code, Check(code, Severity.WARNING, "试验", "试验", ("name",), "试验",
+                                                lambda session_, scope_: [Trip(tripping.id)]))
     run_checks(session, scope(), "county", AT)
+    monkeypatch.delitem(CHECKS, "Q998")  # e.g. a worker of an older release, or a module that failed to import
     monkeypatch.delitem(CHECKS, "Q999")
+    monkeypatch.setattr(catalogue, "RETIRED", frozenset({"Q999"}))
     summary = run_checks(session, scope(), "county", AT + timedelta(days=1))
-    assert (summary.closed, summary.open) == (1, 1)
-    assert {f.rule: f.resolved_at for f in findings(session)} == {"Q101": None, "Q999": AT + timedelta(days=1)}
+    assert (summary.closed, summary.open) == (1, 2)
+    assert {f.rule: f.resolved_at for f in findings(session)} == {
+        "Q101": None, "Q998": None, "Q999": AT + timedelta(days=1)}
 
 
 def test_a_run_holds_the_run_lock_until_its_transaction_ends(session, tree):
