@@ -18,7 +18,7 @@ from engine.clock import FrozenClock, using_clock
 from engine.deploy import SourceFile, with_forms
 from engine.errors import DeployError, EngineError, InvalidData
 from monitoring import codelists, places
-from monitoring.quality import runner
+from monitoring.quality import corrections, runner
 from monitoring.quality.catalogue import CheckScope
 from web.app import create_app
 from web.boundary import engine, unit_of_work
@@ -200,8 +200,9 @@ def quality_run(place: str | None, now: str | None) -> None:
     with unit_of_work() as session:
         path = places.get_place(session, place).path if place else runner.EVERYWHERE
         summary = runner.run_checks(session, CheckScope(path, engine().today()), SYSTEM.username, engine().now())
+        assigned = corrections.start_corrections(engine(), session, path, SYSTEM.username)
     click.echo(f"检查 {summary.checked} 户：问题 {summary.tripped} 条，新发现 {summary.new} 条，已整改 "
-               f"{summary.closed} 条，未整改 {summary.open} 条")
+               f"{summary.closed} 条，未整改 {summary.open} 条；向 {assigned} 个嘎查村下发整改任务")
     if summary.failed:
         _fail("以下检查运行出错，其问题未更新: " + "、".join(summary.failed))
 

@@ -7,14 +7,17 @@ The village comes from the case itself (its business key and place), never from 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.assignment import Actor
 from engine.core import Engine
-from engine.errors import AlreadyOpen, ScriptError
+from engine.errors import AlreadyOpen, NotDeployed, ScriptError
 from engine.models import InstanceStatus, ProcessInstance
 from engine.scope import below
 from engine.scripting import current_step, today
@@ -22,9 +25,10 @@ from engine.versions import latest_version
 from monitoring.quality.catalogue import CheckScope, Severity
 from monitoring.quality.findings import is_open
 from monitoring.quality.models import QualityFinding
-from monitoring.quality.runner import run_checks
+from monitoring.quality.runner import RunSummary, run_checks, run_in_scope
 
 PROCESS = "quality_correction"
+log = logging.getLogger("fangpin.quality")
 KEY_PREFIX = "quality:"
 
 
@@ -53,20 +57,38 @@ def start_corrections(engine: Engine, session: Session, place_path: str, usernam
     running = set(session.execute(select(ProcessInstance.business_key).where(
         ProcessInstance.process_key == PROCESS, ProcessInstance.status == InstanceStatus.RUNNING,
         below(ProcessInstance.place_path, place_path))).scalars())
-    version = None
+    waiting = [path for path in villages if business_key(_code_of(path)) not in running]
+    if not waiting:
+        return 0
+    try:
+        version = engine.versions.get(session, latest_version(session, PROCESS).id)
+    except NotDeployed:  # a deployment without the shipped model: the findings stand, no task is handed out
+        log.warning("%s is not deployed: %d villages with errors get no correction task", PROCESS, len(waiting))
+        return 0
     started = 0
-    for village_path in villages:
-        code = village_path.strip("/").rsplit("/", 1)[-1]
-        if business_key(code) in running:
-            continue
-        version = version or engine.versions.get(session, latest_version(session, PROCESS).id)
+    for village_path in waiting:
+        code = _code_of(village_path)
         try:
             step = engine.create_instance(session, version, code, village_path, username, {}, business_key(code),
                                           exclusive=True)
         except AlreadyOpen:  # started meanwhile by another run
             continue
+        if step.error is not None:
+            log.error("the correction case of village %s did not start: %s", code, step.error)
         started += step.error is None
     return started
+
+
+def run_and_assign(engine: Engine, session: Session, actor: Actor, place_code: str | None,
+                   now: datetime) -> tuple[RunSummary, int]:
+    """A run on demand (the pages' 立即检查, ``POST /api/v1/quality/run``) over the actor's place or one below it,
+    then each village of it left with errors gets its correction task: the run's summary, and how many it started."""
+    summary = run_in_scope(session, actor, place_code, now)
+    return summary, start_corrections(engine, session, summary.place_path, actor.username)
+
+
+def _code_of(village_path: str) -> str:
+    return village_path.strip("/").rsplit("/", 1)[-1]
 
 
 def _village() -> tuple[str, str]:

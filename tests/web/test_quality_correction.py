@@ -4,26 +4,27 @@ village's findings and case are untouched. Real BPMN, real engine, both database
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from engine.calendar import CHINA_TZ
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.tasks import complete_task
-from monitoring.quality.catalogue import CHECKS, CheckScope
+from monitoring.quality.catalogue import CheckScope
 from monitoring.quality.corrections import PROCESS, business_key, open_counts, start_corrections
 from monitoring.quality.models import QualityFinding
 from monitoring.quality.runner import run_checks
-from tests.monitoring.quality.households import COUNTY_PATH, VILLAGE, VILLAGE_PATH, household
+from tests.monitoring.quality.households import COUNTY_PATH, TOO_SOON, VILLAGE, VILLAGE_PATH, household
+from tests.monitoring.quality.test_runner import only_checks
+from web.serve import TimerScheduler
 from web.shipped_processes import deploy_shipped
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_VILLAGE = "150223100202"
 OTHER_VILLAGE_PATH = "/150000000000/150223000000/150223100000/150223100202/"
-TOO_SOON = {"monitoring_status": "eliminated", "elimination_method": "assisted",
-            "monitored_since": date(2026, 2, 10), "eliminated_on": date(2026, 2, 27)}
 
 
 @pytest.fixture
@@ -31,25 +32,16 @@ def forms_dir():
     return ROOT / "forms"
 
 
-def catalogue_of(*codes: str):
-    """The catalogue reduced to ``codes`` while the test runs: the households here are built to trip those rules,
-    and the loop must end once they are corrected whatever other checks the catalogue gains."""
-    kept = dict(CHECKS)
-    CHECKS.clear()
-    CHECKS.update({code: kept[code] for code in codes})
-    yield
-    CHECKS.clear()
-    CHECKS.update(kept)
+@pytest.fixture
+def only_q101(monkeypatch):
+    """The households here are built to trip Q101: the loop must end once they are corrected, whatever other checks
+    the catalogue gains."""
+    only_checks(monkeypatch, "Q101")
 
 
 @pytest.fixture
-def only_q101():
-    yield from catalogue_of("Q101")
-
-
-@pytest.fixture
-def q101_and_a_warning():
-    yield from catalogue_of("Q101", "Q102")  # Q102: eliminated under six months after identification, a warning
+def q101_and_a_warning(monkeypatch):
+    only_checks(monkeypatch, "Q101", "Q102")  # Q102: eliminated under six months after identification, a warning
 
 
 def ready_tasks(session, instance_id):
@@ -121,3 +113,28 @@ def test_warnings_alone_start_no_case_and_do_not_hold_one_open(app, engine, sess
     assert session.get(ProcessInstance, task.instance_id).status == InstanceStatus.COMPLETED
     assert open_counts(session, VILLAGE_PATH) == {"open": 2, "errors": 0, "warnings": 2, "households": 2}
     assert warned.id != erred.id
+
+
+def test_the_nightly_run_hands_each_village_with_errors_its_task_once(app, engine, session, tree, clock, only_q101):
+    deploy_shipped(session)
+    household(session, **TOO_SOON)
+    household(session, village_code=OTHER_VILLAGE, place_path=OTHER_VILLAGE_PATH, **TOO_SOON)
+    session.commit()
+    scheduler = TimerScheduler(app, 30)
+    clock.set(datetime(2026, 11, 3, 2, 5, tzinfo=CHINA_TZ))
+    scheduler.sweep()
+    clock.set(datetime(2026, 11, 4, 2, 5, tzinfo=CHINA_TZ))
+    TimerScheduler(app, 30).sweep()  # the next night: the same findings, the cases still running
+    session.expire_all()
+    cases = session.execute(select(ProcessInstance.business_key, ProcessInstance.created_by)
+                            .where(ProcessInstance.process_key == PROCESS).order_by(ProcessInstance.id)).all()
+    assert cases == [(business_key(VILLAGE), "nightly"), (business_key(OTHER_VILLAGE), "nightly")]
+
+
+def test_the_api_run_hands_out_the_tasks_and_says_how_many(app, api, session, tree, only_q101):
+    deploy_shipped(session)
+    household(session, **TOO_SOON)
+    session.commit()
+    first = api("qi").post("/quality/run", json={})
+    assert first.status_code == 200 and first.json["corrections_started"] == 1, first.json
+    assert api("qi").post("/quality/run", json={}).json["corrections_started"] == 0

@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify
 
 from engine.paging import walk
-from monitoring.quality import findings, runner
+from monitoring.quality import corrections, findings
 from monitoring.quality.catalogue import CHECKS, SEVERITY_LABELS, Severity
 from monitoring.quality.models import QualityFinding
 from web.api import bodies as b
@@ -33,7 +33,7 @@ FINDING = s.component("QualityFinding", s.shape({
     "resolved_at": s.TIME}))
 RUN = s.component("QualityRun", s.shape({
     "run_id": s.INTEGER, "place": s.TEXT, "checked": s.INTEGER, "tripped": s.INTEGER, "new": s.INTEGER,
-    "closed": s.INTEGER, "open": s.INTEGER, "failed": s.list_of(s.TEXT)}))
+    "closed": s.INTEGER, "open": s.INTEGER, "failed": s.list_of(s.TEXT), "corrections_started": s.INTEGER}))
 RUN_BODY = b.body({"place": b.ruled("地区代码（默认为调用者所在地区）")})
 
 
@@ -88,6 +88,6 @@ def run_quality_checks():
     """``{"place": CODE?}``: the caller's place by default, or a place below it; the run's counts."""
     place = json_body(optional=True).get("place")
     with unit_of_work() as session:
-        summary = runner.run_in_scope(session, current_actor(), place, engine().now())
+        summary, assigned = corrections.run_and_assign(engine(), session, current_actor(), place, engine().now())
     body = summary.as_dict()
-    return jsonify({**body, "place": _code(body.pop("place_path"))})
+    return jsonify({**body, "place": _code(body.pop("place_path")), "corrections_started": assigned})

@@ -12,7 +12,7 @@ from engine.paging import read_window
 from monitoring.models import Place
 from monitoring.permissions import QUALITY_RUNNERS
 from monitoring.places import place_in_scope
-from monitoring.quality import findings, runner
+from monitoring.quality import corrections, findings
 from monitoring.quality.catalogue import CHECKS
 from web.boundary import engine, unit_of_work
 from web.exports import wants_xlsx, xlsx_response
@@ -63,8 +63,9 @@ def run():
     """立即检查: the checks over the place shown, then its counts again with what the run found and closed."""
     place_code = (request.form.get("place") or "").strip() or None
     with unit_of_work() as session:
-        summary = runner.run_in_scope(session, g.actor, place_code, engine().now())
-    flash(f"检查完成：新发现 {summary.new} 条，已整改关闭 {summary.closed} 条，未整改 {summary.open} 条", "success")
+        summary, assigned = corrections.run_and_assign(engine(), session, g.actor, place_code, engine().now())
+    flash(f"检查完成：新发现 {summary.new} 条，已整改关闭 {summary.closed} 条，未整改 {summary.open} 条"
+          + (f"；已向 {assigned} 个嘎查村下发整改任务" if assigned else ""), "success")
     if summary.failed:
         flash("以下检查未能运行，其问题保持不变：" + "、".join(CHECKS[code].title for code in summary.failed), "error")
     return redirect(url_for("quality.index", place=place_code))

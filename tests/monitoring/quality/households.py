@@ -22,6 +22,9 @@ COUNTY_PATH = "/150000000000/150223000000/"
 AT = datetime(2026, 11, 2, 1, tzinfo=UTC)
 TODAY = date(2026, 11, 2)
 _numbers = count(1)
+# eliminated by assistance in the month after identification: trips Q101, an error
+TOO_SOON = {"monitoring_status": "eliminated", "elimination_method": "assisted",
+            "monitored_since": date(2026, 2, 10), "eliminated_on": date(2026, 2, 27)}
 
 
 def scope(place_path: str = COUNTY_PATH, today: date = TODAY) -> CheckScope:

@@ -14,9 +14,14 @@ from engine.models import Task, TaskState
 from monitoring.quality.catalogue import CheckScope
 from monitoring.quality.corrections import start_corrections
 from monitoring.quality.runner import run_checks
-from tests.monitoring.quality.households import COUNTY_PATH, household
-from tests.web.test_quality_correction import TOO_SOON, only_q101  # noqa: F401  (the fixture)
+from tests.monitoring.quality.households import COUNTY_PATH, TOO_SOON, household
+from tests.monitoring.quality.test_runner import only_checks
 from web.shipped_processes import deploy_shipped
+
+
+@pytest.fixture
+def only_q101(monkeypatch):
+    only_checks(monkeypatch, "Q101")  # the households here trip Q101 alone, whatever checks the catalogue gains
 
 
 @pytest.mark.usefixtures("only_q101")
@@ -47,3 +52,16 @@ def test_the_task_page_shows_what_the_village_still_has_to_correct(app, engine, 
         .scalars().all()
     page = cun.get(f"/tasks/{again}").get_data(as_text=True)
     assert re.search(r"共 <b>1</b> 条（错误 1 条，提示 0 条），涉及 1 户", page), page
+
+
+@pytest.mark.usefixtures("only_q101")
+def test_a_county_running_the_checks_hands_its_villages_their_tasks(app, session, pages, clock):
+    deploy_shipped(session)
+    household(session, **TOO_SOON)
+    session.commit()
+    qi = pages("qi")
+    qi.get("/quality/")
+    done = qi.post("/quality/run", {"place": "150223000000"}, follow_redirects=True).get_data(as_text=True)
+    assert "已向 1 个嘎查村下发整改任务" in done
+    again = qi.post("/quality/run", {"place": "150223000000"}, follow_redirects=True).get_data(as_text=True)
+    assert "检查完成" in again and "下发整改任务" not in again  # the village's case still runs
