@@ -10,18 +10,12 @@ import pytest
 from openpyxl import load_workbook
 
 from monitoring import places
-from tests.monitoring.quality.households import household
-from tests.monitoring.quality.test_runner import only_checks
+from tests.monitoring.quality.households import household, only_checks, too_soon
 
 
 @pytest.fixture(autouse=True)
 def q101_only(monkeypatch):
     only_checks(monkeypatch, "Q101")
-
-
-def too_soon(session, **fields):
-    return household(session, monitoring_status="eliminated", elimination_method="assisted",
-                     monitored_since=date(2026, 3, 10), eliminated_on=date(2026, 3, 28), **fields)
 
 
 def test_a_county_runs_the_checks_and_each_level_reads_the_findings_of_its_scope(api, session, clock):

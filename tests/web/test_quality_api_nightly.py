@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import CHINA_TZ
 from monitoring.quality.models import QualityFinding, QualityRun
 from monitoring.quality.runner import claim_night
-from tests.monitoring.quality.test_runner import only_checks, too_soon
+from tests.monitoring.quality.households import only_checks, too_soon
 from web.cli import main as fangpin
 from web.extensions import db
 from web.serve import TimerScheduler

@@ -17,8 +17,8 @@ from monitoring.quality.catalogue import CHECKS, Check, Severity, Trip
 from monitoring.quality.records import live_households
 from monitoring.quality.runner import run_checks
 from tests.conftest import CST
-from tests.monitoring.quality.households import scope
-from tests.monitoring.quality.test_runner import OTHER_VILLAGE_PATH, only_checks, too_soon
+from tests.monitoring.quality.households import only_checks, scope, too_soon
+from tests.monitoring.quality.test_runner import OTHER_VILLAGE_PATH
 from tests.web.pages.conftest import PageClient
 
 TITLE = "识别当月或次月即帮扶消除"

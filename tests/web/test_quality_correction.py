@@ -17,8 +17,7 @@ from monitoring.quality.catalogue import CheckScope
 from monitoring.quality.corrections import PROCESS, business_key, open_counts, start_corrections
 from monitoring.quality.models import QualityFinding
 from monitoring.quality.runner import run_checks
-from tests.monitoring.quality.households import COUNTY_PATH, TOO_SOON, VILLAGE, VILLAGE_PATH, household
-from tests.monitoring.quality.test_runner import only_checks
+from tests.monitoring.quality.households import COUNTY_PATH, VILLAGE, VILLAGE_PATH, household, only_checks, too_soon
 from web.serve import TimerScheduler
 from web.shipped_processes import deploy_shipped
 
@@ -51,8 +50,8 @@ def ready_tasks(session, instance_id):
 
 def test_a_village_corrects_its_findings_until_none_is_left(app, engine, session, actors, clock, only_q101):
     deploy_shipped(session)
-    mine = household(session, **TOO_SOON)
-    household(session, village_code=OTHER_VILLAGE, place_path=OTHER_VILLAGE_PATH, **TOO_SOON)
+    mine = too_soon(session)
+    too_soon(session, village_code=OTHER_VILLAGE, place_path=OTHER_VILLAGE_PATH)
     run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
     assert open_counts(session, COUNTY_PATH)["open"] >= 2
 
@@ -101,12 +100,12 @@ def test_warnings_alone_start_no_case_and_do_not_hold_one_open(app, engine, sess
     assert open_counts(session, VILLAGE_PATH) == {"open": 1, "errors": 0, "warnings": 1, "households": 1}
     assert start_corrections(engine, session, COUNTY_PATH, "qi") == 0
 
-    erred = household(session, **TOO_SOON)
+    erred = too_soon(session)
     run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
     assert start_corrections(engine, session, COUNTY_PATH, "qi") == 1
     session.commit()
     (task,) = session.execute(select(Task).where(Task.bpmn_id == "correct", Task.state == TaskState.READY)).scalars()
-    erred.eliminated_on = date(2026, 4, 30)  # corrected: now a warning (under six months) like the other
+    erred.eliminated_on = date(2026, 5, 20)  # corrected: now a warning (under six months) like the other
     session.commit()
     complete_task(engine, session, task.id, actors["village"], {"checked": True, "note": "两户监测期不足6个月属实"})
     session.commit()
@@ -117,8 +116,8 @@ def test_warnings_alone_start_no_case_and_do_not_hold_one_open(app, engine, sess
 
 def test_the_nightly_run_hands_each_village_with_errors_its_task_once(app, engine, session, tree, clock, only_q101):
     deploy_shipped(session)
-    household(session, **TOO_SOON)
-    household(session, village_code=OTHER_VILLAGE, place_path=OTHER_VILLAGE_PATH, **TOO_SOON)
+    too_soon(session)
+    too_soon(session, village_code=OTHER_VILLAGE, place_path=OTHER_VILLAGE_PATH)
     session.commit()
     scheduler = TimerScheduler(app, 30)
     clock.set(datetime(2026, 11, 3, 2, 5, tzinfo=CHINA_TZ))
@@ -133,7 +132,7 @@ def test_the_nightly_run_hands_each_village_with_errors_its_task_once(app, engin
 
 def test_the_api_run_hands_out_the_tasks_and_says_how_many(app, api, session, tree, only_q101):
     deploy_shipped(session)
-    household(session, **TOO_SOON)
+    too_soon(session)
     session.commit()
     first = api("qi").post("/quality/run", json={})
     assert first.status_code == 200 and first.json["corrections_started"] == 1, first.json

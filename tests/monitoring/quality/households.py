@@ -22,9 +22,6 @@ COUNTY_PATH = "/150000000000/150223000000/"
 AT = datetime(2026, 11, 2, 1, tzinfo=UTC)
 TODAY = date(2026, 11, 2)
 _numbers = count(1)
-# eliminated by assistance in the month after identification: trips Q101, an error
-TOO_SOON = {"monitoring_status": "eliminated", "elimination_method": "assisted",
-            "monitored_since": date(2026, 2, 10), "eliminated_on": date(2026, 2, 27)}
 
 
 def scope(place_path: str = COUNTY_PATH, today: date = TODAY) -> CheckScope:
@@ -97,3 +94,16 @@ def tripped(session: Session, code: str, today: date = TODAY) -> dict[int, dict[
 
 def message(session: Session, code: str, household_id: int, subject: str = "") -> str:
     return findings(session, code)[household_id, subject][1]
+
+
+def only_checks(monkeypatch, *codes: str) -> None:
+    """The catalogue holds only ``codes`` for the test: the runner's bookkeeping is tested on checks whose trips the
+    test controls, whatever other checks the catalogue gains."""
+    for code in [code for code in CHECKS if code not in codes]:
+        monkeypatch.delitem(CHECKS, code)
+
+
+def too_soon(session: Session, **fields: Any) -> Household:
+    """A household Q101 trips: eliminated by assistance in the month it was identified."""
+    return household(session, monitoring_status="eliminated", elimination_method="assisted",
+                     monitored_since=date(2026, 3, 10), eliminated_on=date(2026, 3, 28), **fields)

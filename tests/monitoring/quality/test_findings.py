@@ -16,8 +16,8 @@ from monitoring.quality import findings
 from monitoring.quality.catalogue import CHECKS, Check, Severity, Trip
 from monitoring.quality.records import live_households
 from monitoring.quality.runner import run_checks
-from tests.monitoring.quality.households import AT, scope
-from tests.monitoring.quality.test_runner import OTHER_VILLAGE_PATH, only_checks, too_soon
+from tests.monitoring.quality.households import AT, only_checks, scope, too_soon
+from tests.monitoring.quality.test_runner import OTHER_VILLAGE_PATH
 
 
 @pytest.fixture(autouse=True)

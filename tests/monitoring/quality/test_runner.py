@@ -13,27 +13,14 @@ from monitoring.quality import catalogue
 from monitoring.quality.catalogue import CHECKS, Check, CheckScope, Severity, Trip
 from monitoring.quality.models import QualityFinding, QualityRun
 from monitoring.quality.runner import RUN_LOCK, run_checks
-from tests.monitoring.quality.households import AT, COUNTY_PATH, VILLAGE_PATH, household, scope
+from tests.monitoring.quality.households import AT, COUNTY_PATH, VILLAGE_PATH, household, only_checks, scope, too_soon
 
 OTHER_VILLAGE_PATH = "/150000000000/150223000000/150223200000/150223200201/"
-
-
-def only_checks(monkeypatch, *codes: str) -> None:
-    """The catalogue holds only ``codes`` for the test: the runner's bookkeeping is tested on checks whose trips the
-    test controls, whatever other checks the catalogue gains."""
-    for code in [code for code in CHECKS if code not in codes]:
-        monkeypatch.delitem(CHECKS, code)
 
 
 @pytest.fixture(autouse=True)
 def q101_only(monkeypatch):
     only_checks(monkeypatch, "Q101")
-
-
-def too_soon(session, **fields):
-    """A household Q101 trips: eliminated in the month it was identified."""
-    return household(session, monitoring_status="eliminated", elimination_method="assisted",
-                     monitored_since=date(2026, 3, 10), eliminated_on=date(2026, 3, 28), **fields)
 
 
 def findings(session, household_id=None):

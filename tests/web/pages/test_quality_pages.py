@@ -14,8 +14,7 @@ from openpyxl import load_workbook
 from monitoring import places
 from monitoring.quality import checks  # noqa: F401  (registers the catalogue)
 from monitoring.quality.catalogue import CHECKS
-from tests.monitoring.quality.households import household
-from tests.monitoring.quality.test_runner import only_checks, too_soon
+from tests.monitoring.quality.households import household, only_checks, too_soon
 from tests.web.pages.test_lists import statements
 from web.quality.listing import FIELD_TITLES
 

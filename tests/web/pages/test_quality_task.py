@@ -14,8 +14,7 @@ from engine.models import Task, TaskState
 from monitoring.quality.catalogue import CheckScope
 from monitoring.quality.corrections import start_corrections
 from monitoring.quality.runner import run_checks
-from tests.monitoring.quality.households import COUNTY_PATH, TOO_SOON, household
-from tests.monitoring.quality.test_runner import only_checks
+from tests.monitoring.quality.households import COUNTY_PATH, only_checks, too_soon
 from web.shipped_processes import deploy_shipped
 
 
@@ -27,8 +26,8 @@ def only_q101(monkeypatch):
 @pytest.mark.usefixtures("only_q101")
 def test_the_task_page_shows_what_the_village_still_has_to_correct(app, engine, session, pages, clock):
     deploy_shipped(session)
-    mine = household(session, **TOO_SOON)
-    household(session, **TOO_SOON)
+    mine = too_soon(session)
+    too_soon(session)
     run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
     start_corrections(engine, session, COUNTY_PATH, "qi")
     session.commit()
@@ -57,7 +56,7 @@ def test_the_task_page_shows_what_the_village_still_has_to_correct(app, engine, 
 @pytest.mark.usefixtures("only_q101")
 def test_a_county_running_the_checks_hands_its_villages_their_tasks(app, session, pages, clock):
     deploy_shipped(session)
-    household(session, **TOO_SOON)
+    too_soon(session)
     session.commit()
     qi = pages("qi")
     qi.get("/quality/")
