@@ -20,6 +20,11 @@ def upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def code_at(path: str) -> str:
+    """The code of the place a materialized path leads to: its last segment (``/15/1502/`` → ``1502``)."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
 def below(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
     """Rows whose path is ``prefix`` or lies under it."""
     return and_(column >= prefix, column < upper_bound(prefix))

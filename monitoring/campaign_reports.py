@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.errors import NotFound
-from engine.scope import below
+from engine.scope import below, code_at
 from monitoring.campaign_models import DONE_STATUSES, Campaign, CampaignCheck, CampaignUnit, UnitStatus
 from monitoring.change_models import HouseholdChange
 from monitoring.codelists import labels
@@ -118,7 +118,7 @@ def report_place(session: Session, actor: Actor, campaign: Campaign, code: str |
 
 
 def actor_place_code(actor: Actor) -> str:
-    return actor.place_path.rstrip("/").rsplit("/", 1)[-1]
+    return code_at(actor.place_path)
 
 
 def _done_village(unit: UnitState | None) -> bool:

@@ -25,7 +25,7 @@ from engine.instances import send_message, start_instance
 from engine.limits import fits_integer, string_length, to_decimal
 from engine.models import ProcessInstance
 from engine.paging import Key, Page, Window, page
-from engine.scope import within
+from engine.scope import code_at, within
 from engine.text import read_text
 from monitoring import thresholds
 from monitoring.codelists import labels
@@ -152,8 +152,7 @@ def report_event(session: Session, engine: Engine, actor: Actor, body: Any) -> M
 
 
 def _actor_place(session: Session, actor: Actor) -> Place:
-    code = actor.place_path.strip("/").split("/")[-1]
-    return session.execute(select(Place).where(Place.code == code)).scalar_one()
+    return session.execute(select(Place).where(Place.code == code_at(actor.place_path))).scalar_one()
 
 
 def _occurred_at(value: Any, now: datetime, fields: dict[str, str]) -> datetime | None:

@@ -19,7 +19,7 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import AlreadyOpen, NotDeployed, ScriptError
 from engine.models import InstanceStatus, ProcessInstance
-from engine.scope import below
+from engine.scope import below, code_at
 from engine.scripting import current_step, today
 from engine.versions import latest_version
 from monitoring.quality.catalogue import CheckScope, Severity
@@ -57,7 +57,7 @@ def start_corrections(engine: Engine, session: Session, place_path: str, usernam
     running = set(session.execute(select(ProcessInstance.business_key).where(
         ProcessInstance.process_key == PROCESS, ProcessInstance.status == InstanceStatus.RUNNING,
         below(ProcessInstance.place_path, place_path))).scalars())
-    waiting = [path for path in villages if business_key(_code_of(path)) not in running]
+    waiting = [path for path in villages if business_key(code_at(path)) not in running]
     if not waiting:
         return 0
     try:
@@ -67,7 +67,7 @@ def start_corrections(engine: Engine, session: Session, place_path: str, usernam
         return 0
     started = 0
     for village_path in waiting:
-        code = _code_of(village_path)
+        code = code_at(village_path)
         try:
             step = engine.create_instance(session, version, code, village_path, username, {}, business_key(code),
                                           exclusive=True)
@@ -85,10 +85,6 @@ def run_and_assign(engine: Engine, session: Session, actor: Actor, place_code: s
     then each village of it left with errors gets its correction task: the run's summary, and how many it started."""
     summary = run_in_scope(session, actor, place_code, now)
     return summary, start_corrections(engine, session, summary.place_path, actor.username)
-
-
-def _code_of(village_path: str) -> str:
-    return village_path.strip("/").rsplit("/", 1)[-1]
 
 
 def _village() -> tuple[str, str]:

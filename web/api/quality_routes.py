@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 
 from engine.paging import walk
+from engine.scope import code_at
 from monitoring.quality import corrections, findings
 from monitoring.quality.catalogue import CHECKS, SEVERITY_LABELS, Severity
 from monitoring.quality.models import QualityFinding
@@ -37,24 +38,19 @@ RUN = s.component("QualityRun", s.shape({
 RUN_BODY = b.body({"place": b.ruled("地区代码（默认为调用者所在地区）")})
 
 
-def _code(place_path: str) -> str:
-    """The code of the place a path leads to: its last segment."""
-    return place_path.rstrip("/").rsplit("/", 1)[-1]
-
-
 def finding_body(finding: QualityFinding) -> dict[str, Any]:
     check = CHECKS.get(finding.rule)
     return {"id": finding.id, "household_id": finding.household_id, "rule": finding.rule,
             "title": check.title if check else finding.rule, "severity": finding.severity,
             "message": finding.message, "fields": list(check.fields) if check else [],
-            "village": _code(finding.place_path),
+            "village": code_at(finding.place_path),
             "found_at": finding.found_at.isoformat(), "last_seen_at": finding.last_seen_at.isoformat(),
             "resolved_at": finding.resolved_at.isoformat() if finding.resolved_at else None}
 
 
 def finding_columns() -> list[Column[QualityFinding]]:
     return [Column("农户编号", lambda f: f.household_id, "int", 10),
-            Column("嘎查村代码", lambda f: _code(f.place_path), width=16),
+            Column("嘎查村代码", lambda f: code_at(f.place_path), width=16),
             Column("规则", lambda f: f.rule, width=8),
             Column("问题", lambda f: CHECKS[f.rule].title if f.rule in CHECKS else f.rule, width=28),
             Column("严重程度", lambda f: SEVERITY_LABELS.get(Severity(f.severity), f.severity), width=8),
@@ -90,4 +86,4 @@ def run_quality_checks():
     with unit_of_work() as session:
         summary, assigned = corrections.run_and_assign(engine(), session, current_actor(), place, engine().now())
     body = summary.as_dict()
-    return jsonify({**body, "place": _code(body.pop("place_path")), "corrections_started": assigned})
+    return jsonify({**body, "place": code_at(body.pop("place_path")), "corrections_started": assigned})

@@ -10,6 +10,7 @@ from flask import g
 from sqlalchemy.orm import Session
 
 from engine.paging import Page, walk
+from engine.scope import code_at
 from monitoring.household_labels import tell_apart
 from monitoring.models import Household
 from monitoring.quality import findings
@@ -77,15 +78,10 @@ class FindingRow:
 
 def rows_of(session: Session, found: list[QualityFinding]) -> list[FindingRow]:
     households = listed_households(session, {f.household_id for f in found})
-    villages = place_names(session, {village_code(f) for f in found})
+    villages = place_names(session, {code_at(f.place_path) for f in found})
     distinct = tell_apart(households.values())
-    return [FindingRow(f, households.get(f.household_id), villages.get(village_code(f), ""), CHECKS.get(f.rule),
+    return [FindingRow(f, households.get(f.household_id), villages.get(code_at(f.place_path), ""), CHECKS.get(f.rule),
                        distinct.get(f.household_id, "")) for f in found]
-
-
-def village_code(finding: QualityFinding) -> str:
-    """The village of a finding: the last segment of its household's place path."""
-    return finding.place_path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def page_of(session: Session, found: Page[QualityFinding]) -> Page[FindingRow]:
