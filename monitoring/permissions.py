@@ -61,6 +61,11 @@ EVENT_REPORTERS = frozenset({Role.COUNTY})
 # correct the data and follow it up; the nightly run covers everything.
 QUALITY_RUNNERS = frozenset({Role.VILLAGE, Role.TOWNSHIP, Role.COUNTY, Role.REGION})
 
+
+def checks_quality(actor: Actor) -> bool:
+    """Whether the actor runs the data-quality checks and reads their pages: a correcting level with a place."""
+    return actor.role in QUALITY_RUNNERS and actor.place_scope
+
 # --- process models and code lists ------------------------------------------------------------------------------
 MODEL_DEPLOYERS = frozenset({Role.DESIGNER, Role.ADMIN})
 # The designer (/designer/, /api/v1/process-models/{key}/draft, versions, diff…) edits and publishes models through

@@ -34,7 +34,7 @@ from monitoring.processes import assistance
 from monitoring.processes.annual_adjustment import REVIEW_STEPS, URGE_STEPS
 from monitoring.quality import corrections as quality_corrections
 from monitoring.quality import findings as quality_findings
-from monitoring.quality.catalogue import CHECKS
+from monitoring.quality.catalogue import title_of
 
 TaskData = Callable[[], Mapping[str, Any]]  # the waiting task's own data (a multi-instance child's item), read lazily
 
@@ -192,8 +192,8 @@ def quality_part(session: Session, actor: Actor, instance: ProcessInstance) -> Q
     """None for a task of no correction case (or a user who does not see its village)."""
     if instance.process_key != quality_corrections.PROCESS or not actor.sees(instance.place_path):
         return None
-    place = session.execute(select(Place).where(Place.path == instance.place_path)).scalar_one()
-    by_rule = [(c.rule, CHECKS[c.rule].title if c.rule in CHECKS else c.rule, c.open)
+    place = session.get(Place, instance.place_code)
+    by_rule = [(c.rule, title_of(c.rule), c.open)
                for c in quality_findings.rule_counts(session, place)]
     return QualityPart(place.code, place.name, quality_corrections.open_counts(session, place.path), by_rule)
 

@@ -24,6 +24,11 @@ class Severity(enum.StrEnum):
 SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "提示"}
 
 
+def severity_label(severity: str) -> str:
+    """错误 or 提示 for a stored severity."""
+    return SEVERITY_LABELS.get(Severity(severity), severity)
+
+
 @dataclass(frozen=True)
 class CheckScope:
     """Where and when a check runs: the households at ``place_path`` and below, as of ``today`` (the engine's clock)."""
@@ -68,6 +73,12 @@ CHECKS: dict[str, Check] = {}
 # that way — a check missing from a process for another reason (an older release's worker, a module that failed to
 # import) must not mark its findings corrected.
 RETIRED: frozenset[str] = frozenset()
+
+
+def title_of(code: str) -> str:
+    """A check's title, or its code once it has left the catalogue (its old findings still carry it)."""
+    found = CHECKS.get(code)
+    return found.title if found else code
 
 
 def check(code: str, severity: Severity, title: str, message: str, fields: tuple[str, ...],

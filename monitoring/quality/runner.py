@@ -25,7 +25,7 @@ from engine.calendar import CHINA_TZ
 from engine.errors import Forbidden, InvalidData
 from engine.scope import below
 from monitoring.models import Household
-from monitoring.permissions import QUALITY_RUNNERS
+from monitoring.permissions import checks_quality
 from monitoring.places import place_in_scope
 from monitoring.quality import (
     catalogue,
@@ -81,7 +81,7 @@ def run_checks(session: Session, scope: CheckScope, by: str, now: datetime) -> R
 def run_in_scope(session: Session, actor: Actor, place_code: str | None, now: datetime) -> RunSummary:
     """A run on demand (``POST /api/v1/quality/run``, the pages' button) over the actor's place, or a place below it
     (404 outside); only the levels that correct the data run it."""
-    if actor.role not in QUALITY_RUNNERS or not actor.place_scope:
+    if not checks_quality(actor):
         raise Forbidden("只有嘎查村、苏木乡镇、旗县和自治区（盟市）用户可以运行数据质量检查")
     if place_code is not None and not isinstance(place_code, str):
         raise InvalidData("地区代码无效", {"place": "应为地区代码（字符串）"})

@@ -10,7 +10,7 @@ from flask import jsonify
 from engine.paging import walk
 from engine.scope import code_at
 from monitoring.quality import corrections, findings
-from monitoring.quality.catalogue import CHECKS, SEVERITY_LABELS, Severity
+from monitoring.quality.catalogue import CHECKS, severity_label, title_of
 from monitoring.quality.models import QualityFinding
 from web.api import bodies as b
 from web.api import paging
@@ -41,7 +41,7 @@ RUN_BODY = b.body({"place": b.ruled("地区代码（默认为调用者所在地�
 def finding_body(finding: QualityFinding) -> dict[str, Any]:
     check = CHECKS.get(finding.rule)
     return {"id": finding.id, "household_id": finding.household_id, "rule": finding.rule,
-            "title": check.title if check else finding.rule, "severity": finding.severity,
+            "title": title_of(finding.rule), "severity": finding.severity,
             "message": finding.message, "fields": list(check.fields) if check else [],
             "village": code_at(finding.place_path),
             "found_at": finding.found_at.isoformat(), "last_seen_at": finding.last_seen_at.isoformat(),
@@ -52,8 +52,8 @@ def finding_columns() -> list[Column[QualityFinding]]:
     return [Column("农户编号", lambda f: f.household_id, "int", 10),
             Column("嘎查村代码", lambda f: code_at(f.place_path), width=16),
             Column("规则", lambda f: f.rule, width=8),
-            Column("问题", lambda f: CHECKS[f.rule].title if f.rule in CHECKS else f.rule, width=28),
-            Column("严重程度", lambda f: SEVERITY_LABELS.get(Severity(f.severity), f.severity), width=8),
+            Column("问题", lambda f: title_of(f.rule), width=28),
+            Column("严重程度", lambda f: severity_label(f.severity), width=8),
             Column("说明", lambda f: f.message, width=60),
             Column("需修正字段", lambda f: "、".join(CHECKS[f.rule].fields) if f.rule in CHECKS else "", width=24),
             Column("发现时间", lambda f: f.found_at, "datetime", 18),

@@ -28,7 +28,7 @@ from monitoring.codelists import labels
 from monitoring.models import LEVEL_NAMES, Place
 from monitoring.places import place_in_scope
 from monitoring.quality import findings
-from monitoring.quality.catalogue import CHECKS, Severity
+from monitoring.quality.catalogue import Severity, title_of
 from monitoring.quarters import Quarter
 from web.templating import cn_date, cn_datetime
 
@@ -172,7 +172,7 @@ def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, n
 def _quality_lines(session: Session, place: Place, at: datetime | None = None) -> list[QualityLine]:
     """The data-quality findings of the place and below per check open at the moment open tasks are counted: now
     while the quarter lasts (as the last run left them, each linked to its list), else at the quarter's end."""
-    return [QualityLine(count.rule, CHECKS[count.rule].title if count.rule in CHECKS else count.rule,
+    return [QualityLine(count.rule, title_of(count.rule),
                         count.open if count.severity == Severity.ERROR else 0,
                         count.open if count.severity == Severity.WARNING else 0, _quality(place.code, count.rule))
             for count in findings.rule_counts(session, place, at)]

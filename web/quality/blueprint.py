@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from engine.errors import NotFound
 from engine.paging import read_window
 from monitoring.models import Place
-from monitoring.permissions import QUALITY_RUNNERS
+from monitoring.permissions import checks_quality
 from monitoring.places import place_in_scope
 from monitoring.quality import corrections, findings
-from monitoring.quality.catalogue import CHECKS
+from monitoring.quality.catalogue import CHECKS, severity_label, title_of
 from web.boundary import engine, unit_of_work
 from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
@@ -24,7 +24,7 @@ quality = Blueprint("quality", __name__, url_prefix="/quality")
 
 @quality.before_request
 def _only_the_correcting_levels() -> None:
-    if g.actor.role not in QUALITY_RUNNERS or not g.actor.place_scope:
+    if not checks_quality(g.actor):
         raise NotFound("页面不存在")
 
 
@@ -47,7 +47,7 @@ def index():
         "quality/index.html", place=place, trail=_trail(db.session, place), rule=rule, status=status,
         page=listing.page_of(db.session, found), by_rule=findings.counts_by_rule(db.session, g.actor, place.code),
         by_place=findings.counts_by_place(db.session, g.actor, place.code), checks=CHECKS,
-        statuses=findings.STATUSES, severity_label=listing.severity_label)
+        statuses=findings.STATUSES, severity_label=severity_label)
 
 
 def _trail(session: Session, place: Place) -> list[Place]:
@@ -67,7 +67,7 @@ def run():
     flash(f"检查完成：新发现 {summary.new} 条，已整改关闭 {summary.closed} 条，未整改 {summary.open} 条"
           + (f"；已向 {assigned} 个嘎查村下发整改任务" if assigned else ""), "success")
     if summary.failed:
-        flash("以下检查未能运行，其问题保持不变：" + "、".join(CHECKS[code].title for code in summary.failed), "error")
+        flash("以下检查未能运行，其问题保持不变：" + "、".join(title_of(code) for code in summary.failed), "error")
     return redirect(url_for("quality.index", place=place_code))
 
 

@@ -14,7 +14,7 @@ from engine.scope import code_at
 from monitoring.household_labels import tell_apart
 from monitoring.models import Household
 from monitoring.quality import findings
-from monitoring.quality.catalogue import CHECKS, SEVERITY_LABELS, Check, Severity
+from monitoring.quality.catalogue import CHECKS, Check, Severity, severity_label, title_of
 from monitoring.quality.models import QualityFinding
 from monitoring.worklist import ListedHousehold, listed_households
 from web.cases.listing import place_names
@@ -36,10 +36,6 @@ FIELD_TITLES = {
 SEVERITY_TONES = {Severity.ERROR: "bad", Severity.WARNING: "warn"}
 
 
-def severity_label(severity: str) -> str:
-    return SEVERITY_LABELS.get(Severity(severity), severity)
-
-
 def fields_in_words(check: Check | None) -> str:
     return "、".join(FIELD_TITLES.get(name, name) for name in check.fields) if check else ""
 
@@ -56,7 +52,7 @@ class FindingRow:
 
     @property
     def title(self) -> str:
-        return self.check.title if self.check else self.finding.rule
+        return title_of(self.finding.rule)
 
     @property
     def head(self) -> str:
