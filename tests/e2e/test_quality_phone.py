@@ -61,3 +61,20 @@ def test_the_county_prints_its_findings_on_a4(demo):
     assert "数据质量" in text and "立即检查" not in text and "筛选" not in text and "待办" not in text
     assert {tuple(round(float(side) / 72 * 25.4) for side in (p.mediabox.width, p.mediabox.height))
             for p in reader.pages} == {(210, 297)}
+
+
+def test_the_village_cadre_finds_its_correction_task_and_what_it_asks_on_a_phone(demo):
+    """The run hands the village 整改问题数据; its page counts what is left per check and leads to the list."""
+    root, browser = demo
+    page = open_window(browser, root, "village_150223100201", PASSWORD, phone=True)
+    page.goto("/quality/")
+    page.get_by_role("button", name="立即检查").click()
+    expect(page.get_by_text("检查完成：新发现")).to_be_visible()
+    page.goto("/tasks/?process=quality_correction")
+    page.get_by_role("link", name="整改问题数据", exact=True).first.click()
+    page.wait_for_url("**/tasks/*")
+    section = page.get_by_role("region", name="艾力嘎查 · 待整改的问题数据")
+    expect(section.get_by_text("逐户核实")).to_be_visible()
+    fits(page, "quality-task-phone")
+    section.get_by_role("link", name="打开本村问题清单").click()
+    page.wait_for_url("**/quality/?place=150223100201")
