@@ -27,11 +27,12 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit, placement, routing, runtime, subjects
+from engine import audit, decision_log, placement, routing, runtime, subjects
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
 from engine.clock import Clock, using_clock
+from engine.driver_statements import DriverStatement
 from engine.errors import (
     AlreadyOpen,
     Conflict,
@@ -53,17 +54,17 @@ from engine.versions import latest_version
 from engine.workflow_cache import WorkflowCache
 
 # The hot path writes through Core tables: no ORM identity-map bookkeeping per statement, and its statements are
-# built once: building one costs more than running it (SQLAlchemy's compiled cache still needs its cache key)
+# built once and run on the driver's cursor (``engine.driver_statements``): SQLAlchemy's execute cost more than them
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
 LOCKED = (INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
           INSTANCES.c.audit_hash, INSTANCES.c.business_key)  # what a step needs of the row it locks
-_LOCK = (update(INSTANCES)
-         .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
-         .values(revision=INSTANCES.c.revision + 1).returning(*LOCKED))
-_SAVE = update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))  # SET: the columns a step passes
-_DONE = (update(TASKS).where(TASKS.c.id == bindparam("task_id"))
-         .values(state=TaskState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by")))
-_NEW_TASKS = insert(TASKS).inline()  # nothing read back: a step sends its writes in one round trip
+_LOCK = DriverStatement(update(INSTANCES)
+                        .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
+                        .values(revision=INSTANCES.c.revision + 1).returning(*LOCKED))
+_SAVE = DriverStatement(update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id")))  # SET: what a step passes
+_DONE = DriverStatement(update(TASKS).where(TASKS.c.id == bindparam("task_id"))
+                        .values(state=TaskState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by")))
+_NEW_TASKS = DriverStatement(insert(TASKS).inline())  # nothing read back: a step sends its writes in one round trip
 # A follow-up may start follow-ups of its own; a chain this deep is a model starting itself in a loop
 MAX_FOLLOW_UP_DEPTH = 5
 T = TypeVar("T")
@@ -204,7 +205,7 @@ class Engine:
         sweep claims a batch so in one statement). ``keep=False``: the case is not likely to be stepped again soon
         (a timer sweep visits thousands once), so its workflow is not kept (``engine.workflow_cache``) — keeping it
         would cost the check and push out the workflows of cases people are working on."""
-        locked = locked or session.connection().execute(_LOCK, {"instance_id": instance_id}).one_or_none()
+        locked = locked or _LOCK.first(session.connection(), {"instance_id": instance_id})
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
             if exists is None:
@@ -294,6 +295,7 @@ class Step:
 
     def _observe(self, task: SpiffTask) -> None:
         self.budget.spend(task.workflow)
+        decision_log.made_by(task)
         if runtime.fired_timer(task):
             self.timers_fired.append(task.task_spec.bpmn_name or runtime.bpmn_id(task))
             self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
@@ -337,6 +339,8 @@ class Step:
                     name=runtime.task_name(task), before=before, after=data)
         self.completed_by[task_id] = actor.username
         self.attempt(task.run)
+        if self.error is None:
+            decision_log.made_by(task)
         self.run_engine()
 
     def save(self) -> None:
@@ -347,11 +351,11 @@ class Step:
         self._record_output()  # before a follow-up's step, which takes what was printed as its own
         if outcome is not None and self.error is None and not self.context.follow_ups:
             self.savepoint.commit()
-            self._write(outcome, [*self.events, *outcome.events])
+            self._write(outcome, [*self.events, *self._decisions(), *outcome.events])
             return
         if outcome is not None and self.error is None:
             self.session.connection()  # emits the SAVEPOINT (lazy until the session is used) that undoes these rows
-            self._write(outcome, [*self.events, *outcome.events])
+            self._write(outcome, [*self.events, *self._decisions(), *outcome.events])
             started = self.attempt(self._start_follow_ups)
             if self.error is None:
                 self.savepoint.commit()
@@ -359,11 +363,16 @@ class Step:
                 return
         self._write(self._failed_outcome(), self.events)
 
+    def _decisions(self) -> list[audit.Event]:
+        """What the step decided (``engine.decision_log``), as the audit events that keep it."""
+        return [self._event(decision_log.DECISION_EVENT, "system", None, **decision)
+                for decision in self.context.decisions]
+
     def _write(self, outcome: _Outcome, events: list[audit.Event]) -> None:
         rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, events)
         with one_round_trip(self.connection):
             self._sync_task_rows(outcome.ready_after, outcome.new_rows)
-            self.connection.execute(_SAVE, {**outcome.values, "instance_id": self.instance_id})
+            _SAVE.run(self.connection, {**outcome.values, "instance_id": self.instance_id})
             audit.insert_rows(self.connection, rows)
         running = outcome.values["status"] == InstanceStatus.RUNNING
         self.saved_state = outcome.values["state"] if running else None
@@ -457,7 +466,7 @@ class Step:
         done = [t for t in gone if t in self.completed_by]
         withdrawn = [t for t in gone if t not in self.completed_by]
         if done:
-            self.connection.execute(_DONE, [{"task_id": t, "at": now, "by": self.completed_by[t]} for t in done])
+            _DONE.run_many(self.connection, [{"task_id": t, "at": now, "by": self.completed_by[t]} for t in done])
         if withdrawn:
             self.connection.execute(
                 update(TASKS).where(TASKS.c.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
@@ -466,9 +475,7 @@ class Step:
             # the same task under its new spec: its row follows it, and a claim on it as it was lapses
             values = {name: value for name, value in row.items() if name not in ("id", "instance_id", "created_at")}
             self.connection.execute(update(TASKS).where(TASKS.c.id == row["id"]).values(**values, claimed_by=None))
-        inserted = [row for row in new_rows if row["id"] not in self.renewed]
-        if inserted:
-            self.connection.execute(_NEW_TASKS, inserted)
+        _NEW_TASKS.run_many(self.connection, [row for row in new_rows if row["id"] not in self.renewed])
 
     def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event],
                   place: tuple[str, str, bool]) -> dict[str, Any]:

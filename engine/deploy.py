@@ -36,6 +36,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine import scenarios as scenario_files
 from engine.batch import BATCH_PROPERTY, BATCH_SCOPES
+from engine.business_rules import RecordingEngine
 from engine.errors import DeployError, DeployProblem, ScriptError
 from engine.form_schema import form_problems as form_problems  # the one form rule, shared with the preview
 from engine.form_schema import parse_form
@@ -84,6 +85,13 @@ _TIMER_PARSERS = {
     "timeDate": TimerEventDefinition.get_datetime,
     "timeCycle": TimerEventDefinition.parse_iso_recurring_interval,
 }
+
+
+class _Parser(SpiffBpmnParser):
+    """Spiff's parser, whose business rule tasks record which row decided (``engine.business_rules``)."""
+
+    def get_engine(self, decision_ref: str, node: Any) -> RecordingEngine:
+        return RecordingEngine(super().get_engine(decision_ref, node).decision_table)
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,7 @@ def _compiled(files: Sequence[SourceFile], models: list[SourceFile], roles: Coll
             _check_service_tasks(doc, checker)
     _raise_if(checker)
 
-    parser = SpiffBpmnParser(validator=BpmnValidator())
+    parser = _Parser(validator=BpmnValidator())
     for doc in documents:
         try:
             if doc.is_dmn:
@@ -479,14 +487,34 @@ _TIMER_WORDS = {"timeDuration": "时长", "timeDate": "日期时间", "timeCycle
 
 
 def _check_dmn_code(doc: _Document, checker: _Checker) -> None:
-    for path in (".//{*}inputExpression/{*}text", ".//{*}outputEntry/{*}text"):
+    for path in (".//{*}inputExpression/{*}text", ".//{*}outputEntry/{*}text", ".//{*}inputEntry/{*}text"):
         for node in doc.root.iterfind(path):
             source = (node.text or "").strip()
             if source and source != "-":
-                try:
-                    compile_expression(source)
-                except ScriptError as exc:
-                    checker.add(doc.name, node, f"决策表表达式无法编译: {exc}")
+                problem = _entry_problem(source) if node.getparent().tag.endswith("inputEntry") \
+                    else _expression_problem(source)
+                if problem:
+                    checker.add(doc.name, node, f"决策表表达式无法编译: {problem}")
+
+
+def _expression_problem(source: str) -> str | None:
+    try:
+        compile_expression(source)
+    except ScriptError as exc:
+        return str(exc)
+    return None
+
+
+def _entry_problem(source: str) -> str | None:
+    """A row's condition as Spiff's DMN engine runs it: a value compared for equality, a comparison with the input on
+    its left (``< 8300``), or an expression where ``?`` stands for the input."""
+    if "?" in source:
+        return _expression_problem(source.replace("?", "dmninputexpr"))
+    try:
+        ast.parse(source, mode="eval")
+    except SyntaxError:
+        return _expression_problem(f"dmninputexpr {source}")
+    return _expression_problem(source)
 
 
 def _task_forms(bpmn_docs: list[_Document], uploaded: Mapping[str, Any], previous: Mapping[str, Any],
@@ -511,7 +539,7 @@ def _task_forms(bpmn_docs: list[_Document], uploaded: Mapping[str, Any], previou
     return forms
 
 
-def _main_process_id(parser: SpiffBpmnParser, bpmn_docs: list[_Document], checker: _Checker,
+def _main_process_id(parser: _Parser, bpmn_docs: list[_Document], checker: _Checker,
                      main: str | None) -> tuple[str, bool]:
     """The process an instance runs, and whether only the designer's ``main`` could tell it.
 

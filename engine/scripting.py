@@ -40,6 +40,7 @@ class StepContext:
     username: str
     instance_id: int | None = None  # set once a new instance has its row
     follow_ups: list[FollowUp] = field(default_factory=list)  # started by the engine when the step is saved
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # engine.decision_log: kept if the step is saved
 
 
 _step: contextvars.ContextVar[StepContext] = contextvars.ContextVar("fangpin_step")

@@ -35,9 +35,11 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
+from engine.business_rules import RecordingConverter
 from engine.errors import InvalidData
 
 RESERVED_KEY = "typename"  # Spiff's registry reads any dict with this key as a serialized object
@@ -145,6 +147,7 @@ def _build_registry():
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _InstanceConverter
     config[BpmnSubWorkflow] = _SubprocessConverter
+    config[BusinessRuleTask] = RecordingConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
