@@ -21,13 +21,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from engine.driver_statements import DriverStatement
 from engine.models import AuditEvent, AuditHead, ProcessInstance
 from engine.serialization import to_plain_json
 
 GENESIS = "0" * 64
 # Core tables, not ORM entities: appends are bulk statements without identity-map bookkeeping
 EVENTS, HEAD, INSTANCES = AuditEvent.__table__, AuditHead.__table__, ProcessInstance.__table__
-_APPEND = insert(EVENTS).inline()  # built once: every step appends through it; inline: no ids read back
+# built once: every step appends through it, on the driver's cursor (engine.driver_statements); no ids read back
+_APPEND = DriverStatement(insert(EVENTS).inline())
 
 
 @dataclass
@@ -64,8 +66,7 @@ def chain_rows(prev_hash: str, events: Iterable[Event]) -> tuple[list[dict[str, 
 
 
 def insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        connection.execute(_APPEND, rows)
+    _APPEND.run_many(connection, rows)
 
 
 def append_global(session: Session, events: list[Event]) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine import audit, batch, runtime
 from engine.assignment import Actor
 from engine.core import Engine
+from engine.driver_statements import DriverStatement
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import ProcessInstance, Task, TaskDraft, TaskState
 from engine.serialization import check_data_keys, load_state, to_plain_json
@@ -21,10 +22,11 @@ T = TypeVar("T", Task, Row)
 TASKS, INSTANCES, DRAFTS = Task.__table__, ProcessInstance.__table__, TaskDraft.__table__
 # Built once: a completion reads its task rows, each with its case's version and whether anyone saved a draft of it,
 # in one statement; so the drafts are deleted only where there are some (one round trip less on most completions)
-_TASKS_WITH_VERSION = (select(TASKS, INSTANCES.c.version_id,
-                              exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"))
-                       .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
-                       .where(TASKS.c.id.in_(bindparam("task_ids", expanding=True))))
+# (on the driver's cursor: engine.driver_statements)
+_TASKS_WITH_VERSION = DriverStatement(select(TASKS, INSTANCES.c.version_id,
+                                             exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"))
+                                      .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+                                      .where(TASKS.c.id.in_(bindparam("task_ids", expanding=True))))
 _FORGET_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("task_ids", expanding=True)))
 
 
@@ -66,7 +68,7 @@ def _open(task: T, actor: Actor) -> T:
 
 def _open_tasks(session: Session, task_ids: Sequence[str], actor: Actor) -> list[Row]:
     """``_open_task`` for each id, in order, read together with each case's ``version_id``."""
-    found = {row.id: row for row in session.connection().execute(_TASKS_WITH_VERSION, {"task_ids": list(task_ids)})}
+    found = {row.id: row for row in _TASKS_WITH_VERSION.rows(session.connection(), {"task_ids": list(task_ids)})}
     return [_open(_visible(found.get(task_id), task_id, actor), actor) for task_id in task_ids]
 
 
