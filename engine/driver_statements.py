@@ -63,7 +63,7 @@ class DriverStatement:
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple]:
         """The statement's result rows (named tuples of its columns, read as SQLAlchemy would read them)."""
         plan = self._plan(connection.dialect, params)
-        cursor = self._run(connection, plan, lambda cursor: cursor.execute(plan.sql, plan.bound(params)))
+        cursor = self._run(connection, plan.sql, plan.bound(params), False)
         try:
             return [plan.made(raw) for raw in cursor.fetchall()]
         finally:
@@ -76,22 +76,29 @@ class DriverStatement:
     def run(self, connection: Connection, params: Mapping[str, Any]) -> None:
         """Execute a statement whose result nobody reads."""
         plan = self._plan(connection.dialect, params)
-        self._run(connection, plan, lambda cursor: cursor.execute(plan.sql, plan.bound(params)))
+        self._run(connection, plan.sql, plan.bound(params), False)
 
     def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute the statement once per parameter set; every set names the same parameters."""
         if not rows:
             return
         plan = self._plan(connection.dialect, rows[0])
-        self._run(connection, plan, lambda cursor: cursor.executemany(plan.sql, [plan.bound(row) for row in rows]))
+        self._run(connection, plan.sql, [plan.bound(row) for row in rows], True)
 
     @staticmethod
-    def _run(connection: Connection, plan: _Plan, execute: Callable[[Any], Any]) -> Any:
+    def _run(connection: Connection, sql: str, params: Any, many: bool) -> Any:
+        """Execute on a new cursor of the connection's driver; whoever listens to the engine's ``before_cursor_execute``
+        and ``after_cursor_execute`` (statement counts in tests, logs of slow statements) hears of it like any other."""
         cursor = connection.connection.driver_connection.cursor()
+        dispatch = connection.dispatch
+        for listener in dispatch.before_cursor_execute:
+            sql, params = listener(connection, cursor, sql, params, None, many)
         try:
-            execute(cursor)
+            (cursor.executemany if many else cursor.execute)(sql, params)
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(plan.sql, None, exc, connection.dialect.loaded_dbapi.Error) from exc
+            raise DBAPIError.instance(sql, params, exc, connection.dialect.loaded_dbapi.Error) from exc
+        if dispatch.after_cursor_execute:
+            dispatch.after_cursor_execute(connection, cursor, sql, params, None, many)
         return cursor
 
     def _plan(self, dialect: Dialect, params: Mapping[str, Any]) -> _Plan:

@@ -16,6 +16,7 @@ from sqlalchemy import Row, bindparam, select
 from wtforms import ValidationError
 
 from engine.assignment import Actor
+from engine.driver_statements import DriverStatement
 from monitoring.models import Place, User
 from monitoring.places import actor_at, actor_for
 from web.api.errors import ApiError, error_body
@@ -26,10 +27,12 @@ from web.extensions import db
 USERS, PLACES = User.__table__, Place.__table__
 # Built once: every API call reads its user and the path of the user's place in this one statement, as a row of the
 # columns the routes read (``g.user``: id, username, role, place_code, department) — building an ORM ``User`` for it
-# cost more than the query. Read afresh per call: a deactivation or new password reaches every worker process at once.
-_USER_AT_PLACE = (select(USERS.c.id, USERS.c.username, USERS.c.role, USERS.c.place_code, USERS.c.department,
-                         USERS.c.active, USERS.c.session_version, PLACES.c.path)
-                  .join(PLACES, PLACES.c.code == USERS.c.place_code).where(USERS.c.id == bindparam("uid")))
+# cost more than the query, and it runs on the driver's cursor (engine.driver_statements). Read afresh per call: a
+# deactivation or new password reaches every worker process at once.
+_USER_AT_PLACE = DriverStatement(
+    select(USERS.c.id, USERS.c.username, USERS.c.role, USERS.c.place_code, USERS.c.department, USERS.c.active,
+           USERS.c.session_version, PLACES.c.path)
+    .join(PLACES, PLACES.c.code == USERS.c.place_code).where(USERS.c.id == bindparam("uid")))
 
 
 class _ClockSigner(TimestampSigner):
@@ -61,7 +64,7 @@ def _user_from_token(token: str) -> tuple[Row, Actor] | None:
     except BadSignature:
         return None
     uid = claims.get("uid") if isinstance(claims, dict) else None
-    found = db.session.connection().execute(_USER_AT_PLACE, {"uid": uid}).first() if isinstance(uid, int) else None
+    found = _USER_AT_PLACE.first(db.session.connection(), {"uid": uid}) if isinstance(uid, int) else None
     if found is None or not found.active or claims.get("sv") != found.session_version:
         return None
     return found, actor_at(found, found.path)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
+from engine.driver_statements import DriverStatement
 from engine.model_drafts import Draft, DraftSummary
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
 from engine.paging import MAX_LIMIT
@@ -28,11 +29,12 @@ INSTANCES, VERSIONS, TASKS = ProcessInstance.__table__, ProcessVersion.__table__
 _CASE_COLUMNS = [*(column for column in INSTANCES.c if column.name != "state"), VERSIONS.c.version]
 # Built once: a case as an answer shows it, with its version's number and its open tasks, in one statement and without
 # its workflow state (kilobytes no answer shows): a row per open task, oldest first, the case's columns on each (one
-# row with no task when none is open); read straight from the connection, as the step that just wrote it did
-_CASE = (select(*_CASE_COLUMNS, *(column.label(f"task_{column.name}") for column in TASKS.c))
-         .join(VERSIONS, VERSIONS.c.id == INSTANCES.c.version_id)
-         .outerjoin(TASKS, and_(TASKS.c.instance_id == INSTANCES.c.id, TASKS.c.state == TaskState.READY))
-         .where(INSTANCES.c.id == bindparam("instance_id")).order_by(TASKS.c.created_at))
+# row with no task when none is open); read on the driver's cursor (engine.driver_statements), as the step wrote it
+_CASE = DriverStatement(
+    select(*_CASE_COLUMNS, *(column.label(f"task_{column.name}") for column in TASKS.c))
+    .join(VERSIONS, VERSIONS.c.id == INSTANCES.c.version_id)
+    .outerjoin(TASKS, and_(TASKS.c.instance_id == INSTANCES.c.id, TASKS.c.state == TaskState.READY))
+    .where(INSTANCES.c.id == bindparam("instance_id")).order_by(TASKS.c.created_at))
 OpenTask = namedtuple("OpenTask", [column.name for column in TASKS.c])  # a task row of every column
 
 
@@ -116,7 +118,7 @@ def task(row: Task | Row, now: datetime | None = None) -> dict[str, Any]:
 def read_case(session: Session, instance_id: int) -> CaseRead | None:
     """The case as ``instance`` shows it, with its open tasks (e.g. read right after a step wrote it); None if there
     is no such case. Whether the reader may see it is the caller's to check (``instances.may_read``)."""
-    rows = session.connection().execute(_CASE, {"instance_id": instance_id}).all()
+    rows = _CASE.rows(session.connection(), {"instance_id": instance_id})
     if not rows:
         return None
     first_task_column = len(_CASE_COLUMNS)
