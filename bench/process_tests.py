@@ -26,6 +26,7 @@ from engine.deploy import SourceFile, compile_model, with_forms  # noqa: E402
 from monitoring.models import Role  # noqa: E402
 from monitoring.process_functions import FUNCTIONS  # noqa: E402
 from web.app import FORMATS  # noqa: E402
+from web.shipped_processes import models as model_files_in  # noqa: E402
 
 
 def main() -> None:
@@ -35,8 +36,9 @@ def main() -> None:
     roles = [role.value for role in Role]
     engine = Engine(roles=roles, functions=FUNCTIONS, formats=FORMATS,
                     clock=FrozenClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)))
-    uploads = {path.stem: with_forms([SourceFile(path.name, path.read_bytes())], ROOT / "forms", path.parent)
-               for path in sorted((ROOT / "processes").glob("*.bpmn"))}
+    uploads = {paths[0].stem: with_forms([SourceFile(p.name, p.read_bytes()) for p in paths], ROOT / "forms",
+                                         ROOT / "processes")
+               for paths in model_files_in(ROOT / "processes")}
     models = {stem: compile_model(files, roles) for stem, files in uploads.items()}
 
     began = time.perf_counter()

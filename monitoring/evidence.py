@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.calendar import CHINA_TZ
 from engine.models import AuditEvent, ProcessInstance
-from monitoring import notices, processes, thresholds
+from monitoring import decisions, notices, processes, thresholds
 from monitoring.cases import household_id_of
 from monitoring.documents.annexes import ANNEXES
 from monitoring.id_number import mask_id_numbers_in
@@ -209,6 +209,7 @@ class _Loaded:
     outcomes: dict[int, list[tuple[str, str]]]  # per instance, each objection's re-check: date and finding
     documents: dict[int, list[DocumentRef]]
     notices: dict[int, list[Notice]]  # per instance, the notices it put its household on
+    type_decisions: dict[int, dict[str, Any]]  # per instance, the type its decision table suggested last, and why
 
     @classmethod
     def load(cls, session: Session, instances: list[ProcessInstance]) -> _Loaded:
@@ -228,7 +229,8 @@ class _Loaded:
             income_lines=thresholds.current_for(session, thresholds.INCOME_LINE, places),
             expense_warnings=thresholds.current_for(session, thresholds.EXPENSE_WARNING, places),
             labels=_labels(session), outcomes=_recheck_outcomes(session, instances),
-            documents=_documents(session, ids), notices=notices.notices_of_cases(session, ids))
+            documents=_documents(session, ids), notices=notices.notices_of_cases(session, ids),
+            type_decisions=decisions.latest(session, ids, decisions.MONITORING_TYPE))
 
 
 def _variables(instance: ProcessInstance) -> processes.Variables:
@@ -366,7 +368,8 @@ def _criteria(checked: dict[str, Any], labels: dict[str, dict[str, str]]) -> dic
 
 
 def _figures(instance: ProcessInstance, household: Household, loaded: _Loaded) -> dict[str, Any]:
-    """Income and expenses against the year's standards, and the type they suggest (rules.assess decides)."""
+    """Income and expenses against the year's standards, and the type the case's decision table suggested with the
+    rule that decided it (``monitoring_type.dmn``, kept at the visit)."""
     year = _visit(instance).get("year")
     measurement = loaded.measurements.get((household.id, year)) if isinstance(year, int) else None
     line = loaded.income_lines.get((household.place_path, year))
@@ -375,15 +378,15 @@ def _figures(instance: ProcessInstance, household: Household, loaded: _Loaded) -
     warning = loaded.expense_warnings.get((household.place_path, year))
     result = assess(measurement, household.size, household.household_type, line, warning)
     types = loaded.labels["monitoring_type"]
+    suggested = _record(instance, _variables(instance).assessment).get("suggested_type")
     entry = _record(instance, _variables(instance).decision)
-    problems = type_problems(entry["monitoring_type"], household.household_type, result.suggested_type,
+    problems = type_problems(entry["monitoring_type"], household.household_type, suggested,
                              entry.get("type_reason"), types) if entry.get("monitoring_type") else {}
     return {
         "year": year, "income": _income(result), "expenses": _expenses(result),
         "guarantee_problems": [GUARANTEE_LABELS[flag] for flag in result.guarantee_problems],
-        "suggested_type": types.get(result.suggested_type, result.suggested_type) if result.suggested_type
-        else NO_TYPE,
-        "suggested_reason": _reason(result, loaded.labels["household_type"].get(household.household_type, "")),
+        "suggested_type": types.get(suggested, suggested) if suggested else NO_TYPE,
+        "suggested_reason": decisions.rule_text(loaded.type_decisions.get(instance.id)),
         "type_problem": next(iter(problems.values()), None),
     }
 
@@ -400,22 +403,6 @@ def _expenses(result: Assessment) -> Figure:
         return Figure(amount, None, "本年度未设置预警标准", False)
     over = amount > warning
     return Figure(amount, warning, "超过预警标准" if over else "未超过预警标准", over)
-
-
-def _reason(result: Assessment, household_type: str) -> str:
-    """Why the criteria point to the suggested type, in the words of §二 (the village and county still decide)."""
-    if result.per_capita_income < result.income_line:
-        return f"人均纯收入低于监测标准线，户类型为{household_type}"
-    found = []
-    if result.expense_warning is not None and result.rigid_expenses > result.expense_warning:
-        found.append("刚性支出超过预警标准")
-    if result.guarantee_problems:
-        found.append("三保障及饮水安全存在问题（" + "、".join(GUARANTEE_LABELS[f] for f in result.guarantee_problems)
-                     + "）")
-    if found:
-        return "人均纯收入不低于监测标准线，但" + "，".join(found)
-    expenses = "本年度未设置刚性支出预警标准" if result.expense_warning is None else "刚性支出未超过预警标准"
-    return f"人均纯收入不低于监测标准线，{expenses}，三保障及饮水安全无问题"
 
 
 def _votes(appraisal: Any, labels: dict[str, dict[str, str]]) -> Votes | None:

@@ -19,7 +19,17 @@ from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData, ScriptError
 from engine.models import ProcessInstance, Task
 from engine.scripting import current_step, today
-from monitoring import comparison, elimination, households, marking_windows, notices, status_history, thresholds, votes
+from monitoring import (
+    comparison,
+    decisions,
+    elimination,
+    households,
+    marking_windows,
+    notices,
+    status_history,
+    thresholds,
+    votes,
+)
 from monitoring.campaign_steps import FUNCTIONS as CAMPAIGN_STEPS
 from monitoring.cases import household_id_of
 from monitoring.codelists import labels
@@ -56,7 +66,8 @@ def record_application(application: dict[str, Any]) -> str:
 
 
 def record_visit(visit: dict[str, Any]) -> dict[str, Any]:
-    """Store what the visit measured into the household record; returns the criteria's verdict."""
+    """Store what the visit measured into the household record; returns its figures against the year's standards,
+    which the model's decision table (``monitoring_type.dmn``) turns into the suggested type."""
     step = current_step()
     household = _household()
     measurement = households.record_measurement(step.session, household, visit, step.username, clock.now(),
@@ -100,9 +111,9 @@ def compare_with_departments() -> dict[str, Any]:
     """The comparison's hits, and the department data that is missing or too old to rely on."""
     step = current_step()
     household = _household()
-    hits = comparison.compare(step.session, household, clock.now())
-    return {"hits": [comparison.describe(step.session, hit) for hit in hits],
-            "data_gaps": comparison.data_gaps(step.session, household.place_path, clock.now())}
+    hits = [comparison.describe(step.session, hit) for hit in comparison.compare(step.session, household, clock.now())]
+    decisions.record_comparison(hits)
+    return {"hits": hits, "data_gaps": comparison.data_gaps(step.session, household.place_path, clock.now())}
 
 
 def check_comparison_review(review: dict[str, Any], hits: list[Any], gaps: list[dict[str, Any]]) -> None:
@@ -155,8 +166,7 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
     if monitoring_type not in labels(step.session, "monitoring_type"):
         fields["monitoring_type"] = "监测对象类型无效"
     else:
-        visited = _visit_measurement(household)
-        suggested = _assessment(household, visited).suggested_type if visited is not None else None
+        suggested = _suggested_type()
         fields.update(type_problems(monitoring_type, household.household_type, suggested, type_reason,
                                     labels(step.session, "monitoring_type")))
     problem = "至少选择一项" if not risk_types else \
@@ -172,18 +182,14 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
                                  instance_id=step.instance_id, on=household.monitored_since)
 
 
-def _visit_measurement(household: Household) -> Measurement | None:
-    """The measurement of the year the case's own visit measured: a later year's (e.g. an annual campaign's, taken
-    while the case ran) must not change what this case decides."""
+def _suggested_type() -> str | None:
+    """The type the case's decision table suggested at the visit (kept in the case's data with its figures)."""
     step = current_step()
-    key, data = step.session.execute(select(ProcessInstance.process_key, ProcessInstance.data)
-                                     .where(ProcessInstance.id == step.instance_id)).one()
-    record = descriptor(key).variables.measurement
-    visit = (data or {}).get(record) if record else None
-    year = visit.get("year") if isinstance(visit, dict) else None
-    if year is None:
-        return household.measurements[-1] if household.measurements else None
-    return next((m for m in household.measurements if m.year == year), None)
+    process_key, data = step.session.execute(select(ProcessInstance.process_key, ProcessInstance.data)
+                                             .where(ProcessInstance.id == step.instance_id)).one()
+    key = descriptor(process_key).variables.assessment
+    found = (data or {}).get(key) if key else None
+    return found.get("suggested_type") if isinstance(found, dict) else None
 
 
 # --- assistance (帮扶: 部门会商, then each lead department's task) ---------------------------------------------------
@@ -262,6 +268,7 @@ def verify_elimination(verification: dict[str, Any], min_measurements: int = 2,
                                   clock.now(), _visit_day(verification.get("visited_on"), "visited_on"))
     result = elimination.verify(step.session, household, str(verification.get("method")), today(), year=year,
                                 min_measurements=int(min_measurements), months_apart=int(months_apart))
+    decisions.record_criteria(result.as_dict())
     if verification.get("approved") and result.unmet:
         raise InvalidData("核查结果不符合风险消除条件，不能认定为符合",
                           {f"{c.key}_note": f"{c.title}：{c.evidence}" for c in result.unmet})

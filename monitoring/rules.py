@@ -51,35 +51,31 @@ def guarantee_problems(m: Measurement) -> list[str]:
 
 @dataclass(frozen=True)
 class Assessment:
+    """A visit's figures against the year's standards: what ``processes/monitoring_type.dmn`` decides on."""
+
+    year: int
+    household_type: str
     per_capita_income: Decimal
     income_line: Decimal
     rigid_expenses: Decimal
     expense_warning: Decimal | None
     guarantee_problems: list[str]
-    suggested_type: str | None  # monitoring_type code, or None when no criterion is met
 
     def as_dict(self) -> dict:
         return {
+            "year": self.year, "household_type": self.household_type,
             "per_capita_income": float(self.per_capita_income), "income_line": float(self.income_line),
             "rigid_expenses": float(self.rigid_expenses),
             "expense_warning": float(self.expense_warning) if self.expense_warning is not None else None,
-            "guarantee_problems": self.guarantee_problems, "suggested_type": self.suggested_type,
+            "guarantee_problems": self.guarantee_problems,
         }
 
 
 def assess(m: Measurement, household_size: int, household_type: str, income_line: Decimal,
            expense_warning: Decimal | None) -> Assessment:
-    """Which monitoring-object type the criteria point to (§二(一)); the village and county still decide."""
-    income = per_capita_income(m, household_size)
-    expenses = rigid_expenses(m)
-    problems = guarantee_problems(m)
-    if income < income_line:
-        suggested = "unstable" if household_type == "poverty_alleviated" else "marginal"
-    elif (expense_warning is not None and expenses > expense_warning) or problems:
-        suggested = "sudden"
-    else:
-        suggested = None
-    return Assessment(income, income_line, expenses, expense_warning, problems, suggested)
+    """The figures the criteria of §二(一) are applied to; which type they point to is the decision table's."""
+    return Assessment(m.year, household_type, per_capita_income(m, household_size), income_line, rigid_expenses(m),
+                      expense_warning, guarantee_problems(m))
 
 
 # Which monitoring-object types a household of each type can be (§二): a former poor household is

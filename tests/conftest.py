@@ -192,6 +192,23 @@ def fixture_files(*names: str):
     return model_files(*(SourceFile(name, (FIXTURES / "processes" / name).read_bytes()) for name in names))
 
 
+def model_file_paths(bpmn: Path) -> list[Path]:
+    """A model's BPMN file and the files it needs beside it (the DMN files its business rule tasks call), as
+    ``fangpin db upgrade`` deploys a shipped model."""
+    from web.shipped_processes import models
+
+    return next(files for files in models(bpmn.parent) if files[0] == bpmn)
+
+
+def shipped_files(stem: str) -> list:
+    """A shipped model's files as ``fangpin db upgrade`` deploys it: its BPMN, the DMN it calls, its forms and tests."""
+    from engine.deploy import SourceFile, with_forms
+
+    root = Path(__file__).resolve().parents[1]
+    paths = model_file_paths(root / "processes" / f"{stem}.bpmn")
+    return with_forms([SourceFile(p.name, p.read_bytes()) for p in paths], root / "forms", root / "processes")
+
+
 def model_files(*files):
     """``files`` (``SourceFile``s, e.g. a variant of a fixture) with the fixture forms they name and process tests."""
     from engine.deploy import with_forms

@@ -18,13 +18,13 @@ from sqlalchemy import func, select
 from engine import scenario_runner, scenarios
 from engine.clock import FrozenClock
 from engine.core import Engine
-from engine.deploy import SourceFile, compile_model, with_forms
+from engine.deploy import SourceFile, compile_model
 from engine.errors import DeployError
 from engine.models import Base
 from engine.sandbox import sandboxed_script_engine, take_output
 from engine.step_budget import StepLimits
 from engine.versions import check, deploy
-from tests.conftest import FIXTURES, START
+from tests.conftest import FIXTURES, START, shipped_files
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = {"village", "township", "county", "department", "league", "region", "designer", "admin"}
@@ -347,8 +347,7 @@ def test_every_shipped_models_scenarios_pass_on_its_bpmn(stem):
     from monitoring.process_functions import FUNCTIONS
     from web.app import FORMATS
 
-    path = ROOT / "processes" / f"{stem}.bpmn"
-    model = compile_model(with_forms([SourceFile(path.name, path.read_bytes())], ROOT / "forms", path.parent), ROLES)
+    model = compile_model(shipped_files(stem), ROLES)
     assert model.scenario_file == f"{stem}.tests.json"
     results = scenarios.run(plain_engine(functions=FUNCTIONS, formats=FORMATS), model)
     assert results and [r.message for r in results if not r.passed] == []
@@ -362,8 +361,7 @@ def row_counts(session) -> dict[str, int]:
 
 
 def test_running_the_shipped_scenarios_writes_nothing_to_the_database(engine, session, tree):
-    path = ROOT / "processes" / "identification.bpmn"
-    model = compile_model(with_forms([SourceFile(path.name, path.read_bytes())], ROOT / "forms", path.parent), ROLES)
+    model = compile_model(shipped_files("identification"), ROLES)
     before = row_counts(session)
     assert all(result.passed for result in scenarios.run(engine, model))
     session.flush()

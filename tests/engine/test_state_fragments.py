@@ -9,8 +9,9 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from engine import scenario_runner, scenarios
-from engine.deploy import SourceFile, compile_model, with_forms
+from engine.deploy import compile_model
 from engine.serialization import _SERIALIZER, dump_state
+from tests.conftest import shipped_files
 from tests.engine.test_process_tests import ROLES, SHIPPED, plain_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +36,7 @@ def shipped_workflows(stem: str, monkeypatch, after_each_step) -> None:
             after_each_step(run.workflow)
 
     monkeypatch.setattr(scenario_runner._Run, "_advance", observed)
-    path = ROOT / "processes" / f"{stem}.bpmn"
-    model = compile_model(with_forms([SourceFile(path.name, path.read_bytes())], ROOT / "forms", path.parent), ROLES)
+    model = compile_model(shipped_files(stem), ROLES)
     results = scenarios.run(plain_engine(functions=FUNCTIONS, formats=FORMATS), model)
     assert results and all(result.passed for result in results)
 

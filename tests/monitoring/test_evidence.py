@@ -73,7 +73,7 @@ def test_the_evidence_at_the_county_approval(api, world, clock, session):
     assert (evidence.expenses.judgement, evidence.expenses.alert) == ("超过预警标准", True)
     assert evidence.risk_types == ["因病"]
     assert evidence.suggested_type == "边缘易致贫户"
-    assert evidence.suggested_reason == "人均纯收入低于监测标准线，户类型为一般农(牧)户"
+    assert evidence.suggested_reason == "人均纯收入低于监测收入标准的一般农户：建议认定为边缘易致贫户"
 
     votes = evidence.votes
     assert (votes.attendees, votes.votes_for, votes.votes_against, votes.result) == (35, 33, 2, "评议通过")
@@ -114,7 +114,7 @@ def test_a_household_above_the_line_is_suggested_no_type_and_told_why(api, world
     assert evidence.expenses.judgement == "本年度未设置预警标准" and evidence.expenses.standard is None
     assert evidence.suggested_type == "不符合任何类型"
     assert evidence.suggested_reason == \
-        "人均纯收入不低于监测标准线，本年度未设置刚性支出预警标准，三保障及饮水安全无问题"
+        "人均纯收入不低于监测收入标准，刚性支出未超过预警标准，“三保障”和饮水安全无问题：不符合纳入条件"
     assert evidence.votes is None and evidence.objections == [] and not evidence.compared
 
 

@@ -14,8 +14,9 @@ def measurement(**values):
     base = {f: Decimal(0) for f in ("wage_income", "business_income", "property_income", "transfer_income",
                                     "business_expenses", "claims_income", "education_expense", "medical_expense",
                                     "housing_expense", "water_expense", "property_loss")}
+    values.setdefault("year", 2026)
     flags = {f: False for f in ("dropout", "uninsured_large_medical", "unsafe_house", "unsafe_water")}
-    return Measurement(**{**base, **flags, **{k: (Decimal(v) if not isinstance(v, bool) else v)
+    return Measurement(**{**base, **flags, **{k: (Decimal(v) if not isinstance(v, bool | int) or k in base else v)
                                               for k, v in values.items()}})
 
 
@@ -27,20 +28,12 @@ def test_net_income_leaves_out_claims_and_rigid_expenses_and_subtracts_productio
     assert rigid_expenses(m) == Decimal(40000)
 
 
-def test_a_former_poor_household_under_the_line_is_unstable_and_a_never_poor_one_marginal():
-    m = measurement(wage_income=20000, business_expenses=2000)  # 6000 a head for three
-    assert assess(m, 3, "poverty_alleviated", LINE, WARNING).suggested_type == "unstable"
-    assert assess(m, 3, "ordinary", LINE, WARNING).suggested_type == "marginal"
-
-
-def test_above_the_line_a_sudden_rigid_expense_or_a_guarantee_gap_makes_a_sudden_hardship():
-    above = {"wage_income": 60000}
-    assert assess(measurement(**above), 3, "ordinary", LINE, WARNING).suggested_type is None
-    assert assess(measurement(**above, medical_expense=15000), 3, "ordinary", LINE, WARNING).suggested_type \
-        == "sudden"
-    gap = assess(measurement(**above, unsafe_house=True), 3, "ordinary", LINE, WARNING)
-    assert (gap.suggested_type, gap.guarantee_problems) == ("sudden", ["unsafe_house"])
-    assert assess(measurement(**above, medical_expense=15000), 3, "ordinary", LINE, None).suggested_type is None
+def test_the_figures_a_visit_gives_the_decision_table():
+    m = measurement(wage_income=20000, business_expenses=2000, medical_expense=1500, unsafe_water=True, year=2026)
+    assert assess(m, 3, "ordinary", LINE, WARNING).as_dict() == {
+        "year": 2026, "household_type": "ordinary", "per_capita_income": 6000.0, "income_line": 8900.0,
+        "rigid_expenses": 1500.0, "expense_warning": 10000.0, "guarantee_problems": ["unsafe_water"]}
+    assert assess(m, 3, "ordinary", LINE, None).as_dict()["expense_warning"] is None
 
 
 def test_a_household_without_members_has_no_per_capita_income():

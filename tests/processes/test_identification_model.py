@@ -28,6 +28,7 @@ from engine.forms import FormValidator
 from engine.sandbox import sandboxed_script_engine
 from engine.scripting import ENGINE_FUNCTIONS, add_working_days, end_of_day
 from engine.serialization import dump_state, load_specs, load_state
+from tests.conftest import model_file_paths
 from tests.processes.conventions import assert_drawn_in_lanes, assert_form_conventions, assert_named_in_chinese
 from tests.processes.recording_domain import RecordingDomain
 
@@ -61,7 +62,8 @@ VALIDATOR = FormValidator({"resident-id": (is_resident_id, "身份证号校验�
 
 @pytest.fixture(scope="module")
 def model() -> CompiledModel:
-    return compile_model(with_forms([SourceFile(MODEL.name, MODEL.read_bytes())], FORMS, MODEL.parent), roles=ROLES)
+    files = [SourceFile(path.name, path.read_bytes()) for path in model_file_paths(MODEL)]
+    return compile_model(with_forms(files, FORMS, MODEL.parent), roles=ROLES)
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +127,8 @@ class FakeDomain(RecordingDomain):
     def _record_visit(self, visit: dict[str, Any]) -> dict[str, Any]:
         income = sum(visit[k] for k in ("wage_income", "business_income", "property_income", "transfer_income"))
         per_capita = round((income - visit["business_expenses"]) / 3, 2)
-        return {"per_capita_income": per_capita, "income_line": 8300.0,
-                "suggested_type": "marginal" if per_capita < 8300 else None}
+        return {"year": 2026, "household_type": "ordinary", "per_capita_income": per_capita, "income_line": 8300.0,
+                "rigid_expenses": 0.0, "expense_warning": None, "guarantee_problems": []}
 
     def _record_authorization(self, authorization: dict[str, Any], members: list[dict[str, Any]]) -> None:
         return None
@@ -265,7 +267,7 @@ def test_every_user_task_has_a_lane_named_by_a_role_and_a_form_that_exists(model
 
 
 def test_every_element_is_named_in_chinese(xml):
-    assert_named_in_chinese(xml, 36)
+    assert_named_in_chinese(xml, 37)
 
 
 def test_the_diagram_draws_every_element_inside_its_lane_left_to_right(xml):
@@ -389,7 +391,9 @@ def test_the_happy_path_from_application_to_monitoring(model):
     assert data["applied_on"] == "2026-03-03"
     assert data["application"] == application
     assert data["visit"] == visit
-    assert data["visit_result"] == {"per_capita_income": 5000.0, "income_line": 8300.0, "suggested_type": "marginal"}
+    assert data["visit_result"] == {  # the figures, and the type monitoring_type.dmn's second row gives them
+        "year": 2026, "household_type": "ordinary", "per_capita_income": 5000.0, "income_line": 8300.0,
+        "rigid_expenses": 0.0, "expense_warning": None, "guarantee_problems": [], "suggested_type": "marginal"}
     assert data["authorization"] == authorization
     assert "members" not in data, "ID numbers go to the household record, never into the case"
     assert data["appraisal"] == {**APPRAISAL, "votes_abstain": None, "reason": None}

@@ -14,7 +14,7 @@ from sqlalchemy import make_url
 
 from engine.deploy import SourceFile, with_forms
 from monitoring import codelists
-from tests.conftest import FIXTURES, PASSWORD
+from tests.conftest import FIXTURES, PASSWORD, model_file_paths
 from tests.web import page_scanner
 from web.demo import build_demo
 from web.demo_elimination import Eliminations
@@ -36,13 +36,17 @@ class ApiClient:
     def post(self, url: str, json=None, **kwargs):
         return self.client.post(f"/api/v1{url}", json=json, headers=self.headers, **kwargs)
 
-    def deploy(self, model: bytes | str | Path, name: str = "upload.bpmn", **fields: str):
+    def deploy(self, model: bytes | str | Path, name: str = "upload.bpmn", beside: tuple[Path, ...] = (),
+               **fields: str):
         """Deploy a BPMN model through the API as a designer's tool would: with the forms it names, taken from the
-        test's ``forms_dir`` (the app's FORMS_DIR). ``model`` is the file or its text; ``fields``, e.g. ``main``."""
+        test's ``forms_dir`` (the app's FORMS_DIR), and the DMN files it calls: beside its file, or ``beside``.
+        ``model`` is the file or its text; ``fields``, e.g. ``main``."""
         if isinstance(model, Path):
+            beside = (*model_file_paths(model)[1:], *beside)
             name, model = model.name, model.read_bytes()
         content = model.encode("utf-8") if isinstance(model, str) else model
-        files = with_forms([SourceFile(name, content)], Path(self.client.application.config["FORMS_DIR"]))
+        tables = [SourceFile(path.name, path.read_bytes()) for path in beside]
+        files = with_forms([SourceFile(name, content), *tables], Path(self.client.application.config["FORMS_DIR"]))
         upload = {"file": [(BytesIO(f.content), f.name) for f in files], **fields}
         return self.client.post("/api/v1/process-models", data=upload, headers=self.headers)
 

@@ -339,7 +339,8 @@ def deploy_township_review_one_by_one(api) -> None:
     assert model.count(batched) == 1
     designer = api("sheji")
     one_by_one = model.replace(batched, batched.split("\n")[1].strip()).encode()
-    response = designer.deploy(one_by_one)
+    tables = Path(__file__).resolve().parents[2] / "processes" / "monitoring_type.dmn"
+    response = designer.deploy(one_by_one, beside=(tables,))
     assert response.status_code == 201, response.json
 
 

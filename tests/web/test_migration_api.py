@@ -30,6 +30,8 @@ from tests.web.test_identification import (  # noqa: F401 (forms_dir, world: the
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+# the decision table identification.bpmn calls, deployed with it
+TABLE = SourceFile("monitoring_type.dmn", (ROOT / "processes" / "monitoring_type.dmn").read_bytes())
 KEY = "migration"
 TOWNSHIP = "150223100000"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -241,10 +243,11 @@ def with_step_after_visit(xml: bytes) -> bytes:
 def test_a_running_identification_case_at_the_visit_ends_in_the_inbox_of_a_step_added_after_it(api, session):
     designer = api("sheji")
     model = (ROOT / "processes" / "identification.bpmn").read_bytes()
-    deploy(designer, *with_forms([SourceFile("identification.bpmn", model)], ROOT / "forms"))
+    deploy(designer, *with_forms([SourceFile("identification.bpmn", model), TABLE], ROOT / "forms"))
     cun = api("cun")
     instance = start(cun, new_household(api), "cadre_screening")
-    deploy(designer, *with_forms([SourceFile("identification.bpmn", with_step_after_visit(model))], ROOT / "forms"))
+    deploy(designer, *with_forms([SourceFile("identification.bpmn", with_step_after_visit(model)), TABLE],
+                                 ROOT / "forms"))
 
     response = designer.post("/process-models/identification/migrate", json={
         "from_version": 1, "to_version": 2, "instance_ids": [instance["id"]], "dry_run": False})
@@ -266,7 +269,8 @@ def test_an_identification_case_past_the_visit_moves_is_told_it_skips_the_new_st
     model = (ROOT / "processes" / "identification.bpmn").read_bytes()
     instance_id = start(cun, new_household(api), "cadre_screening")["id"]
     cun.complete(instance_id, "visit", form_data(cun, instance_id, "visit", **VISIT))  # now at 农牧户授权
-    deploy(designer, *with_forms([SourceFile("identification.bpmn", with_step_after_visit(model))], ROOT / "forms"))
+    deploy(designer, *with_forms([SourceFile("identification.bpmn", with_step_after_visit(model)), TABLE],
+                                 ROOT / "forms"))
     body = {"from_version": 1, "to_version": 2, "instance_ids": [instance_id]}
 
     dry = designer.post("/process-models/identification/migrate", json={**body, "dry_run": True}).json["instances"]

@@ -9,9 +9,8 @@ import re
 import pytest
 
 from engine import versions
-from engine.deploy import SourceFile, with_forms
 from monitoring.id_number import check_digit
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, shipped_files
 from web.designer.form_preview import MAX_FORM_CHARS
 
 ROOT = FIXTURES.parents[1]  # the repository: its shipped processes/ and forms/
@@ -34,9 +33,7 @@ def preview(client, schema_text: str, token: str | None = None):
 @pytest.fixture
 def shipped(engine, session, actors):
     """The shipped identification model with its forms and process tests, as ``db upgrade`` deploys it."""
-    files = with_forms([SourceFile("identification.bpmn", (ROOT / "processes" / "identification.bpmn").read_bytes())],
-                       ROOT / "forms", ROOT / "processes")
-    versions.deploy(engine, session, files, actors["designer"])
+    versions.deploy(engine, session, shipped_files("identification"), actors["designer"])
     session.commit()
 
 

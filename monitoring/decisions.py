@@ -1,0 +1,179 @@
+"""The decisions a case computed, read back from its audit chain and told in words.
+
+Each was kept at the step that made it (``engine.decision_log``): the decision table's row or the domain rule, and
+the figures it was given. The case page, the household page and the letter that tells a household why it was not
+included all say the same sentences, from what was decided then — never recomputed from today's records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import decision_log
+from engine.models import AuditEvent, ProcessInstance
+from monitoring.cases import business_key
+from monitoring.codelists import labels
+from monitoring.rules import GUARANTEE_LABELS
+
+MONITORING_TYPE = "monitoring_type"  # processes/monitoring_type.dmn's table
+COMPARISON = "comparison"  # the data comparison's exclusions (``record_comparison``)
+ELIMINATION = "elimination_criteria"  # the four criteria of risk elimination (``record_criteria``)
+NO_TYPE = "不符合纳入条件"
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One decision as people read it: what was decided, on which figures, by which rule, at which step."""
+
+    instance_id: int
+    at: datetime
+    step: str  # the task that made it
+    title: str
+    lines: list[str]  # the figures, one test per line
+    outcome: str  # what it decided
+    rule: str  # the rule or the table's row that decided it
+
+
+def record_comparison(hits: list[dict[str, Any]]) -> None:
+    """Keep the comparison's finding: each member an exclusion struck, from which data (``comparison.describe``)."""
+    rows = [{"rule": hit["exclusion"], "text": hit["exclusion_label"]} for hit in hits]
+    figures = [{"name": "hit", "label": hit["exclusion_label"],
+                "value": f"{hit['member']}（{hit['dataset_label']}第{hit['row']}行）"} for hit in hits]
+    decision_log.record(COMPARISON, "部门数据比对", rows, figures, {"hits": len(hits)})
+
+
+def record_criteria(checked: dict[str, Any]) -> None:
+    """Keep the four criteria of risk elimination as the records showed them (``elimination.Verification``)."""
+    criteria = checked.get("criteria") or []
+    rows = [{"rule": c["key"], "text": c["title"]} for c in criteria if not c["met"]]
+    figures = [{"name": c["key"], "label": c["title"], "value": {"met": c["met"], "evidence": c["evidence"]}}
+               for c in criteria]
+    decision_log.record(ELIMINATION, "风险消除条件核查", rows, figures,
+                        {"met": not rows, "method": checked.get("method")})
+
+
+def latest(session: Session, instance_ids: list[int], decision: str) -> dict[int, dict[str, Any]]:
+    """Per case, the last ``decision`` it kept (a visit repeated after an objection decides again)."""
+    if not instance_ids:
+        return {}
+    found = {}
+    for instance_id, detail in session.execute(select(AuditEvent.instance_id, AuditEvent.detail).where(
+            AuditEvent.instance_id.in_(instance_ids), AuditEvent.type == decision_log.DECISION_EVENT)
+            .order_by(AuditEvent.id)):
+        if detail.get("decision") == decision:
+            found[instance_id] = detail
+    return found
+
+
+def rule_text(detail: dict[str, Any] | None) -> str:
+    """The rule that decided, as its table or rule states it."""
+    rows = (detail or {}).get("rows") or []
+    return "；".join(str(r.get("text") or r.get("rule") or "") for r in rows)
+
+
+def of_instances(session: Session, instance_ids: list[int]) -> list[Explained]:
+    """Every decision of these cases, oldest first."""
+    if not instance_ids:
+        return []
+    events = session.execute(select(AuditEvent).where(
+        AuditEvent.instance_id.in_(instance_ids), AuditEvent.type == decision_log.DECISION_EVENT)
+        .order_by(AuditEvent.id)).scalars().all()
+    types = labels(session, "monitoring_type", include_retired=True)
+    return [explain(e.instance_id, e.at, e.detail, types) for e in events]
+
+
+def of_household(session: Session, household_id: int) -> list[Explained]:
+    """Every decision of the household's cases, oldest first."""
+    ids = session.execute(select(ProcessInstance.id).where(
+        ProcessInstance.business_key == business_key(household_id))).scalars().all()
+    return of_instances(session, list(ids))
+
+
+def explain(instance_id: int, at: datetime, detail: dict[str, Any], type_labels: dict[str, str]) -> Explained:
+    """A kept decision in words; a table this module does not know is told generically."""
+    figures = {f.get("name"): f.get("value") for f in detail.get("inputs") or []}
+    rows = detail.get("rows") or []
+    kind = detail.get("decision")
+    if kind == MONITORING_TYPE:
+        lines, outcome = _type_lines(figures), _type_outcome(detail.get("outputs") or {}, type_labels)
+    elif kind == COMPARISON:
+        lines, outcome = _comparison_words(detail)
+    elif kind == ELIMINATION:
+        lines, outcome = _criteria_words(detail, rows)
+    else:
+        lines = [f"{f.get('label')}：{_value(f.get('value'))}" for f in detail.get("inputs") or []]
+        outcome = "；".join(f"{k}：{_value(v)}" for k, v in (detail.get("outputs") or {}).items())
+    return Explained(instance_id, at, str(detail.get("name") or ""), str(detail.get("title") or ""), lines, outcome,
+                     _rule(kind, rows))
+
+
+def _comparison_words(detail: dict[str, Any]) -> tuple[list[str], str]:
+    hits = [f"{f['label']}：{f['value']}" for f in detail.get("inputs") or []]
+    return (hits, f"命中{len(hits)}项剔除情形") if hits else (["各部门数据中未发现应剔除的情形"], "未命中剔除情形")
+
+
+def _criteria_words(detail: dict[str, Any], unmet: list[dict[str, Any]]) -> tuple[list[str], str]:
+    lines = []
+    for criterion in detail.get("inputs") or []:
+        found = criterion.get("value") or {}
+        lines.append(f"{'✔' if found.get('met') else '✘'} {criterion['label']}：{found.get('evidence', '')}")
+    met = (detail.get("outputs") or {}).get("met")
+    return lines, "四项条件均已达到" if met else "未达到：" + "、".join(r.get("text", "") for r in unmet)
+
+
+def _rule(kind: str | None, rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "没有规则命中" if kind not in (COMPARISON, ELIMINATION) else ""
+    if "row" in rows[0]:
+        return "；".join(f"决策表第 {r['row']} 行：{r.get('text') or r.get('rule')}" for r in rows)
+    return ""
+
+
+def _type_lines(figures: dict[str, Any]) -> list[str]:
+    """The three tests of §二(一) with their figures: income against the line, expenses against the warning, the
+    guarantees."""
+    year = figures.get("year")
+    income, line = figures.get("per_capita_income"), figures.get("income_line")
+    lines = []
+    if income is not None and line is not None:
+        standard = f"{year}年监测收入标准" if year else "监测收入标准"
+        lines.append(f"家庭人均纯收入 {money(income)} 元 {_sign(income, line)} {standard} {money(line)} 元")
+    expenses, warning = figures.get("rigid_expenses"), figures.get("expense_warning")
+    if expenses is not None:
+        spent = f"合规自付刚性支出 {money(expenses)} 元"
+        lines.append(f"{spent}，本年度未设置刚性支出预警标准" if warning is None else
+                     f"{spent} {_sign(expenses, warning)} 刚性支出预警标准 {money(warning)} 元")
+    problems = figures.get("guarantee_problems")
+    if isinstance(problems, list):
+        named = "、".join(GUARANTEE_LABELS.get(p, str(p)) for p in problems)
+        lines.append(f"“三保障”和饮水安全：{named or '无问题'}")
+    return lines
+
+
+def _type_outcome(outputs: dict[str, Any], type_labels: dict[str, str]) -> str:
+    suggested = outputs.get("visit_result.suggested_type")
+    return f"建议认定为{type_labels.get(suggested, suggested)}" if suggested else NO_TYPE
+
+
+def _sign(amount: float, standard: float) -> str:
+    return "<" if amount < standard else "=" if amount == standard else ">"
+
+
+def money(value: Any) -> str:
+    """8,300 or 5,820.50: yuan as officials write them, cents only when there are any."""
+    amount = Decimal(str(value))
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_value(v) for v in value) or "无"
+    return "—" if value is None else str(value)
