@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.orm import Session
 from waitress import serve
 
 from engine import timers
@@ -69,27 +70,41 @@ class TimerScheduler(threading.Thread):
 
 
     def nightly_quality(self) -> RunSummary | None:
-        """Once a night after 02:00 China time (the engine's clock), the data-quality checks over everything: the
-        worker that claims the night's row runs them, every other worker (on any host) finds it claimed and goes on."""
+        """Once a night after 02:00 China time (the engine's clock), the data-quality checks over everything, a county
+        at a time: the worker that claims the night's row runs them, every other worker (on any host) finds it
+        claimed and looks again at its next sweep until the night is done — taking it over if the claim's lease runs
+        out unfinished (its worker died)."""
         now = engine().now()
         night = quality.night_of(now)
         if night is None or night == self.quality_night:
             return None
-        self.quality_night = night
         try:
             with unit_of_work() as session:
                 run = quality.claim_night(session, night, now)
-                summary = quality.run_nightly(session, run, now) if run is not None else None
-                if summary is not None:  # villages with errors get their correction task (问题数据整改)
-                    corrections.start_corrections(engine(), session, summary.place_path, quality.NIGHTLY_BY)
-        except Exception:  # the night's row stays claimed: the checks run again on demand or the next night
+                if run is None:
+                    if quality.night_done(session, night):
+                        self.quality_night = night
+                    return None
+                summary = quality.run_nightly(session, run, now, then=lambda county: self._assign(session, county))
+        except Exception:  # the counties committed stand; the night is run again once its claim's lease runs out
             log.exception("nightly data-quality run failed")
             return None
-        if summary is not None:
-            log.info("nightly data-quality run: %d households, %d findings (%d new, %d closed)%s", summary.checked,
-                     summary.tripped, summary.new, summary.closed,
-                     f", failed checks {', '.join(summary.failed)}" if summary.failed else "")
+        self.quality_night = night
+        log.info("nightly data-quality run: %d households, %d findings (%d new, %d closed)%s%s", summary.checked,
+                 summary.tripped, summary.new, summary.closed,
+                 f", failed checks {', '.join(summary.failed)}" if summary.failed else "",
+                 f", counties held by another run {', '.join(summary.busy)}" if summary.busy else "")
         return summary
+
+    @staticmethod
+    def _assign(session: Session, county_path: str) -> None:
+        """Villages of a county whose findings were just committed get their correction task (问题数据整改); a
+        failure to start them is logged and the run goes on to the next county."""
+        try:
+            corrections.start_corrections(engine(), session, county_path, quality.NIGHTLY_BY)
+        except Exception:
+            session.rollback()
+            log.exception("correction cases of %s were not started", county_path)
 
 
 def one_process_only(app: Flask) -> bool:

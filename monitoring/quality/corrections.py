@@ -30,6 +30,7 @@ from monitoring.quality.runner import RunSummary, run_checks, run_in_scope
 PROCESS = "quality_correction"
 log = logging.getLogger("fangpin.quality")
 KEY_PREFIX = "quality:"
+CASES_PER_COMMIT = 50
 
 
 def business_key(village_code: str) -> str:
@@ -50,7 +51,9 @@ def open_counts(session: Session, place_path: str) -> dict[str, int]:
 
 def start_corrections(engine: Engine, session: Session, place_path: str, username: str) -> int:
     """Start a correction case for each village at ``place_path`` or below that has open errors and no running
-    case; returns how many started. A village whose case runs is left to it: its next recheck sees the new findings."""
+    case, committing every ``CASES_PER_COMMIT`` (a county's hundreds of cases are not one transaction, and a case
+    that fails to start loses only its batch); returns how many started. A village whose case runs is left to it:
+    its next recheck sees the new findings."""
     villages = session.execute(
         select(QualityFinding.place_path)
         .where(*_open_findings_of(place_path), QualityFinding.severity == Severity.ERROR).distinct()).scalars().all()
@@ -66,7 +69,7 @@ def start_corrections(engine: Engine, session: Session, place_path: str, usernam
         log.warning("%s is not deployed: %d villages with errors get no correction task", PROCESS, len(waiting))
         return 0
     started = 0
-    for village_path in waiting:
+    for tried, village_path in enumerate(waiting, start=1):
         code = code_at(village_path)
         try:
             step = engine.create_instance(session, version, code, village_path, username, {}, business_key(code),
@@ -76,15 +79,25 @@ def start_corrections(engine: Engine, session: Session, place_path: str, usernam
         if step.error is not None:
             log.error("the correction case of village %s did not start: %s", code, step.error)
         started += step.error is None
+        if tried % CASES_PER_COMMIT == 0:
+            session.commit()
+    session.commit()
     return started
 
 
 def run_and_assign(engine: Engine, session: Session, actor: Actor, place_code: str | None,
                    now: datetime) -> tuple[RunSummary, int]:
-    """A run on demand (the pages' 立即检查, ``POST /api/v1/quality/run``) over the actor's place or one below it,
-    then each village of it left with errors gets its correction task: the run's summary, and how many it started."""
-    summary = run_in_scope(session, actor, place_code, now)
-    return summary, start_corrections(engine, session, summary.place_path, actor.username)
+    """A run on demand (the pages' 立即检查, ``POST /api/v1/quality/run``) over the actor's place or one below it, a
+    county at a time; once a county's findings are committed, each of its villages left with errors gets its
+    correction task: the run's summary, and how many cases it started."""
+    started = 0
+
+    def assign(county_path: str) -> None:
+        nonlocal started
+        started += start_corrections(engine, session, county_path, actor.username)
+
+    summary = run_in_scope(session, actor, place_code, now, then=assign)
+    return summary, started
 
 
 def _village() -> tuple[str, str]:

@@ -36,8 +36,8 @@ class QualityFinding(Base):
               sqlite_where=OPEN, postgresql_where=OPEN),
         Index("ix_quality_findings_place", "place_path", "id"),  # every finding of a scope, open or closed
         Index("ix_quality_findings_household", "household_id", "id"),
-        # every run rewrites each open finding it sees again (last_seen_at, no index on it): room left in each page
-        # keeps the new version there (a HOT update, no entry in the five indexes)
+        # a run rewrites an open finding whose message or figures changed (no index on them): room left in each
+        # page keeps the new version there (a HOT update, no entry in the five indexes)
         {"postgresql_with": {"fillfactor": FILLFACTOR}},
     )
 
@@ -46,10 +46,12 @@ class QualityFinding(Base):
     subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH), default="", server_default="")
     rule: Mapped[str] = mapped_column(String(RULE_LENGTH))  # the check's code (monitoring.quality.catalogue)
     severity: Mapped[str] = mapped_column(String(10))
-    message: Mapped[str] = mapped_column(String(MESSAGE_LENGTH))  # as last seen
+    message: Mapped[str] = mapped_column(String(MESSAGE_LENGTH))  # as last seen (cut to the column)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # as last seen
     place_path: Mapped[str] = mapped_column(PlacePath)
     found_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # when the message and figures were last written (found, or seen again with other figures); an open finding is
+    # seen again by every run over its place, and not rewritten for it (a third of a seen-again run's server CPU)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

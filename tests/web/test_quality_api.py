@@ -8,9 +8,12 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from monitoring import places
-from tests.monitoring.quality.households import household, only_checks, too_soon
+from monitoring.quality import runner
+from tests.monitoring.quality.households import COUNTY_PATH, household, only_checks, too_soon
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +107,20 @@ def test_a_village_fixes_its_findings_and_they_close(api, session, clock):
     assert {f["household_id"] for f in closed} == {b.id for b in broken}
     assert all(datetime.fromisoformat(f["resolved_at"]) == clock.now() for f in closed)
     assert len(village.get("/quality/findings?status=all").json) == 2
+
+
+def test_a_run_while_another_holds_the_county_answers_409_at_once(api, session, monkeypatch):
+    """PostgreSQL: the county's run lock held (the nightly run passing it) — the caller is told in Chinese, as every
+    refusal (api.md), after LOCK_WAIT rather than waiting; SQLite has one writer and no such lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's advisory locks")
+    monkeypatch.setattr(runner, "LOCK_WAIT", "100ms")
+    too_soon(session)
+    session.commit()
+    with Session(session.get_bind()) as nightly:
+        nightly.execute(select(func.pg_advisory_xact_lock(runner.RUN_LOCK, runner.lock_key(COUNTY_PATH))))
+        busy = api("cun").post("/quality/run", json={})
+        nightly.rollback()
+    assert busy.status_code == 409
+    assert busy.json["error"] == {"code": "conflict", "message": "达茂旗正在进行数据质量检查，请稍后再试"}
+    assert api("cun").post("/quality/run", json={}).json["new"] == 1

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import CHINA_TZ
 from monitoring.quality.models import QualityFinding, QualityRun
-from monitoring.quality.runner import claim_night
+from monitoring.quality.runner import LEASE, claim_night, night_done
 from tests.monitoring.quality.households import only_checks, too_soon
 from web.cli import main as fangpin
 from web.extensions import db
@@ -80,3 +80,35 @@ def test_the_command_runs_the_checks_over_a_place_or_everything(app, session, tr
     finding = session.execute(select(QualityFinding)).scalar_one()
     assert finding.household_id == found.id
     assert finding.found_at == datetime(2026, 11, 5, 3, tzinfo=CHINA_TZ)
+
+
+def test_a_claim_whose_worker_died_is_taken_over_once_its_lease_runs_out(app, session, tree, clock):
+    """The night's row claimed and never finished (its worker died): other workers leave it while the lease runs,
+    then one of them takes it over and runs the night; a worker remembers the night once it is done."""
+    too_soon(session)
+    session.commit()
+    night = date(2026, 11, 3)
+    clock.set(datetime(2026, 11, 3, 2, 5, tzinfo=CHINA_TZ))
+    dead = claim_night(session, night, clock.now())  # …and its worker dies
+    assert dead is not None and not night_done(session, night)
+
+    worker = TimerScheduler(app, 30)
+    clock.advance(LEASE - timedelta(minutes=1))
+    assert worker.nightly_quality() is None and worker.quality_night is None  # still live: looked at again later
+    clock.advance(timedelta(minutes=2))
+    summary = worker.nightly_quality()
+    assert summary is not None and summary.new == 1 and worker.quality_night == night
+    session.expire_all()
+    run = session.execute(select(QualityRun).where(QualityRun.nightly_on == night)).scalar_one()
+    assert (run.id, run.started_at, run.finished_at, run.new) == (dead.id, clock.now(), clock.now(), 1)
+    with Session(db.engine) as other:
+        assert claim_night(other, night, clock.now() + LEASE * 2) is None and night_done(other, night)
+
+
+def test_two_workers_past_the_lease_take_over_once(app, session, tree, clock):
+    night = date(2026, 11, 3)
+    claim_night(session, night, clock.now())
+    later = clock.now() + LEASE + timedelta(seconds=1)
+    with Session(db.engine) as first, Session(db.engine) as second:
+        assert claim_night(first, night, later) is not None
+        assert claim_night(second, night, later) is None  # the first's claim is live now

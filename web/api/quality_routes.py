@@ -78,12 +78,15 @@ def list_findings():
 
 
 @api.post("/quality/run")
-@operation("在调用者范围内运行数据质量检查", {200: RUN}, body=RUN_BODY, body_required=False, refusals=(403, 404, 422))
+@operation("在调用者范围内运行数据质量检查", {200: RUN}, body=RUN_BODY, body_required=False,
+           refusals=(403, 404, 409, 422))
 @token_required
 def run_quality_checks():
-    """``{"place": CODE?}``: the caller's place by default, or a place below it; the run's counts."""
+    """``{"place": CODE?}``: the caller's place by default, or a place below it, a county at a time; the run's
+    counts. 409 when another run holds one of its counties (the counties before it are committed)."""
     place = json_body(optional=True).get("place")
     with unit_of_work() as session:
         summary, assigned = corrections.run_and_assign(engine(), session, current_actor(), place, engine().now())
-    body = summary.as_dict()
-    return jsonify({**body, "place": code_at(body.pop("place_path")), "corrections_started": assigned})
+    return jsonify({"run_id": summary.run_id, "place": code_at(summary.place_path), "checked": summary.checked,
+                    "tripped": summary.tripped, "new": summary.new, "closed": summary.closed, "open": summary.open,
+                    "failed": summary.failed, "corrections_started": assigned})

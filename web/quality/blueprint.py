@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.paging import read_window
 from monitoring.models import Place
 from monitoring.permissions import checks_quality
@@ -62,8 +62,12 @@ def _trail(session: Session, place: Place) -> list[Place]:
 def run():
     """立即检查: the checks over the place shown, then its counts again with what the run found and closed."""
     place_code = (request.form.get("place") or "").strip() or None
-    with unit_of_work() as session:
-        summary, assigned = corrections.run_and_assign(engine(), session, g.actor, place_code, engine().now())
+    try:
+        with unit_of_work() as session:
+            summary, assigned = corrections.run_and_assign(engine(), session, g.actor, place_code, engine().now())
+    except Conflict as busy:  # another run holds a county of the place: said, not waited for
+        flash(str(busy), "error")
+        return redirect(url_for("quality.index", place=place_code))
     flash(f"检查完成：新发现 {summary.new} 条，已整改关闭 {summary.closed} 条，未整改 {summary.open} 条"
           + (f"；已向 {assigned} 个嘎查村下发整改任务" if assigned else ""), "success")
     if summary.failed:

@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from monitoring.quality import catalogue
+from engine.errors import Conflict
+from monitoring import places
+from monitoring.quality import catalogue, runner
 from monitoring.quality.catalogue import CHECKS, Check, CheckScope, Severity, Trip
-from monitoring.quality.models import QualityFinding, QualityRun
-from monitoring.quality.runner import RUN_LOCK, run_checks
+from monitoring.quality.models import MESSAGE_LENGTH, QualityFinding, QualityRun
+from monitoring.quality.runner import run_by_county, run_checks
 from tests.monitoring.quality.households import AT, COUNTY_PATH, VILLAGE_PATH, household, only_checks, scope, too_soon
 
 OTHER_VILLAGE_PATH = "/150000000000/150223000000/150223200000/150223200201/"
@@ -160,14 +162,116 @@ def test_the_findings_of_a_retired_check_close_and_those_of_a_check_merely_missi
         "Q101": None, "Q998": None, "Q999": AT + timedelta(days=1)}
 
 
-def test_a_run_holds_the_run_lock_until_its_transaction_ends(session, tree):
-    """On PostgreSQL a second run waits for the first (SQLite has a single writer anyway)."""
+def other_county(session, tree) -> str:
+    """A second county with a village, beside the tree's (whose path is COUNTY_PATH)."""
+    places.add_place(session, "150224000000", "固阳县", "150000000000", "county")
+    places.add_place(session, "150224100000", "金山镇", "150224000000", "township")
+    places.add_place(session, "150224100201", "东河村", "150224100000", "village")
+    session.commit()
+    return OTHER_COUNTY_VILLAGE
+
+
+OTHER_COUNTY_VILLAGE = "/150000000000/150224000000/150224100000/150224100201/"
+
+
+@pytest.fixture
+def postgresql_only(session):
     if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's advisory lock")
+        pytest.skip("PostgreSQL's advisory locks (SQLite has one writer anyway)")
+
+
+@pytest.fixture
+def short_wait(monkeypatch):
+    monkeypatch.setattr(runner, "LOCK_WAIT", "100ms")  # the test waits this long for the refusal, not 5 s
+
+
+def test_a_run_holds_its_county_until_its_transaction_ends_and_another_run_of_it_answers_at_once(
+        session, tree, postgresql_only, short_wait):
+    """A village's run while the county's runs is refused (Conflict, the county named) instead of waiting; a run of
+    another county goes on; once the county's transaction ends the village runs."""
     too_soon(session)
+    too_soon(session, village_code="150224100201", place_path=other_county(session, tree))
+    session.commit()
     run_checks(session, scope(), "county", AT)
     with Session(session.get_bind()) as other:
-        taken = select(func.pg_try_advisory_xact_lock(RUN_LOCK))
-        assert other.execute(taken).scalar_one() is False
+        with pytest.raises(Conflict, match="达茂旗正在进行数据质量检查"):
+            run_checks(other, CheckScope(VILLAGE_PATH, AT.date()), "village", AT)
+        other.rollback()
+        assert run_checks(other, scope("/150000000000/150224000000/"), "county", AT).new == 1
+        other.commit()
         session.commit()
-        assert other.execute(taken).scalar_one() is True
+        assert run_checks(other, CheckScope(VILLAGE_PATH, AT.date()), "village", AT).open == 1
+        assert other.execute(text("SHOW lock_timeout")).scalar_one() == "0"  # as it was, for the rest of the work
+        other.rollback()
+
+
+def test_a_run_over_counties_commits_each_then_hands_it_on(session, tree):
+    """One transaction per county: when ``then`` is told of a county, its findings are in the database (another
+    session reads them) and the next county's are not yet; one run row counts them all."""
+    first = too_soon(session)
+    second = too_soon(session, village_code="150224100201", place_path=other_county(session, tree))
+    seen = []
+
+    def then(county_path):
+        with Session(session.get_bind()) as other:
+            seen.append((county_path, sorted(other.execute(select(QualityFinding.household_id)).scalars())))
+
+    summary = run_by_county(session, scope("/150000000000/"), "region", AT, then=then)
+    assert seen == [(COUNTY_PATH, [first.id]), ("/150000000000/150224000000/", [first.id, second.id])]
+    assert (summary.checked, summary.new, summary.open, summary.busy) == (2, 2, 2, [])
+    [run] = session.execute(select(QualityRun)).scalars()
+    assert (run.place_path, run.checked, run.new, run.open, run.finished_at) == ("/150000000000/", 2, 2, 2, AT)
+
+
+def test_a_county_another_run_holds_is_refused_or_skipped(session, tree, postgresql_only, short_wait):
+    """On demand the run answers Conflict at the busy county (the counties before it stand); the nightly run and
+    the command skip it and name it."""
+    too_soon(session)
+    other_county(session, tree)
+    later = too_soon(session, village_code="150224100201", place_path=OTHER_COUNTY_VILLAGE)
+    session.commit()
+    with Session(session.get_bind()) as holder:
+        holder.execute(select(func.pg_advisory_xact_lock(runner.RUN_LOCK, runner.lock_key(COUNTY_PATH))))
+        with pytest.raises(Conflict, match="达茂旗"):
+            run_by_county(session, scope("/150000000000/"), "region", AT)
+        summary = run_by_county(session, scope("/150000000000/"), "nightly", AT, skip_busy=True)
+        assert (summary.busy, summary.new, summary.open) == (["150223000000"], 1, 1)
+        assert [f.household_id for f in findings(session)] == [later.id]
+        holder.rollback()
+
+
+def test_a_finding_seen_again_as_it_was_is_not_rewritten(session, tree):
+    """Only a changed message or figures is written (last_seen_at with it); PostgreSQL keeps the very row."""
+    tripping = too_soon(session)
+    run_checks(session, scope(), "county", AT)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    version = "SELECT xmin::text FROM quality_findings" if postgresql else "SELECT last_seen_at FROM quality_findings"
+    before = session.execute(text(version)).scalar_one()
+    summary = run_checks(session, scope(), "county", AT + timedelta(days=1))
+    assert (summary.tripped, summary.new, summary.open) == (1, 0, 1)
+    assert session.execute(text(version)).scalar_one() == before
+    assert findings(session)[0].last_seen_at == AT
+
+    tripping.eliminated_on = date(2026, 4, 2)
+    session.flush()
+    run_checks(session, scope(), "county", AT + timedelta(days=2))
+    assert findings(session)[0].last_seen_at == AT + timedelta(days=2)
+
+
+def test_an_absurdly_long_name_is_cut_to_the_message_s_column_and_the_check_still_runs(session, tree, monkeypatch):
+    """A name (or note) far longer than the column must not fail the insert, and with it the check for the county:
+    the message is cut, its end marked, and seen again as it was."""
+    odd = too_soon(session)
+    fine = too_soon(session)
+    long_name = "乌" * 3000
+    monkeypatch.setitem(CHECKS, "Q999", Check("Q999", Severity.WARNING, "试验", "{name} 的备注：{note}", ("name",),
+                                              "试验", lambda session_, scope_: [
+                                                  Trip(odd.id, {"name": long_name, "note": "长" * 5000}),
+                                                  Trip(fine.id, {"name": "张三", "note": "无"})]))
+    summary = run_checks(session, scope(), "county", AT)
+    assert summary.failed == [] and summary.new == 4
+    by_household = {f.household_id: f.message for f in findings(session) if f.rule == "Q999"}
+    assert len(by_household[odd.id]) == MESSAGE_LENGTH and by_household[odd.id].endswith("乌…")
+    assert by_household[fine.id] == "张三 的备注：无"
+    again = run_checks(session, scope(), "county", AT + timedelta(days=1))
+    assert (again.new, again.closed, again.failed) == (0, 0, [])
