@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, event, inspect, text, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.models import Base, PlacePath, UtcDateTime
+from monitoring.models import Household
 
 OPEN = text("resolved_at IS NULL")
 RULE_LENGTH = 10
@@ -75,3 +76,17 @@ class QualityRun(Base):
     closed: Mapped[int] = mapped_column(Integer, default=0)
     open: Mapped[int] = mapped_column(Integer, default=0)  # open findings in scope after the run
     failed: Mapped[list[str]] = mapped_column(JSON, default=list)  # codes of the checks that raised
+
+
+@event.listens_for(Session, "after_flush")
+def _findings_follow_their_household(session: Session, _context: Any) -> None:
+    """A household moved to another village takes its open findings along in the same flush: the old village's lists
+    and its correction case no longer count them, the new village's do. (Rows moved around the ORM are caught up by
+    the next run over either place: ``runner.refresh_places`` and the runner's findings of households moved in.)"""
+    moved = [(instance.id, instance.place_path) for instance in session.dirty
+             if isinstance(instance, Household) and inspect(instance).attrs.place_path.history.has_changes()]
+    table = QualityFinding.__table__
+    for household_id, place_path in moved:
+        session.connection().execute(update(table).where(
+            table.c.household_id == household_id, table.c.resolved_at.is_(None), table.c.place_path != place_path)
+            .values(place_path=place_path))

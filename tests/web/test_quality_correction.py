@@ -137,3 +137,24 @@ def test_the_api_run_hands_out_the_tasks_and_says_how_many(app, api, session, tr
     first = api("qi").post("/quality/run", json={})
     assert first.status_code == 200 and first.json["corrections_started"] == 1, first.json
     assert api("qi").post("/quality/run", json={}).json["corrections_started"] == 0
+
+
+def test_a_household_that_moves_leaves_the_old_village_s_case_at_once(app, engine, session, actors, clock, only_q101):
+    """Moved to another village while the old village's case waits: no run needed for the old village's task to
+    count none and its case to end, nor for the new village to list the finding."""
+    deploy_shipped(session)
+    moving = too_soon(session)
+    run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
+    assert start_corrections(engine, session, VILLAGE_PATH, "qi") == 1
+    session.commit()
+    (task,) = session.execute(select(Task).where(Task.bpmn_id == "correct", Task.state == TaskState.READY)).scalars()
+
+    moving.village_code, moving.place_path = OTHER_VILLAGE, OTHER_VILLAGE_PATH
+    session.commit()
+    assert open_counts(session, VILLAGE_PATH)["open"] == 0
+    assert open_counts(session, OTHER_VILLAGE_PATH) == {"open": 1, "errors": 1, "warnings": 0, "households": 1}
+    complete_task(engine, session, task.id, actors["village"], {"checked": True, "note": "该户已迁出本村"})
+    session.commit()
+    assert session.get(ProcessInstance, task.instance_id).status == InstanceStatus.COMPLETED
+    [finding] = session.execute(select(QualityFinding)).scalars()
+    assert (finding.place_path, finding.resolved_at) == (OTHER_VILLAGE_PATH, None)
