@@ -17,11 +17,13 @@ from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, visitors
+from sqlalchemy.sql.elements import BindParameter
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class _Plan:
         return self.row._make(raw)
 
 
+MAX_PLANS = 200  # per statement and dialect
 _CURSOR = "fangpin.driver_cursor"  # in the pool's record of a connection: the cursor these statements run on
 
 
@@ -72,7 +75,11 @@ class DriverStatement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple, _Plan] = {}
+        # the parameters whose lists an IN expands: each length of them is a plan of its own
+        self._expanding = tuple(dict.fromkeys(
+            each.key for each in visitors.iterate(statement) if isinstance(each, BindParameter) and each.expanding))
+        # per dialect, held weakly: tests make an engine (and a dialect) each, and their plans go with them
+        self._plans: WeakKeyDictionary[Dialect, dict[tuple, _Plan]] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple]:
@@ -113,13 +120,16 @@ class DriverStatement:
         return cursor
 
     def _plan(self, dialect: Dialect, params: Mapping[str, Any]) -> _Plan:
-        lengths = tuple(len(value) if isinstance(value, list | tuple) else -1 for value in params.values())
-        key = (dialect, tuple(params), lengths)  # the dialect itself: an id could be a disposed engine's
-        plan = self._plans.get(key)
+        key = (tuple(params), *(len(params[name]) for name in self._expanding if name in params))
+        plans = self._plans.get(dialect)
+        plan = plans.get(key) if plans is not None else None
         if plan is None:
             plan = self._compiled(dialect, params)
             with self._lock:
-                self._plans[key] = plan
+                plans = self._plans.setdefault(dialect, {})
+                if len(plans) >= MAX_PLANS:  # e.g. batches of every length: compiling again costs less than keeping
+                    plans.clear()
+                plans[key] = plan
         return plan
 
     def _compiled(self, dialect: Dialect, params: Mapping[str, Any]) -> _Plan:
