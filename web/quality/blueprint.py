@@ -39,7 +39,7 @@ def index():
     place_code, rule, status = _asked("place"), _asked("rule"), _asked("status") or "open"
     if wants_xlsx(request.args):
         return xlsx_response("数据质量问题", "quality-findings", listing.columns(),
-                             listing.all_rows(db.session, place_code, rule, status), engine().now())
+                             listing.all_rows(db.session, g.actor, place_code, rule, status), engine().now())
     found = findings.findings_page(db.session, g.actor, place_code, rule, status,
                                    read_window(request.args.get("after"), request.args.get("limit")))
     place = place_in_scope(db.session, g.actor, place_code or g.user.place_code)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask import g
 from sqlalchemy.orm import Session
 
+from engine.assignment import Actor
 from engine.paging import Page, walk
 from engine.scope import code_at
 from monitoring.household_labels import tell_apart
@@ -84,15 +84,18 @@ def page_of(session: Session, found: Page[QualityFinding]) -> Page[FindingRow]:
     return Page(rows_of(session, found.rows), found.total, found.next_cursor)
 
 
-def all_rows(session: Session, place: str | None, rule: str | None, status: str) -> Iterator[list[FindingRow]]:
-    """Every finding the list shows (up to EXPORT_MAX_ROWS), a chunk at a time, for the export; the place and filters
-    are checked here, before the workbook is begun (a 404 or 422 answers instead of a broken file)."""
-    chosen = findings.findings_in_view(session, g.actor, place, rule, status)
+def all_rows(session: Session, actor: Actor, place: str | None, rule: str | None,
+             status: str) -> Iterator[list[FindingRow]]:
+    """Every finding the list shows (up to EXPORT_MAX_ROWS), a chunk at a time, for the export of the page and of
+    the API alike; the place and filters are checked here, before the workbook is begun (a 404 or 422 answers
+    instead of a broken file)."""
+    chosen = findings.findings_in_view(session, actor, place, rule, status)
     return (rows_of(session, chunk) for chunk in walk(session, chosen, findings.FINDING_ORDER, EXPORT_MAX_ROWS))
 
 
 def columns() -> list[Column[FindingRow]]:
-    """The export's columns: what a village needs to correct each finding, in the page's words."""
+    """The export's columns (the page's and the API's workbook: it is read by people, the API's JSON keeps the
+    codes): what a village needs to correct each finding, in the page's words."""
     return [
         Column("户主", lambda r: r.head, width=12),
         Column("嘎查村", lambda r: r.village, width=16),
