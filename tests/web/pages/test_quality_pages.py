@@ -10,11 +10,13 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from monitoring import places
-from monitoring.quality import checks  # noqa: F401  (registers the catalogue)
+from monitoring.quality import checks, runner  # noqa: F401  (checks registers the catalogue)
 from monitoring.quality.catalogue import CHECKS
-from tests.monitoring.quality.households import household, only_checks, too_soon
+from tests.monitoring.quality.households import COUNTY_PATH, household, only_checks, too_soon
 from tests.web.pages.test_lists import statements
 from web.quality.listing import FIELD_TITLES
 
@@ -190,3 +192,17 @@ def test_the_page_reads_the_same_number_of_statements_however_many_findings_it_l
     with statements() as many:
         assert len(rows(qi.get("/quality/").get_data(as_text=True))) == 8
     assert len(many) == len(few)
+
+
+def test_the_run_button_while_another_run_holds_the_county_says_so(pages, session, tripping, monkeypatch):
+    """PostgreSQL: the county's run lock held (the nightly run passing it): the page says so at once, nothing ran."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's advisory locks")
+    monkeypatch.setattr(runner, "LOCK_WAIT", "100ms")
+    qi = pages("qi")
+    with Session(session.get_bind()) as nightly:
+        nightly.execute(select(func.pg_advisory_xact_lock(runner.RUN_LOCK, runner.lock_key(COUNTY_PATH))))
+        html = run(qi)
+        nightly.rollback()
+    assert "达茂旗正在进行数据质量检查，请稍后再试" in html and "没有未整改的问题" in html
+    assert "新发现 2 条" in run(qi)
