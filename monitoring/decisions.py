@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import decision_log
-from engine.models import AuditEvent, ProcessInstance
-from monitoring.cases import business_key
+from engine.models import AuditEvent
 from monitoring.codelists import labels
 from monitoring.rules import GUARANTEE_LABELS
 
@@ -33,7 +32,7 @@ class Explained:
 
     instance_id: int
     at: datetime
-    step: str  # the task that made it
+    step: str  # the task that made it, when it is not named as the decision itself
     title: str
     lines: list[str]  # the figures, one test per line
     outcome: str  # what it decided
@@ -77,22 +76,18 @@ def rule_text(detail: dict[str, Any] | None) -> str:
     return "；".join(str(r.get("text") or r.get("rule") or "") for r in rows)
 
 
-def of_instances(session: Session, instance_ids: list[int]) -> list[Explained]:
-    """Every decision of these cases, oldest first."""
+def by_case(session: Session, instance_ids: list[int]) -> dict[int, list[Explained]]:
+    """Every decision of these cases, by case, oldest first."""
+    found: dict[int, list[Explained]] = {}
     if not instance_ids:
-        return []
-    events = session.execute(select(AuditEvent).where(
+        return found
+    events = session.execute(select(AuditEvent.instance_id, AuditEvent.at, AuditEvent.detail).where(
         AuditEvent.instance_id.in_(instance_ids), AuditEvent.type == decision_log.DECISION_EVENT)
-        .order_by(AuditEvent.id)).scalars().all()
+        .order_by(AuditEvent.id)).all()
     types = labels(session, "monitoring_type", include_retired=True)
-    return [explain(e.instance_id, e.at, e.detail, types) for e in events]
-
-
-def of_household(session: Session, household_id: int) -> list[Explained]:
-    """Every decision of the household's cases, oldest first."""
-    ids = session.execute(select(ProcessInstance.id).where(
-        ProcessInstance.business_key == business_key(household_id))).scalars().all()
-    return of_instances(session, list(ids))
+    for instance_id, at, detail in events:
+        found.setdefault(instance_id, []).append(explain(instance_id, at, detail, types))
+    return found
 
 
 def explain(instance_id: int, at: datetime, detail: dict[str, Any], type_labels: dict[str, str]) -> Explained:
@@ -109,8 +104,8 @@ def explain(instance_id: int, at: datetime, detail: dict[str, Any], type_labels:
     else:
         lines = [f"{f.get('label')}：{_value(f.get('value'))}" for f in detail.get("inputs") or []]
         outcome = "；".join(f"{k}：{_value(v)}" for k, v in (detail.get("outputs") or {}).items())
-    return Explained(instance_id, at, str(detail.get("name") or ""), str(detail.get("title") or ""), lines, outcome,
-                     _rule(kind, rows))
+    title, step = str(detail.get("title") or ""), str(detail.get("name") or "")
+    return Explained(instance_id, at, step if step != title else "", title, lines, outcome, _rule(kind, rows))
 
 
 def _comparison_words(detail: dict[str, Any]) -> tuple[list[str], str]:

@@ -389,6 +389,7 @@ class HouseholdFeedback(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer)  # the case that refused (None: kept before 0031)
     step: Mapped[str] = mapped_column(String(50))
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

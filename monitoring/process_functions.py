@@ -144,7 +144,8 @@ def record_rejection(step_id: str, reason: str) -> None:
     """The case ends without inclusion: keep the reason the household is told (反馈原因), under the name the
     deployed model gives the step that refused (走访排查), which is what the household and officials read."""
     step = current_step()
-    step.session.add(HouseholdFeedback(household_id=_household().id, step=_step_name(str(step_id))[:50],
+    step.session.add(HouseholdFeedback(household_id=_household().id, instance_id=step.instance_id,
+                                       step=_step_name(str(step_id))[:50],
                                        reason=str(reason or "")[:500], created_at=clock.now(),
                                        created_by=step.username))
     step.session.flush()

@@ -19,6 +19,8 @@ from flask import Response, send_file
 ATTR_CHARS = "!#$&+-.^_`|~"  # RFC 8187 attr-char besides letters and digits: sent unencoded
 UNSAFE_IN_FALLBACK = re.compile(r"[^A-Za-z0-9._-]+")
 
+PDF = "application/pdf"
+
 
 def ascii_fallback(name: str) -> str:
     """``name`` reduced to characters every client takes inside a quoted ``filename=``."""

@@ -119,7 +119,7 @@ class _Labels:
         return "、".join(self(list_key, code) for code in codes)
 
 
-def _places(session: Session, village_code: str) -> dict[str, str]:
+def places_of(session: Session, village_code: str) -> dict[str, str]:
     """The names of the village, its township and its county."""
     names: dict[str, str] = {}
     place = session.get(Place, village_code)
@@ -129,7 +129,7 @@ def _places(session: Session, village_code: str) -> dict[str, str]:
     return {level: names.get(level, "") for level in PLACE_LEVELS}
 
 
-def _bodies(places: dict[str, str]) -> dict[str, str]:
+def bodies_of(places: dict[str, str]) -> dict[str, str]:
     """The bodies that sign, seal and answer objections, named as on their seals."""
     return {"village": f"{places['village']}村民委员会", "township": f"{places['township']}人民政府",
             "county": f"{places['county']}乡村振兴局"}
@@ -166,8 +166,8 @@ def _household_fields(household: Household, label: _Labels) -> dict[str, Any]:
 
 def _household_context(session: Session, household: Household, label: _Labels) -> dict[str, Any]:
     """What annexes 1, 5 and 7 all show: where the household lives, who it is, every member in full."""
-    places = _places(session, household.village_code)
-    return {"place": places, "bodies": _bodies(places), "household": _household_fields(household, label),
+    places = places_of(session, household.village_code)
+    return {"place": places, "bodies": bodies_of(places), "household": _household_fields(household, label),
             "members": [_member(m, label) for m in household.members]}
 
 
@@ -305,7 +305,7 @@ def _members_left(session: Session, household: Household, year: int, label: _Lab
 def _annex7_blank() -> dict[str, Any]:
     """The same form with nothing filled in, for a visit made without a connection."""
     places = dict.fromkeys(PLACE_LEVELS, "")
-    return {"place": places, "bodies": _bodies(places), "household": dict.fromkeys(HOUSEHOLD_KEYS, ""),
+    return {"place": places, "bodies": bodies_of(places), "household": dict.fromkeys(HOUSEHOLD_KEYS, ""),
             "members": [dict.fromkeys(MEMBER_KEYS, "") for _ in range(BLANK_MEMBER_ROWS)],
             "guarantees": _guarantees(None), "income": dict.fromkeys(("year", *MONEY_KEYS), ""), "measures": [],
             "collected_on": "", "members_left": []}
@@ -487,10 +487,10 @@ def _notice_context(session: Session, kind: str, notice_id: int | None) -> dict[
         selectinload(Household.members), selectinload(Household.measurements))).scalars()}
     cases = notice_cases(session, notice, ids)
     label = _Labels(session)
-    places = _places(session, notice.village_code)
+    places = places_of(session, notice.village_code)
     counted = period(notice)
     context = {
-        "place": places, "bodies": _bodies(places),
+        "place": places, "bodies": bodies_of(places),
         "notice": {"starts_on": cn_date(notice.starts_on), "ends_on": cn_date(notice.ends_on),
                    "first_day": cn_date(counted.first_day), "days": counted.days, "count": len(ids)},
         "rows": [_notice_row(n, kind, notice.stage, loaded[i], cases.get(i, {}), label)

@@ -15,11 +15,10 @@ from monitoring.campaign_models import Campaign
 from monitoring.campaign_reports import CHANGE_KINDS, UNIT_STATUS_NAMES, Progress, Summary, SummaryRow, UnitState
 from monitoring.documents.render import render_pdf
 from monitoring.models import LEVEL_NAMES
-from web.downloads import send_download
+from web.downloads import PDF, send_download
 from web.exports import XLSX, Column, workbook
 from web.templating import cn_date, cn_datetime
 
-PDF = "application/pdf"
 OBJECTS_ALL = "监测对象（含已消除）"  # the summary's: every monitoring object; the worklist counts those 在监测
 
 

@@ -22,7 +22,7 @@ WORDS = {  # what scripts of any process add beside the forms; a process names i
     "rejected_step": "未通过的步骤", "objections": "异议记录",
     "per_capita_income": "家庭人均纯收入(元)", "income_line": "监测收入标准(元)",
     "rigid_expenses": "合规自付刚性支出(元)", "expense_warning": "刚性支出预警线(元)",
-    "guarantee_problems": "“三保障”和饮水安全问题", "suggested_type": "建议监测类型",
+    "guarantee_problems": "“三保障”和饮水安全问题", "suggested_type": "建议监测类型", "household_type": "农户类型",
     "notice": "公示", "notice_id": "公示编号", "starts_on": "张贴日期", "ends_on": "公示截止", "stage": "公示阶段",
     "received_on": "收到日期", "objection": "异议", "by": "异议人", "content": "异议内容",
     "member": "家庭成员", "exclusion_label": "排除情形", "dataset_label": "比对数据", "row": "数据行号",
@@ -31,7 +31,7 @@ WORDS = {  # what scripts of any process add beside the forms; a process names i
 }
 VALUE_WORDS = {"problem": {"missing": "未上传", "stale": "已过期"}}  # values scripts add, by field
 CODE_LISTS = {"channel": "channel", "suggested_type": "monitoring_type", "monitoring_type": "monitoring_type",
-              "risk_types": "risk_type", "department": "department"}
+              "risk_types": "risk_type", "department": "department", "household_type": "household_type"}
 STEP_VALUED = {"rejected_step"}  # values are BPMN step ids
 PLACE_VALUED = {"place", "parent"}  # values are place codes (a task's place, the place above a campaign's case)
 FIELD_VALUED = {"guarantee_problems"}  # values are names of form fields

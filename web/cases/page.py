@@ -14,7 +14,7 @@ from engine.core import Engine
 from engine.deploy import main_bpmn
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from engine.paging import Page, Window
-from monitoring import case_outcomes, department_access, notices, people, processes
+from monitoring import case_outcomes, decisions, department_access, notices, people, processes
 from monitoring.cases import household_id_of
 from monitoring.id_number import mask_personal_numbers_in
 from monitoring.models import Household, Notice
@@ -42,6 +42,7 @@ class CasePage:
     department_view: dict | None  # what a department reading its routed task's case sees instead of the data
     people: dict[str, str]  # login id -> 张三（嘎查村干部）, for everyone the page names
     outcome: str | None  # how the case ended, once it has (monitoring.case_outcomes)
+    decided: list[decisions.Explained]  # what its rules decided, with figures (only for those who see the record)
 
 
 def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor: Actor, events_window: Window
@@ -76,6 +77,7 @@ def case_page(session: Session, engine: Engine, instance: ProcessInstance, actor
         department_view=None if full else data,
         people=labels,
         outcome=case_outcomes.outcomes(session, [instance]).get(instance.id),
+        decided=decisions.by_case(session, [instance.id]).get(instance.id, []) if full else [],
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine import decision_log
 from engine.models import AuditEvent
 from monitoring.objections import shown_text
 from monitoring.people import SYSTEM_NAME
@@ -49,6 +50,8 @@ def _describe(event: AuditEvent, element_names: dict[str, str], task_names: dict
         return f"案件办结：{detail.get('end_name') or '流程结束'}", ""
     if event.type == "instance_migrated":
         return _migration(detail)
+    if event.type == decision_log.DECISION_EVENT:
+        return f"系统判定“{detail.get('title') or '规则'}”（规则、数据与结论见系统判定依据）", ""
     if event.type == "error":
         return "流程出错，已记录，请联系系统管理员", ""
     return "系统记录", ""

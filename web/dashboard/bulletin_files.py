@@ -16,10 +16,9 @@ from openpyxl.styles import Font
 from engine.errors import InvalidData
 from monitoring.bulletin_ranking import CRITERIA
 from web.dashboard.bulletin import AREA_COLUMNS, TYPE_COUNTS, Bulletin, notes, period
-from web.downloads import send_download
+from web.downloads import PDF, send_download
 from web.exports import XLSX
 
-PDF = "application/pdf"
 FILE_FORMATS = ("xlsx", "pdf")
 NUMBER_FORMATS = {"int": "0", "percent": "0.0%"}
 _UNIT = re.compile(r"(.+)（(.+)）")  # 季末监测对象（户）: a column of a group, under the group's title in the PDF

@@ -18,7 +18,7 @@ from monitoring.documents.annexes import ANNEXES
 from monitoring.models import Document, DocumentStatus
 from web.api.views import iso
 from web.boundary import engine, unit_of_work
-from web.downloads import send_download
+from web.downloads import PDF, send_download
 from web.extensions import db
 
 log = logging.getLogger("fangpin.documents")
@@ -110,7 +110,7 @@ def send(document: Document, download: bool = False) -> Response:
     """The stored bytes, unchanged on every download."""
     version = f"-{document.id}-v{document.version}"
     response = send_download(store.file_path(documents_dir(), document), f"{document.title}{version}.pdf",
-                             f"annex{ANNEXES[document.kind].number}{version}", "application/pdf",
+                             f"annex{ANNEXES[document.kind].number}{version}", PDF,
                              inline=not download, etag=document.sha256)
     response.headers["X-Content-SHA256"] = document.sha256 or ""
     return response

@@ -9,13 +9,14 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.wrappers import Response
 
 from engine import queries
-from engine.errors import Conflict, InvalidData, NotDeployed
+from engine.errors import Conflict, InvalidData, NotDeployed, NotFound
 from engine.paging import read_window, walk
-from monitoring import cases, comparison, department_access
+from monitoring import cases, comparison, decisions, department_access, feedback_letters
 from monitoring import households as domain
 from monitoring import places as domain_places
 from monitoring.codelists import labels
 from monitoring.documents import listing as document_lists
+from monitoring.documents.render import render_pdf
 from monitoring.elimination_reversal import check_reverter, may_revert, read_reversal, revert_elimination
 from monitoring.models import Role
 from monitoring.permissions import HOUSEHOLD_REGISTRARS, OWN_DATA_ROLES, sees_full_record
@@ -23,6 +24,7 @@ from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.cases import listing as case_listing
 from web.dashboard import filters
+from web.downloads import PDF, send_download
 from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
 from web.households import listing, record, registration
@@ -116,6 +118,7 @@ def _detail_page(household_id: int, refused: Refusal | None = None) -> str | tup
     page = render_template(
         "households/detail.html", h=household, statuses=record.STATUSES, case_statuses=case_listing.STATUSES,
         years=record.years(db.session, household), feedback=feedback, history=history,
+        decided=decisions.by_case(db.session, [c.instance.id for c in case_rows]),
         hits=[comparison.describe(db.session, hit) for hit in comparison.hits_for(db.session, household.id)],
         cases=case_rows, may_apply=record.may_apply(g.user, household, case_rows),
         channels=labels(db.session, "channel"), documents=documents,
@@ -135,6 +138,19 @@ class Refusal:
     fields: dict[str, str] = field(default_factory=dict)
     message: str = ""
     status: int = 422  # 409 when the household's state forbids it (a case already open, not eliminated)
+
+
+@households.get("/<int:household_id>/feedback/<int:feedback_id>/letter.pdf")
+def feedback_letter(household_id: int, feedback_id: int) -> Response:
+    """反馈告知书 to print and hand over; a household or feedback the user may not see is a 404."""
+    household = domain.visible_household(db.session, household_id, g.actor)
+    if not sees_full_record(g.actor):
+        raise NotFound(f"household {household_id}")
+    feedback = feedback_letters.feedback_of(db.session, household, feedback_id)
+    content = feedback_letters.letter(db.session, household, feedback, engine().today())
+    name = f"{content['title']}_{content['household']['head_name']}.pdf"
+    return send_download(render_pdf("feedback_letter.html", content), name, f"feedback-letter-{feedback.id}", PDF,
+                         inline=True)
 
 
 @households.post("/<int:household_id>/cases")
