@@ -108,6 +108,7 @@ def run_by_county(session: Session, scope: CheckScope, by: str, now: datetime, *
     is one transaction over the scope itself."""
     if run is None:
         run = _new_run(session, scope.place_path, by, now)
+        session.commit()  # the run's row stands whatever becomes of a county's transaction
     summary = RunSummary(run.id, scope.place_path)
     counties = _counties(session, scope.place_path)
     units = [(scope.place_path, counties)] if len(counties) == 1 and scope.place_path.startswith(counties[0]) \

@@ -275,3 +275,16 @@ def test_an_absurdly_long_name_is_cut_to_the_message_s_column_and_the_check_stil
     assert by_household[fine.id] == "张三 的备注：无"
     again = run_checks(session, scope(), "county", AT + timedelta(days=1))
     assert (again.new, again.closed, again.failed) == (0, 0, [])
+
+
+def test_a_run_whose_first_county_is_busy_keeps_its_row(session, tree, postgresql_only, short_wait):
+    """The command's run (a row of its own) skips the busy county and still records what it did."""
+    other_county(session, tree)
+    too_soon(session, village_code="150224100201", place_path=OTHER_COUNTY_VILLAGE)
+    session.commit()
+    with Session(session.get_bind()) as holder:
+        holder.execute(select(func.pg_advisory_xact_lock(runner.RUN_LOCK, runner.lock_key(COUNTY_PATH))))
+        summary = run_by_county(session, scope("/150000000000/"), "system", AT, skip_busy=True)
+        holder.rollback()
+    [run] = session.execute(select(QualityRun)).scalars()
+    assert (run.id, run.new, run.finished_at, summary.busy) == (summary.run_id, 1, AT, ["150223000000"])
