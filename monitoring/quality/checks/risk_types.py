@@ -1,6 +1,12 @@
 """Checks on a monitored household's risk types (风险类型, domain.md §10): each must be borne out by the members or
 the measurement, and a monitoring object has at least one. Eliminated households are left out: their risk types
-tell why they were monitored, and the members may have changed since."""
+tell why they were monitored, and the members may have changed since.
+
+The issue's "其他 without a note" has no check: the record keeps no note of a risk type. ``Household.risk_types`` is a
+list of codes, the visit's and the entry's forms (``forms/identification_visit.json``, ``identification_entry.json``)
+offer 其他 without a text field, and ``mark_monitored`` stores the codes alone (its ``type_reason`` explains the
+monitoring type, not a risk). The check needs that field first: a column beside the risk types, the forms' text
+required with 其他, and the entry storing it."""
 
 from __future__ import annotations
 
