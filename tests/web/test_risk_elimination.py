@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from engine import timers
-from monitoring import thresholds
+from monitoring import decisions, feedback_letters, thresholds
+from monitoring import households as households_domain
 from monitoring.models import Household
 from tests.conftest import CST
 from tests.monitoring.test_annexes import page_one_of, render
@@ -370,6 +371,25 @@ def test_the_village_cannot_approve_while_income_is_not_yet_stable_and_the_house
     record = cun.get(f"/households/{household['id']}").json
     assert record["monitoring"]["status"] == "monitored"
     assert [f["reason"] for f in record["feedback"]] == ["收入尚不稳定，继续帮扶"]
+
+
+def test_the_four_criteria_are_kept_as_the_records_showed_them_and_the_letter_states_them(api, clock, session):
+    (household,) = assisted(api, clock, "其其格")
+    at(clock, "2026-06-01")
+    case = begin(api, household)["id"]
+    cun = api("cun")
+    answers = form_data(cun, case, "verification", **RECOVERED)
+    cun.complete(case, "verification", {**answers, "approved": False, "reason": "收入尚不稳定，继续帮扶"})
+
+    [kept] = decisions.by_case(session, [case])[case]
+    assert kept.title == "风险消除条件核查" and kept.outcome.startswith("未达到：")
+    assert [line[0] for line in kept.lines] == ["✔", "✔", "✘", "✔"]
+    assert "收入" in kept.lines[2]
+    [feedback] = households_domain.feedback_of(session, household["id"])
+    letter = feedback_letters.letter(session, session.get(Household, household["id"]), feedback, clock.now().date())
+    assert letter["title"] == "防止返贫监测对象风险消除结果告知书"
+    assert letter["refused"] == "您户暂不标注风险消除，继续作为监测对象落实帮扶"
+    assert letter["decisions"] == [kept]
 
 
 # --- objections and rejections ------------------------------------------------------------------------------------
