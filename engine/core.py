@@ -27,7 +27,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit, decision_log, placement, routing, runtime, subjects
+from engine import audit, decision_log, placement, round_trips, routing, runtime, subjects
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
@@ -45,7 +45,6 @@ from engine.errors import (
 )
 from engine.forms import FormValidator
 from engine.models import InstanceStatus, ProcessInstance, ProcessVersion, Task, TaskState
-from engine.round_trips import one_round_trip
 from engine.sandbox import DEFAULT_CPU_SECONDS, sandboxed_script_engine, take_output
 from engine.scripting import ENGINE_FUNCTIONS, FollowUp, calendar_source, current_step, end_of_day, step_context
 from engine.serialization import dump_state, load_specs, load_state, to_plain_json
@@ -61,10 +60,10 @@ LOCKED = (INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INS
 _LOCK = DriverStatement(update(INSTANCES)
                         .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
                         .values(revision=INSTANCES.c.revision + 1).returning(*LOCKED))
-_SAVE = DriverStatement(update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id")))  # SET: what a step passes
-_DONE = DriverStatement(update(TASKS).where(TASKS.c.id == bindparam("task_id"))
-                        .values(state=TaskState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by")))
-_NEW_TASKS = DriverStatement(insert(TASKS).inline())  # nothing read back: a step sends its writes in one round trip
+# rarer than the other writes (engine.round_trips): tasks withdrawn (a timer, a cancellation), renewed (a migration)
+_WITHDRAWN = DriverStatement(update(TASKS).where(TASKS.c.id.in_(bindparam("task_ids", expanding=True)))
+                             .values(state=TaskState.CANCELLED, completed_at=bindparam("at")))
+_RENEWED = DriverStatement(update(TASKS).where(TASKS.c.id == bindparam("task_id")))  # SET: the row's new columns
 # A follow-up may start follow-ups of its own; a chain this deep is a model starting itself in a loop
 MAX_FOLLOW_UP_DEPTH = 5
 T = TypeVar("T")
@@ -370,10 +369,9 @@ class Step:
 
     def _write(self, outcome: _Outcome, events: list[audit.Event]) -> None:
         rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, events)
-        with one_round_trip(self.connection):
-            self._sync_task_rows(outcome.ready_after, outcome.new_rows)
-            _SAVE.run(self.connection, {**outcome.values, "instance_id": self.instance_id})
-            audit.insert_rows(self.connection, rows)
+        done, inserted = self._sync_task_rows(outcome.ready_after, outcome.new_rows)
+        writes = round_trips.StepWrites(self.instance_id, outcome.values, done, inserted, rows)
+        round_trips.write(self.connection, writes)
         running = outcome.values["status"] == InstanceStatus.RUNNING
         self.saved_state = outcome.values["state"] if running else None
 
@@ -460,22 +458,21 @@ class Step:
             return InstanceStatus.COMPLETED
         return InstanceStatus.RUNNING
 
-    def _sync_task_rows(self, ready_after: dict[str, SpiffTask], new_rows: list[dict[str, Any]]) -> None:
+    def _sync_task_rows(self, ready_after: dict[str, SpiffTask],
+                        new_rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Write the rows of withdrawn and renewed tasks (rare); return those of the tasks done and of the new tasks,
+        which go with the step's other writes (``engine.round_trips``)."""
         now = self.engine.now()
         gone = self.ready_before - ready_after.keys()
-        done = [t for t in gone if t in self.completed_by]
         withdrawn = [t for t in gone if t not in self.completed_by]
-        if done:
-            _DONE.run_many(self.connection, [{"task_id": t, "at": now, "by": self.completed_by[t]} for t in done])
         if withdrawn:
-            self.connection.execute(
-                update(TASKS).where(TASKS.c.id.in_(withdrawn)).values(state=TaskState.CANCELLED, completed_at=now)
-            )
+            _WITHDRAWN.run(self.connection, {"task_ids": withdrawn, "at": now})
         for row in (row for row in new_rows if row["id"] in self.renewed):
             # the same task under its new spec: its row follows it, and a claim on it as it was lapses
             values = {name: value for name, value in row.items() if name not in ("id", "instance_id", "created_at")}
-            self.connection.execute(update(TASKS).where(TASKS.c.id == row["id"]).values(**values, claimed_by=None))
-        _NEW_TASKS.run_many(self.connection, [row for row in new_rows if row["id"] not in self.renewed])
+            _RENEWED.run(self.connection, {**values, "claimed_by": None, "task_id": row["id"]})
+        done = [{"task_id": t, "at": now, "by": self.completed_by[t]} for t in gone if t in self.completed_by]
+        return done, [row for row in new_rows if row["id"] not in self.renewed]
 
     def _task_row(self, task: SpiffTask, now: datetime, events: list[audit.Event],
                   place: tuple[str, str, bool]) -> dict[str, Any]:

@@ -71,5 +71,5 @@ def test_completing_a_task_nobody_drafted_sends_nothing_to_task_drafts(steps, ac
     with statements(steps.session) as sent:
         steps.complete(actors["village"], instance_id, "visit", ANSWERS)
 
-    assert any(s.startswith("UPDATE tasks") for s in sent)  # the completion did run
+    assert any("UPDATE tasks" in s for s in sent)  # the completion did run (on PostgreSQL in the step's one WITH)
     assert not [s for s in sent if s.startswith(("DELETE FROM task_drafts", "SELECT task_drafts"))], sent

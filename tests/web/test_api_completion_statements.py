@@ -105,14 +105,15 @@ def test_a_completion_sends_these_statements_and_no_more(api, deployed):
     an ORM refresh of the case, a lazy load in the answer) fails here instead of costing every completion silently."""
     sent, _ = _completion(api)
 
+    # the step's writes (engine.round_trips): on PostgreSQL one statement, the case's UPDATE with the others in its WITH
+    step = ["UPDATE tasks", "UPDATE process_instances", "INSERT audit_events"] if db.engine.dialect.name == "sqlite" \
+        else ["WITH process_instances"]
     assert [_kind(s) for s in sent] == [
         "BEGIN",
         "SELECT users",  # the token's user, with its place's path
         "SELECT tasks",  # the task, with its case's version
         "UPDATE process_instances",  # the case's lock
-        "UPDATE tasks",  # the task done
-        "UPDATE process_instances",  # the case saved
-        "INSERT audit_events",
+        *step,  # the task done, the case saved, its audit rows
         "SELECT process_instances",  # the answer: the case with its version number and its open tasks,
         "SELECT audit_events",  # its first events
     ], sent
