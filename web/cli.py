@@ -197,16 +197,10 @@ def quality_group() -> None:
 def quality_run(place: str | None, now: str | None) -> None:
     """Run every check over a place and below (everything by default), a county at a time, and keep the findings;
     exit status 1 when a check failed (its findings were left as they were) or a county was held by another run."""
-    assigned = 0
     with unit_of_work() as session:
         path = places.get_place(session, place).path if place else runner.EVERYWHERE
-
-        def assign(county_path: str) -> None:  # once the county's findings are committed
-            nonlocal assigned
-            assigned += corrections.start_corrections(engine(), session, county_path, SYSTEM.username)
-
-        summary = runner.run_by_county(session, CheckScope(path, engine().today()), SYSTEM.username, engine().now(),
-                                       then=assign, skip_busy=True)
+        summary, assigned = corrections.run_and_assign(engine(), session, CheckScope(path, engine().today()),
+                                                       SYSTEM.username, engine().now(), skip_busy=True)
     click.echo(f"检查 {summary.checked} 户：问题 {summary.tripped} 条，新发现 {summary.new} 条，已整改 "
                f"{summary.closed} 条，未整改 {summary.open} 条；向 {assigned} 个嘎查村下发整改任务")
     if summary.busy:

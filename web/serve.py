@@ -17,12 +17,12 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from sqlalchemy.orm import Session
 from waitress import serve
 
 from engine import timers
 from monitoring.quality import corrections
 from monitoring.quality import runner as quality
+from monitoring.quality.catalogue import CheckScope
 from monitoring.quality.runner import RunSummary
 from web.boundary import engine, unit_of_work
 from web.documents import service as documents
@@ -85,26 +85,18 @@ class TimerScheduler(threading.Thread):
                     if quality.night_done(session, night):
                         self.quality_night = night
                     return None
-                summary = quality.run_nightly(session, run, now, then=lambda county: self._assign(session, county))
+                summary, started = corrections.run_and_assign(
+                    engine(), session, CheckScope(quality.EVERYWHERE, night), quality.NIGHTLY_BY, now, skip_busy=True,
+                    run=run)
         except Exception:  # the counties committed stand; the night is run again once its claim's lease runs out
             log.exception("nightly data-quality run failed")
             return None
         self.quality_night = night
-        log.info("nightly data-quality run: %d households, %d findings (%d new, %d closed)%s%s", summary.checked,
-                 summary.tripped, summary.new, summary.closed,
+        log.info("nightly data-quality run: %d households, %d findings (%d new, %d closed), %d correction cases%s%s",
+                 summary.checked, summary.tripped, summary.new, summary.closed, started,
                  f", failed checks {', '.join(summary.failed)}" if summary.failed else "",
                  f", counties held by another run {', '.join(summary.busy)}" if summary.busy else "")
         return summary
-
-    @staticmethod
-    def _assign(session: Session, county_path: str) -> None:
-        """Villages of a county whose findings were just committed get their correction task (问题数据整改); a
-        failure to start them is logged and the run goes on to the next county."""
-        try:
-            corrections.start_corrections(engine(), session, county_path, quality.NIGHTLY_BY)
-        except Exception:
-            session.rollback()
-            log.exception("correction cases of %s were not started", county_path)
 
 
 def one_process_only(app: Flask) -> bool:

@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import AlreadyOpen, NotDeployed, ScriptError
 from engine.models import InstanceStatus, ProcessInstance
@@ -24,8 +23,8 @@ from engine.scripting import current_step, today
 from engine.versions import latest_version
 from monitoring.quality.catalogue import CheckScope, Severity
 from monitoring.quality.findings import is_open
-from monitoring.quality.models import QualityFinding
-from monitoring.quality.runner import RunSummary, run_checks, run_in_scope
+from monitoring.quality.models import QualityFinding, QualityRun
+from monitoring.quality.runner import RunSummary, run_by_county, run_checks
 
 PROCESS = "quality_correction"
 log = logging.getLogger("fangpin.quality")
@@ -85,18 +84,22 @@ def start_corrections(engine: Engine, session: Session, place_path: str, usernam
     return started
 
 
-def run_and_assign(engine: Engine, session: Session, actor: Actor, place_code: str | None,
-                   now: datetime) -> tuple[RunSummary, int]:
-    """A run on demand (the pages' 立即检查, ``POST /api/v1/quality/run``) over the actor's place or one below it, a
-    county at a time; once a county's findings are committed, each of its villages left with errors gets its
-    correction task: the run's summary, and how many cases it started."""
+def run_and_assign(engine: Engine, session: Session, scope: CheckScope, by: str, now: datetime, *,
+                   skip_busy: bool = False, run: QualityRun | None = None) -> tuple[RunSummary, int]:
+    """A run a county at a time (``runner.run_by_county``: on demand, the command, the nightly run on its claimed
+    ``run``); once a county's findings are committed, each of its villages left with errors gets its correction task
+    — a failure to start them is logged and the run goes on. The run's summary, and how many cases it started."""
     started = 0
 
     def assign(county_path: str) -> None:
         nonlocal started
-        started += start_corrections(engine, session, county_path, actor.username)
+        try:
+            started += start_corrections(engine, session, county_path, by)
+        except Exception:
+            session.rollback()
+            log.exception("correction cases of %s were not started", county_path)
 
-    summary = run_in_scope(session, actor, place_code, now, then=assign)
+    summary = run_by_county(session, scope, by, now, then=assign, skip_busy=skip_busy, run=run)
     return summary, started
 
 

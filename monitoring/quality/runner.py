@@ -133,17 +133,15 @@ def run_by_county(session: Session, scope: CheckScope, by: str, now: datetime, *
     return summary
 
 
-def run_in_scope(session: Session, actor: Actor, place_code: str | None, now: datetime,
-                 then: Callable[[str], None] | None = None) -> RunSummary:
-    """A run on demand (``POST /api/v1/quality/run``, the pages' button) over the actor's place, or a place below it
-    (404 outside), a county at a time; only the levels that correct the data run it. ``Conflict`` when another run
-    holds one of its counties."""
+def scope_of(session: Session, actor: Actor, place_code: str | None, now: datetime) -> CheckScope:
+    """What a run on demand (``POST /api/v1/quality/run``, the pages' button) covers: the actor's place, or a place
+    below it (404 outside); only the levels that correct the data run the checks."""
     if not checks_quality(actor):
         raise Forbidden("只有嘎查村、苏木乡镇、旗县和自治区（盟市）用户可以运行数据质量检查")
     if place_code is not None and not isinstance(place_code, str):
         raise InvalidData("地区代码无效", {"place": "应为地区代码（字符串）"})
     path = place_in_scope(session, actor, place_code).path if place_code is not None else actor.place_path
-    return run_by_county(session, CheckScope(path, _china_date(now)), actor.username, now, then=then)
+    return CheckScope(path, _china_date(now))
 
 
 def night_of(now: datetime) -> date | None:
@@ -188,14 +186,6 @@ def night_done(session: Session, night: date) -> bool:
     """Whether ``night``'s run has finished (a worker stops looking at it)."""
     return session.execute(select(QualityRun.id).where(
         QualityRun.nightly_on == night, QualityRun.finished_at.is_not(None))).first() is not None
-
-
-def run_nightly(session: Session, run: QualityRun, now: datetime,
-                then: Callable[[str], None] | None = None) -> RunSummary:
-    """The nightly run over everything, a county at a time, on the row ``claim_night`` gave this worker; a county
-    another run holds is left to the next night."""
-    return run_by_county(session, CheckScope(EVERYWHERE, run.nightly_on or _china_date(now)), NIGHTLY_BY, now,
-                         then=then, skip_busy=True, run=run)
 
 
 def _china_date(moment: datetime) -> date:

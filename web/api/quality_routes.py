@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify
 
 from engine.scope import code_at
-from monitoring.quality import corrections, findings
+from monitoring.quality import corrections, findings, runner
 from monitoring.quality.catalogue import CHECKS, title_of
 from monitoring.quality.models import QualityFinding
 from web.api import bodies as b
@@ -74,7 +74,9 @@ def run_quality_checks():
     counts. 409 when another run holds one of its counties (the counties before it are committed)."""
     place = json_body(optional=True).get("place")
     with unit_of_work() as session:
-        summary, assigned = corrections.run_and_assign(engine(), session, current_actor(), place, engine().now())
+        actor = current_actor()
+        scope = runner.scope_of(session, actor, place, engine().now())
+        summary, assigned = corrections.run_and_assign(engine(), session, scope, actor.username, engine().now())
     return jsonify({"run_id": summary.run_id, "place": code_at(summary.place_path), "checked": summary.checked,
                     "tripped": summary.tripped, "new": summary.new, "closed": summary.closed, "open": summary.open,
                     "failed": summary.failed, "corrections_started": assigned})

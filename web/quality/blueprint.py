@@ -12,7 +12,7 @@ from engine.paging import read_window
 from monitoring.models import Place
 from monitoring.permissions import checks_quality
 from monitoring.places import place_in_scope
-from monitoring.quality import corrections, findings
+from monitoring.quality import corrections, findings, runner
 from monitoring.quality.catalogue import CHECKS, severity_label, title_of
 from web.boundary import engine, unit_of_work
 from web.exports import wants_xlsx, xlsx_response
@@ -64,7 +64,8 @@ def run():
     place_code = (request.form.get("place") or "").strip() or None
     try:
         with unit_of_work() as session:
-            summary, assigned = corrections.run_and_assign(engine(), session, g.actor, place_code, engine().now())
+            scope = runner.scope_of(session, g.actor, place_code, engine().now())
+            summary, assigned = corrections.run_and_assign(engine(), session, scope, g.actor.username, engine().now())
     except Conflict as busy:  # another run holds a county of the place: said, not waited for
         flash(str(busy), "error")
         return redirect(url_for("quality.index", place=place_code))
