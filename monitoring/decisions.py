@@ -23,6 +23,7 @@ from monitoring.rules import GUARANTEE_LABELS
 MONITORING_TYPE = "monitoring_type"  # processes/monitoring_type.dmn's table
 COMPARISON = "comparison"  # the data comparison's exclusions (``record_comparison``)
 ELIMINATION = "elimination_criteria"  # the four criteria of risk elimination (``record_criteria``)
+WARNINGS = "review_warnings"  # what the county must confirm before approving an elimination (``record_warnings``)
 NO_TYPE = "不符合纳入条件"
 
 
@@ -55,6 +56,13 @@ def record_criteria(checked: dict[str, Any]) -> None:
                for c in criteria]
     decision_log.record(ELIMINATION, "风险消除条件核查", rows, figures,
                         {"met": not rows, "method": checked.get("method")})
+
+
+def record_warnings(warnings: list[str]) -> None:
+    """Keep what the county has to confirm with a reason before approving an elimination (``elimination.warnings``)."""
+    decision_log.record(WARNINGS, "县级审定前须确认的情形", [], [{"name": "warning", "label": w, "value": None}
+                                                              for w in warnings],
+                        {"confirm": bool(warnings)})
 
 
 def latest(session: Session, instance_ids: list[int], decision: str) -> dict[int, dict[str, Any]]:
@@ -101,6 +109,9 @@ def explain(instance_id: int, at: datetime, detail: dict[str, Any], type_labels:
         lines, outcome = _comparison_words(detail)
     elif kind == ELIMINATION:
         lines, outcome = _criteria_words(detail, rows)
+    elif kind == WARNINGS:
+        lines = [str(f.get("label")) for f in detail.get("inputs") or []] or ["无"]
+        outcome = "县级审定须填写确认理由" if (detail.get("outputs") or {}).get("confirm") else "无须特别确认"
     else:
         lines = [f"{f.get('label')}：{_value(f.get('value'))}" for f in detail.get("inputs") or []]
         outcome = "；".join(f"{k}：{_value(v)}" for k, v in (detail.get("outputs") or {}).items())
@@ -124,7 +135,7 @@ def _criteria_words(detail: dict[str, Any], unmet: list[dict[str, Any]]) -> tupl
 
 def _rule(kind: str | None, rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return "没有规则命中" if kind not in (COMPARISON, ELIMINATION) else ""
+        return "没有规则命中" if kind not in (COMPARISON, ELIMINATION, WARNINGS) else ""
     if "row" in rows[0]:
         return "；".join(f"决策表第 {r['row']} 行：{r.get('text') or r.get('rule')}" for r in rows)
     return ""

@@ -279,7 +279,9 @@ def verify_elimination(verification: dict[str, Any], min_measurements: int = 2,
 def review_warnings(method: str, min_months: int = 6) -> list[str]:
     """What the county must confirm with a reason before approving (e.g. monitored fewer than ``min_months``);
     the model keeps them as ``elimination_warnings`` (a function's name is never task data's)."""
-    return elimination.warnings(_household(), str(method), today(), min_months=int(min_months))
+    found = elimination.warnings(_household(), str(method), today(), min_months=int(min_months))
+    decisions.record_warnings(found)
+    return found
 
 
 def check_acceptance(acceptance: dict[str, Any]) -> None:

@@ -211,6 +211,8 @@ def test_a_village_batch_of_two_leaves_monitoring_by_assistance(api, clock, sess
     assert response.status_code == 200, response.json
     warnings = qi.get(f"/instances/{cases[0]}").json["data"]["elimination_warnings"]
     assert warnings == ["监测不足6个月：自2026年3月14日起监测，至今5个月"], warnings
+    [*_, kept] = decisions.by_case(session, [cases[0]])[cases[0]]
+    assert (kept.title, kept.lines, kept.outcome) == ("县级审定前须确认的情形", warnings, "县级审定须填写确认理由")
     refused, _ = batch(qi, "county_review", cases, APPROVED)
     assert refused.status_code == 422
     assert refused.json["error"]["fields"] == {
