@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.core import Engine
-from engine.errors import AlreadyOpen, NotDeployed, ScriptError
+from engine.errors import AlreadyOpen, Conflict, InvalidData, NotDeployed, ScriptError
 from engine.models import InstanceStatus, ProcessInstance
 from engine.scope import below, code_at
 from engine.scripting import current_step, today
@@ -122,10 +122,14 @@ def village_findings() -> dict[str, int]:
 
 def recheck_village() -> dict[str, int]:
     """Run the checks over the case's village again (findings no longer tripped close themselves); returns what is
-    still open."""
+    still open. While another run holds the village's county beyond the runner's wait, the submission is refused
+    with the reason (nothing saved, the task stays) rather than the case failing."""
     step = current_step()
     _code, path = _village()
-    run_checks(step.session, CheckScope(path, today()), step.username, clock.now())
+    try:
+        run_checks(step.session, CheckScope(path, today()), step.username, clock.now())
+    except Conflict as busy:
+        raise InvalidData(f"{busy}：本任务未提交，请稍后再提交") from busy
     return open_counts(step.session, path)
 
 

@@ -8,11 +8,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.calendar import CHINA_TZ
+from engine.errors import InvalidData
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.tasks import complete_task
+from monitoring.quality import runner
 from monitoring.quality.catalogue import CheckScope
 from monitoring.quality.corrections import PROCESS, business_key, open_counts, start_corrections
 from monitoring.quality.models import QualityFinding
@@ -158,3 +161,27 @@ def test_a_household_that_moves_leaves_the_old_village_s_case_at_once(app, engin
     assert session.get(ProcessInstance, task.instance_id).status == InstanceStatus.COMPLETED
     [finding] = session.execute(select(QualityFinding)).scalars()
     assert (finding.place_path, finding.resolved_at) == (OTHER_VILLAGE_PATH, None)
+
+
+def test_a_submission_while_another_run_holds_the_county_is_refused_with_the_reason(
+        app, engine, session, actors, clock, only_q101, monkeypatch):
+    """PostgreSQL: the recheck cannot take the county's lock in time (the nightly run passing it): the village is
+    told why and the task stays, rather than the case failing."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's advisory locks")
+    monkeypatch.setattr(runner, "LOCK_WAIT", "100ms")
+    deploy_shipped(session)
+    too_soon(session)
+    run_checks(session, CheckScope(COUNTY_PATH, clock.now().date()), "qi", clock.now())
+    start_corrections(engine, session, VILLAGE_PATH, "qi")
+    session.commit()
+    (task,) = session.execute(select(Task).where(Task.bpmn_id == "correct", Task.state == TaskState.READY)).scalars()
+    with Session(session.get_bind()) as nightly:
+        nightly.execute(select(func.pg_advisory_xact_lock(runner.RUN_LOCK, runner.lock_key(COUNTY_PATH))))
+        with pytest.raises(InvalidData, match="达茂旗正在进行数据质量检查，请稍后再试：本任务未提交"):
+            complete_task(engine, session, task.id, actors["village"], {"checked": True})
+        session.rollback()
+        nightly.rollback()
+    assert session.get(Task, task.id).state == TaskState.READY
+    complete_task(engine, session, task.id, actors["village"], {"checked": True})  # once the county is free
+    session.commit()
