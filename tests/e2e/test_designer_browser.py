@@ -82,7 +82,7 @@ def zoom_in_at(page, element: str) -> None:
     center = page.evaluate(MIDDLE_OF.replace(".djs-connection", ".djs-element"), element)
     page.mouse.move(center["x"], center["y"])
     page.keyboard.down("Control")
-    for _ in range(6):
+    for _ in range(8):
         page.mouse.wheel(0, -120)
     page.keyboard.up("Control")
     page.wait_for_function("document.querySelector('.djs-shape[data-element-id=visit] .djs-visual')"

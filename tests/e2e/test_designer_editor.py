@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from engine.deploy import SourceFile, compile_model, with_forms
 from engine.errors import DeployError
+from tests.conftest import model_file_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITOR = ROOT / "web" / "designer_src" / "editor" / "index.js"
@@ -122,9 +123,10 @@ def open_model(page: Page, xml: str) -> list:
 
 
 def deploy_problems(name: str, content: bytes, roles: list[str]) -> list[str]:
-    """What deploying the model (with its forms and tests, as the CLI gathers them) would refuse."""
+    """What deploying the model (with its tables, forms and tests, as the CLI gathers them) would refuse."""
+    tables = [SourceFile(path.name, path.read_bytes()) for path in model_file_paths(PROCESSES / name)[1:]]
     try:
-        compile_model(with_forms([SourceFile(name, content)], FORMS_DIR, PROCESSES), roles)
+        compile_model(with_forms([SourceFile(name, content), *tables], FORMS_DIR, PROCESSES), roles)
     except DeployError as error:
         return [problem.message for problem in error.problems]
     return []
