@@ -194,10 +194,10 @@ def fixture_files(*names: str):
 
 def model_file_paths(bpmn: Path) -> list[Path]:
     """A model's BPMN file and the files it needs beside it (the DMN files its business rule tasks call), as
-    ``fangpin db upgrade`` deploys a shipped model."""
-    from web.shipped_processes import models
+    ``fangpin db upgrade`` and ``fangpin processes deploy`` deploy it."""
+    from web.shipped_processes import with_needed
 
-    return next(files for files in models(bpmn.parent) if files[0] == bpmn)
+    return with_needed([bpmn])
 
 
 def shipped_files(stem: str) -> list:

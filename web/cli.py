@@ -24,7 +24,7 @@ from web.app import create_app
 from web.boundary import engine, unit_of_work
 from web.config import ConfigError, parse_time
 from web.extensions import db as database
-from web.shipped_processes import deploy_shipped
+from web.shipped_processes import deploy_shipped, with_needed
 
 
 def _fail(message: str) -> NoReturn:
@@ -149,11 +149,12 @@ def processes_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @in_app
 def processes_deploy(main: str | None, forms_dir: Path | None, files: tuple[Path, ...]) -> None:
-    """Deploy the files with the forms they name, from ``--forms`` or the ``forms/`` folder beside the files' folder
-    (the project's layout: ``processes/`` and ``forms/`` side by side), and ``{stem}.tests.json`` beside the first."""
+    """Deploy the files with the decision tables and called processes beside them that they need, the forms they
+    name, from ``--forms`` or the ``forms/`` folder beside the files' folder (the project's layout: ``processes/`` and
+    ``forms/`` side by side), and ``{stem}.tests.json`` beside the first."""
     folder = files[0].resolve().parent
-    sources = with_forms([SourceFile(p.name, p.read_bytes()) for p in files], forms_dir or folder.parent / "forms",
-                         folder)
+    sources = with_forms([SourceFile(p.name, p.read_bytes()) for p in with_needed(files)],
+                         forms_dir or folder.parent / "forms", folder)
     with unit_of_work() as session:
         click.echo(_deployed(versions.deploy(engine(), session, sources, SYSTEM, main)))
 

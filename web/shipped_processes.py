@@ -10,6 +10,7 @@ Deploying is content-addressed, so an unchanged model is a no-op.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,19 +46,33 @@ def deploy_shipped(session: Session) -> list[versions.Deployment]:
 
 def models(folder: Path) -> list[list[Path]]:
     """The files of each model in ``folder``: a BPMN file first, then the files it needs, by name."""
-    files = [_read(path) for path in sorted(folder.iterdir()) if path.suffix in (".bpmn", ".dmn")]
+    files = _model_files(folder)
+    return [_with_needed(main, files) for main in files if main.is_bpmn]
+
+
+def with_needed(paths: Sequence[Path]) -> list[Path]:
+    """``paths`` and the files beside the first that they need (the DMN tables their business rule tasks call, the
+    processes their call activities call, and what those need), as ``models`` gathers them for a shipped model."""
+    files = _model_files(paths[0].resolve().parent)
+    given = {path.resolve() for path in paths}
+    needed = [path for f in files if f.path.resolve() in given for path in _with_needed(f, files)[1:]]
+    return [*paths, *dict.fromkeys(p for p in needed if p.resolve() not in given)]
+
+
+def _model_files(folder: Path) -> list[_ModelFile]:
+    return [_read(path) for path in sorted(folder.iterdir()) if path.suffix in (".bpmn", ".dmn")]
+
+
+def _with_needed(main: _ModelFile, files: list[_ModelFile]) -> list[Path]:
     defined_in = {name: f for f in files for name in f.defines}
-    result = []
-    for main in (f for f in files if f.is_bpmn):
-        needed, pending = {main.path: main}, [main]
-        while pending:
-            for name in pending.pop().uses:
-                other = defined_in.get(name)
-                if other is not None and other.path not in needed:
-                    needed[other.path] = other
-                    pending.append(other)
-        result.append([main.path, *sorted(set(needed) - {main.path})])
-    return result
+    needed, pending = {main.path: main}, [main]
+    while pending:
+        for name in pending.pop().uses:
+            other = defined_in.get(name)
+            if other is not None and other.path not in needed:
+                needed[other.path] = other
+                pending.append(other)
+    return [main.path, *sorted(set(needed) - {main.path})]
 
 
 def _read(path: Path) -> _ModelFile:

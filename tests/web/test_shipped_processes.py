@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from engine import versions
 from tests.conftest import FIXTURES
 from tests.e2e.server import cli
-from web.shipped_processes import deploy_shipped, models
+from web.shipped_processes import deploy_shipped, models, with_needed
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(path.stem for path in (ROOT / "processes").glob("*.bpmn"))  # each file is named by its process
@@ -81,6 +81,17 @@ def test_a_decision_table_goes_with_the_process_that_uses_it_and_an_unused_one_w
     (deployment,) = deploy_shipped(session)
     assert deployment.version.key == "banding" and set(deployment.version.files) == {"banding.bpmn",
                                                                                      "income_band.dmn"}
+
+
+def test_processes_deploy_takes_the_decision_table_beside_the_file_it_is_given(tmp_path):
+    """``fangpin processes deploy processes/identification.bpmn`` deploys it with monitoring_type.dmn, once."""
+    identification, table = ROOT / "processes" / "identification.bpmn", ROOT / "processes" / "monitoring_type.dmn"
+    assert with_needed([identification]) == [identification, table]
+    assert with_needed([identification, table]) == [identification, table]
+    env = installation(tmp_path)
+    cli(env, "db", "upgrade")
+    deployed = cli(env, "processes", "deploy", str(identification)).stdout
+    assert deployed.startswith("identification v1 ") and "内容未变" in deployed  # the shipped model, table and all
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
