@@ -91,6 +91,10 @@ class _Parser(SpiffBpmnParser):
     """Spiff's parser, whose business rule tasks record which row decided (``engine.business_rules``)."""
 
     def get_engine(self, decision_ref: str, node: Any) -> RecordingEngine:
+        if decision_ref not in self.dmn_parsers:
+            known = "、".join(sorted(self.dmn_parsers)) or "无"
+            raise ValidationException(f"业务规则任务调用的决策“{decision_ref}”不在上传的DMN文件中（已有：{known}）："
+                                      "请把定义它的DMN文件一并上传", node=node)
         return RecordingEngine(super().get_engine(decision_ref, node).decision_table)
 
 

@@ -88,3 +88,14 @@ def test_a_row_condition_that_reaches_outside_the_sandbox_is_refused_at_deploy(s
     [problem] = refused.value.problems
     assert problem.file == "grade.dmn"
     assert "决策表表达式无法编译" in problem.message and "__import__" in problem.message
+
+
+def test_a_model_deployed_without_the_table_it_calls_is_told_so_in_chinese_at_the_task(steps):
+    files = model_files(SourceFile("graded.bpmn", (FIXTURES / "processes" / "graded.bpmn").read_bytes()))
+
+    with pytest.raises(DeployError) as refused:
+        steps.run(versions.deploy, files, steps.designer)
+
+    [problem] = refused.value.problems
+    assert problem.element == "grade_it"
+    assert "业务规则任务调用的决策“grade”不在上传的DMN文件中（已有：无）" in problem.message
