@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
-from SpiffWorkflow.dmn.specs.model import DecisionTable, Rule
+from SpiffWorkflow.dmn.specs.model import DecisionTable, HitPolicy, Rule
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.task_spec import BusinessRuleTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.task import Task as SpiffTask
@@ -25,8 +27,8 @@ class RecordingEngine(DMNEngine):
     """Spiff's DMN engine, which also leaves what decided on the task (``MADE_HERE``)."""
 
     def decide(self, task: SpiffTask) -> list[Rule]:
-        rules = super().decide(task)
         table = self.decision_table
+        rules = self._unique_row(task) if table.hit_policy == HitPolicy.UNIQUE.value else super().decide(task)
         rows = [_row(rule, task) for rule in rules]
         task.internal_data[MADE_HERE] = {
             "decision": table.id, "title": task.task_spec.bpmn_name or table.id, "rows": rows,
@@ -34,6 +36,16 @@ class RecordingEngine(DMNEngine):
             "outputs": rows[0]["outputs"] if rows else {column.name or column.label: None for column in table.outputs},
         }
         return rules
+
+    def _unique_row(self, task: SpiffTask) -> list[Rule]:
+        """The one row that matches a UNIQUE table: Spiff takes the first and would hide rows that overlap."""
+        check = self._DMNEngine__check_rule  # Spiff's own row check (SpiffWorkflow is pinned: a private name is stable)
+        matching = [rule for rule in self.decision_table.rules if check(rule, task)]
+        if len(matching) > 1:
+            rows = "、".join(str(rule.row_number) for rule in matching)
+            raise WorkflowTaskException(f"决策表“{self.decision_table.id}”要求唯一命中，但第{rows}行同时符合："
+                                        "请修改决策表使各行互斥", task=task)
+        return matching
 
 
 def _row(rule: Rule, task: SpiffTask) -> dict[str, Any]:
@@ -50,7 +62,7 @@ def _inputs(table: DecisionTable, task: SpiffTask) -> list[dict[str, Any]]:
     for column in table.inputs:
         try:
             value = task.workflow.script_engine.evaluate(task, column.expression) if column.expression else None
-        except ScriptError:
+        except (ScriptError, SpiffWorkflowException):  # as Spiff, which evaluates a column only for rows that use it
             value = None
         found.append({"name": column.id, "label": column.label or column.name or column.id, "value": value})
     return found

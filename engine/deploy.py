@@ -359,11 +359,13 @@ def _parse_xml(source: SourceFile, checker: _Checker) -> _Document | None:
 
 
 def _problem_from_spiff(exc: ValidationException, file: str, documents: list[_Document]) -> DeployProblem:
-    """Spiff names the element (``id``) or only the line (XSD errors): the problem gets both."""
-    file = exc.file_name or file
+    """Spiff names the element (``id``) or only the line (XSD errors): the problem gets both, and the file that
+    holds the element when Spiff does not say."""
+    element = getattr(exc, "id", "") or None
+    file = exc.file_name or file or next((doc.name for doc in documents if element and doc.root.xpath(
+        ".//*[@id=$id]", id=element)), "")
     roots = [doc.root for doc in documents if doc.name == file]
     line = int(exc.line_number) if exc.line_number else None
-    element = getattr(exc, "id", "") or None
     if element and not line:
         line = next((node.sourceline for root in roots for node in root.xpath(".//*[@id=$id]", id=element)), None)
     if line and not element:
@@ -487,6 +489,9 @@ def _check_blank_expressions(doc: _Document, checker: _Checker) -> None:
                 checker.add(doc.name, node, message)
 
 
+# A row condition's ``?`` (the input), outside quotes, as Spiff's DMN engine reads it (DMNEngine.evaluate)
+DMN_INPUT = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
+DMN_INPUT_NAME = "dmninputexpr"
 _TIMER_WORDS = {"timeDuration": "时长", "timeDate": "日期时间", "timeCycle": "循环周期"}
 
 
@@ -512,12 +517,14 @@ def _expression_problem(source: str) -> str | None:
 def _entry_problem(source: str) -> str | None:
     """A row's condition as Spiff's DMN engine runs it: a value compared for equality, a comparison with the input on
     its left (``< 8300``), or an expression where ``?`` stands for the input."""
-    if "?" in source:
-        return _expression_problem(source.replace("?", "dmninputexpr"))
+    if DMN_INPUT.search(source):
+        problem = _expression_problem(DMN_INPUT.sub(DMN_INPUT_NAME, source))
+        return problem.replace(DMN_INPUT_NAME, "?") if problem else None
     try:
         ast.parse(source, mode="eval")
     except SyntaxError:
-        return _expression_problem(f"dmninputexpr {source}")
+        problem = _expression_problem(f"{DMN_INPUT_NAME} {source}")
+        return problem.replace(f"{DMN_INPUT_NAME} ", "") if problem else None
     return _expression_problem(source)
 
 

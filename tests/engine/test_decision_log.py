@@ -97,5 +97,50 @@ def test_a_model_deployed_without_the_table_it_calls_is_told_so_in_chinese_at_th
         steps.run(versions.deploy, files, steps.designer)
 
     [problem] = refused.value.problems
-    assert problem.element == "grade_it"
+    assert (problem.file, problem.element) == ("graded.bpmn", "grade_it") and problem.line
     assert "业务规则任务调用的决策“grade”不在上传的DMN文件中（已有：无）" in problem.message
+
+
+def test_rows_of_a_unique_table_that_overlap_fail_the_step_naming_the_rows(steps, actors):
+    """Spiff would take the first row and hide the overlap; the case fails, saying which rows, and keeps nothing."""
+    dmn = (FIXTURES / "processes" / "grade.dmn").read_text(encoding="utf-8")
+    overlapping = dmn.replace('<inputEntry id="fail_score"><text>&lt; pass_mark</text>',
+                              '<inputEntry id="fail_score"><text>-</text>')
+    files = model_files(SourceFile("graded.bpmn", (FIXTURES / "processes" / "graded.bpmn").read_bytes()),
+                        SourceFile("grade.dmn", overlapping.encode()))
+    steps.run(versions.deploy, files, steps.designer)
+    case = steps.start(actors["village"], "graded", {"pass_mark": 60})
+
+    steps.complete(actors["village"], case, "enter", {"score": 75, "divisor": 1})
+
+    failed = steps.instance(case)
+    assert failed.status == InstanceStatus.ERROR
+    assert "决策表“grade_table”要求唯一命中，但第1、2行同时符合" in failed.error
+    assert decisions(steps, case) == []
+
+
+def test_a_column_no_row_reads_may_name_data_the_case_lacks_as_in_spiff(steps, actors):
+    """Spiff evaluates a column only for a row that uses it; the kept value of one it cannot compute is None."""
+    dmn = (FIXTURES / "processes" / "grade.dmn").read_text(encoding="utf-8")
+    unread = dmn.replace("<text>pass_mark</text></inputExpression>", "<text>no_such_value</text></inputExpression>")
+    files = model_files(SourceFile("graded.bpmn", (FIXTURES / "processes" / "graded.bpmn").read_bytes()),
+                        SourceFile("grade.dmn", unread.encode()))
+    steps.run(versions.deploy, files, steps.designer)
+    case = steps.start(actors["village"], "graded", {"pass_mark": 60})
+
+    steps.complete(actors["village"], case, "enter", {"score": 75, "divisor": 1})
+
+    kept, _bonus = decisions(steps, case)
+    assert kept["outputs"] == {"result.grade": "及格"}
+    assert kept["inputs"][1] == {"name": "pass_mark", "label": "及格线", "value": None}
+
+
+def test_a_question_mark_inside_quotes_is_text_not_the_input(steps):
+    """As Spiff reads a row condition: ``!= "待定?"`` compares with the text; only a bare ``?`` stands for the input."""
+    dmn = (FIXTURES / "processes" / "grade.dmn").read_text(encoding="utf-8")
+    quoted = dmn.replace('<inputEntry id="pass_mark_any"><text>-</text>',
+                         '<inputEntry id="pass_mark_any"><text>!= "待定?"</text>')
+    files = model_files(SourceFile("graded.bpmn", (FIXTURES / "processes" / "graded.bpmn").read_bytes()),
+                        SourceFile("grade.dmn", quoted.encode()))
+
+    assert steps.run(versions.deploy, files, steps.designer).version.version == 1
