@@ -7,7 +7,7 @@ included all say the same sentences, from what was decided then — never recomp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session
 from engine import decision_log
 from engine.models import AuditEvent
 from monitoring.codelists import labels
-from monitoring.rules import GUARANTEE_LABELS
+from monitoring.rules import GUARANTEE_LABELS, NO_TYPE
 
 MONITORING_TYPE = "monitoring_type"  # processes/monitoring_type.dmn's table
 COMPARISON = "comparison"  # the data comparison's exclusions (``record_comparison``)
 ELIMINATION = "elimination_criteria"  # the four criteria of risk elimination (``record_criteria``)
 WARNINGS = "review_warnings"  # what the county must confirm before approving an elimination (``record_warnings``)
-NO_TYPE = "不符合纳入条件"
+TOLD_TO_HOUSEHOLDS = frozenset({MONITORING_TYPE, COMPARISON, ELIMINATION})  # what a letter states; the rest is internal
+_TYPE_FIGURES = ("per_capita_income", "income_line", "rigid_expenses", "expense_warning", "guarantee_problems", "year",
+                 "household_type")  # what the type's sentences say; any other column of the table is listed as is
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Explained:
     lines: list[str]  # the figures, one test per line
     outcome: str  # what it decided
     rule: str  # the rule or the table's row that decided it
+    kind: str = ""  # the table's id or the domain rule's name (MONITORING_TYPE, …)
+    superseded: bool = False  # the same decision was made again later in the case (a visit repeated after an objection)
 
 
 def record_comparison(hits: list[dict[str, Any]]) -> None:
@@ -78,6 +82,16 @@ def latest(session: Session, instance_ids: list[int], decision: str) -> dict[int
     return found
 
 
+def figures(detail: dict[str, Any] | None) -> dict[str, Any]:
+    """The figures a kept decision used, by input name."""
+    return {f.get("name"): f.get("value") for f in (detail or {}).get("inputs") or []}
+
+
+def told_to_household(decided: list[Explained]) -> list[Explained]:
+    """What a letter to the household states: the latest of each decision about its eligibility, none internal."""
+    return [d for d in decided if d.kind in TOLD_TO_HOUSEHOLDS and not d.superseded]
+
+
 def rule_text(detail: dict[str, Any] | None) -> str:
     """The rule that decided, as its table or rule states it."""
     rows = (detail or {}).get("rows") or []
@@ -92,19 +106,26 @@ def by_case(session: Session, instance_ids: list[int]) -> dict[int, list[Explain
     events = session.execute(select(AuditEvent.instance_id, AuditEvent.at, AuditEvent.detail).where(
         AuditEvent.instance_id.in_(instance_ids), AuditEvent.type == decision_log.DECISION_EVENT)
         .order_by(AuditEvent.id)).all()
-    types = labels(session, "monitoring_type", include_retired=True)
+    words = {key: labels(session, key, include_retired=True) for key in ("monitoring_type", "household_type")}
     for instance_id, at, detail in events:
-        found.setdefault(instance_id, []).append(explain(instance_id, at, detail, types))
-    return found
+        found.setdefault(instance_id, []).append(_explain(instance_id, at, detail, words))
+    return {instance_id: _marking_superseded(made) for instance_id, made in found.items()}
 
 
-def explain(instance_id: int, at: datetime, detail: dict[str, Any], type_labels: dict[str, str]) -> Explained:
-    """A kept decision in words; a table this module does not know is told generically."""
-    figures = {f.get("name"): f.get("value") for f in detail.get("inputs") or []}
+def _marking_superseded(made: list[Explained]) -> list[Explained]:
+    """Oldest first; a decision made again later by the same task is marked superseded."""
+    last = {(d.kind, d.step, d.title): n for n, d in enumerate(made)}
+    return [replace(d, superseded=True) if last[(d.kind, d.step, d.title)] != n else d for n, d in enumerate(made)]
+
+
+def _explain(instance_id: int, at: datetime, detail: dict[str, Any], words: dict[str, dict[str, str]]) -> Explained:
+    """A kept decision in words (``words``: the labels of the monitoring and household types); a table this module
+    does not know is told generically."""
     rows = detail.get("rows") or []
     kind = detail.get("decision")
     if kind == MONITORING_TYPE:
-        lines, outcome = _type_lines(figures), _type_outcome(detail.get("outputs") or {}, type_labels)
+        lines = _type_lines(detail, words["household_type"])
+        outcome = _type_outcome(detail.get("outputs") or {}, words["monitoring_type"])
     elif kind == COMPARISON:
         lines, outcome = _comparison_words(detail)
     elif kind == ELIMINATION:
@@ -116,7 +137,8 @@ def explain(instance_id: int, at: datetime, detail: dict[str, Any], type_labels:
         lines = [f"{f.get('label')}：{_value(f.get('value'))}" for f in detail.get("inputs") or []]
         outcome = "；".join(f"{k}：{_value(v)}" for k, v in (detail.get("outputs") or {}).items())
     title, step = str(detail.get("title") or ""), str(detail.get("name") or "")
-    return Explained(instance_id, at, step if step != title else "", title, lines, outcome, _rule(kind, rows))
+    return Explained(instance_id, at, step if step != title else "", title, lines, outcome, _rule(kind, rows),
+                     str(kind or ""))
 
 
 def _comparison_words(detail: dict[str, Any]) -> tuple[list[str], str]:
@@ -141,29 +163,33 @@ def _rule(kind: str | None, rows: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _type_lines(figures: dict[str, Any]) -> list[str]:
-    """The three tests of §二(一) with their figures: income against the line, expenses against the warning, the
-    guarantees."""
-    year = figures.get("year")
-    income, line = figures.get("per_capita_income"), figures.get("income_line")
-    lines = []
+def _type_lines(detail: dict[str, Any], household_types: dict[str, str]) -> list[str]:
+    """The household's type and the three tests of §二(一) with their figures: income against the line, expenses
+    against the warning, the guarantees; then any other column the table was given, as it is."""
+    found = figures(detail)
+    year, kind = found.get("year"), found.get("household_type")
+    income, line = found.get("per_capita_income"), found.get("income_line")
+    lines = [f"农户类型：{household_types.get(kind, kind)}"] if kind else []
     if income is not None and line is not None:
         standard = f"{year}年监测收入标准" if year else "监测收入标准"
         lines.append(f"家庭人均纯收入 {money(income)} 元 {_sign(income, line)} {standard} {money(line)} 元")
-    expenses, warning = figures.get("rigid_expenses"), figures.get("expense_warning")
+    expenses, warning = found.get("rigid_expenses"), found.get("expense_warning")
     if expenses is not None:
         spent = f"合规自付刚性支出 {money(expenses)} 元"
         lines.append(f"{spent}，本年度未设置刚性支出预警标准" if warning is None else
                      f"{spent} {_sign(expenses, warning)} 刚性支出预警标准 {money(warning)} 元")
-    problems = figures.get("guarantee_problems")
+    problems = found.get("guarantee_problems")
     if isinstance(problems, list):
         named = "、".join(GUARANTEE_LABELS.get(p, str(p)) for p in problems)
         lines.append(f"“三保障”和饮水安全：{named or '无问题'}")
+    lines += [f"{f.get('label')}：{_value(f.get('value'))}" for f in detail.get("inputs") or []
+              if f.get("name") not in _TYPE_FIGURES]
     return lines
 
 
 def _type_outcome(outputs: dict[str, Any], type_labels: dict[str, str]) -> str:
-    suggested = outputs.get("visit_result.suggested_type")
+    """建议认定为…: the table's output (whatever name a designer gave its one output column)."""
+    suggested = outputs.get("visit_result.suggested_type", next(iter(outputs.values()), None))
     return f"建议认定为{type_labels.get(suggested, suggested)}" if suggested else NO_TYPE
 
 

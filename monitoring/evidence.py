@@ -28,10 +28,9 @@ from monitoring.marking_windows import Window
 from monitoring.models import CodeEntry, Document, DocumentLink, Household, Measurement, Notice
 from monitoring.objections import shown_text
 from monitoring.process_functions import ACCEPTANCE_VERDICTS
-from monitoring.rules import GUARANTEE_LABELS, Assessment, assess, type_problems
+from monitoring.rules import GUARANTEE_LABELS, NO_TYPE, NOT_MEASURED, Assessment, assess, type_problems
 from monitoring.verification_reference import CheckReference
 
-NO_TYPE = "不符合任何类型"
 _LISTS = ("monitoring_type", "household_type", "risk_type", "meeting_form", "elimination_method")
 
 
@@ -369,24 +368,29 @@ def _criteria(checked: dict[str, Any], labels: dict[str, dict[str, str]]) -> dic
 
 def _figures(instance: ProcessInstance, household: Household, loaded: _Loaded) -> dict[str, Any]:
     """Income and expenses against the year's standards, and the type the case's decision table suggested with the
-    rule that decided it (``monitoring_type.dmn``, kept at the visit)."""
-    year = _visit(instance).get("year")
-    measurement = loaded.measurements.get((household.id, year)) if isinstance(year, int) else None
-    line = loaded.income_lines.get((household.place_path, year))
-    if measurement is None or line is None or household.size == 0:
-        return {"year": year if isinstance(year, int) else None}
-    warning = loaded.expense_warnings.get((household.place_path, year))
-    result = assess(measurement, household.size, household.household_type, line, warning)
+    rule that decided it (``monitoring_type.dmn``): the figures it decided on, as it kept them at the visit; a case
+    decided before the table kept any is assessed on its visit's measurement."""
+    decided = loaded.type_decisions.get(instance.id)
+    result = Assessment.from_dict(decisions.figures(decided)) if decided else None
+    year = result.year if result else _visit(instance).get("year")
+    if result is None:
+        measurement = loaded.measurements.get((household.id, year)) if isinstance(year, int) else None
+        line = loaded.income_lines.get((household.place_path, year))
+        if measurement is None or line is None or household.size == 0:
+            return {"year": year if isinstance(year, int) else None}
+        warning = loaded.expense_warnings.get((household.place_path, year))
+        result = assess(measurement, household.size, household.household_type, line, warning)
     types = loaded.labels["monitoring_type"]
-    suggested = _record(instance, _variables(instance).assessment).get("suggested_type")
+    visit = _record(instance, _variables(instance).assessment)
+    measured, suggested = "suggested_type" in visit, visit.get("suggested_type")
     entry = _record(instance, _variables(instance).decision)
     problems = type_problems(entry["monitoring_type"], household.household_type, suggested,
-                             entry.get("type_reason"), types) if entry.get("monitoring_type") else {}
+                             entry.get("type_reason"), types, measured) if entry.get("monitoring_type") else {}
     return {
         "year": year, "income": _income(result), "expenses": _expenses(result),
-        "guarantee_problems": [GUARANTEE_LABELS[flag] for flag in result.guarantee_problems],
-        "suggested_type": types.get(suggested, suggested) if suggested else NO_TYPE,
-        "suggested_reason": decisions.rule_text(loaded.type_decisions.get(instance.id)),
+        "guarantee_problems": [GUARANTEE_LABELS.get(flag, flag) for flag in result.guarantee_problems],
+        "suggested_type": types.get(suggested, suggested) if suggested else NO_TYPE if measured else NOT_MEASURED,
+        "suggested_reason": decisions.rule_text(decided),
         "type_problem": next(iter(problems.values()), None),
     }
 

@@ -37,7 +37,7 @@ def letter(session: Session, household: Household, feedback: HouseholdFeedback, 
     """The letter's content; a feedback kept before cases were remembered (no ``instance_id``) states no decisions."""
     case = session.get(ProcessInstance, feedback.instance_id) if feedback.instance_id is not None else None
     title, refused = REFUSED.get(case.process_key, OTHER) if case is not None else OTHER
-    places = places_of(session, household.village_code)
+    places = places_of(session, case.place_code if case is not None else household.village_code)  # who refused
     head = household.head
     return {
         "title": title, "refused": refused, "place": places, "bodies": bodies_of(places),
@@ -45,5 +45,6 @@ def letter(session: Session, household: Household, feedback: HouseholdFeedback, 
         "started_on": cn_date(case.created_at.astimezone(CHINA_TZ).date()) if case is not None else None,
         "decided_on": cn_date(feedback.created_at.astimezone(CHINA_TZ).date()), "step": feedback.step,
         "reason": mask_id_numbers_in(feedback.reason), "today": cn_date(today),
-        "decisions": decisions.by_case(session, [case.id]).get(case.id, []) if case is not None else [],
+        "decisions": decisions.told_to_household(decisions.by_case(session, [case.id]).get(case.id, []))
+        if case is not None else [],
     }

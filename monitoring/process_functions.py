@@ -167,9 +167,9 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
     if monitoring_type not in labels(step.session, "monitoring_type"):
         fields["monitoring_type"] = "监测对象类型无效"
     else:
-        suggested = _suggested_type()
+        measured, suggested = _suggested_type()
         fields.update(type_problems(monitoring_type, household.household_type, suggested, type_reason,
-                                    labels(step.session, "monitoring_type")))
+                                    labels(step.session, "monitoring_type"), measured))
     problem = "至少选择一项" if not risk_types else \
         check_selection("risk_type", risk_types, labels(step.session, "risk_type"))
     if problem:
@@ -183,14 +183,16 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
                                  instance_id=step.instance_id, on=household.monitored_since)
 
 
-def _suggested_type() -> str | None:
-    """The type the case's decision table suggested at the visit (kept in the case's data with its figures)."""
+def _suggested_type() -> tuple[bool, str | None]:
+    """Whether the case's decision table suggested a type at the visit, and which (kept in the case's data with its
+    figures); a case of a model deployed before the table has none to differ from."""
     step = current_step()
     process_key, data = step.session.execute(select(ProcessInstance.process_key, ProcessInstance.data)
                                              .where(ProcessInstance.id == step.instance_id)).one()
     key = descriptor(process_key).variables.assessment
     found = (data or {}).get(key) if key else None
-    return found.get("suggested_type") if isinstance(found, dict) else None
+    measured = isinstance(found, dict) and "suggested_type" in found
+    return measured, found["suggested_type"] if measured else None
 
 
 # --- assistance (帮扶: 部门会商, then each lead department's task) ---------------------------------------------------

@@ -26,6 +26,8 @@ GUARANTEE_LABELS = {
     "unsafe_water": "饮水不安全",
 }
 CENT = Decimal("0.01")
+NO_TYPE = "不符合纳入条件"  # what the suggestion is when no criterion is met
+NOT_MEASURED = "未经决策表测算"  # a case whose model had no decision table (deployed before it): nothing suggested
 
 
 def net_income(m: Measurement) -> Decimal:
@@ -61,6 +63,18 @@ class Assessment:
     expense_warning: Decimal | None
     guarantee_problems: list[str]
 
+    @classmethod
+    def from_dict(cls, figures: dict) -> Assessment | None:
+        """The figures as ``as_dict`` wrote them (e.g. as a decision table kept them); None if any is missing."""
+        try:
+            warning = figures["expense_warning"]
+            return cls(int(figures["year"]), str(figures["household_type"]),
+                       Decimal(str(figures["per_capita_income"])), Decimal(str(figures["income_line"])),
+                       Decimal(str(figures["rigid_expenses"])), Decimal(str(warning)) if warning is not None else None,
+                       list(figures["guarantee_problems"]))
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            return None
+
     def as_dict(self) -> dict:
         return {
             "year": self.year, "household_type": self.household_type,
@@ -87,14 +101,15 @@ TYPES_FOR_HOUSEHOLD = {
 
 
 def type_problems(monitoring_type: str, household_type: str, suggested: str | None, reason: str | None,
-                  type_labels: dict[str, str]) -> dict[str, str]:
+                  type_labels: dict[str, str], measured: bool = True) -> dict[str, str]:
     """Why a chosen monitoring type cannot stand, by field: it must fit the household's type, and a type
-    other than the one the income and expense tests suggest needs a written reason."""
+    other than the one the income and expense tests suggest needs a written reason (nothing to differ from when the
+    case was not ``measured`` by a decision table)."""
     allowed = TYPES_FOR_HOUSEHOLD.get(household_type)
     if allowed is not None and monitoring_type not in allowed:
         names = "或".join(type_labels.get(code, code) for code in sorted(allowed))
         return {"monitoring_type": f"该户不能认定为{type_labels.get(monitoring_type, monitoring_type)}，应为{names}"}
-    if monitoring_type != suggested and not (reason or "").strip():
-        shown = type_labels.get(suggested, suggested) if suggested else "不符合任何类型"
+    if measured and monitoring_type != suggested and not (reason or "").strip():
+        shown = type_labels.get(suggested, suggested) if suggested else NO_TYPE
         return {"type_reason": f"收支测算结果为“{shown}”，选择其他类型须填写理由"}
     return {}

@@ -112,7 +112,7 @@ def test_a_household_above_the_line_is_suggested_no_type_and_told_why(api, world
     assert (evidence.income.amount, evidence.income.judgement, evidence.income.alert) == \
         (Decimal("16100.00"), "高于监测标准线", False)
     assert evidence.expenses.judgement == "本年度未设置预警标准" and evidence.expenses.standard is None
-    assert evidence.suggested_type == "不符合任何类型"
+    assert evidence.suggested_type == "不符合纳入条件"
     assert evidence.suggested_reason == \
         "人均纯收入不低于监测收入标准，刚性支出未超过预警标准，“三保障”和饮水安全无问题：不符合纳入条件"
     assert evidence.votes is None and evidence.objections == [] and not evidence.compared
@@ -143,3 +143,17 @@ def test_the_batch_reads_the_same_number_of_statements_for_two_households_as_for
     two, six = statements_for(cases[:2]), statements_for(cases)
     print(f"statements: {two} for two households, {six} for six")
     assert two == six
+
+
+def test_the_figures_are_those_the_table_decided_on_even_after_the_line_changes(api, world, clock, session):
+    """The county's evidence and the kept decision say the same: a line set afterwards changes neither."""
+    household = new_household(api)
+    instance = through_first_notice(api, clock, household)
+    thresholds.set_threshold(session, thresholds.INCOME_LINE, "150000000000", 2026, 3000, "test", clock.now())
+    session.commit()
+
+    evidence = evidence_for(session, session.get(ProcessInstance, instance["id"]), clock.now().date())
+
+    assert (evidence.income.amount, evidence.income.standard, evidence.income.alert) == (Decimal(4100), Decimal(8900),
+                                                                                         True)
+    assert evidence.suggested_type == "边缘易致贫户"

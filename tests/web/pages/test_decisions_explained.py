@@ -11,15 +11,18 @@ import io
 import re
 
 import pytest
+from lxml import etree
 from pypdf import PdfReader
 
 from tests.monitoring.test_annexes import ARTIFACTS, ID_NUMBER, MOBILE, page_one_of
 from tests.web.test_identification import (  # noqa: F401 (forms_dir, world: the fixtures)
+    ROOT,
     VISIT,
     form_data,
     forms_dir,
     new_household,
     start,
+    sweep,
     through_first_notice,
     upload_vehicle_of,
     world,
@@ -110,3 +113,39 @@ def test_the_comparison_s_exclusions_are_kept_and_told_on_the_case_page(api, pag
 
     assert "部门数据比对" in page and "→ <strong>命中1项剔除情形</strong>" in page
     assert re.search(r"其木格（[^）]*第\d+行）", page)
+
+
+def before_the_table(model: bytes) -> bytes:
+    """identification.bpmn as deployed before monitoring_type.dmn: the visit's record goes straight to the gateway."""
+    root = etree.fromstring(model)
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "di": "http://www.omg.org/spec/BPMN/20100524/DI"}
+    for node in root.xpath("//bpmn:businessRuleTask | //bpmn:sequenceFlow[@id='f_save_visit_gw'] | "
+                           "//bpmn:incoming[.='f_save_visit_gw'] | //bpmn:flowNodeRef[.='suggest_type'] | "
+                           "//*[@bpmnElement='suggest_type' or @bpmnElement='f_save_visit_gw']", namespaces=ns):
+        node.getparent().remove(node)
+    root.xpath("//bpmn:sequenceFlow[@id='f_save_visit_suggest']", namespaces=ns)[0].set("targetRef", "gw_visit")
+    root.xpath("//bpmn:exclusiveGateway[@id='gw_visit']", namespaces=ns)[0].insert(
+        0, etree.fromstring(f'<bpmn:incoming xmlns:bpmn="{ns["bpmn"]}">f_save_visit_suggest</bpmn:incoming>'))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_case_of_the_model_deployed_before_the_table_is_entered_without_a_reason_to_differ(api, pages, clock):
+    """A case still running on the earlier version has no suggestion: entry asks no reason for its type, and the
+    county's evidence says it was not measured by the table rather than 不符合纳入条件."""
+    designer = api("sheji")
+    old = designer.deploy(before_the_table((ROOT / "processes" / "identification.bpmn").read_bytes()),
+                          "identification.bpmn")
+    assert old.status_code == 201, old.json
+    household = new_household(api)
+    case = through_first_notice(api, clock, household)
+    assert "suggested_type" not in api("cun").get(f"/instances/{case['id']}").json["data"]["visit_result"]
+    api("zhen").complete(case["id"], "township_review", {"approved": True})
+    qi = api("qi")
+    qi.complete(case["id"], "county_review", {"approved": True, "review_method": "joint", "reply_reference": "1号"})
+    sweep(clock)
+    task = qi.task(case["id"], "entry")
+    assert "未经决策表测算" in pages("qi").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    entry = form_data(qi, case["id"], "entry", risk_types=["illness"], monitoring_type="marginal")
+    entry.pop("type_reason", None)
+
+    assert qi.complete(case["id"], "entry", entry)["status"] == "completed"
