@@ -78,7 +78,8 @@ def test_the_second_process_prefills_its_form_from_the_household_and_its_own_ear
         "residents": 2, "measured_on": "2026-09-01", "income": 12000}
 
 
-def test_the_second_process_data_reads_under_its_own_titles(monkeypatch):
+def test_the_second_process_data_reads_under_its_own_titles(monkeypatch, session):
+    """``session``: a household type is shown by its label, read from the code lists."""
     data = {"measure": MEASURED, "adjusted": {"household_type": "poverty_alleviated"}}
     forms = {FORM: {"title": "年度复核测算", **SCHEMA}}
     assert [s.title for s in sections(data, forms, {}, ADJUSTMENT.key)] == ["年度复核测算", "adjusted"]
