@@ -40,7 +40,7 @@ def test_the_township_review_shows_income_expenses_type_votes_and_documents(api,
     assert "审核依据" in page
     assert "4,100.00 元" in page and "监测标准线 8,900.00 元" in page and "低于监测标准线" in page
     assert "30,000.00 元" in page and "预警标准 20,000.00 元" in page and "超过预警标准" in page
-    assert "因病" in page and "边缘易致贫户" in page and "人均纯收入低于监测标准线" in page
+    assert "因病" in page and "边缘易致贫户" in page and "人均纯收入低于监测收入标准的一般农户" in page
     assert "参会 35 人，同意 33，反对 2" in page and "评议通过" in page and "公示期满" in page
     assert "附件1 承诺授权书" in page and "附件2 民主评议记录及拟新识别监测对象公示" in page
     assert "数据比对" not in page  # nothing compared yet
