@@ -51,8 +51,9 @@ class QualityFinding(Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # as last seen
     place_path: Mapped[str] = mapped_column(PlacePath)
     found_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # when the message and figures were last written (found, or seen again with other figures); an open finding is
-    # seen again by every run over its place, and not rewritten for it (a third of a seen-again run's server CPU)
+    # when the message and figures were last written (found, or seen again with other figures); an open finding
+    # is seen again by every run over its place, and not rewritten for it (a quarter of a seen-again run's server
+    # CPU, bench/quality_runs.py)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
