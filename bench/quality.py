@@ -43,7 +43,7 @@ from monitoring.quality.runner import run_checks  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _server_cpu(session: Any) -> float:
+def server_cpu(session: Any) -> float:
     """CPU seconds of the PostgreSQL server's processes so far (the postmaster's and its children's); 0 on SQLite."""
     if session.get_bind().dialect.name != "postgresql":
         return 0.0
@@ -69,10 +69,10 @@ def _stat(pid: int) -> list[str]:
 
 @contextmanager
 def measured(session: Any, what: str) -> Iterator[None]:
-    wall, cpu, server = time.perf_counter(), time.process_time(), _server_cpu(session)
+    wall, cpu, server = time.perf_counter(), time.process_time(), server_cpu(session)
     yield
     print(f"  {what:58} {time.perf_counter() - wall:7.2f} s wall  {time.process_time() - cpu:6.2f} s CPU  "
-          f"{_server_cpu(session) - server:6.2f} s server CPU", flush=True)
+          f"{server_cpu(session) - server:6.2f} s server CPU", flush=True)
 
 
 @contextmanager
@@ -92,7 +92,11 @@ def open_findings(session: Any) -> int:
                            .where(QualityFinding.resolved_at.is_(None))).scalar_one()
 
 
-def run(url: str, args: argparse.Namespace, label: str) -> None:
+@contextmanager
+def region_tripping_q101(url: str, args: argparse.Namespace, label: str) -> Iterator[tuple[Any, Any, int, int]]:
+    """The synthetic region at ``args.scale`` with every ``every``-th household (one in ``args.share`` monitoring
+    objects) marked eliminated in its month of identification (Q101 trips), analysed; yields it, a session on it,
+    ``every`` and how many households trip."""
     from web.app import create_app
     from web.extensions import db
 
@@ -101,7 +105,6 @@ def run(url: str, args: argparse.Namespace, label: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"}, clock=FrozenClock(NOW))
     with app.app_context():
         session = db.session
-        objects = Household.monitored_since.is_not(None)
         every = args.share * max(1, region.size.households // region.size.objects)  # objects are every n-th
         tripping = session.execute(text(
             "UPDATE households SET monitoring_status = 'eliminated', elimination_method = 'assisted', "
@@ -111,6 +114,16 @@ def run(url: str, args: argparse.Namespace, label: str) -> None:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("ANALYZE"))
             session.commit()
+        try:
+            yield region, session, every, tripping
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def run(url: str, args: argparse.Namespace, label: str) -> None:
+    with region_tripping_q101(url, args, label) as (region, session, every, tripping):
+        objects = Household.monitored_since.is_not(None)
         households = session.execute(select(func.count()).select_from(Household)).scalar_one()
         objects_count = session.execute(select(func.count()).select_from(Household).where(objects)).scalar_one()
         print(f"{label}: {households} households, {objects_count} monitoring objects, {tripping} trip Q101; "
@@ -152,8 +165,6 @@ def run(url: str, args: argparse.Namespace, label: str) -> None:
         timed_run(f"all {len(CHECKS)} checks, run over the busy county",
                   CheckScope(region.county.path, NOW.date()))
         print(f"{label}: {open_findings(session)} open findings", flush=True)
-        db.session.remove()
-        db.engine.dispose()
 
 
 def main() -> None:

@@ -40,13 +40,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import scale_data  # noqa: E402  (bench/ is on sys.path when run as a script)
 from databases import on_both_databases  # noqa: E402
-from quality import _server_cpu, measured  # noqa: E402
-from scale_data import NOW, Size  # noqa: E402
+from quality import measured, region_tripping_q101, server_cpu  # noqa: E402
+from scale_data import NOW  # noqa: E402
 from sqlalchemy import select, text, update  # noqa: E402
 
-from engine.clock import FrozenClock  # noqa: E402
 from engine.scope import below  # noqa: E402
 from monitoring.models import Place, PlaceLevel  # noqa: E402
 from monitoring.quality import runner  # noqa: E402
@@ -75,23 +73,8 @@ def former_rewrite() -> Iterator[None]:
 
 
 def run(url: str, args: argparse.Namespace, label: str) -> None:
-    from web.app import create_app
-    from web.extensions import db
-
-    print(f"{label}: building the region (scale {args.scale})", flush=True)
-    region = scale_data.build(url, Size().scaled(args.scale), log=lambda line: print(line, flush=True))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"}, clock=FrozenClock(NOW))
-    with app.app_context():
-        session = db.session
+    with region_tripping_q101(url, args, label) as (region, session, _every, _tripping):
         postgresql = session.get_bind().dialect.name == "postgresql"
-        every = args.share * max(1, region.size.households // region.size.objects)
-        session.execute(text(
-            "UPDATE households SET monitoring_status = 'eliminated', elimination_method = 'assisted', "
-            "eliminated_on = monitored_since WHERE monitored_since IS NOT NULL AND id % :every = 0"), {"every": every})
-        session.commit()
-        if postgresql:
-            session.execute(text("ANALYZE"))
-            session.commit()
         counties = session.execute(select(Place.path).where(Place.level == PlaceLevel.COUNTY)
                                    .order_by(Place.path)).scalars().all()
         print(f"{label}: {len(counties)} counties, {len(CHECKS)} checks; load {os.getloadavg()[0]:.1f}", flush=True)
@@ -99,10 +82,10 @@ def run(url: str, args: argparse.Namespace, label: str) -> None:
         hour = iter(range(1, 1000))
 
         def by_county(what: str) -> None:
-            marks = [(time.process_time(), _server_cpu(session))]
+            marks = [(time.process_time(), server_cpu(session))]
 
             def then(_county: str) -> None:
-                marks.append((time.process_time(), _server_cpu(session)))
+                marks.append((time.process_time(), server_cpu(session)))
 
             with measured(session, what):
                 summary = runner.run_by_county(session, everywhere, "bench", NOW + timedelta(hours=next(hour)),
@@ -135,8 +118,6 @@ def run(url: str, args: argparse.Namespace, label: str) -> None:
                         with measured(session, f"round {round_}: Q505 over {where}, jit {jit}"):
                             sum(1 for _ in CHECKS["Q505"].find(session, scope))
                         session.commit()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def main() -> None:
