@@ -155,6 +155,7 @@ class Household(Base):
     monitoring_status: Mapped[str] = mapped_column(String(20), default=MonitoringStatus.NOT_MONITORED)
     monitoring_type: Mapped[str | None] = mapped_column(String(30))  # code list monitoring_type
     risk_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # at most five
+    risk_note: Mapped[str | None] = mapped_column(String(200))  # what 其他 (risk type "other") stands for
     monitored_since: Mapped[date | None] = mapped_column(Date)
     elimination_method: Mapped[str | None] = mapped_column(String(30))
     eliminated_on: Mapped[date | None] = mapped_column(Date)

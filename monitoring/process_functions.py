@@ -159,8 +159,11 @@ def _step_name(step_id: str) -> str:
     return name or UNNAMED_STEP
 
 
-def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type_reason: str | None = None) -> None:
-    """System entry (step 8): the household becomes a monitoring object of a type its record supports."""
+def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type_reason: str | None = None,
+                   risk_note: str | None = None) -> None:
+    """System entry (step 8): the household becomes a monitoring object of a type its record supports, with its
+    risk types and what 其他 among them stands for (the form requires it; a model without the field leaves it to
+    the data-quality check Q307)."""
     step = current_step()
     household = _household()
     fields = {}
@@ -178,9 +181,14 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
         raise InvalidData("录入信息有误", fields)
     household.monitoring_type = monitoring_type
     household.risk_types = list(risk_types)
+    note = str(risk_note or "").strip()[:200]
+    household.risk_note = note if OTHER_RISK in risk_types and note else None
     household.monitored_since = since if isinstance(since, date) else date.fromisoformat(str(since))
     status_history.record_change(step.session, household, MonitoringStatus.MONITORED, clock.now(), step.username,
                                  instance_id=step.instance_id, on=household.monitored_since)
+
+
+OTHER_RISK = "other"  # 其他: the one risk type that says nothing by itself
 
 
 def _suggested_type() -> tuple[bool, str | None]:

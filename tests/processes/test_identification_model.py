@@ -136,7 +136,8 @@ class FakeDomain(RecordingDomain):
     def _compare_with_departments(self) -> dict[str, Any]:
         return {"hits": list(self.hits), "data_gaps": list(self.gaps)}
 
-    def _mark_monitored(self, monitoring_type: str, risk_types: list[str], since: str, type_reason: str | None) -> None:
+    def _mark_monitored(self, monitoring_type: str, risk_types: list[str], since: str, type_reason: str | None,
+                        risk_note: str | None) -> None:
         return None
 
     def _start_process(self, key: str, data: dict[str, Any] | None = None) -> None:
@@ -334,6 +335,7 @@ def test_the_forms_accept_what_a_cadre_submits(name, data):
     ("identification_county_review.json", {"approved": True, "review_method": "joint"}, "reply_reference"),
     ("identification_entry.json", {**ENTRY, "risk_types": []}, "risk_types"),
     ("identification_entry.json", {**ENTRY, "monitoring_type": "poor"}, "monitoring_type"),
+    ("identification_entry.json", {**ENTRY, "risk_types": ["other"]}, "risk_note"),
 ])
 def test_the_forms_refuse_what_the_rules_forbid(name, data, field):
     with pytest.raises(InvalidData) as caught:
@@ -384,7 +386,7 @@ def test_the_happy_path_from_application_to_monitoring(model):
         ("compare_with_departments", ()),
         ("post_notice", ("identification_second", 5)),
         ("issue_notice_document", (2, "county_review")),
-        ("mark_monitored", ("marginal", ["illness", "labour_shortage"], "2026-03-31", None)),
+        ("mark_monitored", ("marginal", ["illness", "labour_shortage"], "2026-03-31", None, None)),
         ("start_process", ("assistance",)),  # the county's departmental consultation follows the entry
     ]
     data = case.data
@@ -400,7 +402,7 @@ def test_the_happy_path_from_application_to_monitoring(model):
     assert data["township_review"] == {**TOWNSHIP, "reason": None}
     assert data["exclusion_hits"] == [] and data["data_gaps"] == []
     assert data["county_review"] == {**COUNTY, "reason": None, "opinion": None}
-    assert data["entry"] == {**ENTRY, "type_reason": None}
+    assert data["entry"] == {**ENTRY, "type_reason": None, "risk_note": None}
     assert data["notice"] == {"notice_id": 2, "starts_on": "2026-03-08", "ends_on": "2026-03-13",
                               "stage": "identification_second"}
     assert data["rejected_step"] is None and data["objections"] == []

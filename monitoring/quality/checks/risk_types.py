@@ -1,12 +1,6 @@
 """Checks on a monitored household's risk types (风险类型, domain.md §10): each must be borne out by the members or
 the measurement, and a monitoring object has at least one. Eliminated households are left out: their risk types
-tell why they were monitored, and the members may have changed since.
-
-The issue's "其他 without a note" has no check: the record keeps no note of a risk type. ``Household.risk_types`` is a
-list of codes, the visit's and the entry's forms (``forms/identification_visit.json``, ``identification_entry.json``)
-offer 其他 without a text field, and ``mark_monitored`` stores the codes alone (its ``type_reason`` explains the
-monitoring type, not a risk). The check needs that field first: a column beside the risk types, the forms' text
-required with 其他, and the entry storing it."""
+tell why they were monitored, and the members may have changed since. 其他 says what it stands for (Q307)."""
 
 from __future__ import annotations
 
@@ -97,3 +91,16 @@ def monitored_without_risk_type(session: Session, scope: CheckScope) -> Iterator
                ~exists().where(HouseholdRisk.household_id == Household.id)))
     for household_id, identified in rows:
         yield Trip(household_id, {"identified": day_of(identified)})
+
+
+@check("Q307", Severity.ERROR, "风险类型为其他但未说明",
+       "风险类型含“其他”，但未写明具体是什么风险",
+       ("risk_types", "risk_note"),
+       "附件7 风险类型“其他”须注明；各省问题数据清洗规则")
+def other_risk_without_note(session: Session, scope: CheckScope) -> Iterator[Trip]:
+    """The note the entry form asks for with 其他 (``Household.risk_note``), missing or blank."""
+    rows = session.execute(
+        select(Household.id)
+        .where(*_monitored_with_risk(scope, "other"), func.trim(func.coalesce(Household.risk_note, "")) == ""))
+    for (household_id,) in rows:
+        yield Trip(household_id, {})

@@ -93,3 +93,14 @@ def test_q306_healthy_adult_counted_without_labour(session, tree):
     assert figures == {"name": "王五", "age": 36, "skill": "无劳动力"}
     assert "王五 36 周岁，健康、不在校，劳动技能登记为“无劳动力”" in said
     assert found[family.id, f"member:{sixteen_today.id}"][0]["age"] == 16
+
+
+def test_q307_other_without_a_note(session, tree):
+    unsaid = household(session, risk_types=["illness", "other"])
+    blank = household(session, risk_types=["other"], risk_note="  ")
+    said = household(session, risk_types=["other"], risk_note="家中牲畜大量死亡")
+    no_other = household(session, risk_types=["illness"])
+    found = tripped(session, "Q307")
+    assert set(found) == {unsaid.id, blank.id}
+    assert said.id not in found and no_other.id not in found
+    assert "风险类型含“其他”，但未写明具体是什么风险" in message(session, "Q307", unsaid.id)
