@@ -23,7 +23,10 @@ from monitoring.rules import GUARANTEE_LABELS, NO_TYPE
 MONITORING_TYPE = "monitoring_type"  # processes/monitoring_type.dmn's table
 COMPARISON = "comparison"  # the data comparison's exclusions (``record_comparison``)
 ELIMINATION = "elimination_criteria"  # the four criteria of risk elimination (``record_criteria``)
-WARNINGS = "review_warnings"  # what the county must confirm before approving an elimination (``record_warnings``)
+WARNINGS = "review_warnings"  # what the county must confirm before approving an elimination
+PLAN_CHECK = "plan_check"  # the assistance plan's measures against the household's risk types and labour
+RECHECK = "correction_recheck"  # a village's correction: the checks run again, errors left send it back
+LISTED = frozenset({WARNINGS, PLAN_CHECK, RECHECK})  # kept as what was found and what it means (``record_list``)
 TOLD_TO_HOUSEHOLDS = frozenset({MONITORING_TYPE, COMPARISON, ELIMINATION})  # what a letter states; the rest is internal
 _TYPE_FIGURES = ("per_capita_income", "income_line", "rigid_expenses", "expense_warning", "guarantee_problems", "year",
                  "household_type")  # what the type's sentences say; any other column of the table is listed as is
@@ -62,11 +65,10 @@ def record_criteria(checked: dict[str, Any]) -> None:
                         {"met": not rows, "method": checked.get("method")})
 
 
-def record_warnings(warnings: list[str]) -> None:
-    """Keep what the county has to confirm with a reason before approving an elimination (``elimination.warnings``)."""
-    decision_log.record(WARNINGS, "县级审定前须确认的情形", [], [{"name": "warning", "label": w, "value": None}
-                                                              for w in warnings],
-                        {"confirm": bool(warnings)})
+def record_list(decision: str, title: str, found: list[str], said: str) -> None:
+    """Keep a decision that is what a rule found (one line each) and what that means (``said``)."""
+    decision_log.record(decision, title, [], [{"name": "found", "label": line, "value": None} for line in found],
+                        {"found": len(found), "said": said})
 
 
 def latest(session: Session, instance_ids: list[int], decision: str) -> dict[int, dict[str, Any]]:
@@ -130,9 +132,9 @@ def _explain(instance_id: int, at: datetime, detail: dict[str, Any], words: dict
         lines, outcome = _comparison_words(detail)
     elif kind == ELIMINATION:
         lines, outcome = _criteria_words(detail, rows)
-    elif kind == WARNINGS:
+    elif kind in LISTED:
         lines = [str(f.get("label")) for f in detail.get("inputs") or []] or ["无"]
-        outcome = "县级审定须填写确认理由" if (detail.get("outputs") or {}).get("confirm") else "无须特别确认"
+        outcome = str((detail.get("outputs") or {}).get("said") or "")
     else:
         lines = [f"{f.get('label')}：{_value(f.get('value'))}" for f in detail.get("inputs") or []]
         outcome = "；".join(f"{k}：{_value(v)}" for k, v in (detail.get("outputs") or {}).items())
@@ -157,7 +159,7 @@ def _criteria_words(detail: dict[str, Any], unmet: list[dict[str, Any]]) -> tupl
 
 def _rule(kind: str | None, rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return "没有规则命中" if kind not in (COMPARISON, ELIMINATION, WARNINGS) else ""
+        return "" if kind in LISTED | {COMPARISON, ELIMINATION} else "没有规则命中"
     if "row" in rows[0]:
         return "；".join(f"决策表第 {r['row']} 行：{r.get('text') or r.get('rule')}" for r in rows)
     return ""

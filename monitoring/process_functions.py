@@ -208,7 +208,11 @@ def _suggested_type() -> tuple[bool, str | None]:
 def confirm_plan(plan: dict[str, Any]) -> dict[str, Any]:
     """The county confirms the household's plan at the departmental consultation (``plan``: its date, the
     departments present, a note): the measures each lead department carries out, and the plan's warnings."""
-    return plan_to_carry_out(current_step().session, _household())
+    plan = plan_to_carry_out(current_step().session, _household())
+    warned = [w["message"] for w in plan["warnings"]]
+    said = "措施与风险类型、劳动能力不完全对应，请会商确认" if warned else "措施与风险类型、劳动能力相符"
+    decisions.record_list(decisions.PLAN_CHECK, "帮扶计划核对", warned, said)
+    return plan
 
 
 def record_measure_progress(measure_id: int, progress: dict[str, Any]) -> None:
@@ -290,7 +294,8 @@ def review_warnings(method: str, min_months: int = 6) -> list[str]:
     """What the county must confirm with a reason before approving (e.g. monitored fewer than ``min_months``);
     the model keeps them as ``elimination_warnings`` (a function's name is never task data's)."""
     found = elimination.warnings(_household(), str(method), today(), min_months=int(min_months))
-    decisions.record_warnings(found)
+    decisions.record_list(decisions.WARNINGS, "县级审定前须确认的情形", found,
+                          "县级审定须填写确认理由" if found else "无须特别确认")
     return found
 
 

@@ -21,6 +21,7 @@ from engine.models import InstanceStatus, ProcessInstance
 from engine.scope import below, code_at
 from engine.scripting import current_step, today
 from engine.versions import latest_version
+from monitoring import decisions
 from monitoring.quality.catalogue import CheckScope, Severity
 from monitoring.quality.findings import is_open
 from monitoring.quality.models import QualityFinding, QualityRun
@@ -130,7 +131,11 @@ def recheck_village() -> dict[str, int]:
         run_checks(step.session, CheckScope(path, today()), step.username, clock.now())
     except Conflict as busy:
         raise InvalidData(f"{busy}：本任务未提交，请稍后再提交") from busy
-    return open_counts(step.session, path)
+    left = open_counts(step.session, path)
+    decisions.record_list(decisions.RECHECK, "整改复查", [
+        f"仍未整改：错误 {left['errors']} 条、提示 {left['warnings']} 条，涉及 {left['households']} 户"],
+        "仍有错误，退回本村继续整改" if left["errors"] else "错误已全部整改，提示不影响办结")
+    return left
 
 
 FUNCTIONS: dict[str, Callable] = {"village_findings": village_findings, "recheck_village": recheck_village}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.errors import InvalidData
-from monitoring import measures, places
+from monitoring import decisions, measures, places
 from monitoring.models import Household, MeasureChange, User
 from tests.web.test_identification import (  # noqa: F401 (fixtures)
     form_data,
@@ -142,6 +142,8 @@ def test_each_department_gets_its_own_measure_and_no_one_else_sees_it(api, depar
     case = api("qi").get(f"/instances/{case_id}").json
     assert case["data"]["plan"]["departments"] == ["health", "hrss"]
     assert [m["measure_id"] for m in case["data"]["measures"]] == [doctor, post]
+    [checked] = decisions.by_case(session, [case_id])[case_id]
+    assert checked.title == "帮扶计划核对" and checked.outcome.startswith("措施与风险类型、劳动能力")
 
 
 def test_the_department_records_in_progress_then_done_as_the_measure_api_would(api, departments, clock, session):

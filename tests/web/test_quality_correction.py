@@ -15,6 +15,7 @@ from engine.calendar import CHINA_TZ
 from engine.errors import InvalidData
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
 from engine.tasks import complete_task
+from monitoring import decisions
 from monitoring.quality import runner
 from monitoring.quality.catalogue import CheckScope
 from monitoring.quality.corrections import PROCESS, business_key, open_counts, start_corrections
@@ -84,6 +85,10 @@ def test_a_village_corrects_its_findings_until_none_is_left(app, engine, session
     assert closed.resolved_at is not None
     assert open_counts(session, VILLAGE_PATH)["open"] == 0
     assert open_counts(session, OTHER_VILLAGE_PATH)["open"] >= 1  # the other village's run never touched it
+    first, second = decisions.by_case(session, [case.id])[case.id]  # each recheck kept what it found and did
+    assert (first.title, first.outcome, first.superseded) == ("整改复查", "仍有错误，退回本村继续整改", True)
+    assert first.lines == ["仍未整改：错误 1 条、提示 0 条，涉及 1 户"]
+    assert (second.outcome, second.superseded) == ("错误已全部整改，提示不影响办结", False)
 
 
 def test_a_village_without_findings_gets_no_task(app, engine, session, actors, clock, only_q101):
