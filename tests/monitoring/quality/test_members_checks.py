@@ -87,7 +87,10 @@ def test_q505_younger_generation_born_before_an_elder(session, tree):
     twin_born = member(relation="daughter", sex="female", born=date(1980, 5, 10))  # the same day: not before
     father = member(name="赵老", relation="father", born=date(1981, 1, 1))  # younger than the head
     daughter_in_law = member(relation="daughter_in_law", sex="female", born=date(1970, 1, 1))  # not compared
-    family = household(session, head, older_son, twin_born, father, daughter_in_law)
+    # birth digits before any a resident ID may carry, or a number too short: no birth to compare (Q501's findings)
+    too_early = member(relation="grandson", id_number="150223187901010011")
+    too_short = member(relation="granddaughter", sex="female", id_number="15022319010101002")
+    family = household(session, head, older_son, twin_born, father, daughter_in_law, too_early, too_short)
     found = findings(session, "Q505")
     assert set(found) == {(family.id, f"members:{older_son.id},{head.id}"),
                           (family.id, f"members:{older_son.id},{father.id}"),
