@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
-from engine.driver_statements import DriverStatement
 from engine.errors import InvalidData, NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
-from engine.paging import Key, Page, Window, page, page_of
+from engine.paging import Key, Page, Window, page
 from engine.routing import assigned_to
 from engine.scope import within
 
@@ -84,9 +83,6 @@ _OPEN_TASKS = (select(Task).where(Task.instance_id == bindparam("instance_id"), 
                .order_by(Task.created_at))
 # ...and an answer's events as plain rows: no ORM object is built for what is only turned into JSON (api.md's bodies),
 # on the driver's cursor (engine.driver_statements)
-_FIRST_EVENT_ROWS = DriverStatement(
-    select(EVENTS.c.id, EVENTS.c.at, EVENTS.c.actor, EVENTS.c.type, EVENTS.c.task_id, EVENTS.c.detail)
-    .where(EVENTS.c.instance_id == bindparam("instance_id")).order_by(EVENTS.c.id).limit(bindparam("limit")))
 _TIMELINE = select(AuditEvent).where(AuditEvent.instance_id == bindparam("instance_id")).order_by(AuditEvent.id)
 _VERSION_NUMBERS = (select(ProcessVersion.id, ProcessVersion.version)
                     .where(ProcessVersion.id.in_(bindparam("version_ids", expanding=True))))
@@ -111,13 +107,6 @@ def timeline_page(session: Session, instance_id: int, window: Window, *, leaving
     if leaving_out:
         query = query.where(AuditEvent.type.not_in(leaving_out))
     return page(session, query, TIMELINE_ORDER, window, with_total=with_total)
-
-
-def first_events(session: Session, instance_id: int, limit: int) -> Page[Row]:
-    """The first page of ``timeline_page`` (no total), as rows of what a case's answer shows of an event (id, at,
-    actor, type, task_id, detail), by a statement built once: every completion's answer reads it."""
-    rows = _FIRST_EVENT_ROWS.rows(session.connection(), {"instance_id": instance_id, "limit": limit + 1})
-    return page_of(rows, TIMELINE_ORDER, limit)
 
 
 def version_numbers(session: Session, version_ids: set[int]) -> dict[int, int]:

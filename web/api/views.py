@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import Row, and_, bindparam, select
+from sqlalchemy import Row, and_, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import queries
@@ -16,7 +16,7 @@ from engine.assignment import Actor
 from engine.driver_statements import DriverStatement
 from engine.model_drafts import Draft, DraftSummary
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
-from engine.paging import MAX_LIMIT
+from engine.paging import MAX_LIMIT, Page, page_of
 from engine.scenarios import ScenarioResult
 from monitoring import department_access
 from monitoring.assistance_rules import PlanCheck
@@ -25,26 +25,45 @@ from monitoring.id_number import mask_id_numbers_in
 from monitoring.models import Measure
 from monitoring.task_context import PlanView
 
-INSTANCES, VERSIONS, TASKS = ProcessInstance.__table__, ProcessVersion.__table__, Task.__table__
+INSTANCES, VERSIONS, TASKS, EVENTS = (ProcessInstance.__table__, ProcessVersion.__table__, Task.__table__,
+                                      AuditEvent.__table__)
 _CASE_COLUMNS = [*(column for column in INSTANCES.c if column.name != "state"), VERSIONS.c.version]
-# Built once: a case as an answer shows it, with its version's number and its open tasks, in one statement and without
-# its workflow state (kilobytes no answer shows): a row per open task, oldest first, the case's columns on each (one
-# row with no task when none is open); read on the driver's cursor (engine.driver_statements), as the step wrote it
-_CASE = DriverStatement(
-    select(*_CASE_COLUMNS, *(column.label(f"task_{column.name}") for column in TASKS.c))
+_TASK_COLUMNS = [column.label(f"task_{column.name}") for column in TASKS.c]
+_EVENT_COLUMNS = [EVENTS.c.id, EVENTS.c.at, EVENTS.c.actor, EVENTS.c.type, EVENTS.c.task_id, EVENTS.c.detail]
+
+
+def _nothing(columns: list[Any], prefix: str = "") -> list[Any]:
+    """NULLs in the place of ``columns`` in one part of a UNION, cast to their types (PostgreSQL reads a bare NULL in a
+    subquery as text, which does not unite with an integer)."""
+    return [cast(null(), column.type).label(f"{prefix}{column.name}") for column in columns]
+
+
+_FIRST_EVENTS = (select(literal(1).label("part"), *_nothing(_CASE_COLUMNS), *_nothing(list(TASKS.c), "task_"),
+                        *(column.label(f"event_{column.name}") for column in _EVENT_COLUMNS))
+                 .where(EVENTS.c.instance_id == bindparam("instance_id")).order_by(EVENTS.c.id)
+                 .limit(bindparam("limit")).subquery())
+# Built once: a case as an answer shows it, with its version's number, its open tasks and its first events, in one
+# statement and without its workflow state (kilobytes no answer shows): a row per open task, oldest first, the case's
+# columns on each (one row with no task when none is open), then a row per event (``queries.timeline_page``'s first
+# page); read on the driver's cursor (engine.driver_statements), as the step wrote it
+_CASE = DriverStatement(union_all(
+    select(literal(0).label("part"), *_CASE_COLUMNS, *_TASK_COLUMNS, *_nothing(_EVENT_COLUMNS, "event_"))
     .join(VERSIONS, VERSIONS.c.id == INSTANCES.c.version_id)
     .outerjoin(TASKS, and_(TASKS.c.instance_id == INSTANCES.c.id, TASKS.c.state == TaskState.READY))
-    .where(INSTANCES.c.id == bindparam("instance_id")).order_by(TASKS.c.created_at))
+    .where(INSTANCES.c.id == bindparam("instance_id")),
+    select(_FIRST_EVENTS)).order_by("part", "task_created_at", "event_id"))
 OpenTask = namedtuple("OpenTask", [column.name for column in TASKS.c])  # a task row of every column
+EventRow = namedtuple("EventRow", [column.name for column in _EVENT_COLUMNS])  # what an answer shows of an event
 
 
 @dataclass(frozen=True)
 class CaseRead:
-    """A case as its answer shows it: ``case``, its row (without the workflow state) with ``version``, its number; and
-    ``tasks``, its open tasks oldest first (rows of every task column)."""
+    """A case as its answer shows it: ``case``, its row (without the workflow state) with ``version``, its number;
+    ``tasks``, its open tasks oldest first (rows of every task column); ``events``, its first page of events."""
 
     case: Row
     tasks: list[OpenTask]
+    events: Page[EventRow]
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -116,13 +135,17 @@ def task(row: Task | Row, now: datetime | None = None) -> dict[str, Any]:
 
 
 def read_case(session: Session, instance_id: int) -> CaseRead | None:
-    """The case as ``instance`` shows it, with its open tasks (e.g. read right after a step wrote it); None if there
-    is no such case. Whether the reader may see it is the caller's to check (``instances.may_read``)."""
-    rows = _CASE.rows(session.connection(), {"instance_id": instance_id})
-    if not rows:
+    """The case as ``instance`` shows it, with its open tasks and first events (e.g. read right after a step wrote
+    it); None if there is no such case. Whether the reader may see it is the caller's to check
+    (``instances.may_read``)."""
+    rows = _CASE.rows(session.connection(), {"instance_id": instance_id, "limit": MAX_LIMIT + 1})
+    if not rows or rows[0].part != 0:
         return None
-    first_task_column = len(_CASE_COLUMNS)
-    return CaseRead(rows[0], [OpenTask(*row[first_task_column:]) for row in rows if row.task_id is not None])
+    tasks_from, events_from = 1 + len(_CASE_COLUMNS), 1 + len(_CASE_COLUMNS) + len(_TASK_COLUMNS)
+    cases = [row for row in rows if row.part == 0]
+    events = [EventRow(*row[events_from:]) for row in rows if row.part == 1]
+    return CaseRead(cases[0], [OpenTask(*row[tasks_from:events_from]) for row in cases if row.task_id is not None],
+                    page_of(events, queries.TIMELINE_ORDER, MAX_LIMIT))
 
 
 def instance_summary(row: ProcessInstance | Row, version: int) -> dict[str, Any]:
@@ -145,7 +168,7 @@ def instance(session: Session, found: CaseRead, actor: Actor) -> dict[str, Any]:
     row = found.case
     body = instance_summary(row, row.version)
     data = department_access.case_data(session, actor, household_of(session, row), row.data or {})
-    events = queries.first_events(session, row.id, MAX_LIMIT)
+    events = found.events
     body.update({
         "data": mask_id_numbers_in(data),
         "error": row.error,
