@@ -73,15 +73,18 @@ def record_list(decision: str, title: str, found: list[str], said: str) -> None:
 
 def latest(session: Session, instance_ids: list[int], decision: str) -> dict[int, dict[str, Any]]:
     """Per case, the last ``decision`` it kept (a visit repeated after an objection decides again)."""
+    return {instance_id: detail for instance_id, _at, detail in _kept(session, instance_ids)
+            if detail.get("decision") == decision}
+
+
+def _kept(session: Session, instance_ids: list[int]) -> list[tuple[int, datetime, dict[str, Any]]]:
+    """Every decision event of these cases, oldest first."""
     if not instance_ids:
-        return {}
-    found = {}
-    for instance_id, detail in session.execute(select(AuditEvent.instance_id, AuditEvent.detail).where(
+        return []
+    return [tuple(row) for row in session.execute(
+        select(AuditEvent.instance_id, AuditEvent.at, AuditEvent.detail).where(
             AuditEvent.instance_id.in_(instance_ids), AuditEvent.type == decision_log.DECISION_EVENT)
-            .order_by(AuditEvent.id)):
-        if detail.get("decision") == decision:
-            found[instance_id] = detail
-    return found
+        .order_by(AuditEvent.id))]
 
 
 def figures(detail: dict[str, Any] | None) -> dict[str, Any]:
@@ -103,11 +106,9 @@ def rule_text(detail: dict[str, Any] | None) -> str:
 def by_case(session: Session, instance_ids: list[int]) -> dict[int, list[Explained]]:
     """Every decision of these cases, by case, oldest first."""
     found: dict[int, list[Explained]] = {}
-    if not instance_ids:
+    events = _kept(session, instance_ids)
+    if not events:
         return found
-    events = session.execute(select(AuditEvent.instance_id, AuditEvent.at, AuditEvent.detail).where(
-        AuditEvent.instance_id.in_(instance_ids), AuditEvent.type == decision_log.DECISION_EVENT)
-        .order_by(AuditEvent.id)).all()
     words = {key: labels(session, key, include_retired=True) for key in ("monitoring_type", "household_type")}
     for instance_id, at, detail in events:
         found.setdefault(instance_id, []).append(_explain(instance_id, at, detail, words))
