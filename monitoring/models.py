@@ -218,9 +218,7 @@ class Member(Base):
                       # a name's first character, then the place: a county's surname is one range of it (by the
                       # name alone, the region's namesakes of every county were read to keep the county's)
                       Index("ix_members_initial", text(NAME_INITIAL), "place_path", "name", "household_id"),
-                      Index("ix_members_id_tail", "id_number_reversed", "household_id"),
-                      # a place's members as one range (the data-quality checks on members, over a county)
-                      Index("ix_members_place", "place_path", "household_id"))
+                      Index("ix_members_id_tail", "id_number_reversed", "household_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)

@@ -13,7 +13,7 @@ from monitoring.id_number import CHECK_CHARS, EARLIEST_BIRTH, PROVINCE_CODES, WE
 from monitoring.models import Household, Member
 from monitoring.quality.catalogue import CheckScope, Severity, Trip, check
 from monitoring.quality.checks.common import birth_digits, digits_of, present
-from monitoring.quality.records import live_households, members_in
+from monitoring.quality.records import live_households
 
 THIRTY_DAY_MONTHS = ("04", "06", "09", "11")
 
@@ -57,7 +57,7 @@ def invalid_id_number(session: Session, scope: CheckScope) -> Iterator[Trip]:
     rows = session.execute(
         select(Member.household_id, Member.id, Member.name, Member.id_number)
         .join(Household, Household.id == Member.household_id)
-        .where(live_households(scope), members_in(scope), present(),
+        .where(live_households(scope), present(),
                ~valid_id_number(session.get_bind().dialect.name, Member.id_number, scope.today)))
     for household_id, member_id, name, number in rows:
         problem = check_id_number(number, scope.today)
@@ -80,7 +80,7 @@ def duplicate_id_number(session: Session, scope: CheckScope) -> Iterator[Trip]:
     rows = session.execute(
         select(Member.household_id, Member.id, Member.name)
         .join(Household, Household.id == Member.household_id)
-        .where(live_households(scope), members_in(scope), present(), Member.id_number != normalized,
+        .where(live_households(scope), present(), Member.id_number != normalized,
                exists().where(other.id_number == normalized, present(other), other.id != Member.id)))
     for household_id, member_id, name in rows:
         yield Trip(household_id, {"name": name}, f"member:{member_id}")

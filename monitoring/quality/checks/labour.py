@@ -22,7 +22,7 @@ from monitoring.quality.checks.common import (
     present,
     years_before,
 )
-from monitoring.quality.records import live_households, members_in
+from monitoring.quality.records import live_households
 
 LABOUR_AGE = (16, 60)  # 劳动年龄: from the 16th birthday to the day before the 60th
 
@@ -31,8 +31,7 @@ def _members(scope: CheckScope, *conditions: ColumnElement[bool]) -> Select:
     birth = birth_digits(Member.id_number)
     return (select(Member.household_id, Member.id, Member.name, birth, Member.labour_skill)
             .join(Household, Household.id == Member.household_id)
-            .where(live_households(scope), members_in(scope), present(), birth_known(Member.id_number, scope.today),
-                   *conditions)
+            .where(live_households(scope), present(), birth_known(Member.id_number, scope.today), *conditions)
             .order_by(Member.household_id, Member.id))
 
 
