@@ -31,7 +31,7 @@ FIELD_TITLES = {
     "dropout": "因经济原因辍学", "uninsured_large_medical": "未参保且医疗支出大", "unsafe_house": "住房安全",
     "unsafe_water": "饮水安全", "name": "姓名", "id_number": "身份证号", "relation": "与户主关系", "sex": "性别",
     "health": "健康状况", "disability": "残疾", "labour_skill": "劳动技能", "schooling": "在校生状况",
-    "insurance": "参保情况", "group_name": "村民小组",
+    "insurance": "参保情况", "group_name": "村民小组", "risk_note": "“其他”风险说明",
 }
 SEVERITY_TONES = {Severity.ERROR: "bad", Severity.WARNING: "warn"}
 
