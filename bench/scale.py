@@ -14,8 +14,10 @@ and p95 over ``--runs`` runs of:
      identification case with its timeline;
   5. the dashboard (``web.dashboard.overview.overview``) and the quarterly bulletin (``web.dashboard.bulletin
      .bulletin``) of the busy county and of the region;
-  6. a sweep of the due timers (``engine.timers.run_due_timers``): timers per second. The sweep writes; with
-     ``--keep`` the rows it wrote are removed and its instances put back afterwards, so the next run finds them due.
+  6. a sweep of the due timers by 1 sweeper and by one per core at once (``fangpin timers run --now`` processes, as
+     every worker of ``fangpin serve --workers $(nproc)`` sweeps: ``bench/timer_sweep.py``'s measure, start-up taken
+     out): timers per second. Each sweep writes; the rows it wrote are removed and its instances put back afterwards,
+     so the next sweep (and, with ``--keep``, the next run) finds them due.
 
 Goals (issue 14): inbox and search p95 ≤ 20 ms, dashboard ≤ 300 ms at region level, sweep ≥ 500 timers/s on
 PostgreSQL; the build "in a few minutes" (each phase's wall and CPU seconds printed as it ends; ``--build-only``
@@ -44,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 import scale_data  # noqa: E402  (bench/ is on sys.path when run as a script)
 from scale_data import NOW, PASSWORD, Region, Size  # noqa: E402
 from sqlalchemy import create_engine, delete, func, select, text, update  # noqa: E402
+from timer_sweep import ServerCpu, report, start_and_sweep  # noqa: E402
 from timing import timed  # noqa: E402
 
 from engine.clock import FrozenClock  # noqa: E402
@@ -77,13 +80,14 @@ class KeptPostgres(postgres.ThrowawayPostgres):
 
 
 @contextmanager
-def database(kind: str, keep: Path | None) -> Iterator[tuple[str, Path | None]]:
-    """The URL of a database of ``kind`` and the file its built region is described in (None: build afresh)."""
+def database(kind: str, keep: Path | None) -> Iterator[tuple[str, Path, ServerCpu | None]]:
+    """The URL of a database of ``kind``, the file its built region is described in (None: build afresh) and, on
+    PostgreSQL, what its server's CPU time is."""
     folder = keep / kind if keep else Path(tempfile.mkdtemp(prefix=f"scale-{kind}-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
         if kind == "sqlite":
-            yield f"sqlite:///{folder}/region.db", folder / "region.json"
+            yield f"sqlite:///{folder}/region.db", folder / "region.json", None
             return
         server = KeptPostgres(folder / "server") if keep else postgres.ThrowawayPostgres()
         built = keep is not None and server.built
@@ -94,7 +98,7 @@ def database(kind: str, keep: Path | None) -> Iterator[tuple[str, Path | None]]:
                 with admin.connect() as connection:
                     connection.execute(text("CREATE DATABASE bench"))
                 admin.dispose()
-            yield server.url("bench"), folder / "region.json"
+            yield server.url("bench"), folder / "region.json", ServerCpu(server.dir / "data")
         finally:
             server.stop()
     finally:
@@ -164,13 +168,12 @@ class Browser:
         return response
 
 
-def measure(region: Region, runs: int, label: str) -> None:
+def measure(region: Region, runs: int, label: str, server: ServerCpu | None, folder: Path) -> None:
     from engine import queries
     from engine.paging import Window
     from monitoring import households, places, worklist
     from monitoring.models import User
     from web.app import create_app
-    from web.boundary import engine
     from web.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": region.url, "SECRET_KEY": "bench"}, clock=FrozenClock(NOW))
@@ -210,7 +213,9 @@ def measure(region: Region, runs: int, label: str) -> None:
     line("case page  (GET /cases/{id})", browsers["village"].page(f"/cases/{region.case_id}"))
     line("case API   (GET /api/v1/instances/{id})", browsers["village"].api(f"/instances/{region.case_id}"))
     dashboards(app, region, line)
-    sweep(app, region, label, engine, db)
+    for sweepers in sorted({1, os.cpu_count() or 1}):
+        sweep(region, label, sweepers, server, folder)
+    print(f"[{label}] timer sweep goal: ≥ 500 timers/s on PostgreSQL, after start-up, one sweeper per core", flush=True)
 
 
 def lists(app: Any, actors: dict[str, Any], line: Callable[..., None], label: str) -> None:
@@ -259,20 +264,17 @@ def dashboards(app: Any, region: Region, line: Callable[..., None]) -> None:
             db.session, engine(), db.session.get(Place, c), quarter, NOW), in_context=True)
 
 
-def sweep(app: Any, region: Region, label: str, engine: Callable[[], Any], db: Any) -> None:
-    """Fire every due timer once, then put the database back as it was (what the sweep wrote removed)."""
-    from engine import timers
-    from web.boundary import unit_of_work
-
-    with app.app_context():
-        snapshot = Snapshot.take(db.engine)
-        started = time.perf_counter()
-        fired = timers.run_due_timers(engine(), unit_of_work, limit=region.timers_due + 1)
-        seconds = time.perf_counter() - started
-        print(f"[{label}] timer sweep: {fired} timers in {seconds:.1f} s = {fired / seconds:.0f} timers/s "
-              f"(goal ≥ 500/s on PostgreSQL)", flush=True)
-        db.session.remove()
-        snapshot.restore(db.engine)
+def sweep(region: Region, label: str, sweepers: int, server: ServerCpu | None, folder: Path) -> None:
+    """Fire every due timer once by ``sweepers`` processes at once, then put the database back as it was (what the
+    sweep wrote removed)."""
+    db_engine = create_engine(region.url)
+    snapshot = Snapshot.take(db_engine)
+    try:
+        report(label, sweepers, region.timers_due, *start_and_sweep(region.url, folder, NOW.isoformat(), sweepers,
+                                                                    server))
+    finally:
+        snapshot.restore(db_engine)
+        db_engine.dispose()
 
 
 class Snapshot:
@@ -322,14 +324,14 @@ def main() -> None:
     for kind, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
         if args.only and args.only != kind:
             continue
-        with database(kind, args.keep) as (url, described):
+        with database(kind, args.keep) as (url, described, server):
             region = region_of(url, described, size)
             print(f"[{label}] region: {size.villages} villages, {size.households} households, {size.tasks} tasks "
                   f"({size.ready} READY), {region.timers_due} due timers; built in {region.seconds:.0f} s, "
                   f"{size_on_disk(url, described.parent)} on disk (load average now {os.getloadavg()[0]:.1f})",
                   flush=True)
             if not args.build_only:
-                measure(region, args.runs, label)
+                measure(region, args.runs, label, server, described.parent)
 
 
 if __name__ == "__main__":
