@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, any_, bindparam, false, func, literal_column, select, true
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from engine.assignment import Actor
@@ -21,6 +19,7 @@ from engine.paging import Key, Page, Window, decode_cursor, page
 from engine.queries import in_scope
 from engine.scope import below, within
 from engine.text import read_text, trimmed
+from engine.value_lists import one_of
 from monitoring import department_access
 from monitoring.change_models import HouseholdChange
 from monitoring.codelists import labels
@@ -291,7 +290,7 @@ def _search(session: Session, actor: Actor, search: Search) -> tuple[Select[tupl
     if len(listed) == LISTED_CAP:
         return query.where(Household.id.in_(found)), None
     alone = actor.place_scope and not (search.village or search.status or search.monitoring_type or search.where)
-    return query.where(_one_of(session, Household.id, listed)), listed if alone else None
+    return query.where(one_of(session, Household.id, listed)), listed if alone else None
 
 
 LISTED_CAP = 10_000  # members found passed to the page's query as their households' ids, at most
@@ -299,15 +298,6 @@ LISTED_CAP = 10_000  # members found passed to the page's query as their househo
 # the list page): a county surname's page of fifty households has some 150 members, each made an object
 LISTED_MEMBERS = selectinload(Household.members).load_only(Member.household_id, Member.position, Member.name,
                                                            Member.id_number, Member.relation)
-
-
-def _one_of(session: Session, column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """``column`` is one of ``ids``, the list sent as one parameter (a PostgreSQL array, a JSON text SQLite reads
-    with ``json_each``): an ``IN`` of a county surname's hundreds of parameters, once for the count and once for the
-    page, cost more CPU to expand and convert than the rest of the search, and its text changed with every list."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
-    return column.in_(select(func.json_each(json.dumps(ids)).table_valued("value").c.value))
 
 
 ID_TAIL = re.compile(r"[0-9]*[0-9X]")  # the last digits of an ID number, its check character included
@@ -339,7 +329,7 @@ def search_page(session: Session, actor: Actor, search: Search, window: Window) 
         return page(session, query.options(LISTED_MEMBERS), HOUSEHOLD_ORDER, window)
     after = decode_cursor(window.after, HOUSEHOLD_ORDER)[0] if window.after else None
     shown = [i for i in listed if after is None or i > after][:window.limit + 1]
-    found = page(session, select(Household).where(_one_of(session, Household.id, shown)).options(LISTED_MEMBERS),
+    found = page(session, select(Household).where(one_of(session, Household.id, shown)).options(LISTED_MEMBERS),
                  HOUSEHOLD_ORDER, window, with_total=False)
     return Page(found.rows, len(listed), found.next_cursor)
 

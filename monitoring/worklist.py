@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, load_only
 
 from engine import queries
 from engine.assignment import Actor
 from engine.models import ProcessInstance, Task
 from engine.paging import Page, Window, page, walk
-from engine.scope import below
+from engine.scope import below, code_at
+from engine.value_lists import one_of
 from monitoring.cases import household_id_of
 from monitoring.models import Household, Member, Place, PlaceLevel, head_of
 
@@ -137,7 +138,7 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
                              .group_by(*keys)).all()
     own = [group for group in groups if group.claimed_by in (None, actor.username)]
     total = sum(group[6] for group in own)
-    villages, townships = _places(session, {group.place_code for group in own})
+    villages, townships = _places(session, {group.place_code: group.place_path for group in own})
     township_path = next((path for code, _, path in townships if code == filters.township), None)
     chips = [group for group in own if _passes(group, filters, township_path)]
     steps: dict[tuple[str, str], list[Any]] = {}
@@ -149,7 +150,7 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
                  .options(load_only(Task.id, Task.created_at)),
                  queries.inbox_order(filters.order), window, with_total=False)
     if found.rows:  # the rest of the page's rows, into the objects already read
-        session.execute(select(Task).where(Task.id.in_([task.id for task in found.rows]))).all()
+        session.execute(select(Task).where(one_of(session, Task.id, [task.id for task in found.rows]))).all()
     return Inbox(Page(decorate(session, found.rows, now, dict(villages)), sum(group[6] for group in shown),
                       found.next_cursor),
                  total, sum(group[6] for group in own if group.due == "overdue"),
@@ -172,20 +173,20 @@ def _passes(group: Any, filters: Filters, township_path: str | None) -> bool:
             and (filters.due not in DUE_STATES or group.due == filters.due))
 
 
-def _places(session: Session, codes: set[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """(code, name) of the places the tasks are at, and (code, name, path) of the townships above them, each in the
-    order of their paths: one read of both."""
+def _places(session: Session, paths: Mapping[str | None, str | None]
+            ) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """(code, name) of the places the tasks are at (``paths``: code -> path), and (code, name, path) of the townships
+    above them, each in the order of their paths: one read by primary key of both, the parents' codes taken from the
+    paths (an OR of the places and their parents' had PostgreSQL scan every place)."""
+    codes = {code for code in paths if code}
     if not codes:
         return [], []
-    above = select(Place.parent_code).where(Place.code.in_(codes))
-    rows = session.execute(
-        select(Place.code, Place.name, Place.level, Place.parent_code, Place.path)
-        .where(or_(Place.code.in_(codes), and_(Place.level == PlaceLevel.TOWNSHIP, Place.code.in_(above))))
-        .order_by(Place.path)).all()
-    parents = {row.parent_code for row in rows if row.code in codes}
+    parents = {code_at(parent) for path in paths.values() if path and (parent := path.rstrip("/").rsplit("/", 1)[0])}
+    rows = session.execute(select(Place.code, Place.name, Place.level, Place.parent_code, Place.path)
+                           .where(one_of(session, Place.code, codes | parents)).order_by(Place.path)).all()
+    above = {row.parent_code for row in rows if row.code in codes}
     return ([(row.code, row.name) for row in rows if row.code in codes],
-            [(row.code, row.name, row.path) for row in rows
-             if row.level == PlaceLevel.TOWNSHIP and row.code in parents])
+            [(row.code, row.name, row.path) for row in rows if row.level == PlaceLevel.TOWNSHIP and row.code in above])
 
 
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
@@ -200,13 +201,14 @@ def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[
     for any number of tasks."""
     instance_ids = {t.instance_id for t in tasks}
     keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
-                                .where(ProcessInstance.id.in_(instance_ids))).all()) if instance_ids else {}
+                                .where(one_of(session, ProcessInstance.id, instance_ids))).all()) \
+        if instance_ids else {}
     households = listed_households(session, {hid for key in keys.values()
                                              if (hid := household_id_of(key)) is not None})
     place_codes = {t.place_code for t in tasks}
     if names is None:
-        names = dict(session.execute(select(Place.code, Place.name).where(Place.code.in_(place_codes))).all()) \
-            if place_codes else {}
+        names = dict(session.execute(select(Place.code, Place.name)
+                                     .where(one_of(session, Place.code, place_codes))).all()) if place_codes else {}
     items = []
     for task in tasks:
         household = households.get(household_id_of(keys.get(task.instance_id)))
@@ -223,12 +225,12 @@ def listed_households(session: Session, ids: set[int]) -> dict[int, ListedHouseh
         return {}
     members: dict[int, list[Any]] = {}
     for row in session.execute(select(Member.household_id, Member.name, Member.id_number, Member.relation)
-                               .where(Member.household_id.in_(ids), Member.left_on.is_(None))
+                               .where(one_of(session, Member.household_id, ids), Member.left_on.is_(None))
                                .order_by(Member.household_id, Member.position)):
         members.setdefault(row.household_id, []).append(row)
     listed = {}
     for row in session.execute(select(Household.id, Household.group_name, Household.village_code)
-                               .where(Household.id.in_(ids))):
+                               .where(one_of(session, Household.id, ids))):
         present = members.get(row.id, [])
         head = head_of(present)
         listed[row.id] = ListedHousehold(row.id, row.group_name, row.village_code,
