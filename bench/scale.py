@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 import scale_data  # noqa: E402  (bench/ is on sys.path when run as a script)
 from scale_data import NOW, PASSWORD, Region, Size  # noqa: E402
-from sqlalchemy import create_engine, delete, func, select, text, update  # noqa: E402
+from sqlalchemy import bindparam, create_engine, delete, func, insert, select, text, update  # noqa: E402
 from timer_sweep import ServerCpu, report, start_and_sweep  # noqa: E402
 from timing import timed  # noqa: E402
 
@@ -278,33 +278,41 @@ def sweep(region: Region, label: str, sweepers: int, server: ServerCpu | None, f
 
 
 class Snapshot:
-    """What a sweep changes: the due instances' rows, and every row added after them (integer ids above today's
-    largest, tasks created at ``NOW``)."""
+    """What a sweep changes: the due instances' rows and their tasks (a fired timer finishes, withdraws and adds
+    tasks), and every row added after them (integer ids above today's largest)."""
 
     COLUMNS = ("status", "state", "revision", "audit_hash", "data", "waiting", "wake_at", "error", "ended_at")
+    CHUNK = 1000  # instance ids per DELETE
 
-    def __init__(self, instances: list[dict[str, Any]], largest: dict[str, int]) -> None:
-        self.instances, self.largest = instances, largest
+    def __init__(self, instances: list[dict[str, Any]], tasks: list[dict[str, Any]], largest: dict[str, int]) -> None:
+        self.instances, self.tasks, self.largest = instances, tasks, largest
 
     @classmethod
     def take(cls, db_engine: Any) -> Snapshot:
+        due = (ProcessInstance.status == "running", ProcessInstance.wake_at < NOW)
         with db_engine.connect() as connection:
-            rows = connection.execute(select(ProcessInstance.__table__).where(
-                ProcessInstance.status == "running", ProcessInstance.wake_at < NOW)).mappings().all()
+            rows = connection.execute(select(ProcessInstance.__table__).where(*due)).mappings().all()
+            tasks = connection.execute(select(Task.__table__).where(
+                Task.instance_id.in_(select(ProcessInstance.id).where(*due)))).mappings().all()
             largest = {table.name: connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar()
                        for table in _integer_keyed()}
-        return cls([{"key": row["id"], **{c: row[c] for c in cls.COLUMNS}} for row in rows], largest)
+        return cls([{"key": row["id"], **{c: row[c] for c in cls.COLUMNS}} for row in rows],
+                   [dict(row) for row in tasks], largest)
 
     def restore(self, db_engine: Any) -> None:
-        table = ProcessInstance.__table__
+        instances = ProcessInstance.__table__
+        keys = [row["key"] for row in self.instances]
         with db_engine.begin() as connection:
-            connection.execute(delete(Task).where(Task.created_at >= NOW))
+            connection.execute(delete(Task).where(Task.instance_id > self.largest[instances.name]))
+            for start in range(0, len(keys), self.CHUNK):
+                connection.execute(delete(Task).where(Task.instance_id.in_(keys[start:start + self.CHUNK])))
             for other in reversed(_integer_keyed()):
                 connection.execute(delete(other).where(other.c.id > self.largest[other.name]))
-            from sqlalchemy import bindparam
-
-            connection.execute(update(table).where(table.c.id == bindparam("key")).values(
-                **{c: bindparam(c) for c in self.COLUMNS}), self.instances)
+            if self.instances:
+                connection.execute(update(instances).where(instances.c.id == bindparam("key")).values(
+                    **{c: bindparam(c) for c in self.COLUMNS}), self.instances)
+            if self.tasks:
+                connection.execute(insert(Task.__table__), self.tasks)
 
 
 def _integer_keyed() -> list[Any]:

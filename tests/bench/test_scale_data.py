@@ -109,3 +109,37 @@ def test_a_kept_region_gets_the_indexes_the_models_gained_since_it_was_built(dat
     scale.added_indexes(database_url)
     assert _missing_indexes(engine) == set()
     engine.dispose()
+
+
+def _contents(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {table.name: sorted(map(tuple, connection.execute(select(table)).all()), key=repr)
+                for table in Base.metadata.sorted_tables}
+
+
+def test_a_sweep_is_undone_so_the_next_finds_the_region_as_it_was(region):
+    """``bench/scale.py`` sweeps the region's due timers by one sweeper, then by one per core, and with ``--keep``
+    again at the next run: each must find every timer due and every task as the builder left it."""
+    import scale
+
+    from engine.clock import FrozenClock
+    from engine.timers import run_due_timers
+    from web.app import create_app
+    from web.boundary import engine as app_engine
+    from web.boundary import unit_of_work
+    from web.extensions import db
+
+    engine = create_engine(region.url)
+    before = _contents(engine)
+    snapshot = scale.Snapshot.take(engine)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": region.url, "SECRET_KEY": "test"}, clock=FrozenClock(scale_data.NOW))
+    with app.app_context():
+        assert run_due_timers(app_engine(), unit_of_work) == SIZE.timers
+        db.session.remove()
+        db.engine.dispose()
+    assert _contents(engine) != before
+    snapshot.restore(engine)
+    after = _contents(engine)
+    assert {name: (set(rows) - set(before[name]), set(before[name]) - set(rows))
+            for name, rows in after.items() if rows != before[name]} == {}
+    engine.dispose()
