@@ -134,13 +134,23 @@ def page(session: Session, query: Select[Any], keys: Sequence[Key], window: Wind
          scalars: bool = True, with_total: bool = True) -> Page[Any]:
     """One page of ``query`` in the order of ``keys``, after the window's cursor; ``scalars`` False when the query
     selects several entities (each key is then read from the entity of its class)."""
-    after = decode_cursor(window.after, keys) if window.after else None
     total = count(session, query) if with_total else -1
-    ordered = query.order_by(*(k.column.desc() if k.descending else k.column for k in keys))
+    result = session.execute(windowed(query, keys, window))
+    return page_of(list(result.scalars() if scalars else result.all()), keys, window.limit, total, scalars=scalars)
+
+
+def ordered_by(query: Select[Any], keys: Sequence[Key]) -> Select[Any]:
+    return query.order_by(*(k.column.desc() if k.descending else k.column for k in keys))
+
+
+def windowed(query: Select[Any], keys: Sequence[Key], window: Window) -> Select[Any]:
+    """``query``'s rows of the window in the order of ``keys``, and one more if there are more (``page_of`` reads
+    them): also a subquery that picks a page's keys for an outer statement to read their rows by."""
+    after = decode_cursor(window.after, keys) if window.after else None
+    ordered = ordered_by(query, keys)
     if after is not None:
         ordered = ordered.where(_after(keys, after))
-    result = session.execute(ordered.limit(window.limit + 1))
-    return page_of(list(result.scalars() if scalars else result.all()), keys, window.limit, total, scalars=scalars)
+    return ordered.limit(window.limit + 1)
 
 
 def page_of(rows: list[Any], keys: Sequence[Key], limit: int, total: int = -1, *, scalars: bool = True) -> Page[Any]:

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
 from engine.models import ProcessInstance, Task
-from engine.paging import Page, Window, page, walk
+from engine.paging import Page, Window, ordered_by, page_of, walk, windowed
 from engine.scope import below, code_at
 from engine.value_lists import one_of
 from monitoring.cases import household_id_of
@@ -146,12 +146,15 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
         step = (group.process_key, group.bpmn_id)  # a step is its process's: two processes may share an id
         steps.setdefault(step, [*step, group[7], 0])[3] += group[6]
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
-    found = page(session, filtered(session, actor, filters, now, lane=lane, township_path=township_path)
-                 .options(load_only(Task.id, Task.created_at)),
-                 queries.inbox_order(filters.order), window, with_total=False)
-    if found.rows:  # the rest of the page's rows, into the objects already read
-        session.execute(select(Task).where(one_of(session, Task.id, [task.id for task in found.rows]))).all()
-    return Inbox(Page(decorate(session, found.rows, now, dict(villages)), sum(group[6] for group in shown),
+    order = queries.inbox_order(filters.order)
+    keys = windowed(filtered(session, actor, filters, now, lane=lane, township_path=township_path)
+                    .with_only_columns(Task.id), order, window)
+    rows = session.execute(ordered_by(select(Task, ProcessInstance.business_key)
+                                      .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                                      .where(Task.id.in_(keys)), order)).all()
+    found = page_of([task for task, _ in rows], order, window.limit)
+    cases = {task.instance_id: key for task, key in rows}
+    return Inbox(Page(decorate(session, found.rows, now, dict(villages), cases), sum(group[6] for group in shown),
                       found.next_cursor),
                  total, sum(group[6] for group in own if group.due == "overdue"),
                  sum(group[6] for group in groups) - total, [tuple(step) for step in steps.values()],
@@ -195,14 +198,15 @@ def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, c
         yield decorate(session, rows, now)
 
 
-def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[str, str] | None = None
-             ) -> list[WorkItem]:
-    """Each task with its household and its place's name (``names``: already read, by code), in the same few reads
-    for any number of tasks."""
-    instance_ids = {t.instance_id for t in tasks}
-    keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
-                                .where(one_of(session, ProcessInstance.id, instance_ids))).all()) \
-        if instance_ids else {}
+def decorate(session: Session, tasks: list[Task], now: datetime, names: Mapping[str, str] | None = None,
+             keys: Mapping[int, str | None] | None = None) -> list[WorkItem]:
+    """Each task with its household and its place's name (``names``: already read, by code; ``keys``: the business
+    keys of the tasks' cases, by case id, already read), in the same few reads for any number of tasks."""
+    if keys is None:
+        instance_ids = {t.instance_id for t in tasks}
+        keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
+                                    .where(one_of(session, ProcessInstance.id, instance_ids))).all()) \
+            if instance_ids else {}
     households = listed_households(session, {hid for key in keys.values()
                                              if (hid := household_id_of(key)) is not None})
     place_codes = {t.place_code for t in tasks}
@@ -223,16 +227,20 @@ def listed_households(session: Session, ids: set[int]) -> dict[int, ListedHouseh
     than all its queries."""
     if not ids:
         return {}
+    households: dict[int, Any] = {}
     members: dict[int, list[Any]] = {}
-    for row in session.execute(select(Member.household_id, Member.name, Member.id_number, Member.relation)
-                               .where(one_of(session, Member.household_id, ids), Member.left_on.is_(None))
-                               .order_by(Member.household_id, Member.position)):
-        members.setdefault(row.household_id, []).append(row)
+    for row in session.execute(  # each household with its present members, in their order (one with none: NULLs)
+            select(Household.id, Household.group_name, Household.village_code, Member.household_id.label("member_of"),
+                   Member.name, Member.id_number, Member.relation)
+            .outerjoin(Member, and_(Member.household_id == Household.id, Member.left_on.is_(None)))
+            .where(one_of(session, Household.id, ids)).order_by(Household.id, Member.position)):
+        households.setdefault(row.id, row)
+        if row.member_of is not None:
+            members.setdefault(row.id, []).append(row)
     listed = {}
-    for row in session.execute(select(Household.id, Household.group_name, Household.village_code)
-                               .where(one_of(session, Household.id, ids))):
-        present = members.get(row.id, [])
+    for household_id, row in households.items():
+        present = members.get(household_id, [])
         head = head_of(present)
-        listed[row.id] = ListedHousehold(row.id, row.group_name, row.village_code,
-                                         ListedMember(head.name, head.id_number) if head else None, len(present))
+        listed[household_id] = ListedHousehold(household_id, row.group_name, row.village_code,
+                                               ListedMember(head.name, head.id_number) if head else None, len(present))
     return listed
