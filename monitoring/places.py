@@ -102,8 +102,9 @@ def actor_at(user: User | Row, place_path: str) -> Actor:
                  place_scope=sees_by_place(user.role), department=user.department)
 
 
-def villages_in_scope(session: Session, actor: Actor) -> list[Place]:
-    """The villages a user may register households in and filter by: its own place and below."""
-    return list(session.execute(select(Place).where(
+def villages_in_scope(session: Session, actor: Actor) -> list[Row[tuple[str, str]]]:
+    """The villages (code, name) a user may register households in and filter by: its own place and below. Rows, not
+    places: a league's list page chose among a thousand villages, each made an ORM object on every request."""
+    return list(session.execute(select(Place.code, Place.name).where(
         Place.level == PlaceLevel.VILLAGE, within(Place.path, actor))
-        .order_by(Place.path)).scalars())
+        .order_by(Place.path)).all())

@@ -6,13 +6,14 @@ Choices come from the code lists in force (an administrator's edits show at once
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from monitoring.codelists import labels
-from monitoring.models import Place
 from web.inbox.schema_form import Submission
 
 MEMBER_CHOICES = (("relation", "与户主关系", ""), ("sex", "性别", "不填则按身份证号"), ("ethnicity", "民族", ""),
@@ -46,7 +47,7 @@ def _member_schema(session: Session) -> dict[str, Any]:
     }
 
 
-def registration_schema(session: Session, villages: list[Place]) -> dict[str, Any]:
+def registration_schema(session: Session, villages: Sequence[Row[tuple[str, str]]]) -> dict[str, Any]:
     """Household fields and its member rows, as ``create_household`` accepts them."""
     return {
         "type": "object", "required": ["village", "household_type", "members"],
@@ -71,7 +72,7 @@ def read_form(schema: dict[str, Any], form: MultiDict) -> Submission:
     return submission
 
 
-def blank_form(villages: list[Place]) -> dict[str, Any]:
+def blank_form(villages: Sequence[Row[tuple[str, str]]]) -> dict[str, Any]:
     """A head's row and one more; a cadre of one village has it chosen already."""
     return {"village": villages[0].code if len(villages) == 1 else None, "household_type": "ordinary",
             "members": [{"relation": "head"}, {}]}
