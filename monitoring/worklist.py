@@ -147,11 +147,11 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
         steps.setdefault(step, [*step, group[7], 0])[3] += group[6]
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
     order = queries.inbox_order(filters.order)
-    keys = windowed(filtered(session, actor, filters, now, lane=lane, township_path=township_path)
-                    .with_only_columns(Task.id), order, window)
+    chosen = windowed(filtered(session, actor, filters, now, lane=lane, township_path=township_path)
+                      .with_only_columns(Task.id), order, window)
     rows = session.execute(ordered_by(select(Task, ProcessInstance.business_key)
                                       .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                                      .where(Task.id.in_(keys)), order)).all()
+                                      .where(Task.id.in_(chosen)), order)).all()
     found = page_of([task for task, _ in rows], order, window.limit)
     cases = {task.instance_id: key for task, key in rows}
     return Inbox(Page(decorate(session, found.rows, now, dict(villages), cases), sum(group[6] for group in shown),
