@@ -29,7 +29,7 @@ from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
 from web.households import listing, record, registration
 from web.inbox.schema_form import all_errors_placed, build_fields
-from web.templating import UNDEPLOYED_PROCESS, remember_people
+from web.templating import UNDEPLOYED_PROCESS, remember_people, remember_places
 
 households = Blueprint("households", __name__, url_prefix="/households")
 
@@ -44,6 +44,7 @@ def index():
     found = domain.search_page(db.session, g.actor, search, read_window(request.args.get("after"),
                                                                          request.args.get("limit")))
     args = {key: request.args.get(key, "").strip() for key in ("q", "village", "status", "type")}
+    remember_places(household.village_code for household in found.rows)
     return render_template(
         "households/index.html", page=found, households=found.rows, args=args, counted=filters.described(request.args),
         villages=domain_places.villages_in_scope(db.session, g.actor), statuses=record.STATUSES,
