@@ -119,6 +119,9 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+OTHER_RISK = "other"  # 其他: the one risk type that says nothing by itself; Household.risk_note says what it is
+
+
 class MonitoringStatus(enum.StrEnum):
     NOT_MONITORED = "not_monitored"  # never identified, or identification refused
     MONITORED = "monitored"  # a monitoring object (type, risk types, since)

@@ -38,7 +38,7 @@ from monitoring.documents import store
 from monitoring.documents.annexes import ANNEXES, cn_date
 from monitoring.event_steps import FUNCTIONS as EVENT_STEPS
 from monitoring.measures import plan_to_carry_out, received, record_case_progress
-from monitoring.models import Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice, User
+from monitoring.models import OTHER_RISK, Household, HouseholdFeedback, Measurement, MonitoringStatus, Notice, User
 from monitoring.places import actor_for
 from monitoring.processes import descriptor
 from monitoring.quality.corrections import FUNCTIONS as QUALITY_STEPS
@@ -186,9 +186,6 @@ def mark_monitored(monitoring_type: str, risk_types: list[str], since: Any, type
     household.monitored_since = since if isinstance(since, date) else date.fromisoformat(str(since))
     status_history.record_change(step.session, household, MonitoringStatus.MONITORED, clock.now(), step.username,
                                  instance_id=step.instance_id, on=household.monitored_since)
-
-
-OTHER_RISK = "other"  # 其他: the one risk type that says nothing by itself
 
 
 def _suggested_type() -> tuple[bool, str | None]:

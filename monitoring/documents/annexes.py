@@ -25,7 +25,7 @@ from monitoring.cases import business_key
 from monitoring.change_models import KIND_NAMES, HouseholdChange
 from monitoring.codelists import labels
 from monitoring.measures import received
-from monitoring.models import Household, Measurement, Member, Notice, Place, PlaceLevel
+from monitoring.models import OTHER_RISK, Household, Measurement, Member, Notice, Place, PlaceLevel
 from monitoring.notices import cases_on, households_on, period
 from monitoring.rules import INCOME_FIELDS, RIGID_EXPENSE_FIELDS, net_income, per_capita_income, rigid_expenses
 
@@ -119,6 +119,15 @@ class _Labels:
         return "、".join(self(list_key, code) for code in codes)
 
 
+def _risk_types(label: _Labels, household: Household) -> str:
+    """The household's risk types as a form prints them, 其他 with what it stands for (附件7: 其他须注明)."""
+    def said(code: str) -> str:
+        named = label("risk_type", code)
+        return f"{named}（{household.risk_note}）" if code == OTHER_RISK and household.risk_note else named
+
+    return "、".join(said(code) for code in household.risk_types or [])
+
+
 def places_of(session: Session, village_code: str) -> dict[str, str]:
     """The names of the village, its township and its county."""
     names: dict[str, str] = {}
@@ -159,7 +168,7 @@ def _household_fields(household: Household, label: _Labels) -> dict[str, Any]:
         "phone": household.phone or (head.phone if head else ""), "bank_account": household.bank_account,
         "household_type": label("household_type", household.household_type),
         "monitoring_type": label("monitoring_type", household.monitoring_type),
-        "risk_types": label.joined("risk_type", household.risk_types),
+        "risk_types": _risk_types(label, household),
         "monitored_since": cn_date(household.monitored_since),
     }
 
@@ -237,7 +246,7 @@ def _recorded_evidence(session: Session, household: Household, label: _Labels) -
     """Each criterion's evidence as the household's records show it (no elimination case has checked it yet)."""
     latest = _latest(household)
     return [
-        [f"风险类型：{label.joined('risk_type', household.risk_types) or '—'}",
+        [f"风险类型：{_risk_types(label, household) or '—'}",
          f"已落实帮扶措施：{'、'.join(received(household)) or '—'}"],
         [f"{g['field']}：{g['finding']}" for g in _guarantees(latest)],
         [_income_finding(session, household, m) for m in household.measurements] or ["收入：未采集"],

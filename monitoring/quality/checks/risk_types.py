@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from monitoring.household_copies import HouseholdRisk
-from monitoring.models import Household, Measurement, Member
+from monitoring.models import OTHER_RISK, Household, Measurement, Member
 from monitoring.quality.catalogue import CheckScope, Severity, Trip, check
 from monitoring.quality.checks.common import (
     MONITORED,
@@ -101,6 +101,6 @@ def other_risk_without_note(session: Session, scope: CheckScope) -> Iterator[Tri
     """The note the entry form asks for with 其他 (``Household.risk_note``), missing or blank."""
     rows = session.execute(
         select(Household.id)
-        .where(*_monitored_with_risk(scope, "other"), func.trim(func.coalesce(Household.risk_note, "")) == ""))
+        .where(*_monitored_with_risk(scope, OTHER_RISK), func.trim(func.coalesce(Household.risk_note, "")) == ""))
     for (household_id,) in rows:
         yield Trip(household_id, {})

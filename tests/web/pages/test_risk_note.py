@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from monitoring.models import Household
+from tests.monitoring.test_annexes import page_one_of, render
 from tests.web.test_identification import (  # noqa: F401 (forms_dir, world: the fixtures)
     form_data,
     forms_dir,
@@ -37,3 +38,5 @@ def test_the_risk_other_is_entered_with_what_it_stands_for(api, pages, clock, se
     assert session.get(Household, household["id"]).risk_note == "家中牲畜大量死亡"
     page = pages("qi").get(f"/households/{household['id']}").get_data(as_text=True)
     assert "其他：家中牲畜大量死亡" in page
+    annex7 = page_one_of(render(session, "annex7", household["id"], "annex7-risk-note"))
+    assert "其他（家中牲畜大量死亡）" in annex7  # 附件7: 其他须注明
