@@ -17,6 +17,7 @@ from web.api.errors import ApiError
 
 NUL = "\x00"
 NUL_REASON = "不能包含空字符 (NUL)"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # the bodies werkzeug reads as a form
 
 
 def digits_up_to(limit: int) -> str:
@@ -47,11 +48,12 @@ def init_app(app: Flask) -> None:
 def _field_with_nul() -> str | None:
     if NUL in request.path:
         return "_path"
-    for source in (request.args, request.form):
+    is_form = request.mimetype in FORM_TYPES  # any other body (JSON) has no form: not set up to parse one
+    for source in (request.args, request.form) if is_form else (request.args,):
         for key, value in source.items(multi=True):
             if NUL in (key or "") or NUL in value:  # a multipart part whose name does not parse has none
                 return key
-    for key, upload in request.files.items(multi=True):
+    for key, upload in request.files.items(multi=True) if is_form else ():
         if NUL in (upload.filename or ""):
             return key
     return None

@@ -47,3 +47,22 @@ def test_a_token_expires_by_the_engine_clock(app, actors, clock):
     assert client.get("/tasks").status_code == 200
     clock.advance(timedelta(seconds=1))
     assert client.get("/tasks").status_code == 401
+
+
+def test_a_token_signed_after_now_by_the_engine_clock_is_refused_though_its_signature_was_checked(app, actors, clock):
+    client = ApiClient(app.test_client(), "cun")
+    assert client.get("/tasks").status_code == 200  # its signature now checked (and remembered)
+    clock.advance(timedelta(seconds=-5))
+    assert client.get("/tasks").status_code == 401
+
+
+def test_a_token_with_our_payload_signed_by_another_key_or_overlong_is_refused(app, actors):
+    client = ApiClient(app.test_client(), "cun")
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    _, payload = URLSafeTimedSerializer("x").loads_unsafe(token)
+    forged = URLSafeTimedSerializer("another key", salt="fangpin-api-token").dumps(payload)
+    for bad in (forged, token + "x" * 600):
+        client.headers = {"Authorization": f"Bearer {bad}"}
+        assert client.get("/tasks").status_code == 401
+    client.headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/tasks").status_code == 200

@@ -5,7 +5,7 @@ logout ends that at once, and a foreign site can send the cookie but not the tok
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
@@ -35,11 +35,17 @@ _USER_AT_PLACE = DriverStatement(
     .join(PLACES, PLACES.c.code == USERS.c.place_code).where(USERS.c.id == bindparam("uid")))
 
 
-class _ClockSigner(TimestampSigner):
+def _clock_seconds() -> int:
     """Token times from the engine's clock, the one every other rule reads."""
+    return int(engine().now().timestamp())
 
+
+MAX_TOKEN_LENGTH = 512  # ours are under 100 characters: a longer one is not checked (nor kept by ``_signed``)
+
+
+class _ClockSigner(TimestampSigner):
     def get_timestamp(self) -> int:
-        return int(engine().now().timestamp())
+        return _clock_seconds()
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -58,11 +64,24 @@ def refused_login(result: LoginResult) -> tuple[Response, int, dict[str, str]]:
     return jsonify(error_body("invalid_credentials", result.message)), 401, {}
 
 
-def _user_from_token(token: str) -> tuple[Row, Actor] | None:
+@lru_cache(maxsize=4096)
+def _signed(secret_key: str, token: str) -> tuple[Any, int] | None:
+    """The token's claims and when it was signed, None if its signature is not ours. Checking the signature is most of
+    reading a token, and a client sends the same token call after call: each is checked once per secret key."""
     try:
-        claims = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
+        claims, signed_at = _serializer().loads(token, return_timestamp=True)
     except BadSignature:
         return None
+    return claims, int(signed_at.timestamp())
+
+
+def _user_from_token(token: str) -> tuple[Row, Actor] | None:
+    signed = _signed(current_app.config["SECRET_KEY"], token) if len(token) <= MAX_TOKEN_LENGTH else None
+    if signed is None:
+        return None
+    claims, signed_at = signed
+    if not 0 <= _clock_seconds() - signed_at <= current_app.config["TOKEN_MAX_AGE"]:
+        return None  # expired, or signed after now by the engine's clock: what itsdangerous's max_age refuses
     uid = claims.get("uid") if isinstance(claims, dict) else None
     found = _USER_AT_PLACE.first(db.session.connection(), {"uid": uid}) if isinstance(uid, int) else None
     if found is None or not found.active or claims.get("sv") != found.session_version:

@@ -170,7 +170,8 @@ def read_query(declared: Operation, args: Mapping[str, str]) -> dict[str, Any]:
     absent, as before (``?format=`` is JSON); parameters the route does not declare are ignored."""
     values = {param.name: _typed(param, args[param.name]) for param in declared.parameters if args.get(param.name)}
     missing = {param.name: "缺失" for param in declared.parameters if param.required and param.name not in values}
-    fields = {**schema_reasons(declared.query_validator, values), **missing}
+    fields = {**(schema_reasons(declared.query_validator, values) if values else {}),
+              **missing}  # of an empty query the schema could only say what ``missing`` says
     if fields:
         meaning = {param.name: param.description for param in declared.parameters}
         named = "；".join(f"{name}（{meaning.get(name, name)}）{reason}" for name, reason in fields.items())

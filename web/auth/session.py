@@ -11,7 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin, current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 
 from engine.errors import Forbidden
 from monitoring.models import LoginSession, User
@@ -53,7 +55,23 @@ def _load_user(token: str) -> SessionUser | None:
     return SessionUser(found[1], token, found[0]) if found is not None else None
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signing serializer built once per set of keys: Flask builds it afresh on every
+    request (a fifth of setting up an API call), though the keys do not change while the app serves."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"
