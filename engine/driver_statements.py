@@ -8,10 +8,16 @@ and then runs on the DBAPI connection of the caller's SQLAlchemy connection: the
 commit or rollback covers it. Only Core tables are touched this way: the ORM session holds none of these rows in its
 identity map, so nothing it holds goes stale. A driver error is raised as SQLAlchemy's ``DBAPIError`` (e.g.
 ``IntegrityError``), as ``Connection.execute`` would raise it.
+
+On psycopg the statements are compiled with PostgreSQL's own ``$1`` placeholders and run on a ``RawCursor``, which
+sends them as they are: psycopg turns ``%(name)s`` into ``$n`` on every execute, parsing the whole text, and remembers
+the result only for statements under 4 KB and 50 parameters. A step's one write has more (``engine.round_trips``):
+parsing it cost 120-170 µs a step, a tenth of a completion.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from psycopg import RawCursor
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -66,8 +73,26 @@ def _cursor(connection: Connection) -> Any:
     driver = pooled.driver_connection
     cursor = pooled.info.get(_CURSOR)
     if cursor is None or cursor.connection is not driver:
-        cursor = pooled.info[_CURSOR] = driver.cursor()
+        raw = _dollar_dialect(connection.dialect) is not None
+        cursor = pooled.info[_CURSOR] = RawCursor(driver) if raw else driver.cursor()
     return cursor
+
+
+_dollar_dialects: WeakKeyDictionary[Dialect, Dialect] = WeakKeyDictionary()
+
+
+def _dollar_dialect(dialect: Dialect) -> Dialect | None:
+    """psycopg's dialect as it is, but compiling ``$n`` placeholders (see the module's docstring); None for any other
+    driver."""
+    if dialect.driver != "psycopg":
+        return None
+    variant = _dollar_dialects.get(dialect)
+    if variant is None:
+        variant = copy.copy(dialect)  # with what it learnt of the server when it first connected
+        variant.paramstyle, variant.positional = "numeric_dollar", True
+        variant.identifier_preparer = variant.preparer(variant)  # which doubles ``%`` for the pyformat styles only
+        _dollar_dialects[dialect] = variant
+    return variant
 
 
 class DriverStatement:
@@ -133,7 +158,7 @@ class DriverStatement:
         return plan
 
     def _compiled(self, dialect: Dialect, params: Mapping[str, Any]) -> _Plan:
-        compiled = self.statement.compile(dialect=dialect, column_keys=list(params))
+        compiled = self.statement.compile(dialect=_dollar_dialect(dialect) or dialect, column_keys=list(params))
         if compiled.escaped_bind_names:
             raise ValueError(f"parameter names the driver cannot take as they are: {compiled.escaped_bind_names}")
         if compiled.insert_prefetch or compiled.update_prefetch:

@@ -7,7 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from engine.driver_statements import DriverStatement
@@ -72,3 +86,28 @@ def test_a_driver_error_is_sqlalchemy_s_integrity_error(connection):
     statement.run_many(connection, ROWS[:1])
     with pytest.raises(IntegrityError):
         statement.run_many(connection, ROWS[:1])
+
+
+def test_a_parameter_named_twice_a_list_and_a_percent_sign_in_the_text_read_as_sqlalchemy_reads_them(connection):
+    # on psycopg the statements are compiled with $n placeholders: a name used twice is one number, a list expands
+    # among them, and a literal % is not doubled (as it is for psycopg's own %(name)s style)
+    connection.execute(insert(PROBE), ROWS)
+    probe = (select(PROBE.c.id, (literal_column("'100%'") + PROBE.c.note).label("share"))
+             .where(PROBE.c.id.in_(bindparam("ids", expanding=True)),
+                    or_(PROBE.c.note == bindparam("note"), PROBE.c.note.like(bindparam("note") + "%")))
+             .order_by(PROBE.c.id))
+    params = {"ids": [1, 3], "note": "甲"}
+    assert [tuple(row) for row in DriverStatement(probe).rows(connection, params)] == \
+        [tuple(row) for row in connection.execute(probe, params).all()] == [(1, "100%甲")]
+
+
+def test_a_write_of_many_parameters_lands_whole(connection):
+    # a step's one write names a hundred parameters or more (engine.round_trips)
+    wide = [{**row, "id": 100 + index, "note": f"n{index}"} for index, row in enumerate(ROWS * 20)]
+    many = insert(PROBE).values([{name: bindparam(f"{name}_{i}", type_=PROBE.c[name].type) for name in wide[0]}
+                                 for i in range(len(wide))])
+    DriverStatement(many).run(connection, {f"{name}_{i}": value for i, row in enumerate(wide)
+                                           for name, value in row.items()})
+    read = connection.execute(_READ.where(PROBE.c.id >= 100).order_by(PROBE.c.id)).all()
+    assert [(row.id, row.note, row.at, row.detail) for row in read] == \
+        [(row["id"], row["note"], row["at"], row["detail"]) for row in wide]
