@@ -87,3 +87,12 @@ def test_the_page_shows_a_phone_page_of_rows_and_a_chosen_step_a_batch(inbox, ap
     batch = browser.get("/tasks/?step=apply").text
     assert batch.count("data-task=") == 3 and 'rel="next"' not in batch
     assert browser.get("/tasks/?limit=1").text.count("data-task=") == 1  # as asked
+
+
+def test_the_place_that_scopes_the_page_and_heads_it_comes_with_the_login(inbox):
+    sent, text = inbox(1)
+
+    logins = [s for s in sent if re.search(r"\bFROM login_sessions\b", s)]
+    assert len(logins) == 1 and re.search(r"\bJOIN places\b", logins[0]), logins
+    assert not [s for s in reads(sent, "places") if re.search(r"places\.code = (?!ANY)", s)]  # not again by its code
+    assert '<span class="who">艾力嘎查 · ' in text  # the header names it all the same

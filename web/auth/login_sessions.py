@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from monitoring.models import LoginSession, User
+from monitoring.models import LoginSession, Place, User
 
 SEEN_EVERY = timedelta(minutes=1)  # how precise last_seen_at is
 
@@ -36,14 +36,18 @@ def open_session(session: Session, user: User, address: str, now: datetime,
     return token, record
 
 
-def live_session(session: Session, token: str, now: datetime, lifetime: timedelta) -> tuple[LoginSession, User] | None:
-    """The record and its user if ``token`` names a live session of an active user."""
+def live_session(session: Session, token: str, now: datetime, lifetime: timedelta
+                 ) -> tuple[LoginSession, User, Place] | None:
+    """The record, its user and the user's place if ``token`` names a live session of an active user. The place comes
+    in the same read: every page scopes its queries by it (``actor_for``) and names it in its header, which found it in
+    the session only while something held it — two reads of it more per page."""
     row = session.execute(
-        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        select(LoginSession, User, Place).join(User, User.id == LoginSession.user_id)
+        .join(Place, Place.code == User.place_code)
         .where(LoginSession.token_sha256 == _sha256(token), User.active.is_(True),
                LoginSession.session_version == User.session_version,
                LoginSession.created_at > now - lifetime)).first()
-    return (row[0], row[1]) if row is not None else None
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def seen_long_ago(record: LoginSession, now: datetime) -> bool:

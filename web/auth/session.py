@@ -16,7 +16,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from itsdangerous import URLSafeTimedSerializer
 
 from engine.errors import Forbidden
-from monitoring.models import LoginSession, User
+from monitoring.models import LoginSession, Place, User
 from monitoring.places import actor_for
 from web.auth import login_sessions
 from web.auth.login import client_address
@@ -25,10 +25,11 @@ from web.extensions import db, login_manager
 
 
 class SessionUser(UserMixin):
-    """The logged-in user as Flask-Login sees it; ``user`` is the database row, ``record`` the login record."""
+    """The logged-in user as Flask-Login sees it; ``user`` is the database row, ``record`` the login record, ``place``
+    the user's place, held for the request so that the session finds it when asked (``actor_for``, the header)."""
 
-    def __init__(self, user: User, token: str, record: LoginSession) -> None:
-        self.user, self.token, self.record = user, token, record
+    def __init__(self, user: User, token: str, record: LoginSession, place: Place | None = None) -> None:
+        self.user, self.token, self.record, self.place = user, token, record, place
 
     def get_id(self) -> str:
         return self.token
@@ -52,7 +53,7 @@ def end_session() -> None:
 
 def _load_user(token: str) -> SessionUser | None:
     found = login_sessions.live_session(db.session, token, engine().now(), current_app.permanent_session_lifetime)
-    return SessionUser(found[1], token, found[0]) if found is not None else None
+    return SessionUser(found[1], token, found[0], found[2]) if found is not None else None
 
 
 class SessionCookies(SecureCookieSessionInterface):
