@@ -57,9 +57,13 @@ from engine.workflow_cache import WorkflowCache
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
 LOCKED = (INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
           INSTANCES.c.audit_hash, INSTANCES.c.business_key)  # what a step needs of the row it locks
-_LOCK = DriverStatement(update(INSTANCES)
-                        .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
-                        .values(revision=INSTANCES.c.revision + 1).returning(*LOCKED))
+# The case's lock, taken as its row is read. PostgreSQL locks the row FOR UPDATE: an UPDATE would write a new version of
+# it, and an entry in each of its indexes, only to lock it (a third of the server's time of a completion). SQLite has
+# no row locks: an UPDATE that changes nothing takes its write lock. The step's save raises the revision (round_trips).
+_RUNNING = (INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
+_LOCK = {True: DriverStatement(select(*LOCKED).where(*_RUNNING).with_for_update()),
+         False: DriverStatement(update(INSTANCES).where(*_RUNNING).values(revision=INSTANCES.c.revision)
+                                .returning(*LOCKED))}
 # rarer than the other writes (engine.round_trips): tasks withdrawn (a timer, a cancellation), renewed (a migration)
 _WITHDRAWN = DriverStatement(update(TASKS).where(TASKS.c.id.in_(bindparam("task_ids", expanding=True)))
                              .values(state=TaskState.CANCELLED, completed_at=bindparam("at")))
@@ -67,6 +71,11 @@ _RENEWED = DriverStatement(update(TASKS).where(TASKS.c.id == bindparam("task_id"
 # A follow-up may start follow-ups of its own; a chain this deep is a model starting itself in a loop
 MAX_FOLLOW_UP_DEPTH = 5
 T = TypeVar("T")
+
+
+def has_row_locks(connection: Any) -> bool:
+    """Whether the database locks rows (PostgreSQL: ``FOR UPDATE``), or only itself as a whole when written (SQLite)."""
+    return connection.dialect.name == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -204,7 +213,8 @@ class Engine:
         sweep claims a batch so in one statement). ``keep=False``: the case is not likely to be stepped again soon
         (a timer sweep visits thousands once), so its workflow is not kept (``engine.workflow_cache``) — keeping it
         would cost the check and push out the workflows of cases people are working on."""
-        locked = locked or _LOCK.first(session.connection(), {"instance_id": instance_id})
+        connection = session.connection()
+        locked = locked or _LOCK[has_row_locks(connection)].first(connection, {"instance_id": instance_id})
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
             if exists is None:

@@ -23,7 +23,9 @@ from engine.driver_statements import DriverStatement
 from engine.models import ProcessInstance, Task, TaskState
 
 INSTANCES, TASKS, EVENTS = ProcessInstance.__table__, Task.__table__, audit.EVENTS
-_SAVE = DriverStatement(update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id")))  # SET: what a step gives
+# SET: what a step gives, and its revision raised: the one write of the row a step makes (its lock writes none)
+_SAVE = DriverStatement(update(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))
+                        .values(revision=INSTANCES.c.revision + 1))
 _DONE = DriverStatement(update(TASKS).where(TASKS.c.id == bindparam("task_id"))
                         .values(state=TaskState.COMPLETED, completed_at=bindparam("at"), completed_by=bindparam("by")))
 _NEW_TASKS = DriverStatement(insert(TASKS).inline())
@@ -91,5 +93,6 @@ def _built(writes: StepWrites) -> Any:
                 {column: bindparam(f"{prefix}{i}_{column}", type_=table.c[column].type) for column in row}
                 for i, row in enumerate(rows)]).cte(name))
     instance = update(INSTANCES).where(INSTANCES.c.id == bindparam("s__id")).values(
-        {column: bindparam(f"s_{column}", type_=INSTANCES.c[column].type) for column in writes.instance})
+        {column: bindparam(f"s_{column}", type_=INSTANCES.c[column].type) for column in writes.instance}
+        | {"revision": INSTANCES.c.revision + 1})
     return instance.add_cte(*parts) if parts else instance

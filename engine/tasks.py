@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit, batch, runtime
 from engine.assignment import Actor
-from engine.core import LOCKED, Engine
+from engine.core import LOCKED, Engine, has_row_locks
 from engine.driver_statements import DriverStatement
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskDraft, TaskState
@@ -28,15 +28,14 @@ _TASKS_WITH_VERSION = DriverStatement(select(TASKS, INSTANCES.c.version_id,
                                       .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
                                       .where(TASKS.c.id.in_(bindparam("task_ids", expanding=True))))
 # One task completed on its own (most completions): the same read, and the case's lock (``Engine.open_instance``) taken
-# in the same statement — one round trip less. Where RETURNING may name the joined table (PostgreSQL, not SQLite); a
-# task not found so (none, or its case no longer running) is read again as above to say why it cannot be completed
-_TASK_LOCKING_CASE = DriverStatement(update(INSTANCES)
+# in the same statement — one round trip less. Where rows can be locked as they are read (PostgreSQL); a task not
+# found so (none, or its case no longer running) is read again as above to say why it cannot be completed
+_TASK_LOCKING_CASE = DriverStatement(select(*TASKS.c, INSTANCES.c.version_id,
+                                            exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"),
+                                            *(column.label(f"case_{column.name}") for column in LOCKED))
                                      .where(INSTANCES.c.id == TASKS.c.instance_id, TASKS.c.id == bindparam("task_id"),
                                             INSTANCES.c.status == InstanceStatus.RUNNING)
-                                     .values(revision=INSTANCES.c.revision + 1)
-                                     .returning(*TASKS.c, INSTANCES.c.version_id,
-                                                exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"),
-                                                *(column.label(f"case_{column.name}") for column in LOCKED)))
+                                     .with_for_update(of=INSTANCES))
 _Locked = namedtuple("_Locked", [column.name for column in LOCKED])  # what ``Engine.open_instance`` takes as locked
 _FORGET_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("task_ids", expanding=True)))
 
@@ -84,12 +83,11 @@ def _open_tasks(session: Session, task_ids: Sequence[str], actor: Actor) -> list
 
 
 def _open_task_locking_case(session: Session, task_id: str, actor: Actor) -> tuple[Row, tuple] | None:
-    """``_open_tasks`` of one task with its case locked and its revision raised in the same statement, as
-    ``Engine.open_instance`` would lock it (the case's ``LOCKED`` columns come second); None where the database cannot
-    or the task was not found so. A refusal after the lock (not the actor's, no longer open, bad data) rolls it back
-    with the request."""
+    """``_open_tasks`` of one task with its case locked in the same statement, as ``Engine.open_instance`` would lock it
+    (the case's ``LOCKED`` columns come second); None where the database cannot or the task was not found so. A
+    refusal after the lock (not the actor's, no longer open, bad data) rolls it back with the request."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql":  # SQLite's RETURNING may name only the table it updates
+    if not has_row_locks(connection):  # SQLite locks by writing, and its RETURNING may name only the table it updates
         return None
     found = _TASK_LOCKING_CASE.first(connection, {"task_id": task_id})
     if found is None:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.orm import Session
 
-from engine.core import LOCKED, Engine
+from engine.core import LOCKED, Engine, has_row_locks
 from engine.models import InstanceStatus, ProcessInstance
 
 SessionScope = Callable[[], AbstractContextManager[Session]]
@@ -40,17 +40,21 @@ def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
 
 def claim(session: Session, now: datetime, size: int, passed: Collection[int] = ()) -> list[Row[Any]]:
     """Lock, until this transaction ends, the next ``size`` due instances, oldest first (index
-    ``ix_process_instances_wake``), but those in ``passed`` (they failed in this sweep), and raise their revision, as
-    ``Engine.open_instance`` would one by one; returns their ids with what the step needs of them
+    ``ix_process_instances_wake``), but those in ``passed`` (they failed in this sweep), as ``Engine.open_instance``
+    would one by one; returns their ids with what the step needs of them
     (``engine.core.LOCKED``), in id order. On PostgreSQL those another transaction holds are passed over (that one
     fires them, or the next sweep does); SQLite has no row locks: the write takes the database's lock, queueing
     behind the busy timeout, then picks them."""
     due = _due(now)
     free = select(INSTANCES.c.id).where(*due, INSTANCES.c.id.not_in(sorted(passed))) \
         .order_by(INSTANCES.c.wake_at, INSTANCES.c.id).limit(size).with_for_update(skip_locked=True)
-    locked = update(INSTANCES).where(INSTANCES.c.id.in_(free), *due) \
-        .values(revision=INSTANCES.c.revision + 1).returning(INSTANCES.c.id, *LOCKED)
-    return sorted(session.connection().execute(locked).all(), key=lambda row: row.id)
+    connection = session.connection()
+    if has_row_locks(connection):  # read and locked, no row written (``engine.core``'s lock)
+        locked = free.with_only_columns(INSTANCES.c.id, *LOCKED)
+    else:
+        locked = update(INSTANCES).where(INSTANCES.c.id.in_(free), *due) \
+            .values(revision=INSTANCES.c.revision).returning(INSTANCES.c.id, *LOCKED)
+    return sorted(connection.execute(locked).all(), key=lambda row: row.id)
 
 
 _frozen = False
