@@ -1,9 +1,10 @@
 """The engine object and its one way of changing an instance: lock → load → act → step → save.
 
 Every use case (completing a task, delivering a message, firing timers, cancelling) runs inside
-``Engine.open_instance``. It takes the instance's lock with a single ``UPDATE … RETURNING`` (a row
-lock on PostgreSQL, the write lock on SQLite), restores the workflow from the cached spec, lets the
-caller act, runs the engine, and writes state, task mirror and audit rows as bulk statements. It
+``Engine.open_instance``. It takes the instance's lock as it reads the row, in one statement (``SELECT … FOR
+UPDATE`` on PostgreSQL; on SQLite an ``UPDATE … RETURNING`` that takes the write lock), restores the workflow from the
+cached spec, lets the caller act, runs the engine, and writes state (raising the row's revision), task mirror and
+audit rows as bulk statements. It
 flushes; the caller's boundary commits once. ``Engine.create_instance`` stores and runs a new instance the
 same way; a step that asked for follow-up cases (``start_process``) starts them through it, in the same
 transaction, once its own workflow is written.

@@ -1,11 +1,11 @@
 """Advancing instances whose timers are due: ``fangpin timers run`` and every server's scheduler.
 
-A sweep claims the due instances a batch at a time, oldest first, one transaction per batch. A claim is one
-``UPDATE … RETURNING`` that takes the next due instances nobody holds, locks their rows until the batch commits, and
-returns what each step needs (so no step locks or reads its row again): on PostgreSQL its rows are picked ``FOR UPDATE
-SKIP LOCKED``, so what another sweeper (on this host or another) or a request holds right now is passed over, never
-waited for, and each sweeper's next claim takes the next free batch — sweepers side by side never claim the same batch
-or come away empty while timers are due; on SQLite it takes the database's write lock, which serializes sweepers. The
+A sweep claims the due instances a batch at a time, oldest first, one transaction per batch. A claim is one statement
+that takes the next due instances nobody holds, locks their rows until the batch commits, and returns what each step
+needs (so no step locks or reads its row again): on PostgreSQL a ``SELECT … FOR UPDATE SKIP LOCKED``, so what another
+sweeper (on this host or another) or a request holds right now is passed over, never waited for, and each sweeper's
+next claim takes the next free batch — sweepers side by side never claim the same batch or come away empty while
+timers are due; on SQLite an ``UPDATE … RETURNING`` that takes the database's write lock, which serializes sweepers. The
 claimed instances are then advanced and commit together; one that fails rolls the batch back, is logged and left due
 for the next sweep, and the others are claimed and advanced again without it. A crash before the commit leaves the
 whole batch still due; after it, fired — never both, never twice.
