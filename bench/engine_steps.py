@@ -3,8 +3,8 @@
 Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
   1. ms per task completion through the engine (lock → load → validate → complete → engine steps → save state
      + task rows + audit, one commit), wall clock and this thread's CPU time (the machine is shared: CPU time is
-     the steadier figure; on PostgreSQL it leaves out the server's own work), and how much of that CPU the kernel
-     spent on the thread's system calls (its round trips to the database: raw Spiff makes none),
+     the steadier figure; on PostgreSQL it leaves out the server's own work), and how much of that CPU (mean) the
+     kernel spent for the thread: its round trips to the database (raw Spiff's: page faults and memory alone),
   2. ms per raw SpiffWorkflow completion in-process: deserialize → complete → do_engine_steps → serialize (the
      full JSON with its spec, as Spiff's own serializer does it), on the same BPMN with the same form data,
   3. their ratio (goal ≤ 1.5): both measured back to back in ``--rounds`` rounds (the machine's speed drifts), the
@@ -413,9 +413,9 @@ def main() -> None:
                                                    args.instances)
                 ratios.append(ours.cpu_ms / raw.cpu_ms)
                 print(f"{label} round {round_}: raw SpiffWorkflow (deserialize → complete → engine steps → serialize) "
-                      f"median {raw.wall_ms:.2f} ms (CPU {raw.cpu_ms:.2f}, kernel {raw.kernel_ms:.2f}); engine "
-                      f"{ours.wall_ms:.2f} ms (CPU {ours.cpu_ms:.2f}, kernel {ours.kernel_ms:.2f}) over {ours.count} "
-                      f"completions, {kept} began from a kept workflow; "
+                      f"median {raw.wall_ms:.2f} ms (CPU {raw.cpu_ms:.2f}, kernel mean {raw.kernel_ms:.2f}); engine "
+                      f"{ours.wall_ms:.2f} ms (CPU {ours.cpu_ms:.2f}, kernel mean {ours.kernel_ms:.2f}) over "
+                      f"{ours.count} completions, {kept} began from a kept workflow; "
                       f"ratio CPU {ratios[-1]:.2f}")
             print(f"{label}: ratio engine / raw, CPU, median of {args.rounds} rounds {statistics.median(ratios):.2f} "
                   "(goal ≤ 1.5)")

@@ -1,12 +1,11 @@
 """The engine object and its one way of changing an instance: lock → load → act → step → save.
 
 Every use case (completing a task, delivering a message, firing timers, cancelling) runs inside
-``Engine.open_instance``. It takes the instance's lock as it reads the row, in one statement (``SELECT … FOR
+``Engine.open_instance``. It takes the instance's lock as it reads the row, in one statement (``SELECT … FOR NO KEY
 UPDATE`` on PostgreSQL; on SQLite an ``UPDATE … RETURNING`` that takes the write lock), restores the workflow from the
-cached spec, lets the caller act, runs the engine, and writes state (raising the row's revision), task mirror and
-audit rows as bulk statements. It
-flushes; the caller's boundary commits once. ``Engine.create_instance`` stores and runs a new instance the
-same way; a step that asked for follow-up cases (``start_process``) starts them through it, in the same
+cached spec, lets the caller act, runs the engine, and writes state (raising the row's revision), task mirror and audit
+rows as bulk statements. It flushes; the caller's boundary commits once. ``Engine.create_instance`` stores and runs a
+new instance the same way; a step that asked for follow-up cases (``start_process``) starts them through it, in the same
 transaction, once its own workflow is written.
 """
 
@@ -58,13 +57,14 @@ from engine.workflow_cache import WorkflowCache
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
 LOCKED = (INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
           INSTANCES.c.audit_hash, INSTANCES.c.business_key)  # what a step needs of the row it locks
-# The case's lock, taken as its row is read. PostgreSQL locks the row FOR UPDATE: an UPDATE would write a new version of
-# it, and an entry in each of its indexes, only to lock it (a third of the server's time of a completion). SQLite has
-# no row locks: an UPDATE that changes nothing takes its write lock. The step's save raises the revision (round_trips).
+# The case's lock, taken as its row is read. PostgreSQL locks the row FOR NO KEY UPDATE (an UPDATE's own lock: rows
+# that refer to the case, e.g. its tasks, may still be added meanwhile); an UPDATE would write a new version of it, and
+# an entry in each of its indexes, only to lock it (a third of the server's time of a completion). SQLite has no row
+# locks: an UPDATE that changes nothing takes its write lock. The step's save raises the revision (engine.round_trips).
 _RUNNING = (INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
-_LOCK = {True: DriverStatement(select(*LOCKED).where(*_RUNNING).with_for_update()),
-         False: DriverStatement(update(INSTANCES).where(*_RUNNING).values(revision=INSTANCES.c.revision)
-                                .returning(*LOCKED))}
+_LOCK_READING = DriverStatement(select(*LOCKED).where(*_RUNNING).with_for_update(key_share=True))
+_LOCK_WRITING = DriverStatement(update(INSTANCES).where(*_RUNNING).values(revision=INSTANCES.c.revision)
+                                .returning(*LOCKED))
 # rarer than the other writes (engine.round_trips): tasks withdrawn (a timer, a cancellation), renewed (a migration)
 _WITHDRAWN = DriverStatement(update(TASKS).where(TASKS.c.id.in_(bindparam("task_ids", expanding=True)))
                              .values(state=TaskState.CANCELLED, completed_at=bindparam("at")))
@@ -210,12 +210,13 @@ class Engine:
     def open_instance(self, session: Session, instance_id: int, username: str,
                       locked: Row[Any] | None = None, keep: bool = True) -> Iterator[Step]:
         """Lock and load a running instance, hand it to the caller, then step and save it. ``locked``: the row's
-        ``LOCKED`` columns, when the caller has locked it and raised its revision in this transaction (the timer
+        ``LOCKED`` columns, when the caller has locked it in this transaction (the timer
         sweep claims a batch so in one statement). ``keep=False``: the case is not likely to be stepped again soon
         (a timer sweep visits thousands once), so its workflow is not kept (``engine.workflow_cache``) — keeping it
         would cost the check and push out the workflows of cases people are working on."""
         connection = session.connection()
-        locked = locked or _LOCK[has_row_locks(connection)].first(connection, {"instance_id": instance_id})
+        lock = _LOCK_READING if has_row_locks(connection) else _LOCK_WRITING
+        locked = locked or lock.first(connection, {"instance_id": instance_id})
         if locked is None:
             exists = session.execute(select(INSTANCES.c.id).where(INSTANCES.c.id == instance_id)).first()
             if exists is None:

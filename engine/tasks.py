@@ -35,7 +35,7 @@ _TASK_LOCKING_CASE = DriverStatement(select(*TASKS.c, INSTANCES.c.version_id,
                                             *(column.label(f"case_{column.name}") for column in LOCKED))
                                      .where(INSTANCES.c.id == TASKS.c.instance_id, TASKS.c.id == bindparam("task_id"),
                                             INSTANCES.c.status == InstanceStatus.RUNNING)
-                                     .with_for_update(of=INSTANCES))
+                                     .with_for_update(of=INSTANCES, key_share=True))  # as engine.core locks
 _Locked = namedtuple("_Locked", [column.name for column in LOCKED])  # what ``Engine.open_instance`` takes as locked
 _FORGET_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("task_ids", expanding=True)))
 

@@ -2,13 +2,13 @@
 
 A sweep claims the due instances a batch at a time, oldest first, one transaction per batch. A claim is one statement
 that takes the next due instances nobody holds, locks their rows until the batch commits, and returns what each step
-needs (so no step locks or reads its row again): on PostgreSQL a ``SELECT … FOR UPDATE SKIP LOCKED``, so what another
-sweeper (on this host or another) or a request holds right now is passed over, never waited for, and each sweeper's
-next claim takes the next free batch — sweepers side by side never claim the same batch or come away empty while
-timers are due; on SQLite an ``UPDATE … RETURNING`` that takes the database's write lock, which serializes sweepers. The
-claimed instances are then advanced and commit together; one that fails rolls the batch back, is logged and left due
-for the next sweep, and the others are claimed and advanced again without it. A crash before the commit leaves the
-whole batch still due; after it, fired — never both, never twice.
+needs (so no step locks or reads its row again): on PostgreSQL a ``SELECT … FOR NO KEY UPDATE SKIP LOCKED``, so what
+another sweeper (on this host or another) or a request holds right now is passed over, never waited for, and each
+sweeper's next claim takes the next free batch — sweepers side by side never claim the same batch or come away empty
+while timers are due; on SQLite an ``UPDATE … RETURNING`` that takes the database's write lock, which serializes
+sweepers. The claimed instances are then advanced and commit together; one that fails rolls the batch back, is logged
+and left due for the next sweep, and the others are claimed and advanced again without it. A crash before the commit
+leaves the whole batch still due; after it, fired — never both, never twice.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def claim(session: Session, now: datetime, size: int, passed: Collection[int] = 
     behind the busy timeout, then picks them."""
     due = _due(now)
     free = select(INSTANCES.c.id).where(*due, INSTANCES.c.id.not_in(sorted(passed))) \
-        .order_by(INSTANCES.c.wake_at, INSTANCES.c.id).limit(size).with_for_update(skip_locked=True)
+        .order_by(INSTANCES.c.wake_at, INSTANCES.c.id).limit(size).with_for_update(skip_locked=True, key_share=True)
     connection = session.connection()
     if has_row_locks(connection):  # read and locked, no row written (``engine.core``'s lock)
         locked = free.with_only_columns(INSTANCES.c.id, *LOCKED)

@@ -173,7 +173,7 @@ def _navigation() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {}
     user = current_user.user
-    return {"me": user, "my_role": ROLE_NAMES.get(user.role, user.role), "my_place": place_name(user.place_code),
+    return {"me": user, "my_role": ROLE_NAMES.get(user.role, user.role), "my_place": current_user.place.name,
             "is_admin": user.role in (Role.ADMIN, Role.REGION, Role.COUNTY)}
 
 

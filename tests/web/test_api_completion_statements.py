@@ -69,7 +69,7 @@ def _lock(sent: list[str]) -> int:
         return next(i for i, s in enumerate(sent)
                     if s.startswith("UPDATE process_instances SET revision=process_instances.revision "))
     return next(i for i, s in enumerate(sent)
-                if s.startswith("SELECT") and s.endswith("FOR UPDATE OF process_instances"))
+                if s.startswith("SELECT") and s.endswith("FOR NO KEY UPDATE OF process_instances"))
 
 
 def test_a_completion_reads_its_task_with_the_case_version_in_one_statement_before_the_lock(api, deployed):

@@ -1,10 +1,14 @@
 """Two people complete the same task at the same moment: exactly one succeeds, the other gets 409."""
 
 import threading
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, insert, select, text
 
-from engine.models import AuditEvent, Task, TaskState
+from engine.core import _LOCK_READING
+from engine.models import AuditEvent, ProcessInstance, Task, TaskState
+from web.extensions import db
 
 VILLAGE = "150223100201"
 
@@ -64,3 +68,25 @@ def test_two_cadres_claiming_one_task_one_wins(app, api, deployed, create_user):
     loser = second if winner == "cun" else first
     refused = loser.post(f"/tasks/{task['id']}/complete", json={"data": {"eligible": False, "income": 1}})
     assert refused.status_code == 409
+
+
+def test_a_case_locked_for_its_step_still_takes_rows_that_refer_to_it(api, deployed, session):
+    """A step locks its case's row as an UPDATE of it would (FOR NO KEY UPDATE): meanwhile another transaction may add a
+    row referring to the case (its foreign key's check takes a KEY SHARE lock), as it could when the lock was an UPDATE;
+    FOR UPDATE would make it wait for the step."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks")
+    case = api("cun").post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}}).json
+    session.rollback()
+    with db.engine.connect() as step, db.engine.connect() as other:
+        assert _LOCK_READING.first(step, {"instance_id": case["id"]}) is not None
+        other.execute(text("SET lock_timeout = '3s'"))
+        other.execute(insert(Task), {"id": "d0c5a5e0-0000-4000-8000-000000000001", "instance_id": case["id"],
+                                     "process_key": "approval", "bpmn_id": "x", "name": "x", "place_code": VILLAGE,
+                                     "place_path": case_path(other, case["id"]), "created_at": datetime.now(UTC)})
+        other.rollback()
+        step.rollback()
+
+
+def case_path(connection, instance_id: int) -> str:
+    return connection.execute(select(ProcessInstance.place_path).where(ProcessInstance.id == instance_id)).scalar()

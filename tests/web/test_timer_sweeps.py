@@ -110,7 +110,8 @@ def test_a_sweep_takes_one_transaction_and_one_claim_per_batch(api, deployed, cl
     assert [s for s in sent if s.startswith("SAVEPOINT")] == []  # none per instance: a failure redoes the batch
     assert len(due_checks) == 2  # each batch's claim takes the next due rows and locks them
     if db.engine.dialect.name == "postgresql":  # as it reads them: no row written for a lock
-        assert all(s.startswith("SELECT") and s.endswith("FOR UPDATE SKIP LOCKED") for s in due_checks), due_checks
+        assert all(s.startswith("SELECT") and s.endswith("FOR NO KEY UPDATE SKIP LOCKED")
+                   for s in due_checks), due_checks
     else:  # SQLite locks by writing: its write lock, nothing changed
         assert all(s.startswith("UPDATE process_instances SET revision=process_instances.revision ")
                    for s in due_checks), due_checks

@@ -40,7 +40,7 @@ def _clock_seconds() -> int:
     return int(engine().now().timestamp())
 
 
-MAX_TOKEN_LENGTH = 512  # ours are under 100 characters: a longer one is not checked (nor kept by ``_signed``)
+MAX_TOKEN_LENGTH = 512  # ours are under 100 characters: a longer one is not checked
 
 
 class _ClockSigner(TimestampSigner):
@@ -48,12 +48,12 @@ class _ClockSigner(TimestampSigner):
         return _clock_seconds()
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="fangpin-api-token", signer=_ClockSigner)
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="fangpin-api-token", signer=_ClockSigner)
 
 
 def issue_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "sv": user.session_version})
+    return _serializer(current_app.config["SECRET_KEY"]).dumps({"uid": user.id, "sv": user.session_version})
 
 
 def refused_login(result: LoginResult) -> tuple[Response, int, dict[str, str]]:
@@ -65,26 +65,27 @@ def refused_login(result: LoginResult) -> tuple[Response, int, dict[str, str]]:
 
 
 @lru_cache(maxsize=4096)
-def _signed(secret_key: str, token: str) -> tuple[Any, int] | None:
-    """The token's claims and when it was signed, None if its signature is not ours. Checking the signature is most of
-    reading a token, and a client sends the same token call after call: each is checked once per secret key."""
-    try:
-        claims, signed_at = _serializer().loads(token, return_timestamp=True)
-    except BadSignature:
-        return None
-    return claims, int(signed_at.timestamp())
+def _signed(secret_key: str, token: str) -> tuple[Any, Any, int]:
+    """The user id and session version the token names, and when it was signed; ``BadSignature`` if the signature is
+    not ours (not remembered: junk cannot push out good tokens). Checking the signature is most of reading a token, and
+    a client sends the same token call after call: each is checked once per secret key."""
+    claims, signed_at = _serializer(secret_key).loads(token, return_timestamp=True)
+    if not isinstance(claims, dict):
+        raise BadSignature("not our claims")
+    return claims.get("uid"), claims.get("sv"), int(signed_at.timestamp())
 
 
 def _user_from_token(token: str) -> tuple[Row, Actor] | None:
-    signed = _signed(current_app.config["SECRET_KEY"], token) if len(token) <= MAX_TOKEN_LENGTH else None
-    if signed is None:
+    if len(token) > MAX_TOKEN_LENGTH:
         return None
-    claims, signed_at = signed
+    try:
+        uid, session_version, signed_at = _signed(current_app.config["SECRET_KEY"], token)
+    except BadSignature:
+        return None
     if not 0 <= _clock_seconds() - signed_at <= current_app.config["TOKEN_MAX_AGE"]:
         return None  # expired, or signed after now by the engine's clock: what itsdangerous's max_age refuses
-    uid = claims.get("uid") if isinstance(claims, dict) else None
     found = _USER_AT_PLACE.first(db.session.connection(), {"uid": uid}) if isinstance(uid, int) else None
-    if found is None or not found.active or claims.get("sv") != found.session_version:
+    if found is None or not found.active or session_version != found.session_version:
         return None
     return found, actor_at(found, found.path)
 

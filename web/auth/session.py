@@ -17,7 +17,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from engine.errors import Forbidden
 from monitoring.models import LoginSession, Place, User
-from monitoring.places import actor_for
+from monitoring.places import actor_at, get_place
 from web.auth import login_sessions
 from web.auth.login import client_address
 from web.boundary import engine, unit_of_work
@@ -26,9 +26,9 @@ from web.extensions import db, login_manager
 
 class SessionUser(UserMixin):
     """The logged-in user as Flask-Login sees it; ``user`` is the database row, ``record`` the login record, ``place``
-    the user's place, held for the request so that the session finds it when asked (``actor_for``, the header)."""
+    the user's place: every page scopes its queries by it and names it in its header."""
 
-    def __init__(self, user: User, token: str, record: LoginSession, place: Place | None = None) -> None:
+    def __init__(self, user: User, token: str, record: LoginSession, place: Place) -> None:
         self.user, self.token, self.record, self.place = user, token, record, place
 
     def get_id(self) -> str:
@@ -40,7 +40,7 @@ def start_session(user: User) -> None:
     with unit_of_work() as session:
         token, record = login_sessions.open_session(session, user, client_address(), engine().now(),
                                                     current_app.permanent_session_lifetime)
-    login_user(SessionUser(user, token, record))
+    login_user(SessionUser(user, token, record, get_place(db.session, user.place_code)))
 
 
 def end_session() -> None:
@@ -101,7 +101,7 @@ def require_login(app: Flask, blueprints: set[str]) -> None:
             with unit_of_work():
                 current_user.record.last_seen_at = now
         g.user = current_user.user
-        g.actor = actor_for(db.session, g.user)
+        g.actor = actor_at(g.user, current_user.place.path)
         return None
 
 
