@@ -193,14 +193,14 @@ def batch_scope(engine: Engine, session: Session, task: Task, version_id: int) -
 
 def claim_task(engine: Engine, session: Session, task_id: str, actor: Actor) -> Task:
     task = _open_task(session, task_id, actor)
+    _record(engine, session, "task_claimed", actor, task)  # the case's lock first (see ``_record``)
     claimed = session.execute(
         update(Task).where(Task.id == task_id, Task.state == TaskState.READY,
                            (Task.claimed_by.is_(None)) | (Task.claimed_by == actor.username))
         .values(claimed_by=actor.username)
     ).rowcount
-    if not claimed:
+    if not claimed:  # done or claimed meanwhile: the request rolls back, its audit event with it
         raise Conflict("任务已被他人认领或已处理")
-    _record(engine, session, "task_claimed", actor, task)
     return _refreshed(session, task_id)
 
 
@@ -210,12 +210,15 @@ def unclaim_task(engine: Engine, session: Session, task_id: str, actor: Actor) -
         return task
     if task.claimed_by != actor.username and actor.role not in engine.supervisor_roles:
         raise Conflict("任务由他人认领，只有认领人可以退回")
+    _record(engine, session, "task_unclaimed", actor, task)  # the case's lock first (see ``_record``)
     session.execute(update(Task).where(Task.id == task_id).values(claimed_by=None))
-    _record(engine, session, "task_unclaimed", actor, task)
     return _refreshed(session, task_id)
 
 
 def _record(engine: Engine, session: Session, type_: str, actor: Actor, task: Task) -> None:
+    """Append the event to the case's audit chain, which locks the case: before the task's row, as a completion locks
+    them (the case, then its task rows), so a claim and a completion of one task cannot each hold what the other
+    waits for."""
     audit.append_to_instance(session, task.instance_id,
                              [audit.Event(type_, engine.now(), actor.username, task.instance_id, task.id)])
 

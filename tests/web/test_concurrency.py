@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select, text
 
 from engine.core import _LOCK_READING
 from engine.models import AuditEvent, ProcessInstance, Task, TaskState
+from tests.web.test_api_completion_statements import statements
 from web.extensions import db
 
 VILLAGE = "150223100201"
@@ -90,3 +91,17 @@ def test_a_case_locked_for_its_step_still_takes_rows_that_refer_to_it(api, deplo
 
 def case_path(connection, instance_id: int) -> str:
     return connection.execute(select(ProcessInstance.place_path).where(ProcessInstance.id == instance_id)).scalar()
+
+
+def test_a_claim_and_a_release_lock_the_case_before_the_task_as_a_completion_does(api, deployed):
+    """A completion locks its case, then writes its task row; a claim that wrote the task row first and then waited
+    for the case could deadlock with it. Both take the case first."""
+    cun = api("cun")
+    case = cun.post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}}).json
+    task = cun.task(case["id"], "visit")
+    for action in ("claim", "unclaim"):
+        with statements() as sent:
+            assert cun.post(f"/tasks/{task['id']}/{action}").status_code == 200
+        writes = [s for s in sent if s.startswith(("UPDATE", "INSERT"))]
+        assert writes[0].startswith("UPDATE process_instances"), writes
+        assert any(s.startswith("UPDATE tasks") for s in writes), writes
