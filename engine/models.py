@@ -115,7 +115,7 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING)
     exclusive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # one open per key
     state: Mapped[str] = mapped_column(Text, deferred=True)  # Spiff JSON without the spec; only steps read it
-    revision: Mapped[int] = mapped_column(Integer, default=0)  # raised by every step's save of the row
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # raised by each write of the row (a step, a claim)
     audit_hash: Mapped[str] = mapped_column(String(64))  # last hash of this instance's audit chain
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # latest task data, plain JSON
     waiting: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -39,8 +39,7 @@ def open_session(session: Session, user: User, address: str, now: datetime,
 def live_session(session: Session, token: str, now: datetime, lifetime: timedelta
                  ) -> tuple[LoginSession, User, Place] | None:
     """The record, its user and the user's place if ``token`` names a live session of an active user. The place comes
-    in the same read: every page scopes its queries by it (``actor_for``) and names it in its header, which found it in
-    the session only while something held it — two reads of it more per page."""
+    in the same read: every page scopes its queries by it and names it in its header (``SessionUser.place``)."""
     row = session.execute(
         select(LoginSession, User, Place).join(User, User.id == LoginSession.user_id)
         .join(Place, Place.code == User.place_code)
