@@ -130,9 +130,11 @@ def place_name(code: str | None) -> str:
     return cache[code]
 
 
-def remember_places(codes: Iterable[str | None]) -> None:
-    """Load the names of a page's places in one query, before its rows ask ``place_name`` one by one."""
+def remember_places(codes: Iterable[str | None], known: Iterable[tuple[str, str]] = ()) -> None:
+    """Load the names of a page's places in one query, before its rows ask ``place_name`` one by one; ``known``: (code,
+    name) pairs the page has read already (e.g. its village choices), whose places need no query."""
     cache = g.setdefault("place_names", {})
+    cache.update(known)
     missing = {code for code in codes if code and code not in cache}
     if missing:
         cache.update(dict(db.session.execute(select(Place.code, Place.name).where(

@@ -44,10 +44,11 @@ def index():
     found = domain.search_page(db.session, g.actor, search, read_window(request.args.get("after"),
                                                                          request.args.get("limit")))
     args = {key: request.args.get(key, "").strip() for key in ("q", "village", "status", "type")}
-    remember_places(household.village_code for household in found.rows)
+    villages = domain_places.villages_in_scope(db.session, g.actor)
+    remember_places([household.village_code for household in found.rows], known=villages)
     return render_template(
         "households/index.html", page=found, households=found.rows, args=args, counted=filters.described(request.args),
-        villages=domain_places.villages_in_scope(db.session, g.actor), statuses=record.STATUSES,
+        villages=villages, statuses=record.STATUSES,
         types=labels(db.session, "monitoring_type"), may_register=g.user.role in HOUSEHOLD_REGISTRARS,
         department=department_access.department_of(db.session, g.actor) is not None,
     )

@@ -218,6 +218,16 @@ def test_a_list_pages_queries_do_not_grow_with_the_list(app, pages, session, act
     assert len(large) == len(small), (len(small), len(large))
 
 
+def test_a_list_page_names_its_rows_villages_from_its_village_choices(app, pages, session, actors, clock):
+    browser = pages("qi")
+    register(session, actors, clock, 2, village=VILLAGE_2)
+    register(session, actors, clock, 2)
+    with statements() as sent:
+        assert browser.get("/households/").status_code == 200
+    names = [s for s in sent if re.search(r"SELECT places\.code, places\.name\s+FROM places\s+WHERE places\.code", s)]
+    assert names == [], names  # the choices' (code, name) rows already name every village of the page
+
+
 def test_the_inbox_pages_queries_do_not_grow_with_the_inbox(api, pages, work):
     browser = pages("cun")
     browser.get("/tasks/")
