@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, TypeDecorator, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.errors import InvalidData
@@ -143,14 +143,15 @@ def ordered_by(query: Select[Any], keys: Sequence[Key]) -> Select[Any]:
     return query.order_by(*(k.column.desc() if k.descending else k.column for k in keys))
 
 
+def beyond(keys: Sequence[Key], window: Window) -> list[ColumnElement[bool]]:
+    """What keeps the rows after the window's cursor in the order of ``keys``: nothing on the first page."""
+    return [_after(keys, decode_cursor(window.after, keys))] if window.after else []
+
+
 def windowed(query: Select[Any], keys: Sequence[Key], window: Window) -> Select[Any]:
     """``query``'s rows of the window in the order of ``keys``, and one more if there are more (``page_of`` reads
     them): also a subquery that picks a page's keys for an outer statement to read their rows by."""
-    after = decode_cursor(window.after, keys) if window.after else None
-    ordered = ordered_by(query, keys)
-    if after is not None:
-        ordered = ordered.where(_after(keys, after))
-    return ordered.limit(window.limit + 1)
+    return ordered_by(query.where(*beyond(keys, window)), keys).limit(window.limit + 1)
 
 
 def page_of(rows: list[Any], keys: Sequence[Key], limit: int, total: int = -1, *, scalars: bool = True) -> Page[Any]:

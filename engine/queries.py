@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
-from engine.paging import Key, Page, Window, page
-from engine.routing import assigned_to
+from engine.paging import Key, Page, Window, beyond, ordered_by, page, page_of
+from engine.routing import assigned_to, lane_branches, placed_here
 from engine.scope import within
 
 T = TypeVar("T")
@@ -38,6 +38,29 @@ def inbox_query(actor: Actor) -> Select[tuple[Task]]:
     return select(Task).where(Task.state == TaskState.READY, assigned_to(actor))
 
 
+def inbox_selects(actor: Actor, columns: Sequence[ColumnElement[Any]],
+                  where: Sequence[ColumnElement[bool]] = ()) -> list[Select[Any]]:
+    """``columns`` of the actor's READY tasks that pass ``where``, one SELECT per ``lane_branches`` branch, for a
+    UNION ALL (a task reaches the actor one way only: each branch is a lane with a department or none). Each branch
+    is one range of ``ix_tasks_lane``, which holds every column the inbox counts, filters and orders by: PostgreSQL
+    reads it alone (a county's 1,555 tasks: 56 pages, 1.1 ms to count them by step), where the OR of
+    ``inbox_query`` had it visit every task's row (1,183 pages, 3.1 ms)."""
+    placed = placed_here(actor)
+    return [select(*columns).where(Task.state == TaskState.READY, branch, placed, *where)
+            for branch in lane_branches(actor)] or [select(*columns).where(false())]
+
+
+def inbox_window(actor: Actor, keys: Sequence[Key], window: Window,
+                 where: Sequence[ColumnElement[bool]] = ()) -> Select[tuple[str]]:
+    """The ids of the actor's tasks that pass ``where`` in the window, in the order of ``keys`` (and one more if
+    there are more, as ``paging.windowed``), chosen from the index alone (``inbox_selects``): a subquery to read
+    their rows by."""
+    branches = union_all(*inbox_selects(actor, [key.column for key in keys], [*where, *beyond(keys, window)]))
+    chosen = branches.order_by(*(literal_column(key.column.key).desc() if key.descending
+                                 else literal_column(key.column.key) for key in keys)).limit(window.limit + 1)
+    return select(literal_column("id")).select_from(chosen.subquery())
+
+
 def inbox(session: Session, actor: Actor) -> list[Task]:
     """The whole inbox, oldest first (for scripts and tests; pages and the API read ``inbox_page``)."""
     return list(session.execute(inbox_query(actor).order_by(*(k.column for k in INBOX_ORDER))).scalars())
@@ -53,7 +76,14 @@ def inbox_order(order: str | None) -> tuple[Key, ...]:
 
 
 def inbox_page(session: Session, actor: Actor, window: Window, order: str | None = None) -> Page[Task]:
-    return page(session, inbox_query(actor), inbox_order(order), window)
+    """One page of the actor's inbox with its total, both counted and chosen from the index (``inbox_selects``),
+    then the page's rows read by id."""
+    keys = inbox_order(order)
+    counts = union_all(*inbox_selects(actor, [func.count()]))
+    total = sum(session.execute(counts).scalars())
+    chosen = inbox_window(actor, keys, window)
+    rows = session.execute(ordered_by(select(Task).where(Task.id.in_(chosen)), keys)).scalars().all()
+    return page_of(list(rows), keys, window.limit, total)
 
 
 def instances_query(actor: Actor, process: str | None = None, status: str | None = None,

@@ -61,17 +61,25 @@ def placed_here(actor: Actor) -> ColumnElement[bool]:
     return or_(Task.placed.is_(False), Task.place_path == actor.place_path)
 
 
+def lane_branches(actor: Actor) -> list[ColumnElement[bool]]:
+    """The ways a task reaches the actor, each a whole conjunction — a lane with a way of reaching the actor (routed
+    to its department, or to none at a place the actor sees) — and so one range of ``ix_tasks_lane`` (role,
+    department, state, place path, …); none for an actor who sees no place and has no department."""
+    reaches = [and_(Task.department.is_(None), within(Task.place_path, actor))] if actor.place_scope else []
+    if actor.department is not None:
+        reaches.append(routed_to(actor))
+    return [and_(lane, way) for lane in lanes(actor) for way in reaches]
+
+
 def assigned_to(actor: Actor) -> ColumnElement[bool]:
     """``Actor.may_work_on`` as SQL: in the actor's lane, a placed task at the actor's place, and either routed to
     its department or, routed to none, at a place the actor sees.
 
-    Written as one OR of whole conjunctions — each lane with each way of reaching the actor — so that every branch
-    is one range of ``ix_tasks_lane`` (role, department, state, place path, …) and both databases read the
-    branches' ranges alone (SQLite's multi-index OR, PostgreSQL's BitmapOr). With the lane's OR outside the place
-    range, SQLite without statistics scanned every READY task of every role in the actor's area instead."""
-    reaches = [and_(Task.department.is_(None), within(Task.place_path, actor))] if actor.place_scope else []
-    if actor.department is not None:
-        reaches.append(routed_to(actor))
-    if not reaches:
+    One OR of the ``lane_branches``, so that both databases read the branches' ranges alone (SQLite's multi-index
+    OR, PostgreSQL's BitmapOr). With the lane's OR outside the place range, SQLite without statistics scanned every
+    READY task of every role in the actor's area instead. The inbox reads the branches one by one
+    (``engine.queries.inbox_rows``)."""
+    branches = lane_branches(actor)
+    if not branches:
         return false()
-    return and_(or_(*(and_(lane, way) for lane in lanes(actor) for way in reaches)), placed_here(actor))
+    return and_(or_(*branches), placed_here(actor))

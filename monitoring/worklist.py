@@ -6,18 +6,18 @@ loaded, with its instances and households in two more SELECTs. No workflow is ev
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
 from engine.models import ProcessInstance, Task
-from engine.paging import Page, Window, ordered_by, page_of, walk, windowed
+from engine.paging import Page, Window, ordered_by, page_of, walk
 from engine.scope import below, code_at
 from engine.value_lists import one_of
 from monitoring.cases import household_id_of
@@ -68,6 +68,20 @@ class Filters:
     order: str | None = None  # a key of ``queries.INBOX_ORDERS``: oldest (the default) or newest first
 
 
+class Group(NamedTuple):
+    """The actor's READY tasks of one process, step, place, claimant and due state: how many, and the first's."""
+
+    process_key: str
+    bpmn_id: str
+    place_code: str
+    place_path: str
+    claimed_by: str | None
+    due: str
+    count: int
+    first_name: str  # the least of their step names (a step's tasks share one)
+    first_at: datetime  # when the first of them came to its step
+
+
 @dataclass(frozen=True)
 class Inbox:
     """One page of the actor's work, with what the chips and filters show, all counted by the database."""
@@ -101,65 +115,75 @@ def due_state(task: Task, now: datetime) -> str:
     return "due_soon" if task.due_at - now <= DUE_SOON else "on_time"
 
 
-def mine(lane: Select[tuple[Task]], actor: Actor) -> Select[tuple[Task]]:
+def mine(actor: Actor) -> ColumnElement[bool]:
     """Of the READY tasks of the actor's lane, those unclaimed or claimed by the actor."""
-    return lane.where(Task.claimed_by.is_(None) | (Task.claimed_by == actor.username))
+    return Task.claimed_by.is_(None) | (Task.claimed_by == actor.username)
 
 
-def filtered(session: Session, actor: Actor, filters: Filters, now: datetime, *,
-             lane: Select[tuple[Task]] | None = None, township_path: str | None = None) -> Select[tuple[Task]]:
-    """The actor's tasks the filters keep (``lane``, ``township_path``: already built or read)."""
-    query = mine(queries.inbox_query(actor) if lane is None else lane, actor)
+def conditions(session: Session, actor: Actor, filters: Filters, now: datetime, *,
+               township_path: str | None = None) -> list[ColumnElement[bool]]:
+    """What keeps the actor's own tasks the filters ask for (``township_path``: the township's, already read)."""
+    kept = [mine(actor)]
     if filters.process:
-        query = query.where(Task.process_key == filters.process)
+        kept.append(Task.process_key == filters.process)
     if filters.step:
-        query = query.where(Task.bpmn_id == filters.step)
+        kept.append(Task.bpmn_id == filters.step)
     if filters.village:
-        query = query.where(Task.place_code == filters.village)
+        kept.append(Task.place_code == filters.village)
     if filters.township:
         path = township_path or session.execute(select(Place.path).where(Place.code == filters.township)).scalar()
-        query = query.where(below(Task.place_path, path) if path else Task.place_code.is_(None))
+        kept.append(below(Task.place_path, path) if path else Task.place_code.is_(None))
     if filters.due in DUE_STATES:
-        query = query.where(_due_state_of(Task.due_at, now) == filters.due)
-    return query
+        kept.append(_due_state_of(Task.due_at, now) == filters.due)
+    return kept
 
 
 def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, window: Window) -> Inbox:
     """The page of work ``window`` asks for, in the filters' order, with the counts around it. The actor's READY
     tasks are read once, grouped by what a filter or a chip tells apart (process, step, place, claimant, due state):
     every count, chip and choice is a sum over those few groups in Python, whatever the filters. The page's keys come
-    from the lane's index alone (``ix_tasks_lane``), then its rows by id: sorting the area's whole rows to keep fifty
-    cost a county's page more than its counts. The lane's query is built once for both (building one costs more
-    than SQLite's running it)."""
-    lane = queries.inbox_query(actor)
+    from the lane's index alone (``queries.inbox_window``), then its rows by id: sorting the area's whole rows to keep
+    fifty cost a county's page more than its counts."""
     keys = (Task.process_key, Task.bpmn_id, Task.place_code, Task.place_path, Task.claimed_by,
             _due_state_of(Task.due_at, now).label("due"))
-    groups = session.execute(lane.with_only_columns(*keys, func.count(), func.min(Task.name), func.min(Task.created_at))
-                             .group_by(*keys)).all()
+    counted = union_all(*(branch.group_by(*keys) for branch in queries.inbox_selects(
+        actor, [*keys, func.count(), func.min(Task.name), func.min(Task.created_at)])))
+    groups = _merged(session.execute(counted))
     own = [group for group in groups if group.claimed_by in (None, actor.username)]
-    total = sum(group[6] for group in own)
+    total = sum(group.count for group in own)
     villages, townships = _places(session, {group.place_code: group.place_path for group in own})
     township_path = next((path for code, _, path in townships if code == filters.township), None)
     chips = [group for group in own if _passes(group, filters, township_path)]
     steps: dict[tuple[str, str], list[Any]] = {}
-    for group in sorted(chips, key=lambda group: group[8]):  # in order of first arrival
+    for group in sorted(chips, key=lambda group: group.first_at):  # in order of first arrival
         step = (group.process_key, group.bpmn_id)  # a step is its process's: two processes may share an id
-        steps.setdefault(step, [*step, group[7], 0])[3] += group[6]
+        steps.setdefault(step, [*step, group.first_name, 0])[3] += group.count
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
     order = queries.inbox_order(filters.order)
-    chosen = windowed(filtered(session, actor, filters, now, lane=lane, township_path=township_path)
-                      .with_only_columns(Task.id), order, window)
+    chosen = queries.inbox_window(actor, order, window,
+                                  conditions(session, actor, filters, now, township_path=township_path))
     rows = session.execute(ordered_by(select(Task, ProcessInstance.business_key)
                                       .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
                                       .where(Task.id.in_(chosen)), order)).all()
     found = page_of([task for task, _ in rows], order, window.limit)
     cases = {task.instance_id: key for task, key in rows}
-    return Inbox(Page(decorate(session, found.rows, now, dict(villages), cases), sum(group[6] for group in shown),
+    return Inbox(Page(decorate(session, found.rows, now, dict(villages), cases), sum(group.count for group in shown),
                       found.next_cursor),
-                 total, sum(group[6] for group in own if group.due == "overdue"),
-                 sum(group[6] for group in groups) - total, [tuple(step) for step in steps.values()],
+                 total, sum(group.count for group in own if group.due == "overdue"),
+                 sum(group.count for group in groups) - total, [tuple(step) for step in steps.values()],
                  sorted({group.process_key for group in own}), villages,
                  [(code, name) for code, name, _ in townships], sorted({group.place_code for group in shown}))
+
+
+def _merged(groups: Iterable[Row[Any]]) -> list[Group]:
+    """Each group once: two branches of the lanes (``queries.inbox_selects``) may count tasks of the same group."""
+    merged: dict[tuple, Group] = {}
+    for row in groups:
+        key = tuple(row[:6])
+        seen = merged.get(key)
+        merged[key] = Group(*key, row[6], row[7], row[8]) if seen is None else \
+            Group(*key, seen.count + row[6], min(seen.first_name, row[7]), min(seen.first_at, row[8]))
+    return list(merged.values())
 
 
 def _due_state_of(due_at: ColumnElement[datetime | None], now: datetime) -> ColumnElement[str]:
@@ -194,7 +218,8 @@ def _places(session: Session, paths: Mapping[str | None, str | None]
 
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
     """Every filtered task in pages, for an export."""
-    for rows in walk(session, filtered(session, actor, filters, now), queries.inbox_order(filters.order), cap):
+    query = queries.inbox_query(actor).where(*conditions(session, actor, filters, now))
+    for rows in walk(session, query, queries.inbox_order(filters.order), cap):
         yield decorate(session, rows, now)
 
 
