@@ -1,10 +1,16 @@
-"""Code lists as data: seeded from ``monitoring.codes``, editable by an administrator afterwards."""
+"""Code lists as data: seeded from ``monitoring.codes``, editable by an administrator afterwards.
+
+A transaction reads every entry once, with its first label or choice asked: a page shows codes of several lists (a
+household list: its filters' choices, its rows' types and risks), each read on its own cost a round trip. What the
+transaction writes to the lists, and its end, forget them.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
@@ -51,11 +57,35 @@ def set_entry(session: Session, list_key: str, code: str, label: str, active: bo
 
 
 def labels(session: Session, list_key: str, include_retired: bool = False) -> dict[str, str]:
-    """Code -> label of the entries in force (and retired ones too, to show old records)."""
-    query = select(CodeEntry.code, CodeEntry.label).where(CodeEntry.list_key == list_key)
-    if not include_retired:
-        query = query.where(CodeEntry.active.is_(True))
-    return dict(session.execute(query.order_by(CodeEntry.position)).all())
+    """Code -> label of the entries in force (and retired ones too, to show old records), in their order."""
+    return dict(_lists(session).get((list_key, include_retired), {}))
+
+
+_LISTS = "fangpin.code_lists"  # in a session's info: (list key, retired too) -> code -> label, read in this transaction
+
+
+def _lists(session: Session) -> dict[tuple[str, bool], dict[str, str]]:
+    lists = session.info.get(_LISTS)
+    if lists is None:
+        lists = session.info[_LISTS] = {}
+        for list_key, code, label, active in session.execute(
+                select(CodeEntry.list_key, CodeEntry.code, CodeEntry.label, CodeEntry.active)
+                .order_by(CodeEntry.list_key, CodeEntry.position)):
+            lists.setdefault((list_key, True), {})[code] = label
+            if active:
+                lists.setdefault((list_key, False), {})[code] = label
+    return lists
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_written(session: Session, _context: Any) -> None:
+    if any(isinstance(row, CodeEntry) for row in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_LISTS, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, _transaction: Any) -> None:
+    session.info.pop(_LISTS, None)
 
 
 def all_lists(session: Session) -> dict[str, list[dict[str, str]]]:

@@ -111,13 +111,10 @@ def money(value: Decimal | float | int | None) -> str:
 
 
 def label(code: str | None, list_key: str) -> str:
-    """The label of ``code`` in a code list, looked up once per request."""
+    """The label of ``code`` in a code list (retired ones too: old records show theirs)."""
     if code is None:
         return ""
-    cache = g.setdefault("code_labels", {})
-    if list_key not in cache:
-        cache[list_key] = codelists.labels(db.session, list_key, include_retired=True)
-    return cache[list_key].get(code, code)
+    return codelists.labels(db.session, list_key, include_retired=True).get(code, code)
 
 
 def place_name(code: str | None) -> str:

@@ -218,6 +218,16 @@ def test_a_list_pages_queries_do_not_grow_with_the_list(app, pages, session, act
     assert len(large) == len(small), (len(small), len(large))
 
 
+def test_a_list_page_reads_every_code_list_it_labels_with_in_one_statement(app, pages, session, actors, clock):
+    browser = pages("qi")
+    register(session, actors, clock, 3)
+    with statements() as sent:
+        page = browser.get("/households/")
+    reads = [s for s in sent if re.match(r"SELECT code_entries\.\w+, .*\bFROM code_entries\b", s, re.S)]
+    assert len(reads) == 1, reads  # the page shows labels of several lists (its filters' choices, its rows)
+    assert page.status_code == 200 and "边缘易致贫户" in page.text  # a choice of the monitoring type filter
+
+
 def test_a_list_page_names_its_rows_villages_from_its_village_choices(app, pages, session, actors, clock):
     browser = pages("qi")
     register(session, actors, clock, 2, village=VILLAGE_2)
