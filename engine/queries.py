@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, func, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.assignment import Actor
@@ -38,27 +39,35 @@ def inbox_query(actor: Actor) -> Select[tuple[Task]]:
     return select(Task).where(Task.state == TaskState.READY, assigned_to(actor))
 
 
-def inbox_selects(actor: Actor, columns: Sequence[ColumnElement[Any]],
-                  where: Sequence[ColumnElement[bool]] = ()) -> list[Select[Any]]:
-    """``columns`` of the actor's READY tasks that pass ``where``, one SELECT per ``lane_branches`` branch, for a
-    UNION ALL (a task reaches the actor one way only: each branch is a lane with a department or none). Each branch
-    is one range of ``ix_tasks_lane``, which holds every column the inbox counts, filters and orders by: PostgreSQL
-    reads it alone (a county's 1,555 tasks: 56 pages, 1.1 ms to count them by step), where the OR of
-    ``inbox_query`` had it visit every task's row (1,183 pages, 3.1 ms)."""
+@dataclass(frozen=True)
+class InboxLanes:
+    """The ways the actor's READY tasks reach it, one condition per ``lane_branches`` branch (a task reaches the actor
+    one way only: each branch is a lane with a department or none), built once for the statements of a page. Each is
+    one range of ``ix_tasks_lane``, which holds every column the inbox counts, filters and orders by: PostgreSQL reads
+    it alone (a county's 1,555 tasks: 56 pages, 1.1 ms to count them by step), where the OR of ``inbox_query`` had it
+    visit every task's row (1,183 pages, 3.1 ms)."""
+
+    branches: tuple[ColumnElement[bool], ...]
+
+    def selects(self, columns: Sequence[ColumnElement[Any]],
+                where: Sequence[ColumnElement[bool]] = ()) -> list[Select[Any]]:
+        """``columns`` of the tasks that pass ``where``, one SELECT per branch, for a UNION ALL."""
+        return [select(*columns).where(branch, *where) for branch in self.branches]
+
+    def window(self, keys: Sequence[Key], window: Window, where: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
+        """The ids of the tasks that pass ``where`` in the window, in the order of ``keys`` (and one more if there are
+        more, as ``paging.windowed``), chosen from the index alone: a subquery to read their rows by."""
+        branches = union_all(*self.selects([key.column for key in keys], [*where, *beyond(keys, window)]))
+        chosen = branches.order_by(*(literal_column(key.column.key).desc() if key.descending
+                                     else literal_column(key.column.key) for key in keys)).limit(window.limit + 1)
+        return select(literal_column("id")).select_from(chosen.subquery())
+
+
+def inbox_lanes(actor: Actor) -> InboxLanes:
+    """The actor's ``InboxLanes``: none read anything for an actor who sees no place and has no department."""
     placed = placed_here(actor)
-    return [select(*columns).where(Task.state == TaskState.READY, branch, placed, *where)
-            for branch in lane_branches(actor)] or [select(*columns).where(false())]
-
-
-def inbox_window(actor: Actor, keys: Sequence[Key], window: Window,
-                 where: Sequence[ColumnElement[bool]] = ()) -> Select[tuple[str]]:
-    """The ids of the actor's tasks that pass ``where`` in the window, in the order of ``keys`` (and one more if
-    there are more, as ``paging.windowed``), chosen from the index alone (``inbox_selects``): a subquery to read
-    their rows by."""
-    branches = union_all(*inbox_selects(actor, [key.column for key in keys], [*where, *beyond(keys, window)]))
-    chosen = branches.order_by(*(literal_column(key.column.key).desc() if key.descending
-                                 else literal_column(key.column.key) for key in keys)).limit(window.limit + 1)
-    return select(literal_column("id")).select_from(chosen.subquery())
+    ready = Task.state == TaskState.READY
+    return InboxLanes(tuple(and_(ready, branch, placed) for branch in lane_branches(actor)) or (false(),))
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:
@@ -76,13 +85,11 @@ def inbox_order(order: str | None) -> tuple[Key, ...]:
 
 
 def inbox_page(session: Session, actor: Actor, window: Window, order: str | None = None) -> Page[Task]:
-    """One page of the actor's inbox with its total, both counted and chosen from the index (``inbox_selects``),
-    then the page's rows read by id."""
-    keys = inbox_order(order)
-    counts = union_all(*inbox_selects(actor, [func.count()]))
-    total = sum(session.execute(counts).scalars())
-    chosen = inbox_window(actor, keys, window)
-    rows = session.execute(ordered_by(select(Task).where(Task.id.in_(chosen)), keys)).scalars().all()
+    """One page of the actor's inbox with its total, both counted and chosen from the index (``InboxLanes``), then
+    the page's rows read by id."""
+    keys, lanes = inbox_order(order), inbox_lanes(actor)
+    total = sum(session.execute(union_all(*lanes.selects([func.count()]))).scalars())
+    rows = session.execute(ordered_by(select(Task).where(Task.id.in_(lanes.window(keys, window))), keys)).scalars()
     return page_of(list(rows), keys, window.limit, total)
 
 

@@ -78,7 +78,7 @@ def assigned_to(actor: Actor) -> ColumnElement[bool]:
     One OR of the ``lane_branches``, so that both databases read the branches' ranges alone (SQLite's multi-index
     OR, PostgreSQL's BitmapOr). With the lane's OR outside the place range, SQLite without statistics scanned every
     READY task of every role in the actor's area instead. The inbox reads the branches one by one
-    (``engine.queries.inbox_rows``)."""
+    (``engine.queries.InboxLanes``)."""
     branches = lane_branches(actor)
     if not branches:
         return false()

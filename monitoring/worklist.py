@@ -142,12 +142,13 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     """The page of work ``window`` asks for, in the filters' order, with the counts around it. The actor's READY
     tasks are read once, grouped by what a filter or a chip tells apart (process, step, place, claimant, due state):
     every count, chip and choice is a sum over those few groups in Python, whatever the filters. The page's keys come
-    from the lane's index alone (``queries.inbox_window``), then its rows by id: sorting the area's whole rows to keep
+    from the lane's index alone (``queries.InboxLanes``), then its rows by id: sorting the area's whole rows to keep
     fifty cost a county's page more than its counts."""
     keys = (Task.process_key, Task.bpmn_id, Task.place_code, Task.place_path, Task.claimed_by,
             _due_state_of(Task.due_at, now).label("due"))
-    counted = union_all(*(branch.group_by(*keys) for branch in queries.inbox_selects(
-        actor, [*keys, func.count(), func.min(Task.name), func.min(Task.created_at)])))
+    lanes = queries.inbox_lanes(actor)
+    counted = union_all(*(branch.group_by(*keys) for branch in lanes.selects(
+        [*keys, func.count(), func.min(Task.name), func.min(Task.created_at)])))
     groups = _merged(session.execute(counted))
     own = [group for group in groups if group.claimed_by in (None, actor.username)]
     total = sum(group.count for group in own)
@@ -160,8 +161,7 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
         steps.setdefault(step, [*step, group.first_name, 0])[3] += group.count
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
     order = queries.inbox_order(filters.order)
-    chosen = queries.inbox_window(actor, order, window,
-                                  conditions(session, actor, filters, now, township_path=township_path))
+    chosen = lanes.window(order, window, conditions(session, actor, filters, now, township_path=township_path))
     rows = session.execute(ordered_by(select(Task, ProcessInstance.business_key)
                                       .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
                                       .where(Task.id.in_(chosen)), order)).all()
@@ -176,7 +176,7 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
 
 
 def _merged(groups: Iterable[Row[Any]]) -> list[Group]:
-    """Each group once: two branches of the lanes (``queries.inbox_selects``) may count tasks of the same group."""
+    """Each group once: two branches of the lanes (``queries.InboxLanes``) may count tasks of the same group."""
     merged: dict[tuple, Group] = {}
     for row in groups:
         key = tuple(row[:6])

@@ -121,8 +121,8 @@ def test_on_sqlite_the_counts_and_the_page_keys_are_read_from_the_lane_index_alo
     lane = ("SEARCH tasks USING COVERING INDEX ix_tasks_lane (role=? AND department=? AND state=? AND place_path>? AND "
             "place_path<?)")
     counts, page_rows = sent
-    assert searches(*counts) == {lane}  # each branch of the lanes (queries.inbox_selects), grouped on its own
-    chosen = "SCAN anon_1"  # the page's keys, of the branches' UNION ALL (queries.inbox_window)
+    assert searches(*counts) == {lane}  # each branch of the lanes (queries.InboxLanes), grouped on its own
+    chosen = "SCAN anon_1"  # the page's keys, of the branches' UNION ALL (queries.InboxLanes.window)
     assert searches(*page_rows) == {lane, chosen, "SEARCH tasks USING INDEX sqlite_autoindex_tasks_1 (id=?)",
                                     "SEARCH process_instances USING INTEGER PRIMARY KEY (rowid=?)"}
 
