@@ -12,7 +12,7 @@ import binascii
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, bindparam, func, or_, select, tuple_
@@ -92,9 +92,16 @@ def decode_cursor(cursor: str, keys: Sequence[Key]) -> tuple[Any, ...]:
 
 def _storable(value: Any) -> bool:
     """Whether a row could hold ``value``: an edited cursor's 10**30 overflows SQLite's integers, its NUL or lone
-    surrogate fails PostgreSQL's text or the UTF-8 encoder — each a 500 instead of a refusal."""
+    surrogate fails PostgreSQL's text or the UTF-8 encoder, its 0001-01-01T00:00+14:00 has no UTC time (stored as
+    UTC) — each a 500 instead of a refusal."""
     if isinstance(value, int):
         return fits_integer(value)
+    if isinstance(value, datetime):
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            return False
+        return True
     return not (isinstance(value, str) and character_problem(value))
 
 

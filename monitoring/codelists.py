@@ -2,7 +2,8 @@
 
 A transaction reads every entry once, with its first label or choice asked: a page shows codes of several lists (a
 household list: its filters' choices, its rows' types and risks), each read on its own cost a round trip. What the
-transaction writes to the lists, and its end, forget them.
+transaction writes (its edits are flushed first, as a query would) and its end forget them; an edit another
+transaction commits meanwhile is read by the next transaction, as a request, a sweep's batch or a document is one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from typing import Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from engine.errors import InvalidData
 from engine.limits import string_length
@@ -65,15 +66,19 @@ _LISTS = "fangpin.code_lists"  # in a session's info: (list key, retired too) ->
 
 
 def _lists(session: Session) -> dict[tuple[str, bool], dict[str, str]]:
+    if session.autoflush and any(isinstance(row, CodeEntry) for row in (*session.new, *session.dirty,
+                                                                        *session.deleted)):
+        session.flush()  # as a query would: an edit not yet written is read (and forgets what was read)
     lists = session.info.get(_LISTS)
     if lists is None:
-        lists = session.info[_LISTS] = {}
+        lists = {}
         for list_key, code, label, active in session.execute(
                 select(CodeEntry.list_key, CodeEntry.code, CodeEntry.label, CodeEntry.active)
                 .order_by(CodeEntry.list_key, CodeEntry.position)):
             lists.setdefault((list_key, True), {})[code] = label
             if active:
                 lists.setdefault((list_key, False), {})[code] = label
+        session.info[_LISTS] = lists
     return lists
 
 
@@ -81,6 +86,13 @@ def _lists(session: Session) -> dict[tuple[str, bool], dict[str, str]]:
 def _forget_written(session: Session, _context: Any) -> None:
     if any(isinstance(row, CodeEntry) for row in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_LISTS, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_at_a_write(state: ORMExecuteState) -> None:
+    """An UPDATE, INSERT or DELETE run through the session may change a list: what was read is read again."""
+    if not state.is_select:
+        state.session.info.pop(_LISTS, None)
 
 
 @event.listens_for(Session, "after_transaction_end")

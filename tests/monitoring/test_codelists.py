@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from monitoring import codelists
+from monitoring.models import CodeEntry
 
 
 def _reads_of_code_entries(session, read) -> int:
@@ -49,3 +50,11 @@ def test_a_rolled_back_edit_is_not_read(session, tree):
     assert codelists.labels(session, "risk_type")["illness"] == "因病致贫"
     session.rollback()
     assert codelists.labels(session, "risk_type")["illness"] == "因病"
+
+
+def test_an_edit_not_yet_written_and_a_statement_through_the_session_are_read(session, tree):
+    assert codelists.labels(session, "risk_type")["illness"] == "因病"
+    session.get(CodeEntry, ("risk_type", "illness")).label = "因病致贫"  # pending: a query would flush it first
+    assert codelists.labels(session, "risk_type")["illness"] == "因病致贫"
+    session.execute(update(CodeEntry).where(CodeEntry.code == "illness").values(label="因病返贫"))
+    assert codelists.labels(session, "risk_type")["illness"] == "因病返贫"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,14 @@ def test_a_cursor_with_a_string_no_database_holds_is_refused_on_after(pages, val
         cursor = base64.urlsafe_b64encode(b'[["s","\\ud800"],["s","a"]]').decode().rstrip("=")
     response = pages("guanli").get(f"/admin/users/?after={cursor}")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_cursor_of_a_time_with_no_utc_time_is_refused_on_after(api, moment):
+    cursor = base64.urlsafe_b64encode(json.dumps([["t", moment], ["s", "x"]]).encode()).decode().rstrip("=")
+    response = api("qi").get(f"/tasks?after={cursor}")
+    assert response.status_code == 422, response.json
+    assert "after" in response.json["error"]["fields"]
 
 
 def test_a_cursor_from_another_scope_reveals_nothing_outside_the_readers_scope(api):
