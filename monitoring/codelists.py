@@ -66,8 +66,7 @@ _LISTS = "fangpin.code_lists"  # in a session's info: (list key, retired too) ->
 
 
 def _lists(session: Session) -> dict[tuple[str, bool], dict[str, str]]:
-    if session.autoflush and any(isinstance(row, CodeEntry) for row in (*session.new, *session.dirty,
-                                                                        *session.deleted)):
+    if session.autoflush and _edits_lists(session):
         session.flush()  # as a query would: an edit not yet written is read (and forgets what was read)
     lists = session.info.get(_LISTS)
     if lists is None:
@@ -84,8 +83,13 @@ def _lists(session: Session) -> dict[tuple[str, bool], dict[str, str]]:
 
 @event.listens_for(Session, "after_flush")
 def _forget_written(session: Session, _context: Any) -> None:
-    if any(isinstance(row, CodeEntry) for row in (*session.new, *session.dirty, *session.deleted)):
+    if _edits_lists(session):
         session.info.pop(_LISTS, None)
+
+
+def _edits_lists(session: Session) -> bool:
+    """Whether the session holds an entry added, changed or deleted and not yet written (or being written)."""
+    return any(isinstance(row, CodeEntry) for row in (*session.new, *session.dirty, *session.deleted))
 
 
 @event.listens_for(Session, "do_orm_execute")
