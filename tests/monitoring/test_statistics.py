@@ -67,10 +67,19 @@ def place(session, code: str) -> Place:
     return session.get(Place, code)
 
 
+def monitored_by_area(session, area: Place) -> list[statistics.AreaCount]:
+    return statistics.households_by_status(session, area, (MONITORED,))[MONITORED]
+
+
+def totals(session, area: Place, statuses=tuple(MonitoringStatus)) -> dict[str, int]:
+    """Each status's households of the place: the sum of its areas'."""
+    return {status: sum(a.count for a in areas)
+            for status, areas in statistics.households_by_status(session, area, statuses).items()}
+
+
 def test_monitoring_objects_are_counted_by_status_type_and_risk_within_the_place(session, monitored):
+    assert totals(session, place(session, TOWNSHIP)) == {"monitored": 3, "eliminated": 1, "not_monitored": 1}
     township = place(session, TOWNSHIP).path
-    assert statistics.households_by_status(session, township) == {"monitored": 3, "eliminated": 1,
-                                                                  "not_monitored": 1}
     assert statistics.monitored_by_type(session, township) == {"marginal": 1, "unstable": 1, "sudden": 1}
     assert statistics.monitored_by_risk(session, township) == {"illness": 2, "disability": 1, "disaster": 1}
 
@@ -83,17 +92,17 @@ def test_the_county_counts_both_townships(session, monitored):
 
 
 def test_monitoring_objects_per_area_are_the_child_places_with_zeros(session, monitored):
-    assert statistics.monitored_by_area(session, place(session, COUNTY)) == [
+    assert monitored_by_area(session, place(session, COUNTY)) == [
         statistics.AreaCount(TOWNSHIP, "百灵庙镇", 3), statistics.AreaCount(TOWNSHIP_OTHER, "查干哈达苏木", 1)]
-    assert statistics.monitored_by_area(session, place(session, TOWNSHIP)) == [
+    assert monitored_by_area(session, place(session, TOWNSHIP)) == [
         statistics.AreaCount(V1, "艾力嘎查", 2), statistics.AreaCount(V2, "新宝力格嘎查", 1)]
-    assert statistics.monitored_by_area(session, place(session, V2)) == [statistics.AreaCount(V2, "新宝力格嘎查", 1)]
+    assert monitored_by_area(session, place(session, V2)) == [statistics.AreaCount(V2, "新宝力格嘎查", 1)]
 
 
 def test_an_empty_place_counts_nothing(session, tree):
     township = place(session, TOWNSHIP)
     assert statistics.monitored_by_risk(session, township.path) == {}
-    assert [a.count for a in statistics.monitored_by_area(session, township)] == [0, 0]
+    assert [a.count for a in monitored_by_area(session, township)] == [0, 0]
 
 
 def test_the_bulletin_counts_open_and_overdue_tasks_per_township(session, cases):
@@ -230,9 +239,9 @@ def test_areas_are_told_apart_by_the_whole_code_whatever_its_length(session, act
     for _ in range(2):
         add_household(session, actors["county"], "1502231", MONITORED, "marginal")
     session.commit()
-    assert [(a.code, a.count) for a in statistics.monitored_by_area(session, place(session, TOWNSHIP))] == [
+    assert [(a.code, a.count) for a in monitored_by_area(session, place(session, TOWNSHIP))] == [
         ("1502231", 2), ("15022310020", 1), (V1, 2), (V2, 1)]
-    assert [(a.code, a.count) for a in statistics.monitored_by_area(session, place(session, COUNTY))] == [
+    assert [(a.code, a.count) for a in monitored_by_area(session, place(session, COUNTY))] == [
         (TOWNSHIP, 6), (TOWNSHIP_OTHER, 1)]
 
 
@@ -241,15 +250,32 @@ def test_a_household_that_moved_counts_where_it_lives_now(session, actors, monit
     other = place(session, V3)
     moved.village_code, moved.place_path = other.code, other.path
     session.commit()
-    assert [(a.code, a.count) for a in statistics.monitored_by_area(session, place(session, COUNTY))] == [
+    assert [(a.code, a.count) for a in monitored_by_area(session, place(session, COUNTY))] == [
         (TOWNSHIP, 2), (TOWNSHIP_OTHER, 2)]
-    assert statistics.households_by_status(session, place(session, TOWNSHIP).path, (MONITORED,)) == {MONITORED: 2}
+    assert totals(session, place(session, TOWNSHIP), (MONITORED,)) == {MONITORED: 2}
 
 
 def test_the_dashboard_asks_only_the_statuses_it_shows(session, monitored):
-    township = place(session, TOWNSHIP).path
-    assert statistics.households_by_status(session, township, (MONITORED, ELIMINATED)) == {"monitored": 3,
-                                                                                           "eliminated": 1}
+    assert totals(session, place(session, TOWNSHIP), (MONITORED, ELIMINATED)) == {"monitored": 3, "eliminated": 1}
+
+
+def test_each_status_lists_every_area_with_its_own_zeros(session, actors, monitored):
+    """Counted in one pass, each status still has its own list: an area with households of one status only shows 0
+    under the other, and the place's own line (households at the place itself) only under a status it counts."""
+    county = actors["county"]
+    add_household(session, county, V3, ELIMINATED, "marginal")
+    found = add_household(session, county, V3, ELIMINATED, "marginal")
+    township = place(session, TOWNSHIP_OTHER)
+    found.village_code, found.place_path = township.code, township.path  # a household recorded at the township
+    session.commit()
+    lines = {status: [(a.code, a.count) for a in areas] for status, areas in
+             statistics.households_by_status(session, township, (MONITORED, ELIMINATED)).items()}
+    assert lines == {MONITORED: [(V3, 1)], ELIMINATED: [(TOWNSHIP_OTHER, 1), (V3, 1)]}
+    county_lines = statistics.households_by_status(session, place(session, COUNTY), (MONITORED, ELIMINATED))
+    assert [(a.code, a.count) for a in county_lines[ELIMINATED]] == [(TOWNSHIP, 1), (TOWNSHIP_OTHER, 2)]
+    village = statistics.households_by_status(session, place(session, V2), (MONITORED, ELIMINATED))
+    assert {status: [(a.code, a.count) for a in areas] for status, areas in village.items()} == {
+        MONITORED: [(V2, 1)], ELIMINATED: [(V2, 0)]}
 
 
 def test_the_bulletin_counts_a_moved_household_where_it_lives_now_by_its_history(session, actors, tree):
@@ -294,7 +320,7 @@ def test_monitoring_objects_per_area_are_counted_from_the_status_index_alone(ses
     """A region's 100,000 monitored households per area: one range of an index on status and place, no row of the
     table read (PostgreSQL fetched every one of them for their id, 500 ms of the region's dashboard). Several indexes
     on both columns answer alone; on a table this small the planner picks any of them."""
-    plan = _plans_of(session, "households", lambda: statistics.monitored_by_area(session, place(session, COUNTY)))
+    plan = _plans_of(session, "households", lambda: monitored_by_area(session, place(session, COUNTY)))
     steps = [step.strip().removeprefix("->").strip() for step in plan.split(" / ")]
     reads = [step for step in steps if re.search(r"\bhouseholds\b(?!\.)", step) and re.search("Scan|SCAN|SEARCH", step)]
     assert reads, plan

@@ -55,19 +55,22 @@ class Overview:
 
 def overview(session: Session, place: Place, now: datetime) -> Overview:
     """Every figure of the dashboard for ``place`` and below, as of ``now``."""
-    status = statistics.households_by_status(session, place.path, (MonitoringStatus.MONITORED,
-                                                                   MonitoringStatus.ELIMINATED))
+    areas = statistics.households_by_status(session, place, (MonitoringStatus.MONITORED, MonitoringStatus.ELIMINATED))
     bulletin = statistics.bulletin(session, place, now)
     return Overview(
         place=place, area_level=LEVEL_NAMES.get(statistics.area_level(session, place), "下级区划"),
-        monitored=status.get(MonitoringStatus.MONITORED, 0), eliminated=status.get(MonitoringStatus.ELIMINATED, 0),
+        monitored=_total(areas[MonitoringStatus.MONITORED]), eliminated=_total(areas[MonitoringStatus.ELIMINATED]),
         running_cases=statistics.running_cases(session, place.path),
         by_type=_labelled(session, "monitoring_type", statistics.monitored_by_type(session, place.path)),
         by_risk=_labelled(session, "risk_type", statistics.monitored_by_risk(session, place.path)),
-        by_area=statistics.monitored_by_area(session, place),
+        by_area=areas[MonitoringStatus.MONITORED],
         steps=_steps(session, statistics.cases_by_step(session, place.path, now)),
         bulletin=bulletin, total=statistics.bulletin_total(bulletin, "合计"),
     )
+
+
+def _total(areas: list[statistics.AreaCount]) -> int:
+    return sum(area.count for area in areas)
 
 
 def _labelled(session: Session, list_key: str, counts: dict[str | None, int]) -> list[tuple[str, int]]:
