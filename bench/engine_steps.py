@@ -17,7 +17,7 @@ Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
      with and without ``place`` = the village, and how many place lookups each start made.
 
 Usage: python bench/engine_steps.py [--instances 30] [--tasks 10] [--http-instances 60] [--http-clients 8]
-                                    [--workers 2] [--threads 4] [--villages 120] [--rounds 3]
+                                    [--workers 2×cores] [--threads 2] [--villages 120] [--rounds 3]
                                     [--only sqlite|postgresql]
 """
 
@@ -392,8 +392,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10, help="user tasks in each case")
     parser.add_argument("--http-instances", type=int, default=60, help="cases completed over HTTP")
     parser.add_argument("--http-clients", type=int, default=8, help="client threads")
-    parser.add_argument("--workers", type=int, default=2, help="fangpin serve --workers (PostgreSQL)")
-    parser.add_argument("--threads", type=int, default=4, help="fangpin serve --threads")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="fangpin serve --workers (PostgreSQL), by default the README's production setting")
+    parser.add_argument("--threads", type=int, default=2, help="fangpin serve --threads")
     parser.add_argument("--villages", type=int, default=120)
     parser.add_argument("--rounds", type=int, default=3, help="raw Spiff then the engine, back to back, this often")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))

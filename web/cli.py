@@ -270,7 +270,8 @@ def demo() -> None:
 @click.option("--port", default=5000, type=int)
 @click.option("--threads", default=8, type=int, help="每个进程的线程数")
 @click.option("--workers", default=1, type=click.IntRange(min=1),
-              help="进程数: 1 为 waitress 单进程; 大于 1 时由 gunicorn 启动多个进程 (一般为 CPU 核数, 须 PostgreSQL)")
+              help="进程数: 1 为 waitress 单进程; 大于 1 时由 gunicorn 启动多个进程 "
+                   "(一般为 CPU 核数的 2 倍, 每进程 --threads 2; 须 PostgreSQL)")
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     """Run the web app and API; every process sweeps due timers and pending documents."""
     from web.serve import SQLITE_REFUSED, one_process_only, run
