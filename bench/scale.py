@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -179,13 +180,19 @@ def measure(region: Region, runs: int, label: str, server: ServerCpu | None, fol
     app = create_app({"SQLALCHEMY_DATABASE_URI": region.url, "SECRET_KEY": "bench"}, clock=FrozenClock(NOW))
 
     def line(what: str, call: Callable[[], Any], *, in_context: bool = False) -> None:
-        """A request runs in an app context of its own, as in production; a function call in one made for it."""
-        if not in_context:
-            print(f"[{label}] {what:44} {timed(runs, call)}", flush=True)
-            return
+        """A request runs in an app context of its own, as in production; a function call in one made for each run,
+        its transaction ended after it as a request's is. Runs sharing one transaction measured what no request
+        does: psycopg prepares a statement run five times on its connection, and forgets it at a rollback (the end of
+        every GET), so only there did PostgreSQL plan them generically (the region's dashboard: 240 ms at p50, not
+        180)."""
+        print(f"[{label}] {what:44} {timed(runs, partial(in_request, call) if in_context else call)}", flush=True)
+
+    def in_request(call: Callable[[], Any]) -> None:
         with app.test_request_context():  # the bulletin links its figures with url_for
-            print(f"[{label}] {what:44} {timed(runs, call)}", flush=True)
-            db.session.remove()
+            try:
+                call()
+            finally:
+                db.session.remove()
 
     browsers = {level: Browser(app, username) for level, username in region.users.items()}
     with app.app_context():
