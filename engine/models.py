@@ -131,7 +131,6 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_inbox", "state", "role", "place_path"),
         # a lane's or a department's inbox (engine.routing), its counts and its page's keys read from the index alone
         Index("ix_tasks_lane", "role", "department", "state", "place_path", "placed", "claimed_by", "due_at",
               "process_key", "bpmn_id", "place_code", "created_at", "id", "name"),

@@ -105,10 +105,28 @@ def _statements_on_tasks(session, read) -> list[tuple[str, Any]]:
     return sent
 
 
+def _create_tasks_indexes(session, lane_created: str) -> None:
+    """The tasks' indexes made again, ``ix_tasks_lane`` first or last: SQLite without statistics breaks near-ties
+    between indexes by the order they were created in, which ``create_all`` takes from a set and a migration from
+    its history (with ``ix_tasks_inbox`` beside it, one order in six had the page's keys read from that one)."""
+    connection = session.connection()
+    others = sorted((index for index in Task.__table__.indexes if index.name != "ix_tasks_lane"),
+                    key=lambda index: index.name)
+    lane = [index for index in Task.__table__.indexes if index.name == "ix_tasks_lane"]
+    indexes = lane + others if lane_created == "first" else others + lane
+    for index in indexes:
+        index.drop(connection)
+    for index in indexes:
+        index.create(connection)
+    session.commit()
+
+
+@pytest.mark.parametrize("lane_created", ["first", "last"])
 def test_on_sqlite_the_counts_and_the_page_keys_are_read_from_the_lane_index_alone(session, work, actors,
-                                                                                    database_url):
+                                                                                    database_url, lane_created):
     if not database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL plans by its statistics; bench/scale.py shows its plans at size")
+    _create_tasks_indexes(session, lane_created)
     sent = _statements_on_tasks(session, lambda: worklist.inbox(session, actors["county"], worklist.Filters(), NOW,
                                                                 Window()))
 
