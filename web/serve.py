@@ -20,6 +20,7 @@ from gunicorn.app.base import BaseApplication
 from waitress import serve
 
 from engine import timers
+from engine.heap import freeze_startup_heap
 from monitoring.quality import corrections
 from monitoring.quality import runner as quality
 from monitoring.quality.catalogue import CheckScope
@@ -115,6 +116,7 @@ def run(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> Non
     if workers > 1:
         GunicornServer(app, host, port, threads, workers).run()
         return
+    freeze_startup_heap()
     scheduler = TimerScheduler(app, app.config["TIMER_INTERVAL"])
     scheduler.start()
     signal.signal(signal.SIGTERM, _exit_quietly)  # waitress closes on SystemExit as on Ctrl-C
@@ -149,6 +151,8 @@ class GunicornServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Flask:
+        """In the master, before it forks the workers (``preload_app``): each inherits the frozen heap."""
+        freeze_startup_heap()
         return self.app
 
     def _forget_parent_connections(self, _arbiter: Any, _worker: Any) -> None:
