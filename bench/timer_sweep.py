@@ -223,6 +223,9 @@ def report(label: str, sweepers: int, clones: int, start: Sweep, run: Sweep) -> 
     the database server, and the rate that CPU cost allows on this machine's idle cores — what load does not distort."""
     if run.fired != run.events or start.fired:
         raise SystemExit(f"{label}: {run.fired} reported fired but {run.events} timer events ({start.fired} early)")
+    if not run.fired:
+        raise SystemExit(f"{label}: no timer was due (a region kept with --keep whose timers something else fired, "
+                         "such as a server started on it: delete its folder to build it again)")
     cpu, server = run.cpu - sweepers * start.cpu, run.server_cpu - sweepers * start.server_cpu
     in_server = f" + {server / run.fired * 1000:4.2f} ms in PostgreSQL" if run.server_cpu else ""
     per_timer = (cpu + server) / run.fired
