@@ -11,10 +11,11 @@ def freeze_startup_heap() -> None:
     """Once per process (a forked child inherits the parent's freeze): what lives by now — modules, the app, restored
     specs — leaves the collector's generations, garbage collected first so none is frozen with it.
 
-    Every full collection walked that heap again: 80–120 ms paused whichever request triggered it (about one in sixty
-    of a county's page views on the region), and a timer sweep, which restores thousands of workflows, paid
-    0.34 ms of collector CPU per timer instead of 0.17. Frozen before gunicorn forks, the heap also stays shared
-    between the workers: a collection in a worker no longer writes to every object's header, copying its page."""
+    Unfrozen, every full collection walks that heap again: 80–120 ms of pause for the request that triggers it (about
+    one in sixty of a county's page views, measured in-process), and 0.34 ms of collector CPU per timer in a sweep,
+    which restores thousands of workflows, instead of 0.17. The sweeper froze it at its first sweep, in each worker
+    after the fork, so that collection wrote to the header of every object the worker had inherited and copied its
+    page; frozen once in the gunicorn master, the pages stay shared (four workers: 329–345 MB PSS, now 223)."""
     global _frozen
     if not _frozen:
         _frozen = True
