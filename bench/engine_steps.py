@@ -392,7 +392,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10, help="user tasks in each case")
     parser.add_argument("--http-instances", type=int, default=60, help="cases completed over HTTP")
     parser.add_argument("--http-clients", type=int, default=8, help="client threads")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+    parser.add_argument("--workers", type=int, default=2 * len(os.sched_getaffinity(0)),
                         help="fangpin serve --workers (PostgreSQL), by default the README's production setting")
     parser.add_argument("--threads", type=int, default=2, help="fangpin serve --threads")
     parser.add_argument("--villages", type=int, default=120)

@@ -171,7 +171,7 @@ class Browser:
 
 def measure(region: Region, runs: int, label: str, server: ServerCpu | None, folder: Path) -> None:
     from engine import queries
-    from engine.heap import freeze_startup_heap
+    from engine.heap import freeze_heap
     from engine.paging import Window
     from monitoring import households, places, worklist
     from monitoring.models import User
@@ -179,7 +179,7 @@ def measure(region: Region, runs: int, label: str, server: ServerCpu | None, fol
     from web.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": region.url, "SECRET_KEY": "bench"}, clock=FrozenClock(NOW))
-    freeze_startup_heap()  # as ``fangpin serve`` does before its first request (web.serve)
+    freeze_heap()  # as ``fangpin serve`` does before its first request (web.serve), for each database's app
 
     def line(what: str, call: Callable[[], Any], *, in_context: bool = False) -> None:
         """A request runs in an app context of its own, as in production; a function call in one made for each run,

@@ -23,7 +23,6 @@ from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.orm import Session
 
 from engine.core import LOCKED, Engine, has_row_locks
-from engine.heap import freeze_startup_heap
 from engine.models import InstanceStatus, ProcessInstance
 
 SessionScope = Callable[[], AbstractContextManager[Session]]
@@ -61,7 +60,6 @@ def run_due_timers(engine: Engine, session_scope: SessionScope, limit: int = 10_
     """Advance every instance whose earliest timer is due by the engine's clock (at most ``limit`` of them);
     returns timers fired. ``session_scope`` is the caller's unit of work: it yields a session and commits on
     success, rolls back on an exception."""
-    freeze_startup_heap()
     now = engine.now()
     passed: set[int] = set()  # failed in this sweep: left due for the next
     fired = advanced = 0

@@ -316,10 +316,14 @@ def member_matches(q: str) -> ColumnElement[bool]:
     if ID_TAIL.fullmatch(tail):
         return below(Member.id_number_reversed, tail[::-1])
     name = trimmed(q)
-    if not name or ord(name[-1]) == sys.maxunicode:  # no range above the last code point: no name ends with it
+    if not name:
         return false()
     initial = func.substr(Member.name, literal_column("1"), literal_column("1")) == name[0]
-    return and_(initial, below(Member.name, name)) if len(name) > 1 else initial
+    if len(name) == 1:
+        return initial
+    if ord(name[-1]) == sys.maxunicode:  # no range above the last code point: no name ends with it
+        return false()
+    return and_(initial, below(Member.name, name))
 
 
 def search_page(session: Session, actor: Actor, search: Search, window: Window) -> Page[Household]:

@@ -17,6 +17,7 @@ from engine.assignment import SYSTEM
 from engine.clock import FrozenClock, using_clock
 from engine.deploy import SourceFile, with_forms
 from engine.errors import DeployError, EngineError, InvalidData
+from engine.heap import freeze_startup_heap
 from monitoring import codelists, places
 from monitoring.quality import corrections, runner
 from monitoring.quality.catalogue import CheckScope
@@ -182,6 +183,7 @@ def timers_group() -> None:
 @in_app
 def timers_run(now: str | None) -> None:
     """Advance every instance whose timers are due."""
+    freeze_startup_heap()
     fired = timers.run_due_timers(engine(), unit_of_work)
     click.echo(f"{fired} 个定时器已触发")
 

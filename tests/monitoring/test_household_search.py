@@ -166,9 +166,10 @@ def test_a_search_reads_the_areas_namesakes_from_the_name_and_place_index(sessio
 
 
 def test_a_surname_alone_is_found_by_its_first_character_alone():
-    """The same members either way, but with the name's range beside it PostgreSQL took that range for a few rows
-    and read the region's namesakes in ``ix_members_name`` to keep a county's (bench/scale.py: 594 pages, 4.0 ms,
-    for the 292 of a county; by the first character and the place alone, 0.4 ms). A longer name keeps its range."""
+    """The same members either way (the searches above by a surname alone find them), but with the name's range
+    beside it PostgreSQL took that range for a few rows and read the region's namesakes in ``ix_members_name`` to
+    keep a county's (bench/scale.py: 594 pages, 4.0 ms, for the 292 of a county; by the first character and the
+    place alone, 0.4 ms). A longer name keeps its range."""
     def sql(q: str) -> str:
         return str(households.member_matches(q).compile(compile_kwargs={"literal_binds": True}))
 
