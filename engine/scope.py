@@ -25,6 +25,11 @@ def code_at(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
+def is_top_level(path: str) -> bool:
+    """A place with no parent (``/15/``): its range is its whole tree, and holds every row of a tree of one root."""
+    return path.count("/") == 2
+
+
 def below(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
     """Rows whose path is ``prefix`` or lies under it."""
     return and_(column >= prefix, column < upper_bound(prefix))

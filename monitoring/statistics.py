@@ -32,7 +32,7 @@ from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskState
-from engine.scope import below, upper_bound
+from engine.scope import below, is_top_level, upper_bound
 from monitoring.household_copies import HouseholdRisk
 from monitoring.models import Household, HouseholdStatusChange, MonitoringStatus, Place
 from monitoring.quarters import Quarter
@@ -144,7 +144,7 @@ def cases_by_step(session: Session, place_path: str, now: datetime) -> list[Step
     PostgreSQL 60 ms and a sort on disk, SQLite 90 ms of CPU); a smaller place's from its range of ``ix_tasks_scope``,
     then sorted. PostgreSQL picks between them by its statistics; SQLite, which has none, is told for a top-level
     place (the region), whose range is the whole index."""
-    tasks = _tasks_by("ix_tasks_ready_steps") if place_path.count("/") == 2 else Task  # "/code/": no parent
+    tasks = _tasks_by("ix_tasks_ready_steps") if is_top_level(place_path) else Task
     cases = func.count(distinct(tasks.instance_id))
     overdue = func.count(distinct(case((tasks.due_at < now, tasks.instance_id))))
     rows = session.execute(
@@ -306,7 +306,10 @@ def household_condition(count: str, quarter: Quarter, place_path: str | None = N
 
 
 def _of_households_in(changes: Any, place_path: str | None) -> Any:
-    if place_path is None:
+    """The households of ``changes``, of ``place_path`` and below when it names a place under another. A top-level
+    place's callers count its range of households already, and its own range keeps every change: read against it, the
+    region's bulletin joined all of its million households once more (2.5–2.9 s → 1.6–2.1 s)."""
+    if place_path is None or is_top_level(place_path):
         return changes
     changed = aliased(Household)
     return changes.join(changed, changed.id == _Change.household_id).where(_in(place_path, changed.place_path))

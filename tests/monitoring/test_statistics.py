@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event
 
-from monitoring import households, places, statistics
+from monitoring import bulletin_figures, households, places, statistics
 from monitoring.id_number import check_digit
 from monitoring.models import Household, MonitoringStatus, Place
 from monitoring.quarters import Quarter
@@ -294,6 +294,25 @@ def test_the_bulletin_counts_a_moved_household_where_it_lives_now_by_its_history
     assert statistics.households_by_area(session, county, "objects", second) == {TOWNSHIP: 0, TOWNSHIP_OTHER: 0}
     assert statistics.households_by_area(session, county, "eliminated", second) == {TOWNSHIP: 0, TOWNSHIP_OTHER: 1}
     assert statistics.households_by_area(session, place(session, TOWNSHIP), "identified", first) == {V1: 0, V2: 0}
+
+
+def test_a_top_level_places_figures_leave_out_another_top_level_places_households(session, actors, create_user):
+    """A region's changes are read without the join that limits them to its households (it would keep them all, and
+    read a region's million households once more); its figures still count only its own, not a neighbouring
+    region's."""
+    places.add_place(session, "640000000000", "宁夏回族自治区", None, "region")
+    places.add_place(session, "640100000000", "银川市", "640000000000", "league")
+    places.add_place(session, "640101001001", "某村", "640100000000", "village")
+    neighbour = create_user("nx", "county", "640100000000")
+    ours, theirs = add_household(session, actors["county"], V2), add_household(session, neighbour, "640101001001")
+    session.flush()
+    for household in (ours, theirs):
+        record_change(session, household, MONITORED, datetime(2026, 2, 1, tzinfo=CST), "qi", on=date(2026, 2, 1))
+    session.commit()
+    region, first = place(session, "150000000000"), Quarter.parse("2026Q1")
+    for count in ("identified", "objects"):
+        assert statistics.households_by_area(session, region, count, first) == {COUNTY: 1}, count
+        assert sum(h.households for h in bulletin_figures.headcounts(session, region.path, count, first).values()) == 1
 
 
 def _plans_of(session, table: str, read) -> str:
