@@ -5,14 +5,17 @@ Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
      + task rows + audit, one commit), wall clock and this thread's CPU time (the machine is shared: CPU time is
      the steadier figure; on PostgreSQL it leaves out the server's own work), and how much of that CPU (mean) the
      kernel spent for the thread: its round trips to the database (raw Spiff's: page faults and memory alone),
+     and how often the thread waited (each round trip sleeps until the answer: the kernel's share grows with what
+     waking costs on the machine's host, 0.03-0.3 ms a wait on the 2-core VM the figures in the README come from),
   2. ms per raw SpiffWorkflow completion in-process: deserialize → complete → do_engine_steps → serialize (the
      full JSON with its spec, as Spiff's own serializer does it), on the same BPMN with the same form data,
-  3. their ratio (goal ≤ 1.5): both measured back to back in ``--rounds`` rounds (the machine's speed drifts), the
-     median of the rounds' CPU ratios printed,
+  3. their ratio (goal ≤ 1.5): both measured in alternating waves (one step of every case) in each of ``--rounds``
+     rounds (the machine's speed drifts: ``paired_round``), the median of the rounds' CPU ratios printed,
   4. HTTP task completions per second against ``fangpin serve --workers N`` (PostgreSQL; SQLite: one process),
      with C client threads on keep-alive connections; each completion is of a distinct task, answered 200 (any
-     other answer stops the bench), and the next task is read from the answer (no extra GET); with the CPU each
-     completion cost the server's processes and the bench's own client threads (which share the same cores),
+     other answer stops the bench), and the next task is read from the answer (no extra GET); with where the cores'
+     time went per completion (``CpuShares``): the server's processes, the database server's, the bench's own
+     client threads (which share the same cores) and what stayed idle,
   5. on SQLite, what placing tasks costs (``engine.placement``): a county's case starting one task per village,
      with and without ``place`` = the village, and how many place lookups each start made.
 
@@ -34,10 +37,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,81 +76,109 @@ def chain_bpmn(tasks: int) -> str:
     )
 
 
+Sample = tuple[float, float, float, int]  # wall and CPU seconds, kernel CPU seconds, voluntary context switches
+
+
 @dataclass(frozen=True)
 class Timing:
-    """Median wall-clock and CPU milliseconds of one operation, and the mean of that CPU spent in the kernel (system
-    calls: a database's round trips), over ``count`` runs."""
+    """Median wall-clock and CPU milliseconds of one operation, and the means of that CPU spent in the kernel (system
+    calls: a database's round trips) and of the times the thread waited (voluntary context switches: each round trip
+    sleeps until the answer comes, and what waking costs depends on the machine's host), over ``count`` runs."""
 
     wall_ms: float
     cpu_ms: float
     kernel_ms: float
+    waits: float
     count: int
 
 
-def timing(samples: list[tuple[float, float, float]]) -> Timing:
-    return Timing(statistics.median(w for w, _, _ in samples) * 1000,
-                  statistics.median(c for _, c, _ in samples) * 1000,
-                  statistics.mean(k for _, _, k in samples) * 1000, len(samples))
+def timing(samples: list[Sample]) -> Timing:
+    return Timing(statistics.median(w for w, _, _, _ in samples) * 1000,
+                  statistics.median(c for _, c, _, _ in samples) * 1000,
+                  statistics.mean(k for _, _, k, _ in samples) * 1000,
+                  statistics.mean(s for _, _, _, s in samples), len(samples))
 
 
-def _kernel_seconds() -> float:
-    """This thread's system CPU seconds so far (Linux); 0 where the platform does not count them per thread."""
+def _thread_usage() -> tuple[float, int]:
+    """This thread's system CPU seconds and voluntary context switches so far (Linux); zeros where the platform does
+    not count them per thread."""
     who = getattr(resource, "RUSAGE_THREAD", None)
-    return resource.getrusage(who).ru_stime if who is not None else 0.0
+    if who is None:
+        return 0.0, 0
+    usage = resource.getrusage(who)
+    return usage.ru_stime, usage.ru_nvcsw
 
 
-def measured(call: Callable[[], object], samples: list[tuple[float, float, float]]) -> object:
-    """Run ``call``, adding its wall-clock, this thread's CPU and its kernel CPU seconds to ``samples``."""
-    wall, cpu, kernel = time.perf_counter(), time.thread_time(), _kernel_seconds()
+def measured(call: Callable[[], object], samples: list[Sample]) -> object:
+    """Run ``call``, adding its wall-clock, this thread's CPU, kernel CPU seconds and waits to ``samples``."""
+    wall, cpu, (kernel, waits) = time.perf_counter(), time.thread_time(), _thread_usage()
     result = call()
-    samples.append((time.perf_counter() - wall, time.thread_time() - cpu, _kernel_seconds() - kernel))
+    kernel_after, waits_after = _thread_usage()
+    samples.append((time.perf_counter() - wall, time.thread_time() - cpu, kernel_after - kernel, waits_after - waits))
     return result
 
 
-def engine_per_completion(url: str, workdir: Path, bpmn: str, instances: int) -> tuple[Timing, int]:
-    """Every task of ``instances`` cases completed through ``engine.tasks.complete_task``, one commit each; and how many
-    of those steps began from the workflow the case's last step kept (``engine.workflow_cache``)."""
-    from sqlalchemy import select
+class EngineCases:
+    """Cases of the chain on a fresh database, each task completed through ``engine.tasks.complete_task`` with one
+    commit; ``hits``: how many of those steps began from the workflow the case's last step kept
+    (``engine.workflow_cache``)."""
 
-    from engine import tasks, versions
-    from engine.assignment import SYSTEM
-    from engine.deploy import SourceFile, with_forms
-    from engine.instances import start_instance
-    from engine.models import Base, Task, TaskState
-    from monitoring import places
-    from web.app import create_app
-    from web.boundary import engine, unit_of_work
-    from web.extensions import db
+    def __init__(self, url: str, workdir: Path, bpmn: str, instances: int) -> None:
+        from engine import versions
+        from engine.assignment import SYSTEM
+        from engine.deploy import SourceFile, with_forms
+        from engine.instances import start_instance
+        from engine.models import Base
+        from monitoring import places
+        from web.app import create_app
+        from web.boundary import engine, unit_of_work
+        from web.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "FORMS_DIR": str(workdir), "SECRET_KEY": "bench"})
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        with unit_of_work() as session:
-            parent = None
-            for code in ("150000000000", "150223000000", "150223100000", VILLAGE):
-                parent = places.add_place(session, code, code, parent).code
-            user = places.add_user(session, "bench", "village", VILLAGE, "bench-password")
-            actor = places.actor_for(session, user)
-            versions.deploy(engine(), session, with_forms([SourceFile("chain.bpmn", bpmn.encode())], workdir), SYSTEM)
-        with unit_of_work() as session:
-            for _ in range(instances):
-                start_instance(engine(), session, "bench_chain", VILLAGE, actor.place_path, actor, {})
-        samples: list[tuple[float, float, float]] = []
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, "FORMS_DIR": str(workdir), "SECRET_KEY": "bench"})
+        with self.app.app_context():
+            Base.metadata.create_all(db.engine)
+            with unit_of_work() as session:
+                parent = None
+                for code in ("150000000000", "150223000000", "150223100000", VILLAGE):
+                    parent = places.add_place(session, code, code, parent).code
+                user = places.add_user(session, "bench", "village", VILLAGE, "bench-password")
+                self.actor = places.actor_for(session, user)
+                versions.deploy(engine(), session, with_forms([SourceFile("chain.bpmn", bpmn.encode())], workdir),
+                                SYSTEM)
+            with unit_of_work() as session:
+                for _ in range(instances):
+                    start_instance(engine(), session, "bench_chain", VILLAGE, self.actor.place_path, self.actor, {})
+            self.hits = -engine().workflows.hits
+
+    def wave(self, samples: list[Sample]) -> bool:
+        """Complete the READY task of every case, each measured into ``samples``; whether there was any."""
+        from sqlalchemy import select
+
+        from engine import tasks
+        from engine.models import Task, TaskState
+        from web.boundary import engine, unit_of_work
+        from web.extensions import db
 
         def complete(task_id: str) -> None:
             with unit_of_work() as session:
-                tasks.complete_task(engine(), session, task_id, actor, {"ok": True, "note": "核查完毕"})
+                tasks.complete_task(engine(), session, task_id, self.actor, {"ok": True, "note": "核查完毕"})
 
-        ready = select(Task.id).where(Task.state == TaskState.READY).order_by(Task.instance_id)
-        hits = engine().workflows.hits
-        while task_ids := db.session.execute(ready).scalars().all():
+        with self.app.app_context():
+            ready = select(Task.id).where(Task.state == TaskState.READY).order_by(Task.instance_id)
+            task_ids = db.session.execute(ready).scalars().all()
             db.session.commit()  # the ids are plain strings: no rows held in the session between completions
             for task_id in task_ids:
                 measured(partial(complete, task_id), samples)
-        hits = engine().workflows.hits - hits
-        db.session.remove()
-        db.engine.dispose()
-    return timing(samples), hits
+            if not task_ids:
+                self.hits += engine().workflows.hits
+        return bool(task_ids)
+
+    def close(self) -> None:
+        from web.extensions import db
+
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def fan_out_bpmn(key: str, placed: bool) -> str:
@@ -221,39 +254,60 @@ def placed_start_ms(workdir: Path, villages: int, runs: int = 5) -> tuple[float,
             placed_lookups)
 
 
-def raw_spiff_per_completion(bpmn: str, instances: int) -> Timing:
-    """Spiff alone, in-process: deserialize → complete (same form data) → do_engine_steps → serialize, per task."""
-    from lxml import etree
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-    from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-    from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-    from SpiffWorkflow.util.task import TaskState
+class RawCases:
+    """The same cases in Spiff alone, in-process, each step: deserialize → complete (same form data) →
+    do_engine_steps → serialize."""
 
-    parser = SpiffBpmnParser(validator=BpmnValidator())
-    parser.add_bpmn_xml(etree.fromstring(bpmn.encode()), "chain.bpmn")
-    spec = parser.get_spec("bench_chain")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    states = []
-    for _ in range(instances):
-        workflow = BpmnWorkflow(spec)
-        workflow.do_engine_steps()
-        states.append(serializer.serialize_json(workflow))
-    samples: list[tuple[float, float, float]] = []
+    def __init__(self, bpmn: str, instances: int) -> None:
+        from lxml import etree
+        from SpiffWorkflow.bpmn import BpmnWorkflow
+        from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+        from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-    def step(state: str) -> tuple[str, bool]:
-        workflow = serializer.deserialize_json(state)
+        parser = SpiffBpmnParser(validator=BpmnValidator())
+        parser.add_bpmn_xml(etree.fromstring(bpmn.encode()), "chain.bpmn")
+        spec = parser.get_spec("bench_chain")
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.states = []
+        for _ in range(instances):
+            workflow = BpmnWorkflow(spec)
+            workflow.do_engine_steps()
+            self.states.append(self.serializer.serialize_json(workflow))
+
+    def _step(self, state: str) -> tuple[str, bool]:
+        from SpiffWorkflow.util.task import TaskState
+
+        workflow = self.serializer.deserialize_json(state)
         task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
         task.data.update({"ok": True, "note": "核查完毕"})
         task.run()
         workflow.do_engine_steps()
-        return serializer.serialize_json(workflow), workflow.is_completed()
+        return self.serializer.serialize_json(workflow), workflow.is_completed()
 
-    while states:
-        stepped = [measured(partial(step, state), samples) for state in states]
-        states = [state for state, completed in stepped if not completed]
-    return timing(samples)
+    def wave(self, samples: list[Sample]) -> bool:
+        """Step every unfinished case once, each measured into ``samples``; whether there was any."""
+        stepped = [measured(partial(self._step, state), samples) for state in self.states]
+        self.states = [state for state, completed in stepped if not completed]
+        return bool(stepped)
+
+
+def paired_round(url: str, workdir: Path, bpmn: str, instances: int) -> tuple[Timing, Timing, int]:
+    """Raw Spiff's and the engine's completions of the same steps, in alternating waves (one step of every case), the
+    first of each wave taking turns: both measured under the same conditions. Measured one after the other, the second
+    ran on a machine whose speed had drifted meanwhile, and the engine's fresh database's background work (its
+    checkpoint, autovacuum) landed on the engine's side alone."""
+    raw_samples: list[Sample] = []
+    engine_samples: list[Sample] = []
+    raw, ours = RawCases(bpmn, instances), EngineCases(url, workdir, bpmn, instances)
+    sides = [partial(raw.wave, raw_samples), partial(ours.wave, engine_samples)]
+    try:
+        while sides:
+            sides = [side for side in sides if side()][::-1]
+    finally:
+        ours.close()
+    return timing(raw_samples), timing(engine_samples), ours.hits
 
 
 class Client:
@@ -303,23 +357,58 @@ class Throughput:
     workers: int
     threads: int
     clients: int
-    client_cpu_ms: float  # CPU of this process's client threads per completion: they share the server's cores
-    server_cpu_ms: float  # CPU of ``fangpin serve`` (all its processes) per completion, the database's own left out
+    cpu_ms: CpuShares  # per completion
 
 
-def serve_cpu_seconds(port: int) -> float:
-    """User + system CPU seconds so far of the processes serving ``port`` (gunicorn's master and workers, or
-    waitress), read from /proc (Linux)."""
-    seconds = 0.0
+@dataclass(frozen=True)
+class CpuShares:
+    """Where the cores' time went, in seconds (or, divided, per completion): ``fangpin serve`` (all its processes),
+    the database server (all its processes; 0 for SQLite, in the server's), the bench's own client threads (on the
+    same cores) and the cores' idle time (all cores: what the load left unused)."""
+
+    server: float
+    database: float
+    client: float
+    idle: float
+
+    def __sub__(self, before: CpuShares) -> CpuShares:
+        return CpuShares(*(now - then for now, then in zip(astuple(self), astuple(before), strict=True)))
+
+    def __truediv__(self, count: float) -> CpuShares:
+        return CpuShares(*(value / count for value in astuple(self)))
+
+
+def _process_cpu() -> dict[int, tuple[int, list[bytes], float]]:
+    """pid → its parent's pid, command line and user + system CPU seconds so far, of every process (Linux /proc)."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
             command = (stat.parent / "cmdline").read_bytes().split(b"\0")
-            if b"serve" in command and str(port).encode() in command:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except OSError:  # a process that ended meanwhile
             continue
-    return seconds
+        found[int(stat.parent.name)] = (int(fields[1]), command,
+                                        (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return found
+
+
+def _idle_seconds() -> float:
+    """Idle and I/O-wait seconds of all cores so far (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_shares(port: int, database_port: int | None) -> CpuShares:
+    """CPU seconds so far of the processes serving ``port`` (gunicorn's master and workers, or waitress), of the
+    PostgreSQL server listening on ``database_port`` (its postmaster and every process it started), of this process,
+    and the cores' idle seconds."""
+    processes = _process_cpu()
+    server = sum(cpu for _, command, cpu in processes.values() if b"serve" in command and str(port).encode() in command)
+    listening = str(database_port).encode() if database_port is not None else None
+    postmasters = {pid for pid, (_, command, _) in processes.items()
+                   if b"postgres" in command[0] and listening in command}
+    database = sum(cpu for pid, (parent, _, cpu) in processes.items() if pid in postmasters or parent in postmasters)
+    return CpuShares(server, database, time.process_time(), _idle_seconds())
 
 
 def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argparse.Namespace) -> Throughput:
@@ -353,7 +442,8 @@ def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argpar
 
         in_parallel(start_cases, clients)
         done = [0] * clients
-        cpu, server_cpu = time.process_time(), serve_cpu_seconds(port)
+        database_port = make_url(url).port if not url.startswith("sqlite") else None
+        before = cpu_shares(port, database_port)
 
         def complete_cases(index: int) -> None:
             client = Client(port, token)
@@ -364,12 +454,11 @@ def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argpar
                     task_id = case["tasks"][0]["id"] if case["tasks"] else None
 
         elapsed = in_parallel(complete_cases, clients)
-        cpu, server_cpu = time.process_time() - cpu, serve_cpu_seconds(port) - server_cpu
+        spent = cpu_shares(port, database_port) - before
     expected = args.http_instances * args.tasks
     if sum(done) != expected:
         raise RuntimeError(f"{sum(done)} completions answered 200, {expected} expected")
-    return Throughput(sum(done) / elapsed, sum(done), workers, args.threads, clients, cpu / sum(done) * 1000,
-                      server_cpu / sum(done) * 1000)
+    return Throughput(sum(done) / elapsed, sum(done), workers, args.threads, clients, spent / (sum(done) / 1000))
 
 
 def sibling_database(url: str, name: str) -> str:
@@ -396,7 +485,7 @@ def main() -> None:
                         help="fangpin serve --workers (PostgreSQL), by default the README's production setting")
     parser.add_argument("--threads", type=int, default=2, help="fangpin serve --threads")
     parser.add_argument("--villages", type=int, default=120)
-    parser.add_argument("--rounds", type=int, default=3, help="raw Spiff then the engine, back to back, this often")
+    parser.add_argument("--rounds", type=int, default=3, help="paired rounds (``paired_round``)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
     bpmn = chain_bpmn(args.tasks)
@@ -408,15 +497,14 @@ def main() -> None:
             workdir = Path(tmp)
             (workdir / "bench.json").write_text(json.dumps(FORM))
             ratios = []
-            for round_ in range(1, args.rounds + 1):  # back to back: a shared machine's speed drifts between rounds
-                raw = raw_spiff_per_completion(bpmn, args.instances)
-                ours, kept = engine_per_completion(sibling_database(url, f"bench_round{round_}"), workdir, bpmn,
-                                                   args.instances)
+            for round_ in range(1, args.rounds + 1):
+                raw, ours, kept = paired_round(sibling_database(url, f"bench_round{round_}"), workdir, bpmn,
+                                               args.instances)
                 ratios.append(ours.cpu_ms / raw.cpu_ms)
                 print(f"{label} round {round_}: raw SpiffWorkflow (deserialize → complete → engine steps → serialize) "
                       f"median {raw.wall_ms:.2f} ms (CPU {raw.cpu_ms:.2f}, kernel mean {raw.kernel_ms:.2f}); engine "
-                      f"{ours.wall_ms:.2f} ms (CPU {ours.cpu_ms:.2f}, kernel mean {ours.kernel_ms:.2f}) over "
-                      f"{ours.count} completions, {kept} began from a kept workflow; "
+                      f"{ours.wall_ms:.2f} ms (CPU {ours.cpu_ms:.2f}, kernel mean {ours.kernel_ms:.2f}, waits "
+                      f"{ours.waits:.1f}) over {ours.count} completions, {kept} began from a kept workflow; "
                       f"ratio CPU {ratios[-1]:.2f}")
             print(f"{label}: ratio engine / raw, CPU, median of {args.rounds} rounds {statistics.median(ratios):.2f} "
                   "(goal ≤ 1.5)")
@@ -424,8 +512,10 @@ def main() -> None:
             print(f"{label}: HTTP completions {served.per_second:.1f}/s over {served.completions} completions (each "
                   f"200), fangpin serve --workers {served.workers} --threads {served.threads}, {served.clients} client "
                   "threads on loopback, goal ≥ 300/s on PostgreSQL")
-            print(f"{label}: CPU per HTTP completion: server {served.server_cpu_ms:.2f} ms (all its processes), bench "
-                  f"client {served.client_cpu_ms:.2f} ms (same cores)")
+            shares, cores = served.cpu_ms, os.cpu_count() or 1
+            print(f"{label}: the cores' time per HTTP completion: server {shares.server:.2f} ms (all its processes), "
+                  f"database server {shares.database:.2f} ms, bench client {shares.client:.2f} ms (same cores), "
+                  f"idle {shares.idle:.2f} ms, of {cores} cores' {cores * 1000 / served.per_second:.2f} ms")
             if label == "SQLite":
                 placed_ms, unplaced_ms, lookups = placed_start_ms(workdir, args.villages)
                 print(f"a county's case placing {args.villages} tasks at their villages: start median "
