@@ -379,7 +379,9 @@ class CpuShares:
 
 
 def _process_cpu() -> dict[int, tuple[int, list[bytes], float]]:
-    """pid → its parent's pid, command line and user + system CPU seconds so far, of every process (Linux /proc)."""
+    """pid → its parent's pid, command line and user + system CPU seconds so far, of every process, with those of its
+    children that have ended (e.g. a database connection's backend, once closed: its CPU is then its parent's), from
+    Linux's /proc."""
     found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -388,7 +390,7 @@ def _process_cpu() -> dict[int, tuple[int, list[bytes], float]]:
         except OSError:  # a process that ended meanwhile
             continue
         found[int(stat.parent.name)] = (int(fields[1]), command,
-                                        (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+                                        sum(map(int, fields[11:15])) / os.sysconf("SC_CLK_TCK"))
     return found
 
 
