@@ -6,7 +6,7 @@ Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
      the steadier figure; on PostgreSQL it leaves out the server's own work), and how much of that CPU (mean) the
      kernel spent for the thread: its round trips to the database (raw Spiff's: page faults and memory alone),
      and how often the thread waited (each round trip sleeps until the answer: the kernel's share grows with what
-     waking costs on the machine's host, 0.03-0.3 ms a wait on the 2-core VM the figures in the README come from),
+     waking costs on the machine's host, from 0.02 to 0.3 ms of kernel CPU a wait, within minutes, on a 2-core VM),
   2. ms per raw SpiffWorkflow completion in-process: deserialize → complete → do_engine_steps → serialize (the
      full JSON with its spec, as Spiff's own serializer does it), on the same BPMN with the same form data,
   3. their ratio (goal ≤ 1.5): both measured in alternating waves (one step of every case) in each of ``--rounds``
@@ -295,9 +295,9 @@ class RawCases:
 
 def paired_round(url: str, workdir: Path, bpmn: str, instances: int) -> tuple[Timing, Timing, int]:
     """Raw Spiff's and the engine's completions of the same steps, in alternating waves (one step of every case), the
-    first of each wave taking turns: both measured under the same conditions. Measured one after the other, the second
-    ran on a machine whose speed had drifted meanwhile, and the engine's fresh database's background work (its
-    checkpoint, autovacuum) landed on the engine's side alone."""
+    first of each wave taking turns: both measured under the same conditions. Measured one after the other, each ran on
+    a machine of another speed (on a 2-core VM, raw Spiff measured right before and right after the engine differed by
+    up to 1.7×)."""
     raw_samples: list[Sample] = []
     engine_samples: list[Sample] = []
     raw, ours = RawCases(bpmn, instances), EngineCases(url, workdir, bpmn, instances)
