@@ -5,8 +5,9 @@ Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
      + task rows + audit, one commit), wall clock and this thread's CPU time (the machine is shared: CPU time is
      the steadier figure; on PostgreSQL it leaves out the server's own work), and how much of that CPU (mean) the
      kernel spent for the thread: its round trips to the database (raw Spiff's: page faults and memory alone),
-     and how often the thread waited (each round trip sleeps until the answer: the kernel's share grows with what
-     waking costs on the machine's host, from 0.02 to 0.3 ms of kernel CPU a wait, within minutes, on a 2-core VM),
+     and how often the thread waited (a round trip sleeps until the answer, unless it is there already; the
+     kernel's share grows with what waking costs on the machine's host: from 0.02 to 0.3 ms of kernel CPU a wait,
+     within minutes, on a 2-core VM),
   2. ms per raw SpiffWorkflow completion in-process: deserialize → complete → do_engine_steps → serialize (the
      full JSON with its spec, as Spiff's own serializer does it), on the same BPMN with the same form data,
   3. their ratio (goal ≤ 1.5): both measured in alternating waves (one step of every case) in each of ``--rounds``
@@ -82,8 +83,9 @@ Sample = tuple[float, float, float, int]  # wall and CPU seconds, kernel CPU sec
 @dataclass(frozen=True)
 class Timing:
     """Median wall-clock and CPU milliseconds of one operation, and the means of that CPU spent in the kernel (system
-    calls: a database's round trips) and of the times the thread waited (voluntary context switches: each round trip
-    sleeps until the answer comes, and what waking costs depends on the machine's host), over ``count`` runs."""
+    calls: a database's round trips) and of the times the thread waited (voluntary context switches: a round trip
+    sleeps until the answer comes, unless it is there already; what waking costs depends on the machine's host),
+    over ``count`` runs."""
 
     wall_ms: float
     cpu_ms: float
