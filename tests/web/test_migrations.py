@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine.models import Base
+from engine.models import INSTANCES_FILLFACTOR, Base
 from web.extensions import db
 from web.migrate import upgrade
 
@@ -57,3 +57,20 @@ def test_a_database_path_holding_a_percent_sign_upgrades(tmp_path, monkeypatch):
     with app.app_context():
         upgrade()
         assert "process_versions" in db.inspect(db.engine).get_table_names()
+
+
+def test_on_postgresql_the_cases_pages_keep_room_for_each_steps_new_row(app):
+    """Built from the models (the tests' template) or by the migrations, ``process_instances`` fills its pages to
+    ``INSTANCES_FILLFACTOR`` only, so a step's new version of the row can stay in its page (migration 0035)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no fill factor")
+
+    def storage() -> list[str] | None:
+        with db.engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT reloptions FROM pg_class WHERE relname = 'process_instances'").scalar_one()
+
+    assert storage() == [f"fillfactor={INSTANCES_FILLFACTOR}"]
+    Base.metadata.drop_all(db.engine)
+    upgrade()
+    assert storage() == [f"fillfactor={INSTANCES_FILLFACTOR}"]
