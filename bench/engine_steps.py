@@ -122,7 +122,7 @@ def measured(call: Callable[[], object], samples: list[Sample]) -> object:
 
 class EngineCases:
     """Cases of the chain on a fresh database, each task completed through ``engine.tasks.complete_task`` with one
-    commit; ``hits``: how many of those steps began from the workflow the case's last step kept
+    commit; ``hits``, once closed: how many of those steps began from the workflow the case's last step kept
     (``engine.workflow_cache``)."""
 
     def __init__(self, url: str, workdir: Path, bpmn: str, instances: int) -> None:
@@ -150,7 +150,7 @@ class EngineCases:
             with unit_of_work() as session:
                 for _ in range(instances):
                     start_instance(engine(), session, "bench_chain", VILLAGE, self.actor.place_path, self.actor, {})
-            self.hits = -engine().workflows.hits
+            self._hits_before = engine().workflows.hits
 
     def wave(self, samples: list[Sample]) -> bool:
         """Complete the READY task of every case, each measured into ``samples``; whether there was any."""
@@ -171,14 +171,14 @@ class EngineCases:
             db.session.commit()  # the ids are plain strings: no rows held in the session between completions
             for task_id in task_ids:
                 measured(partial(complete, task_id), samples)
-            if not task_ids:
-                self.hits += engine().workflows.hits
         return bool(task_ids)
 
     def close(self) -> None:
+        from web.boundary import engine
         from web.extensions import db
 
         with self.app.app_context():
+            self.hits = engine().workflows.hits - self._hits_before
             db.session.remove()
             db.engine.dispose()
 
