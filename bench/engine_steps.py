@@ -1,8 +1,9 @@
 """Task completion cost: Fangpin's engine vs raw SpiffWorkflow on the same BPMN, and HTTP throughput.
 
 Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
-  1. ms per task completion through the engine (lock → load → validate → complete → engine steps → save state
-     + task rows + audit, one commit), wall clock and this thread's CPU time (the machine is shared: CPU time is
+  1. ms per task completion through the engine (read → load → validate → complete → engine steps → save state
+     + task rows + audit; each its own unit of work, as a request's: on PostgreSQL one statement that commits itself,
+     ``engine.tasks``'s ``sole_write``), wall clock and this thread's CPU time (the machine is shared: CPU time is
      the steadier figure; on PostgreSQL it leaves out the server's own work), and how much of that CPU (mean) the
      kernel spent for the thread: its round trips to the database (raw Spiff's: page faults and memory alone),
      and how often the thread waited (a round trip sleeps until the answer, unless it is there already; the
@@ -121,9 +122,9 @@ def measured(call: Callable[[], object], samples: list[Sample]) -> object:
 
 
 class EngineCases:
-    """Cases of the chain on a fresh database, each task completed through ``engine.tasks.complete_task`` with one
-    commit; ``hits``, once closed: how many of those steps began from the workflow the case's last step kept
-    (``engine.workflow_cache``)."""
+    """Cases of the chain on a fresh database, each task completed through ``engine.tasks.complete_task`` as the only
+    write of its unit of work; ``hits``, once closed: how many of those steps began from the workflow the case's last
+    step kept (``engine.workflow_cache``)."""
 
     def __init__(self, url: str, workdir: Path, bpmn: str, instances: int) -> None:
         from engine import versions
@@ -163,7 +164,8 @@ class EngineCases:
 
         def complete(task_id: str) -> None:
             with unit_of_work() as session:
-                tasks.complete_task(engine(), session, task_id, self.actor, {"ok": True, "note": "核查完毕"})
+                tasks.complete_task(engine(), session, task_id, self.actor, {"ok": True, "note": "核查完毕"},
+                                    sole_write=True)
 
         with self.app.app_context():
             ready = select(Task.id).where(Task.state == TaskState.READY).order_by(Task.instance_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import audit, decision_log, placement, round_trips, routing, runtime, subjects
+from engine import audit, decision_log, lazy_transactions, placement, round_trips, routing, runtime, subjects
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.calendar_store import load_calendar
@@ -41,6 +41,7 @@ from engine.errors import (
     EngineError,
     InvalidData,
     NotFound,
+    StaleCase,
     TaskWithdrawn,
 )
 from engine.forms import FormValidator
@@ -56,7 +57,7 @@ from engine.workflow_cache import WorkflowCache
 # built once and run on the driver's cursor (``engine.driver_statements``): SQLAlchemy's execute cost more than them
 INSTANCES, TASKS = ProcessInstance.__table__, Task.__table__
 LOCKED = (INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INSTANCES.c.place_path,
-          INSTANCES.c.audit_hash, INSTANCES.c.business_key)  # what a step needs of the row it locks
+          INSTANCES.c.audit_hash, INSTANCES.c.business_key, INSTANCES.c.revision)  # what a step needs of its row
 # The case's lock, taken as its row is read. PostgreSQL locks the row FOR NO KEY UPDATE (an UPDATE's own lock: rows
 # that refer to the case, e.g. its tasks, may still be added meanwhile); an UPDATE would write a new version of it, and
 # an entry in each of its indexes, only to lock it (a third of the server's time of a completion). SQLite has no row
@@ -208,12 +209,14 @@ class Engine:
 
     @contextmanager
     def open_instance(self, session: Session, instance_id: int, username: str,
-                      locked: Row[Any] | None = None, keep: bool = True) -> Iterator[Step]:
+                      locked: Row[Any] | None = None, keep: bool = True, alone: bool = False) -> Iterator[Step]:
         """Lock and load a running instance, hand it to the caller, then step and save it. ``locked``: the row's
         ``LOCKED`` columns, when the caller has locked it in this transaction (the timer
         sweep claims a batch so in one statement). ``keep=False``: the case is not likely to be stepped again soon
         (a timer sweep visits thousands once), so its workflow is not kept (``engine.workflow_cache``) — keeping it
-        would cost the check and push out the workflows of cases people are working on."""
+        would cost the check and push out the workflows of cases people are working on. ``alone``: ``locked`` was read
+        without a lock and the caller writes nothing else (``engine.tasks``'s ``sole_write``): the step's save commits
+        itself unless the step wrote something else, and raises ``StaleCase`` if the case was saved meanwhile."""
         connection = session.connection()
         lock = _LOCK_READING if has_row_locks(connection) else _LOCK_WRITING
         locked = locked or lock.first(connection, {"instance_id": instance_id})
@@ -227,7 +230,8 @@ class Engine:
             workflow = self.workflows.take(instance_id, version.id, locked.state) or \
                 load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
-                        locked.audit_hash, locked.state, locked.business_key, keep=keep)
+                        locked.audit_hash, locked.state, locked.business_key, keep=keep, revision=locked.revision,
+                        alone=alone)
             step.run_engine()
             step.note_withdrawn_at_opening()
             yield step
@@ -261,6 +265,8 @@ class Step:
     business_key: str | None = None
     depth: int = 0  # 0 for a case started by a person or run by a request; n for an n-th generation follow-up
     keep: bool = True  # whether the workflow may be kept for the case's next step (``Engine.open_instance``)
+    revision: int = 0  # the case's when the step began (0: a case it starts); its save writes only if still so
+    alone: bool = False  # its save may commit itself (``Engine.open_instance``)
     events: list[audit.Event] = field(default_factory=list)
     error: str | None = None
     cancelled: bool = False
@@ -382,8 +388,11 @@ class Step:
     def _write(self, outcome: _Outcome, events: list[audit.Event]) -> None:
         rows, outcome.values["audit_hash"] = audit.chain_rows(self.audit_hash, events)
         done, inserted = self._sync_task_rows(outcome.ready_after, outcome.new_rows)
-        writes = round_trips.StepWrites(self.instance_id, outcome.values, done, inserted, rows)
-        round_trips.write(self.connection, writes)
+        writes = round_trips.StepWrites(self.instance_id, self.revision, outcome.values, done, inserted, rows)
+        with lazy_transactions.alone(self.connection) if self.alone else nullcontext():
+            saved = round_trips.write(self.connection, writes)
+        if not saved:
+            raise StaleCase(f"instance {self.instance_id} was saved since revision {self.revision}")
         running = outcome.values["status"] == InstanceStatus.RUNNING
         self.saved_state = outcome.values["state"] if running else None
 

@@ -47,6 +47,13 @@ class TaskWithdrawn(Conflict):
     code = "task_withdrawn"
 
 
+class StaleCase(Conflict):
+    """A step that read its case without locking it (``engine.tasks``'s ``sole_write``) found it saved by another step
+    meanwhile, and wrote nothing: it is done again, the case locked."""
+
+    code = "stale_case"
+
+
 class AlreadyOpen(Conflict):
     """An exclusive instance was started while another of its process and business key runs (the database's
     unique index refused it); ``instance_id`` is the one that runs."""

@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from engine import audit, batch, runtime
+from engine import audit, batch, lazy_transactions, runtime
 from engine.assignment import Actor
 from engine.core import LOCKED, Engine, has_row_locks
 from engine.driver_statements import DriverStatement
-from engine.errors import Conflict, InvalidData, NotFound
+from engine.errors import Conflict, InvalidData, NotFound, StaleCase
 from engine.models import InstanceStatus, ProcessInstance, Task, TaskDraft, TaskState
 from engine.serialization import check_data_keys, load_state, to_plain_json
 
@@ -27,15 +27,17 @@ _TASKS_WITH_VERSION = DriverStatement(select(TASKS, INSTANCES.c.version_id,
                                              exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"))
                                       .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
                                       .where(TASKS.c.id.in_(bindparam("task_ids", expanding=True))))
-# One task completed on its own (most completions): the same read, and the case's lock (``Engine.open_instance``) taken
-# in the same statement — one round trip less. Where rows can be locked as they are read (PostgreSQL); a task not
-# found so (none, or its case no longer running) is read again as above to say why it cannot be completed
-_TASK_LOCKING_CASE = DriverStatement(select(*TASKS.c, INSTANCES.c.version_id,
-                                            exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"),
-                                            *(column.label(f"case_{column.name}") for column in LOCKED))
-                                     .where(INSTANCES.c.id == TASKS.c.instance_id, TASKS.c.id == bindparam("task_id"),
-                                            INSTANCES.c.status == InstanceStatus.RUNNING)
-                                     .with_for_update(of=INSTANCES, key_share=True))  # as engine.core locks
+# One task completed on its own (most completions): the same read with what the step needs of its case, and the
+# case's lock (``Engine.open_instance``) taken in the same statement — one round trip less; or, when the step is the
+# caller's only write (``sole_write``), no lock at all. Where rows can be locked as they are read (PostgreSQL); a task
+# not found so (none, or its case no longer running) is read again as above to say why it cannot be completed
+_TASK_WITH_CASE = select(*TASKS.c, INSTANCES.c.version_id,
+                         exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"),
+                         *(column.label(f"case_{column.name}") for column in LOCKED)) \
+    .where(INSTANCES.c.id == TASKS.c.instance_id, TASKS.c.id == bindparam("task_id"),
+           INSTANCES.c.status == InstanceStatus.RUNNING)
+_TASK_READING_CASE = DriverStatement(_TASK_WITH_CASE)
+_TASK_LOCKING_CASE = DriverStatement(_TASK_WITH_CASE.with_for_update(of=INSTANCES, key_share=True))  # as engine.core
 _Locked = namedtuple("_Locked", [column.name for column in LOCKED])  # what ``Engine.open_instance`` takes as locked
 _FORGET_DRAFTS = delete(DRAFTS).where(DRAFTS.c.task_id.in_(bindparam("task_ids", expanding=True)))
 
@@ -82,34 +84,65 @@ def _open_tasks(session: Session, task_ids: Sequence[str], actor: Actor) -> list
     return [_open(_visible(found.get(task_id), task_id, actor), actor) for task_id in task_ids]
 
 
-def _open_task_locking_case(session: Session, task_id: str, actor: Actor) -> tuple[Row, tuple] | None:
-    """``_open_tasks`` of one task with its case locked in the same statement, as ``Engine.open_instance`` would lock it
-    (the case's ``LOCKED`` columns come second); None where the database cannot or the task was not found so. A
-    refusal after the lock (not the actor's, no longer open, bad data) rolls it back with the request."""
+def _open_task_with_case(session: Session, task_id: str, actor: Actor, alone: bool) -> tuple[Row, tuple] | None:
+    """``_open_tasks`` of one task with its case, locked in the same statement as ``Engine.open_instance`` would lock
+    it, or (``alone``) not locked (the case's ``LOCKED`` columns come second); None where the database cannot or the
+    task was not found so. A refusal after the lock (not the actor's, no longer open, bad data) rolls it back with the
+    request."""
     connection = session.connection()
     if not has_row_locks(connection):  # SQLite locks by writing, and its RETURNING may name only the table it updates
         return None
-    found = _TASK_LOCKING_CASE.first(connection, {"task_id": task_id})
+    found = (_TASK_READING_CASE if alone else _TASK_LOCKING_CASE).first(connection, {"task_id": task_id})
     if found is None:
         return None
+    if alone and found.has_draft:  # its drafts go in the step's transaction, after the case's lock (as a batch's do)
+        raise _NotAlone
     return _open(_visible(found, task_id, actor), actor), \
         _Locked(*(getattr(found, f"case_{column.name}") for column in LOCKED))
 
 
-def complete_task(engine: Engine, session: Session, task_id: str, actor: Actor, data: dict[str, Any]) -> int:
-    """Complete one task with the submitted form data; returns the instance id."""
-    return complete_tasks(engine, session, [task_id], actor, data)[0]
+class _NotAlone(Exception):
+    """The step cannot be saved in one statement of its own after all: it is done again, its case locked."""
+
+
+def complete_task(engine: Engine, session: Session, task_id: str, actor: Actor, data: dict[str, Any],
+                  sole_write: bool = False) -> int:
+    """Complete one task with the submitted form data; returns the instance id. ``sole_write``: as in
+    ``complete_tasks``."""
+    return complete_tasks(engine, session, [task_id], actor, data, sole_write=sole_write)[0]
 
 
 def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], actor: Actor,
-                   data: dict[str, Any], per_task: Mapping[str, Any] | None = None) -> list[int]:
+                   data: dict[str, Any], per_task: Mapping[str, Any] | None = None,
+                   sole_write: bool = False) -> list[int]:
     """One decision for several tasks (e.g. one public notice for a village's households): all or nothing.
 
     ``data`` is what every task answers alike; ``per_task`` (task id → answers) what each answers on
     its own, only the fields its form marks per case (``engine.batch``). Each task's merged data is
     checked against its form before any instance steps, and every problem of every task is reported
     at once. Instances are locked in id order so that two overlapping batches cannot deadlock.
+
+    ``sole_write``: the caller writes nothing else in its unit of work, before or after. One task's step on PostgreSQL
+    then reads its case without locking it and, unless the step writes anything else, saves it in one statement that
+    commits itself (``engine.lazy_transactions``): two round trips less (BEGIN, COMMIT). If another step saved the case
+    in between, that statement writes nothing (``engine.round_trips``): the attempt is rolled back and the step done
+    again from the start, the case locked.
     """
+    if sole_write and len(task_ids) == 1 and _may_step_alone(session):
+        try:
+            return _complete(engine, session, task_ids, actor, data, per_task, alone=True)
+        except (StaleCase, _NotAlone):
+            session.rollback()  # this attempt's, and nothing else (``sole_write``)
+    return _complete(engine, session, task_ids, actor, data, per_task, alone=False)
+
+
+def _may_step_alone(session: Session) -> bool:
+    connection = session.connection()
+    return has_row_locks(connection) and not lazy_transactions.in_transaction(connection)
+
+
+def _complete(engine: Engine, session: Session, task_ids: Sequence[str], actor: Actor, data: dict[str, Any],
+              per_task: Mapping[str, Any] | None, alone: bool) -> list[int]:
     if not task_ids:
         raise InvalidData("没有选择任务", {"task_ids": "至少选择一项"})
     if len(set(task_ids)) != len(task_ids):
@@ -118,7 +151,7 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
         raise InvalidData("data 应为对象", {"data": "应为对象"})
     check_data_keys(data)
     own = batch.own_answers(per_task, task_ids)
-    opened = _open_task_locking_case(session, task_ids[0], actor) if len(task_ids) == 1 else None
+    opened = _open_task_with_case(session, task_ids[0], actor, alone) if len(task_ids) == 1 else None
     rows = [opened[0]] if opened else _open_tasks(session, task_ids, actor)
     versions = {row.instance_id: row.version_id for row in rows}
     if len(rows) > 1:
@@ -144,7 +177,8 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
     for instance_id in sorted(by_instance):
         task_id = by_instance[instance_id][0]
         try:
-            with engine.open_instance(session, instance_id, actor.username, opened[1] if opened else None) as step:
+            with engine.open_instance(session, instance_id, actor.username, opened[1] if opened else None,
+                                      alone=alone) as step:
                 for task_id in by_instance[instance_id]:
                     step.complete(task_id, actor, dict(merged[task_id]), checked[task_id])
         except InvalidData as error:  # a domain rule refused this case: the others are still checked

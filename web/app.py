@@ -8,6 +8,7 @@ from flask import Flask, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine as SqlEngine
 
+from engine import lazy_transactions
 from engine.clock import Clock, using_clock
 from engine.core import Engine
 from engine.limits import row_id
@@ -31,6 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     db.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
+        lazy_transactions.install(db.engine)
     app.extensions["fangpin_engine"] = Engine(
         roles=[r.value for r in Role], clock=clock or app.config["CLOCK"],
         supervisor_roles=CASE_SUPERVISORS, functions=FUNCTIONS, formats=FORMATS, place_paths=place_paths,

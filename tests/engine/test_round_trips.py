@@ -48,7 +48,7 @@ def test_every_write_of_the_step_lands(connection, done, new, events):
     instance_id = connection.info["instance_id"]
     later = AT + timedelta(hours=1)
     writes = round_trips.StepWrites(
-        instance_id, {"state": '{"s": 1}', "status": InstanceStatus.RUNNING, "data": {"村": "一"}, "wake_at": later},
+        instance_id, 0, {"state": '{"s": 1}', "status": InstanceStatus.RUNNING, "data": {"村": "一"}, "wake_at": later},
         [{"task_id": f"t{i}", "at": later, "by": f"u{i}"} for i in range(done)],
         [_task(instance_id, f"n{i}", due_at=later if i else None) for i in range(new)],
         [_event(instance_id, i) for i in range(events)])
@@ -68,7 +68,7 @@ def test_every_write_of_the_step_lands(connection, done, new, events):
 
 def test_a_failed_write_is_an_integrity_error_and_none_of_the_step_s_writes_stays(connection):
     instance_id = connection.info["instance_id"]
-    writes = round_trips.StepWrites(instance_id, {"state": '{"s": 2}'}, [], [_task(instance_id, "t1")],
+    writes = round_trips.StepWrites(instance_id, 0, {"state": '{"s": 2}'}, [], [_task(instance_id, "t1")],
                                     [_event(instance_id, 0)])
 
     with pytest.raises(IntegrityError), connection.begin_nested():

@@ -2,7 +2,8 @@
 
 Every round trip costs the server and the database CPU at once, so the hot path reads what belongs together in one
 statement: the caller's user with the path of its place, and the task rows being completed with their case's version;
-and the answer is read in the step's own transaction (``bench/engine_steps.py`` prints what a completion costs)."""
+on PostgreSQL it begins no transaction: the step is its only write, one statement that commits itself
+(``engine.lazy_transactions``; ``bench/engine_steps.py`` prints what a completion costs)."""
 
 from __future__ import annotations
 
@@ -20,23 +21,28 @@ VILLAGE = "150223100201"
 @contextmanager
 def statements() -> Iterator[list[str]]:
     """The SQL the app sends while the block runs, in order, whitespace folded, with "BEGIN" where a transaction
-    begins. The block starts without one, as a request does (the test's requests share the test's session)."""
+    begins and "COMMIT" where a unit of work commits. The block starts without one, as a request does (the test's
+    requests share the test's session). PostgreSQL's BEGIN is a statement of its own (``engine.lazy_transactions``);
+    SQLite's driver sends its own before the first write: the unit of work's start stands for it."""
     sent: list[str] = []
 
     def note(_connection, _cursor, statement, *_args) -> None:
         sent.append(" ".join(statement.split()))
 
-    def begun(_connection) -> None:
-        sent.append("BEGIN")
+    def marker(name: str):
+        return lambda _connection: sent.append(name)
 
-    event.listen(db.engine, "before_cursor_execute", note)
+    listeners = [("before_cursor_execute", note), ("commit", marker("COMMIT"))]
+    if db.engine.dialect.name == "sqlite":
+        listeners.append(("begin", marker("BEGIN")))
     db.session.close()
-    event.listen(db.engine, "begin", begun)
+    for name, listener in listeners:
+        event.listen(db.engine, name, listener)
     try:
         yield sent
     finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-        event.remove(db.engine, "begin", begun)
+        for name, listener in listeners:
+            event.remove(db.engine, name, listener)
 
 
 def reads(sent: list[str], table: str) -> list[str]:
@@ -62,28 +68,28 @@ def test_a_call_reads_its_user_with_the_place_in_one_statement(api, deployed):
     assert not reads(sent, "places")  # no second look-up of the user's place
 
 
-def _lock(sent: list[str]) -> int:
-    """Where the case's lock is taken: on PostgreSQL as its row is read, with the task (no row written for it); SQLite,
-    which has no row locks, takes its write lock with an UPDATE that changes nothing."""
+def _case_read(sent: list[str]) -> int:
+    """Where the step reads its case: on PostgreSQL with the task, unlocked (the step's save checks the case's
+    revision); SQLite, which has no row locks, takes its write lock with an UPDATE that changes nothing."""
     if db.engine.dialect.name == "sqlite":
         return next(i for i, s in enumerate(sent)
                     if s.startswith("UPDATE process_instances SET revision=process_instances.revision "))
-    return next(i for i, s in enumerate(sent)
-                if s.startswith("SELECT") and s.endswith("FOR NO KEY UPDATE OF process_instances"))
+    return next(i for i, s in enumerate(sent) if s.startswith("SELECT") and "process_instances.revision AS case_" in s)
 
 
-def test_a_completion_reads_its_task_with_the_case_version_in_one_statement_before_the_lock(api, deployed):
-    """On PostgreSQL the case's lock reads the task too; on SQLite the task is read first, in one statement with its
-    case's version."""
+def test_a_completion_reads_its_task_with_the_case_version_in_one_statement(api, deployed):
+    """On PostgreSQL the task is read with what the step needs of its case, no row locked; on SQLite the task is read
+    first, in one statement with its case's version, and then the case locked."""
     sent, answer = _completion(api)
 
-    lock = _lock(sent)
-    before_lock = [s for s in sent[:lock] if s.startswith("SELECT") and not reads([s], "users")]
+    case = _case_read(sent)
+    before = [s for s in sent[:case] if s.startswith("SELECT") and not reads([s], "users")]
     if db.engine.dialect.name == "sqlite":
-        assert len(before_lock) == 1, before_lock
-        assert re.search(r"\bFROM tasks JOIN process_instances\b", before_lock[0]), before_lock
+        assert len(before) == 1, before
+        assert re.search(r"\bFROM tasks JOIN process_instances\b", before[0]), before
     else:
-        assert before_lock == [] and re.search(r"\bFROM tasks\b", sent[lock]), sent[:lock + 1]
+        assert before == [] and re.search(r"\bFROM tasks\b", sent[case]), sent[:case + 1]
+        assert " FOR " not in sent[case], sent[case]
     assert answer["events"][-1]["type"] == "task_completed"  # the answer is the case after the step, as before
 
 
@@ -111,10 +117,11 @@ def test_a_refused_completion_leaves_the_case_as_it_was(api, deployed):
     assert revision() == after == before + 1
 
 
-def test_the_answer_is_read_in_the_step_s_transaction(api, deployed):
+def test_on_postgresql_a_completion_begins_no_transaction(api, deployed):
+    """Its reads need none, and its one write commits itself; SQLite's driver begins one before the first write."""
     sent, answer = _completion(api)
 
-    assert sent.count("BEGIN") == 1, [s[:30] for s in sent]
+    assert sent.count("BEGIN") == (1 if db.engine.dialect.name == "sqlite" else 0), [s[:30] for s in sent]
     assert answer["status"] == "running" and answer["tasks"] == []  # the case after the step: waiting for its notice
     assert {"type": "message", "name": "objection"} in answer["waiting"]
 
@@ -122,11 +129,11 @@ def test_the_answer_is_read_in_the_step_s_transaction(api, deployed):
 def test_the_answer_reads_the_case_with_its_version_number_in_one_statement_without_its_state(api, deployed):
     sent, answer = _completion(api)
 
-    lock = _lock(sent)
-    cases = reads(sent[lock + 1:], "process_instances")
+    case = _case_read(sent)
+    cases = reads(sent[case + 1:], "process_instances")
     assert len(cases) == 1 and re.search(r"\bJOIN process_versions\b", cases[0]), cases
     assert "process_instances.state" not in cases[0]  # the workflow's kilobytes are not part of any answer
-    assert not reads(sent[lock:], "process_versions")
+    assert not reads(sent[case:], "process_versions")
     assert answer["version"] == 1 and answer["process"] == "approval"
 
 
@@ -144,16 +151,17 @@ def test_a_completion_sends_these_statements_and_no_more(api, deployed):
     an ORM refresh of the case, a lazy load in the answer) fails here instead of costing every completion silently."""
     sent, _ = _completion(api)
 
-    # the step's writes (engine.round_trips): on PostgreSQL one statement, the case's UPDATE with the others in its WITH
-    step = ["UPDATE tasks", "UPDATE process_instances", "INSERT audit_events"] if db.engine.dialect.name == "sqlite" \
-        else ["WITH process_instances"]
+    # the step's writes (engine.round_trips): on PostgreSQL one statement, the case's UPDATE and the others in its WITH
+    sqlite = db.engine.dialect.name == "sqlite"
+    step = ["UPDATE tasks", "UPDATE process_instances", "INSERT audit_events"] if sqlite else ["WITH saved"]
     assert [_kind(s) for s in sent] == [
-        "BEGIN",
+        *(["BEGIN"] if sqlite else []),  # PostgreSQL's reads need no transaction, and its one write commits itself
         "SELECT users",  # the token's user, with its place's path
-        "SELECT tasks",  # the task, with its case's version (on PostgreSQL locking the case)
-        *(["UPDATE process_instances"] if db.engine.dialect.name == "sqlite" else []),  # SQLite's lock
+        "SELECT tasks",  # the task, with what the step needs of its case
+        *(["UPDATE process_instances"] if sqlite else []),  # SQLite's lock
         *step,  # the task done, the case saved (its only write), its audit rows
         "SELECT process_instances",  # the answer: the case with its version number, its open tasks, its first events
+        "COMMIT",
     ], sent
 
 
@@ -163,7 +171,7 @@ def test_a_case_s_answer_reads_its_open_tasks_with_the_case(api, deployed):
         started = cun.post("/instances", json={"process": "approval", "place": VILLAGE, "data": {}})
 
     assert started.status_code == 201, started.json
-    answer = sent[len(sent) - sent[::-1].index("BEGIN"):]  # the answer's transaction, after the start's commit
+    answer = [s for s in sent[len(sent) - sent[::-1].index("COMMIT"):] if s != "BEGIN"]  # after the start's commit
     assert [_kind(s) for s in answer] == ["SELECT process_instances"], answer
     assert re.search(r"\bLEFT OUTER JOIN tasks\b", answer[0]) and re.search(r"\bFROM audit_events\b", answer[0])
     assert [t["bpmn_id"] for t in started.json["tasks"]] == ["visit"]

@@ -228,7 +228,7 @@ def unclaim(task_id: str):
 def complete(task_id: str):
     data = field(json_body(), "data", dict, required=False) or {}
     with unit_of_work() as session:
-        instance_id = tasks.complete_task(engine(), session, task_id, current_actor(), data)
+        instance_id = tasks.complete_task(engine(), session, task_id, current_actor(), data, sole_write=True)
         body = _after_step(instance_id)
     return jsonify(body)
 

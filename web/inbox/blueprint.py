@@ -77,7 +77,7 @@ def task(task_id: str):
         return task_pages.render(work, submission.data, errors, submission.raw)
     try:
         with unit_of_work() as session:
-            tasks.complete_task(engine(), session, task_id, g.actor, submission.data)
+            tasks.complete_task(engine(), session, task_id, g.actor, submission.data, sole_write=True)
     except InvalidData as error:
         return task_pages.render(work, submission.data, error.fields, submission.raw)
     flash(f"已提交：{task_pages.subject(work)} · {work.task.name}", "success")
