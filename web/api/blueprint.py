@@ -44,8 +44,8 @@ def _after_step(instance_id: int) -> dict[str, Any]:
     """The case after the actor completed its task in it: whole if the actor reads it, else the limited view of a task
     placed at the actor's place in a case of another place (``views.placed_task_case``)."""
     actor = current_actor()
-    # read in the step's own transaction, before its commit: no second transaction per request; rows, not the ORM
-    # object (the step wrote it with a statement that leaves an already loaded instance as it was)
+    # read before the unit of work ends (on PostgreSQL after the step's own statement committed it: a step saved since
+    # may show too); rows, not the ORM object (the step wrote it with a statement that leaves a loaded one as it was)
     found = views.read_case(db.session, instance_id)
     if instances.may_read(db.session, found.case, actor):
         return views.instance(db.session, found, actor)
