@@ -13,6 +13,7 @@ writes nothing if another step saved the case meanwhile, and ``write`` says so. 
 that they see one snapshot changes nothing. SQLite runs in-process and has no writes in a WITH: the four statements run
 as they are, the case locked since its step began (SQLite locks the database from a transaction's first write).
 """
+
 from __future__ import annotations
 
 import threading

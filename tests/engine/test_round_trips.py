@@ -4,6 +4,7 @@ as SQLAlchemy reports any failed statement, and none of the step's writes stays.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -76,3 +77,20 @@ def test_a_failed_write_is_an_integrity_error_and_none_of_the_step_s_writes_stay
 
     assert connection.execute(select(INSTANCES.c.state)).scalar_one() == "{}"
     assert connection.execute(select(EVENTS.c.id)).all() == []
+
+
+def test_on_postgresql_a_step_begun_from_another_revision_writes_nothing(connection):
+    """The case was saved since the step read it (``engine.tasks``'s ``sole_write``): no part of the step lands."""
+    if connection.dialect.name != "postgresql":
+        pytest.skip("SQLite's step holds the database's write lock from its start: its revision cannot move")
+    instance_id = connection.info["instance_id"]
+    writes = round_trips.StepWrites(instance_id, 1, {"state": '{"s": 3}'}, [{"task_id": "t0", "at": AT, "by": "u"}],
+                                    [_task(instance_id, "n0")], [_event(instance_id, 0)])
+
+    assert round_trips.write(connection, writes) is False
+
+    assert connection.execute(select(INSTANCES.c.state, INSTANCES.c.revision)).one() == ("{}", 0)
+    assert connection.execute(select(TASKS.c.id, TASKS.c.state).order_by(TASKS.c.id)).all() == [
+        (f"t{i}", TaskState.READY) for i in range(3)]
+    assert connection.execute(select(EVENTS.c.id)).all() == []
+    assert round_trips.write(connection, replace(writes, revision=0)) is True  # the revision read: it lands
