@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -216,7 +217,9 @@ class Engine:
         (a timer sweep visits thousands once), so its workflow is not kept (``engine.workflow_cache``) — keeping it
         would cost the check and push out the workflows of cases people are working on. ``alone``: ``locked`` was read
         without a lock and the caller writes nothing else (``engine.tasks``'s ``sole_write``): the step's save commits
-        itself unless the step wrote something else, and raises ``StaleCase`` if the case was saved meanwhile."""
+        itself, and raises ``StaleCase`` if the case was saved meanwhile. If the step's code begins a transaction (a
+        domain function writes, or uses the session at all: its SAVEPOINT), the case is locked first thing in it, as
+        every other step locks it before it writes anything: two steps never wait for each other's rows."""
         connection = session.connection()
         lock = _LOCK_READING if has_row_locks(connection) else _LOCK_WRITING
         locked = locked or lock.first(connection, {"instance_id": instance_id})
@@ -226,7 +229,9 @@ class Engine:
                 raise NotFound(f"instance {instance_id}")
             raise Conflict("流程实例已结束")
         version = self.versions.get(session, locked.version_id)
-        with self.running(session, username, instance_id):
+        lock_if_begun = lazy_transactions.first_in_transaction(connection, partial(lock.first, connection, {
+            "instance_id": instance_id})) if alone else nullcontext()
+        with lock_if_begun, self.running(session, username, instance_id):
             workflow = self.workflows.take(instance_id, version.id, locked.state) or \
                 load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,

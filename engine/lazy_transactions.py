@@ -10,14 +10,16 @@ advisory lock or sets a setting for the transaction. psycopg skips COMMIT and RO
 (psycopg ``Connection.commit``), so the unit of work commits as before.
 
 One statement may commit itself (``alone``): a case's step saved in one statement (``engine.round_trips``) when the
-caller writes nothing else (``engine.tasks.complete_task``'s ``sole_write``). A connection asked for explicitly in
-autocommit mode (``isolation_level="AUTOCOMMIT"``: VACUUM, CREATE DATABASE) gets no BEGIN at all.
+caller writes nothing else (``engine.tasks.complete_task``'s ``sole_write``); and a statement may run first thing in a
+transaction if one begins (``first_in_transaction``): that step's case's lock, before anything its scripts write. A
+connection asked for explicitly in autocommit mode (``isolation_level="AUTOCOMMIT"``: VACUUM, CREATE DATABASE) gets no
+BEGIN at all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -27,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 _BEGIN = "BEGIN"
 _ALONE = "fangpin.alone"  # in a SQLAlchemy connection's info: its next statement commits itself
+_FIRST = "fangpin.first_in_transaction"  # in a connection's info: what to run right after BEGIN
 _SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 # what makes a SELECT part of its transaction: a row lock, an advisory lock, a setting for the transaction
 _TRANSACTIONAL = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|advisory|set_config",
@@ -59,6 +62,17 @@ def alone(connection: Connection) -> Iterator[None]:
         connection.info.pop(_ALONE, None)
 
 
+@contextmanager
+def first_in_transaction(connection: Connection, statement: Callable[[], object]) -> Iterator[None]:
+    """``statement`` runs right after BEGIN if a transaction begins inside the block, before the statement that began
+    it: e.g. a lock that must come before anything the transaction writes."""
+    connection.info[_FIRST] = statement
+    try:
+        yield
+    finally:
+        connection.info.pop(_FIRST, None)
+
+
 def _driver_autocommit(driver: Any, _record: Any, _proxy: Any) -> None:
     """Every checkout: SQLAlchemy turns autocommit off again where a caller asked for an isolation level of its own."""
     if not driver.autocommit:
@@ -78,6 +92,9 @@ def _begin_if_needed(connection: Connection, cursor: Any, statement: str, _param
         return
     connection.dispatch.before_cursor_execute(connection, cursor, _BEGIN, (), None, False)  # heard like any other
     cursor.execute(_BEGIN)
+    first = connection.info.pop(_FIRST, None)
+    if first is not None:
+        first()
 
 
 @lru_cache(maxsize=2048)

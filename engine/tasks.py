@@ -137,6 +137,9 @@ def complete_tasks(engine: Engine, session: Session, task_ids: Sequence[str], ac
 
 
 def _may_step_alone(session: Session) -> bool:
+    """Nothing written yet, nor waiting in the session to be flushed: a retry's rollback can lose nothing."""
+    if session.new or session.dirty or session.deleted:
+        return False
     connection = session.connection()
     return has_row_locks(connection) and not lazy_transactions.in_transaction(connection)
 

@@ -13,9 +13,12 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from engine import audit, drafts, tasks
+from engine.core import Engine
 from engine.errors import Conflict
 from engine.models import AuditEvent, InstanceStatus, TaskDraft, TaskState
+from monitoring.models import Role
 from tests.engine.steps import Steps
+from tests.engine.test_follow_ups import note_holiday, parent_case
 
 
 @pytest.fixture
@@ -115,6 +118,34 @@ def test_a_task_with_a_draft_is_completed_locked_and_its_draft_goes_with_the_ste
     assert sent[0] == "SELECT" and "BEGIN" in sent, sent  # read unlocked, then done again in a transaction
     assert steps.session.execute(select(TaskDraft.task_id)).all() == []
     assert steps.task_row(task_id).state == TaskState.COMPLETED
+
+
+def test_a_step_whose_code_writes_locks_its_case_first_thing_in_its_transaction(steps, actors, clock):
+    """The parent's script writes a calendar row through a domain function and starts a follow-up: BEGIN, then the
+    case's lock, then the rest; so two steps of one case never each hold rows the other waits for (every step locks
+    the case before it writes)."""
+    steps = Steps(Engine(roles=[r.value for r in Role], clock=clock, functions={"note_holiday": note_holiday}),
+                  steps.session, actors["designer"])
+    steps.deploy("follow_up_child.bpmn")
+    steps.deploy("follow_up_parent.bpmn")
+    parent_id = parent_case(steps, actors)
+    act = _open(steps, actors["village"], parent_id, "act")
+    sent: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(steps.session.get_bind(), "before_cursor_execute", note)
+    try:
+        steps.run(tasks.complete_task, act, actors["village"], {"day": "2026-05-04", "divisor": 4}, sole_write=True)
+    finally:
+        event.remove(steps.session.get_bind(), "before_cursor_execute", note)
+
+    begin = sent.index("BEGIN")
+    assert sent[begin + 1].startswith("SELECT") and sent[begin + 1].endswith("FOR NO KEY UPDATE"), sent[begin + 1]
+    assert not any(s.startswith(("INSERT", "UPDATE", "WITH", "SAVEPOINT")) for s in sent[:begin]), sent[:begin]
+    assert any(s.startswith("INSERT INTO calendar_overrides") for s in sent[begin:]), sent
+    assert steps.instance(parent_id).status == InstanceStatus.COMPLETED
 
 
 def test_without_sole_write_the_case_is_locked_as_it_is_read(steps, actors):
