@@ -16,7 +16,6 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
 from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -65,6 +64,8 @@ LOCKED = (INSTANCES.c.version_id, INSTANCES.c.state, INSTANCES.c.place_code, INS
 # locks: an UPDATE that changes nothing takes its write lock. The step's save raises the revision (engine.round_trips).
 _RUNNING = (INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.status == InstanceStatus.RUNNING)
 _LOCK_READING = DriverStatement(select(*LOCKED).where(*_RUNNING).with_for_update(key_share=True))
+# the same lock, sent with a step's BEGIN where the step read its case unlocked (``Engine.open_instance``'s ``alone``)
+_LOCK_TEXT = f"SELECT 1 FROM {INSTANCES.name} WHERE id = {{:d}} FOR NO KEY UPDATE"
 _LOCK_WRITING = DriverStatement(update(INSTANCES).where(*_RUNNING).values(revision=INSTANCES.c.revision)
                                 .returning(*LOCKED))
 # rarer than the other writes (engine.round_trips): tasks withdrawn (a timer, a cancellation), renewed (a migration)
@@ -229,8 +230,8 @@ class Engine:
                 raise NotFound(f"instance {instance_id}")
             raise Conflict("流程实例已结束")
         version = self.versions.get(session, locked.version_id)
-        lock_if_begun = lazy_transactions.first_in_transaction(connection, partial(lock.first, connection, {
-            "instance_id": instance_id})) if alone else nullcontext()
+        lock_if_begun = lazy_transactions.first_in_transaction(connection, _LOCK_TEXT.format(int(instance_id))) \
+            if alone else nullcontext()
         with lock_if_begun, self.running(session, username, instance_id):
             workflow = self.workflows.take(instance_id, version.id, locked.state) or \
                 load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)

@@ -19,7 +19,7 @@ BEGIN at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -63,9 +63,10 @@ def alone(connection: Connection) -> Iterator[None]:
 
 
 @contextmanager
-def first_in_transaction(connection: Connection, statement: Callable[[], object]) -> Iterator[None]:
-    """``statement`` runs right after BEGIN if a transaction begins inside the block, before the statement that began
-    it: e.g. a lock that must come before anything the transaction writes."""
+def first_in_transaction(connection: Connection, statement: str) -> Iterator[None]:
+    """``statement`` (SQL without parameters) runs first thing in a transaction if one begins inside the block: sent
+    with its BEGIN as one message (one round trip), before the statement that began it. E.g. a lock that must come
+    before anything the transaction writes."""
     connection.info[_FIRST] = statement
     try:
         yield
@@ -81,7 +82,7 @@ def _driver_autocommit(driver: Any, _record: Any, _proxy: Any) -> None:
 
 def _begin_if_needed(connection: Connection, cursor: Any, statement: str, _parameters: Any, context: Any,
                      _many: bool) -> None:
-    if statement is _BEGIN:
+    if statement.startswith(_BEGIN):  # this listener's own, as the others hear it
         return
     driver = cursor.connection
     if driver.pgconn.transaction_status != _IDLE or connection.info.get(_ALONE):
@@ -90,11 +91,10 @@ def _begin_if_needed(connection: Connection, cursor: Any, statement: str, _param
         return  # a server-side cursor lives in a transaction
     if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return
-    connection.dispatch.before_cursor_execute(connection, cursor, _BEGIN, (), None, False)  # heard like any other
-    cursor.execute(_BEGIN)
     first = connection.info.pop(_FIRST, None)
-    if first is not None:
-        first()
+    begin = _BEGIN if first is None else f"{_BEGIN}; {first}"  # no parameters: the simple protocol takes both at once
+    connection.dispatch.before_cursor_execute(connection, cursor, begin, (), None, False)  # heard like any other
+    cursor.execute(begin)
 
 
 @lru_cache(maxsize=2048)
