@@ -35,18 +35,22 @@ def steps(engine, session, actors) -> Steps:
 def meanwhile(steps: Steps, work: Callable[[Session], object]) -> Iterator[list[str]]:
     """Run ``work`` on a connection of its own, committed, just before the first step's save reaches the database;
     yields the first word of each statement the block sends but ``work``'s (``BEGIN`` where a transaction begins)."""
-    bind, sent, done = steps.session.get_bind(), [], []
+    bind, sent = steps.session.get_bind(), []
+    ran = running = False  # whether ``work`` has run, and is running (its statements are not the block's)
 
     def before(_connection, _cursor, statement, *_args) -> None:
-        if done and done[-1] == "running":
+        nonlocal ran, running
+        if running:
             return
         sent.append(statement.split(None, 1)[0])
-        if statement.startswith("WITH saved") and not done:
-            done.append("running")
-            with Session(bind) as other:
-                work(other)
-                other.commit()
-            done.append("done")
+        if statement.startswith("WITH saved") and not ran:
+            ran = running = True
+            try:
+                with Session(bind) as other:
+                    work(other)
+                    other.commit()
+            finally:
+                running = False
 
     event.listen(bind, "before_cursor_execute", before)
     try:

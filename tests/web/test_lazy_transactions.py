@@ -4,14 +4,12 @@ unit of work still commits or rolls back all of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from engine import lazy_transactions
 from monitoring.models import Place
+from tests.web.test_api_completion_statements import statements
 from web.extensions import db
 
 
@@ -23,27 +21,12 @@ def pg(app, tree):
     return db.session
 
 
-@contextmanager
-def begun() -> Iterator[list[str]]:
-    """The statements sent while the block runs, with ``BEGIN`` where a transaction begins."""
-    sent: list[str] = []
-
-    def note(_connection, _cursor, statement, *_args) -> None:
-        sent.append(" ".join(statement.split())[:40])
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-
-
 def _open(session) -> bool:
     return lazy_transactions.in_transaction(session.connection())
 
 
 def test_reads_begin_no_transaction_and_a_write_begins_one_that_rollback_undoes(pg):
-    with begun() as sent:
+    with statements() as sent:
         assert pg.execute(select(func.count()).select_from(Place)).scalar() == 7
         assert not _open(pg) and "BEGIN" not in sent
         pg.execute(update(Place).where(Place.code == "150223100201").values(name="改名嘎查"))
@@ -63,7 +46,7 @@ def test_reads_begin_no_transaction_and_a_write_begins_one_that_rollback_undoes(
     text("SET LOCAL jit = off"),
 ])
 def test_a_lock_or_a_setting_for_the_transaction_begins_it(pg, statement):
-    with begun() as sent:
+    with statements() as sent:
         pg.execute(statement)
 
     assert sent[0] == "BEGIN" and _open(pg), sent
@@ -71,7 +54,7 @@ def test_a_lock_or_a_setting_for_the_transaction_begins_it(pg, statement):
 
 
 def test_a_savepoint_begins_the_transaction_it_belongs_to(pg):
-    with begun() as sent, pg.begin_nested():
+    with statements() as sent, pg.begin_nested():
         pg.execute(select(Place.code).limit(1))
 
     assert sent[:2] == ["BEGIN", "SAVEPOINT sa_savepoint_1"], sent
@@ -82,14 +65,14 @@ def test_a_commit_ends_the_transaction_and_the_next_read_runs_on_its_own(pg):
     pg.execute(update(Place).where(Place.code == "150223100201").values(name="改名嘎查"))
     pg.commit()
 
-    with begun() as sent:
+    with statements() as sent:
         assert pg.get(Place, "150223100201").name == "改名嘎查"
     assert not _open(pg) and "BEGIN" not in sent
 
 
 def test_a_connection_asked_for_in_autocommit_mode_gets_no_begin_and_the_next_checkout_is_lazy_again(pg):
     pg.close()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection, begun() as sent:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection, statements() as sent:
         connection.execute(text("VACUUM places"))  # refused inside a transaction
     assert "BEGIN" not in sent
 
