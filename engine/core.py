@@ -233,12 +233,12 @@ class Engine:
         lock_if_begun = lazy_transactions.first_in_transaction(connection, _LOCK_TEXT.format(int(instance_id))) \
             if alone else nullcontext()
         with lock_if_begun, self.running(session, username, instance_id):
-            workflow = self.workflows.take(instance_id, version.id, locked.state) or \
-                load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
+            kept = self.workflows.take(instance_id, version.id, locked.state)
+            workflow = kept or load_state(locked.state, version.spec, version.subprocess_specs, self.script_engine)
             step = Step(self, session, instance_id, version, workflow, locked.place_code, locked.place_path,
                         locked.audit_hash, locked.state, locked.business_key, keep=keep, revision=locked.revision,
                         alone=alone)
-            step.run_engine()
+            step.open(settled=kept is not None)
             step.note_withdrawn_at_opening()
             yield step
             step.save()
@@ -307,6 +307,22 @@ class Step:
         except Exception as exc:  # whatever Spiff or a script raises fails the step, never the request
             self._fail(exc)
             return None
+
+    def open(self, settled: bool) -> None:
+        """Run what has come due while the case waited. ``settled``: the workflow is the one its last step saved
+        (``engine.workflow_cache``), whose engine ran until nothing was left to run: only time can have given it work
+        since, through a timer now due, so the engine runs only if one is (a run that finds nothing to do still walks
+        every task of the case)."""
+        if settled and self.attempt(self._timers_due) is False:
+            return
+        self.run_engine()
+
+    def _timers_due(self) -> bool:
+        """Let the waiting timers see the time (Spiff's ``refresh_timers``); whether any of them changed state."""
+        waiting = list(self.workflow.event_manager.tasks.values())
+        states = [task.state for task in waiting]
+        self.workflow.refresh_timers()
+        return any(task.state != state for task, state in zip(waiting, states, strict=True))
 
     def run_engine(self) -> None:
         """Fire due timers and run every automatic task until only people, timers or messages remain."""

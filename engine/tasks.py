@@ -20,10 +20,13 @@ from engine.serialization import check_data_keys, load_state, to_plain_json
 BATCH_PROPERTY = batch.BATCH_PROPERTY
 T = TypeVar("T", Task, Row)
 TASKS, INSTANCES, DRAFTS = Task.__table__, ProcessInstance.__table__, TaskDraft.__table__
+# What a completion reads of a task row: whose it is (``Actor.may_work_on``), whether it is open, its step, its form
+_OPENING = (TASKS.c.id, TASKS.c.instance_id, TASKS.c.bpmn_id, TASKS.c.form, TASKS.c.state, TASKS.c.claimed_by,
+            TASKS.c.role, TASKS.c.department, TASKS.c.place_path, TASKS.c.placed)
 # Built once: a completion reads its task rows, each with its case's version and whether anyone saved a draft of it,
 # in one statement; so the drafts are deleted only where there are some (one round trip less on most completions)
 # (on the driver's cursor: engine.driver_statements)
-_TASKS_WITH_VERSION = DriverStatement(select(TASKS, INSTANCES.c.version_id,
+_TASKS_WITH_VERSION = DriverStatement(select(*_OPENING, INSTANCES.c.version_id,
                                              exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"))
                                       .join(INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
                                       .where(TASKS.c.id.in_(bindparam("task_ids", expanding=True))))
@@ -31,7 +34,7 @@ _TASKS_WITH_VERSION = DriverStatement(select(TASKS, INSTANCES.c.version_id,
 # case's lock (``Engine.open_instance``) taken in the same statement — one round trip less; or, when the step is the
 # caller's only write (``sole_write``), no lock at all. Where rows can be locked as they are read (PostgreSQL); a task
 # not found so (none, or its case no longer running) is read again as above to say why it cannot be completed
-_TASK_WITH_CASE = select(*TASKS.c, INSTANCES.c.version_id,
+_TASK_WITH_CASE = select(*_OPENING, INSTANCES.c.version_id,
                          exists().where(DRAFTS.c.task_id == TASKS.c.id).label("has_draft"),
                          *(column.label(f"case_{column.name}") for column in LOCKED)) \
     .where(INSTANCES.c.id == TASKS.c.instance_id, TASKS.c.id == bindparam("task_id"),
@@ -98,7 +101,7 @@ def _open_task_with_case(session: Session, task_id: str, actor: Actor, alone: bo
     if alone and found.has_draft:  # its drafts go in the step's transaction, after the case's lock (as a batch's do)
         raise _NotAlone
     return _open(_visible(found, task_id, actor), actor), \
-        _Locked(*(getattr(found, f"case_{column.name}") for column in LOCKED))
+        _Locked._make(found[-len(LOCKED):])  # the case's columns come last
 
 
 class _NotAlone(Exception):

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
 
 from engine import tasks
-from engine.errors import InvalidData
+from engine.errors import InvalidData, TaskWithdrawn
 from engine.models import AuditEvent, ProcessInstance, Task
 from engine.serialization import dump_state, load_state
 from engine.workflow_cache import WorkflowCache, restores_as_itself
@@ -166,3 +166,26 @@ def test_a_timer_sweep_keeps_no_workflow_so_the_cases_people_work_on_stay_kept(s
     clock.advance(timedelta(hours=1, minutes=1))
     assert steps.run_timers() == 1
     assert instance_id not in engine.workflows.kept_cases()  # taken by the sweep's step, not put back
+
+
+def test_a_kept_workflow_runs_its_engine_at_opening_only_when_a_timer_has_come_due(steps, engine, actors, clock,
+                                                                                     monkeypatch):
+    """Its last step ran the engine until nothing was left to run: opening it again walks its tasks only if time has
+    given it work since. ``deadline.bpmn``'s verification is withdrawn by a timer five working days on."""
+    steps.deploy("deadline.bpmn")
+    runs = []
+    run = BpmnWorkflow.do_engine_steps
+    monkeypatch.setattr(BpmnWorkflow, "do_engine_steps", lambda self, *a, **k: runs.append(1) or run(self, *a, **k))
+    clock.set(datetime(2026, 2, 12, 9, 0, tzinfo=CST))
+    first = steps.start(actors["village"], "deadline", {"applied_on": "2026-02-12"})
+    second = steps.start(actors["village"], "deadline", {"applied_on": "2026-02-12"})
+    hits, runs[:] = engine.workflows.hits, []
+
+    steps.complete(actors["village"], first, "verify", {"verified": True})
+    assert (engine.workflows.hits, len(runs)) == (hits + 1, 1)  # after the completion only
+
+    clock.set(datetime(2026, 2, 27, 0, 1, tzinfo=CST))  # the second case's deadline has passed, its sweep not run
+    runs[:] = []
+    with pytest.raises(TaskWithdrawn):
+        steps.complete(actors["village"], second, "verify", {"verified": True})
+    assert (engine.workflows.hits, len(runs)) == (hits + 2, 1)  # at opening: the timer withdrew the task
