@@ -230,8 +230,13 @@ def check_data_keys(data: Any, path: str = "") -> None:
             check_data_keys(item, f"{path}[{index}]")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # most values in task data: kept as they are, found at once
+
+
 def to_plain_json(value: Any) -> Any:
     """Task data as plain JSON for API answers and the data snapshot: dates as ISO strings."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dict):
         return {str(k): to_plain_json(v) for k, v in value.items() if not callable(v)}
     if isinstance(value, list | tuple | set):

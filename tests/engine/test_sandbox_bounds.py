@@ -198,10 +198,11 @@ def test_the_memory_budget_is_named(outcomes):
 
 def test_the_sandbox_is_usable_again_after_a_timeout_and_after_running_out_of_memory():
     env = SandboxEnvironment(cpu_seconds=BUDGET, memory_mb=MEMORY_MB)
+    roomy = SandboxEnvironment(cpu_seconds=MEMORY_FIRST, memory_mb=MEMORY_MB)  # the same workers (one pool per limit)
     with pytest.raises(ScriptTimeout):
         env.execute("n = 0\nwhile n < 1000000000:\n    n += 1", {}, {})
     with pytest.raises(ScriptError, match="memory"):
-        env.execute("x = [[0] * 10**6 for i in range(100)]", {}, {})
+        roomy.execute("x = [[0] * 10**6 for i in range(100)]", {}, {})
     with pytest.raises(ScriptTimeout):  # the kernel ended this one: its worker is gone
         env.execute("a = 'x' * 10**6\nb = 'x' * (10**6 - 1) + 'x'\nsame = [a] * 10**6 == [b] * 10**6", {}, {})
     data = {}
