@@ -17,7 +17,8 @@ Prints, on SQLite and on a throwaway PostgreSQL (``--only`` picks one):
      with C client threads on keep-alive connections; each completion is of a distinct task, answered 200 (any
      other answer stops the bench), and the next task is read from the answer (no extra GET); with where the cores'
      time went per completion (``CpuShares``): the server's processes, the database server's, the bench's own
-     client threads (which share the same cores) and what stayed idle,
+     client threads (which share the same cores), what stayed idle and what the VM's host took for others (steal:
+     a run slowed by its host says so),
   5. on SQLite, what placing tasks costs (``engine.placement``): a county's case starting one task per village,
      with and without ``place`` = the village, and how many place lookups each start made.
 
@@ -49,6 +50,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cores import cores_now  # noqa: E402
 from bench.databases import on_both_databases  # noqa: E402  (the repository root is on the path only now)
 from tests.e2e.server import cli, running_server  # noqa: E402
 
@@ -368,12 +370,14 @@ class Throughput:
 class CpuShares:
     """Where the cores' time went, in seconds (or, divided, per completion): ``fangpin serve`` (all its processes),
     the database server (all its processes; 0 for SQLite, in the server's), the bench's own client threads (on the
-    same cores) and the cores' idle time (all cores: what the load left unused)."""
+    same cores), the cores' idle time (all cores: what the load left unused) and the time a virtual machine's host
+    ran something else while this one's cores wanted to run (steal)."""
 
     server: float
     database: float
     client: float
     idle: float
+    stolen: float
 
     def __sub__(self, before: CpuShares) -> CpuShares:
         return CpuShares(*(now - then for now, then in zip(astuple(self), astuple(before), strict=True)))
@@ -398,23 +402,17 @@ def _process_cpu() -> dict[int, tuple[int, list[bytes], float]]:
     return found
 
 
-def _idle_seconds() -> float:
-    """Idle and I/O-wait seconds of all cores so far (/proc/stat)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
-
-
 def cpu_shares(port: int, database_port: int | None) -> CpuShares:
     """CPU seconds so far of the processes serving ``port`` (gunicorn's master and workers, or waitress), of the
     PostgreSQL server listening on ``database_port`` (its postmaster and every process it started), of this process,
-    and the cores' idle seconds."""
+    and the cores' idle and stolen seconds."""
     processes = _process_cpu()
     server = sum(cpu for _, command, cpu in processes.values() if b"serve" in command and str(port).encode() in command)
     listening = str(database_port).encode() if database_port is not None else None
     postmasters = {pid for pid, (_, command, _) in processes.items()
                    if b"postgres" in command[0] and listening in command}
     database = sum(cpu for pid, (parent, _, cpu) in processes.items() if pid in postmasters or parent in postmasters)
-    return CpuShares(server, database, time.process_time(), _idle_seconds())
+    return CpuShares(server, database, time.process_time(), *cores_now())
 
 
 def http_completions_per_second(url: str, workdir: Path, bpmn: str, args: argparse.Namespace) -> Throughput:
@@ -521,7 +519,8 @@ def main() -> None:
             shares, cores = served.cpu_ms, os.cpu_count() or 1
             print(f"{label}: the cores' time per HTTP completion: server {shares.server:.2f} ms (all its processes), "
                   f"database server {shares.database:.2f} ms, bench client {shares.client:.2f} ms (same cores), "
-                  f"idle {shares.idle:.2f} ms, of {cores} cores' {cores * 1000 / served.per_second:.2f} ms")
+                  f"idle {shares.idle:.2f} ms, stolen by the host {shares.stolen:.2f} ms, of {cores} cores' "
+                  f"{cores * 1000 / served.per_second:.2f} ms")
             if label == "SQLite":
                 placed_ms, unplaced_ms, lookups = placed_start_ms(workdir, args.villages)
                 print(f"a county's case placing {args.villages} tasks at their villages: start median "

@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cores import cores_now  # noqa: E402
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance  # noqa: E402
 from tests import postgres  # noqa: E402
 
@@ -137,6 +138,7 @@ class Sweep:
     server_cpu: float  # the database server's CPU seconds (0 for SQLite, which runs inside the sweepers)
     fired: int  # as the sweepers reported
     events: int  # new timer_fired events in the audit log
+    stolen: float  # seconds the VM's host took the cores for others meanwhile (``bench.cores``)
 
 
 def sweep(url: str, folder: Path, now: str, sweepers: int, server: ServerCpu | None = None) -> Sweep:
@@ -146,16 +148,17 @@ def sweep(url: str, folder: Path, now: str, sweepers: int, server: ServerCpu | N
     cpu = cpu_of_children()
     backends = server.backends() if server else 0
     server_before = server.seconds() if server else 0.0
+    _, stolen = cores_now()
     started = time.perf_counter()
     processes = [subprocess.Popen([FANGPIN, "timers", "run", "--now", now], env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(sweepers)]
     outputs = [p.communicate() for p in processes]
-    seconds, cpu = time.perf_counter() - started, cpu_of_children() - cpu
+    seconds, cpu, stolen = time.perf_counter() - started, cpu_of_children() - cpu, cores_now()[1] - stolen
     server_cpu = server.after_backends_exit(backends) - server_before if server else None
     if any(p.returncode for p in processes):
         raise SystemExit(f"a sweeper failed: {outputs}")
     fired = sum(int(out.split()[0]) for out, _ in outputs)
-    return Sweep(seconds, cpu, server_cpu or 0.0, fired, timer_events(url) - before)
+    return Sweep(seconds, cpu, server_cpu or 0.0, fired, timer_events(url) - before, stolen)
 
 
 def start_and_sweep(url: str, folder: Path, now: str, sweepers: int, server: ServerCpu | None = None) -> \
@@ -236,7 +239,7 @@ def report(label: str, sweepers: int, clones: int, start: Sweep, run: Sweep) -> 
           f"{start.seconds:4.1f} s, {start.cpu:4.1f} CPU-s); CPU per timer {cpu / run.fired * 1000:4.2f} ms in the "
           f"sweepers{in_server} = {per_timer * 1000:4.2f} ms: at most {cores / per_timer:4.0f} "
           f"timers/s on {cores} idle core(s) ({run.events} timer_fired events, {clones} clones, load "
-          f"{os.getloadavg()[0]:.1f})", flush=True)
+          f"{os.getloadavg()[0]:.1f}, stolen by the host {run.stolen:.1f} s)", flush=True)
 
 
 def main() -> None:
