@@ -318,11 +318,10 @@ class Step:
         self.run_engine()
 
     def _timers_due(self) -> bool:
-        """Let the waiting timers see the time (Spiff's ``refresh_timers``); whether any of them changed state."""
-        waiting = list(self.workflow.event_manager.tasks.values())
-        states = [task.state for task in waiting]
+        """Let the waiting timers see the time (Spiff's ``refresh_timers``); whether that left the engine anything to
+        run: a timer that fired is READY, a cycle timer's next round a new READY task beside it (the timer waits on)."""
         self.workflow.refresh_timers()
-        return any(task.state != state for task, state in zip(waiting, states, strict=True))
+        return runtime.engine_work_left(self.workflow)
 
     def run_engine(self) -> None:
         """Fire due timers and run every automatic task until only people, timers or messages remain."""
@@ -472,7 +471,7 @@ class Step:
         places = self._places(new_tasks)
         new_rows = [self._task_row(task, now, events, places[task.id]) for task in new_tasks]
         waiting = runtime.waiting_for(self.workflow)
-        status = self._status(waits=bool(ready_after or waiting.items))
+        status = self._status(waits=bool(ready_after))
         running = status == InstanceStatus.RUNNING
         values = {
             "state": dump_state(self.workflow, reuse=self.keep),
@@ -495,9 +494,10 @@ class Step:
         return _Outcome(values, {}, [], [])
 
     def _status(self, waits: bool) -> InstanceStatus:
-        """``waits``: a task of the workflow waits for a person, a timer or a message, so it has not ended; known
-        without Spiff's ``is_completed``, which walks the task tree to its first unfinished task (most of a long case:
-        3 % of a timer's step)."""
+        """``waits``: a task of the workflow waits for a person, so it has not ended; known without Spiff's
+        ``is_completed``, which walks the task tree to its first unfinished task (most of a long case: 3 % of a timer's
+        step). Not so for a timer or a message: Spiff may leave one of a branch it abandoned waiting in its event
+        manager, out of the tree (a cycle timer's branch under a task that has since been done)."""
         if self.cancelled:
             return InstanceStatus.CANCELLED
         if not waits and self.workflow.is_completed():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,12 +23,22 @@ from engine.routing import DEPARTMENT_PROPERTY
 from engine.subjects import SUBJECT_PROPERTY
 
 
+def mapped_tasks(workflow: BpmnWorkflow) -> Iterator[SpiffTask]:
+    """Every task of the workflow and of its subprocesses, from their task mappings, in no particular order: Spiff's
+    walk of the task tree costs a tenth of a timer's step."""
+    for each in (workflow, *workflow.subprocesses.values()):
+        yield from each.tasks.values()
+
+
+def engine_work_left(workflow: BpmnWorkflow) -> bool:
+    """Whether a READY task waits for the engine rather than a person: what Spiff's ``do_engine_steps`` would run."""
+    return any(task.state == SpiffState.READY and not task.task_spec.manual for task in mapped_tasks(workflow))
+
+
 def ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, SpiffTask]:
-    """READY tasks that wait for a person, keyed by their id as stored in the task table. Looked for in the workflows'
-    task mappings: Spiff's walk of the task tree costs a tenth of a timer's step (a step asks up to three times); when
-    more than one waits, they are listed in the tree's order, as Spiff lists them."""
-    ready = [task for each in (workflow, *workflow.subprocesses.values()) for task in each.tasks.values()
-             if task.state == SpiffState.READY and task.task_spec.manual]
+    """READY tasks that wait for a person, keyed by their id as stored in the task table (``mapped_tasks``: a step
+    asks up to three times); when more than one waits, they are listed in the tree's order, as Spiff lists them."""
+    ready = [task for task in mapped_tasks(workflow) if task.state == SpiffState.READY and task.task_spec.manual]
     if len(ready) > 1:
         ready = workflow.get_tasks(state=SpiffState.READY, manual=True)
     return {str(t.id): t for t in ready}

@@ -1,0 +1,47 @@
+"""A cycle timer (``cycle_reminder.bpmn``: an hourly, non-interrupting reminder on 材料核实) as the engine's shortcuts
+meet it: a round that fires leaves the timer waiting and a new READY task beside it, and the branches of its rounds are
+abandoned, some of their timers left waiting in Spiff's event manager, once the task is done."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from engine.models import InstanceStatus
+from tests.conftest import CST
+from tests.engine.steps import Steps
+
+STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=CST)
+
+
+@pytest.fixture
+def steps(engine, session, actors, clock) -> Steps:
+    clock.set(STARTED)
+    found = Steps(engine, session, actors["designer"])
+    found.deploy("cycle_reminder.bpmn")
+    return found
+
+
+def test_a_round_firing_as_a_kept_workflow_opens_runs_what_follows_it(steps, engine, actors, clock):
+    instance_id = steps.start(actors["village"], "cycle_reminder")
+    assert instance_id in engine.workflows.kept_cases()
+    clock.set(STARTED + timedelta(hours=1, minutes=1))
+
+    steps.run_timers()
+
+    case = steps.instance(instance_id)
+    assert case.data.get("reminded") is True  # the round's script ran in the sweep's step
+    assert case.wake_at == STARTED + timedelta(hours=2)  # the next round: the day's wait comes later
+
+
+def test_a_case_ends_with_its_last_task_though_its_abandoned_reminders_waited(steps, actors, clock):
+    instance_id = steps.start(actors["village"], "cycle_reminder")
+    clock.set(STARTED + timedelta(hours=1, minutes=1))
+    steps.run_timers()  # a reminder's branch now waits a day
+
+    steps.complete(actors["village"], instance_id, "verify", {"verified": True})
+
+    case = steps.instance(instance_id)
+    assert (case.status, case.waiting, case.wake_at) == (InstanceStatus.COMPLETED, [], None)
+    assert case.ended_at == STARTED + timedelta(hours=1, minutes=1)
