@@ -140,8 +140,8 @@ def waiting_for(workflow: BpmnWorkflow) -> Waiting:
     items: list[dict[str, Any]] = []
     wake_at: datetime | None = None
     for task in workflow.event_manager.tasks.values():
-        if not task.has_state(SpiffState.WAITING):
-            continue
+        if not task.has_state(SpiffState.WAITING) or task.id not in task.workflow.tasks:
+            continue  # out of the tree: a branch Spiff abandoned in this step left it in the event manager
         for definition in _definitions(task.task_spec.event_definition):
             if isinstance(definition, TimerEventDefinition):
                 due = _timer_due(task, definition)

@@ -35,12 +35,25 @@ def test_a_round_firing_as_a_kept_workflow_opens_runs_what_follows_it(steps, eng
     assert case.wake_at == STARTED + timedelta(hours=2)  # the next round: the day's wait comes later
 
 
-def test_a_case_ends_with_its_last_task_though_its_abandoned_reminders_waited(steps, actors, clock):
+def test_a_done_tasks_abandoned_reminders_are_no_longer_waited_for(steps, actors, clock):
     instance_id = steps.start(actors["village"], "cycle_reminder")
     clock.set(STARTED + timedelta(hours=1, minutes=1))
     steps.run_timers()  # a reminder's branch now waits a day
+    assert [each["task"] for each in steps.instance(instance_id).waiting] == ["remind", "wait_a_day"]
 
     steps.complete(actors["village"], instance_id, "verify", {"verified": True})
+
+    case = steps.instance(instance_id)
+    assert (case.status, case.waiting, case.wake_at) == (InstanceStatus.RUNNING, [], None)  # the township reviews
+
+
+def test_a_case_ends_with_its_last_task_though_its_abandoned_reminders_waited(steps, actors, clock):
+    instance_id = steps.start(actors["village"], "cycle_reminder")
+    clock.set(STARTED + timedelta(hours=1, minutes=1))
+    steps.run_timers()
+    steps.complete(actors["village"], instance_id, "verify", {"verified": True})
+
+    steps.complete(actors["township"], instance_id, "review", {})
 
     case = steps.instance(instance_id)
     assert (case.status, case.waiting, case.wake_at) == (InstanceStatus.COMPLETED, [], None)
