@@ -311,13 +311,13 @@ class Step:
     def open(self, settled: bool) -> None:
         """Run what has come due while the case waited. ``settled``: the workflow is the one its last step saved
         (``engine.workflow_cache``), whose engine ran until nothing was left to run: only time can have given it work
-        since, through a timer now due, so the engine runs only if one is (a run that finds nothing to do still walks
-        every task of the case)."""
-        if settled and self.attempt(self._timers_due) is False:
+        since, through a timer now due, so the engine runs only if refreshing the timers left it some (a run that finds
+        nothing to do still walks every task of the case)."""
+        if settled and self.attempt(self._work_came_due) is False:
             return
         self.run_engine()
 
-    def _timers_due(self) -> bool:
+    def _work_came_due(self) -> bool:
         """Let the waiting timers see the time (Spiff's ``refresh_timers``); whether that left the engine anything to
         run: a timer that fired is READY, a cycle timer's next round a new READY task beside it (the timer waits on)."""
         self.workflow.refresh_timers()
@@ -471,7 +471,7 @@ class Step:
         places = self._places(new_tasks)
         new_rows = [self._task_row(task, now, events, places[task.id]) for task in new_tasks]
         waiting = runtime.waiting_for(self.workflow)
-        status = self._status(waits=bool(ready_after))
+        status = self._status(waits=bool(ready_after or waiting.items))
         running = status == InstanceStatus.RUNNING
         values = {
             "state": dump_state(self.workflow, reuse=self.keep),
@@ -494,10 +494,9 @@ class Step:
         return _Outcome(values, {}, [], [])
 
     def _status(self, waits: bool) -> InstanceStatus:
-        """``waits``: a task of the workflow waits for a person, so it has not ended; known without Spiff's
-        ``is_completed``, which walks the task tree to its first unfinished task (most of a long case: 3 % of a timer's
-        step). Not so for a timer or a message: Spiff may leave one of a branch it abandoned waiting in its event
-        manager, out of the tree (a cycle timer's branch under a task that has since been done)."""
+        """``waits``: a task of the workflow waits for a person, a timer or a message (``runtime.waiting_for``: not
+        one of a branch Spiff abandoned), so it has not ended; known without Spiff's ``is_completed``, which walks the
+        task tree to its first unfinished task (most of a long case: 3 % of a timer's step)."""
         if self.cancelled:
             return InstanceStatus.CANCELLED
         if not waits and self.workflow.is_completed():
