@@ -15,7 +15,7 @@ from engine.assignment import Actor
 from engine.core import Engine
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.models import ProcessInstance, Task
-from engine.routing import in_lane, routed_to
+from engine.routing import in_lane, lane_shape, lane_values, routed_to
 from engine.serialization import check_data_keys
 from engine.text import read_text
 from engine.versions import latest_version
@@ -71,8 +71,8 @@ def case_of_task(session: Session, task: Task, actor: Actor) -> TaskCase:
 def _routed_here(session: Session, instance_id: int, actor: Actor) -> bool:
     if actor.department is None:
         return False
-    found = select(Task.id).where(Task.instance_id == instance_id, in_lane(actor), routed_to(actor)).limit(1)
-    return session.execute(found).first() is not None
+    found = select(Task.id).where(Task.instance_id == instance_id, in_lane(), routed_to(lane_shape(actor))).limit(1)
+    return session.execute(found, lane_values(actor)).first() is not None
 
 
 def instance_in_scope(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, TypeDecorator, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.errors import InvalidData
@@ -118,18 +118,36 @@ def read_window(after: str | None, limit: str | int | None) -> Window:
     return Window(after or None, size)
 
 
-def _after(keys: Sequence[Key], values: tuple[Any, ...]) -> Any:
-    """Rows strictly after ``values`` in the order of ``keys`` (a row value when all run one way)."""
+def _after(keys: Sequence[Key], bounds: Sequence[ColumnElement[Any]]) -> Any:
+    """Rows strictly after ``bounds`` (the cursor's values, one per key) in the order of ``keys`` (a row value when
+    all run one way)."""
     if len({k.descending for k in keys}) == 1:
-        left = tuple_(*(k.column for k in keys))
-        right = tuple_(*(bindparam(None, v, type_=k.column.type) for k, v in zip(keys, values, strict=True)))
+        left, right = tuple_(*(k.column for k in keys)), tuple_(*bounds)
         return left < right if keys[0].descending else left > right
     clauses = []
     for index, key in enumerate(keys):
-        equal = [k.column == v for k, v in zip(keys[:index], values[:index], strict=True)]
-        beyond = key.column < values[index] if key.descending else key.column > values[index]
+        equal = [k.column == bound for k, bound in zip(keys[:index], bounds[:index], strict=True)]
+        beyond = key.column < bounds[index] if key.descending else key.column > bounds[index]
         clauses.append(and_(*equal, beyond))
     return or_(*clauses)
+
+
+def after_named(keys: Sequence[Key]) -> ColumnElement[bool]:
+    """What keeps the rows after a cursor given when the statement runs, as the parameters ``after_0``, ``after_1``…
+    of ``window_values``: a statement built once (``engine.statements``) pages on for every cursor."""
+    return _after(keys, [bindparam(f"after_{index}", type_=key.column.type) for index, key in enumerate(keys)])
+
+
+WINDOW_ROWS = bindparam("window_rows", type_=Integer)  # the limit of a window built once: ``window_values``
+
+
+def window_values(keys: Sequence[Key], window: Window) -> dict[str, Any]:
+    """The parameters of a window built once: the cursor's values (``after_named``) and its rows, one more than the
+    limit (``windowed``)."""
+    values: dict[str, Any] = {"window_rows": window.limit + 1}
+    if window.after:
+        values.update((f"after_{index}", value) for index, value in enumerate(decode_cursor(window.after, keys)))
+    return values
 
 
 def count(session: Session, query: Select[Any]) -> int:
@@ -152,7 +170,10 @@ def ordered_by(query: Select[Any], keys: Sequence[Key]) -> Select[Any]:
 
 def beyond(keys: Sequence[Key], window: Window) -> list[ColumnElement[bool]]:
     """What keeps the rows after the window's cursor in the order of ``keys``: nothing on the first page."""
-    return [_after(keys, decode_cursor(window.after, keys))] if window.after else []
+    if not window.after:
+        return []
+    values = zip(keys, decode_cursor(window.after, keys), strict=True)
+    return [_after(keys, [bindparam(None, value, type_=key.column.type) for key, value in values])]
 
 
 def windowed(query: Select[Any], keys: Sequence[Key], window: Window) -> Select[Any]:

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from engine.assignment import Actor
 from engine.errors import InvalidData, NotFound
 from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, TaskState
-from engine.paging import Key, Page, Window, beyond, ordered_by, page, page_of
-from engine.routing import assigned_to, lane_branches, placed_here
+from engine.paging import WINDOW_ROWS, Key, Page, Window, after_named, ordered_by, page, page_of, window_values
+from engine.routing import LaneShape, assigned_to, lane_branches, lane_shape, lane_values, placed_here
 from engine.scope import within
+from engine.statements import built_once
 
 T = TypeVar("T")
 
@@ -36,16 +37,16 @@ INSTANCE_ORDER = (Key(ProcessInstance.id, descending=True),)  # newest case firs
 def inbox_query(actor: Actor) -> Select[tuple[Task]]:
     """READY tasks in the actor's lane at its place or below, or routed to its department there
     (unordered: paging orders by INBOX_ORDER)."""
-    return select(Task).where(Task.state == TaskState.READY, assigned_to(actor))
+    return select(Task).where(Task.state == TaskState.READY, assigned_to(lane_shape(actor))).params(lane_values(actor))
 
 
 @dataclass(frozen=True)
 class InboxLanes:
-    """The ways the actor's READY tasks reach it, one condition per ``lane_branches`` branch (a task reaches the actor
-    one way only: each branch is a lane with a department or none), built once for the statements of a page. Each is
-    one range of ``ix_tasks_lane``, which holds every column the inbox counts, filters and orders by: PostgreSQL reads
-    it alone (a county's 1,555 tasks: 56 pages, 1.1 ms to count them by step), where the OR of ``inbox_query`` had it
-    visit every task's row (1,183 pages, 3.1 ms)."""
+    """The ways an actor's READY tasks reach it, one condition per ``lane_branches`` branch (a task reaches the actor
+    one way only: each branch is a lane with a department or none), for the actors of one shape: their values are
+    the parameters of ``lane_values``. Each is one range of ``ix_tasks_lane``, which holds every column the inbox
+    counts, filters and orders by: PostgreSQL reads it alone (a county's 1,555 tasks: 56 pages, 1.1 ms to count them
+    by step), where the OR of ``inbox_query`` had it visit every task's row (1,183 pages, 3.1 ms)."""
 
     branches: tuple[ColumnElement[bool], ...]
 
@@ -54,20 +55,23 @@ class InboxLanes:
         """``columns`` of the tasks that pass ``where``, one SELECT per branch, for a UNION ALL."""
         return [select(*columns).where(branch, *where) for branch in self.branches]
 
-    def window(self, keys: Sequence[Key], window: Window, where: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
-        """The ids of the tasks that pass ``where`` in the window, in the order of ``keys`` (and one more if there are
-        more, as ``paging.windowed``), chosen from the index alone: a subquery to read their rows by."""
-        branches = union_all(*self.selects([key.column for key in keys], [*where, *beyond(keys, window)]))
+    def window(self, keys: Sequence[Key], after: bool, where: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
+        """The ids of the tasks that pass ``where`` in a window (``paging.window_values``: after a cursor if
+        ``after``), in the order of ``keys`` (and one more if there are more, as ``paging.windowed``), chosen from the
+        index alone: a subquery to read their rows by."""
+        branches = union_all(*self.selects([key.column for key in keys], [*where, *([after_named(keys)] * after)]))
         chosen = branches.order_by(*(literal_column(key.column.key).desc() if key.descending
-                                     else literal_column(key.column.key) for key in keys)).limit(window.limit + 1)
+                                     else literal_column(key.column.key) for key in keys)).limit(WINDOW_ROWS)
         return select(literal_column("id")).select_from(chosen.subquery())
 
 
-def inbox_lanes(actor: Actor) -> InboxLanes:
-    """The actor's ``InboxLanes``: none read anything for an actor who sees no place and has no department."""
-    placed = placed_here(actor)
+@built_once
+def inbox_lanes(shape: LaneShape) -> InboxLanes:
+    """The ``InboxLanes`` of the actors of ``shape``: none read anything for an actor who sees no place and has no
+    department."""
+    placed = placed_here()
     ready = Task.state == TaskState.READY
-    return InboxLanes(tuple(and_(ready, branch, placed) for branch in lane_branches(actor)) or (false(),))
+    return InboxLanes(tuple(and_(ready, branch, placed) for branch in lane_branches(shape)) or (false(),))
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:
@@ -75,22 +79,36 @@ def inbox(session: Session, actor: Actor) -> list[Task]:
     return list(session.execute(inbox_query(actor).order_by(*(k.column for k in INBOX_ORDER))).scalars())
 
 
-def inbox_order(order: str | None) -> tuple[Key, ...]:
-    """The inbox's ordering by its name in a request (``oldest`` when none is asked); an unknown one is refused."""
+def inbox_order(order: str | None) -> str:
+    """The name of the inbox's ordering a request asks for (``oldest`` when none is asked); an unknown one is
+    refused. ``INBOX_ORDERS`` gives its keys."""
     if order in (None, ""):
-        return INBOX_ORDER
+        return "oldest"
     if order not in INBOX_ORDERS:
         raise InvalidData("排序方式无效", {"order": "应为 " + "、".join(INBOX_ORDERS)})
-    return INBOX_ORDERS[order]
+    return order
 
 
 def inbox_page(session: Session, actor: Actor, window: Window, order: str | None = None) -> Page[Task]:
     """One page of the actor's inbox with its total, both counted and chosen from the index (``InboxLanes``), then
     the page's rows read by id."""
-    keys, lanes = inbox_order(order), inbox_lanes(actor)
-    total = sum(session.execute(union_all(*lanes.selects([func.count()]))).scalars())
-    rows = session.execute(ordered_by(select(Task).where(Task.id.in_(lanes.window(keys, window))), keys)).scalars()
+    order = inbox_order(order)
+    shape, keys = lane_shape(actor), INBOX_ORDERS[order]
+    values = {**lane_values(actor), **window_values(keys, window)}
+    total = sum(session.execute(_inbox_count(shape), values).scalars())
+    rows = session.execute(_inbox_rows(shape, order, window.after is not None), values).scalars()
     return page_of(list(rows), keys, window.limit, total)
+
+
+@built_once
+def _inbox_count(shape: LaneShape) -> Select[Any]:
+    return union_all(*inbox_lanes(shape).selects([func.count()]))
+
+
+@built_once
+def _inbox_rows(shape: LaneShape, order: str, after: bool) -> Select[Any]:
+    keys = INBOX_ORDERS[order]
+    return ordered_by(select(Task).where(Task.id.in_(inbox_lanes(shape).window(keys, after))), keys)
 
 
 def instances_query(actor: Actor, process: str | None = None, status: str | None = None,

@@ -7,7 +7,7 @@ character raised by one: every path that starts with ``p`` sorts inside that ran
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false
+from sqlalchemy import and_, bindparam, false
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.assignment import Actor
@@ -33,6 +33,17 @@ def is_top_level(path: str) -> bool:
 def below(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
     """Rows whose path is ``prefix`` or lies under it."""
     return and_(column >= prefix, column < upper_bound(prefix))
+
+
+def below_named(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+    """``below`` a prefix given when the statement runs, as the parameters of ``named_range(name, prefix)``: a
+    statement built once (``engine.statements``) serves every place."""
+    return and_(column >= bindparam(f"{name}_from"), column < bindparam(f"{name}_to"))
+
+
+def named_range(name: str, prefix: str) -> dict[str, str]:
+    """The parameters of ``below_named(column, name)`` for ``prefix``."""
+    return {f"{name}_from": prefix, f"{name}_to": upper_bound(prefix)}
 
 
 def within(column: ColumnElement[str], actor: Actor) -> ColumnElement[bool]:

@@ -8,14 +8,33 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, String, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 
 def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     """``column`` is one of ``values`` (ints or strings, as the column holds)."""
-    values = list(values)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-    return column.in_(select(func.json_each(json.dumps(values)).table_valued("value").c.value))
+    dialect = session.get_bind().dialect.name
+    return _one_of(dialect, column, bindparam(None, list_value(dialect, values), type_=_list_type(dialect, column)))
+
+
+def one_of_named(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """``one_of`` with its values given when the statement runs, as the parameter ``name`` (``list_value``): a
+    statement built once (``engine.statements``) for a dialect."""
+    return _one_of(dialect, column, bindparam(name, type_=_list_type(dialect, column)))
+
+
+def list_value(dialect: str, values: Iterable[Any]) -> Any:
+    """``values`` as the parameter of ``one_of`` on ``dialect``."""
+    return list(values) if dialect == "postgresql" else json.dumps(list(values))
+
+
+def _list_type(dialect: str, column: Any) -> Any:
+    return postgresql.ARRAY(column.type) if dialect == "postgresql" else String()
+
+
+def _one_of(dialect: str, column: Any, values: BindParameter[Any]) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return column == any_(values)
+    return column.in_(select(func.json_each(values).table_valued("value").c.value))

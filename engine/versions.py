@@ -24,6 +24,7 @@ from engine.assignment import Actor
 from engine.deploy import CompiledModel, SourceFile, compile_model
 from engine.errors import DeployError, DeployProblem, NotDeployed, NotFound
 from engine.models import ProcessVersion
+from engine.statements import built_once
 
 if TYPE_CHECKING:  # the engine starts follow-up cases from the latest version, so it imports this module
     from engine.core import Engine
@@ -168,7 +169,12 @@ def latest_versions(session: Session) -> list[ProcessVersion]:
 def latest_names(session: Session) -> dict[str, str]:
     """Each process key's name in its newest version, without reading its files and forms: pages name processes on
     every row, and a version's BPMN and forms are the bulk of its row."""
-    return {key: name for key, name in session.execute(_latest(ProcessVersion.key, ProcessVersion.name))}
+    return {key: name for key, name in session.execute(_latest_names())}
+
+
+@built_once
+def _latest_names() -> Select[Any]:
+    return _latest(ProcessVersion.key, ProcessVersion.name)
 
 
 def all_versions(session: Session) -> list[ProcessVersion]:

@@ -6,20 +6,22 @@ loaded, with its instances and households in two more SELECTs. No workflow is ev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, select, union_all
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import queries
 from engine.assignment import Actor
 from engine.models import ProcessInstance, Task
-from engine.paging import Page, Window, ordered_by, page_of, walk
-from engine.scope import below, code_at
-from engine.value_lists import one_of
+from engine.paging import Page, Window, ordered_by, page_of, walk, window_values
+from engine.routing import LaneShape, lane_shape, lane_values
+from engine.scope import below_named, code_at, named_range
+from engine.statements import built_once
+from engine.value_lists import list_value, one_of, one_of_named
 from monitoring.cases import household_id_of
 from monitoring.models import Household, Member, Place, PlaceLevel, head_of
 
@@ -115,27 +117,38 @@ def due_state(task: Task, now: datetime) -> str:
     return "due_soon" if task.due_at - now <= DUE_SOON else "on_time"
 
 
-def mine(actor: Actor) -> ColumnElement[bool]:
-    """Of the READY tasks of the actor's lane, those unclaimed or claimed by the actor."""
-    return Task.claimed_by.is_(None) | (Task.claimed_by == actor.username)
+def mine() -> ColumnElement[bool]:
+    """Of the READY tasks of the actor's lane, those unclaimed or claimed by the actor (the parameter ``username``)."""
+    return Task.claimed_by.is_(None) | (Task.claimed_by == bindparam("username"))
 
 
-def conditions(session: Session, actor: Actor, filters: Filters, now: datetime, *,
-               township_path: str | None = None) -> list[ColumnElement[bool]]:
-    """What keeps the actor's own tasks the filters ask for (``township_path``: the township's, already read)."""
-    kept = [mine(actor)]
-    if filters.process:
-        kept.append(Task.process_key == filters.process)
-    if filters.step:
-        kept.append(Task.bpmn_id == filters.step)
-    if filters.village:
-        kept.append(Task.place_code == filters.village)
+def applied(filters: Filters, township_path: str | None) -> tuple[str, ...]:
+    """The names of the filters that apply (``township``: the township's path, read already), in ``_CONDITIONS``:
+    what the statements of an inbox are built by, once (``engine.statements``)."""
+    names = [name for name in ("process", "step", "village") if getattr(filters, name)]
     if filters.township:
-        path = township_path or session.execute(select(Place.path).where(Place.code == filters.township)).scalar()
-        kept.append(below(Task.place_path, path) if path else Task.place_code.is_(None))
+        names.append("township" if township_path else "no_township")
     if filters.due in DUE_STATES:
-        kept.append(_due_state_of(Task.due_at, now) == filters.due)
-    return kept
+        names.append("due")
+    return tuple(names)
+
+
+def values(actor: Actor, filters: Filters, now: datetime, township_path: str | None) -> dict[str, Any]:
+    """The parameters of the inbox's statements: the actor's lanes, the filters' values, the time due states count
+    from."""
+    return {**lane_values(actor), "username": actor.username, "now": now, "due_soon_by": now + DUE_SOON,
+            "process": filters.process, "step": filters.step, "village": filters.village, "due": filters.due,
+            **(named_range("township", township_path) if township_path else {})}
+
+
+def _conditions(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """What keeps the actor's own tasks that pass the filters ``names``, their values parameters (``values``)."""
+    return [mine(), *(_CONDITIONS[name]() for name in names)]
+
+
+def township_path_of(session: Session, filters: Filters) -> str | None:
+    return session.execute(select(Place.path).where(Place.code == filters.township)).scalar() \
+        if filters.township else None
 
 
 def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, window: Window) -> Inbox:
@@ -144,28 +157,25 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     every count, chip and choice is a sum over those few groups in Python, whatever the filters. The page's keys come
     from the lane's index alone (``queries.InboxLanes``), then its rows by id: sorting the area's whole rows to keep
     fifty cost a county's page more than its counts."""
-    keys = (Task.process_key, Task.bpmn_id, Task.place_code, Task.place_path, Task.claimed_by,
-            _due_state_of(Task.due_at, now).label("due"))
-    lanes = queries.inbox_lanes(actor)
-    counted = union_all(*(branch.group_by(*keys) for branch in lanes.selects(
-        [*keys, func.count(), func.min(Task.name), func.min(Task.created_at)])))
-    groups = _merged(session.execute(counted))
+    shape, order = lane_shape(actor), queries.inbox_order(filters.order)
+    groups = _merged(session.execute(_counted(shape), values(actor, filters, now, None)))
     own = [group for group in groups if group.claimed_by in (None, actor.username)]
     total = sum(group.count for group in own)
     villages, townships = _places(session, {group.place_code: group.place_path for group in own})
-    township_path = next((path for code, _, path in townships if code == filters.township), None)
+    township_path = next((path for code, _, path in townships if code == filters.township), None) \
+        if filters.township else None
     chips = [group for group in own if _passes(group, filters, township_path)]
     steps: dict[tuple[str, str], list[Any]] = {}
     for group in sorted(chips, key=lambda group: group.first_at):  # in order of first arrival
         step = (group.process_key, group.bpmn_id)  # a step is its process's: two processes may share an id
         steps.setdefault(step, [*step, group.first_name, 0])[3] += group.count
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
-    order = queries.inbox_order(filters.order)
-    chosen = lanes.window(order, window, conditions(session, actor, filters, now, township_path=township_path))
-    rows = session.execute(ordered_by(select(Task, ProcessInstance.business_key)
-                                      .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                                      .where(Task.id.in_(chosen)), order)).all()
-    found = page_of([task for task, _ in rows], order, window.limit)
+    keys = queries.INBOX_ORDERS[order]
+    if filters.township and township_path is None:
+        township_path = township_path_of(session, filters)  # a township none of the actor's tasks lie in
+    rows = session.execute(_page_rows(shape, applied(filters, township_path), order, window.after is not None),
+                           {**values(actor, filters, now, township_path), **window_values(keys, window)}).all()
+    found = page_of([task for task, _ in rows], keys, window.limit)
     cases = {task.instance_id: key for task, key in rows}
     return Inbox(Page(decorate(session, found.rows, now, dict(villages), cases), sum(group.count for group in shown),
                       found.next_cursor),
@@ -173,6 +183,25 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
                  sum(group.count for group in groups) - total, [tuple(step) for step in steps.values()],
                  sorted({group.process_key for group in own}), villages,
                  [(code, name) for code, name, _ in townships], sorted({group.place_code for group in shown}))
+
+
+@built_once
+def _counted(shape: LaneShape) -> Select[Any]:
+    """The READY tasks of the actors of ``shape`` counted by ``Group``: one grouped read of each lane."""
+    keys = (Task.process_key, Task.bpmn_id, Task.place_code, Task.place_path, Task.claimed_by,
+            _due_state_of(Task.due_at).label("due"))
+    return union_all(*(branch.group_by(*keys) for branch in queries.inbox_lanes(shape).selects(
+        [*keys, func.count(), func.min(Task.name), func.min(Task.created_at)])))
+
+
+@built_once
+def _page_rows(shape: LaneShape, names: tuple[str, ...], order: str, after: bool) -> Select[Any]:
+    """The rows of a page of the tasks that pass the filters ``names``, with their cases' business keys, the page's
+    keys picked from the lanes' index."""
+    keys = queries.INBOX_ORDERS[order]
+    chosen = queries.inbox_lanes(shape).window(keys, after, _conditions(names))
+    return ordered_by(select(Task, ProcessInstance.business_key)
+                      .join(ProcessInstance, ProcessInstance.id == Task.instance_id).where(Task.id.in_(chosen)), keys)
 
 
 def _merged(groups: Iterable[Row[Any]]) -> list[Group]:
@@ -186,10 +215,20 @@ def _merged(groups: Iterable[Row[Any]]) -> list[Group]:
     return list(merged.values())
 
 
-def _due_state_of(due_at: ColumnElement[datetime | None], now: datetime) -> ColumnElement[str]:
-    """``due_state`` as SQL, of a column of due times."""
-    return case((due_at.is_(None), "no_due"), (due_at < now, "overdue"), (due_at <= now + DUE_SOON, "due_soon"),
-                else_="on_time")
+def _due_state_of(due_at: ColumnElement[datetime | None]) -> ColumnElement[str]:
+    """``due_state`` as SQL, of a column of due times, at the time of the parameters ``now`` and ``due_soon_by``."""
+    return case((due_at.is_(None), "no_due"), (due_at < bindparam("now", type_=Task.due_at.type), "overdue"),
+                (due_at <= bindparam("due_soon_by", type_=Task.due_at.type), "due_soon"), else_="on_time")
+
+
+_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "process": lambda: Task.process_key == bindparam("process"),
+    "step": lambda: Task.bpmn_id == bindparam("step"),
+    "village": lambda: Task.place_code == bindparam("village"),
+    "township": lambda: below_named(Task.place_path, "township"),
+    "no_township": lambda: Task.place_code.is_(None),  # a township that does not exist: nothing
+    "due": lambda: _due_state_of(Task.due_at) == bindparam("due"),
+}
 
 
 def _passes(group: Any, filters: Filters, township_path: str | None) -> bool:
@@ -209,17 +248,25 @@ def _places(session: Session, paths: Mapping[str | None, str | None]
     if not codes:
         return [], []
     parents = {code_at(parent) for path in paths.values() if path and (parent := path.rstrip("/").rsplit("/", 1)[0])}
-    rows = session.execute(select(Place.code, Place.name, Place.level, Place.parent_code, Place.path)
-                           .where(one_of(session, Place.code, codes | parents)).order_by(Place.path)).all()
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(_places_named(dialect), {"codes": list_value(dialect, codes | parents)}).all()
     above = {row.parent_code for row in rows if row.code in codes}
     return ([(row.code, row.name) for row in rows if row.code in codes],
             [(row.code, row.name, row.path) for row in rows if row.level == PlaceLevel.TOWNSHIP and row.code in above])
 
 
+@built_once
+def _places_named(dialect: str) -> Select[Any]:
+    return (select(Place.code, Place.name, Place.level, Place.parent_code, Place.path)
+            .where(one_of_named(dialect, Place.code, "codes")).order_by(Place.path))
+
+
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
     """Every filtered task in pages, for an export."""
-    query = queries.inbox_query(actor).where(*conditions(session, actor, filters, now))
-    for rows in walk(session, query, queries.inbox_order(filters.order), cap):
+    order, township_path = queries.inbox_order(filters.order), township_path_of(session, filters)
+    query = queries.inbox_query(actor).where(*_conditions(applied(filters, township_path))) \
+        .params(values(actor, filters, now, township_path))
+    for rows in walk(session, query, queries.INBOX_ORDERS[order], cap):
         yield decorate(session, rows, now)
 
 
@@ -254,11 +301,8 @@ def listed_households(session: Session, ids: set[int]) -> dict[int, ListedHouseh
         return {}
     households: dict[int, Any] = {}
     members: dict[int, list[Any]] = {}
-    for row in session.execute(  # each household with its present members, in their order (one with none: NULLs)
-            select(Household.id, Household.group_name, Household.village_code, Member.household_id.label("member_of"),
-                   Member.name, Member.id_number, Member.relation)
-            .outerjoin(Member, and_(Member.household_id == Household.id, Member.left_on.is_(None)))
-            .where(one_of(session, Household.id, ids)).order_by(Household.id, Member.position)):
+    dialect = session.get_bind().dialect.name
+    for row in session.execute(_listed_named(dialect), {"ids": list_value(dialect, ids)}):
         households.setdefault(row.id, row)
         if row.member_of is not None:
             members.setdefault(row.id, []).append(row)
@@ -269,3 +313,12 @@ def listed_households(session: Session, ids: set[int]) -> dict[int, ListedHouseh
         listed[household_id] = ListedHousehold(household_id, row.group_name, row.village_code,
                                                ListedMember(head.name, head.id_number) if head else None, len(present))
     return listed
+
+
+@built_once
+def _listed_named(dialect: str) -> Select[Any]:
+    """Each household of the parameter ``ids`` with its present members, in their order (one with none: NULLs)."""
+    return (select(Household.id, Household.group_name, Household.village_code, Member.household_id.label("member_of"),
+                   Member.name, Member.id_number, Member.relation)
+            .outerjoin(Member, and_(Member.household_id == Household.id, Member.left_on.is_(None)))
+            .where(one_of_named(dialect, Household.id, "ids")).order_by(Household.id, Member.position))

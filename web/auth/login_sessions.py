@@ -10,9 +10,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from engine.statements import built_once
 from monitoring.models import LoginSession, Place, User
 
 SEEN_EVERY = timedelta(minutes=1)  # how precise last_seen_at is
@@ -40,13 +41,17 @@ def live_session(session: Session, token: str, now: datetime, lifetime: timedelt
                  ) -> tuple[LoginSession, User, Place] | None:
     """The record, its user and the user's place if ``token`` names a live session of an active user. The place comes
     in the same read: every page scopes its queries by it and names it in its header (``SessionUser.place``)."""
-    row = session.execute(
-        select(LoginSession, User, Place).join(User, User.id == LoginSession.user_id)
-        .join(Place, Place.code == User.place_code)
-        .where(LoginSession.token_sha256 == _sha256(token), User.active.is_(True),
-               LoginSession.session_version == User.session_version,
-               LoginSession.created_at > now - lifetime)).first()
+    row = session.execute(_live_session(), {"token_sha256": _sha256(token), "born_after": now - lifetime}).first()
     return (row[0], row[1], row[2]) if row is not None else None
+
+
+@built_once
+def _live_session() -> Select[tuple[LoginSession, User, Place]]:
+    return (select(LoginSession, User, Place).join(User, User.id == LoginSession.user_id)
+            .join(Place, Place.code == User.place_code)
+            .where(LoginSession.token_sha256 == bindparam("token_sha256"), User.active.is_(True),
+                   LoginSession.session_version == User.session_version,
+                   LoginSession.created_at > bindparam("born_after", type_=LoginSession.created_at.type)))
 
 
 def seen_long_ago(record: LoginSession, now: datetime) -> bool:
