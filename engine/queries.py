@@ -59,7 +59,8 @@ class InboxLanes:
         """The ids of the tasks that pass ``where`` in a window (``paging.window_values``: after a cursor if
         ``after``), in the order of ``keys`` (and one more if there are more, as ``paging.windowed``), chosen from the
         index alone: a subquery to read their rows by."""
-        branches = union_all(*self.selects([key.column for key in keys], [*where, *([after_named(keys)] * after)]))
+        past = [after_named(keys)] if after else []
+        branches = union_all(*self.selects([key.column for key in keys], [*where, *past]))
         chosen = branches.order_by(*(literal_column(key.column.key).desc() if key.descending
                                      else literal_column(key.column.key) for key in keys)).limit(WINDOW_ROWS)
         return select(literal_column("id")).select_from(chosen.subquery())
@@ -96,7 +97,7 @@ def inbox_page(session: Session, actor: Actor, window: Window, order: str | None
     shape, keys = lane_shape(actor), INBOX_ORDERS[order]
     values = {**lane_values(actor), **window_values(keys, window)}
     total = sum(session.execute(_inbox_count(shape), values).scalars())
-    rows = session.execute(_inbox_rows(shape, order, window.after is not None), values).scalars()
+    rows = session.execute(_inbox_rows(shape, order, bool(window.after)), values).scalars()
     return page_of(list(rows), keys, window.limit, total)
 
 

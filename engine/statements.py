@@ -6,19 +6,36 @@ statements on every request. A builder wrapped in ``built_once`` takes only what
 lane's shape, which filters apply, an order, whether a page follows a cursor), never a value: every value is a named
 parameter (``bindparam``) that the caller passes when it runs the statement. A statement built for one user
 therefore cannot carry that user's place to another; run without a value, it fails rather than reading anything.
+
+A built statement is shared by every request of every thread: run it, never derive another from it (``.where``,
+``.params``): a derived statement would start from the shared one's memoized state.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-Builder = TypeVar("Builder", bound=Callable[..., object])
+from sqlalchemy.sql.base import Executable
 
-SHAPES_KEPT = 128  # per builder: its shapes are a product of a few booleans and names
+Builder = TypeVar("Builder", bound=Callable[..., Any])
+
+# Per builder: the few shapes of everyday requests stay built; a rare combination of filters is built again when
+# asked after a hundred others (the inbox's rows have some 800 possible shapes, each a few dozen kilobytes)
+SHAPES_KEPT = 128
 
 
 def built_once(builder: Builder) -> Builder:
     """``builder``'s statement for each shape, built the first time that shape is asked for."""
-    return functools.lru_cache(maxsize=SHAPES_KEPT)(builder)  # type: ignore[return-value]
+
+    @functools.lru_cache(maxsize=SHAPES_KEPT)
+    @functools.wraps(builder)
+    def build(*shape: Any) -> Any:
+        built = builder(*shape)
+        if isinstance(built, Executable):
+            # its cache key made here, before threads share it: SQLAlchemy memoizes it on first use
+            built._generate_cache_key()
+        return built
+
+    return build  # type: ignore[return-value]

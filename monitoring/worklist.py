@@ -156,7 +156,7 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     tasks are read once, grouped by what a filter or a chip tells apart (process, step, place, claimant, due state):
     every count, chip and choice is a sum over those few groups in Python, whatever the filters. The page's keys come
     from the lane's index alone (``queries.InboxLanes``), then its rows by id: sorting the area's whole rows to keep
-    fifty cost a county's page more than its counts."""
+    one page cost a county's page more than its counts."""
     shape, order = lane_shape(actor), queries.inbox_order(filters.order)
     groups = _merged(session.execute(_counted(shape), values(actor, filters, now, None)))
     own = [group for group in groups if group.claimed_by in (None, actor.username)]
@@ -173,7 +173,7 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     keys = queries.INBOX_ORDERS[order]
     if filters.township and township_path is None:
         township_path = township_path_of(session, filters)  # a township none of the actor's tasks lie in
-    rows = session.execute(_page_rows(shape, applied(filters, township_path), order, window.after is not None),
+    rows = session.execute(_page_rows(shape, applied(filters, township_path), order, bool(window.after)),
                            {**values(actor, filters, now, township_path), **window_values(keys, window)}).all()
     found = page_of([task for task, _ in rows], keys, window.limit)
     cases = {task.instance_id: key for task, key in rows}

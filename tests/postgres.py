@@ -28,7 +28,9 @@ class ThrowawayPostgres:
         command = [str(PG_BIN / args[0]), *args[1:]]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True)
+        # not the test's name: pytest puts it in PYTEST_CURRENT_TEST, and a parametrized one can exceed what exec takes
+        environment = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+        subprocess.run(command, check=True, capture_output=True, env=environment)
 
     def start(self) -> str:
         if self._as_postgres:

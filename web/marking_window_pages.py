@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import Conflict
-from engine.paging import read_window
 from monitoring import marking_windows
 from monitoring.permissions import MARKING_WINDOW_SETTERS
 from web.admin.access import places_in_scope
@@ -14,6 +13,7 @@ from web.admin.forms import Outcome, submit
 from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.extensions import db
+from web.list_pages import page_window
 from web.templating import cn_date
 
 pages = Blueprint("marking_windows", __name__, url_prefix="/marking-windows")
@@ -38,7 +38,7 @@ def index():
         "marking_windows/index.html", today=today,
         applies=marking_windows.window_for(db.session, path, today),
         next_opening=marking_windows.next_opening(db.session, path, today),
-        page=marking_windows.windows_page(db.session, path, read_window(request.args.get("after"), None)),
+        page=marking_windows.windows_page(db.session, path, page_window()),
         choices=[place for place, _ in places_in_scope(db.session, g.actor, marking_windows.SETTING_LEVELS)],
         values=request.form, errors=outcome.errors), 422 if outcome.error else 200
 

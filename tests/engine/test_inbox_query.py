@@ -69,7 +69,7 @@ def test_each_branch_of_the_inbox_is_one_index_range_on_sqlite(session, tasks, d
     # branches for dearer than one ``state``); one with no place and no department has no work (the WHERE is false)
     for actor in (a for a in ACTORS if a.place_scope != bool(a.department)):
         query = queries.inbox_query(actor).order_by(Task.created_at, Task.id).limit(51)
-        compiled = query.compile(session.get_bind())  # with its parameters bound, as the inbox runs it
+        compiled = query.compile(session.get_bind())  # with its parameters bound, as an export runs it
         plan = [row[-1] for row in session.connection().exec_driver_sql(
             f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params[name] for name in compiled.positiontup))]
         searches = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select
+from sqlalchemy.exc import StatementError
 
+from engine import queries
 from engine.models import ProcessInstance, ProcessVersion, Task
 from engine.paging import Window
+from engine.routing import lane_shape
 from monitoring import worklist
 from monitoring.models import Place
 
@@ -144,3 +147,34 @@ def test_on_sqlite_the_counts_and_the_page_keys_are_read_from_the_lane_index_alo
     assert searches(*page_rows) == {lane, chosen, "SEARCH tasks USING INDEX sqlite_autoindex_tasks_1 (id=?)",
                                     "SEARCH process_instances USING INTEGER PRIMARY KEY (rowid=?)"}
 
+
+def test_actors_of_one_shape_share_the_inbox_statements_and_each_reads_its_own_tasks(session, work, actors):
+    """The inbox's statements are built once per lane shape (``engine.statements``): villages' cadres, one after the
+    other, read through the statements built for the first, each its own village's tasks, for the values come with
+    each run; run without them, a statement fails rather than reading anyone's."""
+    shape = lane_shape(actors["village"])
+    for name in ("village", "village2", "village", "village_other"):
+        actor = actors[name]
+        ready = sorted((t for t in work if t.state == "ready" and actor.may_work_on(t)),
+                       key=lambda t: (t.created_at, t.id))
+        assert ready and {t.place_code for t in ready} == {actor.place_path.rstrip("/").rsplit("/", 1)[-1]}
+
+        found = _paged(lambda window, a=actor: worklist.inbox(session, a, worklist.Filters(), NOW, window).page)
+        api_rows = _paged(lambda window, a=actor: queries.inbox_page(session, a, window))
+
+        mine = [t.id for t in ready if t.claimed_by in (None, actor.username)]
+        assert [item.task.id for item in found] == mine
+        assert [task.id for task in api_rows] == [t.id for t in ready]
+        assert lane_shape(actor) == shape
+    with pytest.raises(StatementError, match="A value is required for bind parameter"):
+        session.execute(worklist._counted(shape))
+
+
+def _paged(read) -> list[Any]:
+    """Every row of a list read a page of three at a time, after each page's cursor."""
+    rows, cursor = [], None
+    while True:
+        page = read(Window(cursor, 3))
+        rows += page.rows
+        if (cursor := page.next_cursor) is None:
+            return rows

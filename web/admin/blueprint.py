@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from engine import calendar_store
 from engine.errors import Forbidden, InvalidData, NotFound
-from engine.paging import read_window
 from monitoring import comparison
 from monitoring.department_files import DepartmentFileError
 from monitoring.models import LEVEL_NAMES, Place
@@ -22,6 +21,7 @@ from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
+from web.list_pages import page_window
 from web.templating import ROLE_NAMES, cn_date
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -49,8 +49,7 @@ def users():
     if wants_xlsx(request.args):
         return xlsx_response("用户", "users", accounts.user_columns(db.session),
                              accounts.all_users(db.session, g.actor, text), engine().now())
-    found = accounts.users_page(db.session, g.actor, text, read_window(request.args.get("after"),
-                                                                        request.args.get("limit")))
+    found = accounts.users_page(db.session, g.actor, text, page_window())
     return render_template("admin/users.html", page=found, rows=found.rows, q=text)
 
 
@@ -222,8 +221,7 @@ def uploads():
         return xlsx_response("部门比对数据上传记录", "uploads", department_data.upload_columns(db.session),
                              department_data.all_uploads(db.session, g.actor), engine().now())
     problems = outcome.error.problems if isinstance(outcome.error, DepartmentFileError) else []
-    found = department_data.uploads_page(db.session, g.actor, read_window(request.args.get("after"),
-                                                                          request.args.get("limit")))
+    found = department_data.uploads_page(db.session, g.actor, page_window())
     return render_template(
         "admin/uploads.html", page=found, rows=found.rows,
         datasets=department_data.datasets_of(g.user), values=request.form, problems=problems,

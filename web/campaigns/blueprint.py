@@ -10,7 +10,6 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 
 from engine.errors import Conflict, NotDeployed
-from engine.paging import read_window
 from monitoring import campaign_reports as reports
 from monitoring import campaigns as domain
 from monitoring.campaign_models import Campaign
@@ -21,6 +20,7 @@ from web.auth.session import roles_required
 from web.boundary import engine
 from web.campaigns import files
 from web.extensions import db
+from web.list_pages import page_window
 
 campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 DEADLINE_FIELDS = {PlaceLevel.VILLAGE: "嘎查村", PlaceLevel.TOWNSHIP: "苏木乡镇", PlaceLevel.COUNTY: "旗县",
@@ -30,8 +30,7 @@ DEADLINE_FIELDS = {PlaceLevel.VILLAGE: "嘎查村", PlaceLevel.TOWNSHIP: "苏木
 @campaigns.get("/")
 def index():
     """The campaigns of the user's place and the places above it, newest first, a page at a time (``?after=``)."""
-    found = domain.campaigns_page(db.session, g.actor, read_window(request.args.get("after"),
-                                                                    request.args.get("limit")))
+    found = domain.campaigns_page(db.session, g.actor, page_window())
     place = db.session.get(Place, g.user.place_code)
     return render_template("campaigns/index.html", page=found, may_open=_may_open(place), levels=LEVEL_NAMES)
 

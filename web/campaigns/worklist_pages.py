@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from engine import queries
 from engine.errors import Conflict, Forbidden, InvalidData, NotDeployed, NotFound
-from engine.paging import read_window
 from monitoring import campaign_reports as reports
 from monitoring import campaign_worklist as worklist
 from monitoring.campaign_models import Campaign, CampaignStatus
@@ -25,6 +24,7 @@ from web.boundary import engine, unit_of_work
 from web.campaigns.blueprint import campaigns
 from web.extensions import db
 from web.households.record import STATUSES
+from web.list_pages import page_window
 from web.templating import money
 
 FILTERS = {"": "全部", "unchecked": "未核查", "monitored": "监测对象（在监测）", "below_line": "低于监测线"}
@@ -59,7 +59,7 @@ def worklist_page(campaign_id: int, code: str):
     only = request.args.get("only") or None
     if only not in worklist.FILTERS:
         only = None
-    window = read_window(request.args.get("after"), None)
+    window = page_window()
     found = worklist.worklist(db.session, campaign, place.code, after=window.after, limit=window.limit, only=only)
     unit = unit_of(db.session, campaign, place.code)
     may_act = _may_act(campaign, place)

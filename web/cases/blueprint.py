@@ -15,6 +15,7 @@ from web.cases import listing, page
 from web.dashboard import filters
 from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
+from web.list_pages import page_window
 
 cases = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -27,7 +28,7 @@ def index():
     if wants_xlsx(request.args):
         return xlsx_response("案件", "cases", listing.case_columns(),
                              listing.all_cases(db.session, g.actor, process, status, where), engine().now())
-    found = listing.case_page(db.session, g.actor, read_window(request.args.get("after"), request.args.get("limit")),
+    found = listing.case_page(db.session, g.actor, page_window(),
                               process, status, where)
     return render_template(
         "cases/index.html", page=found, rows=found.rows, process=process, counted=filters.described(request.args),

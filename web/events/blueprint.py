@@ -13,7 +13,6 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.errors import Conflict
 from engine.limits import row_id
-from engine.paging import read_window
 from monitoring import event_affected, events
 from monitoring.codelists import labels
 from monitoring.event_models import MajorEvent
@@ -26,6 +25,7 @@ from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 from web.households.record import STATUSES
+from web.list_pages import page_window
 from web.templating import remember_people
 
 pages = Blueprint("events", __name__, url_prefix="/events")
@@ -54,7 +54,7 @@ def _number(text: str) -> int | Decimal | str | None:
 @pages.get("/")
 def index():
     """One page of the events in scope (``?after=``), open ones first, newest first."""
-    found = events.events_page(db.session, g.actor, read_window(request.args.get("after"), request.args.get("limit")))
+    found = events.events_page(db.session, g.actor, page_window())
     now = engine().now()
     return render_template("events/index.html", page=found, rows=[(event, events.standing(event, now))
                                                                   for event in found.rows],

@@ -29,6 +29,7 @@ from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
 from web.households import listing, record, registration
 from web.inbox.schema_form import all_errors_placed, build_fields
+from web.list_pages import page_window
 from web.templating import UNDEPLOYED_PROCESS, remember_people, remember_places
 
 households = Blueprint("households", __name__, url_prefix="/households")
@@ -41,8 +42,7 @@ def index():
         rows = walk(db.session, domain.search_query(db.session, g.actor, search), domain.HOUSEHOLD_ORDER,
                     EXPORT_MAX_ROWS)
         return xlsx_response("农牧户", "households", listing.household_columns(db.session), rows, engine().now())
-    found = domain.search_page(db.session, g.actor, search, read_window(request.args.get("after"),
-                                                                         request.args.get("limit")))
+    found = domain.search_page(db.session, g.actor, search, page_window())
     args = {key: request.args.get(key, "").strip() for key in ("q", "village", "status", "type")}
     villages = domain_places.villages_in_scope(db.session, g.actor)
     remember_places([household.village_code for household in found.rows], known=villages)
@@ -61,7 +61,7 @@ def hits():
     if wants_xlsx(request.args):
         return xlsx_response("比对命中", "comparison-hits", listing.hit_columns(db.session),
                              listing.all_hits(db.session, g.actor), engine().now())
-    found = listing.hits_page(db.session, g.actor, read_window(request.args.get("after"), request.args.get("limit")))
+    found = listing.hits_page(db.session, g.actor, page_window())
     return render_template("households/hits.html", page=found)
 
 

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from engine.errors import Conflict, InvalidData
 from engine.limits import row_id
-from engine.paging import read_window
 from monitoring import attachments, change_marking, marking_windows, natural_changes
 from monitoring.change_models import KIND_NAMES, ChangeKind
 from monitoring.codelists import labels
@@ -25,6 +24,7 @@ from web.boundary import engine, unit_of_work
 from web.documents.service import documents_dir
 from web.extensions import db
 from web.households.blueprint import households
+from web.list_pages import page_window
 from web.templating import remember_people
 
 MEMBER_FORM_FIELDS = ("name", "id_number", "relation", "ethnicity", "education", "labour_skill", "phone")
@@ -152,7 +152,7 @@ def pending_changes() -> str:
 
 def _pending_page(errors: dict[str, str] | None = None) -> str:
     today = engine().today()
-    found = change_marking.pending_page(db.session, g.actor, read_window(request.args.get("after"), None))
+    found = change_marking.pending_page(db.session, g.actor, page_window())
     remember_people([c.recorded_by for c in found.rows])
     return render_template(
         "households/changes_pending.html", page=found, names=KIND_NAMES,

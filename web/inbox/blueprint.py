@@ -6,7 +6,6 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine import drafts, tasks
 from engine.errors import InvalidData
-from engine.paging import read_window
 from monitoring import attachments, worklist
 from web.auth.session import local_path
 from web.boundary import engine, unit_of_work
@@ -16,11 +15,12 @@ from web.exports import EXPORT_MAX_ROWS, wants_xlsx, xlsx_response
 from web.extensions import db
 from web.inbox import batch_page, listing, task_pages
 from web.inbox.schema_form import Submission
+from web.list_pages import PAGE_ROWS, page_window
 
 inbox = Blueprint("inbox", __name__, url_prefix="/tasks")
-# Rows of the inbox page unless ``?limit=`` asks: on a phone each is a card of ~230 px (fifty scrolled 11,000 px) and
-# each cost the page ~0.3 ms; a step chosen makes the page the batch decided together, a sitting's households.
-PAGE_ROWS, BATCH_ROWS = 20, 50
+# Rows of the inbox page when a step is chosen and ``?limit=`` does not ask: the batch decided together, a sitting's
+# households (``web.list_pages.PAGE_ROWS`` otherwise).
+BATCH_ROWS = 50
 
 
 def _filters() -> worklist.Filters:
@@ -35,8 +35,7 @@ def index():
     if wants_xlsx(request.args):
         return xlsx_response("待办任务", "tasks", listing.INBOX_COLUMNS,
                              worklist.all_items(db.session, g.actor, filters, now, EXPORT_MAX_ROWS), now)
-    limit = request.args.get("limit") or (BATCH_ROWS if filters.step else PAGE_ROWS)
-    found = worklist.inbox(db.session, g.actor, filters, now, read_window(request.args.get("after"), limit))
+    found = worklist.inbox(db.session, g.actor, filters, now, page_window(BATCH_ROWS if filters.step else PAGE_ROWS))
     return render_template(
         "inbox/index.html", items=found.page.rows, page=found.page, inbox=found, filters=filters,
         due_states=listing.DUE_STATES, batchable=listing.batch_offered(db.session, engine(), found, filters),

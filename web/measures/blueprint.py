@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from sqlalchemy.orm import selectinload
 
 from engine.errors import Forbidden, InvalidData
-from engine.paging import read_window, walk
+from engine.paging import walk
 from monitoring import assistance_cases
 from monitoring import measures as domain
 from monitoring.codelists import labels
@@ -19,6 +19,7 @@ from monitoring.permissions import MEASURE_PLANNERS
 from web.boundary import engine, unit_of_work
 from web.exports import EXPORT_MAX_ROWS, Column, wants_xlsx, xlsx_response
 from web.extensions import db
+from web.list_pages import page_window
 from web.templating import place_name, remember_people
 
 measures = Blueprint("measures", __name__, url_prefix="/measures")
@@ -117,7 +118,7 @@ def index():
     if wants_xlsx(request.args):
         rows = walk(db.session, query, domain.MEASURE_ORDER, EXPORT_MAX_ROWS)
         return xlsx_response("帮扶措施", "measures", _columns(), rows, engine().now())
-    found = domain.page_of(db.session, query, read_window(request.args.get("after"), request.args.get("limit")))
+    found = domain.page_of(db.session, query, page_window())
     return render_template("measures/index.html", page=found, status=status, statuses=domain.STATUS_LABELS)
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import Conflict, InvalidData
-from engine.paging import read_window
 from monitoring import objections
 from monitoring.documents import store
 from monitoring.permissions import OBJECTION_RECORDERS
@@ -15,6 +14,7 @@ from web.auth.session import roles_required
 from web.boundary import engine, unit_of_work
 from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
+from web.list_pages import page_window
 from web.notices import board
 from web.notices.words import HOTLINE
 
@@ -59,7 +59,7 @@ class Failed:
 
 def _page(failed: Failed | None = None, status: int = 200):
     found = board.boards_page(db.session, g.actor, engine().today(),
-                              read_window(request.args.get("after"), request.args.get("limit")))
+                              page_window())
     return render_template(
         "notices/index.html", page=found, boards=found.rows, hotline=HOTLINE,
         may_object=g.user.role in OBJECTION_RECORDERS, failed=failed, notice_annexes=store.NOTICE_ANNEXES,

@@ -8,7 +8,6 @@ from flask import Blueprint, Flask, flash, g, redirect, render_template, request
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound
-from engine.paging import read_window
 from monitoring.models import Place
 from monitoring.permissions import checks_quality
 from monitoring.places import place_in_scope
@@ -17,6 +16,7 @@ from monitoring.quality.catalogue import CHECKS, severity_label, title_of
 from web.boundary import engine, unit_of_work
 from web.exports import wants_xlsx, xlsx_response
 from web.extensions import db
+from web.list_pages import page_window
 from web.quality import listing
 
 quality = Blueprint("quality", __name__, url_prefix="/quality")
@@ -41,7 +41,7 @@ def index():
         return xlsx_response("数据质量问题", "quality-findings", listing.columns(),
                              listing.all_rows(db.session, g.actor, place_code, rule, status), engine().now())
     found = findings.findings_page(db.session, g.actor, place_code, rule, status,
-                                   read_window(request.args.get("after"), request.args.get("limit")))
+                                   page_window())
     place = place_in_scope(db.session, g.actor, place_code or g.user.place_code)
     return render_template(
         "quality/index.html", place=place, trail=_trail(db.session, place), rule=rule, status=status,

@@ -18,6 +18,7 @@ from monitoring import households
 from monitoring.id_number import check_digit, mask_id_number
 from tests.web.test_identification import APPRAISAL, VISIT, form_data, new_household, start, sweep
 from web.extensions import db
+from web.list_pages import PAGE_ROWS
 
 VILLAGE, VILLAGE_2 = "150223100201", "150223100202"
 _serial = iter(range(1, 9999))
@@ -63,13 +64,13 @@ def test_120_households_page_by_50_through_the_api_with_rows_added_between_pages
     assert seen == sorted(first + added)
 
 
-def test_the_household_list_pages_by_50_with_rows_added_between_pages(pages, session, actors, clock):
+def test_the_household_list_pages_by_a_phone_page_with_rows_added_between_pages(pages, session, actors, clock):
     first = register(session, actors, clock, 120)
     browser = pages("qi")
     text = browser.get("/households/").text
     assert "共 120 户" in text
     seen = listed(text)
-    assert len(seen) == 50
+    assert len(seen) == PAGE_ROWS
     added = register(session, actors, clock, 2)
     while (link := next_link(text)) is not None:
         text = browser.get(link).text
