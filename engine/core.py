@@ -320,7 +320,7 @@ class Step:
     def _work_came_due(self) -> bool:
         """Let the waiting timers see the time (Spiff's ``refresh_timers``); whether that left the engine anything to
         run: a timer that fired is READY, a cycle timer's next round a new READY task beside it (the timer waits on)."""
-        self.workflow.refresh_timers()
+        self._refresh_timers()
         return runtime.engine_work_left(self.workflow)
 
     def run_engine(self) -> None:
@@ -328,15 +328,25 @@ class Step:
         self.attempt(self._run_engine)
 
     def _run_engine(self) -> None:
-        self.workflow.refresh_timers()
+        self._refresh_timers()
         self.workflow.do_engine_steps(did_complete_task=self._observe)
+
+    def _refresh_timers(self) -> None:
+        """Let the waiting timers see the time, noting each round of a cycle timer that fires (its timer waits on)."""
+        before = runtime.cycle_timers(self.workflow)
+        self.workflow.refresh_timers()
+        for timer in runtime.rounds_fired(self.workflow, before):
+            self._timer_fired(timer)
 
     def _observe(self, task: SpiffTask) -> None:
         self.budget.spend(task.workflow)
         decision_log.made_by(task)
         if runtime.fired_timer(task):
-            self.timers_fired.append(task.task_spec.bpmn_name or runtime.bpmn_id(task))
-            self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
+            self._timer_fired(task)
+
+    def _timer_fired(self, task: SpiffTask) -> None:
+        self.timers_fired.append(task.task_spec.bpmn_name or runtime.bpmn_id(task))
+        self.record("timer_fired", "system", str(task.id), element=runtime.bpmn_id(task))
 
     def note_withdrawn_at_opening(self) -> None:
         """Which waiting tasks the timers due when the case opened withdrew (a deadline passed before the user acted),

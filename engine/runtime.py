@@ -153,6 +153,22 @@ def waiting_for(workflow: BpmnWorkflow) -> Waiting:
     return Waiting(items, wake_at)
 
 
+def cycle_timers(workflow: BpmnWorkflow) -> dict[UUID, int]:
+    """How many tasks each waiting cycle timer has begun, by its task's id: a round that fires adds the timer's next
+    tasks beside it and leaves the timer waiting, so no completed task tells of it (``rounds_fired``)."""
+    return {task.id: len(task.children) for task in workflow.event_manager.tasks.values()
+            if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition)}
+
+
+def rounds_fired(workflow: BpmnWorkflow, before: dict[UUID, int]) -> list[SpiffTask]:
+    """The cycle timers' rounds fired since ``before`` (``cycle_timers``), each as its timer's task."""
+    fired = []
+    for task_id, begun in cycle_timers(workflow).items():
+        task = workflow.event_manager.tasks[task_id]
+        fired += [task] * ((begun - before.get(task_id, begun)) // max(len(task.task_spec.outputs), 1))
+    return fired
+
+
 def fired_timer(task: SpiffTask) -> bool:
     """Whether this completed catching task (or event-based gateway) was triggered by a timer."""
     definition = getattr(task.task_spec, "event_definition", None)

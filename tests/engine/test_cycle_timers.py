@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from engine.models import InstanceStatus
+from engine.models import AuditEvent, InstanceStatus
 from tests.conftest import CST
 from tests.engine.steps import Steps
 
@@ -58,3 +59,16 @@ def test_a_case_ends_with_its_last_task_though_its_abandoned_reminders_waited(st
     case = steps.instance(instance_id)
     assert (case.status, case.waiting, case.wake_at) == (InstanceStatus.COMPLETED, [], None)
     assert case.ended_at == STARTED + timedelta(hours=1, minutes=1)
+
+
+def test_each_round_that_fires_is_a_timer_fired(steps, actors, clock, session):
+    instance_id = steps.start(actors["village"], "cycle_reminder")
+    clock.set(STARTED + timedelta(hours=1, minutes=1))
+    first = steps.run_timers()
+    clock.set(STARTED + timedelta(hours=2, minutes=1))
+    second = steps.run_timers()
+
+    assert (first, second) == (1, 1)  # the timer still waits for its third round
+    fired = session.execute(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                     AuditEvent.type == "timer_fired")).scalars().all()
+    assert [event.detail["element"] for event in fired] == ["remind", "remind"]
