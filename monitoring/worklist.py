@@ -122,7 +122,7 @@ def mine() -> ColumnElement[bool]:
     return Task.claimed_by.is_(None) | (Task.claimed_by == bindparam("username"))
 
 
-def applied(filters: Filters, township_path: str | None) -> tuple[str, ...]:
+def _applied(filters: Filters, township_path: str | None) -> tuple[str, ...]:
     """The names of the filters that apply (``township``: the township's path, read already), in ``_CONDITIONS``:
     what the statements of an inbox are built by, once (``engine.statements``)."""
     names = [name for name in ("process", "step", "village") if getattr(filters, name)]
@@ -133,7 +133,7 @@ def applied(filters: Filters, township_path: str | None) -> tuple[str, ...]:
     return tuple(names)
 
 
-def values(actor: Actor, filters: Filters, now: datetime, township_path: str | None) -> dict[str, Any]:
+def _parameters(actor: Actor, filters: Filters, now: datetime, township_path: str | None) -> dict[str, Any]:
     """The parameters of the inbox's statements: the actor's lanes, the filters' values, the time due states count
     from."""
     return {**lane_values(actor), "username": actor.username, "now": now, "due_soon_by": now + DUE_SOON,
@@ -142,11 +142,12 @@ def values(actor: Actor, filters: Filters, now: datetime, township_path: str | N
 
 
 def _conditions(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
-    """What keeps the actor's own tasks that pass the filters ``names``, their values parameters (``values``)."""
+    """What keeps the actor's own tasks that pass the filters ``names``, their values parameters (``_parameters``)."""
     return [mine(), *(_CONDITIONS[name]() for name in names)]
 
 
-def township_path_of(session: Session, filters: Filters) -> str | None:
+def _township_path(session: Session, filters: Filters) -> str | None:
+    """The path of the township the filters name, if it exists."""
     return session.execute(select(Place.path).where(Place.code == filters.township)).scalar() \
         if filters.township else None
 
@@ -158,12 +159,11 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     from the lane's index alone (``queries.InboxLanes``), then its rows by id: sorting the area's whole rows to keep
     one page cost a county's page more than its counts."""
     shape, order = lane_shape(actor), queries.inbox_order(filters.order)
-    groups = _merged(session.execute(_counted(shape), values(actor, filters, now, None)))
+    groups = _merged(session.execute(_counted(shape), _parameters(actor, filters, now, None)))
     own = [group for group in groups if group.claimed_by in (None, actor.username)]
     total = sum(group.count for group in own)
     villages, townships = _places(session, {group.place_code: group.place_path for group in own})
-    township_path = next((path for code, _, path in townships if code == filters.township), None) \
-        if filters.township else None
+    township_path = next((path for code, _, path in townships if code == filters.township), None)
     chips = [group for group in own if _passes(group, filters, township_path)]
     steps: dict[tuple[str, str], list[Any]] = {}
     for group in sorted(chips, key=lambda group: group.first_at):  # in order of first arrival
@@ -172,9 +172,9 @@ def inbox(session: Session, actor: Actor, filters: Filters, now: datetime, windo
     shown = [group for group in chips if not filters.step or group.bpmn_id == filters.step]
     keys = queries.INBOX_ORDERS[order]
     if filters.township and township_path is None:
-        township_path = township_path_of(session, filters)  # a township none of the actor's tasks lie in
-    rows = session.execute(_page_rows(shape, applied(filters, township_path), order, bool(window.after)),
-                           {**values(actor, filters, now, township_path), **window_values(keys, window)}).all()
+        township_path = _township_path(session, filters)  # a township none of the actor's tasks lie in
+    rows = session.execute(_page_rows(shape, _applied(filters, township_path), order, bool(window.after)),
+                           {**_parameters(actor, filters, now, township_path), **window_values(keys, window)}).all()
     found = page_of([task for task, _ in rows], keys, window.limit)
     cases = {task.instance_id: key for task, key in rows}
     return Inbox(Page(decorate(session, found.rows, now, dict(villages), cases), sum(group.count for group in shown),
@@ -263,9 +263,9 @@ def _places_named(dialect: str) -> Select[Any]:
 
 def all_items(session: Session, actor: Actor, filters: Filters, now: datetime, cap: int) -> Iterator[list[WorkItem]]:
     """Every filtered task in pages, for an export."""
-    order, township_path = queries.inbox_order(filters.order), township_path_of(session, filters)
-    query = queries.inbox_query(actor).where(*_conditions(applied(filters, township_path))) \
-        .params(values(actor, filters, now, township_path))
+    order, township_path = queries.inbox_order(filters.order), _township_path(session, filters)
+    query = queries.inbox_query(actor).where(*_conditions(_applied(filters, township_path))) \
+        .params(_parameters(actor, filters, now, township_path))
     for rows in walk(session, query, queries.INBOX_ORDERS[order], cap):
         yield decorate(session, rows, now)
 
