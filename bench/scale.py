@@ -122,20 +122,37 @@ def region_of(url: str, described: Path, size: Size) -> Region:
 
 
 def added_indexes(url: str) -> None:
-    """A kept region built before the models gained an index gets it now, as ``fangpin db upgrade`` would give it a
-    deployment: the figures are those of the code measured. Each one built is printed with its seconds."""
+    """A kept region built before the models gained an index, or changed an index's columns, gets it now, as ``fangpin
+    db upgrade`` would give it a deployment: the figures are those of the code measured. Each one built is printed
+    with its seconds."""
     db_engine = create_engine(url)
     catalog = ("SELECT name FROM sqlite_master WHERE type = 'index'" if db_engine.dialect.name == "sqlite"
                else "SELECT indexname FROM pg_indexes")  # read, not reflected: an index on an expression is not
     with db_engine.begin() as connection:
         present = set(connection.exec_driver_sql(catalog).scalars())
         for index in (index for table in Base.metadata.sorted_tables for index in table.indexes):
-            if index.name not in present:
-                started = time.perf_counter()
-                index.create(connection)
-                print(f"  index {index.name} added to the kept region in {time.perf_counter() - started:.1f} s",
-                      flush=True)
+            columns = [getattr(part, "name", None) for part in index.expressions]  # None: an expression
+            if index.name in present and _indexed_columns(connection, index.name) == columns:
+                continue
+            started = time.perf_counter()
+            if index.name in present:
+                index.drop(connection)
+            index.create(connection)
+            print(f"  index {index.name} {'rebuilt in' if index.name in present else 'added to'} the kept region in "
+                  f"{time.perf_counter() - started:.1f} s", flush=True)
     db_engine.dispose()
+
+
+def _indexed_columns(connection: Any, name: str) -> list[str]:
+    """The columns of the database's index ``name``, in order, None for an expression."""
+    if connection.dialect.name == "sqlite":
+        return list(connection.exec_driver_sql("SELECT name FROM pragma_index_info(?) ORDER BY seqno",
+                                               (name,)).scalars())
+    return list(connection.exec_driver_sql(
+        "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+        "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+        "WHERE c.relname = %(name)s ORDER BY k.n", {"name": name}).scalars())
 
 
 def size_on_disk(url: str, folder: Path) -> str:

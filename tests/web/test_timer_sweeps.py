@@ -1,5 +1,6 @@
 """Timer sweeps run beside each other and beside the server: no timer fires twice."""
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from sqlalchemy import create_engine, event, func, select, text, update
 
 from engine import timers
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task
+from tests.monitoring.test_statistics import _plans_of
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 
@@ -199,3 +201,15 @@ def test_the_county_cancels_a_case_and_its_tasks_are_withdrawn(api, deployed):
     assert response.json["tasks"] == [] and cun.get("/tasks").json == []
     assert response.json["events"][-1]["type"] == "instance_cancelled"
     assert qi.post(f"/instances/{instance['id']}/cancel", json={"reason": "再次撤销"}).status_code == 409
+
+
+def test_a_claim_reads_the_due_in_their_order_from_the_wake_index_without_sorting_them(api, deployed, clock, session):
+    """Timers fall due together (a notice period's end, a day's deadlines): a claim that sorted every due row to take
+    twenty read all 10,000 of the scale bench's for each batch (32 ms a claim, 0.2 ms read in order)."""
+    waiting_at_the_notice(api, 3)
+    clock.advance(timedelta(days=5, minutes=1))
+    session.rollback()
+
+    plan = _plans_of(session, "process_instances", lambda: timers.claim(session, engine().now(), timers.BATCH))
+
+    assert "ix_process_instances_wake" in plan and not re.search(r"\bSort\b|TEMP B-TREE", plan), plan
