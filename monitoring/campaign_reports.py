@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from engine.assignment import Actor
 from engine.calendar import CHINA_TZ
 from engine.errors import NotFound
+from engine.plans import planned_for_values
 from engine.scope import below, code_at
 from monitoring.campaign_models import DONE_STATUSES, Campaign, CampaignCheck, CampaignUnit, UnitStatus
 from monitoring.change_models import HouseholdChange
@@ -269,6 +270,7 @@ def _resident() -> Any:
     return Household.merged_into_id.is_(None)
 
 
+@planned_for_values
 def summary(session: Session, campaign: Campaign, place: Place) -> Summary:
     """The 集中排查情况统计表 of ``place``: one row per child place and the total (definitions in the docstring)."""
     starts_on, ends_on = campaign_period(campaign)

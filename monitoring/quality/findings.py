@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.assignment import Actor
 from engine.errors import InvalidData
 from engine.paging import Key, Page, Window, page
+from engine.plans import planned_for_values
 from engine.scope import below
 from monitoring.models import Place
 from monitoring.places import place_in_scope
@@ -103,6 +104,7 @@ def rule_counts(session: Session, place: Place, at: datetime | None = None) -> l
     return [RuleCount(*row) for row in rows]
 
 
+@planned_for_values
 def counts_by_place(session: Session, actor: Actor, place_code: str | None) -> list[PlaceCount]:
     """Open errors and warnings per child place of the place (zeros included), as the dashboard counts per area."""
     place = _place(session, actor, place_code)

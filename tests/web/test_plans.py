@@ -1,33 +1,39 @@
-"""The dashboard and the bulletin count over whole subtrees: on PostgreSQL their statements are planned for the place
-they count on every run (``engine.plans``), never by a generic plan kept from other places' runs, and only inside their
-own transaction, so the pages' statements keep their plans."""
+"""The dashboard and the bulletin count over whole subtrees: on PostgreSQL their statements are never prepared
+(``engine.plans``), so each run is planned for the place it counts, not by a generic plan kept from other places'
+runs; the connection prepares the pages' statements again afterwards, and no transaction is begun for it."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import text
 
+from engine import lazy_transactions
 from monitoring.models import Place
 from monitoring.quarters import Quarter
 from tests.web.test_lazy_transactions import pg  # noqa: F401  (fixture)
 from web.dashboard.bulletin import bulletin
 from web.dashboard.overview import overview
 
+RUNS = 7  # psycopg prepares a statement from its fifth run on a connection
 
-def _plan_cache_mode(session) -> str:
-    return session.execute(select(func.current_setting("plan_cache_mode"))).scalar_one()
+
+def _prepared(session) -> list[str]:
+    return list(session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars())
 
 
 @pytest.mark.parametrize("count", [
     lambda session, engine, place, now: overview(session, place, now),
     lambda session, engine, place, now: bulletin(session, engine, place, Quarter.of(now.date()).previous(), now),
 ], ids=["dashboard", "bulletin"])
-def test_the_counts_are_planned_for_their_values_until_their_transaction_ends(app, pg, engine, count):  # noqa: F811
-    assert _plan_cache_mode(pg) == "auto"
-
+def test_the_counts_run_unprepared_in_no_transaction_and_the_pages_statements_are_prepared_after(
+        app, pg, engine, count):  # noqa: F811
+    region = pg.get(Place, "150000000000")
     with app.test_request_context():  # the bulletin links its figures with url_for
-        count(pg, engine, pg.get(Place, "150000000000"), engine.now())
-        assert _plan_cache_mode(pg) == "force_custom_plan"
-    pg.commit()  # a setting for the session, not the transaction, would outlive a commit
+        for _ in range(RUNS):
+            count(pg, engine, region, engine.now())
 
-    assert _plan_cache_mode(pg) == "auto"
+    assert [s for s in _prepared(pg) if "GROUP BY" in s] == []
+    assert not lazy_transactions.in_transaction(pg.connection())
+    for _ in range(RUNS):  # a statement no fixture sends
+        pg.execute(text("SELECT count(*) AS children FROM places WHERE parent_code = :code"), {"code": region.code})
+    assert [s for s in _prepared(pg) if "AS children FROM places" in s]

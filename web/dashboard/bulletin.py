@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine import versions
 from engine.assignment import Actor
 from engine.core import Engine
-from engine.plans import plan_for_values
+from engine.plans import planned_for_values
 from monitoring import bulletin_figures, statistics
 from monitoring.bulletin_figures import Headcount
 from monitoring.bulletin_ranking import CRITERIA, Ranked, Standing, ranking
@@ -148,9 +148,9 @@ def asked(session: Session, actor: Actor, args: Mapping[str, str], own_place: st
     return place, quarter
 
 
+@planned_for_values
 def bulletin(session: Session, engine: Engine, place: Place, quarter: Quarter, now: datetime) -> Bulletin:
     """Every figure of ``quarter`` for ``place`` and below; late means not done by its due time as of ``now``."""
-    plan_for_values(session)
     rows = statistics.quarter_by_area(session, place, quarter, now)
     total = statistics.QuarterRow(place.code, "合计", *(sum(getattr(r, key) for r in rows) for key in AREA_COLUMNS))
     children = [_area(quarter, row) for row in rows if row.code != place.code]

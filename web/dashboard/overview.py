@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from engine import versions
-from engine.plans import plan_for_values
+from engine.plans import planned_for_values
 from monitoring import statistics
 from monitoring.codelists import labels
 from monitoring.models import LEVEL_NAMES, MonitoringStatus, Place
@@ -54,9 +54,9 @@ class Overview:
         }
 
 
+@planned_for_values
 def overview(session: Session, place: Place, now: datetime) -> Overview:
     """Every figure of the dashboard for ``place`` and below, as of ``now``."""
-    plan_for_values(session)
     areas = statistics.households_by_status(session, place, (MonitoringStatus.MONITORED, MonitoringStatus.ELIMINATED))
     bulletin = statistics.bulletin(session, place, now)
     return Overview(
