@@ -144,7 +144,8 @@ def added_indexes(url: str) -> None:
 
 
 def _indexed_columns(connection: Any, name: str) -> list[str]:
-    """The columns of the database's index ``name``, in order, None for an expression."""
+    """The columns of the database's index ``name``, in order, None for an expression (a changed ``WHERE``, uniqueness
+    or ``INCLUDE`` of an index is not seen: rebuild the region then)."""
     if connection.dialect.name == "sqlite":
         return list(connection.exec_driver_sql("SELECT name FROM pragma_index_info(?) ORDER BY seqno",
                                                (name,)).scalars())

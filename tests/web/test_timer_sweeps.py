@@ -205,7 +205,8 @@ def test_the_county_cancels_a_case_and_its_tasks_are_withdrawn(api, deployed):
 
 def test_a_claim_reads_the_due_in_their_order_from_the_wake_index_without_sorting_them(api, deployed, clock, session):
     """Timers fall due together (a notice period's end, a day's deadlines): a claim that sorted every due row to take
-    twenty read all 10,000 of the scale bench's for each batch (32 ms a claim, 0.2 ms read in order)."""
+    twenty read all 10,000 of the scale bench's for each batch (32 ms a claim, 0.2 ms read in order). SQLite's index
+    entries end with the rowid, the id, so there the order was the index's before it named the id."""
     waiting_at_the_notice(api, 3)
     clock.advance(timedelta(days=5, minutes=1))
     session.rollback()
