@@ -143,7 +143,7 @@ def added_indexes(url: str) -> None:
     db_engine.dispose()
 
 
-def _indexed_columns(connection: Any, name: str) -> list[str]:
+def _indexed_columns(connection: Any, name: str) -> list[str | None]:
     """The columns of the database's index ``name``, in order, None for an expression (a changed ``WHERE``, uniqueness
     or ``INCLUDE`` of an index is not seen: rebuild the region then)."""
     if connection.dialect.name == "sqlite":

@@ -15,6 +15,7 @@ from monitoring.quarters import Quarter
 from monitoring.status_history import record_change
 from tests.conftest import CST
 from tests.engine.steps import Steps
+from tests.query_plans import plans_of
 
 COUNTY, TOWNSHIP, TOWNSHIP_OTHER = "150223000000", "150223100000", "150223200000"
 V1, V2, V3 = "150223100201", "150223100202", "150223200201"
@@ -315,31 +316,11 @@ def test_a_top_level_places_figures_leave_out_another_top_level_places_household
         assert sum(h.households for h in bulletin_figures.headcounts(session, region.path, count, first).values()) == 1
 
 
-def _plans_of(session, table: str, read) -> str:
-    """The plan of each statement ``read`` sends that reads ``table``; PostgreSQL told to use no sequential or bitmap
-    scan, so the plan shows whether an index alone can answer (a handful of test rows would otherwise be scanned)."""
-    reads = []
-    listen = lambda *args: reads.append((args[2], args[3])) if f"FROM {table}" in args[2] else None  # noqa: E731
-    event.listen(session.get_bind(), "before_cursor_execute", listen)
-    try:
-        read()
-    finally:
-        event.remove(session.get_bind(), "before_cursor_execute", listen)
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        return " / ".join(row[-1] for statement, parameters in reads
-                          for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
-    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    return " / ".join(row[0] for statement, parameters in reads
-                      for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
-
-
 def test_monitoring_objects_per_area_are_counted_from_the_status_index_alone(session, monitored):
     """A region's 100,000 monitored households per area: one range of an index on status and place, no row of the
     table read (PostgreSQL fetched every one of them for their id, 500 ms of the region's dashboard). Several indexes
     on both columns answer alone; on a table this small the planner picks any of them."""
-    plan = _plans_of(session, "households", lambda: monitored_by_area(session, place(session, COUNTY)))
+    plan = plans_of(session, "households", lambda: monitored_by_area(session, place(session, COUNTY)))
     steps = [step.strip().removeprefix("->").strip() for step in plan.split(" / ")]
     reads = [step for step in steps if re.search(r"\bhouseholds\b(?!\.)", step) and re.search("Scan|SCAN|SEARCH", step)]
     assert reads, plan

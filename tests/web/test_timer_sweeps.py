@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, event, func, select, text, update
 
 from engine import timers
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task
-from tests.monitoring.test_statistics import _plans_of
+from tests.query_plans import plans_of
 from web.boundary import engine, unit_of_work
 from web.extensions import db
 
@@ -211,6 +211,6 @@ def test_a_claim_reads_the_due_in_their_order_from_the_wake_index_without_sortin
     clock.advance(timedelta(days=5, minutes=1))
     session.rollback()
 
-    plan = _plans_of(session, "process_instances", lambda: timers.claim(session, engine().now(), timers.BATCH))
+    plan = plans_of(session, "process_instances", lambda: timers.claim(session, engine().now(), timers.BATCH))
 
     assert "ix_process_instances_wake" in plan and not re.search(r"\bSort\b|TEMP B-TREE", plan), plan
